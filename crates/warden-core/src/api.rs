@@ -1,0 +1,177 @@
+//! Request and response bodies of the Confluent Schema Registry REST API, shared by the
+//! server and (later) the client. Field names are Confluent's (camelCase, except
+//! `is_compatible` and `error_code`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::types::SchemaType;
+
+/// A reference from one schema to another registered one: for Avro, `name` is the full name
+/// of the named type; for Protobuf the import path; for JSON Schema the `$ref` URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SchemaReference {
+    /// The name the referencing schema uses.
+    pub name: String,
+    /// The subject the referenced schema is registered under.
+    pub subject: String,
+    /// The version under that subject (`-1` means latest at registration time).
+    pub version: i32,
+}
+
+/// Body of `POST /subjects/{subject}/versions`, `POST /subjects/{subject}` and the
+/// compatibility endpoints. Unknown fields are accepted and ignored, as Confluent does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterSchemaRequest {
+    /// The schema text (for Avro, JSON).
+    pub schema: Option<String>,
+    /// `AVRO` when absent.
+    pub schema_type: Option<String>,
+    /// References to other registered schemas.
+    #[serde(default)]
+    pub references: Vec<SchemaReference>,
+    /// Data-contract metadata, stored and returned as given.
+    pub metadata: Option<Value>,
+    /// Data-contract rule set, stored and returned as given.
+    pub rule_set: Option<Value>,
+    /// Explicit id, only in IMPORT mode.
+    pub id: Option<i64>,
+    /// Explicit version, only in IMPORT mode.
+    pub version: Option<i64>,
+}
+
+/// Response of a registration: the schema's global id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterSchemaResponse {
+    /// The schema id.
+    pub id: u32,
+}
+
+fn is_avro(t: &SchemaType) -> bool {
+    *t == SchemaType::Avro
+}
+
+/// One version of a subject: `GET /subjects/{s}/versions/{v}` and the lookup response.
+/// `schemaType` is omitted for Avro and `references` when empty, as Confluent does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectVersionResponse {
+    /// The subject.
+    pub subject: String,
+    /// The version number.
+    pub version: u32,
+    /// The global schema id.
+    pub id: u32,
+    /// The format.
+    #[serde(default, skip_serializing_if = "is_avro")]
+    pub schema_type: SchemaType,
+    /// References of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+    /// Metadata as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// Rule set as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<Value>,
+    /// The schema text.
+    pub schema: String,
+}
+
+/// `GET /schemas/ids/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaByIdResponse {
+    /// The format.
+    #[serde(default, skip_serializing_if = "is_avro")]
+    pub schema_type: SchemaType,
+    /// The schema text.
+    pub schema: String,
+    /// References of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+    /// Metadata as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// Rule set as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<Value>,
+}
+
+/// An entry of `GET /schemas`: every version of every subject.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaListEntry {
+    /// The subject.
+    pub subject: String,
+    /// The version number.
+    pub version: u32,
+    /// The global schema id.
+    pub id: u32,
+    /// The format.
+    #[serde(default, skip_serializing_if = "is_avro")]
+    pub schema_type: SchemaType,
+    /// References of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+    /// The schema text.
+    pub schema: String,
+}
+
+/// A (subject, version) pair: `GET /schemas/ids/{id}/versions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectVersion {
+    /// The subject.
+    pub subject: String,
+    /// The version number.
+    pub version: u32,
+}
+
+/// `POST /compatibility/...`: the verdict and, with `verbose=true`, the reasons.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompatibilityCheckResponse {
+    /// Whether the schema is compatible under the subject's level.
+    pub is_compatible: bool,
+    /// Confluent-style messages, present when `verbose=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<String>>,
+}
+
+/// `GET /config` and `GET /config/{subject}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigResponse {
+    /// The compatibility level.
+    pub compatibility_level: String,
+    /// Whether schemas are normalized on register, lookup and check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalize: Option<bool>,
+}
+
+/// Body of `PUT /config` and `PUT /config/{subject}`; the response echoes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConfigUpdateRequest {
+    /// The new compatibility level (Confluent's key is `compatibility` here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility: Option<String>,
+    /// Normalize schemas of this scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalize: Option<bool>,
+}
+
+/// Body and response of `/mode` endpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModeBody {
+    /// `READWRITE`, `READONLY`, `READONLY_OVERRIDE` or `IMPORT`.
+    pub mode: String,
+}
+
+/// Every error response: `{"error_code": 40401, "message": "Subject 'x' not found."}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Confluent's numeric code.
+    pub error_code: u32,
+    /// Human-readable reason.
+    pub message: String,
+}

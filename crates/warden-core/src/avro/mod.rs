@@ -1,0 +1,258 @@
+//! Avro schemas: parsing with referenced named types, canonical and normalized text, and
+//! the checks Java Avro (and so Confluent) makes that `apache-avro` leaves out.
+
+pub mod compat;
+
+use apache_avro::Schema;
+use serde_json::{Map, Value};
+
+use crate::schema::{ResolvedReference, SchemaError};
+use crate::types::SchemaType;
+
+/// A parsed Avro schema with the named types its references provide.
+#[derive(Debug, Clone)]
+pub struct AvroSchema {
+    schema: Schema,
+    named_types: Vec<Schema>,
+    canonical: String,
+}
+
+impl AvroSchema {
+    /// Parses Avro schema JSON. `references` must be the transitive closure of the schema's
+    /// references, each an Avro named type (record, enum or fixed).
+    ///
+    /// Errors ([`SchemaError::Invalid`]): text that is not JSON or not an Avro schema, a name
+    /// that no reference defines, a reference that is not Avro, and a union field whose
+    /// default does not match the union's first branch (Avro spec, "Unions": the default
+    /// value of a union corresponds to its first schema; Java Avro rejects it, apache-avro
+    /// does not).
+    pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<Self, SchemaError> {
+        let mut deps = Vec::with_capacity(references.len());
+        for r in references {
+            if r.schema_type != SchemaType::Avro {
+                return Err(SchemaError::Invalid(format!(
+                    "reference {} is a {} schema, not Avro",
+                    r.name,
+                    r.schema_type.as_str()
+                )));
+            }
+            deps.push(r.schema.as_str());
+        }
+        let json: Value = serde_json::from_str(text)
+            .map_err(|e| SchemaError::Invalid(format!("not valid JSON: {e}")))?;
+        let (schema, named_types) = if deps.is_empty() {
+            (Schema::parse(&json).map_err(invalid)?, Vec::new())
+        } else {
+            Schema::parse_str_with_list(text, deps).map_err(invalid)?
+        };
+        check_union_defaults(&schema)?;
+        let canonical = serde_json::to_string(&schema).map_err(|e| {
+            SchemaError::Invalid(format!("schema cannot be written back as JSON: {e}"))
+        })?;
+        Ok(Self {
+            schema,
+            named_types,
+            canonical,
+        })
+    }
+
+    /// The parsed schema. Named types from references appear in it as `Schema::Ref`.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The named types provided by the references, in the order they were given.
+    pub fn named_types(&self) -> &[Schema] {
+        &self.named_types
+    }
+
+    /// Compact JSON of the schema as Java's `Schema.toString()` would write it: `doc`,
+    /// `default`, `aliases`, `order`, logical types and custom properties kept, whitespace
+    /// removed, `{"type":"int"}` written as `"int"`. This is the text stored and returned.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// The normalized text (`normalize=true`): every name fully qualified with `namespace`
+    /// folded into it, and object keys sorted, so that schemas differing only in how they
+    /// spell names or order properties register as one.
+    pub fn normalized(&self) -> String {
+        let value: Value =
+            serde_json::from_str(&self.canonical).expect("the canonical form is JSON");
+        normalize_value(value, None).to_string()
+    }
+
+    /// The Parsing Canonical Form (Avro spec): the basis of fingerprints, never of identity,
+    /// since it drops `doc`, `default` and `aliases`.
+    pub fn parsing_canonical_form(&self) -> String {
+        self.schema.canonical_form()
+    }
+}
+
+fn invalid(e: apache_avro::Error) -> SchemaError {
+    SchemaError::Invalid(e.to_string())
+}
+
+/// Folds `namespace` into every named type's and alias's name and sorts object keys.
+fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| normalize_value(v, enclosing))
+                .collect(),
+        ),
+        Value::Object(map) => {
+            let is_named = matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("record" | "error" | "enum" | "fixed")
+            ) && map.contains_key("name");
+            let namespace = if is_named {
+                full_namespace(&map, enclosing)
+            } else {
+                enclosing.map(str::to_owned)
+            };
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out = Map::new();
+            for (key, v) in entries {
+                match key.as_str() {
+                    "namespace" if is_named => {}
+                    "name" if is_named => {
+                        let name = v.as_str().unwrap_or_default();
+                        out.insert(key, Value::String(qualify(name, namespace.as_deref())));
+                    }
+                    "aliases" if is_named => {
+                        let aliases = v
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(|s| Value::String(qualify(s, namespace.as_deref())))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        out.insert(key, Value::Array(aliases));
+                    }
+                    "type" | "items" | "values" | "fields" => {
+                        out.insert(key, normalize_value(v, namespace.as_deref()));
+                    }
+                    _ => {
+                        out.insert(key, v);
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::String(s) if !is_primitive(&s) && !is_complex(&s) => {
+            Value::String(qualify(&s, enclosing))
+        }
+        other => other,
+    }
+}
+
+fn full_namespace(map: &Map<String, Value>, enclosing: Option<&str>) -> Option<String> {
+    let name = map.get("name").and_then(Value::as_str).unwrap_or_default();
+    if let Some((ns, _)) = name.rsplit_once('.') {
+        return Some(ns.to_owned());
+    }
+    match map.get("namespace").and_then(Value::as_str) {
+        Some("") => None,
+        Some(ns) => Some(ns.to_owned()),
+        None => enclosing.map(str::to_owned),
+    }
+}
+
+fn qualify(name: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) if !name.contains('.') && !ns.is_empty() => format!("{ns}.{name}"),
+        _ => name.to_owned(),
+    }
+}
+
+fn is_primitive(s: &str) -> bool {
+    matches!(
+        s,
+        "null" | "boolean" | "int" | "long" | "float" | "double" | "bytes" | "string"
+    )
+}
+
+fn is_complex(s: &str) -> bool {
+    matches!(
+        s,
+        "record" | "error" | "enum" | "fixed" | "array" | "map" | "union"
+    )
+}
+
+/// Rejects a union-typed record field whose default does not match the first branch.
+fn check_union_defaults(schema: &Schema) -> Result<(), SchemaError> {
+    let mut stack = vec![schema];
+    while let Some(s) = stack.pop() {
+        match s {
+            Schema::Record(record) => {
+                for field in &record.fields {
+                    if let (Schema::Union(union), Some(default)) = (&field.schema, &field.default)
+                    {
+                        if let Some(first) = union.variants().first() {
+                            if !default_matches(first, default) {
+                                return Err(SchemaError::Invalid(format!(
+                                    "Invalid default for field {}: {} not a {}",
+                                    field.name,
+                                    default,
+                                    kind_name(first)
+                                )));
+                            }
+                        }
+                    }
+                    stack.push(&field.schema);
+                }
+            }
+            Schema::Array(a) => stack.push(&a.items),
+            Schema::Map(m) => stack.push(&m.types),
+            Schema::Union(u) => stack.extend(u.variants()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether a JSON default has the shape the schema's JSON encoding needs (Avro spec,
+/// "Complex Types / Records", table of default values).
+fn default_matches(schema: &Schema, default: &Value) -> bool {
+    match schema {
+        Schema::Null => default.is_null(),
+        Schema::Boolean => default.is_boolean(),
+        Schema::Int
+        | Schema::Long
+        | Schema::Date
+        | Schema::TimeMillis
+        | Schema::TimeMicros
+        | Schema::TimestampMillis
+        | Schema::TimestampMicros
+        | Schema::TimestampNanos
+        | Schema::LocalTimestampMillis
+        | Schema::LocalTimestampMicros
+        | Schema::LocalTimestampNanos => default.is_i64() || default.is_u64(),
+        Schema::Float | Schema::Double => default.is_number(),
+        Schema::Bytes
+        | Schema::String
+        | Schema::Enum(_)
+        | Schema::Fixed(_)
+        | Schema::Uuid(_)
+        | Schema::Decimal(_)
+        | Schema::BigDecimal
+        | Schema::Duration(_) => default.is_string(),
+        Schema::Array(_) => default.is_array(),
+        Schema::Map(_) | Schema::Record(_) => default.is_object(),
+        // A named type from a reference or defined earlier: apache-avro has checked the
+        // value against it; only the JSON shape could differ, which it also catches.
+        Schema::Ref { .. } | Schema::Union(_) => true,
+    }
+}
+
+fn kind_name(schema: &Schema) -> String {
+    match schema {
+        Schema::Ref { name } => name.fullname(None),
+        other => format!("{:?}", apache_avro::schema::SchemaKind::from(other)).to_lowercase(),
+    }
+}

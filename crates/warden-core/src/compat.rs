@@ -1,0 +1,81 @@
+//! Compatibility levels applied above the formats.
+//!
+//! Each format's checker answers one question: can a reader schema read data written with a
+//! writer schema? It returns every [`Violation`]. This module applies the seven Confluent
+//! levels on top (`CompatibilityChecker.java`): backward checks `reader = new`,
+//! `writer = old`; forward the reverse; full both; transitive levels every live version
+//! given, the others only the newest.
+
+use crate::schema::ParsedSchema;
+use crate::types::CompatibilityLevel;
+
+/// One reason a reader cannot read a writer's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Confluent's rule name, e.g. `READER_FIELD_MISSING_DEFAULT_VALUE`.
+    pub rule: &'static str,
+    /// Where in the reader schema, as a JSON-pointer-like path, e.g. `/fields/3/type`.
+    pub path: String,
+    /// Confluent's verbose message for this violation, e.g.
+    /// `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'…', additionalInfo:'f2'}`.
+    pub message: String,
+}
+
+/// Which way a check runs, for messages that speak of the "new" and the "old" schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The new schema reads the old one's data (backward).
+    NewReadsOld,
+    /// The old schema reads the new one's data (forward).
+    OldReadsNew,
+}
+
+/// The verdict of a schema against previous versions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompatibilityResult {
+    /// One entry per previous version that failed: its position in the `previous` slice
+    /// given to [`check`] and its violations.
+    pub failures: Vec<(usize, Vec<Violation>)>,
+}
+
+impl CompatibilityResult {
+    /// Whether no previous version failed.
+    pub fn is_compatible(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Checks `new` against `previous` (oldest first, live versions only) under `level`.
+///
+/// Non-transitive levels check only the last entry of `previous`; transitive ones every entry.
+/// Schemas of a different format than `new` are incompatible (`TYPE_MISMATCH`).
+pub fn check(
+    level: CompatibilityLevel,
+    new: &ParsedSchema,
+    previous: &[&ParsedSchema],
+) -> CompatibilityResult {
+    let mut result = CompatibilityResult::default();
+    if level == CompatibilityLevel::None || previous.is_empty() {
+        return result;
+    }
+    let start = if level.transitive() {
+        0
+    } else {
+        previous.len() - 1
+    };
+    // Confluent checks newest first and reports in that order.
+    for index in (start..previous.len()).rev() {
+        let old = previous[index];
+        let mut violations = Vec::new();
+        if level.backward() {
+            violations.extend(new.check_reader_writer(old, Direction::NewReadsOld));
+        }
+        if level.forward() {
+            violations.extend(old.check_reader_writer(new, Direction::OldReadsNew));
+        }
+        if !violations.is_empty() {
+            result.failures.push((index, violations));
+        }
+    }
+    result
+}

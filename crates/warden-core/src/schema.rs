@@ -1,0 +1,89 @@
+//! The format-independent face of a parsed schema.
+
+use crate::avro::AvroSchema;
+use crate::compat::{Direction, Violation};
+use crate::types::SchemaType;
+
+/// Why a schema text was refused (Confluent 42201, invalid schema).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// The text does not parse or breaks the format's rules; the parser's reason.
+    #[error("Invalid schema: {0}")]
+    Invalid(String),
+    /// A format this build does not handle yet.
+    #[error("Schema type {0} is not supported")]
+    Unsupported(&'static str),
+}
+
+/// A referenced schema, already resolved by the caller: its reference name and text.
+/// A list of them is the transitive closure of a schema's references, dependencies first.
+#[derive(Debug, Clone)]
+pub struct ResolvedReference {
+    /// The name the referencing schema uses (for Avro, the full name of the named type).
+    pub name: String,
+    /// The referenced schema's format.
+    pub schema_type: SchemaType,
+    /// The referenced schema's text.
+    pub schema: String,
+}
+
+/// A schema that parsed, in one of the registry's formats.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ParsedSchema {
+    /// An Avro schema with its referenced named types.
+    Avro(AvroSchema),
+}
+
+impl ParsedSchema {
+    /// Parses `text` as `schema_type`, with `references` (transitive closure, dependencies
+    /// first) providing the named types it uses.
+    ///
+    /// Errors: [`SchemaError::Invalid`] with the parser's reason,
+    /// [`SchemaError::Unsupported`] for Protobuf and JSON Schema in this build.
+    pub fn parse(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[ResolvedReference],
+    ) -> Result<Self, SchemaError> {
+        match schema_type {
+            SchemaType::Avro => AvroSchema::parse(text, references).map(Self::Avro),
+            SchemaType::Protobuf => Err(SchemaError::Unsupported("PROTOBUF")),
+            SchemaType::Json => Err(SchemaError::Unsupported("JSON")),
+        }
+    }
+
+    /// The format.
+    pub fn schema_type(&self) -> SchemaType {
+        match self {
+            Self::Avro(_) => SchemaType::Avro,
+        }
+    }
+
+    /// The canonical text stored and returned for this schema. Two registrations are the
+    /// same schema when their canonical texts (and references) are equal.
+    pub fn canonical(&self) -> &str {
+        match self {
+            Self::Avro(s) => s.canonical(),
+        }
+    }
+
+    /// The normalized text used when `normalize=true`: ordering that carries no meaning is
+    /// removed (Confluent `ParsedSchema.normalize()`).
+    pub fn normalized(&self) -> String {
+        match self {
+            Self::Avro(s) => s.normalized(),
+        }
+    }
+
+    /// Every reason `self` (the reader) cannot read data written with `writer`. Schemas of
+    /// different formats never read each other.
+    pub fn check_reader_writer(&self, writer: &ParsedSchema, direction: Direction) -> Vec<Violation> {
+        match (self, writer) {
+            (Self::Avro(reader), Self::Avro(writer)) => {
+                crate::avro::compat::check(reader, writer, direction)
+            }
+        }
+    }
+}

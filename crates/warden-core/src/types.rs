@@ -1,0 +1,329 @@
+//! Newtypes of the registry's domain, built only by parsing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Error returned when a domain value cannot be parsed; the message is user-facing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// A subject name, e.g. `orders-value`, optionally qualified by a context (`:.ctx:orders`).
+///
+/// Confluent accepts any non-empty string without control characters; the HTTP layer
+/// receives it percent-decoded (`a%2Fb` is the subject `a/b`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Subject(String);
+
+impl Subject {
+    /// Parses a subject name. Errors when it is empty, longer than 1,024 bytes or
+    /// contains a control character (Confluent error 42208, invalid subject).
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s.is_empty() {
+            return Err(ParseError("Subject name must not be empty".into()));
+        }
+        if s.len() > 1024 {
+            return Err(ParseError("Subject name is longer than 1024 bytes".into()));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(ParseError(format!(
+                "Subject name {s:?} contains a control character"
+            )));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The subject name as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A version selector in a path: a number in `1..=2^31-1`, or the latest live version
+/// (`latest` or `-1`). Source: Confluent `VersionId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// The newest live (not soft-deleted) version.
+    Latest,
+    /// A concrete version number, starting at 1 per subject.
+    Number(u32),
+}
+
+impl Version {
+    /// Parses `latest`, `-1` or a positive 32-bit number. Anything else is Confluent's
+    /// 42202 (invalid version).
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s.eq_ignore_ascii_case("latest") || s == "-1" {
+            return Ok(Self::Latest);
+        }
+        match s.parse::<i64>() {
+            Ok(n) if (1..=i64::from(i32::MAX)).contains(&n) => Ok(Self::Number(n as u32)),
+            _ => Err(ParseError(format!(
+                "The specified version '{s}' is not a valid version id. Allowed values are \
+                 between [1, 2^31-1] and the string \"latest\""
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Latest => f.write_str("latest"),
+            Self::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A global schema id: content-addressed and shared by every subject that registers the
+/// same schema. Positive 32-bit, as in the wire format's 4-byte big-endian id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SchemaId(u32);
+
+impl SchemaId {
+    /// Builds an id from a positive number; 0 and values above `i32::MAX` are refused.
+    pub fn new(n: i64) -> Result<Self, ParseError> {
+        if (1..=i64::from(i32::MAX)).contains(&n) {
+            Ok(Self(n as u32))
+        } else {
+            Err(ParseError(format!("Schema id {n} is out of range")))
+        }
+    }
+
+    /// The numeric id.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for SchemaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The format of a schema: `AVRO` (the default when `schemaType` is absent), `PROTOBUF` or
+/// `JSON`, as in Confluent's `schemaType` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SchemaType {
+    /// Apache Avro (JSON schema text).
+    #[default]
+    Avro,
+    /// Protocol Buffers (`.proto` source).
+    Protobuf,
+    /// JSON Schema.
+    Json,
+}
+
+impl SchemaType {
+    /// The name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Avro => "AVRO",
+            Self::Protobuf => "PROTOBUF",
+            Self::Json => "JSON",
+        }
+    }
+}
+
+impl FromStr for SchemaType {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "AVRO" => Ok(Self::Avro),
+            "PROTOBUF" => Ok(Self::Protobuf),
+            "JSON" => Ok(Self::Json),
+            _ => Err(ParseError(format!("Unknown schema type {s}"))),
+        }
+    }
+}
+
+/// The seven Confluent compatibility levels (`CompatibilityLevel.java`). Backward means the
+/// new schema (reader) reads data written with the old one (writer); forward the reverse;
+/// full both; transitive levels check every live version instead of only the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CompatibilityLevel {
+    /// No check.
+    None,
+    /// New reads latest (the default level).
+    #[default]
+    Backward,
+    /// New reads every live version.
+    BackwardTransitive,
+    /// Latest reads new.
+    Forward,
+    /// Every live version reads new.
+    ForwardTransitive,
+    /// Backward and forward against the latest.
+    Full,
+    /// Backward and forward against every live version.
+    FullTransitive,
+}
+
+impl CompatibilityLevel {
+    /// The name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "NONE",
+            Self::Backward => "BACKWARD",
+            Self::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            Self::Forward => "FORWARD",
+            Self::ForwardTransitive => "FORWARD_TRANSITIVE",
+            Self::Full => "FULL",
+            Self::FullTransitive => "FULL_TRANSITIVE",
+        }
+    }
+
+    /// Whether the new schema must read data of the old ones.
+    pub fn backward(self) -> bool {
+        matches!(
+            self,
+            Self::Backward | Self::BackwardTransitive | Self::Full | Self::FullTransitive
+        )
+    }
+
+    /// Whether the old schemas must read data of the new one.
+    pub fn forward(self) -> bool {
+        matches!(
+            self,
+            Self::Forward | Self::ForwardTransitive | Self::Full | Self::FullTransitive
+        )
+    }
+
+    /// Whether every live version is checked, not only the latest.
+    pub fn transitive(self) -> bool {
+        matches!(
+            self,
+            Self::BackwardTransitive | Self::ForwardTransitive | Self::FullTransitive
+        )
+    }
+}
+
+impl FromStr for CompatibilityLevel {
+    type Err = ParseError;
+    /// Case-insensitive, as Confluent accepts `backward` and `BACKWARD`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "NONE" => Self::None,
+            "BACKWARD" => Self::Backward,
+            "BACKWARD_TRANSITIVE" => Self::BackwardTransitive,
+            "FORWARD" => Self::Forward,
+            "FORWARD_TRANSITIVE" => Self::ForwardTransitive,
+            "FULL" => Self::Full,
+            "FULL_TRANSITIVE" => Self::FullTransitive,
+            _ => {
+                return Err(ParseError(
+                    "Invalid compatibility level. Valid values are none, backward, forward, \
+                     full, backward_transitive, forward_transitive, and full_transitive"
+                        .into(),
+                ));
+            }
+        })
+    }
+}
+
+impl fmt::Display for CompatibilityLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The registry mode (Confluent `Mode.java`): what writes are permitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Mode {
+    /// Reads and writes (the default).
+    #[default]
+    Readwrite,
+    /// Reads only; registrations and deletes answer 42205.
+    Readonly,
+    /// Read-only, including for config changes (deprecated in Confluent).
+    ReadonlyOverride,
+    /// Registrations carry explicit ids and versions and skip compatibility checks.
+    Import,
+}
+
+impl Mode {
+    /// The name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Readwrite => "READWRITE",
+            Self::Readonly => "READONLY",
+            Self::ReadonlyOverride => "READONLY_OVERRIDE",
+            Self::Import => "IMPORT",
+        }
+    }
+
+    /// Whether schema registrations and deletes are allowed in this mode.
+    pub fn allows_writes(self) -> bool {
+        matches!(self, Self::Readwrite | Self::Import)
+    }
+}
+
+impl FromStr for Mode {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "READWRITE" => Self::Readwrite,
+            "READONLY" => Self::Readonly,
+            "READONLY_OVERRIDE" => Self::ReadonlyOverride,
+            "IMPORT" => Self::Import,
+            _ => {
+                return Err(ParseError(
+                    "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, \
+                     IMPORT"
+                        .into(),
+                ));
+            }
+        })
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_accepts_latest_minus_one_and_positive_numbers_only() {
+        assert_eq!(Version::parse("latest").unwrap(), Version::Latest);
+        assert_eq!(Version::parse("-1").unwrap(), Version::Latest);
+        assert_eq!(Version::parse("7").unwrap(), Version::Number(7));
+        for bad in ["0", "-2", "abc", "2147483648", ""] {
+            assert!(Version::parse(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn compatibility_level_parses_case_insensitively() {
+        assert_eq!(
+            "full_transitive".parse::<CompatibilityLevel>().unwrap(),
+            CompatibilityLevel::FullTransitive
+        );
+        assert!("SIDEWAYS".parse::<CompatibilityLevel>().is_err());
+    }
+
+    #[test]
+    fn subject_refuses_empty_and_control_characters() {
+        assert!(Subject::parse("").is_err());
+        assert!(Subject::parse("a\nb").is_err());
+        assert_eq!(Subject::parse("a/b").unwrap().as_str(), "a/b");
+    }
+}

@@ -1,0 +1,1 @@
+//! Black-box system tests live in `api/`.
