@@ -1,1 +1,35 @@
-fn main() {}
+//! `warden`: the registry server and (later) the CLI for CI and administration.
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Warden, a schema registry for Kafka that speaks the Confluent Schema Registry API.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the registry (embedded SQLite by default).
+    Serve(warden_server::Settings),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match cli.command {
+        Command::Serve(settings) => {
+            let app = warden_server::Application::build(&settings).await?;
+            app.run_until_stopped().await?;
+        }
+    }
+    Ok(())
+}

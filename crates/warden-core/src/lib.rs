@@ -13,5 +13,5 @@ pub mod types;
 
 pub use compat::{CompatibilityResult, Violation};
 pub use error::ErrorCode;
-pub use schema::{ParsedSchema, ResolvedReference, SchemaError};
+pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
 pub use types::{CompatibilityLevel, Mode, SchemaId, SchemaType, Subject, Version};

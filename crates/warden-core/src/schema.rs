@@ -87,3 +87,38 @@ impl ParsedSchema {
         }
     }
 }
+
+/// The identity of a registered schema, as hex SHA-256 over its format, text, references,
+/// metadata and rule set: two registrations with equal fingerprints are one schema with one
+/// id (Confluent compares the canonical string, references, metadata and rule set; it does
+/// not deduplicate on Avro's Parsing Canonical Form, which drops `doc`, `default` and
+/// `aliases`).
+pub fn fingerprint(
+    schema_type: SchemaType,
+    text: &str,
+    references: &[crate::api::SchemaReference],
+    metadata: Option<&serde_json::Value>,
+    rule_set: Option<&serde_json::Value>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(schema_type.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(text.as_bytes());
+    for r in references {
+        hasher.update([0]);
+        hasher.update(r.name.as_bytes());
+        hasher.update([0]);
+        hasher.update(r.subject.as_bytes());
+        hasher.update(r.version.to_be_bytes());
+    }
+    hasher.update([1]);
+    if let Some(m) = metadata {
+        hasher.update(m.to_string().as_bytes());
+    }
+    hasher.update([2]);
+    if let Some(r) = rule_set {
+        hasher.update(r.to_string().as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}

@@ -1,1 +1,14 @@
-//! warden-server
+//! Warden's registry service: the [`Registry`] application service (register, lookup,
+//! compatibility, config, mode, soft and hard delete, references), the Confluent-compatible
+//! HTTP API over it ([`http::app`]), and [`Application`], which binds and serves.
+
+pub mod error;
+pub mod http;
+pub mod registry;
+mod settings;
+mod startup;
+
+pub use error::Error;
+pub use registry::Registry;
+pub use settings::Settings;
+pub use startup::Application;

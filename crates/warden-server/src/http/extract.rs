@@ -1,0 +1,128 @@
+//! Extractors that accept what Confluent's server accepts and refuse in its error format.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use warden_core::ErrorCode;
+
+use crate::http::error::ApiError;
+
+/// A JSON request body under any of the content types Confluent accepts:
+/// `application/vnd.schemaregistry.v1+json`, `application/vnd.schemaregistry+json`,
+/// `application/json`, `application/octet-stream`, or none at all.
+///
+/// Refusals: 415 for another content type, 413 over the body limit, 400 for an empty or
+/// malformed body.
+#[derive(Debug)]
+pub(crate) struct SrBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for SrBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+            let essence = ct.split(';').next().unwrap_or_default().trim();
+            let accepted = essence.is_empty()
+                || essence == "application/json"
+                || essence == "application/octet-stream"
+                || (essence.starts_with("application/") && essence.ends_with("+json"));
+            if !accepted {
+                return Err(ApiError::Http(
+                    ErrorCode::UnsupportedMediaType,
+                    format!("HTTP 415 Unsupported Media Type: {essence}"),
+                ));
+            }
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::Http(
+                        ErrorCode::PayloadTooLarge,
+                        "Request body is larger than the configured limit (--max-body-bytes)"
+                            .into(),
+                    )
+                } else {
+                    ApiError::bad_request(format!("Cannot read the request body: {e}"))
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request("Request body is empty"));
+        }
+        serde_json::from_slice(&bytes)
+            .map(SrBody)
+            .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+    }
+}
+
+/// Query parameters; a malformed value (e.g. `deleted=maybe`) is a 400 in the API's format.
+#[derive(Debug)]
+pub(crate) struct SrQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for SrQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| SrQuery(q))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Path parameters; a segment that is not valid percent-encoded UTF-8 is a 404.
+#[derive(Debug)]
+pub(crate) struct SrPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for SrPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(p)| SrPath(p))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
+/// The query parameters the API takes, all optional; unknown ones are ignored as Confluent
+/// does.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Params {
+    /// Include soft-deleted items.
+    pub(crate) deleted: Option<bool>,
+    /// Only soft-deleted items.
+    pub(crate) deleted_only: Option<bool>,
+    /// Subject name prefix filter.
+    pub(crate) subject_prefix: Option<String>,
+    /// `GET /schemas`: only the latest version per subject.
+    pub(crate) latest_only: Option<bool>,
+    /// Hard delete.
+    pub(crate) permanent: Option<bool>,
+    /// Normalize the schema before register, lookup or check.
+    pub(crate) normalize: Option<bool>,
+    /// Return compatibility messages.
+    pub(crate) verbose: Option<bool>,
+    /// Fall back to the global config or mode.
+    pub(crate) default_to_global: Option<bool>,
+    /// Force a mode change to IMPORT over existing schemas.
+    pub(crate) force: Option<bool>,
+}

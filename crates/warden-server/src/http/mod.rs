@@ -1,0 +1,61 @@
+//! The HTTP API: Confluent Schema Registry's REST resources over axum.
+//!
+//! Every response is `application/vnd.schemaregistry.v1+json`; every failure, including
+//! unknown routes, wrong methods, malformed bodies and bad parameters, is Confluent's
+//! `{"error_code", "message"}`.
+
+mod error;
+mod extract;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub use error::ApiError;
+
+use crate::registry::Registry;
+
+/// The content type of every response.
+pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// Shared state of the handlers.
+pub type AppState = Arc<Registry>;
+
+/// The API router over `registry`, refusing bodies over `max_body_bytes` (413).
+pub fn app(registry: Arc<Registry>, max_body_bytes: usize) -> Router {
+    routes::router()
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Http(
+                warden_core::ErrorCode::MethodNotAllowed,
+                "HTTP 405 Method Not Allowed".into(),
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(registry)
+}
+
+/// A JSON response with the registry's content type.
+pub(crate) fn sr_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => sr_bytes(status, bytes.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "response body failed to serialize");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Pre-rendered JSON bytes with the registry's content type.
+pub(crate) fn sr_bytes(status: StatusCode, body: axum::body::Bytes) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+}

@@ -1,0 +1,384 @@
+//! One handler per endpoint: extract, call the [`Registry`](crate::registry::Registry), map.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use warden_core::api::{
+    ConfigResponse, ConfigUpdateRequest, ModeBody, RegisterSchemaRequest, RegisterSchemaResponse,
+};
+use warden_core::{SchemaId, Subject, Version};
+use warden_storage::{DeletedFilter, StoredConfig};
+
+use super::extract::{Params, SrBody, SrPath, SrQuery};
+use super::{ApiError, AppState, sr_bytes, sr_json};
+use crate::error::Error;
+use crate::registry::{Registry, SchemaOptions};
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Every route of the API.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root).post(root))
+        .route("/schemas", get(list_schemas))
+        .route("/schemas/types", get(schema_types))
+        .route("/schemas/ids/{id}", get(schema_by_id))
+        .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
+        .route("/schemas/ids/{id}/subjects", get(subjects_by_id))
+        .route("/schemas/ids/{id}/versions", get(versions_by_id))
+        .route("/subjects", get(list_subjects))
+        .route("/subjects/{subject}", post(lookup).delete(delete_subject))
+        .route("/subjects/{subject}/versions", get(list_versions).post(register))
+        .route(
+            "/subjects/{subject}/versions/{version}",
+            get(get_version).delete(delete_version),
+        )
+        .route("/subjects/{subject}/versions/{version}/schema", get(raw_version))
+        .route(
+            "/subjects/{subject}/versions/{version}/referencedby",
+            get(referenced_by),
+        )
+        .route(
+            "/config",
+            get(get_global_config)
+                .put(put_global_config)
+                .delete(delete_global_config),
+        )
+        .route(
+            "/config/{subject}",
+            get(get_subject_config)
+                .put(put_subject_config)
+                .delete(delete_subject_config),
+        )
+        .route(
+            "/mode",
+            get(get_global_mode).put(put_global_mode).delete(delete_global_mode),
+        )
+        .route(
+            "/mode/{subject}",
+            get(get_subject_mode)
+                .put(put_subject_mode)
+                .delete(delete_subject_mode),
+        )
+        .route(
+            "/compatibility/subjects/{subject}/versions",
+            post(check_all_versions),
+        )
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            post(check_one_version),
+        )
+}
+
+fn ok<T: serde::Serialize>(body: &T) -> ApiResult {
+    Ok(sr_json(StatusCode::OK, body))
+}
+
+fn subject(s: &str) -> Result<Subject, ApiError> {
+    Subject::parse(s).map_err(|e| Error::InvalidSubject(e.to_string()).into())
+}
+
+fn version(v: &str) -> Result<Version, ApiError> {
+    Version::parse(v).map_err(|e| Error::InvalidVersion(e.to_string()).into())
+}
+
+fn schema_id(id: &str) -> Result<SchemaId, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .and_then(|n| SchemaId::new(n).ok())
+        .ok_or_else(ApiError::not_found)
+}
+
+fn filter(p: &Params) -> DeletedFilter {
+    if p.deleted_only == Some(true) {
+        DeletedFilter::DeletedOnly
+    } else if p.deleted == Some(true) {
+        DeletedFilter::All
+    } else {
+        DeletedFilter::Live
+    }
+}
+
+fn options(p: &Params) -> SchemaOptions {
+    SchemaOptions {
+        normalize: p.normalize.unwrap_or(false),
+    }
+}
+
+async fn root() -> ApiResult {
+    ok(&json!({}))
+}
+
+async fn schema_types() -> ApiResult {
+    ok(&["AVRO"])
+}
+
+async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
+    let list = r
+        .list_schemas(
+            p.subject_prefix.as_deref(),
+            p.deleted.unwrap_or(false),
+            p.latest_only.unwrap_or(false),
+        )
+        .await?;
+    ok(&list)
+}
+
+async fn schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
+    let schema = r.schema_by_id(schema_id(&id)?).await?;
+    Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()))
+}
+
+async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
+    let schema = r.schema_by_id(schema_id(&id)?).await?;
+    Ok(sr_bytes(StatusCode::OK, schema.stored.schema.clone().into()))
+}
+
+async fn subjects_by_id(
+    State(r): State<AppState>,
+    SrPath(id): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    ok(&r
+        .subjects_of_schema(schema_id(&id)?, p.deleted.unwrap_or(false))
+        .await?)
+}
+
+async fn versions_by_id(
+    State(r): State<AppState>,
+    SrPath(id): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    ok(&r
+        .versions_of_schema(schema_id(&id)?, p.deleted.unwrap_or(false))
+        .await?)
+}
+
+async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
+    ok(&r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?)
+}
+
+async fn lookup(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<RegisterSchemaRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let found = r
+        .lookup(&s, body, options(&p), p.deleted.unwrap_or(false))
+        .await?;
+    ok(&found)
+}
+
+async fn delete_subject(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&r.delete_subject(&s, p.permanent.unwrap_or(false)).await?)
+}
+
+async fn list_versions(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&r.versions(&s, filter(&p)).await?)
+}
+
+async fn register(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<RegisterSchemaRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let id = r.register(&s, body, options(&p)).await?;
+    ok(&RegisterSchemaResponse { id: id.get() })
+}
+
+async fn get_version(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let (row, schema) = r.version(&s, version(&v)?, p.deleted.unwrap_or(false)).await?;
+    ok(&Registry::version_response(&s, row, &schema))
+}
+
+async fn raw_version(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let (_, schema) = r.version(&s, version(&v)?, p.deleted.unwrap_or(false)).await?;
+    Ok(sr_bytes(StatusCode::OK, schema.stored.schema.clone().into()))
+}
+
+async fn referenced_by(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&r.referenced_by(&s, version(&v)?).await?)
+}
+
+async fn delete_version(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&r
+        .delete_version(&s, version(&v)?, p.permanent.unwrap_or(false))
+        .await?)
+}
+
+fn config_response(c: StoredConfig) -> ConfigResponse {
+    ConfigResponse {
+        compatibility_level: c.compatibility.unwrap_or_default().as_str().to_owned(),
+        normalize: c.normalize,
+    }
+}
+
+fn config_update_response(c: StoredConfig) -> ConfigUpdateRequest {
+    ConfigUpdateRequest {
+        compatibility: c.compatibility.map(|l| l.as_str().to_owned()),
+        normalize: c.normalize,
+    }
+}
+
+async fn get_global_config(State(r): State<AppState>) -> ApiResult {
+    ok(&config_response(r.config(None, true).await?))
+}
+
+async fn put_global_config(
+    State(r): State<AppState>,
+    SrBody(body): SrBody<ConfigUpdateRequest>,
+) -> ApiResult {
+    let c = r
+        .set_config(None, body.compatibility.as_deref(), body.normalize)
+        .await?;
+    ok(&config_update_response(c))
+}
+
+async fn delete_global_config(State(r): State<AppState>) -> ApiResult {
+    ok(&config_response(r.delete_config(None).await?))
+}
+
+async fn get_subject_config(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let c = r
+        .config(Some(&s), p.default_to_global.unwrap_or(false))
+        .await?;
+    ok(&config_response(c))
+}
+
+async fn put_subject_config(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrBody(body): SrBody<ConfigUpdateRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let c = r
+        .set_config(Some(&s), body.compatibility.as_deref(), body.normalize)
+        .await?;
+    ok(&config_update_response(c))
+}
+
+async fn delete_subject_config(State(r): State<AppState>, SrPath(s): SrPath<String>) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&config_response(r.delete_config(Some(&s)).await?))
+}
+
+fn mode_body(m: warden_core::Mode) -> ModeBody {
+    ModeBody {
+        mode: m.as_str().to_owned(),
+    }
+}
+
+async fn get_global_mode(State(r): State<AppState>) -> ApiResult {
+    ok(&mode_body(r.mode(None, true).await?))
+}
+
+async fn put_global_mode(
+    State(r): State<AppState>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<ModeBody>,
+) -> ApiResult {
+    ok(&mode_body(
+        r.set_mode(None, &body.mode, p.force.unwrap_or(false)).await?,
+    ))
+}
+
+async fn delete_global_mode(State(r): State<AppState>) -> ApiResult {
+    ok(&mode_body(r.delete_mode(None).await?))
+}
+
+async fn get_subject_mode(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&mode_body(
+        r.mode(Some(&s), p.default_to_global.unwrap_or(false)).await?,
+    ))
+}
+
+async fn put_subject_mode(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<ModeBody>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&mode_body(
+        r.set_mode(Some(&s), &body.mode, p.force.unwrap_or(false))
+            .await?,
+    ))
+}
+
+async fn delete_subject_mode(State(r): State<AppState>, SrPath(s): SrPath<String>) -> ApiResult {
+    let s = subject(&s)?;
+    ok(&mode_body(r.delete_mode(Some(&s)).await?))
+}
+
+async fn check_all_versions(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<RegisterSchemaRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let result = r
+        .test_compatibility(&s, None, body, options(&p), p.verbose.unwrap_or(false))
+        .await?;
+    ok(&result)
+}
+
+async fn check_one_version(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+    SrQuery(p): SrQuery<Params>,
+    SrBody(body): SrBody<RegisterSchemaRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let v = version(&v)?;
+    let result = r
+        .test_compatibility(&s, Some(v), body, options(&p), p.verbose.unwrap_or(false))
+        .await?;
+    ok(&result)
+}

@@ -1,0 +1,124 @@
+//! Build (bind, open the store) and run (serve until SIGINT or SIGTERM) are separate, so
+//! `main` and the tests start the registry the same way.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::http;
+use crate::registry::Registry;
+use crate::settings::Settings;
+
+/// A registry bound to its port, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+    registry: Arc<Registry>,
+}
+
+/// Why the registry could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The store could not be opened or migrated.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] warden_storage::Error),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Opens the store (creating and migrating it) and binds the listener.
+    pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        let store = warden_storage::open(&settings.database_url).await?;
+        let registry = Arc::new(Registry::new(store));
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: settings.listen,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: settings.listen,
+                source,
+            })?
+            .port();
+        let timeout = Duration::from_secs(settings.request_timeout_secs);
+        let router = http::app(Arc::clone(&registry), settings.max_body_bytes)
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                timeout,
+            ))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(MatchedPath::as_str)
+                        .unwrap_or("unmatched");
+                    tracing::info_span!("request", method = %req.method(), route)
+                }),
+            );
+        Ok(Self {
+            listener,
+            router,
+            port,
+            registry,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The registry service behind the API.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(port = self.port, "warden registry listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
