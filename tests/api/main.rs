@@ -1,1 +1,24 @@
+//! Black-box tests of the registry over HTTP: each test starts the real server on a free
+//! port with a fresh SQLite file (`warden_testkit::spawn_app`).
 
+mod basics;
+mod compatibility;
+mod concurrency;
+mod config_mode;
+mod corpus;
+mod delete;
+mod errors;
+mod interop;
+mod references;
+mod register;
+
+/// An Avro record schema named `name` with the given fields (JSON array text).
+pub(crate) fn record(name: &str, fields: &str) -> String {
+    format!(r#"{{"type":"record","name":"{name}","namespace":"com.acme","fields":{fields}}}"#)
+}
+
+/// The `User` schema of `schemas/user-value.avsc`.
+pub(crate) fn user_v1() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/user-value.avsc"))
+        .expect("schemas/user-value.avsc")
+}

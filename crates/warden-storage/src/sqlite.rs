@@ -73,11 +73,12 @@ fn json_column(text: Option<String>) -> Result<Option<serde_json::Value>> {
         .transpose()
 }
 
-fn filter_sql(filter: DeletedFilter) -> &'static str {
+/// The SQL condition on a `deleted` column for a filter.
+fn filter_sql(filter: DeletedFilter, column: &str) -> String {
     match filter {
-        DeletedFilter::Live => "deleted = 0",
-        DeletedFilter::All => "1 = 1",
-        DeletedFilter::DeletedOnly => "deleted = 1",
+        DeletedFilter::Live => format!("{column} = 0"),
+        DeletedFilter::All => "1 = 1".to_owned(),
+        DeletedFilter::DeletedOnly => format!("{column} = 1"),
     }
 }
 
@@ -265,7 +266,7 @@ impl SchemaStore for SqliteStore {
         let sql = format!(
             "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE {} ORDER BY subject, version",
-            filter_sql(filter)
+            filter_sql(filter, "deleted")
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter()
@@ -283,9 +284,9 @@ impl SchemaStore for SqliteStore {
             "SELECT DISTINCT r.schema_id FROM schema_references r
              WHERE r.ref_subject = $1 AND r.ref_version = $2
                AND EXISTS (SELECT 1 FROM subject_versions v
-                           WHERE v.schema_id = r.schema_id AND v.{})
+                           WHERE v.schema_id = r.schema_id AND {})
              ORDER BY r.schema_id",
-            filter_sql(filter)
+            filter_sql(filter, "v.deleted")
         );
         let ids: Vec<i64> = sqlx::query_scalar(&sql)
             .bind(subject)

@@ -40,15 +40,23 @@ impl AvroSchema {
         }
         let json: Value = serde_json::from_str(text)
             .map_err(|e| SchemaError::Invalid(format!("not valid JSON: {e}")))?;
-        let (schema, named_types) = if deps.is_empty() {
-            (Schema::parse(&json).map_err(invalid)?, Vec::new())
+        // Java Avro reads `"type": "error"` (a record declared as a protocol error) in plain
+        // schemas; apache-avro does not, so it parses a copy where errors are records. The
+        // stored text keeps `error`.
+        let for_parser = if text.contains("\"error\"") {
+            let mut copy = json.clone();
+            errors_as_records(&mut copy);
+            copy
         } else {
-            Schema::parse_str_with_list(text, deps).map_err(invalid)?
+            json.clone()
+        };
+        let (schema, named_types) = if deps.is_empty() {
+            (Schema::parse(&for_parser).map_err(invalid)?, Vec::new())
+        } else {
+            Schema::parse_str_with_list(&for_parser.to_string(), deps).map_err(invalid)?
         };
         check_union_defaults(&schema)?;
-        let canonical = serde_json::to_string(&schema).map_err(|e| {
-            SchemaError::Invalid(format!("schema cannot be written back as JSON: {e}"))
-        })?;
+        let canonical = canonical_schema(&json).to_string();
         Ok(Self {
             schema,
             named_types,
@@ -66,9 +74,11 @@ impl AvroSchema {
         &self.named_types
     }
 
-    /// Compact JSON of the schema as Java's `Schema.toString()` would write it: `doc`,
-    /// `default`, `aliases`, `order`, logical types and custom properties kept, whitespace
-    /// removed, `{"type":"int"}` written as `"int"`. This is the text stored and returned.
+    /// Compact JSON of the schema with keys in the order Java's `Schema.toString()` writes
+    /// them (so key order and whitespace in the input do not make a new schema), `doc`,
+    /// `default`, `aliases`, `order`, logical types and custom properties kept, names spelled
+    /// as given, and `{"type":"int"}` written as `"int"`. This is the text stored and
+    /// returned.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
@@ -86,6 +96,99 @@ impl AvroSchema {
     /// since it drops `doc`, `default` and `aliases`.
     pub fn parsing_canonical_form(&self) -> String {
         self.schema.canonical_form()
+    }
+}
+
+/// Keys of a schema object in the order Java Avro writes them; others follow in input order.
+const SCHEMA_KEYS: [&str; 11] = [
+    "type",
+    "name",
+    "namespace",
+    "doc",
+    "fields",
+    "symbols",
+    "items",
+    "values",
+    "size",
+    "default",
+    "aliases",
+];
+
+/// Keys of a record field in the order Java Avro writes them.
+const FIELD_KEYS: [&str; 6] = ["name", "type", "doc", "default", "order", "aliases"];
+
+/// Rewrites a schema's JSON with keys in Java's order; see [`AvroSchema::canonical`].
+fn canonical_schema(value: &Value) -> Value {
+    match value {
+        Value::Array(branches) => Value::Array(branches.iter().map(canonical_schema).collect()),
+        Value::Object(map) => {
+            if map.len() == 1 {
+                if let Some(Value::String(t)) = map.get("type") {
+                    return Value::String(t.clone());
+                }
+            }
+            let mut out = Map::new();
+            for key in SCHEMA_KEYS {
+                if let Some(v) = map.get(key) {
+                    let v = match key {
+                        "type" | "items" | "values" => canonical_schema(v),
+                        "fields" => match v {
+                            Value::Array(fields) => {
+                                Value::Array(fields.iter().map(canonical_field).collect())
+                            }
+                            other => other.clone(),
+                        },
+                        _ => v.clone(),
+                    };
+                    out.insert(key.to_owned(), v);
+                }
+            }
+            for (k, v) in map {
+                if !SCHEMA_KEYS.contains(&k.as_str()) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+fn canonical_field(value: &Value) -> Value {
+    let Value::Object(map) = value else {
+        return value.clone();
+    };
+    let mut out = Map::new();
+    for key in FIELD_KEYS {
+        if let Some(v) = map.get(key) {
+            let v = if key == "type" {
+                canonical_schema(v)
+            } else {
+                v.clone()
+            };
+            out.insert(key.to_owned(), v);
+        }
+    }
+    for (k, v) in map {
+        if !FIELD_KEYS.contains(&k.as_str()) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Rewrites every `{"type": "error", "fields": …}` into a record, in place.
+fn errors_as_records(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(errors_as_records),
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("error") && map.contains_key("fields")
+            {
+                map.insert("type".to_owned(), Value::String("record".to_owned()));
+            }
+            map.values_mut().for_each(errors_as_records);
+        }
+        _ => {}
     }
 }
 

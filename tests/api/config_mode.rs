@@ -1,0 +1,113 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use warden_testkit::spawn_app;
+
+use crate::record;
+
+#[tokio::test]
+async fn global_config_defaults_to_backward_and_can_be_changed_and_reset() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.get("/config").await.body,
+        json!({"compatibilityLevel": "BACKWARD"})
+    );
+    let r = app.set_level(None, "full").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({"compatibility": "FULL"}));
+    assert_eq!(
+        app.get("/config").await.body,
+        json!({"compatibilityLevel": "FULL"})
+    );
+    let r = app.delete("/config").await;
+    assert_eq!(r.body, json!({"compatibilityLevel": "FULL"}));
+    assert_eq!(
+        app.get("/config").await.body,
+        json!({"compatibilityLevel": "BACKWARD"})
+    );
+}
+
+#[tokio::test]
+async fn subject_config_is_40408_until_set_and_falls_back_with_default_to_global() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", "[]")).await;
+    let r = app.get("/config/s").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.error_code(), 40408);
+    assert_eq!(
+        app.get("/config/s?defaultToGlobal=true").await.body,
+        json!({"compatibilityLevel": "BACKWARD"})
+    );
+    app.set_level(Some("s"), "NONE").await;
+    assert_eq!(
+        app.get("/config/s").await.body,
+        json!({"compatibilityLevel": "NONE"})
+    );
+    let r = app.delete("/config/s").await;
+    assert_eq!(r.body, json!({"compatibilityLevel": "NONE"}));
+    assert_eq!(app.get("/config/s").await.error_code(), 40408);
+    assert_eq!(app.delete("/config/s").await.error_code(), 40408);
+    assert_eq!(app.delete("/config/unknown").await.error_code(), 40401);
+}
+
+#[tokio::test]
+async fn an_unknown_compatibility_level_is_42203() {
+    let app = spawn_app().await;
+    for path in ["/config", "/config/s"] {
+        let r = app
+            .request(Method::PUT, path, Some(&json!({"compatibility": "SIDEWAYS"})))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(r.error_code(), 42203, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn mode_defaults_to_readwrite_and_subject_mode_is_40409_until_set() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/mode").await.body, json!({"mode": "READWRITE"}));
+    let r = app.get("/mode/s").await;
+    assert_eq!(r.error_code(), 40409);
+    assert_eq!(
+        app.get("/mode/s?defaultToGlobal=true").await.body,
+        json!({"mode": "READWRITE"})
+    );
+    assert_eq!(
+        app.set_mode(Some("s"), "READONLY", false).await.body,
+        json!({"mode": "READONLY"})
+    );
+    assert_eq!(app.get("/mode/s").await.body, json!({"mode": "READONLY"}));
+    assert_eq!(app.delete("/mode/s").await.body, json!({"mode": "READONLY"}));
+    assert_eq!(app.delete("/mode/s").await.error_code(), 40409);
+    let r = app.set_mode(None, "SOMETIMES", false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), 42204);
+}
+
+#[tokio::test]
+async fn read_only_mode_refuses_registration_and_deletes_with_42205() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", "[]")).await;
+    app.set_mode(None, "READONLY", false).await;
+    let r = app.register("s", &record("Q", "[]")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), 42205);
+    assert_eq!(app.delete("/subjects/s").await.error_code(), 42205);
+    // Reads still work.
+    assert_eq!(app.version("s", "1").await.status, StatusCode::OK);
+    // A subject-level READWRITE overrides the global READONLY.
+    app.set_mode(Some("s"), "READWRITE", false).await;
+    let r = app.register("s", &record("R", r#"[{"name":"a","type":"int","default":1}]"#)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.set_mode(Some("s"), "READONLY_OVERRIDE", false).await;
+    assert_eq!(app.delete("/subjects/s/versions/1").await.error_code(), 42205);
+}
+
+#[tokio::test]
+async fn import_mode_over_existing_subjects_needs_force() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", "[]")).await;
+    let r = app.set_mode(None, "IMPORT", false).await;
+    assert_eq!(r.error_code(), 42205);
+    let r = app.set_mode(None, "IMPORT", true).await;
+    assert_eq!(r.body, json!({"mode": "IMPORT"}));
+}

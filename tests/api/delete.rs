@@ -1,0 +1,104 @@
+use reqwest::StatusCode;
+use serde_json::json;
+use warden_testkit::{TestApp, spawn_app};
+
+use crate::record;
+
+async fn two_versions(app: &TestApp, subject: &str) -> (i64, i64) {
+    let a = app
+        .register_ok(subject, &record("R", r#"[{"name":"a","type":"int"}]"#))
+        .await;
+    let b = app
+        .register_ok(
+            subject,
+            &record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#),
+        )
+        .await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn soft_delete_of_a_version_hides_it_but_keeps_the_id_readable() {
+    let app = spawn_app().await;
+    let (id1, _) = two_versions(&app, "s").await;
+    let r = app.delete("/subjects/s/versions/1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!(1));
+    let gone = app.version("s", "1").await;
+    assert_eq!(gone.error_code(), 40402);
+    let kept = app.get("/subjects/s/versions/1?deleted=true").await;
+    assert_eq!(kept.body["id"], id1);
+    // Old data stays decodable: the id still resolves.
+    assert_eq!(app.get(&format!("/schemas/ids/{id1}")).await.status, StatusCode::OK);
+    // A second soft delete is 40406.
+    assert_eq!(app.delete("/subjects/s/versions/1").await.error_code(), 40406);
+}
+
+#[tokio::test]
+async fn hard_delete_of_a_version_requires_a_soft_delete_first() {
+    let app = spawn_app().await;
+    let (id1, _) = two_versions(&app, "s").await;
+    let r = app.delete("/subjects/s/versions/1?permanent=true").await;
+    assert_eq!(r.error_code(), 40407);
+    app.delete("/subjects/s/versions/1").await;
+    let r = app.delete("/subjects/s/versions/1?permanent=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!(1));
+    assert_eq!(
+        app.get("/subjects/s/versions?deleted=true").await.body,
+        json!([2])
+    );
+    // No version uses the schema any more: its id is gone.
+    assert_eq!(app.get(&format!("/schemas/ids/{id1}")).await.error_code(), 40403);
+    assert_eq!(app.delete("/subjects/s/versions/9").await.error_code(), 40402);
+    assert_eq!(app.delete("/subjects/none/versions/1").await.error_code(), 40401);
+}
+
+#[tokio::test]
+async fn deleting_a_subject_soft_then_hard() {
+    let app = spawn_app().await;
+    two_versions(&app, "s").await;
+    assert_eq!(app.delete("/subjects/s?permanent=true").await.error_code(), 40405);
+    let r = app.delete("/subjects/s").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!([1, 2]));
+    assert_eq!(app.get("/subjects/s/versions").await.error_code(), 40401);
+    assert_eq!(app.version("s", "latest").await.error_code(), 40401);
+    assert_eq!(app.delete("/subjects/s").await.error_code(), 40404);
+    let r = app.delete("/subjects/s?permanent=true").await;
+    assert_eq!(r.body, json!([1, 2]));
+    assert_eq!(app.get("/subjects?deleted=true").await.body, json!([]));
+    assert_eq!(app.delete("/subjects/s").await.error_code(), 40401);
+}
+
+#[tokio::test]
+async fn re_registering_a_soft_deleted_schema_creates_a_new_version() {
+    let app = spawn_app().await;
+    let schema = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let id = app.register_ok("s", &schema).await;
+    app.delete("/subjects/s").await;
+    let again = app.register_ok("s", &schema).await;
+    assert_eq!(again, id, "the schema keeps its id");
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([2]));
+}
+
+#[tokio::test]
+async fn a_referenced_version_cannot_be_deleted_with_42206() {
+    let app = spawn_app().await;
+    let address = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]}"#;
+    app.register_ok("address", address).await;
+    let customer = json!({
+        "schema": r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"}]}"#,
+        "references": [{"name": "com.acme.Address", "subject": "address", "version": 1}]
+    });
+    let r = app.register_body("customer", &customer).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.delete("/subjects/address/versions/1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), 42206);
+    assert_eq!(app.delete("/subjects/address").await.error_code(), 42206);
+    // Once the referencing subject is gone entirely, the reference is free.
+    app.delete("/subjects/customer").await;
+    app.delete("/subjects/customer?permanent=true").await;
+    assert_eq!(app.delete("/subjects/address").await.status, StatusCode::OK);
+}

@@ -1,0 +1,149 @@
+//! Bad input of every kind answers Confluent's `{"error_code", "message"}`: never a panic,
+//! a plain-text body or a 500.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use warden_testkit::{spawn_app, spawn_app_with};
+
+use crate::record;
+
+fn assert_error(r: &warden_testkit::Reply, status: u16, code: i64, why: &str) {
+    assert_eq!(r.status.as_u16(), status, "{why}: {}", r.text);
+    assert_eq!(r.error_code(), code, "{why}: {}", r.text);
+    assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}: message");
+    assert_eq!(
+        r.content_type, "application/vnd.schemaregistry.v1+json",
+        "{why}: content type"
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_empty_bodies_are_400() {
+    let app = spawn_app().await;
+    let ct = Some("application/json");
+    let cases: [(&str, &str); 4] = [
+        ("{bad", "malformed JSON"),
+        ("", "empty body"),
+        ("   ", "blank body"),
+        ("[1,2]", "JSON of the wrong shape"),
+    ];
+    for (body, why) in cases {
+        let r = app
+            .raw(Method::POST, "/subjects/s/versions", ct, body.to_owned())
+            .await;
+        assert_error(&r, 400, 400, why);
+    }
+    let r = app
+        .raw(Method::PUT, "/config", ct, "{\"compatibility\": 5}".to_owned())
+        .await;
+    assert_error(&r, 400, 400, "config level of the wrong type");
+}
+
+#[tokio::test]
+async fn invalid_schemas_are_42201_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let cases = [
+        (json!({}), "no schema field"),
+        (json!({"schema": ""}), "empty schema"),
+        (json!({"schema": "{not json"}), "schema text is not JSON"),
+        (json!({"schema": r#"{"type":"panther"}"#}), "unknown type"),
+        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a"}]}"#}), "field without type"),
+        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#}), "default of the wrong type"),
+        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"u","type":["null","string"],"default":"x"}]}"#}), "union default not matching the first branch"),
+        (json!({"schema": r#"{"type":"enum","name":"E","symbols":["A","A"]}"#}), "duplicate enum symbol"),
+        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"com.Missing"}]}"#}), "unknown named type"),
+        (json!({"schema": record("R", "[]"), "schemaType": "XML"}), "unknown schema type"),
+        (json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}), "format not in this build"),
+        (json!({"schema": record("R", "[]"), "references": [{"name":"x","subject":"nope","version":1}]}), "unresolvable reference"),
+    ];
+    for (body, why) in cases {
+        let r = app.register_body("s", &body).await;
+        assert_error(&r, 422, 42201, why);
+    }
+    assert_eq!(app.get("/subjects?deleted=true").await.body, json!([]));
+}
+
+#[tokio::test]
+async fn bad_versions_are_42202_and_bad_ids_404() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", "[]")).await;
+    for v in ["0", "-2", "abc", "99999999999"] {
+        let r = app.version("s", v).await;
+        assert_error(&r, 422, 42202, v);
+    }
+    assert_error(&app.version("s", "2").await, 404, 40402, "missing version");
+    assert_error(&app.version("t", "1").await, 404, 40401, "missing subject");
+    for id in ["abc", "0", "-1", "99999999999"] {
+        let r = app.get(&format!("/schemas/ids/{id}")).await;
+        assert_error(&r, 404, 404, id);
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_answer_in_the_error_format() {
+    let app = spawn_app().await;
+    assert_error(&app.get("/nothing/here").await, 404, 404, "unknown route");
+    assert_error(&app.get("/subjects/s/versions/1/extra").await, 404, 404, "too deep");
+    let r = app.request(Method::PATCH, "/subjects", None).await;
+    assert_error(&r, 405, 405, "PATCH /subjects");
+    let r = app.request(Method::DELETE, "/schemas/types", None).await;
+    assert_error(&r, 405, 405, "DELETE /schemas/types");
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_400() {
+    let app = spawn_app().await;
+    let r = app.get("/subjects?deleted=maybe").await;
+    assert_error(&r, 400, 400, "deleted=maybe");
+    let r = app
+        .request(
+            Method::POST,
+            "/subjects/s/versions?normalize=yes",
+            Some(&json!({"schema": record("R", "[]")})),
+        )
+        .await;
+    assert_error(&r, 400, 400, "normalize=yes");
+}
+
+#[tokio::test]
+async fn a_subject_with_a_control_character_is_42208() {
+    let app = spawn_app().await;
+    let r = app
+        .request(
+            Method::POST,
+            "/subjects/a%0Ab/versions",
+            Some(&json!({"schema": record("R", "[]")})),
+        )
+        .await;
+    assert_error(&r, 422, 42208, "newline in subject");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = spawn_app_with(|s| s.max_body_bytes = 1024).await;
+    let big = json!({"schema": record("R", &format!(r#"[{{"name":"a","type":"int","doc":"{}"}}]"#, "x".repeat(4096)))});
+    let r = app.register_body("s", &big).await;
+    assert_error(&r, 413, 413, "body over 1 KiB");
+    // Under the limit still works.
+    assert_eq!(app.register("s", &record("R", "[]")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn deeply_nested_bodies_and_schemas_are_refused_cleanly() {
+    let app = spawn_app().await;
+    // A request body nested far deeper than any schema needs.
+    let deep_body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = app
+        .raw(Method::POST, "/subjects/s/versions", Some("application/json"), deep_body)
+        .await;
+    assert_error(&r, 400, 400, "deeply nested body");
+    // A schema text nested deeply inside a well-formed body.
+    let mut schema = String::from("\"int\"");
+    for _ in 0..5_000 {
+        schema = format!(r#"{{"type":"array","items":{schema}}}"#);
+    }
+    let r = app.register_body("s", &json!({ "schema": schema })).await;
+    assert_error(&r, 422, 42201, "deeply nested schema");
+    // The server is still up.
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+}

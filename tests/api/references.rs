@@ -1,0 +1,97 @@
+use reqwest::StatusCode;
+use serde_json::json;
+use warden_testkit::spawn_app;
+
+const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"},{"name":"country","type":"com.acme.Country"}]}"#;
+const COUNTRY: &str = r#"{"type":"enum","name":"Country","namespace":"com.acme","symbols":["NL","FR"]}"#;
+const CUSTOMER: &str = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"work","type":["null","com.acme.Address"],"default":null}]}"#;
+
+#[tokio::test]
+async fn references_resolve_transitively_and_read_back() {
+    let app = spawn_app().await;
+    app.register_ok("country", COUNTRY).await;
+    let r = app
+        .register_body(
+            "address",
+            &json!({"schema": ADDRESS, "references": [{"name":"com.acme.Country","subject":"country","version":1}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The customer names only Address; Address's own reference to Country is followed.
+    // Version -1 pins to the latest version at registration time.
+    let r = app
+        .register_body(
+            "customer",
+            &json!({"schema": CUSTOMER, "references": [{"name":"com.acme.Address","subject":"address","version":-1}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
+    let by_id = app.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(
+        by_id.body["references"],
+        json!([{"name":"com.acme.Address","subject":"address","version":1}])
+    );
+    let v = app.version("customer", "1").await;
+    assert_eq!(v.body["references"][0]["version"], 1);
+    let referenced = app.get("/subjects/address/versions/1/referencedby").await;
+    assert_eq!(referenced.body, json!([id]));
+    assert_eq!(
+        app.get("/subjects/country/versions/1/referencedby").await.body,
+        json!([2])
+    );
+    assert_eq!(
+        app.get("/subjects/customer/versions/1/referencedby").await.body,
+        json!([])
+    );
+    assert_eq!(
+        app.get("/subjects/nobody/versions/1/referencedby").await.error_code(),
+        40401
+    );
+    // Without its reference the schema does not parse.
+    let r = app.register("customer2", CUSTOMER).await;
+    assert_eq!(r.error_code(), 42201);
+}
+
+#[tokio::test]
+async fn compatibility_follows_named_types_into_references() {
+    let app = spawn_app().await;
+    app.register_ok("country", COUNTRY).await;
+    let refs = json!([{"name":"com.acme.Country","subject":"country","version":1}]);
+    app.register_body("address", &json!({"schema": ADDRESS, "references": refs}))
+        .await;
+    let customer_refs = json!([{"name":"com.acme.Address","subject":"address","version":1}]);
+    let r = app
+        .register_body("customer", &json!({"schema": CUSTOMER, "references": customer_refs}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A new Address without `country` breaks readers that expect it (no default).
+    let thin = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]}"#;
+    app.register_ok("address", thin).await;
+    let v2_refs = json!([{"name":"com.acme.Address","subject":"address","version":2}]);
+    let check = app
+        .request(
+            reqwest::Method::POST,
+            "/compatibility/subjects/customer/versions/latest?verbose=true",
+            Some(&json!({"schema": CUSTOMER, "references": v2_refs})),
+        )
+        .await;
+    // Backward: the new customer (reader) reads old data whose addresses had a country:
+    // dropping a field is fine for the reader.
+    assert_eq!(check.body["is_compatible"], true, "{}", check.text);
+    app.set_level(Some("customer"), "FORWARD").await;
+    let check = app
+        .request(
+            reqwest::Method::POST,
+            "/compatibility/subjects/customer/versions/latest?verbose=true",
+            Some(&json!({"schema": CUSTOMER, "references": v2_refs})),
+        )
+        .await;
+    // Forward: old readers need `country`, which new data lacks and which has no default.
+    assert_eq!(check.body["is_compatible"], false, "{}", check.text);
+    assert!(
+        check.body["messages"].to_string().contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        "{}",
+        check.text
+    );
+}
