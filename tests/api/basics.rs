@@ -44,7 +44,12 @@ async fn every_accepted_content_type_and_a_missing_one_register() {
         assert_eq!(r.content_type, SR);
     }
     let r = app
-        .raw(Method::POST, "/subjects/ct/versions", Some("text/plain"), body)
+        .raw(
+            Method::POST,
+            "/subjects/ct/versions",
+            Some("text/plain"),
+            body,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(r.error_code(), 415);
@@ -54,7 +59,10 @@ async fn every_accepted_content_type_and_a_missing_one_register() {
 async fn percent_encoded_subjects_are_one_subject() {
     let app = spawn_app().await;
     let id = app
-        .register_ok("team/orders-value", &record("O", r#"[{"name":"a","type":"int"}]"#))
+        .register_ok(
+            "team/orders-value",
+            &record("O", r#"[{"name":"a","type":"int"}]"#),
+        )
         .await;
     let r = app.get("/subjects").await;
     assert_eq!(r.body, json!(["team/orders-value"]));

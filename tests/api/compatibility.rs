@@ -5,7 +5,8 @@ use warden_testkit::spawn_app;
 use crate::record;
 
 const V1: &str = r#"[{"name":"id","type":"long"}]"#;
-const V2_DEFAULT: &str = r#"[{"name":"id","type":"long"},{"name":"email","type":"string","default":""}]"#;
+const V2_DEFAULT: &str =
+    r#"[{"name":"id","type":"long"},{"name":"email","type":"string","default":""}]"#;
 const V2_NO_DEFAULT: &str = r#"[{"name":"id","type":"long"},{"name":"email","type":"string"}]"#;
 
 #[tokio::test]
@@ -16,24 +17,37 @@ async fn an_incompatible_registration_is_409_with_the_rule_and_path() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.error_code(), 409);
     let message = r.body["message"].as_str().unwrap();
-    assert!(message.contains("incompatible with an earlier schema"), "{message}");
-    assert!(message.contains("READER_FIELD_MISSING_DEFAULT_VALUE"), "{message}");
+    assert!(
+        message.contains("incompatible with an earlier schema"),
+        "{message}"
+    );
+    assert!(
+        message.contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        "{message}"
+    );
     assert!(message.contains("/fields/1"), "{message}");
     // Nothing was written.
     assert_eq!(app.get("/subjects/users/versions").await.body, json!([1]));
     // The compatible evolution registers.
     app.register_ok("users", &record("User", V2_DEFAULT)).await;
-    assert_eq!(app.get("/subjects/users/versions").await.body, json!([1, 2]));
+    assert_eq!(
+        app.get("/subjects/users/versions").await.body,
+        json!([1, 2])
+    );
 }
 
 #[tokio::test]
 async fn the_check_endpoint_answers_is_compatible_with_verbose_messages() {
     let app = spawn_app().await;
     app.register_ok("users", &record("User", V1)).await;
-    let ok = app.check("users", Some("latest"), &record("User", V2_DEFAULT)).await;
+    let ok = app
+        .check("users", Some("latest"), &record("User", V2_DEFAULT))
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body, json!({"is_compatible": true, "messages": []}));
-    let bad = app.check("users", Some("1"), &record("User", V2_NO_DEFAULT)).await;
+    let bad = app
+        .check("users", Some("1"), &record("User", V2_NO_DEFAULT))
+        .await;
     assert_eq!(bad.body["is_compatible"], false);
     let messages: Vec<&str> = bad.body["messages"]
         .as_array()
@@ -65,7 +79,9 @@ async fn the_check_endpoint_answers_is_compatible_with_verbose_messages() {
 async fn the_check_endpoint_reports_unknown_subjects_versions_and_bad_schemas() {
     let app = spawn_app().await;
     assert_eq!(
-        app.check("nobody", Some("latest"), &record("A", V1)).await.error_code(),
+        app.check("nobody", Some("latest"), &record("A", V1))
+            .await
+            .error_code(),
         40401
     );
     // Against all versions of an unknown subject, anything is compatible.
@@ -75,11 +91,15 @@ async fn the_check_endpoint_reports_unknown_subjects_versions_and_bad_schemas() 
     );
     app.register_ok("s", &record("A", V1)).await;
     assert_eq!(
-        app.check("s", Some("5"), &record("A", V1)).await.error_code(),
+        app.check("s", Some("5"), &record("A", V1))
+            .await
+            .error_code(),
         40402
     );
     assert_eq!(
-        app.check("s", Some("zero"), &record("A", V1)).await.error_code(),
+        app.check("s", Some("zero"), &record("A", V1))
+            .await
+            .error_code(),
         42202
     );
     assert_eq!(app.check("s", None, "{not avro").await.error_code(), 42201);
@@ -94,7 +114,11 @@ async fn transitive_levels_catch_a_break_with_an_older_version_only() {
     app.register_ok("s", &record("U", V2_DEFAULT)).await;
     let v3 = record("U", V2_NO_DEFAULT);
     let latest_only = app.check("s", None, &v3).await;
-    assert_eq!(latest_only.body["is_compatible"], true, "{}", latest_only.text);
+    assert_eq!(
+        latest_only.body["is_compatible"], true,
+        "{}",
+        latest_only.text
+    );
     app.set_level(Some("s"), "BACKWARD_TRANSITIVE").await;
     let all = app.check("s", None, &v3).await;
     assert_eq!(all.body["is_compatible"], false, "{}", all.text);
@@ -113,10 +137,19 @@ async fn soft_deleted_versions_are_not_checked() {
     app.register_ok("s", &record("U", r#"[{"name":"id","type":"string"}]"#))
         .await;
     app.set_level(Some("s"), "BACKWARD_TRANSITIVE").await;
-    let next = record("U", r#"[{"name":"id","type":"string"},{"name":"x","type":"int","default":0}]"#);
-    assert_eq!(app.check("s", None, &next).await.body["is_compatible"], false);
+    let next = record(
+        "U",
+        r#"[{"name":"id","type":"string"},{"name":"x","type":"int","default":0}]"#,
+    );
+    assert_eq!(
+        app.check("s", None, &next).await.body["is_compatible"],
+        false
+    );
     app.delete("/subjects/s/versions/1").await;
-    assert_eq!(app.check("s", None, &next).await.body["is_compatible"], true);
+    assert_eq!(
+        app.check("s", None, &next).await.body["is_compatible"],
+        true
+    );
 }
 
 #[tokio::test]

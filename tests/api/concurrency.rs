@@ -19,7 +19,10 @@ async fn sixteen_clients_registering_the_same_new_schema_get_one_id_and_one_vers
         })
         .collect();
     assert_eq!(ids.len(), 1, "one id for all: {ids:?}");
-    assert_eq!(app.get("/subjects/race-value/versions").await.body, json!([1]));
+    assert_eq!(
+        app.get("/subjects/race-value/versions").await.body,
+        json!([1])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -30,7 +33,10 @@ async fn concurrent_registrations_of_different_schemas_get_distinct_ids_and_gap_
         .map(|i| record(&format!("R{i}"), r#"[{"name":"a","type":"int"}]"#))
         .collect();
     let results = join_all(schemas.iter().map(|s| app.register("many", s))).await;
-    let ids: HashSet<i64> = results.iter().map(|r| r.body["id"].as_i64().unwrap()).collect();
+    let ids: HashSet<i64> = results
+        .iter()
+        .map(|r| r.body["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.len(), 24);
     let versions = app.get("/subjects/many/versions").await.body;
     assert_eq!(versions, json!((1..=24).collect::<Vec<_>>()));

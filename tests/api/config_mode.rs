@@ -54,7 +54,11 @@ async fn an_unknown_compatibility_level_is_42203() {
     let app = spawn_app().await;
     for path in ["/config", "/config/s"] {
         let r = app
-            .request(Method::PUT, path, Some(&json!({"compatibility": "SIDEWAYS"})))
+            .request(
+                Method::PUT,
+                path,
+                Some(&json!({"compatibility": "SIDEWAYS"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
         assert_eq!(r.error_code(), 42203, "{path}");
@@ -76,7 +80,10 @@ async fn mode_defaults_to_readwrite_and_subject_mode_is_40409_until_set() {
         json!({"mode": "READONLY"})
     );
     assert_eq!(app.get("/mode/s").await.body, json!({"mode": "READONLY"}));
-    assert_eq!(app.delete("/mode/s").await.body, json!({"mode": "READONLY"}));
+    assert_eq!(
+        app.delete("/mode/s").await.body,
+        json!({"mode": "READONLY"})
+    );
     assert_eq!(app.delete("/mode/s").await.error_code(), 40409);
     let r = app.set_mode(None, "SOMETIMES", false).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -96,10 +103,18 @@ async fn read_only_mode_refuses_registration_and_deletes_with_42205() {
     assert_eq!(app.version("s", "1").await.status, StatusCode::OK);
     // A subject-level READWRITE overrides the global READONLY.
     app.set_mode(Some("s"), "READWRITE", false).await;
-    let r = app.register("s", &record("R", r#"[{"name":"a","type":"int","default":1}]"#)).await;
+    let r = app
+        .register(
+            "s",
+            &record("R", r#"[{"name":"a","type":"int","default":1}]"#),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.set_mode(Some("s"), "READONLY_OVERRIDE", false).await;
-    assert_eq!(app.delete("/subjects/s/versions/1").await.error_code(), 42205);
+    assert_eq!(
+        app.delete("/subjects/s/versions/1").await.error_code(),
+        42205
+    );
 }
 
 #[tokio::test]

@@ -48,13 +48,25 @@ async fn every_valid_corpus_avro_schema_registers_and_round_trips_by_id() {
         let returned = by_id.body["schema"]
             .as_str()
             .unwrap_or_else(|| panic!("{file}: {}", by_id.text));
-        assert_eq!(pcf(returned), pcf(&text), "{file}: same schema after the round trip");
+        assert_eq!(
+            pcf(returned),
+            pcf(&text),
+            "{file}: same schema after the round trip"
+        );
         // The returned text is the schema's identity: registering it again is the same id.
         assert_eq!(app.register_ok(&subject, returned).await, id, "{file}");
         registered += 1;
     }
-    assert!(failures.is_empty(), "{} refused:\n{}", failures.len(), failures.join("\n"));
-    assert!(registered >= 200, "only {registered} corpus schemas were tried");
+    assert!(
+        failures.is_empty(),
+        "{} refused:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        registered >= 200,
+        "only {registered} corpus schemas were tried"
+    );
 }
 
 #[tokio::test]
@@ -71,6 +83,12 @@ async fn every_invalid_corpus_avro_schema_is_refused_with_42201() {
         assert_eq!(r.error_code(), 42201, "{file} must be refused: {}", r.text);
         refused += 1;
     }
-    assert!(refused >= 10, "only {refused} invalid schemas in the corpus");
-    assert_eq!(app.get("/subjects?deleted=true").await.body, serde_json::json!([]));
+    assert!(
+        refused >= 10,
+        "only {refused} invalid schemas in the corpus"
+    );
+    assert_eq!(
+        app.get("/subjects?deleted=true").await.body,
+        serde_json::json!([])
+    );
 }

@@ -11,7 +11,10 @@ async fn two_versions(app: &TestApp, subject: &str) -> (i64, i64) {
     let b = app
         .register_ok(
             subject,
-            &record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#),
+            &record(
+                "R",
+                r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#,
+            ),
         )
         .await;
     (a, b)
@@ -29,9 +32,15 @@ async fn soft_delete_of_a_version_hides_it_but_keeps_the_id_readable() {
     let kept = app.get("/subjects/s/versions/1?deleted=true").await;
     assert_eq!(kept.body["id"], id1);
     // Old data stays decodable: the id still resolves.
-    assert_eq!(app.get(&format!("/schemas/ids/{id1}")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/schemas/ids/{id1}")).await.status,
+        StatusCode::OK
+    );
     // A second soft delete is 40406.
-    assert_eq!(app.delete("/subjects/s/versions/1").await.error_code(), 40406);
+    assert_eq!(
+        app.delete("/subjects/s/versions/1").await.error_code(),
+        40406
+    );
 }
 
 #[tokio::test]
@@ -49,16 +58,28 @@ async fn hard_delete_of_a_version_requires_a_soft_delete_first() {
         json!([2])
     );
     // No version uses the schema any more: its id is gone.
-    assert_eq!(app.get(&format!("/schemas/ids/{id1}")).await.error_code(), 40403);
-    assert_eq!(app.delete("/subjects/s/versions/9").await.error_code(), 40402);
-    assert_eq!(app.delete("/subjects/none/versions/1").await.error_code(), 40401);
+    assert_eq!(
+        app.get(&format!("/schemas/ids/{id1}")).await.error_code(),
+        40403
+    );
+    assert_eq!(
+        app.delete("/subjects/s/versions/9").await.error_code(),
+        40402
+    );
+    assert_eq!(
+        app.delete("/subjects/none/versions/1").await.error_code(),
+        40401
+    );
 }
 
 #[tokio::test]
 async fn deleting_a_subject_soft_then_hard() {
     let app = spawn_app().await;
     two_versions(&app, "s").await;
-    assert_eq!(app.delete("/subjects/s?permanent=true").await.error_code(), 40405);
+    assert_eq!(
+        app.delete("/subjects/s?permanent=true").await.error_code(),
+        40405
+    );
     let r = app.delete("/subjects/s").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, json!([1, 2]));

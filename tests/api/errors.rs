@@ -10,7 +10,10 @@ use crate::record;
 fn assert_error(r: &warden_testkit::Reply, status: u16, code: i64, why: &str) {
     assert_eq!(r.status.as_u16(), status, "{why}: {}", r.text);
     assert_eq!(r.error_code(), code, "{why}: {}", r.text);
-    assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}: message");
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{why}: message"
+    );
     assert_eq!(
         r.content_type, "application/vnd.schemaregistry.v1+json",
         "{why}: content type"
@@ -34,7 +37,12 @@ async fn malformed_and_empty_bodies_are_400() {
         assert_error(&r, 400, 400, why);
     }
     let r = app
-        .raw(Method::PUT, "/config", ct, "{\"compatibility\": 5}".to_owned())
+        .raw(
+            Method::PUT,
+            "/config",
+            ct,
+            "{\"compatibility\": 5}".to_owned(),
+        )
         .await;
     assert_error(&r, 400, 400, "config level of the wrong type");
 }
@@ -47,14 +55,38 @@ async fn invalid_schemas_are_42201_and_nothing_is_written() {
         (json!({"schema": ""}), "empty schema"),
         (json!({"schema": "{not json"}), "schema text is not JSON"),
         (json!({"schema": r#"{"type":"panther"}"#}), "unknown type"),
-        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a"}]}"#}), "field without type"),
-        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#}), "default of the wrong type"),
-        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"u","type":["null","string"],"default":"x"}]}"#}), "union default not matching the first branch"),
-        (json!({"schema": r#"{"type":"enum","name":"E","symbols":["A","A"]}"#}), "duplicate enum symbol"),
-        (json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"com.Missing"}]}"#}), "unknown named type"),
-        (json!({"schema": record("R", "[]"), "schemaType": "XML"}), "unknown schema type"),
-        (json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}), "format not in this build"),
-        (json!({"schema": record("R", "[]"), "references": [{"name":"x","subject":"nope","version":1}]}), "unresolvable reference"),
+        (
+            json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a"}]}"#}),
+            "field without type",
+        ),
+        (
+            json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#}),
+            "default of the wrong type",
+        ),
+        (
+            json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"u","type":["null","string"],"default":"x"}]}"#}),
+            "union default not matching the first branch",
+        ),
+        (
+            json!({"schema": r#"{"type":"enum","name":"E","symbols":["A","A"]}"#}),
+            "duplicate enum symbol",
+        ),
+        (
+            json!({"schema": r#"{"type":"record","name":"R","fields":[{"name":"a","type":"com.Missing"}]}"#}),
+            "unknown named type",
+        ),
+        (
+            json!({"schema": record("R", "[]"), "schemaType": "XML"}),
+            "unknown schema type",
+        ),
+        (
+            json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}),
+            "format not in this build",
+        ),
+        (
+            json!({"schema": record("R", "[]"), "references": [{"name":"x","subject":"nope","version":1}]}),
+            "unresolvable reference",
+        ),
     ];
     for (body, why) in cases {
         let r = app.register_body("s", &body).await;
@@ -83,7 +115,12 @@ async fn bad_versions_are_42202_and_bad_ids_404() {
 async fn unknown_routes_and_wrong_methods_answer_in_the_error_format() {
     let app = spawn_app().await;
     assert_error(&app.get("/nothing/here").await, 404, 404, "unknown route");
-    assert_error(&app.get("/subjects/s/versions/1/extra").await, 404, 404, "too deep");
+    assert_error(
+        &app.get("/subjects/s/versions/1/extra").await,
+        404,
+        404,
+        "too deep",
+    );
     let r = app.request(Method::PATCH, "/subjects", None).await;
     assert_error(&r, 405, 405, "PATCH /subjects");
     let r = app.request(Method::DELETE, "/schemas/types", None).await;
@@ -125,7 +162,10 @@ async fn bodies_over_the_limit_are_413() {
     let r = app.register_body("s", &big).await;
     assert_error(&r, 413, 413, "body over 1 KiB");
     // Under the limit still works.
-    assert_eq!(app.register("s", &record("R", "[]")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.register("s", &record("R", "[]")).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -134,7 +174,12 @@ async fn deeply_nested_bodies_and_schemas_are_refused_cleanly() {
     // A request body nested far deeper than any schema needs.
     let deep_body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let r = app
-        .raw(Method::POST, "/subjects/s/versions", Some("application/json"), deep_body)
+        .raw(
+            Method::POST,
+            "/subjects/s/versions",
+            Some("application/json"),
+            deep_body,
+        )
         .await;
     assert_error(&r, 400, 400, "deeply nested body");
     // A schema text nested deeply inside a well-formed body.

@@ -20,7 +20,8 @@ async fn schema_registry_converter_registers_encodes_and_decodes_through_warden(
         SchemaType::Avro,
         user_v1(),
     );
-    let strategy = SubjectNameStrategy::TopicNameStrategyWithSchema("users".into(), false, supplied);
+    let strategy =
+        SubjectNameStrategy::TopicNameStrategyWithSchema("users".into(), false, supplied);
     let bytes = encoder
         .encode(
             vec![
@@ -48,9 +49,15 @@ async fn schema_registry_converter_registers_encodes_and_decodes_through_warden(
     assert_eq!(fields[0], ("name".to_owned(), Value::String("Ada".into())));
     assert_eq!(
         fields[1],
-        ("favorite_number".to_owned(), Value::Union(0, Box::new(Value::Int(7))))
+        (
+            "favorite_number".to_owned(),
+            Value::Union(0, Box::new(Value::Int(7)))
+        )
     );
-    assert_eq!(decoded.name.expect("named").fullname(None), "example.avro.User");
+    assert_eq!(
+        decoded.name.expect("named").fullname(None),
+        "example.avro.User"
+    );
 }
 
 #[tokio::test]
@@ -61,12 +68,16 @@ async fn schema_registry_converter_registers_references_before_the_schema_using_
     let customer = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"name","type":"string"},{"name":"home","type":"Address"}]}"#;
     // The converter inlines a reference it finds by its short name in the same namespace
     // (or as `.com.acme.Address`), so the customer names it `Address`.
-    let supplied = SuppliedSchema::new(Some("com.acme.Customer".into()), SchemaType::Avro, customer.into())
-        .with_references(vec![SuppliedReference::new(
-            "com.acme.Address".into(),
-            "com.acme.Address".into(),
-            address.into(),
-        )]);
+    let supplied = SuppliedSchema::new(
+        Some("com.acme.Customer".into()),
+        SchemaType::Avro,
+        customer.into(),
+    )
+    .with_references(vec![SuppliedReference::new(
+        "com.acme.Address".into(),
+        "com.acme.Address".into(),
+        address.into(),
+    )]);
     let encoder = AvroEncoder::new(settings.clone());
     let bytes = encoder
         .encode(

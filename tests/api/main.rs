@@ -19,6 +19,9 @@ pub(crate) fn record(name: &str, fields: &str) -> String {
 
 /// The `User` schema of `schemas/user-value.avsc`.
 pub(crate) fn user_v1() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/user-value.avsc"))
-        .expect("schemas/user-value.avsc")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schemas/user-value.avsc"
+    ))
+    .expect("schemas/user-value.avsc")
 }

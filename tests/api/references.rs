@@ -3,7 +3,8 @@ use serde_json::json;
 use warden_testkit::spawn_app;
 
 const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"},{"name":"country","type":"com.acme.Country"}]}"#;
-const COUNTRY: &str = r#"{"type":"enum","name":"Country","namespace":"com.acme","symbols":["NL","FR"]}"#;
+const COUNTRY: &str =
+    r#"{"type":"enum","name":"Country","namespace":"com.acme","symbols":["NL","FR"]}"#;
 const CUSTOMER: &str = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"work","type":["null","com.acme.Address"],"default":null}]}"#;
 
 #[tokio::test]
@@ -37,15 +38,21 @@ async fn references_resolve_transitively_and_read_back() {
     let referenced = app.get("/subjects/address/versions/1/referencedby").await;
     assert_eq!(referenced.body, json!([id]));
     assert_eq!(
-        app.get("/subjects/country/versions/1/referencedby").await.body,
+        app.get("/subjects/country/versions/1/referencedby")
+            .await
+            .body,
         json!([2])
     );
     assert_eq!(
-        app.get("/subjects/customer/versions/1/referencedby").await.body,
+        app.get("/subjects/customer/versions/1/referencedby")
+            .await
+            .body,
         json!([])
     );
     assert_eq!(
-        app.get("/subjects/nobody/versions/1/referencedby").await.error_code(),
+        app.get("/subjects/nobody/versions/1/referencedby")
+            .await
+            .error_code(),
         40401
     );
     // Without its reference the schema does not parse.
@@ -62,7 +69,10 @@ async fn compatibility_follows_named_types_into_references() {
         .await;
     let customer_refs = json!([{"name":"com.acme.Address","subject":"address","version":1}]);
     let r = app
-        .register_body("customer", &json!({"schema": CUSTOMER, "references": customer_refs}))
+        .register_body(
+            "customer",
+            &json!({"schema": CUSTOMER, "references": customer_refs}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // A new Address without `country` breaks readers that expect it (no default).
@@ -90,7 +100,9 @@ async fn compatibility_follows_named_types_into_references() {
     // Forward: old readers need `country`, which new data lacks and which has no default.
     assert_eq!(check.body["is_compatible"], false, "{}", check.text);
     assert!(
-        check.body["messages"].to_string().contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        check.body["messages"]
+            .to_string()
+            .contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
         "{}",
         check.text
     );

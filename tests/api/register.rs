@@ -18,7 +18,10 @@ async fn registering_the_same_schema_twice_returns_the_same_id_and_one_version()
 async fn whitespace_and_key_order_do_not_make_a_new_schema() {
     let app = spawn_app().await;
     let a = app
-        .register_ok("s", r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#)
+        .register_ok(
+            "s",
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#,
+        )
         .await;
     let b = app
         .register_ok(
@@ -38,10 +41,16 @@ async fn a_schema_differing_only_in_a_default_or_doc_is_a_different_schema() {
         .register_ok("s", &record("R", r#"[{"name":"a","type":"int"}]"#))
         .await;
     let with_doc = app
-        .register_ok("s", &record("R", r#"[{"name":"a","type":"int","doc":"the a"}]"#))
+        .register_ok(
+            "s",
+            &record("R", r#"[{"name":"a","type":"int","doc":"the a"}]"#),
+        )
         .await;
     let with_default = app
-        .register_ok("s", &record("R", r#"[{"name":"a","type":"int","default":3}]"#))
+        .register_ok(
+            "s",
+            &record("R", r#"[{"name":"a","type":"int","default":3}]"#),
+        )
         .await;
     assert_ne!(plain, with_doc);
     assert_ne!(with_doc, with_default);
@@ -85,7 +94,10 @@ async fn a_version_reads_back_with_subject_id_version_and_schema() {
         assert_eq!(schema["namespace"], "example.avro");
     }
     let raw = app.get("/subjects/users-value/versions/1/schema").await;
-    assert_eq!(raw.body["name"], "User", "raw schema is the schema JSON itself");
+    assert_eq!(
+        raw.body["name"], "User",
+        "raw schema is the schema JSON itself"
+    );
 }
 
 #[tokio::test]
@@ -102,7 +114,11 @@ async fn a_schema_reads_back_by_id_in_every_form() {
     let missing = app.get("/schemas/ids/999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.error_code(), 40403);
-    for path in ["/schemas/ids/999/schema", "/schemas/ids/999/subjects", "/schemas/ids/999/versions"] {
+    for path in [
+        "/schemas/ids/999/schema",
+        "/schemas/ids/999/subjects",
+        "/schemas/ids/999/versions",
+    ] {
         assert_eq!(app.get(path).await.error_code(), 40403, "{path}");
     }
 }
@@ -111,7 +127,10 @@ async fn a_schema_reads_back_by_id_in_every_form() {
 async fn lookup_finds_the_version_of_a_registered_schema() {
     let app = spawn_app().await;
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
-    let v2 = record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#,
+    );
     let id1 = app.register_ok("s", &v1).await;
     app.register_ok("s", &v2).await;
     let r = app.lookup("s", &v1).await;
@@ -130,7 +149,10 @@ async fn lookup_finds_the_version_of_a_registered_schema() {
 async fn lookup_of_a_soft_deleted_version_needs_deleted_true() {
     let app = spawn_app().await;
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
-    let v2 = record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#,
+    );
     app.register_ok("s", &v1).await;
     app.register_ok("s", &v2).await;
     app.delete("/subjects/s/versions/1").await;
@@ -202,7 +224,10 @@ async fn subjects_and_schemas_list_with_prefix_and_deleted_filters() {
         .map(|e| e["subject"].as_str().unwrap())
         .collect();
     assert_eq!(subjects, ["orders-key", "orders-value"]);
-    let with_deleted = app.get("/schemas?deleted=true&subjectPrefix=users").await.body;
+    let with_deleted = app
+        .get("/schemas?deleted=true&subjectPrefix=users")
+        .await
+        .body;
     assert_eq!(with_deleted.as_array().unwrap().len(), 1);
     let schema: Value = serde_json::from_str(with_deleted[0]["schema"].as_str().unwrap()).unwrap();
     assert_eq!(schema["name"], "B");
@@ -215,7 +240,10 @@ async fn schemas_latest_only_keeps_one_entry_per_subject() {
         .await;
     app.register_ok(
         "s",
-        &record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#),
+        &record(
+            "R",
+            r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#,
+        ),
     )
     .await;
     let r = app.get("/schemas?latestOnly=true").await.body;
@@ -230,7 +258,10 @@ async fn versions_list_honours_deleted_and_deleted_only() {
         .await;
     app.register_ok(
         "s",
-        &record("R", r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#),
+        &record(
+            "R",
+            r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#,
+        ),
     )
     .await;
     app.delete("/subjects/s/versions/1").await;
@@ -253,10 +284,18 @@ async fn normalize_true_registers_differently_spelled_names_as_one_schema() {
     let qualified = r#"{"type":"record","name":"com.acme.R","fields":[{"name":"a","type":"int"}]}"#;
     let body = |s: &str| json!({ "schema": s });
     let a = app
-        .request(Method::POST, "/subjects/n/versions?normalize=true", Some(&body(short)))
+        .request(
+            Method::POST,
+            "/subjects/n/versions?normalize=true",
+            Some(&body(short)),
+        )
         .await;
     let b = app
-        .request(Method::POST, "/subjects/n/versions?normalize=true", Some(&body(qualified)))
+        .request(
+            Method::POST,
+            "/subjects/n/versions?normalize=true",
+            Some(&body(qualified)),
+        )
         .await;
     assert_eq!(a.body["id"], b.body["id"]);
     assert_eq!(app.get("/subjects/n/versions").await.body, json!([1]));
@@ -276,14 +315,16 @@ async fn import_mode_registers_with_explicit_ids_and_versions() {
     let app = spawn_app().await;
     let r = app.set_mode(None, "IMPORT", false).await;
     assert_eq!(r.body, json!({"mode": "IMPORT"}));
-    let body = json!({"schema": record("R", r#"[{"name":"a","type":"int"}]"#), "id": 42, "version": 7});
+    let body =
+        json!({"schema": record("R", r#"[{"name":"a","type":"int"}]"#), "id": 42, "version": 7});
     let r = app.register_body("imported", &body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["id"], 42);
     let v = app.version("imported", "7").await;
     assert_eq!(v.body["id"], 42);
     // The id is taken by that schema: another schema cannot claim it.
-    let clash = json!({"schema": record("Z", r#"[{"name":"z","type":"int"}]"#), "id": 42, "version": 8});
+    let clash =
+        json!({"schema": record("Z", r#"[{"name":"z","type":"int"}]"#), "id": 42, "version": 8});
     let r = app.register_body("imported", &clash).await;
     assert_eq!(r.error_code(), 42207, "{}", r.text);
     // Ids continue after imported ones once back in READWRITE.
@@ -291,7 +332,10 @@ async fn import_mode_registers_with_explicit_ids_and_versions() {
     let next = app
         .register_ok("other", &record("N", r#"[{"name":"n","type":"int"}]"#))
         .await;
-    assert!(next > 42, "new ids do not collide with imported ones: {next}");
+    assert!(
+        next > 42,
+        "new ids do not collide with imported ones: {next}"
+    );
 }
 
 #[tokio::test]

@@ -96,7 +96,11 @@ impl ErrorCode {
     /// in their first three digits.
     pub fn http_status(self) -> u16 {
         let code = self.code();
-        if code < 1000 { code as u16 } else { (code / 100) as u16 }
+        if code < 1000 {
+            code as u16
+        } else {
+            (code / 100) as u16
+        }
     }
 }
 

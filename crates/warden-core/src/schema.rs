@@ -79,7 +79,11 @@ impl ParsedSchema {
 
     /// Every reason `self` (the reader) cannot read data written with `writer`. Schemas of
     /// different formats never read each other.
-    pub fn check_reader_writer(&self, writer: &ParsedSchema, direction: Direction) -> Vec<Violation> {
+    pub fn check_reader_writer(
+        &self,
+        writer: &ParsedSchema,
+        direction: Direction,
+    ) -> Vec<Violation> {
         match (self, writer) {
             (Self::Avro(reader), Self::Avro(writer)) => {
                 crate::avro::compat::check(reader, writer, direction)

@@ -87,8 +87,10 @@ impl Registry {
             .await?
             .ok_or_else(|| Error::SchemaNotFound(format!("Schema {id} not found")))?;
         let references = Box::pin(self.resolve_references(&stored.references)).await?;
-        let parsed = ParsedSchema::parse(stored.schema_type, &stored.schema, &references)
-            .map_err(|e| Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}")))?;
+        let parsed =
+            ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
+                Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
+            })?;
         let body = SchemaByIdResponse {
             schema_type: stored.schema_type,
             schema: stored.schema.clone(),
@@ -96,7 +98,9 @@ impl Registry {
             metadata: stored.metadata.clone(),
             rule_set: stored.rule_set.clone(),
         };
-        let by_id_body = serde_json::to_vec(&body).expect("response bodies serialize").into();
+        let by_id_body = serde_json::to_vec(&body)
+            .expect("response bodies serialize")
+            .into();
         let cached = Arc::new(CachedSchema {
             stored,
             parsed,
@@ -176,7 +180,11 @@ impl Registry {
     // ---- subjects and versions --------------------------------------------------------
 
     /// Subjects, sorted, filtered by prefix and deletion state.
-    pub async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<String>> {
+    pub async fn subjects(
+        &self,
+        prefix: Option<&str>,
+        filter: DeletedFilter,
+    ) -> Result<Vec<String>> {
         Ok(self.store.subjects(prefix, filter).await?)
     }
 
@@ -325,9 +333,7 @@ impl Registry {
             .schema_id_by_fingerprint(&candidate.new.fingerprint)
             .await?
         {
-            if explicit_version.is_none()
-                && rows.iter().any(|r| !r.deleted && r.schema_id == id)
-            {
+            if explicit_version.is_none() && rows.iter().any(|r| !r.deleted && r.schema_id == id) {
                 return Ok(id);
             }
         }
@@ -346,7 +352,12 @@ impl Registry {
         }
         let registered = self
             .store
-            .register(subject.as_str(), &candidate.new, explicit_id, explicit_version)
+            .register(
+                subject.as_str(),
+                &candidate.new,
+                explicit_id,
+                explicit_version,
+            )
             .await
             .map_err(|e| match e {
                 warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
@@ -466,8 +477,14 @@ impl Registry {
         let mut messages = Vec::new();
         for (index, violations) in &result.failures {
             messages.extend(violations.iter().map(|v| v.message.clone()));
-            messages.push(format!("{{oldSchemaVersion: {}}}", previous[*index].version));
-            messages.push(format!("{{oldSchema: '{}'}}", schemas[*index].stored.schema));
+            messages.push(format!(
+                "{{oldSchemaVersion: {}}}",
+                previous[*index].version
+            ));
+            messages.push(format!(
+                "{{oldSchema: '{}'}}",
+                schemas[*index].stored.schema
+            ));
         }
         if !result.is_compatible() {
             messages.push(format!(
@@ -479,7 +496,11 @@ impl Registry {
     }
 
     /// Parses a submitted schema with its references and computes its identity.
-    async fn candidate(&self, request: RegisterSchemaRequest, normalize: bool) -> Result<Candidate> {
+    async fn candidate(
+        &self,
+        request: RegisterSchemaRequest,
+        normalize: bool,
+    ) -> Result<Candidate> {
         let text = request
             .schema
             .filter(|s| !s.trim().is_empty())
@@ -565,26 +586,39 @@ impl Registry {
     }
 
     /// The transitive closure of `references`, dependencies first, each once.
-    async fn resolve_references(&self, references: &[SchemaReference]) -> Result<Vec<ResolvedReference>> {
+    async fn resolve_references(
+        &self,
+        references: &[SchemaReference],
+    ) -> Result<Vec<ResolvedReference>> {
         let mut out: Vec<ResolvedReference> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         // Depth-first post-order over an explicit stack: (reference, children expanded).
-        let mut stack: Vec<(SchemaReference, bool)> =
-            references.iter().rev().cloned().map(|r| (r, false)).collect();
+        let mut stack: Vec<(SchemaReference, bool)> = references
+            .iter()
+            .rev()
+            .cloned()
+            .map(|r| (r, false))
+            .collect();
         while let Some((r, expanded)) = stack.pop() {
             let key = (r.subject.clone(), r.version);
-            let subject = Subject::parse(&r.subject).map_err(|e| Error::InvalidSchema(e.to_string()))?;
+            let subject =
+                Subject::parse(&r.subject).map_err(|e| Error::InvalidSchema(e.to_string()))?;
             let version = Version::parse(&r.version.to_string())
                 .map_err(|e| Error::InvalidSchema(e.to_string()))?;
-            let row = self.find_version(&subject, version, true).await.map_err(|e| match e {
-                Error::Store(s) => Error::Store(s),
-                other => Error::InvalidSchema(format!("reference {}: {other}", r.name)),
-            })?;
+            let row = self
+                .find_version(&subject, version, true)
+                .await
+                .map_err(|e| match e {
+                    Error::Store(s) => Error::Store(s),
+                    other => Error::InvalidSchema(format!("reference {}: {other}", r.name)),
+                })?;
             let stored = self
                 .store
                 .schema_by_id(row.schema_id)
                 .await?
-                .ok_or_else(|| Error::SchemaNotFound(format!("Schema {} not found", row.schema_id)))?;
+                .ok_or_else(|| {
+                    Error::SchemaNotFound(format!("Schema {} not found", row.schema_id))
+                })?;
             if expanded {
                 if seen.insert(key) {
                     out.push(ResolvedReference {
@@ -625,23 +659,33 @@ impl Registry {
         if rows.is_empty() {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
-        let live: Vec<u32> = rows.iter().filter(|r| !r.deleted).map(|r| r.version).collect();
+        let live: Vec<u32> = rows
+            .iter()
+            .filter(|r| !r.deleted)
+            .map(|r| r.version)
+            .collect();
         if permanent {
             if !live.is_empty() {
                 return Err(Error::SubjectNotSoftDeleted(subject.to_string()));
             }
             let all: Vec<u32> = rows.iter().map(|r| r.version).collect();
-            self.refuse_if_referenced(subject, &all, DeletedFilter::All).await?;
+            self.refuse_if_referenced(subject, &all, DeletedFilter::All)
+                .await?;
             let removed = self.store.hard_delete(subject.as_str(), &all).await?;
             self.evict(&removed);
-            self.store.delete_config(Scope::Subject(subject.as_str())).await?;
-            self.store.delete_mode(Scope::Subject(subject.as_str())).await?;
+            self.store
+                .delete_config(Scope::Subject(subject.as_str()))
+                .await?;
+            self.store
+                .delete_mode(Scope::Subject(subject.as_str()))
+                .await?;
             Ok(all)
         } else {
             if live.is_empty() {
                 return Err(Error::SubjectSoftDeleted(subject.to_string()));
             }
-            self.refuse_if_referenced(subject, &live, DeletedFilter::Live).await?;
+            self.refuse_if_referenced(subject, &live, DeletedFilter::Live)
+                .await?;
             self.store.soft_delete(subject.as_str(), &live).await?;
             Ok(live)
         }
@@ -678,7 +722,8 @@ impl Registry {
                     version: v,
                 });
             }
-            self.refuse_if_referenced(subject, &[v], DeletedFilter::All).await?;
+            self.refuse_if_referenced(subject, &[v], DeletedFilter::All)
+                .await?;
             let removed = self.store.hard_delete(subject.as_str(), &[v]).await?;
             self.evict(&removed);
         } else {
@@ -688,7 +733,8 @@ impl Registry {
                     version: v,
                 });
             }
-            self.refuse_if_referenced(subject, &[v], DeletedFilter::Live).await?;
+            self.refuse_if_referenced(subject, &[v], DeletedFilter::Live)
+                .await?;
             self.store.soft_delete(subject.as_str(), &[v]).await?;
         }
         Ok(v)
@@ -701,7 +747,10 @@ impl Registry {
         filter: DeletedFilter,
     ) -> Result<()> {
         for v in versions {
-            let ids = self.store.referenced_by(subject.as_str(), *v, filter).await?;
+            let ids = self
+                .store
+                .referenced_by(subject.as_str(), *v, filter)
+                .await?;
             if !ids.is_empty() {
                 let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
                 return Err(Error::ReferenceExists(format!(
@@ -755,12 +804,20 @@ impl Registry {
     }
 
     async fn effective_normalize(&self, subject: &Subject) -> Result<bool> {
-        Ok(self.effective_config(subject).await?.normalize.unwrap_or(false))
+        Ok(self
+            .effective_config(subject)
+            .await?
+            .normalize
+            .unwrap_or(false))
     }
 
     /// The config of a scope as `GET /config` shows it. Global falls back to the defaults;
     /// a subject without its own config is 40408 unless `default_to_global`.
-    pub async fn config(&self, subject: Option<&Subject>, default_to_global: bool) -> Result<StoredConfig> {
+    pub async fn config(
+        &self,
+        subject: Option<&Subject>,
+        default_to_global: bool,
+    ) -> Result<StoredConfig> {
         let global = || async {
             let c = self.store.config(Scope::Global).await?.unwrap_or_default();
             Ok::<_, Error>(StoredConfig {
@@ -866,7 +923,12 @@ impl Registry {
     /// Sets the mode of a scope. Switching to IMPORT where schemas exist needs `force`.
     ///
     /// Errors: 42204 unknown mode; 42205 IMPORT over existing schemas without `force`.
-    pub async fn set_mode(&self, subject: Option<&Subject>, mode: &str, force: bool) -> Result<Mode> {
+    pub async fn set_mode(
+        &self,
+        subject: Option<&Subject>,
+        mode: &str,
+        force: bool,
+    ) -> Result<Mode> {
         let mode = Mode::from_str(mode).map_err(|e| Error::InvalidMode(e.to_string()))?;
         if mode == Mode::Import && !force {
             let non_empty = match subject {

@@ -10,7 +10,11 @@ pub struct Settings {
     pub listen: SocketAddr,
 
     /// Storage URL: `sqlite://PATH` (created with its tables on first start).
-    #[arg(long, env = "WARDEN_DATABASE_URL", default_value = "sqlite://warden.db")]
+    #[arg(
+        long,
+        env = "WARDEN_DATABASE_URL",
+        default_value = "sqlite://warden.db"
+    )]
     pub database_url: String,
 
     /// Largest request body accepted, in bytes; larger ones answer 413.

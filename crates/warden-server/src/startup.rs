@@ -45,12 +45,13 @@ impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let store = warden_storage::open(&settings.database_url).await?;
         let registry = Arc::new(Registry::new(store));
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: settings.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {

@@ -300,11 +300,13 @@ impl SchemaStore for SqliteStore {
         let _guard = self.write_lock.lock().await;
         let mut tx = self.pool.begin().await?;
         for v in versions {
-            sqlx::query("UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2")
-                .bind(subject)
-                .bind(i64::from(*v))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2",
+            )
+            .bind(subject)
+            .bind(i64::from(*v))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -431,7 +433,8 @@ async fn insert_schema(
     schema: &NewSchema,
     id: Option<SchemaId>,
 ) -> Result<i64> {
-    let refs = serde_json::to_string(&schema.references).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let refs =
+        serde_json::to_string(&schema.references).map_err(|e| Error::Corrupt(e.to_string()))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

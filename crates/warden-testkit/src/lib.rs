@@ -169,7 +169,8 @@ impl TestApp {
 
     /// `POST /subjects/{subject}/versions` with an Avro schema text.
     pub async fn register(&self, subject: &str, schema: &str) -> Reply {
-        self.register_body(subject, &json!({ "schema": schema })).await
+        self.register_body(subject, &json!({ "schema": schema }))
+            .await
     }
 
     /// `POST /subjects/{subject}/versions` with a full body.

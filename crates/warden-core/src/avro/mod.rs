@@ -182,7 +182,8 @@ fn errors_as_records(value: &mut Value) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(errors_as_records),
         Value::Object(map) => {
-            if map.get("type").and_then(Value::as_str) == Some("error") && map.contains_key("fields")
+            if map.get("type").and_then(Value::as_str) == Some("error")
+                && map.contains_key("fields")
             {
                 map.insert("type".to_owned(), Value::String("record".to_owned()));
             }
@@ -294,8 +295,7 @@ fn check_union_defaults(schema: &Schema) -> Result<(), SchemaError> {
         match s {
             Schema::Record(record) => {
                 for field in &record.fields {
-                    if let (Schema::Union(union), Some(default)) = (&field.schema, &field.default)
-                    {
+                    if let (Schema::Union(union), Some(default)) = (&field.schema, &field.default) {
                         if let Some(first) = union.variants().first() {
                             if !default_matches(first, default) {
                                 return Err(SchemaError::Invalid(format!(

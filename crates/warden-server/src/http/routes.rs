@@ -31,12 +31,18 @@ pub(super) fn router() -> Router<AppState> {
         .route("/schemas/ids/{id}/versions", get(versions_by_id))
         .route("/subjects", get(list_subjects))
         .route("/subjects/{subject}", post(lookup).delete(delete_subject))
-        .route("/subjects/{subject}/versions", get(list_versions).post(register))
+        .route(
+            "/subjects/{subject}/versions",
+            get(list_versions).post(register),
+        )
         .route(
             "/subjects/{subject}/versions/{version}",
             get(get_version).delete(delete_version),
         )
-        .route("/subjects/{subject}/versions/{version}/schema", get(raw_version))
+        .route(
+            "/subjects/{subject}/versions/{version}/schema",
+            get(raw_version),
+        )
         .route(
             "/subjects/{subject}/versions/{version}/referencedby",
             get(referenced_by),
@@ -55,7 +61,9 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route(
             "/mode",
-            get(get_global_mode).put(put_global_mode).delete(delete_global_mode),
+            get(get_global_mode)
+                .put(put_global_mode)
+                .delete(delete_global_mode),
         )
         .route(
             "/mode/{subject}",
@@ -134,7 +142,10 @@ async fn schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> 
 
 async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
     let schema = r.schema_by_id(schema_id(&id)?).await?;
-    Ok(sr_bytes(StatusCode::OK, schema.stored.schema.clone().into()))
+    Ok(sr_bytes(
+        StatusCode::OK,
+        schema.stored.schema.clone().into(),
+    ))
 }
 
 async fn subjects_by_id(
@@ -209,7 +220,9 @@ async fn get_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let (row, schema) = r.version(&s, version(&v)?, p.deleted.unwrap_or(false)).await?;
+    let (row, schema) = r
+        .version(&s, version(&v)?, p.deleted.unwrap_or(false))
+        .await?;
     ok(&Registry::version_response(&s, row, &schema))
 }
 
@@ -219,8 +232,13 @@ async fn raw_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let (_, schema) = r.version(&s, version(&v)?, p.deleted.unwrap_or(false)).await?;
-    Ok(sr_bytes(StatusCode::OK, schema.stored.schema.clone().into()))
+    let (_, schema) = r
+        .version(&s, version(&v)?, p.deleted.unwrap_or(false))
+        .await?;
+    Ok(sr_bytes(
+        StatusCode::OK,
+        schema.stored.schema.clone().into(),
+    ))
 }
 
 async fn referenced_by(
@@ -319,7 +337,8 @@ async fn put_global_mode(
     SrBody(body): SrBody<ModeBody>,
 ) -> ApiResult {
     ok(&mode_body(
-        r.set_mode(None, &body.mode, p.force.unwrap_or(false)).await?,
+        r.set_mode(None, &body.mode, p.force.unwrap_or(false))
+            .await?,
     ))
 }
 
@@ -334,7 +353,8 @@ async fn get_subject_mode(
 ) -> ApiResult {
     let s = subject(&s)?;
     ok(&mode_body(
-        r.mode(Some(&s), p.default_to_global.unwrap_or(false)).await?,
+        r.mode(Some(&s), p.default_to_global.unwrap_or(false))
+            .await?,
     ))
 }
 
