@@ -328,14 +328,15 @@ impl Registry {
 
         let _guard = self.write_lock.lock().await;
         let rows = self.store.versions(subject.as_str()).await?;
-        if let Some(id) = self
+        let known = self
             .store
             .schema_id_by_fingerprint(&candidate.new.fingerprint)
-            .await?
+            .await?;
+        if let Some(id) = known
+            && explicit_version.is_none()
+            && rows.iter().any(|r| !r.deleted && r.schema_id == id)
         {
-            if explicit_version.is_none() && rows.iter().any(|r| !r.deleted && r.schema_id == id) {
-                return Ok(id);
-            }
+            return Ok(id);
         }
         if mode != Mode::Import {
             let level = self.effective_level(subject).await?;

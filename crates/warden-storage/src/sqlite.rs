@@ -160,14 +160,14 @@ impl SchemaStore for SqliteStore {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(version) = live {
-            if explicit_version.is_none_or(|v| i64::from(v) == version) {
-                tx.commit().await?;
-                return Ok(Registered::Existing {
-                    id: schema_id(id)?,
-                    version: version as u32,
-                });
-            }
+        if let Some(version) = live
+            && explicit_version.is_none_or(|v| i64::from(v) == version)
+        {
+            tx.commit().await?;
+            return Ok(Registered::Existing {
+                id: schema_id(id)?,
+                version: version as u32,
+            });
         }
 
         let version = match explicit_version {

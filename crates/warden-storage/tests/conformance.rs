@@ -134,7 +134,7 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     // Ids allocated afterwards do not collide with the imported one.
     match store.register("t", &b, None, None).await.unwrap() {
         Registered::New { id: i, .. } => assert!(i.get() > 10, "{i}"),
-        other => panic!("{other:?}"),
+        other @ Registered::Existing { .. } => panic!("{other:?}"),
     }
 }
 

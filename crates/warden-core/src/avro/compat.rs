@@ -1,9 +1,756 @@
-//! Avro reader/writer compatibility (placeholder; the checker lands in this module).
+//! Avro reader/writer compatibility: a port of Java Avro's
+//! `org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility` (Avro 1.11/1.12),
+//! which Confluent's `AvroSchema.isBackwardCompatible` delegates to, with Confluent's
+//! `Difference` messages (`client/.../avro/Difference.java`).
+//!
+//! The rules are the Avro specification's "Schema Resolution" as Java implements them:
+//!
+//! - primitives resolve to themselves and by promotion: `int` to `long`, `float`, `double`;
+//!   `long` to `float`, `double`; `float` to `double`; `string` to `bytes` and back;
+//! - named types (record, enum, fixed) need equal *unqualified* names, or a reader alias equal
+//!   to the writer's full name (Java `schemaNameEquals`), else `NAME_MISMATCH`;
+//! - a reader record field is matched by name or by one of its aliases; one the writer lacks
+//!   needs a default (`READER_FIELD_MISSING_DEFAULT_VALUE`); writer-only fields are skipped;
+//! - an enum needs every writer symbol unless the reader has a default
+//!   (`MISSING_ENUM_SYMBOLS`); a fixed needs the same size (`FIXED_SIZE_MISMATCH`);
+//! - every branch of a writer union must be readable; a reader union must have a branch that
+//!   reads a non-union writer (both `MISSING_UNION_BRANCH`);
+//! - arrays and maps recurse into items and values; anything else is `TYPE_MISMATCH`.
+//!
+//! Java ignores logical types, so this checker treats each one as its underlying type
+//! (`decimal(10,2)` reads `decimal(12,2)`, as in Confluent). Named types used through
+//! `Schema::Ref` are looked up in the schema itself and in the referenced named types, so a
+//! type may be defined in one field and referenced from another, differently on each side.
+//!
+//! Paths and memoization follow Java exactly, including its quirks: a reader/writer pair is
+//! computed once and its result (with the paths of its first visit) reused; a pair already
+//! in progress counts as compatible, which ends recursion; the probes of union branches run
+//! with a fresh location, and their own incompatibilities are not reported, only the
+//! `MISSING_UNION_BRANCH` at the union.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+use apache_avro::Schema;
+use apache_avro::schema::{
+    Alias, EnumSchema, FixedSchema, InnerDecimalSchema, Name, RecordField, RecordSchema,
+    UnionSchema, UuidSchema,
+};
 
 use crate::avro::AvroSchema;
 use crate::compat::{Direction, Violation};
 
-/// Every reason `reader` cannot read data written with `writer`.
-pub fn check(_reader: &AvroSchema, _writer: &AvroSchema, _direction: Direction) -> Vec<Violation> {
-    Vec::new()
+/// Every reason `reader` cannot read data written with `writer`, in the order Java's
+/// `SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)` lists its
+/// incompatibilities (Avro spec, "Schema Resolution").
+///
+/// Each [`Violation`] carries Java's `SchemaIncompatibilityType` as `rule`, Java's JSON-pointer
+/// location in the reader schema as `path` (`/fields/1/type`), and Confluent's verbose message
+/// (`Difference.error()`), whose `%s` placeholders Confluent's `SchemaValidatorBuilder` fills
+/// with the reader's and the writer's role: `new`/`old` for [`Direction::NewReadsOld`]
+/// (backward), `old`/`new` for [`Direction::OldReadsNew`] (forward).
+///
+/// One case is not an Avro incompatibility: a reader field that matches several writer fields
+/// through its aliases makes Java throw, and Confluent reports the exception as the only
+/// message. It comes back alone, with rule `AMBIGUOUS_READER_FIELD`.
+pub fn check(reader: &AvroSchema, writer: &AvroSchema, direction: Direction) -> Vec<Violation> {
+    let mut checker = Checker {
+        reader: Side::new(reader),
+        writer: Side::new(writer),
+        memo: HashMap::default(),
+        location: Vec::new(),
+        base: 0,
+        roles: match direction {
+            Direction::NewReadsOld => ("new", "old"),
+            Direction::OldReadsNew => ("old", "new"),
+        },
+        aborted: None,
+    };
+    let issues = checker.compatibility(Token::Root, reader.schema(), writer.schema());
+    match checker.aborted {
+        Some(violation) => vec![violation],
+        None => issues
+            .iter()
+            .map(|issue| issue.report(checker.roles))
+            .collect(),
+    }
 }
+
+/// Not an Avro incompatibility type: Java's `lookupWriterField` throws instead.
+const AMBIGUOUS_READER_FIELD: &str = "AMBIGUOUS_READER_FIELD";
+
+/// Java's `SchemaIncompatibilityType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    NameMismatch,
+    FixedSizeMismatch,
+    MissingEnumSymbols,
+    ReaderFieldMissingDefaultValue,
+    TypeMismatch,
+    MissingUnionBranch,
+}
+
+impl Rule {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rule::NameMismatch => "NAME_MISMATCH",
+            Rule::FixedSizeMismatch => "FIXED_SIZE_MISMATCH",
+            Rule::MissingEnumSymbols => "MISSING_ENUM_SYMBOLS",
+            Rule::ReaderFieldMissingDefaultValue => "READER_FIELD_MISSING_DEFAULT_VALUE",
+            Rule::TypeMismatch => "TYPE_MISMATCH",
+            Rule::MissingUnionBranch => "MISSING_UNION_BRANCH",
+        }
+    }
+}
+
+/// The details of an incompatibility, written out as Java's `Incompatibility.getMessage()`.
+#[derive(Debug, Clone, Copy)]
+enum Detail<'a> {
+    /// The reader field's name.
+    Field(&'a str),
+    /// `reader type: INT not compatible with writer type: LONG`.
+    Types(&'static str, &'static str),
+    /// `expected: <writer full name>`.
+    Expected(&'a Name),
+    /// `expected: <writer size>, found: <reader size>`.
+    Size(usize, usize),
+    /// The writer symbols the reader lacks, sorted, as a Java `TreeSet` prints them.
+    Symbols(&'a EnumSchema, &'a EnumSchema),
+    /// `reader union lacking writer type: STRING`.
+    UnionLacking(&'static str),
+}
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Detail::Field(name) => f.write_str(name),
+            Detail::Types(reader, writer) => {
+                write!(
+                    f,
+                    "reader type: {reader} not compatible with writer type: {writer}"
+                )
+            }
+            Detail::Expected(name) => write!(f, "expected: {}", name.fullname(None)),
+            Detail::Size(expected, found) => write!(f, "expected: {expected}, found: {found}"),
+            Detail::Symbols(reader, writer) => {
+                let mut missing: Vec<&str> = writer
+                    .symbols
+                    .iter()
+                    .filter(|s| !reader.symbols.contains(s))
+                    .map(String::as_str)
+                    .collect();
+                missing.sort_unstable();
+                missing.dedup();
+                write!(f, "[{}]", missing.join(", "))
+            }
+            Detail::UnionLacking(writer) => write!(f, "reader union lacking writer type: {writer}"),
+        }
+    }
+}
+
+/// An incompatibility as Java records it. Most are dropped (union probes), so the strings of
+/// a [`Violation`] are only written for those reported.
+#[derive(Debug, Clone)]
+struct Issue<'a> {
+    rule: Rule,
+    /// The location after the root token.
+    location: Rc<[Token]>,
+    detail: Detail<'a>,
+}
+
+impl Issue<'_> {
+    /// The [`Violation`], with Confluent's message (`Difference.error()`, placeholders filled
+    /// as `SchemaValidatorBuilder.formatErrorMessages` does).
+    fn report(&self, (reader, writer): (&str, &str)) -> Violation {
+        let path = path(&self.location);
+        let info = self.detail.to_string();
+        let description = match self.rule {
+            Rule::FixedSizeMismatch => format!(
+                "The size of FIXED type field at path '{path}' in the {reader} schema does not \
+                 match with the {writer} schema"
+            ),
+            Rule::TypeMismatch => format!(
+                "The type (path '{path}') of a field in the {reader} schema does not match with \
+                 the {writer} schema"
+            ),
+            Rule::NameMismatch => format!("The name of the schema has changed (path '{path}')"),
+            Rule::MissingEnumSymbols => format!(
+                "The {reader} schema is missing enum symbols '{info}' at path '{path}' in the \
+                 {writer} schema"
+            ),
+            Rule::MissingUnionBranch => format!(
+                "The {reader} schema is missing a type inside a union field at path '{path}' in \
+                 the {writer} schema"
+            ),
+            Rule::ReaderFieldMissingDefaultValue => format!(
+                "The field '{info}' at path '{path}' in the {reader} schema has no default value \
+                 and is missing in the {writer} schema"
+            ),
+        };
+        let rule = self.rule.as_str();
+        let message =
+            format!("{{errorType:'{rule}', description:'{description}', additionalInfo:'{info}'}}");
+        Violation {
+            rule,
+            path,
+            message,
+        }
+    }
+}
+
+/// Java's `Incompatibility.getLocation()`: the tokens after the root, as a JSON pointer (no
+/// token holds `~` or `/`, so none needs escaping).
+fn path(tokens: &[Token]) -> String {
+    use std::fmt::Write;
+    if tokens.is_empty() {
+        return "/".to_owned();
+    }
+    let mut path = String::new();
+    for token in tokens {
+        match token {
+            // Only the first token of a location is a root.
+            Token::Root => {}
+            Token::Lit(s) => {
+                path.push('/');
+                path.push_str(s);
+            }
+            Token::Index(i) => {
+                let _ = write!(path, "/{i}");
+            }
+        }
+    }
+    path
+}
+
+/// One step of Java's location stack.
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    /// The root reference token (`""`), left out of the path.
+    Root,
+    Lit(&'static str),
+    Index(usize),
+}
+
+/// A schema node with references and logical types resolved to what Java would see.
+#[derive(Debug, Clone, Copy)]
+enum Node<'a> {
+    Null,
+    Boolean,
+    Int,
+    Long,
+    Float,
+    Double,
+    Bytes,
+    String,
+    Array(&'a Schema),
+    Map(&'a Schema),
+    Union(&'a UnionSchema),
+    Record(&'a RecordSchema),
+    Enum(&'a EnumSchema),
+    Fixed(&'a FixedSchema),
+    /// A `Schema::Ref` no name map knows; a successful parse never leaves one.
+    Unresolved(&'a Name),
+}
+
+impl Node<'_> {
+    /// Java's `Schema.Type` name, as it appears in messages.
+    fn type_name(self) -> &'static str {
+        match self {
+            Node::Null => "NULL",
+            Node::Boolean => "BOOLEAN",
+            Node::Int => "INT",
+            Node::Long => "LONG",
+            Node::Float => "FLOAT",
+            Node::Double => "DOUBLE",
+            Node::Bytes => "BYTES",
+            Node::String => "STRING",
+            Node::Array(_) => "ARRAY",
+            Node::Map(_) => "MAP",
+            Node::Union(_) => "UNION",
+            Node::Record(_) => "RECORD",
+            Node::Enum(_) => "ENUM",
+            Node::Fixed(_) => "FIXED",
+            Node::Unresolved(_) => "UNRESOLVED",
+        }
+    }
+
+    /// Whether the node is a named type, the only kind of node Java can visit twice with the
+    /// same reader/writer pair (see [`Checker::compatibility`]).
+    fn is_named(self) -> bool {
+        matches!(
+            self,
+            Node::Record(_) | Node::Enum(_) | Node::Fixed(_) | Node::Unresolved(_)
+        )
+    }
+}
+
+/// The named types one side can refer to, keyed by full name.
+type Names<'a> = HashMap<Cow<'a, Name>, &'a Schema>;
+
+/// One schema of the pair and, built on the first `Schema::Ref` met, its named types.
+struct Side<'a> {
+    schema: &'a AvroSchema,
+    names: Option<Names<'a>>,
+    /// Each `Schema::Ref` node already resolved, by address.
+    refs: HashMap<usize, (&'a Schema, Node<'a>), BuildFx>,
+}
+
+impl<'a> Side<'a> {
+    fn new(schema: &'a AvroSchema) -> Self {
+        Side {
+            schema,
+            names: None,
+            refs: HashMap::default(),
+        }
+    }
+
+    /// Follows a reference and maps a logical type to its underlying type (Java ignores
+    /// logical types in `SchemaCompatibility`). Returns the defining node, whose address is
+    /// the node's identity, and its view.
+    fn resolve(&mut self, schema: &'a Schema) -> (&'a Schema, Node<'a>) {
+        let node = match schema {
+            Schema::Null => Node::Null,
+            Schema::Boolean => Node::Boolean,
+            Schema::Int | Schema::Date | Schema::TimeMillis => Node::Int,
+            Schema::Long
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::TimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampMillis
+            | Schema::LocalTimestampMicros
+            | Schema::LocalTimestampNanos => Node::Long,
+            Schema::Float => Node::Float,
+            Schema::Double => Node::Double,
+            Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes) => Node::Bytes,
+            Schema::String | Schema::Uuid(UuidSchema::String) => Node::String,
+            Schema::Array(array) => Node::Array(&array.items),
+            Schema::Map(map) => Node::Map(&map.types),
+            Schema::Union(union) => Node::Union(union),
+            Schema::Record(record) => Node::Record(record),
+            Schema::Enum(enumeration) => Node::Enum(enumeration),
+            Schema::Fixed(fixed)
+            | Schema::Duration(fixed)
+            | Schema::Uuid(UuidSchema::Fixed(fixed)) => Node::Fixed(fixed),
+            Schema::Decimal(decimal) => match &decimal.inner {
+                InnerDecimalSchema::Bytes => Node::Bytes,
+                InnerDecimalSchema::Fixed(fixed) => Node::Fixed(fixed),
+            },
+            Schema::Ref { name } => {
+                let key = address(schema);
+                if let Some(&resolved) = self.refs.get(&key) {
+                    return resolved;
+                }
+                let schema_ref = self.schema;
+                let names = self.names.get_or_insert_with(|| named_types(schema_ref));
+                let definition: Option<&'a Schema> = names.get(name).copied();
+                let resolved = match definition {
+                    Some(definition) if !matches!(definition, Schema::Ref { .. }) => {
+                        self.resolve(definition)
+                    }
+                    _ => (schema, Node::Unresolved(name)),
+                };
+                self.refs.insert(key, resolved);
+                return resolved;
+            }
+        };
+        (schema, node)
+    }
+}
+
+/// Every named type defined in the schema or in its referenced named types, under its full
+/// name and the full names of its aliases (apache-avro lets a reference use an alias).
+fn named_types(schema: &AvroSchema) -> Names<'_> {
+    let mut names = Names::new();
+    let mut aliases = Vec::new();
+    let mut stack: Vec<&Schema> = vec![schema.schema()];
+    stack.extend(schema.named_types());
+    while let Some(s) = stack.pop() {
+        let (name, type_aliases) = match s {
+            Schema::Record(record) => {
+                stack.extend(record.fields.iter().map(|f| &f.schema));
+                (&record.name, &record.aliases)
+            }
+            Schema::Enum(e) => (&e.name, &e.aliases),
+            Schema::Fixed(fixed)
+            | Schema::Duration(fixed)
+            | Schema::Uuid(UuidSchema::Fixed(fixed)) => (&fixed.name, &fixed.aliases),
+            Schema::Decimal(decimal) => match &decimal.inner {
+                InnerDecimalSchema::Fixed(fixed) => (&fixed.name, &fixed.aliases),
+                InnerDecimalSchema::Bytes => continue,
+            },
+            Schema::Array(array) => {
+                stack.push(&array.items);
+                continue;
+            }
+            Schema::Map(map) => {
+                stack.push(&map.types);
+                continue;
+            }
+            Schema::Union(union) => {
+                stack.extend(union.variants());
+                continue;
+            }
+            _ => continue,
+        };
+        names.entry(Cow::Borrowed(name)).or_insert(s);
+        for alias in type_aliases.iter().flatten() {
+            aliases.push((alias.fully_qualified_name(name.namespace()).into_owned(), s));
+        }
+    }
+    // Definitions win over aliases.
+    for (alias, s) in aliases {
+        names.entry(Cow::Owned(alias)).or_insert(s);
+    }
+    names
+}
+
+/// The state of one reader/writer pair (Java's memo map values).
+#[derive(Debug)]
+enum Memo<'a> {
+    /// Java's `RECURSION_IN_PROGRESS`: met again, the pair counts as compatible.
+    InProgress,
+    Done(Vec<Issue<'a>>),
+}
+
+/// Java's `ReaderWriterCompatibilityChecker`.
+struct Checker<'a> {
+    reader: Side<'a>,
+    writer: Side<'a>,
+    /// Results by reader and writer node address (Java keys on object identity).
+    memo: HashMap<(usize, usize), Memo<'a>, BuildFx>,
+    /// Java's location stack, oldest token first.
+    location: Vec<Token>,
+    /// Where the current location starts: Java's union probes start a fresh stack.
+    base: usize,
+    /// Confluent's names for the reader's and the writer's schema, `("new", "old")` backward.
+    roles: (&'static str, &'static str),
+    /// Set when Java would have thrown; the check stops and reports only this.
+    aborted: Option<Violation>,
+}
+
+impl<'a> Checker<'a> {
+    /// Java's `getCompatibility(referenceToken, reader, writer, location)`.
+    ///
+    /// Java memoizes every pair by identity; here only pairs with a named type on one side
+    /// are memoized. Other pairs are reached through a single parent pair (a record field,
+    /// array items, map values or a union branch belong to one node), and a named pair is
+    /// computed once, so they are never met twice and the results are the same.
+    fn compatibility(
+        &mut self,
+        token: Token,
+        reader: &'a Schema,
+        writer: &'a Schema,
+    ) -> Vec<Issue<'a>> {
+        if self.aborted.is_some() {
+            return Vec::new();
+        }
+        self.location.push(token);
+        let (reader, reader_node) = self.reader.resolve(reader);
+        let (writer, writer_node) = self.writer.resolve(writer);
+        let result = if reader_node.is_named() || writer_node.is_named() {
+            let key = (address(reader), address(writer));
+            match self.memo.get(&key) {
+                // Break the recursion: compatible unless proven otherwise.
+                Some(Memo::InProgress) => Vec::new(),
+                Some(Memo::Done(result)) => result.clone(),
+                None => {
+                    self.memo.insert(key, Memo::InProgress);
+                    let result = self.calculate(reader, reader_node, writer, writer_node);
+                    self.memo.insert(key, Memo::Done(result.clone()));
+                    result
+                }
+            }
+        } else {
+            self.calculate(reader, reader_node, writer, writer_node)
+        };
+        self.location.pop();
+        result
+    }
+
+    /// Java's two-argument `getCompatibility(reader, writer)`, used to probe union branches:
+    /// it starts from a fresh location.
+    fn probe(&mut self, reader: &'a Schema, writer: &'a Schema) -> Vec<Issue<'a>> {
+        let base = std::mem::replace(&mut self.base, self.location.len());
+        let result = self.compatibility(Token::Root, reader, writer);
+        self.base = base;
+        result
+    }
+
+    /// Java's `calculateCompatibility`.
+    fn calculate(
+        &mut self,
+        reader: &'a Schema,
+        reader_node: Node<'a>,
+        writer: &'a Schema,
+        writer_node: Node<'a>,
+    ) -> Vec<Issue<'a>> {
+        match (reader_node, writer_node) {
+            (Node::Null, Node::Null)
+            | (Node::Boolean, Node::Boolean)
+            | (Node::Int, Node::Int)
+            | (Node::Long, Node::Long)
+            | (Node::Float, Node::Float)
+            | (Node::Double, Node::Double)
+            | (Node::Bytes, Node::Bytes)
+            | (Node::String, Node::String) => Vec::new(),
+            (Node::Array(r), Node::Array(w)) => self.compatibility(Token::Lit("items"), r, w),
+            (Node::Map(r), Node::Map(w)) => self.compatibility(Token::Lit("values"), r, w),
+            (Node::Fixed(r), Node::Fixed(w)) => {
+                let mut result = self.check_names(&r.name, r.aliases.as_deref(), &w.name);
+                if r.size != w.size {
+                    result.push(self.issue_at(
+                        "size",
+                        Rule::FixedSizeMismatch,
+                        Detail::Size(w.size, r.size),
+                    ));
+                }
+                result
+            }
+            (Node::Enum(r), Node::Enum(w)) => {
+                let mut result = self.check_names(&r.name, r.aliases.as_deref(), &w.name);
+                if let Some(violation) = self.check_enum_symbols(r, w) {
+                    result.push(violation);
+                }
+                result
+            }
+            (Node::Record(r), Node::Record(w)) => {
+                let mut result = self.check_names(&r.name, r.aliases.as_deref(), &w.name);
+                self.check_record_fields(r, writer, w, &mut result);
+                result
+            }
+            (Node::Union(_), Node::Union(w)) => {
+                // Each branch of the writer union must be readable.
+                let mut result = Vec::new();
+                for (i, branch) in w.variants().iter().enumerate() {
+                    self.location.push(Token::Index(i));
+                    if !self.probe(reader, branch).is_empty() {
+                        let (_, branch_node) = self.writer.resolve(branch);
+                        result.push(self.issue(
+                            Rule::MissingUnionBranch,
+                            Detail::UnionLacking(branch_node.type_name()),
+                        ));
+                    }
+                    self.location.pop();
+                }
+                result
+            }
+            (Node::Unresolved(r), Node::Unresolved(w)) if r == w => Vec::new(),
+            (_, Node::Union(w)) => {
+                // A non-union reader must read every branch of the writer union.
+                let mut result = Vec::new();
+                for (i, branch) in w.variants().iter().enumerate() {
+                    result.extend(self.compatibility(Token::Index(i), reader, branch));
+                }
+                result
+            }
+            (Node::Long, Node::Int)
+            | (Node::Float, Node::Int | Node::Long)
+            | (Node::Double, Node::Int | Node::Long | Node::Float)
+            | (Node::Bytes, Node::String)
+            | (Node::String, Node::Bytes) => Vec::new(),
+            (Node::Union(r), _) => {
+                for branch in r.variants() {
+                    if self.probe(branch, writer).is_empty() {
+                        return Vec::new();
+                    }
+                }
+                vec![self.issue(
+                    Rule::MissingUnionBranch,
+                    Detail::UnionLacking(writer_node.type_name()),
+                )]
+            }
+            _ => vec![self.issue(
+                Rule::TypeMismatch,
+                Detail::Types(reader_node.type_name(), writer_node.type_name()),
+            )],
+        }
+    }
+
+    /// Java's `checkSchemaNames` with `schemaNameEquals`: unqualified names equal, or a reader
+    /// alias (qualified with the reader's namespace) equal to the writer's full name.
+    fn check_names(
+        &mut self,
+        reader: &Name,
+        reader_aliases: Option<&[Alias]>,
+        writer: &'a Name,
+    ) -> Vec<Issue<'a>> {
+        if reader.name() == writer.name() {
+            return Vec::new();
+        }
+        let alias_matches = reader_aliases.unwrap_or_default().iter().any(|alias| {
+            let namespace = alias
+                .namespace()
+                .or(reader.namespace())
+                .filter(|ns| !ns.is_empty());
+            alias.name() == writer.name() && namespace == writer.namespace()
+        });
+        if alias_matches {
+            return Vec::new();
+        }
+        vec![self.issue_at("name", Rule::NameMismatch, Detail::Expected(writer))]
+    }
+
+    /// Java's `checkReaderEnumContainsAllWriterEnumSymbols`: a writer symbol the reader lacks
+    /// is an incompatibility, unless the reader enum has a default.
+    fn check_enum_symbols(
+        &mut self,
+        reader: &'a EnumSchema,
+        writer: &'a EnumSchema,
+    ) -> Option<Issue<'a>> {
+        let missing = writer.symbols.iter().any(|s| !reader.symbols.contains(s));
+        let has_default = reader
+            .default
+            .as_ref()
+            .is_some_and(|d| reader.symbols.contains(d));
+        (missing && !has_default).then(|| {
+            self.issue_at(
+                "symbols",
+                Rule::MissingEnumSymbols,
+                Detail::Symbols(reader, writer),
+            )
+        })
+    }
+
+    /// Java's `checkReaderWriterRecordFields`.
+    fn check_record_fields(
+        &mut self,
+        reader: &'a RecordSchema,
+        writer: &'a Schema,
+        writer_record: &'a RecordSchema,
+        result: &mut Vec<Issue<'a>>,
+    ) {
+        self.location.push(Token::Lit("fields"));
+        for (pos, field) in reader.fields.iter().enumerate() {
+            self.location.push(Token::Index(pos));
+            // Java's `lookupWriterField`: by name, then by each reader alias.
+            let mut found = None;
+            let mut matches = 0usize;
+            for name in std::iter::once(&field.name).chain(&field.aliases) {
+                if let Some(writer_field) = field_by_name(writer_record, name) {
+                    found = Some(writer_field);
+                    matches += 1;
+                }
+            }
+            if matches > 1 {
+                self.abort_ambiguous(field, pos, writer);
+                self.location.pop();
+                break;
+            }
+            match found {
+                Some(writer_field) => {
+                    let writer_field = &writer_record.fields[writer_field];
+                    result.extend(self.compatibility(
+                        Token::Lit("type"),
+                        &field.schema,
+                        &writer_field.schema,
+                    ));
+                }
+                None if field.default.is_some() => {}
+                None => {
+                    let (_, field_node) = self.reader.resolve(&field.schema);
+                    match field_node {
+                        // Java compares a reader enum that has a default with the writer
+                        // *record* here, which always yields a TYPE_MISMATCH at `.../type`.
+                        Node::Enum(e) if e.default.is_some() => {
+                            result.extend(self.compatibility(
+                                Token::Lit("type"),
+                                &field.schema,
+                                writer,
+                            ));
+                        }
+                        _ => result.push(self.issue(
+                            Rule::ReaderFieldMissingDefaultValue,
+                            Detail::Field(&field.name),
+                        )),
+                    }
+                }
+            }
+            self.location.pop();
+        }
+        self.location.pop();
+    }
+
+    /// Java throws `AvroRuntimeException` from `lookupWriterField`; Confluent catches it and
+    /// answers with one "Unexpected exception" message.
+    fn abort_ambiguous(&mut self, field: &'a RecordField, pos: usize, writer: &Schema) {
+        let (_, field_node) = self.reader.resolve(&field.schema);
+        let writer_json = serde_json::to_string(writer).unwrap_or_default();
+        self.aborted = Some(Violation {
+            rule: AMBIGUOUS_READER_FIELD,
+            path: path(self.location.get(self.base + 1..).unwrap_or_default()),
+            message: format!(
+                "Unexpected exception during compatibility check: Reader record field {} \
+                 type:{} pos:{pos} matches multiple fields in writer record schema {writer_json}",
+                field.name,
+                field_node.type_name()
+            ),
+        });
+    }
+
+    /// An incompatibility one literal token below the current location (`name`, `size`,
+    /// `symbols`).
+    fn issue_at(&mut self, token: &'static str, rule: Rule, detail: Detail<'a>) -> Issue<'a> {
+        self.location.push(Token::Lit(token));
+        let issue = self.issue(rule, detail);
+        self.location.pop();
+        issue
+    }
+
+    /// An incompatibility at the current location.
+    fn issue(&self, rule: Rule, detail: Detail<'a>) -> Issue<'a> {
+        Issue {
+            rule,
+            location: self
+                .location
+                .get(self.base + 1..)
+                .unwrap_or_default()
+                .into(),
+            detail,
+        }
+    }
+}
+
+/// The position of the writer field named `name` (Java `Schema.getField`, which knows field
+/// names only; apache-avro's `lookup` also holds field aliases).
+fn field_by_name(record: &RecordSchema, name: &str) -> Option<usize> {
+    match record.lookup.get(name) {
+        Some(&i) if record.fields.get(i).is_some_and(|f| f.name == name) => Some(i),
+        Some(_) => record.fields.iter().position(|f| f.name == name),
+        None => None,
+    }
+}
+
+/// A node's identity (Java compares schemas by reference in `SchemaCompatibility`).
+fn address(schema: &Schema) -> usize {
+    std::ptr::from_ref(schema) as usize
+}
+
+/// Hashes node addresses for the memo and reference maps: the multiply-rotate hash of rustc's
+/// `FxHasher`, much cheaper than SipHash for integer keys, which are not attacker-chosen.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+}
+
+type BuildFx = std::hash::BuildHasherDefault<FxHasher>;

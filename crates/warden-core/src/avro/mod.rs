@@ -122,10 +122,10 @@ fn canonical_schema(value: &Value) -> Value {
     match value {
         Value::Array(branches) => Value::Array(branches.iter().map(canonical_schema).collect()),
         Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some(Value::String(t)) = map.get("type") {
-                    return Value::String(t.clone());
-                }
+            if map.len() == 1
+                && let Some(Value::String(t)) = map.get("type")
+            {
+                return Value::String(t.clone());
             }
             let mut out = Map::new();
             for key in SCHEMA_KEYS {
@@ -295,17 +295,16 @@ fn check_union_defaults(schema: &Schema) -> Result<(), SchemaError> {
         match s {
             Schema::Record(record) => {
                 for field in &record.fields {
-                    if let (Schema::Union(union), Some(default)) = (&field.schema, &field.default) {
-                        if let Some(first) = union.variants().first() {
-                            if !default_matches(first, default) {
-                                return Err(SchemaError::Invalid(format!(
-                                    "Invalid default for field {}: {} not a {}",
-                                    field.name,
-                                    default,
-                                    kind_name(first)
-                                )));
-                            }
-                        }
+                    if let (Schema::Union(union), Some(default)) = (&field.schema, &field.default)
+                        && let Some(first) = union.variants().first()
+                        && !default_matches(first, default)
+                    {
+                        return Err(SchemaError::Invalid(format!(
+                            "Invalid default for field {}: {} not a {}",
+                            field.name,
+                            default,
+                            kind_name(first)
+                        )));
                     }
                     stack.push(&field.schema);
                 }
