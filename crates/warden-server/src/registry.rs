@@ -40,6 +40,30 @@ struct Candidate {
     new: NewSchema,
 }
 
+/// How many parsed request schemas are kept; the cache is emptied when it is full, so
+/// unique junk requests cannot grow memory without bound.
+const CANDIDATE_CACHE_ENTRIES: usize = 16_384;
+
+/// Everything in a request that decides which schema it means.
+fn candidate_key(request: &RegisterSchemaRequest, normalize: bool) -> String {
+    let refs = serde_json::to_string(&request.references).unwrap_or_default();
+    let metadata = request
+        .metadata
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let rule_set = request
+        .rule_set
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!(
+        "{normalize}\0{}\0{refs}\0{metadata}\0{rule_set}\0{}",
+        request.schema_type.as_deref().unwrap_or("AVRO"),
+        request.schema.as_deref().unwrap_or_default()
+    )
+}
+
 /// The registry service. Cheap to share behind an `Arc`; holds the store, the cache of
 /// parsed schemas by id and the lock that makes a compatibility check and the registration
 /// it allows atomic.
@@ -47,6 +71,7 @@ struct Candidate {
 pub struct Registry {
     store: Arc<dyn SchemaStore>,
     by_id: DashMap<SchemaId, Arc<CachedSchema>>,
+    candidates: DashMap<String, Arc<Candidate>>,
     write_lock: Mutex<()>,
 }
 
@@ -63,6 +88,7 @@ impl Registry {
         Self {
             store,
             by_id: DashMap::new(),
+            candidates: DashMap::new(),
             write_lock: Mutex::new(()),
         }
     }
@@ -501,6 +527,31 @@ impl Registry {
         &self,
         request: RegisterSchemaRequest,
         normalize: bool,
+    ) -> Result<Arc<Candidate>> {
+        // A request that names no floating (`-1`) reference always means the same schema,
+        // so known ones are not parsed again.
+        let key = request
+            .references
+            .iter()
+            .all(|r| r.version != -1)
+            .then(|| candidate_key(&request, normalize));
+        if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
+            return Ok(Arc::clone(&hit));
+        }
+        let candidate = Arc::new(self.parse_candidate(request, normalize).await?);
+        if let Some(key) = key {
+            if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {
+                self.candidates.clear();
+            }
+            self.candidates.insert(key, Arc::clone(&candidate));
+        }
+        Ok(candidate)
+    }
+
+    async fn parse_candidate(
+        &self,
+        request: RegisterSchemaRequest,
+        normalize: bool,
     ) -> Result<Candidate> {
         let text = request
             .schema
@@ -764,10 +815,13 @@ impl Registry {
         Ok(())
     }
 
+    /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
+    /// version number that a later registration reuses for another schema.
     fn evict(&self, ids: &[SchemaId]) {
         for id in ids {
             self.by_id.remove(id);
         }
+        self.candidates.clear();
     }
 
     async fn require_writable(&self, subject: &Subject) -> Result<()> {
