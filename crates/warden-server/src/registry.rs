@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 use warden_core::api::{
     CompatibilityCheckResponse, RegisterSchemaRequest, SchemaByIdResponse, SchemaListEntry,
     SchemaReference, SubjectVersion, SubjectVersionResponse,
@@ -14,8 +14,8 @@ use warden_core::{
     Subject, Version, compat, fingerprint,
 };
 use warden_storage::{
-    DeletedFilter, NewSchema, Registered, SchemaStore, Scope, StoredConfig, StoredSchema,
-    VersionRow,
+    DeletedFilter, NewSchema, Registered, Registration, RegistrationGuard, Rejection, SchemaStore,
+    Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 use crate::error::{Error, Result};
@@ -72,7 +72,41 @@ pub struct Registry {
     store: Arc<dyn SchemaStore>,
     by_id: DashMap<SchemaId, Arc<CachedSchema>>,
     candidates: DashMap<String, Arc<Candidate>>,
+    /// Serializes deletes in this process.
     write_lock: Mutex<()>,
+    /// Bounds registrations in flight, each holding a database connection for its
+    /// transaction, so the compatibility check inside one can always get another.
+    registrations: Semaphore,
+}
+
+/// The compatibility check of a registration, run by the store inside the registration's
+/// transaction, under the subject's lock: check and write are atomic with respect to other
+/// registrations under the subject, in this process and in every replica.
+#[derive(Debug)]
+struct CompatibilityGuard<'a> {
+    registry: &'a Registry,
+    subject: &'a Subject,
+    level: CompatibilityLevel,
+    new: &'a ParsedSchema,
+}
+
+#[async_trait::async_trait]
+impl RegistrationGuard for CompatibilityGuard<'_> {
+    async fn admit(&self, live: &[VersionRow]) -> Result<(), Rejection> {
+        let (messages, compatible) = self
+            .registry
+            .check_against(self.level, self.new, live)
+            .await
+            .map_err(|e| Rejection(Box::new(e)))?;
+        if compatible {
+            Ok(())
+        } else {
+            Err(Rejection(Box::new(Error::Incompatible {
+                subject: self.subject.to_string(),
+                messages,
+            })))
+        }
+    }
 }
 
 /// Options of a registration, lookup or check, from query parameters.
@@ -90,6 +124,7 @@ impl Registry {
             by_id: DashMap::new(),
             candidates: DashMap::new(),
             write_lock: Mutex::new(()),
+            registrations: Semaphore::new(4),
         }
     }
 
@@ -352,39 +387,39 @@ impl Registry {
         let normalize = options.normalize || self.effective_normalize(subject).await?;
         let candidate = self.candidate(request, normalize).await?;
 
-        let _guard = self.write_lock.lock().await;
-        let rows = self.store.versions(subject.as_str()).await?;
-        let known = self
-            .store
-            .schema_id_by_fingerprint(&candidate.new.fingerprint)
-            .await?;
-        if let Some(id) = known
-            && explicit_version.is_none()
-            && rows.iter().any(|r| !r.deleted && r.schema_id == id)
-        {
-            return Ok(id);
-        }
-        if mode != Mode::Import {
-            let level = self.effective_level(subject).await?;
-            let live: Vec<VersionRow> = rows.into_iter().filter(|r| !r.deleted).collect();
-            let (messages, compatible) = self
-                .check_against(subject, level, &candidate.parsed, &live)
-                .await?;
-            if !compatible {
-                return Err(Error::Incompatible {
-                    subject: subject.to_string(),
-                    messages,
-                });
+        let guard = match mode {
+            Mode::Import => None,
+            _ => {
+                let level = self.effective_level(subject).await?;
+                // Warm the cache with the live versions outside the transaction, so the
+                // guard rarely needs a second connection while the subject is locked.
+                for row in self.store.versions(subject.as_str()).await? {
+                    if !row.deleted {
+                        self.schema_by_id(row.schema_id).await?;
+                    }
+                }
+                Some(CompatibilityGuard {
+                    registry: self,
+                    subject,
+                    level,
+                    new: &candidate.parsed,
+                })
             }
-        }
+        };
+        let _permit = self
+            .registrations
+            .acquire()
+            .await
+            .expect("the registration semaphore is never closed");
         let registered = self
             .store
-            .register(
-                subject.as_str(),
-                &candidate.new,
+            .register(Registration {
+                subject: subject.as_str(),
+                schema: &candidate.new,
                 explicit_id,
                 explicit_version,
-            )
+                guard: guard.as_ref().map(|g| g as &dyn RegistrationGuard),
+            })
             .await
             .map_err(|e| match e {
                 warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
@@ -393,6 +428,11 @@ impl Registry {
                         "Version {version} of subject {subject} already exists with another schema"
                     ))
                 }
+                warden_storage::Error::Rejected(rejection) => match rejection.0.downcast::<Error>()
+                {
+                    Ok(ours) => *ours,
+                    Err(other) => Error::InvalidSchema(other.to_string()),
+                },
                 other => Error::Store(other),
             })?;
         let (id, version) = match registered {
@@ -478,7 +518,7 @@ impl Registry {
                 .collect(),
         };
         let (messages, is_compatible) = self
-            .check_against(subject, level, &candidate.parsed, &previous)
+            .check_against(level, &candidate.parsed, &previous)
             .await?;
         Ok(CompatibilityCheckResponse {
             is_compatible,
@@ -490,7 +530,6 @@ impl Registry {
     /// first) and renders Confluent's verbose messages.
     async fn check_against(
         &self,
-        _subject: &Subject,
         level: CompatibilityLevel,
         new: &ParsedSchema,
         previous: &[VersionRow],

@@ -34,6 +34,9 @@ pub enum Error {
         /// The version that exists.
         version: u32,
     },
+    /// The registration guard refused; the caller's own error is inside.
+    #[error("registration refused: {}", .0.0)]
+    Rejected(Rejection),
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -151,20 +154,19 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// The id of the schema with this identity fingerprint, if stored.
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>>;
 
-    /// Registers `schema` as a version of `subject`, in one transaction: the schema row is
-    /// found by fingerprint or inserted (with `explicit_id` in IMPORT mode); if the subject
-    /// already has it as a live version, that version is returned and nothing is written;
-    /// otherwise the next version (or `explicit_version`) is written with its references.
+    /// Registers a schema as a version of a subject, in one transaction that holds the
+    /// subject's lock (so registrations under one subject are serialized across every
+    /// process sharing the database):
+    /// 1. if the subject already has the schema (by fingerprint) as a live version, that
+    ///    version is returned and nothing is written, without asking the guard;
+    /// 2. otherwise the guard is shown the subject's live versions and may refuse
+    ///    ([`Error::Rejected`], nothing written);
+    /// 3. the schema row is found by fingerprint or inserted (with the explicit id in IMPORT
+    ///    mode), and the next version (or the explicit one) is written with its references.
     ///
-    /// Errors: [`Error::IdConflict`] when `explicit_id` names another schema or the schema
-    /// has another id; [`Error::VersionExists`] when `explicit_version` is taken.
-    async fn register(
-        &self,
-        subject: &str,
-        schema: &NewSchema,
-        explicit_id: Option<SchemaId>,
-        explicit_version: Option<u32>,
-    ) -> Result<Registered>;
+    /// Errors: [`Error::IdConflict`] when an explicit id names another schema or the schema
+    /// has another id; [`Error::VersionExists`] when an explicit version is taken.
+    async fn register(&self, registration: Registration<'_>) -> Result<Registered>;
 
     /// Subjects that have versions matching `filter`, sorted, optionally by name prefix.
     /// With [`DeletedFilter::DeletedOnly`], subjects whose every version is soft-deleted.
@@ -214,7 +216,47 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
 
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;
+
+    /// Which of `ids` still name a stored schema (after hard deletes elsewhere).
+    async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>>;
+
+    /// Answers when the database does (readiness).
+    async fn ping(&self) -> Result<()>;
+
+    /// Ids of schemas hard-deleted by any process sharing the database, as they happen.
+    /// `None` when the backend has a single process (SQLite), where the caller saw every
+    /// delete itself.
+    fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
+        None
+    }
 }
+
+/// One registration request to [`SchemaStore::register`].
+#[derive(Debug, Clone, Copy)]
+pub struct Registration<'a> {
+    /// The subject.
+    pub subject: &'a str,
+    /// The schema with its identity fingerprint.
+    pub schema: &'a NewSchema,
+    /// The id to use (IMPORT mode).
+    pub explicit_id: Option<SchemaId>,
+    /// The version to use (IMPORT mode).
+    pub explicit_version: Option<u32>,
+    /// Decides whether a new version may be written; `None` admits everything.
+    pub guard: Option<&'a dyn RegistrationGuard>,
+}
+
+/// Decides, inside the registration's transaction and under the subject's lock, whether a
+/// new version may be written. The registry's compatibility check is one.
+#[async_trait]
+pub trait RegistrationGuard: Send + Sync + std::fmt::Debug {
+    /// `live` holds the subject's live versions, oldest first.
+    async fn admit(&self, live: &[VersionRow]) -> std::result::Result<(), Rejection>;
+}
+
+/// A guard's refusal, carried back to the caller through [`Error::Rejected`].
+#[derive(Debug)]
+pub struct Rejection(pub Box<dyn std::error::Error + Send + Sync>);
 
 /// Opens the store a database URL names, creating and migrating it if needed.
 ///

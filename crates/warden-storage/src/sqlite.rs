@@ -11,8 +11,8 @@ use tokio::sync::Mutex;
 use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
 
 use crate::{
-    DeletedFilter, Error, NewSchema, Registered, Result, SchemaStore, Scope, StoredConfig,
-    StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, Registered, Registration, Result, SchemaStore, Scope,
+    StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -113,13 +113,14 @@ impl SchemaStore for SqliteStore {
         id.map(schema_id).transpose()
     }
 
-    async fn register(
-        &self,
-        subject: &str,
-        schema: &NewSchema,
-        explicit_id: Option<SchemaId>,
-        explicit_version: Option<u32>,
-    ) -> Result<Registered> {
+    async fn register(&self, registration: Registration<'_>) -> Result<Registered> {
+        let Registration {
+            subject,
+            schema,
+            explicit_id,
+            explicit_version,
+            guard,
+        } = registration;
         let _guard = self.write_lock.lock().await;
         let mut tx = self.pool.begin().await?;
 
@@ -128,6 +129,27 @@ impl SchemaStore for SqliteStore {
                 .bind(&schema.fingerprint)
                 .fetch_optional(&mut *tx)
                 .await?;
+        let rows = sqlx::query(
+            "SELECT version, schema_id, deleted FROM subject_versions
+             WHERE subject = $1 AND deleted = 0 ORDER BY version",
+        )
+        .bind(subject)
+        .fetch_all(&mut *tx)
+        .await?;
+        let live: Vec<VersionRow> = rows.iter().map(version_row).collect::<Result<_>>()?;
+        if let Some(id) = existing
+            && let Some(row) = live.iter().find(|r| i64::from(r.schema_id.get()) == id)
+            && explicit_version.is_none_or(|v| v == row.version)
+        {
+            return Ok(Registered::Existing {
+                id: row.schema_id,
+                version: row.version,
+            });
+        }
+        if let Some(guard) = guard {
+            guard.admit(&live).await.map_err(Error::Rejected)?;
+        }
+
         let id = match (existing, explicit_id) {
             (Some(id), Some(wanted)) if id != i64::from(wanted.get()) => {
                 return Err(Error::IdConflict(format!(
@@ -150,25 +172,6 @@ impl SchemaStore for SqliteStore {
             }
             (None, None) => insert_schema(&mut tx, schema, None).await?,
         };
-
-        let live: Option<i64> = sqlx::query_scalar(
-            "SELECT version FROM subject_versions
-             WHERE subject = $1 AND schema_id = $2 AND deleted = 0
-             ORDER BY version LIMIT 1",
-        )
-        .bind(subject)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(version) = live
-            && explicit_version.is_none_or(|v| i64::from(v) == version)
-        {
-            tx.commit().await?;
-            return Ok(Registered::Existing {
-                id: schema_id(id)?,
-                version: version as u32,
-            });
-        }
 
         let version = match explicit_version {
             Some(v) => {
@@ -418,6 +421,24 @@ impl SchemaStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(old)
+    }
+
+    async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(|i| i.get().to_string()).collect();
+            let sql = format!("SELECT id FROM schemas WHERE id IN ({})", list.join(","));
+            let found: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+            for id in found {
+                out.push(schema_id(id)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn has_subjects(&self) -> Result<bool> {

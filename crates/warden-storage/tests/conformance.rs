@@ -5,7 +5,7 @@ use std::sync::Arc;
 use warden_core::api::SchemaReference;
 use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
 use warden_storage::{
-    DeletedFilter, Error, NewSchema, Registered, SchemaStore, Scope, StoredConfig,
+    DeletedFilter, Error, NewSchema, Registered, Registration, SchemaStore, Scope, StoredConfig,
 };
 
 fn schema(text: &str) -> NewSchema {
@@ -19,6 +19,21 @@ fn schema(text: &str) -> NewSchema {
     }
 }
 
+fn reg<'a>(
+    subject: &'a str,
+    schema: &'a NewSchema,
+    explicit_id: Option<SchemaId>,
+    explicit_version: Option<u32>,
+) -> Registration<'a> {
+    Registration {
+        subject,
+        schema,
+        explicit_id,
+        explicit_version,
+        guard: None,
+    }
+}
+
 fn id(n: i64) -> SchemaId {
     SchemaId::new(n).unwrap()
 }
@@ -27,28 +42,28 @@ async fn registers_reuses_ids_and_numbers_versions(store: Arc<dyn SchemaStore>) 
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
     assert_eq!(
-        store.register("s", &a, None, None).await.unwrap(),
+        store.register(reg("s", &a, None, None)).await.unwrap(),
         Registered::New {
             id: id(1),
             version: 1
         }
     );
     assert_eq!(
-        store.register("s", &a, None, None).await.unwrap(),
+        store.register(reg("s", &a, None, None)).await.unwrap(),
         Registered::Existing {
             id: id(1),
             version: 1
         }
     );
     assert_eq!(
-        store.register("s", &b, None, None).await.unwrap(),
+        store.register(reg("s", &b, None, None)).await.unwrap(),
         Registered::New {
             id: id(2),
             version: 2
         }
     );
     assert_eq!(
-        store.register("t", &a, None, None).await.unwrap(),
+        store.register(reg("t", &a, None, None)).await.unwrap(),
         Registered::New {
             id: id(1),
             version: 1
@@ -89,7 +104,7 @@ async fn concurrent_identical_registrations_get_one_id_and_one_version(
         .map(|_| {
             let store = Arc::clone(&store);
             let s = s.clone();
-            tokio::spawn(async move { store.register("race", &s, None, None).await.unwrap() })
+            tokio::spawn(async move { store.register(reg("race", &s, None, None)).await.unwrap() })
         })
         .collect();
     let mut new = 0;
@@ -111,7 +126,7 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     let b = schema(r#""long""#);
     assert_eq!(
         store
-            .register("s", &a, Some(id(10)), Some(3))
+            .register(reg("s", &a, Some(id(10)), Some(3)))
             .await
             .unwrap(),
         Registered::New {
@@ -120,19 +135,19 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
         }
     );
     assert!(matches!(
-        store.register("s", &b, Some(id(10)), Some(4)).await,
+        store.register(reg("s", &b, Some(id(10)), Some(4))).await,
         Err(Error::IdConflict(_))
     ));
     assert!(matches!(
-        store.register("s", &a, Some(id(11)), Some(4)).await,
+        store.register(reg("s", &a, Some(id(11)), Some(4))).await,
         Err(Error::IdConflict(_))
     ));
     assert!(matches!(
-        store.register("s", &b, Some(id(12)), Some(3)).await,
+        store.register(reg("s", &b, Some(id(12)), Some(3))).await,
         Err(Error::VersionExists { .. })
     ));
     // Ids allocated afterwards do not collide with the imported one.
-    match store.register("t", &b, None, None).await.unwrap() {
+    match store.register(reg("t", &b, None, None)).await.unwrap() {
         Registered::New { id: i, .. } => assert!(i.get() > 10, "{i}"),
         other @ Registered::Existing { .. } => panic!("{other:?}"),
     }
@@ -141,8 +156,8 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
 async fn soft_and_hard_deletes(store: Arc<dyn SchemaStore>) {
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
-    store.register("s", &a, None, None).await.unwrap();
-    store.register("s", &b, None, None).await.unwrap();
+    store.register(reg("s", &a, None, None)).await.unwrap();
+    store.register(reg("s", &b, None, None)).await.unwrap();
     store.soft_delete("s", &[1]).await.unwrap();
     let rows = store.versions("s").await.unwrap();
     assert!(rows[0].deleted && !rows[1].deleted);
@@ -177,7 +192,7 @@ async fn soft_and_hard_deletes(store: Arc<dyn SchemaStore>) {
 
 async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
     store
-        .register("dep", &schema(r#""int""#), None, None)
+        .register(reg("dep", &schema(r#""int""#), None, None))
         .await
         .unwrap();
     let mut user = schema(r#""Dep""#);
@@ -186,7 +201,10 @@ async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
         subject: "dep".into(),
         version: 1,
     }];
-    store.register("user", &user, None, None).await.unwrap();
+    store
+        .register(reg("user", &user, None, None))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .referenced_by("dep", 1, DeletedFilter::Live)
@@ -299,7 +317,7 @@ async fn sqlite_data_survives_a_reopen() {
     {
         let store = warden_storage::open(&url).await.unwrap();
         store
-            .register("s", &schema(r#""int""#), None, None)
+            .register(reg("s", &schema(r#""int""#), None, None))
             .await
             .unwrap();
     }
