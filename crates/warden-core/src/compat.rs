@@ -7,17 +7,19 @@
 //! given, the others only the newest.
 
 use crate::schema::ParsedSchema;
-use crate::types::CompatibilityLevel;
+use crate::types::{CompatibilityLevel, CompatibilityPolicy};
 
 /// One reason a reader cannot read a writer's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// Confluent's rule name, e.g. `READER_FIELD_MISSING_DEFAULT_VALUE`.
     pub rule: &'static str,
-    /// Where in the reader schema, as a JSON-pointer-like path, e.g. `/fields/3/type`.
+    /// Where the change is, as a JSON-pointer-like path: in the reader schema for Avro
+    /// (`/fields/3/type`), Confluent's fragment form for JSON Schema (`#/properties/email`).
     pub path: String,
     /// Confluent's verbose message for this violation, e.g.
-    /// `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'…', additionalInfo:'f2'}`.
+    /// `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'…', additionalInfo:'f2'}`
+    /// for Avro, `{errorType:"TYPE_CHANGED", description:"…"}` for JSON Schema.
     pub message: String,
 }
 
@@ -45,12 +47,24 @@ impl CompatibilityResult {
     }
 }
 
-/// Checks `new` against `previous` (oldest first, live versions only) under `level`.
+/// Checks `new` against `previous` (oldest first, live versions only) under `level` with the
+/// default [`CompatibilityPolicy::Strict`]; see [`check_with_policy`].
+pub fn check(
+    level: CompatibilityLevel,
+    new: &ParsedSchema,
+    previous: &[&ParsedSchema],
+) -> CompatibilityResult {
+    check_with_policy(level, CompatibilityPolicy::Strict, new, previous)
+}
+
+/// Checks `new` against `previous` (oldest first, live versions only) under `level`, judging
+/// JSON Schema changes by `policy` (Confluent's `compatibilityPolicy`; Avro ignores it).
 ///
 /// Non-transitive levels check only the last entry of `previous`; transitive ones every entry.
 /// Schemas of a different format than `new` are incompatible (`TYPE_MISMATCH`).
-pub fn check(
+pub fn check_with_policy(
     level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
     new: &ParsedSchema,
     previous: &[&ParsedSchema],
 ) -> CompatibilityResult {
@@ -68,10 +82,18 @@ pub fn check(
         let old = previous[index];
         let mut violations = Vec::new();
         if level.backward() {
-            violations.extend(new.check_reader_writer(old, Direction::NewReadsOld));
+            violations.extend(new.check_reader_writer_with_policy(
+                old,
+                Direction::NewReadsOld,
+                policy,
+            ));
         }
         if level.forward() {
-            violations.extend(old.check_reader_writer(new, Direction::OldReadsNew));
+            violations.extend(old.check_reader_writer_with_policy(
+                new,
+                Direction::OldReadsNew,
+                policy,
+            ));
         }
         if !violations.is_empty() {
             result.failures.push((index, violations));

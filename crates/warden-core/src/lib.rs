@@ -8,10 +8,14 @@ pub mod api;
 pub mod avro;
 pub mod compat;
 pub mod error;
+pub mod json;
 pub mod schema;
 pub mod types;
 
-pub use compat::{CompatibilityResult, Violation};
+pub use compat::{CompatibilityResult, Violation, check_with_policy};
 pub use error::ErrorCode;
+pub use json::JsonSchema;
 pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
-pub use types::{CompatibilityLevel, Mode, SchemaId, SchemaType, Subject, Version};
+pub use types::{
+    CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
+};

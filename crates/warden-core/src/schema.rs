@@ -2,7 +2,8 @@
 
 use crate::avro::AvroSchema;
 use crate::compat::{Direction, Violation};
-use crate::types::SchemaType;
+use crate::json::JsonSchema;
+use crate::types::{CompatibilityPolicy, SchemaType};
 
 /// Why a schema text was refused (Confluent 42201, invalid schema).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +19,10 @@ pub enum SchemaError {
 
 /// A referenced schema, already resolved by the caller: its reference name and text.
 /// A list of them is the transitive closure of a schema's references, dependencies first.
+///
+/// For Avro the name is the full name of the named type; for JSON Schema it is the `$ref` URL
+/// as the referencing schema writes it (`address.json`, `https://example.com/address.json`),
+/// which is resolved against the referencing schema's `$id`.
 #[derive(Debug, Clone)]
 pub struct ResolvedReference {
     /// The name the referencing schema uses (for Avro, the full name of the named type).
@@ -34,6 +39,8 @@ pub struct ResolvedReference {
 pub enum ParsedSchema {
     /// An Avro schema with its referenced named types.
     Avro(AvroSchema),
+    /// A JSON Schema with its references and compiled validator.
+    Json(JsonSchema),
 }
 
 impl ParsedSchema {
@@ -41,7 +48,7 @@ impl ParsedSchema {
     /// first) providing the named types it uses.
     ///
     /// Errors: [`SchemaError::Invalid`] with the parser's reason,
-    /// [`SchemaError::Unsupported`] for Protobuf and JSON Schema in this build.
+    /// [`SchemaError::Unsupported`] for Protobuf in this build.
     pub fn parse(
         schema_type: SchemaType,
         text: &str,
@@ -50,7 +57,7 @@ impl ParsedSchema {
         match schema_type {
             SchemaType::Avro => AvroSchema::parse(text, references).map(Self::Avro),
             SchemaType::Protobuf => Err(SchemaError::Unsupported("PROTOBUF")),
-            SchemaType::Json => Err(SchemaError::Unsupported("JSON")),
+            SchemaType::Json => JsonSchema::parse(text, references).map(Self::Json),
         }
     }
 
@@ -58,6 +65,7 @@ impl ParsedSchema {
     pub fn schema_type(&self) -> SchemaType {
         match self {
             Self::Avro(_) => SchemaType::Avro,
+            Self::Json(_) => SchemaType::Json,
         }
     }
 
@@ -66,6 +74,7 @@ impl ParsedSchema {
     pub fn canonical(&self) -> &str {
         match self {
             Self::Avro(s) => s.canonical(),
+            Self::Json(s) => s.canonical(),
         }
     }
 
@@ -74,21 +83,55 @@ impl ParsedSchema {
     pub fn normalized(&self) -> String {
         match self {
             Self::Avro(s) => s.normalized(),
+            Self::Json(s) => s.normalized(),
         }
     }
 
-    /// Every reason `self` (the reader) cannot read data written with `writer`. Schemas of
-    /// different formats never read each other.
+    /// Every reason `self` (the reader) cannot read data written with `writer`, under the
+    /// default [`CompatibilityPolicy::Strict`]. Schemas of different formats never read each
+    /// other.
     pub fn check_reader_writer(
         &self,
         writer: &ParsedSchema,
         direction: Direction,
     ) -> Vec<Violation> {
+        self.check_reader_writer_with_policy(writer, direction, CompatibilityPolicy::Strict)
+    }
+
+    /// Every reason `self` (the reader) cannot read data written with `writer`. The policy
+    /// applies to JSON Schema only (Confluent's `compatibilityPolicy`); Avro ignores it.
+    /// Schemas of different formats never read each other: one `TYPE_MISMATCH` violation
+    /// (Confluent: "Incompatible because of different schema type").
+    pub fn check_reader_writer_with_policy(
+        &self,
+        writer: &ParsedSchema,
+        direction: Direction,
+        policy: CompatibilityPolicy,
+    ) -> Vec<Violation> {
         match (self, writer) {
             (Self::Avro(reader), Self::Avro(writer)) => {
                 crate::avro::compat::check(reader, writer, direction)
             }
+            (Self::Json(reader), Self::Json(writer)) => {
+                crate::json::compat::check(reader, writer, direction, policy)
+            }
+            (Self::Avro(_), Self::Json(_)) | (Self::Json(_), Self::Avro(_)) => {
+                vec![format_mismatch(self.schema_type(), writer.schema_type())]
+            }
         }
+    }
+}
+
+/// The violation for a reader and writer of different formats.
+fn format_mismatch(reader: SchemaType, writer: SchemaType) -> Violation {
+    Violation {
+        rule: "TYPE_MISMATCH",
+        path: "/".to_owned(),
+        message: format!(
+            "Incompatible because of different schema type: {} cannot read {}",
+            reader.as_str(),
+            writer.as_str()
+        ),
     }
 }
 

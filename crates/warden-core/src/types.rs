@@ -240,6 +240,56 @@ impl fmt::Display for CompatibilityLevel {
     }
 }
 
+/// How strictly JSON Schema changes are judged (Confluent's `compatibilityPolicy` config
+/// field, schema-registry PR #3930). Avro and Protobuf ignore it.
+///
+/// - `STRICT` (the default) counts as compatible only the changes in Confluent's
+///   `SchemaDiff.COMPATIBLE_CHANGES_STRICT`.
+/// - `LENIENT` adds Confluent's `COMPATIBLE_CHANGES_LENIENT` relaxations: an optional
+///   property (or a required one with a default) added to an open content model, a property
+///   removed from a closed content model, a property added to or removed from a partially
+///   open content model without being covered by it, and `additionalProperties` /
+///   `unevaluatedProperties` narrowed or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CompatibilityPolicy {
+    /// Confluent's `COMPATIBLE_CHANGES_STRICT` (the default).
+    #[default]
+    Strict,
+    /// Confluent's `COMPATIBLE_CHANGES_LENIENT`.
+    Lenient,
+}
+
+impl CompatibilityPolicy {
+    /// The name used on the wire: `STRICT` or `LENIENT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "STRICT",
+            Self::Lenient => "LENIENT",
+        }
+    }
+}
+
+impl FromStr for CompatibilityPolicy {
+    type Err = ParseError;
+    /// Case-insensitive: `strict`, `STRICT`, `Lenient`…
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "STRICT" => Ok(Self::Strict),
+            "LENIENT" => Ok(Self::Lenient),
+            _ => Err(ParseError(
+                "Invalid compatibility policy. Valid values are STRICT and LENIENT".into(),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for CompatibilityPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The registry mode (Confluent `Mode.java`): what writes are permitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -318,6 +368,20 @@ mod tests {
             CompatibilityLevel::FullTransitive
         );
         assert!("SIDEWAYS".parse::<CompatibilityLevel>().is_err());
+    }
+
+    #[test]
+    fn compatibility_policy_parses_case_insensitively_and_defaults_to_strict() {
+        assert_eq!(CompatibilityPolicy::default(), CompatibilityPolicy::Strict);
+        assert_eq!(
+            "lenient".parse::<CompatibilityPolicy>().unwrap(),
+            CompatibilityPolicy::Lenient
+        );
+        assert_eq!(
+            "STRICT".parse::<CompatibilityPolicy>().unwrap().as_str(),
+            "STRICT"
+        );
+        assert!("LOOSE".parse::<CompatibilityPolicy>().is_err());
     }
 
     #[test]
