@@ -24,7 +24,7 @@ pub use sqlite::SqliteStore;
 #[non_exhaustive]
 pub enum Error {
     /// The database URL names a backend this build does not have, or is malformed.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    #[error("unsupported database URL {0:?} (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
     /// In IMPORT mode, the requested id already names a different schema, or the schema
     /// already has a different id.
@@ -227,12 +227,24 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Answers when the database does (readiness).
     async fn ping(&self) -> Result<()>;
 
+    /// Connections of the pool: open and idle.
+    fn pool_stats(&self) -> PoolStats;
+
     /// Ids of schemas hard-deleted by any process sharing the database, as they happen.
     /// `None` when the backend has a single process (SQLite), where the caller saw every
     /// delete itself.
     fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
         None
     }
+}
+
+/// Use of a store's connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: usize,
 }
 
 /// One registration request to [`SchemaStore::register`].

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Row, Transaction};
 use tokio::sync::broadcast;
 use warden_core::{Mode, SchemaId};
 
@@ -21,8 +21,8 @@ use crate::common::{
     stored_schema,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, Registered, Registration, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
+    Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -49,6 +49,9 @@ impl PgStore {
     ///
     /// Errors: the database is unreachable (within 10 s) or refuses the migrations.
     pub async fn open(url: &str) -> Result<Self> {
+        // One direct connection first: its error says why (refused, unknown host, bad
+        // password), where the pool would only say it timed out.
+        PgConnection::connect(url).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -444,6 +447,13 @@ impl SchemaStore for PgStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+        }
     }
 
     fn evictions(&self) -> Option<broadcast::Receiver<Vec<SchemaId>>> {

@@ -15,8 +15,8 @@ use crate::common::{
     stored_schema,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, Registered, Registration, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
+    Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -397,6 +397,13 @@ impl SchemaStore for SqliteStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+        }
     }
 
     async fn has_subjects(&self) -> Result<bool> {
