@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod registry;
 mod settings;
 mod startup;

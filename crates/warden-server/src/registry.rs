@@ -19,6 +19,7 @@ use warden_storage::{
 };
 
 use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 
 /// A stored schema with its parsed form and its pre-rendered `GET /schemas/ids/{id}` body.
 /// Ids are immutable, so entries never go stale; they leave the cache only when a hard
@@ -77,6 +78,7 @@ pub struct Registry {
     /// Bounds registrations in flight, each holding a database connection for its
     /// transaction, so the compatibility check inside one can always get another.
     registrations: Semaphore,
+    metrics: Metrics,
 }
 
 /// The compatibility check of a registration, run by the store inside the registration's
@@ -125,12 +127,61 @@ impl Registry {
             candidates: DashMap::new(),
             write_lock: Mutex::new(()),
             registrations: Semaphore::new(4),
+            metrics: Metrics::new(),
         }
     }
 
     /// The store, for readiness checks.
     pub fn store(&self) -> &Arc<dyn SchemaStore> {
         &self.store
+    }
+
+    /// This process's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Keeps the caches coherent with other processes sharing the database: drops schemas
+    /// that another replica hard-deleted as soon as it announces them, and every
+    /// `revalidate_every` checks every cached id against the store, in case an announcement
+    /// was lost. Runs until the task is aborted.
+    pub async fn keep_caches_coherent(self: Arc<Self>, revalidate_every: std::time::Duration) {
+        let mut evictions = self.store.evictions();
+        let mut tick = tokio::time::interval(revalidate_every);
+        tick.tick().await;
+        loop {
+            let announced = async {
+                match evictions.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ids = announced => match ids {
+                    Ok(ids) => self.evict(&ids),
+                    // Missed announcements: check everything now.
+                    Err(_) => self.revalidate().await,
+                },
+                _ = tick.tick() => self.revalidate().await,
+            }
+        }
+    }
+
+    async fn revalidate(&self) {
+        let cached: Vec<SchemaId> = self.by_id.iter().map(|e| *e.key()).collect();
+        match self.store.existing_ids(&cached).await {
+            Ok(existing) => {
+                let existing: std::collections::HashSet<SchemaId> = existing.into_iter().collect();
+                let gone: Vec<SchemaId> = cached
+                    .into_iter()
+                    .filter(|id| !existing.contains(id))
+                    .collect();
+                if !gone.is_empty() {
+                    self.evict(&gone);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cache revalidation failed"),
+        }
     }
 
     // ---- schemas by id ----------------------------------------------------------------
@@ -140,8 +191,10 @@ impl Registry {
     /// Errors: 40403 when no schema has this id.
     pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<CachedSchema>> {
         if let Some(hit) = self.by_id.get(&id) {
+            self.metrics.cache.with_label_values(&["schema_by_id", "hit"]).inc();
             return Ok(Arc::clone(&hit));
         }
+        self.metrics.cache.with_label_values(&["schema_by_id", "miss"]).inc();
         let stored = self
             .store
             .schema_by_id(id)
@@ -434,10 +487,15 @@ impl Registry {
                     Err(other) => Error::InvalidSchema(other.to_string()),
                 },
                 other => Error::Store(other),
-            })?;
-        let (id, version) = match registered {
-            Registered::Existing { id, version } | Registered::New { id, version } => (id, version),
+            });
+        if let Err(Error::Incompatible { .. }) = &registered {
+            self.metrics.compatibility_failures.inc();
+        }
+        let (id, version, outcome) = match registered? {
+            Registered::Existing { id, version } => (id, version, "existing"),
+            Registered::New { id, version } => (id, version, "new"),
         };
+        self.metrics.registrations.with_label_values(&[outcome]).inc();
         tracing::info!(subject = %subject, id = %id, version, "registered schema");
         Ok(id)
     }
@@ -575,8 +633,10 @@ impl Registry {
             .all(|r| r.version != -1)
             .then(|| candidate_key(&request, normalize));
         if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
+            self.metrics.cache.with_label_values(&["request", "hit"]).inc();
             return Ok(Arc::clone(&hit));
         }
+        self.metrics.cache.with_label_values(&["request", "miss"]).inc();
         let candidate = Arc::new(self.parse_candidate(request, normalize).await?);
         if let Some(key) = key {
             if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {

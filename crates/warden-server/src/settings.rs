@@ -24,6 +24,11 @@ pub struct Settings {
     /// Seconds a request may take before it is answered 500 (Confluent 50002).
     #[arg(long, env = "WARDEN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Seconds between checks that cached schemas still exist, the safety net behind the
+    /// hard-delete announcements replicas send each other over PostgreSQL.
+    #[arg(long, env = "WARDEN_CACHE_REVALIDATE_SECS", default_value_t = 30)]
+    pub cache_revalidate_secs: u64,
 }
 
 impl Settings {
@@ -34,6 +39,7 @@ impl Settings {
             database_url: database_url.into(),
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 30,
+            cache_revalidate_secs: 30,
         }
     }
 }

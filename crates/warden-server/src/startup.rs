@@ -21,6 +21,7 @@ pub struct Application {
     router: Router,
     port: u16,
     registry: Arc<Registry>,
+    revalidate_every: Duration,
 }
 
 /// Why the registry could not start.
@@ -28,10 +29,10 @@ pub struct Application {
 #[non_exhaustive]
 pub enum StartError {
     /// The store could not be opened or migrated.
-    #[error("cannot open the database: {0}")]
+    #[error("cannot open the database")]
     Store(#[from] warden_storage::Error),
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: std::net::SocketAddr,
@@ -80,6 +81,7 @@ impl Application {
             router,
             port,
             registry,
+            revalidate_every: Duration::from_secs(settings.cache_revalidate_secs),
         })
     }
 
@@ -96,9 +98,14 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "warden registry listening");
-        axum::serve(self.listener, self.router)
+        let coherence = tokio::spawn(
+            Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every),
+        );
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        coherence.abort();
+        served
     }
 }
 

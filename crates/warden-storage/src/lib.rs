@@ -1,11 +1,14 @@
 //! Warden's storage: the [`SchemaStore`] trait the registry service is written against, and
-//! its SQLite backend ([`SqliteStore`]).
+//! its backends: embedded SQLite ([`SqliteStore`]) and PostgreSQL for several replicas
+//! ([`PgStore`]).
 //!
 //! The store is deliberately thin: it keeps schemas, subject versions, references, configs
 //! and modes, and makes registration one transaction. Rules (compatibility, modes, soft
 //! before hard delete) live in the server; races between identical registrations are decided
 //! here, by unique indexes.
 
+mod common;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -13,6 +16,7 @@ use serde_json::Value;
 use warden_core::api::SchemaReference;
 use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Storage failures.
@@ -20,7 +24,7 @@ pub use sqlite::SqliteStore;
 #[non_exhaustive]
 pub enum Error {
     /// The database URL names a backend this build does not have, or is malformed.
-    #[error("unsupported database URL {0:?}: this build supports sqlite://PATH")]
+    #[error("unsupported database URL {0:?} (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
     /// In IMPORT mode, the requested id already names a different schema, or the schema
     /// already has a different id.
@@ -223,12 +227,24 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Answers when the database does (readiness).
     async fn ping(&self) -> Result<()>;
 
+    /// Connections of the pool: open and idle.
+    fn pool_stats(&self) -> PoolStats;
+
     /// Ids of schemas hard-deleted by any process sharing the database, as they happen.
     /// `None` when the backend has a single process (SQLite), where the caller saw every
     /// delete itself.
     fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
         None
     }
+}
+
+/// Use of a store's connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: usize,
 }
 
 /// One registration request to [`SchemaStore::register`].
@@ -260,11 +276,13 @@ pub struct Rejection(pub Box<dyn std::error::Error + Send + Sync>);
 
 /// Opens the store a database URL names, creating and migrating it if needed.
 ///
-/// `sqlite://PATH` (the default `sqlite://warden.db`) is the only backend of this build; any
-/// other scheme is [`Error::UnsupportedUrl`].
+/// `sqlite://PATH` (the default `sqlite://warden.db`) or `postgres://USER@HOST:PORT/DB`;
+/// any other scheme is [`Error::UnsupportedUrl`].
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn SchemaStore>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(PgStore::open(url).await?))
     } else {
         Err(Error::UnsupportedUrl(url.to_owned()))
     }

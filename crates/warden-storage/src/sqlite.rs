@@ -2,17 +2,21 @@
 //! `migrations/sqlite`.
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Mutex;
-use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
+use warden_core::{CompatibilityLevel, Mode, SchemaId};
 
+use crate::common::{
+    filter_sql, id_differs, id_taken, level, mode, now_millis, refs_json, schema_id, scope_key,
+    stored_schema,
+};
 use crate::{
-    DeletedFilter, Error, NewSchema, Registered, Registration, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
+    Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -50,38 +54,6 @@ impl SqliteStore {
     }
 }
 
-fn scope_key<'a>(scope: Scope<'a>) -> &'a str {
-    match scope {
-        Scope::Global => "",
-        Scope::Subject(s) => s,
-    }
-}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-fn schema_id(n: i64) -> Result<SchemaId> {
-    SchemaId::new(n).map_err(|e| Error::Corrupt(e.to_string()))
-}
-
-fn json_column(text: Option<String>) -> Result<Option<serde_json::Value>> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Corrupt(e.to_string())))
-        .transpose()
-}
-
-/// The SQL condition on a `deleted` column for a filter.
-fn filter_sql(filter: DeletedFilter, column: &str) -> String {
-    match filter {
-        DeletedFilter::Live => format!("{column} = 0"),
-        DeletedFilter::All => "1 = 1".to_owned(),
-        DeletedFilter::DeletedOnly => format!("{column} = 1"),
-    }
-}
-
 #[async_trait]
 impl SchemaStore for SqliteStore {
     async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>> {
@@ -92,17 +64,15 @@ impl SchemaStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let schema_type: String = row.get(0);
-        let refs: String = row.get(2);
-        Ok(Some(StoredSchema {
+        stored_schema(
             id,
-            schema_type: SchemaType::from_str(&schema_type)
-                .map_err(|e| Error::Corrupt(e.to_string()))?,
-            schema: row.get(1),
-            references: serde_json::from_str(&refs).map_err(|e| Error::Corrupt(e.to_string()))?,
-            metadata: json_column(row.get(3))?,
-            rule_set: json_column(row.get(4))?,
-        }))
+            row.get::<&str, _>(0),
+            row.get(1),
+            row.get::<&str, _>(2),
+            row.get(3),
+            row.get(4),
+        )
+        .map(Some)
     }
 
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>> {
@@ -152,9 +122,7 @@ impl SchemaStore for SqliteStore {
 
         let id = match (existing, explicit_id) {
             (Some(id), Some(wanted)) if id != i64::from(wanted.get()) => {
-                return Err(Error::IdConflict(format!(
-                    "Schema already registered with id {id} instead of input id {wanted}"
-                )));
+                return Err(id_differs(id, wanted));
             }
             (Some(id), _) => id,
             (None, Some(wanted)) => {
@@ -163,10 +131,7 @@ impl SchemaStore for SqliteStore {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if taken.is_some() {
-                    return Err(Error::IdConflict(format!(
-                        "Overwrite new schema with id {wanted} is not permitted: the id is \
-                         taken by a different schema"
-                    )));
+                    return Err(id_taken(wanted));
                 }
                 insert_schema(&mut tx, schema, Some(wanted)).await?
             }
@@ -269,7 +234,7 @@ impl SchemaStore for SqliteStore {
         let sql = format!(
             "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE {} ORDER BY subject, version",
-            filter_sql(filter, "deleted")
+            filter_sql(filter, "deleted", ("0", "1"))
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter()
@@ -289,7 +254,7 @@ impl SchemaStore for SqliteStore {
                AND EXISTS (SELECT 1 FROM subject_versions v
                            WHERE v.schema_id = r.schema_id AND {})
              ORDER BY r.schema_id",
-            filter_sql(filter, "v.deleted")
+            filter_sql(filter, "v.deleted", ("0", "1"))
         );
         let ids: Vec<i64> = sqlx::query_scalar(&sql)
             .bind(subject)
@@ -351,15 +316,9 @@ impl SchemaStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| {
-            let level: Option<String> = r.get(0);
-            let normalize: Option<i64> = r.get(1);
             Ok(StoredConfig {
-                compatibility: level
-                    .map(|l| {
-                        CompatibilityLevel::from_str(&l).map_err(|e| Error::Corrupt(e.to_string()))
-                    })
-                    .transpose()?,
-                normalize: normalize.map(|n| n != 0),
+                compatibility: level(r.get(0))?,
+                normalize: r.get::<Option<i64>, _>(1).map(|n| n != 0),
             })
         })
         .transpose()
@@ -392,12 +351,11 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let mode: Option<String> = sqlx::query_scalar("SELECT mode FROM modes WHERE scope = $1")
+        let text: Option<String> = sqlx::query_scalar("SELECT mode FROM modes WHERE scope = $1")
             .bind(scope_key(scope))
             .fetch_optional(&self.pool)
             .await?;
-        mode.map(|m| Mode::from_str(&m).map_err(|e| Error::Corrupt(e.to_string())))
-            .transpose()
+        mode(text)
     }
 
     async fn set_mode(&self, scope: Scope<'_>, mode: Mode) -> Result<()> {
@@ -441,6 +399,13 @@ impl SchemaStore for SqliteStore {
         Ok(())
     }
 
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+        }
+    }
+
     async fn has_subjects(&self) -> Result<bool> {
         let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM subject_versions LIMIT 1")
             .fetch_optional(&self.pool)
@@ -454,8 +419,7 @@ async fn insert_schema(
     schema: &NewSchema,
     id: Option<SchemaId>,
 ) -> Result<i64> {
-    let refs =
-        serde_json::to_string(&schema.references).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let refs = refs_json(schema)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

@@ -1,7 +1,10 @@
 //! Test support: [`spawn_app`] starts the real registry on a free loopback port with a fresh
 //! SQLite file, and [`TestApp`] has one method per endpoint so tests read like a script.
 //!
-//! Logs are printed only when `TEST_LOG` is set.
+//! Logs are printed only when `TEST_LOG` is set. [`postgres::TempPostgres`] starts a private
+//! PostgreSQL for tests that need one.
+
+pub mod postgres;
 
 use std::sync::Once;
 

@@ -6,6 +6,7 @@
 
 mod error;
 mod extract;
+mod ops;
 mod routes;
 
 use std::sync::Arc;
@@ -26,9 +27,15 @@ pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 /// Shared state of the handlers.
 pub type AppState = Arc<Registry>;
 
-/// The API router over `registry`, refusing bodies over `max_body_bytes` (413).
+/// The API router over `registry`, refusing bodies over `max_body_bytes` (413), with the
+/// operational endpoints `/health/live`, `/health/ready` and `/metrics`.
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize) -> Router {
     routes::router()
+        .merge(ops::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&registry),
+            ops::record,
+        ))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::Http(

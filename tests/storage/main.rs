@@ -1,4 +1,5 @@
-//! The storage conformance suite: written once against `dyn SchemaStore`, run per backend.
+//! The storage conformance suite: written once against `dyn SchemaStore`, run against
+//! SQLite and against a real PostgreSQL started for each test.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
 use warden_storage::{
     DeletedFilter, Error, NewSchema, Registered, Registration, SchemaStore, Scope, StoredConfig,
 };
+use warden_testkit::postgres::TempPostgres;
 
 fn schema(text: &str) -> NewSchema {
     NewSchema {
@@ -302,13 +304,26 @@ macro_rules! conformance {
     };
 }
 
-async fn sqlite() -> (Arc<dyn SchemaStore>, tempfile::TempDir) {
+/// Keeps a backend's resources (temporary directory, database server) alive.
+type Keep = Box<dyn std::any::Any + Send>;
+
+async fn sqlite() -> (Arc<dyn SchemaStore>, Keep) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("conformance.db").display());
-    (warden_storage::open(&url).await.unwrap(), dir)
+    (warden_storage::open(&url).await.unwrap(), Box::new(dir))
+}
+
+/// A real PostgreSQL 15, private to the test, on a free loopback port.
+async fn postgres() -> (Arc<dyn SchemaStore>, Keep) {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    let store = warden_storage::open(&pg.url()).await.unwrap();
+    (store, Box::new(pg))
 }
 
 conformance!(sqlite_backend, sqlite());
+conformance!(postgres_backend, postgres());
 
 #[tokio::test]
 async fn sqlite_data_survives_a_reopen() {
@@ -323,6 +338,36 @@ async fn sqlite_data_survives_a_reopen() {
     }
     let store = warden_storage::open(&url).await.unwrap();
     assert_eq!(store.versions("s").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn postgres_data_survives_a_reopen_and_migrations_run_once() {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    {
+        let store = warden_storage::open(&pg.url()).await.unwrap();
+        store
+            .register(reg("s", &schema(r#""int""#), None, None))
+            .await
+            .unwrap();
+    }
+    let store = warden_storage::open(&pg.url()).await.unwrap();
+    assert_eq!(store.versions("s").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_fails_to_open() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    assert!(matches!(
+        warden_storage::open(&url).await,
+        Err(Error::Database(_))
+    ));
 }
 
 #[tokio::test]

@@ -1,0 +1,110 @@
+//! Prometheus metrics of one registry process, served at `GET /metrics` in the text
+//! exposition format.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use warden_storage::PoolStats;
+
+/// The registry's metrics. Each process has its own set (no global state).
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// `warden_http_requests_total{route, method, status}`.
+    pub requests: IntCounterVec,
+    /// `warden_http_request_duration_seconds{route, method}`.
+    pub latency: HistogramVec,
+    /// `warden_registrations_total{outcome="new"|"existing"}`.
+    pub registrations: IntCounterVec,
+    /// `warden_compatibility_failures_total`: registrations refused as incompatible.
+    pub compatibility_failures: IntCounter,
+    /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
+    pub cache: IntCounterVec,
+    /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
+    pool: IntGaugeVec,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("warden_http_requests_total", "HTTP requests by route and status"),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "warden_http_request_duration_seconds",
+                "HTTP request latency in seconds",
+            )
+            .buckets(vec![
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                0.5, 1.0, 2.5,
+            ]),
+            &["route", "method"],
+        )
+        .expect("valid metric");
+        let registrations = IntCounterVec::new(
+            Opts::new("warden_registrations_total", "Schema registrations by outcome"),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let compatibility_failures = IntCounter::new(
+            "warden_compatibility_failures_total",
+            "Registrations refused as incompatible",
+        )
+        .expect("valid metric");
+        let cache = IntCounterVec::new(
+            Opts::new("warden_cache_requests_total", "In-memory cache lookups"),
+            &["cache", "result"],
+        )
+        .expect("valid metric");
+        let pool = IntGaugeVec::new(
+            Opts::new("warden_db_pool_connections", "Database pool connections"),
+            &["state"],
+        )
+        .expect("valid metric");
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(registrations.clone()),
+            Box::new(compatibility_failures.clone()),
+            Box::new(cache.clone()),
+            Box::new(pool.clone()),
+        ] {
+            registry.register(c).expect("metric names are unique");
+        }
+        Self {
+            registry,
+            requests,
+            latency,
+            registrations,
+            compatibility_failures,
+            cache,
+            pool,
+        }
+    }
+
+    /// The text exposition of every metric, with the pool gauges set from `pool`.
+    pub fn render(&self, pool: PoolStats) -> String {
+        self.pool
+            .with_label_values(&["open"])
+            .set(i64::from(pool.size));
+        self.pool
+            .with_label_values(&["idle"])
+            .set(pool.idle as i64);
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("text encoding of gathered metrics");
+        String::from_utf8(out).expect("the text format is UTF-8")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
