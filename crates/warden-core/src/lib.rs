@@ -9,12 +9,15 @@ pub mod avro;
 pub mod compat;
 pub mod error;
 pub mod json;
+pub mod protobuf;
 pub mod schema;
 pub mod types;
+pub mod wire;
 
 pub use compat::{CompatibilityResult, Violation, check_with_policy};
 pub use error::ErrorCode;
 pub use json::JsonSchema;
+pub use protobuf::ProtobufSchema;
 pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
 pub use types::{
     CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,

@@ -3,6 +3,7 @@
 use crate::avro::AvroSchema;
 use crate::compat::{Direction, Violation};
 use crate::json::JsonSchema;
+use crate::protobuf::ProtobufSchema;
 use crate::types::{CompatibilityPolicy, SchemaType};
 
 /// Why a schema text was refused (Confluent 42201, invalid schema).
@@ -22,7 +23,9 @@ pub enum SchemaError {
 ///
 /// For Avro the name is the full name of the named type; for JSON Schema it is the `$ref` URL
 /// as the referencing schema writes it (`address.json`, `https://example.com/address.json`),
-/// which is resolved against the referencing schema's `$id`.
+/// which is resolved against the referencing schema's `$id`; for Protobuf it is the import path
+/// (`acme/common/address.proto`) and the text is that file's `.proto` source (or base64
+/// `FileDescriptorProto`).
 #[derive(Debug, Clone)]
 pub struct ResolvedReference {
     /// The name the referencing schema uses (for Avro, the full name of the named type).
@@ -39,6 +42,8 @@ pub struct ResolvedReference {
 pub enum ParsedSchema {
     /// An Avro schema with its referenced named types.
     Avro(AvroSchema),
+    /// A Protobuf schema compiled with its imports.
+    Protobuf(ProtobufSchema),
     /// A JSON Schema with its references and compiled validator.
     Json(JsonSchema),
 }
@@ -47,8 +52,8 @@ impl ParsedSchema {
     /// Parses `text` as `schema_type`, with `references` (transitive closure, dependencies
     /// first) providing the named types it uses.
     ///
-    /// Errors: [`SchemaError::Invalid`] with the parser's reason,
-    /// [`SchemaError::Unsupported`] for Protobuf in this build.
+    /// Errors: [`SchemaError::Invalid`] with the parser's reason (for Protobuf with
+    /// `file:line:column`).
     pub fn parse(
         schema_type: SchemaType,
         text: &str,
@@ -56,7 +61,7 @@ impl ParsedSchema {
     ) -> Result<Self, SchemaError> {
         match schema_type {
             SchemaType::Avro => AvroSchema::parse(text, references).map(Self::Avro),
-            SchemaType::Protobuf => Err(SchemaError::Unsupported("PROTOBUF")),
+            SchemaType::Protobuf => ProtobufSchema::parse(text, references).map(Self::Protobuf),
             SchemaType::Json => JsonSchema::parse(text, references).map(Self::Json),
         }
     }
@@ -65,6 +70,7 @@ impl ParsedSchema {
     pub fn schema_type(&self) -> SchemaType {
         match self {
             Self::Avro(_) => SchemaType::Avro,
+            Self::Protobuf(_) => SchemaType::Protobuf,
             Self::Json(_) => SchemaType::Json,
         }
     }
@@ -74,6 +80,7 @@ impl ParsedSchema {
     pub fn canonical(&self) -> &str {
         match self {
             Self::Avro(s) => s.canonical(),
+            Self::Protobuf(s) => s.canonical(),
             Self::Json(s) => s.canonical(),
         }
     }
@@ -83,6 +90,7 @@ impl ParsedSchema {
     pub fn normalized(&self) -> String {
         match self {
             Self::Avro(s) => s.normalized(),
+            Self::Protobuf(s) => s.normalized(),
             Self::Json(s) => s.normalized(),
         }
     }
@@ -99,7 +107,8 @@ impl ParsedSchema {
     }
 
     /// Every reason `self` (the reader) cannot read data written with `writer`. The policy
-    /// applies to JSON Schema only (Confluent's `compatibilityPolicy`); Avro ignores it.
+    /// applies to JSON Schema only (Confluent's `compatibilityPolicy`); Avro and Protobuf
+    /// ignore it.
     /// Schemas of different formats never read each other: one `TYPE_MISMATCH` violation
     /// (Confluent: "Incompatible because of different schema type").
     pub fn check_reader_writer_with_policy(
@@ -115,7 +124,12 @@ impl ParsedSchema {
             (Self::Json(reader), Self::Json(writer)) => {
                 crate::json::compat::check(reader, writer, direction, policy)
             }
-            (Self::Avro(_), Self::Json(_)) | (Self::Json(_), Self::Avro(_)) => {
+            (Self::Protobuf(reader), Self::Protobuf(writer)) => {
+                crate::protobuf::compat::check(reader, writer, direction)
+            }
+            (Self::Avro(_), Self::Json(_) | Self::Protobuf(_))
+            | (Self::Json(_), Self::Avro(_) | Self::Protobuf(_))
+            | (Self::Protobuf(_), Self::Avro(_) | Self::Json(_)) => {
                 vec![format_mismatch(self.schema_type(), writer.schema_type())]
             }
         }

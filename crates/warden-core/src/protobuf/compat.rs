@@ -1,0 +1,798 @@
+//! Protobuf compatibility: a port of the semantics of Confluent's Protobuf diff
+//! (`protobuf-provider/.../protobuf/diff/{SchemaDiff, MessageSchemaDiff, FieldSchemaDiff,
+//! EnumSchemaDiff, Context, Difference}.java`, master as of 2026), over compiled descriptors
+//! instead of square/wire's parse tree.
+//!
+//! Confluent computes `SchemaDiff.compare(original, update)` and calls the update backward
+//! compatible when every [`Difference`] is in `SchemaDiff.COMPATIBLE_CHANGES`. Backward compares
+//! old → new (`SchemaDiff.compare(previous, this)`), forward new → old. The rules:
+//!
+//! - **File.** A different `package` is `PACKAGE_CHANGED`, incompatible (Confluent PR #3004,
+//!   "Ensure package change for Protobuf is incompatible", 2024; before it, compatible).
+//! - **Messages and enums** are matched by name in each scope (top level, then nested). A
+//!   message removed is `MESSAGE_REMOVED` (incompatible); added `MESSAGE_ADDED`; at another
+//!   position among its sibling messages `MESSAGE_MOVED` (compatible: message indexes are
+//!   relative to the writer's schema). Enums added or removed, and enum constants added,
+//!   renamed or removed (matched by number), are compatible. Map-entry messages are not types
+//!   here (wire does not see them), and neither are proto2 groups, whose fields wire keeps
+//!   apart and Confluent never compares.
+//! - **Fields** are matched by number across the whole message, oneof members included. A
+//!   field removed (`FIELD_REMOVED`) or added (`FIELD_ADDED`) is compatible; a proto2
+//!   `required` field removed or added is `REQUIRED_FIELD_REMOVED` / `REQUIRED_FIELD_ADDED`
+//!   (incompatible). A rename is `FIELD_NAME_CHANGED` (compatible).
+//! - **Types.** Scalar (enums count as scalars), message and map kinds must stay the same
+//!   (`FIELD_KIND_CHANGED`). Scalars may change only within a wire group
+//!   (`FieldSchemaDiff.scalarKind`): int32, int64, uint32, uint64, bool and enums; sint32,
+//!   sint64; string, bytes; fixed32, sfixed32; fixed64, sfixed64; float; double — else
+//!   `FIELD_SCALAR_KIND_CHANGED`. Map keys and values compare as fields. A message-typed field
+//!   whose type's name (without package) changes is `FIELD_NAMED_TYPE_CHANGED`; when the name
+//!   stays but the type comes from an import (on either side), the two types are compared too,
+//!   their differences reported at the type's own path (`#/GoogleHome/1`) and, if any is
+//!   incompatible, `FIELD_NAMED_TYPE_CHANGED` at the field.
+//! - **Labels.** Where both versions write a label (wire's view: proto2 labels, proto3
+//!   `optional` and `repeated`; none for proto3 implicit fields, oneof members and maps), a
+//!   change between `optional`, `required` and `repeated` is `FIELD_NUMERIC_LABEL_CHANGED`
+//!   (incompatible) for numbers, bools and enums and `FIELD_STRING_OR_BYTES_LABEL_CHANGED`
+//!   (compatible) for strings and bytes; message fields are not checked.
+//! - **Oneofs** (matched by name). Added or removed is compatible (`ONEOF_ADDED`,
+//!   `ONEOF_REMOVED`); a member added is `ONEOF_FIELD_ADDED` (compatible); a member removed
+//!   from the message entirely is `ONEOF_FIELD_REMOVED` (incompatible) unless the whole oneof
+//!   went; a member moved out to the top level is `ONEOF_FIELD_MOVED_TO_TOP_LEVEL`
+//!   (compatible). A oneof of the update whose existing members came from more than one
+//!   original group (a top-level field, or one original oneof) makes formerly independent
+//!   fields exclusive: `MULTIPLE_FIELDS_MOVED_TO_ONEOF` when several top-level fields moved in,
+//!   else `FIELD_MOVED_TO_EXISTING_ONEOF` (both incompatible).
+//!
+//! Paths are Confluent's: `#/` then the message path without the package, then the oneof
+//! name for oneof members, then the field or constant number (`#/Order/Line/3`,
+//! `#/Order/payment/7`, `#/Status/1`). Order of the differences: messages and enums in
+//! declaration order (original's, then those only in the update), fields by number (Java
+//! iterates hash sets for messages, so its order there is not meaningful).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use prost_reflect::{
+    Cardinality, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor,
+    OneofDescriptor,
+};
+
+use super::{ProtobufSchema, is_group_message};
+use crate::compat::{Direction, Violation};
+
+macro_rules! difference_types {
+    ($($(#[$doc:meta])* $name:ident = $text:literal, $compatible:literal;)*) => {
+        /// Confluent's `Difference.Type`: one kind of change between two Protobuf schemas.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum DifferenceType {
+            $($(#[$doc])* #[doc = concat!("Confluent Protobuf rule `", $text, "`.")] $name,)*
+        }
+
+        impl DifferenceType {
+            /// Every type, in Confluent's declaration order.
+            pub const ALL: &'static [DifferenceType] = &[$(DifferenceType::$name,)*];
+
+            /// Confluent's name, e.g. `FIELD_SCALAR_KIND_CHANGED`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(DifferenceType::$name => $text,)*
+                }
+            }
+
+            /// Whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
+            pub fn is_compatible(self) -> bool {
+                match self {
+                    $(DifferenceType::$name => $compatible,)*
+                }
+            }
+        }
+    };
+}
+
+difference_types! {
+    /// The `package` differs.
+    PackageChanged = "PACKAGE_CHANGED", false;
+    /// A message only the update has.
+    MessageAdded = "MESSAGE_ADDED", true;
+    /// A message only the original has.
+    MessageRemoved = "MESSAGE_REMOVED", false;
+    /// A message at another position among its sibling messages.
+    MessageMoved = "MESSAGE_MOVED", true;
+    /// An enum only the update has.
+    EnumAdded = "ENUM_ADDED", true;
+    /// An enum only the original has.
+    EnumRemoved = "ENUM_REMOVED", true;
+    /// An enum number only the update has.
+    EnumConstAdded = "ENUM_CONST_ADDED", true;
+    /// An enum number with another name.
+    EnumConstChanged = "ENUM_CONST_CHANGED", true;
+    /// An enum number only the original has.
+    EnumConstRemoved = "ENUM_CONST_REMOVED", true;
+    /// A field number only the update has (outside oneofs).
+    FieldAdded = "FIELD_ADDED", true;
+    /// A field number only the original has (outside oneofs).
+    FieldRemoved = "FIELD_REMOVED", true;
+    /// A field number with another name.
+    FieldNameChanged = "FIELD_NAME_CHANGED", true;
+    /// Scalar, message and map kinds differ.
+    FieldKindChanged = "FIELD_KIND_CHANGED", false;
+    /// Scalar types of different wire groups.
+    FieldScalarKindChanged = "FIELD_SCALAR_KIND_CHANGED", false;
+    /// Message types of different names, or an incompatible imported type.
+    FieldNamedTypeChanged = "FIELD_NAMED_TYPE_CHANGED", false;
+    /// A numeric field's label changed.
+    FieldNumericLabelChanged = "FIELD_NUMERIC_LABEL_CHANGED", false;
+    /// A string or bytes field's label changed.
+    FieldStringOrBytesLabelChanged = "FIELD_STRING_OR_BYTES_LABEL_CHANGED", true;
+    /// A proto2 `required` field only the update has.
+    RequiredFieldAdded = "REQUIRED_FIELD_ADDED", false;
+    /// A proto2 `required` field only the original has.
+    RequiredFieldRemoved = "REQUIRED_FIELD_REMOVED", false;
+    /// A oneof only the update has.
+    OneofAdded = "ONEOF_ADDED", true;
+    /// A oneof only the original has.
+    OneofRemoved = "ONEOF_REMOVED", true;
+    /// A oneof member only the update has.
+    OneofFieldAdded = "ONEOF_FIELD_ADDED", true;
+    /// A oneof member the update no longer has anywhere.
+    OneofFieldRemoved = "ONEOF_FIELD_REMOVED", false;
+    /// A oneof member that became a top-level field.
+    OneofFieldMovedToTopLevel = "ONEOF_FIELD_MOVED_TO_TOP_LEVEL", true;
+    /// Several top-level fields moved into one oneof.
+    MultipleFieldsMovedToOneof = "MULTIPLE_FIELDS_MOVED_TO_ONEOF", false;
+    /// A field moved into a oneof together with members of another group.
+    FieldMovedToExistingOneof = "FIELD_MOVED_TO_EXISTING_ONEOF", false;
+}
+
+impl DifferenceType {
+    /// Confluent's description (`Difference.error()`), `%s` filled with the reader's and the
+    /// writer's role; `None` for compatible changes, which Confluent does not describe.
+    fn description(self, path: &str, reader: &str, writer: &str) -> Option<String> {
+        use DifferenceType as T;
+        Some(match self {
+            T::PackageChanged => format!(
+                "The package at '{path}' in the {reader} schema does not match the package in \
+                 the {writer} schema"
+            ),
+            T::MessageRemoved => format!(
+                "The {reader} schema is missing a MESSAGE type at path '{path}' in the {writer} \
+                 schema"
+            ),
+            T::FieldKindChanged => format!(
+                "The type of a field at path '{path}' in the {reader} schema does not match the \
+                 {writer} schema"
+            ),
+            T::FieldScalarKindChanged => format!(
+                "The kind of a SCALAR field at path '{path}' in the {reader} schema does not \
+                 match its kind in the {writer} schema"
+            ),
+            T::FieldNamedTypeChanged => format!(
+                "The type of a MESSAGE field at path '{path}' in the {reader} schema does not \
+                 match its type in the {writer} schema"
+            ),
+            T::FieldNumericLabelChanged => format!(
+                "The label for a NUMERIC field at path '{path}' in the {reader} schema does not \
+                 match its label in the {writer} schema"
+            ),
+            // Confluent's text has the double space.
+            T::RequiredFieldAdded => format!(
+                "A required field  at path '{path}' in the {reader} schema is missing in the \
+                 {writer} schema"
+            ),
+            T::RequiredFieldRemoved => format!(
+                "The {reader} schema is missing a required field at path: '{path}' in the \
+                 {writer} schema"
+            ),
+            T::OneofFieldRemoved => format!(
+                "The {reader} schema is missing a oneof field at path '{path}' in the {writer} \
+                 schema"
+            ),
+            T::MultipleFieldsMovedToOneof => format!(
+                "Multiple fields in the oneof at path '{path}' in the {reader} schema are outside \
+                 a oneof in the {writer} schema"
+            ),
+            T::FieldMovedToExistingOneof => format!(
+                "A field in the oneof at path '{path}' in the {reader} schema is outside an \
+                 existing oneof in the {writer} schema"
+            ),
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for DifferenceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change between an original schema and its update (Confluent's `Difference`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// What changed.
+    pub kind: DifferenceType,
+    /// Where, as Confluent writes it: `#/` for the file, `#/Order/3` for field 3 of message
+    /// `Order` (no package), `#/Order/payment/7` for a oneof member, `#/Status/1` for an enum
+    /// constant.
+    pub path: String,
+}
+
+impl Difference {
+    /// The [`Violation`] for this difference, with Confluent's verbose message
+    /// (`Difference.toString()`: `{errorType:"…", description:"…"}`).
+    fn violation(&self, (reader, writer): (&str, &str)) -> Violation {
+        let description = self
+            .kind
+            .description(&self.path, reader, writer)
+            .unwrap_or_default();
+        Violation {
+            rule: self.kind.as_str(),
+            path: self.path.clone(),
+            message: format!(
+                "{{errorType:\"{}\", description:\"{description}\"}}",
+                self.kind.as_str()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.path)
+    }
+}
+
+/// Every difference from `original` to `update` (Confluent `SchemaDiff.compare(original,
+/// update)`), compatible ones included.
+pub fn diff(original: &ProtobufSchema, update: &ProtobufSchema) -> Vec<Difference> {
+    let mut differ = Differ {
+        main: [original.file().clone(), update.file().clone()],
+        in_progress: Vec::new(),
+        same_file: HashMap::new(),
+    };
+    let mut path = Vec::new();
+    let mut out = Vec::new();
+    let [o, u] = &differ.main.clone();
+    if o.package_name() != u.package_name() {
+        out.push(difference(DifferenceType::PackageChanged, &path));
+    }
+    differ.compare_types(
+        Types::of(o.messages(), o.enums()),
+        Types::of(u.messages(), u.enums()),
+        &mut path,
+        &mut out,
+    );
+    out
+}
+
+/// Every reason `reader` cannot read data written with `writer`: the incompatible differences
+/// of `diff(writer, reader)`, as [`Violation`]s. With [`Direction::NewReadsOld`] (backward) the
+/// writer is the old schema, as in Confluent's `ProtobufSchema.isBackwardCompatible(previous)`
+/// (`SchemaDiff.compare(previous, this)`); with [`Direction::OldReadsNew`] the other way round.
+pub fn check(
+    reader: &ProtobufSchema,
+    writer: &ProtobufSchema,
+    direction: Direction,
+) -> Vec<Violation> {
+    let roles = match direction {
+        Direction::NewReadsOld => ("new", "old"),
+        Direction::OldReadsNew => ("old", "new"),
+    };
+    diff(writer, reader)
+        .iter()
+        .filter(|d| !d.kind.is_compatible())
+        .map(|d| d.violation(roles))
+        .collect()
+}
+
+fn difference(kind: DifferenceType, path: &[String]) -> Difference {
+    Difference {
+        kind,
+        path: format!("#/{}", path.join("/")),
+    }
+}
+
+/// The messages (map entries and groups left out) and enums of one scope.
+struct Types {
+    messages: Vec<MessageDescriptor>,
+    enums: Vec<EnumDescriptor>,
+}
+
+impl Types {
+    fn of(
+        messages: impl Iterator<Item = MessageDescriptor>,
+        enums: impl Iterator<Item = EnumDescriptor>,
+    ) -> Self {
+        Self {
+            messages: messages
+                .filter(|m| !m.is_map_entry() && !is_group_message(m))
+                .collect(),
+            enums: enums.collect(),
+        }
+    }
+}
+
+/// A field's type as the diff sees it.
+enum TypeRef {
+    Scalar(Kind),
+    Enum,
+    Message(MessageDescriptor),
+    Map(Box<TypeRef>, Box<TypeRef>),
+}
+
+impl TypeRef {
+    fn of(field: &FieldDescriptor) -> Self {
+        match field.kind() {
+            Kind::Message(m) if m.is_map_entry() => TypeRef::Map(
+                Box::new(TypeRef::of(&m.map_entry_key_field())),
+                Box::new(TypeRef::of(&m.map_entry_value_field())),
+            ),
+            Kind::Message(m) => TypeRef::Message(m),
+            Kind::Enum(_) => TypeRef::Enum,
+            scalar => TypeRef::Scalar(scalar),
+        }
+    }
+
+    /// `FieldSchemaDiff.Kind`: 0 scalar (enums included), 1 message, 2 map.
+    fn category(&self) -> u8 {
+        match self {
+            TypeRef::Scalar(_) | TypeRef::Enum => 0,
+            TypeRef::Message(_) => 1,
+            TypeRef::Map(..) => 2,
+        }
+    }
+
+    /// `FieldSchemaDiff.scalarKind`: the wire group of a scalar.
+    fn scalar_kind(&self) -> ScalarKind {
+        match self {
+            TypeRef::Enum => ScalarKind::GeneralNumber,
+            TypeRef::Scalar(kind) => match kind {
+                Kind::Int32 | Kind::Int64 | Kind::Uint32 | Kind::Uint64 | Kind::Bool => {
+                    ScalarKind::GeneralNumber
+                }
+                Kind::Sint32 | Kind::Sint64 => ScalarKind::SignedNumber,
+                Kind::String | Kind::Bytes => ScalarKind::StringOrBytes,
+                Kind::Fixed32 | Kind::Sfixed32 => ScalarKind::Fixed32,
+                Kind::Fixed64 | Kind::Sfixed64 => ScalarKind::Fixed64,
+                Kind::Float => ScalarKind::Float,
+                Kind::Double => ScalarKind::Double,
+                Kind::Message(_) | Kind::Enum(_) => ScalarKind::Other,
+            },
+            TypeRef::Message(_) | TypeRef::Map(..) => ScalarKind::Other,
+        }
+    }
+}
+
+/// Confluent's `FieldSchemaDiff.ScalarKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScalarKind {
+    GeneralNumber,
+    SignedNumber,
+    StringOrBytes,
+    Fixed32,
+    Fixed64,
+    Float,
+    Double,
+    Other,
+}
+
+/// A field's label as square/wire sees it: `None` where the source writes none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WireLabel {
+    Optional,
+    Required,
+    Repeated,
+}
+
+fn wire_label(field: &FieldDescriptor) -> Option<WireLabel> {
+    if field.containing_oneof().is_some_and(|o| !is_synthetic(&o)) || field.is_map() {
+        return None;
+    }
+    let proto3 = field.parent_file().file_descriptor_proto().syntax() == "proto3";
+    match field.cardinality() {
+        Cardinality::Repeated => Some(WireLabel::Repeated),
+        Cardinality::Required => Some(WireLabel::Required),
+        Cardinality::Optional if proto3 && !field.field_descriptor_proto().proto3_optional() => {
+            None
+        }
+        Cardinality::Optional => Some(WireLabel::Optional),
+    }
+}
+
+fn is_synthetic(oneof: &OneofDescriptor) -> bool {
+    oneof.is_synthetic()
+}
+
+/// The fields of a message by number, with their (real) oneof.
+struct Fields {
+    by_tag: BTreeMap<u32, FieldDescriptor>,
+    oneof_of: HashMap<u32, String>,
+    oneofs: Vec<OneofDescriptor>,
+}
+
+impl Fields {
+    fn of(message: &MessageDescriptor) -> Self {
+        let mut by_tag = BTreeMap::new();
+        let mut oneof_of = HashMap::new();
+        for field in message.fields() {
+            if field.is_group() {
+                // wire keeps groups apart from fields; Confluent never compares them.
+                continue;
+            }
+            if let Some(oneof) = field.containing_oneof()
+                && !is_synthetic(&oneof)
+            {
+                oneof_of.insert(field.number(), oneof.name().to_owned());
+            }
+            by_tag.insert(field.number(), field);
+        }
+        let oneofs = message.oneofs().filter(|o| !is_synthetic(o)).collect();
+        Self {
+            by_tag,
+            oneof_of,
+            oneofs,
+        }
+    }
+
+    fn has_oneof(&self, name: &str) -> bool {
+        self.oneofs.iter().any(|o| o.name() == name)
+    }
+}
+
+struct Differ {
+    /// The main files of the original and the update: their types are "local".
+    main: [FileDescriptor; 2],
+    /// Original messages being compared further up (Confluent `Context.enterSchema`): meeting
+    /// one again ends the recursion.
+    in_progress: Vec<String>,
+    /// Whether the original's and the update's file of that name are identical.
+    same_file: HashMap<String, bool>,
+}
+
+impl Differ {
+    /// `SchemaDiff.compareTypeElements`.
+    fn compare_types(
+        &mut self,
+        original: Types,
+        update: Types,
+        path: &mut Vec<String>,
+        out: &mut Vec<Difference>,
+    ) {
+        let mut names: Vec<&str> = original.messages.iter().map(|m| m.name()).collect();
+        for m in &update.messages {
+            if !names.contains(&m.name()) {
+                names.push(m.name());
+            }
+        }
+        for name in names {
+            path.push(name.to_owned());
+            let o = original.messages.iter().position(|m| m.name() == name);
+            let u = update.messages.iter().position(|m| m.name() == name);
+            match (o, u) {
+                (Some(_), None) => out.push(difference(DifferenceType::MessageRemoved, path)),
+                (None, Some(_)) => out.push(difference(DifferenceType::MessageAdded, path)),
+                (Some(o), Some(u)) => {
+                    self.compare_messages(&original.messages[o], &update.messages[u], path, out);
+                    if o != u {
+                        out.push(difference(DifferenceType::MessageMoved, path));
+                    }
+                }
+                (None, None) => {}
+            }
+            path.pop();
+        }
+        let mut names: Vec<&str> = original.enums.iter().map(|e| e.name()).collect();
+        for e in &update.enums {
+            if !names.contains(&e.name()) {
+                names.push(e.name());
+            }
+        }
+        for name in names {
+            path.push(name.to_owned());
+            let o = original.enums.iter().find(|e| e.name() == name);
+            let u = update.enums.iter().find(|e| e.name() == name);
+            match (o, u) {
+                (Some(_), None) => out.push(difference(DifferenceType::EnumRemoved, path)),
+                (None, Some(_)) => out.push(difference(DifferenceType::EnumAdded, path)),
+                (Some(o), Some(u)) => compare_enums(o, u, path, out),
+                (None, None) => {}
+            }
+            path.pop();
+        }
+    }
+
+    /// `MessageSchemaDiff.compare`.
+    fn compare_messages(
+        &mut self,
+        original: &MessageDescriptor,
+        update: &MessageDescriptor,
+        path: &mut Vec<String>,
+        out: &mut Vec<Difference>,
+    ) {
+        let entered = !self.in_progress.iter().any(|n| n == original.full_name());
+        if entered {
+            self.in_progress.push(original.full_name().to_owned());
+            self.compare_fields(original, update, path, out);
+        }
+        self.compare_types(
+            Types::of(original.child_messages(), original.child_enums()),
+            Types::of(update.child_messages(), update.child_enums()),
+            path,
+            out,
+        );
+        if entered {
+            self.in_progress.pop();
+        }
+    }
+
+    fn compare_fields(
+        &mut self,
+        original: &MessageDescriptor,
+        update: &MessageDescriptor,
+        path: &mut Vec<String>,
+        out: &mut Vec<Difference>,
+    ) {
+        let o = Fields::of(original);
+        let u = Fields::of(update);
+
+        // A oneof removed by name none of whose members survive is deleted whole: compatible.
+        let deleted_whole: HashSet<&str> = o
+            .oneofs
+            .iter()
+            .filter(|oneof| !u.has_oneof(oneof.name()))
+            .filter(|oneof| !oneof.fields().any(|f| u.by_tag.contains_key(&f.number())))
+            .map(|oneof| oneof.name())
+            .collect();
+
+        // Newly introduced mutual exclusivity.
+        for oneof in &u.oneofs {
+            let mut groups: HashSet<String> = HashSet::new();
+            let mut moved_in = 0;
+            for field in oneof.fields() {
+                let tag = field.number();
+                if let Some(name) = o.oneof_of.get(&tag) {
+                    groups.insert(format!("oneof:{name}"));
+                } else if o.by_tag.contains_key(&tag) {
+                    groups.insert(format!("field:{tag}"));
+                    moved_in += 1;
+                }
+            }
+            if groups.len() > 1 {
+                path.push(oneof.name().to_owned());
+                let kind = if moved_in > 1 {
+                    DifferenceType::MultipleFieldsMovedToOneof
+                } else {
+                    DifferenceType::FieldMovedToExistingOneof
+                };
+                out.push(difference(kind, path));
+                path.pop();
+            }
+        }
+
+        // Oneofs added or removed, by name in sorted order.
+        let names: BTreeSet<&str> = o
+            .oneofs
+            .iter()
+            .chain(&u.oneofs)
+            .map(|oneof| oneof.name())
+            .collect();
+        for name in names {
+            path.push(name.to_owned());
+            if !u.has_oneof(name) {
+                out.push(difference(DifferenceType::OneofRemoved, path));
+            } else if !o.has_oneof(name) {
+                out.push(difference(DifferenceType::OneofAdded, path));
+            }
+            path.pop();
+        }
+
+        // Every field by number.
+        let tags: BTreeSet<u32> = o.by_tag.keys().chain(u.by_tag.keys()).copied().collect();
+        for tag in tags {
+            let original_oneof = o.oneof_of.get(&tag);
+            let update_oneof = u.oneof_of.get(&tag);
+            match (o.by_tag.get(&tag), u.by_tag.get(&tag)) {
+                (Some(of), None) => match original_oneof {
+                    Some(oneof) => {
+                        if !deleted_whole.contains(oneof.as_str()) {
+                            at(path, &[oneof, &tag.to_string()], |p| {
+                                out.push(difference(DifferenceType::OneofFieldRemoved, p));
+                            });
+                        }
+                    }
+                    None => {
+                        let kind = if of.cardinality() == Cardinality::Required {
+                            DifferenceType::RequiredFieldRemoved
+                        } else {
+                            DifferenceType::FieldRemoved
+                        };
+                        at(path, &[&tag.to_string()], |p| out.push(difference(kind, p)));
+                    }
+                },
+                (None, Some(uf)) => match update_oneof {
+                    Some(oneof) => at(path, &[oneof, &tag.to_string()], |p| {
+                        out.push(difference(DifferenceType::OneofFieldAdded, p));
+                    }),
+                    None => {
+                        let kind = if uf.cardinality() == Cardinality::Required {
+                            DifferenceType::RequiredFieldAdded
+                        } else {
+                            DifferenceType::FieldAdded
+                        };
+                        at(path, &[&tag.to_string()], |p| out.push(difference(kind, p)));
+                    }
+                },
+                (Some(of), Some(uf)) => {
+                    if original_oneof.is_some() && update_oneof.is_none() {
+                        at(path, &[&tag.to_string()], |p| {
+                            out.push(difference(DifferenceType::OneofFieldMovedToTopLevel, p));
+                        });
+                    }
+                    let mut segments = Vec::new();
+                    if let Some(oneof) = update_oneof {
+                        segments.push(oneof.clone());
+                    }
+                    segments.push(tag.to_string());
+                    let depth = path.len();
+                    path.extend(segments);
+                    self.compare_field(of, uf, path, out);
+                    path.truncate(depth);
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// `FieldSchemaDiff.compare`.
+    fn compare_field(
+        &mut self,
+        original: &FieldDescriptor,
+        update: &FieldDescriptor,
+        path: &mut Vec<String>,
+        out: &mut Vec<Difference>,
+    ) {
+        if original.name() != update.name() {
+            out.push(difference(DifferenceType::FieldNameChanged, path));
+        }
+        self.compare_labels_and_types(
+            wire_label(original),
+            wire_label(update),
+            &TypeRef::of(original),
+            &TypeRef::of(update),
+            path,
+            out,
+        );
+    }
+
+    /// `FieldSchemaDiff.compareLabelsAndTypes`.
+    fn compare_labels_and_types(
+        &mut self,
+        original_label: Option<WireLabel>,
+        update_label: Option<WireLabel>,
+        original: &TypeRef,
+        update: &TypeRef,
+        path: &mut Vec<String>,
+        out: &mut Vec<Difference>,
+    ) {
+        if original.category() != update.category() {
+            out.push(difference(DifferenceType::FieldKindChanged, path));
+            return;
+        }
+        match (original, update) {
+            (TypeRef::Message(o), TypeRef::Message(u)) => {
+                self.compare_message_types(o, u, path, out)
+            }
+            (TypeRef::Map(ok, ov), TypeRef::Map(uk, uv)) => {
+                self.compare_labels_and_types(None, None, ok, uk, path, out);
+                self.compare_labels_and_types(None, None, ov, uv, path, out);
+            }
+            _ => {
+                let kind = original.scalar_kind();
+                if kind != update.scalar_kind() {
+                    out.push(difference(DifferenceType::FieldScalarKindChanged, path));
+                } else if let (Some(ol), Some(ul)) = (original_label, update_label)
+                    && ol != ul
+                {
+                    let change = if kind == ScalarKind::StringOrBytes {
+                        DifferenceType::FieldStringOrBytesLabelChanged
+                    } else {
+                        DifferenceType::FieldNumericLabelChanged
+                    };
+                    out.push(difference(change, path));
+                }
+            }
+        }
+    }
+
+    /// `FieldSchemaDiff.compareMessageTypes`: names compared without the package; a type from
+    /// an import (on either side) compared in a context of its own.
+    fn compare_message_types(
+        &mut self,
+        original: &MessageDescriptor,
+        update: &MessageDescriptor,
+        path: &[String],
+        out: &mut Vec<Difference>,
+    ) {
+        let original_local = local_name(original);
+        let update_local = local_name(update);
+        if original_local != update_local {
+            out.push(difference(DifferenceType::FieldNamedTypeChanged, path));
+            return;
+        }
+        let original_file = original.parent_file();
+        let update_file = update.parent_file();
+        let both_local = original_file.name() == self.main[0].name()
+            && update_file.name() == self.main[1].name();
+        // Confluent skips types that are both local, or from the same subject and version.
+        // The latter is the same file; comparing identical files finds nothing, so skipping
+        // them too only saves the work.
+        let same_import = original_file.name() == update_file.name()
+            && original_file.name() != self.main[0].name()
+            && *self
+                .same_file
+                .entry(original_file.name().to_owned())
+                .or_insert_with(|| original_file.encode_to_vec() == update_file.encode_to_vec());
+        if both_local || same_import {
+            return;
+        }
+        let mut sub_path: Vec<String> = original_local.split('.').map(str::to_owned).collect();
+        let mut sub_out = Vec::new();
+        self.compare_messages(original, update, &mut sub_path, &mut sub_out);
+        let incompatible = sub_out.iter().any(|d| !d.kind.is_compatible());
+        out.extend(sub_out);
+        if incompatible {
+            out.push(difference(DifferenceType::FieldNamedTypeChanged, path));
+        }
+    }
+}
+
+/// Runs `f` with `segments` appended to `path`.
+fn at(path: &mut Vec<String>, segments: &[&str], f: impl FnOnce(&[String])) {
+    let depth = path.len();
+    path.extend(segments.iter().map(|s| (*s).to_owned()));
+    f(path);
+    path.truncate(depth);
+}
+
+/// A message's name without its file's package (`Order.Line`).
+fn local_name(message: &MessageDescriptor) -> &str {
+    let package = message.package_name();
+    let full = message.full_name();
+    if package.is_empty() {
+        full
+    } else {
+        full.strip_prefix(package)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .unwrap_or(full)
+    }
+}
+
+/// `EnumSchemaDiff.compare`: constants matched by number (the last one of aliases).
+fn compare_enums(
+    original: &EnumDescriptor,
+    update: &EnumDescriptor,
+    path: &mut Vec<String>,
+    out: &mut Vec<Difference>,
+) {
+    let by_number = |e: &EnumDescriptor| -> BTreeMap<i32, String> {
+        e.values()
+            .map(|v| (v.number(), v.name().to_owned()))
+            .collect()
+    };
+    let o = by_number(original);
+    let u = by_number(update);
+    let numbers: BTreeSet<i32> = o.keys().chain(u.keys()).copied().collect();
+    for number in numbers {
+        path.push(number.to_string());
+        match (o.get(&number), u.get(&number)) {
+            (Some(_), None) => out.push(difference(DifferenceType::EnumConstRemoved, path)),
+            (None, Some(_)) => out.push(difference(DifferenceType::EnumConstAdded, path)),
+            (Some(a), Some(b)) if a != b => {
+                out.push(difference(DifferenceType::EnumConstChanged, path));
+            }
+            _ => {}
+        }
+        path.pop();
+    }
+}

@@ -1,0 +1,457 @@
+//! Protobuf schemas: `.proto` source (or a base64 `FileDescriptorProto`) compiled in memory
+//! with `protox` into a `prost-reflect` [`DescriptorPool`], imports resolved from the schema's
+//! references and from the built-in files Confluent's clients never register; a
+//! descriptor-to-`.proto` printer ([`printer`]) for descriptor-given schemas and normalization;
+//! Confluent's compatibility rules ([`compat`]); and the payload side: message indexes and the
+//! JSON ↔ [`DynamicMessage`] ↔ bytes codec.
+//!
+//! Only `proto2` and `proto3` files are accepted: protox 0.10 does not compile Protobuf
+//! editions (`edition = "2023"`), and such a schema is refused with a message that says so.
+
+mod builtin;
+mod codec;
+pub mod compat;
+pub mod printer;
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use prost::Message as _;
+use prost_reflect::{DescriptorPool, DynamicMessage, FileDescriptor, MessageDescriptor};
+use protox::Compiler;
+use protox::file::{ChainFileResolver, File, FileResolver};
+
+use crate::schema::{ResolvedReference, SchemaError};
+use crate::types::SchemaType;
+
+pub use codec::PayloadError;
+pub use compat::{Difference, DifferenceType};
+
+/// The name of the main file of a schema given as text, as Confluent names it
+/// (`ProtobufSchema.DEFAULT_NAME`); it is the `name` of the [`ProtobufSchema::serialized`]
+/// descriptor.
+pub const DEFAULT_FILE_NAME: &str = "default";
+
+/// Whether an import path resolves without a reference: the well-known
+/// `google/protobuf/*.proto` files, `google/type/*.proto`, `confluent/meta.proto` and
+/// `confluent/type/decimal.proto` (Confluent's `ProtobufSchema.KNOWN_DEPENDENCIES`, which its
+/// clients never register).
+pub fn is_builtin_import(name: &str) -> bool {
+    builtin::is_builtin(name)
+}
+
+/// How a schema was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaSource {
+    /// `.proto` source text.
+    Text,
+    /// A base64-encoded `FileDescriptorProto` (what Confluent's Rust and .NET clients send).
+    Descriptor,
+}
+
+/// A compiled Protobuf schema: its main file in a descriptor pool that also holds every file it
+/// imports (references and built-ins).
+#[derive(Debug, Clone)]
+pub struct ProtobufSchema {
+    file: FileDescriptor,
+    source: SchemaSource,
+    canonical: String,
+}
+
+impl ProtobufSchema {
+    /// Parses a Protobuf schema: `.proto` source, or a base64-encoded `FileDescriptorProto`
+    /// (tried when the text is not valid `.proto` source, as Confluent's
+    /// `ProtobufSchema.toProtoFile` does).
+    ///
+    /// `references` is the transitive closure of the schema's references: each `name` is the
+    /// import path the schema (or another reference) uses, each `schema` that file's `.proto`
+    /// source or base64 descriptor. Imports that no reference provides resolve from the
+    /// built-ins: `google/protobuf/*.proto` (the well-known types), `google/type/*.proto`,
+    /// `confluent/meta.proto` and `confluent/type/decimal.proto`. A reference with a built-in's
+    /// name wins over the built-in (as in Confluent, whose dependencies come first).
+    ///
+    /// Errors ([`SchemaError::Invalid`]): source that does not parse or compile, with
+    /// `file:line:column:` and the compiler's reason (the main file is named
+    /// [`DEFAULT_FILE_NAME`]); an import that is neither a reference nor a built-in; a reference
+    /// that is not Protobuf; a base64 descriptor that does not decode or does not compile; a
+    /// file using Protobuf editions.
+    pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<Self, SchemaError> {
+        let mut files: HashMap<String, File> = HashMap::new();
+        for r in references {
+            if r.schema_type != SchemaType::Protobuf {
+                return Err(SchemaError::Invalid(format!(
+                    "reference {} is a {} schema, not Protobuf",
+                    r.name,
+                    r.schema_type.as_str()
+                )));
+            }
+            if files.contains_key(&r.name) {
+                continue;
+            }
+            let (file, _) = open_source(&r.name, &r.schema, None)?;
+            files.insert(r.name.clone(), file);
+        }
+        let default_name = unused_name(&files);
+        let (main, source) = open_source(&default_name, text, Some(&files))?;
+        let main_name = main.name().to_owned();
+        files.insert(main_name.clone(), main);
+        let file = compile(&main_name, files)?;
+        let canonical = match source {
+            SchemaSource::Text => text.trim().to_owned(),
+            SchemaSource::Descriptor => printer::print(&file, printer::Style::Canonical)
+                .map_err(|e| SchemaError::Invalid(e.to_string()))?,
+        };
+        Ok(Self {
+            file,
+            source,
+            canonical,
+        })
+    }
+
+    /// The text stored and returned for this schema: the `.proto` source as given (trimmed), as
+    /// Confluent stores it; for a schema given as a descriptor, the descriptor printed as
+    /// `.proto` source ([`printer::print`] with [`printer::Style::Canonical`]).
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// How the schema was given.
+    pub fn source(&self) -> SchemaSource {
+        self.source
+    }
+
+    /// The normalized text (`normalize=true`), after Confluent's rules
+    /// (`ProtobufSchemaUtils.toNormalizedString`): the descriptor printed with imports sorted
+    /// and deduplicated, options sorted by name at every level, every type name fully
+    /// qualified, comments and formatting dropped, and messages, enums, fields and enum values
+    /// kept in declaration order (message indexes depend on it). See
+    /// [`printer::Style::Normalized`].
+    pub fn normalized(&self) -> String {
+        printer::print(&self.file, printer::Style::Normalized).unwrap_or_else(|_| {
+            // Only editions cannot be printed, and they are refused at parse time.
+            self.canonical.clone()
+        })
+    }
+
+    /// The main file as a base64-encoded `FileDescriptorProto` without source info (Confluent's
+    /// `format=serialized`), extension options included. Its `name` is [`DEFAULT_FILE_NAME`]
+    /// for a schema given as text, the descriptor's own name for one given as a descriptor.
+    pub fn serialized(&self) -> String {
+        BASE64.encode(without_source_info(&self.file.encode_to_vec()))
+    }
+
+    /// The main file, whose parent pool holds every imported file.
+    pub fn file(&self) -> &FileDescriptor {
+        &self.file
+    }
+
+    /// The descriptor pool of the main file and its imports.
+    pub fn pool(&self) -> &DescriptorPool {
+        self.file.parent_pool()
+    }
+
+    /// The main file as a `FileDescriptorProto` without source info. Extension options are not
+    /// represented in `prost_types` (use [`ProtobufSchema::serialized`] for the full encoding).
+    pub fn file_descriptor_proto(&self) -> prost_types::FileDescriptorProto {
+        prost_types::FileDescriptorProto {
+            source_code_info: None,
+            ..self.file.file_descriptor_proto().clone()
+        }
+    }
+
+    /// The full name of the first message of the main file (Confluent `ProtobufSchema.name()`),
+    /// or `None` for a file without messages.
+    pub fn name(&self) -> Option<String> {
+        self.file
+            .messages()
+            .next()
+            .map(|m| m.full_name().to_owned())
+    }
+
+    /// The message indexes of a message of the main file (Confluent `MessageIndexes`): the
+    /// position of each enclosing message among its siblings, outermost first, counting only
+    /// messages (map-entry and group messages skipped). `full_name` may carry the package
+    /// (`acme.Order.Line`) or not (`Order.Line`). `None` when the main file has no such message.
+    pub fn message_indexes(&self, full_name: &str) -> Option<Vec<i32>> {
+        let package = self.file.package_name();
+        let relative = full_name.strip_prefix('.').unwrap_or(full_name);
+        let relative = if package.is_empty() {
+            relative
+        } else {
+            relative
+                .strip_prefix(package)
+                .and_then(|r| r.strip_prefix('.'))
+                .unwrap_or(relative)
+        };
+        let mut indexes = Vec::new();
+        let mut siblings: Vec<MessageDescriptor> = indexed(self.file.messages());
+        for part in relative.split('.') {
+            let position = siblings.iter().position(|m| m.name() == part)?;
+            indexes.push(i32::try_from(position).ok()?);
+            let found = siblings.swap_remove(position);
+            siblings = indexed(found.child_messages());
+        }
+        Some(indexes)
+    }
+
+    /// The message at `indexes` (see [`ProtobufSchema::message_indexes`]); `[0]` (and the empty
+    /// array, which Confluent reads as `[0]`) is the first message. `None` when an index is out
+    /// of range.
+    pub fn message_by_indexes(&self, indexes: &[i32]) -> Option<MessageDescriptor> {
+        let indexes: &[i32] = if indexes.is_empty() { &[0] } else { indexes };
+        let mut siblings = indexed(self.file.messages());
+        let mut found = None;
+        for &index in indexes {
+            let index = usize::try_from(index).ok()?;
+            if index >= siblings.len() {
+                return None;
+            }
+            let message = siblings.swap_remove(index);
+            siblings = indexed(message.child_messages());
+            found = Some(message);
+        }
+        found
+    }
+
+    /// A message of the pool by full name (`acme.Order`), in the main file or an import.
+    pub fn message(&self, full_name: &str) -> Option<MessageDescriptor> {
+        self.pool()
+            .get_message_by_name(full_name.strip_prefix('.').unwrap_or(full_name))
+    }
+
+    /// Encodes a JSON document (proto3 JSON mapping) as `message`: the [`DynamicMessage`] and
+    /// its binary encoding. Unknown fields, values of the wrong type and out-of-range numbers
+    /// are errors naming the field path (`/items/0/price`).
+    pub fn encode_json(
+        &self,
+        message: &MessageDescriptor,
+        json: &serde_json::Value,
+    ) -> Result<(DynamicMessage, Vec<u8>), PayloadError> {
+        codec::encode_json(message, json)
+    }
+
+    /// Decodes binary Protobuf as `message`. Errors when the bytes are not a valid encoding.
+    pub fn decode(
+        &self,
+        message: &MessageDescriptor,
+        bytes: &[u8],
+    ) -> Result<DynamicMessage, PayloadError> {
+        codec::decode(message, bytes)
+    }
+
+    /// Decodes binary Protobuf as `message` and writes it as JSON (proto3 JSON mapping: field
+    /// JSON names, 64-bit integers as strings, enums by name, default values omitted).
+    pub fn decode_to_json(
+        &self,
+        message: &MessageDescriptor,
+        bytes: &[u8],
+    ) -> Result<serde_json::Value, PayloadError> {
+        codec::decode(message, bytes).and_then(|m| codec::to_json(&m))
+    }
+}
+
+/// The messages that count for message indexes: map entries and group messages skipped.
+fn indexed(messages: impl Iterator<Item = MessageDescriptor>) -> Vec<MessageDescriptor> {
+    messages
+        .filter(|m| !m.is_map_entry() && !is_group_message(m))
+        .collect()
+}
+
+/// Whether a message is the type of a group field declared beside it (proto2 `group`).
+pub(crate) fn is_group_message(message: &MessageDescriptor) -> bool {
+    let scope_fields: Vec<prost_types::FieldDescriptorProto> = match message.parent_message() {
+        Some(parent) => {
+            let proto = parent.descriptor_proto();
+            proto
+                .field
+                .iter()
+                .chain(&proto.extension)
+                .cloned()
+                .collect()
+        }
+        None => message.parent_file_descriptor_proto().extension.clone(),
+    };
+    let full = format!(".{}", message.full_name());
+    scope_fields.iter().any(|f| {
+        f.r#type() == prost_types::field_descriptor_proto::Type::Group && f.type_name() == full
+    })
+}
+
+/// A name for the main file that no reference uses.
+fn unused_name(files: &HashMap<String, File>) -> String {
+    let mut name = DEFAULT_FILE_NAME.to_owned();
+    let mut n = 1;
+    while files.contains_key(&name) {
+        name = format!("{DEFAULT_FILE_NAME}_{n}");
+        n += 1;
+    }
+    name
+}
+
+/// Opens a schema text as a file named `name`: `.proto` source, or else a base64
+/// `FileDescriptorProto`. A reference's descriptor (`taken` is `None`) is renamed to its
+/// reference name, so that imports find it; the main file's descriptor keeps its own name
+/// unless it has none or a reference in `taken` has it.
+fn open_source(
+    name: &str,
+    text: &str,
+    taken: Option<&HashMap<String, File>>,
+) -> Result<(File, SchemaSource), SchemaError> {
+    let source_error = match File::from_source(name, text) {
+        Ok(file) => return Ok((file, SchemaSource::Text)),
+        Err(e) => e,
+    };
+    if let Some(bytes) = descriptor_bytes(text) {
+        let fdp = prost_types::FileDescriptorProto::decode(bytes.as_slice())
+            .expect("checked by descriptor_bytes");
+        if fdp.syntax() == "editions" {
+            return Err(editions_error(name));
+        }
+        let rename = match taken {
+            None => true,
+            Some(taken) => fdp.name().is_empty() || taken.contains_key(fdp.name()),
+        };
+        let bytes = if rename {
+            set_name(&bytes, name)
+        } else {
+            bytes
+        };
+        let file = File::decode_file_descriptor_proto(bytes.as_slice())
+            .map_err(|e| SchemaError::Invalid(format!("{name}: not a FileDescriptorProto: {e}")))?;
+        return Ok((file, SchemaSource::Descriptor));
+    }
+    if uses_editions(text) {
+        return Err(editions_error(name));
+    }
+    Err(SchemaError::Invalid(format!("{source_error:?}")))
+}
+
+/// The decoded bytes when `text` is standard base64 of a non-empty `FileDescriptorProto`.
+fn descriptor_bytes(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.is_empty() {
+        return None;
+    }
+    let bytes = BASE64.decode(compact.as_bytes()).ok()?;
+    let fdp = prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    let empty = fdp.name().is_empty()
+        && fdp.package().is_empty()
+        && fdp.message_type.is_empty()
+        && fdp.enum_type.is_empty()
+        && fdp.service.is_empty()
+        && fdp.extension.is_empty()
+        && fdp.syntax.is_none();
+    (!empty).then_some(bytes)
+}
+
+/// Whether source text declares an edition (`edition = "2023";`).
+fn uses_editions(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start();
+        line.strip_prefix("edition")
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+}
+
+fn editions_error(name: &str) -> SchemaError {
+    SchemaError::Invalid(format!(
+        "{name}: Protobuf editions are not supported; use syntax = \"proto2\" or \"proto3\""
+    ))
+}
+
+/// Resolves files by import path from a map (the references and the main file).
+#[derive(Debug)]
+struct MemoryResolver {
+    files: HashMap<String, File>,
+}
+
+impl FileResolver for MemoryResolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        self.files
+            .get(name)
+            .cloned()
+            .ok_or_else(|| protox::Error::file_not_found(name))
+    }
+}
+
+/// Compiles `main` with its imports from `files` and the built-ins.
+fn compile(main: &str, files: HashMap<String, File>) -> Result<FileDescriptor, SchemaError> {
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(MemoryResolver { files });
+    resolver.add(builtin::BuiltinResolver::new());
+    let mut compiler = Compiler::with_file_resolver(resolver);
+    compiler.include_imports(true);
+    compiler
+        .open_file(main)
+        .map_err(|e| SchemaError::Invalid(describe(&e)))?;
+    let pool = compiler.descriptor_pool();
+    if let Some(editions) = pool
+        .files()
+        .find(|f| f.file_descriptor_proto().syntax() == "editions")
+    {
+        return Err(editions_error(editions.name()));
+    }
+    pool.get_file_by_name(main).ok_or_else(|| {
+        SchemaError::Invalid(format!("{main}: the compiled schema has no main file"))
+    })
+}
+
+/// A compiler error as `file:line:column: reason` (protox's `Debug`, which includes the
+/// location; its `Display` does not).
+fn describe(error: &protox::Error) -> String {
+    let text = format!("{error:?}");
+    if error.is_file_not_found() {
+        format!("{text} (an import must be one of the schema's references or a built-in file)")
+    } else {
+        text
+    }
+}
+
+/// The top-level fields of an encoded message, as `(field number, bytes of key and value)`.
+fn top_level_fields(bytes: &[u8]) -> Option<Vec<(u32, &[u8])>> {
+    use prost::encoding::{DecodeContext, decode_key, skip_field};
+    let mut rest = bytes;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let start = bytes.len() - rest.len();
+        let mut buf = rest;
+        let (number, wire_type) = decode_key(&mut buf).ok()?;
+        skip_field(wire_type, number, &mut buf, DecodeContext::default()).ok()?;
+        let end = bytes.len() - buf.len();
+        out.push((number, &bytes[start..end]));
+        rest = buf;
+    }
+    Some(out)
+}
+
+/// An encoded `FileDescriptorProto` with its `name` (field 1) replaced; the other fields keep
+/// their exact bytes, extension options included.
+fn set_name(bytes: &[u8], name: &str) -> Vec<u8> {
+    let Some(fields) = top_level_fields(bytes) else {
+        return bytes.to_vec();
+    };
+    let mut out = prost_types::FileDescriptorProto {
+        name: Some(name.to_owned()),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    for (number, raw) in fields {
+        if number != 1 {
+            out.extend_from_slice(raw);
+        }
+    }
+    out
+}
+
+/// An encoded `FileDescriptorProto` without `source_code_info` (field 9).
+fn without_source_info(bytes: &[u8]) -> Vec<u8> {
+    let Some(fields) = top_level_fields(bytes) else {
+        return bytes.to_vec();
+    };
+    fields
+        .into_iter()
+        .filter(|(number, _)| *number != 9)
+        .flat_map(|(_, raw)| raw.iter().copied())
+        .collect()
+}

@@ -1,0 +1,168 @@
+//! Confluent's wire format (`schema-serializer/.../SchemaId.java`, `MessageIndexes.java`):
+//!
+//! ```text
+//! 0x00 | schema id (4 bytes, big-endian) | [Protobuf: message indexes] | payload
+//! ```
+//!
+//! Protobuf payloads carry the path of the message in its schema as message indexes: a zigzag
+//! varint count, then each index as a zigzag varint (Kafka `ByteUtils.writeVarint`), with the
+//! common case `[0]` (the first message) written as the single byte `0x00`.
+
+use std::fmt;
+
+/// The magic byte of Confluent's v0 framing.
+pub const MAGIC_BYTE: u8 = 0x00;
+
+/// Why framed bytes could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The first byte is not [`MAGIC_BYTE`] (Confluent: "Unknown magic byte!").
+    #[error("unknown magic byte {0:#04x}, expected 0x00")]
+    UnknownMagicByte(u8),
+    /// The input ends before the 5-byte header (magic byte and schema id).
+    #[error("truncated frame: {0} bytes, the header needs 5")]
+    TruncatedHeader(usize),
+    /// The message-index array ends in the middle of a varint or before `count` indexes.
+    #[error("truncated message indexes")]
+    TruncatedIndexes,
+    /// A varint longer than 5 bytes (not a 32-bit value).
+    #[error("message index varint is too long")]
+    VarintTooLong,
+    /// A negative count of message indexes.
+    #[error("invalid message index count {0}")]
+    InvalidCount(i32),
+}
+
+/// A Confluent-framed record: the schema id and what follows the header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// The schema id (Confluent ids are positive 32-bit integers).
+    pub schema_id: u32,
+    /// The bytes after the header (for Protobuf, message indexes then the message).
+    pub payload: &'a [u8],
+}
+
+impl fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Frame")
+            .field("schema_id", &self.schema_id)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// Writes the 5-byte header (magic byte and big-endian id) followed by `payload`.
+pub fn frame(schema_id: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + payload.len());
+    out.push(MAGIC_BYTE);
+    out.extend_from_slice(&schema_id.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Reads the header. Errors: [`WireError::TruncatedHeader`] for fewer than 5 bytes,
+/// [`WireError::UnknownMagicByte`] for a first byte other than `0x00`.
+pub fn unframe(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
+    match bytes.first() {
+        None => return Err(WireError::TruncatedHeader(0)),
+        Some(&b) if b != MAGIC_BYTE => return Err(WireError::UnknownMagicByte(b)),
+        Some(_) => {}
+    }
+    if bytes.len() < 5 {
+        return Err(WireError::TruncatedHeader(bytes.len()));
+    }
+    let schema_id = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    Ok(Frame {
+        schema_id,
+        payload: &bytes[5..],
+    })
+}
+
+/// Appends Protobuf message indexes to `out`: `[0]` (and `[]`) as the single byte `0x00`,
+/// otherwise the zigzag varint count followed by each index as a zigzag varint.
+pub fn write_message_indexes(indexes: &[i32], out: &mut Vec<u8>) {
+    if indexes.is_empty() || indexes == [0] {
+        out.push(0);
+        return;
+    }
+    write_varint(indexes.len() as i32, out);
+    for &index in indexes {
+        write_varint(index, out);
+    }
+}
+
+/// The encoding of [`write_message_indexes`] as a new buffer.
+pub fn message_indexes_to_bytes(indexes: &[i32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_message_indexes(indexes, &mut out);
+    out
+}
+
+/// Reads Protobuf message indexes from the start of `bytes`: the indexes (`[0]` for a count of
+/// zero, as Confluent reads it) and the rest of the input (the message). Errors:
+/// [`WireError::TruncatedIndexes`], [`WireError::VarintTooLong`], [`WireError::InvalidCount`].
+pub fn read_message_indexes(bytes: &[u8]) -> Result<(Vec<i32>, &[u8]), WireError> {
+    let (count, mut rest) = read_varint(bytes)?;
+    if count == 0 {
+        return Ok((vec![0], rest));
+    }
+    if count < 0 || count as usize > rest.len() {
+        return if count < 0 {
+            Err(WireError::InvalidCount(count))
+        } else {
+            Err(WireError::TruncatedIndexes)
+        };
+    }
+    let mut indexes = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let (index, next) = read_varint(rest)?;
+        indexes.push(index);
+        rest = next;
+    }
+    Ok((indexes, rest))
+}
+
+/// A zigzag varint (Kafka `ByteUtils.writeVarint`).
+fn write_varint(value: i32, out: &mut Vec<u8>) {
+    let mut v = ((value << 1) ^ (value >> 31)) as u32;
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a zigzag varint (Kafka `ByteUtils.readVarint`).
+fn read_varint(bytes: &[u8]) -> Result<(i32, &[u8]), WireError> {
+    let mut value: u32 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i >= 5 {
+            return Err(WireError::VarintTooLong);
+        }
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            let decoded = ((value >> 1) as i32) ^ -((value & 1) as i32);
+            return Ok((decoded, &bytes[i + 1..]));
+        }
+    }
+    if bytes.len() >= 5 {
+        Err(WireError::VarintTooLong)
+    } else {
+        Err(WireError::TruncatedIndexes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zigzag_varints_round_trip_at_the_extremes() {
+        for v in [0, 1, -1, 63, -64, 64, 300, i32::MAX, i32::MIN] {
+            let mut out = Vec::new();
+            write_varint(v, &mut out);
+            assert_eq!(read_varint(&out), Ok((v, &[][..])), "{v}");
+        }
+    }
+}
