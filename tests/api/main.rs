@@ -9,6 +9,7 @@ mod corpus;
 mod delete;
 mod errors;
 mod interop;
+mod json;
 mod references;
 mod register;
 
