@@ -10,6 +10,7 @@ mod delete;
 mod errors;
 mod interop;
 mod json;
+mod ops;
 mod references;
 mod register;
 
