@@ -104,6 +104,15 @@ fn version_row(r: &PgRow) -> Result<VersionRow> {
     })
 }
 
+/// A config from `compatibility, normalize, compatibility_policy` columns.
+fn config_row(r: &PgRow) -> Result<StoredConfig> {
+    Ok(StoredConfig {
+        compatibility: level(r.get(0))?,
+        normalize: r.get(1),
+        compatibility_policy: policy(r.get(2))?,
+    })
+}
+
 fn pg_id(id: SchemaId) -> i32 {
     id.get() as i32
 }
@@ -361,14 +370,7 @@ impl SchemaStore for PgStore {
         .bind(scope_key(scope))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(StoredConfig {
-                compatibility: level(r.get(0))?,
-                normalize: r.get(1),
-                compatibility_policy: policy(r.get(2))?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
@@ -398,14 +400,7 @@ impl SchemaStore for PgStore {
         .bind(scope_key(scope))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(StoredConfig {
-                compatibility: level(r.get(0))?,
-                normalize: r.get(1),
-                compatibility_policy: policy(r.get(2))?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
