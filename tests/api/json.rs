@@ -168,3 +168,102 @@ async fn a_json_schema_after_an_avro_one_is_incompatible_because_of_the_type() {
     let message = r.body["message"].as_str().unwrap();
     assert!(message.contains("different schema type"), "{message}");
 }
+
+/// Corpus JSON schemas that Confluent refuses too (see warden-core's JSON corpus tests):
+/// `$schema: null` fails the meta-schema.
+const REFUSED_CORPUS_SCHEMAS: [&str; 1] = ["nullSchemaSpec.json"];
+
+#[tokio::test]
+async fn every_self_contained_corpus_json_schema_registers_and_round_trips() {
+    let app = spawn_app().await;
+    app.set_level(None, "NONE").await;
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/jsonschema");
+    let mut registered = 0;
+    let mut failures = Vec::new();
+    for dir in ["schemastore/schemas", "aws-glue-schema-registry/schema"] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if has_external_ref(&value) {
+                continue; // needs references: covered by warden-core's corpus tests
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let r = register_json(&app, &name, &text, json!([])).await;
+            if REFUSED_CORPUS_SCHEMAS.contains(&name.as_str()) {
+                assert_eq!(r.error_code(), 42201, "{name}: {}", r.text);
+                continue;
+            }
+            if r.status != StatusCode::OK {
+                failures.push(format!("{name}: {}", r.text));
+                continue;
+            }
+            let id = r.body["id"].as_i64().unwrap();
+            let back = app.get(&format!("/schemas/ids/{id}")).await;
+            let returned: Value =
+                serde_json::from_str(back.body["schema"].as_str().unwrap()).unwrap();
+            assert_eq!(returned, value, "{name}: the schema reads back unchanged");
+            registered += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        registered >= 90,
+        "only {registered} corpus schemas registered"
+    );
+}
+
+fn has_external_ref(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            (k == "$ref" && v.as_str().is_some_and(|r| !r.starts_with('#')))
+                || (!matches!(k.as_str(), "enum" | "const" | "examples" | "default")
+                    && has_external_ref(v))
+        }),
+        Value::Array(items) => items.iter().any(has_external_ref),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn deep_nesting_and_ref_cycles_answer_42201_or_a_verdict() {
+    let app = spawn_app().await;
+    let mut deep = String::from("{}");
+    for _ in 0..10_000 {
+        deep = format!(r#"{{"properties":{{"a":{deep}}}}}"#);
+    }
+    let r = register_json(&app, "deep", &deep, json!([])).await;
+    assert_eq!(
+        r.error_code(),
+        42201,
+        "{}",
+        &r.text[..r.text.len().min(200)]
+    );
+    let cycle =
+        r##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##;
+    let r = register_json(&app, "cycle", cycle, json!([])).await;
+    assert!(
+        r.status == StatusCode::OK || r.error_code() == 42201,
+        "a $ref cycle is a schema or an invalid one, never a crash: {}",
+        r.text
+    );
+    let r = app
+        .request(
+            Method::POST,
+            "/compatibility/subjects/cycle/versions?verbose=true",
+            Some(&json!({"schemaType": "JSON", "schema": cycle})),
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::OK || r.error_code() == 42201,
+        "{}",
+        r.text
+    );
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+}
