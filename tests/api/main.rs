@@ -9,6 +9,8 @@ mod corpus;
 mod delete;
 mod errors;
 mod interop;
+mod json;
+mod ops;
 mod references;
 mod register;
 

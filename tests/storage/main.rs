@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use warden_core::api::SchemaReference;
-use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType};
 use warden_storage::{
     DeletedFilter, Error, NewSchema, Registered, Registration, SchemaStore, Scope, StoredConfig,
 };
@@ -239,15 +239,16 @@ async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
     let full = StoredConfig {
         compatibility: Some(CompatibilityLevel::Full),
-        normalize: None,
+        ..StoredConfig::default()
     };
     store.set_config(Scope::Global, full).await.unwrap();
     store
         .set_config(
             Scope::Global,
             StoredConfig {
-                compatibility: None,
                 normalize: Some(true),
+                compatibility_policy: Some(CompatibilityPolicy::Lenient),
+                ..StoredConfig::default()
             },
         )
         .await
@@ -256,7 +257,8 @@ async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
         store.config(Scope::Global).await.unwrap(),
         Some(StoredConfig {
             compatibility: Some(CompatibilityLevel::Full),
-            normalize: Some(true)
+            normalize: Some(true),
+            compatibility_policy: Some(CompatibilityPolicy::Lenient),
         })
     );
     store.set_config(Scope::Subject("s"), full).await.unwrap();

@@ -147,6 +147,9 @@ pub struct ConfigResponse {
     /// Whether schemas are normalized on register, lookup and check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
+    /// `STRICT` or `LENIENT`: how JSON Schema changes are judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_policy: Option<String>,
 }
 
 /// Body of `PUT /config` and `PUT /config/{subject}`; the response echoes it.
@@ -158,6 +161,13 @@ pub struct ConfigUpdateRequest {
     /// Normalize schemas of this scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
+    /// `STRICT` or `LENIENT` (JSON Schema).
+    #[serde(
+        default,
+        rename = "compatibilityPolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compatibility_policy: Option<String>,
 }
 
 /// Body and response of `/mode` endpoints.

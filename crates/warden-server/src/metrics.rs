@@ -30,7 +30,10 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("warden_http_requests_total", "HTTP requests by route and status"),
+            Opts::new(
+                "warden_http_requests_total",
+                "HTTP requests by route and status",
+            ),
             &["route", "method", "status"],
         )
         .expect("valid metric");
@@ -40,14 +43,17 @@ impl Metrics {
                 "HTTP request latency in seconds",
             )
             .buckets(vec![
-                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                0.5, 1.0, 2.5,
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                1.0, 2.5,
             ]),
             &["route", "method"],
         )
         .expect("valid metric");
         let registrations = IntCounterVec::new(
-            Opts::new("warden_registrations_total", "Schema registrations by outcome"),
+            Opts::new(
+                "warden_registrations_total",
+                "Schema registrations by outcome",
+            ),
             &["outcome"],
         )
         .expect("valid metric");
@@ -92,9 +98,7 @@ impl Metrics {
         self.pool
             .with_label_values(&["open"])
             .set(i64::from(pool.size));
-        self.pool
-            .with_label_values(&["idle"])
-            .set(pool.idle as i64);
+        self.pool.with_label_values(&["idle"]).set(pool.idle as i64);
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use tokio::sync::{Mutex, Semaphore};
 use warden_core::api::{
-    CompatibilityCheckResponse, RegisterSchemaRequest, SchemaByIdResponse, SchemaListEntry,
-    SchemaReference, SubjectVersion, SubjectVersionResponse,
+    CompatibilityCheckResponse, ConfigUpdateRequest, RegisterSchemaRequest, SchemaByIdResponse,
+    SchemaListEntry, SchemaReference, SubjectVersion, SubjectVersionResponse,
 };
 use warden_core::{
-    CompatibilityLevel, Mode, ParsedSchema, ResolvedReference, SchemaError, SchemaId, SchemaType,
-    Subject, Version, compat, fingerprint,
+    CompatibilityLevel, CompatibilityPolicy, Mode, ParsedSchema, ResolvedReference, SchemaError,
+    SchemaId, SchemaType, Subject, Version, compat, fingerprint,
 };
 use warden_storage::{
     DeletedFilter, NewSchema, Registered, Registration, RegistrationGuard, Rejection, SchemaStore,
@@ -89,6 +89,7 @@ struct CompatibilityGuard<'a> {
     registry: &'a Registry,
     subject: &'a Subject,
     level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
     new: &'a ParsedSchema,
 }
 
@@ -97,7 +98,7 @@ impl RegistrationGuard for CompatibilityGuard<'_> {
     async fn admit(&self, live: &[VersionRow]) -> Result<(), Rejection> {
         let (messages, compatible) = self
             .registry
-            .check_against(self.level, self.new, live)
+            .check_against(self.level, self.policy, self.new, live)
             .await
             .map_err(|e| Rejection(Box::new(e)))?;
         if compatible {
@@ -191,10 +192,16 @@ impl Registry {
     /// Errors: 40403 when no schema has this id.
     pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<CachedSchema>> {
         if let Some(hit) = self.by_id.get(&id) {
-            self.metrics.cache.with_label_values(&["schema_by_id", "hit"]).inc();
+            self.metrics
+                .cache
+                .with_label_values(&["schema_by_id", "hit"])
+                .inc();
             return Ok(Arc::clone(&hit));
         }
-        self.metrics.cache.with_label_values(&["schema_by_id", "miss"]).inc();
+        self.metrics
+            .cache
+            .with_label_values(&["schema_by_id", "miss"])
+            .inc();
         let stored = self
             .store
             .schema_by_id(id)
@@ -437,13 +444,13 @@ impl Registry {
             ),
             _ => None,
         };
-        let normalize = options.normalize || self.effective_normalize(subject).await?;
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(request, normalize).await?;
 
         let guard = match mode {
             Mode::Import => None,
             _ => {
-                let level = self.effective_level(subject).await?;
                 // Warm the cache with the live versions outside the transaction, so the
                 // guard rarely needs a second connection while the subject is locked.
                 for row in self.store.versions(subject.as_str()).await? {
@@ -454,7 +461,8 @@ impl Registry {
                 Some(CompatibilityGuard {
                     registry: self,
                     subject,
-                    level,
+                    level: config.compatibility.unwrap_or_default(),
+                    policy: config.compatibility_policy.unwrap_or_default(),
                     new: &candidate.parsed,
                 })
             }
@@ -495,7 +503,10 @@ impl Registry {
             Registered::Existing { id, version } => (id, version, "existing"),
             Registered::New { id, version } => (id, version, "new"),
         };
-        self.metrics.registrations.with_label_values(&[outcome]).inc();
+        self.metrics
+            .registrations
+            .with_label_values(&[outcome])
+            .inc();
         tracing::info!(subject = %subject, id = %id, version, "registered schema");
         Ok(id)
     }
@@ -516,7 +527,8 @@ impl Registry {
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
-        let normalize = options.normalize || self.effective_normalize(subject).await?;
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(request, normalize).await?;
         let mut fingerprints = vec![candidate.new.fingerprint.clone()];
         if !normalize {
@@ -552,9 +564,11 @@ impl Registry {
         options: SchemaOptions,
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
-        let normalize = options.normalize || self.effective_normalize(subject).await?;
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(request, normalize).await?;
-        let mut level = self.effective_level(subject).await?;
+        let mut level = config.compatibility.unwrap_or_default();
+        let policy = config.compatibility_policy.unwrap_or_default();
         let previous = match version {
             Some(version) => {
                 let row = self.find_version(subject, version, false).await?;
@@ -576,7 +590,7 @@ impl Registry {
                 .collect(),
         };
         let (messages, is_compatible) = self
-            .check_against(level, &candidate.parsed, &previous)
+            .check_against(level, policy, &candidate.parsed, &previous)
             .await?;
         Ok(CompatibilityCheckResponse {
             is_compatible,
@@ -589,6 +603,7 @@ impl Registry {
     async fn check_against(
         &self,
         level: CompatibilityLevel,
+        policy: CompatibilityPolicy,
         new: &ParsedSchema,
         previous: &[VersionRow],
     ) -> Result<(Vec<String>, bool)> {
@@ -597,7 +612,7 @@ impl Registry {
             schemas.push(self.schema_by_id(row.schema_id).await?);
         }
         let parsed: Vec<&ParsedSchema> = schemas.iter().map(|s| &s.parsed).collect();
-        let result = compat::check(level, new, &parsed);
+        let result = compat::check_with_policy(level, policy, new, &parsed);
         let mut messages = Vec::new();
         for (index, violations) in &result.failures {
             messages.extend(violations.iter().map(|v| v.message.clone()));
@@ -633,10 +648,16 @@ impl Registry {
             .all(|r| r.version != -1)
             .then(|| candidate_key(&request, normalize));
         if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
-            self.metrics.cache.with_label_values(&["request", "hit"]).inc();
+            self.metrics
+                .cache
+                .with_label_values(&["request", "hit"])
+                .inc();
             return Ok(Arc::clone(&hit));
         }
-        self.metrics.cache.with_label_values(&["request", "miss"]).inc();
+        self.metrics
+            .cache
+            .with_label_values(&["request", "miss"])
+            .inc();
         let candidate = Arc::new(self.parse_candidate(request, normalize).await?);
         if let Some(key) = key {
             if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {
@@ -942,10 +963,7 @@ impl Registry {
             .await?
             .unwrap_or_default();
         let global = self.store.config(Scope::Global).await?.unwrap_or_default();
-        Ok(StoredConfig {
-            compatibility: own.compatibility.or(global.compatibility),
-            normalize: own.normalize.or(global.normalize),
-        })
+        Ok(own.or(global))
     }
 
     /// The level that applies to `subject`: its own, else the global one, else BACKWARD.
@@ -957,12 +975,13 @@ impl Registry {
             .unwrap_or_default())
     }
 
-    async fn effective_normalize(&self, subject: &Subject) -> Result<bool> {
-        Ok(self
-            .effective_config(subject)
-            .await?
-            .normalize
-            .unwrap_or(false))
+    /// The global config with the level's default filled in.
+    async fn global_config(&self) -> Result<StoredConfig> {
+        let c = self.store.config(Scope::Global).await?.unwrap_or_default();
+        Ok(StoredConfig {
+            compatibility: Some(c.compatibility.unwrap_or_default()),
+            ..c
+        })
     }
 
     /// The config of a scope as `GET /config` shows it. Global falls back to the defaults;
@@ -972,58 +991,58 @@ impl Registry {
         subject: Option<&Subject>,
         default_to_global: bool,
     ) -> Result<StoredConfig> {
-        let global = || async {
-            let c = self.store.config(Scope::Global).await?.unwrap_or_default();
-            Ok::<_, Error>(StoredConfig {
-                compatibility: Some(c.compatibility.unwrap_or_default()),
-                normalize: c.normalize,
-            })
+        let Some(s) = subject else {
+            return self.global_config().await;
         };
-        match subject {
-            None => global().await,
-            Some(s) => match self.store.config(Scope::Subject(s.as_str())).await? {
-                Some(c) if c.compatibility.is_some() || c.normalize.is_some() => {
-                    if default_to_global {
-                        let g = global().await?;
-                        Ok(StoredConfig {
-                            compatibility: c.compatibility.or(g.compatibility),
-                            normalize: c.normalize.or(g.normalize),
-                        })
-                    } else {
-                        Ok(c)
-                    }
+        match self.store.config(Scope::Subject(s.as_str())).await? {
+            Some(c) if !c.is_empty() => {
+                if default_to_global {
+                    Ok(c.or(self.global_config().await?))
+                } else {
+                    Ok(c)
                 }
-                _ if default_to_global => global().await,
-                _ => Err(Error::SubjectCompatibilityNotConfigured(s.to_string())),
-            },
+            }
+            _ if default_to_global => self.global_config().await,
+            _ => Err(Error::SubjectCompatibilityNotConfigured(s.to_string())),
         }
     }
 
-    /// Sets the config of a scope; `compatibility` is parsed case-insensitively.
+    /// Sets the fields of a scope's config that `update` names: `compatibility` (any of
+    /// the seven levels, case-insensitive), `normalize`, `compatibilityPolicy` (`STRICT` or
+    /// `LENIENT`, JSON Schema only).
     ///
-    /// Errors: 42203 for an unknown level; 42205 in READONLY_OVERRIDE mode.
+    /// Errors: 42203 for an unknown level or policy, or a body that sets nothing.
     pub async fn set_config(
         &self,
         subject: Option<&Subject>,
-        compatibility: Option<&str>,
-        normalize: Option<bool>,
+        update: &ConfigUpdateRequest,
     ) -> Result<StoredConfig> {
-        let compatibility = compatibility
+        let compatibility = update
+            .compatibility
+            .as_deref()
             .map(|c| {
                 CompatibilityLevel::from_str(c)
                     .map_err(|e| Error::InvalidCompatibilityLevel(e.to_string()))
             })
             .transpose()?;
-        if compatibility.is_none() && normalize.is_none() {
-            return Err(Error::InvalidCompatibilityLevel(
-                "Invalid compatibility level: the body sets neither compatibility nor normalize"
-                    .into(),
-            ));
-        }
+        let compatibility_policy = update
+            .compatibility_policy
+            .as_deref()
+            .map(|p| {
+                CompatibilityPolicy::from_str(p)
+                    .map_err(|e| Error::InvalidCompatibilityLevel(e.to_string()))
+            })
+            .transpose()?;
         let config = StoredConfig {
             compatibility,
-            normalize,
+            normalize: update.normalize,
+            compatibility_policy,
         };
+        if config.is_empty() {
+            return Err(Error::InvalidCompatibilityLevel(
+                "Invalid compatibility level: the body sets no config field".into(),
+            ));
+        }
         self.store.set_config(scope(subject), config).await?;
         Ok(config)
     }
@@ -1031,14 +1050,15 @@ impl Registry {
     /// Removes the config of a scope and returns what it was (global: the defaults when
     /// nothing was set).
     ///
-    /// Errors: 40401 for a subject with neither versions nor config.
+    /// Errors: 40401 for a subject with neither versions nor config; 40408 for a subject
+    /// without its own config.
     pub async fn delete_config(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
         let old = self.store.delete_config(scope(subject)).await?;
         match (subject, old) {
             (_, Some(old)) => Ok(old),
             (None, None) => Ok(StoredConfig {
                 compatibility: Some(CompatibilityLevel::default()),
-                normalize: None,
+                ..StoredConfig::default()
             }),
             (Some(s), None) => {
                 if self.store.versions(s.as_str()).await?.is_empty() {

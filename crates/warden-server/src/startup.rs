@@ -98,9 +98,8 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "warden registry listening");
-        let coherence = tokio::spawn(
-            Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every),
-        );
+        let coherence =
+            tokio::spawn(Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await;

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType};
 
 use crate::{DeletedFilter, Error, NewSchema, Result, Scope, StoredSchema};
 
@@ -63,6 +63,12 @@ pub(crate) fn stored_schema(
 /// Parses a stored compatibility level.
 pub(crate) fn level(text: Option<String>) -> Result<Option<CompatibilityLevel>> {
     text.map(|l| CompatibilityLevel::from_str(&l).map_err(|e| Error::Corrupt(e.to_string())))
+        .transpose()
+}
+
+/// Parses a stored compatibility policy.
+pub(crate) fn policy(text: Option<String>) -> Result<Option<CompatibilityPolicy>> {
+    text.map(|p| CompatibilityPolicy::from_str(&p).map_err(|e| Error::Corrupt(e.to_string())))
         .transpose()
 }
 

@@ -14,7 +14,7 @@ mod sqlite;
 use async_trait::async_trait;
 use serde_json::Value;
 use warden_core::api::SchemaReference;
-use warden_core::{CompatibilityLevel, Mode, SchemaId, SchemaType};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -138,6 +138,26 @@ pub struct StoredConfig {
     pub compatibility: Option<CompatibilityLevel>,
     /// The normalize flag, when set at this scope.
     pub normalize: Option<bool>,
+    /// The JSON Schema compatibility policy, when set at this scope.
+    pub compatibility_policy: Option<CompatibilityPolicy>,
+}
+
+impl StoredConfig {
+    /// Each field of `self`, or `fallback`'s where `self` leaves it unset.
+    pub fn or(self, fallback: StoredConfig) -> StoredConfig {
+        StoredConfig {
+            compatibility: self.compatibility.or(fallback.compatibility),
+            normalize: self.normalize.or(fallback.normalize),
+            compatibility_policy: self.compatibility_policy.or(fallback.compatibility_policy),
+        }
+    }
+
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        self.compatibility.is_none()
+            && self.normalize.is_none()
+            && self.compatibility_policy.is_none()
+    }
 }
 
 /// The scope of a config or mode: the whole registry or one subject.

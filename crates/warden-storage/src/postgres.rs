@@ -14,11 +14,11 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Row, Transaction};
 use tokio::sync::broadcast;
-use warden_core::{Mode, SchemaId};
+use warden_core::{CompatibilityPolicy, Mode, SchemaId};
 
 use crate::common::{
-    filter_sql, id_differs, id_taken, level, mode, now_millis, refs_json, schema_id, scope_key,
-    stored_schema,
+    filter_sql, id_differs, id_taken, level, mode, now_millis, policy, refs_json, schema_id,
+    scope_key, stored_schema,
 };
 use crate::{
     DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
@@ -101,6 +101,15 @@ fn version_row(r: &PgRow) -> Result<VersionRow> {
         version: r.get::<i32, _>(0) as u32,
         schema_id: schema_id(i64::from(r.get::<i32, _>(1)))?,
         deleted: r.get(2),
+    })
+}
+
+/// A config from `compatibility, normalize, compatibility_policy` columns.
+fn config_row(r: &PgRow) -> Result<StoredConfig> {
+    Ok(StoredConfig {
+        compatibility: level(r.get(0))?,
+        normalize: r.get(1),
+        compatibility_policy: policy(r.get(2))?,
     })
 }
 
@@ -355,47 +364,43 @@ impl SchemaStore for PgStore {
     }
 
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row = sqlx::query("SELECT compatibility, normalize FROM configs WHERE scope = $1")
-            .bind(scope_key(scope))
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(StoredConfig {
-                compatibility: level(r.get(0))?,
-                normalize: r.get(1),
-            })
-        })
-        .transpose()
+        let row = sqlx::query(
+            "SELECT compatibility, normalize, compatibility_policy FROM configs WHERE scope = $1",
+        )
+        .bind(scope_key(scope))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
         sqlx::query(
-            "INSERT INTO configs (scope, compatibility, normalize) VALUES ($1, $2, $3)
+            "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (scope) DO UPDATE SET
                compatibility = COALESCE(excluded.compatibility, configs.compatibility),
-               normalize = COALESCE(excluded.normalize, configs.normalize)",
+               normalize = COALESCE(excluded.normalize, configs.normalize),
+               compatibility_policy =
+                 COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
         )
         .bind(scope_key(scope))
         .bind(config.compatibility.map(|l| l.as_str()))
         .bind(config.normalize)
+        .bind(config.compatibility_policy.map(CompatibilityPolicy::as_str))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row =
-            sqlx::query("DELETE FROM configs WHERE scope = $1 RETURNING compatibility, normalize")
-                .bind(scope_key(scope))
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| {
-            Ok(StoredConfig {
-                compatibility: level(r.get(0))?,
-                normalize: r.get(1),
-            })
-        })
-        .transpose()
+        let row = sqlx::query(
+            "DELETE FROM configs WHERE scope = $1
+             RETURNING compatibility, normalize, compatibility_policy",
+        )
+        .bind(scope_key(scope))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {

@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Mutex;
-use warden_core::{CompatibilityLevel, Mode, SchemaId};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId};
 
 use crate::common::{
-    filter_sql, id_differs, id_taken, level, mode, now_millis, refs_json, schema_id, scope_key,
-    stored_schema,
+    filter_sql, id_differs, id_taken, level, mode, now_millis, policy, refs_json, schema_id,
+    scope_key, stored_schema,
 };
 use crate::{
     DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
@@ -311,14 +311,17 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row = sqlx::query("SELECT compatibility, normalize FROM configs WHERE scope = $1")
-            .bind(scope_key(scope))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT compatibility, normalize, compatibility_policy FROM configs WHERE scope = $1",
+        )
+        .bind(scope_key(scope))
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(StoredConfig {
                 compatibility: level(r.get(0))?,
                 normalize: r.get::<Option<i64>, _>(1).map(|n| n != 0),
+                compatibility_policy: policy(r.get(2))?,
             })
         })
         .transpose()
@@ -327,14 +330,18 @@ impl SchemaStore for SqliteStore {
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
         let _guard = self.write_lock.lock().await;
         sqlx::query(
-            "INSERT INTO configs (scope, compatibility, normalize) VALUES ($1, $2, $3)
+            "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (scope) DO UPDATE SET
                compatibility = COALESCE(excluded.compatibility, configs.compatibility),
-               normalize = COALESCE(excluded.normalize, configs.normalize)",
+               normalize = COALESCE(excluded.normalize, configs.normalize),
+               compatibility_policy =
+                 COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
         )
         .bind(scope_key(scope))
         .bind(config.compatibility.map(CompatibilityLevel::as_str))
         .bind(config.normalize.map(i64::from))
+        .bind(config.compatibility_policy.map(CompatibilityPolicy::as_str))
         .execute(&self.pool)
         .await?;
         Ok(())

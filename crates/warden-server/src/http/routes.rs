@@ -121,7 +121,7 @@ async fn root() -> ApiResult {
 }
 
 async fn schema_types() -> ApiResult {
-    ok(&["AVRO"])
+    ok(&["JSON", "AVRO"])
 }
 
 async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
@@ -264,6 +264,7 @@ fn config_response(c: StoredConfig) -> ConfigResponse {
     ConfigResponse {
         compatibility_level: c.compatibility.unwrap_or_default().as_str().to_owned(),
         normalize: c.normalize,
+        compatibility_policy: c.compatibility_policy.map(|p| p.as_str().to_owned()),
     }
 }
 
@@ -271,6 +272,7 @@ fn config_update_response(c: StoredConfig) -> ConfigUpdateRequest {
     ConfigUpdateRequest {
         compatibility: c.compatibility.map(|l| l.as_str().to_owned()),
         normalize: c.normalize,
+        compatibility_policy: c.compatibility_policy.map(|p| p.as_str().to_owned()),
     }
 }
 
@@ -282,9 +284,7 @@ async fn put_global_config(
     State(r): State<AppState>,
     SrBody(body): SrBody<ConfigUpdateRequest>,
 ) -> ApiResult {
-    let c = r
-        .set_config(None, body.compatibility.as_deref(), body.normalize)
-        .await?;
+    let c = r.set_config(None, &body).await?;
     ok(&config_update_response(c))
 }
 
@@ -310,9 +310,7 @@ async fn put_subject_config(
     SrBody(body): SrBody<ConfigUpdateRequest>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let c = r
-        .set_config(Some(&s), body.compatibility.as_deref(), body.normalize)
-        .await?;
+    let c = r.set_config(Some(&s), &body).await?;
     ok(&config_update_response(c))
 }
 

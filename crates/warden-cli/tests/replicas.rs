@@ -1,0 +1,424 @@
+//! Several `warden serve` processes on one real PostgreSQL: concurrency, crash safety and
+//! coherence between replicas.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use warden_testkit::postgres::TempPostgres;
+
+/// A `warden serve` child process, killed when dropped.
+struct Replica {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_replica(database_url: &str, log: &std::path::Path) -> Replica {
+    let port = free_port();
+    let log = std::fs::File::create(log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", database_url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("warden starts");
+    let replica = Replica {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = client
+            .get(format!("{}/health/ready", replica.url))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK);
+        if ready {
+            return replica;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica on port {port} never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn cluster(n: usize) -> (TempPostgres, tempfile::TempDir, Vec<Replica>) {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut replicas = Vec::new();
+    for i in 0..n {
+        replicas.push(start_replica(&pg.url(), &logs.path().join(format!("r{i}.log"))).await);
+    }
+    (pg, logs, replicas)
+}
+
+fn record(name: &str, fields: &str) -> String {
+    format!(r#"{{"type":"record","name":"{name}","fields":{fields}}}"#)
+}
+
+async fn post(
+    client: &Client,
+    url: &str,
+    body: &Value,
+) -> Result<(StatusCode, Value), reqwest::Error> {
+    let r = client
+        .post(url)
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = r.status();
+    Ok((status, r.json().await.unwrap_or(Value::Null)))
+}
+
+async fn get(client: &Client, url: &str) -> (StatusCode, Value) {
+    let r = client.get(url).send().await.expect("GET answered");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn put(client: &Client, url: &str, body: &Value) -> (StatusCode, Value) {
+    let r = client
+        .put(url)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("PUT answered");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The i-th registration of the load: 200 subjects, 500 distinct schemas, so schemas are
+/// shared across subjects and subjects get several versions.
+fn registration(i: usize) -> (String, String) {
+    let subject = format!("subject-{}", i % 200);
+    let schema = record(&format!("R{}", i % 500), r#"[{"name":"a","type":"int"}]"#);
+    (subject, schema)
+}
+
+/// An acknowledged registration.
+#[derive(Debug, Clone)]
+struct Ack {
+    subject: String,
+    schema: String,
+    id: i64,
+}
+
+/// Runs registrations `range` from `clients` concurrent clients spread over `urls` (client
+/// c uses `urls[c % urls.len()]`). Failed requests (a dead replica) are not acknowledged.
+async fn load(
+    urls: &[String],
+    range: std::ops::Range<usize>,
+    clients: usize,
+    progress: &AtomicUsize,
+) -> Vec<Ack> {
+    let tasks = (0..clients).map(|c| {
+        let url = urls[c % urls.len()].clone();
+        let range = range.clone();
+        async move {
+            let client = Client::new();
+            let mut acks = Vec::new();
+            for i in range.filter(|i| i % clients == c) {
+                let (subject, schema) = registration(i);
+                let body = json!({ "schema": schema });
+                if let Ok((StatusCode::OK, reply)) = post(
+                    &client,
+                    &format!("{url}/subjects/{subject}/versions"),
+                    &body,
+                )
+                .await
+                {
+                    acks.push(Ack {
+                        subject,
+                        schema,
+                        id: reply["id"].as_i64().unwrap(),
+                    });
+                    progress.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            acks
+        }
+    });
+    join_all(tasks).await.into_iter().flatten().collect()
+}
+
+/// Every acknowledged registration is readable from `url`; ids are unique per schema and
+/// versions gap-free per subject.
+async fn verify(url: &str, acks: &[Ack]) {
+    let client = Client::new();
+    let mut id_of_schema: HashMap<&str, i64> = HashMap::new();
+    for ack in acks {
+        let previous = id_of_schema.insert(&ack.schema, ack.id);
+        assert!(
+            previous.is_none_or(|p| p == ack.id),
+            "one schema got two ids: {previous:?} and {}",
+            ack.id
+        );
+    }
+    let distinct_ids: HashSet<i64> = acks.iter().map(|a| a.id).collect();
+    assert_eq!(
+        distinct_ids.len(),
+        id_of_schema.len(),
+        "two schemas share an id"
+    );
+
+    let mut by_subject: BTreeMap<&str, HashSet<i64>> = BTreeMap::new();
+    for ack in acks {
+        by_subject.entry(&ack.subject).or_default().insert(ack.id);
+    }
+    for (subject, ids) in by_subject {
+        let (status, versions) = get(&client, &format!("{url}/subjects/{subject}/versions")).await;
+        assert_eq!(status, StatusCode::OK, "{subject}");
+        let versions: Vec<i64> = versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        let expected: Vec<i64> = (1..=versions.len() as i64).collect();
+        assert_eq!(versions, expected, "{subject}: versions are gap-free");
+        let mut stored = HashSet::new();
+        for v in &versions {
+            let (_, body) = get(&client, &format!("{url}/subjects/{subject}/versions/{v}")).await;
+            assert!(
+                stored.insert(body["id"].as_i64().unwrap()),
+                "{subject}: a schema twice"
+            );
+        }
+        assert!(
+            ids.is_subset(&stored),
+            "{subject}: acknowledged ids {ids:?} in {stored:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_under_32_clients_register_2000_schemas_consistently() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+    let client = Client::new();
+    put(
+        &client,
+        &format!("{}/config", urls[0]),
+        &json!({"compatibility": "NONE"}),
+    )
+    .await;
+    let acks = load(&urls, 0..2000, 32, &AtomicUsize::new(0)).await;
+    assert_eq!(acks.len(), 2000, "every registration was acknowledged");
+    for url in &urls {
+        verify(url, &acks).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_registrations_on_two_replicas_never_leave_versions_that_break_each_other() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let client = Client::new();
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    // Each is compatible with v1, but not with the other: b is an int in one and a string
+    // in the other.
+    let as_int = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#,
+    );
+    let as_string = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]"#,
+    );
+    for round in 0..20 {
+        let subject = format!("race-{round}");
+        let path = |r: &Replica| format!("{}/subjects/{subject}/versions", r.url);
+        let (s, _) = post(&client, &path(&replicas[0]), &json!({"schema": v1}))
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::OK);
+        let (url_a, url_b) = (path(&replicas[0]), path(&replicas[1]));
+        let (body_a, body_b) = (json!({"schema": as_int}), json!({"schema": as_string}));
+        let (a, b) = tokio::join!(
+            post(&client, &url_a, &body_a),
+            post(&client, &url_b, &body_b),
+        );
+        let statuses = [a.unwrap().0, b.unwrap().0];
+        assert_eq!(
+            statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+            1,
+            "round {round}: exactly one wins, the other is refused: {statuses:?}"
+        );
+        assert!(
+            statuses.contains(&StatusCode::CONFLICT),
+            "round {round}: {statuses:?}"
+        );
+        let (_, versions) = get(
+            &client,
+            &format!("{}/subjects/{subject}/versions", replicas[1].url),
+        )
+        .await;
+        assert_eq!(versions, json!([1, 2]), "round {round}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_a_replica_mid_load_loses_no_acknowledged_registration() {
+    let (_pg, _logs, mut replicas) = cluster(2).await;
+    let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+    let client = Client::new();
+    put(
+        &client,
+        &format!("{}/config", urls[0]),
+        &json!({"compatibility": "NONE"}),
+    )
+    .await;
+    let victim_pid = replicas[1].child.id();
+    let progress = Arc::new(AtomicUsize::new(0));
+    let load_task = tokio::spawn({
+        let urls = urls.clone();
+        let progress = Arc::clone(&progress);
+        async move { load(&urls, 0..2000, 32, &progress).await }
+    });
+    // Let a fifth of the load through, then kill -9 the second replica in the middle of it.
+    while progress.load(Ordering::Relaxed) < 400 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-9", &victim_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = replicas[1].child.wait();
+    let acks = load_task.await.unwrap();
+    assert!(
+        acks.len() > 1000,
+        "the surviving replica kept serving: {} acks",
+        acks.len()
+    );
+    assert!(acks.len() < 2000, "the kill happened during the load");
+    // Everything either replica acknowledged, the survivor has.
+    verify(&urls[0], &acks).await;
+    let (status, _) = get(&client, &format!("{}/subjects", urls[0])).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let (a, b) = (&replicas[0].url, &replicas[1].url);
+    let client = Client::new();
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#,
+    );
+    let (_, r) = post(
+        &client,
+        &format!("{a}/subjects/s/versions"),
+        &json!({"schema": v1}),
+    )
+    .await
+    .unwrap();
+    let id1 = r["id"].as_i64().unwrap();
+    // Read it on b so b caches the schema.
+    assert_eq!(
+        get(&client, &format!("{b}/schemas/ids/{id1}")).await.0,
+        StatusCode::OK
+    );
+
+    // Subject versions, soft deletes, config and mode are read from the database on every
+    // request: visible at once.
+    post(
+        &client,
+        &format!("{a}/subjects/s/versions"),
+        &json!({"schema": v2}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        get(&client, &format!("{b}/subjects/s/versions/latest"))
+            .await
+            .1["version"],
+        2
+    );
+    client
+        .delete(format!("{a}/subjects/s/versions/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&client, &format!("{b}/subjects/s/versions")).await.1,
+        json!([2])
+    );
+    put(
+        &client,
+        &format!("{a}/config/s"),
+        &json!({"compatibility": "FULL"}),
+    )
+    .await;
+    assert_eq!(
+        get(&client, &format!("{b}/config/s")).await.1["compatibilityLevel"],
+        "FULL"
+    );
+    put(
+        &client,
+        &format!("{a}/mode/s"),
+        &json!({"mode": "READONLY"}),
+    )
+    .await;
+    assert_eq!(
+        get(&client, &format!("{b}/mode/s")).await.1["mode"],
+        "READONLY"
+    );
+    put(
+        &client,
+        &format!("{a}/mode/s"),
+        &json!({"mode": "READWRITE"}),
+    )
+    .await;
+
+    // A hard delete removes a schema b has cached: b drops it when a announces it
+    // (PostgreSQL NOTIFY); the README states a bound of one second.
+    client
+        .delete(format!("{a}/subjects/s/versions/1?permanent=true"))
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let (status, body) = get(&client, &format!("{b}/schemas/ids/{id1}")).await;
+        if status == StatusCode::NOT_FOUND {
+            assert_eq!(body["error_code"], 40403);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica b still serves a hard-deleted schema"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
