@@ -21,7 +21,7 @@ async fn root_answers_an_empty_object_on_get_and_post() {
 async fn schema_types_lists_the_formats_this_build_registers() {
     let app = spawn_app().await;
     let r = app.get("/schemas/types").await;
-    assert_eq!(r.body, json!(["JSON", "AVRO"]));
+    assert_eq!(r.body, json!(["JSON", "PROTOBUF", "AVRO"]));
 }
 
 #[tokio::test]

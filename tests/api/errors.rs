@@ -80,8 +80,8 @@ async fn invalid_schemas_are_42201_and_nothing_is_written() {
             "unknown schema type",
         ),
         (
-            json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}),
-            "format not in this build",
+            json!({"schema": "syntax = \"proto3\"; message {", "schemaType": "PROTOBUF"}),
+            "Protobuf that does not compile",
         ),
         (
             json!({"schema": record("R", "[]"), "references": [{"name":"x","subject":"nope","version":1}]}),

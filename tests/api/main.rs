@@ -11,6 +11,7 @@ mod errors;
 mod interop;
 mod json;
 mod ops;
+mod protobuf;
 mod references;
 mod register;
 

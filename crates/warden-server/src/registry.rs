@@ -34,6 +34,17 @@ pub struct CachedSchema {
     pub by_id_body: axum::body::Bytes,
 }
 
+impl CachedSchema {
+    /// For a Protobuf schema, its base64 `FileDescriptorProto` (`format=serialized`, the
+    /// form Confluent's Rust and .NET clients read); `None` for other formats.
+    pub fn serialized(&self) -> Option<String> {
+        match &self.parsed {
+            ParsedSchema::Protobuf(p) => Some(p.serialized()),
+            _ => None,
+        }
+    }
+}
+
 /// A schema submitted for register, lookup or a compatibility check, after parsing.
 #[derive(Debug)]
 struct Candidate {
@@ -212,21 +223,15 @@ impl Registry {
             ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
                 Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
             })?;
-        let body = SchemaByIdResponse {
-            schema_type: stored.schema_type,
-            schema: stored.schema.clone(),
-            references: stored.references.clone(),
-            metadata: stored.metadata.clone(),
-            rule_set: stored.rule_set.clone(),
-        };
-        let by_id_body = serde_json::to_vec(&body)
-            .expect("response bodies serialize")
-            .into();
-        let cached = Arc::new(CachedSchema {
+        let mut cached = CachedSchema {
             stored,
             parsed,
-            by_id_body,
-        });
+            by_id_body: axum::body::Bytes::new(),
+        };
+        cached.by_id_body = serde_json::to_vec(&Self::by_id_response(&cached))
+            .expect("response bodies serialize")
+            .into();
+        let cached = Arc::new(cached);
         self.by_id.insert(id, Arc::clone(&cached));
         Ok(cached)
     }
@@ -366,6 +371,17 @@ impl Registry {
         found
             .copied()
             .ok_or_else(|| Error::VersionNotFound(version.to_string()))
+    }
+
+    /// The body of `GET /schemas/ids/{id}` for a schema.
+    pub fn by_id_response(schema: &CachedSchema) -> SchemaByIdResponse {
+        SchemaByIdResponse {
+            schema_type: schema.stored.schema_type,
+            schema: schema.stored.schema.clone(),
+            references: schema.stored.references.clone(),
+            metadata: schema.stored.metadata.clone(),
+            rule_set: schema.stored.rule_set.clone(),
+        }
     }
 
     /// The response body of one subject version.

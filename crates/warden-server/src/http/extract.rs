@@ -125,4 +125,6 @@ pub(crate) struct Params {
     pub(crate) default_to_global: Option<bool>,
     /// Force a mode change to IMPORT over existing schemas.
     pub(crate) force: Option<bool>,
+    /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
+    pub(crate) format: Option<String>,
 }

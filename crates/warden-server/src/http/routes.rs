@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 use warden_core::api::{
     ConfigResponse, ConfigUpdateRequest, ModeBody, RegisterSchemaRequest, RegisterSchemaResponse,
+    SchemaByIdResponse,
 };
 use warden_core::{SchemaId, Subject, Version};
 use warden_storage::{DeletedFilter, StoredConfig};
@@ -121,7 +122,12 @@ async fn root() -> ApiResult {
 }
 
 async fn schema_types() -> ApiResult {
-    ok(&["JSON", "AVRO"])
+    ok(&["JSON", "PROTOBUF", "AVRO"])
+}
+
+/// Whether `format=serialized` asks for Protobuf schemas as base64 descriptors.
+fn serialized(p: &Params) -> bool {
+    p.format.as_deref() == Some("serialized")
 }
 
 async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
@@ -135,9 +141,19 @@ async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) ->
     ok(&list)
 }
 
-async fn schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
+async fn schema_by_id(
+    State(r): State<AppState>,
+    SrPath(id): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
     let schema = r.schema_by_id(schema_id(&id)?).await?;
-    Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()))
+    match schema.serialized().filter(|_| serialized(&p)) {
+        Some(text) => ok(&SchemaByIdResponse {
+            schema: text,
+            ..Registry::by_id_response(&schema)
+        }),
+        None => Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone())),
+    }
 }
 
 async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
@@ -223,7 +239,11 @@ async fn get_version(
     let (row, schema) = r
         .version(&s, version(&v)?, p.deleted.unwrap_or(false))
         .await?;
-    ok(&Registry::version_response(&s, row, &schema))
+    let mut body = Registry::version_response(&s, row, &schema);
+    if let Some(text) = schema.serialized().filter(|_| serialized(&p)) {
+        body.schema = text;
+    }
+    ok(&body)
 }
 
 async fn raw_version(

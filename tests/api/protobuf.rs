@@ -1,0 +1,426 @@
+//! Protobuf through the API: `.proto` text and base64 descriptors, imports as references and
+//! built-ins, `format=serialized`, Confluent's compatibility rules, the real-world corpus, and
+//! interoperability with `schema_registry_converter`'s Protobuf encoder and decoder.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use warden_core::protobuf::{ProtobufSchema, is_builtin_import};
+use warden_testkit::{Reply, TestApp, spawn_app};
+
+const ORDER: &str = r#"syntax = "proto3";
+package acme;
+import "google/protobuf/timestamp.proto";
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  google.protobuf.Timestamp placed = 3;
+  repeated Line lines = 4;
+  message Line {
+    string sku = 1;
+    int32 quantity = 2;
+  }
+}
+"#;
+
+async fn register_proto(app: &TestApp, subject: &str, schema: &str, references: Value) -> Reply {
+    app.register_body(
+        subject,
+        &json!({"schemaType": "PROTOBUF", "schema": schema, "references": references}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_proto_with_a_built_in_import_registers_and_reads_back_as_text_and_serialized() {
+    let app = spawn_app().await;
+    let r = register_proto(&app, "orders-value", ORDER, json!([])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
+    let v = app.version("orders-value", "latest").await;
+    assert_eq!(v.body["schemaType"], "PROTOBUF");
+    assert_eq!(v.body["schema"].as_str().unwrap().trim(), ORDER.trim());
+    let by_id = app.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(by_id.body["schemaType"], "PROTOBUF");
+
+    // format=serialized: a base64 FileDescriptorProto of the same schema.
+    for path in [
+        format!("/schemas/ids/{id}?format=serialized"),
+        "/subjects/orders-value/versions/1?format=serialized".to_owned(),
+    ] {
+        let r = app.get(&path).await;
+        let b64 = r.body["schema"].as_str().unwrap();
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_else(|e| panic!("{path}: not base64: {e}"));
+        let from_descriptor = ProtobufSchema::parse(b64, &[]).expect("the descriptor parses");
+        assert!(
+            from_descriptor.message("acme.Order.Line").is_some(),
+            "{path}"
+        );
+    }
+    // A schema given as a descriptor (as Confluent's Rust and .NET clients send it) registers.
+    let b64 = app
+        .get(&format!("/schemas/ids/{id}?format=serialized"))
+        .await
+        .body["schema"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = register_proto(&app, "from-descriptor", &b64, json!([])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let printed = app.version("from-descriptor", "1").await.body["schema"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(printed.contains("message Order"), "{printed}");
+}
+
+#[tokio::test]
+async fn imports_resolve_through_references_registered_as_their_own_subjects() {
+    let app = spawn_app().await;
+    let address =
+        "syntax = \"proto3\";\npackage acme.common;\nmessage Address { string city = 1; }\n";
+    let r = register_proto(&app, "acme/common/address.proto", address, json!([])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let customer = "syntax = \"proto3\";\npackage acme.crm;\nimport \"acme/common/address.proto\";\nmessage Customer { acme.common.Address home = 1; }\n";
+    let refs = json!([{"name": "acme/common/address.proto", "subject": "acme/common/address.proto", "version": 1}]);
+    let r = register_proto(&app, "customers-value", customer, refs).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["id"].clone();
+    assert_eq!(
+        app.get("/subjects/acme%2Fcommon%2Faddress.proto/versions/1/referencedby")
+            .await
+            .body,
+        json!([id])
+    );
+}
+
+#[tokio::test]
+async fn bad_protobuf_input_is_42201_with_a_clear_message() {
+    let app = spawn_app().await;
+    let cases = [
+        ("message {", json!([]), "garbage text", "default:"),
+        (
+            "syntax = \"proto3\";\nimport \"nowhere/missing.proto\";\nmessage A { int32 a = 1; }",
+            json!([]),
+            "an import that is neither a reference nor built in",
+            "nowhere/missing.proto",
+        ),
+        (
+            "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage A { int32 a = 1; }",
+            json!([{"name": "dep.proto", "subject": "no-such-subject", "version": 1}]),
+            "a reference to a missing subject",
+            "no-such-subject",
+        ),
+        (
+            "Q2hvY29sYXRlIGlzIG5vdCBhIGRlc2NyaXB0b3I=",
+            json!([]),
+            "a base64 string that is not a descriptor",
+            "",
+        ),
+    ];
+    for (schema, refs, why, mentions) in cases {
+        let r = register_proto(&app, "bad", schema, refs).await;
+        assert_eq!(r.error_code(), 42201, "{why}: {}", r.text);
+        let message = r.body["message"].as_str().unwrap();
+        assert!(message.contains(mentions), "{why}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn compatibility_follows_confluents_protobuf_rules() {
+    let app = spawn_app().await;
+    let v1 = "syntax = \"proto3\";\nmessage M { int32 a = 1; string b = 2; }\n";
+    register_proto(&app, "m", v1, json!([])).await;
+    // int32 → int64 is in the same wire group: compatible. Removing a field is compatible.
+    let widened = "syntax = \"proto3\";\nmessage M { int64 a = 1; }\n";
+    let ok = app
+        .request(
+            Method::POST,
+            "/compatibility/subjects/m/versions/latest?verbose=true",
+            Some(&json!({"schemaType": "PROTOBUF", "schema": widened})),
+        )
+        .await;
+    assert_eq!(ok.body["is_compatible"], true, "{}", ok.text);
+    // int32 → sint32 changes the wire encoding: FIELD_SCALAR_KIND_CHANGED.
+    let zigzag = "syntax = \"proto3\";\nmessage M { sint32 a = 1; string b = 2; }\n";
+    let r = register_proto(&app, "m", zigzag, json!([])).await;
+    assert_eq!(r.error_code(), 409, "{}", r.text);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("FIELD_SCALAR_KIND_CHANGED"),
+        "{}",
+        r.text
+    );
+    // Removing a message is incompatible.
+    let renamed = "syntax = \"proto3\";\nmessage N { int32 a = 1; }\n";
+    let r = register_proto(&app, "m", renamed, json!([])).await;
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("MESSAGE_REMOVED"),
+        "{}",
+        r.text
+    );
+}
+
+const ROOTS: [&str; 4] = [
+    "protobuf/googleapis",
+    "protobuf/protobuf",
+    "protobuf/opentelemetry-proto",
+    "protobuf/aws-glue-schema-registry",
+];
+
+/// Files protoc compiles but protox 0.10 does not (warden-core's corpus test asserts why).
+const PROTOX_LIMITS: [&str; 3] = [
+    "protobuf/protobuf/google/protobuf/descriptor.proto",
+    "protobuf/protobuf/google/protobuf/cpp_features.proto",
+    "protobuf/protobuf/google/protobuf/unittest_custom_options.proto",
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
+}
+
+fn imports(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("import")?.trim_start();
+            let rest = rest
+                .strip_prefix("public")
+                .or_else(|| rest.strip_prefix("weak"))
+                .unwrap_or(rest)
+                .trim_start();
+            let rest = rest.strip_prefix('"')?;
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .collect()
+}
+
+/// Files the manifest marks as not compiling with protoc, or as editions.
+fn not_compiling() -> HashSet<PathBuf> {
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(corpus().join("MANIFEST.json")).unwrap())
+            .unwrap();
+    manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["format"] == "protobuf")
+        .filter(|e| {
+            e.get("proto_edition").is_some()
+                || e["check_protoc"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("error"))
+        })
+        .map(|e| corpus().join(e["file"].as_str().unwrap()))
+        .collect()
+}
+
+fn find(import: &str) -> Option<PathBuf> {
+    ROOTS
+        .iter()
+        .map(|r| corpus().join(r).join(import))
+        .find(|p| p.is_file())
+}
+
+fn proto_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            proto_files(&path, &mut *out);
+        } else if path.extension().is_some_and(|e| e == "proto") {
+            out.push(path);
+        }
+    }
+}
+
+/// Registers `import` (and first, recursively, its own imports) under the subject named by
+/// its import path, as a Confluent client does; built-ins are never registered. Returns the
+/// version, or why it could not be registered.
+async fn register_import(
+    app: &TestApp,
+    import: &str,
+    done: &mut HashMap<String, Result<i64, String>>,
+    skip: &HashSet<PathBuf>,
+) -> Result<i64, String> {
+    if let Some(r) = done.get(import) {
+        return r.clone();
+    }
+    let result = Box::pin(async {
+        let path = find(import).ok_or_else(|| format!("import {import} not in the corpus"))?;
+        if skip.contains(&path) {
+            return Err(format!("{import} does not compile"));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut refs = Vec::new();
+        for dep in imports(&text) {
+            if is_builtin_import(&dep) {
+                continue;
+            }
+            let version = register_import(app, &dep, done, skip).await?;
+            refs.push(json!({"name": dep, "subject": dep, "version": version}));
+        }
+        let r = register_proto(app, import, &text, Value::Array(refs)).await;
+        if r.status != StatusCode::OK {
+            return Err(format!("{import}: {}", r.text));
+        }
+        Ok(app.version(import, "latest").await.body["version"]
+            .as_i64()
+            .unwrap())
+    })
+    .await;
+    done.insert(import.to_owned(), result.clone());
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_compiling_corpus_proto_registers_with_its_imports_and_round_trips() {
+    let app = spawn_app().await;
+    app.set_level(None, "NONE").await;
+    let mut skip = not_compiling();
+    skip.extend(PROTOX_LIMITS.iter().map(|p| corpus().join(p)));
+    let mut done: HashMap<String, Result<i64, String>> = HashMap::new();
+    let mut registered = 0;
+    let mut failures = Vec::new();
+    for root in ROOTS {
+        let root_dir = corpus().join(root);
+        let mut files = Vec::new();
+        proto_files(&root_dir, &mut files);
+        for path in files {
+            if skip.contains(&path) {
+                continue;
+            }
+            let import = path
+                .strip_prefix(&root_dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            // A file that imports one that does not compile cannot register either.
+            match register_import(&app, &import, &mut done, &skip).await {
+                Ok(version) => {
+                    let v = app.version(&import, &version.to_string()).await;
+                    let id = v.body["id"].as_i64().unwrap();
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let by_id = app.get(&format!("/schemas/ids/{id}")).await;
+                    assert_eq!(
+                        by_id.body["schema"].as_str().unwrap().trim(),
+                        text.trim(),
+                        "{import}: the text reads back as registered"
+                    );
+                    let serialized = app
+                        .get(&format!("/schemas/ids/{id}?format=serialized"))
+                        .await;
+                    let b64 = serialized.body["schema"].as_str().unwrap();
+                    assert!(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(b64)
+                            .is_ok(),
+                        "{import}: serialized is base64"
+                    );
+                    registered += 1;
+                }
+                Err(e) if e.contains("does not compile") => {}
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        registered >= 150,
+        "only {registered} corpus files registered"
+    );
+}
+
+#[tokio::test]
+async fn schema_registry_converter_and_warden_read_each_others_protobuf_records() {
+    use prost_reflect::{DynamicMessage, ReflectMessage as _, Value as PValue};
+    use schema_registry_converter::async_impl::proto_decoder::ProtoDecoder;
+    use schema_registry_converter::async_impl::proto_raw::ProtoRawEncoder;
+    use schema_registry_converter::async_impl::schema_registry::SrSettings;
+    use schema_registry_converter::schema_registry_common::SubjectNameStrategy;
+
+    let app = spawn_app().await;
+    let r = register_proto(&app, "orders-value", ORDER, json!([])).await;
+    let id = r.body["id"].as_i64().unwrap() as u32;
+    let ParsedProto { schema } = ParsedProto::from(ORDER);
+    let line = schema.message("acme.Order.Line").unwrap();
+    let line_json = json!({"sku": "A-1", "quantity": 3});
+
+    // Theirs → ours: the converter frames a nested message (indexes [0, 0]) against the
+    // schema it fetches from Warden; Warden's codec reads it back.
+    let (_, payload) = schema.encode_json(&line, &line_json).expect("encodes");
+    let settings = SrSettings::new(app.address.clone());
+    let framed = ProtoRawEncoder::new(settings.clone())
+        .encode(
+            &payload,
+            "acme.Order.Line",
+            SubjectNameStrategy::TopicNameStrategy("orders".into(), false),
+        )
+        .await
+        .expect("the converter encodes against Warden's schema");
+    let frame = warden_core::wire::unframe(&framed).expect("Confluent framing");
+    assert_eq!(frame.schema_id, id);
+    let (indexes, body) = warden_core::wire::read_message_indexes(frame.payload).unwrap();
+    assert_eq!(
+        indexes,
+        vec![0, 0],
+        "a nested message has non-zero-length indexes"
+    );
+    let desc = schema.message_by_indexes(&indexes).unwrap();
+    assert_eq!(desc.full_name(), "acme.Order.Line");
+    assert_eq!(schema.decode_to_json(&desc, body).unwrap(), line_json);
+
+    // Ours → theirs: Warden frames an Order; the converter decodes it with the schema it
+    // fetches from Warden by id.
+    let order = schema.message("acme.Order").unwrap();
+    let order_json =
+        json!({"id": "42", "customer": "ada", "lines": [{"sku": "B-2", "quantity": 1}]});
+    let (_, bytes) = schema.encode_json(&order, &order_json).unwrap();
+    let indexes = schema.message_indexes("acme.Order").unwrap();
+    let mut payload = warden_core::wire::message_indexes_to_bytes(&indexes);
+    payload.extend_from_slice(&bytes);
+    let framed = warden_core::wire::frame(id, &payload);
+    let decoded = ProtoDecoder::new(settings)
+        .decode(Some(&framed))
+        .await
+        .expect("the converter decodes Warden's record");
+    let PValue::Message(message): PValue = decoded else {
+        panic!("a message, got {decoded:?}")
+    };
+    let message: DynamicMessage = message;
+    assert_eq!(message.descriptor().full_name(), "acme.Order");
+    assert_eq!(
+        message.get_field_by_name("customer").unwrap().as_str(),
+        Some("ada")
+    );
+    assert_eq!(message.get_field_by_name("id").unwrap().as_i64(), Some(42));
+}
+
+struct ParsedProto {
+    schema: ProtobufSchema,
+}
+
+impl From<&str> for ParsedProto {
+    fn from(text: &str) -> Self {
+        Self {
+            schema: ProtobufSchema::parse(text, &[]).expect("parses"),
+        }
+    }
+}
