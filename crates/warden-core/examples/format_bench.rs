@@ -1,5 +1,6 @@
 //! Throughput of warden-core's per-format work on one core, printed as a Markdown table:
-//! JSON Schema payload validation, and compatibility checks between real schema versions.
+//! JSON Schema validation, Protobuf compilation and JSON encoding, and compatibility checks
+//! between real schema versions of all three formats.
 //!
 //! `cargo run --release -p warden-core --example format_bench`
 //! (reads the schema corpus from `../shared/corpus`).
@@ -8,13 +9,72 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, ParsedSchema, SchemaType, compat};
+use warden_core::protobuf::is_builtin_import;
+use warden_core::{
+    CompatibilityLevel, CompatibilityPolicy, ParsedSchema, ResolvedReference, SchemaType, compat,
+};
 
 fn corpus(path: &str) -> String {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus")
         .join(path);
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn corpus_dir(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(path)
+}
+
+/// The transitive imports of a `.proto` source found under `roots`, dependencies first, as
+/// references named by import path (built-ins left out, as Confluent clients do).
+fn closure(text: &str, roots: &[PathBuf]) -> Vec<ResolvedReference> {
+    fn visit(
+        name: &str,
+        roots: &[PathBuf],
+        seen: &mut Vec<String>,
+        out: &mut Vec<ResolvedReference>,
+    ) {
+        if is_builtin_import(name) || seen.iter().any(|s| s == name) {
+            return;
+        }
+        seen.push(name.to_owned());
+        let path = roots
+            .iter()
+            .map(|r| r.join(name))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("import {name} not found"));
+        let text = std::fs::read_to_string(path).unwrap();
+        for import in imports(&text) {
+            visit(&import, roots, seen, out);
+        }
+        out.push(ResolvedReference {
+            name: name.to_owned(),
+            schema_type: SchemaType::Protobuf,
+            schema: text,
+        });
+    }
+    let (mut seen, mut out) = (Vec::new(), Vec::new());
+    for import in imports(text) {
+        visit(&import, roots, &mut seen, &mut out);
+    }
+    out
+}
+
+fn imports(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("import")?.trim_start();
+            let rest = rest
+                .strip_prefix("public")
+                .or_else(|| rest.strip_prefix("weak"))
+                .unwrap_or(rest)
+                .trim_start();
+            let rest = rest.strip_prefix('"')?;
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .collect()
 }
 
 /// Runs `f` repeatedly for about `budget` and returns calls per second.
@@ -135,6 +195,72 @@ fn main() {
             compat::check(CompatibilityLevel::Backward, &large, &[&large]);
         }),
         "checks/s",
+    ));
+
+    // Protobuf: compiling a googleapis schema with its imports as references, a BACKWARD
+    // check between two OpenTelemetry releases, and JSON → bytes for a 10-field message.
+    let googleapis = ["protobuf/googleapis", "protobuf/protobuf"];
+    let pubsub = corpus("protobuf/googleapis/google/pubsub/v1/pubsub.proto");
+    let refs = closure(&pubsub, &googleapis.map(|r| corpus_dir(r)));
+    let references = refs.len();
+    rows.push((
+        format!("Protobuf: compile google/pubsub/v1/pubsub.proto with {references} references"),
+        rate(budget, || {
+            ParsedSchema::parse(SchemaType::Protobuf, &pubsub, &refs).expect("compiles");
+        }),
+        "compiles/s",
+    ));
+    let otel = |v: &str| {
+        let dir = corpus_dir("evolution/protobuf/otel-metrics");
+        let text = std::fs::read_to_string(dir.join(format!("{v}.proto"))).unwrap();
+        let roots = [
+            dir.join(format!("{v}.deps")),
+            dir.clone(),
+            corpus_dir("protobuf/googleapis"),
+            corpus_dir("protobuf/protobuf"),
+            corpus_dir("protobuf/opentelemetry-proto"),
+        ];
+        let refs = closure(&text, &roots);
+        ParsedSchema::parse(SchemaType::Protobuf, &text, &refs).expect("OTel version compiles")
+    };
+    let (old, new) = (otel("v009"), otel("v010"));
+    rows.push((
+        "Protobuf: BACKWARD check, OTel metrics.proto v009 → v010".into(),
+        rate(budget, || {
+            compat::check(CompatibilityLevel::Backward, &new, &[&old]);
+        }),
+        "checks/s",
+    ));
+    let ParsedSchema::Protobuf(proto) = parse(
+        SchemaType::Protobuf,
+        r#"syntax = "proto3";
+package bench;
+message Customer {
+  int64 id = 1;
+  string email = 2;
+  string name = 3;
+  int32 age = 4;
+  double score = 5;
+  bool active = 6;
+  repeated string tags = 7;
+  Country country = 8;
+  string created = 9;
+  optional string note = 10;
+  enum Country { NL = 0; FR = 1; DE = 2; US = 3; }
+}"#,
+    ) else {
+        unreachable!("a Protobuf schema")
+    };
+    let customer = proto.message("bench.Customer").expect("message");
+    let doc = json!({"id": "7", "email": "ada@example.com", "name": "Ada", "age": 36,
+        "score": 9.5, "active": true, "tags": ["a", "b"], "country": "NL",
+        "created": "2026-11-29", "note": "hi"});
+    rows.push((
+        "Protobuf: JSON → bytes, 10-field message".into(),
+        rate(budget, || {
+            proto.encode_json(&customer, &doc).expect("encodes");
+        }),
+        "encodes/s",
     ));
 
     println!("| work (one core) | rate | unit |");
