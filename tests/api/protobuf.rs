@@ -424,3 +424,157 @@ impl From<&str> for ParsedProto {
         }
     }
 }
+
+/// Steps of the corpus's Protobuf evolution series that BACKWARD refuses, each with a rule
+/// that must be named in the 409 and why the change breaks readers (warden-core's
+/// `protobuf_evolution` test asserts every rule and count of each step).
+const REFUSED_STEPS: &[(&str, &str, &str)] = &[
+    // OTLP 0.5 renamed AttributeKeyValue to KeyValue: fields reaching it change type name.
+    (
+        "otel-collector-trace-service",
+        "v002",
+        "FIELD_NAMED_TYPE_CHANGED",
+    ),
+    // InstrumentationLibrarySpans became ScopeSpans.
+    (
+        "otel-collector-trace-service",
+        "v003",
+        "FIELD_NAMED_TYPE_CHANGED",
+    ),
+    // AttributeKeyValue, then StringKeyValue, then InstrumentationLibrary were removed.
+    ("otel-common", "v002", "MESSAGE_REMOVED"),
+    ("otel-common", "v004", "MESSAGE_REMOVED"),
+    ("otel-common", "v006", "MESSAGE_REMOVED"),
+    // instrumentation_library_logs became scope_logs of another type; then the old message went.
+    ("otel-logs", "v006", "FIELD_NAMED_TYPE_CHANGED"),
+    ("otel-logs", "v008", "MESSAGE_REMOVED"),
+    // The metrics model was redesigned: scalars became messages, fields moved into a oneof.
+    ("otel-metrics", "v002", "MULTIPLE_FIELDS_MOVED_TO_ONEOF"),
+    // Double* messages renamed and removed.
+    ("otel-metrics", "v004", "MESSAGE_REMOVED"),
+    // The deprecated Int* members left the oneof `data`.
+    ("otel-metrics", "v006", "ONEOF_FIELD_REMOVED"),
+    // ResourceMetrics/2 became ScopeMetrics; then the old message was removed.
+    ("otel-metrics", "v007", "FIELD_NAMED_TYPE_CHANGED"),
+    ("otel-metrics", "v009", "MESSAGE_REMOVED"),
+    // Resource.attributes: AttributeKeyValue → KeyValue.
+    ("otel-resource", "v002", "FIELD_NAMED_TYPE_CHANGED"),
+    // The KeyValue rename in Span, Span.Event and Span.Link.
+    ("otel-trace", "v002", "FIELD_NAMED_TYPE_CHANGED"),
+    // InstrumentationLibrarySpans replaced by ScopeSpans, the old message removed.
+    ("otel-trace", "v008", "MESSAGE_REMOVED"),
+    // unittest_proto3.proto was rewritten under another package.
+    ("protobuf-unittest_proto3", "v002", "PACKAGE_CHANGED"),
+];
+
+/// Versions protox 0.10 cannot compile (options on a single-number extension range).
+const UNCOMPILABLE_STEPS: &[(&str, &str)] = &[
+    ("protobuf-descriptor", "v005"),
+    ("protobuf-descriptor", "v006"),
+];
+
+/// Registers every import of `text` found under `roots` as its own subject (dependencies
+/// first, built-ins never) and returns the references to pass with it.
+async fn register_imports(app: &TestApp, text: &str, roots: &[PathBuf]) -> Value {
+    let mut refs = Vec::new();
+    for import in imports(text) {
+        if is_builtin_import(&import) {
+            continue;
+        }
+        let path = roots
+            .iter()
+            .map(|r| r.join(&import))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("import {import} not found"));
+        let dep = std::fs::read_to_string(path).unwrap();
+        let dep_refs = Box::pin(register_imports(app, &dep, roots)).await;
+        let r = register_proto(app, &import, &dep, dep_refs.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{import}: {}", r.text);
+        // The version that has this text (an older one when a later series moved on).
+        let found = app
+            .request(
+                Method::POST,
+                &format!("/subjects/{}", warden_testkit::encode(&import)),
+                Some(&json!({"schemaType": "PROTOBUF", "schema": dep, "references": dep_refs})),
+            )
+            .await;
+        let version = found.body["version"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{}", found.text));
+        refs.push(json!({"name": import, "subject": import, "version": version}));
+    }
+    Value::Array(refs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evolution_series_register_in_order_under_backward_except_renames_removals_and_redesigns() {
+    let app = spawn_app().await;
+    // Imports are registered as they were at each version, as their own subjects, without a
+    // check; the series' own subjects are checked under BACKWARD.
+    app.set_level(None, "NONE").await;
+    let evolution = corpus().join("evolution/protobuf");
+    let mut series: Vec<String> = std::fs::read_dir(&evolution)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    series.sort();
+    let mut refused = 0;
+    for name in &series {
+        let dir = evolution.join(name);
+        let subject = format!("evolution-{name}");
+        app.set_level(Some(&subject), "BACKWARD").await;
+        let mut versions: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".proto"))
+            .map(|n| n.trim_end_matches(".proto").to_owned())
+            .collect();
+        versions.sort();
+        for version in versions {
+            let text = std::fs::read_to_string(dir.join(format!("{version}.proto"))).unwrap();
+            let roots = [
+                dir.join(format!("{version}.deps")),
+                dir.clone(),
+                corpus().join("protobuf/googleapis"),
+                corpus().join("protobuf/protobuf"),
+                corpus().join("protobuf/opentelemetry-proto"),
+            ];
+            let refs = register_imports(&app, &text, &roots).await;
+            let r = register_proto(&app, &subject, &text, refs.clone()).await;
+            let step = (name.as_str(), version.as_str());
+            if UNCOMPILABLE_STEPS.contains(&step) {
+                assert_eq!(r.error_code(), 42201, "{name} {version}: {}", r.text);
+                continue;
+            }
+            match REFUSED_STEPS.iter().find(|(s, v, _)| (*s, *v) == step) {
+                Some((_, _, rule)) => {
+                    assert_eq!(
+                        r.error_code(),
+                        409,
+                        "{name} {version} must be refused: {}",
+                        r.text
+                    );
+                    assert!(
+                        r.text.contains(rule),
+                        "{name} {version}: {rule} in {}",
+                        r.text
+                    );
+                    refused += 1;
+                    // Accept the breaking version anyway, so the next step is judged
+                    // against it, as a team that decided to break would.
+                    app.set_level(Some(&subject), "NONE").await;
+                    let forced = register_proto(&app, &subject, &text, refs).await;
+                    assert_eq!(forced.status, StatusCode::OK, "{}", forced.text);
+                    app.set_level(Some(&subject), "BACKWARD").await;
+                }
+                None => assert_eq!(
+                    r.status,
+                    StatusCode::OK,
+                    "{name} {version} is backward compatible: {}",
+                    r.text
+                ),
+            }
+        }
+    }
+    assert_eq!(refused, REFUSED_STEPS.len(), "every listed step was seen");
+}
