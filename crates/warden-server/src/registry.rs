@@ -464,15 +464,37 @@ impl Registry {
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(request, normalize).await?;
 
+        // The same schema already live under the subject: its id, read-only, without a
+        // transaction or a check (the store repeats this test inside its transaction, which
+        // decides races).
+        let live: Vec<VersionRow> = self
+            .store
+            .versions(subject.as_str())
+            .await?
+            .into_iter()
+            .filter(|r| !r.deleted)
+            .collect();
+        if explicit_version.is_none()
+            && let Some(id) = self
+                .store
+                .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                .await?
+            && live.iter().any(|r| r.schema_id == id)
+        {
+            self.metrics
+                .registrations
+                .with_label_values(&["existing"])
+                .inc();
+            return Ok(id);
+        }
+
         let guard = match mode {
             Mode::Import => None,
             _ => {
                 // Warm the cache with the live versions outside the transaction, so the
                 // guard rarely needs a second connection while the subject is locked.
-                for row in self.store.versions(subject.as_str()).await? {
-                    if !row.deleted {
-                        self.schema_by_id(row.schema_id).await?;
-                    }
+                for row in &live {
+                    self.schema_by_id(row.schema_id).await?;
                 }
                 Some(CompatibilityGuard {
                     registry: self,
@@ -546,13 +568,14 @@ impl Registry {
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(request, normalize).await?;
-        let mut fingerprints = vec![candidate.new.fingerprint.clone()];
-        if !normalize {
-            let normalized = self.normalized_fingerprint(&candidate);
-            fingerprints.push(normalized);
-        }
-        for fp in fingerprints {
-            let Some(id) = self.store.schema_id_by_fingerprint(&fp).await? else {
+        // As registered; then, when that misses and normalization was off, normalized.
+        for attempt in 0..2 {
+            let fingerprint = match attempt {
+                0 => candidate.new.fingerprint.clone(),
+                _ if !normalize => self.normalized_fingerprint(&candidate),
+                _ => break,
+            };
+            let Some(id) = self.store.schema_id_by_fingerprint(&fingerprint).await? else {
                 continue;
             };
             // The newest version wins, as Confluent answers with the latest match.
