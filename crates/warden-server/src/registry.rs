@@ -21,43 +21,41 @@ use warden_storage::{
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 
-/// A stored schema with its parsed form and its pre-rendered `GET /schemas/ids/{id}` body.
-/// Ids are immutable, so entries never go stale; they leave the cache only when a hard
-/// delete removes the schema.
+/// A stored schema with its pre-rendered `GET /schemas/ids/{id}` body. Ids are immutable, so
+/// entries never go stale; they leave the cache only when a hard delete removes the schema.
+/// Parsed forms are kept apart, in a bounded cache: they are needed only by compatibility
+/// checks and cost several times the schema's text in memory.
 #[derive(Debug)]
 pub struct CachedSchema {
     /// The stored row.
     pub stored: StoredSchema,
-    /// The parsed schema, used by compatibility checks.
-    pub parsed: ParsedSchema,
     /// JSON body of `GET /schemas/ids/{id}`, rendered once.
     pub by_id_body: axum::body::Bytes,
 }
 
-impl CachedSchema {
-    /// For a Protobuf schema, its base64 `FileDescriptorProto` (`format=serialized`, the
-    /// form Confluent's Rust and .NET clients read); `None` for other formats.
-    pub fn serialized(&self) -> Option<String> {
-        match &self.parsed {
-            ParsedSchema::Protobuf(p) => Some(p.serialized()),
-            _ => None,
-        }
-    }
-}
-
-/// A schema submitted for register, lookup or a compatibility check, after parsing.
+/// A schema submitted for register, lookup or a compatibility check: its identity, and its
+/// parsed form when this request parsed it (a request seen before is not parsed again).
 #[derive(Debug)]
 struct Candidate {
-    parsed: ParsedSchema,
-    new: NewSchema,
+    new: Arc<NewSchema>,
+    parsed: Option<Arc<ParsedSchema>>,
 }
 
-/// How many parsed request schemas are kept; the cache is emptied when it is full, so
-/// unique junk requests cannot grow memory without bound.
-const CANDIDATE_CACHE_ENTRIES: usize = 16_384;
+/// How many known requests are remembered (request → schema identity, about 2 KB each);
+/// the cache is emptied when it is full, so unique junk requests cannot grow memory without
+/// bound.
+const CANDIDATE_CACHE_ENTRIES: usize = 4_096;
 
-/// Everything in a request that decides which schema it means.
-fn candidate_key(request: &RegisterSchemaRequest, normalize: bool) -> String {
+/// How many parsed schemas are kept for compatibility checks; emptied when full.
+const PARSED_CACHE_ENTRIES: usize = 1_024;
+
+/// Everything in a request that decides which schema it means, hashed (SHA-256).
+fn candidate_key(request: &RegisterSchemaRequest, normalize: bool) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(candidate_text(request, normalize).as_bytes()).into()
+}
+
+fn candidate_text(request: &RegisterSchemaRequest, normalize: bool) -> String {
     let refs = serde_json::to_string(&request.references).unwrap_or_default();
     let metadata = request
         .metadata
@@ -83,7 +81,8 @@ fn candidate_key(request: &RegisterSchemaRequest, normalize: bool) -> String {
 pub struct Registry {
     store: Arc<dyn SchemaStore>,
     by_id: DashMap<SchemaId, Arc<CachedSchema>>,
-    candidates: DashMap<String, Arc<Candidate>>,
+    parsed: DashMap<SchemaId, Arc<ParsedSchema>>,
+    candidates: DashMap<[u8; 32], Arc<NewSchema>>,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     /// Bounds registrations in flight, each holding a database connection for its
@@ -136,6 +135,7 @@ impl Registry {
         Self {
             store,
             by_id: DashMap::new(),
+            parsed: DashMap::new(),
             candidates: DashMap::new(),
             write_lock: Mutex::new(()),
             registrations: Semaphore::new(4),
@@ -198,7 +198,7 @@ impl Registry {
 
     // ---- schemas by id ----------------------------------------------------------------
 
-    /// The schema with `id`, from the cache or the store (parsed once, then cached).
+    /// The schema with `id`, from the cache or the store.
     ///
     /// Errors: 40403 when no schema has this id.
     pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<CachedSchema>> {
@@ -218,14 +218,8 @@ impl Registry {
             .schema_by_id(id)
             .await?
             .ok_or_else(|| Error::SchemaNotFound(format!("Schema {id} not found")))?;
-        let references = Box::pin(self.resolve_references(&stored.references)).await?;
-        let parsed =
-            ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
-                Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
-            })?;
         let mut cached = CachedSchema {
             stored,
-            parsed,
             by_id_body: axum::body::Bytes::new(),
         };
         cached.by_id_body = serde_json::to_vec(&Self::by_id_response(&cached))
@@ -234,6 +228,40 @@ impl Registry {
         let cached = Arc::new(cached);
         self.by_id.insert(id, Arc::clone(&cached));
         Ok(cached)
+    }
+
+    /// The parsed form of schema `id` (with its references), from a bounded cache.
+    ///
+    /// Errors: 40403 when no schema has this id.
+    pub async fn parsed_by_id(&self, id: SchemaId) -> Result<Arc<ParsedSchema>> {
+        if let Some(hit) = self.parsed.get(&id) {
+            return Ok(Arc::clone(&hit));
+        }
+        let schema = self.schema_by_id(id).await?;
+        let stored = &schema.stored;
+        let references = Box::pin(self.resolve_references(&stored.references)).await?;
+        let parsed =
+            ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
+                Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
+            })?;
+        let parsed = Arc::new(parsed);
+        if self.parsed.len() >= PARSED_CACHE_ENTRIES {
+            self.parsed.clear();
+        }
+        self.parsed.insert(id, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    /// For a Protobuf schema, its base64 `FileDescriptorProto` (`format=serialized`, the
+    /// form Confluent's Rust and .NET clients read); `None` for other formats.
+    pub async fn serialized(&self, schema: &CachedSchema) -> Result<Option<String>> {
+        if schema.stored.schema_type != SchemaType::Protobuf {
+            return Ok(None);
+        }
+        Ok(match &*self.parsed_by_id(schema.stored.id).await? {
+            ParsedSchema::Protobuf(p) => Some(p.serialized()),
+            _ => None,
+        })
     }
 
     /// Subjects with a version (live, or any with `deleted`) using schema `id`.
@@ -488,23 +516,24 @@ impl Registry {
             return Ok(id);
         }
 
-        let guard = match mode {
+        let parsed = match mode {
             Mode::Import => None,
             _ => {
-                // Warm the cache with the live versions outside the transaction, so the
+                // Warm the caches with the live versions outside the transaction, so the
                 // guard rarely needs a second connection while the subject is locked.
                 for row in &live {
-                    self.schema_by_id(row.schema_id).await?;
+                    self.parsed_by_id(row.schema_id).await?;
                 }
-                Some(CompatibilityGuard {
-                    registry: self,
-                    subject,
-                    level: config.compatibility.unwrap_or_default(),
-                    policy: config.compatibility_policy.unwrap_or_default(),
-                    new: &candidate.parsed,
-                })
+                Some(self.candidate_parsed(&candidate).await?)
             }
         };
+        let guard = parsed.as_deref().map(|new| CompatibilityGuard {
+            registry: self,
+            subject,
+            level: config.compatibility.unwrap_or_default(),
+            policy: config.compatibility_policy.unwrap_or_default(),
+            new,
+        });
         let _permit = self
             .registrations
             .acquire()
@@ -572,7 +601,7 @@ impl Registry {
         for attempt in 0..2 {
             let fingerprint = match attempt {
                 0 => candidate.new.fingerprint.clone(),
-                _ if !normalize => self.normalized_fingerprint(&candidate),
+                _ if !normalize => self.normalized_fingerprint(&candidate).await?,
                 _ => break,
             };
             let Some(id) = self.store.schema_id_by_fingerprint(&fingerprint).await? else {
@@ -629,7 +658,12 @@ impl Registry {
                 .collect(),
         };
         let (messages, is_compatible) = self
-            .check_against(level, policy, &candidate.parsed, &previous)
+            .check_against(
+                level,
+                policy,
+                &*self.candidate_parsed(&candidate).await?,
+                &previous,
+            )
             .await?;
         Ok(CompatibilityCheckResponse {
             is_compatible,
@@ -647,10 +681,12 @@ impl Registry {
         previous: &[VersionRow],
     ) -> Result<(Vec<String>, bool)> {
         let mut schemas = Vec::with_capacity(previous.len());
+        let mut parsed = Vec::with_capacity(previous.len());
         for row in previous {
             schemas.push(self.schema_by_id(row.schema_id).await?);
+            parsed.push(self.parsed_by_id(row.schema_id).await?);
         }
-        let parsed: Vec<&ParsedSchema> = schemas.iter().map(|s| &s.parsed).collect();
+        let parsed: Vec<&ParsedSchema> = parsed.iter().map(AsRef::as_ref).collect();
         let result = compat::check_with_policy(level, policy, new, &parsed);
         let mut messages = Vec::new();
         for (index, violations) in &result.failures {
@@ -678,7 +714,7 @@ impl Registry {
         &self,
         request: RegisterSchemaRequest,
         normalize: bool,
-    ) -> Result<Arc<Candidate>> {
+    ) -> Result<Candidate> {
         // A request that names no floating (`-1`) reference always means the same schema,
         // so known ones are not parsed again.
         let key = request
@@ -691,20 +727,36 @@ impl Registry {
                 .cache
                 .with_label_values(&["request", "hit"])
                 .inc();
-            return Ok(Arc::clone(&hit));
+            return Ok(Candidate {
+                new: Arc::clone(&hit),
+                parsed: None,
+            });
         }
         self.metrics
             .cache
             .with_label_values(&["request", "miss"])
             .inc();
-        let candidate = Arc::new(self.parse_candidate(request, normalize).await?);
+        let candidate = self.parse_candidate(request, normalize).await?;
         if let Some(key) = key {
             if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {
                 self.candidates.clear();
             }
-            self.candidates.insert(key, Arc::clone(&candidate));
+            self.candidates.insert(key, Arc::clone(&candidate.new));
         }
         Ok(candidate)
+    }
+
+    /// The parsed form of a candidate: as parsed by this request, or parsed again from its
+    /// stored-form text (which parses to the same schema).
+    async fn candidate_parsed(&self, candidate: &Candidate) -> Result<Arc<ParsedSchema>> {
+        if let Some(parsed) = &candidate.parsed {
+            return Ok(Arc::clone(parsed));
+        }
+        let new = &candidate.new;
+        let resolved = self.resolve_references(&new.references).await?;
+        ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
+            .map(Arc::new)
+            .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")))
     }
 
     async fn parse_candidate(
@@ -753,20 +805,24 @@ impl Registry {
             metadata: request.metadata,
             rule_set: request.rule_set,
         };
-        Ok(Candidate { parsed, new })
+        Ok(Candidate {
+            new: Arc::new(new),
+            parsed: Some(Arc::new(parsed)),
+        })
     }
 
-    fn normalized_fingerprint(&self, candidate: &Candidate) -> String {
+    async fn normalized_fingerprint(&self, candidate: &Candidate) -> Result<String> {
         let mut refs = candidate.new.references.clone();
         refs.sort();
         refs.dedup();
-        fingerprint(
+        let parsed = self.candidate_parsed(candidate).await?;
+        Ok(fingerprint(
             candidate.new.schema_type,
-            &candidate.parsed.normalized(),
+            &parsed.normalized(),
             &refs,
             candidate.new.metadata.as_ref(),
             candidate.new.rule_set.as_ref(),
-        )
+        ))
     }
 
     /// Replaces `version: -1` (latest) by the concrete live version, and checks the
@@ -979,6 +1035,7 @@ impl Registry {
     fn evict(&self, ids: &[SchemaId]) {
         for id in ids {
             self.by_id.remove(id);
+            self.parsed.remove(id);
         }
         self.candidates.clear();
     }

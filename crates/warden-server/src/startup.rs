@@ -73,7 +73,7 @@ impl Application {
                         .get::<MatchedPath>()
                         .map(MatchedPath::as_str)
                         .unwrap_or("unmatched");
-                    tracing::info_span!("request", method = %req.method(), route)
+                    tracing::debug_span!("request", method = %req.method(), route)
                 }),
             );
         Ok(Self {

@@ -147,7 +147,12 @@ async fn schema_by_id(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let schema = r.schema_by_id(schema_id(&id)?).await?;
-    match schema.serialized().filter(|_| serialized(&p)) {
+    let text = if serialized(&p) {
+        r.serialized(&schema).await?
+    } else {
+        None
+    };
+    match text {
         Some(text) => ok(&SchemaByIdResponse {
             schema: text,
             ..Registry::by_id_response(&schema)
@@ -240,7 +245,9 @@ async fn get_version(
         .version(&s, version(&v)?, p.deleted.unwrap_or(false))
         .await?;
     let mut body = Registry::version_response(&s, row, &schema);
-    if let Some(text) = schema.serialized().filter(|_| serialized(&p)) {
+    if serialized(&p)
+        && let Some(text) = r.serialized(&schema).await?
+    {
         body.schema = text;
     }
     ok(&body)
