@@ -201,7 +201,7 @@ fn main() {
     // check between two OpenTelemetry releases, and JSON → bytes for a 10-field message.
     let googleapis = ["protobuf/googleapis", "protobuf/protobuf"];
     let pubsub = corpus("protobuf/googleapis/google/pubsub/v1/pubsub.proto");
-    let refs = closure(&pubsub, &googleapis.map(|r| corpus_dir(r)));
+    let refs = closure(&pubsub, &googleapis.map(corpus_dir));
     let references = refs.len();
     rows.push((
         format!("Protobuf: compile google/pubsub/v1/pubsub.proto with {references} references"),
