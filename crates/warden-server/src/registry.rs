@@ -516,21 +516,21 @@ impl Registry {
             return Ok(id);
         }
 
-        let parsed = match mode {
-            Mode::Import => None,
-            _ => {
-                // Warm the caches with the live versions outside the transaction, so the
-                // guard rarely needs a second connection while the subject is locked.
-                for row in &live {
-                    self.parsed_by_id(row.schema_id).await?;
-                }
-                Some(self.candidate_parsed(&candidate).await?)
+        let level = config.compatibility.unwrap_or_default();
+        let parsed = if mode == Mode::Import || level == CompatibilityLevel::None {
+            None
+        } else {
+            // Warm the caches with the live versions outside the transaction, so the guard
+            // rarely needs a second connection while the subject is locked.
+            for row in &live {
+                self.parsed_by_id(row.schema_id).await?;
             }
+            Some(self.candidate_parsed(&candidate).await?)
         };
         let guard = parsed.as_deref().map(|new| CompatibilityGuard {
             registry: self,
             subject,
-            level: config.compatibility.unwrap_or_default(),
+            level,
             policy: config.compatibility_policy.unwrap_or_default(),
             new,
         });
@@ -680,6 +680,9 @@ impl Registry {
         new: &ParsedSchema,
         previous: &[VersionRow],
     ) -> Result<(Vec<String>, bool)> {
+        if level == CompatibilityLevel::None || previous.is_empty() {
+            return Ok((Vec::new(), true));
+        }
         let mut schemas = Vec::with_capacity(previous.len());
         let mut parsed = Vec::with_capacity(previous.len());
         for row in previous {
