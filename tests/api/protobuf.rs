@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use warden_core::protobuf::{ProtobufSchema, is_builtin_import};
+use warden_core::protobuf::{ProtobufSchema, import_paths, is_builtin_import};
 use warden_testkit::{Reply, TestApp, spawn_app};
 
 const ORDER: &str = r#"syntax = "proto3";
@@ -189,21 +189,6 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
 }
 
-fn imports(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.trim_start().strip_prefix("import")?.trim_start();
-            let rest = rest
-                .strip_prefix("public")
-                .or_else(|| rest.strip_prefix("weak"))
-                .unwrap_or(rest)
-                .trim_start();
-            let rest = rest.strip_prefix('"')?;
-            Some(rest[..rest.find('"')?].to_owned())
-        })
-        .collect()
-}
-
 /// Files the manifest marks as not compiling with protoc, or as editions.
 fn not_compiling() -> HashSet<PathBuf> {
     let manifest: Value =
@@ -265,7 +250,7 @@ async fn register_import(
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let mut refs = Vec::new();
-        for dep in imports(&text) {
+        for dep in import_paths(&text) {
             if is_builtin_import(&dep) {
                 continue;
             }
@@ -477,7 +462,7 @@ const UNCOMPILABLE_STEPS: &[(&str, &str)] = &[
 /// first, built-ins never) and returns the references to pass with it.
 async fn register_imports(app: &TestApp, text: &str, roots: &[PathBuf]) -> Value {
     let mut refs = Vec::new();
-    for import in imports(text) {
+    for import in import_paths(text) {
         if is_builtin_import(&import) {
             continue;
         }

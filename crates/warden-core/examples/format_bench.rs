@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use warden_core::protobuf::is_builtin_import;
+use warden_core::protobuf::{import_paths, is_builtin_import};
 use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, ParsedSchema, ResolvedReference, SchemaType, compat,
 };
@@ -46,7 +46,7 @@ fn closure(text: &str, roots: &[PathBuf]) -> Vec<ResolvedReference> {
             .find(|p| p.is_file())
             .unwrap_or_else(|| panic!("import {name} not found"));
         let text = std::fs::read_to_string(path).unwrap();
-        for import in imports(&text) {
+        for import in import_paths(&text) {
             visit(&import, roots, seen, out);
         }
         out.push(ResolvedReference {
@@ -56,25 +56,10 @@ fn closure(text: &str, roots: &[PathBuf]) -> Vec<ResolvedReference> {
         });
     }
     let (mut seen, mut out) = (Vec::new(), Vec::new());
-    for import in imports(text) {
+    for import in import_paths(text) {
         visit(&import, roots, &mut seen, &mut out);
     }
     out
-}
-
-fn imports(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.trim_start().strip_prefix("import")?.trim_start();
-            let rest = rest
-                .strip_prefix("public")
-                .or_else(|| rest.strip_prefix("weak"))
-                .unwrap_or(rest)
-                .trim_start();
-            let rest = rest.strip_prefix('"')?;
-            Some(rest[..rest.find('"')?].to_owned())
-        })
-        .collect()
 }
 
 /// Runs `f` repeatedly for about `budget` and returns calls per second.

@@ -41,6 +41,24 @@ pub fn is_builtin_import(name: &str) -> bool {
     builtin::is_builtin(name)
 }
 
+/// The import paths a `.proto` source names (`import "x.proto";`, with `public` and `weak`
+/// imports), in order, found by a line scan without compiling: what a client must register
+/// (or find built in) before the schema itself.
+pub fn import_paths(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("import")?.trim_start();
+            let rest = rest
+                .strip_prefix("public")
+                .or_else(|| rest.strip_prefix("weak"))
+                .unwrap_or(rest)
+                .trim_start();
+            let rest = rest.strip_prefix('"')?;
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .collect()
+}
+
 /// How a schema was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaSource {

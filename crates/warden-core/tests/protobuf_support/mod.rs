@@ -22,19 +22,7 @@ pub fn read(path: &Path) -> String {
 
 /// The import paths a `.proto` source names, in order.
 pub fn imports(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.trim_start().strip_prefix("import")?;
-            let rest = rest.trim_start();
-            let rest = rest
-                .strip_prefix("public")
-                .or_else(|| rest.strip_prefix("weak"))
-                .unwrap_or(rest)
-                .trim_start();
-            let rest = rest.strip_prefix('"')?;
-            Some(rest[..rest.find('"')?].to_owned())
-        })
-        .collect()
+    warden_core::protobuf::import_paths(text)
 }
 
 /// The transitive closure of a source's imports, dependencies first, as a Confluent client
