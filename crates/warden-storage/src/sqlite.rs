@@ -23,8 +23,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 
 /// A [`SchemaStore`] on an embedded SQLite database.
 ///
-/// Writes go through one transaction at a time (SQLite has a single writer; taking a process
-/// lock first avoids `SQLITE_BUSY` on lock upgrades), reads run in parallel on the pool.
+/// Writes go through one transaction at a time (SQLite has a single writer): a process lock,
+/// then `BEGIN IMMEDIATE`, which takes SQLite's write lock up front and so waits out (busy
+/// timeout) a transaction whose rollback is still pending on another pooled connection,
+/// where a deferred transaction would fail with `SQLITE_BUSY` on its first write. Reads run
+/// in parallel on the pool.
 #[derive(Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -92,7 +95,7 @@ impl SchemaStore for SqliteStore {
             guard,
         } = registration;
         let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
 
         let existing: Option<i64> =
             sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
@@ -266,7 +269,7 @@ impl SchemaStore for SqliteStore {
 
     async fn soft_delete(&self, subject: &str, versions: &[u32]) -> Result<()> {
         let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for v in versions {
             sqlx::query(
                 "UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2",
@@ -282,7 +285,7 @@ impl SchemaStore for SqliteStore {
 
     async fn hard_delete(&self, subject: &str, versions: &[u32]) -> Result<Vec<SchemaId>> {
         let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut removed = Vec::new();
         for v in versions {
             let id: Option<i64> = sqlx::query_scalar(
