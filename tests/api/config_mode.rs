@@ -126,3 +126,22 @@ async fn import_mode_over_existing_subjects_needs_force() {
     let r = app.set_mode(None, "IMPORT", true).await;
     assert_eq!(r.body, json!({"mode": "IMPORT"}));
 }
+
+#[tokio::test]
+async fn config_and_mode_take_percent_encoded_subjects_and_refuse_invalid_ones() {
+    let app = spawn_app().await;
+    app.set_level(Some("team/orders"), "FULL").await;
+    assert_eq!(
+        app.get("/config/team%2Forders").await.body,
+        json!({"compatibilityLevel": "FULL"})
+    );
+    // `team` is another subject, without a config of its own.
+    assert_eq!(app.get("/config/team").await.error_code(), 40408);
+    app.set_mode(Some("team/orders"), "READONLY", false).await;
+    assert_eq!(
+        app.get("/mode/team%2Forders").await.body,
+        json!({"mode": "READONLY"})
+    );
+    assert_eq!(app.get("/config/a%0Ab").await.error_code(), 42208);
+    assert_eq!(app.get("/mode/a%0Ab").await.error_code(), 42208);
+}

@@ -1065,15 +1065,6 @@ impl Registry {
         Ok(own.or(global))
     }
 
-    /// The level that applies to `subject`: its own, else the global one, else BACKWARD.
-    pub async fn effective_level(&self, subject: &Subject) -> Result<CompatibilityLevel> {
-        Ok(self
-            .effective_config(subject)
-            .await?
-            .compatibility
-            .unwrap_or_default())
-    }
-
     /// The global config with the level's default filled in.
     async fn global_config(&self) -> Result<StoredConfig> {
         let c = self.store.config(Scope::Global).await?.unwrap_or_default();

@@ -2,12 +2,14 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use warden_core::ErrorCode;
+use warden_core::{ErrorCode, Subject};
+
+use crate::error::Error;
 
 use crate::http::error::ApiError;
 
@@ -127,4 +129,31 @@ pub(crate) struct Params {
     pub(crate) force: Option<bool>,
     /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
     pub(crate) format: Option<String>,
+}
+
+/// The scope of a `/config` or `/mode` request: `None` for the registry-wide route,
+/// `Some(subject)` for `/config/{subject}` and `/mode/{subject}` (percent-decoded).
+/// An invalid subject is 42208.
+#[derive(Debug)]
+pub(crate) struct SrScope(pub(crate) Option<Subject>);
+
+impl<S> FromRequestParts<S> for SrScope
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let subject = (&params)
+            .into_iter()
+            .find(|(key, _)| *key == "subject")
+            .map(|(_, value)| {
+                Subject::parse(value).map_err(|e| Error::InvalidSubject(e.to_string()))
+            })
+            .transpose()?;
+        Ok(SrScope(subject))
+    }
 }

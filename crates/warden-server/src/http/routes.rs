@@ -13,7 +13,7 @@ use warden_core::api::{
 use warden_core::{SchemaId, Subject, Version};
 use warden_storage::{DeletedFilter, StoredConfig};
 
-use super::extract::{Params, SrBody, SrPath, SrQuery};
+use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
 use super::{ApiError, AppState, sr_bytes, sr_json};
 use crate::error::Error;
 use crate::registry::{Registry, SchemaOptions};
@@ -50,27 +50,16 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route(
             "/config",
-            get(get_global_config)
-                .put(put_global_config)
-                .delete(delete_global_config),
+            get(get_config).put(put_config).delete(delete_config),
         )
         .route(
             "/config/{subject}",
-            get(get_subject_config)
-                .put(put_subject_config)
-                .delete(delete_subject_config),
+            get(get_config).put(put_config).delete(delete_config),
         )
-        .route(
-            "/mode",
-            get(get_global_mode)
-                .put(put_global_mode)
-                .delete(delete_global_mode),
-        )
+        .route("/mode", get(get_mode).put(put_mode).delete(delete_mode))
         .route(
             "/mode/{subject}",
-            get(get_subject_mode)
-                .put(put_subject_mode)
-                .delete(delete_subject_mode),
+            get(get_mode).put(put_mode).delete(delete_mode),
         )
         .route(
             "/compatibility/subjects/{subject}/versions",
@@ -303,47 +292,32 @@ fn config_update_response(c: StoredConfig) -> ConfigUpdateRequest {
     }
 }
 
-async fn get_global_config(State(r): State<AppState>) -> ApiResult {
-    ok(&config_response(r.config(None, true).await?))
-}
-
-async fn put_global_config(
+/// `GET /config` and `GET /config/{subject}`.
+async fn get_config(
     State(r): State<AppState>,
-    SrBody(body): SrBody<ConfigUpdateRequest>,
-) -> ApiResult {
-    let c = r.set_config(None, &body).await?;
-    ok(&config_update_response(c))
-}
-
-async fn delete_global_config(State(r): State<AppState>) -> ApiResult {
-    ok(&config_response(r.delete_config(None).await?))
-}
-
-async fn get_subject_config(
-    State(r): State<AppState>,
-    SrPath(s): SrPath<String>,
+    SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    let s = subject(&s)?;
     let c = r
-        .config(Some(&s), p.default_to_global.unwrap_or(false))
+        .config(s.as_ref(), p.default_to_global.unwrap_or(false))
         .await?;
     ok(&config_response(c))
 }
 
-async fn put_subject_config(
+/// `PUT /config` and `PUT /config/{subject}`.
+async fn put_config(
     State(r): State<AppState>,
-    SrPath(s): SrPath<String>,
+    SrScope(s): SrScope,
     SrBody(body): SrBody<ConfigUpdateRequest>,
 ) -> ApiResult {
-    let s = subject(&s)?;
-    let c = r.set_config(Some(&s), &body).await?;
-    ok(&config_update_response(c))
+    ok(&config_update_response(
+        r.set_config(s.as_ref(), &body).await?,
+    ))
 }
 
-async fn delete_subject_config(State(r): State<AppState>, SrPath(s): SrPath<String>) -> ApiResult {
-    let s = subject(&s)?;
-    ok(&config_response(r.delete_config(Some(&s)).await?))
+/// `DELETE /config` and `DELETE /config/{subject}`.
+async fn delete_config(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
+    ok(&config_response(r.delete_config(s.as_ref()).await?))
 }
 
 fn mode_body(m: warden_core::Mode) -> ModeBody {
@@ -352,53 +326,34 @@ fn mode_body(m: warden_core::Mode) -> ModeBody {
     }
 }
 
-async fn get_global_mode(State(r): State<AppState>) -> ApiResult {
-    ok(&mode_body(r.mode(None, true).await?))
+/// `GET /mode` and `GET /mode/{subject}`.
+async fn get_mode(
+    State(r): State<AppState>,
+    SrScope(s): SrScope,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let m = r
+        .mode(s.as_ref(), p.default_to_global.unwrap_or(false))
+        .await?;
+    ok(&mode_body(m))
 }
 
-async fn put_global_mode(
+/// `PUT /mode` and `PUT /mode/{subject}`.
+async fn put_mode(
     State(r): State<AppState>,
+    SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
     SrBody(body): SrBody<ModeBody>,
 ) -> ApiResult {
-    ok(&mode_body(
-        r.set_mode(None, &body.mode, p.force.unwrap_or(false))
-            .await?,
-    ))
+    let m = r
+        .set_mode(s.as_ref(), &body.mode, p.force.unwrap_or(false))
+        .await?;
+    ok(&mode_body(m))
 }
 
-async fn delete_global_mode(State(r): State<AppState>) -> ApiResult {
-    ok(&mode_body(r.delete_mode(None).await?))
-}
-
-async fn get_subject_mode(
-    State(r): State<AppState>,
-    SrPath(s): SrPath<String>,
-    SrQuery(p): SrQuery<Params>,
-) -> ApiResult {
-    let s = subject(&s)?;
-    ok(&mode_body(
-        r.mode(Some(&s), p.default_to_global.unwrap_or(false))
-            .await?,
-    ))
-}
-
-async fn put_subject_mode(
-    State(r): State<AppState>,
-    SrPath(s): SrPath<String>,
-    SrQuery(p): SrQuery<Params>,
-    SrBody(body): SrBody<ModeBody>,
-) -> ApiResult {
-    let s = subject(&s)?;
-    ok(&mode_body(
-        r.set_mode(Some(&s), &body.mode, p.force.unwrap_or(false))
-            .await?,
-    ))
-}
-
-async fn delete_subject_mode(State(r): State<AppState>, SrPath(s): SrPath<String>) -> ApiResult {
-    let s = subject(&s)?;
-    ok(&mode_body(r.delete_mode(Some(&s)).await?))
+/// `DELETE /mode` and `DELETE /mode/{subject}`.
+async fn delete_mode(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
+    ok(&mode_body(r.delete_mode(s.as_ref()).await?))
 }
 
 async fn check_all_versions(
