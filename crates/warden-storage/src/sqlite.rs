@@ -320,14 +320,7 @@ impl SchemaStore for SqliteStore {
         .bind(scope_key(scope))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(StoredConfig {
-                compatibility: level(r.get(0))?,
-                normalize: r.get::<Option<i64>, _>(1).map(|n| n != 0),
-                compatibility_policy: policy(r.get(2))?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
@@ -351,13 +344,15 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let old = self.config(scope).await?;
         let _guard = self.write_lock.lock().await;
-        sqlx::query("DELETE FROM configs WHERE scope = $1")
-            .bind(scope_key(scope))
-            .execute(&self.pool)
-            .await?;
-        Ok(old)
+        let row = sqlx::query(
+            "DELETE FROM configs WHERE scope = $1
+             RETURNING compatibility, normalize, compatibility_policy",
+        )
+        .bind(scope_key(scope))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(config_row).transpose()
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
@@ -382,13 +377,13 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let old = self.mode(scope).await?;
         let _guard = self.write_lock.lock().await;
-        sqlx::query("DELETE FROM modes WHERE scope = $1")
-            .bind(scope_key(scope))
-            .execute(&self.pool)
-            .await?;
-        Ok(old)
+        let text: Option<String> =
+            sqlx::query_scalar("DELETE FROM modes WHERE scope = $1 RETURNING mode")
+                .bind(scope_key(scope))
+                .fetch_optional(&self.pool)
+                .await?;
+        mode(text)
     }
 
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
@@ -456,6 +451,15 @@ async fn insert_schema(
         .await?;
     }
     Ok(id)
+}
+
+/// A config from `compatibility, normalize, compatibility_policy` columns.
+fn config_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredConfig> {
+    Ok(StoredConfig {
+        compatibility: level(r.get(0))?,
+        normalize: r.get::<Option<i64>, _>(1).map(|n| n != 0),
+        compatibility_policy: policy(r.get(2))?,
+    })
 }
 
 fn version_row(r: &sqlx::sqlite::SqliteRow) -> Result<VersionRow> {
