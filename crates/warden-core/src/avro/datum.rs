@@ -341,7 +341,9 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
         match json {
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Ok(i),
-                None if n.is_u64() => Err(self.error(format!("{n} is out of range for {expected}"))),
+                None if n.is_u64() => {
+                    Err(self.error(format!("{n} is out of range for {expected}")))
+                }
                 None => Err(self.error(format!("expected {expected}, got number {n}"))),
             },
             _ => Err(self.mismatch(expected, json)),
@@ -413,7 +415,6 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                     written.map_err(|e| self.error(format!("bad default: {}", e.message)))?;
                 }
                 (None, None) => {
-                    self.path.pop();
                     return Err(self.error(format!(
                         "missing required field \"{}\" of record {}",
                         field.name,
