@@ -1,5 +1,5 @@
 //! Request and response bodies of the Confluent Schema Registry REST API, shared by the
-//! server and (later) the client. Field names are Confluent's (camelCase, except
+//! server and the client (`warden-client`). Field names are Confluent's (camelCase, except
 //! `is_compatible` and `error_code`).
 
 use serde::{Deserialize, Serialize};
@@ -21,23 +21,31 @@ pub struct SchemaReference {
 
 /// Body of `POST /subjects/{subject}/versions`, `POST /subjects/{subject}` and the
 /// compatibility endpoints. Unknown fields are accepted and ignored, as Confluent does.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// Serializing it (as clients do) leaves out absent fields and empty references.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterSchemaRequest {
     /// The schema text (for Avro, JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// `AVRO` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_type: Option<String>,
     /// References to other registered schemas.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
     /// Data-contract metadata, stored and returned as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Data-contract rule set, stored and returned as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<Value>,
     /// Explicit id, only in IMPORT mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Explicit version, only in IMPORT mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
 

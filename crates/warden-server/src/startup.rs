@@ -97,11 +97,20 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then finishes in-flight requests and closes idle
+    /// connections (tests use this to take a registry away from its clients).
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!(port = self.port, "warden registry listening");
         let coherence =
             tokio::spawn(Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every));
         let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stop)
             .await;
         coherence.abort();
         served

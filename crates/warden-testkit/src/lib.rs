@@ -24,12 +24,31 @@ pub struct TestApp {
     /// The database URL the server uses.
     pub database_url: String,
     _dir: tempfile::TempDir,
-    server: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// Stops the registry as SIGTERM would: no new connections, idle ones closed, in-flight
+    /// requests finished. Clients see connection errors afterwards.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
     }
 }
 
@@ -83,8 +102,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut warden_server::Settings)
         .await
         .expect("the registry starts");
     let port = app.port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
+        let _ = app
+            .run_until(async move {
+                let _ = stopped.await;
+            })
+            .await;
     });
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -92,7 +116,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut warden_server::Settings)
         client: Client::new(),
         database_url,
         _dir: dir,
-        server,
+        server: Some(server),
+        stop: Some(stop),
     }
 }
 

@@ -1,0 +1,871 @@
+//! An async REST client for Warden and any other registry that speaks the Confluent Schema
+//! Registry API (Confluent, Karapace, Apicurio's ccompat, Redpanda).
+//!
+//! [`RegistryClient`] is cheap to clone and shares one connection pool and three caches:
+//! schema id → schema (raw and parsed, with references resolved), (subject, schema) → id,
+//! and (subject, version) → version (for resolving references). Schemas under an id never
+//! change, so the caches are never invalidated; they are bounded by
+//! [`ClientBuilder::cache_capacity`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), warden_client::ClientError> {
+//! use std::time::Duration;
+//! use warden_client::{RegistryClient, UnregisteredSchema};
+//! use warden_core::SchemaType;
+//!
+//! let client = RegistryClient::builder("http://127.0.0.1:8081")
+//!     .timeout(Duration::from_secs(5))
+//!     .build()?;
+//! let schema = UnregisteredSchema::new(SchemaType::Avro, r#"{"type":"string"}"#);
+//! let id = client.register("greetings-value", &schema).await?;
+//! let parsed = client.parsed_schema(id).await?;
+//! # let _ = parsed;
+//! # Ok(())
+//! # }
+//! ```
+
+mod cache;
+mod error;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::{Method, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use warden_core::api::{
+    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ErrorBody, ModeBody,
+    RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
+    SchemaReference, SubjectVersionResponse,
+};
+use warden_core::{ParsedSchema, ResolvedReference, SchemaType};
+
+use crate::cache::BoundedCache;
+pub use crate::error::{ClientError, Result};
+
+/// The media type of Confluent's API, sent as `Content-Type` and `Accept`.
+const MEDIA_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved characters, so a
+/// subject such as `a/b` or `:.ctx:s` stays one segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A schema to register, look up or check: its format, text and references.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UnregisteredSchema {
+    /// The format.
+    pub schema_type: SchemaType,
+    /// The schema text (Avro or JSON Schema JSON, Protobuf `.proto` source).
+    pub schema: String,
+    /// References to other registered schemas (Avro named types, Protobuf imports, JSON
+    /// `$ref` URLs), in the order the registry should see them.
+    pub references: Vec<SchemaReference>,
+}
+
+impl UnregisteredSchema {
+    /// A schema without references.
+    pub fn new(schema_type: SchemaType, schema: impl Into<String>) -> Self {
+        Self {
+            schema_type,
+            schema: schema.into(),
+            references: Vec::new(),
+        }
+    }
+
+    /// The same schema with `references`.
+    #[must_use]
+    pub fn with_references(mut self, references: Vec<SchemaReference>) -> Self {
+        self.references = references;
+        self
+    }
+
+    fn request(&self) -> RegisterSchemaRequest {
+        RegisterSchemaRequest {
+            schema: Some(self.schema.clone()),
+            // Confluent omits `schemaType` for Avro; older registries reject unknown values.
+            schema_type: (self.schema_type != SchemaType::Avro)
+                .then(|| self.schema_type.as_str().to_owned()),
+            references: self.references.clone(),
+            ..RegisterSchemaRequest::default()
+        }
+    }
+}
+
+/// Options of [`RegistryClient::register_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegisterOptions {
+    /// Ask the registry to normalize the schema first (`?normalize=true`).
+    pub normalize: bool,
+    /// An explicit schema id (the registry or subject must be in IMPORT mode).
+    pub id: Option<u32>,
+    /// An explicit version (the registry or subject must be in IMPORT mode).
+    pub version: Option<u32>,
+}
+
+/// How the client authenticates.
+#[derive(Clone, PartialEq, Eq)]
+enum Auth {
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print credentials.
+        match self {
+            Self::Basic { user, .. } => write!(f, "Basic({user}:***)"),
+            Self::Bearer(_) => f.write_str("Bearer(***)"),
+        }
+    }
+}
+
+/// Builds a [`RegistryClient`]. Defaults: request timeout 10 s, connect timeout 5 s,
+/// 3 retries on connection errors and 5xx answers with backoff starting at 100 ms and
+/// doubling up to 2 s, cache capacity 1,000 entries per cache, no authentication.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    urls: Vec<String>,
+    auth: Option<Auth>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    retry_backoff: Duration,
+    max_retry_backoff: Duration,
+    cache_capacity: usize,
+}
+
+impl ClientBuilder {
+    /// Adds another base URL. Requests go to the first URL; a connection error or a 5xx moves
+    /// the next attempt to the next URL, as Confluent's `RestService` does.
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.urls.push(url.into());
+        self
+    }
+
+    /// HTTP basic authentication (Confluent's `basic.auth.user.info`).
+    #[must_use]
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.auth = Some(Auth::Basic {
+            user: user.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// A bearer token sent as `Authorization: Bearer <token>`.
+    #[must_use]
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::Bearer(token.into()));
+        self
+    }
+
+    /// The time limit of one HTTP attempt, connection included (default 10 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time limit for opening a connection (default 5 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many times a request is retried after a connection error or a 5xx (default 3;
+    /// 0 means one attempt). 4xx answers are never retried.
+    #[must_use]
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The wait before the first retry (default 100 ms); each further retry doubles it, up to
+    /// 2 s.
+    #[must_use]
+    pub fn retry_backoff(mut self, backoff: Duration) -> Self {
+        self.retry_backoff = backoff;
+        self
+    }
+
+    /// Entries kept per cache (default 1,000; 0 disables caching).
+    #[must_use]
+    pub fn cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache_capacity = capacity;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Errors: [`ClientError::Config`] when no URL was given, a URL is not `http(s)://…`, or
+    /// the TLS backend cannot start.
+    pub fn build(self) -> Result<RegistryClient> {
+        if self.urls.is_empty() {
+            return Err(ClientError::Config("no registry URL given".to_owned()));
+        }
+        let mut urls = Vec::with_capacity(self.urls.len());
+        for url in self.urls {
+            let parsed = reqwest::Url::parse(&url)
+                .map_err(|e| ClientError::Config(format!("registry URL '{url}': {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ClientError::Config(format!(
+                    "registry URL '{url}': the scheme must be http or https"
+                )));
+            }
+            urls.push(url.trim_end_matches('/').to_owned());
+        }
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::ACCEPT, header::HeaderValue::from_static(MEDIA_TYPE));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| ClientError::Config(e.to_string()))?;
+        let capacity = self.cache_capacity;
+        Ok(RegistryClient {
+            inner: Arc::new(Inner {
+                http,
+                urls,
+                auth: self.auth,
+                max_retries: self.max_retries,
+                retry_backoff: self.retry_backoff,
+                max_retry_backoff: self.max_retry_backoff,
+                by_id: BoundedCache::new(capacity),
+                parsed: BoundedCache::new(capacity),
+                ids: BoundedCache::new(capacity),
+                versions: BoundedCache::new(capacity),
+            }),
+        })
+    }
+}
+
+/// An async client of the Confluent Schema Registry REST API; see the crate docs.
+#[derive(Debug, Clone)]
+pub struct RegistryClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    urls: Vec<String>,
+    auth: Option<Auth>,
+    max_retries: u32,
+    retry_backoff: Duration,
+    max_retry_backoff: Duration,
+    by_id: BoundedCache<u32, Arc<SchemaByIdResponse>>,
+    parsed: BoundedCache<u32, Arc<ParsedSchema>>,
+    ids: BoundedCache<(String, UnregisteredSchema), u32>,
+    versions: BoundedCache<(String, u32), Arc<SubjectVersionResponse>>,
+}
+
+/// Percent-encodes one path segment.
+fn seg(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+impl RegistryClient {
+    /// A builder for a registry at `url` (e.g. `http://127.0.0.1:8081`).
+    pub fn builder(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            urls: vec![url.into()],
+            auth: None,
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_retries: 3,
+            retry_backoff: Duration::from_millis(100),
+            max_retry_backoff: Duration::from_secs(2),
+            cache_capacity: 1000,
+        }
+    }
+
+    /// A client with the builder's defaults.
+    ///
+    /// Errors: see [`ClientBuilder::build`].
+    pub fn new(url: impl Into<String>) -> Result<Self> {
+        Self::builder(url).build()
+    }
+
+    /// The base URLs, in the order they are tried.
+    pub fn urls(&self) -> &[String] {
+        &self.inner.urls
+    }
+
+    /// Drops every cached schema, id and version.
+    pub fn clear_caches(&self) {
+        self.inner.by_id.clear();
+        self.inner.parsed.clear();
+        self.inner.ids.clear();
+        self.inner.versions.clear();
+    }
+
+    // ---- schemas -------------------------------------------------------------------------
+
+    /// Registers `schema` under `subject` (`POST /subjects/{subject}/versions`) and returns
+    /// its schema id; an already registered schema returns its existing id. Cached per
+    /// (subject, schema).
+    ///
+    /// Errors: [`ClientError::Registry`] with 409 (incompatible), 42201 (invalid schema),
+    /// 42205 (read-only mode), …; [`ClientError::Unavailable`].
+    pub async fn register(&self, subject: &str, schema: &UnregisteredSchema) -> Result<u32> {
+        self.register_with(subject, schema, RegisterOptions::default())
+            .await
+    }
+
+    /// [`RegistryClient::register`] with options: normalization, or an explicit id and
+    /// version for imports (the target must be in IMPORT mode). Only option-less calls are
+    /// served from the cache.
+    pub async fn register_with(
+        &self,
+        subject: &str,
+        schema: &UnregisteredSchema,
+        options: RegisterOptions,
+    ) -> Result<u32> {
+        let plain = options == RegisterOptions::default();
+        let key = (subject.to_owned(), schema.clone());
+        if plain && let Some(id) = self.inner.ids.get(&key) {
+            return Ok(id);
+        }
+        let mut body = schema.request();
+        body.id = options.id.map(i64::from);
+        body.version = options.version.map(i64::from);
+        let query = normalize_query(options.normalize);
+        let response: RegisterSchemaResponse = self
+            .call(
+                Method::POST,
+                &format!("/subjects/{}/versions", seg(subject)),
+                &query,
+                Some(&body),
+            )
+            .await?;
+        self.inner.ids.insert(key, response.id);
+        Ok(response.id)
+    }
+
+    /// Finds `schema` among `subject`'s versions (`POST /subjects/{subject}`): its version
+    /// and id. The id is cached per (subject, schema), which is what serializers that do not
+    /// auto-register use.
+    ///
+    /// Errors: 40401 subject not found, 40403 schema not found.
+    pub async fn lookup(
+        &self,
+        subject: &str,
+        schema: &UnregisteredSchema,
+    ) -> Result<SubjectVersionResponse> {
+        let response: SubjectVersionResponse = self
+            .call(
+                Method::POST,
+                &format!("/subjects/{}", seg(subject)),
+                &[],
+                Some(&schema.request()),
+            )
+            .await?;
+        self.inner
+            .ids
+            .insert((subject.to_owned(), schema.clone()), response.id);
+        Ok(response)
+    }
+
+    /// The id of `schema` under `subject`: from the cache, else by [`RegistryClient::lookup`].
+    pub async fn lookup_id(&self, subject: &str, schema: &UnregisteredSchema) -> Result<u32> {
+        if let Some(id) = self.inner.ids.get(&(subject.to_owned(), schema.clone())) {
+            return Ok(id);
+        }
+        Ok(self.lookup(subject, schema).await?.id)
+    }
+
+    /// The schema with `id` (`GET /schemas/ids/{id}`), cached.
+    ///
+    /// Errors: 40403 schema not found.
+    pub async fn schema_by_id(&self, id: u32) -> Result<Arc<SchemaByIdResponse>> {
+        if let Some(found) = self.inner.by_id.get(&id) {
+            return Ok(found);
+        }
+        let response: SchemaByIdResponse = self
+            .call::<(), _>(Method::GET, &format!("/schemas/ids/{id}"), &[], None)
+            .await?;
+        let response = Arc::new(response);
+        self.inner.by_id.insert(id, Arc::clone(&response));
+        Ok(response)
+    }
+
+    /// The schema with `id`, parsed with its references resolved (transitively, through
+    /// `GET /subjects/{s}/versions/{v}`), cached.
+    ///
+    /// Errors: as [`RegistryClient::schema_by_id`]; [`ClientError::InvalidSchema`] when the
+    /// text or a reference does not parse.
+    pub async fn parsed_schema(&self, id: u32) -> Result<Arc<ParsedSchema>> {
+        if let Some(found) = self.inner.parsed.get(&id) {
+            return Ok(found);
+        }
+        let raw = self.schema_by_id(id).await?;
+        let references = self.resolve_references(&raw.references).await?;
+        let parsed =
+            ParsedSchema::parse(raw.schema_type, &raw.schema, &references).map_err(|e| {
+                ClientError::InvalidSchema {
+                    id,
+                    reason: e.to_string(),
+                }
+            })?;
+        let parsed = Arc::new(parsed);
+        self.inner.parsed.insert(id, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    /// The transitive closure of `references`, dependencies first, as
+    /// [`ParsedSchema::parse`] wants it. A reference to version `-1` means the latest.
+    ///
+    /// Errors: 40401/40402 when a referenced subject or version does not exist.
+    pub async fn resolve_references(
+        &self,
+        references: &[SchemaReference],
+    ) -> Result<Vec<ResolvedReference>> {
+        // Depth-first, post-order, without async recursion: `true` marks a reference whose
+        // own references are already on the stack above it.
+        let mut stack: Vec<(SchemaReference, bool)> = references
+            .iter()
+            .rev()
+            .map(|r| (r.clone(), false))
+            .collect();
+        let mut emitted: HashSet<(String, String)> = HashSet::new();
+        let mut expanded: HashSet<(String, i32)> = HashSet::new();
+        let mut out = Vec::new();
+        while let Some((reference, children_done)) = stack.pop() {
+            let version = self
+                .reference_version(&reference.subject, reference.version)
+                .await?;
+            if children_done {
+                if emitted.insert((reference.name.clone(), reference.subject.clone())) {
+                    out.push(ResolvedReference {
+                        name: reference.name.clone(),
+                        schema_type: version.schema_type,
+                        schema: version.schema.clone(),
+                    });
+                }
+                continue;
+            }
+            stack.push((reference.clone(), true));
+            if expanded.insert((reference.subject.clone(), reference.version)) {
+                for child in version.references.iter().rev() {
+                    stack.push((child.clone(), false));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn reference_version(
+        &self,
+        subject: &str,
+        version: i32,
+    ) -> Result<Arc<SubjectVersionResponse>> {
+        let Ok(number) = u32::try_from(version) else {
+            return Ok(Arc::new(self.latest(subject).await?));
+        };
+        let key = (subject.to_owned(), number);
+        if let Some(found) = self.inner.versions.get(&key) {
+            return Ok(found);
+        }
+        let found = Arc::new(self.version(subject, number).await?);
+        self.inner.versions.insert(key, Arc::clone(&found));
+        Ok(found)
+    }
+
+    /// The latest live version of `subject` (`GET /subjects/{subject}/versions/latest`);
+    /// never cached, since it moves.
+    ///
+    /// Errors: 40401 subject not found.
+    pub async fn latest(&self, subject: &str) -> Result<SubjectVersionResponse> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/subjects/{}/versions/latest", seg(subject)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// One version of `subject` (`GET /subjects/{subject}/versions/{version}`).
+    ///
+    /// Errors: 40401 subject not found, 40402 version not found.
+    pub async fn version(&self, subject: &str, version: u32) -> Result<SubjectVersionResponse> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/subjects/{}/versions/{version}", seg(subject)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// One version of `subject` including soft-deleted ones (`?deleted=true`).
+    pub async fn version_including_deleted(
+        &self,
+        subject: &str,
+        version: u32,
+    ) -> Result<SubjectVersionResponse> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/subjects/{}/versions/{version}", seg(subject)),
+            &[("deleted", "true".to_owned())],
+            None,
+        )
+        .await
+    }
+
+    /// Every subject (`GET /subjects`), with soft-deleted ones when `deleted`.
+    pub async fn subjects(&self, deleted: bool) -> Result<Vec<String>> {
+        self.call::<(), _>(Method::GET, "/subjects", &deleted_query(deleted), None)
+            .await
+    }
+
+    /// The versions of `subject` (`GET /subjects/{subject}/versions`), ascending, with
+    /// soft-deleted ones when `deleted`.
+    ///
+    /// Errors: 40401 subject not found.
+    pub async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/subjects/{}/versions", seg(subject)),
+            &deleted_query(deleted),
+            None,
+        )
+        .await
+    }
+
+    /// Every version of every subject (`GET /schemas`), with soft-deleted ones when
+    /// `deleted`.
+    pub async fn schemas(&self, deleted: bool) -> Result<Vec<SchemaListEntry>> {
+        self.call::<(), _>(Method::GET, "/schemas", &deleted_query(deleted), None)
+            .await
+    }
+
+    /// The schema types the registry supports (`GET /schemas/types`).
+    pub async fn schema_types(&self) -> Result<Vec<String>> {
+        self.call::<(), _>(Method::GET, "/schemas/types", &[], None)
+            .await
+    }
+
+    // ---- compatibility -------------------------------------------------------------------
+
+    /// Checks `schema` against the versions of `subject` that its compatibility level
+    /// selects (`POST /compatibility/subjects/{subject}/versions`; transitive levels check
+    /// every live version). With `verbose`, the answer carries Confluent's messages.
+    ///
+    /// Errors: 40401 subject not found (on registries that answer so), 42201 invalid schema.
+    pub async fn check_compatibility(
+        &self,
+        subject: &str,
+        schema: &UnregisteredSchema,
+        verbose: bool,
+    ) -> Result<CompatibilityCheckResponse> {
+        self.call(
+            Method::POST,
+            &format!("/compatibility/subjects/{}/versions", seg(subject)),
+            &verbose_query(verbose),
+            Some(&schema.request()),
+        )
+        .await
+    }
+
+    /// Checks `schema` against one version of `subject`
+    /// (`POST /compatibility/subjects/{subject}/versions/{version}`).
+    ///
+    /// Errors: 40401 subject not found, 40402 version not found, 42201 invalid schema.
+    pub async fn check_compatibility_with_version(
+        &self,
+        subject: &str,
+        version: u32,
+        schema: &UnregisteredSchema,
+        verbose: bool,
+    ) -> Result<CompatibilityCheckResponse> {
+        self.call(
+            Method::POST,
+            &format!(
+                "/compatibility/subjects/{}/versions/{version}",
+                seg(subject)
+            ),
+            &verbose_query(verbose),
+            Some(&schema.request()),
+        )
+        .await
+    }
+
+    // ---- config and mode -----------------------------------------------------------------
+
+    /// The compatibility configuration in effect: global when `subject` is `None`, else the
+    /// subject's own or, failing that, the global one (`?defaultToGlobal=true`).
+    pub async fn config(&self, subject: Option<&str>) -> Result<ConfigResponse> {
+        let (path, query) = match subject {
+            None => ("/config".to_owned(), Vec::new()),
+            Some(s) => (
+                format!("/config/{}", seg(s)),
+                vec![("defaultToGlobal", "true".to_owned())],
+            ),
+        };
+        self.call::<(), _>(Method::GET, &path, &query, None).await
+    }
+
+    /// The subject's own configuration, `None` when it has none (Confluent 40408).
+    pub async fn subject_config(&self, subject: &str) -> Result<Option<ConfigResponse>> {
+        let found = self
+            .call::<(), _>(Method::GET, &format!("/config/{}", seg(subject)), &[], None)
+            .await;
+        none_if_not_found(found)
+    }
+
+    /// Sets the global (`None`) or a subject's configuration (`PUT /config[/{subject}]`);
+    /// returns the registry's echo.
+    ///
+    /// Errors: 42203 invalid compatibility level.
+    pub async fn set_config(
+        &self,
+        subject: Option<&str>,
+        update: &ConfigUpdateRequest,
+    ) -> Result<ConfigUpdateRequest> {
+        self.call(
+            Method::PUT,
+            &scope_path("/config", subject),
+            &[],
+            Some(update),
+        )
+        .await
+    }
+
+    /// Removes a subject's own configuration, or resets the global one
+    /// (`DELETE /config[/{subject}]`); returns the removed configuration.
+    pub async fn delete_config(&self, subject: Option<&str>) -> Result<ConfigResponse> {
+        self.call::<(), _>(Method::DELETE, &scope_path("/config", subject), &[], None)
+            .await
+    }
+
+    /// The mode in effect: global when `subject` is `None`, else the subject's own or the
+    /// global one (`?defaultToGlobal=true`).
+    pub async fn mode(&self, subject: Option<&str>) -> Result<String> {
+        let query = match subject {
+            None => Vec::new(),
+            Some(_) => vec![("defaultToGlobal", "true".to_owned())],
+        };
+        let body: ModeBody = self
+            .call::<(), _>(Method::GET, &scope_path("/mode", subject), &query, None)
+            .await?;
+        Ok(body.mode)
+    }
+
+    /// The subject's own mode, `None` when it has none (Confluent 40409).
+    pub async fn subject_mode(&self, subject: &str) -> Result<Option<String>> {
+        let found: Result<ModeBody> = self
+            .call::<(), _>(Method::GET, &format!("/mode/{}", seg(subject)), &[], None)
+            .await;
+        Ok(none_if_not_found(found)?.map(|m| m.mode))
+    }
+
+    /// Sets the global (`None`) or a subject's mode: `READWRITE`, `READONLY`,
+    /// `READONLY_OVERRIDE` or `IMPORT`. `force` allows IMPORT on a non-empty registry.
+    ///
+    /// Errors: 42204 invalid mode, 42205 operation not permitted (IMPORT without `force` on
+    /// a registry with schemas).
+    pub async fn set_mode(&self, subject: Option<&str>, mode: &str, force: bool) -> Result<String> {
+        let query = if force {
+            vec![("force", "true".to_owned())]
+        } else {
+            Vec::new()
+        };
+        let body: ModeBody = self
+            .call(
+                Method::PUT,
+                &scope_path("/mode", subject),
+                &query,
+                Some(&ModeBody {
+                    mode: mode.to_owned(),
+                }),
+            )
+            .await?;
+        Ok(body.mode)
+    }
+
+    // ---- deletes ----------------------------------------------------------------------------
+
+    /// Soft-deletes every version of `subject`, or hard-deletes them when `permanent` (which
+    /// Confluent allows only after a soft delete); returns the deleted versions.
+    ///
+    /// Errors: 40401 subject not found, 40404 subject soft-deleted (soft delete twice),
+    /// 40405 not soft-deleted (hard delete first), 42206 referenced by another schema.
+    pub async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<u32>> {
+        self.call::<(), _>(
+            Method::DELETE,
+            &format!("/subjects/{}", seg(subject)),
+            &permanent_query(permanent),
+            None,
+        )
+        .await
+    }
+
+    /// Soft- or hard-deletes one version of `subject`; returns its number.
+    ///
+    /// Errors: as [`RegistryClient::delete_subject`], and 40402 version not found.
+    pub async fn delete_version(
+        &self,
+        subject: &str,
+        version: u32,
+        permanent: bool,
+    ) -> Result<u32> {
+        self.call::<(), _>(
+            Method::DELETE,
+            &format!("/subjects/{}/versions/{version}", seg(subject)),
+            &permanent_query(permanent),
+            None,
+        )
+        .await
+    }
+
+    // ---- transport ---------------------------------------------------------------------------
+
+    /// Sends one request, retrying connection errors and 5xx answers on the next URL with
+    /// backoff, and decodes a 2xx body as `T` or an error body as [`ClientError::Registry`].
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T> {
+        let body = match body {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| ClientError::Config(e.to_string()))?),
+            None => None,
+        };
+        let inner = &self.inner;
+        let mut backoff = inner.retry_backoff;
+        let mut attempt: u32 = 0;
+        loop {
+            let base = &inner.urls[attempt as usize % inner.urls.len()];
+            let url = format!("{base}{path}");
+            let mut request = inner.http.request(method.clone(), &url).query(query);
+            request = match &inner.auth {
+                Some(Auth::Basic { user, password }) => request.basic_auth(user, Some(password)),
+                Some(Auth::Bearer(token)) => request.bearer_auth(token),
+                None => request,
+            };
+            if let Some(bytes) = &body {
+                request = request
+                    .header(header::CONTENT_TYPE, MEDIA_TYPE)
+                    .body(bytes.clone());
+            }
+            let error = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    match response.bytes().await {
+                        Ok(bytes) if status.is_server_error() => registry_error(status, &bytes),
+                        Ok(bytes) => return decode(status, &bytes),
+                        Err(e) => ClientError::Unavailable {
+                            url: base.clone(),
+                            reason: error_chain(&e),
+                        },
+                    }
+                }
+                Err(e) => ClientError::Unavailable {
+                    url: base.clone(),
+                    reason: error_chain(&e),
+                },
+            };
+            if attempt >= inner.max_retries {
+                return Err(error);
+            }
+            tracing::debug!(%url, attempt, %error, "schema registry request failed; retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(inner.max_retry_backoff);
+            attempt += 1;
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
+    if !status.is_success() {
+        return Err(registry_error(status, bytes));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ClientError::UnexpectedResponse {
+        status: status.as_u16(),
+        detail: format!(
+            "{e}: {}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+        ),
+    })
+}
+
+fn registry_error(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ClientError::Registry {
+            status: status.as_u16(),
+            error_code: body.error_code,
+            message: body.message,
+        },
+        Err(_) => ClientError::Registry {
+            status: status.as_u16(),
+            error_code: u32::from(status.as_u16()),
+            message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+        },
+    }
+}
+
+/// The error and its sources on one line ("error sending request: … : Connection refused").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn none_if_not_found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn scope_path(root: &str, subject: Option<&str>) -> String {
+    match subject {
+        None => root.to_owned(),
+        Some(s) => format!("{root}/{}", seg(s)),
+    }
+}
+
+fn flag_query(name: &'static str, on: bool) -> Vec<(&'static str, String)> {
+    if on {
+        vec![(name, "true".to_owned())]
+    } else {
+        Vec::new()
+    }
+}
+
+fn deleted_query(deleted: bool) -> Vec<(&'static str, String)> {
+    flag_query("deleted", deleted)
+}
+
+fn permanent_query(permanent: bool) -> Vec<(&'static str, String)> {
+    flag_query("permanent", permanent)
+}
+
+fn verbose_query(verbose: bool) -> Vec<(&'static str, String)> {
+    flag_query("verbose", verbose)
+}
+
+fn normalize_query(normalize: bool) -> Vec<(&'static str, String)> {
+    flag_query("normalize", normalize)
+}

@@ -1,0 +1,4 @@
+//! The client side against a real registry: `warden-client` over HTTP and `warden-serde`'s
+//! serializers and deserializers.
+
+mod registry_client;

@@ -1,0 +1,251 @@
+//! `RegistryClient` against a spawned registry: every call the serializers and the CLI use,
+//! caching, references, errors and an unreachable registry.
+
+use std::time::{Duration, Instant};
+
+use warden_client::{ClientError, RegisterOptions, RegistryClient, UnregisteredSchema};
+use warden_core::SchemaType;
+use warden_core::api::{ConfigUpdateRequest, SchemaReference};
+use warden_testkit::spawn_app;
+
+const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}"#;
+const CUSTOMER: &str = r#"{"type":"record","name":"Customer","namespace":"acme","fields":[{"name":"name","type":"string"},{"name":"address","type":"acme.Address"}]}"#;
+
+fn avro(text: &str) -> UnregisteredSchema {
+    UnregisteredSchema::new(SchemaType::Avro, text)
+}
+
+#[tokio::test]
+async fn register_lookup_and_get_by_id_agree() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let schema = avro(ADDRESS);
+    let id = client.register("address-value", &schema).await.unwrap();
+    assert_eq!(client.register("address-value", &schema).await.unwrap(), id);
+    let found = client.lookup("address-value", &schema).await.unwrap();
+    assert_eq!((found.id, found.version), (id, 1));
+    let by_id = client.schema_by_id(id).await.unwrap();
+    assert_eq!(by_id.schema, ADDRESS);
+    assert_eq!(client.latest("address-value").await.unwrap().id, id);
+    assert_eq!(client.version("address-value", 1).await.unwrap().id, id);
+    assert_eq!(client.subjects(false).await.unwrap(), vec!["address-value"]);
+    assert_eq!(
+        client.versions("address-value", false).await.unwrap(),
+        vec![1]
+    );
+    assert_eq!(client.schemas(false).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn subjects_with_slashes_and_colons_stay_one_path_segment() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let id = client.register("a/b c:d", &avro(ADDRESS)).await.unwrap();
+    assert_eq!(client.latest("a/b c:d").await.unwrap().id, id);
+    assert_eq!(client.subjects(false).await.unwrap(), vec!["a/b c:d"]);
+}
+
+#[tokio::test]
+async fn parsed_schema_resolves_references_transitively() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    client.register("address", &avro(ADDRESS)).await.unwrap();
+    let customer = avro(CUSTOMER).with_references(vec![SchemaReference {
+        name: "acme.Address".into(),
+        subject: "address".into(),
+        version: 1,
+    }]);
+    client.register("customer", &customer).await.unwrap();
+    let order = avro(
+        r#"{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"customer","type":"acme.Customer"}]}"#,
+    )
+    .with_references(vec![SchemaReference {
+        name: "acme.Customer".into(),
+        subject: "customer".into(),
+        version: -1,
+    }]);
+    let id = client.register("order-value", &order).await.unwrap();
+    let resolved = client.resolve_references(&order.references).await.unwrap();
+    let names: Vec<_> = resolved.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["acme.Address", "acme.Customer"],
+        "dependencies come first"
+    );
+    let parsed = client.parsed_schema(id).await.unwrap();
+    assert_eq!(parsed.schema_type(), SchemaType::Avro);
+}
+
+#[tokio::test]
+async fn registry_errors_carry_confluent_codes() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let missing = client.latest("nope").await.unwrap_err();
+    assert_eq!(missing.error_code(), Some(40401), "{missing}");
+    assert!(missing.is_not_found());
+    let unknown_id = client.schema_by_id(12345).await.unwrap_err();
+    assert_eq!(unknown_id.error_code(), Some(40403), "{unknown_id}");
+    let invalid = client
+        .register("x", &avro(r#"{"type":"record"}"#))
+        .await
+        .unwrap_err();
+    assert_eq!(invalid.error_code(), Some(42201), "{invalid}");
+
+    client.register("x", &avro(ADDRESS)).await.unwrap();
+    let breaking = avro(
+        r#"{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"},{"name":"zip","type":"string"}]}"#,
+    );
+    let verdict = client
+        .check_compatibility("x", &breaking, true)
+        .await
+        .unwrap();
+    assert!(!verdict.is_compatible);
+    assert!(
+        verdict
+            .messages
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("READER_FIELD_MISSING_DEFAULT_VALUE")),
+        "verbose messages name the rule"
+    );
+    let refused = client.register("x", &breaking).await.unwrap_err();
+    assert_eq!(refused.error_code(), Some(409), "{refused}");
+}
+
+#[tokio::test]
+async fn config_mode_and_deletes_round_trip() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    assert_eq!(
+        client.config(None).await.unwrap().compatibility_level,
+        "BACKWARD"
+    );
+    client.register("s", &avro(ADDRESS)).await.unwrap();
+    assert!(client.subject_config("s").await.unwrap().is_none());
+    let update = ConfigUpdateRequest {
+        compatibility: Some("FULL_TRANSITIVE".into()),
+        ..ConfigUpdateRequest::default()
+    };
+    client.set_config(Some("s"), &update).await.unwrap();
+    assert_eq!(
+        client
+            .subject_config("s")
+            .await
+            .unwrap()
+            .unwrap()
+            .compatibility_level,
+        "FULL_TRANSITIVE"
+    );
+    assert_eq!(
+        client
+            .config(Some("other"))
+            .await
+            .unwrap()
+            .compatibility_level,
+        "BACKWARD"
+    );
+    assert_eq!(client.subject_mode("s").await.unwrap(), None);
+    client.set_mode(Some("s"), "READONLY", false).await.unwrap();
+    assert_eq!(client.mode(Some("s")).await.unwrap(), "READONLY");
+    client
+        .set_mode(Some("s"), "READWRITE", false)
+        .await
+        .unwrap();
+    assert_eq!(client.delete_subject("s", false).await.unwrap(), vec![1]);
+    assert!(client.subjects(false).await.unwrap().is_empty());
+    assert_eq!(client.subjects(true).await.unwrap(), vec!["s"]);
+    assert_eq!(client.delete_version("s", 1, true).await.unwrap(), 1);
+    assert!(client.subjects(true).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn import_mode_keeps_explicit_ids_and_versions() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    client.set_mode(None, "IMPORT", false).await.unwrap();
+    let options = RegisterOptions {
+        id: Some(4242),
+        version: Some(7),
+        ..RegisterOptions::default()
+    };
+    let id = client
+        .register_with("imported", &avro(ADDRESS), options)
+        .await
+        .unwrap();
+    assert_eq!(id, 4242);
+    assert_eq!(client.versions("imported", false).await.unwrap(), vec![7]);
+}
+
+#[tokio::test]
+async fn cached_schemas_keep_working_after_the_registry_goes_away() {
+    let mut app = spawn_app().await;
+    let client = RegistryClient::builder(&app.address)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let schema = avro(ADDRESS);
+    let id = client.register("cached", &schema).await.unwrap();
+    client.parsed_schema(id).await.unwrap();
+    app.stop().await;
+    assert_eq!(client.register("cached", &schema).await.unwrap(), id);
+    assert_eq!(client.lookup_id("cached", &schema).await.unwrap(), id);
+    assert!(client.parsed_schema(id).await.is_ok());
+    let uncached = client.latest("cached").await.unwrap_err();
+    assert!(
+        matches!(uncached, ClientError::Unavailable { .. }),
+        "{uncached}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_registry_fails_within_the_retry_budget() {
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = RegistryClient::builder(format!("http://127.0.0.1:{port}"))
+        .max_retries(2)
+        .retry_backoff(Duration::from_millis(50))
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.schema_by_id(1).await.unwrap_err();
+    assert!(matches!(error, ClientError::Unavailable { .. }), "{error}");
+    assert!(
+        error.to_string().contains(&port.to_string()),
+        "names the URL: {error}"
+    );
+    // Two backoffs (50 + 100 ms) and three refused connections: far below a hang.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_second_url_serves_when_the_first_is_down() {
+    let app = spawn_app().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = RegistryClient::builder(format!("http://127.0.0.1:{port}"))
+        .url(&app.address)
+        .retry_backoff(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    assert!(client.subjects(false).await.unwrap().is_empty());
+}
+
+#[test]
+fn bad_urls_are_refused_by_the_builder() {
+    for url in ["", "127.0.0.1:8081", "ftp://host"] {
+        let error = RegistryClient::new(url).unwrap_err();
+        assert!(matches!(error, ClientError::Config(_)), "{url}: {error}");
+    }
+}
