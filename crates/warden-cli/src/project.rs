@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use globset::{Glob, GlobMatcher};
+use globset::GlobMatcher;
 use serde::Deserialize;
 use serde_json::Value;
 use warden_core::{CompatibilityLevel, CompatibilityPolicy, ResolvedReference, SchemaType};
@@ -104,6 +104,7 @@ pub(crate) struct Project {
     groups: Vec<Group>,
     default_level: CompatibilityLevel,
     default_policy: CompatibilityPolicy,
+    default_level_explicit: bool,
     subjects: BTreeMap<String, (Option<CompatibilityLevel>, Option<CompatibilityPolicy>)>,
     import_paths: Vec<String>,
 }
@@ -121,7 +122,8 @@ pub(crate) struct Entry {
     pub(crate) level: CompatibilityLevel,
     /// How JSON Schema changes are judged.
     pub(crate) policy: CompatibilityPolicy,
-    /// Whether the level was written for this subject or its group (not only the default).
+    /// Whether `warden.toml` states the level (for the subject, its group, or in
+    /// `[defaults]`), rather than falling back to BACKWARD.
     pub(crate) level_is_explicit: bool,
 }
 
@@ -332,6 +334,7 @@ impl Project {
             groups,
             default_level,
             default_policy,
+            default_level_explicit: file.defaults.compatibility.is_some(),
             subjects,
             import_paths,
         })
@@ -389,7 +392,9 @@ impl Project {
                     schema_type,
                     level: own_level.or(group.level).unwrap_or(self.default_level),
                     policy: own_policy.or(group.policy).unwrap_or(self.default_policy),
-                    level_is_explicit: own_level.is_some() || group.level.is_some(),
+                    level_is_explicit: own_level.is_some()
+                        || group.level.is_some()
+                        || self.default_level_explicit,
                 });
             }
         }
@@ -569,12 +574,12 @@ impl Resolver<'_> {
                 let mut refs = BTreeSet::new();
                 json_refs(&value, &mut refs);
                 let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                let ids = self.json_ids()?;
                 let mut out = Vec::new();
                 for r in refs {
                     let absolute = resolve_url(base.as_deref(), &r);
-                    let file = if let Some(file) = ids.get(&absolute) {
-                        Some(file.clone())
+                    let by_id = self.json_ids()?.get(&absolute).cloned();
+                    let file = if let Some(file) = by_id {
+                        Some(file)
                     } else if !r.contains("://") {
                         normalize(&format!("{dir}/{r}"))
                             .filter(|p| self.source.read(p).ok().flatten().is_some())
