@@ -384,7 +384,12 @@ fn junit(report: &Report) -> String {
                 let _ = writeln!(out, "    </testcase>");
             }
             Outcome::Incompatible(findings) => {
-                let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+                let mut rules: Vec<&str> = Vec::new();
+                for f in findings {
+                    if !rules.contains(&f.rule.as_str()) {
+                        rules.push(&f.rule);
+                    }
+                }
                 let mut body = String::new();
                 for f in findings {
                     let _ = writeln!(
