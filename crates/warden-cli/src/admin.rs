@@ -127,7 +127,13 @@ fn version_number(v: &str) -> anyhow::Result<Option<u32>> {
 /// Runs `warden get`.
 pub(crate) async fn get(args: GetArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
-    let found = match args.version.as_deref().map(version_number).transpose()?.flatten() {
+    let found = match args
+        .version
+        .as_deref()
+        .map(version_number)
+        .transpose()?
+        .flatten()
+    {
         Some(n) => client.version(&args.subject, n).await?,
         None => client.latest(&args.subject).await?,
     };
@@ -144,7 +150,9 @@ pub(crate) async fn config(args: ConfigArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
     // One argument that is a level name sets the global level.
     let (subject, level) = match (args.subject, args.level) {
-        (Some(s), None) if s.parse::<CompatibilityLevel>().is_ok() && !args.delete => (None, Some(s)),
+        (Some(s), None) if s.parse::<CompatibilityLevel>().is_ok() && !args.delete => {
+            (None, Some(s))
+        }
         other => other,
     };
     if args.delete {
@@ -195,12 +203,12 @@ pub(crate) async fn mode(args: ModeArgs) -> anyhow::Result<()> {
     match mode {
         None => println!("{}", client.mode(subject.as_deref()).await?),
         Some(m) => {
-            let m = m
-                .parse::<Mode>()
-                .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let m = m.parse::<Mode>().map_err(|e| anyhow::anyhow!("{}", e.0))?;
             println!(
                 "{}",
-                client.set_mode(subject.as_deref(), m.as_str(), args.force).await?
+                client
+                    .set_mode(subject.as_deref(), m.as_str(), args.force)
+                    .await?
             );
         }
     }
@@ -221,7 +229,12 @@ pub(crate) async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
                 Some(n) => n,
                 None => client.latest(&args.subject).await?.version,
             };
-            println!("{}", client.delete_version(&args.subject, n, args.permanent).await?);
+            println!(
+                "{}",
+                client
+                    .delete_version(&args.subject, n, args.permanent)
+                    .await?
+            );
         }
     }
     Ok(())

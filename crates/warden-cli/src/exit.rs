@@ -18,11 +18,7 @@ pub(crate) struct Input(pub(crate) anyhow::Error);
 /// Marks an error of a CI or admin command as an input error (exit 2), unless it is already
 /// an [`Exit`].
 pub(crate) fn input(e: anyhow::Error) -> anyhow::Error {
-    if e.is::<Exit>() {
-        e
-    } else {
-        Input(e).into()
-    }
+    if e.is::<Exit>() { e } else { Input(e).into() }
 }
 
 /// Prints `e` on one line (unless it is an [`Exit`]) and returns the process exit code.

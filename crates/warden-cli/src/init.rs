@@ -45,7 +45,9 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<()> {
         let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
         match ext {
             "avsc" | "proto" => {
-                *globs.entry((dir.to_owned(), if ext == "avsc" { "avsc" } else { "proto" })).or_default() += 1;
+                *globs
+                    .entry((dir.to_owned(), if ext == "avsc" { "avsc" } else { "proto" }))
+                    .or_default() += 1;
                 if ext == "proto" {
                     protos.push(f.clone());
                 }
@@ -76,11 +78,7 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<()> {
     );
     if !import_paths.is_empty() {
         let list: Vec<String> = import_paths.iter().map(|p| format!("{p:?}")).collect();
-        let _ = write!(
-            toml,
-            "\n[protobuf]\nimport_paths = [{}]\n",
-            list.join(", ")
-        );
+        let _ = write!(toml, "\n[protobuf]\nimport_paths = [{}]\n", list.join(", "));
     }
     let mut count = 0;
     for ((dir, ext), n) in &globs {
@@ -135,11 +133,16 @@ fn infer_import_paths(source: &Source, protos: &[String]) -> anyhow::Result<Vec<
             if warden_core::protobuf::is_builtin_import(&import) {
                 continue;
             }
-            if let Some(found) = protos.iter().find(|p| {
-                *p == &import || p.ends_with(&format!("/{import}"))
-            }) {
+            if let Some(found) = protos
+                .iter()
+                .find(|p| *p == &import || p.ends_with(&format!("/{import}")))
+            {
                 let root = found[..found.len() - import.len()].trim_end_matches('/');
-                roots.insert(if root.is_empty() { ".".to_owned() } else { root.to_owned() });
+                roots.insert(if root.is_empty() {
+                    ".".to_owned()
+                } else {
+                    root.to_owned()
+                });
             }
         }
     }

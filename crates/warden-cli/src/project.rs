@@ -154,7 +154,9 @@ pub(crate) struct Node {
 impl Resolved {
     /// The schema itself.
     pub(crate) fn root(&self) -> &Node {
-        self.nodes.last().expect("a resolved schema has its own node")
+        self.nodes
+            .last()
+            .expect("a resolved schema has its own node")
     }
 
     /// The references to pass to the parser: the transitive closure, dependencies first, each
@@ -245,11 +247,10 @@ impl Project {
     /// Errors: unreadable file, TOML syntax, unknown keys, an unknown level, policy or format,
     /// a group without files.
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file: ProjectFile = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!("{}: {}", path.display(), e.message().trim_end())
-        })?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file: ProjectFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().trim_end()))?;
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -281,12 +282,13 @@ impl Project {
                     .with_context(|| format!("{whence}: bad glob {p:?}"))?;
                 matchers.push((p, glob.compile_matcher()));
             }
-            let format = match &g.format {
-                Some(f) => Some(f.parse::<SchemaType>().map_err(|e| {
-                    anyhow::anyhow!("{whence}: {} (AVRO, PROTOBUF or JSON)", e.0)
-                })?),
-                None => None,
-            };
+            let format =
+                match &g.format {
+                    Some(f) => Some(f.parse::<SchemaType>().map_err(|e| {
+                        anyhow::anyhow!("{whence}: {} (AVRO, PROTOBUF or JSON)", e.0)
+                    })?),
+                    None => None,
+                };
             groups.push(Group {
                 patterns: matchers,
                 subject: g.subject.clone().unwrap_or_else(|| "{name}".to_owned()),
@@ -360,8 +362,7 @@ impl Project {
                         matched.push(f.clone());
                     }
                 }
-                if strict && matched.len() == before && !files.iter().any(|f| matcher.is_match(f))
-                {
+                if strict && matched.len() == before && !files.iter().any(|f| matcher.is_match(f)) {
                     bail!("{PROJECT_FILE}: the glob {pattern:?} matches no file");
                 }
             }
@@ -481,10 +482,7 @@ impl Resolver<'_> {
             return Ok(*i);
         }
         if self.visiting.iter().any(|p| p == path) {
-            bail!(
-                "reference cycle: {} -> {path}",
-                self.visiting.join(" -> ")
-            );
+            bail!("reference cycle: {} -> {path}", self.visiting.join(" -> "));
         }
         self.visiting.push(path.to_owned());
         let mut references = Vec::new();
@@ -661,13 +659,11 @@ fn avro_names(
     used: &mut BTreeSet<String>,
 ) {
     match value {
-        Value::String(s) => {
-            if !AVRO_PRIMITIVES.contains(&s.as_str()) {
-                used.insert(qualify(s, namespace));
-                // An unqualified name may also be a type of the null namespace.
-                if !s.contains('.') && !namespace.is_empty() {
-                    used.insert(s.clone());
-                }
+        Value::String(s) if !AVRO_PRIMITIVES.contains(&s.as_str()) => {
+            used.insert(qualify(s, namespace));
+            // An unqualified name may also be a type of the null namespace.
+            if !s.contains('.') && !namespace.is_empty() {
+                used.insert(s.clone());
             }
         }
         Value::Array(items) => {
@@ -767,10 +763,16 @@ mod tests {
 
     #[test]
     fn subject_naming_rules_fill_the_file_name_path_and_folder() {
-        assert_eq!(subject_for("{name}", "schemas/orders-value.avsc"), "orders-value");
+        assert_eq!(
+            subject_for("{name}", "schemas/orders-value.avsc"),
+            "orders-value"
+        );
         assert_eq!(subject_for("{path}", "a/b/c.proto"), "a/b/c");
         assert_eq!(subject_for("{file}", "a/b/c.proto"), "c.proto");
-        assert_eq!(subject_for("{dir}-{name}", "events/user.json"), "events-user");
+        assert_eq!(
+            subject_for("{dir}-{name}", "events/user.json"),
+            "events-user"
+        );
     }
 
     #[test]
@@ -786,7 +788,10 @@ mod tests {
         let (mut defined, mut used) = (BTreeSet::new(), BTreeSet::new());
         avro_names(&schema, "", &mut defined, &mut used);
         let external: Vec<_> = used.difference(&defined).cloned().collect();
-        assert_eq!(defined, BTreeSet::from(["acme.Order".into(), "acme.E".into()]));
+        assert_eq!(
+            defined,
+            BTreeSet::from(["acme.Order".into(), "acme.E".into()])
+        );
         assert!(external.contains(&"acme.Address".to_owned()));
         assert!(external.contains(&"com.x.Item".to_owned()));
     }
@@ -794,7 +799,10 @@ mod tests {
     #[test]
     fn relative_refs_resolve_against_the_id() {
         assert_eq!(
-            resolve_url(Some("https://json.schemastore.org/package.json"), "ava.json"),
+            resolve_url(
+                Some("https://json.schemastore.org/package.json"),
+                "ava.json"
+            ),
             "https://json.schemastore.org/ava.json"
         );
         assert_eq!(resolve_url(None, "ava.json"), "ava.json");

@@ -97,16 +97,22 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|(name, dep)| {
                     let dep = &r.nodes[*dep];
-                    done.get(&dep.path).copied().flatten().map(|v| SchemaReference {
-                        name: name.clone(),
-                        subject: dep.subject.clone(),
-                        version: i32::try_from(v).unwrap_or(i32::MAX),
-                    })
+                    done.get(&dep.path)
+                        .copied()
+                        .flatten()
+                        .map(|v| SchemaReference {
+                            name: name.clone(),
+                            subject: dep.subject.clone(),
+                            version: i32::try_from(v).unwrap_or(i32::MAX),
+                        })
                 })
                 .collect();
             let Some(references) = references else {
                 // A dry run with a dependency that would be new: this one would be new too.
-                println!("would register {} ({}), after its references", node.subject, node.path);
+                println!(
+                    "would register {} ({}), after its references",
+                    node.subject, node.path
+                );
                 registered += 1;
                 done.insert(node.path.clone(), None);
                 continue;
@@ -148,12 +154,20 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
             done.insert(node.path.clone(), Some(version));
         }
     }
-    let verb = if args.dry_run { "would change" } else { "changed" };
+    let verb = if args.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
     println!(
         "\n{} schemas: {registered} {}, {unchanged} unchanged; {configured} compatibility \
          levels {verb}",
         registered + unchanged,
-        if args.dry_run { "to register" } else { "registered" },
+        if args.dry_run {
+            "to register"
+        } else {
+            "registered"
+        },
     );
     Ok(())
 }

@@ -55,5 +55,5 @@ impl RegistryArgs {
 
 /// Whether a client error is the registry saying a subject (or version) does not exist.
 pub(crate) fn is_not_found(e: &ClientError) -> bool {
-    matches!(e.error_code(), Some(40401 | 40402 | 40403)) || e.is_not_found()
+    matches!(e.error_code(), Some(40401..=40403)) || e.is_not_found()
 }

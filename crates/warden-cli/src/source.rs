@@ -44,8 +44,8 @@ impl Source {
     /// Errors: `root` is not in a git work tree, or `rev` names no commit.
     pub(crate) fn git(root: &Path, rev: &str) -> anyhow::Result<Self> {
         let commit = format!("{rev}^{{commit}}");
-        let verify = git(root, &["rev-parse", "--verify", "--quiet", &commit])
-            .context("cannot run git")?;
+        let verify =
+            git(root, &["rev-parse", "--verify", "--quiet", &commit]).context("cannot run git")?;
         if !verify.status.success() {
             let inside = git(root, &["rev-parse", "--is-inside-work-tree"])?;
             if !inside.status.success() {
@@ -102,8 +102,7 @@ impl Source {
                                     || e.file_name() == "node_modules"))
                     });
                 for entry in walker {
-                    let entry =
-                        entry.with_context(|| format!("cannot list {}", root.display()))?;
+                    let entry = entry.with_context(|| format!("cannot list {}", root.display()))?;
                     if entry.file_type().is_file()
                         && let Ok(rel) = entry.path().strip_prefix(root)
                     {

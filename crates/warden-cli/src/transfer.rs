@@ -88,7 +88,8 @@ struct VersionExport {
 impl PartialEq for SubjectExport {
     fn eq(&self, other: &Self) -> bool {
         self.subject == other.subject
-            && self.config.clone().map(ConfigResponseEq) == other.config.clone().map(ConfigResponseEq)
+            && self.config.clone().map(ConfigResponseEq)
+                == other.config.clone().map(ConfigResponseEq)
             && self.mode == other.mode
             && self.versions == other.versions
     }
@@ -111,7 +112,12 @@ pub(crate) struct ImportArgs {
     #[arg(long, value_name = "FILE|URL")]
     from: String,
     /// Credentials for `--from URL`: `USER:PASSWORD` or `bearer:TOKEN`.
-    #[arg(long, env = "WARDEN_FROM_AUTH", value_name = "USER:PASSWORD|bearer:TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WARDEN_FROM_AUTH",
+        value_name = "USER:PASSWORD|bearer:TOKEN",
+        hide_env_values = true
+    )]
     from_auth: Option<String>,
     /// After the import, export the target and check that it equals the source.
     #[arg(long)]
@@ -223,7 +229,11 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<()> {
         let export: Export = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a warden export", args.from))?;
         if export.format != FORMAT {
-            bail!("{}: format {:?}, expected {FORMAT:?}", args.from, export.format);
+            bail!(
+                "{}: format {:?}, expected {FORMAT:?}",
+                args.from,
+                export.format
+            );
         }
         export
     };
@@ -269,7 +279,10 @@ fn first_difference(source: &Export, copy: &Export) -> Option<String> {
 }
 
 /// Writes `export` into `target`; returns (versions registered, versions already there).
-async fn write_registry(target: &RegistryClient, export: &Export) -> anyhow::Result<(usize, usize)> {
+async fn write_registry(
+    target: &RegistryClient,
+    export: &Export,
+) -> anyhow::Result<(usize, usize)> {
     let mut plan: Vec<(&SubjectExport, &VersionExport)> = export
         .subjects
         .iter()
@@ -314,7 +327,9 @@ async fn write_registry(target: &RegistryClient, export: &Export) -> anyhow::Res
             if let Some(m) = &mode
                 && m != "IMPORT"
             {
-                target.set_mode(Some(&subject.subject), "IMPORT", true).await?;
+                target
+                    .set_mode(Some(&subject.subject), "IMPORT", true)
+                    .await?;
             }
             opened.push((&subject.subject, mode));
         }
@@ -374,7 +389,9 @@ async fn write_registry(target: &RegistryClient, export: &Export) -> anyhow::Res
     for subject in &export.subjects {
         match &subject.config {
             Some(c) => {
-                target.set_config(Some(&subject.subject), &update(c)).await?;
+                target
+                    .set_config(Some(&subject.subject), &update(c))
+                    .await?;
             }
             None => {
                 if target.subject_config(&subject.subject).await?.is_some() {

@@ -356,7 +356,9 @@ async fn replay(format: &str) {
                     .unwrap_or_default();
                 named.sort();
                 if named != rules {
-                    mismatches.push(format!("{step}: warden names {named:?}, the registry {rules:?}"));
+                    mismatches.push(format!(
+                        "{step}: warden names {named:?}, the registry {rules:?}"
+                    ));
                 }
             }
             previous = Some(version);

@@ -46,7 +46,11 @@ fn init_then_check_against_the_previous_commit_works_in_a_fresh_repository() {
     repo.commit("v2");
     let ok = warden(repo.path(), &["check", "--against", "git:HEAD~1"]);
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
-    assert!(ok.stdout.contains("ok       schemas/users-value.avsc"), "{}", ok.stdout);
+    assert!(
+        ok.stdout.contains("ok       schemas/users-value.avsc"),
+        "{}",
+        ok.stdout
+    );
 
     repo.write("schemas/users-value.avsc", USER_V3);
     let broken = warden(repo.path(), &["check", "--against", "git:HEAD"]);
@@ -66,14 +70,17 @@ fn init_then_check_against_the_previous_commit_works_in_a_fresh_repository() {
 #[test]
 fn a_schema_deleted_since_the_revision_is_reported_and_fails() {
     let repo = fresh_repo();
-    repo.write("schemas/orders-value.avsc", USER_V1.replace("User", "Order").as_str());
     repo.write(
-        "warden.toml",
-        "[[schemas]]\nfiles = [\"schemas/*.avsc\"]\n",
+        "schemas/orders-value.avsc",
+        USER_V1.replace("User", "Order").as_str(),
     );
+    repo.write("warden.toml", "[[schemas]]\nfiles = [\"schemas/*.avsc\"]\n");
     repo.commit("two schemas");
     repo.remove("schemas/orders-value.avsc");
-    let run = warden(repo.path(), &["check", "--against", "git:HEAD", "--format", "json"]);
+    let run = warden(
+        repo.path(),
+        &["check", "--against", "git:HEAD", "--format", "json"],
+    );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["subjects"][0]["subject"], "orders-value");
@@ -90,7 +97,10 @@ fn check_against_a_directory_of_previous_versions() {
     std::fs::write(previous.path().join("schemas/users-value.avsc"), USER_V2).unwrap();
     repo.write("schemas/users-value.avsc", USER_V3);
     let dir = previous.path().to_str().unwrap();
-    let run = warden(repo.path(), &["check", "--against", dir, "--format", "github"]);
+    let run = warden(
+        repo.path(),
+        &["check", "--against", dir, "--format", "github"],
+    );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.starts_with(
@@ -126,7 +136,11 @@ fn a_glob_matching_nothing_exits_2_with_one_line() {
     );
     let run = warden(repo.path(), &["check", "--against", "git:HEAD"]);
     one_line_error(&run, "empty glob");
-    assert!(run.stderr.contains("\"proto/**/*.proto\" matches no file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("\"proto/**/*.proto\" matches no file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -135,21 +149,32 @@ fn an_unknown_key_or_level_in_the_project_file_exits_2_with_one_line() {
     repo.write("warden.toml", "[[schemas]]\nfile = \"schemas/*.avsc\"\n");
     let run = warden(repo.path(), &["check", "--against", "git:HEAD"]);
     one_line_error(&run, "unknown key");
-    assert!(run.stderr.contains("unknown field `file`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `file`"),
+        "{}",
+        run.stderr
+    );
     repo.write(
         "warden.toml",
         "[defaults]\ncompatibility = \"SIDEWAYS\"\n[[schemas]]\nfiles = \"schemas/*.avsc\"\n",
     );
     let run = warden(repo.path(), &["check", "--against", "git:HEAD"]);
     one_line_error(&run, "unknown level");
-    assert!(run.stderr.contains("Invalid compatibility level"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Invalid compatibility level"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_schema_that_does_not_parse_is_reported_with_its_location_and_exits_2() {
     let repo = fresh_repo();
     repo.write("warden.toml", "[[schemas]]\nfiles = \"schemas/*\"\n");
-    repo.write("schemas/users-value.avsc", "{\"type\": \"record\",\n  \"name\": \"User\",\n  \"fields\": [,]}\n");
+    repo.write(
+        "schemas/users-value.avsc",
+        "{\"type\": \"record\",\n  \"name\": \"User\",\n  \"fields\": [,]}\n",
+    );
     repo.write(
         "schemas/payments.proto",
         "syntax = \"proto3\";\nmessage Payment {\n  strin id = 1;\n}\n",
@@ -167,9 +192,16 @@ fn a_schema_that_does_not_parse_is_reported_with_its_location_and_exits_2() {
         run.stdout
     );
     assert!(!run.stdout.contains("FAIL"), "{}", run.stdout);
-    let junit = warden(repo.path(), &["check", "--against", "git:HEAD", "--format", "junit"]);
+    let junit = warden(
+        repo.path(),
+        &["check", "--against", "git:HEAD", "--format", "junit"],
+    );
     assert_eq!(junit.code, 2);
-    assert!(junit.stdout.contains("<error type=\"INVALID_SCHEMA\""), "{}", junit.stdout);
+    assert!(
+        junit.stdout.contains("<error type=\"INVALID_SCHEMA\""),
+        "{}",
+        junit.stdout
+    );
 }
 
 #[test]
@@ -179,7 +211,8 @@ fn a_git_revision_that_does_not_exist_exits_2_with_one_line() {
     let run = warden(repo.path(), &["check", "--against", "git:no-such-branch"]);
     one_line_error(&run, "bad revision");
     assert!(
-        run.stderr.contains("git revision 'no-such-branch' does not exist"),
+        run.stderr
+            .contains("git revision 'no-such-branch' does not exist"),
         "{}",
         run.stderr
     );
@@ -204,5 +237,9 @@ fn a_registry_that_does_not_answer_exits_2_with_one_line() {
     one_line_error(&subjects, "subjects, no registry");
     let no_url = warden(repo.path(), &["subjects"]);
     one_line_error(&no_url, "no URL");
-    assert!(no_url.stderr.contains("WARDEN_REGISTRY_URL"), "{}", no_url.stderr);
+    assert!(
+        no_url.stderr.contains("WARDEN_REGISTRY_URL"),
+        "{}",
+        no_url.stderr
+    );
 }

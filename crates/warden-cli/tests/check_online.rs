@@ -103,15 +103,17 @@ fn golden(name: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
     assert_eq!(
-        actual,
-        expected,
+        actual, expected,
         "{name} differs from its golden file; if the change is intended, run with \
          UPDATE_GOLDEN=1"
     );
 }
 
 fn check(repo: &Repo, url: &str, format: &str) -> Run {
-    let run = warden(repo.path(), &["check", "--against", url, "--format", format]);
+    let run = warden(
+        repo.path(),
+        &["check", "--against", url, "--format", format],
+    );
     assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
     assert!(run.stderr.is_empty(), "{format}: {}", run.stderr);
     assert!(!run.stdout.contains('\u{1b}'), "no colors off a terminal");
@@ -152,8 +154,7 @@ async fn online_check_reports_each_broken_subject_in_every_format() {
     );
     let subjects = warden_env(repo.path(), &["subjects"], &env);
     assert_eq!(
-        subjects.stdout,
-        "address\ncustomer\norders-value\npayments\n",
+        subjects.stdout, "address\ncustomer\norders-value\npayments\n",
         "{}",
         subjects.stderr
     );
@@ -171,8 +172,16 @@ async fn online_check_reports_each_broken_subject_in_every_format() {
 
     let dry = warden_env(repo.path(), &["register", "--dry-run"], &env);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    assert!(dry.stdout.contains("would register orders-value"), "{}", dry.stdout);
-    assert!(dry.stdout.contains("would register refunds-value"), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("would register orders-value"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains("would register refunds-value"),
+        "{}",
+        dry.stdout
+    );
     assert!(dry.stdout.contains("unchanged  address"), "{}", dry.stdout);
 
     let normalize = |s: &str| s.replace(&url, "REGISTRY");
@@ -190,7 +199,12 @@ async fn online_check_reports_each_broken_subject_in_every_format() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["subject"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["subject"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         status,
@@ -251,19 +265,28 @@ async fn admin_commands_read_and_change_the_registry() {
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         r.stdout
     };
-    app.register_ok("orders-value", ORDER_V1.replace("acme.Address", "string").as_str())
-        .await;
-    app.register_ok("orders-value", &ORDER_V2.replace("acme.Address", "string").replace(
-        "\"type\": \"double\"",
-        "\"type\": \"double\", \"default\": 0.0",
-    ))
+    app.register_ok(
+        "orders-value",
+        ORDER_V1.replace("acme.Address", "string").as_str(),
+    )
+    .await;
+    app.register_ok(
+        "orders-value",
+        &ORDER_V2.replace("acme.Address", "string").replace(
+            "\"type\": \"double\"",
+            "\"type\": \"double\", \"default\": 0.0",
+        ),
+    )
     .await;
     assert_eq!(run(&["subjects"]), "orders-value\n");
     assert_eq!(run(&["versions", "orders-value"]), "1\n2\n");
     let latest: serde_json::Value = serde_json::from_str(&run(&["get", "orders-value"])).unwrap();
     assert_eq!(latest["version"], 2);
     let first = run(&["get", "orders-value", "1", "--schema-only"]);
-    assert!(first.contains("\"Order\"") && !first.contains("total"), "{first}");
+    assert!(
+        first.contains("\"Order\"") && !first.contains("total"),
+        "{first}"
+    );
 
     assert!(run(&["config"]).contains("\"BACKWARD\""));
     run(&["config", "FULL_TRANSITIVE"]);

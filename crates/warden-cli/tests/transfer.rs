@@ -9,8 +9,7 @@ use serde_json::{Value, json};
 use support::warden_env;
 use warden_testkit::{TestApp, spawn_app};
 
-const ADDRESS: &str =
-    r#"{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}"#;
+const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}"#;
 const ORDER_V1: &str = r#"{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"id","type":"long"},{"name":"to","type":"acme.Address"}]}"#;
 const ORDER_V2: &str = r#"{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"id","type":"long"},{"name":"to","type":"acme.Address"},{"name":"note","type":"string","default":""}]}"#;
 
@@ -31,8 +30,18 @@ async fn populated() -> TestApp {
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
     ok(&app, "address", json!({"schema": ADDRESS})).await;
     let refs = json!([{"name": "acme.Address", "subject": "address", "version": 1}]);
-    ok(&app, "orders-value", json!({"schema": ORDER_V1, "references": refs})).await;
-    ok(&app, "orders-value", json!({"schema": ORDER_V2, "references": refs})).await;
+    ok(
+        &app,
+        "orders-value",
+        json!({"schema": ORDER_V1, "references": refs}),
+    )
+    .await;
+    ok(
+        &app,
+        "orders-value",
+        json!({"schema": ORDER_V2, "references": refs}),
+    )
+    .await;
     ok(&app, "address-copy", json!({"schema": ADDRESS})).await;
     ok(
         &app,
@@ -56,7 +65,8 @@ async fn populated() -> TestApp {
     app.delete("/subjects/legacy").await;
     app.set_level(None, "FORWARD").await;
     app.set_level(Some("orders-value"), "FULL_TRANSITIVE").await;
-    app.set_mode(Some("payments-value"), "READONLY", false).await;
+    app.set_mode(Some("payments-value"), "READONLY", false)
+        .await;
     app
 }
 
@@ -72,8 +82,7 @@ fn export(app: &TestApp, dir: &std::path::Path, name: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_changes_nothing()
-{
+async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_changes_nothing() {
     let source = populated().await;
     let target = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
@@ -91,7 +100,10 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         run.stdout
     };
     let first = import(&["--verify"]);
-    assert!(first.contains("imported 9 versions (0 already there)"), "{first}");
+    assert!(
+        first.contains("imported 9 versions (0 already there)"),
+        "{first}"
+    );
     assert!(first.contains("verified"), "{first}");
     assert_eq!(export(&target, dir.path(), "target.json"), exported);
 
@@ -105,7 +117,11 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
     }
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.first(), Some(&2), "id 1 was hard-deleted: the gap is kept");
+    assert_eq!(
+        ids.first(),
+        Some(&2),
+        "id 1 was hard-deleted: the gap is kept"
+    );
     for id in ids {
         let (a, b) = (
             source.get(&format!("/schemas/ids/{id}")).await,
@@ -124,11 +140,18 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         "/mode",
         "/mode/payments-value",
     ] {
-        assert_eq!(source.get(path).await.body, target.get(path).await.body, "{path}");
+        assert_eq!(
+            source.get(path).await.body,
+            target.get(path).await.body,
+            "{path}"
+        );
     }
 
     let second = import(&[]);
-    assert!(second.contains("imported 0 versions (9 already there)"), "{second}");
+    assert!(
+        second.contains("imported 0 versions (9 already there)"),
+        "{second}"
+    );
     assert_eq!(export(&target, dir.path(), "again.json"), exported);
 }
 

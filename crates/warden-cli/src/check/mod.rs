@@ -54,9 +54,7 @@ impl Target {
         }
         let dir = PathBuf::from(s);
         if !dir.is_dir() {
-            bail!(
-                "--against {s}: not a directory, a git:REF or an http(s) registry URL"
-            );
+            bail!("--against {s}: not a directory, a git:REF or an http(s) registry URL");
         }
         Ok(Self::Dir(dir))
     }

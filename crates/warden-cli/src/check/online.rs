@@ -6,7 +6,9 @@
 use warden_client::{ClientError, RegistryClient, UnregisteredSchema};
 use warden_core::api::SchemaReference;
 
-use super::{Finding, Outcome, Report, SubjectReport, level_name, locate, parse, path_in, split_message};
+use super::{
+    Finding, Outcome, Report, SubjectReport, level_name, locate, parse, path_in, split_message,
+};
 use crate::project::{Entry, Project, Resolved};
 use crate::registry::is_not_found;
 use crate::source::Source;
@@ -54,15 +56,25 @@ async fn check_one(
     let invalid = |message: String, line: Option<u32>| Outcome::Invalid { message, line };
     let resolved = match project.resolve(current, entries, entry) {
         Ok(Some(r)) => r,
-        Ok(None) => return Ok((entry.level.as_str().to_owned(), invalid("the file is gone".into(), None))),
-        Err(e) => return Ok((entry.level.as_str().to_owned(), invalid(format!("{e:#}"), None))),
+        Ok(None) => {
+            return Ok((
+                entry.level.as_str().to_owned(),
+                invalid("the file is gone".into(), None),
+            ));
+        }
+        Err(e) => {
+            return Ok((
+                entry.level.as_str().to_owned(),
+                invalid(format!("{e:#}"), None),
+            ));
+        }
     };
     if let Err((message, line)) = parse(&resolved) {
         return Ok((entry.level.as_str().to_owned(), invalid(message, line)));
     }
     let level = match client.config(Some(&entry.subject)).await {
         Ok(c) => level_name(&c.compatibility_level),
-        Err(e) if matches!(e, ClientError::Registry { .. }) => entry.level.as_str().to_owned(),
+        Err(ClientError::Registry { .. }) => entry.level.as_str().to_owned(),
         Err(e) => return Err(fatal(e)),
     };
     let schema = match registered_request(client, &resolved).await? {
@@ -75,10 +87,16 @@ async fn check_one(
         Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
         Err(e) => return Err(fatal(e)),
     }
-    let answer = match client.check_compatibility(&entry.subject, &schema, true).await {
+    let answer = match client
+        .check_compatibility(&entry.subject, &schema, true)
+        .await
+    {
         Ok(a) => a,
         Err(e @ ClientError::Registry { .. }) if e.error_code() == Some(42201) => {
-            return Ok((level, invalid(format!("the registry refuses the schema: {e}"), None)));
+            return Ok((
+                level,
+                invalid(format!("the registry refuses the schema: {e}"), None),
+            ));
         }
         Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
         Err(e) => return Err(fatal(e)),
@@ -146,8 +164,8 @@ pub(crate) async fn registered_request(
                 version: i32::try_from(versions[*dep]).unwrap_or(i32::MAX),
             })
             .collect();
-        let request =
-            UnregisteredSchema::new(node.schema_type, node.text.clone()).with_references(references);
+        let request = UnregisteredSchema::new(node.schema_type, node.text.clone())
+            .with_references(references);
         if i == last {
             return Ok(Ok(request));
         }

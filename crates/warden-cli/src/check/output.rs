@@ -83,10 +83,18 @@ fn text(report: &Report) -> String {
         let head = header(s);
         match &s.outcome {
             Outcome::Compatible => {
-                let _ = writeln!(out, "{GREEN}ok{GREEN:#}       {} {DIM}{head}{DIM:#}", s.file);
+                let _ = writeln!(
+                    out,
+                    "{GREEN}ok{GREEN:#}       {} {DIM}{head}{DIM:#}",
+                    s.file
+                );
             }
             Outcome::New { note } => {
-                let _ = writeln!(out, "{GREEN}new{GREEN:#}      {} {DIM}{head}{DIM:#}", s.file);
+                let _ = writeln!(
+                    out,
+                    "{GREEN}new{GREEN:#}      {} {DIM}{head}{DIM:#}",
+                    s.file
+                );
                 if let Some(note) = note {
                     let _ = writeln!(out, "         {DIM}note: {note}{DIM:#}");
                 }
@@ -267,7 +275,10 @@ fn github(report: &Report, prefix: &str) -> String {
                 &s.file,
                 line.unwrap_or(1),
                 "INVALID_SCHEMA",
-                &format!("subject {}: the schema does not parse: {message}", s.subject),
+                &format!(
+                    "subject {}: the schema does not parse: {message}",
+                    s.subject
+                ),
             ),
             Outcome::Incompatible(findings) => {
                 for f in findings {
@@ -430,6 +441,9 @@ mod tests {
 
     #[test]
     fn xml_escapes_markup_and_drops_control_characters() {
-        assert_eq!(xml("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+        assert_eq!(
+            xml("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
     }
 }
