@@ -1,5 +1,6 @@
 //! `warden export` and `warden import` between two spawned registries: every subject,
-//! version, schema id, config and mode arrives identical, soft deletes and id gaps included,
+//! version, schema id, config and mode arrives identical, soft deletes, id gaps and
+//! data-contract metadata included,
 //! and importing twice changes nothing.
 
 mod support;
@@ -62,6 +63,15 @@ async fn populated() -> TestApp {
     }
     app.delete("/subjects/customer/versions/2").await;
     ok(&app, "legacy", json!({"schema": r#"{"type":"long"}"#})).await;
+    ok(
+        &app,
+        "contracts-value",
+        json!({"schema": r#"{"type":"int"}"#,
+               "metadata": {"properties": {"owner": "payments-team"}},
+               "ruleSet": {"domainRules": [{"name": "positive", "kind": "CONDITION",
+                                            "type": "CEL", "expr": "message > 0"}]}}),
+    )
+    .await;
     app.delete("/subjects/legacy").await;
     app.set_level(None, "FORWARD").await;
     app.set_level(Some("orders-value"), "FULL_TRANSITIVE").await;
@@ -99,9 +109,10 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
         run.stdout
     };
+    assert!(exported.contains("payments-team"), "metadata is exported");
     let first = import(&["--verify"]);
     assert!(
-        first.contains("imported 9 versions (0 already there)"),
+        first.contains("imported 10 versions (0 already there)"),
         "{first}"
     );
     assert!(first.contains("verified"), "{first}");
@@ -135,6 +146,7 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         "/subjects/customer/versions?deleted=true",
         "/subjects/customer/versions",
         "/subjects/orders-value/versions/2",
+        "/subjects/contracts-value/versions/1",
         "/config",
         "/config/orders-value",
         "/mode",
@@ -149,7 +161,7 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
 
     let second = import(&[]);
     assert!(
-        second.contains("imported 0 versions (9 already there)"),
+        second.contains("imported 0 versions (10 already there)"),
         "{second}"
     );
     assert_eq!(export(&target, dir.path(), "again.json"), exported);

@@ -201,8 +201,9 @@ fn offline(
     previous: &Source,
 ) -> anyhow::Result<Report> {
     let mut subjects = Vec::new();
+    let old_entries = project.entries(previous, false)?;
     for entry in entries {
-        let outcome = offline_one(project, current, entries, previous, entry);
+        let outcome = offline_one(project, current, entries, previous, &old_entries, entry);
         subjects.push(SubjectReport {
             subject: entry.subject.clone(),
             file: entry.path.clone(),
@@ -212,7 +213,6 @@ fn offline(
         });
     }
     // Files the previous version had and the working tree lost.
-    let old_entries = project.entries(previous, false)?;
     for old in old_entries {
         if !entries.iter().any(|e| e.path == old.path) {
             subjects.push(SubjectReport {
@@ -236,6 +236,7 @@ fn offline_one(
     current: &Source,
     entries: &[Entry],
     previous: &Source,
+    old_entries: &[Entry],
     entry: &Entry,
 ) -> Outcome {
     let new = match project.resolve(current, entries, entry) {
@@ -257,8 +258,7 @@ fn offline_one(
         Ok(p) => p,
         Err((message, line)) => return Outcome::Invalid { message, line },
     };
-    let old_entries = project.entries(previous, false).unwrap_or_default();
-    let old = match project.resolve(previous, &old_entries, entry) {
+    let old = match project.resolve(previous, old_entries, entry) {
         Ok(Some(r)) => r,
         Ok(None) => return Outcome::New { note: None },
         Err(e) => {
