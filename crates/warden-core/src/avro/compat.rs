@@ -287,7 +287,7 @@ impl Node<'_> {
 }
 
 /// The named types one side can refer to, keyed by full name.
-type Names<'a> = HashMap<Cow<'a, Name>, &'a Schema>;
+pub(crate) type Names<'a> = HashMap<Cow<'a, Name>, &'a Schema>;
 
 /// One schema of the pair and, built on the first `Schema::Ref` met, its named types.
 struct Side<'a> {
@@ -362,7 +362,7 @@ impl<'a> Side<'a> {
 
 /// Every named type defined in the schema or in its referenced named types, under its full
 /// name and the full names of its aliases (apache-avro lets a reference use an alias).
-fn named_types(schema: &AvroSchema) -> Names<'_> {
+pub(crate) fn named_types(schema: &AvroSchema) -> Names<'_> {
     let mut names = Names::new();
     let mut aliases = Vec::new();
     let mut stack: Vec<&Schema> = vec![schema.schema()];

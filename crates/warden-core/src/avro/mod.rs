@@ -2,6 +2,7 @@
 //! the checks Java Avro (and so Confluent) makes that `apache-avro` leaves out.
 
 pub mod compat;
+pub mod datum;
 
 use apache_avro::Schema;
 use serde_json::{Map, Value};

@@ -1,0 +1,548 @@
+//! Avro datums: JSON documents validated and encoded in one pass, and binary datums decoded
+//! to JSON (Avro spec, "Binary Encoding").
+//!
+//! The encoder walks the schema and the document together, so a document that does not
+//! match is refused with the JSON pointer of the first failing value and the reason, e.g.
+//! `/customer/email: expected string, got null`, and nothing is written.
+//!
+//! JSON shapes accepted per Avro type: `null`; booleans; integers for `int` and `long` (in
+//! range) and any number for `float` and `double`; strings for `string`, `enum` (one of the
+//! symbols) and `uuid`; `bytes` and `fixed` as a string of code points 0–255 (Avro's JSON
+//! encoding) or an array of integers 0–255; objects for records (unknown keys refused,
+//! missing fields take their default) and maps; arrays for arrays. A union value is either
+//! plain (the first branch that accepts it is used) or wrapped as in Avro's JSON encoding,
+//! `{"string": "x"}`, `{"acme.Address": {…}}`.
+
+use std::borrow::Cow;
+
+use apache_avro::Schema;
+use apache_avro::schema::{InnerDecimalSchema, Name, RecordSchema, UnionSchema, UuidSchema};
+use serde_json::{Map, Value};
+
+use crate::avro::AvroSchema;
+use crate::avro::compat::{Names, named_types};
+use crate::protobuf::PayloadError;
+
+/// Records nested deeper than this are refused rather than risk the stack.
+const MAX_DEPTH: usize = 128;
+
+impl AvroSchema {
+    /// Validates `json` against the schema and appends its Avro binary encoding to `out`.
+    /// On error `out` is left as it was.
+    ///
+    /// Errors: a [`PayloadError`] with the JSON pointer of the failing value and the reason
+    /// (`expected string, got null`, `missing required field "email"`, `unknown field "x"`,
+    /// `"PURPLE" is not a symbol of acme.Color`, `2147483648 is out of range for int`).
+    pub fn encode_json(&self, json: &Value, out: &mut Vec<u8>) -> Result<(), PayloadError> {
+        let start = out.len();
+        let mut encoder = Encoder {
+            schema: self,
+            names: None,
+            path: Vec::new(),
+        };
+        let result = encoder.write(self.schema(), json, out, 0);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Whether `json` is a valid datum of this schema (see [`AvroSchema::encode_json`]).
+    pub fn validate_json(&self, json: &Value) -> Result<(), PayloadError> {
+        self.encode_json(json, &mut Vec::new())
+    }
+
+    /// Decodes one binary datum written with this schema into an Avro value.
+    ///
+    /// Errors: bytes that are not a valid encoding (truncated, bad union index, bad UTF-8)
+    /// or that leave bytes unread.
+    pub fn decode(&self, mut bytes: &[u8]) -> Result<apache_avro::types::Value, PayloadError> {
+        let reader = apache_avro::reader::datum::GenericDatumReader::builder(self.schema())
+            .writer_schemata(self.named_types().iter().collect())
+            .and_then(|b| b.build())
+            .map_err(|e| payload_error("", &e.to_string()))?;
+        let value = reader
+            .read_value(&mut bytes)
+            .map_err(|e| payload_error("", &format!("not a valid Avro datum: {e}")))?;
+        if !bytes.is_empty() {
+            return Err(payload_error(
+                "",
+                &format!("{} bytes left after the Avro datum", bytes.len()),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// Decodes one binary datum into JSON in the shapes [`AvroSchema::encode_json`] accepts:
+    /// unions unwrapped, enums as symbols, bytes and fixed as strings of code points 0–255.
+    pub fn decode_to_json(&self, bytes: &[u8]) -> Result<Value, PayloadError> {
+        self.decode(bytes).map(|v| value_to_json(&v))
+    }
+}
+
+/// An Avro value as JSON (unions unwrapped, bytes as code-point strings, logical types as
+/// their underlying numbers, decimals as their unscaled big-endian bytes).
+pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
+    use apache_avro::types::Value as A;
+    match value {
+        A::Null => Value::Null,
+        A::Boolean(b) => Value::Bool(*b),
+        A::Int(n) | A::Date(n) | A::TimeMillis(n) => Value::from(*n),
+        A::Long(n)
+        | A::TimeMicros(n)
+        | A::TimestampMillis(n)
+        | A::TimestampMicros(n)
+        | A::TimestampNanos(n)
+        | A::LocalTimestampMillis(n)
+        | A::LocalTimestampMicros(n)
+        | A::LocalTimestampNanos(n) => Value::from(*n),
+        A::Float(f) => Value::from(f64::from(*f)),
+        A::Double(f) => Value::from(*f),
+        A::Bytes(b) | A::Fixed(_, b) => Value::String(b.iter().map(|&c| char::from(c)).collect()),
+        A::String(s) | A::Enum(_, s) => Value::String(s.clone()),
+        A::Uuid(u) => Value::String(u.to_string()),
+        A::Union(_, inner) => value_to_json(inner),
+        A::Array(items) => Value::Array(items.iter().map(value_to_json).collect()),
+        A::Map(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value_to_json(v)))
+                .collect(),
+        ),
+        A::Record(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), value_to_json(v)))
+                .collect(),
+        ),
+        A::Decimal(d) => {
+            let bytes: Vec<u8> = d.try_into().unwrap_or_default();
+            Value::String(bytes.iter().map(|&c| char::from(c)).collect())
+        }
+        A::BigDecimal(d) => Value::String(d.to_string()),
+        A::Duration(d) => {
+            let bytes: [u8; 12] = d.into();
+            Value::String(bytes.iter().map(|&c| char::from(c)).collect())
+        }
+    }
+}
+
+fn payload_error(path: &str, message: &str) -> PayloadError {
+    PayloadError {
+        path: path.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// The JSON kind of a value, for messages.
+fn kind(json: &Value) -> &'static str {
+    match json {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+enum Segment<'j> {
+    Key(&'j str),
+    Index(usize),
+}
+
+struct Encoder<'s, 'j> {
+    schema: &'s AvroSchema,
+    names: Option<Names<'s>>,
+    path: Vec<Segment<'j>>,
+}
+
+impl<'s: 'j, 'j> Encoder<'s, 'j> {
+    fn error(&self, message: impl Into<String>) -> PayloadError {
+        let mut path = String::new();
+        for segment in &self.path {
+            path.push('/');
+            match segment {
+                // JSON pointer escaping (RFC 6901).
+                Segment::Key(k) => path.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Segment::Index(i) => path.push_str(&i.to_string()),
+            }
+        }
+        PayloadError {
+            path,
+            message: message.into(),
+        }
+    }
+
+    fn mismatch(&self, expected: &str, json: &Value) -> PayloadError {
+        self.error(format!("expected {expected}, got {}", kind(json)))
+    }
+
+    fn lookup(&mut self, name: &Name) -> Result<&'s Schema, PayloadError> {
+        let schema = self.schema;
+        let names = self.names.get_or_insert_with(|| named_types(schema));
+        match names.get(&Cow::Borrowed(name)).copied() {
+            Some(found) => Ok(found),
+            None => Err(self.error(format!("unknown named type {}", name.fullname(None)))),
+        }
+    }
+
+    fn write(
+        &mut self,
+        schema: &'s Schema,
+        json: &'j Value,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), PayloadError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        match schema {
+            Schema::Null => match json {
+                Value::Null => Ok(()),
+                _ => Err(self.mismatch("null", json)),
+            },
+            Schema::Boolean => match json {
+                Value::Bool(b) => {
+                    out.push(u8::from(*b));
+                    Ok(())
+                }
+                _ => Err(self.mismatch("boolean", json)),
+            },
+            Schema::Int | Schema::Date | Schema::TimeMillis => {
+                let n = self.integer(json, "int")?;
+                let n = i32::try_from(n)
+                    .map_err(|_| self.error(format!("{n} is out of range for int")))?;
+                write_long(i64::from(n), out);
+                Ok(())
+            }
+            Schema::Long
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::TimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampMillis
+            | Schema::LocalTimestampMicros
+            | Schema::LocalTimestampNanos => {
+                let n = self.integer(json, "long")?;
+                write_long(n, out);
+                Ok(())
+            }
+            Schema::Float => match json.as_f64() {
+                #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
+                Some(f) => {
+                    out.extend_from_slice(&(f as f32).to_le_bytes());
+                    Ok(())
+                }
+                None => Err(self.mismatch("float", json)),
+            },
+            Schema::Double => match json.as_f64() {
+                Some(f) => {
+                    out.extend_from_slice(&f.to_le_bytes());
+                    Ok(())
+                }
+                None => Err(self.mismatch("double", json)),
+            },
+            Schema::String | Schema::Uuid(UuidSchema::String) => match json {
+                Value::String(s) => {
+                    write_bytes(s.as_bytes(), out);
+                    Ok(())
+                }
+                _ => Err(self.mismatch("string", json)),
+            },
+            Schema::Bytes
+            | Schema::BigDecimal
+            | Schema::Uuid(UuidSchema::Bytes)
+            | Schema::Decimal(apache_avro::schema::DecimalSchema {
+                inner: InnerDecimalSchema::Bytes,
+                ..
+            }) => {
+                let bytes = self.byte_string(json, "bytes")?;
+                write_bytes(&bytes, out);
+                Ok(())
+            }
+            Schema::Fixed(fixed)
+            | Schema::Duration(fixed)
+            | Schema::Uuid(UuidSchema::Fixed(fixed))
+            | Schema::Decimal(apache_avro::schema::DecimalSchema {
+                inner: InnerDecimalSchema::Fixed(fixed),
+                ..
+            }) => {
+                let bytes = self.byte_string(json, "fixed")?;
+                if bytes.len() != fixed.size {
+                    return Err(self.error(format!(
+                        "expected {} bytes for fixed {}, got {}",
+                        fixed.size,
+                        fixed.name.fullname(None),
+                        bytes.len()
+                    )));
+                }
+                out.extend_from_slice(&bytes);
+                Ok(())
+            }
+            Schema::Enum(e) => match json {
+                Value::String(symbol) => match e.symbols.iter().position(|s| s == symbol) {
+                    Some(index) => {
+                        write_long(index as i64, out);
+                        Ok(())
+                    }
+                    None => Err(self.error(format!(
+                        "\"{symbol}\" is not a symbol of {} (expected one of {})",
+                        e.name.fullname(None),
+                        e.symbols.join(", ")
+                    ))),
+                },
+                _ => Err(self.mismatch(&format!("enum {}", e.name.fullname(None)), json)),
+            },
+            Schema::Array(array) => match json {
+                Value::Array(items) => {
+                    if !items.is_empty() {
+                        write_long(items.len() as i64, out);
+                        for (i, item) in items.iter().enumerate() {
+                            self.path.push(Segment::Index(i));
+                            self.write(&array.items, item, out, depth + 1)?;
+                            self.path.pop();
+                        }
+                    }
+                    out.push(0);
+                    Ok(())
+                }
+                _ => Err(self.mismatch("array", json)),
+            },
+            Schema::Map(map) => match json {
+                Value::Object(entries) => {
+                    if !entries.is_empty() {
+                        write_long(entries.len() as i64, out);
+                        for (key, value) in entries {
+                            write_bytes(key.as_bytes(), out);
+                            self.path.push(Segment::Key(key));
+                            self.write(&map.types, value, out, depth + 1)?;
+                            self.path.pop();
+                        }
+                    }
+                    out.push(0);
+                    Ok(())
+                }
+                _ => Err(self.mismatch("map", json)),
+            },
+            Schema::Record(record) => match json {
+                Value::Object(fields) => self.record(record, fields, out, depth),
+                _ => Err(self.mismatch(&format!("record {}", record.name.fullname(None)), json)),
+            },
+            Schema::Union(union) => self.union(union, json, out, depth),
+            Schema::Ref { name } => {
+                let definition = self.lookup(name)?;
+                self.write(definition, json, out, depth)
+            }
+        }
+    }
+
+    fn integer(&self, json: &Value, expected: &str) -> Result<i64, PayloadError> {
+        match json {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Ok(i),
+                None if n.is_u64() => Err(self.error(format!("{n} is out of range for {expected}"))),
+                None => Err(self.error(format!("expected {expected}, got number {n}"))),
+            },
+            _ => Err(self.mismatch(expected, json)),
+        }
+    }
+
+    fn byte_string(&self, json: &Value, expected: &str) -> Result<Vec<u8>, PayloadError> {
+        match json {
+            Value::String(s) => s
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).ok())
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| {
+                    self.error(format!(
+                        "expected {expected} as a string of code points 0-255"
+                    ))
+                }),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| self.error(format!("expected {expected} as integers 0-255"))),
+            _ => Err(self.mismatch(expected, json)),
+        }
+    }
+
+    fn record(
+        &mut self,
+        record: &'s RecordSchema,
+        fields: &'j Map<String, Value>,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), PayloadError> {
+        if fields.len() > record.fields.len()
+            || fields.keys().any(|k| !record.lookup.contains_key(k))
+        {
+            let unknown = fields
+                .keys()
+                .find(|k| !record.lookup.contains_key(*k))
+                .map(String::as_str)
+                .unwrap_or_default();
+            return Err(self.error(format!(
+                "unknown field \"{unknown}\" in record {}",
+                record.name.fullname(None)
+            )));
+        }
+        for field in &record.fields {
+            self.path.push(Segment::Key(&field.name));
+            match (fields.get(&field.name), &field.default) {
+                (Some(value), _) => self.write(&field.schema, value, out, depth + 1)?,
+                (None, Some(default)) => {
+                    // The default of a union is a value of its first branch (Avro spec).
+                    let schema = match &field.schema {
+                        Schema::Union(u) => u.variants().first().unwrap_or(&field.schema),
+                        other => other,
+                    };
+                    // A default is a value of the schema, not of the document: a nested
+                    // encoder whose document is the schema writes it.
+                    let mut nested: Encoder<'s, 's> = Encoder {
+                        schema: self.schema,
+                        names: self.names.take(),
+                        path: Vec::new(),
+                    };
+                    if matches!(field.schema, Schema::Union(_)) {
+                        write_long(0, out);
+                    }
+                    let written = nested.write(schema, default, out, depth + 1);
+                    self.names = nested.names;
+                    written.map_err(|e| self.error(format!("bad default: {}", e.message)))?;
+                }
+                (None, None) => {
+                    self.path.pop();
+                    return Err(self.error(format!(
+                        "missing required field \"{}\" of record {}",
+                        field.name,
+                        record.name.fullname(None)
+                    )));
+                }
+            }
+            self.path.pop();
+        }
+        Ok(())
+    }
+
+    fn union(
+        &mut self,
+        union: &'s UnionSchema,
+        json: &'j Value,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), PayloadError> {
+        let variants = union.variants();
+        // Avro's JSON encoding: {"type name": value}.
+        if let Value::Object(wrapper) = json
+            && wrapper.len() == 1
+            && let Some((key, inner)) = wrapper.iter().next()
+            && let Some(index) = self.branch_named(variants, key)
+        {
+            write_long(index as i64, out);
+            return self.write(&variants[index], inner, out, depth + 1);
+        }
+        let mut first_error: Option<PayloadError> = None;
+        let mut kind_matched: Option<PayloadError> = None;
+        for (index, variant) in variants.iter().enumerate() {
+            let start = out.len();
+            write_long(index as i64, out);
+            let saved = self.path.len();
+            match self.write(variant, json, out, depth + 1) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    out.truncate(start);
+                    self.path.truncate(saved);
+                    if kind_matched.is_none() && self.same_kind(variant, json) {
+                        kind_matched = Some(e);
+                    } else if first_error.is_none() {
+                        first_error = Some(e);
+                    }
+                }
+            }
+        }
+        // A branch of the value's own kind failed deeper down: its error names the field.
+        if let Some(e) = kind_matched {
+            return Err(e);
+        }
+        let expected: Vec<String> = variants.iter().map(type_name).collect();
+        Err(self.error(format!(
+            "expected one of [{}], got {}",
+            expected.join(", "),
+            kind(json)
+        )))
+    }
+
+    fn branch_named(&mut self, variants: &'s [Schema], key: &str) -> Option<usize> {
+        variants.iter().position(|v| {
+            let name = type_name(v);
+            name == key || name.rsplit('.').next() == Some(key)
+        })
+    }
+
+    /// Whether a union branch takes JSON of this kind (so its error is the relevant one).
+    fn same_kind(&mut self, variant: &'s Schema, json: &Value) -> bool {
+        let variant = match variant {
+            Schema::Ref { name } => match self.lookup(name) {
+                Ok(found) => found,
+                Err(_) => return false,
+            },
+            other => other,
+        };
+        matches!(
+            (variant, json),
+            (Schema::Record(_) | Schema::Map(_), Value::Object(_))
+                | (Schema::Array(_), Value::Array(_))
+        )
+    }
+}
+
+/// The name of a branch as Avro's JSON encoding writes it.
+fn type_name(schema: &Schema) -> String {
+    match schema {
+        Schema::Null => "null".into(),
+        Schema::Boolean => "boolean".into(),
+        Schema::Int | Schema::Date | Schema::TimeMillis => "int".into(),
+        Schema::Long
+        | Schema::TimeMicros
+        | Schema::TimestampMillis
+        | Schema::TimestampMicros
+        | Schema::TimestampNanos
+        | Schema::LocalTimestampMillis
+        | Schema::LocalTimestampMicros
+        | Schema::LocalTimestampNanos => "long".into(),
+        Schema::Float => "float".into(),
+        Schema::Double => "double".into(),
+        Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes) => "bytes".into(),
+        Schema::String | Schema::Uuid(UuidSchema::String) => "string".into(),
+        Schema::Array(_) => "array".into(),
+        Schema::Map(_) => "map".into(),
+        Schema::Union(_) => "union".into(),
+        Schema::Record(r) => r.name.fullname(None),
+        Schema::Enum(e) => e.name.fullname(None),
+        Schema::Fixed(f) | Schema::Duration(f) | Schema::Uuid(UuidSchema::Fixed(f)) => {
+            f.name.fullname(None)
+        }
+        Schema::Decimal(d) => match &d.inner {
+            InnerDecimalSchema::Bytes => "bytes".into(),
+            InnerDecimalSchema::Fixed(f) => f.name.fullname(None),
+        },
+        Schema::Ref { name } => name.fullname(None),
+    }
+}
+
+/// Zigzag varint (Avro spec, "Binary Encoding": int and long).
+fn write_long(n: i64, out: &mut Vec<u8>) {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    while z >= 0x80 {
+        out.push((z as u8) | 0x80);
+        z >>= 7;
+    }
+    out.push(z as u8);
+}
+
+fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    write_long(bytes.len() as i64, out);
+    out.extend_from_slice(bytes);
+}

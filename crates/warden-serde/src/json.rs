@@ -1,0 +1,143 @@
+//! JSON Schema in the Confluent wire format: `0x00 | id | UTF-8 JSON`.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use warden_client::{RegistryClient, UnregisteredSchema};
+use warden_core::{ParsedSchema, SchemaType};
+
+use crate::error::{Result, SerdeError};
+use crate::frame::{header, writer_schema};
+use crate::resolver::{Resolver, SerializerConfig};
+use crate::strategy::SerializationContext;
+
+/// Serializes values as JSON validated against a JSON Schema (the compiled validator is
+/// cached with the schema). A document that fails is [`SerdeError::Invalid`] with the
+/// instance path of the first error and the failing keyword's schema path.
+#[derive(Debug)]
+pub struct JsonSerializer {
+    resolver: Resolver,
+}
+
+impl JsonSerializer {
+    /// A serializer that writes with `schema`, looked up under the subject (or registered,
+    /// with [`SerializerConfig::auto_register_schemas`]).
+    pub fn new(client: RegistryClient, schema: UnregisteredSchema, config: SerializerConfig) -> Self {
+        Self {
+            resolver: Resolver::new(client, config, SchemaType::Json, Some(schema)),
+        }
+    }
+
+    /// A serializer without a schema of its own: `config` must set
+    /// [`SerializerConfig::use_latest_version`] or [`SerializerConfig::use_schema_id`].
+    pub fn from_registry(client: RegistryClient, config: SerializerConfig) -> Self {
+        Self {
+            resolver: Resolver::new(client, config, SchemaType::Json, None),
+        }
+    }
+
+    /// Serializes a Rust value through `serde_json`.
+    pub async fn serialize<T: Serialize + ?Sized>(
+        &self,
+        context: &SerializationContext,
+        value: &T,
+    ) -> Result<Vec<u8>> {
+        let json =
+            serde_json::to_value(value).map_err(|e| SerdeError::Serialization(e.to_string()))?;
+        self.serialize_value(context, &json).await
+    }
+
+    /// Validates and serializes a JSON document.
+    pub async fn serialize_value(
+        &self,
+        context: &SerializationContext,
+        json: &Value,
+    ) -> Result<Vec<u8>> {
+        let resolved = self.resolver.resolve(context, None).await?;
+        let ParsedSchema::Json(schema) = &*resolved.schema else {
+            unreachable!("the resolver checks the format");
+        };
+        validate(schema, json)?;
+        let mut out = header(resolved.id, 128);
+        serde_json::to_writer(&mut out, json)
+            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// The registry client.
+    pub fn client(&self) -> &RegistryClient {
+        self.resolver.client()
+    }
+}
+
+fn validate(schema: &warden_core::JsonSchema, json: &Value) -> Result<()> {
+    match schema.validate(json) {
+        Ok(()) => Ok(()),
+        Err(errors) => {
+            let first = &errors[0];
+            Err(SerdeError::invalid(
+                first.instance_path.clone(),
+                format!("{} (schema {})", first.message, first.schema_path),
+            ))
+        }
+    }
+}
+
+/// Reads JSON records written in the Confluent wire format. With `validate`, each document
+/// is also checked against its writer schema (Confluent `json.fail.invalid.schema`).
+#[derive(Debug, Clone)]
+pub struct JsonDeserializer {
+    client: RegistryClient,
+    validate: bool,
+}
+
+impl JsonDeserializer {
+    /// A deserializer over `client` that does not re-validate documents.
+    pub fn new(client: RegistryClient) -> Self {
+        Self {
+            client,
+            validate: false,
+        }
+    }
+
+    /// The same deserializer, validating each document against its writer schema.
+    #[must_use]
+    pub fn validating(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// The schema id and the document.
+    ///
+    /// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`],
+    /// [`SerdeError::UnknownSchemaId`], [`SerdeError::WrongFormat`],
+    /// [`SerdeError::Undecodable`] (not JSON), [`SerdeError::Invalid`] (when validating).
+    pub async fn deserialize_value(&self, bytes: &[u8]) -> Result<(u32, Value)> {
+        let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let ParsedSchema::Json(json_schema) = &*schema else {
+            return Err(SerdeError::WrongFormat {
+                schema_id: id,
+                expected: SchemaType::Json,
+                actual: schema.schema_type(),
+            });
+        };
+        let value: Value =
+            serde_json::from_slice(payload).map_err(|e| SerdeError::Undecodable {
+                schema_id: id,
+                message: e.to_string(),
+            })?;
+        if self.validate {
+            validate(json_schema, &value)?;
+        }
+        Ok((id, value))
+    }
+
+    /// The document as a Rust value.
+    pub async fn deserialize<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+        let (id, value) = self.deserialize_value(bytes).await?;
+        serde_json::from_value(value).map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! Serializers and deserializers for the Confluent wire format, over a schema registry.
+//!
+//! ```text
+//! 0x00 | schema id (4 bytes, big-endian) | [Protobuf: message indexes] | payload
+//! ```
+//!
+//! One serializer and one deserializer per format: [`AvroSerializer`] (from
+//! `serde::Serialize` values, JSON documents and Avro `Value`s), [`ProtobufSerializer`] (from
+//! `prost` messages, `DynamicMessage`s and JSON), [`JsonSerializer`] (from
+//! `serde::Serialize` values and `serde_json::Value`s). Every value is validated against the
+//! schema before it is encoded: a mismatch is [`SerdeError::Invalid`] naming the field path
+//! and the reason, and no bytes are produced.
+//!
+//! The schema comes from [`SerializerConfig`] as Confluent's serializers take it: a schema
+//! given to the serializer and looked up under the subject (auto-registration off by
+//! default), the subject's latest version, or a fixed schema id. Subjects are named by a
+//! [`SubjectNameStrategy`]. Schemas are fetched once per subject and id, then served from
+//! memory, so cached schemas keep working when the registry goes away.
+//!
+//! This crate has no Kafka dependency; `warden-kafka` puts it behind a producer and a
+//! consumer.
+
+mod avro;
+mod error;
+mod frame;
+mod generic;
+mod json;
+mod protobuf;
+mod resolver;
+mod strategy;
+
+pub use crate::avro::{AvroDeserializer, AvroSerializer};
+pub use crate::error::{Result, SerdeError};
+pub use crate::frame::read_header;
+pub use crate::generic::{Decoded, GenericDeserializer};
+pub use crate::json::{JsonDeserializer, JsonSerializer};
+pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
+pub use crate::resolver::{SerializerConfig, record_name};
+pub use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
+pub use warden_client::{RegistryClient, UnregisteredSchema};

@@ -1,0 +1,186 @@
+//! Finding the schema id for a value: the serializer options Confluent's serializers have.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
+use warden_core::{ParsedSchema, SchemaType};
+
+use crate::error::{Result, SerdeError};
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
+
+/// Options shared by the serializers, named after Confluent's serializer settings.
+/// The default: `TopicNameStrategy`, no auto-registration, the given schema looked up under
+/// its subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SerializerConfig {
+    /// How subjects are named (`key.subject.name.strategy` / `value.subject.name.strategy`).
+    pub subject_name_strategy: SubjectNameStrategy,
+    /// Register the given schema when the subject does not have it yet
+    /// (`auto.register.schemas`; off by default, so producers cannot change contracts).
+    pub auto_register_schemas: bool,
+    /// Write with the subject's latest version instead of a given schema
+    /// (`use.latest.version`).
+    pub use_latest_version: bool,
+    /// Write with this schema id (`use.schema.id`).
+    pub use_schema_id: Option<u32>,
+    /// Ask the registry to normalize the schema on lookup and registration
+    /// (`normalize.schemas`).
+    pub normalize_schemas: bool,
+}
+
+/// A schema id with its parsed schema.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub(crate) id: u32,
+    pub(crate) schema: Arc<ParsedSchema>,
+}
+
+/// Resolves the schema for each (subject) once and then serves it from memory, so the
+/// registry is asked once per subject, not per record.
+#[derive(Debug)]
+pub(crate) struct Resolver {
+    client: RegistryClient,
+    config: SerializerConfig,
+    format: SchemaType,
+    schema: Option<UnregisteredSchema>,
+    local_name: OnceLock<Option<String>>,
+    by_subject: RwLock<HashMap<String, Resolved>>,
+}
+
+impl Resolver {
+    pub(crate) fn new(
+        client: RegistryClient,
+        config: SerializerConfig,
+        format: SchemaType,
+        schema: Option<UnregisteredSchema>,
+    ) -> Self {
+        Self {
+            client,
+            config,
+            format,
+            schema,
+            local_name: OnceLock::new(),
+            by_subject: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
+    /// The schema to write `context`'s value with. `record_name` is the value's own type name
+    /// when it has one (Protobuf messages); otherwise the given schema's name is used.
+    pub(crate) async fn resolve(
+        &self,
+        context: &SerializationContext,
+        record_name: Option<&str>,
+    ) -> Result<Resolved> {
+        if let Some(id) = self.config.use_schema_id {
+            return self.parsed(id).await;
+        }
+        let local_name;
+        let record_name = match record_name {
+            Some(name) => Some(name),
+            None if self.config.subject_name_strategy != SubjectNameStrategy::TopicName => {
+                local_name = self.given_schema_name().await?;
+                local_name.as_deref()
+            }
+            None => None,
+        };
+        let subject = self
+            .config
+            .subject_name_strategy
+            .subject(context, record_name)?;
+        if let Some(found) = self.read_cache().get(&subject) {
+            return Ok(found.clone());
+        }
+        let id = if self.config.use_latest_version {
+            self.client.latest(&subject).await?.id
+        } else if let Some(schema) = &self.schema {
+            if self.config.auto_register_schemas {
+                let options = RegisterOptions {
+                    normalize: self.config.normalize_schemas,
+                    ..RegisterOptions::default()
+                };
+                self.client.register_with(&subject, schema, options).await?
+            } else {
+                self.client.lookup_id(&subject, schema).await?
+            }
+        } else {
+            return Err(SerdeError::Config(
+                "no schema: give one, or set use_latest_version or use_schema_id".into(),
+            ));
+        };
+        let resolved = self.parsed(id).await?;
+        self.by_subject
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(subject, resolved.clone());
+        Ok(resolved)
+    }
+
+    async fn parsed(&self, id: u32) -> Result<Resolved> {
+        let schema = parsed_schema(&self.client, id).await?;
+        if schema.schema_type() != self.format {
+            return Err(SerdeError::WrongFormat {
+                schema_id: id,
+                expected: self.format,
+                actual: schema.schema_type(),
+            });
+        }
+        Ok(Resolved { id, schema })
+    }
+
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Resolved>> {
+        self.by_subject.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The record name of the schema given to the serializer (parsed locally, once).
+    async fn given_schema_name(&self) -> Result<Option<String>> {
+        if let Some(name) = self.local_name.get() {
+            return Ok(name.clone());
+        }
+        let Some(schema) = &self.schema else {
+            return Ok(None);
+        };
+        let references = self.client.resolve_references(&schema.references).await?;
+        let parsed = ParsedSchema::parse(schema.schema_type, &schema.schema, &references)
+            .map_err(|e| SerdeError::Config(format!("the given schema: {e}")))?;
+        let name = record_name(&parsed);
+        let _ = self.local_name.set(name.clone());
+        Ok(name)
+    }
+}
+
+/// The schema with `id` from the registry, with 40403 turned into
+/// [`SerdeError::UnknownSchemaId`].
+pub(crate) async fn parsed_schema(
+    client: &RegistryClient,
+    id: u32,
+) -> Result<Arc<ParsedSchema>> {
+    client.parsed_schema(id).await.map_err(|e| match e.error_code() {
+        Some(40403) => SerdeError::UnknownSchemaId(id),
+        _ => SerdeError::Registry(e),
+    })
+}
+
+/// The record name `RecordNameStrategy` uses: Avro full name of a named top-level type,
+/// Protobuf full name of the first message, JSON Schema `title`.
+pub fn record_name(schema: &ParsedSchema) -> Option<String> {
+    match schema {
+        ParsedSchema::Avro(avro) => match avro.schema() {
+            apache_avro::Schema::Record(r) => Some(r.name.fullname(None)),
+            apache_avro::Schema::Enum(e) => Some(e.name.fullname(None)),
+            apache_avro::Schema::Fixed(f) => Some(f.name.fullname(None)),
+            _ => None,
+        },
+        ParsedSchema::Protobuf(proto) => proto.name(),
+        ParsedSchema::Json(json) => json
+            .value()
+            .get("title")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned),
+        _ => None,
+    }
+}
