@@ -1,5 +1,15 @@
 //! `warden`: the registry server and (later) the CLI for CI and administration.
 
+mod admin;
+mod check;
+mod exit;
+mod init;
+mod project;
+mod register;
+mod registry;
+mod source;
+mod transfer;
+
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +25,29 @@ struct Cli {
 enum Command {
     /// Run the registry (embedded SQLite by default).
     Serve(warden_server::Settings),
+    /// Write a starting warden.toml from the schema files found in the repository.
+    Init(init::InitArgs),
+    /// Check the project's schemas for compatibility with a git revision, a directory or a
+    /// registry (exit 0 compatible, 1 incompatible, 2 usage or input errors).
+    Check(check::CheckArgs),
+    /// Register the project's schemas in dependency order (idempotent).
+    Register(register::RegisterArgs),
+    /// List subjects.
+    Subjects(admin::SubjectsArgs),
+    /// List a subject's versions.
+    Versions(admin::VersionsArgs),
+    /// Print one version of a subject (the latest by default).
+    Get(admin::GetArgs),
+    /// Show or set the compatibility level, globally or for a subject.
+    Config(admin::ConfigArgs),
+    /// Show or set the mode, globally or for a subject.
+    Mode(admin::ModeArgs),
+    /// Delete a subject or one version (soft, then --permanent).
+    Delete(admin::DeleteArgs),
+    /// Export every subject, version, schema id, config and mode of a registry to a file.
+    Export(transfer::ExportArgs),
+    /// Import an export (file or registry URL) with ids and versions preserved.
+    Import(transfer::ImportArgs),
 }
 
 #[tokio::main]
@@ -27,11 +60,8 @@ async fn main() -> std::process::ExitCode {
         .init();
     match run(cli.command).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            // One clear line, the whole cause chain on it.
-            eprintln!("warden: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+        // One clear line, the whole cause chain on it (exit 2 for the CLI's input errors).
+        Err(e) => exit::report(&e),
     }
 }
 
@@ -41,6 +71,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = warden_server::Application::build(&settings).await?;
             app.run_until_stopped().await?;
         }
+        Command::Init(args) => init::run(&args).map_err(exit::input)?,
+        Command::Check(args) => check::run(args).await.map_err(exit::input)?,
+        Command::Register(args) => register::run(args).await.map_err(exit::input)?,
+        Command::Subjects(args) => admin::subjects(args).await.map_err(exit::input)?,
+        Command::Versions(args) => admin::versions(args).await.map_err(exit::input)?,
+        Command::Get(args) => admin::get(args).await.map_err(exit::input)?,
+        Command::Config(args) => admin::config(args).await.map_err(exit::input)?,
+        Command::Mode(args) => admin::mode(args).await.map_err(exit::input)?,
+        Command::Delete(args) => admin::delete(args).await.map_err(exit::input)?,
+        Command::Export(args) => transfer::export(args).await.map_err(exit::input)?,
+        Command::Import(args) => transfer::import(args).await.map_err(exit::input)?,
     }
     Ok(())
 }

@@ -1,0 +1,187 @@
+//! `warden check --against URL`: each local schema against the registry's live versions,
+//! under the subject's configured level, through the compatibility endpoint
+//! (`POST /compatibility/subjects/{subject}/versions?verbose=true`), so any
+//! Confluent-compatible registry gives its own verdict.
+
+use warden_client::{ClientError, RegistryClient, UnregisteredSchema};
+use warden_core::api::SchemaReference;
+
+use super::{
+    Finding, Outcome, Report, SubjectReport, level_name, locate, parse, path_in, split_message,
+};
+use crate::project::{Entry, Project, Resolved};
+use crate::registry::is_not_found;
+use crate::source::Source;
+
+/// Checks every entry against the registry at `url`.
+///
+/// Errors: the registry does not answer (every other problem is a subject's outcome).
+pub(super) async fn check(
+    project: &Project,
+    current: &Source,
+    entries: &[Entry],
+    client: &RegistryClient,
+    url: &str,
+) -> anyhow::Result<Report> {
+    let mut subjects = Vec::new();
+    for entry in entries {
+        let (level, outcome) = check_one(project, current, entries, client, entry).await?;
+        subjects.push(SubjectReport {
+            subject: entry.subject.clone(),
+            file: entry.path.clone(),
+            schema_type: entry.schema_type,
+            level,
+            outcome,
+        });
+    }
+    Ok(Report {
+        against: url.to_owned(),
+        subjects,
+    })
+}
+
+/// Errors that are the registry's answer about this subject become outcomes; an
+/// unreachable registry is an error.
+fn fatal(e: ClientError) -> anyhow::Error {
+    anyhow::Error::new(e)
+}
+
+async fn check_one(
+    project: &Project,
+    current: &Source,
+    entries: &[Entry],
+    client: &RegistryClient,
+    entry: &Entry,
+) -> anyhow::Result<(String, Outcome)> {
+    let invalid = |message: String, line: Option<u32>| Outcome::Invalid { message, line };
+    let resolved = match project.resolve(current, entries, entry) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return Ok((
+                entry.level.as_str().to_owned(),
+                invalid("the file is gone".into(), None),
+            ));
+        }
+        Err(e) => {
+            return Ok((
+                entry.level.as_str().to_owned(),
+                invalid(format!("{e:#}"), None),
+            ));
+        }
+    };
+    if let Err((message, line)) = parse(&resolved) {
+        return Ok((entry.level.as_str().to_owned(), invalid(message, line)));
+    }
+    let level = match client.config(Some(&entry.subject)).await {
+        Ok(c) => level_name(&c.compatibility_level),
+        Err(ClientError::Registry { .. }) => entry.level.as_str().to_owned(),
+        Err(e) => return Err(fatal(e)),
+    };
+    let schema = match registered_request(client, &resolved).await? {
+        Ok(s) => s,
+        Err(message) => return Ok((level, invalid(message, None))),
+    };
+    match client.versions(&entry.subject, false).await {
+        Ok(v) if v.is_empty() => return Ok((level, Outcome::New { note: None })),
+        Ok(_) => {}
+        Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
+        Err(e) => return Err(fatal(e)),
+    }
+    let answer = match client
+        .check_compatibility(&entry.subject, &schema, true)
+        .await
+    {
+        Ok(a) => a,
+        Err(e @ ClientError::Registry { .. }) if e.error_code() == Some(42201) => {
+            return Ok((
+                level,
+                invalid(format!("the registry refuses the schema: {e}"), None),
+            ));
+        }
+        Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
+        Err(e) => return Err(fatal(e)),
+    };
+    if answer.is_compatible {
+        return Ok((level, Outcome::Compatible));
+    }
+    let text = &resolved.root().text;
+    let messages = answer.messages.unwrap_or_default();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut pending = 0;
+    for m in &messages {
+        if let (Some(rule), description) = split_message(m) {
+            let path = path_in(&description);
+            findings.push(Finding {
+                line: locate(entry.schema_type, text, &path),
+                rule,
+                path,
+                message: description,
+                old_version: None,
+            });
+        } else if let Some(v) = m
+            .strip_prefix("{oldSchemaVersion:")
+            .and_then(|r| r.strip_suffix('}'))
+        {
+            for f in &mut findings[pending..] {
+                f.old_version = Some(format!("version {}", v.trim()));
+            }
+            pending = findings.len();
+        }
+    }
+    if findings.is_empty() {
+        // A registry whose messages have another shape: keep them whole.
+        findings.push(Finding {
+            rule: "INCOMPATIBLE".to_owned(),
+            path: String::new(),
+            message: if messages.is_empty() {
+                "the registry says the schema is incompatible".to_owned()
+            } else {
+                messages.join("; ")
+            },
+            line: 1,
+            old_version: None,
+        });
+    }
+    Ok((level, Outcome::Incompatible(findings)))
+}
+
+/// The request for the resolved schema: its references point at the versions of the
+/// referenced files registered with the same text. `Ok(Err(reason))` when one is not
+/// registered.
+pub(crate) async fn registered_request(
+    client: &RegistryClient,
+    resolved: &Resolved,
+) -> anyhow::Result<Result<UnregisteredSchema, String>> {
+    let mut versions: Vec<u32> = Vec::with_capacity(resolved.nodes.len());
+    let last = resolved.nodes.len() - 1;
+    for (i, node) in resolved.nodes.iter().enumerate() {
+        let references = node
+            .references
+            .iter()
+            .map(|(name, dep)| SchemaReference {
+                name: name.clone(),
+                subject: resolved.nodes[*dep].subject.clone(),
+                version: i32::try_from(versions[*dep]).unwrap_or(i32::MAX),
+            })
+            .collect();
+        let request = UnregisteredSchema::new(node.schema_type, node.text.clone())
+            .with_references(references);
+        if i == last {
+            return Ok(Ok(request));
+        }
+        match client.lookup(&node.subject, &request).await {
+            Ok(found) => versions.push(found.version),
+            Err(e) if is_not_found(&e) => {
+                return Ok(Err(format!(
+                    "{} (referenced by {}) is not registered under the subject {:?} with this \
+                     text; run `warden register` first",
+                    node.path,
+                    resolved.root().path,
+                    node.subject
+                )));
+            }
+            Err(e) => return Err(fatal(e)),
+        }
+    }
+    unreachable!("the root is the last node")
+}

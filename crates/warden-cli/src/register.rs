@@ -1,0 +1,173 @@
+//! `warden register`: publishes the project's schemas, references first, idempotently.
+//!
+//! Every file is looked up first: a schema already registered under its subject with the same
+//! text and references is left alone, so running it twice registers nothing the second time.
+//! A level written in `warden.toml` is set as the subject's own compatibility level when the
+//! registry's effective level differs, before the schema is registered.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use warden_client::{ClientError, UnregisteredSchema};
+use warden_core::api::{ConfigUpdateRequest, SchemaReference};
+
+use crate::check::parse;
+use crate::exit::Exit;
+use crate::project::{self, Project};
+use crate::registry::{RegistryArgs, is_not_found};
+use crate::source::Source;
+
+/// Arguments of `warden register`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RegisterArgs {
+    /// Show what would change without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// The project file (default: `warden.toml` in the current directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Runs `warden register`.
+pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
+    let project = Project::load(&project::find(args.config.as_deref())?)?;
+    let current = Source::dir(&project.root)?;
+    let entries = project.entries(&current, true)?;
+    let client = args.registry.client()?;
+    // Parse everything first: nothing is registered when one file is broken.
+    let mut resolved = Vec::new();
+    for entry in &entries {
+        let r = project
+            .resolve(&current, &entries, entry)?
+            .with_context(|| format!("{} disappeared", entry.path))?;
+        if let Err((message, line)) = parse(&r) {
+            let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+            anyhow::bail!("{}{at}: the schema does not parse: {message}", entry.path);
+        }
+        resolved.push((entry, r));
+    }
+    // (path) → (subject, version) of what is registered, or None in a dry run for what
+    // would be new.
+    let mut done: HashMap<String, Option<u32>> = HashMap::new();
+    let (mut registered, mut unchanged, mut configured) = (0, 0, 0);
+    for (entry, r) in &resolved {
+        // The project's level for this subject, set before registering.
+        if entry.level_is_explicit {
+            let effective = match client.config(Some(&entry.subject)).await {
+                Ok(c) => Some(c.compatibility_level),
+                Err(e) if is_not_found(&e) => None,
+                Err(e) => return Err(e.into()),
+            };
+            if effective.as_deref() != Some(entry.level.as_str()) {
+                configured += 1;
+                let was = effective.unwrap_or_else(|| "unset".into());
+                if args.dry_run {
+                    println!(
+                        "would set  {} compatibility {} (now {was})",
+                        entry.subject,
+                        entry.level.as_str()
+                    );
+                } else {
+                    client
+                        .set_config(
+                            Some(&entry.subject),
+                            &ConfigUpdateRequest {
+                                compatibility: Some(entry.level.as_str().to_owned()),
+                                ..ConfigUpdateRequest::default()
+                            },
+                        )
+                        .await?;
+                    println!(
+                        "set        {} compatibility {} (was {was})",
+                        entry.subject,
+                        entry.level.as_str()
+                    );
+                }
+            }
+        }
+        for node in &r.nodes {
+            if done.contains_key(&node.path) {
+                continue;
+            }
+            let references: Option<Vec<SchemaReference>> = node
+                .references
+                .iter()
+                .map(|(name, dep)| {
+                    let dep = &r.nodes[*dep];
+                    done.get(&dep.path)
+                        .copied()
+                        .flatten()
+                        .map(|v| SchemaReference {
+                            name: name.clone(),
+                            subject: dep.subject.clone(),
+                            version: i32::try_from(v).unwrap_or(i32::MAX),
+                        })
+                })
+                .collect();
+            let Some(references) = references else {
+                // A dry run with a dependency that would be new: this one would be new too.
+                println!(
+                    "would register {} ({}), after its references",
+                    node.subject, node.path
+                );
+                registered += 1;
+                done.insert(node.path.clone(), None);
+                continue;
+            };
+            let schema = UnregisteredSchema::new(node.schema_type, node.text.clone())
+                .with_references(references);
+            match client.lookup(&node.subject, &schema).await {
+                Ok(found) => {
+                    unchanged += 1;
+                    println!(
+                        "unchanged  {} version {} (id {})  {}",
+                        node.subject, found.version, found.id, node.path
+                    );
+                    done.insert(node.path.clone(), Some(found.version));
+                    continue;
+                }
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+            registered += 1;
+            if args.dry_run {
+                println!("would register {} ({})", node.subject, node.path);
+                done.insert(node.path.clone(), None);
+                continue;
+            }
+            let id = match client.register(&node.subject, &schema).await {
+                Ok(id) => id,
+                Err(e @ ClientError::Registry { .. }) if e.error_code() == Some(409) => {
+                    eprintln!("warden: {}: {e}", node.path);
+                    return Err(Exit(1).into());
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context(node.path.clone())),
+            };
+            let version = client.lookup(&node.subject, &schema).await?.version;
+            println!(
+                "registered {} version {version} (id {id})  {}",
+                node.subject, node.path
+            );
+            done.insert(node.path.clone(), Some(version));
+        }
+    }
+    let verb = if args.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
+    println!(
+        "\n{} schemas: {registered} {}, {unchanged} unchanged; {configured} compatibility \
+         levels {verb}",
+        registered + unchanged,
+        if args.dry_run {
+            "to register"
+        } else {
+            "registered"
+        },
+    );
+    Ok(())
+}
