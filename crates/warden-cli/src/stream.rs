@@ -70,10 +70,66 @@ pub(crate) struct ProduceArgs {
     /// first message.
     #[arg(long)]
     message: Option<String>,
+    /// Create the topic (with `--partitions` partitions) when it does not exist.
+    #[arg(long)]
+    create_topic: bool,
+    /// Partitions of a topic made by `--create-topic`.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    partitions: i32,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+}
+
+/// Fails with one clear line when `topic` does not exist, or creates it when `create`
+/// (an existing topic is left as it is).
+async fn ensure_topic(kafka: &KafkaArgs, topic: &str, create: Option<i32>) -> anyhow::Result<()> {
+    use warden_kafka::rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use warden_kafka::rdkafka::client::DefaultClientContext;
+    use warden_kafka::rdkafka::consumer::{BaseConsumer, Consumer as _};
+    use warden_kafka::rdkafka::types::RDKafkaErrorCode;
+
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", &kafka.bootstrap_servers);
+    if let Some(partitions) = create {
+        let admin: AdminClient<DefaultClientContext> = config
+            .create()
+            .context("cannot create the Kafka admin client")?;
+        let results = admin
+            .create_topics(
+                &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+                &AdminOptions::new().request_timeout(Some(Duration::from_secs(10))),
+            )
+            .await
+            .with_context(|| format!("cannot create topic '{topic}'"))?;
+        for result in results {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((_, e)) => bail!("cannot create topic '{topic}': {e}"),
+            }
+        }
+        return Ok(());
+    }
+    let probe: BaseConsumer = config
+        .set("allow.auto.create.topics", "false")
+        .create()
+        .context("cannot create the Kafka client")?;
+    let topic_owned = topic.to_owned();
+    let metadata = tokio::task::spawn_blocking(move || {
+        probe.fetch_metadata(Some(&topic_owned), Duration::from_secs(10))
+    })
+    .await?
+    .with_context(|| {
+        format!(
+            "cannot reach the Kafka brokers at {}",
+            kafka.bootstrap_servers
+        )
+    })?;
+    match metadata.topics().iter().find(|t| t.name() == topic) {
+        Some(t) if t.error().is_none() && !t.partitions().is_empty() => Ok(()),
+        _ => bail!("topic '{topic}' does not exist (create it, or pass --create-topic)"),
+    }
 }
 
 /// One of the three serializers, chosen by the subject's format.
@@ -117,6 +173,12 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         ),
         SchemaType::Json => Values::Json(JsonSerializer::from_registry(client, config)),
     };
+    ensure_topic(
+        &args.kafka,
+        &args.topic,
+        args.create_topic.then_some(args.partitions),
+    )
+    .await?;
     let mut kafka = ClientConfig::new();
     kafka
         .set("bootstrap.servers", &args.kafka.bootstrap_servers)
@@ -232,6 +294,7 @@ pub(crate) struct ConsumeArgs {
 /// Undecodable records are reported on stderr and skipped; the exit code is then 1.
 pub(crate) async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
+    ensure_topic(&args.kafka, &args.topic, None).await?;
     let group = args.group.clone().unwrap_or_else(|| {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
