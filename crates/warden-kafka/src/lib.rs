@@ -137,7 +137,7 @@ impl ValueSerializer<[u8]> for RawSerializer {
 pub enum ProduceError {
     /// The key or value was refused by its serializer (for an invalid value: the field path
     /// and the reason). Nothing was enqueued.
-    #[error("{part:?} refused: {source}")]
+    #[error("{} refused: {source}", match part { Part::Key => "key", Part::Value => "value" })]
     Serialize {
         /// Key or value.
         part: Part,
