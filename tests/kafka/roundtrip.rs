@@ -8,7 +8,7 @@ use serde_json::json;
 use warden_core::SchemaType;
 use warden_kafka::{
     AvroValues, Consumer, JsonValues, ProduceError, Producer, ProtobufJson, ProtobufValues,
-    RawSerializer, UndecodablePolicy, ValueDeserializer,
+    RawSerializer, UndecodablePolicy, ValueDeserializer, ValueSerializer,
 };
 use warden_serde::{
     AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, ProtobufDeserializer,
@@ -23,6 +23,38 @@ use crate::support::{
 };
 
 const RECORDS: usize = 1_000;
+
+/// A new topic with `schema` registered under `<topic>-value`.
+async fn new_topic(
+    broker: &Broker,
+    client: &RegistryClient,
+    prefix: &str,
+    schema: &UnregisteredSchema,
+) -> String {
+    let topic = unique(prefix);
+    create_topic(broker, &topic).await;
+    client
+        .register(&format!("{topic}-value"), schema)
+        .await
+        .expect("the schema registers");
+    topic
+}
+
+/// Enqueues every value (many in flight), then waits for every acknowledgement.
+async fn send_all<VS, V>(producer: &Producer<RawSerializer, VS>, topic: &str, values: &[V])
+where
+    VS: ValueSerializer<V>,
+{
+    let mut deliveries = Vec::with_capacity(values.len());
+    for (n, value) in values.iter().enumerate() {
+        let key = format!("k{n}");
+        let delivery = producer.send(topic, Some(key.as_str()), value).await;
+        deliveries.push(delivery.expect("a valid record is enqueued"));
+    }
+    for delivered in join_all(deliveries).await {
+        delivered.expect("the broker acknowledges");
+    }
+}
 
 /// Reads `n` records through a schema-aware consumer.
 async fn consume<D: ValueDeserializer>(
@@ -45,101 +77,92 @@ async fn consume<D: ValueDeserializer>(
     out
 }
 
-/// Registers `schema` under `<topic>-value` and returns a client.
-async fn registered(address: &str, topic: &str, schema: &UnregisteredSchema) -> RegistryClient {
-    let client = RegistryClient::new(address).unwrap();
-    client
-        .register(&format!("{topic}-value"), schema)
-        .await
-        .expect("the schema registers");
-    client
+/// Sends 20 valid records, each followed by an invalid one from `bad` (in turn), asserts
+/// that every invalid one is refused with its field path and reason before sending, and that
+/// a plain consumer (no deserializer) finds only the valid ones on the topic.
+async fn refuse_invalid<VS, V, B>(
+    broker: &Broker,
+    producer: &Producer<RawSerializer, VS>,
+    topic: &str,
+    valid: impl Fn(usize) -> V,
+    bad: &[(B, &str, &str)],
+) -> Vec<Vec<u8>>
+where
+    VS: ValueSerializer<V> + ValueSerializer<B>,
+{
+    for n in 0..20 {
+        producer
+            .send_and_wait(topic, None::<&str>, &valid(n))
+            .await
+            .expect("a valid record is delivered");
+        let (value, path, reason) = &bad[n % bad.len()];
+        let error = producer
+            .send(topic, None::<&str>, value)
+            .await
+            .expect_err("an invalid record is refused");
+        match error.serde_error() {
+            Some(SerdeError::Invalid { path: at, .. }) => assert_eq!(at, path, "{error}"),
+            other => panic!("expected an invalid-value error, got {other:?} ({error})"),
+        }
+        assert!(error.to_string().contains(reason), "{error}");
+    }
+    let raw = read_raw(broker, topic, 20, Duration::from_secs(2)).await;
+    assert_eq!(raw.len(), 20, "only the valid records reached the topic");
+    raw.into_iter().map(|r| r.payload).collect()
 }
 
-fn refused_path(error: &ProduceError) -> String {
-    match error.serde_error() {
-        Some(SerdeError::Invalid { path, .. }) => path.clone(),
-        other => panic!("expected an invalid-value error, got {other:?} ({error})"),
-    }
+fn order_json(n: usize, change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut value = serde_json::to_value(order(n)).unwrap();
+    change(&mut value);
+    value
+}
+
+fn producer<VS>(broker: &Broker, values: VS) -> Producer<RawSerializer, VS> {
+    Producer::new(&producer_config(broker), RawSerializer, values).expect("producer")
 }
 
 #[tokio::test]
 async fn avro_records_round_trip_and_invalid_ones_never_reach_the_topic() {
     let broker = Broker::start();
     let app = spawn_app().await;
-    let topic = unique("avro-orders");
-    create_topic(&broker, &topic).await;
+    let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
-    let client = registered(&app.address, &topic, &schema).await;
-    let serializer = AvroSerializer::new(client.clone(), schema, SerializerConfig::default());
-    let producer = Producer::new(&producer_config(&broker), RawSerializer, serializer).unwrap();
-
-    let sent: Vec<_> = (0..RECORDS).map(order).collect();
-    let mut deliveries = Vec::new();
-    for (n, value) in sent.iter().enumerate() {
-        let key = format!("k{n}");
-        deliveries.push(
-            producer
-                .send(&topic, Some(key.as_str()), value)
-                .await
-                .unwrap(),
-        );
-    }
-    for delivered in join_all(deliveries).await {
-        delivered.expect("the broker acknowledges");
-    }
-    let received: Vec<Order> = consume(
+    let topic = new_topic(&broker, &client, "avro-orders", &schema).await;
+    let mixed = new_topic(&broker, &client, "avro-mixed", &schema).await;
+    let producer = producer(
         &broker,
-        &topic,
-        AvroValues::new(AvroDeserializer::new(client.clone())),
-        RECORDS,
-    )
-    .await;
+        AvroSerializer::new(client.clone(), schema, SerializerConfig::default()),
+    );
+
+    let sent: Vec<Order> = (0..RECORDS).map(order).collect();
+    send_all(&producer, &topic, &sent).await;
+    let values = AvroValues::new(AvroDeserializer::new(client.clone()));
+    let received: Vec<Order> = consume(&broker, &topic, values, RECORDS).await;
     assert_eq!(received, sent);
 
-    // A batch with invalid values: each is refused with its field path before sending.
-    let mixed = unique("avro-mixed");
-    create_topic(&broker, &mixed).await;
-    client
-        .register(
-            &format!("{mixed}-value"),
-            &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
-        )
-        .await
-        .unwrap();
-    let mut invalid = serde_json::to_value(order(1)).unwrap();
-    invalid["customer"]["email"] = json!(null);
-    let mut wrong_enum = serde_json::to_value(order(2)).unwrap();
-    wrong_enum["status"] = json!("LOST");
-    let mut missing = serde_json::to_value(order(3)).unwrap();
-    missing.as_object_mut().unwrap().remove("amount");
-    let mut valid = 0;
-    for n in 0..20 {
-        producer
-            .send_and_wait(&mixed, None::<&str>, &order(n))
-            .await
-            .unwrap();
-        valid += 1;
-        let (bad, path, reason) = match n % 3 {
-            0 => (&invalid, "/customer/email", "expected string, got null"),
-            1 => (
-                &wrong_enum,
-                "/status",
-                "\"LOST\" is not a symbol of acme.Status",
-            ),
-            _ => (&missing, "/amount", "missing required field \"amount\""),
-        };
-        let error = producer.send(&mixed, None::<&str>, bad).await.unwrap_err();
-        assert_eq!(refused_path(&error), path);
-        assert!(error.to_string().contains(reason), "{error}");
-    }
-    let raw = read_raw(&broker, &mixed, valid, Duration::from_secs(2)).await;
-    assert_eq!(raw.len(), valid, "only the valid records reached the topic");
+    let bad = [
+        (
+            order_json(1, |v| v["customer"]["email"] = json!(null)),
+            "/customer/email",
+            "expected string, got null",
+        ),
+        (
+            order_json(2, |v| v["status"] = json!("LOST")),
+            "/status",
+            "\"LOST\" is not a symbol of acme.Status",
+        ),
+        (
+            order_json(3, |v| {
+                v.as_object_mut().unwrap().remove("amount");
+            }),
+            "/amount",
+            "missing required field \"amount\"",
+        ),
+    ];
+    let written = refuse_invalid(&broker, &producer, &mixed, order, &bad).await;
     let reader = AvroDeserializer::new(client);
-    for record in raw {
-        reader
-            .deserialize_value(&record.payload)
-            .await
-            .expect("valid Avro");
+    for bytes in written {
+        reader.deserialize_value(&bytes).await.expect("valid Avro");
     }
 }
 
@@ -147,128 +170,74 @@ async fn avro_records_round_trip_and_invalid_ones_never_reach_the_topic() {
 async fn json_records_round_trip_and_invalid_ones_never_reach_the_topic() {
     let broker = Broker::start();
     let app = spawn_app().await;
-    let topic = unique("json-orders");
-    create_topic(&broker, &topic).await;
+    let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA);
-    let client = registered(&app.address, &topic, &schema).await;
-    let serializer = JsonSerializer::new(client.clone(), schema, SerializerConfig::default());
-    let producer = Producer::new(&producer_config(&broker), RawSerializer, serializer).unwrap();
-
-    let sent: Vec<_> = (0..RECORDS).map(order).collect();
-    let mut deliveries = Vec::new();
-    for value in &sent {
-        deliveries.push(producer.send(&topic, None::<&str>, value).await.unwrap());
-    }
-    for delivered in join_all(deliveries).await {
-        delivered.expect("the broker acknowledges");
-    }
-    let received: Vec<Order> = consume(
+    let topic = new_topic(&broker, &client, "json-orders", &schema).await;
+    let mixed = new_topic(&broker, &client, "json-mixed", &schema).await;
+    let producer = producer(
         &broker,
-        &topic,
-        JsonValues::new(JsonDeserializer::new(client.clone())),
-        RECORDS,
-    )
-    .await;
+        JsonSerializer::new(client.clone(), schema, SerializerConfig::default()),
+    );
+
+    let sent: Vec<Order> = (0..RECORDS).map(order).collect();
+    send_all(&producer, &topic, &sent).await;
+    let values = JsonValues::new(JsonDeserializer::new(client.clone()));
+    let received: Vec<Order> = consume(&broker, &topic, values, RECORDS).await;
     assert_eq!(received, sent);
 
-    let mixed = unique("json-mixed");
-    create_topic(&broker, &mixed).await;
-    client
-        .register(
-            &format!("{mixed}-value"),
-            &UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA),
-        )
-        .await
-        .unwrap();
-    let mut zero = serde_json::to_value(order(1)).unwrap();
-    zero["quantity"] = json!(0);
-    let mut null_email = serde_json::to_value(order(2)).unwrap();
-    null_email["customer"]["email"] = json!(null);
-    let mut valid = 0;
-    for n in 0..20 {
-        producer
-            .send_and_wait(&mixed, None::<&str>, &order(n))
-            .await
-            .unwrap();
-        valid += 1;
-        let (bad, path) = if n % 2 == 0 {
-            (&zero, "/quantity")
-        } else {
-            (&null_email, "/customer/email")
-        };
-        let error = producer.send(&mixed, None::<&str>, bad).await.unwrap_err();
-        assert_eq!(refused_path(&error), path, "{error}");
-    }
-    let raw = read_raw(&broker, &mixed, valid, Duration::from_secs(2)).await;
-    assert_eq!(raw.len(), valid, "only the valid records reached the topic");
+    let bad = [
+        (
+            order_json(1, |v| v["quantity"] = json!(0)),
+            "/quantity",
+            "minimum",
+        ),
+        (
+            order_json(2, |v| v["customer"]["email"] = json!(null)),
+            "/customer/email",
+            "\"string\"",
+        ),
+    ];
+    refuse_invalid(&broker, &producer, &mixed, order, &bad).await;
 }
 
 #[tokio::test]
 async fn protobuf_records_round_trip_and_invalid_ones_never_reach_the_topic() {
     let broker = Broker::start();
     let app = spawn_app().await;
-    let topic = unique("proto-orders");
-    create_topic(&broker, &topic).await;
+    let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO);
-    let client = registered(&app.address, &topic, &schema).await;
-    let serializer = ProtobufSerializer::new(client.clone(), schema, SerializerConfig::default());
-    let producer = Producer::new(&producer_config(&broker), RawSerializer, serializer).unwrap();
-
-    let sent: Vec<_> = (0..RECORDS).map(proto::order).collect();
-    let mut deliveries = Vec::new();
-    for value in &sent {
-        deliveries.push(producer.send(&topic, None::<&str>, value).await.unwrap());
-    }
-    for delivered in join_all(deliveries).await {
-        delivered.expect("the broker acknowledges");
-    }
-    let received: Vec<proto::Order> = consume(
+    let topic = new_topic(&broker, &client, "proto-orders", &schema).await;
+    let mixed = new_topic(&broker, &client, "proto-mixed", &schema).await;
+    let producer = producer(
         &broker,
-        &topic,
-        ProtobufValues::new(ProtobufDeserializer::new(client.clone())),
-        RECORDS,
-    )
-    .await;
+        ProtobufSerializer::new(client.clone(), schema, SerializerConfig::default()),
+    );
+
+    let sent: Vec<proto::Order> = (0..RECORDS).map(proto::order).collect();
+    send_all(&producer, &topic, &sent).await;
+    let values = ProtobufValues::new(ProtobufDeserializer::new(client.clone()));
+    let received: Vec<proto::Order> = consume(&broker, &topic, values, RECORDS).await;
     assert_eq!(received, sent);
 
-    let mixed = unique("proto-mixed");
-    create_topic(&broker, &mixed).await;
-    client
-        .register(
-            &format!("{mixed}-value"),
-            &UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO),
-        )
-        .await
-        .unwrap();
     let wrong_type = json!({"id": "x", "quantity": "many"});
     let unknown_field = json!({"id": "x", "customer": {"email": "a@b", "phone": "1"}});
-    let mut valid = 0;
-    for n in 0..20 {
-        producer
-            .send_and_wait(&mixed, None::<&str>, &proto::order(n))
-            .await
-            .unwrap();
-        valid += 1;
-        let (bad, path) = if n % 2 == 0 {
-            (&wrong_type, "/quantity")
-        } else {
-            (&unknown_field, "/customer/phone")
-        };
-        let error = producer
-            .send(&mixed, None::<&str>, &ProtobufJson(bad))
-            .await
-            .unwrap_err();
-        assert_eq!(refused_path(&error), path, "{error}");
-        // A message type the subject's schema does not define is refused too.
-        let other = producer
-            .send(&mixed, None::<&str>, &proto::Refund { id: "r".into() })
-            .await
-            .unwrap_err();
-        assert!(
-            other.to_string().contains("no message acme.Refund"),
-            "{other}"
-        );
-    }
-    let raw = read_raw(&broker, &mixed, valid, Duration::from_secs(2)).await;
-    assert_eq!(raw.len(), valid, "only the valid records reached the topic");
+    let bad = [
+        (ProtobufJson(&wrong_type), "/quantity", "quantity"),
+        (ProtobufJson(&unknown_field), "/customer/phone", "phone"),
+    ];
+    refuse_invalid(&broker, &producer, &mixed, proto::order, &bad).await;
+
+    // A message type the subject's schema does not define is refused too.
+    let other = producer
+        .send(&mixed, None::<&str>, &proto::Refund { id: "r".into() })
+        .await
+        .expect_err("acme.Refund is not in the schema");
+    assert!(
+        matches!(other, ProduceError::Serialize { .. }),
+        "refused before sending: {other}"
+    );
+    assert!(
+        other.to_string().contains("no message acme.Refund"),
+        "{other}"
+    );
 }
