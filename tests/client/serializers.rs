@@ -12,7 +12,7 @@ use warden_testkit::spawn_app;
 
 use crate::orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, order, proto};
 
-fn value(topic: &str) -> SerializationContext {
+fn value(topic: &str) -> SerializationContext<'_> {
     SerializationContext::value(topic)
 }
 

@@ -56,7 +56,7 @@ pub trait ValueSerializer<T: ?Sized>: Send + Sync {
     /// The bytes for `value` in `context`, or why it was refused.
     fn serialize(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &T,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send;
 }
@@ -64,7 +64,7 @@ pub trait ValueSerializer<T: ?Sized>: Send + Sync {
 impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
     fn serialize(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &T,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         AvroSerializer::serialize(self, context, value)
@@ -74,7 +74,7 @@ impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
 impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
     fn serialize(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &T,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         JsonSerializer::serialize(self, context, value)
@@ -84,7 +84,7 @@ impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
 impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSerializer {
     fn serialize(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &M,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         ProtobufSerializer::serialize(self, context, value)
@@ -100,7 +100,7 @@ pub struct ProtobufJson<'a>(pub &'a serde_json::Value);
 impl ValueSerializer<ProtobufJson<'_>> for ProtobufSerializer {
     fn serialize(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &ProtobufJson<'_>,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         self.serialize_json(context, None, value.0)
@@ -114,7 +114,7 @@ pub struct RawSerializer;
 impl ValueSerializer<str> for RawSerializer {
     async fn serialize(
         &self,
-        _: &SerializationContext,
+        _: &SerializationContext<'_>,
         value: &str,
     ) -> Result<Vec<u8>, SerdeError> {
         Ok(value.as_bytes().to_vec())
@@ -124,7 +124,7 @@ impl ValueSerializer<str> for RawSerializer {
 impl ValueSerializer<[u8]> for RawSerializer {
     async fn serialize(
         &self,
-        _: &SerializationContext,
+        _: &SerializationContext<'_>,
         value: &[u8],
     ) -> Result<Vec<u8>, SerdeError> {
         Ok(value.to_vec())

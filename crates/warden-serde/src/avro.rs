@@ -47,7 +47,7 @@ impl AvroSerializer {
     /// the value does not match, [`SerdeError::Registry`] when the schema cannot be found.
     pub async fn serialize<T: Serialize + ?Sized>(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
         let json =
@@ -59,7 +59,7 @@ impl AvroSerializer {
     /// (plain or `{"type": value}`-wrapped union values).
     pub async fn serialize_json(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
@@ -75,7 +75,7 @@ impl AvroSerializer {
     /// accepts it.
     pub async fn serialize_value(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &apache_avro::types::Value,
     ) -> Result<Vec<u8>> {
         let json = warden_core::avro::datum::value_to_json(value);

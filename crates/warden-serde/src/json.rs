@@ -43,7 +43,7 @@ impl JsonSerializer {
     /// Serializes a Rust value through `serde_json`.
     pub async fn serialize<T: Serialize + ?Sized>(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
         let json =
@@ -54,7 +54,7 @@ impl JsonSerializer {
     /// Validates and serializes a JSON document.
     pub async fn serialize_value(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;

@@ -1,5 +1,8 @@
 //! Protobuf in the Confluent wire format: `0x00 | id | message indexes | Protobuf binary`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use serde_json::Value;
@@ -17,6 +20,15 @@ use crate::strategy::SerializationContext;
 #[derive(Debug)]
 pub struct ProtobufSerializer {
     resolver: Resolver,
+    /// Per schema id and message name: the descriptor and the encoded message indexes.
+    messages: RwLock<HashMap<u32, HashMap<String, Arc<Target>>>>,
+}
+
+/// A message of a writer schema, ready to frame records with.
+#[derive(Debug)]
+struct Target {
+    descriptor: MessageDescriptor,
+    indexes: Vec<u8>,
 }
 
 impl ProtobufSerializer {
@@ -29,6 +41,7 @@ impl ProtobufSerializer {
     ) -> Self {
         Self {
             resolver: Resolver::new(client, config, SchemaType::Protobuf, Some(schema)),
+            messages: RwLock::default(),
         }
     }
 
@@ -37,6 +50,7 @@ impl ProtobufSerializer {
     pub fn from_registry(client: RegistryClient, config: SerializerConfig) -> Self {
         Self {
             resolver: Resolver::new(client, config, SchemaType::Protobuf, None),
+            messages: RwLock::default(),
         }
     }
 
@@ -47,29 +61,40 @@ impl ProtobufSerializer {
     /// does not fit it; registry errors.
     pub async fn serialize<M: Message + prost::Name>(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         message: &M,
     ) -> Result<Vec<u8>> {
         let full_name = M::full_name();
         let resolved = self.resolver.resolve(context, Some(&full_name)).await?;
-        let (schema, descriptor, indexes) = message_of(&resolved, &full_name)?;
-        let bytes = message.encode_to_vec();
-        schema.decode(&descriptor, &bytes)?;
-        Ok(framed(resolved.id, &indexes, &bytes))
+        let target = self.target(&resolved, &full_name)?;
+        let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
+        out.extend_from_slice(&target.indexes);
+        let start = out.len();
+        message
+            .encode(&mut out)
+            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+        proto_schema(&resolved).check_encoding(&target.descriptor, &out[start..])?;
+        Ok(out)
     }
 
     /// Serializes a `DynamicMessage` (its descriptor's full name picks the message).
     pub async fn serialize_dynamic(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         message: &DynamicMessage,
     ) -> Result<Vec<u8>> {
-        let full_name = message.descriptor().full_name().to_owned();
-        let resolved = self.resolver.resolve(context, Some(&full_name)).await?;
-        let (schema, descriptor, indexes) = message_of(&resolved, &full_name)?;
-        let bytes = message.encode_to_vec();
-        schema.decode(&descriptor, &bytes)?;
-        Ok(framed(resolved.id, &indexes, &bytes))
+        let descriptor = message.descriptor();
+        let full_name = descriptor.full_name();
+        let resolved = self.resolver.resolve(context, Some(full_name)).await?;
+        let target = self.target(&resolved, full_name)?;
+        let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
+        out.extend_from_slice(&target.indexes);
+        let start = out.len();
+        message
+            .encode(&mut out)
+            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+        proto_schema(&resolved).check_encoding(&target.descriptor, &out[start..])?;
+        Ok(out)
     }
 
     /// Serializes a JSON document (proto3 JSON mapping) as `message` (a full name such as
@@ -77,7 +102,7 @@ impl ProtobufSerializer {
     /// types and out-of-range numbers are [`SerdeError::Invalid`] with the field path.
     pub async fn serialize_json(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         message: Option<&str>,
         json: &Value,
     ) -> Result<Vec<u8>> {
@@ -91,9 +116,45 @@ impl ProtobufSerializer {
                 SerdeError::invalid("", format!("schema {} has no message", resolved.id))
             })?,
         };
-        let (schema, descriptor, indexes) = message_of(&resolved, &full_name)?;
-        let (_, bytes) = schema.encode_json(&descriptor, json)?;
-        Ok(framed(resolved.id, &indexes, &bytes))
+        let target = self.target(&resolved, &full_name)?;
+        let (_, bytes) = schema.encode_json(&target.descriptor, json)?;
+        let mut out = header(resolved.id, target.indexes.len() + bytes.len());
+        out.extend_from_slice(&target.indexes);
+        out.extend_from_slice(&bytes);
+        Ok(out)
+    }
+
+    /// The message `full_name` of the resolved schema, from the cache or looked up once.
+    fn target(&self, resolved: &Resolved, full_name: &str) -> Result<Arc<Target>> {
+        if let Some(found) = self
+            .messages
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&resolved.id)
+            .and_then(|by_name| by_name.get(full_name))
+        {
+            return Ok(Arc::clone(found));
+        }
+        let schema = proto_schema(resolved);
+        let missing = || {
+            SerdeError::invalid(
+                "",
+                format!("schema {} has no message {full_name}", resolved.id),
+            )
+        };
+        let indexes = schema.message_indexes(full_name).ok_or_else(missing)?;
+        let descriptor = schema.message_by_indexes(&indexes).ok_or_else(missing)?;
+        let target = Arc::new(Target {
+            descriptor,
+            indexes: warden_core::wire::message_indexes_to_bytes(&indexes),
+        });
+        self.messages
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(resolved.id)
+            .or_default()
+            .insert(full_name.to_owned(), Arc::clone(&target));
+        Ok(target)
     }
 
     /// The registry client.
@@ -102,29 +163,11 @@ impl ProtobufSerializer {
     }
 }
 
-fn message_of<'r>(
-    resolved: &'r Resolved,
-    full_name: &str,
-) -> Result<(&'r ProtobufSchema, MessageDescriptor, Vec<i32>)> {
-    let ParsedSchema::Protobuf(schema) = &*resolved.schema else {
-        unreachable!("the resolver checks the format");
-    };
-    let missing = || {
-        SerdeError::invalid(
-            "",
-            format!("schema {} has no message {full_name}", resolved.id),
-        )
-    };
-    let indexes = schema.message_indexes(full_name).ok_or_else(missing)?;
-    let descriptor = schema.message_by_indexes(&indexes).ok_or_else(missing)?;
-    Ok((schema, descriptor, indexes))
-}
-
-fn framed(id: u32, indexes: &[i32], bytes: &[u8]) -> Vec<u8> {
-    let mut out = header(id, bytes.len() + 4);
-    warden_core::wire::write_message_indexes(indexes, &mut out);
-    out.extend_from_slice(bytes);
-    out
+fn proto_schema(resolved: &Resolved) -> &ProtobufSchema {
+    match &*resolved.schema {
+        ParsedSchema::Protobuf(schema) => schema,
+        _ => unreachable!("the resolver checks the format"),
+    }
 }
 
 /// Reads Protobuf records written in the Confluent wire format: the writer schema by id,

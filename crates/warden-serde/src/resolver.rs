@@ -7,7 +7,7 @@ use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
 use warden_core::{ParsedSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
-use crate::strategy::{SerializationContext, SubjectNameStrategy};
+use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 
 /// Options shared by the serializers, named after Confluent's serializer settings.
 /// The default: `TopicNameStrategy`, no auto-registration, the given schema looked up under
@@ -46,6 +46,9 @@ pub(crate) struct Resolver {
     schema: Option<UnregisteredSchema>,
     local_name: OnceLock<Option<String>>,
     by_subject: RwLock<HashMap<String, Resolved>>,
+    /// The per-record fast path for values without a record name of their own: by topic,
+    /// then key (0) or value (1), looked up without building the subject.
+    by_topic: RwLock<HashMap<String, [Option<Resolved>; 2]>>,
 }
 
 impl Resolver {
@@ -62,6 +65,7 @@ impl Resolver {
             schema,
             local_name: OnceLock::new(),
             by_subject: RwLock::new(HashMap::new()),
+            by_topic: RwLock::new(HashMap::new()),
         }
     }
 
@@ -73,7 +77,37 @@ impl Resolver {
     /// when it has one (Protobuf messages); otherwise the given schema's name is used.
     pub(crate) async fn resolve(
         &self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
+        record_name: Option<&str>,
+    ) -> Result<Resolved> {
+        let slot = match context.part {
+            Part::Key => 0,
+            Part::Value => 1,
+        };
+        if record_name.is_none()
+            && let Some(found) = self
+                .by_topic
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(context.topic)
+                .and_then(|parts| parts[slot].clone())
+        {
+            return Ok(found);
+        }
+        let resolved = self.resolve_subject(context, record_name).await?;
+        if record_name.is_none() {
+            self.by_topic
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(context.topic.to_owned())
+                .or_default()[slot] = Some(resolved.clone());
+        }
+        Ok(resolved)
+    }
+
+    async fn resolve_subject(
+        &self,
+        context: &SerializationContext<'_>,
         record_name: Option<&str>,
     ) -> Result<Resolved> {
         if let Some(id) = self.config.use_schema_id {

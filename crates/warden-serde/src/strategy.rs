@@ -12,28 +12,28 @@ pub enum Part {
 }
 
 /// Where a value goes: the topic and whether it is the key or the value (Confluent's
-/// `SerializationContext`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SerializationContext {
+/// `SerializationContext`). Borrows the topic, so making one per record costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SerializationContext<'a> {
     /// The topic.
-    pub topic: String,
+    pub topic: &'a str,
     /// Key or value.
     pub part: Part,
 }
 
-impl SerializationContext {
+impl<'a> SerializationContext<'a> {
     /// The context of a record value on `topic`.
-    pub fn value(topic: impl Into<String>) -> Self {
+    pub fn value(topic: &'a str) -> Self {
         Self {
-            topic: topic.into(),
+            topic,
             part: Part::Value,
         }
     }
 
     /// The context of a record key on `topic`.
-    pub fn key(topic: impl Into<String>) -> Self {
+    pub fn key(topic: &'a str) -> Self {
         Self {
-            topic: topic.into(),
+            topic,
             part: Part::Key,
         }
     }
@@ -59,7 +59,7 @@ impl SubjectNameStrategy {
     /// Errors: [`SerdeError::Config`] when the strategy needs a record name and there is none.
     pub fn subject(
         self,
-        context: &SerializationContext,
+        context: &SerializationContext<'_>,
         record_name: Option<&str>,
     ) -> Result<String> {
         let name = || {

@@ -258,6 +258,17 @@ impl ProtobufSchema {
         codec::decode(message, bytes)
     }
 
+    /// Checks that `bytes` is a valid encoding of `message` without building it (field
+    /// numbers, wire types, UTF-8 strings, nested messages): the check serializers make
+    /// before writing a record. Errors name the field path.
+    pub fn check_encoding(
+        &self,
+        message: &MessageDescriptor,
+        bytes: &[u8],
+    ) -> Result<(), PayloadError> {
+        codec::check_encoding(message, bytes)
+    }
+
     /// Decodes binary Protobuf as `message` and writes it as JSON (proto3 JSON mapping: field
     /// JSON names, 64-bit integers as strings, enums by name, default values omitted).
     pub fn decode_to_json(
@@ -278,6 +289,10 @@ fn indexed(messages: impl Iterator<Item = MessageDescriptor>) -> Vec<MessageDesc
 
 /// Whether a message is the type of a group field declared beside it (proto2 `group`).
 pub(crate) fn is_group_message(message: &MessageDescriptor) -> bool {
+    // Only proto2 has groups: skip the descriptor scan (which clones) everywhere else.
+    if message.parent_file().syntax() != prost_reflect::Syntax::Proto2 {
+        return false;
+    }
     let scope_fields: Vec<prost_types::FieldDescriptorProto> = match message.parent_message() {
         Some(parent) => {
             let proto = parent.descriptor_proto();
