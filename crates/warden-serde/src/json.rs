@@ -22,7 +22,11 @@ pub struct JsonSerializer {
 impl JsonSerializer {
     /// A serializer that writes with `schema`, looked up under the subject (or registered,
     /// with [`SerializerConfig::auto_register_schemas`]).
-    pub fn new(client: RegistryClient, schema: UnregisteredSchema, config: SerializerConfig) -> Self {
+    pub fn new(
+        client: RegistryClient,
+        schema: UnregisteredSchema,
+        config: SerializerConfig,
+    ) -> Self {
         Self {
             resolver: Resolver::new(client, config, SchemaType::Json, Some(schema)),
         }

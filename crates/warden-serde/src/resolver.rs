@@ -155,14 +155,14 @@ impl Resolver {
 
 /// The schema with `id` from the registry, with 40403 turned into
 /// [`SerdeError::UnknownSchemaId`].
-pub(crate) async fn parsed_schema(
-    client: &RegistryClient,
-    id: u32,
-) -> Result<Arc<ParsedSchema>> {
-    client.parsed_schema(id).await.map_err(|e| match e.error_code() {
-        Some(40403) => SerdeError::UnknownSchemaId(id),
-        _ => SerdeError::Registry(e),
-    })
+pub(crate) async fn parsed_schema(client: &RegistryClient, id: u32) -> Result<Arc<ParsedSchema>> {
+    client
+        .parsed_schema(id)
+        .await
+        .map_err(|e| match e.error_code() {
+            Some(40403) => SerdeError::UnknownSchemaId(id),
+            _ => SerdeError::Registry(e),
+        })
 }
 
 /// The record name `RecordNameStrategy` uses: Avro full name of a named top-level type,

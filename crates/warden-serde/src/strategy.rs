@@ -93,7 +93,10 @@ mod tests {
         assert_eq!(s.subject(&key, Some("x")).unwrap(), "orders-key");
         let s = SubjectNameStrategy::RecordName;
         assert_eq!(s.subject(&value, Some("acme.Order")).unwrap(), "acme.Order");
-        assert!(matches!(s.subject(&value, None), Err(SerdeError::Config(_))));
+        assert!(matches!(
+            s.subject(&value, None),
+            Err(SerdeError::Config(_))
+        ));
         let s = SubjectNameStrategy::TopicRecordName;
         assert_eq!(
             s.subject(&key, Some("acme.Order")).unwrap(),

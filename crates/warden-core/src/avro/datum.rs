@@ -341,7 +341,9 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
         match json {
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Ok(i),
-                None if n.is_u64() => Err(self.error(format!("{n} is out of range for {expected}"))),
+                None if n.is_u64() => {
+                    Err(self.error(format!("{n} is out of range for {expected}")))
+                }
                 None => Err(self.error(format!("expected {expected}, got number {n}"))),
             },
             _ => Err(self.mismatch(expected, json)),
