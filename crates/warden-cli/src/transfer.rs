@@ -2,7 +2,9 @@
 //! a Confluent-compatible registry, copied with ids and versions preserved.
 //!
 //! The export file is JSON, sorted and without timestamps, so two exports of the same
-//! registry are byte for byte equal. The import puts the target in IMPORT mode, registers
+//! registry are byte for byte equal. The import first compares the source with the target (a
+//! version the target has under another id stops it before anything changes), then puts the
+//! target in IMPORT mode, registers
 //! every version with its id and version (`POST /subjects/{s}/versions` with `id` and
 //! `version`) in ascending id order, so references exist before the schemas that use them,
 //! soft-deletes what was soft-deleted, then sets configs and modes as exported. Versions the

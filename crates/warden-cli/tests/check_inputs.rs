@@ -57,7 +57,7 @@ fn init_then_check_against_the_previous_commit_works_in_a_fresh_repository() {
     assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
     assert!(
         broken.stdout.contains(
-            "schemas/users-value.avsc:4: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/2"
+            "schemas/users-value.avsc:4: users-value: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/2"
         ),
         "file, line, rule and path: {}",
         broken.stdout

@@ -245,5 +245,8 @@ async fn an_import_that_would_change_an_existing_id_stops_with_one_line() {
     );
     // Found before anything changed.
     assert_eq!(target.get("/mode").await.body["mode"], "READWRITE");
-    assert_eq!(target.get("/subjects").await.body, json!(["address", "other", "other-2"]));
+    assert_eq!(
+        target.get("/subjects").await.body,
+        json!(["address", "other", "other-2"])
+    );
 }

@@ -152,8 +152,8 @@ fn text(report: &Report) -> String {
                         .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        "  {}:{}: {BOLD}{}{BOLD:#}{path}{old}: {}",
-                        s.file, f.line, f.rule, f.message
+                        "  {}:{}: {}: {BOLD}{}{BOLD:#}{path}{old}: {}",
+                        s.file, f.line, s.subject, f.rule, f.message
                     );
                 }
             }
