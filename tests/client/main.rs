@@ -1,4 +1,10 @@
 //! The client side against a real registry: `warden-client` over HTTP and `warden-serde`'s
 //! serializers and deserializers.
 
+// Each binary uses part of the shared fixtures.
+#[allow(dead_code)]
+#[path = "../fixtures/orders.rs"]
+mod orders;
+
+mod interop;
 mod registry_client;

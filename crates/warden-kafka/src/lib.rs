@@ -1,1 +1,623 @@
-//! placeholder
+//! A validating Kafka producer and a schema-aware consumer over `rdkafka`, serializing
+//! through a schema registry in the Confluent wire format.
+//!
+//! [`Producer`] takes typed keys and values, serializes them with `warden-serde` and enqueues
+//! them with `send_result`, so many records are in flight at once. A value that does not
+//! match its schema is an `Err` naming the field, returned before anything is enqueued: the
+//! topic never sees it.
+//!
+//! [`Consumer`] decodes each record by the schema id in its header into typed or generic
+//! values, with an [`UndecodablePolicy`] for records it cannot decode: return the error,
+//! skip and count, or forward the raw record to a dead-letter topic with headers saying why.
+//!
+//! Both are built from an `rdkafka` [`ClientConfig`], so acks, idempotence, compression and
+//! consumer groups are set as with any `rdkafka` client; [`Producer::inner`] and
+//! [`Consumer::inner`] give the underlying clients.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::Message as _;
+use rdkafka::consumer::{Consumer as _, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use warden_serde::{
+    AvroDeserializer, AvroSerializer, Decoded, GenericDeserializer, JsonDeserializer,
+    JsonSerializer, Part, ProtobufDeserializer, ProtobufSerializer, SerdeError,
+    SerializationContext,
+};
+
+pub use rdkafka;
+
+/// Headers a dead-lettered record carries.
+pub mod dead_letter_headers {
+    /// Why the record could not be decoded (the error's text).
+    pub const ERROR: &str = "warden.error";
+    /// The kind of error: `unknown-magic-byte`, `truncated`, `unknown-schema-id`,
+    /// `undecodable`, `invalid`, `wrong-format`, `registry`.
+    pub const ERROR_KIND: &str = "warden.error.kind";
+    /// The topic the record was read from.
+    pub const TOPIC: &str = "warden.source.topic";
+    /// Its partition (decimal text).
+    pub const PARTITION: &str = "warden.source.partition";
+    /// Its offset (decimal text).
+    pub const OFFSET: &str = "warden.source.offset";
+}
+
+/// Turns a key or value into record bytes.
+pub trait ValueSerializer<T: ?Sized>: Send + Sync {
+    /// The bytes for `value` in `context`, or why it was refused.
+    fn serialize(
+        &self,
+        context: &SerializationContext,
+        value: &T,
+    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send;
+}
+
+impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
+    fn serialize(
+        &self,
+        context: &SerializationContext,
+        value: &T,
+    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
+        AvroSerializer::serialize(self, context, value)
+    }
+}
+
+impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
+    fn serialize(
+        &self,
+        context: &SerializationContext,
+        value: &T,
+    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
+        JsonSerializer::serialize(self, context, value)
+    }
+}
+
+impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSerializer {
+    fn serialize(
+        &self,
+        context: &SerializationContext,
+        value: &M,
+    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
+        ProtobufSerializer::serialize(self, context, value)
+    }
+}
+
+/// A JSON document to be written as Protobuf (proto3 JSON mapping) with the schema's first
+/// message, e.g. a line read from stdin. Wrapped so that it cannot be confused with a
+/// `prost` message.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtobufJson<'a>(pub &'a serde_json::Value);
+
+impl ValueSerializer<ProtobufJson<'_>> for ProtobufSerializer {
+    fn serialize(
+        &self,
+        context: &SerializationContext,
+        value: &ProtobufJson<'_>,
+    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
+        self.serialize_json(context, None, value.0)
+    }
+}
+
+/// Writes keys (or values) as they are: UTF-8 strings and raw bytes, no schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawSerializer;
+
+impl ValueSerializer<str> for RawSerializer {
+    async fn serialize(
+        &self,
+        _: &SerializationContext,
+        value: &str,
+    ) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.as_bytes().to_vec())
+    }
+}
+
+impl ValueSerializer<[u8]> for RawSerializer {
+    async fn serialize(
+        &self,
+        _: &SerializationContext,
+        value: &[u8],
+    ) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.to_vec())
+    }
+}
+
+/// Why a record was not sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProduceError {
+    /// The key or value was refused by its serializer (for an invalid value: the field path
+    /// and the reason). Nothing was enqueued.
+    #[error("{part:?} refused: {source}")]
+    Serialize {
+        /// Key or value.
+        part: Part,
+        /// The serializer's error.
+        source: SerdeError,
+    },
+    /// The Kafka client refused or failed the record.
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+}
+
+impl ProduceError {
+    /// The serializer's error, when the record was refused before sending.
+    pub fn serde_error(&self) -> Option<&SerdeError> {
+        match self {
+            Self::Serialize { source, .. } => Some(source),
+            Self::Kafka(_) => None,
+        }
+    }
+}
+
+/// A producer that serializes keys with `KS` and values with `VS`.
+pub struct Producer<KS, VS> {
+    inner: FutureProducer,
+    keys: KS,
+    values: VS,
+}
+
+impl<KS, VS> std::fmt::Debug for Producer<KS, VS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer").finish_non_exhaustive()
+    }
+}
+
+/// Where a delivered record landed: partition and offset.
+pub type Delivered = (i32, i64);
+
+impl<KS, VS> Producer<KS, VS> {
+    /// A producer from an `rdkafka` configuration (at least `bootstrap.servers`).
+    ///
+    /// Errors: the configuration is refused by librdkafka.
+    pub fn new(config: &ClientConfig, keys: KS, values: VS) -> Result<Self, ProduceError> {
+        Ok(Self {
+            inner: config.create()?,
+            keys,
+            values,
+        })
+    }
+
+    /// The underlying `rdkafka` producer.
+    pub fn inner(&self) -> &FutureProducer {
+        &self.inner
+    }
+
+    /// The value serializer.
+    pub fn values(&self) -> &VS {
+        &self.values
+    }
+
+    /// Serializes `key` and `value` for `topic` and enqueues the record. Returns as soon as
+    /// the record is in the client's queue (waiting only while the queue is full); the
+    /// returned future resolves when the broker acknowledges it.
+    ///
+    /// Errors: [`ProduceError::Serialize`] before anything is enqueued when the key or value
+    /// is refused; [`ProduceError::Kafka`] when the client refuses the record.
+    pub async fn send<K, V>(
+        &self,
+        topic: &str,
+        key: Option<&K>,
+        value: &V,
+    ) -> Result<Delivery, ProduceError>
+    where
+        K: ?Sized,
+        V: ?Sized,
+        KS: ValueSerializer<K>,
+        VS: ValueSerializer<V>,
+    {
+        let value_bytes = self
+            .values
+            .serialize(&SerializationContext::value(topic), value)
+            .await
+            .map_err(|source| ProduceError::Serialize {
+                part: Part::Value,
+                source,
+            })?;
+        let key_bytes = match key {
+            Some(key) => Some(
+                self.keys
+                    .serialize(&SerializationContext::key(topic), key)
+                    .await
+                    .map_err(|source| ProduceError::Serialize {
+                        part: Part::Key,
+                        source,
+                    })?,
+            ),
+            None => None,
+        };
+        self.enqueue(topic, key_bytes.as_deref(), &value_bytes)
+            .await
+    }
+
+    /// [`Producer::send`], then waits for the broker's acknowledgement.
+    pub async fn send_and_wait<K, V>(
+        &self,
+        topic: &str,
+        key: Option<&K>,
+        value: &V,
+    ) -> Result<Delivered, ProduceError>
+    where
+        K: ?Sized,
+        V: ?Sized,
+        KS: ValueSerializer<K>,
+        VS: ValueSerializer<V>,
+    {
+        self.send(topic, key, value).await?.await
+    }
+
+    async fn enqueue(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<Delivery, ProduceError> {
+        let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(value);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        loop {
+            match self.inner.send_result(record) {
+                Ok(delivery) => return Ok(Delivery(delivery)),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err((e, _)) => return Err(ProduceError::Kafka(e)),
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for every enqueued record to be delivered.
+    pub fn flush(&self, timeout: Duration) -> Result<(), ProduceError> {
+        use rdkafka::producer::Producer as _;
+        self.inner.flush(Timeout::After(timeout))?;
+        Ok(())
+    }
+}
+
+/// An enqueued record: resolves to its partition and offset when the broker acknowledges
+/// it, or to [`ProduceError::Kafka`] with the broker's or client's error.
+#[must_use = "a record is only known delivered when its Delivery resolves"]
+pub struct Delivery(DeliveryFuture);
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Delivery")
+    }
+}
+
+impl Future for Delivery {
+    type Output = Result<Delivered, ProduceError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|outcome| match outcome {
+                Ok(Ok(delivered)) => Ok((delivered.partition, delivered.offset)),
+                Ok(Err((e, _))) => Err(ProduceError::Kafka(e)),
+                Err(_) => Err(ProduceError::Kafka(KafkaError::Canceled)),
+            })
+    }
+}
+
+/// Turns record bytes into a value, by the schema id in the header.
+pub trait ValueDeserializer: Send + Sync {
+    /// The decoded value.
+    type Output: Send;
+    /// Decodes one record's key or value bytes.
+    fn deserialize(
+        &self,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<Self::Output, SerdeError>> + Send;
+}
+
+impl ValueDeserializer for GenericDeserializer {
+    type Output = Decoded;
+    fn deserialize(
+        &self,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<Decoded, SerdeError>> + Send {
+        GenericDeserializer::deserialize(self, bytes)
+    }
+}
+
+/// Decodes Avro records into `T` (`apache_avro::from_value`).
+#[derive(Debug, Clone)]
+pub struct AvroValues<T>(AvroDeserializer, PhantomData<fn() -> T>);
+
+impl<T> AvroValues<T> {
+    /// Over an Avro deserializer.
+    pub fn new(deserializer: AvroDeserializer) -> Self {
+        Self(deserializer, PhantomData)
+    }
+}
+
+impl<T: DeserializeOwned + Send> ValueDeserializer for AvroValues<T> {
+    type Output = T;
+    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
+        self.0.deserialize(bytes)
+    }
+}
+
+/// Decodes JSON Schema records into `T` (`serde_json`).
+#[derive(Debug, Clone)]
+pub struct JsonValues<T>(JsonDeserializer, PhantomData<fn() -> T>);
+
+impl<T> JsonValues<T> {
+    /// Over a JSON deserializer.
+    pub fn new(deserializer: JsonDeserializer) -> Self {
+        Self(deserializer, PhantomData)
+    }
+}
+
+impl<T: DeserializeOwned + Send> ValueDeserializer for JsonValues<T> {
+    type Output = T;
+    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
+        self.0.deserialize(bytes)
+    }
+}
+
+/// Decodes Protobuf records into the `prost` message `M`.
+#[derive(Debug, Clone)]
+pub struct ProtobufValues<M>(ProtobufDeserializer, PhantomData<fn() -> M>);
+
+impl<M> ProtobufValues<M> {
+    /// Over a Protobuf deserializer.
+    pub fn new(deserializer: ProtobufDeserializer) -> Self {
+        Self(deserializer, PhantomData)
+    }
+}
+
+impl<M: prost::Message + Default + Send> ValueDeserializer for ProtobufValues<M> {
+    type Output = M;
+    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<M, SerdeError>> + Send {
+        self.0.deserialize(bytes)
+    }
+}
+
+/// What the consumer does with a record it cannot decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndecodablePolicy {
+    /// Return the error from [`Consumer::recv`] (the default). The consumer's position has
+    /// moved past the record; the next call reads the next one.
+    Fail,
+    /// Skip it and count it ([`Consumer::skipped`]).
+    Skip,
+    /// Forward the raw record (key, value, headers) to this topic with the
+    /// [`dead_letter_headers`] added, wait for the broker's acknowledgement, and go on
+    /// ([`Consumer::dead_lettered`]).
+    DeadLetter(String),
+}
+
+/// A decoded record.
+#[derive(Debug, Clone)]
+pub struct ConsumedRecord<V> {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// The offset.
+    pub offset: i64,
+    /// The key as stored (keys are not decoded).
+    pub key: Option<Vec<u8>>,
+    /// The decoded value; `None` for a tombstone (null value).
+    pub value: Option<V>,
+}
+
+/// Why [`Consumer::recv`] returned no record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsumeError {
+    /// A record could not be decoded (under [`UndecodablePolicy::Fail`]).
+    #[error("{topic}/{partition}@{offset}: {source}")]
+    Undecodable {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The offset.
+        offset: i64,
+        /// The deserializer's error.
+        source: SerdeError,
+    },
+    /// The Kafka client failed (or forwarding to the dead-letter topic failed).
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+}
+
+/// A consumer that decodes values with `D` (see [`ValueDeserializer`]).
+pub struct Consumer<D> {
+    inner: StreamConsumer,
+    values: D,
+    policy: UndecodablePolicy,
+    dead_letters: Option<FutureProducer>,
+    skipped: AtomicU64,
+    dead_lettered: AtomicU64,
+}
+
+impl<D> std::fmt::Debug for Consumer<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("policy", &self.policy)
+            .field("skipped", &self.skipped)
+            .field("dead_lettered", &self.dead_lettered)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: ValueDeserializer> Consumer<D> {
+    /// A consumer from an `rdkafka` configuration (`bootstrap.servers`, `group.id`, …). For
+    /// [`UndecodablePolicy::DeadLetter`] a producer with the same `bootstrap.servers` is made.
+    ///
+    /// Errors: the configuration is refused by librdkafka.
+    pub fn new(
+        config: &ClientConfig,
+        values: D,
+        policy: UndecodablePolicy,
+    ) -> Result<Self, ConsumeError> {
+        let dead_letters = match &policy {
+            UndecodablePolicy::DeadLetter(_) => {
+                let mut producer = ClientConfig::new();
+                if let Some(servers) = config.get("bootstrap.servers") {
+                    producer.set("bootstrap.servers", servers);
+                }
+                producer.set("acks", "all");
+                Some(producer.create()?)
+            }
+            UndecodablePolicy::Fail | UndecodablePolicy::Skip => None,
+        };
+        Ok(Self {
+            inner: config.create()?,
+            values,
+            policy,
+            dead_letters,
+            skipped: AtomicU64::new(0),
+            dead_lettered: AtomicU64::new(0),
+        })
+    }
+
+    /// Subscribes to `topics`.
+    pub fn subscribe(&self, topics: &[&str]) -> Result<(), ConsumeError> {
+        self.inner.subscribe(topics)?;
+        Ok(())
+    }
+
+    /// The underlying `rdkafka` consumer (assign, commit, seek, pause…).
+    pub fn inner(&self) -> &StreamConsumer {
+        &self.inner
+    }
+
+    /// Records skipped under [`UndecodablePolicy::Skip`].
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Records forwarded under [`UndecodablePolicy::DeadLetter`].
+    pub fn dead_lettered(&self) -> u64 {
+        self.dead_lettered.load(Ordering::Relaxed)
+    }
+
+    /// The next decodable record (undecodable ones are handled by the policy on the way).
+    ///
+    /// Errors: [`ConsumeError::Undecodable`] under [`UndecodablePolicy::Fail`];
+    /// [`ConsumeError::Kafka`] when the client fails (including partition EOF events when
+    /// `enable.partition.eof` is set).
+    pub async fn recv(&self) -> Result<ConsumedRecord<D::Output>, ConsumeError> {
+        loop {
+            let message = self.inner.recv().await?;
+            let value = match message.payload() {
+                None => None,
+                Some(bytes) => match self.values.deserialize(bytes).await {
+                    Ok(value) => Some(value),
+                    Err(error) => {
+                        self.undecodable(&message, error).await?;
+                        continue;
+                    }
+                },
+            };
+            return Ok(ConsumedRecord {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                key: message.key().map(<[u8]>::to_vec),
+                value,
+            });
+        }
+    }
+
+    async fn undecodable(
+        &self,
+        message: &BorrowedMessage<'_>,
+        error: SerdeError,
+    ) -> Result<(), ConsumeError> {
+        match &self.policy {
+            UndecodablePolicy::Fail => Err(ConsumeError::Undecodable {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                source: error,
+            }),
+            UndecodablePolicy::Skip => {
+                tracing::warn!(
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    offset = message.offset(),
+                    %error,
+                    "skipping undecodable record"
+                );
+                self.skipped.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            UndecodablePolicy::DeadLetter(topic) => {
+                let producer = self
+                    .dead_letters
+                    .as_ref()
+                    .expect("made with the dead-letter policy");
+                let partition = message.partition().to_string();
+                let offset = message.offset().to_string();
+                let reason = error.to_string();
+                let mut headers = OwnedHeaders::new();
+                if let Some(existing) = message.headers() {
+                    for header in existing.iter() {
+                        headers = headers.insert(Header {
+                            key: header.key,
+                            value: header.value,
+                        });
+                    }
+                }
+                for (key, value) in [
+                    (dead_letter_headers::ERROR, reason.as_str()),
+                    (dead_letter_headers::ERROR_KIND, error_kind(&error)),
+                    (dead_letter_headers::TOPIC, message.topic()),
+                    (dead_letter_headers::PARTITION, partition.as_str()),
+                    (dead_letter_headers::OFFSET, offset.as_str()),
+                ] {
+                    headers = headers.insert(Header {
+                        key,
+                        value: Some(value),
+                    });
+                }
+                let mut record = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
+                if let Some(key) = message.key() {
+                    record = record.key(key);
+                }
+                if let Some(payload) = message.payload() {
+                    record = record.payload(payload);
+                }
+                producer
+                    .send(record, Timeout::After(Duration::from_secs(30)))
+                    .await
+                    .map_err(|(e, _)| ConsumeError::Kafka(e))?;
+                self.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The `warden.error.kind` header value of an error.
+pub fn error_kind(error: &SerdeError) -> &'static str {
+    match error {
+        SerdeError::UnknownMagicByte(_) => "unknown-magic-byte",
+        SerdeError::Truncated(_) => "truncated",
+        SerdeError::UnknownSchemaId(_) => "unknown-schema-id",
+        SerdeError::Undecodable { .. } => "undecodable",
+        SerdeError::Invalid { .. } => "invalid",
+        SerdeError::WrongFormat { .. } => "wrong-format",
+        SerdeError::Registry(_) => "registry",
+        _ => "other",
+    }
+}

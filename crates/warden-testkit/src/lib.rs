@@ -2,9 +2,18 @@
 //! SQLite file, and [`TestApp`] has one method per endpoint so tests read like a script.
 //!
 //! Logs are printed only when `TEST_LOG` is set. [`postgres::TempPostgres`] starts a private
-//! PostgreSQL for tests that need one.
+//! PostgreSQL for tests that need one; [`kafka::Broker`] a Tansu broker.
 
+pub mod kafka;
 pub mod postgres;
+
+/// A loopback port that was free a moment ago (bound, read, closed).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
 
 use std::sync::Once;
 

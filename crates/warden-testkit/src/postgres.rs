@@ -4,7 +4,6 @@
 //! PostgreSQL refuses to run as root; when the tests run as root, the server runs as the
 //! `postgres` system user (`runuser`), which owns the temporary directory.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,13 +13,6 @@ pub struct TempPostgres {
     dir: tempfile::TempDir,
     port: u16,
     as_postgres_user: bool,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 fn running_as_root() -> bool {
@@ -57,7 +49,7 @@ impl TempPostgres {
         }
         let pg = Self {
             dir,
-            port: free_port(),
+            port: crate::free_port(),
             as_postgres_user,
         };
         let data = pg.data_dir();

@@ -415,7 +415,6 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                     written.map_err(|e| self.error(format!("bad default: {}", e.message)))?;
                 }
                 (None, None) => {
-                    self.path.pop();
                     return Err(self.error(format!(
                         "missing required field \"{}\" of record {}",
                         field.name,

@@ -1,0 +1,12 @@
+//! The validating producer and the schema-aware consumer against a real Kafka-protocol
+//! broker (Tansu, started per test) and a real registry (spawned on port 0).
+
+// Each binary uses part of the shared fixtures.
+#[allow(dead_code)]
+#[path = "../fixtures/orders.rs"]
+mod orders;
+
+mod dead_letter;
+mod roundtrip;
+mod support;
+mod unavailable;
