@@ -179,7 +179,13 @@ pub(crate) fn parse(resolved: &Resolved) -> Result<ParsedSchema, (String, Option
             SchemaError::Invalid(m) => m.clone(),
             other => other.to_string(),
         };
-        let line = error_line(&message);
+        let line = error_line(&message).or_else(|| {
+            // JSON Schema meta-schema violations name the location as `'#/…'`.
+            let at = message.find("'#/")?;
+            let pointer = &message[at + 1..];
+            let pointer = &pointer[..pointer.find('\'')?];
+            Some(locate(root.schema_type, &root.text, pointer)).filter(|l| *l > 1)
+        });
         (message, line)
     })
 }
