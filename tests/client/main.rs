@@ -8,3 +8,4 @@ mod orders;
 
 mod interop;
 mod registry_client;
+mod serializers;

@@ -1,4 +1,5 @@
-//! `warden`: the registry server and (later) the CLI for CI and administration.
+//! `warden`: the registry server, the CLI for CI and administration, and JSON-lines
+//! producing and consuming through the registry.
 
 mod admin;
 mod check;
@@ -8,6 +9,7 @@ mod project;
 mod register;
 mod registry;
 mod source;
+mod stream;
 mod transfer;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +50,11 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Import an export (file or registry URL) with ids and versions preserved.
     Import(transfer::ImportArgs),
+    /// Produce JSON lines from stdin to a topic, each validated against the subject's
+    /// latest schema; refused lines are reported with their field path (exit 1).
+    Produce(stream::ProduceArgs),
+    /// Print a topic's records decoded by schema id as JSON lines.
+    Consume(stream::ConsumeArgs),
 }
 
 #[tokio::main]
@@ -82,6 +89,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Delete(args) => admin::delete(args).await.map_err(exit::input)?,
         Command::Export(args) => transfer::export(args).await.map_err(exit::input)?,
         Command::Import(args) => transfer::import(args).await.map_err(exit::input)?,
+        Command::Produce(args) => stream::produce(args).await.map_err(exit::input)?,
+        Command::Consume(args) => stream::consume(args).await.map_err(exit::input)?,
     }
     Ok(())
 }

@@ -137,7 +137,7 @@ impl ValueSerializer<[u8]> for RawSerializer {
 pub enum ProduceError {
     /// The key or value was refused by its serializer (for an invalid value: the field path
     /// and the reason). Nothing was enqueued.
-    #[error("{part:?} refused: {source}")]
+    #[error("{} refused: {source}", match part { Part::Key => "key", Part::Value => "value" })]
     Serialize {
         /// Key or value.
         part: Part,
@@ -253,6 +253,19 @@ impl<KS, VS> Producer<KS, VS> {
         VS: ValueSerializer<V>,
     {
         self.send(topic, key, value).await?.await
+    }
+
+    /// Enqueues bytes that were serialized (and validated) already, e.g. by this
+    /// producer's value serializer called directly. Nothing is checked here.
+    ///
+    /// Errors: [`ProduceError::Kafka`] when the client refuses the record.
+    pub async fn send_bytes(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<Delivery, ProduceError> {
+        self.enqueue(topic, key, value).await
     }
 
     async fn enqueue(

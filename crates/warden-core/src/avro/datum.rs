@@ -56,18 +56,34 @@ impl AvroSchema {
     ///
     /// Errors: bytes that are not a valid encoding (truncated, bad union index, bad UTF-8)
     /// or that leave bytes unread.
-    pub fn decode(&self, mut bytes: &[u8]) -> Result<apache_avro::types::Value, PayloadError> {
+    pub fn decode(&self, bytes: &[u8]) -> Result<apache_avro::types::Value, PayloadError> {
+        // The schemata list is where references resolve from, and only from it: the named
+        // types of the references first, then the schema itself for the types it defines
+        // inline and refers to again by name.
+        let schemata: Vec<&Schema> = self
+            .named_types()
+            .iter()
+            .chain(std::iter::once(self.schema()))
+            .collect();
         let reader = apache_avro::reader::datum::GenericDatumReader::builder(self.schema())
-            .writer_schemata(self.named_types().iter().collect())
+            .writer_schemata(schemata)
             .and_then(|b| b.build())
             .map_err(|e| payload_error("", &e.to_string()))?;
+        let mut input = Input {
+            bytes,
+            ran_out: false,
+        };
         let value = reader
-            .read_value(&mut bytes)
+            .read_value(&mut input)
             .map_err(|e| payload_error("", &format!("not a valid Avro datum: {e}")))?;
-        if !bytes.is_empty() {
+        // apache-avro reads a string or bytes cut short as null instead of failing.
+        if input.ran_out {
+            return Err(payload_error("", "truncated Avro datum"));
+        }
+        if !input.bytes.is_empty() {
             return Err(payload_error(
                 "",
-                &format!("{} bytes left after the Avro datum", bytes.len()),
+                &format!("{} bytes left after the Avro datum", input.bytes.len()),
             ));
         }
         Ok(value)
@@ -123,6 +139,24 @@ pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
             let bytes: [u8; 12] = d.into();
             Value::String(bytes.iter().map(|&c| char::from(c)).collect())
         }
+    }
+}
+
+/// The datum's bytes, noting whether the decoder asked for more than there was.
+struct Input<'b> {
+    bytes: &'b [u8],
+    ran_out: bool,
+}
+
+impl std::io::Read for Input<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !buf.is_empty() && self.bytes.is_empty() {
+            self.ran_out = true;
+        }
+        let n = buf.len().min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
     }
 }
 
@@ -546,4 +580,163 @@ fn write_long(n: i64, out: &mut Vec<u8>) {
 fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     write_long(bytes.len() as i64, out);
     out.extend_from_slice(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use apache_avro::types::Value as A;
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema(text: &str) -> AvroSchema {
+        AvroSchema::parse(text, &[]).expect("a valid schema")
+    }
+
+    fn encode(schema: &AvroSchema, json: &Value) -> Result<Vec<u8>, PayloadError> {
+        let mut out = vec![0xAA];
+        let result = schema.encode_json(json, &mut out);
+        if result.is_err() {
+            assert_eq!(out, [0xAA], "nothing is written on error");
+        }
+        result.map(|()| out[1..].to_vec())
+    }
+
+    const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"acme","fields":[
+        {"name":"id","type":"long"},
+        {"name":"customer","type":{"type":"record","name":"Customer","fields":[
+            {"name":"email","type":"string"}]}},
+        {"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[
+            {"name":"sku","type":"string"},{"name":"qty","type":"int"}]}}},
+        {"name":"attrs","type":{"type":"map","values":"double"}},
+        {"name":"color","type":{"type":"enum","name":"Color","symbols":["RED","GREEN"]}},
+        {"name":"hash","type":{"type":"fixed","name":"Hash","size":2}},
+        {"name":"blob","type":"bytes"},
+        {"name":"note","type":["null","string"],"default":null},
+        {"name":"again","type":["null","Customer"],"default":null},
+        {"name":"flag","type":"boolean","default":true}]}"#;
+
+    fn order() -> Value {
+        json!({"id": 42, "customer": {"email": "a@b"}, "lines": [{"sku": "x", "qty": 2}],
+               "attrs": {"w": 1.5}, "color": "GREEN", "hash": "\u{00ff}\u{0001}",
+               "blob": [1, 2, 3], "note": "hi", "again": {"email": "c@d"}})
+    }
+
+    #[test]
+    fn encodes_what_apache_avro_decodes_back_with_defaults_filled() {
+        let s = schema(ORDER);
+        let bytes = encode(&s, &order()).unwrap();
+        let decoded = s.decode(&bytes).unwrap();
+        let A::Record(fields) = decoded else {
+            panic!("a record")
+        };
+        let get = |n: &str| fields.iter().find(|(k, _)| k == n).unwrap().1.clone();
+        assert_eq!(get("id"), A::Long(42));
+        assert_eq!(get("color"), A::Enum(1, "GREEN".into()));
+        assert_eq!(get("hash"), A::Fixed(2, vec![0xff, 1]));
+        assert_eq!(get("blob"), A::Bytes(vec![1, 2, 3]));
+        assert_eq!(get("note"), A::Union(1, Box::new(A::String("hi".into()))));
+        assert_eq!(
+            get("flag"),
+            A::Boolean(true),
+            "the default fills a missing field"
+        );
+        let back = s.decode_to_json(&bytes).unwrap();
+        assert_eq!(back["again"], json!({"email": "c@d"}));
+        assert_eq!(back["lines"], json!([{"sku": "x", "qty": 2}]));
+    }
+
+    #[test]
+    fn wrapped_union_values_pick_their_branch() {
+        let s = schema(r#"["null","int","string"]"#);
+        assert_eq!(encode(&s, &json!({"string": "x"})).unwrap(), [4, 2, b'x']);
+        assert_eq!(encode(&s, &json!(7)).unwrap(), [2, 14]);
+        assert_eq!(encode(&s, &json!(null)).unwrap(), [0]);
+    }
+
+    #[test]
+    fn mismatches_name_the_field_path_and_the_reason() {
+        let s = schema(ORDER);
+        // (where, the bad value put there, the reason given)
+        let cases: [(&str, Value, &str); 8] = [
+            ("/customer/email", json!(null), "expected string, got null"),
+            (
+                "/lines/0/qty",
+                json!(2_147_483_648_i64),
+                "out of range for int",
+            ),
+            (
+                "/color",
+                json!("BLUE"),
+                "\"BLUE\" is not a symbol of acme.Color",
+            ),
+            (
+                "/hash",
+                json!("abc"),
+                "expected 2 bytes for fixed acme.Hash, got 3",
+            ),
+            ("/blob", json!([1, 300]), "expected bytes as integers 0-255"),
+            (
+                "/note",
+                json!(5),
+                "expected one of [null, string], got integer",
+            ),
+            // Inside a union's record branch the error is the record's, not the union's.
+            ("/again/email", json!(1), "expected string, got integer"),
+            ("/attrs/w", json!("x"), "expected double, got string"),
+        ];
+        for (path, bad, reason) in cases {
+            let mut doc = order();
+            *doc.pointer_mut(path).unwrap() = bad;
+            let error = encode(&s, &doc).unwrap_err();
+            assert_eq!(error.path, path, "{reason}");
+            assert!(error.message.contains(reason), "{path}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_refused() {
+        let s = schema(ORDER);
+        let mut doc = order();
+        doc.as_object_mut().unwrap().remove("customer");
+        let error = encode(&s, &doc).unwrap_err();
+        assert_eq!(error.path, "/customer");
+        assert!(
+            error
+                .message
+                .contains("missing required field \"customer\"")
+        );
+        let mut doc = order();
+        doc["colour"] = json!("RED");
+        let error = encode(&s, &doc).unwrap_err();
+        assert!(
+            error.message.contains("unknown field \"colour\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn recursive_types_through_references_encode_and_depth_is_bounded() {
+        let s = schema(
+            r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#,
+        );
+        assert_eq!(
+            encode(&s, &json!({"next": {"next": null}})).unwrap(),
+            [2, 0]
+        );
+        let mut deep = json!({"next": null});
+        for _ in 0..200 {
+            deep = json!({ "next": deep });
+        }
+        let error = encode(&s, &deep).unwrap_err();
+        assert!(error.message.contains("nested deeper"), "{error}");
+    }
+
+    #[test]
+    fn trailing_bytes_and_truncated_datums_do_not_decode() {
+        let s = schema(r#""string""#);
+        assert!(s.decode(&[2, b'x', 0]).is_err(), "a byte left over");
+        let truncated = s.decode(&[4, b'x']);
+        assert!(truncated.is_err(), "truncated: {truncated:?}");
+    }
 }

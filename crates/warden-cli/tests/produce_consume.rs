@@ -1,0 +1,201 @@
+//! `warden produce` and `warden consume` against a real broker (Tansu) and a spawned
+//! registry: valid lines reach the topic, refused lines are named with their field path, and
+//! the consumer prints the records decoded.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use warden_kafka::rdkafka::ClientConfig;
+use warden_kafka::rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use warden_kafka::rdkafka::client::DefaultClientContext;
+use warden_testkit::kafka::Broker;
+use warden_testkit::spawn_app;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn warden(args: &[&str], stdin: &str, broker: &Broker, registry: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .env("WARDEN_BOOTSTRAP_SERVERS", &broker.bootstrap_servers)
+        .env("WARDEN_REGISTRY_URL", registry)
+        .env_remove("WARDEN_REGISTRY_AUTH")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warden runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+async fn create_topic(broker: &Broker, name: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &broker.bootstrap_servers)
+        .create()
+        .unwrap();
+    for r in admin
+        .create_topics(
+            &[NewTopic::new(name, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap()
+    {
+        r.unwrap();
+    }
+}
+
+const AVRO: &str = r#"{"type":"record","name":"Signup","namespace":"acme","fields":[
+  {"name":"id","type":"string"},{"name":"email","type":"string"},{"name":"quantity","type":"int"}]}"#;
+const JSON_SCHEMA: &str = r#"{"type":"object","additionalProperties":false,
+  "required":["id","email","quantity"],
+  "properties":{"id":{"type":"string"},"email":{"type":"string"},"quantity":{"type":"integer"}}}"#;
+const PROTO: &str = "syntax = \"proto3\";\npackage acme;\nmessage Signup {\n  string id = 1;\n  string email = 2;\n  int32 quantity = 3;\n}\n";
+
+// Multi-threaded: the in-process registry answers while the test waits on a `warden` process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_refuses_invalid_lines_by_field_and_consume_prints_the_valid_ones_in_every_format()
+{
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    for (format, schema_type, schema) in [
+        ("avro", "AVRO", AVRO),
+        ("json", "JSON", JSON_SCHEMA),
+        ("protobuf", "PROTOBUF", PROTO),
+    ] {
+        let topic = format!("signups-{format}");
+        // Avro's topic is made by `warden produce --create-topic`.
+        if format != "avro" {
+            create_topic(&broker, &topic).await;
+        }
+        let registered = app
+            .register_body(
+                &format!("{topic}-value"),
+                &json!({"schemaType": schema_type, "schema": schema}),
+            )
+            .await;
+        assert_eq!(registered.status, 200, "{}", registered.text);
+
+        let valid = [
+            json!({"id": "a", "email": "a@example.com", "quantity": 1}),
+            json!({"id": "d", "email": "d@example.com", "quantity": 4}),
+        ];
+        let lines = format!(
+            "{}\n{}\nnot json\n{}\n",
+            valid[0],
+            json!({"id": "b", "email": "b@example.com", "quantity": "many"}),
+            valid[1]
+        );
+        let produced = warden(
+            &[
+                "produce",
+                "--topic",
+                &topic,
+                "--format",
+                format,
+                "--create-topic",
+            ],
+            &lines,
+            &broker,
+            &app.address,
+        );
+        assert_eq!(produced.code, 1, "{format}: {}", produced.stderr);
+        assert!(
+            produced.stderr.contains("line 2: refused: /quantity"),
+            "{format}: the refused line names the field: {}",
+            produced.stderr
+        );
+        assert!(
+            produced.stderr.contains("line 3: refused: not JSON"),
+            "{format}: {}",
+            produced.stderr
+        );
+        assert!(
+            produced.stderr.contains("produced 2 records"),
+            "{format}: {}",
+            produced.stderr
+        );
+
+        // More records asked for than exist: the timeout ends the run.
+        let consumed = warden(
+            &[
+                "consume",
+                "--topic",
+                &topic,
+                "--from-beginning",
+                "--max-messages",
+                "5",
+                "--timeout-ms",
+                "3000",
+            ],
+            "",
+            &broker,
+            &app.address,
+        );
+        assert_eq!(consumed.code, 0, "{format}: {}", consumed.stderr);
+        let values: Vec<Value> = consumed
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(
+            values, valid,
+            "{format}: only the valid lines reached the topic"
+        );
+    }
+}
+
+// Multi-threaded: the in-process registry answers while the test waits on a `warden` process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_without_a_schema_to_another_format_or_to_a_missing_topic_exits_2_with_one_line() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let missing = warden(
+        &["produce", "--topic", "nothing-here"],
+        "{}\n",
+        &broker,
+        &app.address,
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("subject 'nothing-here-value'"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(
+        missing.stderr.trim().lines().count(),
+        1,
+        "{}",
+        missing.stderr
+    );
+
+    app.register_ok("avro-topic-value", AVRO).await;
+    let wrong = warden(
+        &["produce", "--topic", "avro-topic", "--format", "json"],
+        "{}\n",
+        &broker,
+        &app.address,
+    );
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("holds a AVRO schema"),
+        "{}",
+        wrong.stderr
+    );
+}

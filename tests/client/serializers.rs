@@ -1,0 +1,260 @@
+//! The serializers' options against a spawned registry: subject name strategies,
+//! auto-registration, latest version, fixed id, formats, and the deserializers' errors.
+
+use serde_json::json;
+use warden_core::SchemaType;
+use warden_serde::{
+    AvroDeserializer, AvroSerializer, GenericDeserializer, JsonDeserializer, JsonSerializer,
+    ProtobufSerializer, RegistryClient, SerdeError, SerializationContext, SerializerConfig,
+    SubjectNameStrategy, UnregisteredSchema,
+};
+use warden_testkit::spawn_app;
+
+use crate::orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, order, proto};
+
+fn value(topic: &str) -> SerializationContext {
+    SerializationContext::value(topic)
+}
+
+fn header_id(bytes: &[u8]) -> u32 {
+    assert_eq!(bytes[0], 0, "magic byte");
+    u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]])
+}
+
+#[tokio::test]
+async fn auto_registration_follows_the_subject_name_strategy() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let avro = || UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
+    for (strategy, subject) in [
+        (SubjectNameStrategy::TopicName, "orders-value"),
+        (SubjectNameStrategy::RecordName, "acme.Order"),
+        (SubjectNameStrategy::TopicRecordName, "orders-acme.Order"),
+    ] {
+        let config = SerializerConfig {
+            subject_name_strategy: strategy,
+            auto_register_schemas: true,
+            ..SerializerConfig::default()
+        };
+        let bytes = AvroSerializer::new(client.clone(), avro(), config)
+            .serialize(&value("orders"), &order(1))
+            .await
+            .unwrap();
+        let latest = client
+            .latest(subject)
+            .await
+            .expect("registered under the strategy's subject");
+        assert_eq!(header_id(&bytes), latest.id, "{strategy:?}");
+    }
+    // A Protobuf message names its own record: the message's full name.
+    let config = SerializerConfig {
+        subject_name_strategy: SubjectNameStrategy::TopicRecordName,
+        auto_register_schemas: true,
+        ..SerializerConfig::default()
+    };
+    ProtobufSerializer::new(
+        client.clone(),
+        UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO),
+        config,
+    )
+    .serialize(&value("proto-orders"), &proto::order(1))
+    .await
+    .unwrap();
+    assert!(client.latest("proto-orders-acme.Order").await.is_ok());
+    // JSON Schema's record name is its title.
+    let config = SerializerConfig {
+        subject_name_strategy: SubjectNameStrategy::TopicRecordName,
+        auto_register_schemas: true,
+        ..SerializerConfig::default()
+    };
+    JsonSerializer::new(
+        client.clone(),
+        UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA),
+        config,
+    )
+    .serialize(&value("json-orders"), &order(1))
+    .await
+    .unwrap();
+    assert!(client.latest("json-orders-acme.Order").await.is_ok());
+}
+
+#[tokio::test]
+async fn without_auto_registration_an_unknown_subject_is_an_error_and_nothing_is_registered() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let serializer = AvroSerializer::new(
+        client.clone(),
+        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        SerializerConfig::default(),
+    );
+    let error = serializer
+        .serialize(&value("orders"), &order(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SerdeError::Registry(e) if e.error_code() == Some(40401)),
+        "{error}"
+    );
+    assert!(client.subjects(false).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn latest_version_and_fixed_id_pick_the_writer_schema() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let v1 = client
+        .register(
+            "orders-value",
+            &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        )
+        .await
+        .unwrap();
+    let with_channel = ORDER_AVSC.replace(
+        r#"{"name": "note", "type": ["null", "string"], "default": null}"#,
+        r#"{"name": "note", "type": ["null", "string"], "default": null},
+    {"name": "channel", "type": "string", "default": "web"}"#,
+    );
+    assert_ne!(with_channel, ORDER_AVSC);
+    let v2 = client
+        .register(
+            "orders-value",
+            &UnregisteredSchema::new(SchemaType::Avro, with_channel),
+        )
+        .await
+        .unwrap();
+    let latest = AvroSerializer::from_registry(
+        client.clone(),
+        SerializerConfig {
+            use_latest_version: true,
+            ..SerializerConfig::default()
+        },
+    );
+    let bytes = latest.serialize(&value("orders"), &order(1)).await.unwrap();
+    assert_eq!(header_id(&bytes), v2);
+    // The field only v2 has took its default.
+    let decoded = AvroDeserializer::new(client.clone())
+        .deserialize_json(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(decoded["channel"], "web");
+
+    let fixed = AvroSerializer::from_registry(
+        client.clone(),
+        SerializerConfig {
+            use_schema_id: Some(v1),
+            ..SerializerConfig::default()
+        },
+    );
+    let bytes = fixed
+        .serialize(&value("anything"), &order(1))
+        .await
+        .unwrap();
+    assert_eq!(header_id(&bytes), v1);
+
+    // A serializer of another format refuses the schema.
+    let json = JsonSerializer::from_registry(
+        client.clone(),
+        SerializerConfig {
+            use_schema_id: Some(v1),
+            ..SerializerConfig::default()
+        },
+    );
+    let error = json
+        .serialize(&value("orders"), &order(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SerdeError::WrongFormat {
+                expected: SchemaType::Json,
+                actual: SchemaType::Avro,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    // And a serializer without any way to find a schema says so.
+    let error = AvroSerializer::from_registry(client, SerializerConfig::default())
+        .serialize(&value("orders"), &order(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SerdeError::Config(_)), "{error}");
+}
+
+#[tokio::test]
+async fn deserializers_tell_bad_records_apart() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let id = client
+        .register(
+            "orders-value",
+            &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        )
+        .await
+        .unwrap();
+    let good = AvroSerializer::from_registry(
+        client.clone(),
+        SerializerConfig {
+            use_schema_id: Some(id),
+            ..SerializerConfig::default()
+        },
+    )
+    .serialize(&value("orders"), &order(3))
+    .await
+    .unwrap();
+    let reader = GenericDeserializer::new(client.clone());
+    let decoded = reader.deserialize(&good).await.unwrap();
+    assert_eq!(
+        (decoded.schema_id, decoded.schema_type),
+        (id, SchemaType::Avro)
+    );
+    assert_eq!(decoded.value["id"], "order-3");
+
+    let mut wrong_magic = good.clone();
+    wrong_magic[0] = 1;
+    let mut unknown = good.clone();
+    unknown[1..5].copy_from_slice(&777u32.to_be_bytes());
+    let cut = &good[..good.len() - 3];
+    assert!(matches!(
+        reader.deserialize(&wrong_magic).await,
+        Err(SerdeError::UnknownMagicByte(1))
+    ));
+    assert!(matches!(
+        reader.deserialize(&good[..3]).await,
+        Err(SerdeError::Truncated(_))
+    ));
+    assert!(matches!(
+        reader.deserialize(&unknown).await,
+        Err(SerdeError::UnknownSchemaId(777))
+    ));
+    assert!(
+        matches!(reader.deserialize(cut).await, Err(SerdeError::Undecodable { schema_id, .. }) if schema_id == id),
+        "a payload cut short does not decode"
+    );
+}
+
+#[tokio::test]
+async fn a_validating_json_deserializer_refuses_documents_that_break_the_writer_schema() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let id = client
+        .register(
+            "orders-value",
+            &UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA),
+        )
+        .await
+        .unwrap();
+    // Written by someone who did not validate: quantity 0 breaks "minimum": 1.
+    let mut document = serde_json::to_value(order(1)).unwrap();
+    document["quantity"] = json!(0);
+    let bytes = warden_core::wire::frame(id, document.to_string().as_bytes());
+    let lenient = JsonDeserializer::new(client.clone());
+    assert_eq!(lenient.deserialize_value(&bytes).await.unwrap().1, document);
+    let strict = JsonDeserializer::new(client).validating(true);
+    let error = strict.deserialize_value(&bytes).await.unwrap_err();
+    assert!(
+        matches!(&error, SerdeError::Invalid { path, .. } if path == "/quantity"),
+        "{error}"
+    );
+}
