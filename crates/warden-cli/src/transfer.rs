@@ -2,7 +2,9 @@
 //! a Confluent-compatible registry, copied with ids and versions preserved.
 //!
 //! The export file is JSON, sorted and without timestamps, so two exports of the same
-//! registry are byte for byte equal. The import puts the target in IMPORT mode, registers
+//! registry are byte for byte equal. The import first compares the source with the target (a
+//! version the target has under another id stops it before anything changes), then puts the
+//! target in IMPORT mode, registers
 //! every version with its id and version (`POST /subjects/{s}/versions` with `id` and
 //! `version`) in ascending id order, so references exist before the schemas that use them,
 //! soft-deletes what was soft-deleted, then sets configs and modes as exported. Versions the
@@ -356,25 +358,16 @@ async fn write_registry(
     plan.sort_by(|a, b| {
         (a.1.id, &a.0.subject, a.1.version).cmp(&(b.1.id, &b.0.subject, b.1.version))
     });
-    target
-        .set_mode(None, "IMPORT", true)
-        .await
-        .context("cannot put the target registry in IMPORT mode")?;
-    let bar = bar(plan.len() as u64, "import");
-    let (mut imported, mut skipped) = (0, 0);
-    // Subjects whose own mode was switched to IMPORT, with the mode they had.
-    let mut opened: Vec<(&str, Option<String>)> = Vec::new();
+    // First what is already there, so a conflict stops the import before anything changes.
+    let checking = bar(plan.len() as u64, "compare");
+    let mut todo = Vec::new();
     for (subject, version) in &plan {
-        bar.set_message(format!("{} v{}", subject.subject, version.version));
+        checking.set_message(format!("{} v{}", subject.subject, version.version));
         match target
             .version_including_deleted(&subject.subject, version.version)
             .await
         {
-            Ok(found) if found.id == version.id => {
-                skipped += 1;
-                bar.inc(1);
-                continue;
-            }
+            Ok(found) if found.id == version.id => {}
             Ok(found) => bail!(
                 "the target's {} version {} has id {}, the source's has id {}",
                 subject.subject,
@@ -382,9 +375,23 @@ async fn write_registry(
                 found.id,
                 version.id
             ),
-            Err(e) if is_not_found(&e) => {}
+            Err(e) if is_not_found(&e) => todo.push((*subject, *version)),
             Err(e) => return Err(e.into()),
         }
+        checking.inc(1);
+    }
+    checking.finish_and_clear();
+    let skipped = plan.len() - todo.len();
+    target
+        .set_mode(None, "IMPORT", true)
+        .await
+        .context("cannot put the target registry in IMPORT mode")?;
+    let bar = bar(todo.len() as u64, "import");
+    let mut imported = 0;
+    // Subjects whose own mode was switched to IMPORT, with the mode they had.
+    let mut opened: Vec<(&str, Option<String>)> = Vec::new();
+    for (subject, version) in &todo {
+        bar.set_message(format!("{} v{}", subject.subject, version.version));
         // A subject-level mode on the target (from an earlier, interrupted import) would
         // refuse the registration; IMPORT until the modes are set at the end.
         if !opened.iter().any(|(s, _)| *s == subject.subject) {

@@ -57,7 +57,7 @@ fn init_then_check_against_the_previous_commit_works_in_a_fresh_repository() {
     assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
     assert!(
         broken.stdout.contains(
-            "schemas/users-value.avsc:4: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/2"
+            "schemas/users-value.avsc:4: users-value: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/2"
         ),
         "file, line, rule and path: {}",
         broken.stdout
@@ -179,8 +179,17 @@ fn a_schema_that_does_not_parse_is_reported_with_its_location_and_exits_2() {
         "schemas/payments.proto",
         "syntax = \"proto3\";\nmessage Payment {\n  strin id = 1;\n}\n",
     );
+    repo.write(
+        "schemas/customer.json",
+        "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"a\": {\"type\": \"string\"},\n    \"b\": {\"type\": 5}\n  }\n}\n",
+    );
     let run = warden(repo.path(), &["check", "--against", "git:HEAD"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("invalid  schemas/customer.json:5 "),
+        "a meta-schema violation names its line: {}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("invalid  schemas/users-value.avsc:3 "),
         "not reported as incompatible: {}",

@@ -187,6 +187,15 @@ async fn online_check_reports_each_broken_subject_in_every_format() {
     let normalize = |s: &str| s.replace(&url, "REGISTRY");
     golden("online.txt", &normalize(&check(&repo, &url, "text").stdout));
     let json = check(&repo, &url, "json").stdout;
+    let from_env = warden_env(
+        repo.path(),
+        &["check", "--against", "registry", "--format", "json"],
+        &env,
+    );
+    assert_eq!(
+        from_env.stdout, json,
+        "--against registry uses WARDEN_REGISTRY_URL"
+    );
     golden("online.json", &normalize(&json));
     let github = check(&repo, &url, "github").stdout;
     golden("online.github", &normalize(&github));

@@ -183,3 +183,70 @@ async fn import_from_a_registry_url_copies_it_directly() {
         export(&source, dir.path(), "source.json")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_import_resumes_where_it_stopped() {
+    let source = populated().await;
+    let target = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let exported = export(&source, dir.path(), "source.json");
+    // What an import stopped after the first subjects leaves behind.
+    let mut partial: Value = serde_json::from_str(&exported).unwrap();
+    partial["subjects"].as_array_mut().unwrap().truncate(2);
+    let kept: usize = partial["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["versions"].as_array().unwrap().len())
+        .sum();
+    std::fs::write(dir.path().join("partial.json"), partial.to_string()).unwrap();
+    let env = [("WARDEN_REGISTRY_URL", target.address.as_str())];
+    let first = warden_env(dir.path(), &["import", "--from", "partial.json"], &env);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let rest = warden_env(
+        dir.path(),
+        &["import", "--from", "source.json", "--verify"],
+        &env,
+    );
+    assert_eq!(rest.code, 0, "{}{}", rest.stdout, rest.stderr);
+    assert!(
+        rest.stdout.contains(&format!(
+            "imported {} versions ({kept} already there)",
+            10 - kept
+        )),
+        "{}",
+        rest.stdout
+    );
+    assert_eq!(export(&target, dir.path(), "target.json"), exported);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_would_change_an_existing_id_stops_with_one_line() {
+    let source = populated().await;
+    let target = spawn_app().await;
+    // The target already has address version 1, under another id.
+    ok(&target, "other", json!({"schema": r#"{"type":"string"}"#})).await;
+    ok(&target, "other-2", json!({"schema": r#"{"type":"int"}"#})).await;
+    ok(&target, "address", json!({"schema": ADDRESS})).await;
+    let dir = tempfile::tempdir().unwrap();
+    export(&source, dir.path(), "source.json");
+    let run = warden_env(
+        dir.path(),
+        &["import", "--from", "source.json"],
+        &[("WARDEN_REGISTRY_URL", &target.address)],
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the target's address version 1 has id 3, the source's has id 2"),
+        "{}",
+        run.stderr
+    );
+    // Found before anything changed.
+    assert_eq!(target.get("/mode").await.body["mode"], "READWRITE");
+    assert_eq!(
+        target.get("/subjects").await.body,
+        json!(["address", "other", "other-2"])
+    );
+}

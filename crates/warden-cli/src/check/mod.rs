@@ -19,8 +19,9 @@ use crate::source::Source;
 #[derive(Debug, clap::Args)]
 pub(crate) struct CheckArgs {
     /// What to compare with: `git:REF` (e.g. `git:origin/main`, offline), a registry URL
-    /// (`http://…`, its live versions and levels), or a directory of previous versions.
-    #[arg(long, value_name = "git:REF|URL|DIR")]
+    /// (`http://…`, its live versions and levels), `registry` (the `--registry-url`), or a
+    /// directory of previous versions.
+    #[arg(long, value_name = "git:REF|URL|registry|DIR")]
     against: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = output::Format::Text)]
@@ -28,7 +29,7 @@ pub(crate) struct CheckArgs {
     /// The project file (default: `warden.toml` in the current directory or a parent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Auth for `--against URL` (see the registry flags of the admin commands).
+    /// The registry for `--against registry`, and credentials for any registry.
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -42,7 +43,13 @@ enum Target {
 }
 
 impl Target {
-    fn parse(s: &str) -> anyhow::Result<Self> {
+    fn parse(s: &str, registry: &RegistryArgs) -> anyhow::Result<Self> {
+        if s == "registry" {
+            let Some(url) = &registry.url else {
+                bail!("--against registry: pass --registry-url or set WARDEN_REGISTRY_URL");
+            };
+            return Ok(Self::Registry(url.clone()));
+        }
         if let Some(rev) = s.strip_prefix("git:") {
             if rev.is_empty() {
                 bail!("--against git: needs a revision, e.g. git:origin/main");
@@ -139,7 +146,7 @@ impl Report {
 
 /// Runs `warden check`.
 pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<()> {
-    let target = Target::parse(&args.against)?;
+    let target = Target::parse(&args.against, &args.registry)?;
     let project = Project::load(&project::find(args.config.as_deref())?)?;
     let current = Source::dir(&project.root)?;
     let entries = project.entries(&current, true)?;
@@ -172,7 +179,13 @@ pub(crate) fn parse(resolved: &Resolved) -> Result<ParsedSchema, (String, Option
             SchemaError::Invalid(m) => m.clone(),
             other => other.to_string(),
         };
-        let line = error_line(&message);
+        let line = error_line(&message).or_else(|| {
+            // JSON Schema meta-schema violations name the location as `'#/…'`.
+            let at = message.find("'#/")?;
+            let pointer = &message[at + 1..];
+            let pointer = &pointer[..pointer.find('\'')?];
+            Some(locate(root.schema_type, &root.text, pointer)).filter(|l| *l > 1)
+        });
         (message, line)
     })
 }

@@ -76,6 +76,23 @@ fn header(s: &SubjectReport) -> String {
     )
 }
 
+/// `N subjects checked against X: … compatible, … new, …`.
+fn summary(report: &Report) -> String {
+    let c = counts(report);
+    format!(
+        "{} subject{} checked against {}: {} compatible, {} new, {} incompatible, {} deleted, \
+         {} invalid",
+        report.subjects.len(),
+        if report.subjects.len() == 1 { "" } else { "s" },
+        report.against,
+        c.compatible,
+        c.new,
+        c.incompatible,
+        c.deleted,
+        c.invalid
+    )
+}
+
 /// The text rendering, with ANSI styles (stripped by the writer when not on a terminal).
 fn text(report: &Report) -> String {
     let mut out = String::new();
@@ -135,27 +152,14 @@ fn text(report: &Report) -> String {
                         .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        "  {}:{}: {BOLD}{}{BOLD:#}{path}{old}: {}",
-                        s.file, f.line, f.rule, f.message
+                        "  {}:{}: {}: {BOLD}{}{BOLD:#}{path}{old}: {}",
+                        s.file, f.line, s.subject, f.rule, f.message
                     );
                 }
             }
         }
     }
-    let c = counts(report);
-    let _ = writeln!(
-        out,
-        "\n{} subject{} checked against {}: {} compatible, {} new, {} incompatible, {} deleted, \
-         {} invalid",
-        report.subjects.len(),
-        if report.subjects.len() == 1 { "" } else { "s" },
-        report.against,
-        c.compatible,
-        c.new,
-        c.incompatible,
-        c.deleted,
-        c.invalid
-    );
+    let _ = writeln!(out, "\n{}", summary(report));
     out
 }
 
@@ -302,21 +306,10 @@ fn github(report: &Report, prefix: &str) -> String {
             }
         }
     }
-    let c = counts(report);
     let _ = writeln!(
         out,
         "::notice title=warden check::{}",
-        escape_data(&format!(
-            "{} subjects checked against {}: {} compatible, {} new, {} incompatible, {} deleted, \
-             {} invalid",
-            report.subjects.len(),
-            report.against,
-            c.compatible,
-            c.new,
-            c.incompatible,
-            c.deleted,
-            c.invalid
-        ))
+        escape_data(&summary(report))
     );
     out
 }
