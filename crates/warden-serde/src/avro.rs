@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
+use warden_core::avro::ser::Outcome;
 use warden_core::{ParsedSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
@@ -40,8 +41,10 @@ impl AvroSerializer {
         }
     }
 
-    /// Serializes a Rust value (through its serde JSON form: structs as records, `Option` as
-    /// a union with null, unit enum variants as enum symbols).
+    /// Serializes a Rust value: structs as records, `Option` as a union with null, unit enum
+    /// variants as enum symbols, `Vec<u8>` or serde bytes as `bytes` or `fixed`. The value is
+    /// validated and written in one pass straight from serde; shapes that pass need no JSON
+    /// form (tuples, enum variants with data) go through it instead, with the same result.
     ///
     /// Errors: [`SerdeError::Serialization`] when serde fails, [`SerdeError::Invalid`] when
     /// the value does not match, [`SerdeError::Registry`] when the schema cannot be found.
@@ -50,9 +53,21 @@ impl AvroSerializer {
         context: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
-        let json =
-            serde_json::to_value(value).map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        self.serialize_json(context, &json).await
+        let resolved = self.resolver.resolve(context, None).await?;
+        let ParsedSchema::Avro(schema) = &*resolved.schema else {
+            unreachable!("the resolver checks the format");
+        };
+        let mut out = header(resolved.id, 64);
+        match schema.encode_serde(value, &mut out) {
+            Ok(()) => Ok(out),
+            Err(Outcome::Invalid(e)) => Err(e.into()),
+            Err(Outcome::Unsupported(_)) => {
+                let json = serde_json::to_value(value)
+                    .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+                schema.encode_json(&json, &mut out)?;
+                Ok(out)
+            }
+        }
     }
 
     /// Serializes a JSON document in the shapes `warden_core::avro::datum` describes

@@ -428,25 +428,9 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
             self.path.push(Segment::Key(&field.name));
             match (fields.get(&field.name), &field.default) {
                 (Some(value), _) => self.write(&field.schema, value, out, depth + 1)?,
-                (None, Some(default)) => {
-                    // The default of a union is a value of its first branch (Avro spec).
-                    let schema = match &field.schema {
-                        Schema::Union(u) => u.variants().first().unwrap_or(&field.schema),
-                        other => other,
-                    };
-                    // A default is a value of the schema, not of the document: a nested
-                    // encoder whose document is the schema writes it.
-                    let mut nested: Encoder<'s, 's> = Encoder {
-                        schema: self.schema,
-                        names: self.names.take(),
-                        path: Vec::new(),
-                    };
-                    if matches!(field.schema, Schema::Union(_)) {
-                        write_long(0, out);
-                    }
-                    let written = nested.write(schema, default, out, depth + 1);
-                    self.names = nested.names;
-                    written.map_err(|e| self.error(format!("bad default: {}", e.message)))?;
+                (None, Some(_)) => {
+                    write_default(self.schema, field, out)
+                        .map_err(|e| self.error(format!("bad default: {}", e.message)))?;
                 }
                 (None, None) => {
                     return Err(self.error(format!(
@@ -533,7 +517,39 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
     }
 }
 
+/// Writes the default of `field` (which has one): for a union field, as its first branch
+/// with that branch's index (Avro spec: a union's default is a value of its first branch).
+pub(crate) fn write_default(
+    schema: &AvroSchema,
+    field: &apache_avro::schema::RecordField,
+    out: &mut Vec<u8>,
+) -> Result<(), PayloadError> {
+    let Some(default) = &field.default else {
+        return Err(payload_error(
+            "",
+            &format!("field {} has no default", field.name),
+        ));
+    };
+    let branch = match &field.schema {
+        Schema::Union(u) => {
+            write_long(0, out);
+            u.variants().first().unwrap_or(&field.schema)
+        }
+        other => other,
+    };
+    Encoder {
+        schema,
+        names: None,
+        path: Vec::new(),
+    }
+    .write(branch, default, out, 0)
+}
+
 /// The name of a branch as Avro's JSON encoding writes it.
+pub(crate) fn kind_name(schema: &Schema) -> String {
+    type_name(schema)
+}
+
 fn type_name(schema: &Schema) -> String {
     match schema {
         Schema::Null => "null".into(),
@@ -568,7 +584,7 @@ fn type_name(schema: &Schema) -> String {
 }
 
 /// Zigzag varint (Avro spec, "Binary Encoding": int and long).
-fn write_long(n: i64, out: &mut Vec<u8>) {
+pub(crate) fn write_long(n: i64, out: &mut Vec<u8>) {
     let mut z = ((n << 1) ^ (n >> 63)) as u64;
     while z >= 0x80 {
         out.push((z as u8) | 0x80);

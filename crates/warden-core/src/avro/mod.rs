@@ -3,6 +3,7 @@
 
 pub mod compat;
 pub mod datum;
+pub mod ser;
 
 use apache_avro::Schema;
 use serde_json::{Map, Value};

@@ -1,0 +1,1132 @@
+//! Rust values (`serde::Serialize`) validated and written as Avro binary in one pass, with no
+//! intermediate JSON or Avro value tree.
+//!
+//! The serializer follows the schema as serde walks the value: a struct is a record (fields
+//! may come in any order; missing ones take their default), a sequence an array (or `bytes`
+//! and `fixed` when its items are bytes), a map a map, `Option` a union with `null`, a unit
+//! enum variant an enum symbol. A union branch is chosen by the kind of the value. Shapes it
+//! does not map (tuples, enum variants with data, maps as records) report
+//! [`Outcome::Unsupported`], and the caller falls back to the JSON route
+//! ([`AvroSchema::encode_json`]), which gives the same bytes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use apache_avro::Schema;
+use apache_avro::schema::{InnerDecimalSchema, RecordSchema, UnionSchema, UuidSchema};
+use serde::ser::{self, Serialize};
+
+use crate::avro::AvroSchema;
+use crate::avro::compat::{Names, named_types};
+use crate::avro::datum::{kind_name, write_default, write_long};
+use crate::protobuf::PayloadError;
+
+/// Why a value was not written.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The value does not match the schema: the field path and the reason.
+    Invalid(PayloadError),
+    /// A shape this serializer does not map; the JSON route handles it.
+    Unsupported(String),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(e) => e.fmt(f),
+            Self::Unsupported(what) => write!(f, "unsupported: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Outcome {}
+
+impl ser::Error for Outcome {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self::Unsupported(msg.to_string())
+    }
+}
+
+impl AvroSchema {
+    /// Validates `value` against the schema and appends its Avro binary encoding to `out`,
+    /// straight from serde (see the module docs). On error `out` is left as it was.
+    ///
+    /// Errors: [`Outcome::Invalid`] with the field path and reason, as
+    /// [`AvroSchema::encode_json`] gives them; [`Outcome::Unsupported`] for shapes to send
+    /// through the JSON route instead.
+    pub fn encode_serde<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Outcome> {
+        let start = out.len();
+        let mut ctx = Ctx {
+            schema: self,
+            names: None,
+            path: Vec::new(),
+        };
+        let result = value.serialize(Ser {
+            ctx: &mut ctx,
+            schema: self.schema(),
+            out,
+        });
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+}
+
+enum Seg {
+    Field(&'static str),
+    Key(String),
+    Index(usize),
+}
+
+struct Ctx<'s> {
+    schema: &'s AvroSchema,
+    names: Option<Names<'s>>,
+    path: Vec<Seg>,
+}
+
+impl<'s> Ctx<'s> {
+    fn path(&self) -> String {
+        let mut path = String::new();
+        for seg in &self.path {
+            path.push('/');
+            match seg {
+                Seg::Field(f) => path.push_str(f),
+                Seg::Key(k) => path.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Seg::Index(i) => path.push_str(&i.to_string()),
+            }
+        }
+        path
+    }
+
+    fn invalid(&self, message: impl Into<String>) -> Outcome {
+        Outcome::Invalid(PayloadError {
+            path: self.path(),
+            message: message.into(),
+        })
+    }
+
+    /// Follows a reference to its definition.
+    fn resolve(&mut self, schema: &'s Schema) -> Result<&'s Schema, Outcome> {
+        let mut current = schema;
+        for _ in 0..64 {
+            let Schema::Ref { name } = current else {
+                return Ok(current);
+            };
+            let avro = self.schema;
+            let names = self.names.get_or_insert_with(|| named_types(avro));
+            current = names
+                .get(&Cow::Borrowed(name))
+                .copied()
+                .ok_or_else(|| Outcome::Unsupported(format!("unknown type {name}")))?;
+        }
+        Err(Outcome::Unsupported("reference loop".into()))
+    }
+}
+
+/// What serde is handing over, to pick a union branch and to word errors.
+#[derive(Clone, Copy)]
+enum Kind<'v> {
+    Null,
+    Bool,
+    Int(i128),
+    Float,
+    Str(&'v str),
+    Bytes(usize),
+    Seq,
+    Map,
+    Struct(&'static str),
+}
+
+impl Kind<'_> {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Int(_) => "integer",
+            Kind::Float => "number",
+            Kind::Str(_) => "string",
+            Kind::Bytes(_) => "bytes",
+            Kind::Seq => "array",
+            Kind::Map | Kind::Struct(_) => "object",
+        }
+    }
+}
+
+/// Whether a (resolved, non-union) schema takes a value of this kind.
+fn accepts(schema: &Schema, kind: Kind<'_>) -> bool {
+    match (schema, kind) {
+        (Schema::Null, Kind::Null) | (Schema::Boolean, Kind::Bool) => true,
+        (Schema::Int | Schema::Date | Schema::TimeMillis, Kind::Int(n)) => i32::try_from(n).is_ok(),
+        (
+            Schema::Long
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::TimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampMillis
+            | Schema::LocalTimestampMicros
+            | Schema::LocalTimestampNanos,
+            Kind::Int(n),
+        ) => i64::try_from(n).is_ok(),
+        (Schema::Float | Schema::Double, Kind::Int(_) | Kind::Float) => true,
+        (Schema::String | Schema::Uuid(UuidSchema::String), Kind::Str(_)) => true,
+        (Schema::Enum(e), Kind::Str(s)) => e.symbols.iter().any(|x| x == s),
+        (Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes), Kind::Bytes(_)) => {
+            true
+        }
+        (Schema::Fixed(f) | Schema::Duration(f), Kind::Bytes(n)) => f.size == n,
+        (Schema::Array(_), Kind::Seq) | (Schema::Map(_), Kind::Map) => true,
+        (Schema::Record(_), Kind::Struct(_)) => true,
+        _ => false,
+    }
+}
+
+struct Ser<'a, 's> {
+    ctx: &'a mut Ctx<'s>,
+    schema: &'s Schema,
+    out: &'a mut Vec<u8>,
+}
+
+impl<'a, 's> Ser<'a, 's> {
+    /// The schema to write a value of `kind` with: references followed, and for a union the
+    /// first branch that takes it, whose index is written first.
+    fn target(&mut self, kind: Kind<'_>) -> Result<&'s Schema, Outcome> {
+        let schema = self.ctx.resolve(self.schema)?;
+        let Schema::Union(union) = schema else {
+            return Ok(schema);
+        };
+        let (index, branch) = self.branch(union, kind)?;
+        write_long(index as i64, self.out);
+        Ok(branch)
+    }
+
+    fn branch(
+        &mut self,
+        union: &'s UnionSchema,
+        kind: Kind<'_>,
+    ) -> Result<(usize, &'s Schema), Outcome> {
+        let mut records = Vec::new();
+        for (index, variant) in union.variants().iter().enumerate() {
+            let resolved = self.ctx.resolve(variant)?;
+            if accepts(resolved, kind) {
+                if let (Schema::Record(r), Kind::Struct(name)) = (resolved, kind) {
+                    if r.name.name() == name {
+                        return Ok((index, resolved));
+                    }
+                    records.push((index, resolved));
+                    continue;
+                }
+                return Ok((index, resolved));
+            }
+        }
+        if let Some(&first) = records.first() {
+            return Ok(first);
+        }
+        let expected: Vec<String> = union.variants().iter().map(kind_name).collect();
+        Err(self.ctx.invalid(format!(
+            "expected one of [{}], got {}",
+            expected.join(", "),
+            kind.describe()
+        )))
+    }
+
+    fn mismatch(&self, schema: &Schema, kind: Kind<'_>) -> Outcome {
+        self.ctx.invalid(format!(
+            "expected {}, got {}",
+            kind_name(schema),
+            kind.describe()
+        ))
+    }
+
+    fn integer(mut self, n: i128) -> Result<(), Outcome> {
+        let kind = Kind::Int(n);
+        let schema = self.target(kind)?;
+        match schema {
+            Schema::Float => {
+                self.out.extend_from_slice(&(n as f32).to_le_bytes());
+                Ok(())
+            }
+            Schema::Double => {
+                self.out.extend_from_slice(&(n as f64).to_le_bytes());
+                Ok(())
+            }
+            s if accepts(s, kind) => {
+                write_long(n as i64, self.out);
+                Ok(())
+            }
+            Schema::Int | Schema::Date | Schema::TimeMillis => {
+                Err(self.ctx.invalid(format!("{n} is out of range for int")))
+            }
+            Schema::Long
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::TimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampMillis
+            | Schema::LocalTimestampMicros
+            | Schema::LocalTimestampNanos => {
+                Err(self.ctx.invalid(format!("{n} is out of range for long")))
+            }
+            other => Err(self.mismatch(other, kind)),
+        }
+    }
+
+    fn bytes(mut self, bytes: &[u8]) -> Result<(), Outcome> {
+        let kind = Kind::Bytes(bytes.len());
+        let schema = self.target(kind)?;
+        match schema {
+            Schema::Fixed(f) | Schema::Duration(f) | Schema::Uuid(UuidSchema::Fixed(f)) => {
+                self.fixed(f.size, &f.name.fullname(None), bytes)
+            }
+            Schema::Decimal(d) => match &d.inner {
+                InnerDecimalSchema::Bytes => {
+                    write_bytes(bytes, self.out);
+                    Ok(())
+                }
+                InnerDecimalSchema::Fixed(f) => self.fixed(f.size, &f.name.fullname(None), bytes),
+            },
+            s if accepts(s, kind) => {
+                write_bytes(bytes, self.out);
+                Ok(())
+            }
+            other => Err(self.mismatch(other, kind)),
+        }
+    }
+
+    fn fixed(self, size: usize, name: &str, bytes: &[u8]) -> Result<(), Outcome> {
+        if bytes.len() != size {
+            return Err(self.ctx.invalid(format!(
+                "expected {size} bytes for fixed {name}, got {}",
+                bytes.len()
+            )));
+        }
+        self.out.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    write_long(bytes.len() as i64, out);
+    out.extend_from_slice(bytes);
+}
+
+fn unsupported<T>(what: &str) -> Result<T, Outcome> {
+    Err(Outcome::Unsupported(what.to_owned()))
+}
+
+impl<'a, 's> ser::Serializer for Ser<'a, 's> {
+    type Ok = ();
+    type Error = Outcome;
+    type SerializeSeq = SeqSer<'a, 's>;
+    type SerializeTuple = ser::Impossible<(), Outcome>;
+    type SerializeTupleStruct = ser::Impossible<(), Outcome>;
+    type SerializeTupleVariant = ser::Impossible<(), Outcome>;
+    type SerializeMap = MapSer<'a, 's>;
+    type SerializeStruct = StructSer<'a, 's>;
+    type SerializeStructVariant = ser::Impossible<(), Outcome>;
+
+    fn serialize_bool(mut self, v: bool) -> Result<(), Outcome> {
+        match self.target(Kind::Bool)? {
+            Schema::Boolean => {
+                self.out.push(u8::from(v));
+                Ok(())
+            }
+            other => Err(self.mismatch(other, Kind::Bool)),
+        }
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Outcome> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Outcome> {
+        self.serialize_f64(f64::from(v))
+    }
+
+    #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
+    fn serialize_f64(mut self, v: f64) -> Result<(), Outcome> {
+        match self.target(Kind::Float)? {
+            Schema::Float => {
+                self.out.extend_from_slice(&(v as f32).to_le_bytes());
+                Ok(())
+            }
+            Schema::Double => {
+                self.out.extend_from_slice(&v.to_le_bytes());
+                Ok(())
+            }
+            other => Err(self.mismatch(other, Kind::Float)),
+        }
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Outcome> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(mut self, v: &str) -> Result<(), Outcome> {
+        let kind = Kind::Str(v);
+        match self.target(kind)? {
+            Schema::String | Schema::Uuid(UuidSchema::String) => {
+                write_bytes(v.as_bytes(), self.out);
+                Ok(())
+            }
+            Schema::Enum(e) => match e.symbols.iter().position(|s| s == v) {
+                Some(index) => {
+                    write_long(index as i64, self.out);
+                    Ok(())
+                }
+                None => Err(self.ctx.invalid(format!(
+                    "\"{v}\" is not a symbol of {} (expected one of {})",
+                    e.name.fullname(None),
+                    e.symbols.join(", ")
+                ))),
+            },
+            other => Err(self.mismatch(other, kind)),
+        }
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Outcome> {
+        self.bytes(v)
+    }
+
+    fn serialize_none(mut self) -> Result<(), Outcome> {
+        match self.target(Kind::Null)? {
+            Schema::Null => Ok(()),
+            other => Err(self.mismatch(other, Kind::Null)),
+        }
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Outcome> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Outcome> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Outcome> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Outcome> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Outcome> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Outcome> {
+        unsupported("enum variant with data")
+    }
+
+    fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqSer<'a, 's>, Outcome> {
+        let schema = self.ctx.resolve(self.schema)?;
+        // A sequence of bytes (`Vec<u8>`) for a bytes or fixed schema.
+        let wants_bytes = match schema {
+            Schema::Array(_) => false,
+            Schema::Union(u) => !u.variants().iter().any(|v| matches!(v, Schema::Array(_))),
+            _ => true,
+        };
+        if wants_bytes {
+            return Ok(SeqSer::Bytes {
+                ser: self,
+                bytes: Vec::with_capacity(len.unwrap_or(0)),
+            });
+        }
+        let Schema::Array(array) = self.target(Kind::Seq)? else {
+            unreachable!("target of a sequence is an array here");
+        };
+        let start = self.out.len();
+        if let Some(n) = len
+            && n > 0
+        {
+            write_long(n as i64, self.out);
+        }
+        Ok(SeqSer::Items {
+            ctx: self.ctx,
+            items: &array.items,
+            out: self.out,
+            count: 0,
+            declared: len,
+            start,
+        })
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
+        unsupported("tuple")
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Outcome> {
+        unsupported("tuple struct")
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Outcome> {
+        unsupported("enum variant with data")
+    }
+
+    fn serialize_map(mut self, len: Option<usize>) -> Result<MapSer<'a, 's>, Outcome> {
+        // A map where a record is wanted (a `serde_json::Value` object, say): the JSON route
+        // matches keys to fields.
+        let takes_map = match self.ctx.resolve(self.schema)? {
+            Schema::Map(_) => true,
+            Schema::Union(u) => u.variants().iter().any(|v| matches!(v, Schema::Map(_))),
+            _ => false,
+        };
+        if !takes_map {
+            return unsupported("a map for a schema that is not a map");
+        }
+        let schema = match self.target(Kind::Map)? {
+            Schema::Map(map) => &*map.types,
+            other => return Err(self.mismatch(other, Kind::Map)),
+        };
+        let start = self.out.len();
+        if let Some(n) = len
+            && n > 0
+        {
+            write_long(n as i64, self.out);
+        }
+        Ok(MapSer {
+            ctx: self.ctx,
+            values: schema,
+            out: self.out,
+            count: 0,
+            declared: len,
+            start,
+            key: None,
+        })
+    }
+
+    fn serialize_struct(
+        mut self,
+        name: &'static str,
+        _: usize,
+    ) -> Result<StructSer<'a, 's>, Outcome> {
+        let record = match self.target(Kind::Struct(name))? {
+            Schema::Record(record) => record,
+            other => return Err(self.mismatch(other, Kind::Struct(name))),
+        };
+        Ok(StructSer {
+            ctx: self.ctx,
+            record,
+            out: self.out,
+            next: 0,
+            pending: Vec::new(),
+        })
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Outcome> {
+        unsupported("enum variant with data")
+    }
+}
+
+/// An array (items written as they come) or bytes gathered from a sequence of `u8`.
+enum SeqSer<'a, 's> {
+    Items {
+        ctx: &'a mut Ctx<'s>,
+        items: &'s Schema,
+        out: &'a mut Vec<u8>,
+        count: usize,
+        declared: Option<usize>,
+        start: usize,
+    },
+    Bytes {
+        ser: Ser<'a, 's>,
+        bytes: Vec<u8>,
+    },
+}
+
+impl ser::SerializeSeq for SeqSer<'_, '_> {
+    type Ok = ();
+    type Error = Outcome;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Outcome> {
+        match self {
+            SeqSer::Items {
+                ctx,
+                items,
+                out,
+                count,
+                ..
+            } => {
+                ctx.path.push(Seg::Index(*count));
+                value.serialize(Ser {
+                    ctx,
+                    schema: items,
+                    out,
+                })?;
+                ctx.path.pop();
+                *count += 1;
+                Ok(())
+            }
+            SeqSer::Bytes { bytes, .. } => {
+                let byte = value.serialize(ByteSer)?;
+                bytes.push(byte);
+                Ok(())
+            }
+        }
+    }
+
+    fn end(self) -> Result<(), Outcome> {
+        match self {
+            SeqSer::Items {
+                out,
+                count,
+                declared,
+                start,
+                ..
+            } => {
+                if declared != Some(count) && count > 0 {
+                    // The length was not known (or wrong): put the block count in front.
+                    let mut count_bytes = Vec::new();
+                    write_long(count as i64, &mut count_bytes);
+                    let body = out.split_off(start);
+                    let body = match declared {
+                        Some(n) if n > 0 => {
+                            let mut skip = Vec::new();
+                            write_long(n as i64, &mut skip);
+                            body[skip.len()..].to_vec()
+                        }
+                        _ => body,
+                    };
+                    out.extend_from_slice(&count_bytes);
+                    out.extend_from_slice(&body);
+                }
+                out.push(0);
+                Ok(())
+            }
+            SeqSer::Bytes { ser, bytes } => ser.bytes(&bytes),
+        }
+    }
+}
+
+/// Reads one `u8` of a byte sequence.
+struct ByteSer;
+
+impl ser::Serializer for ByteSer {
+    type Ok = u8;
+    type Error = Outcome;
+    type SerializeSeq = ser::Impossible<u8, Outcome>;
+    type SerializeTuple = ser::Impossible<u8, Outcome>;
+    type SerializeTupleStruct = ser::Impossible<u8, Outcome>;
+    type SerializeTupleVariant = ser::Impossible<u8, Outcome>;
+    type SerializeMap = ser::Impossible<u8, Outcome>;
+    type SerializeStruct = ser::Impossible<u8, Outcome>;
+    type SerializeStructVariant = ser::Impossible<u8, Outcome>;
+
+    fn serialize_u8(self, v: u8) -> Result<u8, Outcome> {
+        Ok(v)
+    }
+    fn serialize_bool(self, _: bool) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_i8(self, _: i8) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_i16(self, _: i16) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_i32(self, _: i32) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_i64(self, _: i64) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_u16(self, _: u16) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_u32(self, _: u32) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_u64(self, _: u64) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_f32(self, _: f32) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_f64(self, _: f64) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_char(self, _: char) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_str(self, _: &str) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_none(self) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_unit(self) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+    ) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<u8, Outcome> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u8, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Outcome> {
+        unsupported("bytes item")
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Outcome> {
+        unsupported("bytes item")
+    }
+}
+
+/// An Avro map: string keys, values of one schema.
+struct MapSer<'a, 's> {
+    ctx: &'a mut Ctx<'s>,
+    values: &'s Schema,
+    out: &'a mut Vec<u8>,
+    count: usize,
+    declared: Option<usize>,
+    start: usize,
+    key: Option<String>,
+}
+
+impl ser::SerializeMap for MapSer<'_, '_> {
+    type Ok = ();
+    type Error = Outcome;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Outcome> {
+        let key = serde_json::to_value(key).map_err(|e| Outcome::Unsupported(e.to_string()))?;
+        match key {
+            serde_json::Value::String(k) => {
+                write_bytes(k.as_bytes(), self.out);
+                self.key = Some(k);
+                Ok(())
+            }
+            _ => unsupported("map key that is not a string"),
+        }
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Outcome> {
+        let key = self.key.take().unwrap_or_default();
+        self.ctx.path.push(Seg::Key(key));
+        value.serialize(Ser {
+            ctx: self.ctx,
+            schema: self.values,
+            out: self.out,
+        })?;
+        self.ctx.path.pop();
+        self.count += 1;
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), Outcome> {
+        if self.declared != Some(self.count) && self.count > 0 {
+            let mut front = Vec::new();
+            write_long(self.count as i64, &mut front);
+            let mut body = self.out.split_off(self.start);
+            if let Some(n) = self.declared
+                && n > 0
+            {
+                let mut skip = Vec::new();
+                write_long(n as i64, &mut skip);
+                body.drain(..skip.len());
+            }
+            self.out.extend_from_slice(&front);
+            self.out.extend_from_slice(&body);
+        }
+        self.out.push(0);
+        Ok(())
+    }
+}
+
+/// A record. Fields in schema order are written straight to the output; a field that comes
+/// early is held until its turn; missing fields take their defaults at the end.
+struct StructSer<'a, 's> {
+    ctx: &'a mut Ctx<'s>,
+    record: &'s RecordSchema,
+    out: &'a mut Vec<u8>,
+    /// The next field to write, by position in the schema.
+    next: usize,
+    /// Encodings of fields that came before their turn, by position.
+    pending: Vec<Option<Vec<u8>>>,
+}
+
+impl StructSer<'_, '_> {
+    /// Writes held fields whose turn has come.
+    fn flush(&mut self) {
+        while let Some(Some(_)) = self.pending.get(self.next) {
+            let bytes = self.pending[self.next].take().expect("checked");
+            self.out.extend_from_slice(&bytes);
+            self.next += 1;
+        }
+    }
+}
+
+impl ser::SerializeStruct for StructSer<'_, '_> {
+    type Ok = ();
+    type Error = Outcome;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Outcome> {
+        let fields = &self.record.fields;
+        let index = if fields.get(self.next).is_some_and(|f| f.name == key) {
+            self.next
+        } else {
+            match self.record.lookup.get(key) {
+                Some(&i) if i > self.next => i,
+                Some(_) => return unsupported("a field given twice"),
+                None => {
+                    return Err(self.ctx.invalid(format!(
+                        "unknown field \"{key}\" in record {}",
+                        self.record.name.fullname(None)
+                    )));
+                }
+            }
+        };
+        self.ctx.path.push(Seg::Field(key));
+        let schema = &fields[index].schema;
+        if index == self.next {
+            value.serialize(Ser {
+                ctx: self.ctx,
+                schema,
+                out: self.out,
+            })?;
+            self.next += 1;
+        } else {
+            let mut held = Vec::new();
+            value.serialize(Ser {
+                ctx: self.ctx,
+                schema,
+                out: &mut held,
+            })?;
+            if self.pending.is_empty() {
+                self.pending.resize(fields.len(), None);
+            }
+            self.pending[index] = Some(held);
+        }
+        self.ctx.path.pop();
+        self.flush();
+        Ok(())
+    }
+
+    fn end(mut self) -> Result<(), Outcome> {
+        while self.next < self.record.fields.len() {
+            if self.pending.get(self.next).is_some_and(Option::is_some) {
+                self.flush();
+                continue;
+            }
+            let field = &self.record.fields[self.next];
+            if field.default.is_none() {
+                self.ctx.path.push(Seg::Key(field.name.clone()));
+                let error = self.ctx.invalid(format!(
+                    "missing required field \"{}\" of record {}",
+                    field.name,
+                    self.record.name.fullname(None)
+                ));
+                return Err(error);
+            }
+            write_default(self.ctx.schema, field, self.out).map_err(Outcome::Invalid)?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    use super::*;
+
+    const SCHEMA: &str = r#"{"type":"record","name":"Order","namespace":"acme","fields":[
+        {"name":"id","type":"long"},
+        {"name":"customer","type":{"type":"record","name":"Customer","fields":[
+            {"name":"email","type":"string"},{"name":"vip","type":"boolean","default":false}]}},
+        {"name":"tags","type":{"type":"array","items":"string"}},
+        {"name":"prices","type":{"type":"map","values":"double"}},
+        {"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID"]}},
+        {"name":"blob","type":"bytes"},
+        {"name":"hash","type":{"type":"fixed","name":"Hash","size":2}},
+        {"name":"note","type":["null","string"],"default":null},
+        {"name":"again","type":["null","Customer"],"default":null},
+        {"name":"ratio","type":"float"}]}"#;
+
+    #[derive(Serialize)]
+    struct Customer {
+        email: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        vip: Option<bool>,
+    }
+
+    #[derive(Serialize, Clone, Copy)]
+    #[allow(dead_code)] // only some variants are written
+    enum Status {
+        #[serde(rename = "NEW")]
+        New,
+        #[serde(rename = "PAID")]
+        Paid,
+        #[serde(rename = "LOST")]
+        Lost,
+    }
+
+    /// Fields deliberately not in the schema's order.
+    #[derive(Serialize)]
+    struct Order {
+        customer: Customer,
+        id: i64,
+        status: Status,
+        tags: Vec<String>,
+        prices: BTreeMap<String, f64>,
+        #[serde(with = "bytes")]
+        blob: Vec<u8>,
+        hash: Vec<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        again: Option<Customer>,
+        ratio: f32,
+    }
+
+    mod bytes {
+        pub(super) fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(v)
+        }
+    }
+
+    fn order() -> Order {
+        Order {
+            customer: Customer {
+                email: Some("a@b".into()),
+                vip: None,
+            },
+            id: 7,
+            status: Status::Paid,
+            tags: vec!["x".into(), "y".into()],
+            prices: [("p".to_owned(), 1.5)].into(),
+            blob: vec![1, 2, 3],
+            hash: vec![9, 8],
+            note: None,
+            again: Some(Customer {
+                email: Some("c@d".into()),
+                vip: Some(true),
+            }),
+            ratio: 0.5,
+        }
+    }
+
+    fn both(
+        schema: &AvroSchema,
+        value: &Order,
+    ) -> (Result<Vec<u8>, Outcome>, Result<Vec<u8>, PayloadError>) {
+        let mut direct = Vec::new();
+        let direct = schema.encode_serde(value, &mut direct).map(|()| direct);
+        let json = serde_json::to_value(value).unwrap();
+        let mut via_json = Vec::new();
+        let via_json = schema.encode_json(&json, &mut via_json).map(|()| via_json);
+        (direct, via_json)
+    }
+
+    #[test]
+    fn writes_the_bytes_the_json_route_writes() {
+        let schema = AvroSchema::parse(SCHEMA, &[]).unwrap();
+        let value = order();
+        let mut direct = Vec::new();
+        schema.encode_serde(&value, &mut direct).unwrap();
+        // The JSON route has no serde bytes; give it the blob as integers, as serde_json does.
+        let json = serde_json::json!({
+            "customer": {"email": "a@b"}, "id": 7, "status": "PAID", "tags": ["x", "y"],
+            "prices": {"p": 1.5}, "blob": [1, 2, 3], "hash": [9, 8],
+            "again": {"email": "c@d", "vip": true}, "ratio": 0.5});
+        let mut via_json = Vec::new();
+        schema.encode_json(&json, &mut via_json).unwrap();
+        assert_eq!(direct, via_json);
+        let back = schema.decode_to_json(&direct).unwrap();
+        assert_eq!(
+            back["customer"]["vip"], false,
+            "the default fills the skipped field"
+        );
+        assert_eq!(back["note"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn invalid_values_give_the_json_route_errors() {
+        let schema = AvroSchema::parse(SCHEMA, &[]).unwrap();
+        let mut cases: Vec<(Order, &str)> = Vec::new();
+        let mut v = order();
+        v.customer.email = None;
+        cases.push((v, "/customer/email"));
+        let mut v = order();
+        v.status = Status::Lost;
+        cases.push((v, "/status"));
+        let mut v = order();
+        v.hash = vec![1, 2, 3];
+        cases.push((v, "/hash"));
+        let mut v = order();
+        v.again = Some(Customer {
+            email: None,
+            vip: None,
+        });
+        cases.push((v, "/again/email"));
+        for (value, path) in cases {
+            let (direct, via_json) = both(&schema, &value);
+            let Err(Outcome::Invalid(direct)) = direct else {
+                panic!("{path}: not refused")
+            };
+            let via_json = via_json.unwrap_err();
+            assert_eq!(direct.path, path);
+            assert_eq!(direct, via_json, "{path}");
+        }
+    }
+
+    #[test]
+    fn shapes_without_an_avro_mapping_are_left_to_the_json_route() {
+        let schema = AvroSchema::parse(r#"{"type":"array","items":"int"}"#, &[]).unwrap();
+        let mut out = vec![1];
+        let outcome = schema.encode_serde(&(1, 2), &mut out);
+        assert!(matches!(outcome, Err(Outcome::Unsupported(_))));
+        assert_eq!(out, [1], "nothing is written");
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_refused() {
+        #[derive(Serialize)]
+        struct Extra {
+            id: i64,
+            oops: i32,
+        }
+        #[derive(Serialize)]
+        struct Missing {
+            tags: Vec<String>,
+        }
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"R","fields":[{"name":"id","type":"long"},{"name":"tags","type":{"type":"array","items":"string"}}]}"#,
+            &[],
+        )
+        .unwrap();
+        let Err(Outcome::Invalid(e)) =
+            schema.encode_serde(&Extra { id: 1, oops: 2 }, &mut Vec::new())
+        else {
+            panic!("refused")
+        };
+        assert!(e.message.contains("unknown field \"oops\""), "{e}");
+        let Err(Outcome::Invalid(e)) =
+            schema.encode_serde(&Missing { tags: vec![] }, &mut Vec::new())
+        else {
+            panic!("refused")
+        };
+        assert_eq!(e.path, "/id");
+        assert!(e.message.contains("missing required field \"id\""), "{e}");
+    }
+}
