@@ -1,0 +1,469 @@
+//! End-to-end produce throughput to a real broker (Tansu), validating [`Producer`] against a
+//! plain `rdkafka` producer sending the same records pre-encoded, printed as Markdown tables.
+//!
+//! ```sh
+//! cargo run --release -p warden-kafka --example produce_bench
+//! cargo run --release -p warden-kafka --example produce_bench -- \
+//!     --records 200000 --runs 3 --formats avro,protobuf,json
+//! ```
+//!
+//! Needs `tansu` (see `warden_testkit::kafka`). A registry is started in-process
+//! (`warden_testkit::spawn_app`); the application side runs on a current-thread tokio
+//! runtime (librdkafka adds its own threads, Tansu is a separate process).
+//!
+//! For each format and run: a fresh Tansu broker (memory storage) with two new one-partition
+//! topics, the `acme.Order` schema of `tests/fixtures/orders.rs` registered under both
+//! `<topic>-value` subjects, and two producers made from the same settings (`acks=all`,
+//! `linger.ms=5`, `batch.num.messages=10000`, `queue.buffering.max.messages=1000000`,
+//! no compression, no keys). One record is sent and acknowledged on each topic first
+//! (metadata, connections and the serializer's schema cache warm). Then, in alternating
+//! order from run to run:
+//!
+//! - **validating**: `--records` distinct records (default 200,000) go through
+//!   [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`, then all
+//!   deliveries are awaited; the wall time covers both.
+//! - **plain**: the same records, serialized beforehand with the same serializer (timed
+//!   separately: the "serializer only" column), are sent as bytes with
+//!   `FutureProducer::send_result` in the same way, then all deliveries are awaited.
+//!
+//! The ratio validating/plain is the share of end-to-end throughput that remains once
+//! serialization and validation are added; the target is at least 0.90.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use warden_core::SchemaType;
+use warden_kafka::{Producer, RawSerializer, ValueSerializer};
+use warden_serde::{
+    AvroSerializer, JsonSerializer, ProtobufSerializer, RegistryClient, SerializationContext,
+    SerializerConfig, UnregisteredSchema,
+};
+use warden_testkit::kafka::Broker;
+
+// The fixtures are shared with the tests; this example uses part of them.
+#[allow(dead_code)]
+#[path = "../../../tests/fixtures/orders.rs"]
+mod orders;
+
+use orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, order, proto};
+
+/// A record format under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// Avro from the serde `Order`.
+    Avro,
+    /// Protobuf from the `prost` `Order`.
+    Protobuf,
+    /// JSON Schema from the serde `Order`.
+    Json,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Avro => "Avro (serde struct)",
+            Self::Protobuf => "Protobuf (`prost` message)",
+            Self::Json => "JSON Schema (serde struct)",
+        }
+    }
+
+    fn slug(self) -> &'static str {
+        match self {
+            Self::Avro => "avro",
+            Self::Protobuf => "protobuf",
+            Self::Json => "json",
+        }
+    }
+
+    fn schema(self) -> UnregisteredSchema {
+        match self {
+            Self::Avro => UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+            Self::Protobuf => UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO),
+            Self::Json => UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA),
+        }
+    }
+}
+
+/// Command-line options.
+#[derive(Debug, Clone)]
+struct Options {
+    records: usize,
+    runs: usize,
+    formats: Vec<Format>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        records: 200_000,
+        runs: 3,
+        formats: vec![Format::Avro, Format::Protobuf, Format::Json],
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        let number = || -> usize {
+            value
+                .replace('_', "")
+                .parse()
+                .unwrap_or_else(|_| panic!("{arg}: not a number: {value}"))
+        };
+        match arg.as_str() {
+            "--records" => options.records = number().max(1),
+            "--runs" => options.runs = number().max(1),
+            "--formats" => {
+                options.formats = value
+                    .split(',')
+                    .map(|f| match f.trim() {
+                        "avro" => Format::Avro,
+                        "protobuf" => Format::Protobuf,
+                        "json" => Format::Json,
+                        other => panic!("unknown format {other} (avro, protobuf, json)"),
+                    })
+                    .collect();
+            }
+            other => panic!("unknown option {other} (--records N, --runs N, --formats LIST)"),
+        }
+    }
+    options
+}
+
+/// The same settings for the validating and the plain producer.
+fn producer_config(broker: &Broker) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &broker.bootstrap_servers)
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("message.timeout.ms", "120000");
+    config
+}
+
+async fn create_topics(broker: &Broker, names: &[&str]) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &broker.bootstrap_servers)
+        .create()
+        .expect("an admin client");
+    let topics: Vec<_> = names
+        .iter()
+        .map(|name| NewTopic::new(name, 1, TopicReplication::Fixed(1)))
+        .collect();
+    let results = admin
+        .create_topics(&topics, &AdminOptions::new())
+        .await
+        .expect("topics created");
+    for result in results {
+        result.unwrap_or_else(|(topic, e)| panic!("topic {topic} not created: {e}"));
+    }
+}
+
+/// Sends every value through the validating producer, then awaits every delivery.
+async fn send_validating<VS, V>(
+    producer: &Producer<RawSerializer, VS>,
+    topic: &str,
+    values: &[V],
+) -> Duration
+where
+    VS: ValueSerializer<V>,
+{
+    let start = Instant::now();
+    let mut deliveries = Vec::with_capacity(values.len());
+    for value in values {
+        let delivery = producer
+            .send::<str, V>(topic, None, value)
+            .await
+            .expect("the record is valid and enqueued");
+        deliveries.push(delivery);
+    }
+    for delivery in deliveries {
+        delivery.await.expect("the broker acknowledges the record");
+    }
+    start.elapsed()
+}
+
+/// Sends every payload with a plain producer, then awaits every delivery.
+async fn send_plain(producer: &FutureProducer, topic: &str, payloads: &[Vec<u8>]) -> Duration {
+    let start = Instant::now();
+    let mut deliveries = Vec::with_capacity(payloads.len());
+    for payload in payloads {
+        let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(payload);
+        loop {
+            match producer.send_result(record) {
+                Ok(delivery) => {
+                    deliveries.push(delivery);
+                    break;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err((e, _)) => panic!("the record is not enqueued: {e}"),
+            }
+        }
+    }
+    for delivery in deliveries {
+        match delivery.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((e, _))) => panic!("the broker refused the record: {e}"),
+            Err(_) => panic!("the delivery was canceled"),
+        }
+    }
+    start.elapsed()
+}
+
+/// Serializes every value with `serializer` (the serializer-only cost).
+async fn encode_all<VS, V>(
+    serializer: &VS,
+    context: &SerializationContext<'_>,
+    values: &[V],
+) -> (Vec<Vec<u8>>, Duration)
+where
+    VS: ValueSerializer<V>,
+{
+    let start = Instant::now();
+    let mut out = Vec::with_capacity(values.len());
+    for value in values {
+        out.push(
+            serializer
+                .serialize(context, value)
+                .await
+                .expect("the record is valid"),
+        );
+    }
+    (out, start.elapsed())
+}
+
+/// One run of one format.
+#[derive(Debug, Clone)]
+struct Run {
+    format: Format,
+    run: usize,
+    validating_first: bool,
+    validating: Duration,
+    plain: Duration,
+    serializer_only: Duration,
+    bytes_per_record: f64,
+    load: String,
+}
+
+/// One run: fresh broker and topics, warm-up, then both measurements in the given order.
+async fn run_once<VS, V>(
+    client: &RegistryClient,
+    format: Format,
+    run: usize,
+    serializer: VS,
+    values: &[V],
+) -> Run
+where
+    VS: ValueSerializer<V>,
+{
+    let broker = Broker::start();
+    let validating_topic = format!("bench-{}-validating-{run}", format.slug());
+    let plain_topic = format!("bench-{}-plain-{run}", format.slug());
+    create_topics(&broker, &[&validating_topic, &plain_topic]).await;
+    for topic in [&validating_topic, &plain_topic] {
+        client
+            .register(&format!("{topic}-value"), &format.schema())
+            .await
+            .expect("the schema registers");
+    }
+    let config = producer_config(&broker);
+    let producer =
+        Producer::new(&config, RawSerializer, serializer).expect("a validating producer");
+    let plain: FutureProducer = config.create().expect("a plain producer");
+
+    // Warm-up: one acknowledged record per topic.
+    producer
+        .send_and_wait::<str, V>(&validating_topic, None, &values[0])
+        .await
+        .expect("the warm-up record is acknowledged");
+    let plain_context = SerializationContext::value(plain_topic.as_str());
+    let first = producer
+        .values()
+        .serialize(&plain_context, &values[0])
+        .await
+        .expect("the record is valid");
+    send_plain(&plain, &plain_topic, &[first]).await;
+
+    let (payloads, serializer_only) = encode_all(producer.values(), &plain_context, values).await;
+    let bytes_per_record =
+        payloads.iter().map(Vec::len).sum::<usize>() as f64 / payloads.len() as f64;
+    let validating_first = run.is_multiple_of(2);
+    let (validating, plain) = if validating_first {
+        let v = send_validating(&producer, &validating_topic, values).await;
+        let p = send_plain(&plain, &plain_topic, &payloads).await;
+        (v, p)
+    } else {
+        let p = send_plain(&plain, &plain_topic, &payloads).await;
+        let v = send_validating(&producer, &validating_topic, values).await;
+        (v, p)
+    };
+    let result = Run {
+        format,
+        run,
+        validating_first,
+        validating,
+        plain,
+        serializer_only,
+        bytes_per_record,
+        load: load_average(),
+    };
+    let rate = |d: Duration| values.len() as f64 / d.as_secs_f64();
+    eprintln!(
+        "{} run {}: validating {:.0}/s, plain {:.0}/s, serializer only {:.0}/s",
+        format.name(),
+        run + 1,
+        rate(validating),
+        rate(plain),
+        rate(serializer_only)
+    );
+    result
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+fn group(n: f64) -> String {
+    let digits = format!("{:.0}", n.round());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(run(options));
+}
+
+async fn run(options: Options) {
+    let load_before = load_average();
+    let app = warden_testkit::spawn_app().await;
+    let client = RegistryClient::new(&app.address).expect("a registry client");
+    let structs: Vec<Order> = (0..options.records).map(order).collect();
+    let messages: Vec<proto::Order> = (0..options.records).map(proto::order).collect();
+    let config = SerializerConfig::default;
+
+    let mut runs = Vec::new();
+    for &format in &options.formats {
+        for run in 0..options.runs {
+            let schema = format.schema();
+            let result = match format {
+                Format::Avro => {
+                    let serializer = AvroSerializer::new(client.clone(), schema, config());
+                    run_once(&client, format, run, serializer, &structs).await
+                }
+                Format::Protobuf => {
+                    let serializer = ProtobufSerializer::new(client.clone(), schema, config());
+                    run_once(&client, format, run, serializer, &messages).await
+                }
+                Format::Json => {
+                    let serializer = JsonSerializer::new(client.clone(), schema, config());
+                    run_once(&client, format, run, serializer, &structs).await
+                }
+            };
+            runs.push(result);
+        }
+    }
+
+    let rate = |d: Duration| options.records as f64 / d.as_secs_f64();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} records per run, 1 partition, acks=all, linger.ms=5; load average before {load_before}, \
+         after {}.\n",
+        group(options.records as f64),
+        load_average()
+    );
+    let _ = writeln!(
+        out,
+        "| format | run | first | validating records/s | plain records/s | validating/plain \
+         | serializer only records/s | serializer time / validating time | bytes/record | load (1, 5, 15 min) |"
+    );
+    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|---:|---|");
+    for r in &runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:.3} | {} | {:.1} % | {:.1} | {} |",
+            r.format.name(),
+            r.run + 1,
+            if r.validating_first {
+                "validating"
+            } else {
+                "plain"
+            },
+            group(rate(r.validating)),
+            group(rate(r.plain)),
+            r.plain.as_secs_f64() / r.validating.as_secs_f64(),
+            group(rate(r.serializer_only)),
+            100.0 * r.serializer_only.as_secs_f64() / r.validating.as_secs_f64(),
+            r.bytes_per_record,
+            r.load,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| format | validating records/s (median) | plain records/s (median) \
+         | validating/plain (median of runs) | per-run ratios | serializer time / validating time (median) \
+         | target: ratio ≥ 0.90 |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
+    for &format in &options.formats {
+        let of: Vec<&Run> = runs.iter().filter(|r| r.format == format).collect();
+        let ratios: Vec<f64> = of
+            .iter()
+            .map(|r| r.plain.as_secs_f64() / r.validating.as_secs_f64())
+            .collect();
+        let ratio = median(ratios.clone());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ratio:.3} | {} | {:.1} % | {} |",
+            format.name(),
+            group(median(of.iter().map(|r| rate(r.validating)).collect())),
+            group(median(of.iter().map(|r| rate(r.plain)).collect())),
+            ratios
+                .iter()
+                .map(|r| format!("{r:.3}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            median(
+                of.iter()
+                    .map(|r| 100.0 * r.serializer_only.as_secs_f64() / r.validating.as_secs_f64())
+                    .collect()
+            ),
+            if ratio >= 0.90 {
+                "**met**"
+            } else {
+                "**missed**"
+            },
+        );
+    }
+    print!("{out}");
+}
