@@ -147,10 +147,8 @@ async fn config_mode_and_deletes_round_trip() {
     assert_eq!(client.subject_mode("s").await.unwrap(), None);
     client.set_mode(Some("s"), "READONLY", false).await.unwrap();
     assert_eq!(client.mode(Some("s")).await.unwrap(), "READONLY");
-    client
-        .set_mode(Some("s"), "READWRITE", false)
-        .await
-        .unwrap();
+    assert_eq!(client.delete_mode("s").await.unwrap(), "READONLY");
+    assert_eq!(client.subject_mode("s").await.unwrap(), None);
     assert_eq!(client.delete_subject("s", false).await.unwrap(), vec![1]);
     assert!(client.subjects(false).await.unwrap().is_empty());
     assert_eq!(client.subjects(true).await.unwrap(), vec!["s"]);

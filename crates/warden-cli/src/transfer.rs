@@ -483,10 +483,15 @@ async fn write_registry(
             .iter()
             .find(|(s, _)| *s == subject.subject)
             .and_then(|(_, m)| m.as_ref());
-        // The client has no DELETE /mode/{subject}: a subject mode the target had is put
-        // back rather than removed.
-        if let Some(mode) = subject.mode.as_ref().or(before) {
-            target.set_mode(Some(&subject.subject), mode, true).await?;
+        match (&subject.mode, before) {
+            (Some(mode), _) => {
+                target.set_mode(Some(&subject.subject), mode, true).await?;
+            }
+            // The source subject has no mode of its own: neither has the copy.
+            (None, Some(_)) => {
+                target.delete_mode(&subject.subject).await?;
+            }
+            (None, None) => {}
         }
     }
     target.set_mode(None, &export.mode, true).await?;

@@ -693,6 +693,22 @@ impl RegistryClient {
         Ok(body.mode)
     }
 
+    /// Removes a subject's own mode (`DELETE /mode/{subject}`), so the global mode applies
+    /// again; returns the removed mode.
+    ///
+    /// Errors: 40409 when the subject has no mode of its own.
+    pub async fn delete_mode(&self, subject: &str) -> Result<String> {
+        let body: ModeBody = self
+            .call::<(), _>(
+                Method::DELETE,
+                &format!("/mode/{}", seg(subject)),
+                &[],
+                None,
+            )
+            .await?;
+        Ok(body.mode)
+    }
+
     // ---- deletes ----------------------------------------------------------------------------
 
     /// Soft-deletes every version of `subject`, or hard-deletes them when `permanent` (which
