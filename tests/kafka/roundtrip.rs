@@ -241,3 +241,73 @@ async fn protobuf_records_round_trip_and_invalid_ones_never_reach_the_topic() {
         "{other}"
     );
 }
+
+#[tokio::test]
+async fn keys_with_a_schema_are_written_and_decoded_by_their_schema_id() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let value_schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
+    let topic = new_topic(&broker, &client, "keyed-orders", &value_schema).await;
+    let key_schema = UnregisteredSchema::new(SchemaType::Avro, r#""string""#);
+    let key_id = client
+        .register(&format!("{topic}-key"), &key_schema)
+        .await
+        .unwrap();
+    let producer = Producer::new(
+        &producer_config(&broker),
+        AvroSerializer::new(client.clone(), key_schema, SerializerConfig::default()),
+        AvroSerializer::new(client.clone(), value_schema, SerializerConfig::default()),
+    )
+    .unwrap();
+    producer
+        .send_and_wait(&topic, Some("customer-7"), &order(7))
+        .await
+        .unwrap();
+    // A key that is not a string is refused like a value would be.
+    let error = producer
+        .send(&topic, Some(&7), &order(8))
+        .await
+        .expect_err("the key schema is a string");
+    assert!(error.to_string().starts_with("key refused"), "{error}");
+    // A record whose key has no schema: undecodable when keys are decoded.
+    let raw: rdkafka::producer::FutureProducer = producer_config(&broker).create().unwrap();
+    let value = producer
+        .values()
+        .serialize(
+            &warden_serde::SerializationContext::value(&topic),
+            &order(9),
+        )
+        .await
+        .unwrap();
+    raw.send(
+        rdkafka::producer::FutureRecord::to(&topic)
+            .key("plain")
+            .payload(&value),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+
+    let consumer = Consumer::new(
+        &consumer_config(&broker),
+        AvroValues::<Order>::new(AvroDeserializer::new(client.clone())),
+        UndecodablePolicy::Fail,
+    )
+    .unwrap()
+    .decode_keys(warden_serde::GenericDeserializer::new(client));
+    consumer.subscribe(&[&topic]).unwrap();
+    let first = consumer.recv().await.unwrap();
+    let key = first.decoded_key.expect("the key is decoded");
+    assert_eq!((key.schema_id, key.value), (key_id, json!("customer-7")));
+    assert_eq!(first.value, Some(order(7)));
+    match consumer.recv().await {
+        Err(warden_kafka::ConsumeError::Undecodable { source, .. }) => {
+            assert!(
+                matches!(source, SerdeError::UnknownMagicByte(b'p')),
+                "{source}"
+            );
+        }
+        other => panic!("expected an undecodable key, got {other:?}"),
+    }
+}

@@ -424,8 +424,11 @@ pub struct ConsumedRecord<V> {
     pub partition: i32,
     /// The offset.
     pub offset: i64,
-    /// The key as stored (keys are not decoded).
+    /// The key as stored.
     pub key: Option<Vec<u8>>,
+    /// The key decoded by its schema id, when the consumer decodes keys
+    /// ([`Consumer::decode_keys`]) and the record has a key.
+    pub decoded_key: Option<Decoded>,
     /// The decoded value; `None` for a tombstone (null value).
     pub value: Option<V>,
 }
@@ -455,6 +458,7 @@ pub enum ConsumeError {
 pub struct Consumer<D> {
     inner: StreamConsumer,
     values: D,
+    keys: Option<GenericDeserializer>,
     policy: UndecodablePolicy,
     dead_letters: Option<FutureProducer>,
     skipped: AtomicU64,
@@ -495,11 +499,21 @@ impl<D: ValueDeserializer> Consumer<D> {
         Ok(Self {
             inner: config.create()?,
             values,
+            keys: None,
             policy,
             dead_letters,
             skipped: AtomicU64::new(0),
             dead_lettered: AtomicU64::new(0),
         })
+    }
+
+    /// The same consumer, also decoding keys written in the Confluent wire format (by their
+    /// schema id, into [`ConsumedRecord::decoded_key`]). A key that does not decode is an
+    /// undecodable record, handled by the policy like a value.
+    #[must_use]
+    pub fn decode_keys(mut self, keys: GenericDeserializer) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// Subscribes to `topics`.
@@ -531,6 +545,16 @@ impl<D: ValueDeserializer> Consumer<D> {
     pub async fn recv(&self) -> Result<ConsumedRecord<D::Output>, ConsumeError> {
         loop {
             let message = self.inner.recv().await?;
+            let decoded_key = match (&self.keys, message.key()) {
+                (Some(keys), Some(bytes)) => match keys.deserialize(bytes).await {
+                    Ok(key) => Some(key),
+                    Err(error) => {
+                        self.undecodable(&message, error).await?;
+                        continue;
+                    }
+                },
+                _ => None,
+            };
             let value = match message.payload() {
                 None => None,
                 Some(bytes) => match self.values.deserialize(bytes).await {
@@ -546,6 +570,7 @@ impl<D: ValueDeserializer> Consumer<D> {
                 partition: message.partition(),
                 offset: message.offset(),
                 key: message.key().map(<[u8]>::to_vec),
+                decoded_key,
                 value,
             });
         }
