@@ -258,3 +258,25 @@ async fn a_validating_json_deserializer_refuses_documents_that_break_the_writer_
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_dynamic_message_and_its_prost_twin_serialize_to_the_same_bytes() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let schema = UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO);
+    client.register("orders-value", &schema).await.unwrap();
+    let serializer = ProtobufSerializer::new(client.clone(), schema, SerializerConfig::default());
+    let typed = serializer
+        .serialize(&value("orders"), &proto::order(4))
+        .await
+        .unwrap();
+    let (_, dynamic) = warden_serde::ProtobufDeserializer::new(client)
+        .deserialize_dynamic(&typed)
+        .await
+        .unwrap();
+    let again = serializer
+        .serialize_dynamic(&value("orders"), &dynamic)
+        .await
+        .unwrap();
+    assert_eq!(again, typed);
+}

@@ -64,17 +64,7 @@ impl ProtobufSerializer {
         context: &SerializationContext<'_>,
         message: &M,
     ) -> Result<Vec<u8>> {
-        let full_name = M::full_name();
-        let resolved = self.resolver.resolve(context, Some(&full_name)).await?;
-        let target = self.target(&resolved, &full_name)?;
-        let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
-        out.extend_from_slice(&target.indexes);
-        let start = out.len();
-        message
-            .encode(&mut out)
-            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        proto_schema(&resolved).check_encoding(&target.descriptor, &out[start..])?;
-        Ok(out)
+        self.encode(context, &M::full_name(), message).await
     }
 
     /// Serializes a `DynamicMessage` (its descriptor's full name picks the message).
@@ -84,7 +74,17 @@ impl ProtobufSerializer {
         message: &DynamicMessage,
     ) -> Result<Vec<u8>> {
         let descriptor = message.descriptor();
-        let full_name = descriptor.full_name();
+        self.encode(context, descriptor.full_name(), message).await
+    }
+
+    /// Encodes `message` as the writer schema's message `full_name`, checks the encoding
+    /// against it and frames it.
+    async fn encode<M: Message>(
+        &self,
+        context: &SerializationContext<'_>,
+        full_name: &str,
+        message: &M,
+    ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, Some(full_name)).await?;
         let target = self.target(&resolved, full_name)?;
         let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());

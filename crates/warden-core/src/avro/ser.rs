@@ -656,6 +656,17 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
     }
 }
 
+/// Serializer methods that refuse their one argument (items of a byte sequence must be `u8`).
+macro_rules! refuse_scalars {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(self, _: $ty) -> Result<u8, Outcome> {
+                unsupported("bytes item")
+            }
+        )*
+    };
+}
+
 /// Reads one `u8` of a byte sequence.
 struct ByteSer;
 
@@ -673,44 +684,11 @@ impl ser::Serializer for ByteSer {
     fn serialize_u8(self, v: u8) -> Result<u8, Outcome> {
         Ok(v)
     }
-    fn serialize_bool(self, _: bool) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_i8(self, _: i8) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_i16(self, _: i16) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_i32(self, _: i32) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_i64(self, _: i64) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_u16(self, _: u16) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_u32(self, _: u32) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_u64(self, _: u64) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_f32(self, _: f32) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_f64(self, _: f64) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_char(self, _: char) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_str(self, _: &str) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<u8, Outcome> {
-        unsupported("bytes item")
+    refuse_scalars! {
+        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+        serialize_f32: f32, serialize_f64: f64, serialize_char: char, serialize_str: &str,
+        serialize_bytes: &[u8], serialize_unit_struct: &'static str,
     }
     fn serialize_none(self) -> Result<u8, Outcome> {
         unsupported("bytes item")
@@ -719,9 +697,6 @@ impl ser::Serializer for ByteSer {
         unsupported("bytes item")
     }
     fn serialize_unit(self) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<u8, Outcome> {
         unsupported("bytes item")
     }
     fn serialize_unit_variant(
