@@ -24,13 +24,6 @@ use warden_core::api::{ConfigResponse, ConfigUpdateRequest, SchemaReference};
 
 use crate::registry::{RegistryArgs, is_not_found};
 
-/// What a subject keeps unescaped in a URL path segment (RFC 3986 unreserved).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// The export file's `format` value.
 const FORMAT: &str = "warden-export/1";
 
@@ -246,7 +239,7 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<()> {
         }
         export
     };
-    let (imported, skipped) = write_registry(&target, &args.registry, &source).await?;
+    let (imported, skipped) = write_registry(&target, &source).await?;
     let (subjects, versions) = counts(&source);
     println!(
         "imported {imported} versions ({skipped} already there) of {subjects} subjects, \
@@ -287,67 +280,9 @@ fn first_difference(source: &Export, copy: &Export) -> Option<String> {
     None
 }
 
-/// Registers a version with its metadata and rule set, which `UnregisteredSchema` does not
-/// carry: `POST /subjects/{subject}/versions` with `id` and `version`, straight over HTTP.
-async fn register_with_metadata(
-    args: &RegistryArgs,
-    subject: &str,
-    version: &VersionExport,
-) -> anyhow::Result<u32> {
-    let url = args.url.as_deref().context("no registry URL")?;
-    let segment = percent_encoding::utf8_percent_encode(subject, SEGMENT);
-    let mut body = serde_json::json!({
-        "schema": version.schema,
-        "references": version.references,
-        "id": version.id,
-        "version": version.version,
-    });
-    if version.schema_type != SchemaType::Avro {
-        body["schemaType"] = version.schema_type.as_str().into();
-    }
-    if let Some(m) = &version.metadata {
-        body["metadata"] = m.clone();
-    }
-    if let Some(r) = &version.rule_set {
-        body["ruleSet"] = r.clone();
-    }
-    let mut request = reqwest::Client::new()
-        .post(format!(
-            "{}/subjects/{segment}/versions",
-            url.trim_end_matches('/')
-        ))
-        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-        .body(body.to_string());
-    if let Some(auth) = &args.auth {
-        request = match auth.strip_prefix("bearer:") {
-            Some(token) => request.bearer_auth(token),
-            None => {
-                let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
-                request.basic_auth(user, Some(password))
-            }
-        };
-    }
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("schema registry {url} is unavailable"))?;
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    match answer.get("id").and_then(Value::as_u64) {
-        Some(id) if status.is_success() => Ok(u32::try_from(id)?),
-        _ => bail!(
-            "registry error {} (HTTP {}): {}",
-            answer["error_code"],
-            status.as_u16(),
-            answer["message"].as_str().unwrap_or_default()
-        ),
-    }
-}
-
 /// Writes `export` into `target`; returns (versions registered, versions already there).
 async fn write_registry(
     target: &RegistryClient,
-    args: &RegistryArgs,
     export: &Export,
 ) -> anyhow::Result<(usize, usize)> {
     let mut plan: Vec<(&SubjectExport, &VersionExport)> = export
@@ -405,25 +340,22 @@ async fn write_registry(
             }
             opened.push((&subject.subject, mode));
         }
-        let id = if version.metadata.is_some() || version.rule_set.is_some() {
-            register_with_metadata(args, &subject.subject, version).await
-        } else {
-            let schema = UnregisteredSchema::new(version.schema_type, version.schema.clone())
-                .with_references(version.references.clone());
-            target
-                .register_with(
-                    &subject.subject,
-                    &schema,
-                    RegisterOptions {
-                        normalize: false,
-                        id: Some(version.id),
-                        version: Some(version.version),
-                    },
-                )
-                .await
-                .map_err(anyhow::Error::from)
-        }
-        .with_context(|| format!("{} version {}", subject.subject, version.version))?;
+        let schema = UnregisteredSchema::new(version.schema_type, version.schema.clone())
+            .with_references(version.references.clone());
+        let id = target
+            .register_with(
+                &subject.subject,
+                &schema,
+                RegisterOptions {
+                    id: Some(version.id),
+                    version: Some(version.version),
+                    metadata: version.metadata.clone(),
+                    rule_set: version.rule_set.clone(),
+                    ..RegisterOptions::default()
+                },
+            )
+            .await
+            .with_context(|| format!("{} version {}", subject.subject, version.version))?;
         if id != version.id {
             bail!(
                 "{} version {}: the target gave id {id}, not {}",

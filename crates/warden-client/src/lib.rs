@@ -98,7 +98,7 @@ impl UnregisteredSchema {
 }
 
 /// Options of [`RegistryClient::register_with`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegisterOptions {
     /// Ask the registry to normalize the schema first (`?normalize=true`).
     pub normalize: bool,
@@ -106,6 +106,10 @@ pub struct RegisterOptions {
     pub id: Option<u32>,
     /// An explicit version (the registry or subject must be in IMPORT mode).
     pub version: Option<u32>,
+    /// Data-contract `metadata`, sent as given.
+    pub metadata: Option<serde_json::Value>,
+    /// Data-contract `ruleSet`, sent as given.
+    pub rule_set: Option<serde_json::Value>,
 }
 
 /// How the client authenticates.
@@ -338,6 +342,8 @@ impl RegistryClient {
         let mut body = schema.request();
         body.id = options.id.map(i64::from);
         body.version = options.version.map(i64::from);
+        body.metadata = options.metadata;
+        body.rule_set = options.rule_set;
         let query = normalize_query(options.normalize);
         let response: RegisterSchemaResponse = self
             .call(
