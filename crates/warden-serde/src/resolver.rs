@@ -46,7 +46,7 @@ pub(crate) struct Resolver {
     schema: Option<UnregisteredSchema>,
     local_name: OnceLock<Option<String>>,
     by_subject: RwLock<HashMap<String, Resolved>>,
-    /// The per-record fast path for values without a record name of their own: by topic,
+    /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
     by_topic: RwLock<HashMap<String, [Option<Resolved>; 2]>>,
 }
@@ -84,7 +84,13 @@ impl Resolver {
             Part::Key => 0,
             Part::Value => 1,
         };
-        if record_name.is_none()
+        // The subject depends on the value only when the strategy uses the value's own record
+        // name (Protobuf messages under RecordName or TopicRecordName); otherwise the topic and
+        // part decide it, and the per-topic cache serves every record.
+        let per_topic = record_name.is_none()
+            || self.config.use_schema_id.is_some()
+            || self.config.subject_name_strategy == SubjectNameStrategy::TopicName;
+        if per_topic
             && let Some(found) = self
                 .by_topic
                 .read()
@@ -95,7 +101,7 @@ impl Resolver {
             return Ok(found);
         }
         let resolved = self.resolve_subject(context, record_name).await?;
-        if record_name.is_none() {
+        if per_topic {
             self.by_topic
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
