@@ -17,12 +17,12 @@ use warden_testkit::kafka::Broker;
 use warden_testkit::spawn_app;
 
 use crate::support::{
-    ORDER_AVSC, Order, consumer_config, create_topic, order, producer_config, read_raw, unique,
+    ORDER_AVSC, Order, consumer_config, order, producer_config, read_raw, unique,
 };
 
 /// Writes: valid, unknown schema id, wrong magic byte, truncated header, valid.
 async fn topic_with_bad_records(broker: &Broker, client: &RegistryClient, topic: &str) {
-    create_topic(broker, topic).await;
+    broker.create_topic(topic).await;
     let schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
     client
         .register(&format!("{topic}-value"), &schema)
@@ -90,7 +90,7 @@ async fn undecodable_records_go_to_the_dead_letter_topic_with_the_reason_and_the
     let topic = unique("dlq-source");
     let dead = unique("dlq");
     topic_with_bad_records(&broker, &client, &topic).await;
-    create_topic(&broker, &dead).await;
+    broker.create_topic(&dead).await;
 
     let consumer = consumer(
         &broker,

@@ -18,8 +18,8 @@ use warden_testkit::kafka::Broker;
 use warden_testkit::spawn_app;
 
 use crate::support::{
-    ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, consumer_config, create_topic, order,
-    producer_config, proto, read_raw, unique,
+    ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, consumer_config, order, producer_config,
+    proto, read_raw, unique,
 };
 
 const RECORDS: usize = 1_000;
@@ -32,7 +32,7 @@ async fn new_topic(
     schema: &UnregisteredSchema,
 ) -> String {
     let topic = unique(prefix);
-    create_topic(broker, &topic).await;
+    broker.create_topic(&topic).await;
     client
         .register(&format!("{topic}-value"), schema)
         .await

@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::message::{Headers as _, Message as _};
 use warden_testkit::kafka::Broker;
@@ -44,24 +42,6 @@ pub(crate) fn unique(prefix: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// Creates a topic with one partition.
-pub(crate) async fn create_topic(broker: &Broker, name: &str) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &broker.bootstrap_servers)
-        .create()
-        .expect("admin client");
-    let results = admin
-        .create_topics(
-            &[NewTopic::new(name, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .expect("create topics");
-    for r in results {
-        r.unwrap_or_else(|(t, e)| panic!("topic {t} not created: {e}"));
-    }
 }
 
 /// A raw record as a plain consumer sees it.

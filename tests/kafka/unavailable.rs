@@ -13,7 +13,7 @@ use warden_serde::{
 use warden_testkit::kafka::Broker;
 use warden_testkit::{free_port, spawn_app};
 
-use crate::support::{ORDER_AVSC, consumer_config, create_topic, order, producer_config, unique};
+use crate::support::{ORDER_AVSC, consumer_config, order, producer_config, unique};
 
 #[tokio::test]
 async fn an_unreachable_registry_is_a_clear_error_within_the_client_timeout() {
@@ -50,7 +50,7 @@ async fn cached_schemas_keep_producing_and_consuming_after_the_registry_goes_awa
     let broker = Broker::start();
     let mut app = spawn_app().await;
     let topic = unique("cached");
-    create_topic(&broker, &topic).await;
+    broker.create_topic(&topic).await;
     let client = RegistryClient::builder(&app.address)
         .max_retries(0)
         .build()

@@ -11,10 +11,12 @@ use serde_json::{Value, json};
 use warden_core::SchemaType;
 use warden_kafka::rdkafka::ClientConfig;
 use warden_kafka::{
-    ConsumeError, Consumer, Delivery, ProduceError, Producer, RawSerializer, UndecodablePolicy,
+    ConsumeError, Consumer, ProduceError, Producer, RawSerializer, UndecodablePolicy,
+    ValueSerializer,
 };
 use warden_serde::{
-    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, SerializerConfig,
+    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, SerdeError,
+    SerializationContext, SerializerConfig,
 };
 
 use crate::exit::Exit;
@@ -204,7 +206,7 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
                 continue;
             }
         };
-        match send(&producer, &args.topic, &value).await {
+        match producer.send(&args.topic, None::<&str>, &value).await {
             Ok(delivery) => in_flight.push(async move { (number, delivery.await) }),
             Err(ProduceError::Serialize { source, .. }) => {
                 eprintln!("line {number}: refused: {source}");
@@ -240,23 +242,20 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn send(
-    producer: &Producer<RawSerializer, Values>,
-    topic: &str,
-    value: &Value,
-) -> Result<Delivery, ProduceError> {
-    let values = producer.values();
-    let context = warden_serde::SerializationContext::value(topic);
-    let bytes = match values {
-        Values::Avro(s) => s.serialize_json(&context, value).await,
-        Values::Protobuf(s, message) => s.serialize_json(&context, message.as_deref(), value).await,
-        Values::Json(s) => s.serialize_value(&context, value).await,
+impl ValueSerializer<Value> for Values {
+    async fn serialize(
+        &self,
+        context: &SerializationContext<'_>,
+        value: &Value,
+    ) -> Result<Vec<u8>, SerdeError> {
+        match self {
+            Values::Avro(s) => s.serialize_json(context, value).await,
+            Values::Protobuf(s, message) => {
+                s.serialize_json(context, message.as_deref(), value).await
+            }
+            Values::Json(s) => s.serialize_value(context, value).await,
+        }
     }
-    .map_err(|source| ProduceError::Serialize {
-        part: warden_serde::Part::Value,
-        source,
-    })?;
-    producer.send_bytes(topic, None, &bytes).await
 }
 
 fn plural(n: usize) -> &'static str {

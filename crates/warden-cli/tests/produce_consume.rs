@@ -6,9 +6,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use warden_kafka::rdkafka::ClientConfig;
-use warden_kafka::rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use warden_kafka::rdkafka::client::DefaultClientContext;
 use warden_testkit::kafka::Broker;
 use warden_testkit::spawn_app;
 
@@ -44,23 +41,6 @@ fn warden(args: &[&str], stdin: &str, broker: &Broker, registry: &str) -> Run {
     }
 }
 
-async fn create_topic(broker: &Broker, name: &str) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &broker.bootstrap_servers)
-        .create()
-        .unwrap();
-    for r in admin
-        .create_topics(
-            &[NewTopic::new(name, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .unwrap()
-    {
-        r.unwrap();
-    }
-}
-
 const AVRO: &str = r#"{"type":"record","name":"Signup","namespace":"acme","fields":[
   {"name":"id","type":"string"},{"name":"email","type":"string"},{"name":"quantity","type":"int"}]}"#;
 const JSON_SCHEMA: &str = r#"{"type":"object","additionalProperties":false,
@@ -82,7 +62,7 @@ async fn produce_refuses_invalid_lines_by_field_and_consume_prints_the_valid_one
         let topic = format!("signups-{format}");
         // Avro's topic is made by `warden produce --create-topic`.
         if format != "avro" {
-            create_topic(&broker, &topic).await;
+            broker.create_topic(&topic).await;
         }
         let registered = app
             .register_body(

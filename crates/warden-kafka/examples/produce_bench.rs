@@ -33,8 +33,6 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use warden_core::SchemaType;
@@ -145,24 +143,6 @@ fn producer_config(broker: &Broker) -> ClientConfig {
     config
 }
 
-async fn create_topics(broker: &Broker, names: &[&str]) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &broker.bootstrap_servers)
-        .create()
-        .expect("an admin client");
-    let topics: Vec<_> = names
-        .iter()
-        .map(|name| NewTopic::new(name, 1, TopicReplication::Fixed(1)))
-        .collect();
-    let results = admin
-        .create_topics(&topics, &AdminOptions::new())
-        .await
-        .expect("topics created");
-    for result in results {
-        result.unwrap_or_else(|(topic, e)| panic!("topic {topic} not created: {e}"));
-    }
-}
-
 /// Sends every value through the validating producer, then awaits every delivery.
 async fn send_validating<VS, V>(
     producer: &Producer<RawSerializer, VS>,
@@ -266,7 +246,8 @@ where
     let broker = Broker::start();
     let validating_topic = format!("bench-{}-validating-{run}", format.slug());
     let plain_topic = format!("bench-{}-plain-{run}", format.slug());
-    create_topics(&broker, &[&validating_topic, &plain_topic]).await;
+    broker.create_topic(&validating_topic).await;
+    broker.create_topic(&plain_topic).await;
     for topic in [&validating_topic, &plain_topic] {
         client
             .register(&format!("{topic}-value"), &format.schema())

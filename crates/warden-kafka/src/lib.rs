@@ -255,19 +255,6 @@ impl<KS, VS> Producer<KS, VS> {
         self.send(topic, key, value).await?.await
     }
 
-    /// Enqueues bytes that were serialized (and validated) already, e.g. by this
-    /// producer's value serializer called directly. Nothing is checked here.
-    ///
-    /// Errors: [`ProduceError::Kafka`] when the client refuses the record.
-    pub async fn send_bytes(
-        &self,
-        topic: &str,
-        key: Option<&[u8]>,
-        value: &[u8],
-    ) -> Result<Delivery, ProduceError> {
-        self.enqueue(topic, key, value).await
-    }
-
     async fn enqueue(
         &self,
         topic: &str,

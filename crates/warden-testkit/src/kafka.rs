@@ -121,6 +121,32 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Creates a topic with one partition (Tansu does not create topics on first use).
+    ///
+    /// Panics when the broker refuses.
+    pub async fn create_topic(&self, name: &str) {
+        use rdkafka::ClientConfig;
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        use rdkafka::client::DefaultClientContext;
+
+        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap_servers)
+            .create()
+            .expect("admin client");
+        let results = admin
+            .create_topics(
+                &[NewTopic::new(name, 1, TopicReplication::Fixed(1))],
+                &AdminOptions::new(),
+            )
+            .await
+            .expect("create topics");
+        for r in results {
+            r.unwrap_or_else(|(t, e)| panic!("topic {t} not created: {e}"));
+        }
+    }
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         // Memory storage: nothing to flush, so no graceful stop is needed.
