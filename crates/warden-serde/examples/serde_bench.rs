@@ -33,12 +33,16 @@ use warden_serde::{
     SerializerConfig, UnregisteredSchema,
 };
 
+#[path = "../../../bench/report.rs"]
+mod report;
+
 // The fixtures are shared with the tests; this example uses part of them.
 #[allow(dead_code)]
 #[path = "../../../tests/fixtures/orders.rs"]
 mod orders;
 
 use orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, order, proto};
+use report::{group, load_average};
 
 /// The Protobuf message's full name.
 const ORDER: &str = "acme.Order";
@@ -131,24 +135,6 @@ where
         row.records_per_second(row.median())
     );
     row
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
-fn group(n: f64) -> String {
-    let digits = format!("{:.0}", n.round());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn main() {

@@ -319,6 +319,17 @@ fn unsupported<T>(what: &str) -> Result<T, Outcome> {
     Err(Outcome::Unsupported(what.to_owned()))
 }
 
+/// Serializer methods for the integer types: all widen to `i128` and take one path.
+macro_rules! integers {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(self, v: $ty) -> Result<(), Outcome> {
+                self.integer(i128::from(v))
+            }
+        )*
+    };
+}
+
 impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     type Ok = ();
     type Error = Outcome;
@@ -340,29 +351,9 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         }
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Outcome> {
-        self.integer(i128::from(v))
+    integers! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
     }
 
     fn serialize_f32(self, v: f32) -> Result<(), Outcome> {
