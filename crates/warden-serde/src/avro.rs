@@ -8,7 +8,7 @@ use warden_core::avro::ser::Outcome;
 use warden_core::{ParsedSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, writer_schema};
+use crate::frame::{header, writer_schema, wrong_format};
 use crate::resolver::{Resolver, SerializerConfig};
 use crate::strategy::SerializationContext;
 
@@ -126,18 +126,7 @@ impl AvroDeserializer {
         bytes: &[u8],
     ) -> Result<(u32, apache_avro::types::Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        let ParsedSchema::Avro(avro) = &*schema else {
-            return Err(SerdeError::WrongFormat {
-                schema_id: id,
-                expected: SchemaType::Avro,
-                actual: schema.schema_type(),
-            });
-        };
-        let value = avro.decode(payload).map_err(|e| SerdeError::Undecodable {
-            schema_id: id,
-            message: e.to_string(),
-        })?;
-        Ok((id, value))
+        Ok((id, avro_value(id, &schema, payload)?))
     }
 
     /// The record as JSON (unions unwrapped, enums as symbols).
@@ -154,4 +143,19 @@ impl AvroDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// Decodes an Avro payload written with `schema` (the schema with `id`).
+pub(crate) fn avro_value(
+    id: u32,
+    schema: &ParsedSchema,
+    payload: &[u8],
+) -> Result<apache_avro::types::Value> {
+    let ParsedSchema::Avro(avro) = schema else {
+        return Err(wrong_format(id, SchemaType::Avro, schema));
+    };
+    avro.decode(payload).map_err(|e| SerdeError::Undecodable {
+        schema_id: id,
+        message: e.to_string(),
+    })
 }

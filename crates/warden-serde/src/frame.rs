@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use warden_client::RegistryClient;
-use warden_core::ParsedSchema;
 use warden_core::wire::{self, WireError};
+use warden_core::{ParsedSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
 use crate::resolver::parsed_schema;
@@ -41,4 +41,13 @@ pub(crate) async fn writer_schema<'b>(
     let (id, payload) = read_header(bytes)?;
     let schema = parsed_schema(client, id).await?;
     Ok((id, schema, payload))
+}
+
+/// The error for a record whose writer schema is not of the deserializer's format.
+pub(crate) fn wrong_format(id: u32, expected: SchemaType, schema: &ParsedSchema) -> SerdeError {
+    SerdeError::WrongFormat {
+        schema_id: id,
+        expected,
+        actual: schema.schema_type(),
+    }
 }

@@ -4,12 +4,11 @@ use serde_json::Value;
 use warden_client::RegistryClient;
 use warden_core::SchemaType;
 
-use crate::avro::AvroDeserializer;
+use crate::avro::avro_value;
 use crate::error::Result;
-use crate::frame::read_header;
-use crate::json::JsonDeserializer;
-use crate::protobuf::ProtobufDeserializer;
-use crate::resolver::parsed_schema;
+use crate::frame::writer_schema;
+use crate::json::json_value;
+use crate::protobuf::{dynamic_message, message_to_json};
 
 /// A record decoded to JSON: its writer schema's id and format, and the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,32 +25,28 @@ pub struct Decoded {
 #[derive(Debug, Clone)]
 pub struct GenericDeserializer {
     client: RegistryClient,
-    avro: AvroDeserializer,
-    json: JsonDeserializer,
-    protobuf: ProtobufDeserializer,
 }
 
 impl GenericDeserializer {
     /// A deserializer over `client`.
     pub fn new(client: RegistryClient) -> Self {
-        Self {
-            avro: AvroDeserializer::new(client.clone()),
-            json: JsonDeserializer::new(client.clone()),
-            protobuf: ProtobufDeserializer::new(client.clone()),
-            client,
-        }
+        Self { client }
     }
 
     /// Decodes one record.
     ///
     /// Errors: as the per-format deserializers.
     pub async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded> {
-        let (schema_id, _) = read_header(bytes)?;
-        let schema_type = parsed_schema(&self.client, schema_id).await?.schema_type();
+        let (schema_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let schema_type = schema.schema_type();
         let value = match schema_type {
-            SchemaType::Avro => self.avro.deserialize_json(bytes).await?,
-            SchemaType::Json => self.json.deserialize_value(bytes).await?.1,
-            SchemaType::Protobuf => self.protobuf.deserialize_json(bytes).await?,
+            SchemaType::Avro => {
+                warden_core::avro::datum::value_to_json(&avro_value(schema_id, &schema, payload)?)
+            }
+            SchemaType::Json => json_value(schema_id, &schema, payload, false)?,
+            SchemaType::Protobuf => {
+                message_to_json(schema_id, &dynamic_message(schema_id, &schema, payload)?)?
+            }
         };
         Ok(Decoded {
             schema_id,

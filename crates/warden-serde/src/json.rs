@@ -7,7 +7,7 @@ use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::{ParsedSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, writer_schema};
+use crate::frame::{header, writer_schema, wrong_format};
 use crate::resolver::{Resolver, SerializerConfig};
 use crate::strategy::SerializationContext;
 
@@ -118,22 +118,7 @@ impl JsonDeserializer {
     /// [`SerdeError::Undecodable`] (not JSON), [`SerdeError::Invalid`] (when validating).
     pub async fn deserialize_value(&self, bytes: &[u8]) -> Result<(u32, Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        let ParsedSchema::Json(json_schema) = &*schema else {
-            return Err(SerdeError::WrongFormat {
-                schema_id: id,
-                expected: SchemaType::Json,
-                actual: schema.schema_type(),
-            });
-        };
-        let value: Value =
-            serde_json::from_slice(payload).map_err(|e| SerdeError::Undecodable {
-                schema_id: id,
-                message: e.to_string(),
-            })?;
-        if self.validate {
-            validate(json_schema, &value)?;
-        }
-        Ok((id, value))
+        Ok((id, json_value(id, &schema, payload, self.validate)?))
     }
 
     /// The document as a Rust value.
@@ -144,4 +129,25 @@ impl JsonDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// Reads a JSON payload written with `schema` (the schema with `id`), validating it when
+/// asked.
+pub(crate) fn json_value(
+    id: u32,
+    schema: &ParsedSchema,
+    payload: &[u8],
+    validating: bool,
+) -> Result<Value> {
+    let ParsedSchema::Json(json_schema) = schema else {
+        return Err(wrong_format(id, SchemaType::Json, schema));
+    };
+    let value: Value = serde_json::from_slice(payload).map_err(|e| SerdeError::Undecodable {
+        schema_id: id,
+        message: e.to_string(),
+    })?;
+    if validating {
+        validate(json_schema, &value)?;
+    }
+    Ok(value)
 }

@@ -10,7 +10,7 @@ use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::{ParsedSchema, ProtobufSchema, SchemaType};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, read_indexes, writer_schema};
+use crate::frame::{header, read_indexes, writer_schema, wrong_format};
 use crate::resolver::{Resolved, Resolver, SerializerConfig};
 use crate::strategy::SerializationContext;
 
@@ -190,37 +190,13 @@ impl ProtobufDeserializer {
     /// [`SerdeError::Undecodable`] (indexes naming no message, bytes that do not decode).
     pub async fn deserialize_dynamic(&self, bytes: &[u8]) -> Result<(u32, DynamicMessage)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        let ParsedSchema::Protobuf(proto) = &*schema else {
-            return Err(SerdeError::WrongFormat {
-                schema_id: id,
-                expected: SchemaType::Protobuf,
-                actual: schema.schema_type(),
-            });
-        };
-        let (indexes, message) = read_indexes(payload)?;
-        let descriptor =
-            proto
-                .message_by_indexes(&indexes)
-                .ok_or_else(|| SerdeError::Undecodable {
-                    schema_id: id,
-                    message: format!("message indexes {indexes:?} name no message"),
-                })?;
-        let decoded = proto
-            .decode(&descriptor, message)
-            .map_err(|e| SerdeError::Undecodable {
-                schema_id: id,
-                message: e.message,
-            })?;
-        Ok((id, decoded))
+        Ok((id, dynamic_message(id, &schema, payload)?))
     }
 
     /// The record as JSON (proto3 JSON mapping).
     pub async fn deserialize_json(&self, bytes: &[u8]) -> Result<Value> {
         let (id, message) = self.deserialize_dynamic(bytes).await?;
-        serde_json::to_value(&message).map_err(|e| SerdeError::Undecodable {
-            schema_id: id,
-            message: e.to_string(),
-        })
+        message_to_json(id, &message)
     }
 
     /// The record as a `prost` message. The header's schema must exist; the message bytes
@@ -233,4 +209,37 @@ impl ProtobufDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// Decodes a Protobuf payload (message indexes, then the message) written with `schema`
+/// (the schema with `id`).
+pub(crate) fn dynamic_message(
+    id: u32,
+    schema: &ParsedSchema,
+    payload: &[u8],
+) -> Result<DynamicMessage> {
+    let ParsedSchema::Protobuf(proto) = schema else {
+        return Err(wrong_format(id, SchemaType::Protobuf, schema));
+    };
+    let (indexes, message) = read_indexes(payload)?;
+    let descriptor = proto
+        .message_by_indexes(&indexes)
+        .ok_or_else(|| SerdeError::Undecodable {
+            schema_id: id,
+            message: format!("message indexes {indexes:?} name no message"),
+        })?;
+    proto
+        .decode(&descriptor, message)
+        .map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.message,
+        })
+}
+
+/// A decoded message in the proto3 JSON mapping.
+pub(crate) fn message_to_json(id: u32, message: &DynamicMessage) -> Result<Value> {
+    serde_json::to_value(message).map_err(|e| SerdeError::Undecodable {
+        schema_id: id,
+        message: e.to_string(),
+    })
 }
