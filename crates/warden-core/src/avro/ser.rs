@@ -622,26 +622,7 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
                 declared,
                 start,
                 ..
-            } => {
-                if declared != Some(count) && count > 0 {
-                    // The length was not known (or wrong): put the block count in front.
-                    let mut count_bytes = Vec::new();
-                    write_long(count as i64, &mut count_bytes);
-                    let body = out.split_off(start);
-                    let body = match declared {
-                        Some(n) if n > 0 => {
-                            let mut skip = Vec::new();
-                            write_long(n as i64, &mut skip);
-                            body[skip.len()..].to_vec()
-                        }
-                        _ => body,
-                    };
-                    out.extend_from_slice(&count_bytes);
-                    out.extend_from_slice(&body);
-                }
-                out.push(0);
-                Ok(())
-            }
+            } => close_block(out, start, declared, count),
             SeqSer::Bytes { ser, bytes } => ser.bytes(&bytes),
         }
     }
@@ -794,23 +775,30 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     }
 
     fn end(self) -> Result<(), Outcome> {
-        if self.declared != Some(self.count) && self.count > 0 {
-            let mut front = Vec::new();
-            write_long(self.count as i64, &mut front);
-            let mut body = self.out.split_off(self.start);
-            if let Some(n) = self.declared
-                && n > 0
-            {
-                let mut skip = Vec::new();
-                write_long(n as i64, &mut skip);
-                body.drain(..skip.len());
-            }
-            self.out.extend_from_slice(&front);
-            self.out.extend_from_slice(&body);
-        }
-        self.out.push(0);
-        Ok(())
+        close_block(self.out, self.start, self.declared, self.count)
     }
+}
+
+/// Ends an array or map block (Avro spec, "Binary Encoding": a count, the items, then 0).
+/// The count went in front when serde declared the length; otherwise it is put there now. A
+/// declared length the value did not keep is left to the JSON route.
+fn close_block(
+    out: &mut Vec<u8>,
+    start: usize,
+    declared: Option<usize>,
+    count: usize,
+) -> Result<(), Outcome> {
+    match declared {
+        Some(n) if n != count => return unsupported("a sequence unlike its declared length"),
+        None if count > 0 => {
+            let mut front = Vec::with_capacity(10);
+            write_long(count as i64, &mut front);
+            out.splice(start..start, front);
+        }
+        Some(_) | None => {}
+    }
+    out.push(0);
+    Ok(())
 }
 
 /// A record. Fields in schema order are written straight to the output; a field that comes
@@ -1054,6 +1042,38 @@ mod tests {
             assert_eq!(direct.path, path);
             assert_eq!(direct, via_json, "{path}");
         }
+    }
+
+    #[test]
+    fn sequences_and_maps_of_unknown_length_get_their_count_in_front() {
+        // A filtered iterator has no exact size: serde declares no length.
+        struct Evens(Vec<i32>);
+        impl Serialize for Evens {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().filter(|n| *n % 2 == 0))
+            }
+        }
+        struct EvenKeys(Vec<i32>);
+        impl Serialize for EvenKeys {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(
+                    self.0
+                        .iter()
+                        .filter(|n| *n % 2 == 0)
+                        .map(|n| (n.to_string(), *n)),
+                )
+            }
+        }
+        let array = AvroSchema::parse(r#"{"type":"array","items":"int"}"#, &[]).unwrap();
+        let mut out = Vec::new();
+        array
+            .encode_serde(&Evens(vec![1, 2, 3, 4]), &mut out)
+            .unwrap();
+        assert_eq!(out, [4, 4, 8, 0], "count 2, items 2 and 4, end");
+        let map = AvroSchema::parse(r#"{"type":"map","values":"int"}"#, &[]).unwrap();
+        let mut out = Vec::new();
+        map.encode_serde(&EvenKeys(vec![2, 3]), &mut out).unwrap();
+        assert_eq!(out, [2, 2, b'2', 4, 0], "count 1, key \"2\", value 2, end");
     }
 
     #[test]
