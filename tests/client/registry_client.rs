@@ -108,6 +108,15 @@ async fn registry_errors_carry_confluent_codes() {
             .any(|m| m.contains("READER_FIELD_MISSING_DEFAULT_VALUE")),
         "verbose messages name the rule"
     );
+    let against_v1 = client
+        .check_compatibility_with_version("x", 1, &breaking, false)
+        .await
+        .unwrap();
+    assert!(!against_v1.is_compatible);
+    assert_eq!(against_v1.messages, None, "messages only with verbose");
+    let mut types = client.schema_types().await.unwrap();
+    types.sort();
+    assert_eq!(types, ["AVRO", "JSON", "PROTOBUF"]);
     let refused = client.register("x", &breaking).await.unwrap_err();
     assert_eq!(refused.error_code(), Some(409), "{refused}");
 }
@@ -192,6 +201,13 @@ async fn cached_schemas_keep_working_after_the_registry_goes_away() {
     assert!(
         matches!(uncached, ClientError::Unavailable { .. }),
         "{uncached}"
+    );
+    // Without its caches the client has to ask, and cannot.
+    client.clear_caches();
+    let cleared = client.parsed_schema(id).await.unwrap_err();
+    assert!(
+        matches!(cleared, ClientError::Unavailable { .. }),
+        "{cleared}"
     );
 }
 
