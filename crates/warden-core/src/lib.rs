@@ -12,9 +12,10 @@ pub mod json;
 pub mod protobuf;
 pub mod schema;
 pub mod types;
+pub mod violation;
 pub mod wire;
 
-pub use compat::{CompatibilityResult, Violation, check_with_policy};
+pub use compat::{CompatibilityResult, check_with_policy};
 pub use error::ErrorCode;
 pub use json::JsonSchema;
 pub use protobuf::ProtobufSchema;
@@ -22,3 +23,4 @@ pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
 pub use types::{
     CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
 };
+pub use violation::{Direction, Violation};

@@ -1,10 +1,10 @@
 //! The format-independent face of a parsed schema.
 
 use crate::avro::AvroSchema;
-use crate::compat::{Direction, Violation};
 use crate::json::JsonSchema;
 use crate::protobuf::ProtobufSchema;
 use crate::types::{CompatibilityPolicy, SchemaType};
+use crate::violation::{Direction, Violation};
 
 /// Why a schema text was refused (Confluent 42201, invalid schema).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -40,7 +40,7 @@ use apache_avro::schema::{
 };
 
 use crate::avro::AvroSchema;
-use crate::compat::{Direction, Violation};
+use crate::violation::{Direction, Violation};
 
 /// Every reason `reader` cannot read data written with `writer`, in the order Java's
 /// `SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)` lists its
@@ -62,10 +62,7 @@ pub fn check(reader: &AvroSchema, writer: &AvroSchema, direction: Direction) -> 
         memo: HashMap::default(),
         location: Vec::new(),
         base: 0,
-        roles: match direction {
-            Direction::NewReadsOld => ("new", "old"),
-            Direction::OldReadsNew => ("old", "new"),
-        },
+        roles: direction.roles(),
         aborted: None,
     };
     let issues = checker.compatibility(Token::Root, reader.schema(), writer.schema());

@@ -56,8 +56,8 @@ use serde_json::Value;
 
 use super::JsonSchema;
 use super::model::{Additional, ArraySchema, Criterion, Kind, Model, NodeId, ObjectSchema};
-use crate::compat::{Direction, Violation};
 use crate::types::CompatibilityPolicy;
+use crate::violation::{Direction, Violation};
 
 macro_rules! difference_types {
     ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
@@ -522,10 +522,7 @@ pub fn check(
     direction: Direction,
     policy: CompatibilityPolicy,
 ) -> Vec<Violation> {
-    let roles = match direction {
-        Direction::NewReadsOld => ("new", "old"),
-        Direction::OldReadsNew => ("old", "new"),
-    };
+    let roles = direction.roles();
     diff(writer, reader, policy)
         .iter()
         .filter(|d| !d.kind.is_compatible(policy))

@@ -58,7 +58,7 @@ use prost_reflect::{
 };
 
 use super::{ProtobufSchema, is_group_message};
-use crate::compat::{Direction, Violation};
+use crate::violation::{Direction, Violation};
 
 macro_rules! difference_types {
     ($($(#[$doc:meta])* $name:ident = $text:literal, $compatible:literal;)*) => {
@@ -275,10 +275,7 @@ pub fn check(
     writer: &ProtobufSchema,
     direction: Direction,
 ) -> Vec<Violation> {
-    let roles = match direction {
-        Direction::NewReadsOld => ("new", "old"),
-        Direction::OldReadsNew => ("old", "new"),
-    };
+    let roles = direction.roles();
     diff(writer, reader)
         .iter()
         .filter(|d| !d.kind.is_compatible())
