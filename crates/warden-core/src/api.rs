@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::types::SchemaType;
+use crate::types::{SchemaId, SchemaType, Subject, Version};
 
 /// A reference from one schema to another registered one: for Avro, `name` is the full name
 /// of the named type; for Protobuf the import path; for JSON Schema the `$ref` URL.
@@ -53,7 +53,7 @@ pub struct RegisterSchemaRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegisterSchemaResponse {
     /// The schema id.
-    pub id: u32,
+    pub id: SchemaId,
 }
 
 fn is_avro(t: &SchemaType) -> bool {
@@ -66,11 +66,11 @@ fn is_avro(t: &SchemaType) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct SubjectVersionResponse {
     /// The subject.
-    pub subject: String,
-    /// The version number.
-    pub version: u32,
+    pub subject: Subject,
+    /// The version.
+    pub version: Version,
     /// The global schema id.
-    pub id: u32,
+    pub id: SchemaId,
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
     pub schema_type: SchemaType,
@@ -112,11 +112,11 @@ pub struct SchemaByIdResponse {
 #[serde(rename_all = "camelCase")]
 pub struct SchemaListEntry {
     /// The subject.
-    pub subject: String,
-    /// The version number.
-    pub version: u32,
+    pub subject: Subject,
+    /// The version.
+    pub version: Version,
     /// The global schema id.
-    pub id: u32,
+    pub id: SchemaId,
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
     pub schema_type: SchemaType,
@@ -131,9 +131,9 @@ pub struct SchemaListEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectVersion {
     /// The subject.
-    pub subject: String,
-    /// The version number.
-    pub version: u32,
+    pub subject: Subject,
+    /// The version.
+    pub version: Version,
 }
 
 /// `POST /compatibility/...`: the verdict and, with `verbose=true`, the reasons.

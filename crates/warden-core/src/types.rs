@@ -42,53 +42,133 @@ impl Subject {
     }
 }
 
+impl<'de> Deserialize<'de> for Subject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-/// A version selector in a path: a number in `1..=2^31-1`, or the latest live version
-/// (`latest` or `-1`). Source: Confluent `VersionId`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Version {
-    /// The newest live (not soft-deleted) version.
-    Latest,
-    /// A concrete version number, starting at 1 per subject.
-    Number(u32),
-}
+/// A version of a subject: a number in `1..=2^31-1`, starting at 1 per subject. Serialized
+/// as a JSON number. Source: Confluent `VersionId` (versions are Java `int`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Version(u32);
 
 impl Version {
-    /// Parses `latest`, `-1` or a positive 32-bit number. Anything else is Confluent's
-    /// 42202 (invalid version).
-    pub fn parse(s: &str) -> Result<Self, ParseError> {
-        if s.eq_ignore_ascii_case("latest") || s == "-1" {
-            return Ok(Self::Latest);
+    /// The first version of every subject.
+    pub const FIRST: Version = Version(1);
+
+    /// Builds a version from a number in `1..=2^31-1`; anything else is Confluent's 42202
+    /// (invalid version).
+    pub fn new(n: i64) -> Result<Self, ParseError> {
+        if (1..=i64::from(i32::MAX)).contains(&n) {
+            Ok(Self(n as u32))
+        } else {
+            Err(invalid_version(&n.to_string()))
         }
-        match s.parse::<i64>() {
-            Ok(n) if (1..=i64::from(i32::MAX)).contains(&n) => Ok(Self::Number(n as u32)),
-            _ => Err(ParseError(format!(
-                "The specified version '{s}' is not a valid version id. Allowed values are \
-                 between [1, 2^31-1] and the string \"latest\""
-            ))),
-        }
+    }
+
+    /// The version number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// The version after this one.
+    ///
+    /// Errors: 42202 when this is already `2^31-1`.
+    pub fn next(self) -> Result<Self, ParseError> {
+        Self::new(i64::from(self.0) + 1)
     }
 }
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::new(i64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+fn invalid_version(s: &str) -> ParseError {
+    ParseError(format!(
+        "The specified version '{s}' is not a valid version id. Allowed values are between \
+         [1, 2^31-1] and the string \"latest\""
+    ))
+}
+
+/// A version as a path or a reference names it: a concrete [`Version`], or the latest live
+/// version (`latest` or `-1`). Source: Confluent `VersionId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionSelector {
+    /// The newest live (not soft-deleted) version.
+    Latest,
+    /// One version.
+    Exact(Version),
+}
+
+impl VersionSelector {
+    /// Parses `latest` (any case), `-1` or a positive 32-bit number. Anything else is
+    /// Confluent's 42202 (invalid version).
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s.eq_ignore_ascii_case("latest") || s == "-1" {
+            return Ok(Self::Latest);
+        }
+        s.parse::<i64>()
+            .ok()
+            .and_then(|n| Version::new(n).ok())
+            .map(Self::Exact)
+            .ok_or_else(|| invalid_version(s))
+    }
+
+    /// The selector a number names: `-1` is the latest version, `1..=2^31-1` one version.
+    ///
+    /// Errors: 42202 for any other number.
+    pub fn from_number(n: i64) -> Result<Self, ParseError> {
+        if n == -1 {
+            Ok(Self::Latest)
+        } else {
+            Version::new(n).map(Self::Exact)
+        }
+    }
+}
+
+impl From<Version> for VersionSelector {
+    fn from(v: Version) -> Self {
+        Self::Exact(v)
+    }
+}
+
+impl fmt::Display for VersionSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Latest => f.write_str("latest"),
-            Self::Number(n) => write!(f, "{n}"),
+            Self::Exact(v) => write!(f, "{v}"),
         }
     }
 }
 
 /// A global schema id: content-addressed and shared by every subject that registers the
 /// same schema. Positive 32-bit, as in the wire format's 4-byte big-endian id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct SchemaId(u32);
+
+impl<'de> Deserialize<'de> for SchemaId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::new(i64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
 
 impl SchemaId {
     /// Builds an id from a positive number; 0 and values above `i32::MAX` are refused.
@@ -353,11 +433,27 @@ mod tests {
 
     #[test]
     fn version_accepts_latest_minus_one_and_positive_numbers_only() {
-        assert_eq!(Version::parse("latest").unwrap(), Version::Latest);
-        assert_eq!(Version::parse("-1").unwrap(), Version::Latest);
-        assert_eq!(Version::parse("7").unwrap(), Version::Number(7));
+        assert_eq!(
+            VersionSelector::parse("latest").unwrap(),
+            VersionSelector::Latest
+        );
+        assert_eq!(
+            VersionSelector::parse("LATEST").unwrap(),
+            VersionSelector::Latest
+        );
+        assert_eq!(
+            VersionSelector::parse("-1").unwrap(),
+            VersionSelector::Latest
+        );
+        assert_eq!(
+            VersionSelector::parse("7").unwrap(),
+            VersionSelector::Exact(Version::new(7).unwrap())
+        );
         for bad in ["0", "-2", "abc", "2147483648", ""] {
-            assert!(Version::parse(bad).is_err(), "{bad} must be refused");
+            assert!(
+                VersionSelector::parse(bad).is_err(),
+                "{bad} must be refused"
+            );
         }
     }
 

@@ -1,6 +1,6 @@
 //! The registry service's errors, one variant per Confluent outcome.
 
-use warden_core::ErrorCode;
+use warden_core::{ErrorCode, Version};
 
 /// Why a registry operation failed. Each variant maps to exactly one Confluent error code
 /// ([`Error::code`]); messages follow Confluent's wording.
@@ -30,7 +30,7 @@ pub enum Error {
         /// The subject.
         subject: String,
         /// The version.
-        version: u32,
+        version: Version,
     },
     /// 40407.
     #[error(
@@ -40,7 +40,7 @@ pub enum Error {
         /// The subject.
         subject: String,
         /// The version.
-        version: u32,
+        version: Version,
     },
     /// 40408.
     #[error("Subject '{0}' does not have subject-level compatibility configured")]
@@ -83,6 +83,10 @@ pub enum Error {
     /// 42208.
     #[error("{0}")]
     InvalidSubject(String),
+    /// 50002: the operation did not finish in time (request timeout, or a registration
+    /// that kept losing races for its subject's lock).
+    #[error("{0}")]
+    OperationTimeout(String),
     /// 50001: the store failed; the cause is logged, not shown.
     #[error("Error in the backend data store")]
     Store(#[from] warden_storage::Error),
@@ -112,6 +116,7 @@ impl Error {
             Self::ReferenceExists(_) => ErrorCode::ReferenceExists,
             Self::IdDoesNotMatch(_) => ErrorCode::IdDoesNotMatch,
             Self::InvalidSubject(_) => ErrorCode::InvalidSubject,
+            Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
             Self::Store(_) => ErrorCode::StoreError,
         }
     }

@@ -61,11 +61,7 @@ impl Application {
             })?
             .port();
         let timeout = Duration::from_secs(settings.request_timeout_secs);
-        let router = http::app(Arc::clone(&registry), settings.max_body_bytes)
-            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                timeout,
-            ))
+        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout)
             .layer(
                 TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let route = req

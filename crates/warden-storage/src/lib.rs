@@ -3,9 +3,10 @@
 //! ([`PgStore`]).
 //!
 //! The store is deliberately thin: it keeps schemas, subject versions, references, configs
-//! and modes, and makes registration one transaction. Rules (compatibility, modes, soft
-//! before hard delete) live in the server; races between identical registrations are decided
-//! here, by unique indexes.
+//! and modes, and offers registration as one transaction ([`RegistrationTx`]) that holds the
+//! subject's lock while the server checks compatibility between its steps. Rules
+//! (compatibility, modes, soft before hard delete) live in the server; races between
+//! identical registrations are decided here, by unique indexes.
 
 mod common;
 mod postgres;
@@ -14,7 +15,9 @@ mod sqlite;
 use async_trait::async_trait;
 use serde_json::Value;
 use warden_core::api::SchemaReference;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType};
+use warden_core::{
+    CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
+};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -34,13 +37,10 @@ pub enum Error {
     #[error("version {version} of subject {subject} already exists")]
     VersionExists {
         /// The subject.
-        subject: String,
+        subject: Subject,
         /// The version that exists.
-        version: u32,
+        version: Version,
     },
-    /// The registration guard refused; the caller's own error is inside.
-    #[error("registration refused: {}", .0.0)]
-    Rejected(Rejection),
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -92,8 +92,8 @@ pub struct NewSchema {
 /// One version row of a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VersionRow {
-    /// The version number.
-    pub version: u32,
+    /// The version.
+    pub version: Version,
     /// The schema it points to.
     pub schema_id: SchemaId,
     /// Whether it is soft-deleted.
@@ -110,25 +110,6 @@ pub enum DeletedFilter {
     All,
     /// Soft-deleted rows only (`deletedOnly=true`).
     DeletedOnly,
-}
-
-/// The outcome of [`SchemaStore::register`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Registered {
-    /// The subject already had this schema as a live version; nothing was written.
-    Existing {
-        /// The schema id.
-        id: SchemaId,
-        /// The existing version.
-        version: u32,
-    },
-    /// A new version was written.
-    New {
-        /// The schema id (new, or reused from another subject).
-        id: SchemaId,
-        /// The new version.
-        version: u32,
-    },
 }
 
 /// A compatibility config of one scope (global or a subject).
@@ -166,7 +147,7 @@ pub enum Scope<'a> {
     /// Registry-wide.
     Global,
     /// One subject.
-    Subject(&'a str),
+    Subject(&'a Subject),
 }
 
 /// Persistent state of the registry. Every method is one statement or one transaction.
@@ -178,47 +159,43 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// The id of the schema with this identity fingerprint, if stored.
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>>;
 
-    /// Registers a schema as a version of a subject, in one transaction that holds the
-    /// subject's lock (so registrations under one subject are serialized across every
-    /// process sharing the database):
-    /// 1. if the subject already has the schema (by fingerprint) as a live version, that
-    ///    version is returned and nothing is written, without asking the guard;
-    /// 2. otherwise the guard is shown the subject's live versions and may refuse
-    ///    ([`Error::Rejected`], nothing written);
-    /// 3. the schema row is found by fingerprint or inserted (with the explicit id in IMPORT
-    ///    mode), and the next version (or the explicit one) is written with its references.
-    ///
-    /// Errors: [`Error::IdConflict`] when an explicit id names another schema or the schema
-    /// has another id; [`Error::VersionExists`] when an explicit version is taken.
-    async fn register(&self, registration: Registration<'_>) -> Result<Registered>;
+    /// Starts registering under `subject`: a transaction that holds the subject's lock
+    /// (a transaction-scoped advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) until
+    /// it is committed or dropped, so registrations under one subject are serialized across
+    /// every process sharing the database. Dropping it without [`RegistrationTx::commit`]
+    /// rolls back everything it wrote.
+    async fn begin_registration<'a>(
+        &'a self,
+        subject: &'a Subject,
+    ) -> Result<Box<dyn RegistrationTx + 'a>>;
 
     /// Subjects that have versions matching `filter`, sorted, optionally by name prefix.
     /// With [`DeletedFilter::DeletedOnly`], subjects whose every version is soft-deleted.
-    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<String>>;
+    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>>;
 
     /// Every version row of `subject` (live and soft-deleted), ascending.
-    async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>>;
+    async fn versions(&self, subject: &Subject) -> Result<Vec<VersionRow>>;
 
     /// `(subject, version, deleted)` of every version that uses the schema, sorted.
-    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(String, u32, bool)>>;
+    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(Subject, Version, bool)>>;
 
     /// Every version of every subject with its schema, for `GET /schemas`.
-    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(String, VersionRow)>>;
+    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(Subject, VersionRow)>>;
 
     /// Ids of schemas with a version matching `filter` that reference `subject` `version`.
     async fn referenced_by(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>>;
 
     /// Marks versions soft-deleted; `versions` must exist.
-    async fn soft_delete(&self, subject: &str, versions: &[u32]) -> Result<()>;
+    async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()>;
 
     /// Removes versions permanently, and every schema no version uses any more. Returns the
     /// ids of the removed schemas.
-    async fn hard_delete(&self, subject: &str, versions: &[u32]) -> Result<Vec<SchemaId>>;
+    async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>>;
 
     /// The config set at `scope` (fields unset when nothing is set there).
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>>;
@@ -267,32 +244,44 @@ pub struct PoolStats {
     pub idle: usize,
 }
 
-/// One registration request to [`SchemaStore::register`].
-#[derive(Debug, Clone, Copy)]
-pub struct Registration<'a> {
-    /// The subject.
-    pub subject: &'a str,
-    /// The schema with its identity fingerprint.
-    pub schema: &'a NewSchema,
-    /// The id to use (IMPORT mode).
-    pub explicit_id: Option<SchemaId>,
-    /// The version to use (IMPORT mode).
-    pub explicit_version: Option<u32>,
-    /// Decides whether a new version may be written; `None` admits everything.
-    pub guard: Option<&'a dyn RegistrationGuard>,
-}
-
-/// Decides, inside the registration's transaction and under the subject's lock, whether a
-/// new version may be written. The registry's compatibility check is one.
+/// A registration in progress under one subject, holding the subject's lock: the registry
+/// reads the live versions, decides (same schema already live, compatibility), and writes,
+/// in plain sequence. Nothing is visible to others until [`RegistrationTx::commit`];
+/// dropping the transaction rolls it back.
 #[async_trait]
-pub trait RegistrationGuard: Send + Sync + std::fmt::Debug {
-    /// `live` holds the subject's live versions, oldest first.
-    async fn admit(&self, live: &[VersionRow]) -> std::result::Result<(), Rejection>;
-}
+pub trait RegistrationTx: Send + std::fmt::Debug {
+    /// The subject's live (not soft-deleted) versions, oldest first, as of the lock.
+    async fn live_versions(&mut self) -> Result<Vec<VersionRow>>;
 
-/// A guard's refusal, carried back to the caller through [`Error::Rejected`].
-#[derive(Debug)]
-pub struct Rejection(pub Box<dyn std::error::Error + Send + Sync>);
+    /// The id of the schema with this identity fingerprint, if stored.
+    async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>>;
+
+    /// The id of the schema with `schema`'s fingerprint, inserting it (with its references,
+    /// and with `explicit_id` in IMPORT mode) when it is new. A schema committed by another
+    /// process meanwhile keeps that process's id.
+    ///
+    /// Errors: [`Error::IdConflict`] when `explicit_id` names another schema or the schema
+    /// already has another id.
+    async fn find_or_insert_schema(
+        &mut self,
+        schema: &NewSchema,
+        explicit_id: Option<SchemaId>,
+    ) -> Result<SchemaId>;
+
+    /// Writes a new live version of the subject pointing at `schema_id`: `explicit` (IMPORT
+    /// mode), or the one after the subject's highest version (soft-deleted included, so
+    /// numbers are never reused while rows exist). Returns the version written.
+    ///
+    /// Errors: [`Error::VersionExists`] when `explicit` is taken.
+    async fn insert_version(
+        &mut self,
+        schema_id: SchemaId,
+        explicit: Option<Version>,
+    ) -> Result<Version>;
+
+    /// Makes every write of the transaction visible and releases the subject's lock.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
 
 /// Opens the store a database URL names, creating and migrating it if needed.
 ///

@@ -12,17 +12,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions, PgRow};
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Row, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::broadcast;
-use warden_core::{CompatibilityPolicy, Mode, SchemaId};
+use warden_core::{Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    filter_sql, id_differs, id_taken, level, mode, now_millis, policy, refs_json, schema_id,
-    scope_key, stored_schema,
+    filter_sql, id_column, id_differs, id_taken, now_millis, refs_json, schema_id,
+    shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
-    Scope, StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
+    StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -34,6 +34,8 @@ const EVICT_CHANNEL: &str = "warden_evict";
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
 
 const BOOLS: (&str, &str) = ("FALSE", "TRUE");
+
+shared_statements!(Postgres, PgRow, PgPool);
 
 /// A [`SchemaStore`] on PostgreSQL.
 #[derive(Debug)]
@@ -87,34 +89,121 @@ impl PgStore {
     }
 }
 
-async fn lock_subject(tx: &mut Transaction<'_, Postgres>, subject: &str) -> Result<()> {
+/// Begins a transaction holding the subject's advisory lock until it ends.
+async fn locked(pool: &PgPool, subject: &Subject) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
         .bind(LOCK_SPACE)
-        .bind(subject)
-        .execute(&mut **tx)
+        .bind(subject.as_str())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    Ok(tx)
 }
 
-fn version_row(r: &PgRow) -> Result<VersionRow> {
-    Ok(VersionRow {
-        version: r.get::<i32, _>(0) as u32,
-        schema_id: schema_id(i64::from(r.get::<i32, _>(1)))?,
-        deleted: r.get(2),
-    })
+/// A registration on PostgreSQL: a transaction holding the subject's advisory lock.
+struct PgRegistration<'a> {
+    tx: Transaction<'static, Postgres>,
+    subject: &'a Subject,
 }
 
-/// A config from `compatibility, normalize, compatibility_policy` columns.
-fn config_row(r: &PgRow) -> Result<StoredConfig> {
-    Ok(StoredConfig {
-        compatibility: level(r.get(0))?,
-        normalize: r.get(1),
-        compatibility_policy: policy(r.get(2))?,
-    })
+impl std::fmt::Debug for PgRegistration<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgRegistration")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
 }
 
-fn pg_id(id: SchemaId) -> i32 {
-    id.get() as i32
+#[async_trait]
+impl RegistrationTx for PgRegistration<'_> {
+    async fn live_versions(&mut self) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(
+            "SELECT version, schema_id, deleted FROM subject_versions
+             WHERE subject = $1 AND NOT deleted ORDER BY version",
+        )
+        .bind(self.subject.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>> {
+        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+            .bind(fingerprint)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        id.map(schema_id).transpose()
+    }
+
+    async fn find_or_insert_schema(
+        &mut self,
+        schema: &NewSchema,
+        explicit_id: Option<SchemaId>,
+    ) -> Result<SchemaId> {
+        match (
+            self.schema_id_by_fingerprint(&schema.fingerprint).await?,
+            explicit_id,
+        ) {
+            (Some(id), Some(wanted)) if id != wanted => Err(id_differs(id, wanted)),
+            (Some(id), _) => Ok(id),
+            (None, wanted) => insert_schema(&mut self.tx, schema, wanted).await,
+        }
+    }
+
+    async fn insert_version(
+        &mut self,
+        schema_id: SchemaId,
+        explicit: Option<Version>,
+    ) -> Result<Version> {
+        let version = match explicit {
+            Some(v) => {
+                let taken: Option<i32> = sqlx::query_scalar(
+                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
+                )
+                .bind(self.subject.as_str())
+                .bind(version_column(v))
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                if taken.is_some() {
+                    return Err(Error::VersionExists {
+                        subject: self.subject.clone(),
+                        version: v,
+                    });
+                }
+                v
+            }
+            None => {
+                let max: Option<i32> = sqlx::query_scalar(
+                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
+                )
+                .bind(self.subject.as_str())
+                .fetch_one(&mut *self.tx)
+                .await?;
+                match max {
+                    Some(max) => crate::common::version(max)?
+                        .next()
+                        .map_err(|e| Error::Corrupt(e.to_string()))?,
+                    None => Version::FIRST,
+                }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+             VALUES ($1, $2, $3, FALSE, $4)",
+        )
+        .bind(self.subject.as_str())
+        .bind(version_column(version))
+        .bind(id_column(schema_id))
+        .bind(now_millis())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(version)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -123,19 +212,10 @@ impl SchemaStore for PgStore {
         let row = sqlx::query(
             "SELECT schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = $1",
         )
-        .bind(pg_id(id))
+        .bind(id_column(id))
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        stored_schema(
-            id,
-            row.get::<&str, _>(0),
-            row.get(1),
-            row.get::<&str, _>(2),
-            row.get(3),
-            row.get(4),
-        )
-        .map(Some)
+        row.map(|r| schema_row(id, &r)).transpose()
     }
 
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>> {
@@ -143,99 +223,20 @@ impl SchemaStore for PgStore {
             .bind(fingerprint)
             .fetch_optional(&self.pool)
             .await?;
-        id.map(|i| schema_id(i64::from(i))).transpose()
+        id.map(schema_id).transpose()
     }
 
-    async fn register(&self, registration: Registration<'_>) -> Result<Registered> {
-        let Registration {
+    async fn begin_registration<'a>(
+        &'a self,
+        subject: &'a Subject,
+    ) -> Result<Box<dyn RegistrationTx + 'a>> {
+        Ok(Box::new(PgRegistration {
+            tx: locked(&self.pool, subject).await?,
             subject,
-            schema,
-            explicit_id,
-            explicit_version,
-            guard,
-        } = registration;
-        let mut tx = self.pool.begin().await?;
-        lock_subject(&mut tx, subject).await?;
-
-        let existing: Option<i32> =
-            sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-                .bind(&schema.fingerprint)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 AND NOT deleted ORDER BY version",
-        )
-        .bind(subject)
-        .fetch_all(&mut *tx)
-        .await?;
-        let live: Vec<VersionRow> = rows.iter().map(version_row).collect::<Result<_>>()?;
-        if let Some(id) = existing
-            && let Some(row) = live.iter().find(|r| pg_id(r.schema_id) == id)
-            && explicit_version.is_none_or(|v| v == row.version)
-        {
-            return Ok(Registered::Existing {
-                id: row.schema_id,
-                version: row.version,
-            });
-        }
-        if let Some(guard) = guard {
-            guard.admit(&live).await.map_err(Error::Rejected)?;
-        }
-
-        let id = match (existing, explicit_id) {
-            (Some(id), Some(wanted)) if id != pg_id(wanted) => {
-                return Err(id_differs(i64::from(id), wanted));
-            }
-            (Some(id), _) => id,
-            (None, wanted) => insert_schema(&mut tx, schema, wanted).await?,
-        };
-
-        let version: i32 = match explicit_version {
-            Some(v) => {
-                let taken: Option<i32> = sqlx::query_scalar(
-                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
-                )
-                .bind(subject)
-                .bind(v as i32)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if taken.is_some() {
-                    return Err(Error::VersionExists {
-                        subject: subject.to_owned(),
-                        version: v,
-                    });
-                }
-                v as i32
-            }
-            None => {
-                let max: Option<i32> = sqlx::query_scalar(
-                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
-                )
-                .bind(subject)
-                .fetch_one(&mut *tx)
-                .await?;
-                max.unwrap_or(0) + 1
-            }
-        };
-        sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
-             VALUES ($1, $2, $3, FALSE, $4)",
-        )
-        .bind(subject)
-        .bind(version)
-        .bind(id)
-        .bind(now_millis())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Registered::New {
-            id: schema_id(i64::from(id))?,
-            version: version as u32,
-        })
+        }))
     }
 
-    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<String>> {
+    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {
         let having = match filter {
             DeletedFilter::Live => "HAVING bool_or(NOT deleted)",
             DeletedFilter::All => "",
@@ -246,38 +247,42 @@ impl SchemaStore for PgStore {
              WHERE starts_with(subject, $1)
              GROUP BY subject {having} ORDER BY subject"
         );
-        Ok(sqlx::query_scalar(&sql)
+        let names: Vec<String> = sqlx::query_scalar(&sql)
             .bind(prefix.unwrap_or(""))
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        names.into_iter().map(subject).collect()
     }
 
-    async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>> {
+    async fn versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
         let rows = sqlx::query(
             "SELECT version, schema_id, deleted FROM subject_versions
              WHERE subject = $1 ORDER BY version",
         )
-        .bind(subject)
+        .bind(subject.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(version_row).collect()
     }
 
-    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(String, u32, bool)>> {
+    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(Subject, Version, bool)>> {
         let rows = sqlx::query(
-            "SELECT subject, version, deleted FROM subject_versions
+            "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE schema_id = $1 ORDER BY subject, version",
         )
-        .bind(pg_id(id))
+        .bind(id_column(id))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get::<i32, _>(1) as u32, r.get(2)))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                use sqlx::Row;
+                let row = version_row(r)?;
+                Ok((subject(r.try_get(3)?)?, row.version, row.deleted))
+            })
+            .collect()
     }
 
-    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(String, VersionRow)>> {
+    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(Subject, VersionRow)>> {
         let sql = format!(
             "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE {} ORDER BY subject, version",
@@ -285,14 +290,17 @@ impl SchemaStore for PgStore {
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|r| Ok((r.get::<String, _>(3), version_row(r)?)))
+            .map(|r| {
+                use sqlx::Row;
+                Ok((subject(r.try_get(3)?)?, version_row(r)?))
+            })
             .collect()
     }
 
     async fn referenced_by(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>> {
         let sql = format!(
@@ -304,22 +312,21 @@ impl SchemaStore for PgStore {
             filter_sql(filter, "v.deleted", BOOLS)
         );
         let ids: Vec<i32> = sqlx::query_scalar(&sql)
-            .bind(subject)
-            .bind(version as i32)
+            .bind(subject.as_str())
+            .bind(version_column(version))
             .fetch_all(&self.pool)
             .await?;
-        ids.into_iter().map(|i| schema_id(i64::from(i))).collect()
+        ids.into_iter().map(schema_id).collect()
     }
 
-    async fn soft_delete(&self, subject: &str, versions: &[u32]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        lock_subject(&mut tx, subject).await?;
-        let versions: Vec<i32> = versions.iter().map(|v| *v as i32).collect();
+    async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
+        let mut tx = locked(&self.pool, subject).await?;
+        let versions: Vec<i32> = versions.iter().copied().map(version_column).collect();
         sqlx::query(
             "UPDATE subject_versions SET deleted = TRUE
              WHERE subject = $1 AND version = ANY($2)",
         )
-        .bind(subject)
+        .bind(subject.as_str())
         .bind(&versions)
         .execute(&mut *tx)
         .await?;
@@ -327,15 +334,14 @@ impl SchemaStore for PgStore {
         Ok(())
     }
 
-    async fn hard_delete(&self, subject: &str, versions: &[u32]) -> Result<Vec<SchemaId>> {
-        let mut tx = self.pool.begin().await?;
-        lock_subject(&mut tx, subject).await?;
-        let versions: Vec<i32> = versions.iter().map(|v| *v as i32).collect();
+    async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>> {
+        let mut tx = locked(&self.pool, subject).await?;
+        let versions: Vec<i32> = versions.iter().copied().map(version_column).collect();
         let ids: Vec<i32> = sqlx::query_scalar(
             "DELETE FROM subject_versions WHERE subject = $1 AND version = ANY($2)
              RETURNING schema_id",
         )
-        .bind(subject)
+        .bind(subject.as_str())
         .bind(&versions)
         .fetch_all(&mut *tx)
         .await?;
@@ -357,79 +363,31 @@ impl SchemaStore for PgStore {
                 .await?;
         }
         tx.commit().await?;
-        removed
-            .into_iter()
-            .map(|i| schema_id(i64::from(i)))
-            .collect()
+        removed.into_iter().map(schema_id).collect()
     }
 
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row = sqlx::query(
-            "SELECT compatibility, normalize, compatibility_policy FROM configs WHERE scope = $1",
-        )
-        .bind(scope_key(scope))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(config_row).transpose()
+        select_config(&self.pool, scope).await
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (scope) DO UPDATE SET
-               compatibility = COALESCE(excluded.compatibility, configs.compatibility),
-               normalize = COALESCE(excluded.normalize, configs.normalize),
-               compatibility_policy =
-                 COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
-        )
-        .bind(scope_key(scope))
-        .bind(config.compatibility.map(|l| l.as_str()))
-        .bind(config.normalize)
-        .bind(config.compatibility_policy.map(CompatibilityPolicy::as_str))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        upsert_config(&self.pool, scope, config).await
     }
 
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row = sqlx::query(
-            "DELETE FROM configs WHERE scope = $1
-             RETURNING compatibility, normalize, compatibility_policy",
-        )
-        .bind(scope_key(scope))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(config_row).transpose()
+        remove_config(&self.pool, scope).await
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let text: Option<String> = sqlx::query_scalar("SELECT mode FROM modes WHERE scope = $1")
-            .bind(scope_key(scope))
-            .fetch_optional(&self.pool)
-            .await?;
-        mode(text)
+        select_mode(&self.pool, scope).await
     }
 
-    async fn set_mode(&self, scope: Scope<'_>, value: Mode) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO modes (scope, mode) VALUES ($1, $2)
-             ON CONFLICT (scope) DO UPDATE SET mode = excluded.mode",
-        )
-        .bind(scope_key(scope))
-        .bind(value.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn set_mode(&self, scope: Scope<'_>, mode: Mode) -> Result<()> {
+        upsert_mode(&self.pool, scope, mode).await
     }
 
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let text: Option<String> =
-            sqlx::query_scalar("DELETE FROM modes WHERE scope = $1 RETURNING mode")
-                .bind(scope_key(scope))
-                .fetch_optional(&self.pool)
-                .await?;
-        mode(text)
+        remove_mode(&self.pool, scope).await
     }
 
     async fn has_subjects(&self) -> Result<bool> {
@@ -441,12 +399,12 @@ impl SchemaStore for PgStore {
     }
 
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
-        let ids: Vec<i32> = ids.iter().map(|i| pg_id(*i)).collect();
+        let ids: Vec<i32> = ids.iter().copied().map(id_column).collect();
         let found: Vec<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = ANY($1)")
             .bind(&ids)
             .fetch_all(&self.pool)
             .await?;
-        found.into_iter().map(|i| schema_id(i64::from(i))).collect()
+        found.into_iter().map(schema_id).collect()
     }
 
     async fn ping(&self) -> Result<()> {
@@ -468,17 +426,19 @@ impl SchemaStore for PgStore {
 
 /// Inserts the schema row (or finds it, when another replica inserted it first) and its
 /// references; returns the id.
+///
+/// Errors: [`Error::IdConflict`] when `wanted` (IMPORT mode) is taken by another schema.
 async fn insert_schema(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut Transaction<'static, Postgres>,
     schema: &NewSchema,
     wanted: Option<SchemaId>,
-) -> Result<i32> {
+) -> Result<SchemaId> {
     let refs = refs_json(schema)?;
     let metadata = schema.metadata.as_ref().map(ToString::to_string);
     let rule_set = schema.rule_set.as_ref().map(ToString::to_string);
     let id: i32 = if let Some(wanted) = wanted {
         let taken: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
-            .bind(pg_id(wanted))
+            .bind(id_column(wanted))
             .fetch_optional(&mut **tx)
             .await?;
         if taken.is_some() {
@@ -488,7 +448,7 @@ async fn insert_schema(
             "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(pg_id(wanted))
+        .bind(id_column(wanted))
         .bind(schema.schema_type.as_str())
         .bind(&schema.schema)
         .bind(&refs)
@@ -523,26 +483,15 @@ async fn insert_schema(
             Some(id) => id,
             None => {
                 // Another replica committed the same schema meanwhile: use its id.
-                return Ok(
-                    sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-                        .bind(&schema.fingerprint)
-                        .fetch_one(&mut **tx)
-                        .await?,
-                );
+                let id: i32 = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+                    .bind(&schema.fingerprint)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                return schema_id(id);
             }
         }
     };
-    for r in &schema.references {
-        sqlx::query(
-            "INSERT INTO schema_references (schema_id, name, ref_subject, ref_version)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(&r.name)
-        .bind(&r.subject)
-        .bind(r.version)
-        .execute(&mut **tx)
-        .await?;
-    }
+    let id = schema_id(id)?;
+    insert_references(tx, id, schema).await?;
     Ok(id)
 }

@@ -5,21 +5,27 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
-use tokio::sync::Mutex;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+use warden_core::{Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    filter_sql, id_differs, id_taken, level, mode, now_millis, policy, refs_json, schema_id,
-    scope_key, stored_schema,
+    filter_sql, id_column, id_differs, id_taken, now_millis, refs_json, schema_id,
+    shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, Registered, Registration, Result, SchemaStore,
-    Scope, StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
+    StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+const BOOLS: (&str, &str) = ("0", "1");
+
+shared_statements!(Sqlite, SqliteRow, SqlitePool);
 
 /// A [`SchemaStore`] on an embedded SQLite database.
 ///
@@ -55,6 +61,133 @@ impl SqliteStore {
             write_lock: Mutex::new(()),
         })
     }
+
+    /// The process write lock and an immediate transaction.
+    async fn write(&self) -> Result<(MutexGuard<'_, ()>, Transaction<'static, Sqlite>)> {
+        let lock = self.write_lock.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((lock, tx))
+    }
+}
+
+/// A registration on SQLite: the process write lock and a `BEGIN IMMEDIATE` transaction,
+/// which together serialize every write to the file.
+struct SqliteRegistration<'a> {
+    _lock: MutexGuard<'a, ()>,
+    tx: Transaction<'static, Sqlite>,
+    subject: &'a Subject,
+}
+
+impl std::fmt::Debug for SqliteRegistration<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteRegistration")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl RegistrationTx for SqliteRegistration<'_> {
+    async fn live_versions(&mut self) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(
+            "SELECT version, schema_id, deleted FROM subject_versions
+             WHERE subject = $1 AND deleted = 0 ORDER BY version",
+        )
+        .bind(self.subject.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>> {
+        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+            .bind(fingerprint)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        id.map(schema_id).transpose()
+    }
+
+    async fn find_or_insert_schema(
+        &mut self,
+        schema: &NewSchema,
+        explicit_id: Option<SchemaId>,
+    ) -> Result<SchemaId> {
+        match (
+            self.schema_id_by_fingerprint(&schema.fingerprint).await?,
+            explicit_id,
+        ) {
+            (Some(id), Some(wanted)) if id != wanted => Err(id_differs(id, wanted)),
+            (Some(id), _) => Ok(id),
+            (None, wanted) => {
+                if let Some(wanted) = wanted {
+                    let taken: Option<i32> =
+                        sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
+                            .bind(id_column(wanted))
+                            .fetch_optional(&mut *self.tx)
+                            .await?;
+                    if taken.is_some() {
+                        return Err(id_taken(wanted));
+                    }
+                }
+                insert_schema(&mut self.tx, schema, wanted).await
+            }
+        }
+    }
+
+    async fn insert_version(
+        &mut self,
+        schema_id: SchemaId,
+        explicit: Option<Version>,
+    ) -> Result<Version> {
+        let version = match explicit {
+            Some(v) => {
+                let taken: Option<i32> = sqlx::query_scalar(
+                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
+                )
+                .bind(self.subject.as_str())
+                .bind(version_column(v))
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                if taken.is_some() {
+                    return Err(Error::VersionExists {
+                        subject: self.subject.clone(),
+                        version: v,
+                    });
+                }
+                v
+            }
+            None => {
+                let max: Option<i32> = sqlx::query_scalar(
+                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
+                )
+                .bind(self.subject.as_str())
+                .fetch_one(&mut *self.tx)
+                .await?;
+                match max {
+                    Some(max) => crate::common::version(max)?
+                        .next()
+                        .map_err(|e| Error::Corrupt(e.to_string()))?,
+                    None => Version::FIRST,
+                }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+             VALUES ($1, $2, $3, 0, $4)",
+        )
+        .bind(self.subject.as_str())
+        .bind(version_column(version))
+        .bind(id_column(schema_id))
+        .bind(now_millis())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(version)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -63,129 +196,33 @@ impl SchemaStore for SqliteStore {
         let row = sqlx::query(
             "SELECT schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = $1",
         )
-        .bind(i64::from(id.get()))
+        .bind(id_column(id))
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        stored_schema(
-            id,
-            row.get::<&str, _>(0),
-            row.get(1),
-            row.get::<&str, _>(2),
-            row.get(3),
-            row.get(4),
-        )
-        .map(Some)
+        row.map(|r| schema_row(id, &r)).transpose()
     }
 
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
             .bind(fingerprint)
             .fetch_optional(&self.pool)
             .await?;
         id.map(schema_id).transpose()
     }
 
-    async fn register(&self, registration: Registration<'_>) -> Result<Registered> {
-        let Registration {
+    async fn begin_registration<'a>(
+        &'a self,
+        subject: &'a Subject,
+    ) -> Result<Box<dyn RegistrationTx + 'a>> {
+        let (lock, tx) = self.write().await?;
+        Ok(Box::new(SqliteRegistration {
+            _lock: lock,
+            tx,
             subject,
-            schema,
-            explicit_id,
-            explicit_version,
-            guard,
-        } = registration;
-        let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-                .bind(&schema.fingerprint)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 AND deleted = 0 ORDER BY version",
-        )
-        .bind(subject)
-        .fetch_all(&mut *tx)
-        .await?;
-        let live: Vec<VersionRow> = rows.iter().map(version_row).collect::<Result<_>>()?;
-        if let Some(id) = existing
-            && let Some(row) = live.iter().find(|r| i64::from(r.schema_id.get()) == id)
-            && explicit_version.is_none_or(|v| v == row.version)
-        {
-            return Ok(Registered::Existing {
-                id: row.schema_id,
-                version: row.version,
-            });
-        }
-        if let Some(guard) = guard {
-            guard.admit(&live).await.map_err(Error::Rejected)?;
-        }
-
-        let id = match (existing, explicit_id) {
-            (Some(id), Some(wanted)) if id != i64::from(wanted.get()) => {
-                return Err(id_differs(id, wanted));
-            }
-            (Some(id), _) => id,
-            (None, Some(wanted)) => {
-                let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
-                    .bind(i64::from(wanted.get()))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if taken.is_some() {
-                    return Err(id_taken(wanted));
-                }
-                insert_schema(&mut tx, schema, Some(wanted)).await?
-            }
-            (None, None) => insert_schema(&mut tx, schema, None).await?,
-        };
-
-        let version = match explicit_version {
-            Some(v) => {
-                let taken: Option<i64> = sqlx::query_scalar(
-                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
-                )
-                .bind(subject)
-                .bind(i64::from(v))
-                .fetch_optional(&mut *tx)
-                .await?;
-                if taken.is_some() {
-                    return Err(Error::VersionExists {
-                        subject: subject.to_owned(),
-                        version: v,
-                    });
-                }
-                i64::from(v)
-            }
-            None => {
-                let max: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
-                )
-                .bind(subject)
-                .fetch_one(&mut *tx)
-                .await?;
-                max.unwrap_or(0) + 1
-            }
-        };
-        sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
-             VALUES ($1, $2, $3, 0, $4)",
-        )
-        .bind(subject)
-        .bind(version)
-        .bind(id)
-        .bind(now_millis())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Registered::New {
-            id: schema_id(id)?,
-            version: version as u32,
-        })
+        }))
     }
 
-    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<String>> {
+    async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {
         let having = match filter {
             DeletedFilter::Live => "HAVING SUM(deleted = 0) > 0",
             DeletedFilter::All => "",
@@ -196,59 +233,60 @@ impl SchemaStore for SqliteStore {
              WHERE substr(subject, 1, length($1)) = $1
              GROUP BY subject {having} ORDER BY subject"
         );
-        Ok(sqlx::query_scalar(&sql)
+        let names: Vec<String> = sqlx::query_scalar(&sql)
             .bind(prefix.unwrap_or(""))
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        names.into_iter().map(subject).collect()
     }
 
-    async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>> {
+    async fn versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
         let rows = sqlx::query(
             "SELECT version, schema_id, deleted FROM subject_versions
              WHERE subject = $1 ORDER BY version",
         )
-        .bind(subject)
+        .bind(subject.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(version_row).collect()
     }
 
-    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(String, u32, bool)>> {
+    async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(Subject, Version, bool)>> {
         let rows = sqlx::query(
-            "SELECT subject, version, deleted FROM subject_versions
+            "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE schema_id = $1 ORDER BY subject, version",
         )
-        .bind(i64::from(id.get()))
+        .bind(id_column(id))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
-                (
-                    r.get::<String, _>(0),
-                    r.get::<i64, _>(1) as u32,
-                    r.get::<i64, _>(2) != 0,
-                )
+                use sqlx::Row;
+                let row = version_row(r)?;
+                Ok((subject(r.try_get(3)?)?, row.version, row.deleted))
             })
-            .collect())
+            .collect()
     }
 
-    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(String, VersionRow)>> {
+    async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(Subject, VersionRow)>> {
         let sql = format!(
             "SELECT version, schema_id, deleted, subject FROM subject_versions
              WHERE {} ORDER BY subject, version",
-            filter_sql(filter, "deleted", ("0", "1"))
+            filter_sql(filter, "deleted", BOOLS)
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|r| Ok((r.get::<String, _>(3), version_row(r)?)))
+            .map(|r| {
+                use sqlx::Row;
+                Ok((subject(r.try_get(3)?)?, version_row(r)?))
+            })
             .collect()
     }
 
     async fn referenced_by(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>> {
         let sql = format!(
@@ -257,25 +295,24 @@ impl SchemaStore for SqliteStore {
                AND EXISTS (SELECT 1 FROM subject_versions v
                            WHERE v.schema_id = r.schema_id AND {})
              ORDER BY r.schema_id",
-            filter_sql(filter, "v.deleted", ("0", "1"))
+            filter_sql(filter, "v.deleted", BOOLS)
         );
-        let ids: Vec<i64> = sqlx::query_scalar(&sql)
-            .bind(subject)
-            .bind(i64::from(version))
+        let ids: Vec<i32> = sqlx::query_scalar(&sql)
+            .bind(subject.as_str())
+            .bind(version_column(version))
             .fetch_all(&self.pool)
             .await?;
         ids.into_iter().map(schema_id).collect()
     }
 
-    async fn soft_delete(&self, subject: &str, versions: &[u32]) -> Result<()> {
-        let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+    async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
+        let (_lock, mut tx) = self.write().await?;
         for v in versions {
             sqlx::query(
                 "UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2",
             )
-            .bind(subject)
-            .bind(i64::from(*v))
+            .bind(subject.as_str())
+            .bind(version_column(*v))
             .execute(&mut *tx)
             .await?;
         }
@@ -283,21 +320,20 @@ impl SchemaStore for SqliteStore {
         Ok(())
     }
 
-    async fn hard_delete(&self, subject: &str, versions: &[u32]) -> Result<Vec<SchemaId>> {
-        let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+    async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>> {
+        let (_lock, mut tx) = self.write().await?;
         let mut removed = Vec::new();
         for v in versions {
-            let id: Option<i64> = sqlx::query_scalar(
+            let id: Option<i32> = sqlx::query_scalar(
                 "DELETE FROM subject_versions WHERE subject = $1 AND version = $2
                  RETURNING schema_id",
             )
-            .bind(subject)
-            .bind(i64::from(*v))
+            .bind(subject.as_str())
+            .bind(version_column(*v))
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else { continue };
-            let orphan: Option<i64> = sqlx::query_scalar(
+            let orphan: Option<i32> = sqlx::query_scalar(
                 "DELETE FROM schemas WHERE id = $1
                  AND NOT EXISTS (SELECT 1 FROM subject_versions WHERE schema_id = $1)
                  RETURNING id",
@@ -314,76 +350,31 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let row = sqlx::query(
-            "SELECT compatibility, normalize, compatibility_policy FROM configs WHERE scope = $1",
-        )
-        .bind(scope_key(scope))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(config_row).transpose()
+        select_config(&self.pool, scope).await
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
-        let _guard = self.write_lock.lock().await;
-        sqlx::query(
-            "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (scope) DO UPDATE SET
-               compatibility = COALESCE(excluded.compatibility, configs.compatibility),
-               normalize = COALESCE(excluded.normalize, configs.normalize),
-               compatibility_policy =
-                 COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
-        )
-        .bind(scope_key(scope))
-        .bind(config.compatibility.map(CompatibilityLevel::as_str))
-        .bind(config.normalize.map(i64::from))
-        .bind(config.compatibility_policy.map(CompatibilityPolicy::as_str))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let _lock = self.write_lock.lock().await;
+        upsert_config(&self.pool, scope, config).await
     }
 
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        let _guard = self.write_lock.lock().await;
-        let row = sqlx::query(
-            "DELETE FROM configs WHERE scope = $1
-             RETURNING compatibility, normalize, compatibility_policy",
-        )
-        .bind(scope_key(scope))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(config_row).transpose()
+        let _lock = self.write_lock.lock().await;
+        remove_config(&self.pool, scope).await
     }
 
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let text: Option<String> = sqlx::query_scalar("SELECT mode FROM modes WHERE scope = $1")
-            .bind(scope_key(scope))
-            .fetch_optional(&self.pool)
-            .await?;
-        mode(text)
+        select_mode(&self.pool, scope).await
     }
 
     async fn set_mode(&self, scope: Scope<'_>, mode: Mode) -> Result<()> {
-        let _guard = self.write_lock.lock().await;
-        sqlx::query(
-            "INSERT INTO modes (scope, mode) VALUES ($1, $2)
-             ON CONFLICT (scope) DO UPDATE SET mode = excluded.mode",
-        )
-        .bind(scope_key(scope))
-        .bind(mode.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let _lock = self.write_lock.lock().await;
+        upsert_mode(&self.pool, scope, mode).await
     }
 
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        let _guard = self.write_lock.lock().await;
-        let text: Option<String> =
-            sqlx::query_scalar("DELETE FROM modes WHERE scope = $1 RETURNING mode")
-                .bind(scope_key(scope))
-                .fetch_optional(&self.pool)
-                .await?;
-        mode(text)
+        let _lock = self.write_lock.lock().await;
+        remove_mode(&self.pool, scope).await
     }
 
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
@@ -391,7 +382,7 @@ impl SchemaStore for SqliteStore {
         for chunk in ids.chunks(500) {
             let list: Vec<String> = chunk.iter().map(|i| i.get().to_string()).collect();
             let sql = format!("SELECT id FROM schemas WHERE id IN ({})", list.join(","));
-            let found: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+            let found: Vec<i32> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
             for id in found {
                 out.push(schema_id(id)?);
             }
@@ -412,24 +403,25 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn has_subjects(&self) -> Result<bool> {
-        let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM subject_versions LIMIT 1")
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM subject_versions LIMIT 1")
             .fetch_optional(&self.pool)
             .await?;
         Ok(any.is_some())
     }
 }
 
+/// Inserts the schema row (with `id` in IMPORT mode) and its references; returns the id.
 async fn insert_schema(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut Transaction<'static, Sqlite>,
     schema: &NewSchema,
     id: Option<SchemaId>,
-) -> Result<i64> {
+) -> Result<SchemaId> {
     let refs = refs_json(schema)?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i32 = sqlx::query_scalar(
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(id.map(|i| i64::from(i.get())))
+    .bind(id.map(id_column))
     .bind(schema.schema_type.as_str())
     .bind(&schema.schema)
     .bind(&refs)
@@ -438,34 +430,7 @@ async fn insert_schema(
     .bind(&schema.fingerprint)
     .fetch_one(&mut **tx)
     .await?;
-    for r in &schema.references {
-        sqlx::query(
-            "INSERT INTO schema_references (schema_id, name, ref_subject, ref_version)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(&r.name)
-        .bind(&r.subject)
-        .bind(i64::from(r.version))
-        .execute(&mut **tx)
-        .await?;
-    }
+    let id = schema_id(id)?;
+    insert_references(tx, id, schema).await?;
     Ok(id)
-}
-
-/// A config from `compatibility, normalize, compatibility_policy` columns.
-fn config_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredConfig> {
-    Ok(StoredConfig {
-        compatibility: level(r.get(0))?,
-        normalize: r.get::<Option<i64>, _>(1).map(|n| n != 0),
-        compatibility_policy: policy(r.get(2))?,
-    })
-}
-
-fn version_row(r: &sqlx::sqlite::SqliteRow) -> Result<VersionRow> {
-    Ok(VersionRow {
-        version: r.get::<i64, _>(0) as u32,
-        schema_id: schema_id(r.get(1))?,
-        deleted: r.get::<i64, _>(2) != 0,
-    })
 }

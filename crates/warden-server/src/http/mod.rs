@@ -10,8 +10,10 @@ mod ops;
 mod routes;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,9 +29,18 @@ pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 /// Shared state of the handlers.
 pub type AppState = Arc<Registry>;
 
-/// The API router over `registry`, refusing bodies over `max_body_bytes` (413), with the
-/// operational endpoints `/health/live`, `/health/ready` and `/metrics`.
-pub fn app(registry: Arc<Registry>, max_body_bytes: usize) -> Router {
+/// The API router over `registry`, refusing bodies over `max_body_bytes` (413) and
+/// answering a request that runs longer than `timeout` with Confluent's 50002 (HTTP 500),
+/// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`.
+pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
+    let timeout_layer = tower::ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |_: axum::BoxError| async move {
+            ApiError::Registry(crate::Error::OperationTimeout(format!(
+                "The request did not finish within {} ms",
+                timeout.as_millis()
+            )))
+        }))
+        .layer(tower::timeout::TimeoutLayer::new(timeout));
     routes::router()
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn_with_state(
@@ -44,6 +55,7 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(timeout_layer)
         .with_state(registry)
 }
 
@@ -59,7 +71,7 @@ pub(crate) fn sr_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
 }
 
 /// Pre-rendered JSON bytes with the registry's content type.
-pub(crate) fn sr_bytes(status: StatusCode, body: axum::body::Bytes) -> Response {
+pub(crate) fn sr_bytes(status: StatusCode, body: bytes::Bytes) -> Response {
     let mut response = (status, body).into_response();
     response
         .headers_mut()

@@ -10,13 +10,13 @@ use warden_core::api::{
     ConfigResponse, ConfigUpdateRequest, ModeBody, RegisterSchemaRequest, RegisterSchemaResponse,
     SchemaByIdResponse,
 };
-use warden_core::{SchemaId, Subject, Version};
+use warden_core::{SchemaId, Subject, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
 use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
 use super::{ApiError, AppState, sr_bytes, sr_json};
 use crate::error::Error;
-use crate::registry::{Registry, SchemaOptions};
+use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -79,8 +79,12 @@ fn subject(s: &str) -> Result<Subject, ApiError> {
     Subject::parse(s).map_err(|e| Error::InvalidSubject(e.to_string()).into())
 }
 
-fn version(v: &str) -> Result<Version, ApiError> {
-    Version::parse(v).map_err(|e| Error::InvalidVersion(e.to_string()).into())
+fn version(v: &str) -> Result<VersionSelector, ApiError> {
+    VersionSelector::parse(v).map_err(|e| Error::InvalidVersion(e.to_string()).into())
+}
+
+fn submission(body: RegisterSchemaRequest) -> Result<SchemaSubmission, ApiError> {
+    Ok(SchemaSubmission::from_request(body)?)
 }
 
 fn schema_id(id: &str) -> Result<SchemaId, ApiError> {
@@ -190,7 +194,7 @@ async fn lookup(
 ) -> ApiResult {
     let s = subject(&s)?;
     let found = r
-        .lookup(&s, body, options(&p), p.deleted.unwrap_or(false))
+        .lookup(&s, submission(body)?, options(&p), p.deleted.unwrap_or(false))
         .await?;
     ok(&found)
 }
@@ -220,8 +224,8 @@ async fn register(
     SrBody(body): SrBody<RegisterSchemaRequest>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let id = r.register(&s, body, options(&p)).await?;
-    ok(&RegisterSchemaResponse { id: id.get() })
+    let id = r.register(&s, submission(body)?, options(&p)).await?;
+    ok(&RegisterSchemaResponse { id })
 }
 
 async fn get_version(
@@ -364,7 +368,7 @@ async fn check_all_versions(
 ) -> ApiResult {
     let s = subject(&s)?;
     let result = r
-        .test_compatibility(&s, None, body, options(&p), p.verbose.unwrap_or(false))
+        .test_compatibility(&s, None, submission(body)?, options(&p), p.verbose.unwrap_or(false))
         .await?;
     ok(&result)
 }
@@ -378,7 +382,7 @@ async fn check_one_version(
     let s = subject(&s)?;
     let v = version(&v)?;
     let result = r
-        .test_compatibility(&s, Some(v), body, options(&p), p.verbose.unwrap_or(false))
+        .test_compatibility(&s, Some(v), submission(body)?, options(&p), p.verbose.unwrap_or(false))
         .await?;
     ok(&result)
 }

@@ -1,0 +1,129 @@
+//! Soft and hard deletes of subjects and versions (Confluent: soft first, then
+//! `permanent=true`; a referenced version is never deleted).
+
+use warden_core::{Subject, Version, VersionSelector};
+use warden_storage::{DeletedFilter, Scope};
+
+use super::Registry;
+use crate::error::{Error, Result};
+
+impl Registry {
+    /// Soft-deletes every live version of a subject, or with `permanent` removes a
+    /// soft-deleted subject. Returns the affected versions.
+    ///
+    /// Errors: 40401 unknown subject; 40404 already soft-deleted; 40405 permanent delete
+    /// before a soft one; 42206 a version is still referenced; 42205 read-only mode.
+    pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<Version>> {
+        self.require_writable(subject).await?;
+        let _guard = self.write_lock.lock().await;
+        let rows = self.store.versions(subject).await?;
+        if rows.is_empty() {
+            return Err(Error::SubjectNotFound(subject.to_string()));
+        }
+        let live: Vec<Version> = rows
+            .iter()
+            .filter(|r| !r.deleted)
+            .map(|r| r.version)
+            .collect();
+        if permanent {
+            if !live.is_empty() {
+                return Err(Error::SubjectNotSoftDeleted(subject.to_string()));
+            }
+            let all: Vec<Version> = rows.iter().map(|r| r.version).collect();
+            self.refuse_if_referenced(subject, &all, DeletedFilter::All)
+                .await?;
+            let removed = self.store.hard_delete(subject, &all).await?;
+            self.evict(&removed);
+            self.store.delete_config(Scope::Subject(subject)).await?;
+            self.store.delete_mode(Scope::Subject(subject)).await?;
+            Ok(all)
+        } else {
+            if live.is_empty() {
+                return Err(Error::SubjectSoftDeleted(subject.to_string()));
+            }
+            self.refuse_if_referenced(subject, &live, DeletedFilter::Live)
+                .await?;
+            self.store.soft_delete(subject, &live).await?;
+            Ok(live)
+        }
+    }
+
+    /// Soft-deletes one version, or with `permanent` removes a soft-deleted one. Returns the
+    /// version.
+    ///
+    /// Errors: 40401, 40402; 40406 already soft-deleted; 40407 permanent before soft;
+    /// 42206 still referenced; 42205 read-only mode.
+    pub async fn delete_version(
+        &self,
+        subject: &Subject,
+        version: VersionSelector,
+        permanent: bool,
+    ) -> Result<Version> {
+        self.require_writable(subject).await?;
+        let _guard = self.write_lock.lock().await;
+        let rows = self.store.versions(subject).await?;
+        if rows.is_empty() {
+            return Err(Error::SubjectNotFound(subject.to_string()));
+        }
+        let row = match version {
+            VersionSelector::Latest => rows.iter().rev().find(|r| !r.deleted || permanent),
+            VersionSelector::Exact(v) => rows.iter().find(|r| r.version == v),
+        }
+        .copied()
+        .ok_or_else(|| Error::VersionNotFound(version.to_string()))?;
+        let v = row.version;
+        if permanent {
+            if !row.deleted {
+                return Err(Error::VersionNotSoftDeleted {
+                    subject: subject.to_string(),
+                    version: v,
+                });
+            }
+            self.refuse_if_referenced(subject, &[v], DeletedFilter::All)
+                .await?;
+            let removed = self.store.hard_delete(subject, &[v]).await?;
+            self.evict(&removed);
+        } else {
+            if row.deleted {
+                return Err(Error::VersionSoftDeleted {
+                    subject: subject.to_string(),
+                    version: v,
+                });
+            }
+            self.refuse_if_referenced(subject, &[v], DeletedFilter::Live)
+                .await?;
+            self.store.soft_delete(subject, &[v]).await?;
+        }
+        Ok(v)
+    }
+
+    async fn refuse_if_referenced(
+        &self,
+        subject: &Subject,
+        versions: &[Version],
+        filter: DeletedFilter,
+    ) -> Result<()> {
+        for v in versions {
+            let ids = self.store.referenced_by(subject, *v, filter).await?;
+            if !ids.is_empty() {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                return Err(Error::ReferenceExists(format!(
+                    "One or more references exist to the schema {{subject={subject}, version={v}}}: \
+                     referenced by schema ids [{}]",
+                    ids.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn require_writable(&self, subject: &Subject) -> Result<()> {
+        if self.effective_mode(subject).await?.allows_writes() {
+            Ok(())
+        } else {
+            Err(Error::OperationNotPermitted(format!(
+                "Subject {subject} is in read-only mode"
+            )))
+        }
+    }
+}

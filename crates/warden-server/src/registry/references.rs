@@ -1,0 +1,122 @@
+//! References between schemas: pinning the versions a submission names, and resolving the
+//! transitive closure a schema needs to parse.
+
+use std::collections::HashSet;
+
+use warden_core::api::SchemaReference;
+use warden_core::{ResolvedReference, SchemaId, Subject, Version, VersionSelector};
+use warden_storage::DeletedFilter;
+
+use super::{ReferenceSpec, Registry};
+use crate::error::{Error, Result};
+
+impl Registry {
+    /// Ids of live schemas that reference this subject version.
+    ///
+    /// Errors: 40401, 40402 as [`Registry::version`].
+    pub async fn referenced_by(
+        &self,
+        subject: &Subject,
+        version: VersionSelector,
+    ) -> Result<Vec<SchemaId>> {
+        let row = self.find_version(subject, version, false).await?;
+        Ok(self
+            .store
+            .referenced_by(subject, row.version, DeletedFilter::Live)
+            .await?)
+    }
+
+    /// The stored form of a submitted reference: `latest` (`-1`) replaced by the concrete
+    /// live version.
+    ///
+    /// Errors: 42201 when the referenced subject version does not exist or is soft-deleted.
+    pub(super) async fn pin_reference(&self, r: ReferenceSpec) -> Result<SchemaReference> {
+        let row = self
+            .find_version(&r.subject, r.version, false)
+            .await
+            .map_err(|e| match e {
+                Error::Store(s) => Error::Store(s),
+                other => Error::InvalidSchema(format!(
+                    "Invalid schema: reference {} to subject {} version {} cannot be resolved: {other}",
+                    r.name,
+                    r.subject,
+                    reference_version_text(r.version)
+                )),
+            })?;
+        Ok(SchemaReference {
+            name: r.name,
+            subject: r.subject.to_string(),
+            version: row.version.get() as i32,
+        })
+    }
+
+    /// The transitive closure of `references`, dependencies first, each once.
+    ///
+    /// Errors: 42201 when a reference names a subject version that no longer exists, or the
+    /// references nest more than 10,000 deep.
+    pub(super) async fn resolve_references(
+        &self,
+        references: &[SchemaReference],
+    ) -> Result<Vec<ResolvedReference>> {
+        let mut out: Vec<ResolvedReference> = Vec::new();
+        let mut seen = HashSet::new();
+        // Depth-first post-order over an explicit stack: (reference, children expanded).
+        let mut stack: Vec<(SchemaReference, bool)> = references
+            .iter()
+            .rev()
+            .cloned()
+            .map(|r| (r, false))
+            .collect();
+        while let Some((r, expanded)) = stack.pop() {
+            let key = (r.subject.clone(), r.version);
+            let invalid = |e: warden_core::types::ParseError| Error::InvalidSchema(e.to_string());
+            let subject = Subject::parse(&r.subject).map_err(invalid)?;
+            let version = Version::new(i64::from(r.version)).map_err(invalid)?;
+            let row = self
+                .find_version(&subject, VersionSelector::Exact(version), true)
+                .await
+                .map_err(|e| match e {
+                    Error::Store(s) => Error::Store(s),
+                    other => Error::InvalidSchema(format!("reference {}: {other}", r.name)),
+                })?;
+            let stored = self
+                .store
+                .schema_by_id(row.schema_id)
+                .await?
+                .ok_or_else(|| {
+                    Error::SchemaNotFound(format!("Schema {} not found", row.schema_id))
+                })?;
+            if expanded {
+                if seen.insert(key) {
+                    out.push(ResolvedReference {
+                        name: r.name,
+                        schema_type: stored.schema_type,
+                        schema: stored.schema,
+                    });
+                }
+                continue;
+            }
+            if seen.contains(&key) {
+                continue;
+            }
+            if stack.len() > 10_000 {
+                return Err(Error::InvalidSchema("references nest too deeply".into()));
+            }
+            stack.push((r, true));
+            for child in stored.references.into_iter().rev() {
+                if !seen.contains(&(child.subject.clone(), child.version)) {
+                    stack.push((child, false));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A reference's version as the client wrote it (`-1` for latest), for messages.
+fn reference_version_text(v: VersionSelector) -> String {
+    match v {
+        VersionSelector::Latest => "-1".to_owned(),
+        VersionSelector::Exact(v) => v.to_string(),
+    }
+}

@@ -1,0 +1,436 @@
+//! Registration, lookup and compatibility checks.
+//!
+//! A registration runs in a straight line: mode and config, the submission parsed once
+//! (or recognised from the cache), then one store transaction that holds the subject's lock
+//! while the registry reads the live versions, checks compatibility against them and writes
+//! the new version. The check runs on schemas loaded before the lock was taken, so the
+//! transaction needs no second connection.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use warden_core::api::CompatibilityCheckResponse;
+use warden_core::{
+    CompatibilityLevel, CompatibilityPolicy, Mode, ParsedSchema, SchemaError, SchemaId, Subject,
+    Version, VersionSelector, compat, fingerprint,
+};
+use warden_storage::{NewSchema, VersionRow};
+
+use super::{CANDIDATE_CACHE_ENTRIES, CachedSchema, Registry, SchemaSubmission};
+use crate::error::{Error, Result};
+
+/// Options of a registration, lookup or check, from query parameters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SchemaOptions {
+    /// `normalize=true`.
+    pub normalize: bool,
+}
+
+/// A schema submitted for register, lookup or a compatibility check: its identity, and its
+/// parsed form when this request parsed it (a request seen before is not parsed again).
+#[derive(Debug)]
+struct Candidate {
+    new: Arc<NewSchema>,
+    parsed: Option<Arc<ParsedSchema>>,
+}
+
+/// An earlier version a new schema is checked against: its row, stored text and parsed
+/// form.
+type Previous = (VersionRow, Arc<CachedSchema>, Arc<ParsedSchema>);
+
+/// How often a registration re-takes the subject's lock because versions appeared between
+/// loading the earlier schemas and taking the lock; each retry means another registration
+/// under the subject committed meanwhile.
+const REGISTRATION_ATTEMPTS: usize = 8;
+
+impl Registry {
+    /// Registers a schema under a subject and returns its id.
+    ///
+    /// The same schema already live under the subject returns its id with no new version
+    /// and no compatibility check; a schema registered under other subjects keeps its id.
+    /// Otherwise the schema is checked against the subject's live versions under its
+    /// compatibility level (skipped in IMPORT mode), and a new version is written.
+    ///
+    /// Errors: 42201 invalid schema or reference; 42205 when the mode forbids writes or an
+    /// explicit id outside IMPORT mode; 409 incompatible; 42207 id or version conflict in
+    /// IMPORT mode.
+    pub async fn register(
+        &self,
+        subject: &Subject,
+        submission: SchemaSubmission,
+        options: SchemaOptions,
+    ) -> Result<SchemaId> {
+        let mode = self.effective_mode(subject).await?;
+        if !mode.allows_writes() {
+            return Err(Error::OperationNotPermitted(format!(
+                "Subject {subject} is in read-only mode"
+            )));
+        }
+        let explicit_id = match submission.id {
+            Some(id) if mode != Mode::Import => {
+                return Err(Error::OperationNotPermitted(format!(
+                    "Subject {subject} is not in import mode; an id ({id}) can only be given \
+                     in IMPORT mode"
+                )));
+            }
+            Some(id) => Some(SchemaId::new(id).map_err(|e| Error::InvalidSchema(e.to_string()))?),
+            None => None,
+        };
+        let explicit_version = match submission.version {
+            Some(v) if mode == Mode::Import => Some(Version::new(v).map_err(|_| {
+                Error::InvalidVersion(format!("The specified version '{v}' is not valid"))
+            })?),
+            _ => None,
+        };
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
+        let candidate = self.candidate(submission, normalize).await?;
+
+        // The same schema already live under the subject: its id, read-only, without a
+        // transaction or a check (the transaction repeats this test, which decides races).
+        let live = self.live_rows(subject).await?;
+        if explicit_version.is_none()
+            && let Some(id) = self
+                .store
+                .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                .await?
+            && live.iter().any(|r| r.schema_id == id)
+        {
+            self.count_registration("existing");
+            return Ok(id);
+        }
+
+        let level = config.compatibility.unwrap_or_default();
+        let check = if mode == Mode::Import || level == CompatibilityLevel::None {
+            None
+        } else {
+            Some(self.candidate_parsed(&candidate).await?)
+        };
+        let policy = config.compatibility_policy.unwrap_or_default();
+        let mut previous = HashMap::new();
+        if check.is_some() {
+            self.load_previous(&live, &mut previous).await?;
+        }
+
+        for _ in 0..REGISTRATION_ATTEMPTS {
+            let mut tx = self.store.begin_registration(subject).await?;
+            let live = tx.live_versions().await?;
+            if let Some(id) = tx
+                .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                .await?
+                && let Some(row) = live.iter().find(|r| r.schema_id == id)
+                && explicit_version.is_none_or(|v| v == row.version)
+            {
+                self.count_registration("existing");
+                return Ok(row.schema_id);
+            }
+            if let Some(new) = &check {
+                if live.iter().any(|r| !previous.contains_key(&r.schema_id)) {
+                    // Versions committed since the schemas were loaded: load them with the
+                    // lock released, then decide again.
+                    drop(tx);
+                    self.load_previous(&live, &mut previous).await?;
+                    continue;
+                }
+                let earlier: Vec<Previous> = live
+                    .iter()
+                    .map(|r| {
+                        let (cached, parsed) = &previous[&r.schema_id];
+                        (*r, Arc::clone(cached), Arc::clone(parsed))
+                    })
+                    .collect();
+                let (messages, compatible) = check_against(level, policy, new, &earlier);
+                if !compatible {
+                    self.metrics.compatibility_failures.inc();
+                    return Err(Error::Incompatible {
+                        subject: subject.to_string(),
+                        messages,
+                    });
+                }
+            }
+            let id = tx
+                .find_or_insert_schema(&candidate.new, explicit_id)
+                .await
+                .map_err(import_conflict)?;
+            let version = tx
+                .insert_version(id, explicit_version)
+                .await
+                .map_err(import_conflict)?;
+            tx.commit().await?;
+            self.count_registration("new");
+            tracing::info!(subject = %subject, id = %id, %version, "registered schema");
+            return Ok(id);
+        }
+        Err(Error::OperationTimeout(format!(
+            "Register operation on subject {subject} kept racing other registrations"
+        )))
+    }
+
+    fn count_registration(&self, outcome: &str) {
+        self.metrics
+            .registrations
+            .with_label_values(&[outcome])
+            .inc();
+    }
+
+    /// Loads the stored and parsed forms of every schema of `rows` missing from `into`.
+    async fn load_previous(
+        &self,
+        rows: &[VersionRow],
+        into: &mut HashMap<SchemaId, (Arc<CachedSchema>, Arc<ParsedSchema>)>,
+    ) -> Result<()> {
+        for row in rows {
+            if !into.contains_key(&row.schema_id) {
+                let cached = self.schema_by_id(row.schema_id).await?;
+                let parsed = self.parsed_by_id(row.schema_id).await?;
+                into.insert(row.schema_id, (cached, parsed));
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds the version of `subject` that has this schema.
+    ///
+    /// A miss with `normalize=false` is retried with the normalized form (Confluent PR #3841).
+    ///
+    /// Errors: 40401 unknown subject; 40403 schema not under the subject; 42201 invalid schema.
+    pub async fn lookup(
+        &self,
+        subject: &Subject,
+        submission: SchemaSubmission,
+        options: SchemaOptions,
+        deleted: bool,
+    ) -> Result<warden_core::api::SubjectVersionResponse> {
+        let rows = self.store.versions(subject).await?;
+        if !rows.iter().any(|r| deleted || !r.deleted) {
+            return Err(Error::SubjectNotFound(subject.to_string()));
+        }
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
+        let candidate = self.candidate(submission, normalize).await?;
+        // As registered; then, when that misses and normalization was off, normalized.
+        for attempt in 0..2 {
+            let fingerprint = match attempt {
+                0 => candidate.new.fingerprint.clone(),
+                _ if !normalize => self.normalized_fingerprint(&candidate).await?,
+                _ => break,
+            };
+            let Some(id) = self.store.schema_id_by_fingerprint(&fingerprint).await? else {
+                continue;
+            };
+            // The newest version wins, as Confluent answers with the latest match.
+            if let Some(row) = rows
+                .iter()
+                .rev()
+                .find(|r| r.schema_id == id && (deleted || !r.deleted))
+            {
+                let schema = self.schema_by_id(id).await?;
+                return Ok(Self::version_response(subject, *row, &schema));
+            }
+        }
+        Err(Error::SchemaNotFound("Schema not found".into()))
+    }
+
+    /// Tests a schema against one version (`Some`) or against what the subject's level
+    /// requires (`None`: the latest live version, or all of them for transitive levels).
+    ///
+    /// Errors: 42201 invalid schema; 40401/40402 when a given version does not exist.
+    pub async fn test_compatibility(
+        &self,
+        subject: &Subject,
+        version: Option<VersionSelector>,
+        submission: SchemaSubmission,
+        options: SchemaOptions,
+        verbose: bool,
+    ) -> Result<CompatibilityCheckResponse> {
+        let config = self.effective_config(subject).await?;
+        let normalize = options.normalize || config.normalize.unwrap_or(false);
+        let candidate = self.candidate(submission, normalize).await?;
+        let mut level = config.compatibility.unwrap_or_default();
+        let policy = config.compatibility_policy.unwrap_or_default();
+        let rows = match version {
+            Some(version) => {
+                let row = self.find_version(subject, version, false).await?;
+                // Against one named version the level's direction applies, not its reach.
+                level = match level {
+                    CompatibilityLevel::BackwardTransitive => CompatibilityLevel::Backward,
+                    CompatibilityLevel::ForwardTransitive => CompatibilityLevel::Forward,
+                    CompatibilityLevel::FullTransitive => CompatibilityLevel::Full,
+                    other => other,
+                };
+                vec![row]
+            }
+            None => self.live_rows(subject).await?,
+        };
+        let new = self.candidate_parsed(&candidate).await?;
+        let mut earlier = Vec::with_capacity(rows.len());
+        if level != CompatibilityLevel::None {
+            for row in rows {
+                earlier.push((
+                    row,
+                    self.schema_by_id(row.schema_id).await?,
+                    self.parsed_by_id(row.schema_id).await?,
+                ));
+            }
+        }
+        let (messages, is_compatible) = check_against(level, policy, &new, &earlier);
+        Ok(CompatibilityCheckResponse {
+            is_compatible,
+            messages: verbose.then_some(messages),
+        })
+    }
+
+    /// Parses a submitted schema with its references and computes its identity.
+    async fn candidate(
+        &self,
+        submission: SchemaSubmission,
+        normalize: bool,
+    ) -> Result<Candidate> {
+        // A submission that names no floating (`-1`) reference always means the same
+        // schema, so known ones are not parsed again.
+        let key = submission.identity_text(normalize).map(|text| {
+            use sha2::{Digest, Sha256};
+            <[u8; 32]>::from(Sha256::digest(text.as_bytes()))
+        });
+        if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
+            self.metrics
+                .cache
+                .with_label_values(&["request", "hit"])
+                .inc();
+            return Ok(Candidate {
+                new: Arc::clone(&hit),
+                parsed: None,
+            });
+        }
+        self.metrics
+            .cache
+            .with_label_values(&["request", "miss"])
+            .inc();
+        let candidate = self.parse_candidate(submission, normalize).await?;
+        if let Some(key) = key {
+            if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {
+                self.candidates.clear();
+            }
+            self.candidates.insert(key, Arc::clone(&candidate.new));
+        }
+        Ok(candidate)
+    }
+
+    /// The parsed form of a candidate: as parsed by this request, or parsed again from its
+    /// stored-form text (which parses to the same schema).
+    async fn candidate_parsed(&self, candidate: &Candidate) -> Result<Arc<ParsedSchema>> {
+        if let Some(parsed) = &candidate.parsed {
+            return Ok(Arc::clone(parsed));
+        }
+        let new = &candidate.new;
+        let resolved = self.resolve_references(&new.references).await?;
+        ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
+            .map(Arc::new)
+            .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")))
+    }
+
+    async fn parse_candidate(
+        &self,
+        submission: SchemaSubmission,
+        normalize: bool,
+    ) -> Result<Candidate> {
+        if submission.schema.trim().is_empty() {
+            return Err(Error::InvalidSchema("Empty schema".into()));
+        }
+        let schema_type = submission.schema_type;
+        let mut references = Vec::with_capacity(submission.references.len());
+        for r in submission.references {
+            references.push(self.pin_reference(r).await?);
+        }
+        let resolved = self.resolve_references(&references).await?;
+        let parsed = ParsedSchema::parse(schema_type, &submission.schema, &resolved).map_err(
+            |e| match e {
+                SchemaError::Invalid(m) => Error::InvalidSchema(format!("Invalid schema: {m}")),
+                other => Error::InvalidSchema(other.to_string()),
+            },
+        )?;
+        if normalize {
+            references.sort();
+            references.dedup();
+        }
+        let text = if normalize {
+            parsed.normalized()
+        } else {
+            parsed.canonical().to_owned()
+        };
+        let new = NewSchema {
+            fingerprint: fingerprint(
+                schema_type,
+                &text,
+                &references,
+                submission.metadata.as_ref(),
+                submission.rule_set.as_ref(),
+            ),
+            schema_type,
+            schema: text,
+            references,
+            metadata: submission.metadata,
+            rule_set: submission.rule_set,
+        };
+        Ok(Candidate {
+            new: Arc::new(new),
+            parsed: Some(Arc::new(parsed)),
+        })
+    }
+
+    async fn normalized_fingerprint(&self, candidate: &Candidate) -> Result<String> {
+        let mut refs = candidate.new.references.clone();
+        refs.sort();
+        refs.dedup();
+        let parsed = self.candidate_parsed(candidate).await?;
+        Ok(fingerprint(
+            candidate.new.schema_type,
+            &parsed.normalized(),
+            &refs,
+            candidate.new.metadata.as_ref(),
+            candidate.new.rule_set.as_ref(),
+        ))
+    }
+}
+
+/// Runs the compatibility check of `new` against the `earlier` live versions (oldest first)
+/// and renders Confluent's verbose messages: each violation, then `{oldSchemaVersion: N}` and
+/// `{oldSchema: '…'}` of the version it breaks, then the level.
+fn check_against(
+    level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
+    new: &ParsedSchema,
+    earlier: &[Previous],
+) -> (Vec<String>, bool) {
+    if level == CompatibilityLevel::None || earlier.is_empty() {
+        return (Vec::new(), true);
+    }
+    let parsed: Vec<&ParsedSchema> = earlier.iter().map(|(_, _, p)| p.as_ref()).collect();
+    let result = compat::check_with_policy(level, policy, new, &parsed);
+    let mut messages = Vec::new();
+    for (index, violations) in &result.failures {
+        let (row, cached, _) = &earlier[*index];
+        messages.extend(violations.iter().map(|v| v.message.clone()));
+        messages.push(format!("{{oldSchemaVersion: {}}}", row.version));
+        messages.push(format!("{{oldSchema: '{}'}}", cached.stored.schema));
+    }
+    if !result.is_compatible() {
+        messages.push(format!(
+            "{{validateFields: 'false', compatibility: '{}'}}",
+            level.as_str()
+        ));
+    }
+    (messages, result.is_compatible())
+}
+
+/// A conflict with an explicit id or version (IMPORT mode) is 42207; other store failures
+/// are 50001.
+fn import_conflict(e: warden_storage::Error) -> Error {
+    match e {
+        warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
+        warden_storage::Error::VersionExists { subject, version } => Error::IdDoesNotMatch(
+            format!("Version {version} of subject {subject} already exists with another schema"),
+        ),
+        other => Error::Store(other),
+    }
+}

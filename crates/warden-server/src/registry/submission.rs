@@ -1,0 +1,108 @@
+//! [`SchemaSubmission`]: the typed body of a registration, lookup or compatibility check,
+//! built at the HTTP edge from Confluent's `RegisterSchemaRequest`.
+
+use std::str::FromStr;
+
+use serde_json::Value;
+use warden_core::api::RegisterSchemaRequest;
+use warden_core::{SchemaType, Subject, VersionSelector};
+
+use crate::error::{Error, Result};
+
+/// A schema submitted for register, lookup or a compatibility check, with every field
+/// parsed: the format, and references with a typed subject and version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaSubmission {
+    /// The schema text as sent (may be empty; the registry answers 42201 "Empty schema"
+    /// after checking the mode, as Confluent does).
+    pub schema: String,
+    /// The format (`AVRO` when `schemaType` is absent).
+    pub schema_type: SchemaType,
+    /// References, in the order given.
+    pub references: Vec<ReferenceSpec>,
+    /// Data-contract metadata, stored and returned as given.
+    pub metadata: Option<Value>,
+    /// Data-contract rule set, stored and returned as given.
+    pub rule_set: Option<Value>,
+    /// The id asked for; honoured only in IMPORT mode (42205 otherwise).
+    pub id: Option<i64>,
+    /// The version asked for; honoured only in IMPORT mode (ignored otherwise).
+    pub version: Option<i64>,
+}
+
+/// A reference as submitted: the name the schema uses, and the subject version it names
+/// (`-1` is the latest live version, pinned at registration).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReferenceSpec {
+    /// Avro full name, Protobuf import path, or JSON Schema `$ref` URL.
+    pub name: String,
+    /// The subject the referenced schema is registered under.
+    pub subject: Subject,
+    /// The version under that subject.
+    pub version: VersionSelector,
+}
+
+impl SchemaSubmission {
+    /// Parses Confluent's request body.
+    ///
+    /// Errors: 42201 for an unknown `schemaType`, or a reference whose subject or version
+    /// is invalid.
+    pub fn from_request(request: RegisterSchemaRequest) -> Result<Self> {
+        let schema_type = match request.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            Some(t) => SchemaType::from_str(t)
+                .map_err(|_| Error::InvalidSchema(format!("Invalid schema type {t}")))?,
+        };
+        let references = request
+            .references
+            .into_iter()
+            .map(|r| {
+                let invalid = |e: warden_core::types::ParseError| {
+                    Error::InvalidSchema(format!("Invalid reference {}: {e}", r.name))
+                };
+                Ok(ReferenceSpec {
+                    subject: Subject::parse(&r.subject).map_err(invalid)?,
+                    version: VersionSelector::from_number(i64::from(r.version))
+                        .map_err(invalid)?,
+                    name: r.name,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            schema: request.schema.unwrap_or_default(),
+            schema_type,
+            references,
+            metadata: request.metadata,
+            rule_set: request.rule_set,
+            id: request.id,
+            version: request.version,
+        })
+    }
+
+    /// Everything that decides which schema this submission means, for a cache key; `None`
+    /// when a reference floats (`-1`), since then the same text can mean another schema
+    /// later.
+    pub(super) fn identity_text(&self, normalize: bool) -> Option<String> {
+        if self
+            .references
+            .iter()
+            .any(|r| r.version == VersionSelector::Latest)
+        {
+            return None;
+        }
+        let refs: Vec<String> = self
+            .references
+            .iter()
+            .map(|r| format!("{}\u{1}{}\u{1}{}", r.name, r.subject, r.version))
+            .collect();
+        let json = |v: &Option<Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+        Some(format!(
+            "{normalize}\0{}\0{}\0{}\0{}\0{}",
+            self.schema_type.as_str(),
+            refs.join("\u{2}"),
+            json(&self.metadata),
+            json(&self.rule_set),
+            self.schema
+        ))
+    }
+}
