@@ -92,6 +92,39 @@ impl ErrorCode {
         }
     }
 
+    /// The code whose [`ErrorCode::code`] is `code`, `None` for a number outside the table
+    /// (another registry's extension, or no error at all). The exact inverse of `code()`.
+    pub fn from_code(code: u32) -> Option<Self> {
+        Some(match code {
+            400 => Self::BadRequest,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            40401 => Self::SubjectNotFound,
+            40402 => Self::VersionNotFound,
+            40403 => Self::SchemaNotFound,
+            40404 => Self::SubjectSoftDeleted,
+            40405 => Self::SubjectNotSoftDeleted,
+            40406 => Self::VersionSoftDeleted,
+            40407 => Self::VersionNotSoftDeleted,
+            40408 => Self::SubjectLevelCompatibilityNotConfigured,
+            40409 => Self::SubjectLevelModeNotConfigured,
+            409 => Self::IncompatibleSchema,
+            42201 => Self::InvalidSchema,
+            42202 => Self::InvalidVersion,
+            42203 => Self::InvalidCompatibilityLevel,
+            42204 => Self::InvalidMode,
+            42205 => Self::OperationNotPermitted,
+            42206 => Self::ReferenceExists,
+            42207 => Self::IdDoesNotMatch,
+            42208 => Self::InvalidSubject,
+            50001 => Self::StoreError,
+            50002 => Self::OperationTimeout,
+            _ => return None,
+        })
+    }
+
     /// The HTTP status: three-digit codes are the status itself, five-digit codes carry it
     /// in their first three digits.
     pub fn http_status(self) -> u16 {
@@ -116,5 +149,77 @@ mod tests {
         assert_eq!(ErrorCode::IncompatibleSchema.code(), 409);
         assert_eq!(ErrorCode::StoreError.http_status(), 500);
         assert_eq!(ErrorCode::BadRequest.http_status(), 400);
+    }
+
+    #[test]
+    fn from_code_is_the_inverse_of_code_for_every_variant() {
+        // Listed through an exhaustive match, so a new variant fails to compile here until
+        // it is added to the list (and to `from_code`).
+        let every = |c: ErrorCode| match c {
+            ErrorCode::BadRequest
+            | ErrorCode::NotFound
+            | ErrorCode::MethodNotAllowed
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::UnsupportedMediaType
+            | ErrorCode::SubjectNotFound
+            | ErrorCode::VersionNotFound
+            | ErrorCode::SchemaNotFound
+            | ErrorCode::SubjectSoftDeleted
+            | ErrorCode::SubjectNotSoftDeleted
+            | ErrorCode::VersionSoftDeleted
+            | ErrorCode::VersionNotSoftDeleted
+            | ErrorCode::SubjectLevelCompatibilityNotConfigured
+            | ErrorCode::SubjectLevelModeNotConfigured
+            | ErrorCode::IncompatibleSchema
+            | ErrorCode::InvalidSchema
+            | ErrorCode::InvalidVersion
+            | ErrorCode::InvalidCompatibilityLevel
+            | ErrorCode::InvalidMode
+            | ErrorCode::OperationNotPermitted
+            | ErrorCode::ReferenceExists
+            | ErrorCode::IdDoesNotMatch
+            | ErrorCode::InvalidSubject
+            | ErrorCode::StoreError
+            | ErrorCode::OperationTimeout => c,
+        };
+        let all = [
+            ErrorCode::BadRequest,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::SubjectNotFound,
+            ErrorCode::VersionNotFound,
+            ErrorCode::SchemaNotFound,
+            ErrorCode::SubjectSoftDeleted,
+            ErrorCode::SubjectNotSoftDeleted,
+            ErrorCode::VersionSoftDeleted,
+            ErrorCode::VersionNotSoftDeleted,
+            ErrorCode::SubjectLevelCompatibilityNotConfigured,
+            ErrorCode::SubjectLevelModeNotConfigured,
+            ErrorCode::IncompatibleSchema,
+            ErrorCode::InvalidSchema,
+            ErrorCode::InvalidVersion,
+            ErrorCode::InvalidCompatibilityLevel,
+            ErrorCode::InvalidMode,
+            ErrorCode::OperationNotPermitted,
+            ErrorCode::ReferenceExists,
+            ErrorCode::IdDoesNotMatch,
+            ErrorCode::InvalidSubject,
+            ErrorCode::StoreError,
+            ErrorCode::OperationTimeout,
+        ];
+        for code in all.map(every) {
+            assert_eq!(ErrorCode::from_code(code.code()), Some(code), "{code:?}");
+        }
+        // And nothing else: every number `from_code` knows is a variant's code, and it knows
+        // as many numbers as there are variants.
+        let known: Vec<(u32, ErrorCode)> = (0..100_000)
+            .filter_map(|n| ErrorCode::from_code(n).map(|c| (n, c)))
+            .collect();
+        for (n, code) in &known {
+            assert_eq!(code.code(), *n, "{code:?}");
+        }
+        assert_eq!(known.len(), all.len(), "a variant is missing from the list");
     }
 }
