@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use warden_core::api::SchemaReference;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType};
-use warden_storage::{
-    DeletedFilter, Error, NewSchema, Registered, Registration, SchemaStore, Scope, StoredConfig,
+use warden_core::{
+    CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
 };
+use warden_storage::{DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredConfig};
 use warden_testkit::postgres::TempPostgres;
 
 fn schema(text: &str) -> NewSchema {
@@ -21,19 +21,48 @@ fn schema(text: &str) -> NewSchema {
     }
 }
 
-fn reg<'a>(
-    subject: &'a str,
-    schema: &'a NewSchema,
+/// The outcome of [`register`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Registered {
+    /// The subject already had the schema as a live version; nothing was written.
+    Existing { id: SchemaId, version: Version },
+    /// A new version was written.
+    New { id: SchemaId, version: Version },
+}
+
+/// Registers through the store's registration transaction, as the registry does with
+/// compatibility off: the same schema already live is returned, else it is written.
+async fn register(
+    store: &dyn SchemaStore,
+    subject: &str,
+    schema: &NewSchema,
     explicit_id: Option<SchemaId>,
-    explicit_version: Option<u32>,
-) -> Registration<'a> {
-    Registration {
-        subject,
-        schema,
-        explicit_id,
-        explicit_version,
-        guard: None,
+    explicit_version: Option<Version>,
+) -> Result<Registered, Error> {
+    let subject = sub(subject);
+    let mut tx = store.begin_registration(&subject).await?;
+    let live = tx.live_versions().await?;
+    if let Some(id) = tx.schema_id_by_fingerprint(&schema.fingerprint).await?
+        && let Some(row) = live.iter().find(|r| r.schema_id == id)
+        && explicit_version.is_none_or(|v| v == row.version)
+    {
+        return Ok(Registered::Existing {
+            id,
+            version: row.version,
+        });
     }
+    let id = tx.find_or_insert_schema(schema, explicit_id).await?;
+    let version = tx.insert_version(id, explicit_version).await?;
+    tx.commit().await?;
+    Ok(Registered::New { id, version })
+}
+
+fn sub(name: &str) -> Subject {
+    Subject::parse(name).unwrap()
+}
+
+fn v(n: i64) -> Version {
+    Version::new(n).unwrap()
 }
 
 fn id(n: i64) -> SchemaId {
@@ -44,31 +73,31 @@ async fn registers_reuses_ids_and_numbers_versions(store: Arc<dyn SchemaStore>) 
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
     assert_eq!(
-        store.register(reg("s", &a, None, None)).await.unwrap(),
+        register(&*store, "s", &a, None, None).await.unwrap(),
         Registered::New {
             id: id(1),
-            version: 1
+            version: v(1)
         }
     );
     assert_eq!(
-        store.register(reg("s", &a, None, None)).await.unwrap(),
+        register(&*store, "s", &a, None, None).await.unwrap(),
         Registered::Existing {
             id: id(1),
-            version: 1
+            version: v(1)
         }
     );
     assert_eq!(
-        store.register(reg("s", &b, None, None)).await.unwrap(),
+        register(&*store, "s", &b, None, None).await.unwrap(),
         Registered::New {
             id: id(2),
-            version: 2
+            version: v(2)
         }
     );
     assert_eq!(
-        store.register(reg("t", &a, None, None)).await.unwrap(),
+        register(&*store, "t", &a, None, None).await.unwrap(),
         Registered::New {
             id: id(1),
-            version: 1
+            version: v(1)
         }
     );
     let stored = store.schema_by_id(id(2)).await.unwrap().unwrap();
@@ -83,18 +112,18 @@ async fn registers_reuses_ids_and_numbers_versions(store: Arc<dyn SchemaStore>) 
     );
     assert_eq!(
         store.versions_of_schema(id(1)).await.unwrap(),
-        vec![("s".to_owned(), 1, false), ("t".to_owned(), 1, false)]
+        vec![(sub("s"), v(1), false), (sub("t"), v(1), false)]
     );
     assert_eq!(
         store.subjects(None, DeletedFilter::Live).await.unwrap(),
-        vec!["s", "t"]
+        vec![sub("s"), sub("t")]
     );
     assert_eq!(
         store
             .subjects(Some("t"), DeletedFilter::Live)
             .await
             .unwrap(),
-        vec!["t"]
+        vec![sub("t")]
     );
 }
 
@@ -106,7 +135,7 @@ async fn concurrent_identical_registrations_get_one_id_and_one_version(
         .map(|_| {
             let store = Arc::clone(&store);
             let s = s.clone();
-            tokio::spawn(async move { store.register(reg("race", &s, None, None)).await.unwrap() })
+            tokio::spawn(async move { register(&*store, "race", &s, None, None).await.unwrap() })
         })
         .collect();
     let mut new = 0;
@@ -114,42 +143,41 @@ async fn concurrent_identical_registrations_get_one_id_and_one_version(
         match t.unwrap() {
             Registered::New { id: i, version } => {
                 new += 1;
-                assert_eq!((i, version), (id(1), 1));
+                assert_eq!((i, version), (id(1), v(1)));
             }
-            Registered::Existing { id: i, version } => assert_eq!((i, version), (id(1), 1)),
+            Registered::Existing { id: i, version } => assert_eq!((i, version), (id(1), v(1))),
         }
     }
     assert_eq!(new, 1, "exactly one registration writes");
-    assert_eq!(store.versions("race").await.unwrap().len(), 1);
+    assert_eq!(store.versions(&sub("race")).await.unwrap().len(), 1);
 }
 
 async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
     assert_eq!(
-        store
-            .register(reg("s", &a, Some(id(10)), Some(3)))
+        register(&*store, "s", &a, Some(id(10)), Some(v(3)))
             .await
             .unwrap(),
         Registered::New {
             id: id(10),
-            version: 3
+            version: v(3)
         }
     );
     assert!(matches!(
-        store.register(reg("s", &b, Some(id(10)), Some(4))).await,
+        register(&*store, "s", &b, Some(id(10)), Some(v(4))).await,
         Err(Error::IdConflict(_))
     ));
     assert!(matches!(
-        store.register(reg("s", &a, Some(id(11)), Some(4))).await,
+        register(&*store, "s", &a, Some(id(11)), Some(v(4))).await,
         Err(Error::IdConflict(_))
     ));
     assert!(matches!(
-        store.register(reg("s", &b, Some(id(12)), Some(3))).await,
+        register(&*store, "s", &b, Some(id(12)), Some(v(3))).await,
         Err(Error::VersionExists { .. })
     ));
     // Ids allocated afterwards do not collide with the imported one.
-    match store.register(reg("t", &b, None, None)).await.unwrap() {
+    match register(&*store, "t", &b, None, None).await.unwrap() {
         Registered::New { id: i, .. } => assert!(i.get() > 10, "{i}"),
         other @ Registered::Existing { .. } => panic!("{other:?}"),
     }
@@ -158,43 +186,42 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
 async fn soft_and_hard_deletes(store: Arc<dyn SchemaStore>) {
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
-    store.register(reg("s", &a, None, None)).await.unwrap();
-    store.register(reg("s", &b, None, None)).await.unwrap();
-    store.soft_delete("s", &[1]).await.unwrap();
-    let rows = store.versions("s").await.unwrap();
+    register(&*store, "s", &a, None, None).await.unwrap();
+    register(&*store, "s", &b, None, None).await.unwrap();
+    store.soft_delete(&sub("s"), &[v(1)]).await.unwrap();
+    let rows = store.versions(&sub("s")).await.unwrap();
     assert!(rows[0].deleted && !rows[1].deleted);
     assert_eq!(
         store
             .subjects(None, DeletedFilter::DeletedOnly)
             .await
             .unwrap(),
-        Vec::<String>::new()
+        Vec::<Subject>::new()
     );
-    store.soft_delete("s", &[2]).await.unwrap();
+    store.soft_delete(&sub("s"), &[v(2)]).await.unwrap();
     assert_eq!(
         store.subjects(None, DeletedFilter::Live).await.unwrap(),
-        Vec::<String>::new()
+        Vec::<Subject>::new()
     );
     assert_eq!(
         store
             .subjects(None, DeletedFilter::DeletedOnly)
             .await
             .unwrap(),
-        vec!["s"]
+        vec![sub("s")]
     );
     assert_eq!(
         store.all_versions(DeletedFilter::All).await.unwrap().len(),
         2
     );
-    let removed = store.hard_delete("s", &[1, 2]).await.unwrap();
+    let removed = store.hard_delete(&sub("s"), &[v(1), v(2)]).await.unwrap();
     assert_eq!(removed, vec![id(1), id(2)]);
     assert_eq!(store.schema_by_id(id(1)).await.unwrap(), None);
     assert!(!store.has_subjects().await.unwrap());
 }
 
 async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
-    store
-        .register(reg("dep", &schema(r#""int""#), None, None))
+    register(&*store, "dep", &schema(r#""int""#), None, None)
         .await
         .unwrap();
     let mut user = schema(r#""Dep""#);
@@ -203,13 +230,10 @@ async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
         subject: "dep".into(),
         version: 1,
     }];
-    store
-        .register(reg("user", &user, None, None))
-        .await
-        .unwrap();
+    register(&*store, "user", &user, None, None).await.unwrap();
     assert_eq!(
         store
-            .referenced_by("dep", 1, DeletedFilter::Live)
+            .referenced_by(&sub("dep"), v(1), DeletedFilter::Live)
             .await
             .unwrap(),
         vec![id(2)]
@@ -218,24 +242,86 @@ async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
         store.schema_by_id(id(2)).await.unwrap().unwrap().references,
         user.references
     );
-    store.soft_delete("user", &[1]).await.unwrap();
+    store.soft_delete(&sub("user"), &[v(1)]).await.unwrap();
     assert!(
         store
-            .referenced_by("dep", 1, DeletedFilter::Live)
+            .referenced_by(&sub("dep"), v(1), DeletedFilter::Live)
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         store
-            .referenced_by("dep", 1, DeletedFilter::All)
+            .referenced_by(&sub("dep"), v(1), DeletedFilter::All)
             .await
             .unwrap(),
         vec![id(2)]
     );
 }
 
+async fn a_dropped_registration_writes_nothing(store: Arc<dyn SchemaStore>) {
+    let a = schema(r#""int""#);
+    let subject = sub("refused");
+    {
+        let mut tx = store.begin_registration(&subject).await.unwrap();
+        assert!(tx.live_versions().await.unwrap().is_empty());
+        let id = tx.find_or_insert_schema(&a, None).await.unwrap();
+        assert_eq!(tx.insert_version(id, None).await.unwrap(), v(1));
+        // Refused (say, incompatible): dropped without commit.
+    }
+    assert!(store.versions(&subject).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .schema_id_by_fingerprint(&a.fingerprint)
+            .await
+            .unwrap(),
+        None,
+        "the schema row is rolled back with the version"
+    );
+    assert!(!store.has_subjects().await.unwrap());
+    // The subject is free again, and numbering starts over.
+    assert_eq!(
+        register(&*store, "refused", &a, None, None).await.unwrap(),
+        Registered::New {
+            id: store
+                .schema_id_by_fingerprint(&a.fingerprint)
+                .await
+                .unwrap()
+                .unwrap(),
+            version: v(1)
+        }
+    );
+}
+
+async fn a_registration_holds_the_subject_until_it_ends(store: Arc<dyn SchemaStore>) {
+    let a = schema(r#""int""#);
+    let b = schema(r#""long""#);
+    let subject = sub("locked");
+    let mut first = store.begin_registration(&subject).await.unwrap();
+    let id = first.find_or_insert_schema(&a, None).await.unwrap();
+    first.insert_version(id, None).await.unwrap();
+    let second = {
+        let store = Arc::clone(&store);
+        let b = b.clone();
+        tokio::spawn(async move {
+            let subject = sub("locked");
+            let mut tx = store.begin_registration(&subject).await.unwrap();
+            // Under the lock, the first registration is already committed.
+            let live = tx.live_versions().await.unwrap();
+            let id = tx.find_or_insert_schema(&b, None).await.unwrap();
+            let version = tx.insert_version(id, None).await.unwrap();
+            tx.commit().await.unwrap();
+            (live.len(), version)
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!second.is_finished(), "the second registration waits");
+    first.commit().await.unwrap();
+    assert_eq!(second.await.unwrap(), (1, v(2)));
+}
+
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
+    let s = sub("s");
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
     let full = StoredConfig {
         compatibility: Some(CompatibilityLevel::Full),
@@ -261,27 +347,27 @@ async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
             compatibility_policy: Some(CompatibilityPolicy::Lenient),
         })
     );
-    store.set_config(Scope::Subject("s"), full).await.unwrap();
+    store.set_config(Scope::Subject(&s), full).await.unwrap();
     assert_eq!(
-        store.delete_config(Scope::Subject("s")).await.unwrap(),
+        store.delete_config(Scope::Subject(&s)).await.unwrap(),
         Some(full)
     );
-    assert_eq!(store.config(Scope::Subject("s")).await.unwrap(), None);
+    assert_eq!(store.config(Scope::Subject(&s)).await.unwrap(), None);
 
     store
-        .set_mode(Scope::Subject("s"), Mode::Readonly)
+        .set_mode(Scope::Subject(&s), Mode::Readonly)
         .await
         .unwrap();
     assert_eq!(
-        store.mode(Scope::Subject("s")).await.unwrap(),
+        store.mode(Scope::Subject(&s)).await.unwrap(),
         Some(Mode::Readonly)
     );
     assert_eq!(store.mode(Scope::Global).await.unwrap(), None);
     assert_eq!(
-        store.delete_mode(Scope::Subject("s")).await.unwrap(),
+        store.delete_mode(Scope::Subject(&s)).await.unwrap(),
         Some(Mode::Readonly)
     );
-    assert_eq!(store.delete_mode(Scope::Subject("s")).await.unwrap(), None);
+    assert_eq!(store.delete_mode(Scope::Subject(&s)).await.unwrap(), None);
 }
 
 /// Instantiates the suite for one backend: one test per case, each on a fresh store.
@@ -295,6 +381,8 @@ macro_rules! conformance {
             conformance!(@case $open, soft_and_hard_deletes);
             conformance!(@case $open, references_are_recorded);
             conformance!(@case $open, configs_and_modes);
+            conformance!(@case $open, a_dropped_registration_writes_nothing);
+            conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);
         }
     };
     (@case $open:expr, $case:ident) => {
@@ -333,13 +421,12 @@ async fn sqlite_data_survives_a_reopen() {
     let url = format!("sqlite://{}", dir.path().join("reopen.db").display());
     {
         let store = warden_storage::open(&url).await.unwrap();
-        store
-            .register(reg("s", &schema(r#""int""#), None, None))
+        register(&*store, "s", &schema(r#""int""#), None, None)
             .await
             .unwrap();
     }
     let store = warden_storage::open(&url).await.unwrap();
-    assert_eq!(store.versions("s").await.unwrap().len(), 1);
+    assert_eq!(store.versions(&sub("s")).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -349,13 +436,12 @@ async fn postgres_data_survives_a_reopen_and_migrations_run_once() {
         .unwrap();
     {
         let store = warden_storage::open(&pg.url()).await.unwrap();
-        store
-            .register(reg("s", &schema(r#""int""#), None, None))
+        register(&*store, "s", &schema(r#""int""#), None, None)
             .await
             .unwrap();
     }
     let store = warden_storage::open(&pg.url()).await.unwrap();
-    assert_eq!(store.versions("s").await.unwrap().len(), 1);
+    assert_eq!(store.versions(&sub("s")).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

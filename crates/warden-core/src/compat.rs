@@ -79,3 +79,53 @@ pub fn check_with_policy(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::SchemaType;
+    use crate::violation::Message;
+
+    #[test]
+    fn every_format_writes_messages_that_parse_back_to_their_violation() {
+        let pairs = [
+            (
+                SchemaType::Avro,
+                r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},
+                    {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}}]}"#,
+                r#"{"type":"record","name":"R","fields":[{"name":"a","type":"string"},
+                    {"name":"e","type":{"type":"enum","name":"E","symbols":["X"]}},
+                    {"name":"age","type":"int"}]}"#,
+            ),
+            (
+                SchemaType::Json,
+                r#"{"type":"object","properties":{"a":{"type":"string"}},
+                    "additionalProperties":false}"#,
+                r#"{"type":"object","properties":{"a":{"type":"integer"},"b":{}},
+                    "required":["b"],"additionalProperties":false}"#,
+            ),
+            (
+                SchemaType::Protobuf,
+                "syntax = \"proto2\"; package a; message M { optional int32 x = 1; }",
+                "syntax = \"proto2\"; package b; message M { optional string x = 1; \
+                 required int32 y = 2; }",
+            ),
+        ];
+        for (schema_type, old, new) in pairs {
+            let parse = |text| ParsedSchema::parse(schema_type, text, &[]).unwrap();
+            let (old, new) = (parse(old), parse(new));
+            let result = check(CompatibilityLevel::Full, &new, &[&old]);
+            let violations: Vec<&Violation> = result.failures.iter().flat_map(|(_, v)| v).collect();
+            assert!(violations.len() > 1, "{schema_type:?}: {violations:?}");
+            for v in violations {
+                let message = Message::parse(&v.message);
+                let Message::Difference { rule, .. } = &message else {
+                    panic!("{schema_type:?}: not a difference: {}", v.message);
+                };
+                assert_eq!(rule, v.rule, "{}", v.message);
+                assert_eq!(message.path(), Some(v.path.as_str()), "{}", v.message);
+                assert_eq!(message.to_string(), v.message, "rendered again as it was");
+            }
+        }
+    }
+}

@@ -1,9 +1,13 @@
-//! What a compatibility check reports: the [`Violation`] and the [`Direction`] it was found
-//! in.
+//! What a compatibility check reports: the [`Violation`], the [`Direction`] it was found in,
+//! and Confluent's verbose compatibility [`Message`]s, written and read back here only.
 //!
 //! A leaf: the format checkers (`avro::compat`, `json::compat`, `protobuf::compat`), the
 //! format-independent [`crate::schema`] and the level logic in [`crate::compat`] all build on
 //! it, and it imports none of them.
+
+use std::fmt;
+
+use crate::types::CompatibilityLevel;
 
 /// One reason a reader cannot read a writer's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +21,24 @@ pub struct Violation {
     /// `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'…', additionalInfo:'f2'}`
     /// for Avro, `{errorType:"TYPE_CHANGED", description:"…"}` for JSON Schema.
     pub message: String,
+}
+
+impl Violation {
+    /// A violation whose message is Confluent's for one difference
+    /// ([`Message::Difference`]): Avro's form when `additional_info` is given, JSON Schema's
+    /// and Protobuf's otherwise.
+    pub(crate) fn difference(
+        rule: &'static str,
+        path: String,
+        description: &str,
+        additional_info: Option<&str>,
+    ) -> Self {
+        Violation {
+            rule,
+            path,
+            message: difference_text(rule, description, additional_info),
+        }
+    }
 }
 
 /// Which way a check runs, for messages that speak of the "new" and the "old" schema.
@@ -36,6 +58,273 @@ impl Direction {
         match self {
             Direction::NewReadsOld => ("new", "old"),
             Direction::OldReadsNew => ("old", "new"),
+        }
+    }
+}
+
+/// One of Confluent's verbose compatibility messages: an entry of `messages` in the answer
+/// to `POST /compatibility/…?verbose=true`, and of the details of a 409 on registration.
+/// [`fmt::Display`] writes it as Confluent does, [`Message::parse`] reads it back.
+///
+/// Confluent builds these strings by concatenation, without escaping, so a description may
+/// hold its own delimiter (Avro's `description:'The field 'age' at path …'`): the parser
+/// reads a description up to the last delimiter, not the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// One incompatibility (Confluent `Difference.toString()`): Avro's
+    /// `{errorType:'RULE', description:'…', additionalInfo:'…'}` (single quotes) when
+    /// `additional_info` is given, else JSON Schema's and Protobuf's
+    /// `{errorType:"RULE", description:"…"}` (double quotes, no additional info).
+    Difference {
+        /// The rule, e.g. `READER_FIELD_MISSING_DEFAULT_VALUE`.
+        rule: String,
+        /// What changed and where, e.g. `The field 'age' at path '/fields/4' in the new
+        /// schema has no default value and is missing in the old schema`.
+        description: String,
+        /// Avro's detail: the field name, the missing symbols, the two types…
+        additional_info: Option<String>,
+    },
+    /// `{oldSchemaVersion: 2}`: the differences listed since the previous such entry are
+    /// against this version.
+    OldSchemaVersion(u32),
+    /// `{oldSchema: '…'}`: the text of that version.
+    OldSchema(String),
+    /// `{validateFields: 'false', compatibility: 'BACKWARD'}`: the last entry of a failed
+    /// check, with the level it ran under.
+    Summary {
+        /// Whether field names were validated (Confluent's `avro.validate.fields`).
+        validate_fields: bool,
+        /// The level the check ran under.
+        level: CompatibilityLevel,
+    },
+    /// Text of none of the shapes above, kept whole: Warden's plain messages (schemas of two
+    /// formats, an ambiguous Avro reader field) and other registries' wordings.
+    Other(String),
+}
+
+impl Message {
+    /// Reads one message; text of no known shape is [`Message::Other`].
+    pub fn parse(text: &str) -> Message {
+        Self::parse_shaped(text).unwrap_or_else(|| Message::Other(text.to_owned()))
+    }
+
+    fn parse_shaped(text: &str) -> Option<Message> {
+        let body = text.strip_prefix('{')?.strip_suffix('}')?;
+        if let Some(rest) = body.strip_prefix("errorType:") {
+            return parse_difference(rest);
+        }
+        if let Some(version) = body.strip_prefix("oldSchemaVersion:") {
+            return version.trim().parse().ok().map(Message::OldSchemaVersion);
+        }
+        if let Some(schema) = body.strip_prefix("oldSchema: '") {
+            return Some(Message::OldSchema(schema.strip_suffix('\'')?.to_owned()));
+        }
+        let rest = body.strip_prefix("validateFields: '")?;
+        let (validate_fields, level) = rest.split_once("', compatibility: '")?;
+        Some(Message::Summary {
+            validate_fields: validate_fields.parse().ok()?,
+            level: level.strip_suffix('\'')?.parse().ok()?,
+        })
+    }
+
+    /// The path a difference's description names (`… at path '/fields/4' …`,
+    /// `… at path: '#/Order/2' …`, `… at '#/' …`): the [`Violation::path`] of the violation
+    /// behind it. `None` for other messages and for descriptions that name no path.
+    pub fn path(&self) -> Option<&str> {
+        let Message::Difference { description, .. } = self else {
+            return None;
+        };
+        ["path '", "path: '", "at '"].iter().find_map(|marker| {
+            let rest = &description[description.find(marker)? + marker.len()..];
+            rest.find('\'').map(|end| &rest[..end])
+        })
+    }
+}
+
+/// `{errorType:…}` after its first key: the quote that opens the rule closes it and delimits
+/// the description.
+fn parse_difference(rest: &str) -> Option<Message> {
+    let quote = rest.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let (rule, rest) = rest[1..].split_once(quote)?;
+    let rest = rest
+        .strip_prefix(", description:")?
+        .strip_prefix(quote)?
+        .strip_suffix(quote)?;
+    let (description, additional_info) = match rest.rsplit_once("', additionalInfo:'") {
+        Some((description, info)) if quote == '\'' => (description, Some(info.to_owned())),
+        _ => (rest, None),
+    };
+    Some(Message::Difference {
+        rule: rule.to_owned(),
+        description: description.to_owned(),
+        additional_info,
+    })
+}
+
+/// Confluent's `Difference.toString()` for the given parts; see [`Message::Difference`].
+fn difference_text(rule: &str, description: &str, additional_info: Option<&str>) -> String {
+    match additional_info {
+        Some(info) => {
+            format!("{{errorType:'{rule}', description:'{description}', additionalInfo:'{info}'}}")
+        }
+        None => format!("{{errorType:\"{rule}\", description:\"{description}\"}}"),
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Difference {
+                rule,
+                description,
+                additional_info,
+            } => f.write_str(&difference_text(
+                rule,
+                description,
+                additional_info.as_deref(),
+            )),
+            Message::OldSchemaVersion(version) => write!(f, "{{oldSchemaVersion: {version}}}"),
+            Message::OldSchema(schema) => write!(f, "{{oldSchema: '{schema}'}}"),
+            Message::Summary {
+                validate_fields,
+                level,
+            } => write!(
+                f,
+                "{{validateFields: '{validate_fields}', compatibility: '{}'}}",
+                level.as_str()
+            ),
+            Message::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(message: &Message) -> Message {
+        Message::parse(&message.to_string())
+    }
+
+    #[test]
+    fn an_avro_difference_parses_back_with_the_quotes_inside_its_description() {
+        // The README's example: the description holds 'age' in the message's own quotes.
+        let text = "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field \
+                    'age' at path '/fields/4' in the new schema has no default value and is \
+                    missing in the old schema', additionalInfo:'age'}";
+        let message = Message::parse(text);
+        assert_eq!(
+            message,
+            Message::Difference {
+                rule: "READER_FIELD_MISSING_DEFAULT_VALUE".to_owned(),
+                description: "The field 'age' at path '/fields/4' in the new schema has no \
+                              default value and is missing in the old schema"
+                    .to_owned(),
+                additional_info: Some("age".to_owned()),
+            }
+        );
+        assert_eq!(message.path(), Some("/fields/4"));
+        assert_eq!(
+            message.to_string(),
+            text,
+            "rendering gives Confluent's text back"
+        );
+    }
+
+    #[test]
+    fn a_violation_message_parses_back_to_its_rule_description_and_path() {
+        let cases = [
+            (
+                "MISSING_ENUM_SYMBOLS",
+                "/symbols",
+                "The new schema is missing enum symbols '[B, C]' at path '/symbols' in the \
+                 old schema",
+                Some("[B, C]"),
+            ),
+            (
+                "TYPE_CHANGED",
+                "#/properties/it\"s",
+                "A type at path '#/properties/it\"s' is different between the new schema and \
+                 the old schema",
+                None,
+            ),
+            (
+                "REQUIRED_FIELD_REMOVED",
+                "#/Order/2",
+                "The new schema is missing a required field at path: '#/Order/2' in the old \
+                 schema",
+                None,
+            ),
+            (
+                "PACKAGE_CHANGED",
+                "#/",
+                "The package at '#/' in the new schema does not match the package in the old \
+                 schema",
+                None,
+            ),
+        ];
+        for (rule, path, description, info) in cases {
+            let violation = Violation::difference(rule, path.to_owned(), description, info);
+            let message = Message::parse(&violation.message);
+            assert_eq!(
+                message,
+                Message::Difference {
+                    rule: rule.to_owned(),
+                    description: description.to_owned(),
+                    additional_info: info.map(str::to_owned),
+                },
+                "{rule}: the rendered message reads back to its parts"
+            );
+            assert_eq!(
+                message.path(),
+                Some(path),
+                "{rule}: the path is found again"
+            );
+        }
+    }
+
+    #[test]
+    fn the_entries_around_the_differences_parse_back() {
+        let messages = [
+            Message::OldSchemaVersion(2),
+            Message::OldSchema("{\"type\":\"string\",\"doc\":\"it's\"}".to_owned()),
+            Message::Summary {
+                validate_fields: false,
+                level: CompatibilityLevel::BackwardTransitive,
+            },
+            Message::Difference {
+                rule: "TYPE_CHANGED".to_owned(),
+                description: String::new(),
+                additional_info: None,
+            },
+        ];
+        for message in &messages {
+            assert_eq!(&round_trip(message), message, "{message}");
+        }
+        assert_eq!(
+            Message::OldSchemaVersion(2).to_string(),
+            "{oldSchemaVersion: 2}"
+        );
+        assert_eq!(
+            messages[2].to_string(),
+            "{validateFields: 'false', compatibility: 'BACKWARD_TRANSITIVE'}"
+        );
+    }
+
+    #[test]
+    fn text_of_another_shape_is_kept_whole() {
+        for text in [
+            "Incompatible because of different schema type: AVRO cannot read JSON",
+            "{oldSchemaVersion: two}",
+            "{errorType:'RULE'}",
+            "{validateFields: 'maybe', compatibility: 'BACKWARD'}",
+        ] {
+            assert_eq!(
+                Message::parse(text),
+                Message::Other(text.to_owned()),
+                "{text}"
+            );
+            assert_eq!(Message::parse(text).path(), None, "{text}");
         }
     }
 }

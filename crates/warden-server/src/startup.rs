@@ -61,17 +61,16 @@ impl Application {
             })?
             .port();
         let timeout = Duration::from_secs(settings.request_timeout_secs);
-        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout)
-            .layer(
-                TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    let route = req
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map(MatchedPath::as_str)
-                        .unwrap_or("unmatched");
-                    tracing::debug_span!("request", method = %req.method(), route)
-                }),
-            );
+        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout).layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::debug_span!("request", method = %req.method(), route)
+            }),
+        );
         Ok(Self {
             listener,
             router,

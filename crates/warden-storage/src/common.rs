@@ -107,7 +107,8 @@ pub(crate) fn stored_config(
 
 /// Parses a stored mode.
 pub(crate) fn mode(text: Option<String>) -> Result<Option<Mode>> {
-    text.map(|m| Mode::from_str(&m).map_err(corrupt)).transpose()
+    text.map(|m| Mode::from_str(&m).map_err(corrupt))
+        .transpose()
 }
 
 /// The references of a schema as stored (JSON text).
@@ -175,10 +176,7 @@ macro_rules! shared_statements {
         }
 
         /// A schema from `schema_type, schema, refs, metadata, rule_set` columns.
-        fn schema_row(
-            id: warden_core::SchemaId,
-            r: &$row,
-        ) -> crate::Result<crate::StoredSchema> {
+        fn schema_row(id: warden_core::SchemaId, r: &$row) -> crate::Result<crate::StoredSchema> {
             use sqlx::Row;
             crate::common::stored_schema(
                 id,
@@ -219,7 +217,11 @@ macro_rules! shared_statements {
                      COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
             )
             .bind(crate::common::scope_key(scope))
-            .bind(config.compatibility.map(warden_core::CompatibilityLevel::as_str))
+            .bind(
+                config
+                    .compatibility
+                    .map(warden_core::CompatibilityLevel::as_str),
+            )
             .bind(config.normalize)
             .bind(
                 config

@@ -5,10 +5,9 @@
 
 use warden_client::{ClientError, RegistryClient, UnregisteredSchema};
 use warden_core::api::SchemaReference;
+use warden_core::violation::Message;
 
-use super::{
-    Finding, Outcome, Report, SubjectReport, level_name, locate, parse, path_in, split_message,
-};
+use super::{Finding, Outcome, Report, SubjectReport, level_name, locate, parse};
 use crate::project::{Entry, Project, Resolved};
 use crate::registry::is_not_found;
 use crate::source::Source;
@@ -109,23 +108,27 @@ async fn check_one(
     let mut findings: Vec<Finding> = Vec::new();
     let mut pending = 0;
     for m in &messages {
-        if let (Some(rule), description) = split_message(m) {
-            let path = path_in(&description);
-            findings.push(Finding {
-                line: locate(entry.schema_type, text, &path),
-                rule,
-                path,
-                message: description,
-                old_version: None,
-            });
-        } else if let Some(v) = m
-            .strip_prefix("{oldSchemaVersion:")
-            .and_then(|r| r.strip_suffix('}'))
-        {
-            for f in &mut findings[pending..] {
-                f.old_version = Some(format!("version {}", v.trim()));
+        let message = Message::parse(m);
+        let path = message.path().unwrap_or_default().to_owned();
+        match message {
+            Message::Difference {
+                rule, description, ..
+            } => {
+                findings.push(Finding {
+                    line: locate(entry.schema_type, text, &path),
+                    rule,
+                    path,
+                    message: description,
+                    old_version: None,
+                });
             }
-            pending = findings.len();
+            Message::OldSchemaVersion(v) => {
+                for f in &mut findings[pending..] {
+                    f.old_version = Some(format!("version {v}"));
+                }
+                pending = findings.len();
+            }
+            Message::OldSchema(_) | Message::Summary { .. } | Message::Other(_) => {}
         }
     }
     if findings.is_empty() {

@@ -186,14 +186,7 @@ impl Issue<'_> {
                  and is missing in the {writer} schema"
             ),
         };
-        let rule = self.rule.as_str();
-        let message =
-            format!("{{errorType:'{rule}', description:'{description}', additionalInfo:'{info}'}}");
-        Violation {
-            rule,
-            path,
-            message,
-        }
+        Violation::difference(self.rule.as_str(), path, &description, Some(&info))
     }
 }
 

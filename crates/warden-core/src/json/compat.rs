@@ -451,14 +451,7 @@ impl Difference {
     /// (`Difference.toString()`, placeholders filled with the reader's and writer's roles).
     fn violation(&self, (reader, writer): (&str, &str)) -> Violation {
         let description = self.kind.description(&self.path, reader, writer);
-        Violation {
-            rule: self.kind.as_str(),
-            path: self.path.clone(),
-            message: format!(
-                "{{errorType:\"{}\", description:\"{description}\"}}",
-                self.kind.as_str()
-            ),
-        }
+        Violation::difference(self.kind.as_str(), self.path.clone(), &description, None)
     }
 }
 

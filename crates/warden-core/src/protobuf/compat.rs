@@ -220,20 +220,13 @@ pub struct Difference {
 
 impl Difference {
     /// The [`Violation`] for this difference, with Confluent's verbose message
-    /// (`Difference.toString()`: `{errorType:"…", description:"…"}`).
+    /// (`Difference.toString()`, see [`crate::violation::Message::Difference`]).
     fn violation(&self, (reader, writer): (&str, &str)) -> Violation {
         let description = self
             .kind
             .description(&self.path, reader, writer)
             .unwrap_or_default();
-        Violation {
-            rule: self.kind.as_str(),
-            path: self.path.clone(),
-            message: format!(
-                "{{errorType:\"{}\", description:\"{description}\"}}",
-                self.kind.as_str()
-            ),
-        }
+        Violation::difference(self.kind.as_str(), self.path.clone(), &description, None)
     }
 }
 

@@ -33,15 +33,7 @@ pub type AppState = Arc<Registry>;
 /// answering a request that runs longer than `timeout` with Confluent's 50002 (HTTP 500),
 /// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`.
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
-    let timeout_layer = tower::ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(move |_: axum::BoxError| async move {
-            ApiError::Registry(crate::Error::OperationTimeout(format!(
-                "The request did not finish within {} ms",
-                timeout.as_millis()
-            )))
-        }))
-        .layer(tower::timeout::TimeoutLayer::new(timeout));
-    routes::router()
+    let router = routes::router()
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
@@ -54,9 +46,26 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
                 "HTTP 405 Method Not Allowed".into(),
             )
         })
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(timeout_layer)
-        .with_state(registry)
+        .layer(DefaultBodyLimit::max(max_body_bytes));
+    with_timeout(router, timeout).with_state(registry)
+}
+
+/// `router` with a request timeout: a request that runs longer than `timeout` ends with
+/// Confluent's 50002 body (HTTP 500).
+fn with_timeout<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    timeout: Duration,
+) -> Router<S> {
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(move |_: axum::BoxError| async move {
+                ApiError::Registry(crate::Error::OperationTimeout(format!(
+                    "The request did not finish within {} ms",
+                    timeout.as_millis()
+                )))
+            }))
+            .layer(tower::timeout::TimeoutLayer::new(timeout)),
+    )
 }
 
 /// A JSON response with the registry's content type.
@@ -77,4 +86,41 @@ pub(crate) fn sr_bytes(status: StatusCode, body: bytes::Bytes) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_that_outlives_the_timeout_answers_50002_in_confluents_body() {
+        let slow = with_timeout(
+            Router::new().route(
+                "/slow",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "done"
+                }),
+            ),
+            Duration::from_millis(50),
+        );
+        let response = slow
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error_code"], 50002, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("within 50 ms"),
+            "{body}"
+        );
+    }
 }

@@ -194,7 +194,12 @@ async fn lookup(
 ) -> ApiResult {
     let s = subject(&s)?;
     let found = r
-        .lookup(&s, submission(body)?, options(&p), p.deleted.unwrap_or(false))
+        .lookup(
+            &s,
+            submission(body)?,
+            options(&p),
+            p.deleted.unwrap_or(false),
+        )
         .await?;
     ok(&found)
 }
@@ -368,7 +373,13 @@ async fn check_all_versions(
 ) -> ApiResult {
     let s = subject(&s)?;
     let result = r
-        .test_compatibility(&s, None, submission(body)?, options(&p), p.verbose.unwrap_or(false))
+        .test_compatibility(
+            &s,
+            None,
+            submission(body)?,
+            options(&p),
+            p.verbose.unwrap_or(false),
+        )
         .await?;
     ok(&result)
 }
@@ -382,7 +393,13 @@ async fn check_one_version(
     let s = subject(&s)?;
     let v = version(&v)?;
     let result = r
-        .test_compatibility(&s, Some(v), submission(body)?, options(&p), p.verbose.unwrap_or(false))
+        .test_compatibility(
+            &s,
+            Some(v),
+            submission(body)?,
+            options(&p),
+            p.verbose.unwrap_or(false),
+        )
         .await?;
     ok(&result)
 }

@@ -180,10 +180,10 @@ impl Registry {
         into: &mut HashMap<SchemaId, (Arc<CachedSchema>, Arc<ParsedSchema>)>,
     ) -> Result<()> {
         for row in rows {
-            if !into.contains_key(&row.schema_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = into.entry(row.schema_id) {
                 let cached = self.schema_by_id(row.schema_id).await?;
                 let parsed = self.parsed_by_id(row.schema_id).await?;
-                into.insert(row.schema_id, (cached, parsed));
+                slot.insert((cached, parsed));
             }
         }
         Ok(())
@@ -281,11 +281,7 @@ impl Registry {
     }
 
     /// Parses a submitted schema with its references and computes its identity.
-    async fn candidate(
-        &self,
-        submission: SchemaSubmission,
-        normalize: bool,
-    ) -> Result<Candidate> {
+    async fn candidate(&self, submission: SchemaSubmission, normalize: bool) -> Result<Candidate> {
         // A submission that names no floating (`-1`) reference always means the same
         // schema, so known ones are not parsed again.
         let key = submission.identity_text(normalize).map(|text| {

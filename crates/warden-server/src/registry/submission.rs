@@ -62,8 +62,7 @@ impl SchemaSubmission {
                 };
                 Ok(ReferenceSpec {
                     subject: Subject::parse(&r.subject).map_err(invalid)?,
-                    version: VersionSelector::from_number(i64::from(r.version))
-                        .map_err(invalid)?,
+                    version: VersionSelector::from_number(i64::from(r.version)).map_err(invalid)?,
                     name: r.name,
                 })
             })
