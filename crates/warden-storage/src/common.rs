@@ -57,13 +57,21 @@ fn json_column(text: Option<String>) -> Result<Option<serde_json::Value>> {
         .transpose()
 }
 
-/// The SQL condition on a `deleted` column for a filter; `(no, yes)` are the dialect's
-/// false and true literals.
-pub(crate) fn filter_sql(filter: DeletedFilter, column: &str, (no, yes): (&str, &str)) -> String {
+/// The SQL condition on a `deleted` column for a filter.
+pub(crate) fn filter_sql(filter: DeletedFilter, column: &str) -> String {
     match filter {
-        DeletedFilter::Live => format!("{column} = {no}"),
+        DeletedFilter::Live => format!("{column} = FALSE"),
         DeletedFilter::All => "1 = 1".to_owned(),
-        DeletedFilter::DeletedOnly => format!("{column} = {yes}"),
+        DeletedFilter::DeletedOnly => format!("{column} = TRUE"),
+    }
+}
+
+/// The version after the highest stored one (`None`: the subject has no rows), 1 for a new
+/// subject.
+pub(crate) fn next_version(max: Option<i32>) -> Result<Version> {
+    match max {
+        Some(max) => version(max)?.next().map_err(corrupt),
+        None => Ok(Version::FIRST),
     }
 }
 
@@ -132,12 +140,239 @@ pub(crate) fn id_differs(id: SchemaId, wanted: SchemaId) -> Error {
 }
 
 /// Row decoding and the statements that read and write configs and modes, for one backend:
-/// `shared_statements!(Database, RowType, PoolType)` defines, in the invoking module,
-/// `version_row`, `config_row`, `schema_row`, `insert_references`, and the `select_*`,
-/// `upsert_*` and `remove_*` functions of configs and modes. Both dialects take `$n` placeholders, `ON CONFLICT … DO UPDATE` with
-/// `excluded`, and `RETURNING`; booleans are bound as `bool` (SQLite stores 0 and 1).
+/// `shared_statements!(Database, RowType, PoolType)` defines, in the invoking module, the
+/// row decoders (`version_row`, `config_row`, `schema_row`), the reads and writes of schemas
+/// and versions that both dialects spell alike (`fetch_*`, `write_version`,
+/// `insert_references`), and the `select_*`, `upsert_*` and `remove_*` functions of configs
+/// and modes, and the backend's `Registration` (its [`RegistrationTx`](crate::RegistrationTx)),
+/// which calls the backend's own `insert_schema(tx, schema, explicit_id)`. Both dialects take `$n` placeholders, `TRUE`/`FALSE`, `ON CONFLICT … DO
+/// UPDATE` with `excluded`, and `RETURNING`; booleans are bound as `bool` (SQLite stores 0
+/// and 1).
 macro_rules! shared_statements {
     ($db:ty, $row:ty, $pool:ty) => {
+        /// A registration in progress: the transaction holding the subject's lock (and, on
+        /// SQLite, the process write lock).
+        struct Registration<'a> {
+            _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+            tx: sqlx::Transaction<'static, $db>,
+            subject: &'a warden_core::Subject,
+        }
+
+        impl std::fmt::Debug for Registration<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Registration")
+                    .field("subject", &self.subject)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl crate::RegistrationTx for Registration<'_> {
+            async fn live_versions(&mut self) -> crate::Result<Vec<crate::VersionRow>> {
+                fetch_versions(&mut *self.tx, self.subject, true).await
+            }
+
+            async fn schema_id_by_fingerprint(
+                &mut self,
+                fingerprint: &str,
+            ) -> crate::Result<Option<warden_core::SchemaId>> {
+                fetch_id_by_fingerprint(&mut *self.tx, fingerprint).await
+            }
+
+            async fn find_or_insert_schema(
+                &mut self,
+                schema: &crate::NewSchema,
+                explicit_id: Option<warden_core::SchemaId>,
+            ) -> crate::Result<warden_core::SchemaId> {
+                match (
+                    fetch_id_by_fingerprint(&mut *self.tx, &schema.fingerprint).await?,
+                    explicit_id,
+                ) {
+                    (Some(id), Some(wanted)) if id != wanted => {
+                        Err(crate::common::id_differs(id, wanted))
+                    }
+                    (Some(id), _) => Ok(id),
+                    (None, wanted) => insert_schema(&mut self.tx, schema, wanted).await,
+                }
+            }
+
+            async fn insert_version(
+                &mut self,
+                schema_id: warden_core::SchemaId,
+                explicit: Option<warden_core::Version>,
+            ) -> crate::Result<warden_core::Version> {
+                write_version(&mut self.tx, self.subject, schema_id, explicit).await
+            }
+
+            async fn commit(self: Box<Self>) -> crate::Result<()> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        /// The schema with `id`, if stored.
+        async fn fetch_schema<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            id: warden_core::SchemaId,
+        ) -> crate::Result<Option<crate::StoredSchema>> {
+            let row = sqlx::query(
+                "SELECT schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = $1",
+            )
+            .bind(crate::common::id_column(id))
+            .fetch_optional(ex)
+            .await?;
+            row.map(|r| schema_row(id, &r)).transpose()
+        }
+
+        /// The id of the schema with this identity fingerprint, if stored.
+        async fn fetch_id_by_fingerprint<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            fingerprint: &str,
+        ) -> crate::Result<Option<warden_core::SchemaId>> {
+            let id: Option<i32> =
+                sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+                    .bind(fingerprint)
+                    .fetch_optional(ex)
+                    .await?;
+            id.map(crate::common::schema_id).transpose()
+        }
+
+        /// The version rows of `subject`, ascending: every one, or the live ones only.
+        async fn fetch_versions<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            subject: &warden_core::Subject,
+            live_only: bool,
+        ) -> crate::Result<Vec<crate::VersionRow>> {
+            let sql = if live_only {
+                "SELECT version, schema_id, deleted FROM subject_versions
+                 WHERE subject = $1 AND deleted = FALSE ORDER BY version"
+            } else {
+                "SELECT version, schema_id, deleted FROM subject_versions
+                 WHERE subject = $1 ORDER BY version"
+            };
+            let rows = sqlx::query(sql)
+                .bind(subject.as_str())
+                .fetch_all(ex)
+                .await?;
+            rows.iter().map(version_row).collect()
+        }
+
+        /// `(subject, version, deleted)` of every version that uses schema `id`, sorted.
+        async fn fetch_versions_of_schema<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            id: warden_core::SchemaId,
+        ) -> crate::Result<Vec<(warden_core::Subject, warden_core::Version, bool)>> {
+            let rows = sqlx::query(
+                "SELECT version, schema_id, deleted, subject FROM subject_versions
+                 WHERE schema_id = $1 ORDER BY subject, version",
+            )
+            .bind(crate::common::id_column(id))
+            .fetch_all(ex)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    use sqlx::Row;
+                    let row = version_row(r)?;
+                    Ok((
+                        crate::common::subject(r.try_get(3)?)?,
+                        row.version,
+                        row.deleted,
+                    ))
+                })
+                .collect()
+        }
+
+        /// Every version row matching `filter`, by subject then version.
+        async fn fetch_all_versions<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            filter: crate::DeletedFilter,
+        ) -> crate::Result<Vec<(warden_core::Subject, crate::VersionRow)>> {
+            let sql = format!(
+                "SELECT version, schema_id, deleted, subject FROM subject_versions
+                 WHERE {} ORDER BY subject, version",
+                crate::common::filter_sql(filter, "deleted")
+            );
+            let rows = sqlx::query(&sql).fetch_all(ex).await?;
+            rows.iter()
+                .map(|r| {
+                    use sqlx::Row;
+                    Ok((crate::common::subject(r.try_get(3)?)?, version_row(r)?))
+                })
+                .collect()
+        }
+
+        /// Ids of schemas with a version matching `filter` that reference `subject`
+        /// `version`.
+        async fn fetch_referenced_by<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            subject: &warden_core::Subject,
+            version: warden_core::Version,
+            filter: crate::DeletedFilter,
+        ) -> crate::Result<Vec<warden_core::SchemaId>> {
+            let sql = format!(
+                "SELECT DISTINCT r.schema_id FROM schema_references r
+                 WHERE r.ref_subject = $1 AND r.ref_version = $2
+                   AND EXISTS (SELECT 1 FROM subject_versions v
+                               WHERE v.schema_id = r.schema_id AND {})
+                 ORDER BY r.schema_id",
+                crate::common::filter_sql(filter, "v.deleted")
+            );
+            let ids: Vec<i32> = sqlx::query_scalar(&sql)
+                .bind(subject.as_str())
+                .bind(crate::common::version_column(version))
+                .fetch_all(ex)
+                .await?;
+            ids.into_iter().map(crate::common::schema_id).collect()
+        }
+
+        /// Writes a new live version of `subject` pointing at `schema_id`: `explicit`, or
+        /// the one after the subject's highest. See
+        /// [`RegistrationTx::insert_version`](crate::RegistrationTx::insert_version).
+        async fn write_version(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            subject: &warden_core::Subject,
+            schema_id: warden_core::SchemaId,
+            explicit: Option<warden_core::Version>,
+        ) -> crate::Result<warden_core::Version> {
+            let version = match explicit {
+                Some(v) => {
+                    let taken: Option<i32> = sqlx::query_scalar(
+                        "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
+                    )
+                    .bind(subject.as_str())
+                    .bind(crate::common::version_column(v))
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    if taken.is_some() {
+                        return Err(crate::Error::VersionExists {
+                            subject: subject.clone(),
+                            version: v,
+                        });
+                    }
+                    v
+                }
+                None => {
+                    let max: Option<i32> = sqlx::query_scalar(
+                        "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
+                    )
+                    .bind(subject.as_str())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    crate::common::next_version(max)?
+                }
+            };
+            sqlx::query(
+                "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+                 VALUES ($1, $2, $3, FALSE, $4)",
+            )
+            .bind(subject.as_str())
+            .bind(crate::common::version_column(version))
+            .bind(crate::common::id_column(schema_id))
+            .bind(crate::common::now_millis())
+            .execute(&mut *conn)
+            .await?;
+            Ok(version)
+        }
         /// Records the references of a newly inserted schema.
         async fn insert_references(
             tx: &mut sqlx::Transaction<'static, $db>,

@@ -17,12 +17,11 @@ use tokio::sync::broadcast;
 use warden_core::{Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    filter_sql, id_column, id_differs, id_taken, now_millis, refs_json, schema_id,
-    shared_statements, subject, version_column,
+    id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope, StoredConfig,
+    StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -32,8 +31,6 @@ const EVICT_CHANNEL: &str = "warden_evict";
 
 /// Key space of the advisory locks Warden takes (the first argument of the two-key form).
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
-
-const BOOLS: (&str, &str) = ("FALSE", "TRUE");
 
 shared_statements!(Postgres, PgRow, PgPool);
 
@@ -100,137 +97,22 @@ async fn locked(pool: &PgPool, subject: &Subject) -> Result<Transaction<'static,
     Ok(tx)
 }
 
-/// A registration on PostgreSQL: a transaction holding the subject's advisory lock.
-struct PgRegistration<'a> {
-    tx: Transaction<'static, Postgres>,
-    subject: &'a Subject,
-}
-
-impl std::fmt::Debug for PgRegistration<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgRegistration")
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl RegistrationTx for PgRegistration<'_> {
-    async fn live_versions(&mut self) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 AND NOT deleted ORDER BY version",
-        )
-        .bind(self.subject.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter().map(version_row).collect()
-    }
-
-    async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>> {
-        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-            .bind(fingerprint)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        id.map(schema_id).transpose()
-    }
-
-    async fn find_or_insert_schema(
-        &mut self,
-        schema: &NewSchema,
-        explicit_id: Option<SchemaId>,
-    ) -> Result<SchemaId> {
-        match (
-            self.schema_id_by_fingerprint(&schema.fingerprint).await?,
-            explicit_id,
-        ) {
-            (Some(id), Some(wanted)) if id != wanted => Err(id_differs(id, wanted)),
-            (Some(id), _) => Ok(id),
-            (None, wanted) => insert_schema(&mut self.tx, schema, wanted).await,
-        }
-    }
-
-    async fn insert_version(
-        &mut self,
-        schema_id: SchemaId,
-        explicit: Option<Version>,
-    ) -> Result<Version> {
-        let version = match explicit {
-            Some(v) => {
-                let taken: Option<i32> = sqlx::query_scalar(
-                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
-                )
-                .bind(self.subject.as_str())
-                .bind(version_column(v))
-                .fetch_optional(&mut *self.tx)
-                .await?;
-                if taken.is_some() {
-                    return Err(Error::VersionExists {
-                        subject: self.subject.clone(),
-                        version: v,
-                    });
-                }
-                v
-            }
-            None => {
-                let max: Option<i32> = sqlx::query_scalar(
-                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
-                )
-                .bind(self.subject.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?;
-                match max {
-                    Some(max) => crate::common::version(max)?
-                        .next()
-                        .map_err(|e| Error::Corrupt(e.to_string()))?,
-                    None => Version::FIRST,
-                }
-            }
-        };
-        sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
-             VALUES ($1, $2, $3, FALSE, $4)",
-        )
-        .bind(self.subject.as_str())
-        .bind(version_column(version))
-        .bind(id_column(schema_id))
-        .bind(now_millis())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(version)
-    }
-
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl SchemaStore for PgStore {
     async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>> {
-        let row = sqlx::query(
-            "SELECT schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = $1",
-        )
-        .bind(id_column(id))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| schema_row(id, &r)).transpose()
+        fetch_schema(&self.pool, id).await
     }
 
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>> {
-        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-            .bind(fingerprint)
-            .fetch_optional(&self.pool)
-            .await?;
-        id.map(schema_id).transpose()
+        fetch_id_by_fingerprint(&self.pool, fingerprint).await
     }
 
     async fn begin_registration<'a>(
         &'a self,
         subject: &'a Subject,
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
-        Ok(Box::new(PgRegistration {
+        Ok(Box::new(Registration {
+            _lock: None,
             tx: locked(&self.pool, subject).await?,
             subject,
         }))
@@ -255,46 +137,15 @@ impl SchemaStore for PgStore {
     }
 
     async fn versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 ORDER BY version",
-        )
-        .bind(subject.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(version_row).collect()
+        fetch_versions(&self.pool, subject, false).await
     }
 
     async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(Subject, Version, bool)>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted, subject FROM subject_versions
-             WHERE schema_id = $1 ORDER BY subject, version",
-        )
-        .bind(id_column(id))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                use sqlx::Row;
-                let row = version_row(r)?;
-                Ok((subject(r.try_get(3)?)?, row.version, row.deleted))
-            })
-            .collect()
+        fetch_versions_of_schema(&self.pool, id).await
     }
 
     async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(Subject, VersionRow)>> {
-        let sql = format!(
-            "SELECT version, schema_id, deleted, subject FROM subject_versions
-             WHERE {} ORDER BY subject, version",
-            filter_sql(filter, "deleted", BOOLS)
-        );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                use sqlx::Row;
-                Ok((subject(r.try_get(3)?)?, version_row(r)?))
-            })
-            .collect()
+        fetch_all_versions(&self.pool, filter).await
     }
 
     async fn referenced_by(
@@ -303,20 +154,7 @@ impl SchemaStore for PgStore {
         version: Version,
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>> {
-        let sql = format!(
-            "SELECT DISTINCT r.schema_id FROM schema_references r
-             WHERE r.ref_subject = $1 AND r.ref_version = $2
-               AND EXISTS (SELECT 1 FROM subject_versions v
-                           WHERE v.schema_id = r.schema_id AND {})
-             ORDER BY r.schema_id",
-            filter_sql(filter, "v.deleted", BOOLS)
-        );
-        let ids: Vec<i32> = sqlx::query_scalar(&sql)
-            .bind(subject.as_str())
-            .bind(version_column(version))
-            .fetch_all(&self.pool)
-            .await?;
-        ids.into_iter().map(schema_id).collect()
+        fetch_referenced_by(&self.pool, subject, version, filter).await
     }
 
     async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {

@@ -13,17 +13,14 @@ use tokio::sync::{Mutex, MutexGuard};
 use warden_core::{Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    filter_sql, id_column, id_differs, id_taken, now_millis, refs_json, schema_id,
-    shared_statements, subject, version_column,
+    id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope, StoredConfig,
+    StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-
-const BOOLS: (&str, &str) = ("0", "1");
 
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
 
@@ -70,144 +67,14 @@ impl SqliteStore {
     }
 }
 
-/// A registration on SQLite: the process write lock and a `BEGIN IMMEDIATE` transaction,
-/// which together serialize every write to the file.
-struct SqliteRegistration<'a> {
-    _lock: MutexGuard<'a, ()>,
-    tx: Transaction<'static, Sqlite>,
-    subject: &'a Subject,
-}
-
-impl std::fmt::Debug for SqliteRegistration<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteRegistration")
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl RegistrationTx for SqliteRegistration<'_> {
-    async fn live_versions(&mut self) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 AND deleted = 0 ORDER BY version",
-        )
-        .bind(self.subject.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter().map(version_row).collect()
-    }
-
-    async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>> {
-        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-            .bind(fingerprint)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        id.map(schema_id).transpose()
-    }
-
-    async fn find_or_insert_schema(
-        &mut self,
-        schema: &NewSchema,
-        explicit_id: Option<SchemaId>,
-    ) -> Result<SchemaId> {
-        match (
-            self.schema_id_by_fingerprint(&schema.fingerprint).await?,
-            explicit_id,
-        ) {
-            (Some(id), Some(wanted)) if id != wanted => Err(id_differs(id, wanted)),
-            (Some(id), _) => Ok(id),
-            (None, wanted) => {
-                if let Some(wanted) = wanted {
-                    let taken: Option<i32> =
-                        sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
-                            .bind(id_column(wanted))
-                            .fetch_optional(&mut *self.tx)
-                            .await?;
-                    if taken.is_some() {
-                        return Err(id_taken(wanted));
-                    }
-                }
-                insert_schema(&mut self.tx, schema, wanted).await
-            }
-        }
-    }
-
-    async fn insert_version(
-        &mut self,
-        schema_id: SchemaId,
-        explicit: Option<Version>,
-    ) -> Result<Version> {
-        let version = match explicit {
-            Some(v) => {
-                let taken: Option<i32> = sqlx::query_scalar(
-                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
-                )
-                .bind(self.subject.as_str())
-                .bind(version_column(v))
-                .fetch_optional(&mut *self.tx)
-                .await?;
-                if taken.is_some() {
-                    return Err(Error::VersionExists {
-                        subject: self.subject.clone(),
-                        version: v,
-                    });
-                }
-                v
-            }
-            None => {
-                let max: Option<i32> = sqlx::query_scalar(
-                    "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
-                )
-                .bind(self.subject.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?;
-                match max {
-                    Some(max) => crate::common::version(max)?
-                        .next()
-                        .map_err(|e| Error::Corrupt(e.to_string()))?,
-                    None => Version::FIRST,
-                }
-            }
-        };
-        sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
-             VALUES ($1, $2, $3, 0, $4)",
-        )
-        .bind(self.subject.as_str())
-        .bind(version_column(version))
-        .bind(id_column(schema_id))
-        .bind(now_millis())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(version)
-    }
-
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl SchemaStore for SqliteStore {
     async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>> {
-        let row = sqlx::query(
-            "SELECT schema_type, schema, refs, metadata, rule_set FROM schemas WHERE id = $1",
-        )
-        .bind(id_column(id))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| schema_row(id, &r)).transpose()
+        fetch_schema(&self.pool, id).await
     }
 
     async fn schema_id_by_fingerprint(&self, fingerprint: &str) -> Result<Option<SchemaId>> {
-        let id: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
-            .bind(fingerprint)
-            .fetch_optional(&self.pool)
-            .await?;
-        id.map(schema_id).transpose()
+        fetch_id_by_fingerprint(&self.pool, fingerprint).await
     }
 
     async fn begin_registration<'a>(
@@ -215,8 +82,8 @@ impl SchemaStore for SqliteStore {
         subject: &'a Subject,
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
         let (lock, tx) = self.write().await?;
-        Ok(Box::new(SqliteRegistration {
-            _lock: lock,
+        Ok(Box::new(Registration {
+            _lock: Some(lock),
             tx,
             subject,
         }))
@@ -241,46 +108,15 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted FROM subject_versions
-             WHERE subject = $1 ORDER BY version",
-        )
-        .bind(subject.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(version_row).collect()
+        fetch_versions(&self.pool, subject, false).await
     }
 
     async fn versions_of_schema(&self, id: SchemaId) -> Result<Vec<(Subject, Version, bool)>> {
-        let rows = sqlx::query(
-            "SELECT version, schema_id, deleted, subject FROM subject_versions
-             WHERE schema_id = $1 ORDER BY subject, version",
-        )
-        .bind(id_column(id))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                use sqlx::Row;
-                let row = version_row(r)?;
-                Ok((subject(r.try_get(3)?)?, row.version, row.deleted))
-            })
-            .collect()
+        fetch_versions_of_schema(&self.pool, id).await
     }
 
     async fn all_versions(&self, filter: DeletedFilter) -> Result<Vec<(Subject, VersionRow)>> {
-        let sql = format!(
-            "SELECT version, schema_id, deleted, subject FROM subject_versions
-             WHERE {} ORDER BY subject, version",
-            filter_sql(filter, "deleted", BOOLS)
-        );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                use sqlx::Row;
-                Ok((subject(r.try_get(3)?)?, version_row(r)?))
-            })
-            .collect()
+        fetch_all_versions(&self.pool, filter).await
     }
 
     async fn referenced_by(
@@ -289,20 +125,7 @@ impl SchemaStore for SqliteStore {
         version: Version,
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>> {
-        let sql = format!(
-            "SELECT DISTINCT r.schema_id FROM schema_references r
-             WHERE r.ref_subject = $1 AND r.ref_version = $2
-               AND EXISTS (SELECT 1 FROM subject_versions v
-                           WHERE v.schema_id = r.schema_id AND {})
-             ORDER BY r.schema_id",
-            filter_sql(filter, "v.deleted", BOOLS)
-        );
-        let ids: Vec<i32> = sqlx::query_scalar(&sql)
-            .bind(subject.as_str())
-            .bind(version_column(version))
-            .fetch_all(&self.pool)
-            .await?;
-        ids.into_iter().map(schema_id).collect()
+        fetch_referenced_by(&self.pool, subject, version, filter).await
     }
 
     async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
@@ -411,11 +234,19 @@ impl SchemaStore for SqliteStore {
 }
 
 /// Inserts the schema row (with `id` in IMPORT mode) and its references; returns the id.
+///
+/// Errors: [`Error::IdConflict`](crate::Error::IdConflict) when `id` is taken by another
+/// schema.
 async fn insert_schema(
     tx: &mut Transaction<'static, Sqlite>,
     schema: &NewSchema,
     id: Option<SchemaId>,
 ) -> Result<SchemaId> {
+    if let Some(wanted) = id
+        && fetch_schema(&mut **tx, wanted).await?.is_some()
+    {
+        return Err(id_taken(wanted));
+    }
     let refs = refs_json(schema)?;
     let id: i32 = sqlx::query_scalar(
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
