@@ -9,6 +9,7 @@ pub mod avro;
 pub mod compat;
 pub mod error;
 pub mod json;
+pub mod payload;
 pub mod protobuf;
 pub mod schema;
 pub mod types;
@@ -18,9 +19,11 @@ pub mod wire;
 pub use compat::{CompatibilityResult, check_with_policy};
 pub use error::ErrorCode;
 pub use json::JsonSchema;
+pub use payload::PayloadError;
 pub use protobuf::ProtobufSchema;
 pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
 pub use types::{
     CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
+    VersionSelector,
 };
 pub use violation::{Direction, Violation};

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
-use crate::protobuf::PayloadError;
+use crate::payload::PayloadError;
 
 /// Records nested deeper than this are refused rather than risk the stack.
 const MAX_DEPTH: usize = 128;

@@ -19,7 +19,7 @@ use serde::ser::{self, Serialize};
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
 use crate::avro::datum::{kind_name, write_default, write_long};
-use crate::protobuf::PayloadError;
+use crate::payload::PayloadError;
 
 /// Why a value was not written.
 #[derive(Debug)]

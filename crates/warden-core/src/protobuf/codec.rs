@@ -4,34 +4,11 @@
 //! walked against the message descriptor to find the failing field, so that the error names
 //! its path.
 
-use std::fmt;
-
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{Map, Value};
 
-/// Why a payload could not be encoded or decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayloadError {
-    /// JSON pointer to the failing field in the document (`/items/0/price`); empty for the
-    /// document itself or for binary input.
-    pub path: String,
-    /// What is wrong, e.g. `unknown field "nope" in acme.Order`.
-    pub message: String,
-}
-
-impl fmt::Display for PayloadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.path.is_empty() {
-            "/"
-        } else {
-            &self.path
-        };
-        write!(f, "{at}: {}", self.message)
-    }
-}
-
-impl std::error::Error for PayloadError {}
+use crate::payload::PayloadError;
 
 /// Encodes a JSON document as `message`; see `ProtobufSchema::encode_json`.
 pub(crate) fn encode_json(

@@ -25,7 +25,7 @@ use protox::file::{ChainFileResolver, File, FileResolver};
 use crate::schema::{ResolvedReference, SchemaError};
 use crate::types::SchemaType;
 
-pub use codec::PayloadError;
+pub use crate::payload::PayloadError;
 pub use compat::{Difference, DifferenceType};
 
 /// The name of the main file of a schema given as text, as Confluent names it
