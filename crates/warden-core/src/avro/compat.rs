@@ -34,12 +34,13 @@ use std::fmt;
 use std::rc::Rc;
 
 use apache_avro::Schema;
-use apache_avro::schema::{
-    Alias, EnumSchema, FixedSchema, InnerDecimalSchema, Name, RecordField, RecordSchema,
-    UnionSchema, UuidSchema,
-};
+use apache_avro::schema::{Alias, EnumSchema, Name, RecordField, RecordSchema};
 
 use crate::avro::AvroSchema;
+// A schema node with logical types resolved to what Java would see (it ignores them) and,
+// after `Side::resolve`, references followed: a `Node::Ref` left then is a name no map knows,
+// which a successful parse never leaves.
+use crate::avro::logical::{Underlying as Node, underlying};
 use crate::violation::{Direction, Violation};
 
 /// Every reason `reader` cannot read data written with `writer`, in the order Java's
@@ -223,27 +224,6 @@ enum Token {
     Index(usize),
 }
 
-/// A schema node with references and logical types resolved to what Java would see.
-#[derive(Debug, Clone, Copy)]
-enum Node<'a> {
-    Null,
-    Boolean,
-    Int,
-    Long,
-    Float,
-    Double,
-    Bytes,
-    String,
-    Array(&'a Schema),
-    Map(&'a Schema),
-    Union(&'a UnionSchema),
-    Record(&'a RecordSchema),
-    Enum(&'a EnumSchema),
-    Fixed(&'a FixedSchema),
-    /// A `Schema::Ref` no name map knows; a successful parse never leaves one.
-    Unresolved(&'a Name),
-}
-
 impl Node<'_> {
     /// Java's `Schema.Type` name, as it appears in messages.
     fn type_name(self) -> &'static str {
@@ -262,7 +242,7 @@ impl Node<'_> {
             Node::Record(_) => "RECORD",
             Node::Enum(_) => "ENUM",
             Node::Fixed(_) => "FIXED",
-            Node::Unresolved(_) => "UNRESOLVED",
+            Node::Ref(_) => "UNRESOLVED",
         }
     }
 
@@ -271,7 +251,7 @@ impl Node<'_> {
     fn is_named(self) -> bool {
         matches!(
             self,
-            Node::Record(_) | Node::Enum(_) | Node::Fixed(_) | Node::Unresolved(_)
+            Node::Record(_) | Node::Enum(_) | Node::Fixed(_) | Node::Ref(_)
         )
     }
 }
@@ -300,53 +280,25 @@ impl<'a> Side<'a> {
     /// logical types in `SchemaCompatibility`). Returns the defining node, whose address is
     /// the node's identity, and its view.
     fn resolve(&mut self, schema: &'a Schema) -> (&'a Schema, Node<'a>) {
-        let node = match schema {
-            Schema::Null => Node::Null,
-            Schema::Boolean => Node::Boolean,
-            Schema::Int | Schema::Date | Schema::TimeMillis => Node::Int,
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => Node::Long,
-            Schema::Float => Node::Float,
-            Schema::Double => Node::Double,
-            Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes) => Node::Bytes,
-            Schema::String | Schema::Uuid(UuidSchema::String) => Node::String,
-            Schema::Array(array) => Node::Array(&array.items),
-            Schema::Map(map) => Node::Map(&map.types),
-            Schema::Union(union) => Node::Union(union),
-            Schema::Record(record) => Node::Record(record),
-            Schema::Enum(enumeration) => Node::Enum(enumeration),
-            Schema::Fixed(fixed)
-            | Schema::Duration(fixed)
-            | Schema::Uuid(UuidSchema::Fixed(fixed)) => Node::Fixed(fixed),
-            Schema::Decimal(decimal) => match &decimal.inner {
-                InnerDecimalSchema::Bytes => Node::Bytes,
-                InnerDecimalSchema::Fixed(fixed) => Node::Fixed(fixed),
-            },
-            Schema::Ref { name } => {
-                let key = address(schema);
-                if let Some(&resolved) = self.refs.get(&key) {
-                    return resolved;
-                }
-                let schema_ref = self.schema;
-                let names = self.names.get_or_insert_with(|| named_types(schema_ref));
-                let definition: Option<&'a Schema> = names.get(name).copied();
-                let resolved = match definition {
-                    Some(definition) if !matches!(definition, Schema::Ref { .. }) => {
-                        self.resolve(definition)
-                    }
-                    _ => (schema, Node::Unresolved(name)),
-                };
-                self.refs.insert(key, resolved);
-                return resolved;
-            }
+        let node = underlying(schema);
+        let Node::Ref(name) = node else {
+            return (schema, node);
         };
-        (schema, node)
+        let key = address(schema);
+        if let Some(&resolved) = self.refs.get(&key) {
+            return resolved;
+        }
+        let schema_ref = self.schema;
+        let names = self.names.get_or_insert_with(|| named_types(schema_ref));
+        let definition: Option<&'a Schema> = names.get(name).copied();
+        let resolved = match definition {
+            Some(definition) if !matches!(definition, Schema::Ref { .. }) => {
+                self.resolve(definition)
+            }
+            _ => (schema, node),
+        };
+        self.refs.insert(key, resolved);
+        resolved
     }
 }
 
@@ -358,28 +310,22 @@ pub(crate) fn named_types(schema: &AvroSchema) -> Names<'_> {
     let mut stack: Vec<&Schema> = vec![schema.schema()];
     stack.extend(schema.named_types());
     while let Some(s) = stack.pop() {
-        let (name, type_aliases) = match s {
-            Schema::Record(record) => {
+        let (name, type_aliases) = match underlying(s) {
+            Node::Record(record) => {
                 stack.extend(record.fields.iter().map(|f| &f.schema));
                 (&record.name, &record.aliases)
             }
-            Schema::Enum(e) => (&e.name, &e.aliases),
-            Schema::Fixed(fixed)
-            | Schema::Duration(fixed)
-            | Schema::Uuid(UuidSchema::Fixed(fixed)) => (&fixed.name, &fixed.aliases),
-            Schema::Decimal(decimal) => match &decimal.inner {
-                InnerDecimalSchema::Fixed(fixed) => (&fixed.name, &fixed.aliases),
-                InnerDecimalSchema::Bytes => continue,
-            },
-            Schema::Array(array) => {
-                stack.push(&array.items);
+            Node::Enum(e) => (&e.name, &e.aliases),
+            Node::Fixed(fixed) => (&fixed.name, &fixed.aliases),
+            Node::Array(items) => {
+                stack.push(items);
                 continue;
             }
-            Schema::Map(map) => {
-                stack.push(&map.types);
+            Node::Map(values) => {
+                stack.push(values);
                 continue;
             }
-            Schema::Union(union) => {
+            Node::Union(union) => {
                 stack.extend(union.variants());
                 continue;
             }
@@ -527,7 +473,7 @@ impl<'a> Checker<'a> {
                 }
                 result
             }
-            (Node::Unresolved(r), Node::Unresolved(w)) if r == w => Vec::new(),
+            (Node::Ref(r), Node::Ref(w)) if r == w => Vec::new(),
             (_, Node::Union(w)) => {
                 // A non-union reader must read every branch of the writer union.
                 let mut result = Vec::new();

@@ -16,11 +16,12 @@
 use std::borrow::Cow;
 
 use apache_avro::Schema;
-use apache_avro::schema::{InnerDecimalSchema, Name, RecordSchema, UnionSchema, UuidSchema};
+use apache_avro::schema::{Name, RecordSchema, UnionSchema};
 use serde_json::{Map, Value};
 
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
+use crate::avro::logical::{Underlying as Node, int_logical, long_logical, underlying};
 use crate::payload::PayloadError;
 
 /// Records nested deeper than this are refused rather than risk the stack.
@@ -103,15 +104,8 @@ pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
     match value {
         A::Null => Value::Null,
         A::Boolean(b) => Value::Bool(*b),
-        A::Int(n) | A::Date(n) | A::TimeMillis(n) => Value::from(*n),
-        A::Long(n)
-        | A::TimeMicros(n)
-        | A::TimestampMillis(n)
-        | A::TimestampMicros(n)
-        | A::TimestampNanos(n)
-        | A::LocalTimestampMillis(n)
-        | A::LocalTimestampMicros(n)
-        | A::LocalTimestampNanos(n) => Value::from(*n),
+        A::Int(n) | int_logical!(A, n) => Value::from(*n),
+        A::Long(n) | long_logical!(A, n) => Value::from(*n),
         A::Float(f) => Value::from(f64::from(*f)),
         A::Double(f) => Value::from(*f),
         A::Bytes(b) | A::Fixed(_, b) => Value::String(b.iter().map(|&c| char::from(c)).collect()),
@@ -231,38 +225,31 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
         if depth > MAX_DEPTH {
             return Err(self.error(format!("nested deeper than {MAX_DEPTH} levels")));
         }
-        match schema {
-            Schema::Null => match json {
+        match underlying(schema) {
+            Node::Null => match json {
                 Value::Null => Ok(()),
                 _ => Err(self.mismatch("null", json)),
             },
-            Schema::Boolean => match json {
+            Node::Boolean => match json {
                 Value::Bool(b) => {
                     out.push(u8::from(*b));
                     Ok(())
                 }
                 _ => Err(self.mismatch("boolean", json)),
             },
-            Schema::Int | Schema::Date | Schema::TimeMillis => {
+            Node::Int => {
                 let n = self.integer(json, "int")?;
                 let n = i32::try_from(n)
                     .map_err(|_| self.error(format!("{n} is out of range for int")))?;
                 write_long(i64::from(n), out);
                 Ok(())
             }
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => {
+            Node::Long => {
                 let n = self.integer(json, "long")?;
                 write_long(n, out);
                 Ok(())
             }
-            Schema::Float => match json.as_f64() {
+            Node::Float => match json.as_f64() {
                 #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
                 Some(f) => {
                     out.extend_from_slice(&(f as f32).to_le_bytes());
@@ -270,38 +257,26 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                 }
                 None => Err(self.mismatch("float", json)),
             },
-            Schema::Double => match json.as_f64() {
+            Node::Double => match json.as_f64() {
                 Some(f) => {
                     out.extend_from_slice(&f.to_le_bytes());
                     Ok(())
                 }
                 None => Err(self.mismatch("double", json)),
             },
-            Schema::String | Schema::Uuid(UuidSchema::String) => match json {
+            Node::String => match json {
                 Value::String(s) => {
                     write_bytes(s.as_bytes(), out);
                     Ok(())
                 }
                 _ => Err(self.mismatch("string", json)),
             },
-            Schema::Bytes
-            | Schema::BigDecimal
-            | Schema::Uuid(UuidSchema::Bytes)
-            | Schema::Decimal(apache_avro::schema::DecimalSchema {
-                inner: InnerDecimalSchema::Bytes,
-                ..
-            }) => {
+            Node::Bytes => {
                 let bytes = self.byte_string(json, "bytes")?;
                 write_bytes(&bytes, out);
                 Ok(())
             }
-            Schema::Fixed(fixed)
-            | Schema::Duration(fixed)
-            | Schema::Uuid(UuidSchema::Fixed(fixed))
-            | Schema::Decimal(apache_avro::schema::DecimalSchema {
-                inner: InnerDecimalSchema::Fixed(fixed),
-                ..
-            }) => {
+            Node::Fixed(fixed) => {
                 let bytes = self.byte_string(json, "fixed")?;
                 if bytes.len() != fixed.size {
                     return Err(self.error(format!(
@@ -314,7 +289,7 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                 out.extend_from_slice(&bytes);
                 Ok(())
             }
-            Schema::Enum(e) => match json {
+            Node::Enum(e) => match json {
                 Value::String(symbol) => match e.symbols.iter().position(|s| s == symbol) {
                     Some(index) => {
                         write_long(index as i64, out);
@@ -328,13 +303,13 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                 },
                 _ => Err(self.mismatch(&format!("enum {}", e.name.fullname(None)), json)),
             },
-            Schema::Array(array) => match json {
+            Node::Array(item_schema) => match json {
                 Value::Array(items) => {
                     if !items.is_empty() {
                         write_long(items.len() as i64, out);
                         for (i, item) in items.iter().enumerate() {
                             self.path.push(Segment::Index(i));
-                            self.write(&array.items, item, out, depth + 1)?;
+                            self.write(item_schema, item, out, depth + 1)?;
                             self.path.pop();
                         }
                     }
@@ -343,14 +318,14 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                 }
                 _ => Err(self.mismatch("array", json)),
             },
-            Schema::Map(map) => match json {
+            Node::Map(values) => match json {
                 Value::Object(entries) => {
                     if !entries.is_empty() {
                         write_long(entries.len() as i64, out);
                         for (key, value) in entries {
                             write_bytes(key.as_bytes(), out);
                             self.path.push(Segment::Key(key));
-                            self.write(&map.types, value, out, depth + 1)?;
+                            self.write(values, value, out, depth + 1)?;
                             self.path.pop();
                         }
                     }
@@ -359,12 +334,12 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
                 }
                 _ => Err(self.mismatch("map", json)),
             },
-            Schema::Record(record) => match json {
+            Node::Record(record) => match json {
                 Value::Object(fields) => self.record(record, fields, out, depth),
                 _ => Err(self.mismatch(&format!("record {}", record.name.fullname(None)), json)),
             },
-            Schema::Union(union) => self.union(union, json, out, depth),
-            Schema::Ref { name } => {
+            Node::Union(union) => self.union(union, json, out, depth),
+            Node::Ref(name) => {
                 let definition = self.lookup(name)?;
                 self.write(definition, json, out, depth)
             }
@@ -551,35 +526,22 @@ pub(crate) fn kind_name(schema: &Schema) -> String {
 }
 
 fn type_name(schema: &Schema) -> String {
-    match schema {
-        Schema::Null => "null".into(),
-        Schema::Boolean => "boolean".into(),
-        Schema::Int | Schema::Date | Schema::TimeMillis => "int".into(),
-        Schema::Long
-        | Schema::TimeMicros
-        | Schema::TimestampMillis
-        | Schema::TimestampMicros
-        | Schema::TimestampNanos
-        | Schema::LocalTimestampMillis
-        | Schema::LocalTimestampMicros
-        | Schema::LocalTimestampNanos => "long".into(),
-        Schema::Float => "float".into(),
-        Schema::Double => "double".into(),
-        Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes) => "bytes".into(),
-        Schema::String | Schema::Uuid(UuidSchema::String) => "string".into(),
-        Schema::Array(_) => "array".into(),
-        Schema::Map(_) => "map".into(),
-        Schema::Union(_) => "union".into(),
-        Schema::Record(r) => r.name.fullname(None),
-        Schema::Enum(e) => e.name.fullname(None),
-        Schema::Fixed(f) | Schema::Duration(f) | Schema::Uuid(UuidSchema::Fixed(f)) => {
-            f.name.fullname(None)
-        }
-        Schema::Decimal(d) => match &d.inner {
-            InnerDecimalSchema::Bytes => "bytes".into(),
-            InnerDecimalSchema::Fixed(f) => f.name.fullname(None),
-        },
-        Schema::Ref { name } => name.fullname(None),
+    match underlying(schema) {
+        Node::Null => "null".into(),
+        Node::Boolean => "boolean".into(),
+        Node::Int => "int".into(),
+        Node::Long => "long".into(),
+        Node::Float => "float".into(),
+        Node::Double => "double".into(),
+        Node::Bytes => "bytes".into(),
+        Node::String => "string".into(),
+        Node::Array(_) => "array".into(),
+        Node::Map(_) => "map".into(),
+        Node::Union(_) => "union".into(),
+        Node::Record(r) => r.name.fullname(None),
+        Node::Enum(e) => e.name.fullname(None),
+        Node::Fixed(f) => f.name.fullname(None),
+        Node::Ref(name) => name.fullname(None),
     }
 }
 

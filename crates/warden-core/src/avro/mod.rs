@@ -3,11 +3,13 @@
 
 pub mod compat;
 pub mod datum;
+mod logical;
 pub mod ser;
 
 use apache_avro::Schema;
 use serde_json::{Map, Value};
 
+use crate::avro::logical::{Underlying, underlying};
 use crate::schema::{ResolvedReference, SchemaError};
 use crate::types::SchemaType;
 
@@ -323,34 +325,19 @@ fn check_union_defaults(schema: &Schema) -> Result<(), SchemaError> {
 /// Whether a JSON default has the shape the schema's JSON encoding needs (Avro spec,
 /// "Complex Types / Records", table of default values).
 fn default_matches(schema: &Schema, default: &Value) -> bool {
-    match schema {
-        Schema::Null => default.is_null(),
-        Schema::Boolean => default.is_boolean(),
-        Schema::Int
-        | Schema::Long
-        | Schema::Date
-        | Schema::TimeMillis
-        | Schema::TimeMicros
-        | Schema::TimestampMillis
-        | Schema::TimestampMicros
-        | Schema::TimestampNanos
-        | Schema::LocalTimestampMillis
-        | Schema::LocalTimestampMicros
-        | Schema::LocalTimestampNanos => default.is_i64() || default.is_u64(),
-        Schema::Float | Schema::Double => default.is_number(),
-        Schema::Bytes
-        | Schema::String
-        | Schema::Enum(_)
-        | Schema::Fixed(_)
-        | Schema::Uuid(_)
-        | Schema::Decimal(_)
-        | Schema::BigDecimal
-        | Schema::Duration(_) => default.is_string(),
-        Schema::Array(_) => default.is_array(),
-        Schema::Map(_) | Schema::Record(_) => default.is_object(),
+    match underlying(schema) {
+        Underlying::Null => default.is_null(),
+        Underlying::Boolean => default.is_boolean(),
+        Underlying::Int | Underlying::Long => default.is_i64() || default.is_u64(),
+        Underlying::Float | Underlying::Double => default.is_number(),
+        Underlying::Bytes | Underlying::String | Underlying::Enum(_) | Underlying::Fixed(_) => {
+            default.is_string()
+        }
+        Underlying::Array(_) => default.is_array(),
+        Underlying::Map(_) | Underlying::Record(_) => default.is_object(),
         // A named type from a reference or defined earlier: apache-avro has checked the
         // value against it; only the JSON shape could differ, which it also catches.
-        Schema::Ref { .. } | Schema::Union(_) => true,
+        Underlying::Ref(_) | Underlying::Union(_) => true,
     }
 }
 

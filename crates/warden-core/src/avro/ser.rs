@@ -13,12 +13,13 @@ use std::borrow::Cow;
 use std::fmt;
 
 use apache_avro::Schema;
-use apache_avro::schema::{InnerDecimalSchema, RecordSchema, UnionSchema, UuidSchema};
+use apache_avro::schema::{RecordSchema, UnionSchema};
 use serde::ser::{self, Serialize};
 
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
 use crate::avro::datum::{kind_name, write_default, write_long};
+use crate::avro::logical::{Underlying as Node, underlying};
 use crate::payload::PayloadError;
 
 /// Why a value was not written.
@@ -159,29 +160,17 @@ impl Kind<'_> {
 
 /// Whether a (resolved, non-union) schema takes a value of this kind.
 fn accepts(schema: &Schema, kind: Kind<'_>) -> bool {
-    match (schema, kind) {
-        (Schema::Null, Kind::Null) | (Schema::Boolean, Kind::Bool) => true,
-        (Schema::Int | Schema::Date | Schema::TimeMillis, Kind::Int(n)) => i32::try_from(n).is_ok(),
-        (
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos,
-            Kind::Int(n),
-        ) => i64::try_from(n).is_ok(),
-        (Schema::Float | Schema::Double, Kind::Int(_) | Kind::Float) => true,
-        (Schema::String | Schema::Uuid(UuidSchema::String), Kind::Str(_)) => true,
-        (Schema::Enum(e), Kind::Str(s)) => e.symbols.iter().any(|x| x == s),
-        (Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes), Kind::Bytes(_)) => {
-            true
-        }
-        (Schema::Fixed(f) | Schema::Duration(f), Kind::Bytes(n)) => f.size == n,
-        (Schema::Array(_), Kind::Seq) | (Schema::Map(_), Kind::Map) => true,
-        (Schema::Record(_), Kind::Struct(_)) => true,
+    match (underlying(schema), kind) {
+        (Node::Null, Kind::Null) | (Node::Boolean, Kind::Bool) => true,
+        (Node::Int, Kind::Int(n)) => i32::try_from(n).is_ok(),
+        (Node::Long, Kind::Int(n)) => i64::try_from(n).is_ok(),
+        (Node::Float | Node::Double, Kind::Int(_) | Kind::Float) => true,
+        (Node::String, Kind::Str(_)) => true,
+        (Node::Enum(e), Kind::Str(s)) => e.symbols.iter().any(|x| x == s),
+        (Node::Bytes, Kind::Bytes(_)) => true,
+        (Node::Fixed(f), Kind::Bytes(n)) => f.size == n,
+        (Node::Array(_), Kind::Seq) | (Node::Map(_), Kind::Map) => true,
+        (Node::Record(_), Kind::Struct(_)) => true,
         _ => false,
     }
 }
@@ -246,55 +235,35 @@ impl<'a, 's> Ser<'a, 's> {
     fn integer(mut self, n: i128) -> Result<(), Outcome> {
         let kind = Kind::Int(n);
         let schema = self.target(kind)?;
-        match schema {
-            Schema::Float => {
+        match underlying(schema) {
+            Node::Float => {
                 self.out.extend_from_slice(&(n as f32).to_le_bytes());
                 Ok(())
             }
-            Schema::Double => {
+            Node::Double => {
                 self.out.extend_from_slice(&(n as f64).to_le_bytes());
                 Ok(())
             }
-            s if accepts(s, kind) => {
+            _ if accepts(schema, kind) => {
                 write_long(n as i64, self.out);
                 Ok(())
             }
-            Schema::Int | Schema::Date | Schema::TimeMillis => {
-                Err(self.ctx.invalid(format!("{n} is out of range for int")))
-            }
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => {
-                Err(self.ctx.invalid(format!("{n} is out of range for long")))
-            }
-            other => Err(self.mismatch(other, kind)),
+            Node::Int => Err(self.ctx.invalid(format!("{n} is out of range for int"))),
+            Node::Long => Err(self.ctx.invalid(format!("{n} is out of range for long"))),
+            _ => Err(self.mismatch(schema, kind)),
         }
     }
 
     fn bytes(mut self, bytes: &[u8]) -> Result<(), Outcome> {
         let kind = Kind::Bytes(bytes.len());
         let schema = self.target(kind)?;
-        match schema {
-            Schema::Fixed(f) | Schema::Duration(f) | Schema::Uuid(UuidSchema::Fixed(f)) => {
-                self.fixed(f.size, &f.name.fullname(None), bytes)
-            }
-            Schema::Decimal(d) => match &d.inner {
-                InnerDecimalSchema::Bytes => {
-                    write_bytes(bytes, self.out);
-                    Ok(())
-                }
-                InnerDecimalSchema::Fixed(f) => self.fixed(f.size, &f.name.fullname(None), bytes),
-            },
-            s if accepts(s, kind) => {
+        match underlying(schema) {
+            Node::Fixed(f) => self.fixed(f.size, &f.name.fullname(None), bytes),
+            Node::Bytes => {
                 write_bytes(bytes, self.out);
                 Ok(())
             }
-            other => Err(self.mismatch(other, kind)),
+            _ => Err(self.mismatch(schema, kind)),
         }
     }
 
@@ -381,12 +350,13 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 
     fn serialize_str(mut self, v: &str) -> Result<(), Outcome> {
         let kind = Kind::Str(v);
-        match self.target(kind)? {
-            Schema::String | Schema::Uuid(UuidSchema::String) => {
+        let schema = self.target(kind)?;
+        match underlying(schema) {
+            Node::String => {
                 write_bytes(v.as_bytes(), self.out);
                 Ok(())
             }
-            Schema::Enum(e) => match e.symbols.iter().position(|s| s == v) {
+            Node::Enum(e) => match e.symbols.iter().position(|s| s == v) {
                 Some(index) => {
                     write_long(index as i64, self.out);
                     Ok(())
@@ -397,7 +367,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
                     e.symbols.join(", ")
                 ))),
             },
-            other => Err(self.mismatch(other, kind)),
+            _ => Err(self.mismatch(schema, kind)),
         }
     }
 
@@ -1012,6 +982,40 @@ mod tests {
             "the default fills the skipped field"
         );
         assert_eq!(back["note"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn logical_types_in_unions_take_the_values_of_the_types_they_annotate() {
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"Payment","fields":[
+                {"name":"amount","type":["null",
+                    {"type":"bytes","logicalType":"decimal","precision":9,"scale":2}]},
+                {"name":"id","type":["null",
+                    {"type":"fixed","name":"Id","size":4,"logicalType":"uuid"}]},
+                {"name":"at","type":["null",{"type":"long","logicalType":"timestamp-millis"}]},
+                {"name":"day","type":["null",{"type":"int","logicalType":"date"}]}]}"#,
+            &[],
+        )
+        .unwrap();
+        #[derive(Serialize)]
+        struct Payment {
+            amount: Option<Vec<u8>>,
+            id: Option<Vec<u8>>,
+            at: Option<i64>,
+            day: Option<i32>,
+        }
+        let value = Payment {
+            amount: Some(vec![0x30, 0x39]),
+            id: Some(vec![1, 2, 3, 4]),
+            at: Some(1_700_000_000_000),
+            day: Some(19_000),
+        };
+        let mut direct = Vec::new();
+        schema.encode_serde(&value, &mut direct).unwrap();
+        let mut via_json = Vec::new();
+        let json = serde_json::to_value(&value).unwrap();
+        schema.encode_json(&json, &mut via_json).unwrap();
+        assert_eq!(direct, via_json, "both routes pick the same branches");
     }
 
     #[test]
