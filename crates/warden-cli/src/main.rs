@@ -8,6 +8,7 @@ mod init;
 mod project;
 mod register;
 mod registry;
+mod resolve;
 mod source;
 mod stream;
 mod transfer;

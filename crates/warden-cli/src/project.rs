@@ -1,6 +1,6 @@
 //! The project file, `warden.toml`: which schema files map to which subjects, in which
-//! format, under which compatibility level; and the resolution of references between the
-//! files (Protobuf imports, Avro named types defined in other files, JSON Schema `$ref`s).
+//! format, under which compatibility level, and where Protobuf imports are found. How the
+//! files reference each other is [`crate::resolve`]'s business.
 //!
 //! ```toml
 //! [defaults]
@@ -20,14 +20,13 @@
 //! compatibility = "FULL_TRANSITIVE"   # one subject's level
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use globset::GlobMatcher;
 use serde::Deserialize;
-use serde_json::Value;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, ResolvedReference, SchemaType};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, SchemaType};
 
 use crate::source::{Source, normalize};
 
@@ -125,76 +124,6 @@ pub(crate) struct Entry {
     /// Whether `warden.toml` states the level (for the subject, its group, or in
     /// `[defaults]`), rather than falling back to BACKWARD.
     pub(crate) level_is_explicit: bool,
-}
-
-/// A schema file with everything it references, read from one [`Source`].
-#[derive(Debug, Clone)]
-pub(crate) struct Resolved {
-    /// The schema and its dependencies, dependencies first; the schema itself is last.
-    pub(crate) nodes: Vec<Node>,
-}
-
-/// One file in a [`Resolved`] graph.
-#[derive(Debug, Clone)]
-pub(crate) struct Node {
-    /// Path relative to the project root.
-    pub(crate) path: String,
-    /// The subject it is (or would be) registered under: its project subject, or for a
-    /// Protobuf import outside the project its import path (Confluent's default for
-    /// references).
-    pub(crate) subject: String,
-    /// The format.
-    pub(crate) schema_type: SchemaType,
-    /// The text.
-    pub(crate) text: String,
-    /// Its direct references: the name it uses, and the index of the referenced node.
-    pub(crate) references: Vec<(String, usize)>,
-}
-
-impl Resolved {
-    /// The schema itself.
-    pub(crate) fn root(&self) -> &Node {
-        self.nodes
-            .last()
-            .expect("a resolved schema has its own node")
-    }
-
-    /// The references to pass to the parser: the transitive closure, dependencies first, each
-    /// named as the schema that uses it names it.
-    pub(crate) fn closure(&self) -> Vec<ResolvedReference> {
-        let root = self.nodes.len() - 1;
-        let mut names: HashMap<usize, String> = HashMap::new();
-        // The root's own names win: they are what the schema text says.
-        for (name, index) in &self.nodes[root].references {
-            names.insert(*index, name.clone());
-        }
-        for node in &self.nodes[..root] {
-            for (name, index) in &node.references {
-                let target = &self.nodes[*index];
-                let name = match target.schema_type {
-                    // A JSON Schema's transitive references resolve against their own `$id`.
-                    SchemaType::Json => json_id(&target.text).unwrap_or_else(|| name.clone()),
-                    SchemaType::Avro | SchemaType::Protobuf => name.clone(),
-                };
-                names.entry(*index).or_insert(name);
-            }
-        }
-        self.nodes[..root]
-            .iter()
-            .enumerate()
-            .map(|(i, node)| ResolvedReference {
-                name: names.get(&i).cloned().unwrap_or_else(|| node.path.clone()),
-                schema_type: node.schema_type,
-                schema: node.text.clone(),
-            })
-            .collect()
-    }
-}
-
-fn json_id(text: &str) -> Option<String> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let id = value.get("$id").or_else(|| value.get("id"))?.as_str()?;
-    Some(id.trim_end_matches('#').to_owned())
 }
 
 fn level(s: &str, whence: &str) -> anyhow::Result<CompatibilityLevel> {
@@ -413,34 +342,10 @@ impl Project {
         Ok(entries)
     }
 
-    /// Reads `entry` from `source` with every file it references, transitively.
-    ///
-    /// `Ok(None)` when the file itself is not in `source`.
-    /// Errors: a Protobuf import found under no import path (and not built in), a reference
-    /// cycle, unreadable files.
-    pub(crate) fn resolve(
-        &self,
-        source: &Source,
-        entries: &[Entry],
-        entry: &Entry,
-    ) -> anyhow::Result<Option<Resolved>> {
-        let Some(text) = source.read(&entry.path)? else {
-            return Ok(None);
-        };
-        let mut resolver = Resolver {
-            project: self,
-            source,
-            entries,
-            nodes: Vec::new(),
-            index: HashMap::new(),
-            visiting: Vec::new(),
-            avro_index: None,
-            json_ids: None,
-        };
-        resolver.visit(&entry.path, entry.schema_type, &entry.subject, text)?;
-        Ok(Some(Resolved {
-            nodes: resolver.nodes,
-        }))
+    /// The roots Protobuf imports are looked for under, relative to the project root
+    /// (`[protobuf] import_paths`; the root itself when none is given).
+    pub(crate) fn import_paths(&self) -> &[String] {
+        &self.import_paths
     }
 }
 
@@ -455,306 +360,6 @@ pub(crate) fn subject_for(template: &str, path: &str) -> String {
         .replace("{file}", file)
         .replace("{path}", without_ext)
         .replace("{dir}", dir)
-}
-
-struct Resolver<'a> {
-    project: &'a Project,
-    source: &'a Source,
-    entries: &'a [Entry],
-    nodes: Vec<Node>,
-    index: HashMap<String, usize>,
-    visiting: Vec<String>,
-    /// Avro full name → the project file defining it.
-    avro_index: Option<HashMap<String, String>>,
-    /// JSON Schema `$id` → the project file declaring it.
-    json_ids: Option<HashMap<String, String>>,
-}
-
-impl Resolver<'_> {
-    fn visit(
-        &mut self,
-        path: &str,
-        schema_type: SchemaType,
-        subject: &str,
-        text: String,
-    ) -> anyhow::Result<usize> {
-        if let Some(i) = self.index.get(path) {
-            return Ok(*i);
-        }
-        if self.visiting.iter().any(|p| p == path) {
-            bail!("reference cycle: {} -> {path}", self.visiting.join(" -> "));
-        }
-        self.visiting.push(path.to_owned());
-        let mut references = Vec::new();
-        for (name, dep_path, dep_type) in self.dependencies(path, schema_type, &text)? {
-            if dep_path == path {
-                continue;
-            }
-            let Some(dep_text) = self.source.read(&dep_path)? else {
-                continue;
-            };
-            let dep_subject = self
-                .entries
-                .iter()
-                .find(|e| e.path == dep_path)
-                .map_or_else(|| name.clone(), |e| e.subject.clone());
-            let i = self.visit(&dep_path, dep_type, &dep_subject, dep_text)?;
-            if !references.iter().any(|(n, _)| *n == name) {
-                references.push((name, i));
-            }
-        }
-        self.visiting.pop();
-        self.nodes.push(Node {
-            path: path.to_owned(),
-            subject: subject.to_owned(),
-            schema_type,
-            text,
-            references,
-        });
-        let i = self.nodes.len() - 1;
-        self.index.insert(path.to_owned(), i);
-        Ok(i)
-    }
-
-    /// The direct dependencies of a file: (reference name, path, format).
-    fn dependencies(
-        &mut self,
-        path: &str,
-        schema_type: SchemaType,
-        text: &str,
-    ) -> anyhow::Result<Vec<(String, String, SchemaType)>> {
-        match schema_type {
-            SchemaType::Protobuf => {
-                let mut out = Vec::new();
-                for import in warden_core::protobuf::import_paths(text) {
-                    if warden_core::protobuf::is_builtin_import(&import) {
-                        continue;
-                    }
-                    let found = self.project.import_paths.iter().find_map(|root| {
-                        let candidate = normalize(&format!("{root}/{import}"))?;
-                        self.source.read(&candidate).ok()?.map(|_| candidate)
-                    });
-                    match found {
-                        Some(p) => out.push((import, p, SchemaType::Protobuf)),
-                        None => bail!(
-                            "{path}: import {import:?} is not found under the import paths \
-                             {:?} ([protobuf] import_paths in {PROJECT_FILE})",
-                            self.project.import_paths
-                        ),
-                    }
-                }
-                Ok(out)
-            }
-            SchemaType::Avro => {
-                let Ok(value) = serde_json::from_str::<Value>(text) else {
-                    return Ok(Vec::new());
-                };
-                let mut defined = BTreeSet::new();
-                let mut used = BTreeSet::new();
-                avro_names(&value, "", &mut defined, &mut used);
-                let index = self.avro_index()?;
-                let mut out = Vec::new();
-                for name in used.difference(&defined) {
-                    if let Some(file) = index.get(name) {
-                        out.push((name.clone(), file.clone(), SchemaType::Avro));
-                    }
-                }
-                Ok(out)
-            }
-            SchemaType::Json => {
-                let Ok(value) = serde_json::from_str::<Value>(text) else {
-                    return Ok(Vec::new());
-                };
-                let base = value
-                    .get("$id")
-                    .and_then(Value::as_str)
-                    .map(|s| s.trim_end_matches('#').to_owned());
-                let mut refs = BTreeSet::new();
-                json_refs(&value, &mut refs);
-                let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                let mut out = Vec::new();
-                for r in refs {
-                    let absolute = resolve_url(base.as_deref(), &r);
-                    let by_id = self.json_ids()?.get(&absolute).cloned();
-                    let file = if let Some(file) = by_id {
-                        Some(file)
-                    } else if !r.contains("://") {
-                        normalize(&format!("{dir}/{r}"))
-                            .filter(|p| self.source.read(p).ok().flatten().is_some())
-                    } else {
-                        None
-                    };
-                    if let Some(file) = file {
-                        out.push((r, file, SchemaType::Json));
-                    }
-                }
-                Ok(out)
-            }
-        }
-    }
-
-    fn avro_index(&mut self) -> anyhow::Result<&HashMap<String, String>> {
-        if self.avro_index.is_none() {
-            let mut index = HashMap::new();
-            for e in self
-                .entries
-                .iter()
-                .filter(|e| e.schema_type == SchemaType::Avro)
-            {
-                let Some(text) = self.source.read(&e.path)? else {
-                    continue;
-                };
-                let Ok(value) = serde_json::from_str::<Value>(&text) else {
-                    continue;
-                };
-                let mut defined = BTreeSet::new();
-                avro_names(&value, "", &mut defined, &mut BTreeSet::new());
-                for name in defined {
-                    index.entry(name).or_insert_with(|| e.path.clone());
-                }
-            }
-            self.avro_index = Some(index);
-        }
-        Ok(self.avro_index.as_ref().expect("just built"))
-    }
-
-    fn json_ids(&mut self) -> anyhow::Result<&HashMap<String, String>> {
-        if self.json_ids.is_none() {
-            let mut ids = HashMap::new();
-            for e in self
-                .entries
-                .iter()
-                .filter(|e| e.schema_type == SchemaType::Json)
-            {
-                if let Some(text) = self.source.read(&e.path)?
-                    && let Some(id) = json_id(&text)
-                {
-                    ids.entry(id).or_insert_with(|| e.path.clone());
-                }
-            }
-            self.json_ids = Some(ids);
-        }
-        Ok(self.json_ids.as_ref().expect("just built"))
-    }
-}
-
-const AVRO_PRIMITIVES: [&str; 8] = [
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-];
-
-fn qualify(name: &str, namespace: &str) -> String {
-    if name.contains('.') || namespace.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{namespace}.{name}")
-    }
-}
-
-/// Collects the full names an Avro schema defines and the ones it uses (Avro spec, "Names":
-/// a name without a dot is in the enclosing namespace).
-fn avro_names(
-    value: &Value,
-    namespace: &str,
-    defined: &mut BTreeSet<String>,
-    used: &mut BTreeSet<String>,
-) {
-    match value {
-        Value::String(s) if !AVRO_PRIMITIVES.contains(&s.as_str()) => {
-            used.insert(qualify(s, namespace));
-            // An unqualified name may also be a type of the null namespace.
-            if !s.contains('.') && !namespace.is_empty() {
-                used.insert(s.clone());
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                avro_names(item, namespace, defined, used);
-            }
-        }
-        Value::Object(map) => {
-            let kind = map.get("type");
-            match kind.and_then(Value::as_str) {
-                Some("record" | "error" | "enum" | "fixed") => {
-                    let name = map.get("name").and_then(Value::as_str).unwrap_or_default();
-                    let ns = map
-                        .get("namespace")
-                        .and_then(Value::as_str)
-                        .unwrap_or(namespace);
-                    let full = qualify(name, ns);
-                    let inner_ns = full.rsplit_once('.').map_or("", |(n, _)| n).to_owned();
-                    defined.insert(full);
-                    if let Some(Value::Array(fields)) = map.get("fields") {
-                        for f in fields {
-                            if let Some(t) = f.get("type") {
-                                avro_names(t, &inner_ns, defined, used);
-                            }
-                        }
-                    }
-                }
-                Some("array") => {
-                    if let Some(items) = map.get("items") {
-                        avro_names(items, namespace, defined, used);
-                    }
-                }
-                Some("map") => {
-                    if let Some(values) = map.get("values") {
-                        avro_names(values, namespace, defined, used);
-                    }
-                }
-                _ => {
-                    if let Some(t) = kind {
-                        avro_names(t, namespace, defined, used);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Every `$ref` of a JSON Schema that points outside it, without its fragment.
-fn json_refs(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let doc = r.split('#').next().unwrap_or_default();
-                if !doc.is_empty() {
-                    out.insert(doc.to_owned());
-                }
-            }
-            for (k, v) in map {
-                // `enum`, `const`, `examples` and `default` hold data, not schemas.
-                if !matches!(k.as_str(), "enum" | "const" | "examples" | "default") {
-                    json_refs(v, out);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for v in items {
-                json_refs(v, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Resolves a relative URL against a base URL (RFC 3986, enough for `$ref`s: absolute URLs,
-/// absolute paths and relative paths).
-fn resolve_url(base: Option<&str>, r: &str) -> String {
-    if r.contains("://") {
-        return r.to_owned();
-    }
-    let Some(base) = base.filter(|b| b.contains("://")) else {
-        return r.to_owned();
-    };
-    let (scheme, rest) = base.split_once("://").expect("checked above");
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if let Some(abs) = r.strip_prefix('/') {
-        return format!("{scheme}://{authority}/{abs}");
-    }
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    let joined = normalize(&format!("{dir}/{r}")).unwrap_or_else(|| r.to_owned());
-    format!("{scheme}://{authority}/{joined}")
 }
 
 #[cfg(test)]
@@ -773,38 +378,5 @@ mod tests {
             subject_for("{dir}-{name}", "events/user.json"),
             "events-user"
         );
-    }
-
-    #[test]
-    fn avro_names_separate_defined_types_from_used_ones() {
-        let schema: Value = serde_json::from_str(
-            r#"{"type":"record","name":"Order","namespace":"acme","fields":[
-                {"name":"a","type":"Address"},
-                {"name":"b","type":{"type":"array","items":"com.x.Item"}},
-                {"name":"c","type":["null",{"type":"enum","name":"E","symbols":["A"]}]},
-                {"name":"d","type":"E"}]}"#,
-        )
-        .unwrap();
-        let (mut defined, mut used) = (BTreeSet::new(), BTreeSet::new());
-        avro_names(&schema, "", &mut defined, &mut used);
-        let external: Vec<_> = used.difference(&defined).cloned().collect();
-        assert_eq!(
-            defined,
-            BTreeSet::from(["acme.Order".into(), "acme.E".into()])
-        );
-        assert!(external.contains(&"acme.Address".to_owned()));
-        assert!(external.contains(&"com.x.Item".to_owned()));
-    }
-
-    #[test]
-    fn relative_refs_resolve_against_the_id() {
-        assert_eq!(
-            resolve_url(
-                Some("https://json.schemastore.org/package.json"),
-                "ava.json"
-            ),
-            "https://json.schemastore.org/ava.json"
-        );
-        assert_eq!(resolve_url(None, "ava.json"), "ava.json");
     }
 }

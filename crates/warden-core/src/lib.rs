@@ -11,6 +11,7 @@ pub mod error;
 pub mod json;
 pub mod payload;
 pub mod protobuf;
+pub mod references;
 pub mod schema;
 pub mod types;
 pub mod violation;

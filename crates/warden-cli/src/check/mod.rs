@@ -11,8 +11,9 @@ use anyhow::bail;
 use warden_core::{CompatibilityLevel, ParsedSchema, SchemaError, SchemaType};
 
 use crate::exit::Exit;
-use crate::project::{self, Entry, Project, Resolved};
+use crate::project::{self, Entry, Project};
 use crate::registry::RegistryArgs;
+use crate::resolve::Resolved;
 use crate::source::Source;
 
 /// Arguments of `warden check`.

@@ -8,8 +8,9 @@ use warden_core::api::SchemaReference;
 use warden_core::violation::Message;
 
 use super::{Finding, Outcome, Report, SubjectReport, level_name, locate, parse};
-use crate::project::{Entry, Project, Resolved};
+use crate::project::{Entry, Project};
 use crate::registry::is_not_found;
+use crate::resolve::Resolved;
 use crate::source::Source;
 
 /// Checks every entry against the registry at `url`.

@@ -259,7 +259,7 @@ fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
     }
 }
 
-fn full_namespace(map: &Map<String, Value>, enclosing: Option<&str>) -> Option<String> {
+pub(crate) fn full_namespace(map: &Map<String, Value>, enclosing: Option<&str>) -> Option<String> {
     let name = map.get("name").and_then(Value::as_str).unwrap_or_default();
     if let Some((ns, _)) = name.rsplit_once('.') {
         return Some(ns.to_owned());
@@ -271,21 +271,21 @@ fn full_namespace(map: &Map<String, Value>, enclosing: Option<&str>) -> Option<S
     }
 }
 
-fn qualify(name: &str, namespace: Option<&str>) -> String {
+pub(crate) fn qualify(name: &str, namespace: Option<&str>) -> String {
     match namespace {
         Some(ns) if !name.contains('.') && !ns.is_empty() => format!("{ns}.{name}"),
         _ => name.to_owned(),
     }
 }
 
-fn is_primitive(s: &str) -> bool {
+pub(crate) fn is_primitive(s: &str) -> bool {
     matches!(
         s,
         "null" | "boolean" | "int" | "long" | "float" | "double" | "bytes" | "string"
     )
 }
 
-fn is_complex(s: &str) -> bool {
+pub(crate) fn is_complex(s: &str) -> bool {
     matches!(
         s,
         "record" | "error" | "enum" | "fixed" | "array" | "map" | "union"

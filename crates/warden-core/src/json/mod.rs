@@ -286,7 +286,7 @@ fn build_error_message(e: &jsonschema::ValidationError<'_>) -> String {
 
 /// The base URI of the root schema: its `$id` (`id` in draft 4) resolved against
 /// [`ROOT_BASE_URI`].
-fn root_base_uri(root: &Value, draft: JsonSchemaDraft) -> String {
+pub(crate) fn root_base_uri(root: &Value, draft: JsonSchemaDraft) -> String {
     let id_keyword = if draft == JsonSchemaDraft::Draft4 {
         "id"
     } else {
@@ -301,14 +301,14 @@ fn root_base_uri(root: &Value, draft: JsonSchemaDraft) -> String {
 }
 
 /// Resolves `reference` against the absolute URI `base` (RFC 3986, as the validator does).
-fn resolve_uri(base: &str, reference: &str) -> Option<String> {
+pub(crate) fn resolve_uri(base: &str, reference: &str) -> Option<String> {
     let base = jsonschema::uri::from_str(base).ok()?;
     jsonschema::uri::resolve_against(&base.borrow(), reference)
         .ok()
         .map(|u| u.as_str().to_owned())
 }
 
-fn strip_fragment(uri: &str) -> &str {
+pub(crate) fn strip_fragment(uri: &str) -> &str {
     uri.split_once('#').map_or(uri, |(before, _)| before)
 }
 
