@@ -62,6 +62,62 @@ impl Direction {
     }
 }
 
+/// Declares a format's `DifferenceType`, Confluent's `Difference.Type` (JSON Schema's and
+/// Protobuf's diffs), from one table: a row per type, `Variant = "CONFLUENT_NAME", verdict;`,
+/// in Confluent's declaration order. It generates the enum, `ALL`, `as_str` (the name, as the
+/// `errorType` of a [`Message::Difference`]), [`fmt::Display`], and a private `verdict` that
+/// answers the row's last column, of the type named after `verdict:`.
+///
+/// ```text
+/// difference_types! {
+///     /// Confluent's `Difference.Type`: one kind of change between two Protobuf schemas.
+///     "Protobuf", verdict: bool;
+///     /// The `package` differs.
+///     PackageChanged = "PACKAGE_CHANGED", false;
+/// }
+/// ```
+macro_rules! difference_types {
+    (
+        $(#[$meta:meta])*
+        $format:literal, verdict: $verdict:ty;
+        $($(#[$doc:meta])* $name:ident = $text:literal, $compatible:expr;)*
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum DifferenceType {
+            $($(#[$doc])* #[doc = concat!("Confluent ", $format, " rule `", $text, "`.")] $name,)*
+        }
+
+        impl DifferenceType {
+            /// Every type, in Confluent's declaration order.
+            pub const ALL: &'static [DifferenceType] = &[$(DifferenceType::$name,)*];
+
+            /// Confluent's name, the `errorType` of its messages.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(DifferenceType::$name => $text,)*
+                }
+            }
+
+            /// The table's verdict for this type.
+            fn verdict(self) -> $verdict {
+                match self {
+                    $(DifferenceType::$name => $compatible,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for DifferenceType {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+pub(crate) use difference_types;
+
 /// One of Confluent's verbose compatibility messages: an entry of `messages` in the answer
 /// to `POST /compatibility/…?verbose=true`, and of the details of a 409 on registration.
 /// [`fmt::Display`] writes it as Confluent does, [`Message::parse`] reads it back.

@@ -49,7 +49,6 @@
 //! Where this port does not copy Confluent's code exactly, a comment says why.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -57,261 +56,173 @@ use serde_json::Value;
 use super::JsonSchema;
 use super::model::{Additional, ArraySchema, Criterion, Kind, Model, NodeId, ObjectSchema};
 use crate::types::CompatibilityPolicy;
-use crate::violation::{Direction, Violation};
-
-macro_rules! difference_types {
-    ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
-        /// Confluent's `Difference.Type`: one kind of change between two JSON Schemas.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum DifferenceType {
-            $($(#[$doc])* #[doc = concat!("Confluent JSON diff rule `", $text, "`.")] $name,)*
-        }
-
-        impl DifferenceType {
-            /// Every type, in Confluent's declaration order.
-            pub const ALL: &'static [DifferenceType] = &[$(DifferenceType::$name,)*];
-
-            /// Confluent's name, e.g. `PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL`.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(DifferenceType::$name => $text,)*
-                }
-            }
-        }
-    };
-}
+use crate::violation::{Direction, Violation, difference_types};
 
 difference_types! {
-    IdChanged = "ID_CHANGED",
-    DescriptionChanged = "DESCRIPTION_CHANGED",
-    TitleChanged = "TITLE_CHANGED",
-    DefaultChanged = "DEFAULT_CHANGED",
-    SchemaAdded = "SCHEMA_ADDED",
-    SchemaRemoved = "SCHEMA_REMOVED",
-    TypeExtended = "TYPE_EXTENDED",
-    TypeNarrowed = "TYPE_NARROWED",
-    TypeChanged = "TYPE_CHANGED",
-    MaxLengthAdded = "MAX_LENGTH_ADDED",
-    MaxLengthRemoved = "MAX_LENGTH_REMOVED",
-    MaxLengthIncreased = "MAX_LENGTH_INCREASED",
-    MaxLengthDecreased = "MAX_LENGTH_DECREASED",
-    MinLengthAdded = "MIN_LENGTH_ADDED",
-    MinLengthRemoved = "MIN_LENGTH_REMOVED",
-    MinLengthIncreased = "MIN_LENGTH_INCREASED",
-    MinLengthDecreased = "MIN_LENGTH_DECREASED",
-    PatternAdded = "PATTERN_ADDED",
-    PatternRemoved = "PATTERN_REMOVED",
-    PatternChanged = "PATTERN_CHANGED",
-    MaximumAdded = "MAXIMUM_ADDED",
-    MaximumRemoved = "MAXIMUM_REMOVED",
-    MaximumIncreased = "MAXIMUM_INCREASED",
-    MaximumDecreased = "MAXIMUM_DECREASED",
-    MinimumAdded = "MINIMUM_ADDED",
-    MinimumRemoved = "MINIMUM_REMOVED",
-    MinimumIncreased = "MINIMUM_INCREASED",
-    MinimumDecreased = "MINIMUM_DECREASED",
-    ExclusiveMaximumAdded = "EXCLUSIVE_MAXIMUM_ADDED",
-    ExclusiveMaximumRemoved = "EXCLUSIVE_MAXIMUM_REMOVED",
-    ExclusiveMaximumIncreased = "EXCLUSIVE_MAXIMUM_INCREASED",
-    ExclusiveMaximumDecreased = "EXCLUSIVE_MAXIMUM_DECREASED",
-    ExclusiveMinimumAdded = "EXCLUSIVE_MINIMUM_ADDED",
-    ExclusiveMinimumRemoved = "EXCLUSIVE_MINIMUM_REMOVED",
-    ExclusiveMinimumIncreased = "EXCLUSIVE_MINIMUM_INCREASED",
-    ExclusiveMinimumDecreased = "EXCLUSIVE_MINIMUM_DECREASED",
-    MultipleOfAdded = "MULTIPLE_OF_ADDED",
-    MultipleOfRemoved = "MULTIPLE_OF_REMOVED",
-    MultipleOfExpanded = "MULTIPLE_OF_EXPANDED",
-    MultipleOfReduced = "MULTIPLE_OF_REDUCED",
-    MultipleOfChanged = "MULTIPLE_OF_CHANGED",
-    RequiredAttributeAdded = "REQUIRED_ATTRIBUTE_ADDED",
-    RequiredAttributeWithDefaultAdded = "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
-    RequiredAttributeRemoved = "REQUIRED_ATTRIBUTE_REMOVED",
-    MaxPropertiesAdded = "MAX_PROPERTIES_ADDED",
-    MaxPropertiesRemoved = "MAX_PROPERTIES_REMOVED",
-    MaxPropertiesIncreased = "MAX_PROPERTIES_INCREASED",
-    MaxPropertiesDecreased = "MAX_PROPERTIES_DECREASED",
-    MinPropertiesAdded = "MIN_PROPERTIES_ADDED",
-    MinPropertiesRemoved = "MIN_PROPERTIES_REMOVED",
-    MinPropertiesIncreased = "MIN_PROPERTIES_INCREASED",
-    MinPropertiesDecreased = "MIN_PROPERTIES_DECREASED",
-    AdditionalPropertiesAdded = "ADDITIONAL_PROPERTIES_ADDED",
-    AdditionalPropertiesRemoved = "ADDITIONAL_PROPERTIES_REMOVED",
-    AdditionalPropertiesExtended = "ADDITIONAL_PROPERTIES_EXTENDED",
-    AdditionalPropertiesNarrowed = "ADDITIONAL_PROPERTIES_NARROWED",
-    DependencyArrayAdded = "DEPENDENCY_ARRAY_ADDED",
-    DependencyArrayRemoved = "DEPENDENCY_ARRAY_REMOVED",
-    DependencyArrayExtended = "DEPENDENCY_ARRAY_EXTENDED",
-    DependencyArrayNarrowed = "DEPENDENCY_ARRAY_NARROWED",
-    DependencyArrayChanged = "DEPENDENCY_ARRAY_CHANGED",
-    DependencySchemaAdded = "DEPENDENCY_SCHEMA_ADDED",
-    DependencySchemaRemoved = "DEPENDENCY_SCHEMA_REMOVED",
+    /// Confluent's `Difference.Type`: one kind of change between two JSON Schemas.
+    "JSON diff", verdict: Compatible;
+    IdChanged = "ID_CHANGED", Strict;
+    DescriptionChanged = "DESCRIPTION_CHANGED", Strict;
+    TitleChanged = "TITLE_CHANGED", Strict;
+    DefaultChanged = "DEFAULT_CHANGED", Strict;
+    SchemaAdded = "SCHEMA_ADDED", Never;
+    SchemaRemoved = "SCHEMA_REMOVED", Strict;
+    TypeExtended = "TYPE_EXTENDED", Strict;
+    TypeNarrowed = "TYPE_NARROWED", Never;
+    TypeChanged = "TYPE_CHANGED", Never;
+    MaxLengthAdded = "MAX_LENGTH_ADDED", Never;
+    MaxLengthRemoved = "MAX_LENGTH_REMOVED", Strict;
+    MaxLengthIncreased = "MAX_LENGTH_INCREASED", Strict;
+    MaxLengthDecreased = "MAX_LENGTH_DECREASED", Never;
+    MinLengthAdded = "MIN_LENGTH_ADDED", Never;
+    MinLengthRemoved = "MIN_LENGTH_REMOVED", Strict;
+    MinLengthIncreased = "MIN_LENGTH_INCREASED", Never;
+    MinLengthDecreased = "MIN_LENGTH_DECREASED", Strict;
+    PatternAdded = "PATTERN_ADDED", Never;
+    PatternRemoved = "PATTERN_REMOVED", Strict;
+    PatternChanged = "PATTERN_CHANGED", Never;
+    MaximumAdded = "MAXIMUM_ADDED", Never;
+    MaximumRemoved = "MAXIMUM_REMOVED", Strict;
+    MaximumIncreased = "MAXIMUM_INCREASED", Strict;
+    MaximumDecreased = "MAXIMUM_DECREASED", Never;
+    MinimumAdded = "MINIMUM_ADDED", Never;
+    MinimumRemoved = "MINIMUM_REMOVED", Strict;
+    MinimumIncreased = "MINIMUM_INCREASED", Never;
+    MinimumDecreased = "MINIMUM_DECREASED", Strict;
+    ExclusiveMaximumAdded = "EXCLUSIVE_MAXIMUM_ADDED", Never;
+    ExclusiveMaximumRemoved = "EXCLUSIVE_MAXIMUM_REMOVED", Strict;
+    ExclusiveMaximumIncreased = "EXCLUSIVE_MAXIMUM_INCREASED", Strict;
+    ExclusiveMaximumDecreased = "EXCLUSIVE_MAXIMUM_DECREASED", Never;
+    ExclusiveMinimumAdded = "EXCLUSIVE_MINIMUM_ADDED", Never;
+    ExclusiveMinimumRemoved = "EXCLUSIVE_MINIMUM_REMOVED", Strict;
+    ExclusiveMinimumIncreased = "EXCLUSIVE_MINIMUM_INCREASED", Never;
+    ExclusiveMinimumDecreased = "EXCLUSIVE_MINIMUM_DECREASED", Strict;
+    MultipleOfAdded = "MULTIPLE_OF_ADDED", Never;
+    MultipleOfRemoved = "MULTIPLE_OF_REMOVED", Strict;
+    MultipleOfExpanded = "MULTIPLE_OF_EXPANDED", Never;
+    MultipleOfReduced = "MULTIPLE_OF_REDUCED", Strict;
+    MultipleOfChanged = "MULTIPLE_OF_CHANGED", Never;
+    RequiredAttributeAdded = "REQUIRED_ATTRIBUTE_ADDED", Never;
+    RequiredAttributeWithDefaultAdded = "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", Strict;
+    RequiredAttributeRemoved = "REQUIRED_ATTRIBUTE_REMOVED", Strict;
+    MaxPropertiesAdded = "MAX_PROPERTIES_ADDED", Never;
+    MaxPropertiesRemoved = "MAX_PROPERTIES_REMOVED", Strict;
+    MaxPropertiesIncreased = "MAX_PROPERTIES_INCREASED", Strict;
+    MaxPropertiesDecreased = "MAX_PROPERTIES_DECREASED", Never;
+    MinPropertiesAdded = "MIN_PROPERTIES_ADDED", Never;
+    MinPropertiesRemoved = "MIN_PROPERTIES_REMOVED", Strict;
+    MinPropertiesIncreased = "MIN_PROPERTIES_INCREASED", Never;
+    MinPropertiesDecreased = "MIN_PROPERTIES_DECREASED", Strict;
+    AdditionalPropertiesAdded = "ADDITIONAL_PROPERTIES_ADDED", Strict;
+    AdditionalPropertiesRemoved = "ADDITIONAL_PROPERTIES_REMOVED", Lenient;
+    AdditionalPropertiesExtended = "ADDITIONAL_PROPERTIES_EXTENDED", Strict;
+    AdditionalPropertiesNarrowed = "ADDITIONAL_PROPERTIES_NARROWED", Lenient;
+    DependencyArrayAdded = "DEPENDENCY_ARRAY_ADDED", Never;
+    DependencyArrayRemoved = "DEPENDENCY_ARRAY_REMOVED", Strict;
+    DependencyArrayExtended = "DEPENDENCY_ARRAY_EXTENDED", Never;
+    DependencyArrayNarrowed = "DEPENDENCY_ARRAY_NARROWED", Strict;
+    DependencyArrayChanged = "DEPENDENCY_ARRAY_CHANGED", Never;
+    DependencySchemaAdded = "DEPENDENCY_SCHEMA_ADDED", Never;
+    DependencySchemaRemoved = "DEPENDENCY_SCHEMA_REMOVED", Strict;
     /// Confluent 7.x's single name for a property added to an open content model; 8.x
     /// deprecated it for the three `…_ADDED_TO_OPEN_CONTENT_MODEL` types below and never
     /// reports it. Warden does not report it either; it is here because `LENIENT` lists it.
-    PropertyAddedToOpenContentModel = "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
-    RequiredPropertyAddedToOpenContentModel = "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
-    RequiredPropertyWithDefaultAddedToOpenContentModel = "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
-    OptionalPropertyAddedToOpenContentModel = "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
-    PropertyWithEmptySchemaAddedToOpenContentModel = "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-    RequiredPropertyAddedToUnopenContentModel = "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    RequiredPropertyWithDefaultAddedToUnopenContentModel = "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    OptionalPropertyAddedToUnopenContentModel = "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    PropertyRemovedFromOpenContentModel = "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-    PropertyWithFalseRemovedFromClosedContentModel = "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-    PropertyRemovedFromClosedContentModel = "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-    PropertyRemovedIsCoveredByPartiallyOpenContentModel = "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    PropertyRemovedNotCoveredByPartiallyOpenContentModel = "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    PropertyAddedIsCoveredByPartiallyOpenContentModel = "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    PropertyAddedNotCoveredByPartiallyOpenContentModel = "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    ReservedPropertyRemoved = "RESERVED_PROPERTY_REMOVED",
-    ReservedPropertyConflictsWithProperty = "RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY",
-    UnevaluatedPropertiesAdded = "UNEVALUATED_PROPERTIES_ADDED",
-    UnevaluatedPropertiesRemoved = "UNEVALUATED_PROPERTIES_REMOVED",
-    UnevaluatedPropertiesExtended = "UNEVALUATED_PROPERTIES_EXTENDED",
-    UnevaluatedPropertiesNarrowed = "UNEVALUATED_PROPERTIES_NARROWED",
-    MaxItemsAdded = "MAX_ITEMS_ADDED",
-    MaxItemsRemoved = "MAX_ITEMS_REMOVED",
-    MaxItemsIncreased = "MAX_ITEMS_INCREASED",
-    MaxItemsDecreased = "MAX_ITEMS_DECREASED",
-    MinItemsAdded = "MIN_ITEMS_ADDED",
-    MinItemsRemoved = "MIN_ITEMS_REMOVED",
-    MinItemsIncreased = "MIN_ITEMS_INCREASED",
-    MinItemsDecreased = "MIN_ITEMS_DECREASED",
-    MaxContainsAdded = "MAX_CONTAINS_ADDED",
-    MaxContainsRemoved = "MAX_CONTAINS_REMOVED",
-    MaxContainsIncreased = "MAX_CONTAINS_INCREASED",
-    MaxContainsDecreased = "MAX_CONTAINS_DECREASED",
-    MinContainsAdded = "MIN_CONTAINS_ADDED",
-    MinContainsRemoved = "MIN_CONTAINS_REMOVED",
-    MinContainsIncreased = "MIN_CONTAINS_INCREASED",
-    MinContainsDecreased = "MIN_CONTAINS_DECREASED",
-    UniqueItemsAdded = "UNIQUE_ITEMS_ADDED",
-    UniqueItemsRemoved = "UNIQUE_ITEMS_REMOVED",
-    AdditionalItemsAdded = "ADDITIONAL_ITEMS_ADDED",
-    AdditionalItemsRemoved = "ADDITIONAL_ITEMS_REMOVED",
-    AdditionalItemsExtended = "ADDITIONAL_ITEMS_EXTENDED",
-    AdditionalItemsNarrowed = "ADDITIONAL_ITEMS_NARROWED",
-    UnevaluatedItemsAdded = "UNEVALUATED_ITEMS_ADDED",
-    UnevaluatedItemsRemoved = "UNEVALUATED_ITEMS_REMOVED",
-    UnevaluatedItemsExtended = "UNEVALUATED_ITEMS_EXTENDED",
-    UnevaluatedItemsNarrowed = "UNEVALUATED_ITEMS_NARROWED",
-    ItemAddedToOpenContentModel = "ITEM_ADDED_TO_OPEN_CONTENT_MODEL",
-    ItemWithEmptySchemaAddedToOpenContentModel = "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-    ItemAddedToClosedContentModel = "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
-    ItemRemovedFromOpenContentModel = "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
-    ItemWithFalseRemovedFromClosedContentModel = "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-    ItemRemovedFromClosedContentModel = "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-    ItemRemovedIsCoveredByPartiallyOpenContentModel = "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    ItemRemovedNotCoveredByPartiallyOpenContentModel = "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    ItemAddedIsCoveredByPartiallyOpenContentModel = "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    ItemAddedNotCoveredByPartiallyOpenContentModel = "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    EnumArrayExtended = "ENUM_ARRAY_EXTENDED",
-    EnumArrayNarrowed = "ENUM_ARRAY_NARROWED",
-    EnumArrayChanged = "ENUM_ARRAY_CHANGED",
-    CombinedTypeExtended = "COMBINED_TYPE_EXTENDED",
-    CombinedTypeChanged = "COMBINED_TYPE_CHANGED",
-    ProductTypeExtended = "PRODUCT_TYPE_EXTENDED",
-    ProductTypeNarrowed = "PRODUCT_TYPE_NARROWED",
-    SumTypeExtended = "SUM_TYPE_EXTENDED",
-    SumTypeNarrowed = "SUM_TYPE_NARROWED",
-    CombinedTypeSubschemasChanged = "COMBINED_TYPE_SUBSCHEMAS_CHANGED",
-    NotTypeExtended = "NOT_TYPE_EXTENDED",
-    NotTypeNarrowed = "NOT_TYPE_NARROWED",
+    PropertyAddedToOpenContentModel = "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", Lenient;
+    RequiredPropertyAddedToOpenContentModel = "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", Never;
+    RequiredPropertyWithDefaultAddedToOpenContentModel = "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", Lenient;
+    OptionalPropertyAddedToOpenContentModel = "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", Lenient;
+    PropertyWithEmptySchemaAddedToOpenContentModel = "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", Strict;
+    RequiredPropertyAddedToUnopenContentModel = "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", Never;
+    RequiredPropertyWithDefaultAddedToUnopenContentModel = "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", Strict;
+    OptionalPropertyAddedToUnopenContentModel = "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", Strict;
+    PropertyRemovedFromOpenContentModel = "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", Strict;
+    PropertyWithFalseRemovedFromClosedContentModel = "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", Strict;
+    PropertyRemovedFromClosedContentModel = "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", Lenient;
+    PropertyRemovedIsCoveredByPartiallyOpenContentModel = "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Strict;
+    PropertyRemovedNotCoveredByPartiallyOpenContentModel = "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Lenient;
+    PropertyAddedIsCoveredByPartiallyOpenContentModel = "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Strict;
+    PropertyAddedNotCoveredByPartiallyOpenContentModel = "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Lenient;
+    ReservedPropertyRemoved = "RESERVED_PROPERTY_REMOVED", Never;
+    ReservedPropertyConflictsWithProperty = "RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY", Never;
+    UnevaluatedPropertiesAdded = "UNEVALUATED_PROPERTIES_ADDED", Strict;
+    UnevaluatedPropertiesRemoved = "UNEVALUATED_PROPERTIES_REMOVED", Lenient;
+    UnevaluatedPropertiesExtended = "UNEVALUATED_PROPERTIES_EXTENDED", Strict;
+    UnevaluatedPropertiesNarrowed = "UNEVALUATED_PROPERTIES_NARROWED", Lenient;
+    MaxItemsAdded = "MAX_ITEMS_ADDED", Never;
+    MaxItemsRemoved = "MAX_ITEMS_REMOVED", Strict;
+    MaxItemsIncreased = "MAX_ITEMS_INCREASED", Strict;
+    MaxItemsDecreased = "MAX_ITEMS_DECREASED", Never;
+    MinItemsAdded = "MIN_ITEMS_ADDED", Never;
+    MinItemsRemoved = "MIN_ITEMS_REMOVED", Strict;
+    MinItemsIncreased = "MIN_ITEMS_INCREASED", Never;
+    MinItemsDecreased = "MIN_ITEMS_DECREASED", Strict;
+    MaxContainsAdded = "MAX_CONTAINS_ADDED", Never;
+    MaxContainsRemoved = "MAX_CONTAINS_REMOVED", Strict;
+    MaxContainsIncreased = "MAX_CONTAINS_INCREASED", Strict;
+    MaxContainsDecreased = "MAX_CONTAINS_DECREASED", Never;
+    MinContainsAdded = "MIN_CONTAINS_ADDED", Never;
+    MinContainsRemoved = "MIN_CONTAINS_REMOVED", Strict;
+    MinContainsIncreased = "MIN_CONTAINS_INCREASED", Never;
+    MinContainsDecreased = "MIN_CONTAINS_DECREASED", Strict;
+    UniqueItemsAdded = "UNIQUE_ITEMS_ADDED", Never;
+    UniqueItemsRemoved = "UNIQUE_ITEMS_REMOVED", Strict;
+    AdditionalItemsAdded = "ADDITIONAL_ITEMS_ADDED", Strict;
+    AdditionalItemsRemoved = "ADDITIONAL_ITEMS_REMOVED", Never;
+    AdditionalItemsExtended = "ADDITIONAL_ITEMS_EXTENDED", Strict;
+    AdditionalItemsNarrowed = "ADDITIONAL_ITEMS_NARROWED", Never;
+    UnevaluatedItemsAdded = "UNEVALUATED_ITEMS_ADDED", Strict;
+    UnevaluatedItemsRemoved = "UNEVALUATED_ITEMS_REMOVED", Never;
+    UnevaluatedItemsExtended = "UNEVALUATED_ITEMS_EXTENDED", Strict;
+    UnevaluatedItemsNarrowed = "UNEVALUATED_ITEMS_NARROWED", Never;
+    ItemAddedToOpenContentModel = "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", Never;
+    ItemWithEmptySchemaAddedToOpenContentModel = "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", Strict;
+    ItemAddedToClosedContentModel = "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", Strict;
+    ItemRemovedFromOpenContentModel = "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", Strict;
+    ItemWithFalseRemovedFromClosedContentModel = "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", Strict;
+    ItemRemovedFromClosedContentModel = "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", Never;
+    ItemRemovedIsCoveredByPartiallyOpenContentModel = "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Strict;
+    ItemRemovedNotCoveredByPartiallyOpenContentModel = "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Never;
+    ItemAddedIsCoveredByPartiallyOpenContentModel = "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Strict;
+    ItemAddedNotCoveredByPartiallyOpenContentModel = "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", Never;
+    EnumArrayExtended = "ENUM_ARRAY_EXTENDED", Strict;
+    EnumArrayNarrowed = "ENUM_ARRAY_NARROWED", Never;
+    EnumArrayChanged = "ENUM_ARRAY_CHANGED", Never;
+    CombinedTypeExtended = "COMBINED_TYPE_EXTENDED", Strict;
+    CombinedTypeChanged = "COMBINED_TYPE_CHANGED", Never;
+    ProductTypeExtended = "PRODUCT_TYPE_EXTENDED", Never;
+    ProductTypeNarrowed = "PRODUCT_TYPE_NARROWED", Strict;
+    SumTypeExtended = "SUM_TYPE_EXTENDED", Strict;
+    SumTypeNarrowed = "SUM_TYPE_NARROWED", Never;
+    CombinedTypeSubschemasChanged = "COMBINED_TYPE_SUBSCHEMAS_CHANGED", Never;
+    NotTypeExtended = "NOT_TYPE_EXTENDED", Never;
+    NotTypeNarrowed = "NOT_TYPE_NARROWED", Strict;
 }
 
+use Compatible::{Lenient, Never, Strict};
 use DifferenceType as T;
 
-/// Confluent's `SchemaDiff.COMPATIBLE_CHANGES_STRICT` (65 types).
-const COMPATIBLE_STRICT: &[DifferenceType] = &[
-    T::IdChanged,
-    T::DescriptionChanged,
-    T::TitleChanged,
-    T::DefaultChanged,
-    T::SchemaRemoved,
-    T::TypeExtended,
-    T::MaxLengthIncreased,
-    T::MaxLengthRemoved,
-    T::MinLengthDecreased,
-    T::MinLengthRemoved,
-    T::PatternRemoved,
-    T::MaximumIncreased,
-    T::MaximumRemoved,
-    T::MinimumDecreased,
-    T::MinimumRemoved,
-    T::ExclusiveMaximumIncreased,
-    T::ExclusiveMaximumRemoved,
-    T::ExclusiveMinimumDecreased,
-    T::ExclusiveMinimumRemoved,
-    T::MultipleOfReduced,
-    T::MultipleOfRemoved,
-    T::RequiredAttributeWithDefaultAdded,
-    T::RequiredAttributeRemoved,
-    T::DependencyArrayNarrowed,
-    T::DependencyArrayRemoved,
-    T::DependencySchemaRemoved,
-    T::MaxPropertiesIncreased,
-    T::MaxPropertiesRemoved,
-    T::MinPropertiesDecreased,
-    T::MinPropertiesRemoved,
-    T::AdditionalPropertiesAdded,
-    T::AdditionalPropertiesExtended,
-    T::UnevaluatedPropertiesAdded,
-    T::UnevaluatedPropertiesExtended,
-    T::PropertyWithEmptySchemaAddedToOpenContentModel,
-    T::RequiredPropertyWithDefaultAddedToUnopenContentModel,
-    T::OptionalPropertyAddedToUnopenContentModel,
-    T::PropertyWithFalseRemovedFromClosedContentModel,
-    T::PropertyRemovedFromOpenContentModel,
-    T::PropertyAddedIsCoveredByPartiallyOpenContentModel,
-    T::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
-    T::MaxItemsIncreased,
-    T::MaxItemsRemoved,
-    T::MinItemsDecreased,
-    T::MinItemsRemoved,
-    T::MaxContainsIncreased,
-    T::MaxContainsRemoved,
-    T::MinContainsDecreased,
-    T::MinContainsRemoved,
-    T::UniqueItemsRemoved,
-    T::AdditionalItemsAdded,
-    T::AdditionalItemsExtended,
-    T::UnevaluatedItemsAdded,
-    T::UnevaluatedItemsExtended,
-    T::ItemWithEmptySchemaAddedToOpenContentModel,
-    T::ItemAddedToClosedContentModel,
-    T::ItemWithFalseRemovedFromClosedContentModel,
-    T::ItemRemovedFromOpenContentModel,
-    T::ItemAddedIsCoveredByPartiallyOpenContentModel,
-    T::ItemRemovedIsCoveredByPartiallyOpenContentModel,
-    T::EnumArrayExtended,
-    T::CombinedTypeExtended,
-    T::ProductTypeNarrowed,
-    T::SumTypeExtended,
-    T::NotTypeNarrowed,
-];
-
-/// What `SchemaDiff.COMPATIBLE_CHANGES_LENIENT` adds to the strict set (schema-registry PR
-/// #3930; ../shared/reference/confluent-api.md §2.4): 10 types, 75 in all.
-const LENIENT_EXTRA: &[DifferenceType] = &[
-    T::AdditionalPropertiesNarrowed,
-    T::AdditionalPropertiesRemoved,
-    T::UnevaluatedPropertiesNarrowed,
-    T::UnevaluatedPropertiesRemoved,
-    T::PropertyAddedToOpenContentModel,
-    T::OptionalPropertyAddedToOpenContentModel,
-    T::RequiredPropertyWithDefaultAddedToOpenContentModel,
-    T::PropertyRemovedFromClosedContentModel,
-    T::PropertyAddedNotCoveredByPartiallyOpenContentModel,
-    T::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
-];
+/// The table's last column: the least permissive of Confluent's policies under which a
+/// change is compatible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compatible {
+    /// In `SchemaDiff.COMPATIBLE_CHANGES_STRICT` (65 types), and so under both policies.
+    Strict,
+    /// Added by `SchemaDiff.COMPATIBLE_CHANGES_LENIENT` (schema-registry PR #3930;
+    /// ../shared/reference/confluent-api.md §2.4): 10 types, 75 in all.
+    Lenient,
+    /// Under neither.
+    Never,
+}
 
 impl DifferenceType {
     /// Whether the change keeps every document valid under the original valid under the
     /// update, by Confluent's `COMPATIBLE_CHANGES_STRICT` / `COMPATIBLE_CHANGES_LENIENT`.
     pub fn is_compatible(self, policy: CompatibilityPolicy) -> bool {
-        COMPATIBLE_STRICT.contains(&self)
-            || (policy == CompatibilityPolicy::Lenient && LENIENT_EXTRA.contains(&self))
+        match self.verdict() {
+            Compatible::Strict => true,
+            Compatible::Lenient => policy == CompatibilityPolicy::Lenient,
+            Compatible::Never => false,
+        }
     }
 
     /// Confluent's description (`Difference.error()`), with `reader` and `writer` standing for
@@ -427,12 +338,6 @@ impl DifferenceType {
             ),
             _ => String::new(),
         }
-    }
-}
-
-impl fmt::Display for DifferenceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -1444,4 +1349,24 @@ fn maximum_matching<E>(edges: &[Vec<(usize, E)>], right: usize) -> Vec<Option<us
         augment(left, edges, &mut seen, &mut owner, &mut choice);
     }
     choice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_column_holds_confluents_strict_and_lenient_sets() {
+        let compatible = |policy| {
+            DifferenceType::ALL
+                .iter()
+                .filter(|t| t.is_compatible(policy))
+                .count()
+        };
+        assert_eq!(compatible(CompatibilityPolicy::Strict), 65);
+        assert_eq!(compatible(CompatibilityPolicy::Lenient), 75);
+        assert!(!T::PropertyAddedToOpenContentModel.is_compatible(CompatibilityPolicy::Strict));
+        assert!(T::PropertyAddedToOpenContentModel.is_compatible(CompatibilityPolicy::Lenient));
+        assert!(!T::TypeChanged.is_compatible(CompatibilityPolicy::Lenient));
+    }
 }

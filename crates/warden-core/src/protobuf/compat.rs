@@ -58,39 +58,12 @@ use prost_reflect::{
 };
 
 use super::{ProtobufSchema, is_group_message};
-use crate::violation::{Direction, Violation};
-
-macro_rules! difference_types {
-    ($($(#[$doc:meta])* $name:ident = $text:literal, $compatible:literal;)*) => {
-        /// Confluent's `Difference.Type`: one kind of change between two Protobuf schemas.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum DifferenceType {
-            $($(#[$doc])* #[doc = concat!("Confluent Protobuf rule `", $text, "`.")] $name,)*
-        }
-
-        impl DifferenceType {
-            /// Every type, in Confluent's declaration order.
-            pub const ALL: &'static [DifferenceType] = &[$(DifferenceType::$name,)*];
-
-            /// Confluent's name, e.g. `FIELD_SCALAR_KIND_CHANGED`.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(DifferenceType::$name => $text,)*
-                }
-            }
-
-            /// Whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
-            pub fn is_compatible(self) -> bool {
-                match self {
-                    $(DifferenceType::$name => $compatible,)*
-                }
-            }
-        }
-    };
-}
+use crate::violation::{Direction, Violation, difference_types};
 
 difference_types! {
+    /// Confluent's `Difference.Type`: one kind of change between two Protobuf schemas. The
+    /// table's last column: whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
+    "Protobuf", verdict: bool;
     /// The `package` differs.
     PackageChanged = "PACKAGE_CHANGED", false;
     /// A message only the update has.
@@ -146,6 +119,11 @@ difference_types! {
 }
 
 impl DifferenceType {
+    /// Whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
+    pub fn is_compatible(self) -> bool {
+        self.verdict()
+    }
+
     /// Confluent's description (`Difference.error()`), `%s` filled with the reader's and the
     /// writer's role; `None` for compatible changes, which Confluent does not describe.
     fn description(self, path: &str, reader: &str, writer: &str) -> Option<String> {
@@ -198,12 +176,6 @@ impl DifferenceType {
             ),
             _ => return None,
         })
-    }
-}
-
-impl fmt::Display for DifferenceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
