@@ -7,6 +7,7 @@
 
 pub mod compat;
 mod model;
+mod rules;
 
 use std::collections::HashMap;
 use std::fmt;
