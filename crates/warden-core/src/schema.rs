@@ -13,9 +13,6 @@ pub enum SchemaError {
     /// The text does not parse or breaks the format's rules; the parser's reason.
     #[error("Invalid schema: {0}")]
     Invalid(String),
-    /// A format this build does not handle yet.
-    #[error("Schema type {0} is not supported")]
-    Unsupported(&'static str),
 }
 
 /// A referenced schema, already resolved by the caller: its reference name and text.
