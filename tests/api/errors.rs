@@ -128,18 +128,35 @@ async fn unknown_routes_and_wrong_methods_answer_in_the_error_format() {
 }
 
 #[tokio::test]
-async fn bad_query_parameters_are_400() {
+async fn boolean_query_parameters_read_as_javas_boolean_value_of() {
     let app = spawn_app().await;
-    let r = app.get("/subjects?deleted=maybe").await;
-    assert_error(&r, 400, 400, "deleted=maybe");
+    // Python's confluent-kafka sends `str(bool)`: `False`, `True`.
     let r = app
         .request(
             Method::POST,
-            "/subjects/s/versions?normalize=yes",
+            "/subjects/s/versions?normalize=False",
             Some(&json!({"schema": record("R", "[]")})),
         )
         .await;
-    assert_error(&r, 400, 400, "normalize=yes");
+    assert_eq!(r.status, 200, "normalize=False registers: {:?}", r.body);
+    let r = app
+        .request(
+            Method::POST,
+            "/subjects/s?normalize=False&deleted=True",
+            Some(&json!({"schema": record("R", "[]")})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "lookup with False/True: {:?}", r.body);
+    // Anything but `true` in some case is false, never a 400.
+    let r = app.delete("/subjects/s?permanent=yes").await;
+    assert_eq!(r.status, 200, "permanent=yes is a soft delete: {:?}", r.body);
+    assert_eq!(app.get("/subjects?deleted=maybe").await.body, json!([]));
+    assert_eq!(app.get("/subjects?deleted=TRUE").await.body, json!(["s"]));
+    assert_eq!(app.get("/subjects?deleted=").await.body, json!([]));
+    // `permanent=TRUE` is a hard delete.
+    let r = app.delete("/subjects/s?permanent=TRUE").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(app.get("/subjects?deleted=true").await.body, json!([]));
 }
 
 #[tokio::test]

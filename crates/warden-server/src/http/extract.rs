@@ -66,7 +66,7 @@ where
     }
 }
 
-/// Query parameters; a malformed value (e.g. `deleted=maybe`) is a 400 in the API's format.
+/// Query parameters; a value that does not deserialize is a 400 in the API's format.
 #[derive(Debug)]
 pub(crate) struct SrQuery<T>(pub T);
 
@@ -105,30 +105,47 @@ where
 }
 
 /// The query parameters the API takes, all optional; unknown ones are ignored as Confluent
-/// does.
+/// does. Flags read as Java's `Boolean.valueOf` (JAX-RS's conversion of a `boolean`
+/// parameter): `true` in any case is true, and every other value (`False`, `1`, `yes`, an
+/// empty string) or an absent parameter is false, so `?normalize=False` from Python's
+/// `str(bool)` works.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Params {
     /// Include soft-deleted items.
-    pub(crate) deleted: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) deleted: bool,
     /// Only soft-deleted items.
-    pub(crate) deleted_only: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) deleted_only: bool,
     /// Subject name prefix filter.
     pub(crate) subject_prefix: Option<String>,
     /// `GET /schemas`: only the latest version per subject.
-    pub(crate) latest_only: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) latest_only: bool,
     /// Hard delete.
-    pub(crate) permanent: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) permanent: bool,
     /// Normalize the schema before register, lookup or check.
-    pub(crate) normalize: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) normalize: bool,
     /// Return compatibility messages.
-    pub(crate) verbose: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) verbose: bool,
     /// Fall back to the global config or mode.
-    pub(crate) default_to_global: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) default_to_global: bool,
     /// Force a mode change to IMPORT over existing schemas.
-    pub(crate) force: Option<bool>,
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) force: bool,
     /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
     pub(crate) format: Option<String>,
+}
+
+/// Java's `Boolean.valueOf(String)`: true exactly when the text is `true`, ignoring case.
+fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(text.eq_ignore_ascii_case("true"))
 }
 
 /// The scope of a `/config` or `/mode` request: `None` for the registry-wide route,

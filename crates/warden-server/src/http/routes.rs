@@ -95,9 +95,9 @@ fn schema_id(id: &str) -> Result<SchemaId, ApiError> {
 }
 
 fn filter(p: &Params) -> DeletedFilter {
-    if p.deleted_only == Some(true) {
+    if p.deleted_only {
         DeletedFilter::DeletedOnly
-    } else if p.deleted == Some(true) {
+    } else if p.deleted {
         DeletedFilter::All
     } else {
         DeletedFilter::Live
@@ -106,7 +106,7 @@ fn filter(p: &Params) -> DeletedFilter {
 
 fn options(p: &Params) -> SchemaOptions {
     SchemaOptions {
-        normalize: p.normalize.unwrap_or(false),
+        normalize: p.normalize,
     }
 }
 
@@ -125,11 +125,7 @@ fn serialized(p: &Params) -> bool {
 
 async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
     let list = r
-        .list_schemas(
-            p.subject_prefix.as_deref(),
-            p.deleted.unwrap_or(false),
-            p.latest_only.unwrap_or(false),
-        )
+        .list_schemas(p.subject_prefix.as_deref(), p.deleted, p.latest_only)
         .await?;
     ok(&list)
 }
@@ -167,9 +163,7 @@ async fn subjects_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    ok(&r
-        .subjects_of_schema(schema_id(&id)?, p.deleted.unwrap_or(false))
-        .await?)
+    ok(&r.subjects_of_schema(schema_id(&id)?, p.deleted).await?)
 }
 
 async fn versions_by_id(
@@ -177,9 +171,7 @@ async fn versions_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    ok(&r
-        .versions_of_schema(schema_id(&id)?, p.deleted.unwrap_or(false))
-        .await?)
+    ok(&r.versions_of_schema(schema_id(&id)?, p.deleted).await?)
 }
 
 async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
@@ -194,12 +186,7 @@ async fn lookup(
 ) -> ApiResult {
     let s = subject(&s)?;
     let found = r
-        .lookup(
-            &s,
-            submission(body)?,
-            options(&p),
-            p.deleted.unwrap_or(false),
-        )
+        .lookup(&s, submission(body)?, options(&p), p.deleted)
         .await?;
     ok(&found)
 }
@@ -210,7 +197,7 @@ async fn delete_subject(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.delete_subject(&s, p.permanent.unwrap_or(false)).await?)
+    ok(&r.delete_subject(&s, p.permanent).await?)
 }
 
 async fn list_versions(
@@ -239,9 +226,7 @@ async fn get_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let (row, schema) = r
-        .version(&s, version(&v)?, p.deleted.unwrap_or(false))
-        .await?;
+    let (row, schema) = r.version(&s, version(&v)?, p.deleted).await?;
     let mut body = Registry::version_response(&s, row, &schema);
     if serialized(&p)
         && let Some(text) = r.serialized(&schema).await?
@@ -257,9 +242,7 @@ async fn raw_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let (_, schema) = r
-        .version(&s, version(&v)?, p.deleted.unwrap_or(false))
-        .await?;
+    let (_, schema) = r.version(&s, version(&v)?, p.deleted).await?;
     Ok(sr_bytes(
         StatusCode::OK,
         schema.stored.schema.clone().into(),
@@ -280,9 +263,7 @@ async fn delete_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r
-        .delete_version(&s, version(&v)?, p.permanent.unwrap_or(false))
-        .await?)
+    ok(&r.delete_version(&s, version(&v)?, p.permanent).await?)
 }
 
 fn config_response(c: StoredConfig) -> ConfigResponse {
@@ -307,9 +288,7 @@ async fn get_config(
     SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    let c = r
-        .config(s.as_ref(), p.default_to_global.unwrap_or(false))
-        .await?;
+    let c = r.config(s.as_ref(), p.default_to_global).await?;
     ok(&config_response(c))
 }
 
@@ -341,9 +320,7 @@ async fn get_mode(
     SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    let m = r
-        .mode(s.as_ref(), p.default_to_global.unwrap_or(false))
-        .await?;
+    let m = r.mode(s.as_ref(), p.default_to_global).await?;
     ok(&mode_body(m))
 }
 
@@ -354,9 +331,7 @@ async fn put_mode(
     SrQuery(p): SrQuery<Params>,
     SrBody(body): SrBody<ModeBody>,
 ) -> ApiResult {
-    let m = r
-        .set_mode(s.as_ref(), &body.mode, p.force.unwrap_or(false))
-        .await?;
+    let m = r.set_mode(s.as_ref(), &body.mode, p.force).await?;
     ok(&mode_body(m))
 }
 
@@ -373,13 +348,7 @@ async fn check_all_versions(
 ) -> ApiResult {
     let s = subject(&s)?;
     let result = r
-        .test_compatibility(
-            &s,
-            None,
-            submission(body)?,
-            options(&p),
-            p.verbose.unwrap_or(false),
-        )
+        .test_compatibility(&s, None, submission(body)?, options(&p), p.verbose)
         .await?;
     ok(&result)
 }
@@ -393,13 +362,7 @@ async fn check_one_version(
     let s = subject(&s)?;
     let v = version(&v)?;
     let result = r
-        .test_compatibility(
-            &s,
-            Some(v),
-            submission(body)?,
-            options(&p),
-            p.verbose.unwrap_or(false),
-        )
+        .test_compatibility(&s, Some(v), submission(body)?, options(&p), p.verbose)
         .await?;
     ok(&result)
 }
