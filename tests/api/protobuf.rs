@@ -343,7 +343,7 @@ async fn schema_registry_converter_and_warden_read_each_others_protobuf_records(
 
     let app = spawn_app().await;
     let r = register_proto(&app, "orders-value", ORDER, json!([])).await;
-    let id = r.body["id"].as_i64().unwrap() as u32;
+    let id = warden_core::SchemaId::new(r.body["id"].as_i64().unwrap()).unwrap();
     let ParsedProto { schema } = ParsedProto::from(ORDER);
     let line = schema.message("acme.Order.Line").unwrap();
     let line_json = json!({"sku": "A-1", "quantity": 3});

@@ -10,7 +10,7 @@ use schema_registry_converter::async_impl::proto_decoder::ProtoDecoder;
 use schema_registry_converter::async_impl::proto_raw::ProtoRawEncoder;
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
 use schema_registry_converter::schema_registry_common::SubjectNameStrategy;
-use warden_core::SchemaType;
+use warden_core::{SchemaType, Subject};
 use warden_serde::{
     AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, ProtobufDeserializer,
     ProtobufSerializer, RegistryClient, SerializationContext, SerializerConfig, UnregisteredSchema,
@@ -28,7 +28,10 @@ async fn avro_bytes_cross_between_warden_and_schema_registry_converter() {
     let app = spawn_app().await;
     let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
-    client.register("orders-value", &schema).await.unwrap();
+    client
+        .register(&Subject::parse("orders-value").unwrap(), &schema)
+        .await
+        .unwrap();
     let settings = SrSettings::new(app.address.clone());
 
     // Ours → theirs.
@@ -76,7 +79,10 @@ async fn json_bytes_cross_between_warden_and_schema_registry_converter() {
     let app = spawn_app().await;
     let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA);
-    client.register("orders-value", &schema).await.unwrap();
+    client
+        .register(&Subject::parse("orders-value").unwrap(), &schema)
+        .await
+        .unwrap();
     let settings = SrSettings::new(app.address.clone());
 
     let ours = JsonSerializer::new(client.clone(), schema, SerializerConfig::default())
@@ -110,7 +116,10 @@ async fn protobuf_bytes_cross_between_warden_and_schema_registry_converter_inclu
     let app = spawn_app().await;
     let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO);
-    client.register("orders-value", &schema).await.unwrap();
+    client
+        .register(&Subject::parse("orders-value").unwrap(), &schema)
+        .await
+        .unwrap();
     let settings = SrSettings::new(app.address.clone());
     let serializer = ProtobufSerializer::new(client.clone(), schema, SerializerConfig::default());
     let context = SerializationContext::value("orders");

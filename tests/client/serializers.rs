@@ -2,7 +2,7 @@
 //! auto-registration, latest version, fixed id, formats, and the deserializers' errors.
 
 use serde_json::json;
-use warden_core::SchemaType;
+use warden_core::{ErrorCode, SchemaId, SchemaType, Subject};
 use warden_serde::{
     AvroDeserializer, AvroSerializer, GenericDeserializer, JsonDeserializer, JsonSerializer,
     ProtobufSerializer, RegistryClient, SerdeError, SerializationContext, SerializerConfig,
@@ -16,9 +16,14 @@ fn value(topic: &str) -> SerializationContext<'_> {
     SerializationContext::value(topic)
 }
 
-fn header_id(bytes: &[u8]) -> u32 {
+fn header_id(bytes: &[u8]) -> SchemaId {
     assert_eq!(bytes[0], 0, "magic byte");
-    u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]])
+    let id = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    SchemaId::new(i64::from(id)).expect("a valid id in the header")
+}
+
+fn subject(name: &str) -> Subject {
+    Subject::parse(name).expect("a valid subject")
 }
 
 #[tokio::test]
@@ -41,7 +46,7 @@ async fn auto_registration_follows_the_subject_name_strategy() {
             .await
             .unwrap();
         let latest = client
-            .latest(subject)
+            .latest(&self::subject(subject))
             .await
             .expect("registered under the strategy's subject");
         assert_eq!(header_id(&bytes), latest.id, "{strategy:?}");
@@ -60,7 +65,12 @@ async fn auto_registration_follows_the_subject_name_strategy() {
     .serialize(&value("proto-orders"), &proto::order(1))
     .await
     .unwrap();
-    assert!(client.latest("proto-orders-acme.Order").await.is_ok());
+    assert!(
+        client
+            .latest(&subject("proto-orders-acme.Order"))
+            .await
+            .is_ok()
+    );
     // JSON Schema's record name is its title.
     let config = SerializerConfig {
         subject_name_strategy: SubjectNameStrategy::TopicRecordName,
@@ -75,7 +85,12 @@ async fn auto_registration_follows_the_subject_name_strategy() {
     .serialize(&value("json-orders"), &order(1))
     .await
     .unwrap();
-    assert!(client.latest("json-orders-acme.Order").await.is_ok());
+    assert!(
+        client
+            .latest(&subject("json-orders-acme.Order"))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -92,7 +107,7 @@ async fn without_auto_registration_an_unknown_subject_is_an_error_and_nothing_is
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, SerdeError::Registry(e) if e.error_code() == Some(40401)),
+        matches!(&error, SerdeError::Registry(e) if e.code() == Some(ErrorCode::SubjectNotFound)),
         "{error}"
     );
     assert!(client.subjects(false).await.unwrap().is_empty());
@@ -104,7 +119,7 @@ async fn latest_version_and_fixed_id_pick_the_writer_schema() {
     let client = RegistryClient::new(&app.address).unwrap();
     let v1 = client
         .register(
-            "orders-value",
+            &subject("orders-value"),
             &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
         )
         .await
@@ -117,7 +132,7 @@ async fn latest_version_and_fixed_id_pick_the_writer_schema() {
     assert_ne!(with_channel, ORDER_AVSC);
     let v2 = client
         .register(
-            "orders-value",
+            &subject("orders-value"),
             &UnregisteredSchema::new(SchemaType::Avro, with_channel),
         )
         .await
@@ -188,7 +203,7 @@ async fn deserializers_tell_bad_records_apart() {
     let client = RegistryClient::new(&app.address).unwrap();
     let id = client
         .register(
-            "orders-value",
+            &subject("orders-value"),
             &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
         )
         .await
@@ -215,6 +230,8 @@ async fn deserializers_tell_bad_records_apart() {
     wrong_magic[0] = 1;
     let mut unknown = good.clone();
     unknown[1..5].copy_from_slice(&777u32.to_be_bytes());
+    let mut zero = good.clone();
+    zero[1..5].copy_from_slice(&0u32.to_be_bytes());
     let cut = &good[..good.len() - 3];
     assert!(matches!(
         reader.deserialize(&wrong_magic).await,
@@ -226,8 +243,17 @@ async fn deserializers_tell_bad_records_apart() {
     ));
     assert!(matches!(
         reader.deserialize(&unknown).await,
-        Err(SerdeError::UnknownSchemaId(777))
+        Err(SerdeError::UnknownSchemaId(id)) if id.get() == 777
     ));
+    let error = reader.deserialize(&zero).await.unwrap_err();
+    assert!(
+        matches!(error, SerdeError::InvalidSchemaId(0)),
+        "no registry gives out id 0: {error}"
+    );
+    assert!(
+        error.to_string().starts_with("unknown schema id 0"),
+        "{error}"
+    );
     assert!(
         matches!(reader.deserialize(cut).await, Err(SerdeError::Undecodable { schema_id, .. }) if schema_id == id),
         "a payload cut short does not decode"
@@ -240,7 +266,7 @@ async fn a_validating_json_deserializer_refuses_documents_that_break_the_writer_
     let client = RegistryClient::new(&app.address).unwrap();
     let id = client
         .register(
-            "orders-value",
+            &subject("orders-value"),
             &UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA),
         )
         .await
@@ -264,7 +290,10 @@ async fn a_dynamic_message_and_its_prost_twin_serialize_to_the_same_bytes() {
     let app = spawn_app().await;
     let client = RegistryClient::new(&app.address).unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO);
-    client.register("orders-value", &schema).await.unwrap();
+    client
+        .register(&subject("orders-value"), &schema)
+        .await
+        .unwrap();
     let serializer = ProtobufSerializer::new(client.clone(), schema, SerializerConfig::default());
     let typed = serializer
         .serialize(&value("orders"), &proto::order(4))

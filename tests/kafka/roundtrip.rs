@@ -6,20 +6,19 @@ use std::time::Duration;
 use futures::future::join_all;
 use serde_json::json;
 use warden_core::SchemaType;
-use warden_kafka::{
-    AvroValues, Consumer, JsonValues, ProduceError, Producer, ProtobufJson, ProtobufValues,
-    RawSerializer, UndecodablePolicy, ValueDeserializer, ValueSerializer,
-};
+use warden_kafka::{Consumer, ProduceError, Producer, UndecodablePolicy};
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, ProtobufDeserializer,
-    ProtobufSerializer, RegistryClient, SerdeError, SerializerConfig, UnregisteredSchema,
+    AvroDeserializer, AvroSerializer, AvroValues, JsonDeserializer, JsonSerializer, JsonValues,
+    ProtobufDeserializer, ProtobufJson, ProtobufSerializer, ProtobufValues, RawSerializer,
+    RegistryClient, SerdeError, SerializerConfig, UnregisteredSchema, ValueDeserializer,
+    ValueSerializer,
 };
 use warden_testkit::kafka::Broker;
 use warden_testkit::spawn_app;
 
 use crate::support::{
     ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, consumer_config, order, producer_config,
-    proto, read_raw, unique,
+    proto, read_raw, subject, unique,
 };
 
 const RECORDS: usize = 1_000;
@@ -34,7 +33,7 @@ async fn new_topic(
     let topic = unique(prefix);
     broker.create_topic(&topic).await;
     client
-        .register(&format!("{topic}-value"), schema)
+        .register(&subject(&format!("{topic}-value")), schema)
         .await
         .expect("the schema registers");
     topic
@@ -251,7 +250,7 @@ async fn keys_with_a_schema_are_written_and_decoded_by_their_schema_id() {
     let topic = new_topic(&broker, &client, "keyed-orders", &value_schema).await;
     let key_schema = UnregisteredSchema::new(SchemaType::Avro, r#""string""#);
     let key_id = client
-        .register(&format!("{topic}-key"), &key_schema)
+        .register(&subject(&format!("{topic}-key")), &key_schema)
         .await
         .unwrap();
     let producer = Producer::new(

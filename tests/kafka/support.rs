@@ -6,9 +6,15 @@ use std::time::Duration;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::message::{Headers as _, Message as _};
+use warden_core::Subject;
 use warden_testkit::kafka::Broker;
 
 pub(crate) use crate::orders::*;
+
+/// `name` as a subject; the tests' names are valid ones.
+pub(crate) fn subject(name: &str) -> Subject {
+    Subject::parse(name).expect("a valid subject")
+}
 
 /// Producer settings for tests: loopback broker, small linger.
 pub(crate) fn producer_config(broker: &Broker) -> ClientConfig {

@@ -5,15 +5,15 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use warden_core::SchemaType;
-use warden_kafka::{AvroValues, Consumer, Producer, RawSerializer, UndecodablePolicy};
+use warden_kafka::{Consumer, Producer, UndecodablePolicy};
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, RegistryClient, SerdeError, SerializerConfig,
-    UnregisteredSchema,
+    AvroDeserializer, AvroSerializer, AvroValues, RawSerializer, RegistryClient, SerdeError,
+    SerializerConfig, UnregisteredSchema,
 };
 use warden_testkit::kafka::Broker;
 use warden_testkit::{free_port, spawn_app};
 
-use crate::support::{ORDER_AVSC, consumer_config, order, producer_config, unique};
+use crate::support::{ORDER_AVSC, consumer_config, order, producer_config, subject, unique};
 
 #[tokio::test]
 async fn an_unreachable_registry_is_a_clear_error_within_the_client_timeout() {
@@ -57,7 +57,7 @@ async fn cached_schemas_keep_producing_and_consuming_after_the_registry_goes_awa
         .unwrap();
     let schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC);
     client
-        .register(&format!("{topic}-value"), &schema)
+        .register(&subject(&format!("{topic}-value")), &schema)
         .await
         .unwrap();
     let producer = Producer::new(

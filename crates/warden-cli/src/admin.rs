@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 use warden_core::api::ConfigUpdateRequest;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, Subject, VersionSelector};
 
 use crate::registry::RegistryArgs;
 
@@ -24,7 +24,8 @@ pub(crate) struct SubjectsArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct VersionsArgs {
     /// The subject.
-    subject: String,
+    #[arg(value_parser = Subject::parse)]
+    subject: Subject,
     /// Include soft-deleted versions.
     #[arg(long)]
     deleted: bool,
@@ -36,9 +37,11 @@ pub(crate) struct VersionsArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetArgs {
     /// The subject.
-    subject: String,
+    #[arg(value_parser = Subject::parse)]
+    subject: Subject,
     /// A version number, or `latest` (the default).
-    version: Option<String>,
+    #[arg(value_parser = VersionSelector::parse)]
+    version: Option<VersionSelector>,
     /// Print only the schema text.
     #[arg(long)]
     schema_only: bool,
@@ -82,9 +85,11 @@ pub(crate) struct ModeArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeleteArgs {
     /// The subject.
-    subject: String,
+    #[arg(value_parser = Subject::parse)]
+    subject: Subject,
     /// One version (a number or `latest`); the whole subject when absent.
-    version: Option<String>,
+    #[arg(value_parser = VersionSelector::parse)]
+    version: Option<VersionSelector>,
     /// Hard delete (the subject or version must be soft-deleted first, as in Confluent).
     #[arg(long)]
     permanent: bool,
@@ -98,7 +103,11 @@ pub(crate) async fn subjects(args: SubjectsArgs) -> anyhow::Result<()> {
     let mut subjects = client.subjects(args.deleted).await?;
     subjects.sort();
     for s in subjects {
-        if args.prefix.as_deref().is_none_or(|p| s.starts_with(p)) {
+        if args
+            .prefix
+            .as_deref()
+            .is_none_or(|p| s.as_str().starts_with(p))
+        {
             println!("{s}");
         }
     }
@@ -114,28 +123,12 @@ pub(crate) async fn versions(args: VersionsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn version_number(v: &str) -> anyhow::Result<Option<u32>> {
-    if v == "latest" || v == "-1" {
-        return Ok(None);
-    }
-    match v.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(Some(n)),
-        _ => bail!("version {v:?}: expected a positive number or `latest`"),
-    }
-}
-
 /// Runs `warden get`.
 pub(crate) async fn get(args: GetArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
-    let found = match args
-        .version
-        .as_deref()
-        .map(version_number)
-        .transpose()?
-        .flatten()
-    {
-        Some(n) => client.version(&args.subject, n).await?,
-        None => client.latest(&args.subject).await?,
+    let found = match args.version.unwrap_or(VersionSelector::Latest) {
+        VersionSelector::Exact(v) => client.version(&args.subject, v).await?,
+        VersionSelector::Latest => client.latest(&args.subject).await?,
     };
     if args.schema_only {
         println!("{}", found.schema);
@@ -155,6 +148,10 @@ pub(crate) async fn config(args: ConfigArgs) -> anyhow::Result<()> {
         }
         other => other,
     };
+    let subject = subject
+        .as_deref()
+        .map(crate::registry::subject)
+        .transpose()?;
     if args.delete {
         let Some(subject) = subject else {
             bail!("--delete needs a subject");
@@ -164,7 +161,7 @@ pub(crate) async fn config(args: ConfigArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if level.is_none() && args.policy.is_none() {
-        let config = client.config(subject.as_deref()).await?;
+        let config = client.config(subject.as_ref()).await?;
         println!("{}", serde_json::to_string_pretty(&config)?);
         return Ok(());
     }
@@ -188,7 +185,7 @@ pub(crate) async fn config(args: ConfigArgs) -> anyhow::Result<()> {
         normalize: None,
         compatibility_policy,
     };
-    let set = client.set_config(subject.as_deref(), &update).await?;
+    let set = client.set_config(subject.as_ref(), &update).await?;
     println!("{}", serde_json::to_string_pretty(&set)?);
     Ok(())
 }
@@ -200,15 +197,17 @@ pub(crate) async fn mode(args: ModeArgs) -> anyhow::Result<()> {
         (Some(s), None) if s.parse::<Mode>().is_ok() => (None, Some(s)),
         other => other,
     };
+    let subject = subject
+        .as_deref()
+        .map(crate::registry::subject)
+        .transpose()?;
     match mode {
-        None => println!("{}", client.mode(subject.as_deref()).await?),
+        None => println!("{}", client.mode(subject.as_ref()).await?),
         Some(m) => {
             let m = m.parse::<Mode>().map_err(|e| anyhow::anyhow!("{}", e.0))?;
             println!(
                 "{}",
-                client
-                    .set_mode(subject.as_deref(), m.as_str(), args.force)
-                    .await?
+                client.set_mode(subject.as_ref(), m, args.force).await?
             );
         }
     }
@@ -218,16 +217,16 @@ pub(crate) async fn mode(args: ModeArgs) -> anyhow::Result<()> {
 /// Runs `warden delete`.
 pub(crate) async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
-    match args.version.as_deref().map(version_number).transpose()? {
+    match args.version {
         None => {
             for v in client.delete_subject(&args.subject, args.permanent).await? {
                 println!("{v}");
             }
         }
-        Some(n) => {
-            let n = match n {
-                Some(n) => n,
-                None => client.latest(&args.subject).await?.version,
+        Some(selector) => {
+            let n = match selector {
+                VersionSelector::Exact(n) => n,
+                VersionSelector::Latest => client.latest(&args.subject).await?.version,
             };
             println!(
                 "{}",

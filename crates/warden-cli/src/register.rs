@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use warden_client::{ClientError, UnregisteredSchema};
+use warden_client::UnregisteredSchema;
 use warden_core::api::{ConfigUpdateRequest, SchemaReference};
+use warden_core::{ErrorCode, Version};
 
 use crate::check::parse;
 use crate::exit::Exit;
 use crate::project::{self, Project};
-use crate::registry::{RegistryArgs, is_not_found};
+use crate::registry::{RegistryArgs, is_not_found, subject};
 use crate::source::Source;
 
 /// Arguments of `warden register`.
@@ -51,12 +52,13 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
     }
     // (path) → (subject, version) of what is registered, or None in a dry run for what
     // would be new.
-    let mut done: HashMap<String, Option<u32>> = HashMap::new();
+    let mut done: HashMap<String, Option<Version>> = HashMap::new();
     let (mut registered, mut unchanged, mut configured) = (0, 0, 0);
     for (entry, r) in &resolved {
         // The project's level for this subject, set before registering.
         if entry.level_is_explicit {
-            let effective = match client.config(Some(&entry.subject)).await {
+            let entry_subject = subject(&entry.subject)?;
+            let effective = match client.config(Some(&entry_subject)).await {
                 Ok(c) => Some(c.compatibility_level),
                 Err(e) if is_not_found(&e) => None,
                 Err(e) => return Err(e.into()),
@@ -73,7 +75,7 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                 } else {
                     client
                         .set_config(
-                            Some(&entry.subject),
+                            Some(&entry_subject),
                             &ConfigUpdateRequest {
                                 compatibility: Some(entry.level.as_str().to_owned()),
                                 ..ConfigUpdateRequest::default()
@@ -103,7 +105,7 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                         .map(|v| SchemaReference {
                             name: name.clone(),
                             subject: dep.subject.clone(),
-                            version: i32::try_from(v).unwrap_or(i32::MAX),
+                            version: i32::try_from(v.get()).unwrap_or(i32::MAX),
                         })
                 })
                 .collect();
@@ -119,7 +121,8 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
             };
             let schema = UnregisteredSchema::new(node.schema_type, node.text.clone())
                 .with_references(references);
-            match client.lookup(&node.subject, &schema).await {
+            let node_subject = subject(&node.subject)?;
+            match client.lookup(&node_subject, &schema).await {
                 Ok(found) => {
                     unchanged += 1;
                     println!(
@@ -138,15 +141,15 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                 done.insert(node.path.clone(), None);
                 continue;
             }
-            let id = match client.register(&node.subject, &schema).await {
+            let id = match client.register(&node_subject, &schema).await {
                 Ok(id) => id,
-                Err(e @ ClientError::Registry { .. }) if e.error_code() == Some(409) => {
+                Err(e) if e.code() == Some(ErrorCode::IncompatibleSchema) => {
                     eprintln!("warden: {}: {e}", node.path);
                     return Err(Exit(1).into());
                 }
                 Err(e) => return Err(anyhow::Error::new(e).context(node.path.clone())),
             };
-            let version = client.lookup(&node.subject, &schema).await?.version;
+            let version = client.lookup(&node_subject, &schema).await?.version;
             println!(
                 "registered {} version {version} (id {id})  {}",
                 node.subject, node.path

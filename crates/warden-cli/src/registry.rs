@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use warden_client::{ClientError, RegistryClient};
+use warden_core::{ErrorCode, Subject};
 
 /// `--registry-url` and `--registry-auth`, with their environment twins.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,7 +54,18 @@ impl RegistryArgs {
     }
 }
 
-/// Whether a client error is the registry saying a subject (or version) does not exist.
+/// Whether a client error is the registry saying a subject, version or schema does not
+/// exist.
 pub(crate) fn is_not_found(e: &ClientError) -> bool {
-    matches!(e.error_code(), Some(40401..=40403)) || e.is_not_found()
+    matches!(
+        e.code(),
+        Some(ErrorCode::SubjectNotFound | ErrorCode::VersionNotFound | ErrorCode::SchemaNotFound)
+    ) || e.is_not_found()
+}
+
+/// `name` as a subject (a name from `warden.toml`, a flag or an export file).
+///
+/// Errors: an empty name, one over 1,024 bytes or with a control character.
+pub(crate) fn subject(name: &str) -> anyhow::Result<Subject> {
+    Subject::parse(name).map_err(|e| anyhow::anyhow!("subject {name:?}: {}", e.0))
 }

@@ -8,15 +8,12 @@ use anyhow::{Context, bail};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde_json::{Value, json};
-use warden_core::SchemaType;
+use warden_core::{SchemaType, Subject};
 use warden_kafka::rdkafka::ClientConfig;
-use warden_kafka::{
-    ConsumeError, Consumer, ProduceError, Producer, RawSerializer, UndecodablePolicy,
-    ValueSerializer,
-};
+use warden_kafka::{ConsumeError, Consumer, ProduceError, Producer, UndecodablePolicy};
 use warden_serde::{
-    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, SerdeError,
-    SerializationContext, SerializerConfig,
+    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, RawSerializer,
+    SerdeError, SerializationContext, SerializerConfig, SubjectNameStrategy, ValueSerializer,
 };
 
 use crate::exit::Exit;
@@ -63,8 +60,8 @@ pub(crate) struct ProduceArgs {
     topic: String,
     /// The subject whose latest version the values are written with (default
     /// `<topic>-value`).
-    #[arg(long)]
-    subject: Option<String>,
+    #[arg(long, value_parser = Subject::parse)]
+    subject: Option<Subject>,
     /// The expected format; by default the subject's.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -146,10 +143,11 @@ enum Values {
 /// field path and reason; the exit code is 1 if any line was refused or not delivered.
 pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
-    let subject = args
-        .subject
-        .clone()
-        .unwrap_or_else(|| format!("{}-value", args.topic));
+    let subject = match &args.subject {
+        Some(subject) => subject.clone(),
+        None => SubjectNameStrategy::TopicName
+            .subject(&SerializationContext::value(&args.topic), None)?,
+    };
     let latest = client
         .latest(&subject)
         .await

@@ -16,11 +16,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
-use warden_core::SchemaType;
 use warden_core::api::{ConfigResponse, ConfigUpdateRequest, SchemaReference};
+use warden_core::types::ParseError;
+use warden_core::{Mode, SchemaId, SchemaType, Subject, Version};
 
 use crate::registry::{RegistryArgs, is_not_found};
 
@@ -36,7 +37,8 @@ struct Export {
     /// The global config.
     config: ConfigResponse,
     /// The global mode.
-    mode: String,
+    #[serde(deserialize_with = "mode")]
+    mode: Mode,
     /// Every subject, soft-deleted ones included, sorted by name.
     subjects: Vec<SubjectExport>,
 }
@@ -57,13 +59,17 @@ struct ConfigResponseEq(ConfigResponse);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SubjectExport {
-    subject: String,
+    subject: Subject,
     /// The subject's own config, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     config: Option<ConfigResponse>,
     /// The subject's own mode, when it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    mode: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_mode"
+    )]
+    mode: Option<Mode>,
     /// Every version, soft-deleted ones included, ascending.
     versions: Vec<VersionExport>,
 }
@@ -72,8 +78,8 @@ struct SubjectExport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct VersionExport {
-    version: u32,
-    id: u32,
+    version: Version,
+    id: SchemaId,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     deleted: bool,
     #[serde(default)]
@@ -85,6 +91,21 @@ struct VersionExport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rule_set: Option<Value>,
     schema: String,
+}
+
+/// A mode as the export file writes it (`READWRITE`, `IMPORT`…).
+fn mode<'de, D: Deserializer<'de>>(d: D) -> Result<Mode, D::Error> {
+    String::deserialize(d)?
+        .parse()
+        .map_err(|e: ParseError| serde::de::Error::custom(e.0))
+}
+
+/// [`mode`], when present.
+fn optional_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Mode>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|m| m.parse())
+        .transpose()
+        .map_err(|e: ParseError| serde::de::Error::custom(e.0))
 }
 
 impl PartialEq for SubjectExport {
@@ -152,7 +173,7 @@ async fn read_registry(client: &RegistryClient, progress: bool) -> anyhow::Resul
     };
     let mut subjects = Vec::with_capacity(names.len());
     for subject in names {
-        bar.set_message(subject.clone());
+        bar.set_message(subject.to_string());
         let all = client.versions(&subject, true).await?;
         let live = match client.versions(&subject, false).await {
             Ok(v) => v,
@@ -318,24 +339,24 @@ async fn write_registry(
     checking.finish_and_clear();
     let skipped = plan.len() - todo.len();
     target
-        .set_mode(None, "IMPORT", true)
+        .set_mode(None, Mode::Import, true)
         .await
         .context("cannot put the target registry in IMPORT mode")?;
     let bar = bar(todo.len() as u64, "import");
     let mut imported = 0;
     // Subjects whose own mode was switched to IMPORT, with the mode they had.
-    let mut opened: Vec<(&str, Option<String>)> = Vec::new();
+    let mut opened: Vec<(&Subject, Option<Mode>)> = Vec::new();
     for (subject, version) in &todo {
         bar.set_message(format!("{} v{}", subject.subject, version.version));
         // A subject-level mode on the target (from an earlier, interrupted import) would
         // refuse the registration; IMPORT until the modes are set at the end.
-        if !opened.iter().any(|(s, _)| *s == subject.subject) {
+        if !opened.iter().any(|(s, _)| *s == &subject.subject) {
             let mode = target.subject_mode(&subject.subject).await?;
-            if let Some(m) = &mode
-                && m != "IMPORT"
+            if let Some(m) = mode
+                && m != Mode::Import
             {
                 target
-                    .set_mode(Some(&subject.subject), "IMPORT", true)
+                    .set_mode(Some(&subject.subject), Mode::Import, true)
                     .await?;
             }
             opened.push((&subject.subject, mode));
@@ -370,7 +391,7 @@ async fn write_registry(
     bar.finish_and_clear();
     // Soft deletes, as in the source.
     for subject in &export.subjects {
-        let deleted: Vec<u32> = subject
+        let deleted: Vec<Version> = subject
             .versions
             .iter()
             .filter(|v| v.deleted)
@@ -413,11 +434,11 @@ async fn write_registry(
     for subject in &export.subjects {
         let before = opened
             .iter()
-            .find(|(s, _)| *s == subject.subject)
+            .find(|(s, _)| *s == &subject.subject)
             .and_then(|(_, m)| m.as_ref());
         match (&subject.mode, before) {
             (Some(mode), _) => {
-                target.set_mode(Some(&subject.subject), mode, true).await?;
+                target.set_mode(Some(&subject.subject), *mode, true).await?;
             }
             // The source subject has no mode of its own: neither has the copy.
             (None, Some(_)) => {
@@ -426,6 +447,6 @@ async fn write_registry(
             (None, None) => {}
         }
     }
-    target.set_mode(None, &export.mode, true).await?;
+    target.set_mode(None, export.mode, true).await?;
     Ok((imported, skipped))
 }

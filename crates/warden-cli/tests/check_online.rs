@@ -319,5 +319,6 @@ async fn admin_commands_read_and_change_the_registry() {
     let missing = warden_env(dir.path(), &["get", "nope"], &env);
     assert_eq!(missing.code, 2);
     assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.stderr);
-    assert!(missing.stderr.contains("40401"), "{}", missing.stderr);
+    let code = warden_core::ErrorCode::SubjectNotFound.code().to_string();
+    assert!(missing.stderr.contains(&code), "{}", missing.stderr);
 }

@@ -412,7 +412,10 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
     loop {
         let (status, body) = get(&client, &format!("{b}/schemas/ids/{id1}")).await;
         if status == StatusCode::NOT_FOUND {
-            assert_eq!(body["error_code"], 40403);
+            assert_eq!(
+                body["error_code"],
+                warden_core::ErrorCode::SchemaNotFound.code()
+            );
             break;
         }
         assert!(

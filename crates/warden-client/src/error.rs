@@ -1,16 +1,19 @@
 //! The client's error type.
 
+use warden_core::{ErrorCode, SchemaId};
+
 /// Why a registry call failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
     /// The registry answered with an error body (`{"error_code", "message"}`), e.g. 40401
-    /// subject not found, 40403 schema not found, 409 incompatible, 42201 invalid schema.
+    /// subject not found, 40403 schema not found, 409 incompatible, 42201 invalid schema;
+    /// [`ClientError::code`] names the code.
     #[error("registry error {error_code} (HTTP {status}): {message}")]
     Registry {
         /// HTTP status.
         status: u16,
-        /// Confluent's error code; the HTTP status when the body had none.
+        /// Confluent's error code as sent; the HTTP status when the body had none.
         error_code: u32,
         /// The registry's message.
         message: String,
@@ -36,8 +39,17 @@ pub enum ClientError {
     #[error("schema {id} from the registry does not parse: {reason}")]
     InvalidSchema {
         /// The schema id.
-        id: u32,
+        id: SchemaId,
         /// The parser's reason.
+        reason: String,
+    },
+    /// A schema reference names no valid subject or version (an empty subject, version 0),
+    /// so it cannot be resolved.
+    #[error("reference {name}: {reason}")]
+    InvalidReference {
+        /// The reference's name.
+        name: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// The builder was given an unusable setting (bad URL, bad header value).
@@ -46,10 +58,11 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// Confluent's error code of a [`ClientError::Registry`] error.
-    pub fn error_code(&self) -> Option<u32> {
+    /// The Confluent error code of a [`ClientError::Registry`] error, when it is one of
+    /// [`ErrorCode`]'s (the raw number stays in [`ClientError::Registry::error_code`]).
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Registry { error_code, .. } => Some(*error_code),
+            Self::Registry { error_code, .. } => ErrorCode::from_code(*error_code),
             _ => None,
         }
     }

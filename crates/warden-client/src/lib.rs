@@ -11,13 +11,14 @@
 //! # async fn demo() -> Result<(), warden_client::ClientError> {
 //! use std::time::Duration;
 //! use warden_client::{RegistryClient, UnregisteredSchema};
-//! use warden_core::SchemaType;
+//! use warden_core::{SchemaType, Subject};
 //!
 //! let client = RegistryClient::builder("http://127.0.0.1:8081")
 //!     .timeout(Duration::from_secs(5))
 //!     .build()?;
+//! let subject = Subject::parse("greetings-value").expect("a valid subject name");
 //! let schema = UnregisteredSchema::new(SchemaType::Avro, r#"{"type":"string"}"#);
-//! let id = client.register("greetings-value", &schema).await?;
+//! let id = client.register(&subject, &schema).await?;
 //! let parsed = client.parsed_schema(id).await?;
 //! # let _ = parsed;
 //! # Ok(())
@@ -40,7 +41,9 @@ use warden_core::api::{
     RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
     SchemaReference, SubjectVersionResponse,
 };
-use warden_core::{ParsedSchema, ResolvedReference, SchemaType};
+use warden_core::{
+    Mode, ParsedSchema, ResolvedReference, SchemaId, SchemaType, Subject, Version, VersionSelector,
+};
 
 use crate::cache::BoundedCache;
 pub use crate::error::{ClientError, Result};
@@ -103,9 +106,9 @@ pub struct RegisterOptions {
     /// Ask the registry to normalize the schema first (`?normalize=true`).
     pub normalize: bool,
     /// An explicit schema id (the registry or subject must be in IMPORT mode).
-    pub id: Option<u32>,
+    pub id: Option<SchemaId>,
     /// An explicit version (the registry or subject must be in IMPORT mode).
-    pub version: Option<u32>,
+    pub version: Option<Version>,
     /// Data-contract `metadata`, sent as given.
     pub metadata: Option<serde_json::Value>,
     /// Data-contract `ruleSet`, sent as given.
@@ -266,15 +269,15 @@ struct Inner {
     max_retries: u32,
     retry_backoff: Duration,
     max_retry_backoff: Duration,
-    by_id: BoundedCache<u32, Arc<SchemaByIdResponse>>,
-    parsed: BoundedCache<u32, Arc<ParsedSchema>>,
-    ids: BoundedCache<(String, UnregisteredSchema), u32>,
-    versions: BoundedCache<(String, u32), Arc<SubjectVersionResponse>>,
+    by_id: BoundedCache<SchemaId, Arc<SchemaByIdResponse>>,
+    parsed: BoundedCache<SchemaId, Arc<ParsedSchema>>,
+    ids: BoundedCache<(Subject, UnregisteredSchema), SchemaId>,
+    versions: BoundedCache<(Subject, Version), Arc<SubjectVersionResponse>>,
 }
 
-/// Percent-encodes one path segment.
-fn seg(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+/// Percent-encodes a subject as one path segment.
+fn seg(subject: &Subject) -> String {
+    utf8_percent_encode(subject.as_str(), SEGMENT).to_string()
 }
 
 impl RegistryClient {
@@ -320,7 +323,11 @@ impl RegistryClient {
     ///
     /// Errors: [`ClientError::Registry`] with 409 (incompatible), 42201 (invalid schema),
     /// 42205 (read-only mode), …; [`ClientError::Unavailable`].
-    pub async fn register(&self, subject: &str, schema: &UnregisteredSchema) -> Result<u32> {
+    pub async fn register(
+        &self,
+        subject: &Subject,
+        schema: &UnregisteredSchema,
+    ) -> Result<SchemaId> {
         self.register_with(subject, schema, RegisterOptions::default())
             .await
     }
@@ -330,18 +337,18 @@ impl RegistryClient {
     /// served from the cache.
     pub async fn register_with(
         &self,
-        subject: &str,
+        subject: &Subject,
         schema: &UnregisteredSchema,
         options: RegisterOptions,
-    ) -> Result<u32> {
+    ) -> Result<SchemaId> {
         let plain = options == RegisterOptions::default();
-        let key = (subject.to_owned(), schema.clone());
+        let key = (subject.clone(), schema.clone());
         if plain && let Some(id) = self.inner.ids.get(&key) {
             return Ok(id);
         }
         let mut body = schema.request();
-        body.id = options.id.map(i64::from);
-        body.version = options.version.map(i64::from);
+        body.id = options.id.map(|id| i64::from(id.get()));
+        body.version = options.version.map(|v| i64::from(v.get()));
         body.metadata = options.metadata;
         body.rule_set = options.rule_set;
         let query = normalize_query(options.normalize);
@@ -364,7 +371,7 @@ impl RegistryClient {
     /// Errors: 40401 subject not found, 40403 schema not found.
     pub async fn lookup(
         &self,
-        subject: &str,
+        subject: &Subject,
         schema: &UnregisteredSchema,
     ) -> Result<SubjectVersionResponse> {
         let response: SubjectVersionResponse = self
@@ -377,13 +384,17 @@ impl RegistryClient {
             .await?;
         self.inner
             .ids
-            .insert((subject.to_owned(), schema.clone()), response.id);
+            .insert((subject.clone(), schema.clone()), response.id);
         Ok(response)
     }
 
     /// The id of `schema` under `subject`: from the cache, else by [`RegistryClient::lookup`].
-    pub async fn lookup_id(&self, subject: &str, schema: &UnregisteredSchema) -> Result<u32> {
-        if let Some(id) = self.inner.ids.get(&(subject.to_owned(), schema.clone())) {
+    pub async fn lookup_id(
+        &self,
+        subject: &Subject,
+        schema: &UnregisteredSchema,
+    ) -> Result<SchemaId> {
+        if let Some(id) = self.inner.ids.get(&(subject.clone(), schema.clone())) {
             return Ok(id);
         }
         Ok(self.lookup(subject, schema).await?.id)
@@ -392,7 +403,7 @@ impl RegistryClient {
     /// The schema with `id` (`GET /schemas/ids/{id}`), cached.
     ///
     /// Errors: 40403 schema not found.
-    pub async fn schema_by_id(&self, id: u32) -> Result<Arc<SchemaByIdResponse>> {
+    pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<SchemaByIdResponse>> {
         if let Some(found) = self.inner.by_id.get(&id) {
             return Ok(found);
         }
@@ -409,7 +420,7 @@ impl RegistryClient {
     ///
     /// Errors: as [`RegistryClient::schema_by_id`]; [`ClientError::InvalidSchema`] when the
     /// text or a reference does not parse.
-    pub async fn parsed_schema(&self, id: u32) -> Result<Arc<ParsedSchema>> {
+    pub async fn parsed_schema(&self, id: SchemaId) -> Result<Arc<ParsedSchema>> {
         if let Some(found) = self.inner.parsed.get(&id) {
             return Ok(found);
         }
@@ -430,7 +441,9 @@ impl RegistryClient {
     /// The transitive closure of `references`, dependencies first, as
     /// [`ParsedSchema::parse`] wants it. A reference to version `-1` means the latest.
     ///
-    /// Errors: 40401/40402 when a referenced subject or version does not exist.
+    /// Errors: 40401/40402 when a referenced subject or version does not exist;
+    /// [`ClientError::InvalidReference`] when a reference's subject or version is not one
+    /// (an empty subject, version 0).
     pub async fn resolve_references(
         &self,
         references: &[SchemaReference],
@@ -446,9 +459,7 @@ impl RegistryClient {
         let mut expanded: HashSet<(String, i32)> = HashSet::new();
         let mut out = Vec::new();
         while let Some((reference, children_done)) = stack.pop() {
-            let version = self
-                .reference_version(&reference.subject, reference.version)
-                .await?;
+            let version = self.reference_version(&reference).await?;
             if children_done {
                 if emitted.insert((reference.name.clone(), reference.subject.clone())) {
                     out.push(ResolvedReference {
@@ -469,19 +480,27 @@ impl RegistryClient {
         Ok(out)
     }
 
+    /// The version a reference names: the latest (never cached) or one version (cached).
     async fn reference_version(
         &self,
-        subject: &str,
-        version: i32,
+        reference: &SchemaReference,
     ) -> Result<Arc<SubjectVersionResponse>> {
-        let Ok(number) = u32::try_from(version) else {
-            return Ok(Arc::new(self.latest(subject).await?));
+        let invalid = |reason: String| ClientError::InvalidReference {
+            name: reference.name.clone(),
+            reason,
         };
-        let key = (subject.to_owned(), number);
+        let subject = Subject::parse(&reference.subject).map_err(|e| invalid(e.0))?;
+        let version = match VersionSelector::from_number(i64::from(reference.version))
+            .map_err(|e| invalid(e.0))?
+        {
+            VersionSelector::Latest => return Ok(Arc::new(self.latest(&subject).await?)),
+            VersionSelector::Exact(version) => version,
+        };
+        let key = (subject, version);
         if let Some(found) = self.inner.versions.get(&key) {
             return Ok(found);
         }
-        let found = Arc::new(self.version(subject, number).await?);
+        let found = Arc::new(self.version(&key.0, version).await?);
         self.inner.versions.insert(key, Arc::clone(&found));
         Ok(found)
     }
@@ -490,7 +509,7 @@ impl RegistryClient {
     /// never cached, since it moves.
     ///
     /// Errors: 40401 subject not found.
-    pub async fn latest(&self, subject: &str) -> Result<SubjectVersionResponse> {
+    pub async fn latest(&self, subject: &Subject) -> Result<SubjectVersionResponse> {
         self.call::<(), _>(
             Method::GET,
             &format!("/subjects/{}/versions/latest", seg(subject)),
@@ -503,7 +522,11 @@ impl RegistryClient {
     /// One version of `subject` (`GET /subjects/{subject}/versions/{version}`).
     ///
     /// Errors: 40401 subject not found, 40402 version not found.
-    pub async fn version(&self, subject: &str, version: u32) -> Result<SubjectVersionResponse> {
+    pub async fn version(
+        &self,
+        subject: &Subject,
+        version: Version,
+    ) -> Result<SubjectVersionResponse> {
         self.call::<(), _>(
             Method::GET,
             &format!("/subjects/{}/versions/{version}", seg(subject)),
@@ -516,8 +539,8 @@ impl RegistryClient {
     /// One version of `subject` including soft-deleted ones (`?deleted=true`).
     pub async fn version_including_deleted(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
     ) -> Result<SubjectVersionResponse> {
         self.call::<(), _>(
             Method::GET,
@@ -529,7 +552,7 @@ impl RegistryClient {
     }
 
     /// Every subject (`GET /subjects`), with soft-deleted ones when `deleted`.
-    pub async fn subjects(&self, deleted: bool) -> Result<Vec<String>> {
+    pub async fn subjects(&self, deleted: bool) -> Result<Vec<Subject>> {
         self.call::<(), _>(Method::GET, "/subjects", &deleted_query(deleted), None)
             .await
     }
@@ -538,7 +561,7 @@ impl RegistryClient {
     /// soft-deleted ones when `deleted`.
     ///
     /// Errors: 40401 subject not found.
-    pub async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
+    pub async fn versions(&self, subject: &Subject, deleted: bool) -> Result<Vec<Version>> {
         self.call::<(), _>(
             Method::GET,
             &format!("/subjects/{}/versions", seg(subject)),
@@ -555,7 +578,8 @@ impl RegistryClient {
             .await
     }
 
-    /// The schema types the registry supports (`GET /schemas/types`).
+    /// The schema types the registry supports (`GET /schemas/types`), as it names them (a
+    /// registry with a custom format plugin lists more than [`SchemaType`] knows).
     pub async fn schema_types(&self) -> Result<Vec<String>> {
         self.call::<(), _>(Method::GET, "/schemas/types", &[], None)
             .await
@@ -570,7 +594,7 @@ impl RegistryClient {
     /// Errors: 40401 subject not found (on registries that answer so), 42201 invalid schema.
     pub async fn check_compatibility(
         &self,
-        subject: &str,
+        subject: &Subject,
         schema: &UnregisteredSchema,
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
@@ -589,8 +613,8 @@ impl RegistryClient {
     /// Errors: 40401 subject not found, 40402 version not found, 42201 invalid schema.
     pub async fn check_compatibility_with_version(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
         schema: &UnregisteredSchema,
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
@@ -610,19 +634,17 @@ impl RegistryClient {
 
     /// The compatibility configuration in effect: global when `subject` is `None`, else the
     /// subject's own or, failing that, the global one (`?defaultToGlobal=true`).
-    pub async fn config(&self, subject: Option<&str>) -> Result<ConfigResponse> {
-        let (path, query) = match subject {
-            None => ("/config".to_owned(), Vec::new()),
-            Some(s) => (
-                format!("/config/{}", seg(s)),
-                vec![("defaultToGlobal", "true".to_owned())],
-            ),
+    pub async fn config(&self, subject: Option<&Subject>) -> Result<ConfigResponse> {
+        let query = match subject {
+            None => Vec::new(),
+            Some(_) => vec![("defaultToGlobal", "true".to_owned())],
         };
-        self.call::<(), _>(Method::GET, &path, &query, None).await
+        self.call::<(), _>(Method::GET, &scope_path("/config", subject), &query, None)
+            .await
     }
 
     /// The subject's own configuration, `None` when it has none (Confluent 40408).
-    pub async fn subject_config(&self, subject: &str) -> Result<Option<ConfigResponse>> {
+    pub async fn subject_config(&self, subject: &Subject) -> Result<Option<ConfigResponse>> {
         let found = self
             .call::<(), _>(Method::GET, &format!("/config/{}", seg(subject)), &[], None)
             .await;
@@ -635,7 +657,7 @@ impl RegistryClient {
     /// Errors: 42203 invalid compatibility level.
     pub async fn set_config(
         &self,
-        subject: Option<&str>,
+        subject: Option<&Subject>,
         update: &ConfigUpdateRequest,
     ) -> Result<ConfigUpdateRequest> {
         self.call(
@@ -649,62 +671,69 @@ impl RegistryClient {
 
     /// Removes a subject's own configuration, or resets the global one
     /// (`DELETE /config[/{subject}]`); returns the removed configuration.
-    pub async fn delete_config(&self, subject: Option<&str>) -> Result<ConfigResponse> {
+    pub async fn delete_config(&self, subject: Option<&Subject>) -> Result<ConfigResponse> {
         self.call::<(), _>(Method::DELETE, &scope_path("/config", subject), &[], None)
             .await
     }
 
     /// The mode in effect: global when `subject` is `None`, else the subject's own or the
     /// global one (`?defaultToGlobal=true`).
-    pub async fn mode(&self, subject: Option<&str>) -> Result<String> {
+    ///
+    /// Errors: [`ClientError::UnexpectedResponse`] for a mode [`Mode`] does not know.
+    pub async fn mode(&self, subject: Option<&Subject>) -> Result<Mode> {
         let query = match subject {
             None => Vec::new(),
             Some(_) => vec![("defaultToGlobal", "true".to_owned())],
         };
-        let body: ModeBody = self
+        let ModeAnswer(mode) = self
             .call::<(), _>(Method::GET, &scope_path("/mode", subject), &query, None)
             .await?;
-        Ok(body.mode)
+        Ok(mode)
     }
 
     /// The subject's own mode, `None` when it has none (Confluent 40409).
-    pub async fn subject_mode(&self, subject: &str) -> Result<Option<String>> {
-        let found: Result<ModeBody> = self
+    pub async fn subject_mode(&self, subject: &Subject) -> Result<Option<Mode>> {
+        let found: Result<ModeAnswer> = self
             .call::<(), _>(Method::GET, &format!("/mode/{}", seg(subject)), &[], None)
             .await;
-        Ok(none_if_not_found(found)?.map(|m| m.mode))
+        Ok(none_if_not_found(found)?.map(|ModeAnswer(mode)| mode))
     }
 
-    /// Sets the global (`None`) or a subject's mode: `READWRITE`, `READONLY`,
-    /// `READONLY_OVERRIDE` or `IMPORT`. `force` allows IMPORT on a non-empty registry.
+    /// Sets the global (`None`) or a subject's mode; returns the registry's echo. `force`
+    /// allows IMPORT on a non-empty registry.
     ///
     /// Errors: 42204 invalid mode, 42205 operation not permitted (IMPORT without `force` on
     /// a registry with schemas).
-    pub async fn set_mode(&self, subject: Option<&str>, mode: &str, force: bool) -> Result<String> {
+    pub async fn set_mode(
+        &self,
+        subject: Option<&Subject>,
+        mode: Mode,
+        force: bool,
+    ) -> Result<Mode> {
         let query = if force {
             vec![("force", "true".to_owned())]
         } else {
             Vec::new()
         };
-        let body: ModeBody = self
+        let ModeAnswer(mode) = self
             .call(
                 Method::PUT,
                 &scope_path("/mode", subject),
                 &query,
                 Some(&ModeBody {
-                    mode: mode.to_owned(),
+                    mode: mode.as_str().to_owned(),
                 }),
             )
             .await?;
-        Ok(body.mode)
+        Ok(mode)
     }
 
     /// Removes a subject's own mode (`DELETE /mode/{subject}`), so the global mode applies
     /// again; returns the removed mode.
     ///
     /// Errors: 40409 when the subject has no mode of its own.
-    pub async fn delete_mode(&self, subject: &str) -> Result<String> {
-        let body: ModeBody = self
+    pub async fn delete_mode(&self, subject: &Subject) -> Result<Mode> {
+        let ModeAnswer(mode) = self
             .call::<(), _>(
                 Method::DELETE,
                 &format!("/mode/{}", seg(subject)),
@@ -712,7 +741,7 @@ impl RegistryClient {
                 None,
             )
             .await?;
-        Ok(body.mode)
+        Ok(mode)
     }
 
     // ---- deletes ----------------------------------------------------------------------------
@@ -722,7 +751,7 @@ impl RegistryClient {
     ///
     /// Errors: 40401 subject not found, 40404 subject soft-deleted (soft delete twice),
     /// 40405 not soft-deleted (hard delete first), 42206 referenced by another schema.
-    pub async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<u32>> {
+    pub async fn delete_subject(&self, subject: &Subject, permanent: bool) -> Result<Vec<Version>> {
         self.call::<(), _>(
             Method::DELETE,
             &format!("/subjects/{}", seg(subject)),
@@ -737,10 +766,10 @@ impl RegistryClient {
     /// Errors: as [`RegistryClient::delete_subject`], and 40402 version not found.
     pub async fn delete_version(
         &self,
-        subject: &str,
-        version: u32,
+        subject: &Subject,
+        version: Version,
         permanent: bool,
-    ) -> Result<u32> {
+    ) -> Result<Version> {
         self.call::<(), _>(
             Method::DELETE,
             &format!("/subjects/{}/versions/{version}", seg(subject)),
@@ -853,6 +882,19 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A `/mode` answer: a [`ModeBody`] whose mode parses as a [`Mode`].
+struct ModeAnswer(Mode);
+
+impl<'de> serde::Deserialize<'de> for ModeAnswer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let body = ModeBody::deserialize(d)?;
+        body.mode
+            .parse()
+            .map(Self)
+            .map_err(|e: warden_core::types::ParseError| serde::de::Error::custom(e.0))
+    }
+}
+
 fn none_if_not_found<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(found) => Ok(Some(found)),
@@ -861,7 +903,7 @@ fn none_if_not_found<T>(result: Result<T>) -> Result<Option<T>> {
     }
 }
 
-fn scope_path(root: &str, subject: Option<&str>) -> String {
+fn scope_path(root: &str, subject: Option<&Subject>) -> String {
     match subject {
         None => root.to_owned(),
         Some(s) => format!("{root}/{}", seg(s)),

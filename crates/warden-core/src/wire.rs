@@ -10,8 +10,13 @@
 
 use std::fmt;
 
+use crate::types::SchemaId;
+
 /// The magic byte of Confluent's v0 framing.
 pub const MAGIC_BYTE: u8 = 0x00;
+
+/// The length of the header: the magic byte and the 4-byte schema id.
+pub const HEADER_LEN: usize = 5;
 
 /// Why framed bytes could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +28,10 @@ pub enum WireError {
     /// The input ends before the 5-byte header (magic byte and schema id).
     #[error("truncated frame: {0} bytes, the header needs 5")]
     TruncatedHeader(usize),
+    /// The header's id is 0 or above `2^31-1`, which no registry gives out (Confluent ids
+    /// are positive Java `int`s).
+    #[error("schema id {0} in the header is not a valid id")]
+    InvalidSchemaId(u32),
     /// The message-index array ends in the middle of a varint or before `count` indexes.
     #[error("truncated message indexes")]
     TruncatedIndexes,
@@ -37,8 +46,8 @@ pub enum WireError {
 /// A Confluent-framed record: the schema id and what follows the header.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Frame<'a> {
-    /// The schema id (Confluent ids are positive 32-bit integers).
-    pub schema_id: u32,
+    /// The schema id.
+    pub schema_id: SchemaId,
     /// The bytes after the header (for Protobuf, message indexes then the message).
     pub payload: &'a [u8],
 }
@@ -52,30 +61,41 @@ impl fmt::Debug for Frame<'_> {
     }
 }
 
-/// Writes the 5-byte header (magic byte and big-endian id) followed by `payload`.
-pub fn frame(schema_id: u32, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + payload.len());
+/// A new buffer holding the 5-byte header (magic byte `0x00`, then the id as 4 big-endian
+/// bytes) with room for `capacity` more bytes: the payload, which the caller appends (for
+/// Protobuf the message indexes of [`write_message_indexes`] first). The one writer of the
+/// header; [`frame`] builds on it.
+pub fn header(schema_id: SchemaId, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + capacity);
     out.push(MAGIC_BYTE);
-    out.extend_from_slice(&schema_id.to_be_bytes());
+    out.extend_from_slice(&schema_id.get().to_be_bytes());
+    out
+}
+
+/// The 5-byte [`header`] followed by `payload`.
+pub fn frame(schema_id: SchemaId, payload: &[u8]) -> Vec<u8> {
+    let mut out = header(schema_id, payload.len());
     out.extend_from_slice(payload);
     out
 }
 
 /// Reads the header. Errors: [`WireError::TruncatedHeader`] for fewer than 5 bytes,
-/// [`WireError::UnknownMagicByte`] for a first byte other than `0x00`.
+/// [`WireError::UnknownMagicByte`] for a first byte other than `0x00`,
+/// [`WireError::InvalidSchemaId`] for an id of 0 or above `2^31-1`.
 pub fn unframe(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
     match bytes.first() {
         None => return Err(WireError::TruncatedHeader(0)),
         Some(&b) if b != MAGIC_BYTE => return Err(WireError::UnknownMagicByte(b)),
         Some(_) => {}
     }
-    if bytes.len() < 5 {
+    if bytes.len() < HEADER_LEN {
         return Err(WireError::TruncatedHeader(bytes.len()));
     }
-    let schema_id = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let raw = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let schema_id = SchemaId::new(i64::from(raw)).map_err(|_| WireError::InvalidSchemaId(raw))?;
     Ok(Frame {
         schema_id,
-        payload: &bytes[5..],
+        payload: &bytes[HEADER_LEN..],
     })
 }
 
@@ -156,6 +176,30 @@ fn read_varint(bytes: &[u8]) -> Result<(i32, &[u8]), WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_is_the_magic_byte_and_the_big_endian_id_and_reads_back() {
+        let id = SchemaId::new(0x0102_0304).unwrap();
+        let framed = frame(id, b"xy");
+        assert_eq!(framed, [0x00, 0x01, 0x02, 0x03, 0x04, b'x', b'y']);
+        assert_eq!(header(id, 2), framed[..HEADER_LEN]);
+        let read = unframe(&framed).unwrap();
+        assert_eq!((read.schema_id, read.payload), (id, &b"xy"[..]));
+    }
+
+    #[test]
+    fn ids_no_registry_gives_out_are_refused() {
+        assert_eq!(
+            unframe(&[0, 0, 0, 0, 0, 1]),
+            Err(WireError::InvalidSchemaId(0))
+        );
+        assert_eq!(
+            unframe(&[0, 0x80, 0, 0, 0]),
+            Err(WireError::InvalidSchemaId(0x8000_0000))
+        );
+        let max = unframe(&[0, 0x7f, 0xff, 0xff, 0xff]).unwrap();
+        assert_eq!(i64::from(max.schema_id.get()), i64::from(i32::MAX));
+    }
 
     #[test]
     fn zigzag_varints_round_trip_at_the_extremes() {

@@ -8,7 +8,7 @@ use serde_json::json;
 use warden_core::protobuf::printer::{self, Style};
 use warden_core::protobuf::{DEFAULT_FILE_NAME, SchemaSource};
 use warden_core::wire::{self, WireError};
-use warden_core::{ProtobufSchema, ResolvedReference, SchemaError, SchemaType};
+use warden_core::{ProtobufSchema, ResolvedReference, SchemaError, SchemaId, SchemaType};
 
 fn parse(text: &str) -> ProtobufSchema {
     ProtobufSchema::parse(text, &[]).unwrap_or_else(|e| panic!("{e}:\n{text}"))
@@ -451,10 +451,10 @@ fn wire_message_indexes_follow_confluent() {
 
 #[test]
 fn wire_frames_carry_the_magic_byte_and_a_big_endian_id() {
-    let framed = wire::frame(258, b"payload");
+    let framed = wire::frame(SchemaId::new(258).unwrap(), b"payload");
     assert_eq!(&framed[..5], &[0x00, 0x00, 0x00, 0x01, 0x02]);
     let frame = wire::unframe(&framed).expect("frame");
-    assert_eq!(frame.schema_id, 258);
+    assert_eq!(frame.schema_id.get(), 258);
     assert_eq!(frame.payload, b"payload");
     assert_eq!(
         wire::unframe(&[0x01, 0, 0, 0, 1]),
@@ -504,7 +504,7 @@ fn json_encodes_to_bytes_and_decodes_back_in_the_proto3_mapping() {
         .expect("encodes");
     let mut payload = wire::message_indexes_to_bytes(&indexes);
     payload.extend_from_slice(&line_bytes);
-    let framed = wire::frame(7, &payload);
+    let framed = wire::frame(SchemaId::new(7).unwrap(), &payload);
     let frame = wire::unframe(&framed).expect("frame");
     let (read, rest) = wire::read_message_indexes(frame.payload).expect("indexes");
     let message = schema.message_by_indexes(&read).expect("message");

@@ -18,13 +18,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use warden_core::SchemaType;
+use warden_core::{SchemaType, Subject};
 use warden_kafka::rdkafka::ClientConfig;
 use warden_kafka::rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use warden_kafka::rdkafka::client::DefaultClientContext;
-use warden_kafka::{AvroValues, Consumer, Producer, RawSerializer, UndecodablePolicy};
+use warden_kafka::{Consumer, Producer, UndecodablePolicy};
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, RegistryClient, SerializerConfig, UnregisteredSchema,
+    AvroDeserializer, AvroSerializer, AvroValues, RawSerializer, RegistryClient, SerializerConfig,
+    UnregisteredSchema,
 };
 
 /// The schema of `schemas/orders-value.avsc`.
@@ -55,7 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. The contract: the schema registered under `<topic>-value`.
     let client = RegistryClient::new(&registry)?;
     let schema = UnregisteredSchema::new(SchemaType::Avro, ORDER_SCHEMA);
-    let id = client.register(&format!("{topic}-value"), &schema).await?;
+    let subject = Subject::parse(&format!("{topic}-value"))?;
+    let id = client.register(&subject, &schema).await?;
     println!("schema id {id} registered under {topic}-value");
 
     let mut config = ClientConfig::new();

@@ -1,21 +1,21 @@
 //! A validating Kafka producer and a schema-aware consumer over `rdkafka`, serializing
 //! through a schema registry in the Confluent wire format.
 //!
-//! [`Producer`] takes typed keys and values, serializes them with `warden-serde` and enqueues
-//! them with `send_result`, so many records are in flight at once. A value that does not
-//! match its schema is an `Err` naming the field, returned before anything is enqueued: the
-//! topic never sees it.
+//! [`Producer`] takes typed keys and values, serializes them with `warden-serde`'s
+//! [`ValueSerializer`]s and enqueues them with `send_result`, so many records are in flight
+//! at once. A value that does not match its schema is an `Err` naming the field, returned
+//! before anything is enqueued: the topic never sees it.
 //!
 //! [`Consumer`] decodes each record by the schema id in its header into typed or generic
-//! values, with an [`UndecodablePolicy`] for records it cannot decode: return the error,
-//! skip and count, or forward the raw record to a dead-letter topic with headers saying why.
+//! values with a [`ValueDeserializer`], with an [`UndecodablePolicy`] for records it cannot
+//! decode: return the error, skip and count, or forward the raw record to a dead-letter
+//! topic with headers saying why.
 //!
 //! Both are built from an `rdkafka` [`ClientConfig`], so acks, idempotence, compression and
 //! consumer groups are set as with any `rdkafka` client; [`Producer::inner`] and
 //! [`Consumer::inner`] give the underlying clients.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -26,12 +26,9 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, Decoded, GenericDeserializer, JsonDeserializer,
-    JsonSerializer, Part, ProtobufDeserializer, ProtobufSerializer, SerdeError,
-    SerializationContext,
+    Decoded, GenericDeserializer, Part, SerdeError, SerializationContext, ValueDeserializer,
+    ValueSerializer,
 };
 
 pub use rdkafka;
@@ -49,86 +46,6 @@ pub mod dead_letter_headers {
     pub const PARTITION: &str = "warden.source.partition";
     /// Its offset (decimal text).
     pub const OFFSET: &str = "warden.source.offset";
-}
-
-/// Turns a key or value into record bytes.
-pub trait ValueSerializer<T: ?Sized>: Send + Sync {
-    /// The bytes for `value` in `context`, or why it was refused.
-    fn serialize(
-        &self,
-        context: &SerializationContext<'_>,
-        value: &T,
-    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send;
-}
-
-impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
-    fn serialize(
-        &self,
-        context: &SerializationContext<'_>,
-        value: &T,
-    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
-        AvroSerializer::serialize(self, context, value)
-    }
-}
-
-impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
-    fn serialize(
-        &self,
-        context: &SerializationContext<'_>,
-        value: &T,
-    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
-        JsonSerializer::serialize(self, context, value)
-    }
-}
-
-impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSerializer {
-    fn serialize(
-        &self,
-        context: &SerializationContext<'_>,
-        value: &M,
-    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
-        ProtobufSerializer::serialize(self, context, value)
-    }
-}
-
-/// A JSON document to be written as Protobuf (proto3 JSON mapping) with the schema's first
-/// message, e.g. a line read from stdin. Wrapped so that it cannot be confused with a
-/// `prost` message.
-#[derive(Debug, Clone, Copy)]
-pub struct ProtobufJson<'a>(pub &'a serde_json::Value);
-
-impl ValueSerializer<ProtobufJson<'_>> for ProtobufSerializer {
-    fn serialize(
-        &self,
-        context: &SerializationContext<'_>,
-        value: &ProtobufJson<'_>,
-    ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
-        self.serialize_json(context, None, value.0)
-    }
-}
-
-/// Writes keys (or values) as they are: UTF-8 strings and raw bytes, no schema.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RawSerializer;
-
-impl ValueSerializer<str> for RawSerializer {
-    async fn serialize(
-        &self,
-        _: &SerializationContext<'_>,
-        value: &str,
-    ) -> Result<Vec<u8>, SerdeError> {
-        Ok(value.as_bytes().to_vec())
-    }
-}
-
-impl ValueSerializer<[u8]> for RawSerializer {
-    async fn serialize(
-        &self,
-        _: &SerializationContext<'_>,
-        value: &[u8],
-    ) -> Result<Vec<u8>, SerdeError> {
-        Ok(value.to_vec())
-    }
 }
 
 /// Why a record was not sent.
@@ -310,81 +227,6 @@ impl Future for Delivery {
                 Ok(Err((e, _))) => Err(ProduceError::Kafka(e)),
                 Err(_) => Err(ProduceError::Kafka(KafkaError::Canceled)),
             })
-    }
-}
-
-/// Turns record bytes into a value, by the schema id in the header.
-pub trait ValueDeserializer: Send + Sync {
-    /// The decoded value.
-    type Output: Send;
-    /// Decodes one record's key or value bytes.
-    fn deserialize(
-        &self,
-        bytes: &[u8],
-    ) -> impl Future<Output = Result<Self::Output, SerdeError>> + Send;
-}
-
-impl ValueDeserializer for GenericDeserializer {
-    type Output = Decoded;
-    fn deserialize(
-        &self,
-        bytes: &[u8],
-    ) -> impl Future<Output = Result<Decoded, SerdeError>> + Send {
-        GenericDeserializer::deserialize(self, bytes)
-    }
-}
-
-/// Decodes Avro records into `T` (`apache_avro::from_value`).
-#[derive(Debug, Clone)]
-pub struct AvroValues<T>(AvroDeserializer, PhantomData<fn() -> T>);
-
-impl<T> AvroValues<T> {
-    /// Over an Avro deserializer.
-    pub fn new(deserializer: AvroDeserializer) -> Self {
-        Self(deserializer, PhantomData)
-    }
-}
-
-impl<T: DeserializeOwned + Send> ValueDeserializer for AvroValues<T> {
-    type Output = T;
-    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
-        self.0.deserialize(bytes)
-    }
-}
-
-/// Decodes JSON Schema records into `T` (`serde_json`).
-#[derive(Debug, Clone)]
-pub struct JsonValues<T>(JsonDeserializer, PhantomData<fn() -> T>);
-
-impl<T> JsonValues<T> {
-    /// Over a JSON deserializer.
-    pub fn new(deserializer: JsonDeserializer) -> Self {
-        Self(deserializer, PhantomData)
-    }
-}
-
-impl<T: DeserializeOwned + Send> ValueDeserializer for JsonValues<T> {
-    type Output = T;
-    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
-        self.0.deserialize(bytes)
-    }
-}
-
-/// Decodes Protobuf records into the `prost` message `M`.
-#[derive(Debug, Clone)]
-pub struct ProtobufValues<M>(ProtobufDeserializer, PhantomData<fn() -> M>);
-
-impl<M> ProtobufValues<M> {
-    /// Over a Protobuf deserializer.
-    pub fn new(deserializer: ProtobufDeserializer) -> Self {
-        Self(deserializer, PhantomData)
-    }
-}
-
-impl<M: prost::Message + Default + Send> ValueDeserializer for ProtobufValues<M> {
-    type Output = M;
-    fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<M, SerdeError>> + Send {
-        self.0.deserialize(bytes)
     }
 }
 
@@ -638,11 +480,26 @@ pub fn error_kind(error: &SerdeError) -> &'static str {
     match error {
         SerdeError::UnknownMagicByte(_) => "unknown-magic-byte",
         SerdeError::Truncated(_) => "truncated",
-        SerdeError::UnknownSchemaId(_) => "unknown-schema-id",
+        SerdeError::UnknownSchemaId(_) | SerdeError::InvalidSchemaId(_) => "unknown-schema-id",
         SerdeError::Undecodable { .. } => "undecodable",
         SerdeError::Invalid { .. } => "invalid",
         SerdeError::WrongFormat { .. } => "wrong-format",
         SerdeError::Registry(_) => "registry",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_id_no_registry_gives_out_is_dead_lettered_as_an_unknown_schema_id() {
+        assert_eq!(
+            error_kind(&SerdeError::InvalidSchemaId(0)),
+            error_kind(&SerdeError::UnknownSchemaId(
+                warden_core::SchemaId::new(1).unwrap()
+            )),
+        );
     }
 }

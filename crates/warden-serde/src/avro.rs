@@ -4,12 +4,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
+use warden_core::avro::AvroSchema;
 use warden_core::avro::ser::Outcome;
-use warden_core::{ParsedSchema, SchemaType};
+use warden_core::wire::header;
+use warden_core::{ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, writer_schema, wrong_format};
-use crate::resolver::{Resolver, SerializerConfig};
+use crate::frame::writer_schema;
+use crate::resolver::{Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes values as Avro: from `serde::Serialize` types, JSON documents and Avro
@@ -17,7 +19,7 @@ use crate::strategy::SerializationContext;
 /// [`SerdeError::Invalid`] naming the field (`/customer/email: expected string, got null`).
 #[derive(Debug)]
 pub struct AvroSerializer {
-    resolver: Resolver,
+    resolver: Resolver<AvroSchema>,
 }
 
 impl AvroSerializer {
@@ -29,7 +31,7 @@ impl AvroSerializer {
         config: SerializerConfig,
     ) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Avro, Some(schema)),
+            resolver: Resolver::new(client, config, Some(schema)),
         }
     }
 
@@ -37,7 +39,7 @@ impl AvroSerializer {
     /// [`SerializerConfig::use_latest_version`] or [`SerializerConfig::use_schema_id`].
     pub fn from_registry(client: RegistryClient, config: SerializerConfig) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Avro, None),
+            resolver: Resolver::new(client, config, None),
         }
     }
 
@@ -54,9 +56,7 @@ impl AvroSerializer {
         value: &T,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let ParsedSchema::Avro(schema) = &*resolved.schema else {
-            unreachable!("the resolver checks the format");
-        };
+        let schema = &resolved.schema;
         let mut out = header(resolved.id, 64);
         match schema.encode_serde(value, &mut out) {
             Ok(()) => Ok(out),
@@ -78,11 +78,8 @@ impl AvroSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let ParsedSchema::Avro(schema) = &*resolved.schema else {
-            unreachable!("the resolver checks the format");
-        };
         let mut out = header(resolved.id, 64);
-        schema.encode_json(json, &mut out)?;
+        resolved.schema.encode_json(json, &mut out)?;
         Ok(out)
     }
 
@@ -124,7 +121,7 @@ impl AvroDeserializer {
     pub async fn deserialize_value(
         &self,
         bytes: &[u8],
-    ) -> Result<(u32, apache_avro::types::Value)> {
+    ) -> Result<(SchemaId, apache_avro::types::Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
         Ok((id, avro_value(id, &schema, payload)?))
     }
@@ -147,15 +144,14 @@ impl AvroDeserializer {
 
 /// Decodes an Avro payload written with `schema` (the schema with `id`).
 pub(crate) fn avro_value(
-    id: u32,
+    id: SchemaId,
     schema: &ParsedSchema,
     payload: &[u8],
 ) -> Result<apache_avro::types::Value> {
-    let ParsedSchema::Avro(avro) = schema else {
-        return Err(wrong_format(id, SchemaType::Avro, schema));
-    };
-    avro.decode(payload).map_err(|e| SerdeError::Undecodable {
-        schema_id: id,
-        message: e.to_string(),
-    })
+    narrow::<AvroSchema>(id, schema)?
+        .decode(payload)
+        .map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
 }

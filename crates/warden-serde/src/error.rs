@@ -1,7 +1,7 @@
 //! The serializers' and deserializers' error type.
 
 use warden_client::ClientError;
-use warden_core::SchemaType;
+use warden_core::{SchemaId, SchemaType};
 
 /// Why a value could not be serialized or a record deserialized.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -24,12 +24,15 @@ pub enum SerdeError {
     Truncated(String),
     /// The registry has no schema with the record's id (Confluent 40403).
     #[error("unknown schema id {0}")]
-    UnknownSchemaId(u32),
+    UnknownSchemaId(SchemaId),
+    /// The header's id is 0 or above `2^31-1`: no registry has such a schema.
+    #[error("unknown schema id {0}: not a valid schema id")]
+    InvalidSchemaId(u32),
     /// The payload does not decode with the writer schema.
     #[error("payload does not decode with schema {schema_id}: {message}")]
     Undecodable {
         /// The schema id in the record's header.
-        schema_id: u32,
+        schema_id: SchemaId,
         /// The decoder's reason.
         message: String,
     },
@@ -37,8 +40,8 @@ pub enum SerdeError {
     #[error("schema {schema_id} is {actual:?}, this serializer writes {expected:?}")]
     WrongFormat {
         /// The schema id.
-        schema_id: u32,
-        /// This serializer's format.
+        schema_id: SchemaId,
+        /// This serializer's (or deserializer's) format.
         expected: SchemaType,
         /// The schema's format.
         actual: SchemaType,

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use warden_client::RegistryClient;
-use warden_core::SchemaType;
+use warden_core::{SchemaId, SchemaType};
 
 use crate::avro::avro_value;
 use crate::error::Result;
@@ -14,7 +14,7 @@ use crate::protobuf::{dynamic_message, message_to_json};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     /// The schema id in the header.
-    pub schema_id: u32,
+    pub schema_id: SchemaId,
     /// The writer schema's format.
     pub schema_type: SchemaType,
     /// The value: Avro as plain JSON, Protobuf in the proto3 JSON mapping, JSON as written.

@@ -4,11 +4,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
-use warden_core::{ParsedSchema, SchemaType};
+use warden_core::wire::header;
+use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, writer_schema, wrong_format};
-use crate::resolver::{Resolver, SerializerConfig};
+use crate::frame::writer_schema;
+use crate::resolver::{Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes values as JSON validated against a JSON Schema (the compiled validator is
@@ -16,7 +17,7 @@ use crate::strategy::SerializationContext;
 /// instance path of the first error and the failing keyword's schema path.
 #[derive(Debug)]
 pub struct JsonSerializer {
-    resolver: Resolver,
+    resolver: Resolver<JsonSchema>,
 }
 
 impl JsonSerializer {
@@ -28,7 +29,7 @@ impl JsonSerializer {
         config: SerializerConfig,
     ) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Json, Some(schema)),
+            resolver: Resolver::new(client, config, Some(schema)),
         }
     }
 
@@ -36,7 +37,7 @@ impl JsonSerializer {
     /// [`SerializerConfig::use_latest_version`] or [`SerializerConfig::use_schema_id`].
     pub fn from_registry(client: RegistryClient, config: SerializerConfig) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Json, None),
+            resolver: Resolver::new(client, config, None),
         }
     }
 
@@ -58,10 +59,7 @@ impl JsonSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let ParsedSchema::Json(schema) = &*resolved.schema else {
-            unreachable!("the resolver checks the format");
-        };
-        validate(schema, json)?;
+        validate(&resolved.schema, json)?;
         let mut out = header(resolved.id, 128);
         serde_json::to_writer(&mut out, json)
             .map_err(|e| SerdeError::Serialization(e.to_string()))?;
@@ -74,7 +72,7 @@ impl JsonSerializer {
     }
 }
 
-fn validate(schema: &warden_core::JsonSchema, json: &Value) -> Result<()> {
+fn validate(schema: &JsonSchema, json: &Value) -> Result<()> {
     match schema.validate(json) {
         Ok(()) => Ok(()),
         Err(errors) => {
@@ -116,7 +114,7 @@ impl JsonDeserializer {
     /// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`],
     /// [`SerdeError::UnknownSchemaId`], [`SerdeError::WrongFormat`],
     /// [`SerdeError::Undecodable`] (not JSON), [`SerdeError::Invalid`] (when validating).
-    pub async fn deserialize_value(&self, bytes: &[u8]) -> Result<(u32, Value)> {
+    pub async fn deserialize_value(&self, bytes: &[u8]) -> Result<(SchemaId, Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
         Ok((id, json_value(id, &schema, payload, self.validate)?))
     }
@@ -134,14 +132,12 @@ impl JsonDeserializer {
 /// Reads a JSON payload written with `schema` (the schema with `id`), validating it when
 /// asked.
 pub(crate) fn json_value(
-    id: u32,
+    id: SchemaId,
     schema: &ParsedSchema,
     payload: &[u8],
     validating: bool,
 ) -> Result<Value> {
-    let ParsedSchema::Json(json_schema) = schema else {
-        return Err(wrong_format(id, SchemaType::Json, schema));
-    };
+    let json_schema = narrow::<JsonSchema>(id, schema)?;
     let value: Value = serde_json::from_slice(payload).map_err(|e| SerdeError::Undecodable {
         schema_id: id,
         message: e.to_string(),

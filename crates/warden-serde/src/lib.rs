@@ -17,6 +17,10 @@
 //! [`SubjectNameStrategy`]. Schemas are fetched once per subject and id, then served from
 //! memory, so cached schemas keep working when the registry goes away.
 //!
+//! [`ValueSerializer`] and [`ValueDeserializer`] put the serializers behind two small
+//! traits (with [`RawSerializer`] for plain keys and [`AvroValues`], [`JsonValues`],
+//! [`ProtobufValues`] for typed values), so code can be generic over the format.
+//!
 //! This crate has no Kafka dependency; `warden-kafka` puts it behind a producer and a
 //! consumer.
 
@@ -28,6 +32,7 @@ mod json;
 mod protobuf;
 mod resolver;
 mod strategy;
+mod value;
 
 pub use crate::avro::{AvroDeserializer, AvroSerializer};
 pub use crate::error::{Result, SerdeError};
@@ -37,4 +42,8 @@ pub use crate::json::{JsonDeserializer, JsonSerializer};
 pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
 pub use crate::resolver::{SerializerConfig, record_name};
 pub use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
+pub use crate::value::{
+    AvroValues, JsonValues, ProtobufJson, ProtobufValues, RawSerializer, ValueDeserializer,
+    ValueSerializer,
+};
 pub use warden_client::{RegistryClient, UnregisteredSchema};

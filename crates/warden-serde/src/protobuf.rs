@@ -7,11 +7,12 @@ use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
-use warden_core::{ParsedSchema, ProtobufSchema, SchemaType};
+use warden_core::wire::{header, message_indexes_to_bytes};
+use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
-use crate::frame::{header, read_indexes, writer_schema, wrong_format};
-use crate::resolver::{Resolved, Resolver, SerializerConfig};
+use crate::frame::{read_indexes, writer_schema};
+use crate::resolver::{Resolved, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes Protobuf messages: `prost` types (by their `prost::Name`), `DynamicMessage`s
@@ -19,9 +20,9 @@ use crate::strategy::SerializationContext;
 /// messages; its message indexes go in the header.
 #[derive(Debug)]
 pub struct ProtobufSerializer {
-    resolver: Resolver,
+    resolver: Resolver<ProtobufSchema>,
     /// Per schema id and message name: the descriptor and the encoded message indexes.
-    messages: RwLock<HashMap<u32, HashMap<String, Arc<Target>>>>,
+    messages: RwLock<HashMap<SchemaId, HashMap<String, Arc<Target>>>>,
 }
 
 /// A message of a writer schema, ready to frame records with.
@@ -40,7 +41,7 @@ impl ProtobufSerializer {
         config: SerializerConfig,
     ) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Protobuf, Some(schema)),
+            resolver: Resolver::new(client, config, Some(schema)),
             messages: RwLock::default(),
         }
     }
@@ -49,7 +50,7 @@ impl ProtobufSerializer {
     /// [`SerializerConfig::use_latest_version`] or [`SerializerConfig::use_schema_id`].
     pub fn from_registry(client: RegistryClient, config: SerializerConfig) -> Self {
         Self {
-            resolver: Resolver::new(client, config, SchemaType::Protobuf, None),
+            resolver: Resolver::new(client, config, None),
             messages: RwLock::default(),
         }
     }
@@ -93,7 +94,9 @@ impl ProtobufSerializer {
         message
             .encode(&mut out)
             .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        proto_schema(&resolved).check_encoding(&target.descriptor, &out[start..])?;
+        resolved
+            .schema
+            .check_encoding(&target.descriptor, &out[start..])?;
         Ok(out)
     }
 
@@ -107,9 +110,7 @@ impl ProtobufSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, message).await?;
-        let ParsedSchema::Protobuf(schema) = &*resolved.schema else {
-            unreachable!("the resolver checks the format");
-        };
+        let schema = &resolved.schema;
         let full_name = match message {
             Some(name) => name.to_owned(),
             None => schema.name().ok_or_else(|| {
@@ -125,7 +126,7 @@ impl ProtobufSerializer {
     }
 
     /// The message `full_name` of the resolved schema, from the cache or looked up once.
-    fn target(&self, resolved: &Resolved, full_name: &str) -> Result<Arc<Target>> {
+    fn target(&self, resolved: &Resolved<ProtobufSchema>, full_name: &str) -> Result<Arc<Target>> {
         if let Some(found) = self
             .messages
             .read()
@@ -135,7 +136,7 @@ impl ProtobufSerializer {
         {
             return Ok(Arc::clone(found));
         }
-        let schema = proto_schema(resolved);
+        let schema = &resolved.schema;
         let missing = || {
             SerdeError::invalid(
                 "",
@@ -146,7 +147,7 @@ impl ProtobufSerializer {
         let descriptor = schema.message_by_indexes(&indexes).ok_or_else(missing)?;
         let target = Arc::new(Target {
             descriptor,
-            indexes: warden_core::wire::message_indexes_to_bytes(&indexes),
+            indexes: message_indexes_to_bytes(&indexes),
         });
         self.messages
             .write()
@@ -160,13 +161,6 @@ impl ProtobufSerializer {
     /// The registry client.
     pub fn client(&self) -> &RegistryClient {
         self.resolver.client()
-    }
-}
-
-fn proto_schema(resolved: &Resolved) -> &ProtobufSchema {
-    match &*resolved.schema {
-        ParsedSchema::Protobuf(schema) => schema,
-        _ => unreachable!("the resolver checks the format"),
     }
 }
 
@@ -188,7 +182,7 @@ impl ProtobufDeserializer {
     /// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`] (header or
     /// message indexes), [`SerdeError::UnknownSchemaId`], [`SerdeError::WrongFormat`],
     /// [`SerdeError::Undecodable`] (indexes naming no message, bytes that do not decode).
-    pub async fn deserialize_dynamic(&self, bytes: &[u8]) -> Result<(u32, DynamicMessage)> {
+    pub async fn deserialize_dynamic(&self, bytes: &[u8]) -> Result<(SchemaId, DynamicMessage)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
         Ok((id, dynamic_message(id, &schema, payload)?))
     }
@@ -214,13 +208,11 @@ impl ProtobufDeserializer {
 /// Decodes a Protobuf payload (message indexes, then the message) written with `schema`
 /// (the schema with `id`).
 pub(crate) fn dynamic_message(
-    id: u32,
+    id: SchemaId,
     schema: &ParsedSchema,
     payload: &[u8],
 ) -> Result<DynamicMessage> {
-    let ParsedSchema::Protobuf(proto) = schema else {
-        return Err(wrong_format(id, SchemaType::Protobuf, schema));
-    };
+    let proto = narrow::<ProtobufSchema>(id, schema)?;
     let (indexes, message) = read_indexes(payload)?;
     let descriptor = proto
         .message_by_indexes(&indexes)
@@ -237,7 +229,7 @@ pub(crate) fn dynamic_message(
 }
 
 /// A decoded message in the proto3 JSON mapping.
-pub(crate) fn message_to_json(id: u32, message: &DynamicMessage) -> Result<Value> {
+pub(crate) fn message_to_json(id: SchemaId, message: &DynamicMessage) -> Result<Value> {
     serde_json::to_value(message).map_err(|e| SerdeError::Undecodable {
         schema_id: id,
         message: e.to_string(),

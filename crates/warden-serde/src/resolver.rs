@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
-use warden_core::{ParsedSchema, SchemaType};
+use warden_core::avro::AvroSchema;
+use warden_core::{
+    ErrorCode, JsonSchema, ParsedSchema, ProtobufSchema, SchemaId, SchemaType, Subject,
+};
 
 use crate::error::{Result, SerdeError};
 use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
@@ -23,45 +26,105 @@ pub struct SerializerConfig {
     /// (`use.latest.version`).
     pub use_latest_version: bool,
     /// Write with this schema id (`use.schema.id`).
-    pub use_schema_id: Option<u32>,
+    pub use_schema_id: Option<SchemaId>,
     /// Ask the registry to normalize the schema on lookup and registration
     /// (`normalize.schemas`).
     pub normalize_schemas: bool,
 }
 
-/// A schema id with its parsed schema.
-#[derive(Debug, Clone)]
-pub(crate) struct Resolved {
-    pub(crate) id: u32,
-    pub(crate) schema: Arc<ParsedSchema>,
+/// The schema of one format, narrowed from a [`ParsedSchema`]: what a serializer of that
+/// format writes with and a deserializer of it reads with.
+pub(crate) trait FormatSchema: Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The format.
+    const SCHEMA_TYPE: SchemaType;
+    /// `schema` when it is of this format.
+    fn narrow(schema: &ParsedSchema) -> Option<&Self>;
+}
+
+impl FormatSchema for AvroSchema {
+    const SCHEMA_TYPE: SchemaType = SchemaType::Avro;
+    fn narrow(schema: &ParsedSchema) -> Option<&Self> {
+        match schema {
+            ParsedSchema::Avro(avro) => Some(avro),
+            _ => None,
+        }
+    }
+}
+
+impl FormatSchema for ProtobufSchema {
+    const SCHEMA_TYPE: SchemaType = SchemaType::Protobuf;
+    fn narrow(schema: &ParsedSchema) -> Option<&Self> {
+        match schema {
+            ParsedSchema::Protobuf(proto) => Some(proto),
+            _ => None,
+        }
+    }
+}
+
+impl FormatSchema for JsonSchema {
+    const SCHEMA_TYPE: SchemaType = SchemaType::Json;
+    fn narrow(schema: &ParsedSchema) -> Option<&Self> {
+        match schema {
+            ParsedSchema::Json(json) => Some(json),
+            _ => None,
+        }
+    }
+}
+
+/// `schema` (the schema with `id`) as the format `S`. The one place a schema of another
+/// format is refused, for serializers and deserializers alike.
+///
+/// Errors: [`SerdeError::WrongFormat`].
+pub(crate) fn narrow<S: FormatSchema>(id: SchemaId, schema: &ParsedSchema) -> Result<&S> {
+    S::narrow(schema).ok_or_else(|| SerdeError::WrongFormat {
+        schema_id: id,
+        expected: S::SCHEMA_TYPE,
+        actual: schema.schema_type(),
+    })
+}
+
+/// A schema id with its schema, of the serializer's format.
+#[derive(Debug)]
+pub(crate) struct Resolved<S> {
+    pub(crate) id: SchemaId,
+    pub(crate) schema: Arc<S>,
+}
+
+impl<S> Clone for Resolved<S> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id,
+            schema: Arc::clone(&self.schema),
+        }
+    }
 }
 
 /// Resolves the schema for each (subject) once and then serves it from memory, so the
-/// registry is asked once per subject, not per record.
+/// registry is asked once per subject, not per record. Schemas of another format than `S`
+/// are refused here, once, with [`SerdeError::WrongFormat`].
 #[derive(Debug)]
-pub(crate) struct Resolver {
+pub(crate) struct Resolver<S> {
     client: RegistryClient,
     config: SerializerConfig,
-    format: SchemaType,
     schema: Option<UnregisteredSchema>,
     local_name: OnceLock<Option<String>>,
-    by_subject: RwLock<HashMap<String, Resolved>>,
+    by_subject: RwLock<HashMap<Subject, Resolved<S>>>,
     /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
-    by_topic: RwLock<HashMap<String, [Option<Resolved>; 2]>>,
+    by_topic: RwLock<HashMap<String, [Option<Resolved<S>>; 2]>>,
 }
 
-impl Resolver {
+impl<S: FormatSchema> Resolver<S> {
+    /// A resolver writing with `schema` (of format `S`), or with the registry's schema that
+    /// `config` names when `None`.
     pub(crate) fn new(
         client: RegistryClient,
         config: SerializerConfig,
-        format: SchemaType,
         schema: Option<UnregisteredSchema>,
     ) -> Self {
         Self {
             client,
             config,
-            format,
             schema,
             local_name: OnceLock::new(),
             by_subject: RwLock::new(HashMap::new()),
@@ -79,7 +142,7 @@ impl Resolver {
         &self,
         context: &SerializationContext<'_>,
         record_name: Option<&str>,
-    ) -> Result<Resolved> {
+    ) -> Result<Resolved<S>> {
         let slot = match context.part {
             Part::Key => 0,
             Part::Value => 1,
@@ -115,7 +178,7 @@ impl Resolver {
         &self,
         context: &SerializationContext<'_>,
         record_name: Option<&str>,
-    ) -> Result<Resolved> {
+    ) -> Result<Resolved<S>> {
         if let Some(id) = self.config.use_schema_id {
             return self.parsed(id).await;
         }
@@ -160,19 +223,13 @@ impl Resolver {
         Ok(resolved)
     }
 
-    async fn parsed(&self, id: u32) -> Result<Resolved> {
-        let schema = parsed_schema(&self.client, id).await?;
-        if schema.schema_type() != self.format {
-            return Err(SerdeError::WrongFormat {
-                schema_id: id,
-                expected: self.format,
-                actual: schema.schema_type(),
-            });
-        }
+    async fn parsed(&self, id: SchemaId) -> Result<Resolved<S>> {
+        let parsed = parsed_schema(&self.client, id).await?;
+        let schema = Arc::new(narrow::<S>(id, &parsed)?.clone());
         Ok(Resolved { id, schema })
     }
 
-    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Resolved>> {
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Subject, Resolved<S>>> {
         self.by_subject.read().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -193,16 +250,16 @@ impl Resolver {
     }
 }
 
-/// The schema with `id` from the registry, with 40403 turned into
+/// The schema with `id` from the registry, with 40403 (schema not found) turned into
 /// [`SerdeError::UnknownSchemaId`].
-pub(crate) async fn parsed_schema(client: &RegistryClient, id: u32) -> Result<Arc<ParsedSchema>> {
-    client
-        .parsed_schema(id)
-        .await
-        .map_err(|e| match e.error_code() {
-            Some(40403) => SerdeError::UnknownSchemaId(id),
-            _ => SerdeError::Registry(e),
-        })
+pub(crate) async fn parsed_schema(
+    client: &RegistryClient,
+    id: SchemaId,
+) -> Result<Arc<ParsedSchema>> {
+    client.parsed_schema(id).await.map_err(|e| match e.code() {
+        Some(ErrorCode::SchemaNotFound) => SerdeError::UnknownSchemaId(id),
+        _ => SerdeError::Registry(e),
+    })
 }
 
 /// The record name `RecordNameStrategy` uses: Avro full name of a named top-level type,

@@ -1,5 +1,7 @@
 //! Subject name strategies (Confluent `io.confluent.kafka.serializers.subject`).
 
+use warden_core::Subject;
+
 use crate::error::{Result, SerdeError};
 
 /// Whether a serialized value is a record's key or its value.
@@ -56,12 +58,14 @@ pub enum SubjectNameStrategy {
 impl SubjectNameStrategy {
     /// The subject for a value in `context` whose record name is `record_name`.
     ///
-    /// Errors: [`SerdeError::Config`] when the strategy needs a record name and there is none.
+    /// Errors: [`SerdeError::Config`] when the strategy needs a record name and there is
+    /// none, or when the name it makes is not a valid subject (`Subject::parse`: empty, over
+    /// 1,024 bytes, a control character).
     pub fn subject(
         self,
         context: &SerializationContext<'_>,
         record_name: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<Subject> {
         let name = || {
             record_name.ok_or_else(|| {
                 SerdeError::Config(format!(
@@ -69,14 +73,16 @@ impl SubjectNameStrategy {
                 ))
             })
         };
-        Ok(match self {
+        let subject = match self {
             Self::TopicName => match context.part {
                 Part::Key => format!("{}-key", context.topic),
                 Part::Value => format!("{}-value", context.topic),
             },
             Self::RecordName => name()?.to_owned(),
             Self::TopicRecordName => format!("{}-{}", context.topic, name()?),
-        })
+        };
+        Subject::parse(&subject)
+            .map_err(|e| SerdeError::Config(format!("{self:?} strategy: {}", e.0)))
     }
 }
 
@@ -89,17 +95,24 @@ mod tests {
         let value = SerializationContext::value("orders");
         let key = SerializationContext::key("orders");
         let s = SubjectNameStrategy::TopicName;
-        assert_eq!(s.subject(&value, None).unwrap(), "orders-value");
-        assert_eq!(s.subject(&key, Some("x")).unwrap(), "orders-key");
+        assert_eq!(s.subject(&value, None).unwrap().as_str(), "orders-value");
+        assert_eq!(s.subject(&key, Some("x")).unwrap().as_str(), "orders-key");
         let s = SubjectNameStrategy::RecordName;
-        assert_eq!(s.subject(&value, Some("acme.Order")).unwrap(), "acme.Order");
+        assert_eq!(
+            s.subject(&value, Some("acme.Order")).unwrap().as_str(),
+            "acme.Order"
+        );
         assert!(matches!(
             s.subject(&value, None),
             Err(SerdeError::Config(_))
         ));
+        assert!(
+            matches!(s.subject(&value, Some("")), Err(SerdeError::Config(_))),
+            "an empty record name makes no subject"
+        );
         let s = SubjectNameStrategy::TopicRecordName;
         assert_eq!(
-            s.subject(&key, Some("acme.Order")).unwrap(),
+            s.subject(&key, Some("acme.Order")).unwrap().as_str(),
             "orders-acme.Order"
         );
     }

@@ -6,10 +6,11 @@
 use warden_client::{ClientError, RegistryClient, UnregisteredSchema};
 use warden_core::api::SchemaReference;
 use warden_core::violation::Message;
+use warden_core::{ErrorCode, Version};
 
 use super::{Finding, Outcome, Report, SubjectReport, level_name, locate, parse};
 use crate::project::{Entry, Project};
-use crate::registry::is_not_found;
+use crate::registry::{is_not_found, subject};
 use crate::resolve::Resolved;
 use crate::source::Source;
 
@@ -72,7 +73,8 @@ async fn check_one(
     if let Err((message, line)) = parse(&resolved) {
         return Ok((entry.level.as_str().to_owned(), invalid(message, line)));
     }
-    let level = match client.config(Some(&entry.subject)).await {
+    let subject = subject(&entry.subject)?;
+    let level = match client.config(Some(&subject)).await {
         Ok(c) => level_name(&c.compatibility_level),
         Err(ClientError::Registry { .. }) => entry.level.as_str().to_owned(),
         Err(e) => return Err(fatal(e)),
@@ -81,18 +83,15 @@ async fn check_one(
         Ok(s) => s,
         Err(message) => return Ok((level, invalid(message, None))),
     };
-    match client.versions(&entry.subject, false).await {
+    match client.versions(&subject, false).await {
         Ok(v) if v.is_empty() => return Ok((level, Outcome::New { note: None })),
         Ok(_) => {}
         Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
         Err(e) => return Err(fatal(e)),
     }
-    let answer = match client
-        .check_compatibility(&entry.subject, &schema, true)
-        .await
-    {
+    let answer = match client.check_compatibility(&subject, &schema, true).await {
         Ok(a) => a,
-        Err(e @ ClientError::Registry { .. }) if e.error_code() == Some(42201) => {
+        Err(e) if e.code() == Some(ErrorCode::InvalidSchema) => {
             return Ok((
                 level,
                 invalid(format!("the registry refuses the schema: {e}"), None),
@@ -156,7 +155,7 @@ pub(crate) async fn registered_request(
     client: &RegistryClient,
     resolved: &Resolved,
 ) -> anyhow::Result<Result<UnregisteredSchema, String>> {
-    let mut versions: Vec<u32> = Vec::with_capacity(resolved.nodes.len());
+    let mut versions: Vec<Version> = Vec::with_capacity(resolved.nodes.len());
     let last = resolved.nodes.len() - 1;
     for (i, node) in resolved.nodes.iter().enumerate() {
         let references = node
@@ -165,7 +164,7 @@ pub(crate) async fn registered_request(
             .map(|(name, dep)| SchemaReference {
                 name: name.clone(),
                 subject: resolved.nodes[*dep].subject.clone(),
-                version: i32::try_from(versions[*dep]).unwrap_or(i32::MAX),
+                version: i32::try_from(versions[*dep].get()).unwrap_or(i32::MAX),
             })
             .collect();
         let request = UnregisteredSchema::new(node.schema_type, node.text.clone())
@@ -173,7 +172,7 @@ pub(crate) async fn registered_request(
         if i == last {
             return Ok(Ok(request));
         }
-        match client.lookup(&node.subject, &request).await {
+        match client.lookup(&subject(&node.subject)?, &request).await {
             Ok(found) => versions.push(found.version),
             Err(e) if is_not_found(&e) => {
                 return Ok(Err(format!(
