@@ -2,8 +2,8 @@
 //! plain `rdkafka` producer sending the same records pre-encoded, printed as Markdown tables.
 //!
 //! ```sh
-//! cargo run --release -p warden-kafka --example produce_bench
-//! cargo run --release -p warden-kafka --example produce_bench -- \
+//! cargo run --release -p warden-bench --bin produce_bench
+//! cargo run --release -p warden-bench --bin produce_bench -- \
 //!     --records 200000 --runs 3 --formats avro,protobuf,json
 //! ```
 //!
@@ -35,20 +35,19 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use warden_core::SchemaType;
-use warden_kafka::{Producer, RawSerializer, ValueSerializer};
+use warden_core::{SchemaType, Subject};
+use warden_kafka::Producer;
 use warden_serde::{
-    AvroSerializer, JsonSerializer, ProtobufSerializer, RegistryClient, SerializationContext,
-    SerializerConfig, UnregisteredSchema,
+    AvroSerializer, JsonSerializer, ProtobufSerializer, RawSerializer, RegistryClient,
+    SerializationContext, SerializerConfig, UnregisteredSchema, ValueSerializer,
 };
 use warden_testkit::kafka::Broker;
 
-#[path = "../../../bench/report.rs"]
 mod report;
 
-// The fixtures are shared with the tests; this example uses part of them.
+// The fixtures are shared with the tests; this benchmark uses part of them.
 #[allow(dead_code)]
-#[path = "../../../tests/fixtures/orders.rs"]
+#[path = "../tests/fixtures/orders.rs"]
 mod orders;
 
 use orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, order, proto};
@@ -254,7 +253,10 @@ where
     broker.create_topic(&plain_topic).await;
     for topic in [&validating_topic, &plain_topic] {
         client
-            .register(&format!("{topic}-value"), &format.schema())
+            .register(
+                &Subject::parse(&format!("{topic}-value")).expect("a valid subject"),
+                &format.schema(),
+            )
             .await
             .expect("the schema registers");
     }

@@ -1,4 +1,4 @@
-//! Formatting shared by the benchmark examples (`#[path]` module): the machine's load and
+//! Formatting shared by the benchmark binaries (`mod report;` in each): the machine's load and
 //! grouped numbers for Markdown tables.
 
 /// The 1, 5 and 15 minute load averages, or `unknown` off Linux.

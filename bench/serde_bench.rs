@@ -3,8 +3,8 @@
 //! `tests/fixtures/orders.rs`, per format and input shape.
 //!
 //! ```sh
-//! cargo run --release -p warden-serde --example serde_bench
-//! cargo run --release -p warden-serde --example serde_bench -- --records 200000 --runs 9
+//! cargo run --release -p warden-bench --bin serde_bench
+//! cargo run --release -p warden-bench --bin serde_bench -- --records 200000 --runs 9
 //! ```
 //!
 //! A registry is started in-process (`warden_testkit::spawn_app`, fresh SQLite) and the
@@ -27,18 +27,17 @@ use std::time::{Duration, Instant};
 
 use prost::Message as _;
 use serde_json::Value;
-use warden_core::{ParsedSchema, SchemaType};
+use warden_core::{ParsedSchema, SchemaType, Subject};
 use warden_serde::{
     AvroSerializer, JsonSerializer, ProtobufSerializer, RegistryClient, SerializationContext,
     SerializerConfig, UnregisteredSchema,
 };
 
-#[path = "../../../bench/report.rs"]
 mod report;
 
-// The fixtures are shared with the tests; this example uses part of them.
+// The fixtures are shared with the tests; this benchmark uses part of them.
 #[allow(dead_code)]
-#[path = "../../../tests/fixtures/orders.rs"]
+#[path = "../tests/fixtures/orders.rs"]
 mod orders;
 
 use orders::{ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, Order, order, proto};
@@ -158,7 +157,7 @@ async fn run(options: Options) {
     for (topic, schema_type, text) in schemas {
         client
             .register(
-                &format!("{topic}-value"),
+                &Subject::parse(&format!("{topic}-value")).expect("a valid subject"),
                 &UnregisteredSchema::new(schema_type, text),
             )
             .await
