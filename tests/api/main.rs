@@ -2,6 +2,7 @@
 //! port with a fresh SQLite file (`warden_testkit::spawn_app`).
 
 mod basics;
+mod clients;
 mod compatibility;
 mod concurrency;
 mod config_mode;

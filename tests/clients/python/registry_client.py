@@ -1,0 +1,130 @@
+"""Confluent's Python client (confluent-kafka) against a running Warden.
+
+Usage: python registry_client.py URL
+
+Exercises the SchemaRegistryClient methods whose endpoints Warden serves, and the Avro, JSON
+Schema and Protobuf serializers with auto-registration on and off, as a user of
+confluent-kafka would. Exits non-zero with the failing step on the first mismatch.
+"""
+
+import sys
+
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+URL = sys.argv[1]
+client = SchemaRegistryClient({"url": URL})
+
+USER_V1 = """{"type":"record","name":"User","namespace":"example.avro","fields":[
+  {"name":"name","type":"string"},
+  {"name":"age","type":"int"}]}"""
+USER_V2 = """{"type":"record","name":"User","namespace":"example.avro","fields":[
+  {"name":"name","type":"string"},
+  {"name":"age","type":"int"},
+  {"name":"email","type":["null","string"],"default":null}]}"""
+USER_BREAKING = """{"type":"record","name":"User","namespace":"example.avro","fields":[
+  {"name":"name","type":"string"},
+  {"name":"age","type":"int"},
+  {"name":"country","type":"string"}]}"""
+
+
+def check(what, got, want):
+    if got != want:
+        sys.exit(f"FAIL {what}: got {got!r}, want {want!r}")
+    print(f"ok   {what}")
+
+
+def expect_error(what, code, call):
+    try:
+        call()
+    except SchemaRegistryError as e:
+        check(what, e.error_code, code)
+        return
+    sys.exit(f"FAIL {what}: no error, want {code}")
+
+
+# ---- registry calls ---------------------------------------------------------------------
+subject = "py-users-value"
+check("get_schema_types", sorted(client.get_schema_types()), ["AVRO", "JSON", "PROTOBUF"])
+v1 = Schema(USER_V1, "AVRO")
+id1 = client.register_schema(subject, v1)
+check("register_schema is idempotent", client.register_schema(subject, v1), id1)
+check("register_schema normalize=True", client.register_schema(subject, v1, normalize_schemas=True) > 0, True)
+found = client.lookup_schema(subject, v1)
+check("lookup_schema id", found.schema_id, id1)
+check("lookup_schema version", found.version, 1)
+check("get_schema type", client.get_schema(id1).schema_type, "AVRO")
+check("test_compatibility (latest) compatible", client.test_compatibility(subject, Schema(USER_V2, "AVRO")), True)
+check("test_compatibility verbose", client.test_compatibility(subject, Schema(USER_BREAKING, "AVRO"), verbose=True), False)
+check("test_compatibility_all_versions", client.test_compatibility_all_versions(subject, Schema(USER_V2, "AVRO")), True)
+id2 = client.register_schema(subject, Schema(USER_V2, "AVRO"))
+check("a new version gets a new id", id2 != id1, True)
+expect_error("an incompatible schema is 409", 409, lambda: client.register_schema(subject, Schema(USER_BREAKING, "AVRO")))
+check("get_versions", client.get_versions(subject), [1, 2])
+check("get_latest_version", client.get_latest_version(subject).version, 2)
+check("get_version", client.get_version(subject, 1).schema_id, id1)
+check("get_subjects", subject in client.get_subjects(), True)
+check("get_subjects_by_schema_id", client.get_subjects_by_schema_id(id1), [subject])
+versions = client.get_schema_versions(id1)
+check("get_schema_versions", [(v.subject, v.version) for v in versions], [(subject, 1)])
+check("set_compatibility", client.set_compatibility(subject, "FULL")["compatibility"], "FULL")
+check("get_compatibility", client.get_compatibility(subject), "FULL")
+check("set_compatibility global", client.set_compatibility(level="BACKWARD")["compatibility"], "BACKWARD")
+check("update_mode", client.update_mode(subject, "READONLY"), "READONLY")
+check("get_mode", client.get_mode(subject), "READONLY")
+expect_error("a read-only subject refuses registration with 42205", 42205, lambda: client.register_schema(subject, Schema(USER_BREAKING.replace('"country","type":"string"', '"country","type":["null","string"],"default":null'), "AVRO")))
+check("delete_mode", client.delete_mode(subject), "READONLY")
+check("get_global_mode", client.get_global_mode(), "READWRITE")
+check("delete_version", client.delete_version(subject, 2), 2)
+check("get_versions after a soft delete", client.get_versions(subject), [1])
+check("lookup_schema deleted=True", client.lookup_schema(subject, Schema(USER_V2, "AVRO"), deleted=True).version, 2)
+check("delete_subject", client.delete_subject(subject), [1])
+check("delete_subject permanent", sorted(client.delete_subject(subject, permanent=True)), [1, 2])
+expect_error("a deleted subject is 40401", 40401, lambda: client.get_versions(subject))
+
+# ---- serializers ------------------------------------------------------------------------
+def roundtrip(name, serializer, deserializer, topic, value):
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    data = serializer(value, ctx)
+    check(f"{name}: magic byte", data[0], 0)
+    schema_id = int.from_bytes(data[1:5], "big")
+    check(f"{name}: schema id registered under {topic}-value", client.get_latest_version(f"{topic}-value").schema_id, schema_id)
+    check(f"{name}: round trip", deserializer(data, ctx), value)
+
+
+record = {"name": "Ada", "age": 36}
+roundtrip(
+    "AvroSerializer auto.register",
+    AvroSerializer(client, USER_V1, conf={"auto.register.schemas": True}),
+    AvroDeserializer(client),
+    "py-avro",
+    record,
+)
+roundtrip(
+    "AvroSerializer use.latest.version",
+    AvroSerializer(client, USER_V1, conf={"auto.register.schemas": False, "use.latest.version": True}),
+    AvroDeserializer(client),
+    "py-avro",
+    record,
+)
+JSON_SCHEMA = """{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order",
+  "type":"object","properties":{"id":{"type":"integer"},"sku":{"type":"string"}},
+  "required":["id"]}"""
+roundtrip(
+    "JSONSerializer auto.register",
+    JSONSerializer(JSON_SCHEMA, client, conf={"auto.register.schemas": True}),
+    JSONDeserializer(JSON_SCHEMA, schema_registry_client=client),
+    "py-json",
+    {"id": 7, "sku": "A-1"},
+)
+serializer = AvroSerializer(client, USER_V2, conf={"auto.register.schemas": False})
+try:
+    serializer(record, SerializationContext("py-unregistered", MessageField.VALUE))
+    sys.exit("FAIL auto.register.schemas=False: an unregistered schema serialized")
+except Exception as e:  # the client wraps the registry's 40401 in a SerializationError
+    check("auto.register.schemas=False refuses an unregistered schema", "40401" in str(e) or "not found" in str(e).lower(), True)
+
+print("all passed")
