@@ -149,7 +149,11 @@ async fn boolean_query_parameters_read_as_javas_boolean_value_of() {
     assert_eq!(r.status, 200, "lookup with False/True: {:?}", r.body);
     // Anything but `true` in some case is false, never a 400.
     let r = app.delete("/subjects/s?permanent=yes").await;
-    assert_eq!(r.status, 200, "permanent=yes is a soft delete: {:?}", r.body);
+    assert_eq!(
+        r.status, 200,
+        "permanent=yes is a soft delete: {:?}",
+        r.body
+    );
     assert_eq!(app.get("/subjects?deleted=maybe").await.body, json!([]));
     assert_eq!(app.get("/subjects?deleted=TRUE").await.body, json!(["s"]));
     assert_eq!(app.get("/subjects?deleted=").await.body, json!([]));
