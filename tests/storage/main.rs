@@ -320,6 +320,75 @@ async fn a_registration_holds_the_subject_until_it_ends(store: Arc<dyn SchemaSto
     assert_eq!(second.await.unwrap(), (1, v(2)));
 }
 
+/// `dep` version 1, and `user` version 1 referencing it; returns `user`'s schema.
+async fn dep_and_user(store: &dyn SchemaStore) -> NewSchema {
+    register(store, "dep", &schema(r#""int""#), None, None)
+        .await
+        .unwrap();
+    let mut user = schema(r#""Dep""#);
+    user.references = vec![SchemaReference {
+        name: "Dep".into(),
+        subject: "dep".into(),
+        version: 1,
+    }];
+    user
+}
+
+async fn a_referenced_version_is_never_deleted(store: Arc<dyn SchemaStore>) {
+    let user = dep_and_user(&*store).await;
+    register(&*store, "user", &user, None, None).await.unwrap();
+    let referenced = |r: Result<_, Error>| matches!(r, Err(Error::Referenced { .. }));
+    assert!(referenced(store.soft_delete(&sub("dep"), &[v(1)]).await));
+    assert!(referenced(
+        store.hard_delete(&sub("dep"), &[v(1)]).await.map(|_| ())
+    ));
+    assert!(
+        !store.versions(&sub("dep")).await.unwrap()[0].deleted,
+        "nothing changed"
+    );
+    // A soft-deleted referrer still blocks the hard delete, not the soft one.
+    store.soft_delete(&sub("user"), &[v(1)]).await.unwrap();
+    store.soft_delete(&sub("dep"), &[v(1)]).await.unwrap();
+    assert!(referenced(
+        store.hard_delete(&sub("dep"), &[v(1)]).await.map(|_| ())
+    ));
+}
+
+async fn a_registration_refuses_a_reference_deleted_before_it(store: Arc<dyn SchemaStore>) {
+    let user = dep_and_user(&*store).await;
+    store.soft_delete(&sub("dep"), &[v(1)]).await.unwrap();
+    let subject = sub("user");
+    let mut tx = store.begin_registration(&subject).await.unwrap();
+    assert!(matches!(
+        tx.hold_references(&user.references).await,
+        Err(Error::ReferenceNotLive { .. })
+    ));
+}
+
+async fn a_delete_waits_for_a_registration_holding_its_version(store: Arc<dyn SchemaStore>) {
+    let user = dep_and_user(&*store).await;
+    let subject = sub("user");
+    let mut tx = store.begin_registration(&subject).await.unwrap();
+    tx.hold_references(&user.references).await.unwrap();
+    let delete = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.soft_delete(&sub("dep"), &[v(1)]).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !delete.is_finished(),
+        "the delete waits for the registration"
+    );
+    let id = tx.find_or_insert_schema(&user, None).await.unwrap();
+    tx.insert_version(id, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        matches!(delete.await.unwrap(), Err(Error::Referenced { .. })),
+        "the delete sees the committed reference and refuses"
+    );
+    assert!(!store.versions(&sub("dep")).await.unwrap()[0].deleted);
+}
+
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     let s = sub("s");
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
@@ -383,6 +452,9 @@ macro_rules! conformance {
             conformance!(@case $open, configs_and_modes);
             conformance!(@case $open, a_dropped_registration_writes_nothing);
             conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);
+            conformance!(@case $open, a_referenced_version_is_never_deleted);
+            conformance!(@case $open, a_registration_refuses_a_reference_deleted_before_it);
+            conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
         }
     };
     (@case $open:expr, $case:ident) => {

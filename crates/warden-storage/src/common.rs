@@ -196,6 +196,32 @@ macro_rules! shared_statements {
                 }
             }
 
+            async fn hold_references(
+                &mut self,
+                references: &[warden_core::api::SchemaReference],
+            ) -> crate::Result<()> {
+                for r in references {
+                    let sql = format!(
+                        "SELECT version FROM subject_versions
+                         WHERE subject = $1 AND version = $2 AND deleted = FALSE{}",
+                        ROW_SHARE_LOCK
+                    );
+                    let live: Option<i32> = sqlx::query_scalar(&sql)
+                        .bind(&r.subject)
+                        .bind(r.version)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                    if live.is_none() {
+                        return Err(crate::Error::ReferenceNotLive {
+                            name: r.name.clone(),
+                            subject: r.subject.clone(),
+                            version: r.version,
+                        });
+                    }
+                }
+                Ok(())
+            }
+
             async fn insert_version(
                 &mut self,
                 schema_id: warden_core::SchemaId,
@@ -323,6 +349,28 @@ macro_rules! shared_statements {
                 .fetch_all(ex)
                 .await?;
             ids.into_iter().map(crate::common::schema_id).collect()
+        }
+
+        /// After `versions` of `subject` were marked or removed in this transaction: refuses
+        /// ([`Error::Referenced`](crate::Error::Referenced)) when schemas matching `filter`
+        /// still reference one of them.
+        async fn refuse_if_referenced(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            subject: &warden_core::Subject,
+            versions: &[warden_core::Version],
+            filter: crate::DeletedFilter,
+        ) -> crate::Result<()> {
+            for v in versions {
+                let by = fetch_referenced_by(&mut *conn, subject, *v, filter).await?;
+                if !by.is_empty() {
+                    return Err(crate::Error::Referenced {
+                        subject: subject.clone(),
+                        version: *v,
+                        by,
+                    });
+                }
+            }
+            Ok(())
         }
 
         /// Writes a new live version of `subject` pointing at `schema_id`: `explicit`, or

@@ -41,6 +41,27 @@ pub enum Error {
         /// The version that exists.
         version: Version,
     },
+    /// A delete would remove a version that schemas still reference (live ones for a soft
+    /// delete, any for a hard delete); nothing was deleted.
+    #[error("version {version} of subject {subject} is referenced by schemas {by:?}")]
+    Referenced {
+        /// The subject.
+        subject: Subject,
+        /// The referenced version.
+        version: Version,
+        /// The referencing schemas, ascending.
+        by: Vec<SchemaId>,
+    },
+    /// A registration references a subject version that is not (or no longer) live.
+    #[error("reference {name} to subject {subject} version {version} is not a live version")]
+    ReferenceNotLive {
+        /// The name the schema uses for the reference.
+        name: String,
+        /// The referenced subject.
+        subject: String,
+        /// The referenced version.
+        version: i32,
+    },
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -190,11 +211,19 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
         filter: DeletedFilter,
     ) -> Result<Vec<SchemaId>>;
 
-    /// Marks versions soft-deleted; `versions` must exist.
+    /// Marks versions soft-deleted; `versions` must exist. In one transaction under the
+    /// subject's lock, after the rows are marked, so that a registration referencing them
+    /// either committed first (and is seen) or sees them deleted.
+    ///
+    /// Errors: [`Error::Referenced`] when a schema with a live version references one of
+    /// them; nothing is changed.
     async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()>;
 
     /// Removes versions permanently, and every schema no version uses any more. Returns the
     /// ids of the removed schemas.
+    ///
+    /// Errors: [`Error::Referenced`] when any schema (live or soft-deleted) references one
+    /// of them; nothing is removed.
     async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>>;
 
     /// The config set at `scope` (fields unset when nothing is set there).
@@ -267,6 +296,13 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
         schema: &NewSchema,
         explicit_id: Option<SchemaId>,
     ) -> Result<SchemaId>;
+
+    /// Checks that every reference names a live version, and keeps those versions from being
+    /// deleted until this transaction ends (a row share lock on PostgreSQL; on SQLite every
+    /// write is serialized already). Call it before writing.
+    ///
+    /// Errors: [`Error::ReferenceNotLive`] for the first reference that is not.
+    async fn hold_references(&mut self, references: &[SchemaReference]) -> Result<()>;
 
     /// Writes a new live version of the subject pointing at `schema_id`: `explicit` (IMPORT
     /// mode), or the one after the subject's highest version (soft-deleted included, so

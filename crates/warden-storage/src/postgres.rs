@@ -32,6 +32,10 @@ const EVICT_CHANNEL: &str = "warden_evict";
 /// Key space of the advisory locks Warden takes (the first argument of the two-key form).
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
 
+/// Keeps a referenced version row from being updated or deleted until the registration
+/// that references it ends.
+const ROW_SHARE_LOCK: &str = " FOR SHARE";
+
 shared_statements!(Postgres, PgRow, PgPool);
 
 /// A [`SchemaStore`] on PostgreSQL.
@@ -157,9 +161,9 @@ impl SchemaStore for PgStore {
         fetch_referenced_by(&self.pool, subject, version, filter).await
     }
 
-    async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
+    async fn soft_delete(&self, subject: &Subject, marked: &[Version]) -> Result<()> {
         let mut tx = locked(&self.pool, subject).await?;
-        let versions: Vec<i32> = versions.iter().copied().map(version_column).collect();
+        let versions: Vec<i32> = marked.iter().copied().map(version_column).collect();
         sqlx::query(
             "UPDATE subject_versions SET deleted = TRUE
              WHERE subject = $1 AND version = ANY($2)",
@@ -168,13 +172,14 @@ impl SchemaStore for PgStore {
         .bind(&versions)
         .execute(&mut *tx)
         .await?;
+        refuse_if_referenced(&mut tx, subject, marked, DeletedFilter::Live).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>> {
+    async fn hard_delete(&self, subject: &Subject, removed: &[Version]) -> Result<Vec<SchemaId>> {
         let mut tx = locked(&self.pool, subject).await?;
-        let versions: Vec<i32> = versions.iter().copied().map(version_column).collect();
+        let versions: Vec<i32> = removed.iter().copied().map(version_column).collect();
         let ids: Vec<i32> = sqlx::query_scalar(
             "DELETE FROM subject_versions WHERE subject = $1 AND version = ANY($2)
              RETURNING schema_id",
@@ -183,6 +188,7 @@ impl SchemaStore for PgStore {
         .bind(&versions)
         .fetch_all(&mut *tx)
         .await?;
+        refuse_if_referenced(&mut tx, subject, removed, DeletedFilter::All).await?;
         let mut removed: Vec<i32> = sqlx::query_scalar(
             "DELETE FROM schemas s WHERE s.id = ANY($1)
              AND NOT EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)

@@ -22,6 +22,10 @@ use crate::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+/// Nothing to add: every write transaction on SQLite is serialized, so a referenced version
+/// cannot be deleted while a registration that checked it is open.
+const ROW_SHARE_LOCK: &str = "";
+
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
 
 /// A [`SchemaStore`] on an embedded SQLite database.
@@ -130,6 +134,8 @@ impl SchemaStore for SqliteStore {
 
     async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
         let (_lock, mut tx) = self.write().await?;
+        // Writes are serialized: what references the versions now stays so until commit.
+        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::Live).await?;
         for v in versions {
             sqlx::query(
                 "UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2",
@@ -145,6 +151,7 @@ impl SchemaStore for SqliteStore {
 
     async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>> {
         let (_lock, mut tx) = self.write().await?;
+        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::All).await?;
         let mut removed = Vec::new();
         for v in versions {
             let id: Option<i32> = sqlx::query_scalar(

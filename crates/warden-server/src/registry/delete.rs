@@ -2,7 +2,7 @@
 //! `permanent=true`; a referenced version is never deleted).
 
 use warden_core::{Subject, Version, VersionSelector};
-use warden_storage::{DeletedFilter, Scope};
+use warden_storage::Scope;
 
 use super::Registry;
 use crate::error::{Error, Result};
@@ -30,9 +30,11 @@ impl Registry {
                 return Err(Error::SubjectNotSoftDeleted(subject.to_string()));
             }
             let all: Vec<Version> = rows.iter().map(|r| r.version).collect();
-            self.refuse_if_referenced(subject, &all, DeletedFilter::All)
-                .await?;
-            let removed = self.store.hard_delete(subject, &all).await?;
+            let removed = self
+                .store
+                .hard_delete(subject, &all)
+                .await
+                .map_err(delete_error)?;
             self.evict(&removed);
             self.store.delete_config(Scope::Subject(subject)).await?;
             self.store.delete_mode(Scope::Subject(subject)).await?;
@@ -41,9 +43,10 @@ impl Registry {
             if live.is_empty() {
                 return Err(Error::SubjectSoftDeleted(subject.to_string()));
             }
-            self.refuse_if_referenced(subject, &live, DeletedFilter::Live)
-                .await?;
-            self.store.soft_delete(subject, &live).await?;
+            self.store
+                .soft_delete(subject, &live)
+                .await
+                .map_err(delete_error)?;
             Ok(live)
         }
     }
@@ -79,9 +82,11 @@ impl Registry {
                     version: v,
                 });
             }
-            self.refuse_if_referenced(subject, &[v], DeletedFilter::All)
-                .await?;
-            let removed = self.store.hard_delete(subject, &[v]).await?;
+            let removed = self
+                .store
+                .hard_delete(subject, &[v])
+                .await
+                .map_err(delete_error)?;
             self.evict(&removed);
         } else {
             if row.deleted {
@@ -90,31 +95,12 @@ impl Registry {
                     version: v,
                 });
             }
-            self.refuse_if_referenced(subject, &[v], DeletedFilter::Live)
-                .await?;
-            self.store.soft_delete(subject, &[v]).await?;
+            self.store
+                .soft_delete(subject, &[v])
+                .await
+                .map_err(delete_error)?;
         }
         Ok(v)
-    }
-
-    async fn refuse_if_referenced(
-        &self,
-        subject: &Subject,
-        versions: &[Version],
-        filter: DeletedFilter,
-    ) -> Result<()> {
-        for v in versions {
-            let ids = self.store.referenced_by(subject, *v, filter).await?;
-            if !ids.is_empty() {
-                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-                return Err(Error::ReferenceExists(format!(
-                    "One or more references exist to the schema {{subject={subject}, version={v}}}: \
-                     referenced by schema ids [{}]",
-                    ids.join(", ")
-                )));
-            }
-        }
-        Ok(())
     }
 
     async fn require_writable(&self, subject: &Subject) -> Result<()> {
@@ -125,5 +111,25 @@ impl Registry {
                 "Subject {subject} is in read-only mode"
             )))
         }
+    }
+}
+
+/// A version still referenced is 42206 (Confluent `ReferenceExistsException`); other store
+/// failures are 50001.
+fn delete_error(e: warden_storage::Error) -> Error {
+    match e {
+        warden_storage::Error::Referenced {
+            subject,
+            version,
+            by,
+        } => {
+            let ids: Vec<String> = by.iter().map(ToString::to_string).collect();
+            Error::ReferenceExists(format!(
+                "One or more references exist to the schema {{subject={subject}, version={version}}}: \
+                 referenced by schema ids [{}]",
+                ids.join(", ")
+            ))
+        }
+        other => Error::Store(other),
     }
 }

@@ -148,14 +148,17 @@ impl Registry {
                     });
                 }
             }
+            tx.hold_references(&candidate.new.references)
+                .await
+                .map_err(registration_error)?;
             let id = tx
                 .find_or_insert_schema(&candidate.new, explicit_id)
                 .await
-                .map_err(import_conflict)?;
+                .map_err(registration_error)?;
             let version = tx
                 .insert_version(id, explicit_version)
                 .await
-                .map_err(import_conflict)?;
+                .map_err(registration_error)?;
             tx.commit().await?;
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, "registered schema");
@@ -419,10 +422,18 @@ fn check_against(
     (messages, result.is_compatible())
 }
 
-/// A conflict with an explicit id or version (IMPORT mode) is 42207; other store failures
-/// are 50001.
-fn import_conflict(e: warden_storage::Error) -> Error {
+/// A conflict with an explicit id or version (IMPORT mode) is 42207; a reference to a
+/// version deleted since it was resolved is 42201; other store failures are 50001.
+fn registration_error(e: warden_storage::Error) -> Error {
     match e {
+        warden_storage::Error::ReferenceNotLive {
+            name,
+            subject,
+            version,
+        } => Error::InvalidSchema(format!(
+            "Invalid schema: reference {name} to subject {subject} version {version} cannot be \
+             resolved: the version was deleted"
+        )),
         warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
         warden_storage::Error::VersionExists { subject, version } => Error::IdDoesNotMatch(
             format!("Version {version} of subject {subject} already exists with another schema"),
