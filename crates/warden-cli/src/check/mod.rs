@@ -8,6 +8,7 @@ pub(crate) mod output;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use warden_core::violation::Message;
 use warden_core::{CompatibilityLevel, ParsedSchema, SchemaError, SchemaType};
 
 use crate::exit::Exit;
@@ -306,57 +307,19 @@ fn offline_one(
         .failures
         .iter()
         .flat_map(|(_, violations)| violations)
-        .map(|v| {
-            let (_, description) = split_message(&v.message);
-            Finding {
-                rule: v.rule.to_owned(),
-                path: v.path.clone(),
-                message: description,
-                line: locate(entry.schema_type, text, &v.path),
-                old_version: Some(previous.describe()),
-            }
+        .map(|v| Finding {
+            rule: v.rule.to_owned(),
+            path: v.path.clone(),
+            // A plain message (no rule, no description) is its own description.
+            message: match Message::parse(&v.message) {
+                Message::Difference { description, .. } => description,
+                _ => v.message.clone(),
+            },
+            line: locate(entry.schema_type, text, &v.path),
+            old_version: Some(previous.describe()),
         })
         .collect();
     Outcome::Incompatible(findings)
-}
-
-/// Splits Confluent's verbose message `{errorType:'RULE', description:'…',
-/// additionalInfo:'…'}` (single quotes for Avro, double for JSON Schema and Protobuf) into
-/// the rule and the description. A message of another shape is its own description.
-pub(crate) fn split_message(message: &str) -> (Option<String>, String) {
-    let parsed = (|| {
-        let body = message.strip_prefix('{')?.strip_suffix('}')?;
-        let rest = body.strip_prefix("errorType:")?;
-        let quote = rest.chars().next()?;
-        let rest = &rest[1..];
-        let end = rest.find(quote)?;
-        let rule = rest[..end].to_owned();
-        let rest = rest[end + 1..].strip_prefix(", description:")?;
-        let quote = rest.chars().next()?;
-        let rest = &rest[1..];
-        let description = match rest.rfind(&format!("{quote}, additionalInfo:")) {
-            Some(at) => &rest[..at],
-            None => rest.strip_suffix(quote)?,
-        };
-        Some((rule, description.to_owned()))
-    })();
-    match parsed {
-        Some((rule, description)) => (Some(rule), description),
-        None => (None, message.to_owned()),
-    }
-}
-
-/// The path a description names (`… at path '/fields/3' …`, `… at '#/' …`).
-pub(crate) fn path_in(description: &str) -> String {
-    for marker in ["path '", "at '"] {
-        if let Some(at) = description.find(marker) {
-            let rest = &description[at + marker.len()..];
-            if let Some(end) = rest.find('\'') {
-                return rest[..end].to_owned();
-            }
-        }
-    }
-    String::new()
 }
 
 /// The 1-based line of `text` a violation path points at, best effort: the names along the
@@ -450,23 +413,6 @@ pub(crate) fn level_name(level: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verbose_messages_split_into_rule_and_description() {
-        let (rule, d) = split_message(
-            "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'age' at \
-             path '/fields/4' in the new schema has no default value', additionalInfo:'age'}",
-        );
-        assert_eq!(rule.as_deref(), Some("READER_FIELD_MISSING_DEFAULT_VALUE"));
-        assert_eq!(path_in(&d), "/fields/4");
-        let (rule, d) = split_message(
-            "{errorType:\"TYPE_CHANGED\", description:\"The type at path '#/properties/a' \
-             differs\"}",
-        );
-        assert_eq!(rule.as_deref(), Some("TYPE_CHANGED"));
-        assert_eq!(d, "The type at path '#/properties/a' differs");
-        assert_eq!(split_message("{oldSchemaVersion: 2}").0, None);
-    }
 
     #[test]
     fn paths_locate_the_line_of_the_field() {
