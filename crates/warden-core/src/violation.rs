@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::types::CompatibilityLevel;
+use crate::types::{CompatibilityLevel, Version};
 
 /// One reason a reader cannot read a writer's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub enum Message {
     },
     /// `{oldSchemaVersion: 2}`: the differences listed since the previous such entry are
     /// against this version.
-    OldSchemaVersion(u32),
+    OldSchemaVersion(Version),
     /// `{oldSchema: '…'}`: the text of that version.
     OldSchema(String),
     /// `{validateFields: 'false', compatibility: 'BACKWARD'}`: the last entry of a failed
@@ -170,7 +170,12 @@ impl Message {
             return parse_difference(rest);
         }
         if let Some(version) = body.strip_prefix("oldSchemaVersion:") {
-            return version.trim().parse().ok().map(Message::OldSchemaVersion);
+            return version
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| Version::new(n).ok())
+                .map(Message::OldSchemaVersion);
         }
         if let Some(schema) = body.strip_prefix("oldSchema: '") {
             return Some(Message::OldSchema(schema.strip_suffix('\'')?.to_owned()));
@@ -342,7 +347,7 @@ mod tests {
     #[test]
     fn the_entries_around_the_differences_parse_back() {
         let messages = [
-            Message::OldSchemaVersion(2),
+            Message::OldSchemaVersion(Version::new(2).unwrap()),
             Message::OldSchema("{\"type\":\"string\",\"doc\":\"it's\"}".to_owned()),
             Message::Summary {
                 validate_fields: false,
@@ -358,7 +363,7 @@ mod tests {
             assert_eq!(&round_trip(message), message, "{message}");
         }
         assert_eq!(
-            Message::OldSchemaVersion(2).to_string(),
+            Message::OldSchemaVersion(Version::new(2).unwrap()).to_string(),
             "{oldSchemaVersion: 2}"
         );
         assert_eq!(

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use warden_core::api::CompatibilityCheckResponse;
+use warden_core::violation::Message;
 use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Mode, ParsedSchema, SchemaError, SchemaId, Subject,
     Version, VersionSelector, compat, fingerprint,
@@ -410,14 +411,17 @@ fn check_against(
     for (index, violations) in &result.failures {
         let (row, cached, _) = &earlier[*index];
         messages.extend(violations.iter().map(|v| v.message.clone()));
-        messages.push(format!("{{oldSchemaVersion: {}}}", row.version));
-        messages.push(format!("{{oldSchema: '{}'}}", cached.stored.schema));
+        messages.push(Message::OldSchemaVersion(row.version).to_string());
+        messages.push(Message::OldSchema(cached.stored.schema.clone()).to_string());
     }
     if !result.is_compatible() {
-        messages.push(format!(
-            "{{validateFields: 'false', compatibility: '{}'}}",
-            level.as_str()
-        ));
+        messages.push(
+            Message::Summary {
+                validate_fields: false,
+                level,
+            }
+            .to_string(),
+        );
     }
     (messages, result.is_compatible())
 }
