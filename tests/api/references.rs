@@ -107,3 +107,69 @@ async fn compatibility_follows_named_types_into_references() {
         check.text
     );
 }
+
+/// Rounds of a hard delete of `country` racing a registration that references it: after
+/// every round, either the delete or the registration was refused, and no schema references
+/// a version that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_delete_racing_a_referencing_registration_never_leaves_a_dangling_reference() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    for round in 0..40 {
+        let subject = format!("country{round}");
+        app.register_ok(&subject, COUNTRY).await;
+        let deleter = {
+            let app = std::sync::Arc::clone(&app);
+            let subject = subject.clone();
+            tokio::spawn(async move {
+                let soft = app.delete(&format!("/subjects/{subject}")).await;
+                if soft.status != StatusCode::OK {
+                    return soft;
+                }
+                app.delete(&format!("/subjects/{subject}?permanent=true"))
+                    .await
+            })
+        };
+        let address = app
+            .register_body(
+                &format!("address{round}"),
+                &json!({"schema": ADDRESS, "references": [{"name":"com.acme.Country","subject": subject,"version":1}]}),
+            )
+            .await;
+        let deleted = deleter.await.unwrap();
+        let registered = address.status == StatusCode::OK;
+        let removed = deleted.status == StatusCode::OK;
+        assert!(
+            registered != removed,
+            "round {round}: exactly one wins; registration {} {}, delete {} {}",
+            address.status,
+            address.text,
+            deleted.status,
+            deleted.text
+        );
+        if registered {
+            assert_eq!(
+                deleted.error_code(),
+                42206,
+                "round {round}: {}",
+                deleted.text
+            );
+            let v = app.version(&subject, "1").await;
+            assert_eq!(
+                v.status,
+                StatusCode::OK,
+                "round {round}: the referenced version lives"
+            );
+            let by = app
+                .get(&format!("/subjects/{subject}/versions/1/referencedby"))
+                .await;
+            assert_eq!(by.body, json!([address.body["id"]]), "round {round}");
+        } else {
+            assert_eq!(
+                address.error_code(),
+                42201,
+                "round {round}: {}",
+                address.text
+            );
+        }
+    }
+}

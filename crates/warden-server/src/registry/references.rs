@@ -84,7 +84,11 @@ impl Registry {
                 .schema_by_id(row.schema_id)
                 .await?
                 .ok_or_else(|| {
-                    Error::SchemaNotFound(format!("Schema {} not found", row.schema_id))
+                    // Hard-deleted since its version was read.
+                    Error::InvalidSchema(format!(
+                        "reference {}: schema {} of subject {} version {} was deleted",
+                        r.name, row.schema_id, r.subject, r.version
+                    ))
                 })?;
             if expanded {
                 if seen.insert(key) {
