@@ -346,3 +346,23 @@ async fn an_explicit_id_outside_import_mode_is_refused_with_42205() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.error_code(), 42205);
 }
+
+#[tokio::test]
+async fn schema_ids_stay_java_ints_and_a_registration_past_the_last_one_writes_nothing() {
+    let app = spawn_app().await;
+    app.set_mode(None, "IMPORT", false).await;
+    let past = json!({"schema": record("P", "[]"), "id": 2_147_483_648_i64, "version": 1});
+    let r = app.register_body("past", &past).await;
+    assert_eq!(r.error_code(), 42201, "an id past 2^31-1: {}", r.text);
+    let top = json!({"schema": record("T", "[]"), "id": 2_147_483_647_i64, "version": 1});
+    let r = app.register_body("top", &top).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.set_mode(None, "READWRITE", false).await;
+    let r = app.register("next", &record("N", "[]")).await;
+    assert_eq!(r.error_code(), 42205, "no id is left: {}", r.text);
+    // Nothing was written, and the registry stays readable.
+    assert_eq!(app.get("/subjects").await.body, json!(["top"]));
+    let all = app.get("/schemas").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(all.body[0]["id"], 2_147_483_647_i64);
+}

@@ -389,6 +389,44 @@ async fn a_delete_waits_for_a_registration_holding_its_version(store: Arc<dyn Sc
     assert!(!store.versions(&sub("dep")).await.unwrap()[0].deleted);
 }
 
+async fn ids_stop_at_the_top_of_the_java_int_range(store: Arc<dyn SchemaStore>) {
+    let top = SchemaId::new(i64::from(i32::MAX)).unwrap();
+    assert_eq!(
+        register(
+            &*store,
+            "imported",
+            &schema(r#""int""#),
+            Some(top),
+            Some(v(1))
+        )
+        .await
+        .unwrap(),
+        Registered::New {
+            id: top,
+            version: v(1)
+        }
+    );
+    let next = schema(r#""long""#);
+    assert!(matches!(
+        register(&*store, "next", &next, None, None).await,
+        Err(Error::IdsExhausted)
+    ));
+    assert_eq!(
+        store
+            .schema_id_by_fingerprint(&next.fingerprint)
+            .await
+            .unwrap(),
+        None,
+        "nothing is written"
+    );
+    assert!(store.versions(&sub("next")).await.unwrap().is_empty());
+    assert_eq!(
+        store.all_versions(DeletedFilter::All).await.unwrap().len(),
+        1,
+        "the registry stays readable"
+    );
+}
+
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     let s = sub("s");
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
@@ -455,6 +493,7 @@ macro_rules! conformance {
             conformance!(@case $open, a_referenced_version_is_never_deleted);
             conformance!(@case $open, a_registration_refuses_a_reference_deleted_before_it);
             conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
+            conformance!(@case $open, ids_stop_at_the_top_of_the_java_int_range);
         }
     };
     (@case $open:expr, $case:ident) => {

@@ -62,6 +62,10 @@ pub enum Error {
         /// The referenced version.
         version: i32,
     },
+    /// Every schema id up to 2^31-1 (Confluent's ids are Java `int`s) is taken or lies below
+    /// an imported id; nothing was written.
+    #[error("no schema id is left below 2^31")]
+    IdsExhausted,
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -20,8 +20,8 @@ use crate::common::{
     id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope, StoredConfig,
-    StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
+    StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -322,7 +322,14 @@ async fn insert_schema(
         .bind(&rule_set)
         .bind(&schema.fingerprint)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(|e| match &e {
+            // sequence_generator_limit_exceeded: the identity passed 2^31-1.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("2200H") => {
+                Error::IdsExhausted
+            }
+            _ => Error::Database(e),
+        })?;
         match inserted {
             Some(id) => id,
             None => {

@@ -16,8 +16,8 @@ use crate::common::{
     id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
 };
 use crate::{
-    DeletedFilter, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope, StoredConfig,
-    StoredSchema, VersionRow,
+    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
+    StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -255,7 +255,9 @@ async fn insert_schema(
         return Err(id_taken(wanted));
     }
     let refs = refs_json(schema)?;
-    let id: i32 = sqlx::query_scalar(
+    // AUTOINCREMENT goes past 2^31-1 after an imported id at the top of the range; the
+    // transaction is dropped, so nothing is written.
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -268,7 +270,9 @@ async fn insert_schema(
     .bind(&schema.fingerprint)
     .fetch_one(&mut **tx)
     .await?;
-    let id = schema_id(id)?;
+    let id = i32::try_from(id)
+        .map_err(|_| Error::IdsExhausted)
+        .and_then(schema_id)?;
     insert_references(tx, id, schema).await?;
     Ok(id)
 }

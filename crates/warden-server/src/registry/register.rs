@@ -442,6 +442,11 @@ fn registration_error(e: warden_storage::Error) -> Error {
         warden_storage::Error::VersionExists { subject, version } => Error::IdDoesNotMatch(
             format!("Version {version} of subject {subject} already exists with another schema"),
         ),
+        warden_storage::Error::IdsExhausted => Error::OperationNotPermitted(
+            "No schema id is left: ids are 32-bit (at most 2147483647), and the highest is \
+             taken"
+                .into(),
+        ),
         other => Error::Store(other),
     }
 }
