@@ -129,10 +129,7 @@ fn infer_import_paths(source: &Source, protos: &[String]) -> anyhow::Result<Vec<
         let Some(text) = source.read(file)? else {
             continue;
         };
-        for import in warden_core::protobuf::import_paths(&text) {
-            if warden_core::protobuf::is_builtin_import(&import) {
-                continue;
-            }
+        for import in warden_core::references::protobuf_imports(&text) {
             if let Some(found) = protos
                 .iter()
                 .find(|p| *p == &import || p.ends_with(&format!("/{import}")))

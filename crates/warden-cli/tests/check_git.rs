@@ -5,12 +5,13 @@
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use support::{Repo, corpus, warden};
 use warden_core::ErrorCode;
+use warden_core::references::{JsonReferences, protobuf_imports};
+use warden_core::violation::Message;
 use warden_testkit::{TestApp, spawn_app};
 
 /// A schema file with what it needs: (reference name, subject, text) of each dependency,
@@ -60,10 +61,7 @@ fn series_of(format: &str) -> Vec<PathBuf> {
 
 fn proto_closure(text: &str, roots: &[PathBuf], out: &mut Vec<Dep>) -> Vec<(String, String)> {
     let mut refs = Vec::new();
-    for import in warden_core::protobuf::import_paths(text) {
-        if warden_core::protobuf::is_builtin_import(&import) {
-            continue;
-        }
+    for import in protobuf_imports(text) {
         refs.push((import.clone(), import.clone()));
         if out.iter().any(|d| d.subject == import) {
             continue;
@@ -87,34 +85,13 @@ fn proto_closure(text: &str, roots: &[PathBuf], out: &mut Vec<Dep>) -> Vec<(Stri
 
 // ---- JSON Schema `$ref`s to other SchemaStore schemas: the corpus's current copies.
 
-fn external_refs(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let doc = r.split('#').next().unwrap();
-                if !doc.is_empty() {
-                    out.insert(doc.to_owned());
-                }
-            }
-            for (k, v) in map {
-                if !matches!(k.as_str(), "enum" | "const" | "examples" | "default") {
-                    external_refs(v, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| external_refs(v, out)),
-        _ => {}
-    }
-}
-
 fn json_closure(text: &str, out: &mut Vec<Dep>) -> Vec<(String, String)> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
+    let Ok(references) = JsonReferences::parse(text) else {
         return Vec::new();
     };
-    let mut found = BTreeSet::new();
-    external_refs(&value, &mut found);
     let mut refs = Vec::new();
-    for r in found {
+    for r in references.refs() {
+        let r = r.name().to_owned();
         let file = r.rsplit('/').next().unwrap().to_owned();
         let path = corpus().join("jsonschema/schemastore/schemas").join(&file);
         if !path.is_file() {
@@ -271,12 +248,9 @@ async fn registry_verdict(
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|m| {
-            let m = m.as_str()?;
-            let rest = m.strip_prefix("{errorType:")?;
-            let quote = rest.chars().next()?;
-            let rest = &rest[1..];
-            Some(rest[..rest.find(quote)?].to_owned())
+        .filter_map(|m| match Message::parse(m.as_str()?) {
+            Message::Difference { rule, .. } => Some(rule),
+            _ => None,
         })
         .collect();
     rules.sort();
