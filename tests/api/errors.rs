@@ -96,7 +96,7 @@ async fn invalid_schemas_are_42201_and_nothing_is_written() {
 }
 
 #[tokio::test]
-async fn bad_versions_are_42202_and_bad_ids_404() {
+async fn bad_versions_are_42202() {
     let app = spawn_app().await;
     app.register_ok("s", &record("R", "[]")).await;
     for v in ["0", "-2", "abc", "99999999999"] {
@@ -105,10 +105,6 @@ async fn bad_versions_are_42202_and_bad_ids_404() {
     }
     assert_error(&app.version("s", "2").await, 404, 40402, "missing version");
     assert_error(&app.version("t", "1").await, 404, 40401, "missing subject");
-    for id in ["abc", "0", "-1", "99999999999"] {
-        let r = app.get(&format!("/schemas/ids/{id}")).await;
-        assert_error(&r, 404, 404, id);
-    }
 }
 
 #[tokio::test]
@@ -212,4 +208,17 @@ async fn deeply_nested_bodies_and_schemas_are_refused_cleanly() {
     assert_error(&r, 422, 42201, "deeply nested schema");
     // The server is still up.
     assert_eq!(app.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn schema_ids_no_schema_can_have_are_40403_and_non_numbers_404() {
+    let app = spawn_app().await;
+    for id in ["0", "-1", "7"] {
+        let r = app.get(&format!("/schemas/ids/{id}")).await;
+        assert_error(&r, 404, 40403, id);
+    }
+    for id in ["abc", "2147483648", "99999999999", "1.5"] {
+        let r = app.get(&format!("/schemas/ids/{id}")).await;
+        assert_error(&r, 404, 404, id);
+    }
 }

@@ -87,11 +87,12 @@ fn submission(body: RegisterSchemaRequest) -> Result<SchemaSubmission, ApiError>
     Ok(SchemaSubmission::from_request(body)?)
 }
 
+/// The id of a `/schemas/ids/{id}` path: text that is not a Java `int` matches no route
+/// (404, as JAX-RS answers); an `int` that no schema can have (0, negative) is 40403.
 fn schema_id(id: &str) -> Result<SchemaId, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .and_then(|n| SchemaId::new(n).ok())
-        .ok_or_else(ApiError::not_found)
+    let n: i32 = id.parse().map_err(|_| ApiError::not_found())?;
+    SchemaId::new(i64::from(n))
+        .map_err(|_| Error::SchemaNotFound(format!("Schema {n} not found")).into())
 }
 
 fn filter(p: &Params) -> DeletedFilter {
