@@ -150,8 +150,8 @@ impl JsonReferences {
     /// Reads the references of a JSON Schema given as JSON.
     ///
     /// The draft comes from `$schema`
-    /// ([`JsonSchemaDraft::from_schema_keyword`]); its identifier keyword is `id` in draft 4
-    /// and `$id` from draft 6 on, and an identifier that is only a fragment (`#name`) is an
+    /// ([`JsonSchemaDraft::from_schema_keyword`]) and names the identifier keyword
+    /// ([`JsonSchemaDraft::id_keyword`]); an identifier that is only a fragment (`#name`) is an
     /// anchor, not a base URI. Every `$ref` outside `enum`, `const`, `examples` and `default`
     /// (which hold data, not schemas) counts; one that is only a fragment points inside the
     /// schema and is left out. Each resolves against the schema's own base URI, as the
@@ -226,16 +226,11 @@ pub fn protobuf_imports(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The root's `$id` (`id` in draft 4) as written minus its fragment, unless it is only an
-/// anchor; the same identifier [`root_base_uri`] resolves.
+/// The root's identifier ([`JsonSchemaDraft::id_keyword`]) as written minus its fragment,
+/// unless it is only an anchor; the same identifier [`root_base_uri`] resolves.
 fn declared_id(schema: &Value, draft: JsonSchemaDraft) -> Option<String> {
-    let keyword = if draft == JsonSchemaDraft::Draft4 {
-        "id"
-    } else {
-        "$id"
-    };
     schema
-        .get(keyword)
+        .get(draft.id_keyword())
         .and_then(Value::as_str)
         .filter(|id| !id.starts_with('#'))
         .map(|id| strip_fragment(id).to_owned())

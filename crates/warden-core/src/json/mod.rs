@@ -74,6 +74,15 @@ impl JsonSchemaDraft {
         }
     }
 
+    /// The keyword that gives a schema its identifier (its base URI, or an anchor when it is
+    /// only a fragment): `id` in draft 4, `$id` from draft 6 on.
+    pub fn id_keyword(self) -> &'static str {
+        match self {
+            Self::Draft4 => "id",
+            Self::Draft6 | Self::Draft7 | Self::Draft201909 | Self::Draft202012 => "$id",
+        }
+    }
+
     /// Whether this is draft 2019-09 or later (`$defs`, `$anchor`, `dependentRequired`,
     /// `unevaluated*`, `$ref` beside other keywords).
     fn is_modern(self) -> bool {
@@ -285,15 +294,10 @@ fn build_error_message(e: &jsonschema::ValidationError<'_>) -> String {
     }
 }
 
-/// The base URI of the root schema: its `$id` (`id` in draft 4) resolved against
-/// [`ROOT_BASE_URI`].
+/// The base URI of the root schema: its identifier ([`JsonSchemaDraft::id_keyword`])
+/// resolved against [`ROOT_BASE_URI`].
 pub(crate) fn root_base_uri(root: &Value, draft: JsonSchemaDraft) -> String {
-    let id_keyword = if draft == JsonSchemaDraft::Draft4 {
-        "id"
-    } else {
-        "$id"
-    };
-    root.get(id_keyword)
+    root.get(draft.id_keyword())
         .and_then(Value::as_str)
         .filter(|id| !id.starts_with('#'))
         .and_then(|id| resolve_uri(ROOT_BASE_URI, id))

@@ -40,7 +40,7 @@ struct Doc {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) kind: Kind,
-    /// `$id` (`id` in draft 4) as written.
+    /// The identifier ([`JsonSchemaDraft::id_keyword`]) as written.
     pub(crate) id: Option<Value>,
     pub(crate) title: Option<Value>,
     pub(crate) description: Option<Value>,

@@ -256,11 +256,7 @@ impl<'d> Loader<'d> {
         base: &str,
     ) -> NodeId {
         let draft = self.docs[doc].draft;
-        let id_keyword = if draft == JsonSchemaDraft::Draft4 {
-            "id"
-        } else {
-            "$id"
-        };
+        let id_keyword = draft.id_keyword();
         let base = match map.get(id_keyword).and_then(Value::as_str) {
             Some(id) if !id.starts_with('#') => {
                 resolve_uri(base, id).unwrap_or_else(|| base.to_owned())
@@ -744,14 +740,10 @@ fn number(map: &Map<String, Value>, integer: bool, draft: JsonSchemaDraft) -> Nu
     }
 }
 
-/// Applies the `$id` of `value`, if it is a schema object with a non-anchor id.
+/// Applies the identifier ([`JsonSchemaDraft::id_keyword`]) of `value`, if it is a schema
+/// object with a non-anchor one.
 fn apply_id(base: &mut String, value: &Value, draft: JsonSchemaDraft) {
-    let keyword = if draft == JsonSchemaDraft::Draft4 {
-        "id"
-    } else {
-        "$id"
-    };
-    if let Some(id) = value.get(keyword).and_then(Value::as_str)
+    if let Some(id) = value.get(draft.id_keyword()).and_then(Value::as_str)
         && !id.starts_with('#')
         && let Some(resolved) = resolve_uri(base, id)
     {
@@ -787,12 +779,7 @@ fn index_value(
     match value {
         Value::Object(map) => {
             let mut base = base.to_owned();
-            let keyword = if draft == JsonSchemaDraft::Draft4 {
-                "id"
-            } else {
-                "$id"
-            };
-            if let Some(id) = map.get(keyword).and_then(Value::as_str) {
+            if let Some(id) = map.get(draft.id_keyword()).and_then(Value::as_str) {
                 if let Some(anchor) = id.strip_prefix('#') {
                     if !draft.is_modern() && !anchor.is_empty() {
                         index.anchors.insert(
