@@ -1,5 +1,6 @@
 //! What a compatibility check reports: the [`Violation`], the [`Direction`] it was found in,
-//! and Confluent's verbose compatibility [`Message`]s, written and read back here only.
+//! the [`Difference`] JSON Schema's and Protobuf's diffs find, and Confluent's verbose
+//! compatibility [`Message`]s, written and read back here only.
 //!
 //! A leaf: the format checkers (`avro::compat`, `json::compat`, `protobuf::compat`), the
 //! format-independent [`crate::schema`] and the level logic in [`crate::compat`] all build on
@@ -62,11 +63,61 @@ impl Direction {
     }
 }
 
+/// One change between an original schema and its update (Confluent's `Difference`), whose
+/// kind is a format's `DifferenceType` (Confluent's `Difference.Type`): JSON Schema's
+/// ([`crate::json::Difference`]) and Protobuf's ([`crate::protobuf::Difference`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference<T> {
+    /// What changed.
+    pub kind: T,
+    /// Where, as Confluent writes it: a fragment from the schema root, `#/` for the root
+    /// itself (the format's alias says the rest).
+    pub path: String,
+}
+
+/// What [`Difference`] needs of a format's `DifferenceType`: Confluent's name and
+/// description of each type.
+pub(crate) trait DifferenceKind: Copy {
+    /// Confluent's name, the `errorType` of the message (the table's `as_str`).
+    fn name(self) -> &'static str;
+
+    /// Confluent's description (`Difference.error()`) of a difference at `path`, with
+    /// `reader` and `writer` standing for its two `%s`: the update's role and the original's
+    /// (`new`/`old` when checking backward). Empty for types Confluent does not describe.
+    fn description(self, path: &str, reader: &str, writer: &str) -> String;
+}
+
+impl<T: fmt::Display> fmt::Display for Difference<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.path)
+    }
+}
+
+/// The [`Violation`]s among `differences`, the diff from the writer's schema to the reader's:
+/// those `compatible` rejects, each with Confluent's verbose message (`Difference.toString()`,
+/// a [`Message::Difference`] without additional info) in `direction`'s words.
+pub(crate) fn violations<T: DifferenceKind>(
+    differences: &[Difference<T>],
+    direction: Direction,
+    compatible: impl Fn(T) -> bool,
+) -> Vec<Violation> {
+    let (reader, writer) = direction.roles();
+    differences
+        .iter()
+        .filter(|d| !compatible(d.kind))
+        .map(|d| {
+            let description = d.kind.description(&d.path, reader, writer);
+            Violation::difference(d.kind.name(), d.path.clone(), &description, None)
+        })
+        .collect()
+}
+
 /// Declares a format's `DifferenceType`, Confluent's `Difference.Type` (JSON Schema's and
 /// Protobuf's diffs), from one table: a row per type, `Variant = "CONFLUENT_NAME", verdict;`,
 /// in Confluent's declaration order. It generates the enum, `ALL`, `as_str` (the name, as the
 /// `errorType` of a [`Message::Difference`]), [`fmt::Display`], and a private `verdict` that
-/// answers the row's last column, of the type named after `verdict:`.
+/// answers the row's last column, of the type named after `verdict:`. The format implements
+/// [`DifferenceKind`] beside it, with its descriptions.
 ///
 /// ```text
 /// difference_types! {

@@ -60,29 +60,15 @@ use super::rules::{
     MAX_PROPERTIES, MAXIMUM, MIN_CONTAINS, MIN_ITEMS, MIN_LENGTH, MIN_PROPERTIES, MINIMUM,
 };
 use crate::types::CompatibilityPolicy;
-use crate::violation::{Direction, Violation};
+use crate::violation::{self, Direction, Violation};
 
 pub use super::rules::DifferenceType;
 use DifferenceType as T;
 
-/// One change between an original schema and its update (Confluent's `Difference`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What changed.
-    pub kind: DifferenceType,
-    /// Where, as a JSON pointer in URI-fragment form from the schema root, as Confluent
-    /// writes it: `#/` for the root, `#/properties/email`, `#/items/anyOf/1/maxLength`.
-    pub path: String,
-}
-
-impl Difference {
-    /// The [`Violation`] for this difference, with Confluent's verbose message
-    /// (`Difference.toString()`, placeholders filled with the reader's and writer's roles).
-    fn violation(&self, (reader, writer): (&str, &str)) -> Violation {
-        let description = self.kind.description(&self.path, reader, writer);
-        Violation::difference(self.kind.as_str(), self.path.clone(), &description, None)
-    }
-}
+/// One change between an original schema and its update (Confluent's `Difference`). Its
+/// path is a JSON pointer in URI-fragment form from the schema root, as Confluent writes it:
+/// `#/` for the root, `#/properties/email`, `#/items/anyOf/1/maxLength`.
+pub type Difference = violation::Difference<DifferenceType>;
 
 /// Every difference from `original` to `update` (Confluent `SchemaDiff.compare(original,
 /// update)`), compatible ones included, in document order. The policy matters even here: the
@@ -144,12 +130,9 @@ pub fn check(
     direction: Direction,
     policy: CompatibilityPolicy,
 ) -> Vec<Violation> {
-    let roles = direction.roles();
-    diff(writer, reader, policy)
-        .iter()
-        .filter(|d| !d.kind.is_compatible(policy))
-        .map(|d| d.violation(roles))
-        .collect()
+    violation::violations(&diff(writer, reader, policy), direction, |kind| {
+        kind.is_compatible(policy)
+    })
 }
 
 /// A node of one of the two models: 0 is the original's, 1 the update's. `not` compares the

@@ -5,7 +5,7 @@
 //! [`super::compat`].
 
 use crate::types::CompatibilityPolicy;
-use crate::violation::difference_types;
+use crate::violation::{DifferenceKind, difference_types};
 
 /// The table's last column: the least permissive of Confluent's policies under which a
 /// change is compatible.
@@ -174,11 +174,14 @@ impl DifferenceType {
             Compatible::Never => false,
         }
     }
+}
 
-    /// Confluent's description (`Difference.error()`), with `reader` and `writer` standing for
-    /// its two `%s`: the update's role and the original's (`new`/`old` when checking
-    /// backward).
-    pub(super) fn description(self, path: &str, reader: &str, writer: &str) -> String {
+impl DifferenceKind for DifferenceType {
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn description(self, path: &str, reader: &str, writer: &str) -> String {
         match self {
             T::MaximumAdded
             | T::MinimumAdded

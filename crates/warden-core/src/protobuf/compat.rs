@@ -50,7 +50,6 @@
 //! iterates hash sets for messages, so its order there is not meaningful).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 
 use prost_reflect::{
     Cardinality, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor,
@@ -58,155 +57,14 @@ use prost_reflect::{
 };
 
 use super::{ProtobufSchema, is_group_message};
-use crate::violation::{Direction, Violation, difference_types};
+use crate::violation::{self, Direction, Violation};
 
-difference_types! {
-    /// Confluent's `Difference.Type`: one kind of change between two Protobuf schemas. The
-    /// table's last column: whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
-    "Protobuf", verdict: bool;
-    /// The `package` differs.
-    PackageChanged = "PACKAGE_CHANGED", false;
-    /// A message only the update has.
-    MessageAdded = "MESSAGE_ADDED", true;
-    /// A message only the original has.
-    MessageRemoved = "MESSAGE_REMOVED", false;
-    /// A message at another position among its sibling messages.
-    MessageMoved = "MESSAGE_MOVED", true;
-    /// An enum only the update has.
-    EnumAdded = "ENUM_ADDED", true;
-    /// An enum only the original has.
-    EnumRemoved = "ENUM_REMOVED", true;
-    /// An enum number only the update has.
-    EnumConstAdded = "ENUM_CONST_ADDED", true;
-    /// An enum number with another name.
-    EnumConstChanged = "ENUM_CONST_CHANGED", true;
-    /// An enum number only the original has.
-    EnumConstRemoved = "ENUM_CONST_REMOVED", true;
-    /// A field number only the update has (outside oneofs).
-    FieldAdded = "FIELD_ADDED", true;
-    /// A field number only the original has (outside oneofs).
-    FieldRemoved = "FIELD_REMOVED", true;
-    /// A field number with another name.
-    FieldNameChanged = "FIELD_NAME_CHANGED", true;
-    /// Scalar, message and map kinds differ.
-    FieldKindChanged = "FIELD_KIND_CHANGED", false;
-    /// Scalar types of different wire groups.
-    FieldScalarKindChanged = "FIELD_SCALAR_KIND_CHANGED", false;
-    /// Message types of different names, or an incompatible imported type.
-    FieldNamedTypeChanged = "FIELD_NAMED_TYPE_CHANGED", false;
-    /// A numeric field's label changed.
-    FieldNumericLabelChanged = "FIELD_NUMERIC_LABEL_CHANGED", false;
-    /// A string or bytes field's label changed.
-    FieldStringOrBytesLabelChanged = "FIELD_STRING_OR_BYTES_LABEL_CHANGED", true;
-    /// A proto2 `required` field only the update has.
-    RequiredFieldAdded = "REQUIRED_FIELD_ADDED", false;
-    /// A proto2 `required` field only the original has.
-    RequiredFieldRemoved = "REQUIRED_FIELD_REMOVED", false;
-    /// A oneof only the update has.
-    OneofAdded = "ONEOF_ADDED", true;
-    /// A oneof only the original has.
-    OneofRemoved = "ONEOF_REMOVED", true;
-    /// A oneof member only the update has.
-    OneofFieldAdded = "ONEOF_FIELD_ADDED", true;
-    /// A oneof member the update no longer has anywhere.
-    OneofFieldRemoved = "ONEOF_FIELD_REMOVED", false;
-    /// A oneof member that became a top-level field.
-    OneofFieldMovedToTopLevel = "ONEOF_FIELD_MOVED_TO_TOP_LEVEL", true;
-    /// Several top-level fields moved into one oneof.
-    MultipleFieldsMovedToOneof = "MULTIPLE_FIELDS_MOVED_TO_ONEOF", false;
-    /// A field moved into a oneof together with members of another group.
-    FieldMovedToExistingOneof = "FIELD_MOVED_TO_EXISTING_ONEOF", false;
-}
+pub use super::rules::DifferenceType;
 
-impl DifferenceType {
-    /// Whether Confluent lists it in `SchemaDiff.COMPATIBLE_CHANGES`.
-    pub fn is_compatible(self) -> bool {
-        self.verdict()
-    }
-
-    /// Confluent's description (`Difference.error()`), `%s` filled with the reader's and the
-    /// writer's role; `None` for compatible changes, which Confluent does not describe.
-    fn description(self, path: &str, reader: &str, writer: &str) -> Option<String> {
-        use DifferenceType as T;
-        Some(match self {
-            T::PackageChanged => format!(
-                "The package at '{path}' in the {reader} schema does not match the package in \
-                 the {writer} schema"
-            ),
-            T::MessageRemoved => format!(
-                "The {reader} schema is missing a MESSAGE type at path '{path}' in the {writer} \
-                 schema"
-            ),
-            T::FieldKindChanged => format!(
-                "The type of a field at path '{path}' in the {reader} schema does not match the \
-                 {writer} schema"
-            ),
-            T::FieldScalarKindChanged => format!(
-                "The kind of a SCALAR field at path '{path}' in the {reader} schema does not \
-                 match its kind in the {writer} schema"
-            ),
-            T::FieldNamedTypeChanged => format!(
-                "The type of a MESSAGE field at path '{path}' in the {reader} schema does not \
-                 match its type in the {writer} schema"
-            ),
-            T::FieldNumericLabelChanged => format!(
-                "The label for a NUMERIC field at path '{path}' in the {reader} schema does not \
-                 match its label in the {writer} schema"
-            ),
-            // Confluent's text has the double space.
-            T::RequiredFieldAdded => format!(
-                "A required field  at path '{path}' in the {reader} schema is missing in the \
-                 {writer} schema"
-            ),
-            T::RequiredFieldRemoved => format!(
-                "The {reader} schema is missing a required field at path: '{path}' in the \
-                 {writer} schema"
-            ),
-            T::OneofFieldRemoved => format!(
-                "The {reader} schema is missing a oneof field at path '{path}' in the {writer} \
-                 schema"
-            ),
-            T::MultipleFieldsMovedToOneof => format!(
-                "Multiple fields in the oneof at path '{path}' in the {reader} schema are outside \
-                 a oneof in the {writer} schema"
-            ),
-            T::FieldMovedToExistingOneof => format!(
-                "A field in the oneof at path '{path}' in the {reader} schema is outside an \
-                 existing oneof in the {writer} schema"
-            ),
-            _ => return None,
-        })
-    }
-}
-
-/// One change between an original schema and its update (Confluent's `Difference`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What changed.
-    pub kind: DifferenceType,
-    /// Where, as Confluent writes it: `#/` for the file, `#/Order/3` for field 3 of message
-    /// `Order` (no package), `#/Order/payment/7` for a oneof member, `#/Status/1` for an enum
-    /// constant.
-    pub path: String,
-}
-
-impl Difference {
-    /// The [`Violation`] for this difference, with Confluent's verbose message
-    /// (`Difference.toString()`, see [`crate::violation::Message::Difference`]).
-    fn violation(&self, (reader, writer): (&str, &str)) -> Violation {
-        let description = self
-            .kind
-            .description(&self.path, reader, writer)
-            .unwrap_or_default();
-        Violation::difference(self.kind.as_str(), self.path.clone(), &description, None)
-    }
-}
-
-impl fmt::Display for Difference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind, self.path)
-    }
-}
+/// One change between an original schema and its update (Confluent's `Difference`). Its
+/// path is Confluent's: `#/` for the file, `#/Order/3` for field 3 of message `Order` (no
+/// package), `#/Order/payment/7` for a oneof member, `#/Status/1` for an enum constant.
+pub type Difference = violation::Difference<DifferenceType>;
 
 /// Every difference from `original` to `update` (Confluent `SchemaDiff.compare(original,
 /// update)`), compatible ones included.
@@ -240,12 +98,11 @@ pub fn check(
     writer: &ProtobufSchema,
     direction: Direction,
 ) -> Vec<Violation> {
-    let roles = direction.roles();
-    diff(writer, reader)
-        .iter()
-        .filter(|d| !d.kind.is_compatible())
-        .map(|d| d.violation(roles))
-        .collect()
+    violation::violations(
+        &diff(writer, reader),
+        direction,
+        DifferenceType::is_compatible,
+    )
 }
 
 fn difference(kind: DifferenceType, path: &[String]) -> Difference {

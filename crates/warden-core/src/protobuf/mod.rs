@@ -12,6 +12,7 @@ mod builtin;
 mod codec;
 pub mod compat;
 pub mod printer;
+mod rules;
 
 use std::collections::HashMap;
 
