@@ -156,6 +156,25 @@ macro_rules! shared_statements {
             _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
             tx: sqlx::Transaction<'static, $db>,
             subject: &'a warden_core::Subject,
+            /// The last fingerprint looked up in this transaction and what it found, so
+            /// `find_or_insert_schema` does not ask again (a schema another process inserts
+            /// meanwhile is caught by the unique fingerprint).
+            found: Option<(String, Option<warden_core::SchemaId>)>,
+        }
+
+        impl<'a> Registration<'a> {
+            fn new(
+                lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+                tx: sqlx::Transaction<'static, $db>,
+                subject: &'a warden_core::Subject,
+            ) -> Self {
+                Self {
+                    _lock: lock,
+                    tx,
+                    subject,
+                    found: None,
+                }
+            }
         }
 
         impl std::fmt::Debug for Registration<'_> {
@@ -176,7 +195,14 @@ macro_rules! shared_statements {
                 &mut self,
                 fingerprint: &str,
             ) -> crate::Result<Option<warden_core::SchemaId>> {
-                fetch_id_by_fingerprint(&mut *self.tx, fingerprint).await
+                if let Some((known, id)) = &self.found
+                    && known == fingerprint
+                {
+                    return Ok(*id);
+                }
+                let id = fetch_id_by_fingerprint(&mut *self.tx, fingerprint).await?;
+                self.found = Some((fingerprint.to_owned(), id));
+                Ok(id)
             }
 
             async fn find_or_insert_schema(
@@ -185,7 +211,7 @@ macro_rules! shared_statements {
                 explicit_id: Option<warden_core::SchemaId>,
             ) -> crate::Result<warden_core::SchemaId> {
                 match (
-                    fetch_id_by_fingerprint(&mut *self.tx, &schema.fingerprint).await?,
+                    self.schema_id_by_fingerprint(&schema.fingerprint).await?,
                     explicit_id,
                 ) {
                     (Some(id), Some(wanted)) if id != wanted => {

@@ -115,11 +115,8 @@ impl SchemaStore for PgStore {
         &'a self,
         subject: &'a Subject,
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
-        Ok(Box::new(Registration {
-            _lock: None,
-            tx: locked(&self.pool, subject).await?,
-            subject,
-        }))
+        let tx = locked(&self.pool, subject).await?;
+        Ok(Box::new(Registration::new(None, tx, subject)))
     }
 
     async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {

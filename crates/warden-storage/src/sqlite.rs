@@ -86,11 +86,7 @@ impl SchemaStore for SqliteStore {
         subject: &'a Subject,
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
         let (lock, tx) = self.write().await?;
-        Ok(Box::new(Registration {
-            _lock: Some(lock),
-            tx,
-            subject,
-        }))
+        Ok(Box::new(Registration::new(Some(lock), tx, subject)))
     }
 
     async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {
