@@ -41,3 +41,36 @@ async fn concurrent_registrations_of_different_schemas_get_distinct_ids_and_gap_
     let versions = app.get("/subjects/many/versions").await.body;
     assert_eq!(versions, json!((1..=24).collect::<Vec<_>>()));
 }
+
+/// Clients that give up mid-registration (timeouts, closed connections) must not leave a
+/// store transaction half done: every later request still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registrations_abandoned_by_their_clients_leave_the_registry_writable() {
+    let app = spawn_app().await;
+    app.set_level(None, "NONE").await;
+    let impatient = reqwest::Client::new();
+    let url = format!("{}/subjects/abandoned/versions", app.address);
+    for round in 0..5 {
+        let requests = (0..64u64).map(|i| {
+            let body = json!({"schema": record(&format!("Gone{round}x{i}"), "[]")});
+            // Clients give up after 1 to 64 ms: some before the server reads the body, some
+            // in the middle of the registration's transaction.
+            impatient
+                .post(&url)
+                .timeout(std::time::Duration::from_millis(1 + i))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .json(&body)
+                .send()
+        });
+        join_all(requests).await;
+        let r = app
+            .register("after", &record(&format!("After{round}"), "[]"))
+            .await;
+        assert_eq!(
+            r.status,
+            reqwest::StatusCode::OK,
+            "round {round}: {}",
+            r.text
+        );
+    }
+}

@@ -153,8 +153,10 @@ macro_rules! shared_statements {
         /// A registration in progress: the transaction holding the subject's lock (and, on
         /// SQLite, the process write lock).
         struct Registration<'a> {
-            _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+            // Fields drop in this order: the transaction rolls back before the process
+            // write lock (SQLite) is released.
             tx: sqlx::Transaction<'static, $db>,
+            _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
             subject: &'a warden_core::Subject,
             /// The last fingerprint looked up in this transaction and what it found, so
             /// `find_or_insert_schema` does not ask again (a schema another process inserts

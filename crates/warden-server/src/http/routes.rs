@@ -71,6 +71,19 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
+/// Runs a write to its end on its own task, even when the client goes away or the request
+/// times out: a store transaction dropped between two statements would leave its pooled
+/// connection inside the transaction (and, on SQLite, the database locked). The caller may
+/// stop waiting; the write still commits or rolls back as a whole.
+async fn detached<T: Send + 'static>(
+    write: impl Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::spawn(write).await {
+        Ok(result) => Ok(result?),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
 fn ok<T: serde::Serialize>(body: &T) -> ApiResult {
     Ok(sr_json(StatusCode::OK, body))
 }
@@ -198,7 +211,7 @@ async fn delete_subject(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.delete_subject(&s, p.permanent).await?)
+    ok(&detached(async move { r.delete_subject(&s, p.permanent).await }).await?)
 }
 
 async fn list_versions(
@@ -217,7 +230,8 @@ async fn register(
     SrBody(body): SrBody<RegisterSchemaRequest>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let id = r.register(&s, submission(body)?, options(&p)).await?;
+    let submission = submission(body)?;
+    let id = detached(async move { r.register(&s, submission, options(&p)).await }).await?;
     ok(&RegisterSchemaResponse { id })
 }
 
@@ -264,7 +278,8 @@ async fn delete_version(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.delete_version(&s, version(&v)?, p.permanent).await?)
+    let v = version(&v)?;
+    ok(&detached(async move { r.delete_version(&s, v, p.permanent).await }).await?)
 }
 
 fn config_response(c: StoredConfig) -> ConfigResponse {
