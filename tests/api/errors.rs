@@ -222,3 +222,22 @@ async fn schema_ids_no_schema_can_have_are_40403_and_non_numbers_404() {
         assert_error(&r, 404, 404, id);
     }
 }
+
+#[tokio::test]
+async fn a_schema_type_in_another_case_is_42201_as_confluent_keys_its_providers() {
+    let app = spawn_app().await;
+    for t in ["avro", "Avro", "json", "protobuf", "XML"] {
+        let r = app
+            .register_body("s", &json!({"schema": record("R", "[]"), "schemaType": t}))
+            .await;
+        assert_error(&r, 422, 42201, t);
+        assert_eq!(r.body["message"], format!("Invalid schema type {t}"), "{t}");
+    }
+    let r = app
+        .register_body(
+            "s",
+            &json!({"schema": record("R", "[]"), "schemaType": "AVRO"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}

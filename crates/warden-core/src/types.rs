@@ -215,6 +215,15 @@ impl SchemaType {
             Self::Json => "JSON",
         }
     }
+
+    /// The format a REST request's `schemaType` names, spelled exactly as Confluent's
+    /// providers are keyed: `AVRO`, `PROTOBUF` or `JSON` (Confluent answers `avro` with
+    /// 42201 "Invalid schema type avro"). `None` for anything else.
+    pub fn from_confluent_name(name: &str) -> Option<Self> {
+        [Self::Avro, Self::Protobuf, Self::Json]
+            .into_iter()
+            .find(|t| t.as_str() == name)
+    }
 }
 
 impl FromStr for SchemaType {

@@ -1,8 +1,6 @@
 //! [`SchemaSubmission`]: the typed body of a registration, lookup or compatibility check,
 //! built at the HTTP edge from Confluent's `RegisterSchemaRequest`.
 
-use std::str::FromStr;
-
 use serde_json::Value;
 use warden_core::api::RegisterSchemaRequest;
 use warden_core::{SchemaType, Subject, VersionSelector};
@@ -45,13 +43,13 @@ pub struct ReferenceSpec {
 impl SchemaSubmission {
     /// Parses Confluent's request body.
     ///
-    /// Errors: 42201 for an unknown `schemaType`, or a reference whose subject or version
-    /// is invalid.
+    /// Errors: 42201 for a `schemaType` other than `AVRO`, `PROTOBUF` or `JSON` (exact
+    /// case, as Confluent), or a reference whose subject or version is invalid.
     pub fn from_request(request: RegisterSchemaRequest) -> Result<Self> {
         let schema_type = match request.schema_type.as_deref() {
             None => SchemaType::Avro,
-            Some(t) => SchemaType::from_str(t)
-                .map_err(|_| Error::InvalidSchema(format!("Invalid schema type {t}")))?,
+            Some(t) => SchemaType::from_confluent_name(t)
+                .ok_or_else(|| Error::InvalidSchema(format!("Invalid schema type {t}")))?,
         };
         let references = request
             .references
