@@ -289,11 +289,7 @@ async fn cached_schemas_keep_working_after_the_registry_goes_away() {
 #[tokio::test]
 async fn an_unreachable_registry_fails_within_the_retry_budget() {
     // A port nothing listens on: bind, read the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = warden_testkit::free_port();
     let client = RegistryClient::builder(format!("http://127.0.0.1:{port}"))
         .max_retries(2)
         .retry_backoff(Duration::from_millis(50))
@@ -321,11 +317,7 @@ async fn an_unreachable_registry_fails_within_the_retry_budget() {
 #[tokio::test]
 async fn a_second_url_serves_when_the_first_is_down() {
     let app = spawn_app().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = warden_testkit::free_port();
     let client = RegistryClient::builder(format!("http://127.0.0.1:{port}"))
         .url(&app.address)
         .retry_backoff(Duration::from_millis(10))
@@ -345,11 +337,7 @@ fn bad_urls_are_refused_by_the_builder() {
 #[tokio::test]
 async fn references_to_no_valid_subject_or_version_are_refused_before_asking() {
     // Nothing listens here: a request would fail as Unavailable, not as InvalidReference.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = warden_testkit::free_port();
     let client = RegistryClient::builder(format!("http://127.0.0.1:{port}"))
         .max_retries(0)
         .build()

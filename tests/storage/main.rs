@@ -221,15 +221,7 @@ async fn soft_and_hard_deletes(store: Arc<dyn SchemaStore>) {
 }
 
 async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
-    register(&*store, "dep", &schema(r#""int""#), None, None)
-        .await
-        .unwrap();
-    let mut user = schema(r#""Dep""#);
-    user.references = vec![SchemaReference {
-        name: "Dep".into(),
-        subject: "dep".into(),
-        version: 1,
-    }];
+    let user = dep_and_user(&*store).await;
     register(&*store, "user", &user, None, None).await.unwrap();
     assert_eq!(
         store
@@ -320,7 +312,8 @@ async fn a_registration_holds_the_subject_until_it_ends(store: Arc<dyn SchemaSto
     assert_eq!(second.await.unwrap(), (1, v(2)));
 }
 
-/// `dep` version 1, and `user` version 1 referencing it; returns `user`'s schema.
+/// Registers `dep` version 1 and returns a schema `user` that references it (not yet
+/// registered).
 async fn dep_and_user(store: &dyn SchemaStore) -> NewSchema {
     register(store, "dep", &schema(r#""int""#), None, None)
         .await
@@ -557,11 +550,7 @@ async fn postgres_data_survives_a_reopen_and_migrations_run_once() {
 
 #[tokio::test]
 async fn an_unreachable_postgres_fails_to_open() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = warden_testkit::free_port();
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     assert!(matches!(
         warden_storage::open(&url).await,

@@ -228,12 +228,11 @@ macro_rules! shared_statements {
                 &mut self,
                 references: &[warden_core::api::SchemaReference],
             ) -> crate::Result<()> {
+                let sql = format!(
+                    "SELECT version FROM subject_versions
+                     WHERE subject = $1 AND version = $2 AND deleted = FALSE{ROW_SHARE_LOCK}"
+                );
                 for r in references {
-                    let sql = format!(
-                        "SELECT version FROM subject_versions
-                         WHERE subject = $1 AND version = $2 AND deleted = FALSE{}",
-                        ROW_SHARE_LOCK
-                    );
                     let live: Option<i32> = sqlx::query_scalar(&sql)
                         .bind(&r.subject)
                         .bind(r.version)

@@ -79,23 +79,24 @@ impl Registry {
                     Error::Store(s) => Error::Store(s),
                     other => Error::InvalidSchema(format!("reference {}: {other}", r.name)),
                 })?;
+            // Through the cache of schemas by id: a reference resolved once is not read again.
             let stored = self
-                .store
                 .schema_by_id(row.schema_id)
-                .await?
-                .ok_or_else(|| {
+                .await
+                .map_err(|e| match e {
                     // Hard-deleted since its version was read.
-                    Error::InvalidSchema(format!(
+                    Error::SchemaNotFound(_) => Error::InvalidSchema(format!(
                         "reference {}: schema {} of subject {} version {} was deleted",
                         r.name, row.schema_id, r.subject, r.version
-                    ))
+                    )),
+                    other => other,
                 })?;
             if expanded {
                 if seen.insert(key) {
                     out.push(ResolvedReference {
                         name: r.name,
-                        schema_type: stored.schema_type,
-                        schema: stored.schema,
+                        schema_type: stored.stored.schema_type,
+                        schema: stored.stored.schema.clone(),
                     });
                 }
                 continue;
@@ -107,7 +108,7 @@ impl Registry {
                 return Err(Error::InvalidSchema("references nest too deeply".into()));
             }
             stack.push((r, true));
-            for child in stored.references.into_iter().rev() {
+            for child in stored.stored.references.iter().rev().cloned() {
                 if !seen.contains(&(child.subject.clone(), child.version)) {
                     stack.push((child, false));
                 }
