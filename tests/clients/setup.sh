@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Installs the third-party Confluent clients the interoperability tests run against Warden:
-# Python's confluent-kafka (with its Avro, JSON Schema and Protobuf serializers) into
-# tests/clients/.venv. Idempotent: does nothing when the pinned version is already there.
-# Run by .ci/run, and by the tests themselves when the environment is missing.
+# Installs the third-party Python tools the API tests run against Warden into
+# tests/clients/.venv: Confluent's confluent-kafka (with its Avro, JSON Schema and Protobuf
+# serializers) for the interoperability tests, and Schemathesis, which fuzzes the API from
+# its OpenAPI description. Idempotent: installs only what is missing or at another version.
+# Run by .ci/run, and by the tests themselves when the environment is missing; concurrent
+# runs (tests run in parallel) wait for each other.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# One run at a time: the lock is held on this script itself, so no lock file is left behind.
+exec 9<"$(basename "$0")"
+flock 9
+
 CONFLUENT_KAFKA_VERSION=2.16.1
+SCHEMATHESIS_VERSION=4.32.5
 VENV=.venv
-if [ -x "$VENV/bin/python" ] \
-  && "$VENV/bin/python" -c "import confluent_kafka, sys; sys.exit(confluent_kafka.version()[0] != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
-  exit 0
+if [ ! -x "$VENV/bin/python" ]; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
 fi
-rm -rf "$VENV"
-python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check \
-  "confluent-kafka[avro,json,protobuf,schemaregistry]==$CONFLUENT_KAFKA_VERSION"
+pip_install() {
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@"
+}
+if ! "$VENV/bin/python" -c "import confluent_kafka, sys; sys.exit(confluent_kafka.version()[0] != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
+  pip_install "confluent-kafka[avro,json,protobuf,schemaregistry]==$CONFLUENT_KAFKA_VERSION"
+fi
+if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+  pip_install "schemathesis==$SCHEMATHESIS_VERSION"
+fi
