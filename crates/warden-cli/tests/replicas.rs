@@ -425,3 +425,168 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+async fn delete(client: &Client, url: &str) -> (StatusCode, Value) {
+    let r = client.delete(url).send().await.expect("DELETE answered");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+const COUNTRY: &str =
+    r#"{"type":"enum","name":"Country","namespace":"com.acme","symbols":["NL","FR"]}"#;
+const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"},{"name":"country","type":"com.acme.Country"}]}"#;
+
+/// Rounds of a soft-then-hard delete of `country` on one replica racing, on the other, a
+/// registration that references it. After every round exactly one of the two wins (the
+/// loser gets 42206 or 42201), no live or soft-deleted schema references a version that is
+/// gone, and `referencedby` lists exactly the referencing schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_delete_on_one_replica_racing_a_referencing_registration_on_the_other_never_dangles() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let client = Client::new();
+    let (a, b) = (replicas[0].url.clone(), replicas[1].url.clone());
+    let mut wins = [0usize; 2];
+    for round in 0..60 {
+        let country = format!("country-{round}");
+        let address = format!("address-{round}");
+        let (s, _) = post(
+            &client,
+            &format!("{a}/subjects/{country}/versions"),
+            &json!({"schema": COUNTRY}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s, StatusCode::OK);
+        // The delete and the registration run on different replicas, and swap sides
+        // every round, so that each replica plays each part.
+        let (reg_url, del_url) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        // A delay of 0 to 3 ms before the delete moves the race's window across the
+        // registration, so that both outcomes occur.
+        let jitter = Duration::from_micros(1_000 * (round % 4) as u64);
+        let deleter = async {
+            tokio::time::sleep(jitter).await;
+            let soft = delete(&client, &format!("{del_url}/subjects/{country}")).await;
+            if soft.0 != StatusCode::OK {
+                return soft;
+            }
+            delete(
+                &client,
+                &format!("{del_url}/subjects/{country}?permanent=true"),
+            )
+            .await
+        };
+        let body = json!({"schema": ADDRESS, "references": [
+            {"name": "com.acme.Country", "subject": country, "version": 1}
+        ]});
+        let reg_path = format!("{reg_url}/subjects/{address}/versions");
+        let registration = post(&client, &reg_path, &body);
+        let (deleted, registered) = tokio::join!(deleter, registration);
+        let registered = registered.unwrap();
+        let (reg_ok, del_ok) = (registered.0 == StatusCode::OK, deleted.0 == StatusCode::OK);
+        assert!(
+            reg_ok != del_ok,
+            "round {round}: exactly one wins; registration {registered:?}, delete {deleted:?}"
+        );
+        if reg_ok {
+            wins[0] += 1;
+            assert_eq!(deleted.1["error_code"], 42206, "round {round}: {deleted:?}");
+            for url in [&a, &b] {
+                let (s, v) = get(&client, &format!("{url}/subjects/{country}/versions/1")).await;
+                assert_eq!(
+                    s,
+                    StatusCode::OK,
+                    "round {round}: the referenced version lives"
+                );
+                assert_eq!(v["schema"], COUNTRY);
+                let (_, by) = get(
+                    &client,
+                    &format!("{url}/subjects/{country}/versions/1/referencedby"),
+                )
+                .await;
+                assert_eq!(by, json!([registered.1["id"]]), "round {round}");
+                let (s, _) = get(
+                    &client,
+                    &format!("{url}/schemas/ids/{}", registered.1["id"]),
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "round {round}: the new schema resolves");
+            }
+        } else {
+            wins[1] += 1;
+            assert_eq!(
+                registered.1["error_code"], 42201,
+                "round {round}: {registered:?}"
+            );
+            for url in [&a, &b] {
+                let (s, _) = get(&client, &format!("{url}/subjects/{address}/versions")).await;
+                assert_eq!(
+                    s,
+                    StatusCode::NOT_FOUND,
+                    "round {round}: nothing was written"
+                );
+                let (s, _) = get(
+                    &client,
+                    &format!("{url}/subjects/{country}/versions?deleted=true"),
+                )
+                .await;
+                assert_eq!(
+                    s,
+                    StatusCode::NOT_FOUND,
+                    "round {round}: the delete is whole"
+                );
+            }
+        }
+    }
+    eprintln!("registration won {} rounds, delete {}", wins[0], wins[1]);
+}
+
+/// Schema ids are Java ints on PostgreSQL as well: IMPORT refuses an id past 2^31-1 and
+/// accepts the last one; after it, a registration that needs a new id is refused with
+/// 42205, nothing is written, and both replicas stay readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn schema_ids_stop_at_the_top_of_the_java_int_range_on_postgres() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let client = Client::new();
+    let (a, b) = (&replicas[0].url, &replicas[1].url);
+    put(&client, &format!("{a}/mode"), &json!({"mode": "IMPORT"})).await;
+    let past = json!({"schema": record("P", "[]"), "id": 2_147_483_648_i64, "version": 1});
+    let (s, body) = post(&client, &format!("{a}/subjects/past/versions"), &past)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error_code"], 42201, "{body}");
+    let top = json!({"schema": record("T", "[]"), "id": 2_147_483_647_i64, "version": 1});
+    let (s, body) = post(&client, &format!("{a}/subjects/top/versions"), &top)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{body}");
+    put(&client, &format!("{a}/mode"), &json!({"mode": "READWRITE"})).await;
+    for url in [a, b] {
+        let (s, body) = post(
+            &client,
+            &format!("{url}/subjects/next/versions"),
+            &json!({"schema": record("N", "[]")}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error_code"], 42205, "no id is left: {body}");
+        assert_eq!(
+            get(&client, &format!("{url}/subjects")).await.1,
+            json!(["top"])
+        );
+        let (s, all) = get(&client, &format!("{url}/schemas")).await;
+        assert_eq!(s, StatusCode::OK, "{all}");
+        assert_eq!(all[0]["id"], 2_147_483_647_i64);
+    }
+    // A schema that already has an id still registers under a new subject.
+    let (s, body) = post(
+        &client,
+        &format!("{b}/subjects/again/versions"),
+        &json!({"schema": record("T", "[]")}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["id"], 2_147_483_647_i64);
+}
