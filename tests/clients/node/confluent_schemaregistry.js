@@ -1,0 +1,143 @@
+// Confluent's official Node client (@confluentinc/schemaregistry) against a running Warden.
+//
+// Usage: node confluent_schemaregistry.js URL
+//
+// Calls the SchemaRegistryClient methods, then round-trips records through its Avro, JSON
+// Schema and Protobuf serializers with auto-registration on and with use.latest.version,
+// as a user of the client would. Exits non-zero with the failing step on the first mismatch.
+"use strict";
+
+const {
+  SchemaRegistryClient, SerdeType, AvroSerializer, AvroDeserializer, JsonSerializer,
+  JsonDeserializer, ProtobufSerializer, ProtobufDeserializer,
+} = require("@confluentinc/schemaregistry");
+const { create } = require("@bufbuild/protobuf");
+// The client's own generated test message (test.Author), shipped in its package.
+const { AuthorSchema } = require("@confluentinc/schemaregistry/dist/test/serde/test/example_pb");
+const { check, expectError, run } = require("./check");
+
+const URL = process.argv[2];
+const client = SchemaRegistryClient.newClient({ baseURLs: [URL], cacheCapacity: 1000 });
+// A client without caches, so that every call reaches the registry.
+const fresh = () => SchemaRegistryClient.newClient({ baseURLs: [URL], cacheCapacity: 1000 });
+
+const USER_V1 = JSON.stringify({
+  type: "record", name: "User", namespace: "example.avro",
+  fields: [{ name: "name", type: "string" }, { name: "age", type: "int" }],
+});
+const USER_V2 = JSON.stringify({
+  type: "record", name: "User", namespace: "example.avro",
+  fields: [{ name: "name", type: "string" }, { name: "age", type: "int" },
+    { name: "email", type: ["null", "string"], default: null }],
+});
+const USER_BREAKING = JSON.stringify({
+  type: "record", name: "User", namespace: "example.avro",
+  fields: [{ name: "name", type: "string" }, { name: "age", type: "int" },
+    { name: "country", type: "string" }],
+});
+const avro = (schema) => ({ schema, schemaType: "AVRO" });
+
+run(async () => {
+  const subject = "node-users-value";
+  const id1 = await client.register(subject, avro(USER_V1), false);
+  check("register is idempotent", await fresh().register(subject, avro(USER_V1), false), id1);
+  check("register normalize=true finds the same schema", await fresh().register(subject, avro(USER_V1), true), id1);
+  const full = await fresh().registerFullResponse(subject, avro(USER_V1), false);
+  check("registerFullResponse id", full.id, id1);
+  check("getId", await fresh().getId(subject, avro(USER_V1), false), id1);
+  const byId = await fresh().getBySubjectAndId(subject, id1);
+  check("getBySubjectAndId schema", JSON.parse(byId.schema), JSON.parse(USER_V1));
+  check("testSubjectCompatibility compatible", await client.testSubjectCompatibility(subject, avro(USER_V2)), true);
+  check("testSubjectCompatibility breaking", await client.testSubjectCompatibility(subject, avro(USER_BREAKING)), false);
+  check("testCompatibility version 1", await client.testCompatibility(subject, 1, avro(USER_V2)), true);
+  const id2 = await client.register(subject, avro(USER_V2), false);
+  check("a new version gets a new id", id2 !== id1, true);
+  await expectError("an incompatible schema is 409", 409, () => fresh().register(subject, avro(USER_BREAKING), false));
+  check("getAllVersions", await fresh().getAllVersions(subject), [1, 2]);
+  const latest = await fresh().getLatestSchemaMetadata(subject);
+  check("getLatestSchemaMetadata version", latest.version, 2);
+  check("getLatestSchemaMetadata id", latest.id, id2);
+  check("getLatestSchemaMetadata subject", latest.subject, subject);
+  check("getSchemaMetadata", (await fresh().getSchemaMetadata(subject, 1, false)).id, id1);
+  check("getVersion", await fresh().getVersion(subject, avro(USER_V1), false, false), 1);
+  check("getAllSubjects", (await fresh().getAllSubjects()).includes(subject), true);
+  check("updateCompatibility", await client.updateCompatibility(subject, "FULL"), "FULL");
+  check("getCompatibility", await fresh().getCompatibility(subject), "FULL");
+  check("updateDefaultCompatibility", await client.updateDefaultCompatibility("BACKWARD"), "BACKWARD");
+  check("getDefaultCompatibility", await fresh().getDefaultCompatibility(), "BACKWARD");
+  const config = await fresh().getConfig(subject);
+  check("getConfig", config, { compatibilityLevel: "FULL" });
+  check("updateConfig", await client.updateConfig(subject, { compatibility: "FORWARD" }),
+    { compatibility: "FORWARD" });
+  // Confluent keeps its level under `compatibility` in updates; the client's other key is
+  // ignored, and the answer is the config as it stands.
+  check("updateConfig with only an ignored key",
+    await client.updateConfig(subject, { compatibilityLevel: "NONE" }), { compatibility: "FORWARD" });
+  check("getDefaultConfig", (await fresh().getDefaultConfig()).compatibilityLevel, "BACKWARD");
+  check("updateDefaultConfig", await client.updateDefaultConfig({ compatibility: "BACKWARD" }),
+    { compatibility: "BACKWARD" });
+  check("deleteSubjectVersion", await client.deleteSubjectVersion(subject, 2, false), 2);
+  check("getAllVersions after a soft delete", await fresh().getAllVersions(subject), [1]);
+  check("getSchemaMetadata deleted=true", (await fresh().getSchemaMetadata(subject, 2, true)).id, id2);
+  check("deleteSubject", await client.deleteSubject(subject, false), [1]);
+  check("deleteSubject permanent", (await client.deleteSubject(subject, true)).sort(), [1, 2]);
+  await expectError("a deleted subject is 40401", 40401, () => fresh().getAllVersions(subject));
+  await expectError("an unknown id is 40403", 40403, () => fresh().getBySubjectAndId("", 987654));
+
+  // ---- serializers ---------------------------------------------------------------------
+  async function roundtrip(name, serializer, deserializer, topic, value, same = check) {
+    const bytes = await serializer.serialize(topic, value);
+    check(`${name}: magic byte`, bytes[0], 0);
+    const schemaId = bytes.readInt32BE(1);
+    const registered = await fresh().getLatestSchemaMetadata(`${topic}-value`);
+    check(`${name}: schema id registered under ${topic}-value`, registered.id, schemaId);
+    same(`${name}: round trip`, await deserializer.deserialize(topic, bytes), value);
+  }
+
+  await roundtrip(
+    "AvroSerializer autoRegisterSchemas",
+    new AvroSerializer(client, SerdeType.VALUE, { autoRegisterSchemas: true }),
+    new AvroDeserializer(fresh(), SerdeType.VALUE, {}),
+    "node-avro", { name: "Ada", age: 36 },
+  );
+  await roundtrip(
+    "AvroSerializer useLatestVersion",
+    new AvroSerializer(fresh(), SerdeType.VALUE, { useLatestVersion: true }),
+    new AvroDeserializer(fresh(), SerdeType.VALUE, {}),
+    "node-avro", { name: "Grace", age: 45 },
+  );
+  await client.register("node-json-value", {
+    schemaType: "JSON",
+    schema: JSON.stringify({
+      $schema: "http://json-schema.org/draft-07/schema#", title: "Order", type: "object",
+      properties: { id: { type: "integer" }, sku: { type: "string" } }, required: ["id"],
+    }),
+  }, false);
+  await roundtrip(
+    "JsonSerializer useLatestVersion validate",
+    new JsonSerializer(fresh(), SerdeType.VALUE, { useLatestVersion: true, validate: true }),
+    new JsonDeserializer(fresh(), SerdeType.VALUE, {}),
+    "node-json", { id: 7, sku: "A-1" },
+  );
+  await expectError(
+    "JsonSerializer validate refuses a record without its required field",
+    null,
+    () => new JsonSerializer(fresh(), SerdeType.VALUE, { useLatestVersion: true, validate: true })
+      .serialize("node-json", { sku: "A-1" }),
+  );
+  const protobuf = new ProtobufSerializer(client, SerdeType.VALUE, { autoRegisterSchemas: true });
+  protobuf.registry.add(AuthorSchema);
+  const author = create(AuthorSchema, {
+    name: "Kafka", id: 123, picture: Buffer.from([1, 2]), works: ["The Castle", "The Trial"],
+  });
+  await roundtrip(
+    "ProtobufSerializer autoRegisterSchemas",
+    protobuf,
+    new ProtobufDeserializer(fresh(), SerdeType.VALUE, {}),
+    "node-protobuf", author,
+    (what, got, want) => check(what, [got.name, got.id, got.works], [want.name, want.id, want.works]),
+  );
+  const referenced = await fresh().getLatestSchemaMetadata("node-protobuf-value");
+  check("ProtobufSerializer registers the imports as references",
+    (referenced.references ?? []).map((r) => r.name).includes("confluent/meta.proto"), true);
+});
