@@ -49,6 +49,37 @@ async fn subject_config_is_40408_until_set_and_falls_back_with_default_to_global
     assert_eq!(app.delete("/config/unknown").await.error_code(), 40401);
 }
 
+/// Confluent's `PUT /config` merges the fields a body names into the scope's config and
+/// answers the whole config; a body naming none of its fields (the Node client's
+/// `compatibilityLevel` key, or `{}`) changes nothing.
+#[tokio::test]
+async fn a_config_update_merges_the_fields_it_names_and_answers_the_whole_config() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", "[]")).await;
+    app.set_level(Some("s"), "FULL").await;
+    let put = |path: &'static str, body: serde_json::Value| {
+        let app = &app;
+        async move { app.request(Method::PUT, path, Some(&body)).await }
+    };
+    let r = put("/config/s", json!({"normalize": true})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({"compatibility": "FULL", "normalize": true}));
+    for body in [json!({}), json!({"compatibilityLevel": "NONE"}), json!({"alias": "x"})] {
+        let r = put("/config/s", body.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text);
+        assert_eq!(r.body, json!({"compatibility": "FULL", "normalize": true}), "{body}");
+    }
+    assert_eq!(
+        app.get("/config/s").await.body,
+        json!({"compatibilityLevel": "FULL", "normalize": true})
+    );
+    let r = put("/config", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({"compatibility": "BACKWARD"}));
+    let r = put("/config", json!({"normalize": false})).await;
+    assert_eq!(r.body, json!({"compatibility": "BACKWARD", "normalize": false}));
+}
+
 #[tokio::test]
 async fn an_unknown_compatibility_level_is_42203() {
     let app = spawn_app().await;

@@ -54,9 +54,11 @@ impl Registry {
 
     /// Sets the fields of a scope's config that `update` names: `compatibility` (any of
     /// the seven levels, case-insensitive), `normalize`, `compatibilityPolicy` (`STRICT` or
-    /// `LENIENT`, JSON Schema only).
+    /// `LENIENT`, JSON Schema only), and answers the scope's config after the change, as
+    /// Confluent's `PUT /config` does. A body that names none of them (`{}`, or only
+    /// fields Warden does not keep) changes nothing and answers the config as it is.
     ///
-    /// Errors: 42203 for an unknown level or policy, or a body that sets nothing.
+    /// Errors: 42203 for an unknown level or policy.
     pub async fn set_config(
         &self,
         subject: Option<&Subject>,
@@ -83,13 +85,17 @@ impl Registry {
             normalize: update.normalize,
             compatibility_policy,
         };
-        if config.is_empty() {
-            return Err(Error::InvalidCompatibilityLevel(
-                "Invalid compatibility level: the body sets no config field".into(),
-            ));
+        if !config.is_empty() {
+            self.store.set_config(scope(subject), config).await?;
         }
-        self.store.set_config(scope(subject), config).await?;
-        Ok(config)
+        match subject {
+            None => self.global_config().await,
+            Some(s) => Ok(self
+                .store
+                .config(Scope::Subject(s))
+                .await?
+                .unwrap_or_default()),
+        }
     }
 
     /// Removes the config of a scope and returns what it was (global: the defaults when
