@@ -310,6 +310,48 @@ async fn normalize_true_registers_differently_spelled_names_as_one_schema() {
     assert_eq!(a, b);
 }
 
+/// A schema registered as sent is found again with `normalize=true`, by registration and
+/// by lookup, as Confluent compares each version's parsed schema; Confluent's Python and
+/// Node clients send `normalize=true` on a schema their user registered before.
+#[tokio::test]
+async fn normalize_true_finds_a_schema_registered_without_it() {
+    let app = spawn_app().await;
+    let short = r#"{"type":"record","name":"R","namespace":"com.acme","fields":[{"name":"a","type":"int"}]}"#;
+    let qualified = r#"{"type":"record","name":"com.acme.R","fields":[{"name":"a","type":"int"}]}"#;
+    let id = app.register_ok("raw", short).await;
+    for text in [short, qualified] {
+        let body = json!({ "schema": text });
+        let r = app
+            .request(
+                Method::POST,
+                "/subjects/raw/versions?normalize=true",
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.body, json!({"id": id}), "{text}");
+        let r = app
+            .request(Method::POST, "/subjects/raw?normalize=true", Some(&body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            (r.body["id"].clone(), r.body["version"].clone()),
+            (json!(id), json!(1))
+        );
+    }
+    assert_eq!(app.get("/subjects/raw/versions").await.body, json!([1]));
+    // A different schema is still a new version.
+    let other = r#"{"type":"record","name":"com.acme.R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]}"#;
+    let r = app
+        .request(
+            Method::POST,
+            "/subjects/raw/versions?normalize=true",
+            Some(&json!({ "schema": other })),
+        )
+        .await;
+    assert_ne!(r.body["id"], json!(id), "{}", r.text);
+    assert_eq!(app.get("/subjects/raw/versions").await.body, json!([1, 2]));
+}
+
 #[tokio::test]
 async fn import_mode_registers_with_explicit_ids_and_versions() {
     let app = spawn_app().await;

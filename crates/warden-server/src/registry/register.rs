@@ -100,6 +100,13 @@ impl Registry {
             self.count_registration("existing");
             return Ok(id);
         }
+        if normalize
+            && explicit_version.is_none()
+            && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
+        {
+            self.count_registration("existing");
+            return Ok(row.schema_id);
+        }
 
         let level = config.compatibility.unwrap_or_default();
         let check = if mode == Mode::Import || level == CompatibilityLevel::None {
@@ -232,7 +239,49 @@ impl Registry {
                 return Ok(Self::version_response(subject, *row, &schema));
             }
         }
+        let live: Vec<VersionRow> = rows
+            .iter()
+            .filter(|r| deleted || !r.deleted)
+            .copied()
+            .collect();
+        if normalize && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
+        {
+            let schema = self.schema_by_id(row.schema_id).await?;
+            return Ok(Self::version_response(subject, row, &schema));
+        }
         Err(Error::SchemaNotFound("Schema not found".into()))
+    }
+
+    /// The newest of `rows` whose schema, normalized, is the normalized `candidate`: with
+    /// `normalize=true`, a schema registered as sent is found by its normalized form, as
+    /// Confluent's lookup compares each version's parsed schema (`ParsedSchema.canLookup`).
+    async fn version_with_normalized_form(
+        &self,
+        rows: &[VersionRow],
+        candidate: &Candidate,
+    ) -> Result<Option<VersionRow>> {
+        for row in rows.iter().rev() {
+            let stored = self.schema_by_id(row.schema_id).await?;
+            let stored = &stored.stored;
+            if stored.schema_type != candidate.new.schema_type {
+                continue;
+            }
+            let parsed = self.parsed_by_id(row.schema_id).await?;
+            let mut refs = stored.references.clone();
+            refs.sort();
+            refs.dedup();
+            let normalized = fingerprint(
+                stored.schema_type,
+                &parsed.normalized(),
+                &refs,
+                stored.metadata.as_ref(),
+                stored.rule_set.as_ref(),
+            );
+            if normalized == candidate.new.fingerprint {
+                return Ok(Some(*row));
+            }
+        }
+        Ok(None)
     }
 
     /// Tests a schema against one version (`Some`) or against what the subject's level
