@@ -2,6 +2,7 @@
 //! port with a fresh SQLite file (`warden_testkit::spawn_app`).
 
 mod basics;
+mod caches;
 mod clients;
 mod compatibility;
 mod concurrency;
@@ -15,6 +16,7 @@ mod ops;
 mod protobuf;
 mod references;
 mod register;
+mod slow_clients;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).
 pub(crate) fn record(name: &str, fields: &str) -> String {

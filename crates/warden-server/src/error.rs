@@ -7,6 +7,10 @@ use warden_core::{ErrorCode, Version};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// 400: a body field of a JSON type Confluent's request classes cannot take (Jackson's
+    /// mapping error, as Confluent words it).
+    #[error("{0}")]
+    BadRequestBody(String),
     /// 40401.
     #[error("Subject '{0}' not found.")]
     SubjectNotFound(String),
@@ -96,6 +100,7 @@ impl Error {
     /// Confluent's error code for this outcome.
     pub fn code(&self) -> ErrorCode {
         match self {
+            Self::BadRequestBody(_) => ErrorCode::BadRequest,
             Self::SubjectNotFound(_) => ErrorCode::SubjectNotFound,
             Self::VersionNotFound(_) => ErrorCode::VersionNotFound,
             Self::SchemaNotFound(_) => ErrorCode::SchemaNotFound,

@@ -7,6 +7,8 @@ use prometheus::{
 };
 use warden_storage::PoolStats;
 
+use crate::registry::CacheWeights;
+
 /// The registry's metrics. Each process has its own set (no global state).
 #[derive(Debug)]
 pub struct Metrics {
@@ -21,6 +23,9 @@ pub struct Metrics {
     pub compatibility_failures: IntCounter,
     /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"}`: estimated bytes each
+    /// cache holds, updated on every scrape.
+    cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
     pool: IntGaugeVec,
 }
@@ -67,6 +72,14 @@ impl Metrics {
             &["cache", "result"],
         )
         .expect("valid metric");
+        let cache_bytes = IntGaugeVec::new(
+            Opts::new(
+                "warden_cache_bytes",
+                "Estimated bytes held by each in-memory cache",
+            ),
+            &["cache"],
+        )
+        .expect("valid metric");
         let pool = IntGaugeVec::new(
             Opts::new("warden_db_pool_connections", "Database pool connections"),
             &["state"],
@@ -78,6 +91,7 @@ impl Metrics {
             Box::new(registrations.clone()),
             Box::new(compatibility_failures.clone()),
             Box::new(cache.clone()),
+            Box::new(cache_bytes.clone()),
             Box::new(pool.clone()),
         ] {
             registry.register(c).expect("metric names are unique");
@@ -89,12 +103,23 @@ impl Metrics {
             registrations,
             compatibility_failures,
             cache,
+            cache_bytes,
             pool,
         }
     }
 
-    /// The text exposition of every metric, with the pool gauges set from `pool`.
-    pub fn render(&self, pool: PoolStats) -> String {
+    /// The text exposition of every metric, with the pool gauges set from `pool` and the
+    /// cache gauges from `caches`.
+    pub fn render(&self, pool: PoolStats, caches: CacheWeights) -> String {
+        for (cache, bytes) in [
+            ("schema_by_id", caches.schemas_bytes),
+            ("parsed", caches.parsed_bytes),
+            ("request", caches.requests_bytes),
+        ] {
+            self.cache_bytes
+                .with_label_values(&[cache])
+                .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }
         self.pool
             .with_label_values(&["open"])
             .set(i64::from(pool.size));

@@ -29,6 +29,48 @@ pub struct Settings {
     /// hard-delete announcements replicas send each other over PostgreSQL.
     #[arg(long, env = "WARDEN_CACHE_REVALIDATE_SECS", default_value_t = 30)]
     pub cache_revalidate_secs: u64,
+
+    /// Seconds a client has to send a request's complete headers, counted from the moment
+    /// the connection waits for a request (on connect, and on HTTP/1.1 after each response);
+    /// a connection that has not sent them by then is closed. 0 turns the limit off.
+    #[arg(long, env = "WARDEN_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay open with no request in flight after its first
+    /// request, HTTP/1.1 keep-alive and HTTP/2 alike, before it is closed. On HTTP/1.1 the
+    /// header-read timeout also runs while a connection waits for its next request, so an
+    /// idle HTTP/1.1 connection is closed after the shorter of the two. 0 turns it off.
+    #[arg(long, env = "WARDEN_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Most connections served at once. At the limit the server stops accepting: new
+    /// connections wait in the kernel's accept queue and are served in arrival order as
+    /// open ones close. Keep it below the process's open-file limit (`ulimit -n`) minus the
+    /// database pool.
+    #[arg(
+        long,
+        env = "WARDEN_MAX_CONNECTIONS",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_connections: u32,
+
+    /// Memory budget, in bytes, of the cache of stored schemas by id (schema text plus the
+    /// pre-rendered `GET /schemas/ids/{id}` body). A schema heavier than a sixteenth of the
+    /// budget is served without being cached.
+    #[arg(long, env = "WARDEN_CACHE_SCHEMAS_BYTES", default_value_t = 128 * 1024 * 1024)]
+    pub cache_schemas_bytes: u64,
+
+    /// Memory budget, in bytes, of the cache of parsed schemas used by compatibility checks
+    /// (each estimated at four times its text); same per-entry share as above.
+    #[arg(long, env = "WARDEN_CACHE_PARSED_BYTES", default_value_t = 128 * 1024 * 1024)]
+    pub cache_parsed_bytes: u64,
+
+    /// Memory budget, in bytes, of the cache of known requests (request hash → the schema
+    /// it means), which spares parsing a schema sent again; same per-entry share as above,
+    /// so one very large request is never cached.
+    #[arg(long, env = "WARDEN_CACHE_REQUESTS_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub cache_requests_bytes: u64,
 }
 
 impl Settings {
@@ -40,6 +82,12 @@ impl Settings {
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             cache_revalidate_secs: 30,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
+            cache_schemas_bytes: 128 * 1024 * 1024,
+            cache_parsed_bytes: 128 * 1024 * 1024,
+            cache_requests_bytes: 32 * 1024 * 1024,
         }
     }
 }

@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::http;
-use crate::registry::Registry;
+use crate::registry::{CacheBudget, Registry};
+use crate::serve::{self, ConnectionLimits};
 use crate::settings::Settings;
 
 /// A registry bound to its port, ready to serve.
@@ -22,6 +23,7 @@ pub struct Application {
     port: u16,
     registry: Arc<Registry>,
     revalidate_every: Duration,
+    limits: ConnectionLimits,
 }
 
 /// Why the registry could not start.
@@ -45,7 +47,11 @@ impl Application {
     /// Opens the store (creating and migrating it) and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let store = warden_storage::open(&settings.database_url).await?;
-        let registry = Arc::new(Registry::new(store));
+        let registry = Arc::new(Registry::new(store).with_cache_budget(CacheBudget {
+            schemas_bytes: settings.cache_schemas_bytes,
+            parsed_bytes: settings.cache_parsed_bytes,
+            requests_bytes: settings.cache_requests_bytes,
+        }));
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -77,6 +83,11 @@ impl Application {
             port,
             registry,
             revalidate_every: Duration::from_secs(settings.cache_revalidate_secs),
+            limits: ConnectionLimits {
+                header_read_timeout: seconds_or_none(settings.header_read_timeout_secs),
+                idle_timeout: seconds_or_none(settings.idle_timeout_secs),
+                max_connections: settings.max_connections as usize,
+            },
         })
     }
 
@@ -97,6 +108,9 @@ impl Application {
 
     /// Serves until `stop` completes, then finishes in-flight requests and closes idle
     /// connections (tests use this to take a registry away from its clients).
+    ///
+    /// HTTP/1.1 and HTTP/2 (prior knowledge) on the one port, under the settings'
+    /// header-read timeout, idle timeout and connection limit (see `crate::serve`).
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -104,12 +118,15 @@ impl Application {
         tracing::info!(port = self.port, "warden registry listening");
         let coherence =
             tokio::spawn(Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await;
+        serve::serve(self.listener, self.router, self.limits, stop).await;
         coherence.abort();
-        served
+        Ok(())
     }
+}
+
+/// A duration of `secs` seconds; `None` (no limit) for 0.
+fn seconds_or_none(secs: u64) -> Option<Duration> {
+    (secs > 0).then(|| Duration::from_secs(secs))
 }
 
 async fn shutdown_signal() {

@@ -39,7 +39,9 @@ async fn ready(State(r): State<AppState>) -> Response {
 
 /// Prometheus text exposition.
 async fn metrics(State(r): State<AppState>) -> Response {
-    let body = r.metrics().render(r.store().pool_stats());
+    let body = r
+        .metrics()
+        .render(r.store().pool_stats(), r.cache_weights());
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -2,8 +2,10 @@
 //!
 //! One file per concern: reads of schemas and versions (`read`), registration, lookup and
 //! compatibility checks (`register`), typed submissions (`submission`), references
-//! (`references`), soft and hard deletes (`delete`), and configs and modes (`config`).
+//! (`references`), soft and hard deletes (`delete`), configs and modes (`config`), and
+//! the caches bounded in bytes (`cache`).
 
+mod cache;
 mod config;
 mod delete;
 mod read;
@@ -14,20 +16,22 @@ mod submission;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use dashmap::DashMap;
 use tokio::sync::Mutex;
 use warden_core::{ParsedSchema, SchemaId, Subject};
 use warden_storage::{NewSchema, SchemaStore, Scope, StoredSchema};
 
 use crate::metrics::Metrics;
+use cache::ByteCache;
 
+pub use cache::{CacheBudget, CacheWeights};
 pub use register::SchemaOptions;
 pub use submission::{ReferenceSpec, SchemaSubmission};
 
 /// A stored schema with its pre-rendered `GET /schemas/ids/{id}` body (JSON bytes). Ids are
-/// immutable, so entries never go stale; they leave the cache only when a hard delete
-/// removes the schema. Parsed forms are kept apart, in a bounded cache: they are needed only
-/// by compatibility checks and cost several times the schema's text in memory.
+/// immutable, so entries never go stale; they leave the cache when a hard delete removes
+/// the schema, or to keep the cache within its budget. Parsed forms are kept apart, in a
+/// cache of their own: they are needed only by compatibility checks and cost several times
+/// the schema's text in memory.
 #[derive(Debug)]
 pub struct CachedSchema {
     /// The stored row.
@@ -36,37 +40,49 @@ pub struct CachedSchema {
     pub by_id_body: bytes::Bytes,
 }
 
-/// How many known requests are remembered (request → schema identity, about 2 KB each);
-/// the cache is emptied when it is full, so unique junk requests cannot grow memory without
-/// bound.
-const CANDIDATE_CACHE_ENTRIES: usize = 4_096;
-
-/// How many parsed schemas are kept for compatibility checks; emptied when full.
-const PARSED_CACHE_ENTRIES: usize = 1_024;
-
 /// The registry service. Cheap to share behind an `Arc`; holds the store and the caches of
-/// stored and parsed schemas by id and of known submissions.
+/// stored and parsed schemas by id and of known submissions, each bounded in bytes
+/// ([`CacheBudget`]), so unique junk requests cannot grow memory without bound.
 #[derive(Debug)]
 pub struct Registry {
     store: Arc<dyn SchemaStore>,
-    by_id: DashMap<SchemaId, Arc<CachedSchema>>,
-    parsed: DashMap<SchemaId, Arc<ParsedSchema>>,
-    candidates: DashMap<[u8; 32], Arc<NewSchema>>,
+    by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
+    parsed: ByteCache<SchemaId, Arc<ParsedSchema>>,
+    candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     metrics: Metrics,
 }
 
 impl Registry {
-    /// A registry over `store`.
+    /// A registry over `store`, with the default cache budget ([`CacheBudget::DEFAULT`]).
     pub fn new(store: Arc<dyn SchemaStore>) -> Self {
+        let budget = CacheBudget::DEFAULT;
         Self {
             store,
-            by_id: DashMap::new(),
-            parsed: DashMap::new(),
-            candidates: DashMap::new(),
+            by_id: ByteCache::new(budget.schemas_bytes, cache::schema_weight),
+            parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
+            candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             write_lock: Mutex::new(()),
             metrics: Metrics::new(),
+        }
+    }
+
+    /// This registry with each cache bounded by `budget` instead of the default; call it
+    /// before serving (the caches start empty).
+    pub fn with_cache_budget(mut self, budget: CacheBudget) -> Self {
+        self.by_id = ByteCache::new(budget.schemas_bytes, cache::schema_weight);
+        self.parsed = ByteCache::new(budget.parsed_bytes, cache::parsed_weight);
+        self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
+        self
+    }
+
+    /// The estimated bytes each cache holds now (pending evictions are run first).
+    pub fn cache_weights(&self) -> CacheWeights {
+        CacheWeights {
+            schemas_bytes: self.by_id.weight(),
+            parsed_bytes: self.parsed.weight(),
+            requests_bytes: self.candidates.weight(),
         }
     }
 
@@ -107,7 +123,7 @@ impl Registry {
     }
 
     async fn revalidate(&self) {
-        let cached: Vec<SchemaId> = self.by_id.iter().map(|e| *e.key()).collect();
+        let cached: Vec<SchemaId> = self.by_id.keys();
         match self.store.existing_ids(&cached).await {
             Ok(existing) => {
                 let existing: HashSet<SchemaId> = existing.into_iter().collect();

@@ -9,7 +9,7 @@ use warden_core::api::{
 use warden_core::{ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, VersionRow};
 
-use super::{CachedSchema, PARSED_CACHE_ENTRIES, Registry};
+use super::{CachedSchema, Registry};
 use crate::error::{Error, Result};
 
 impl Registry {
@@ -60,9 +60,6 @@ impl Registry {
                 Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
             })?;
         let parsed = Arc::new(parsed);
-        if self.parsed.len() >= PARSED_CACHE_ENTRIES {
-            self.parsed.clear();
-        }
         self.parsed.insert(id, Arc::clone(&parsed));
         Ok(parsed)
     }

@@ -17,7 +17,7 @@ use warden_core::{
 };
 use warden_storage::{NewSchema, VersionRow};
 
-use super::{CANDIDATE_CACHE_ENTRIES, CachedSchema, Registry, SchemaSubmission};
+use super::{CachedSchema, Registry, SchemaSubmission};
 use crate::error::{Error, Result};
 
 /// Options of a registration, lookup or check, from query parameters.
@@ -357,9 +357,6 @@ impl Registry {
             .inc();
         let candidate = self.parse_candidate(submission, normalize).await?;
         if let Some(key) = key {
-            if self.candidates.len() >= CANDIDATE_CACHE_ENTRIES {
-                self.candidates.clear();
-            }
             self.candidates.insert(key, Arc::clone(&candidate.new));
         }
         Ok(candidate)

@@ -1,0 +1,230 @@
+//! The registry's in-memory caches, each bounded in bytes: moka's concurrent cache (TinyLFU
+//! admission, LRU eviction) with a weigher that estimates what an entry holds in memory.
+//! An entry heavier than a sixteenth of its cache's budget is not cached at all, so one
+//! very large schema or request cannot push out everything else.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use serde_json::Value;
+use warden_core::ParsedSchema;
+use warden_core::api::SchemaReference;
+use warden_storage::NewSchema;
+
+use super::CachedSchema;
+
+/// The memory budget of each of the registry's caches, in bytes of estimated heap use.
+///
+/// Each cache evicts its least useful entries to stay within its budget, and never takes
+/// an entry weighing more than a sixteenth of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Stored schemas by id: text, references, metadata, rule set and the pre-rendered
+    /// `GET /schemas/ids/{id}` body. Default 128 MiB.
+    pub schemas_bytes: u64,
+    /// Parsed schemas for compatibility checks, each estimated at four times its canonical
+    /// text plus 1 KiB. Default 128 MiB.
+    pub parsed_bytes: u64,
+    /// Known requests: the hash of a submission and the stored form of the schema it
+    /// means, so a schema sent again is not parsed again. Default 32 MiB.
+    pub requests_bytes: u64,
+}
+
+impl CacheBudget {
+    /// The defaults: 128 MiB of stored schemas, 128 MiB of parsed schemas, 32 MiB of
+    /// known requests.
+    pub const DEFAULT: Self = Self {
+        schemas_bytes: 128 * 1024 * 1024,
+        parsed_bytes: 128 * 1024 * 1024,
+        requests_bytes: 32 * 1024 * 1024,
+    };
+}
+
+impl Default for CacheBudget {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What each cache holds now, in the same estimated bytes as [`CacheBudget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheWeights {
+    /// Stored schemas by id.
+    pub schemas_bytes: u64,
+    /// Parsed schemas.
+    pub parsed_bytes: u64,
+    /// Known requests.
+    pub requests_bytes: u64,
+}
+
+/// An entry may weigh at most this fraction of its cache's budget.
+const ENTRY_SHARE: u64 = 16;
+
+/// Fixed cost of an entry: the map slot, the `Arc`, the key and moka's bookkeeping.
+const ENTRY_OVERHEAD: u64 = 256;
+
+/// A concurrent cache holding at most `budget` bytes, as `weigh` estimates them.
+pub(crate) struct ByteCache<K, V> {
+    cache: moka::sync::Cache<K, V>,
+    weigh: fn(&V) -> u64,
+    max_entry: u64,
+}
+
+impl<K, V> std::fmt::Debug for ByteCache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteCache")
+            .field("entries", &self.cache.entry_count())
+            .field("weighted_size", &self.cache.weighted_size())
+            .field("max_entry", &self.max_entry)
+            .finish()
+    }
+}
+
+impl<K, V> ByteCache<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// An empty cache of at most `budget` bytes.
+    pub(crate) fn new(budget: u64, weigh: fn(&V) -> u64) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(budget)
+            .weigher(move |_: &K, value: &V| u32::try_from(weigh(value)).unwrap_or(u32::MAX))
+            .build();
+        Self {
+            cache,
+            weigh,
+            max_entry: budget / ENTRY_SHARE,
+        }
+    }
+
+    /// The cached value of `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
+        self.cache.get(key)
+    }
+
+    /// Caches `value` unless it weighs more than this cache's per-entry share.
+    pub(crate) fn insert(&self, key: K, value: V) {
+        if (self.weigh)(&value) <= self.max_entry {
+            self.cache.insert(key, value);
+        }
+    }
+
+    /// Forgets `key`.
+    pub(crate) fn remove(&self, key: &K) {
+        self.cache.invalidate(key);
+    }
+
+    /// Forgets everything cached so far.
+    pub(crate) fn clear(&self) {
+        self.cache.invalidate_all();
+    }
+
+    /// The keys cached now.
+    pub(crate) fn keys(&self) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.cache.iter().map(|(key, _)| K::clone(&key)).collect()
+    }
+
+    /// Estimated bytes held, after pending evictions have run.
+    pub(crate) fn weight(&self) -> u64 {
+        self.cache.run_pending_tasks();
+        self.cache.weighted_size()
+    }
+}
+
+/// A stored schema with its rendered body.
+pub(crate) fn schema_weight(schema: &Arc<CachedSchema>) -> u64 {
+    let stored = &schema.stored;
+    ENTRY_OVERHEAD
+        + stored.schema.len() as u64
+        + schema.by_id_body.len() as u64
+        + references_weight(&stored.references)
+        + stored.metadata.as_ref().map_or(0, json_weight)
+        + stored.rule_set.as_ref().map_or(0, json_weight)
+}
+
+/// A parsed schema: its canonical text and the structures built from it.
+pub(crate) fn parsed_weight(parsed: &Arc<ParsedSchema>) -> u64 {
+    1024 + 4 * parsed.canonical().len() as u64
+}
+
+/// A known request's stored form (its key is a 32-byte hash).
+pub(crate) fn request_weight(new: &Arc<NewSchema>) -> u64 {
+    ENTRY_OVERHEAD
+        + new.schema.len() as u64
+        + new.fingerprint.len() as u64
+        + references_weight(&new.references)
+        + new.metadata.as_ref().map_or(0, json_weight)
+        + new.rule_set.as_ref().map_or(0, json_weight)
+}
+
+fn references_weight(references: &[SchemaReference]) -> u64 {
+    references
+        .iter()
+        .map(|r| 64 + r.name.len() as u64 + r.subject.len() as u64)
+        .sum()
+}
+
+/// Heap held by a JSON value: a node's size plus its strings, keys and children.
+fn json_weight(value: &Value) -> u64 {
+    const NODE: u64 = 32;
+    NODE + match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(s) => s.len() as u64,
+        Value::Array(items) => items.iter().map(json_weight).sum(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, v)| NODE + key.len() as u64 + json_weight(v))
+            .sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(len: usize) -> Arc<String> {
+        Arc::new("x".repeat(len))
+    }
+
+    fn text_weight(s: &Arc<String>) -> u64 {
+        s.len() as u64
+    }
+
+    #[test]
+    fn many_distinct_entries_never_weigh_more_than_the_budget() {
+        let cache = ByteCache::new(64 * 1024, text_weight);
+        for i in 0..200u32 {
+            cache.insert(i, text(2 * 1024));
+        }
+        let weight = cache.weight();
+        assert!(weight <= 64 * 1024, "{weight} bytes cached");
+        assert!(weight > 0, "nothing was cached");
+    }
+
+    #[test]
+    fn an_entry_over_its_share_of_the_budget_is_not_cached() {
+        let cache = ByteCache::new(64 * 1024, text_weight);
+        cache.insert(1u32, text(4 * 1024));
+        cache.insert(2u32, text(4 * 1024 + 1));
+        assert!(cache.get(&1).is_some(), "an entry at its share is cached");
+        assert!(cache.get(&2).is_none(), "an entry over its share is not");
+        assert_eq!(cache.weight(), 4 * 1024);
+    }
+
+    #[test]
+    fn removed_and_cleared_entries_are_gone() {
+        let cache = ByteCache::new(64 * 1024, text_weight);
+        cache.insert(1u32, text(10));
+        cache.insert(2u32, text(10));
+        cache.remove(&1);
+        assert!(cache.get(&1).is_none());
+        assert_eq!(cache.keys(), vec![2]);
+        cache.clear();
+        assert!(cache.get(&2).is_none());
+        assert_eq!(cache.weight(), 0);
+    }
+}

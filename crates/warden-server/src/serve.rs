@@ -1,0 +1,275 @@
+//! The connection loop behind [`crate::Application::run_until`]: HTTP/1.1 and HTTP/2 on one
+//! port (hyper-util's auto builder), with limits that keep slow or silent clients from
+//! holding the server:
+//!
+//! - a **header-read timeout**: hyper closes an HTTP/1.1 connection whose request headers
+//!   are not complete in time; before a connection's first request the same limit applies
+//!   here to every protocol (a client that connects and sends nothing, or half a preface);
+//! - an **idle timeout**: a connection with no request in flight for that long after its
+//!   last request is shut down gracefully (HTTP/1.1 keep-alive and HTTP/2 alike);
+//! - a **maximum number of connections**: at the limit the loop stops accepting, so new
+//!   connections wait in the kernel's accept queue (not as open files of this process) and
+//!   are served in arrival order as open ones close. Accept-and-close would answer nobody,
+//!   a health probe included; waiting lets a probe through as soon as a slot frees, and the
+//!   header-read timeout frees the slots of clients that send nothing.
+//!
+//! Accept errors never end the loop: a client that vanished before its accept is skipped,
+//! and a lack of resources (`EMFILE`: too many open files) backs off, from 10 ms doubling
+//! to 1 s, so the loop neither spins nor dies while connections close.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// How long clients may hold a connection, and how many connections are served at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    /// Time to send complete request headers (`None`: unlimited).
+    pub(crate) header_read_timeout: Option<Duration>,
+    /// Time with no request in flight after a request (`None`: unlimited).
+    pub(crate) idle_timeout: Option<Duration>,
+    /// Connections served at once (at least 1).
+    pub(crate) max_connections: usize,
+}
+
+/// The first wait after an accept error that is not the client's doing.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+/// The longest wait between accept attempts while resources are short.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Serves `router` on `listener` until `stop` completes; then stops accepting, lets
+/// in-flight requests finish, closes idle connections, and returns once every connection
+/// has closed.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: impl Future<Output = ()> + Send + 'static,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (closing, closing_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut backoff = FIRST_BACKOFF;
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = &mut stop => break,
+            // Reap finished connections so the set does not grow.
+            Some(_) = connections.join_next() => continue,
+            accepted = accept_in_a_free_slot(&listener, &slots) => accepted,
+        };
+        match accepted {
+            (permit, Ok((stream, _peer))) => {
+                backoff = FIRST_BACKOFF;
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+                connections.spawn(serve_connection(
+                    Arc::clone(&builder),
+                    stream,
+                    router.clone(),
+                    limits,
+                    closing_rx.clone(),
+                    permit,
+                ));
+            }
+            (_, Err(e)) if is_connection_error(&e) => {
+                tracing::debug!(error = %e, "a connection closed before it was accepted");
+            }
+            (_, Err(e)) => {
+                tracing::error!(error = %e, backoff_ms = backoff.as_millis(), "accept error");
+                tokio::select! {
+                    () = &mut stop => break,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    // Refuse new connections from now on, then close every open one gracefully.
+    drop(listener);
+    let _ = closing.send(true);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Waits for a free connection slot, then for a connection.
+async fn accept_in_a_free_slot(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> (
+    OwnedSemaphorePermit,
+    io::Result<(TcpStream, std::net::SocketAddr)>,
+) {
+    let permit = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the connection semaphore is never closed");
+    (permit, listener.accept().await)
+}
+
+/// Errors that concern one connection only (its client went away before the accept).
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves one connection until it ends, holding its slot (`_permit`) until then.
+async fn serve_connection(
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    stream: TcpStream,
+    router: Router,
+    limits: ConnectionLimits,
+    mut closing: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity::new());
+    let service = {
+        let activity = Arc::clone(&activity);
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            let busy = activity.begin();
+            let router = router.clone();
+            async move {
+                let response = router.oneshot(request.map(Body::new)).await;
+                drop(busy);
+                response
+            }
+        })
+    };
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    // When a graceful shutdown began.
+    let mut shutdown: Option<Instant> = None;
+    loop {
+        let grace_over = shutdown.map(|since| since + CLOSE_GRACE);
+        tokio::select! {
+            ended = connection.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!(error = %e, "connection closed with an error");
+                }
+                break;
+            }
+            _ = closing.wait_for(|closing| *closing), if shutdown.is_none() => {
+                connection.as_mut().graceful_shutdown();
+                shutdown = Some(Instant::now());
+            }
+            () = activity.idle(limits.header_read_timeout, limits.idle_timeout),
+                if shutdown.is_none() =>
+            {
+                tracing::debug!("closing a connection that sent no request in time");
+                connection.as_mut().graceful_shutdown();
+                shutdown = Some(Instant::now());
+            }
+            // An HTTP/2 client that never acknowledges the GOAWAY does not hold the
+            // connection open once its requests are answered.
+            () = async {
+                if let Some(at) = grace_over {
+                    tokio::time::sleep_until(at).await;
+                }
+                activity.no_request_in_flight().await;
+            }, if grace_over.is_some() => break,
+        }
+    }
+}
+
+/// How long a connection may take to close gracefully once it has no request in flight.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Requests in flight on one connection, and since when it has had none.
+#[derive(Debug)]
+struct Activity(watch::Sender<Load>);
+
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    in_flight: usize,
+    idle_since: Instant,
+    served_one: bool,
+}
+
+/// A request in flight; its drop marks the request done.
+#[derive(Debug)]
+struct Busy(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Self {
+        Self(watch::Sender::new(Load {
+            in_flight: 0,
+            idle_since: Instant::now(),
+            served_one: false,
+        }))
+    }
+
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.0.send_modify(|load| {
+            load.in_flight += 1;
+            load.served_one = true;
+        });
+        Busy(Arc::clone(self))
+    }
+
+    /// Completes once the connection has had no request in flight for `first` (before its
+    /// first request) or `later` (after it); never while a request is in flight, and never
+    /// for a limit of `None`.
+    async fn idle(&self, first: Option<Duration>, later: Option<Duration>) {
+        let mut changes = self.0.subscribe();
+        loop {
+            let load = *changes.borrow_and_update();
+            let limit = if load.served_one { later } else { first };
+            match limit.filter(|_| load.in_flight == 0) {
+                Some(limit) => tokio::select! {
+                    () = tokio::time::sleep_until(load.idle_since + limit) => return,
+                    _ = changes.changed() => {}
+                },
+                // The sender lives as long as `self`: `changed` never fails here.
+                None => {
+                    let _ = changes.changed().await;
+                }
+            }
+        }
+    }
+}
+
+impl Activity {
+    /// Completes when no request is in flight.
+    async fn no_request_in_flight(&self) {
+        let mut changes = self.0.subscribe();
+        // The sender lives as long as `self`: `wait_for` never fails here.
+        let _ = changes.wait_for(|load| load.in_flight == 0).await;
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.0.send_modify(|load| {
+            load.in_flight -= 1;
+            if load.in_flight == 0 {
+                load.idle_since = Instant::now();
+            }
+        });
+    }
+}
