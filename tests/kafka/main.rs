@@ -7,6 +7,7 @@
 mod orders;
 
 mod dead_letter;
+mod python_clients;
 mod roundtrip;
 mod support;
 mod unavailable;
