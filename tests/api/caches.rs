@@ -43,7 +43,9 @@ async fn many_distinct_large_requests_do_not_grow_the_caches_beyond_their_budget
     // 40 distinct requests of 20 KiB each: 800 KiB, more than the budget, each under the
     // per-entry share (32 KiB).
     for i in 0..40 {
-        let r = app.check("s", Some("latest"), &large_schema(i, 20_000)).await;
+        let r = app
+            .check("s", Some("latest"), &large_schema(i, 20_000))
+            .await;
         assert_compatible(&r, "a compatible schema with a long doc");
     }
     let requests = metric(&app, r#"warden_cache_bytes{cache="request"}"#).await;
@@ -67,7 +69,10 @@ async fn many_distinct_large_requests_do_not_grow_the_caches_beyond_their_budget
     let parsed = metric(&app, r#"warden_cache_bytes{cache="parsed"}"#).await;
     assert!(schemas <= budget, "{schemas} bytes of schemas cached");
     assert!(parsed <= budget, "{parsed} bytes of parsed schemas cached");
-    assert!(schemas > 0 && parsed > 0, "{schemas} and {parsed} bytes cached");
+    assert!(
+        schemas > 0 && parsed > 0,
+        "{schemas} and {parsed} bytes cached"
+    );
 }
 
 #[tokio::test]
@@ -82,14 +87,22 @@ async fn a_request_heavier_than_its_share_of_the_budget_is_not_cached() {
     let small = large_schema(1, 16_000);
     assert_compatible(&app.check("s", None, &small).await, "first");
     assert_compatible(&app.check("s", None, &small).await, "second");
-    assert_eq!(metric(&app, hits).await, 1, "a request under its share is cached");
+    assert_eq!(
+        metric(&app, hits).await,
+        1,
+        "a request under its share is cached"
+    );
 
     // A 2 MiB request, sent three times, is parsed every time and never cached.
     let large = large_schema(2, 2 * 1024 * 1024);
     for i in 0..3 {
         assert_compatible(&app.check("s", None, &large).await, &format!("large {i}"));
     }
-    assert_eq!(metric(&app, hits).await, 1, "a request over its share is not cached");
+    assert_eq!(
+        metric(&app, hits).await,
+        1,
+        "a request over its share is not cached"
+    );
     let requests = metric(&app, r#"warden_cache_bytes{cache="request"}"#).await;
     assert!(
         requests < 64 * KIB,

@@ -16,6 +16,7 @@ mod ops;
 mod protobuf;
 mod references;
 mod register;
+mod request_bodies;
 mod slow_clients;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).

@@ -24,7 +24,11 @@ async fn connect(app: &TestApp) -> TcpStream {
 
 /// Reads (and discards) until the server closes the connection; how long that took from
 /// `since`, or `None` if it is still open at `since + limit`.
-async fn closed_within(stream: &mut TcpStream, since: Instant, limit: Duration) -> Option<Duration> {
+async fn closed_within(
+    stream: &mut TcpStream,
+    since: Instant,
+    limit: Duration,
+) -> Option<Duration> {
     let deadline = tokio::time::Instant::from_std(since + limit);
     let mut buf = [0u8; 4096];
     loop {
@@ -228,7 +232,10 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     // Requests closer together than the idle timeout keep the connection open.
     for i in 0..4 {
         let response = live_on(&mut stream).await;
-        assert!(response.starts_with("HTTP/1.1 200"), "request {i}: {response}");
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "request {i}: {response}"
+        );
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
     let last = Instant::now();

@@ -18,7 +18,8 @@ use crate::http::error::ApiError;
 /// `application/json`, `application/octet-stream`, or none at all.
 ///
 /// Refusals: 415 for another content type, 413 over the body limit, 400 for an empty or
-/// malformed body.
+/// malformed body or one that ends before its declared length (the client closed the
+/// connection).
 #[derive(Debug)]
 pub(crate) struct SrBody<T>(pub T);
 
@@ -54,7 +55,14 @@ where
                             .into(),
                     )
                 } else {
-                    ApiError::bad_request(format!("Cannot read the request body: {e}"))
+                    // The client closed the connection before the body's declared end:
+                    // Confluent's answer to Jetty's `EofException`
+                    // (`JettyEofExceptionMapper`).
+                    tracing::debug!(error = %e, "the request body ended early");
+                    ApiError::bad_request(
+                        "EOF Exception encountered - client disconnected during stream \
+                         processing.",
+                    )
                 }
             })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {

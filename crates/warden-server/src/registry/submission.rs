@@ -49,7 +49,10 @@ impl SchemaSubmission {
     /// `AVRO`, `PROTOBUF` or `JSON` (exact case, as Confluent), or a reference whose subject
     /// or version is invalid.
     pub fn from_request(request: RegisterSchemaRequest) -> Result<Self> {
-        for (class, value) in [("Metadata", &request.metadata), ("RuleSet", &request.rule_set)] {
+        for (class, value) in [
+            ("Metadata", &request.metadata),
+            ("RuleSet", &request.rule_set),
+        ] {
             if let Some(message) = value.as_ref().and_then(|v| jackson_mismatch(class, v)) {
                 return Err(Error::BadRequestBody(message));
             }
@@ -205,7 +208,11 @@ mod tests {
             (json!([]), "Cannot deserialize value of type `Metadata` from Array value (token `JsonToken.START_ARRAY`)".to_owned()),
         ];
         for (value, expected) in cases {
-            assert_eq!(jackson_mismatch("Metadata", &value), Some(expected), "{value}");
+            assert_eq!(
+                jackson_mismatch("Metadata", &value),
+                Some(expected),
+                "{value}"
+            );
         }
         assert_eq!(jackson_mismatch("Metadata", &json!({})), None);
         assert_eq!(jackson_mismatch("Metadata", &Value::Null), None);
