@@ -21,7 +21,9 @@ use serde_json::{Map, Value};
 
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
-use crate::avro::logical::{Underlying as Node, int_logical, long_logical, underlying};
+use crate::avro::logical::{
+    Underlying as Node, check_encoded, int_logical, long_logical, underlying,
+};
 use crate::payload::PayloadError;
 
 /// Records nested deeper than this are refused rather than risk the stack.
@@ -40,6 +42,7 @@ impl AvroSchema {
             schema: self,
             names: None,
             path: Vec::new(),
+            default: false,
         };
         let result = encoder.write(self.schema(), json, out, 0);
         if result.is_err() {
@@ -98,7 +101,8 @@ impl AvroSchema {
 }
 
 /// An Avro value as JSON (unions unwrapped, bytes as code-point strings, logical types as
-/// their underlying numbers, decimals as their unscaled big-endian bytes).
+/// their underlying numbers, decimals as their unscaled big-endian bytes, big-decimals as the
+/// bytes they are written as).
 pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
     use apache_avro::types::Value as A;
     match value {
@@ -128,7 +132,17 @@ pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
             let bytes: Vec<u8> = d.try_into().unwrap_or_default();
             Value::String(bytes.iter().map(|&c| char::from(c)).collect())
         }
-        A::BigDecimal(d) => Value::String(d.to_string()),
+        // The bytes a big-decimal is written as (the unscaled value, length-prefixed, then
+        // the scale), which encode back to the same datum.
+        A::BigDecimal(d) => {
+            let (unscaled, scale) = d.as_bigint_and_exponent();
+            let unscaled = unscaled.to_signed_bytes_be();
+            let mut bytes = Vec::with_capacity(unscaled.len() + 10);
+            write_long(unscaled.len() as i64, &mut bytes);
+            bytes.extend_from_slice(&unscaled);
+            write_long(scale, &mut bytes);
+            Value::String(bytes.iter().map(|&c| char::from(c)).collect())
+        }
         A::Duration(d) => {
             let bytes: [u8; 12] = d.into();
             Value::String(bytes.iter().map(|&c| char::from(c)).collect())
@@ -183,6 +197,9 @@ struct Encoder<'s, 'j> {
     schema: &'s AvroSchema,
     names: Option<Names<'s>>,
     path: Vec<Segment<'j>>,
+    /// Writing a schema's default value: a record default's keys that name no field are
+    /// ignored, as Java Avro reads defaults, where a datum's are refused.
+    default: bool,
 }
 
 impl<'s: 'j, 'j> Encoder<'s, 'j> {
@@ -225,6 +242,21 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
         if depth > MAX_DEPTH {
             return Err(self.error(format!("nested deeper than {MAX_DEPTH} levels")));
         }
+        let start = out.len();
+        self.write_underlying(schema, json, out, depth)?;
+        check_encoded(schema, &out[start..]).map_err(|reason| {
+            out.truncate(start);
+            self.error(reason)
+        })
+    }
+
+    fn write_underlying(
+        &mut self,
+        schema: &'s Schema,
+        json: &'j Value,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), PayloadError> {
         match underlying(schema) {
             Node::Null => match json {
                 Value::Null => Ok(()),
@@ -386,8 +418,9 @@ impl<'s: 'j, 'j> Encoder<'s, 'j> {
         out: &mut Vec<u8>,
         depth: usize,
     ) -> Result<(), PayloadError> {
-        if fields.len() > record.fields.len()
-            || fields.keys().any(|k| !record.lookup.contains_key(k))
+        if !self.default
+            && (fields.len() > record.fields.len()
+                || fields.keys().any(|k| !record.lookup.contains_key(k)))
         {
             let unknown = fields
                 .keys()
@@ -516,6 +549,7 @@ pub(crate) fn write_default(
         schema,
         names: None,
         path: Vec::new(),
+        default: true,
     }
     .write(branch, default, out, 0)
 }

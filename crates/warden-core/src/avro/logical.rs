@@ -95,3 +95,35 @@ pub(crate) fn underlying(schema: &Schema) -> Underlying<'_> {
         Schema::Ref { name } => Underlying::Ref(name),
     }
 }
+
+/// Whether `encoded`, the binary datum just written for `schema`, reads back: the logical
+/// types whose reader checks more than their underlying type's encoding (a `big-decimal`'s
+/// bytes hold a length-prefixed unscaled value and a scale, a `uuid` must parse as one) are
+/// decoded with apache-avro, as a consumer would; any other schema passes as it is.
+///
+/// Errors: the reader's reason, for the writers to report as the value's.
+pub(crate) fn check_encoded(schema: &Schema, encoded: &[u8]) -> Result<(), String> {
+    if !matches!(schema, Schema::BigDecimal | Schema::Uuid(_)) {
+        return Ok(());
+    }
+    let mut rest = encoded;
+    let read = apache_avro::reader::datum::GenericDatumReader::builder(schema)
+        .build()
+        .and_then(|reader| reader.read_value(&mut rest));
+    match read {
+        Ok(_) if rest.is_empty() => Ok(()),
+        Ok(_) => Err(format!(
+            "{} bytes left over in the {}",
+            rest.len(),
+            logical_name(schema)
+        )),
+        Err(e) => Err(format!("not a valid {}: {e}", logical_name(schema))),
+    }
+}
+
+fn logical_name(schema: &Schema) -> &'static str {
+    match schema {
+        Schema::BigDecimal => "big-decimal",
+        _ => "uuid",
+    }
+}

@@ -201,7 +201,8 @@ fn invalid(e: apache_avro::Error) -> SchemaError {
     SchemaError::Invalid(e.to_string())
 }
 
-/// Folds `namespace` into every named type's and alias's name and sorts object keys.
+/// Folds `namespace` into every named type's and alias's name and sorts object keys. A named
+/// type in the null namespace inside a namespaced one keeps `"namespace": ""`.
 fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
     match value {
         Value::Array(items) => Value::Array(
@@ -225,7 +226,13 @@ fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
             let mut out = Map::new();
             for (key, v) in entries {
                 match key.as_str() {
-                    "namespace" if is_named => {}
+                    // Folded into the name, unless the type is in the null namespace inside
+                    // another: without `"namespace": ""` it would be read in the enclosing one.
+                    "namespace" if is_named => {
+                        if namespace.is_none() && enclosing.is_some_and(|ns| !ns.is_empty()) {
+                            out.insert(key, Value::String(String::new()));
+                        }
+                    }
                     "name" if is_named => {
                         let name = v.as_str().unwrap_or_default();
                         out.insert(key, Value::String(qualify(name, namespace.as_deref())));

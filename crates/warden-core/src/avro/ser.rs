@@ -19,7 +19,7 @@ use serde::ser::{self, Serialize};
 use crate::avro::AvroSchema;
 use crate::avro::compat::{Names, named_types};
 use crate::avro::datum::{kind_name, write_default, write_long};
-use crate::avro::logical::{Underlying as Node, underlying};
+use crate::avro::logical::{Underlying as Node, check_encoded, underlying};
 use crate::payload::PayloadError;
 
 /// Why a value was not written.
@@ -260,11 +260,21 @@ impl<'a, 's> Ser<'a, 's> {
         match underlying(schema) {
             Node::Fixed(f) => self.fixed(f.size, &f.name.fullname(None), bytes),
             Node::Bytes => {
+                let start = self.out.len();
                 write_bytes(bytes, self.out);
-                Ok(())
+                self.check_logical(schema, start)
             }
             _ => Err(self.mismatch(schema, kind)),
         }
+    }
+
+    /// Refuses what was written from `start` when a consumer would not read it as the
+    /// schema's logical type (see `logical::check_encoded`).
+    fn check_logical(self, schema: &Schema, start: usize) -> Result<(), Outcome> {
+        check_encoded(schema, &self.out[start..]).map_err(|reason| {
+            self.out.truncate(start);
+            self.ctx.invalid(reason)
+        })
     }
 
     fn fixed(self, size: usize, name: &str, bytes: &[u8]) -> Result<(), Outcome> {
@@ -353,8 +363,9 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         let schema = self.target(kind)?;
         match underlying(schema) {
             Node::String => {
+                let start = self.out.len();
                 write_bytes(v.as_bytes(), self.out);
-                Ok(())
+                self.check_logical(schema, start)
             }
             Node::Enum(e) => match e.symbols.iter().position(|s| s == v) {
                 Some(index) => {
