@@ -252,9 +252,7 @@ impl Activity {
             }
         }
     }
-}
 
-impl Activity {
     /// Completes when no request is in flight.
     async fn no_request_in_flight(&self) {
         let mut changes = self.0.subscribe();

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::registry::CacheBudget;
+
 /// How the registry starts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -58,18 +60,30 @@ pub struct Settings {
     /// Memory budget, in bytes, of the cache of stored schemas by id (schema text plus the
     /// pre-rendered `GET /schemas/ids/{id}` body). A schema heavier than a sixteenth of the
     /// budget is served without being cached.
-    #[arg(long, env = "WARDEN_CACHE_SCHEMAS_BYTES", default_value_t = 128 * 1024 * 1024)]
+    #[arg(
+        long,
+        env = "WARDEN_CACHE_SCHEMAS_BYTES",
+        default_value_t = CacheBudget::DEFAULT.schemas_bytes
+    )]
     pub cache_schemas_bytes: u64,
 
     /// Memory budget, in bytes, of the cache of parsed schemas used by compatibility checks
     /// (each estimated at four times its text); same per-entry share as above.
-    #[arg(long, env = "WARDEN_CACHE_PARSED_BYTES", default_value_t = 128 * 1024 * 1024)]
+    #[arg(
+        long,
+        env = "WARDEN_CACHE_PARSED_BYTES",
+        default_value_t = CacheBudget::DEFAULT.parsed_bytes
+    )]
     pub cache_parsed_bytes: u64,
 
     /// Memory budget, in bytes, of the cache of known requests (request hash → the schema
     /// it means), which spares parsing a schema sent again; same per-entry share as above,
     /// so one very large request is never cached.
-    #[arg(long, env = "WARDEN_CACHE_REQUESTS_BYTES", default_value_t = 32 * 1024 * 1024)]
+    #[arg(
+        long,
+        env = "WARDEN_CACHE_REQUESTS_BYTES",
+        default_value_t = CacheBudget::DEFAULT.requests_bytes
+    )]
     pub cache_requests_bytes: u64,
 }
 
@@ -85,9 +99,9 @@ impl Settings {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 4096,
-            cache_schemas_bytes: 128 * 1024 * 1024,
-            cache_parsed_bytes: 128 * 1024 * 1024,
-            cache_requests_bytes: 32 * 1024 * 1024,
+            cache_schemas_bytes: CacheBudget::DEFAULT.schemas_bytes,
+            cache_parsed_bytes: CacheBudget::DEFAULT.parsed_bytes,
+            cache_requests_bytes: CacheBudget::DEFAULT.requests_bytes,
         }
     }
 }
