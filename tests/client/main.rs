@@ -6,6 +6,11 @@
 #[path = "../fixtures/orders.rs"]
 mod orders;
 
+#[allow(dead_code)]
+#[path = "../fixtures/confluent_rust.rs"]
+mod confluent;
+
+mod confluent_rust;
 mod interop;
 mod registry_client;
 mod serializers;
