@@ -6,6 +6,7 @@ mod caches;
 mod clients;
 mod compatibility;
 mod concurrency;
+mod confluent_cases;
 mod config_mode;
 mod corpus;
 mod delete;
