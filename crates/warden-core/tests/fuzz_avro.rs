@@ -134,7 +134,8 @@ fn assert_oracle_agrees(writer: &Schema, reader_text: &str, seed: u64, why: &str
         if let Err(e) = resolve(&w, &r, &bytes) {
             // Bytes read as a string: Java reads any bytes, apache-avro only UTF-8.
             // And apache-avro picks a reader union's branch by kind, without promotions.
-            let union_promotion = promoted && e.starts_with("Could not find matching type in UnionSchema");
+            let union_promotion =
+                promoted && e.starts_with("Could not find matching type in UnionSchema");
             if e.contains("Invalid utf-8") || union_promotion {
                 continue;
             }
@@ -281,7 +282,10 @@ fn normalizing_keeps_a_type_in_the_null_namespace_inside_a_namespaced_record() {
         {"name":"f0","type":[{"type":"record","name":"R2","namespace":"","fields":[]}]}]}"#;
     let schema = parse(text);
     let normalized = schema.normalized();
-    assert!(normalized.contains(r#""name":"R2","namespace":"""#), "{normalized}");
+    assert!(
+        normalized.contains(r#""name":"R2","namespace":"""#),
+        "{normalized}"
+    );
     assert_eq!(
         parse(&normalized).parsing_canonical_form(),
         schema.parsing_canonical_form()
@@ -302,11 +306,22 @@ fn big_decimal_and_uuid_datums_the_encoder_takes_are_ones_the_decoder_reads() {
     let valid = serde_json::json!({"amount": amount, "id": id});
     let bytes = encode(&schema, &valid);
     let decoded = schema.decode_to_json(&bytes).unwrap();
-    assert_eq!(decoded, valid, "a big-decimal reads back as the bytes it was given");
+    assert_eq!(
+        decoded, valid,
+        "a big-decimal reads back as the bytes it was given"
+    );
     assert_eq!(encode(&schema, &decoded), bytes);
     for (bad, path, reason) in [
-        (serde_json::json!({"amount": "abc", "id": id}), "/amount", "big-decimal"),
-        (serde_json::json!({"amount": amount, "id": "nope"}), "/id", "uuid"),
+        (
+            serde_json::json!({"amount": "abc", "id": id}),
+            "/amount",
+            "big-decimal",
+        ),
+        (
+            serde_json::json!({"amount": amount, "id": "nope"}),
+            "/id",
+            "uuid",
+        ),
     ] {
         let error = schema.validate_json(&bad).unwrap_err();
         assert_eq!(error.path, path, "{error}");
@@ -359,5 +374,39 @@ fn a_record_default_with_a_key_that_names_no_field_is_written_from_the_fields_de
     let error = schema
         .validate_json(&serde_json::json!({"inner": {"old": 1}}))
         .unwrap_err();
-    assert!(error.message.contains("unknown field \"old\""), "a datum's are refused: {error}");
+    assert!(
+        error.message.contains("unknown field \"old\""),
+        "a datum's are refused: {error}"
+    );
+}
+
+/// Limits of depth answer errors, not stack overflows: a schema nested as deep as JSON
+/// allows, and a recursive datum nested far deeper than any schema.
+#[test]
+fn deep_schemas_and_deep_recursive_datums_answer_without_overflowing_the_stack() {
+    let mut text = r#""int""#.to_owned();
+    for _ in 0..120 {
+        text = format!(r#"{{"type":"array","items":{text}}}"#);
+    }
+    let deep = parse(&text);
+    assert_compatible_with_itself(&text);
+    assert_forms_are_fixed_points(&deep);
+    let nested = format!("{}0{}", "[".repeat(127), "]".repeat(127));
+    let _ = deep.decode(&[2; 200]);
+    let _ = AvroSchema::parse(&nested, &[]);
+
+    let node = parse(
+        r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#,
+    );
+    for depth in [60usize, 1_000, 100_000] {
+        let mut bytes = vec![2u8; depth];
+        bytes.push(0);
+        let decoded = node.decode(&bytes);
+        if depth <= 60 {
+            assert!(decoded.is_ok(), "depth {depth}: {decoded:?}");
+        } else {
+            let error = decoded.unwrap_err();
+            assert!(error.message.contains("nested deeper than"), "{error}");
+        }
+    }
 }

@@ -14,6 +14,7 @@
 //! `{"string": "x"}`, `{"acme.Address": {…}}`.
 
 use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 
 use apache_avro::Schema;
 use apache_avro::schema::{Name, RecordSchema, UnionSchema};
@@ -26,8 +27,17 @@ use crate::avro::logical::{
 };
 use crate::payload::PayloadError;
 
-/// Records nested deeper than this are refused rather than risk the stack.
+/// Datums nested deeper than this are refused, when encoded and when decoded, rather than
+/// risk the stack.
 const MAX_DEPTH: usize = 128;
+
+/// Datums up to this deep are decoded on the caller's stack; deeper ones on a thread with
+/// [`DECODE_STACK_BYTES`] of stack.
+const INLINE_DECODE_DEPTH: usize = 24;
+
+/// The stack of the decoding thread: enough for [`MAX_DEPTH`] levels in a debug build
+/// (reserved, not committed, until used).
+const DECODE_STACK_BYTES: usize = 64 << 20;
 
 impl AvroSchema {
     /// Validates `json` against the schema and appends its Avro binary encoding to `out`.
@@ -61,6 +71,43 @@ impl AvroSchema {
     /// Errors: bytes that are not a valid encoding (truncated, bad union index, bad UTF-8)
     /// or that leave bytes unread.
     pub fn decode(&self, bytes: &[u8]) -> Result<apache_avro::types::Value, PayloadError> {
+        // apache-avro's reader recurses once per level of the datum (tens of kilobytes of
+        // stack per level in a debug build), and through a recursive schema a datum nests as
+        // deep as its bytes allow: a depth-bounded pass first, and deep datums are read on a
+        // thread with a stack sized for them.
+        let probe = DepthProbe {
+            schema: self,
+            names: OnceCell::new(),
+            deepest: Cell::new(0),
+        };
+        if let Err(Probe::TooDeep) = probe.walk(self.schema(), &mut &bytes[..], 0) {
+            return Err(payload_error(
+                "",
+                &format!("not a valid Avro datum: nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        if probe.deepest.get() <= INLINE_DECODE_DEPTH {
+            return self.read(bytes);
+        }
+        std::thread::scope(|scope| {
+            match std::thread::Builder::new()
+                .name("warden-avro-decode".to_owned())
+                .stack_size(DECODE_STACK_BYTES)
+                .spawn_scoped(scope, || self.read(bytes))
+            {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(e) => Err(payload_error(
+                    "",
+                    &format!("no thread to decode a datum this deep: {e}"),
+                )),
+            }
+        })
+    }
+
+    /// Decodes with apache-avro's reader, on the caller's stack.
+    fn read(&self, bytes: &[u8]) -> Result<apache_avro::types::Value, PayloadError> {
         // The schemata list is where references resolve from, and only from it: the named
         // types of the references first, then the schema itself for the types it defines
         // inline and refers to again by name.
@@ -98,6 +145,120 @@ impl AvroSchema {
     pub fn decode_to_json(&self, bytes: &[u8]) -> Result<Value, PayloadError> {
         self.decode(bytes).map(|v| value_to_json(&v))
     }
+}
+
+/// Why the depth probe stopped.
+enum Probe {
+    /// Deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Bytes that do not decode: the decoder says why.
+    Malformed,
+}
+
+/// Walks a binary datum without building it, only to bound its depth.
+struct DepthProbe<'s> {
+    schema: &'s AvroSchema,
+    /// Built on the first reference met.
+    names: OnceCell<Names<'s>>,
+    /// The deepest level reached.
+    deepest: Cell<usize>,
+}
+
+impl<'s> DepthProbe<'s> {
+    fn walk(&self, schema: &'s Schema, bytes: &mut &[u8], depth: usize) -> Result<(), Probe> {
+        if depth > MAX_DEPTH {
+            return Err(Probe::TooDeep);
+        }
+        self.deepest.set(self.deepest.get().max(depth));
+        match underlying(schema) {
+            Node::Null => Ok(()),
+            Node::Boolean => skip(bytes, 1),
+            Node::Int | Node::Long | Node::Enum(_) => read_long(bytes).map(drop),
+            Node::Float => skip(bytes, 4),
+            Node::Double => skip(bytes, 8),
+            Node::Bytes | Node::String => {
+                let len = usize::try_from(read_long(bytes)?).map_err(|_| Probe::Malformed)?;
+                skip(bytes, len)
+            }
+            Node::Fixed(fixed) => skip(bytes, fixed.size),
+            Node::Array(items) => self.blocks(bytes, depth, |probe, bytes| {
+                probe.walk(items, bytes, depth + 1)
+            }),
+            Node::Map(values) => self.blocks(bytes, depth, |probe, bytes| {
+                let len = usize::try_from(read_long(bytes)?).map_err(|_| Probe::Malformed)?;
+                skip(bytes, len)?;
+                probe.walk(values, bytes, depth + 1)
+            }),
+            Node::Union(union) => {
+                let index = usize::try_from(read_long(bytes)?).map_err(|_| Probe::Malformed)?;
+                let branch = union.variants().get(index).ok_or(Probe::Malformed)?;
+                self.walk(branch, bytes, depth + 1)
+            }
+            Node::Record(record) => record
+                .fields
+                .iter()
+                .try_for_each(|f| self.walk(&f.schema, bytes, depth + 1)),
+            Node::Ref(name) => {
+                let definition = self
+                    .names
+                    .get_or_init(|| named_types(self.schema))
+                    .get(&Cow::Borrowed(name))
+                    .copied()
+                    .ok_or(Probe::Malformed)?;
+                self.walk(definition, bytes, depth)
+            }
+        }
+    }
+
+    /// The blocks of an array or map: a count (negative: followed by a byte size), items,
+    /// until a count of 0. Items that take no bytes are all alike, so one is walked.
+    fn blocks(
+        &self,
+        bytes: &mut &[u8],
+        depth: usize,
+        mut item: impl FnMut(&Self, &mut &[u8]) -> Result<(), Probe>,
+    ) -> Result<(), Probe> {
+        if depth > MAX_DEPTH {
+            return Err(Probe::TooDeep);
+        }
+        loop {
+            let count = read_long(bytes)?;
+            if count == 0 {
+                return Ok(());
+            }
+            if count < 0 {
+                read_long(bytes)?;
+            }
+            for _ in 0..count.unsigned_abs() {
+                let before = bytes.len();
+                item(self, bytes)?;
+                if bytes.len() == before {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn skip(bytes: &mut &[u8], n: usize) -> Result<(), Probe> {
+    if bytes.len() < n {
+        return Err(Probe::Malformed);
+    }
+    *bytes = &bytes[n..];
+    Ok(())
+}
+
+/// A zigzag varint long.
+fn read_long(bytes: &mut &[u8]) -> Result<i64, Probe> {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Ok((value >> 1) as i64 ^ -((value & 1) as i64));
+        }
+    }
+    Err(Probe::Malformed)
 }
 
 /// An Avro value as JSON (unions unwrapped, bytes as code-point strings, logical types as

@@ -77,7 +77,11 @@ fn leaf() -> impl Strategy<Value = Shape> {
 }
 
 fn field(inner: impl Strategy<Value = Shape>) -> impl Strategy<Value = FieldShape> {
-    (inner, prop::option::weighted(0.4, any::<u64>()), prop::bool::weighted(0.1))
+    (
+        inner,
+        prop::option::weighted(0.4, any::<u64>()),
+        prop::bool::weighted(0.1),
+    )
         .prop_map(|(ty, default, doc)| FieldShape { ty, default, doc })
 }
 
@@ -255,13 +259,16 @@ impl Builder {
                     // Nor where a type in the null namespace sits inside a namespace:
                     // apache-avro then resolves names in the default against the wrong one.
                     let null_ns = to_json(&ty).to_string().contains(r#""namespace":"""#);
-                    let default = f.default.filter(|_| !null_ns && !mentions(&ty, &self.named, "big-decimal", 0)).map(|seed| {
-                        let schema = Schema {
-                            root: Ty::Null,
-                            named: self.named.clone(),
-                        };
-                        default_value(&schema, &ty, &mut Rng::new(seed))
-                    });
+                    let default = f
+                        .default
+                        .filter(|_| !null_ns && !mentions(&ty, &self.named, "big-decimal", 0))
+                        .map(|seed| {
+                            let schema = Schema {
+                                root: Ty::Null,
+                                named: self.named.clone(),
+                            };
+                            default_value(&schema, &ty, &mut Rng::new(seed))
+                        });
                     out.push(Field {
                         name: format!("f{i}"),
                         ty,
@@ -293,7 +300,9 @@ impl Builder {
                     let k = kind(&ty, &self.named);
                     let clash = |o: &Ty| {
                         let (a, b) = (kind(o, &self.named), k);
-                        a == b || (a.min(b), a.max(b)) == (3, 4) && (takes_array(o) || takes_array(&ty))
+                        a == b
+                            || (a.min(b), a.max(b)) == (3, 4)
+                                && (takes_array(o) || takes_array(&ty))
                     };
                     if k != 6 && !out.iter().any(clash) {
                         out.push(ty);
@@ -340,10 +349,14 @@ impl Builder {
 fn mentions(ty: &Ty, named: &HashMap<String, Ty>, logical: &str, depth: usize) -> bool {
     match ty {
         Ty::Logical(i) => LOGICAL[*i].0 == logical,
-        Ty::Record(_, fields, _) => fields.iter().any(|f| mentions(&f.ty, named, logical, depth)),
+        Ty::Record(_, fields, _) => fields
+            .iter()
+            .any(|f| mentions(&f.ty, named, logical, depth)),
         Ty::Array(t) | Ty::Map(t) => mentions(t, named, logical, depth),
         Ty::Union(b) => b.iter().any(|t| mentions(t, named, logical, depth)),
-        Ty::Ref(n) if depth < 8 => named.get(n).is_some_and(|t| mentions(t, named, logical, depth + 1)),
+        Ty::Ref(n) if depth < 8 => named
+            .get(n)
+            .is_some_and(|t| mentions(t, named, logical, depth + 1)),
         _ => false,
     }
 }
@@ -446,8 +459,20 @@ fn named_json<const N: usize>(kind: &str, n: &Named, extra: [(&str, Value); N]) 
 /// Keys whose order Warden's canonical form fixes (Java's `Schema.toString()` order); any
 /// other key (`logicalType`, `precision`) is written in input order, as Java does.
 const ORDERED_KEYS: [&str; 14] = [
-    "type", "name", "namespace", "doc", "fields", "symbols", "items", "values", "size",
-    "default", "aliases", "order", "name", "type",
+    "type",
+    "name",
+    "namespace",
+    "doc",
+    "fields",
+    "symbols",
+    "items",
+    "values",
+    "size",
+    "default",
+    "aliases",
+    "order",
+    "name",
+    "type",
 ];
 
 /// The same JSON with the keys of every object in an order drawn from `rng`, except that
@@ -456,12 +481,14 @@ pub(crate) fn shuffle_keys(value: &Value, rng: &mut Rng) -> Value {
     match value {
         Value::Array(items) => Value::Array(items.iter().map(|v| shuffle_keys(v, rng)).collect()),
         Value::Object(map) => {
-            let (mut known, other): (Vec<(&String, &Value)>, Vec<(&String, &Value)>) =
-                map.iter().partition(|(k, _)| ORDERED_KEYS.contains(&k.as_str()));
+            let (mut known, other): (Vec<(&String, &Value)>, Vec<(&String, &Value)>) = map
+                .iter()
+                .partition(|(k, _)| ORDERED_KEYS.contains(&k.as_str()));
             for i in (1..known.len()).rev() {
                 known.swap(i, rng.below(i + 1));
             }
-            let (mut known, mut other) = (known.into_iter().peekable(), other.into_iter().peekable());
+            let (mut known, mut other) =
+                (known.into_iter().peekable(), other.into_iter().peekable());
             let mut out = Map::new();
             while known.peek().is_some() || other.peek().is_some() {
                 let next = match (known.peek().is_some(), other.peek().is_some()) {
@@ -526,7 +553,13 @@ fn value(schema: &Schema, ty: &Ty, rng: &mut Rng, depth: usize, wrap: bool) -> V
             bytes_string(rng, len)
         }
         Ty::String => {
-            let pool = ["", "a", "héllo", "日本", "\u{0}", "k0", "emoji 🎉"];
+            // Defaults stay in Latin-1: a string default may become a bytes one (a promotion),
+            // whose characters must be code points 0-255.
+            let pool: &[&str] = if wrap {
+                &["", "a", "héllo", "日本", "\u{0}", "k0", "emoji 🎉"]
+            } else {
+                &["", "a", "héllo", "\u{0}", "k0"]
+            };
             json!(pool[rng.below(pool.len())])
         }
         Ty::Logical(i) => match LOGICAL[*i] {
@@ -674,7 +707,12 @@ pub(crate) const MUTATIONS: [Mutation; 19] = [
 
 /// Applies `mutation` at the `site`-th place (modulo their count) where it applies, with
 /// `seed` for what it adds. `None` when it applies nowhere.
-pub(crate) fn mutate(schema: &Schema, mutation: Mutation, site: usize, seed: u64) -> Option<Schema> {
+pub(crate) fn mutate(
+    schema: &Schema,
+    mutation: Mutation,
+    site: usize,
+    seed: u64,
+) -> Option<Schema> {
     let mut count = 0;
     let probe = Mutator {
         mutation,
@@ -742,8 +780,8 @@ impl Mutator<'_> {
         match (&mut ty, self.mutation) {
             (Ty::Record(_, fields, _), M::AddFieldWithDefault | M::AddFieldWithoutDefault) => {
                 if self.hit() {
-                    let new_ty = [Ty::Int, Ty::String, Ty::Long, Ty::Boolean][self.rng.below(4)]
-                        .clone();
+                    let new_ty =
+                        [Ty::Int, Ty::String, Ty::Long, Ty::Boolean][self.rng.below(4)].clone();
                     let default = (self.mutation == M::AddFieldWithDefault)
                         .then(|| default_value(self.schema, &new_ty, &mut self.rng));
                     fields.push(Field {
@@ -911,20 +949,62 @@ fn is_referenced(schema: &Schema, full: &str) -> bool {
 
 /// A mutation and where and with what it applies.
 pub(crate) fn mutation() -> impl Strategy<Value = (Mutation, usize, u64)> {
-    (prop::sample::select(MUTATIONS.to_vec()), any::<usize>(), any::<u64>())
+    (
+        prop::sample::select(MUTATIONS.to_vec()),
+        any::<usize>(),
+        any::<u64>(),
+    )
 }
 
 /// Random JSON shaped like an Avro schema, mostly invalid: keys and values from Avro's
 /// vocabulary, nested.
 pub(crate) fn junk() -> impl Strategy<Value = Value> {
     let word = prop::sample::select(vec![
-        "record", "enum", "fixed", "array", "map", "union", "null", "int", "long", "string",
-        "bytes", "float", "double", "boolean", "error", "R", "a.b.R", ".R", "R.", "", "date",
-        "decimal", "uuid", "duration", "timestamp-millis", "big-decimal", "1x", "a..b",
+        "record",
+        "enum",
+        "fixed",
+        "array",
+        "map",
+        "union",
+        "null",
+        "int",
+        "long",
+        "string",
+        "bytes",
+        "float",
+        "double",
+        "boolean",
+        "error",
+        "R",
+        "a.b.R",
+        ".R",
+        "R.",
+        "",
+        "date",
+        "decimal",
+        "uuid",
+        "duration",
+        "timestamp-millis",
+        "big-decimal",
+        "1x",
+        "a..b",
     ]);
     let key = prop::sample::select(vec![
-        "type", "name", "namespace", "fields", "symbols", "items", "values", "size", "default",
-        "aliases", "logicalType", "precision", "scale", "doc", "order",
+        "type",
+        "name",
+        "namespace",
+        "fields",
+        "symbols",
+        "items",
+        "values",
+        "size",
+        "default",
+        "aliases",
+        "logicalType",
+        "precision",
+        "scale",
+        "doc",
+        "order",
     ]);
     let leaf = prop_oneof![
         word.prop_map(|w| json!(w)),

@@ -10,14 +10,20 @@ pub(crate) mod bytes;
 pub(crate) mod json;
 pub(crate) mod protobuf;
 
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// The proptest configuration of a fuzz test: `cases` cases, unless `PROPTEST_CASES` is set
 /// (the long run: `PROPTEST_CASES=100000 cargo test -p warden-core --release --test fuzz_avro`).
 /// Failures are saved beside the test file (`tests/fuzz_avro.proptest-regressions`) and
 /// replayed first on every later run.
 pub(crate) fn config(cases: u32) -> Config {
-    let mut config = Config::default();
+    let mut config = Config {
+        // Beside the test file: `tests/` has no lib.rs for proptest's default to find.
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    };
     if std::env::var_os("PROPTEST_CASES").is_none() {
         config.cases = cases;
     }
@@ -67,7 +73,11 @@ impl Rng {
             1 | 2 => self.below(200) as i64 - 100,
             _ => {
                 let v = self.next() as i64;
-                if bits >= 64 { v } else { v.rem_euclid(max - min + 1) + min }
+                if bits >= 64 {
+                    v
+                } else {
+                    v.rem_euclid(max - min + 1) + min
+                }
             }
         }
     }
