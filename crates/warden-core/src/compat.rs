@@ -6,6 +6,7 @@
 //! `writer = old`; forward the reverse; full both; transitive levels every live version
 //! given, the others only the newest.
 
+use crate::limits::{Interrupt, Interrupted};
 use crate::schema::ParsedSchema;
 use crate::types::{CompatibilityLevel, CompatibilityPolicy};
 pub use crate::violation::{Direction, Violation};
@@ -46,9 +47,24 @@ pub fn check_with_policy(
     new: &ParsedSchema,
     previous: &[&ParsedSchema],
 ) -> CompatibilityResult {
+    check_until(level, policy, new, previous, &Interrupt::never())
+        .expect("a check that is never interrupted reaches its verdict")
+}
+
+/// [`check_with_policy`] that gives up when `interrupt` is set (a request's deadline, a
+/// client gone): the checkers look at it every few hundred steps.
+///
+/// Errors: [`Interrupted`] when the check stopped before its verdict.
+pub fn check_until(
+    level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
+    new: &ParsedSchema,
+    previous: &[&ParsedSchema],
+    interrupt: &Interrupt,
+) -> Result<CompatibilityResult, Interrupted> {
     let mut result = CompatibilityResult::default();
     if level == CompatibilityLevel::None || previous.is_empty() {
-        return result;
+        return Ok(result);
     }
     let start = if level.transitive() {
         0
@@ -60,24 +76,26 @@ pub fn check_with_policy(
         let old = previous[index];
         let mut violations = Vec::new();
         if level.backward() {
-            violations.extend(new.check_reader_writer_with_policy(
+            violations.extend(new.check_reader_writer_until(
                 old,
                 Direction::NewReadsOld,
                 policy,
-            ));
+                interrupt,
+            )?);
         }
         if level.forward() {
-            violations.extend(old.check_reader_writer_with_policy(
+            violations.extend(old.check_reader_writer_until(
                 new,
                 Direction::OldReadsNew,
                 policy,
-            ));
+                interrupt,
+            )?);
         }
         if !violations.is_empty() {
             result.failures.push((index, violations));
         }
     }
-    result
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::avro::AvroSchema;
 use crate::json::JsonSchema;
+use crate::limits::{Interrupt, Interrupted, LimitExceeded, SchemaLimits};
 use crate::protobuf::ProtobufSchema;
 use crate::types::{CompatibilityPolicy, SchemaType};
 use crate::violation::{Direction, Violation};
@@ -13,6 +14,9 @@ pub enum SchemaError {
     /// The text does not parse or breaks the format's rules; the parser's reason.
     #[error("Invalid schema: {0}")]
     Invalid(String),
+    /// The schema is over one of the [`SchemaLimits`].
+    #[error("Invalid schema: {0}")]
+    TooLarge(LimitExceeded),
 }
 
 /// A referenced schema, already resolved by the caller: its reference name and text.
@@ -61,6 +65,37 @@ impl ParsedSchema {
             SchemaType::Protobuf => ProtobufSchema::parse(text, references).map(Self::Protobuf),
             SchemaType::Json => JsonSchema::parse(text, references).map(Self::Json),
         }
+    }
+
+    /// [`ParsedSchema::parse`] for a submitted schema: the text is first checked against
+    /// `limits` (for Avro and JSON Schema before it is compiled, for Protobuf on the
+    /// compiled file), references are not, since they are registered schemas already.
+    ///
+    /// Errors: [`SchemaError::TooLarge`] for a schema over a limit; otherwise as
+    /// [`ParsedSchema::parse`].
+    pub fn parse_with_limits(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[ResolvedReference],
+        limits: &SchemaLimits,
+    ) -> Result<Self, SchemaError> {
+        let json_limit = |check: fn(&SchemaLimits, &serde_json::Value) -> Result<(), _>| {
+            // Text that is not JSON fails the parse below, with the parser's message.
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) => check(limits, &value).map_err(SchemaError::TooLarge),
+                Err(_) => Ok(()),
+            }
+        };
+        match schema_type {
+            SchemaType::Avro => json_limit(SchemaLimits::check_avro)?,
+            SchemaType::Json => json_limit(SchemaLimits::check_json_schema)?,
+            SchemaType::Protobuf => {
+                let parsed = ProtobufSchema::parse(text, references)?;
+                parsed.check_limits(limits).map_err(SchemaError::TooLarge)?;
+                return Ok(Self::Protobuf(parsed));
+            }
+        }
+        Self::parse(schema_type, text, references)
     }
 
     /// The format.
@@ -114,21 +149,37 @@ impl ParsedSchema {
         direction: Direction,
         policy: CompatibilityPolicy,
     ) -> Vec<Violation> {
+        self.check_reader_writer_until(writer, direction, policy, &Interrupt::never())
+            .expect("a check that is never interrupted reaches its verdict")
+    }
+
+    /// [`ParsedSchema::check_reader_writer_with_policy`] that gives up when `interrupt` is
+    /// set.
+    ///
+    /// Errors: [`Interrupted`] when the check stopped before its verdict.
+    pub fn check_reader_writer_until(
+        &self,
+        writer: &ParsedSchema,
+        direction: Direction,
+        policy: CompatibilityPolicy,
+        interrupt: &Interrupt,
+    ) -> Result<Vec<Violation>, Interrupted> {
         match (self, writer) {
             (Self::Avro(reader), Self::Avro(writer)) => {
-                crate::avro::compat::check(reader, writer, direction)
+                crate::avro::compat::check_until(reader, writer, direction, interrupt)
             }
             (Self::Json(reader), Self::Json(writer)) => {
-                crate::json::compat::check(reader, writer, direction, policy)
+                crate::json::compat::check_until(reader, writer, direction, policy, interrupt)
             }
             (Self::Protobuf(reader), Self::Protobuf(writer)) => {
-                crate::protobuf::compat::check(reader, writer, direction)
+                crate::protobuf::compat::check_until(reader, writer, direction, interrupt)
             }
             (Self::Avro(_), Self::Json(_) | Self::Protobuf(_))
             | (Self::Json(_), Self::Avro(_) | Self::Protobuf(_))
-            | (Self::Protobuf(_), Self::Avro(_) | Self::Json(_)) => {
-                vec![format_mismatch(self.schema_type(), writer.schema_type())]
-            }
+            | (Self::Protobuf(_), Self::Avro(_) | Self::Json(_)) => Ok(vec![format_mismatch(
+                self.schema_type(),
+                writer.schema_type(),
+            )]),
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 
+use warden_core::SchemaLimits;
+
 use crate::registry::CacheBudget;
+use crate::registry::work::available_cores;
 
 /// How the registry starts.
 #[derive(Debug, Clone, clap::Args)]
@@ -85,6 +88,32 @@ pub struct Settings {
         default_value_t = CacheBudget::DEFAULT.requests_bytes
     )]
     pub cache_requests_bytes: u64,
+
+    /// Most symbols of one enum (Avro enum, JSON Schema `enum`, Protobuf enum) in a
+    /// submitted schema; more answers 42201.
+    #[arg(long, env = "WARDEN_MAX_ENUM_SYMBOLS", default_value_t = SchemaLimits::DEFAULT.max_enum_symbols)]
+    pub max_enum_symbols: usize,
+
+    /// Most branches of one Avro union, and entries of one JSON Schema `allOf`, `anyOf` or
+    /// `oneOf`, in a submitted schema; more answers 42201.
+    #[arg(long, env = "WARDEN_MAX_UNION_BRANCHES", default_value_t = SchemaLimits::DEFAULT.max_union_branches)]
+    pub max_union_branches: usize,
+
+    /// Most fields of one Avro record or Protobuf message, and properties of one JSON
+    /// Schema object, in a submitted schema; more answers 42201.
+    #[arg(long, env = "WARDEN_MAX_FIELDS", default_value_t = SchemaLimits::DEFAULT.max_fields)]
+    pub max_fields: usize,
+
+    /// Most schema parses and compatibility checks running at once (each on a thread of
+    /// its own, off the threads that serve requests); others wait for a slot until the
+    /// request timeout. Default: the available cores.
+    #[arg(
+        long,
+        env = "WARDEN_MAX_CONCURRENT_CHECKS",
+        default_value_t = available_cores(),
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub max_concurrent_checks: usize,
 }
 
 impl Settings {
@@ -102,6 +131,10 @@ impl Settings {
             cache_schemas_bytes: CacheBudget::DEFAULT.schemas_bytes,
             cache_parsed_bytes: CacheBudget::DEFAULT.parsed_bytes,
             cache_requests_bytes: CacheBudget::DEFAULT.requests_bytes,
+            max_enum_symbols: SchemaLimits::DEFAULT.max_enum_symbols,
+            max_union_branches: SchemaLimits::DEFAULT.max_union_branches,
+            max_fields: SchemaLimits::DEFAULT.max_fields,
+            max_concurrent_checks: available_cores(),
         }
     }
 }

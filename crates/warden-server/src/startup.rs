@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::http;
-use crate::registry::{CacheBudget, Registry};
+use crate::registry::{CacheBudget, Registry, WorkLimits};
 use crate::serve::{self, ConnectionLimits};
 use crate::settings::Settings;
 
@@ -47,11 +47,15 @@ impl Application {
     /// Opens the store (creating and migrating it) and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let store = warden_storage::open(&settings.database_url).await?;
-        let registry = Arc::new(Registry::new(store).with_cache_budget(CacheBudget {
-            schemas_bytes: settings.cache_schemas_bytes,
-            parsed_bytes: settings.cache_parsed_bytes,
-            requests_bytes: settings.cache_requests_bytes,
-        }));
+        let registry = Arc::new(
+            Registry::new(store)
+                .with_cache_budget(CacheBudget {
+                    schemas_bytes: settings.cache_schemas_bytes,
+                    parsed_bytes: settings.cache_parsed_bytes,
+                    requests_bytes: settings.cache_requests_bytes,
+                })
+                .with_limits(WorkLimits::from(settings)),
+        );
         let listener =
             TcpListener::bind(settings.listen)
                 .await

@@ -27,10 +27,23 @@
 //! in progress counts as compatible, which ends recursion; the probes of union branches run
 //! with a fresh location, and their own incompatibilities are not reported, only the
 //! `MISSING_UNION_BRANCH` at the union.
+//!
+//! The cost is near-linear in the two schemas: enum symbols are compared through hash sets,
+//! and a reader union finds the branches that can read a writer type through an index by
+//! kind, name and size instead of probing every branch. Java probes the branches in order up
+//! to the first that reads the writer, and memoizes each named pair it meets on the way, with
+//! the paths of that probe. The branches the index rules out would each have failed without
+//! looking deeper (a different kind, or a fixed or enum of another name or size), so they are
+//! not run: they are recorded as skipped, and should one of those pairs be met again, it is
+//! computed then as its probe would have computed it, and memoized as Java would have. The
+//! record, array and map branches of a kind the writer has are probed as Java probes them
+//! (a record of another name still has its fields compared), so two unions of many records
+//! cost the product of their record counts; [`crate::SchemaLimits`] bounds the branches.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 use std::rc::Rc;
 
 use apache_avro::Schema;
@@ -41,6 +54,7 @@ use crate::avro::AvroSchema;
 // after `Side::resolve`, references followed: a `Node::Ref` left then is a name no map knows,
 // which a successful parse never leaves.
 use crate::avro::logical::{Underlying as Node, underlying};
+use crate::limits::{Interrupt, Interrupted, Poll};
 use crate::violation::{Direction, Violation};
 
 /// Every reason `reader` cannot read data written with `writer`, in the order Java's
@@ -57,6 +71,19 @@ use crate::violation::{Direction, Violation};
 /// through its aliases makes Java throw, and Confluent reports the exception as the only
 /// message. It comes back alone, with rule `AMBIGUOUS_READER_FIELD`.
 pub fn check(reader: &AvroSchema, writer: &AvroSchema, direction: Direction) -> Vec<Violation> {
+    check_until(reader, writer, direction, &Interrupt::never())
+        .expect("a check that is never interrupted reaches its verdict")
+}
+
+/// [`check`] that gives up when `interrupt` is set.
+///
+/// Errors: [`Interrupted`] when the check stopped before its verdict.
+pub fn check_until(
+    reader: &AvroSchema,
+    writer: &AvroSchema,
+    direction: Direction,
+    interrupt: &Interrupt,
+) -> Result<Vec<Violation>, Interrupted> {
     let mut checker = Checker {
         reader: Side::new(reader),
         writer: Side::new(writer),
@@ -65,15 +92,20 @@ pub fn check(reader: &AvroSchema, writer: &AvroSchema, direction: Direction) -> 
         base: 0,
         roles: direction.roles(),
         aborted: None,
+        poll: Poll::new(interrupt),
+        symbols: HashMap::default(),
+        unions: HashMap::default(),
+        branch_of: HashMap::default(),
+        skipped: HashMap::default(),
     };
     let issues = checker.compatibility(Token::Root, reader.schema(), writer.schema());
-    match checker.aborted {
+    checker.poll.finish(match checker.aborted {
         Some(violation) => vec![violation],
         None => issues
             .iter()
             .map(|issue| issue.report(checker.roles))
             .collect(),
-    }
+    })
 }
 
 /// Not an Avro incompatibility type: Java's `lookupWriterField` throws instead.
@@ -133,11 +165,12 @@ impl fmt::Display for Detail<'_> {
             Detail::Expected(name) => write!(f, "expected: {}", name.fullname(None)),
             Detail::Size(expected, found) => write!(f, "expected: {expected}, found: {found}"),
             Detail::Symbols(reader, writer) => {
+                let known = symbol_set(reader);
                 let mut missing: Vec<&str> = writer
                     .symbols
                     .iter()
-                    .filter(|s| !reader.symbols.contains(s))
                     .map(String::as_str)
+                    .filter(|s| !known.contains(s))
                     .collect();
                 missing.sort_unstable();
                 missing.dedup();
@@ -343,6 +376,11 @@ pub(crate) fn named_types(schema: &AvroSchema) -> Names<'_> {
     names
 }
 
+/// An enum's symbols as a set.
+fn symbol_set(e: &EnumSchema) -> HashSet<&str> {
+    e.symbols.iter().map(String::as_str).collect()
+}
+
 /// The state of one reader/writer pair (Java's memo map values).
 #[derive(Debug)]
 enum Memo<'a> {
@@ -365,6 +403,128 @@ struct Checker<'a> {
     roles: (&'static str, &'static str),
     /// Set when Java would have thrown; the check stops and reports only this.
     aborted: Option<Violation>,
+    /// Stops the check from outside.
+    poll: Poll,
+    /// Each reader enum's symbols as a set, by node address.
+    symbols: HashMap<usize, Rc<HashSet<&'a str>>, BuildFx>,
+    /// Each reader union's index of branches, by node address.
+    unions: HashMap<usize, Rc<UnionIndex<'a>>, BuildFx>,
+    /// For each (resolved) reader union branch, by node address: the unions it is a branch
+    /// of (by address) and its position there.
+    branch_of: HashMap<usize, Vec<(usize, usize)>, BuildFx>,
+    /// The branches of a reader union (by address) that a writer node (by address) was not
+    /// probed against because they could not read it; Java probed them, see the module
+    /// documentation.
+    skipped: HashMap<(usize, usize), Vec<Range<usize>>, BuildFx>,
+}
+
+/// The branches of a reader union by what they can read, built once per union.
+#[derive(Debug, Default)]
+struct UnionIndex<'a> {
+    len: usize,
+    /// The first branch of each primitive kind, by [`primitive_slot`].
+    first_primitive: [Option<usize>; 8],
+    /// Branches a writer of the same kind must be probed against: their fields, items or
+    /// values decide.
+    records: Vec<usize>,
+    arrays: Vec<usize>,
+    maps: Vec<usize>,
+    /// Branches that are neither (a name no schema defines, which a successful parse never
+    /// leaves): probed against every writer.
+    others: Vec<usize>,
+    /// Fixed branches by unqualified name and size, and by the name and namespace of each
+    /// alias (as `check_names` matches aliases) and size.
+    fixed: HashMap<(&'a str, usize), Vec<usize>>,
+    fixed_aliases: HashMap<(&'a str, Option<&'a str>, usize), Vec<usize>>,
+    /// Enum branches by unqualified name, and by the name and namespace of each alias.
+    enums: HashMap<&'a str, Vec<usize>>,
+    enum_aliases: HashMap<(&'a str, Option<&'a str>), Vec<usize>>,
+}
+
+/// The slot of a primitive kind in [`UnionIndex::first_primitive`].
+fn primitive_slot(node: Node<'_>) -> Option<usize> {
+    Some(match node {
+        Node::Null => 0,
+        Node::Boolean => 1,
+        Node::Int => 2,
+        Node::Long => 3,
+        Node::Float => 4,
+        Node::Double => 5,
+        Node::Bytes => 6,
+        Node::String => 7,
+        _ => return None,
+    })
+}
+
+/// The keys a named type's aliases are indexed under: each alias's name, and its namespace
+/// or else the type's, empty counting as none (Java `schemaNameEquals`).
+fn alias_keys<'a>(
+    name: &'a Name,
+    aliases: Option<&'a [Alias]>,
+) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
+    aliases.unwrap_or_default().iter().map(move |alias| {
+        let namespace = alias
+            .namespace()
+            .or(name.namespace())
+            .filter(|ns| !ns.is_empty());
+        (alias.name(), namespace)
+    })
+}
+
+impl<'a> UnionIndex<'a> {
+    /// The positions, ascending, of the branches that may read `writer` (a node that is not
+    /// a union); every other branch certainly cannot, and finds that without recursing.
+    fn candidates(&self, writer: Node<'a>) -> Vec<usize> {
+        let mut out: Vec<usize> = self.others.clone();
+        let first_of = |slots: &[usize]| {
+            slots
+                .iter()
+                .filter_map(|&slot| self.first_primitive[slot])
+                .min()
+        };
+        match writer {
+            // The reader kinds that read each writer primitive (`calculate`).
+            Node::Null => out.extend(first_of(&[0])),
+            Node::Boolean => out.extend(first_of(&[1])),
+            Node::Int => out.extend(first_of(&[2, 3, 4, 5])),
+            Node::Long => out.extend(first_of(&[3, 4, 5])),
+            Node::Float => out.extend(first_of(&[4, 5])),
+            Node::Double => out.extend(first_of(&[5])),
+            Node::Bytes => out.extend(first_of(&[6, 7])),
+            Node::String => out.extend(first_of(&[7, 6])),
+            Node::Fixed(w) => {
+                // A fixed of a matching name and the same size always reads it: the first
+                // is enough.
+                let by_name = self.fixed.get(&(w.name.name(), w.size));
+                let by_alias = self
+                    .fixed_aliases
+                    .get(&(w.name.name(), w.name.namespace(), w.size));
+                out.extend(
+                    by_name
+                        .and_then(|b| b.first().copied())
+                        .into_iter()
+                        .chain(by_alias.into_iter().flatten().copied())
+                        .min(),
+                );
+            }
+            Node::Enum(w) => {
+                out.extend(self.enums.get(w.name.name()).into_iter().flatten());
+                out.extend(
+                    self.enum_aliases
+                        .get(&(w.name.name(), w.name.namespace()))
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            Node::Record(_) => out.extend(&self.records),
+            Node::Array(_) => out.extend(&self.arrays),
+            Node::Map(_) => out.extend(&self.maps),
+            Node::Union(_) | Node::Ref(_) => out.extend(0..self.len),
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 impl<'a> Checker<'a> {
@@ -380,7 +540,7 @@ impl<'a> Checker<'a> {
         reader: &'a Schema,
         writer: &'a Schema,
     ) -> Vec<Issue<'a>> {
-        if self.aborted.is_some() {
+        if self.aborted.is_some() || self.poll.stop() {
             return Vec::new();
         }
         self.location.push(token);
@@ -392,6 +552,15 @@ impl<'a> Checker<'a> {
                 // Break the recursion: compatible unless proven otherwise.
                 Some(Memo::InProgress) => Vec::new(),
                 Some(Memo::Done(result)) => result.clone(),
+                None if self.was_skipped(key) => {
+                    // Java met this pair first in a union probe, with the probe's fresh
+                    // location, and memoized what it found then; it never recurses.
+                    let base = std::mem::replace(&mut self.base, self.location.len() - 1);
+                    let result = self.calculate(reader, reader_node, writer, writer_node);
+                    self.base = base;
+                    self.memo.insert(key, Memo::Done(result.clone()));
+                    result
+                }
                 None => {
                     self.memo.insert(key, Memo::InProgress);
                     let result = self.calculate(reader, reader_node, writer, writer_node);
@@ -404,6 +573,78 @@ impl<'a> Checker<'a> {
         };
         self.location.pop();
         result
+    }
+
+    /// Whether the pair `(reader, writer)` (by address) is one of the union probes left out
+    /// as certainly failing.
+    fn was_skipped(&self, (reader, writer): (usize, usize)) -> bool {
+        let Some(places) = self.branch_of.get(&reader) else {
+            return false;
+        };
+        places.iter().any(|&(union, position)| {
+            self.skipped
+                .get(&(union, writer))
+                .is_some_and(|ranges| ranges.iter().any(|r| r.contains(&position)))
+        })
+    }
+
+    /// Records that `writer` was not probed against `branches` of the reader `union`.
+    fn skip(&mut self, union: &Schema, branches: Range<usize>, writer: &Schema) {
+        if !branches.is_empty() {
+            self.skipped
+                .entry((address(union), address(writer)))
+                .or_default()
+                .push(branches);
+        }
+    }
+
+    /// The index of a reader union's branches, built on first use.
+    fn union_index(&mut self, union: &'a Schema, branches: &'a [Schema]) -> Rc<UnionIndex<'a>> {
+        let key = address(union);
+        if let Some(index) = self.unions.get(&key) {
+            return Rc::clone(index);
+        }
+        let mut index = UnionIndex {
+            len: branches.len(),
+            ..UnionIndex::default()
+        };
+        for (i, branch) in branches.iter().enumerate() {
+            let (resolved, node) = self.reader.resolve(branch);
+            self.branch_of
+                .entry(address(resolved))
+                .or_default()
+                .push((key, i));
+            if let Some(slot) = primitive_slot(node) {
+                index.first_primitive[slot].get_or_insert(i);
+                continue;
+            }
+            match node {
+                Node::Fixed(f) => {
+                    index
+                        .fixed
+                        .entry((f.name.name(), f.size))
+                        .or_default()
+                        .push(i);
+                    for (name, namespace) in alias_keys(&f.name, f.aliases.as_deref()) {
+                        let key = (name, namespace, f.size);
+                        index.fixed_aliases.entry(key).or_default().push(i);
+                    }
+                }
+                Node::Enum(e) => {
+                    index.enums.entry(e.name.name()).or_default().push(i);
+                    for alias in alias_keys(&e.name, e.aliases.as_deref()) {
+                        index.enum_aliases.entry(alias).or_default().push(i);
+                    }
+                }
+                Node::Record(_) => index.records.push(i),
+                Node::Array(_) => index.arrays.push(i),
+                Node::Map(_) => index.maps.push(i),
+                _ => index.others.push(i),
+            }
+        }
+        let index = Rc::new(index);
+        self.unions.insert(key, Rc::clone(&index));
+        index
     }
 
     /// Java's two-argument `getCompatibility(reader, writer)`, used to probe union branches:
@@ -487,22 +728,40 @@ impl<'a> Checker<'a> {
             | (Node::Double, Node::Int | Node::Long | Node::Float)
             | (Node::Bytes, Node::String)
             | (Node::String, Node::Bytes) => Vec::new(),
-            (Node::Union(r), _) => {
-                for branch in r.variants() {
-                    if self.probe(branch, writer).is_empty() {
-                        return Vec::new();
-                    }
-                }
-                vec![self.issue(
-                    Rule::MissingUnionBranch,
-                    Detail::UnionLacking(writer_node.type_name()),
-                )]
-            }
+            (Node::Union(r), _) => self.union_reads(reader, r.variants(), writer, writer_node),
             _ => vec![self.issue(
                 Rule::TypeMismatch,
                 Detail::Types(reader_node.type_name(), writer_node.type_name()),
             )],
         }
+    }
+
+    /// A reader union against a writer that is not a union: compatible when a branch reads
+    /// it. Java probes every branch in order until one does; only the candidates can (see
+    /// the module documentation). Kept out of [`Checker::calculate`], whose frame every
+    /// level of a deep schema pays for.
+    #[inline(never)]
+    fn union_reads(
+        &mut self,
+        union: &'a Schema,
+        branches: &'a [Schema],
+        writer: &'a Schema,
+        writer_node: Node<'a>,
+    ) -> Vec<Issue<'a>> {
+        let index = self.union_index(union, branches);
+        let mut next = 0;
+        for candidate in index.candidates(writer_node) {
+            self.skip(union, next..candidate, writer);
+            if self.probe(&branches[candidate], writer).is_empty() {
+                return Vec::new();
+            }
+            next = candidate + 1;
+        }
+        self.skip(union, next..index.len, writer);
+        vec![self.issue(
+            Rule::MissingUnionBranch,
+            Detail::UnionLacking(writer_node.type_name()),
+        )]
     }
 
     /// Java's `checkSchemaNames` with `schemaNameEquals`: unqualified names equal, or a reader
@@ -536,11 +795,16 @@ impl<'a> Checker<'a> {
         reader: &'a EnumSchema,
         writer: &'a EnumSchema,
     ) -> Option<Issue<'a>> {
-        let missing = writer.symbols.iter().any(|s| !reader.symbols.contains(s));
+        let known = Rc::clone(
+            self.symbols
+                .entry(std::ptr::from_ref(reader) as usize)
+                .or_insert_with(|| Rc::new(symbol_set(reader))),
+        );
+        let missing = writer.symbols.iter().any(|s| !known.contains(s.as_str()));
         let has_default = reader
             .default
             .as_ref()
-            .is_some_and(|d| reader.symbols.contains(d));
+            .is_some_and(|d| known.contains(d.as_str()));
         (missing && !has_default).then(|| {
             self.issue_at(
                 "symbols",

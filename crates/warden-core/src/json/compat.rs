@@ -47,6 +47,13 @@
 //!   schemas), and each pair reached through a reference is compared once.
 //!
 //! Where this port does not copy Confluent's code exactly, a comment says why.
+//!
+//! The cost is linear in the two schemas (properties, `required`, `enum` values and
+//! dependencies are compared through hash maps and sets) except for combined schemas:
+//! Confluent pairs their members by comparing every member of one side with every member
+//! of the other, and so does this port, so two `allOf` of n entries cost n² comparisons.
+//! [`crate::SchemaLimits`] bounds the entries, and an [`Interrupt`] stops a check that runs
+//! too long.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -59,6 +66,7 @@ use super::rules::{
     Bound, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, MAX_CONTAINS, MAX_ITEMS, MAX_LENGTH,
     MAX_PROPERTIES, MAXIMUM, MIN_CONTAINS, MIN_ITEMS, MIN_LENGTH, MIN_PROPERTIES, MINIMUM,
 };
+use crate::limits::{Interrupt, Interrupted, Poll};
 use crate::types::CompatibilityPolicy;
 use crate::violation::{self, Direction, Violation};
 
@@ -79,6 +87,19 @@ pub fn diff(
     update: &JsonSchema,
     policy: CompatibilityPolicy,
 ) -> Vec<Difference> {
+    diff_until(original, update, policy, &Interrupt::never())
+        .expect("a diff that is never interrupted reaches its end")
+}
+
+/// [`diff`] that gives up when `interrupt` is set.
+///
+/// Errors: [`Interrupted`] when the diff stopped before its end.
+pub fn diff_until(
+    original: &JsonSchema,
+    update: &JsonSchema,
+    policy: CompatibilityPolicy,
+    interrupt: &Interrupt,
+) -> Result<Vec<Difference>, Interrupted> {
     let run = |max_depth: usize| {
         let mut differ = Differ {
             models: [original.model(), update.model()],
@@ -88,8 +109,10 @@ pub fn diff(
             regexes: HashMap::new(),
             depth: 0,
             max_depth,
+            poll: Poll::new(interrupt),
         };
-        differ.compare((0, original.model().root()), (1, update.model().root()))
+        let differences = differ.compare((0, original.model().root()), (1, update.model().root()));
+        differ.poll.finish(differences)
     };
     // The comparison recurses once per level of the schemas and of the references between
     // them, so it runs on a thread with a stack sized for that (reserved, not committed, until
@@ -105,8 +128,8 @@ pub fn diff(
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(_) => run(INLINE_MAX_DEPTH),
         }
-    });
-    differences
+    })?;
+    Ok(differences
         .into_iter()
         .map(|(kind, path)| Difference {
             kind,
@@ -116,7 +139,7 @@ pub fn diff(
                 format!("#{path}")
             },
         })
-        .collect()
+        .collect())
 }
 
 /// Every reason `reader` cannot read data written with `writer`: the incompatible
@@ -130,9 +153,24 @@ pub fn check(
     direction: Direction,
     policy: CompatibilityPolicy,
 ) -> Vec<Violation> {
-    violation::violations(&diff(writer, reader, policy), direction, |kind| {
+    check_until(reader, writer, direction, policy, &Interrupt::never())
+        .expect("a check that is never interrupted reaches its verdict")
+}
+
+/// [`check`] that gives up when `interrupt` is set.
+///
+/// Errors: [`Interrupted`] when the check stopped before its verdict.
+pub fn check_until(
+    reader: &JsonSchema,
+    writer: &JsonSchema,
+    direction: Direction,
+    policy: CompatibilityPolicy,
+    interrupt: &Interrupt,
+) -> Result<Vec<Violation>, Interrupted> {
+    let differences = diff_until(writer, reader, policy, interrupt)?;
+    Ok(violation::violations(&differences, direction, |kind| {
         kind.is_compatible(policy)
-    })
+    }))
 }
 
 /// A node of one of the two models: 0 is the original's, 1 the update's. `not` compares the
@@ -163,6 +201,8 @@ struct Differ<'m> {
     regexes: HashMap<String, Option<fancy_regex::Regex>>,
     depth: usize,
     max_depth: usize,
+    /// Stops the diff from outside.
+    poll: Poll,
 }
 
 fn prefixed(segment: &str, diffs: Vec<Rel>) -> impl Iterator<Item = Rel> + '_ {
@@ -187,7 +227,7 @@ impl<'m> Differ<'m> {
         let (o, o_ref) = self.models[original.0].deref(original.1);
         let (u, u_ref) = self.models[update.0].deref(update.1);
         let (o, u) = ((original.0, o), (update.0, u));
-        if self.in_progress.contains(&(o, u)) || self.depth >= self.max_depth {
+        if self.poll.stop() || self.in_progress.contains(&(o, u)) || self.depth >= self.max_depth {
             return Vec::new();
         }
         let through_reference = o_ref || u_ref;
@@ -346,11 +386,12 @@ impl<'m> Differ<'m> {
             }
             (Kind::Enum(a), Kind::Enum(b)) => {
                 // everit keeps the values in a set: order does not matter.
-                let contains_all = |x: &[Value], y: &[Value]| y.iter().all(|v| x.contains(v));
-                if !(contains_all(a, b) && contains_all(b, a)) {
-                    let kind = if contains_all(b, a) {
+                let (set_a, set_b) = (ValueSet::new(a), ValueSet::new(b));
+                let (a_in_b, b_in_a) = (set_b.contains_all(a), set_a.contains_all(b));
+                if !(b_in_a && a_in_b) {
+                    let kind = if a_in_b {
                         T::EnumArrayExtended
-                    } else if contains_all(a, b) {
+                    } else if b_in_a {
                         T::EnumArrayNarrowed
                     } else {
                         T::EnumArrayChanged
@@ -473,12 +514,14 @@ impl<'m> Differ<'m> {
         um: usize,
         b: &ObjectSchema,
     ) {
+        let (a_properties, b_properties) = (by_name(&a.properties), by_name(&b.properties));
+        let (a_required, b_required) = (NameSet::new(&a.required), NameSet::new(&b.required));
         for (name, _) in &a.properties {
-            if b.property(name).is_none() {
+            if !b_properties.contains_key(name.as_str()) {
                 continue;
             }
-            let was = a.required.contains(name);
-            let is = b.required.contains(name);
+            let was = a_required.contains(name.as_str());
+            let is = b_required.contains(name.as_str());
             let kind = match (was, is) {
                 (true, false) => T::RequiredAttributeRemoved,
                 (false, true) if has_default(b, name) => T::RequiredAttributeWithDefaultAdded,
@@ -490,8 +533,8 @@ impl<'m> Differ<'m> {
 
         for (name, o_schema) in &a.properties {
             let path = format!("properties/{name}");
-            match b.property(name) {
-                Some(u_schema) => {
+            match b_properties.get(name.as_str()) {
+                Some(&u_schema) => {
                     let diffs = self.compare((om, *o_schema), (um, u_schema));
                     out.extend(prefixed(&path, diffs));
                 }
@@ -520,11 +563,11 @@ impl<'m> Differ<'m> {
             }
         }
         for (name, u_schema) in &b.properties {
-            if a.property(name).is_some() {
+            if a_properties.contains_key(name.as_str()) {
                 continue;
             }
             let path = format!("properties/{name}");
-            let required = b.required.contains(name);
+            let required = b_required.contains(name.as_str());
             let default = has_default(b, name);
             // Only the original's content model matters for an addition.
             if is_open(self.models[om], a) {
@@ -559,15 +602,20 @@ impl<'m> Differ<'m> {
             }
         }
 
+        let (a_deps, b_deps) = (
+            by_name(&a.property_dependencies),
+            by_name(&b.property_dependencies),
+        );
         for name in union_keys(&a.property_dependencies, &b.property_dependencies) {
-            let was = find(&a.property_dependencies, &name);
-            let is = find(&b.property_dependencies, &name);
+            let was = a_deps.get(name.as_str());
+            let is = b_deps.get(name.as_str());
             let kind = match (was, is) {
                 (_, None) => Some(T::DependencyArrayRemoved),
                 (None, Some(_)) => Some(T::DependencyArrayAdded),
                 (Some(x), Some(y)) => {
-                    let x_in_y = x.iter().all(|v| y.contains(v));
-                    let y_in_x = y.iter().all(|v| x.contains(v));
+                    let (xs, ys) = (NameSet::new(x), NameSet::new(y));
+                    let x_in_y = x.iter().all(|v| ys.contains(v));
+                    let y_in_x = y.iter().all(|v| xs.contains(v));
                     if x_in_y && y_in_x {
                         None
                     } else if x_in_y {
@@ -583,12 +631,13 @@ impl<'m> Differ<'m> {
                 out.push((kind, format!("/dependencies/{name}")));
             }
         }
+        let (a_deps, b_deps) = (
+            by_name(&a.schema_dependencies),
+            by_name(&b.schema_dependencies),
+        );
         for name in union_keys(&a.schema_dependencies, &b.schema_dependencies) {
             let path = format!("dependencies/{name}");
-            match (
-                find(&a.schema_dependencies, &name),
-                find(&b.schema_dependencies, &name),
-            ) {
+            match (a_deps.get(name.as_str()), b_deps.get(name.as_str())) {
                 (_, None) => out.push((T::DependencySchemaRemoved, format!("/{path}"))),
                 (None, Some(_)) => out.push((T::DependencySchemaAdded, format!("/{path}"))),
                 (Some(x), Some(y)) => {
@@ -937,18 +986,137 @@ fn partial_array(model: &Model, array: &ArraySchema) -> Option<NodeId> {
     None
 }
 
+/// The keys of `a` in order, then those of `b` that `a` lacks (each once).
 fn union_keys<V>(a: &[(String, V)], b: &[(String, V)]) -> Vec<String> {
     let mut keys: Vec<String> = a.iter().map(|(k, _)| k.clone()).collect();
+    let mut seen: HashSet<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
     for (k, _) in b {
-        if !keys.contains(k) {
+        if seen.insert(k) {
             keys.push(k.clone());
         }
     }
     keys
 }
 
-fn find<'a, V>(entries: &'a [(String, V)], key: &str) -> Option<&'a V> {
-    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+/// Below this many entries a scan beats building a hash map (most objects have a few
+/// properties, and a combined schema compares every pair of its members).
+const SCAN_BELOW: usize = 16;
+
+/// Named entries by name; the first of a repeated name wins, as a scan from the start finds.
+fn by_name<V>(entries: &[(String, V)]) -> ByName<'_, V> {
+    let map = (entries.len() >= SCAN_BELOW).then(|| {
+        let mut map = HashMap::with_capacity(entries.len());
+        for (k, v) in entries {
+            map.entry(k.as_str()).or_insert(v);
+        }
+        map
+    });
+    ByName { entries, map }
+}
+
+/// Named entries looked up by name: a scan for a few, a hash map for many.
+struct ByName<'a, V> {
+    entries: &'a [(String, V)],
+    map: Option<HashMap<&'a str, &'a V>>,
+}
+
+impl<'a, V> ByName<'a, V> {
+    fn get(&self, name: &str) -> Option<&'a V> {
+        match &self.map {
+            Some(map) => map.get(name).copied(),
+            None => self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        }
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// A list of names asked for membership: a scan for a few, a hash set for many.
+struct NameSet<'a> {
+    names: &'a [String],
+    set: Option<HashSet<&'a str>>,
+}
+
+impl<'a> NameSet<'a> {
+    fn new(names: &'a [String]) -> Self {
+        let set = (names.len() >= SCAN_BELOW).then(|| names.iter().map(String::as_str).collect());
+        Self { names, set }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match &self.set {
+            Some(set) => set.contains(name),
+            None => self.names.iter().any(|n| n == name),
+        }
+    }
+}
+
+/// A set of JSON values with `Value`'s equality (numbers by variant and value, objects
+/// whatever their key order), for `enum` comparisons in linear time.
+struct ValueSet<'a> {
+    buckets: HashMap<u64, Vec<&'a Value>>,
+}
+
+impl<'a> ValueSet<'a> {
+    fn new(values: &'a [Value]) -> Self {
+        let mut buckets: HashMap<u64, Vec<&Value>> = HashMap::with_capacity(values.len());
+        for value in values {
+            buckets.entry(value_hash(value)).or_default().push(value);
+        }
+        Self { buckets }
+    }
+
+    fn contains(&self, value: &Value) -> bool {
+        self.buckets
+            .get(&value_hash(value))
+            .is_some_and(|bucket| bucket.iter().any(|v| *v == value))
+    }
+
+    /// Whether every one of `values` is in the set.
+    fn contains_all(&self, values: &[Value]) -> bool {
+        values.iter().all(|v| self.contains(v))
+    }
+}
+
+/// A hash of a JSON value that equal values (`==`) share: integers by their variant and
+/// value, floats by value with `-0.0` as `0.0`, objects independently of key order.
+fn value_hash(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match value {
+        Value::Null => 0u8.hash(&mut hasher),
+        Value::Bool(b) => (1u8, b).hash(&mut hasher),
+        Value::Number(n) => {
+            2u8.hash(&mut hasher);
+            if let Some(u) = n.as_u64() {
+                (0u8, u).hash(&mut hasher);
+            } else if let Some(i) = n.as_i64() {
+                (1u8, i).hash(&mut hasher);
+            } else {
+                let f = n.as_f64().unwrap_or_default();
+                let f = if f == 0.0 { 0.0 } else { f };
+                (2u8, f.to_bits()).hash(&mut hasher);
+            }
+        }
+        Value::String(s) => (3u8, s).hash(&mut hasher),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(&mut hasher);
+            for item in items {
+                value_hash(item).hash(&mut hasher);
+            }
+        }
+        Value::Object(map) => {
+            let entries = map.iter().fold(0u64, |sum, (k, v)| {
+                let mut entry = std::collections::hash_map::DefaultHasher::new();
+                (k, value_hash(v)).hash(&mut entry);
+                sum.wrapping_add(entry.finish())
+            });
+            (5u8, map.len(), entries).hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// A maximum matching of a bipartite graph (Kuhn's augmenting paths): for each left vertex,

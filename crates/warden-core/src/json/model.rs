@@ -186,15 +186,6 @@ pub(crate) struct ObjectSchema {
     pub(crate) unevaluated: Option<NodeId>,
 }
 
-impl ObjectSchema {
-    pub(crate) fn property(&self, name: &str) -> Option<NodeId> {
-        self.properties
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, id)| *id)
-    }
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct ArraySchema {
     pub(crate) all_items: Option<NodeId>,

@@ -48,6 +48,10 @@
 //! `#/Order/payment/7`, `#/Status/1`). Order of the differences: messages and enums in
 //! declaration order (original's, then those only in the update), fields by number (Java
 //! iterates hash sets for messages, so its order there is not meaningful).
+//!
+//! The cost is linear in the two files: types, fields and oneofs are matched through hash
+//! maps. A message type from an import is compared again at every field that uses it, as
+//! Confluent does; an [`Interrupt`] stops a check that runs too long.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -57,6 +61,7 @@ use prost_reflect::{
 };
 
 use super::{ProtobufSchema, is_group_message};
+use crate::limits::{Interrupt, Interrupted, Poll};
 use crate::violation::{self, Direction, Violation};
 
 pub use super::rules::DifferenceType;
@@ -69,10 +74,23 @@ pub type Difference = violation::Difference<DifferenceType>;
 /// Every difference from `original` to `update` (Confluent `SchemaDiff.compare(original,
 /// update)`), compatible ones included.
 pub fn diff(original: &ProtobufSchema, update: &ProtobufSchema) -> Vec<Difference> {
+    diff_until(original, update, &Interrupt::never())
+        .expect("a diff that is never interrupted reaches its end")
+}
+
+/// [`diff`] that gives up when `interrupt` is set.
+///
+/// Errors: [`Interrupted`] when the diff stopped before its end.
+pub fn diff_until(
+    original: &ProtobufSchema,
+    update: &ProtobufSchema,
+    interrupt: &Interrupt,
+) -> Result<Vec<Difference>, Interrupted> {
     let mut differ = Differ {
         main: [original.file().clone(), update.file().clone()],
         in_progress: Vec::new(),
         same_file: HashMap::new(),
+        poll: Poll::new(interrupt),
     };
     let mut path = Vec::new();
     let mut out = Vec::new();
@@ -86,7 +104,7 @@ pub fn diff(original: &ProtobufSchema, update: &ProtobufSchema) -> Vec<Differenc
         &mut path,
         &mut out,
     );
-    out
+    differ.poll.finish(out)
 }
 
 /// Every reason `reader` cannot read data written with `writer`: the incompatible differences
@@ -98,11 +116,25 @@ pub fn check(
     writer: &ProtobufSchema,
     direction: Direction,
 ) -> Vec<Violation> {
-    violation::violations(
-        &diff(writer, reader),
+    check_until(reader, writer, direction, &Interrupt::never())
+        .expect("a check that is never interrupted reaches its verdict")
+}
+
+/// [`check`] that gives up when `interrupt` is set.
+///
+/// Errors: [`Interrupted`] when the check stopped before its verdict.
+pub fn check_until(
+    reader: &ProtobufSchema,
+    writer: &ProtobufSchema,
+    direction: Direction,
+    interrupt: &Interrupt,
+) -> Result<Vec<Violation>, Interrupted> {
+    let differences = diff_until(writer, reader, interrupt)?;
+    Ok(violation::violations(
+        &differences,
         direction,
         DifferenceType::is_compatible,
-    )
+    ))
 }
 
 fn difference(kind: DifferenceType, path: &[String]) -> Difference {
@@ -116,6 +148,26 @@ fn difference(kind: DifferenceType, path: &[String]) -> Difference {
 struct Types {
     messages: Vec<MessageDescriptor>,
     enums: Vec<EnumDescriptor>,
+}
+
+/// Each name's first position in `names`.
+fn positions<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    let mut map = HashMap::new();
+    for (i, name) in names.enumerate() {
+        map.entry(name).or_insert(i);
+    }
+    map
+}
+
+/// The names of `original` in order, then those only `update` has, each once.
+fn all_names<'a>(original: &[&'a str], update: &[&'a str]) -> Vec<&'a str> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(original.len() + update.len());
+    original
+        .iter()
+        .chain(update)
+        .copied()
+        .filter(|name| seen.insert(name))
+        .collect()
 }
 
 impl Types {
@@ -228,6 +280,7 @@ struct Fields {
     by_tag: BTreeMap<u32, FieldDescriptor>,
     oneof_of: HashMap<u32, String>,
     oneofs: Vec<OneofDescriptor>,
+    oneof_names: HashSet<String>,
 }
 
 impl Fields {
@@ -246,16 +299,18 @@ impl Fields {
             }
             by_tag.insert(field.number(), field);
         }
-        let oneofs = message.oneofs().filter(|o| !is_synthetic(o)).collect();
+        let oneofs: Vec<OneofDescriptor> = message.oneofs().filter(|o| !is_synthetic(o)).collect();
+        let oneof_names = oneofs.iter().map(|o| o.name().to_owned()).collect();
         Self {
             by_tag,
             oneof_of,
             oneofs,
+            oneof_names,
         }
     }
 
     fn has_oneof(&self, name: &str) -> bool {
-        self.oneofs.iter().any(|o| o.name() == name)
+        self.oneof_names.contains(name)
     }
 }
 
@@ -267,6 +322,8 @@ struct Differ {
     in_progress: Vec<String>,
     /// Whether the original's and the update's file of that name are identical.
     same_file: HashMap<String, bool>,
+    /// Stops the diff from outside.
+    poll: Poll,
 }
 
 impl Differ {
@@ -278,16 +335,19 @@ impl Differ {
         path: &mut Vec<String>,
         out: &mut Vec<Difference>,
     ) {
-        let mut names: Vec<&str> = original.messages.iter().map(|m| m.name()).collect();
-        for m in &update.messages {
-            if !names.contains(&m.name()) {
-                names.push(m.name());
+        let original_names: Vec<&str> = original.messages.iter().map(|m| m.name()).collect();
+        let update_names: Vec<&str> = update.messages.iter().map(|m| m.name()).collect();
+        let (original_at, update_at) = (
+            positions(original_names.iter().copied()),
+            positions(update_names.iter().copied()),
+        );
+        for name in all_names(&original_names, &update_names) {
+            if self.poll.stop() {
+                return;
             }
-        }
-        for name in names {
             path.push(name.to_owned());
-            let o = original.messages.iter().position(|m| m.name() == name);
-            let u = update.messages.iter().position(|m| m.name() == name);
+            let o = original_at.get(name).copied();
+            let u = update_at.get(name).copied();
             match (o, u) {
                 (Some(_), None) => out.push(difference(DifferenceType::MessageRemoved, path)),
                 (None, Some(_)) => out.push(difference(DifferenceType::MessageAdded, path)),
@@ -301,16 +361,16 @@ impl Differ {
             }
             path.pop();
         }
-        let mut names: Vec<&str> = original.enums.iter().map(|e| e.name()).collect();
-        for e in &update.enums {
-            if !names.contains(&e.name()) {
-                names.push(e.name());
-            }
-        }
-        for name in names {
+        let original_names: Vec<&str> = original.enums.iter().map(|e| e.name()).collect();
+        let update_names: Vec<&str> = update.enums.iter().map(|e| e.name()).collect();
+        let (original_at, update_at) = (
+            positions(original_names.iter().copied()),
+            positions(update_names.iter().copied()),
+        );
+        for name in all_names(&original_names, &update_names) {
             path.push(name.to_owned());
-            let o = original.enums.iter().find(|e| e.name() == name);
-            let u = update.enums.iter().find(|e| e.name() == name);
+            let o = original_at.get(name).map(|&i| &original.enums[i]);
+            let u = update_at.get(name).map(|&i| &update.enums[i]);
             match (o, u) {
                 (Some(_), None) => out.push(difference(DifferenceType::EnumRemoved, path)),
                 (None, Some(_)) => out.push(difference(DifferenceType::EnumAdded, path)),
@@ -409,6 +469,9 @@ impl Differ {
         // Every field by number.
         let tags: BTreeSet<u32> = o.by_tag.keys().chain(u.by_tag.keys()).copied().collect();
         for tag in tags {
+            if self.poll.stop() {
+                return;
+            }
             let original_oneof = o.oneof_of.get(&tag);
             let update_oneof = u.oneof_of.get(&tag);
             match (o.by_tag.get(&tag), u.by_tag.get(&tag)) {

@@ -12,6 +12,7 @@ mod read;
 mod references;
 mod register;
 mod submission;
+pub(crate) mod work;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use cache::ByteCache;
 pub use cache::{CacheBudget, CacheWeights};
 pub use register::SchemaOptions;
 pub use submission::{ReferenceSpec, SchemaSubmission};
+pub use work::WorkLimits;
 
 /// A stored schema with its pre-rendered `GET /schemas/ids/{id}` body (JSON bytes). Ids are
 /// immutable, so entries never go stale; they leave the cache when a hard delete removes
@@ -52,6 +54,8 @@ pub struct Registry {
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     metrics: Metrics,
+    /// Limits on submitted schemas, and the slots and deadline of parses and checks.
+    work: work::Work,
 }
 
 impl Registry {
@@ -65,6 +69,7 @@ impl Registry {
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             write_lock: Mutex::new(()),
             metrics: Metrics::new(),
+            work: work::Work::default(),
         }
     }
 

@@ -53,12 +53,17 @@ impl Registry {
             return Ok(Arc::clone(&hit));
         }
         let schema = self.schema_by_id(id).await?;
-        let stored = &schema.stored;
-        let references = Box::pin(self.resolve_references(&stored.references)).await?;
-        let parsed =
-            ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
-                Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
-            })?;
+        let references = Box::pin(self.resolve_references(&schema.stored.references)).await?;
+        // Parsed off the async workers; stored schemas are never held to the limits.
+        let parsed = self
+            .work
+            .run(self.work.deadline(), move |_| {
+                let stored = &schema.stored;
+                ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
+                    Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}")).into()
+                })
+            })
+            .await?;
         let parsed = Arc::new(parsed);
         self.parsed.insert(id, Arc::clone(&parsed));
         Ok(parsed)

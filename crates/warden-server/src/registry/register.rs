@@ -1,19 +1,25 @@
 //! Registration, lookup and compatibility checks.
 //!
 //! A registration runs in a straight line: mode and config, the submission parsed once
-//! (or recognised from the cache), then one store transaction that holds the subject's lock
-//! while the registry reads the live versions, checks compatibility against them and writes
-//! the new version. The check runs on schemas loaded before the lock was taken, so the
-//! transaction needs no second connection.
+//! (or recognised from the cache), the compatibility check against the live versions, then
+//! one store transaction that holds the subject's lock while the registry confirms the live
+//! versions are still those it checked against and writes the new version. The check runs
+//! before the lock is taken, so a long check never holds it, and the transaction needs no
+//! second connection; should versions have appeared meanwhile, the check runs again on the
+//! new set, with the lock released.
+//!
+//! Parsing and checking run on the registry's work pool (`work`): off the async workers, a
+//! bounded number at once, and stopped at the request's deadline (50002).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use warden_core::api::CompatibilityCheckResponse;
 use warden_core::violation::Message;
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Mode, ParsedSchema, SchemaError, SchemaId, Subject,
-    Version, VersionSelector, compat, fingerprint,
+    CompatibilityLevel, CompatibilityPolicy, Interrupt, Interrupted, Mode, ParsedSchema,
+    SchemaError, SchemaId, Subject, Version, VersionSelector, compat, fingerprint,
 };
 use warden_storage::{NewSchema, VersionRow};
 
@@ -40,8 +46,8 @@ struct Candidate {
 type Previous = (VersionRow, Arc<CachedSchema>, Arc<ParsedSchema>);
 
 /// How often a registration re-takes the subject's lock because versions appeared between
-/// loading the earlier schemas and taking the lock; each retry means another registration
-/// under the subject committed meanwhile.
+/// checking against the live versions and taking the lock; each retry means another
+/// registration under the subject committed meanwhile.
 const REGISTRATION_ATTEMPTS: usize = 8;
 
 impl Registry {
@@ -83,13 +89,14 @@ impl Registry {
             })?),
             _ => None,
         };
+        let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize).await?;
+        let candidate = self.candidate(submission, normalize, deadline).await?;
 
         // The same schema already live under the subject: its id, read-only, without a
         // transaction or a check (the transaction repeats this test, which decides races).
-        let live = self.live_rows(subject).await?;
+        let mut live = self.live_rows(subject).await?;
         if explicit_version.is_none()
             && let Some(id) = self
                 .store
@@ -112,34 +119,19 @@ impl Registry {
         let check = if mode == Mode::Import || level == CompatibilityLevel::None {
             None
         } else {
-            Some(self.candidate_parsed(&candidate).await?)
+            Some(self.candidate_parsed(&candidate, deadline).await?)
         };
         let policy = config.compatibility_policy.unwrap_or_default();
         let mut previous = HashMap::new();
-        if check.is_some() {
-            self.load_previous(&live, &mut previous).await?;
-        }
+        // The live versions the last check ran against, and its verdict.
+        let mut checked: Option<(Vec<VersionRow>, Vec<String>, bool)> = None;
 
         for _ in 0..REGISTRATION_ATTEMPTS {
-            let mut tx = self.store.begin_registration(subject).await?;
-            let live = tx.live_versions().await?;
-            if let Some(id) = tx
-                .schema_id_by_fingerprint(&candidate.new.fingerprint)
-                .await?
-                && let Some(row) = live.iter().find(|r| r.schema_id == id)
-                && explicit_version.is_none_or(|v| v == row.version)
+            if let Some(new) = &check
+                && checked.as_ref().is_none_or(|(rows, ..)| *rows != live)
             {
-                self.count_registration("existing");
-                return Ok(row.schema_id);
-            }
-            if let Some(new) = &check {
-                if live.iter().any(|r| !previous.contains_key(&r.schema_id)) {
-                    // Versions committed since the schemas were loaded: load them with the
-                    // lock released, then decide again.
-                    drop(tx);
-                    self.load_previous(&live, &mut previous).await?;
-                    continue;
-                }
+                // Checked with the lock released: a long check never holds it.
+                self.load_previous(&live, &mut previous).await?;
                 let earlier: Vec<Previous> = live
                     .iter()
                     .map(|r| {
@@ -147,12 +139,35 @@ impl Registry {
                         (*r, Arc::clone(cached), Arc::clone(parsed))
                     })
                     .collect();
-                let (messages, compatible) = check_against(level, policy, new, &earlier);
+                let (messages, compatible) = self
+                    .check_against(deadline, level, policy, Arc::clone(new), earlier)
+                    .await?;
+                checked = Some((live.clone(), messages, compatible));
+            }
+            let mut tx = self.store.begin_registration(subject).await?;
+            let now_live = tx.live_versions().await?;
+            if let Some(id) = tx
+                .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                .await?
+                && let Some(row) = now_live.iter().find(|r| r.schema_id == id)
+                && explicit_version.is_none_or(|v| v == row.version)
+            {
+                self.count_registration("existing");
+                return Ok(row.schema_id);
+            }
+            if let Some((rows, messages, compatible)) = &checked {
+                if *rows != now_live {
+                    // Versions changed since the check: check the new set with the lock
+                    // released, then decide again.
+                    drop(tx);
+                    live = now_live;
+                    continue;
+                }
                 if !compatible {
                     self.metrics.compatibility_failures.inc();
                     return Err(Error::Incompatible {
                         subject: subject.to_string(),
-                        messages,
+                        messages: messages.clone(),
                     });
                 }
             }
@@ -216,14 +231,15 @@ impl Registry {
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
+        let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize).await?;
+        let candidate = self.candidate(submission, normalize, deadline).await?;
         // As registered; then, when that misses and normalization was off, normalized.
         for attempt in 0..2 {
             let fingerprint = match attempt {
                 0 => candidate.new.fingerprint.clone(),
-                _ if !normalize => self.normalized_fingerprint(&candidate).await?,
+                _ if !normalize => self.normalized_fingerprint(&candidate, deadline).await?,
                 _ => break,
             };
             let Some(id) = self.store.schema_id_by_fingerprint(&fingerprint).await? else {
@@ -296,9 +312,10 @@ impl Registry {
         options: SchemaOptions,
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
+        let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize).await?;
+        let candidate = self.candidate(submission, normalize, deadline).await?;
         let mut level = config.compatibility.unwrap_or_default();
         let policy = config.compatibility_policy.unwrap_or_default();
         let rows = match version {
@@ -315,7 +332,7 @@ impl Registry {
             }
             None => self.live_rows(subject).await?,
         };
-        let new = self.candidate_parsed(&candidate).await?;
+        let new = self.candidate_parsed(&candidate, deadline).await?;
         let mut earlier = Vec::with_capacity(rows.len());
         if level != CompatibilityLevel::None {
             for row in rows {
@@ -326,7 +343,9 @@ impl Registry {
                 ));
             }
         }
-        let (messages, is_compatible) = check_against(level, policy, &new, &earlier);
+        let (messages, is_compatible) = self
+            .check_against(deadline, level, policy, new, earlier)
+            .await?;
         Ok(CompatibilityCheckResponse {
             is_compatible,
             messages: verbose.then_some(messages),
@@ -334,7 +353,12 @@ impl Registry {
     }
 
     /// Parses a submitted schema with its references and computes its identity.
-    async fn candidate(&self, submission: SchemaSubmission, normalize: bool) -> Result<Candidate> {
+    async fn candidate(
+        &self,
+        submission: SchemaSubmission,
+        normalize: bool,
+        deadline: Instant,
+    ) -> Result<Candidate> {
         // A submission that names no floating (`-1`) reference always means the same
         // schema, so known ones are not parsed again.
         let key = submission.identity_text(normalize).map(|text| {
@@ -355,7 +379,9 @@ impl Registry {
             .cache
             .with_label_values(&["request", "miss"])
             .inc();
-        let candidate = self.parse_candidate(submission, normalize).await?;
+        let candidate = self
+            .parse_candidate(submission, normalize, deadline)
+            .await?;
         if let Some(key) = key {
             self.candidates.insert(key, Arc::clone(&candidate.new));
         }
@@ -364,21 +390,31 @@ impl Registry {
 
     /// The parsed form of a candidate: as parsed by this request, or parsed again from its
     /// stored-form text (which parses to the same schema).
-    async fn candidate_parsed(&self, candidate: &Candidate) -> Result<Arc<ParsedSchema>> {
+    async fn candidate_parsed(
+        &self,
+        candidate: &Candidate,
+        deadline: Instant,
+    ) -> Result<Arc<ParsedSchema>> {
         if let Some(parsed) = &candidate.parsed {
             return Ok(Arc::clone(parsed));
         }
-        let new = &candidate.new;
+        let new = Arc::clone(&candidate.new);
         let resolved = self.resolve_references(&new.references).await?;
-        ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
-            .map(Arc::new)
-            .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")))
+        self.work
+            .run(deadline, move |_| {
+                ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
+                    .map(Arc::new)
+                    .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
+            })
+            .await
     }
 
+    /// Parses a submission, held to the schema limits, and computes its identity.
     async fn parse_candidate(
         &self,
         submission: SchemaSubmission,
         normalize: bool,
+        deadline: Instant,
     ) -> Result<Candidate> {
         if submission.schema.trim().is_empty() {
             return Err(Error::InvalidSchema("Empty schema".into()));
@@ -389,21 +425,26 @@ impl Registry {
             references.push(self.pin_reference(r).await?);
         }
         let resolved = self.resolve_references(&references).await?;
-        let parsed = ParsedSchema::parse(schema_type, &submission.schema, &resolved).map_err(
-            |e| match e {
-                SchemaError::Invalid(m) => Error::InvalidSchema(format!("Invalid schema: {m}")),
-                other => Error::InvalidSchema(other.to_string()),
-            },
-        )?;
+        let limits = *self.work.schema_limits();
+        let schema = submission.schema;
+        let (parsed, text) = self
+            .work
+            .run(deadline, move |_| {
+                let parsed =
+                    ParsedSchema::parse_with_limits(schema_type, &schema, &resolved, &limits)
+                        .map_err(invalid_schema)?;
+                let text = if normalize {
+                    parsed.normalized()
+                } else {
+                    parsed.canonical().to_owned()
+                };
+                Ok((parsed, text))
+            })
+            .await?;
         if normalize {
             references.sort();
             references.dedup();
         }
-        let text = if normalize {
-            parsed.normalized()
-        } else {
-            parsed.canonical().to_owned()
-        };
         let new = NewSchema {
             fingerprint: fingerprint(
                 schema_type,
@@ -424,11 +465,15 @@ impl Registry {
         })
     }
 
-    async fn normalized_fingerprint(&self, candidate: &Candidate) -> Result<String> {
+    async fn normalized_fingerprint(
+        &self,
+        candidate: &Candidate,
+        deadline: Instant,
+    ) -> Result<String> {
         let mut refs = candidate.new.references.clone();
         refs.sort();
         refs.dedup();
-        let parsed = self.candidate_parsed(candidate).await?;
+        let parsed = self.candidate_parsed(candidate, deadline).await?;
         Ok(fingerprint(
             candidate.new.schema_type,
             &parsed.normalized(),
@@ -439,20 +484,65 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Checks `new` against the `earlier` live versions (oldest first) on the work pool
+    /// and renders Confluent's verbose messages ([`render_check`]); returns them and whether
+    /// `new` is compatible.
+    ///
+    /// Errors: 50002 when the check did not end by `deadline`.
+    async fn check_against(
+        &self,
+        deadline: Instant,
+        level: CompatibilityLevel,
+        policy: CompatibilityPolicy,
+        new: Arc<ParsedSchema>,
+        earlier: Vec<Previous>,
+    ) -> Result<(Vec<String>, bool)> {
+        if level == CompatibilityLevel::None || earlier.is_empty() {
+            return Ok((Vec::new(), true));
+        }
+        self.work
+            .run(deadline, move |interrupt| {
+                Ok(render_check(level, policy, &new, &earlier, interrupt)?)
+            })
+            .await
+    }
+}
+
+/// A schema refused by the parser or the limits: 42201, with the setting that raises the
+/// limit (`--max-enum-symbols` or `WARDEN_MAX_ENUM_SYMBOLS` for `max_enum_symbols`).
+fn invalid_schema(e: SchemaError) -> Error {
+    match e {
+        SchemaError::Invalid(m) => Error::InvalidSchema(format!("Invalid schema: {m}")),
+        SchemaError::TooLarge(e) => {
+            let name = e.limit.name();
+            Error::InvalidSchema(format!(
+                "Invalid schema: {e}; raise the limit with --{} or WARDEN_{}",
+                name.replace('_', "-"),
+                name.to_uppercase()
+            ))
+        }
+        other => Error::InvalidSchema(other.to_string()),
+    }
+}
+
 /// Runs the compatibility check of `new` against the `earlier` live versions (oldest first)
 /// and renders Confluent's verbose messages: each violation, then `{oldSchemaVersion: N}` and
 /// `{oldSchema: '…'}` of the version it breaks, then the level.
-fn check_against(
+///
+/// Errors: [`Interrupted`] when `interrupt` stopped the check.
+fn render_check(
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
     new: &ParsedSchema,
     earlier: &[Previous],
-) -> (Vec<String>, bool) {
+    interrupt: &Interrupt,
+) -> Result<(Vec<String>, bool), Interrupted> {
     if level == CompatibilityLevel::None || earlier.is_empty() {
-        return (Vec::new(), true);
+        return Ok((Vec::new(), true));
     }
     let parsed: Vec<&ParsedSchema> = earlier.iter().map(|(_, _, p)| p.as_ref()).collect();
-    let result = compat::check_with_policy(level, policy, new, &parsed);
+    let result = compat::check_until(level, policy, new, &parsed, interrupt)?;
     let mut messages = Vec::new();
     for (index, violations) in &result.failures {
         let (row, cached, _) = &earlier[*index];
@@ -469,7 +559,7 @@ fn check_against(
             .to_string(),
         );
     }
-    (messages, result.is_compatible())
+    Ok((messages, result.is_compatible()))
 }
 
 /// A conflict with an explicit id or version (IMPORT mode) is 42207; a reference to a
