@@ -56,6 +56,8 @@ enum Command {
     Produce(stream::ProduceArgs),
     /// Print a topic's records decoded by schema id as JSON lines.
     Consume(stream::ConsumeArgs),
+    /// Print the registry API's OpenAPI 3.1 description (what `GET /openapi.json` serves).
+    Openapi,
 }
 
 #[tokio::main]
@@ -92,6 +94,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Import(args) => transfer::import(args).await.map_err(exit::input)?,
         Command::Produce(args) => stream::produce(args).await.map_err(exit::input)?,
         Command::Consume(args) => stream::consume(args).await.map_err(exit::input)?,
+        Command::Openapi => print!("{}", warden_server::http::openapi::document_json()),
     }
     Ok(())
 }

@@ -5,10 +5,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+#[cfg(feature = "openapi")]
+#[allow(unused_imports)] // named only in `schema(value_type = …)` attributes
+use crate::types::{CompatibilityLevel, CompatibilityPolicy, Mode};
 use crate::types::{SchemaId, SchemaType, Subject, Version};
 
 /// A reference from one schema to another registered one: for Avro, `name` is the full name
 /// of the named type; for Protobuf the import path; for JSON Schema the `$ref` URL.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SchemaReference {
     /// The name the referencing schema uses.
@@ -16,6 +20,8 @@ pub struct SchemaReference {
     /// The subject the referenced schema is registered under.
     pub subject: String,
     /// The version under that subject (`-1` means latest at registration time).
+    #[cfg_attr(feature = "openapi", schema(value_type = i32, minimum = -1))]
+    #[serde(deserialize_with = "java_int")]
     pub version: i32,
 }
 
@@ -23,33 +29,92 @@ pub struct SchemaReference {
 /// compatibility endpoints. Unknown fields are accepted and ignored, as Confluent does.
 ///
 /// Serializing it (as clients do) leaves out absent fields and empty references.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterSchemaRequest {
     /// The schema text (for Avro, JSON).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            required = true,
+            min_length = 1,
+            examples(
+                r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"}]}"#,
+                r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}"#,
+                r#"{"type":"record","name":"User","fields":[{"name":"age","type":"int"}]}"#,
+                r#""string""#,
+                r#"{"type":"object","properties":{"name":{"type":"string"}}}"#,
+                "syntax = \"proto3\";\nmessage User { string name = 1; }\n"
+            )
+        )
+    )]
     pub schema: Option<String>,
     /// `AVRO` when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SchemaType>))]
     pub schema_type: Option<String>,
     /// References to other registered schemas.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
     /// Data-contract metadata, stored and returned as given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
     /// Data-contract rule set, stored and returned as given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule_set: Option<Value>,
     /// Explicit id, only in IMPORT mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "java_long",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
     pub id: Option<i64>,
     /// Explicit version, only in IMPORT mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "java_long",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
     pub version: Option<i64>,
 }
 
+/// A JSON number with no fractional part, also when written as a float (`586.0`), as
+/// Jackson reads an `int` (`ACCEPT_FLOAT_AS_INT`); `None` for anything else.
+fn integral(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
+            .map(|f| f as i64)
+    })
+}
+
+/// An `i32` field that also takes an integral float (`1.0`), as Confluent does.
+fn java_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    integral(&n)
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 32-bit integer")))
+}
+
+/// An optional `i64` field that also takes an integral float (`586.0`), as Confluent does;
+/// `null` is absent.
+fn java_long<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(|n| {
+            integral(&n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not an integer")))
+        })
+        .transpose()
+}
+
 /// Response of a registration: the schema's global id.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegisterSchemaResponse {
     /// The schema id.
@@ -62,6 +127,7 @@ fn is_avro(t: &SchemaType) -> bool {
 
 /// One version of a subject: `GET /subjects/{s}/versions/{v}` and the lookup response.
 /// `schemaType` is omitted for Avro and `references` when empty, as Confluent does.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectVersionResponse {
@@ -79,15 +145,18 @@ pub struct SubjectVersionResponse {
     pub references: Vec<SchemaReference>,
     /// Metadata as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
     /// Rule set as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule_set: Option<Value>,
     /// The schema text.
     pub schema: String,
 }
 
 /// `GET /schemas/ids/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaByIdResponse {
@@ -101,13 +170,16 @@ pub struct SchemaByIdResponse {
     pub references: Vec<SchemaReference>,
     /// Metadata as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
     /// Rule set as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule_set: Option<Value>,
 }
 
 /// An entry of `GET /schemas`: every version of every subject.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaListEntry {
@@ -128,6 +200,7 @@ pub struct SchemaListEntry {
 }
 
 /// A (subject, version) pair: `GET /schemas/ids/{id}/versions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectVersion {
     /// The subject.
@@ -137,6 +210,7 @@ pub struct SubjectVersion {
 }
 
 /// `POST /compatibility/...`: the verdict and, with `verbose=true`, the reasons.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompatibilityCheckResponse {
     /// Whether the schema is compatible under the subject's level.
@@ -147,24 +221,29 @@ pub struct CompatibilityCheckResponse {
 }
 
 /// `GET /config` and `GET /config/{subject}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigResponse {
     /// The compatibility level.
+    #[cfg_attr(feature = "openapi", schema(value_type = CompatibilityLevel))]
     pub compatibility_level: String,
     /// Whether schemas are normalized on register, lookup and check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
     /// `STRICT` or `LENIENT`: how JSON Schema changes are judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityPolicy>))]
     pub compatibility_policy: Option<String>,
 }
 
 /// Body of `PUT /config` and `PUT /config/{subject}`; the response echoes it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConfigUpdateRequest {
     /// The new compatibility level (Confluent's key is `compatibility` here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityLevel>))]
     pub compatibility: Option<String>,
     /// Normalize schemas of this scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,17 +254,21 @@ pub struct ConfigUpdateRequest {
         rename = "compatibilityPolicy",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityPolicy>))]
     pub compatibility_policy: Option<String>,
 }
 
 /// Body and response of `/mode` endpoints.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModeBody {
     /// `READWRITE`, `READONLY`, `READONLY_OVERRIDE` or `IMPORT`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Mode))]
     pub mode: String,
 }
 
 /// Every error response: `{"error_code": 40401, "message": "Subject 'x' not found."}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Confluent's numeric code.

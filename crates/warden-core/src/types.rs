@@ -194,6 +194,7 @@ impl fmt::Display for SchemaId {
 
 /// The format of a schema: `AVRO` (the default when `schemaType` is absent), `PROTOBUF` or
 /// `JSON`, as in Confluent's `schemaType` field.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum SchemaType {
@@ -241,6 +242,7 @@ impl FromStr for SchemaType {
 /// The seven Confluent compatibility levels (`CompatibilityLevel.java`). Backward means the
 /// new schema (reader) reads data written with the old one (writer); forward the reverse;
 /// full both; transitive levels check every live version instead of only the latest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CompatibilityLevel {
@@ -339,6 +341,7 @@ impl fmt::Display for CompatibilityLevel {
 ///   removed from a closed content model, a property added to or removed from a partially
 ///   open content model without being covered by it, and `additionalProperties` /
 ///   `unevaluatedProperties` narrowed or removed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CompatibilityPolicy {
@@ -380,6 +383,7 @@ impl fmt::Display for CompatibilityPolicy {
 }
 
 /// The registry mode (Confluent `Mode.java`): what writes are permitted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Mode {
@@ -434,6 +438,84 @@ impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// OpenAPI schemas of the newtypes, which serialize as their inner value.
+#[cfg(feature = "openapi")]
+mod openapi {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    use utoipa::openapi::schema::OneOfBuilder;
+
+    use super::{SchemaId, Subject, Version, VersionSelector};
+
+    /// A positive Java `int`.
+    fn positive_int(description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(1))
+            .maximum(Some(i32::MAX))
+            .description(Some(description))
+            .into()
+    }
+
+    impl PartialSchema for Subject {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(1024))
+                // `char::is_control`: C0, DEL and C1.
+                .pattern(Some("^[^\\u0000-\\u001F\\u007F-\\u009F]+$"))
+                .description(Some(
+                    "A subject name: 1 to 1,024 bytes of UTF-8 without control characters.",
+                ))
+                .into()
+        }
+    }
+    impl ToSchema for Subject {}
+
+    impl PartialSchema for Version {
+        fn schema() -> RefOr<Schema> {
+            positive_int("A version of a subject, from 1 up.")
+        }
+    }
+    impl ToSchema for Version {}
+
+    impl PartialSchema for SchemaId {
+        fn schema() -> RefOr<Schema> {
+            positive_int("A global schema id.")
+        }
+    }
+    impl ToSchema for SchemaId {}
+
+    impl PartialSchema for VersionSelector {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(positive_int("One version."))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(["latest"]))
+                        .description(Some("The latest live version (any case).")),
+                )
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .enum_values(Some([-1]))
+                        .description(Some("The latest live version.")),
+                )
+                .description(Some(
+                    "A version of a subject: a number from 1 up, or `latest` or `-1` for the \
+                     latest live version.",
+                ))
+                .into()
+        }
+    }
+    impl ToSchema for VersionSelector {}
 }
 
 #[cfg(test)]

@@ -68,6 +68,13 @@ where
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad_request("Request body is empty"));
         }
+        // Every body of the API is a JSON object; serde would also read a struct from an array
+        // (`[null, null]` as a config update that changes nothing), which Confluent refuses.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                "Invalid request body: expected a JSON object",
+            ));
+        }
         serde_json::from_slice(&bytes)
             .map(SrBody)
             .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))

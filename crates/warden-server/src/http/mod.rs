@@ -6,6 +6,7 @@
 
 mod error;
 mod extract;
+pub mod openapi;
 mod ops;
 mod routes;
 
@@ -31,10 +32,11 @@ pub type AppState = Arc<Registry>;
 
 /// The API router over `registry`, refusing bodies over `max_body_bytes` (413) and
 /// answering a request that runs longer than `timeout` with Confluent's 50002 (HTTP 500),
-/// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`.
+/// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`, and the
+/// API's OpenAPI description at `/openapi.json` (see [`openapi`]).
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
-    let router = routes::router()
-        .merge(ops::router())
+    let (router, _) = openapi::router().split_for_parts();
+    let router = router
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
             ops::record,

@@ -1,74 +1,68 @@
 //! One handler per endpoint: extract, call the [`Registry`](crate::registry::Registry), map.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+#[allow(unused_imports)] // types named only in `utoipa::path` attributes
 use warden_core::api::{
-    ConfigResponse, ConfigUpdateRequest, ModeBody, RegisterSchemaRequest, RegisterSchemaResponse,
-    SchemaByIdResponse,
+    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ErrorBody, ModeBody,
+    RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
+    SubjectVersion, SubjectVersionResponse,
 };
-use warden_core::{SchemaId, Subject, VersionSelector};
+#[allow(unused_imports)] // types named only in `utoipa::path` attributes
+use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
 use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
+#[allow(unused_imports)] // named only in `utoipa::path` attributes
+use super::openapi::Flag;
 use super::{ApiError, AppState, sr_bytes, sr_json};
 use crate::error::Error;
 use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Every route of the API.
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(root).post(root))
-        .route("/schemas", get(list_schemas))
-        .route("/schemas/types", get(schema_types))
-        .route("/schemas/ids/{id}", get(schema_by_id))
-        .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
-        .route("/schemas/ids/{id}/subjects", get(subjects_by_id))
-        .route("/schemas/ids/{id}/versions", get(versions_by_id))
-        .route("/subjects", get(list_subjects))
-        .route("/subjects/{subject}", post(lookup).delete(delete_subject))
-        .route(
-            "/subjects/{subject}/versions",
-            get(list_versions).post(register),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}",
-            get(get_version).delete(delete_version),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/schema",
-            get(raw_version),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/referencedby",
-            get(referenced_by),
-        )
-        .route(
-            "/config",
-            get(get_config).put(put_config).delete(delete_config),
-        )
-        .route(
-            "/config/{subject}",
-            get(get_config).put(put_config).delete(delete_config),
-        )
-        .route("/mode", get(get_mode).put(put_mode).delete(delete_mode))
-        .route(
-            "/mode/{subject}",
-            get(get_mode).put(put_mode).delete(delete_mode),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions",
-            post(check_all_versions),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions/{version}",
-            post(check_one_version),
-        )
+/// Every route of the API, each with its OpenAPI operation.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(list_schemas))
+        .routes(routes!(schema_types))
+        .routes(routes!(schema_by_id))
+        .routes(routes!(raw_schema_by_id))
+        .routes(routes!(subjects_by_id))
+        .routes(routes!(versions_by_id))
+        .routes(routes!(list_subjects))
+        .routes(routes!(lookup, delete_subject))
+        .routes(routes!(list_versions, register))
+        .routes(routes!(get_version, delete_version))
+        .routes(routes!(raw_version))
+        .routes(routes!(referenced_by))
+        .routes(routes!(
+            get_global_config,
+            put_global_config,
+            delete_global_config
+        ))
+        .routes(routes!(
+            get_subject_config,
+            put_subject_config,
+            delete_subject_config
+        ))
+        .routes(routes!(
+            get_global_mode,
+            put_global_mode,
+            delete_global_mode
+        ))
+        .routes(routes!(
+            get_subject_mode,
+            put_subject_mode,
+            delete_subject_mode
+        ))
+        .routes(routes!(check_all_versions))
+        .routes(routes!(check_one_version))
 }
 
 /// Runs a write to its end on its own task, even when the client goes away or the request
@@ -96,7 +90,18 @@ fn version(v: &str) -> Result<VersionSelector, ApiError> {
     VersionSelector::parse(v).map_err(|e| Error::InvalidVersion(e.to_string()).into())
 }
 
+/// The schema a body submits. Its `id` and `version` are Java `int`s, as in Confluent's
+/// request class, whichever endpoint takes the body: an id past the range is 42201, a
+/// version past it 42202 (only IMPORT-mode registrations use them).
 fn submission(body: RegisterSchemaRequest) -> Result<SchemaSubmission, ApiError> {
+    if let Some(id) = body.id.filter(|id| i32::try_from(*id).is_err()) {
+        return Err(Error::InvalidSchema(format!("Schema id {id} is not a 32-bit integer")).into());
+    }
+    if let Some(v) = body.version.filter(|v| i32::try_from(*v).is_err()) {
+        return Err(
+            Error::InvalidVersion(format!("The specified version '{v}' is not valid")).into(),
+        );
+    }
     Ok(SchemaSubmission::from_request(body)?)
 }
 
@@ -124,10 +129,28 @@ fn options(p: &Params) -> SchemaOptions {
     }
 }
 
+/// The root resource: an empty object, as Confluent answers.
+#[utoipa::path(
+    method(get, post),
+    path = "/",
+    tag = "registry",
+    responses(
+        (status = 200, description = "An empty object.", body = Object),
+    )
+)]
 async fn root() -> ApiResult {
     ok(&json!({}))
 }
 
+/// The schema formats the registry takes.
+#[utoipa::path(
+    get,
+    path = "/schemas/types",
+    tag = "schemas",
+    responses(
+        (status = 200, description = "The schema formats: `JSON`, `PROTOBUF`, `AVRO`.", body = Vec<SchemaType>),
+    )
+)]
 async fn schema_types() -> ApiResult {
     ok(&["JSON", "PROTOBUF", "AVRO"])
 }
@@ -137,6 +160,20 @@ fn serialized(p: &Params) -> bool {
     p.format.as_deref() == Some("serialized")
 }
 
+/// Every registered version of every subject.
+#[utoipa::path(
+    get,
+    path = "/schemas",
+    tag = "schemas",
+    params(
+        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this prefix."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("latestOnly" = Option<Flag>, Query, description = "`true` returns only the latest version of each subject."),
+    ),
+    responses(
+        (status = 200, description = "Every version of every subject, by subject and version.", body = Vec<SchemaListEntry>),
+    )
+)]
 async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
     let list = r
         .list_schemas(p.subject_prefix.as_deref(), p.deleted, p.latest_only)
@@ -144,6 +181,20 @@ async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) ->
     ok(&list)
 }
 
+/// A schema by its global id.
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}",
+    tag = "schemas",
+    params(
+        ("id" = SchemaId, Path, description = "The global schema id."),
+        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+    ),
+    responses(
+        (status = 200, description = "The schema.", body = SchemaByIdResponse),
+        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+    )
+)]
 async fn schema_by_id(
     State(r): State<AppState>,
     SrPath(id): SrPath<String>,
@@ -164,6 +215,19 @@ async fn schema_by_id(
     }
 }
 
+/// The text of a schema by its global id.
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/schema",
+    tag = "schemas",
+    params(
+        ("id" = SchemaId, Path, description = "The global schema id."),
+    ),
+    responses(
+        (status = 200, description = "The schema text as registered: JSON for Avro and JSON Schema, `.proto` source for Protobuf.", body = Value),
+        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+    )
+)]
 async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
     let schema = r.schema_by_id(schema_id(&id)?).await?;
     Ok(sr_bytes(
@@ -172,6 +236,20 @@ async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>)
     ))
 }
 
+/// The subjects a schema is registered under.
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/subjects",
+    tag = "schemas",
+    params(
+        ("id" = SchemaId, Path, description = "The global schema id."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+    ),
+    responses(
+        (status = 200, description = "The subjects that registered the schema.", body = Vec<Subject>),
+        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+    )
+)]
 async fn subjects_by_id(
     State(r): State<AppState>,
     SrPath(id): SrPath<String>,
@@ -180,6 +258,20 @@ async fn subjects_by_id(
     ok(&r.subjects_of_schema(schema_id(&id)?, p.deleted).await?)
 }
 
+/// The (subject, version) pairs a schema is registered as.
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/versions",
+    tag = "schemas",
+    params(
+        ("id" = SchemaId, Path, description = "The global schema id."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+    ),
+    responses(
+        (status = 200, description = "The (subject, version) pairs of the schema.", body = Vec<SubjectVersion>),
+        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+    )
+)]
 async fn versions_by_id(
     State(r): State<AppState>,
     SrPath(id): SrPath<String>,
@@ -188,10 +280,41 @@ async fn versions_by_id(
     ok(&r.versions_of_schema(schema_id(&id)?, p.deleted).await?)
 }
 
+/// The subjects.
+#[utoipa::path(
+    get,
+    path = "/subjects",
+    tag = "subjects",
+    params(
+        ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this prefix."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
+    ),
+    responses(
+        (status = 200, description = "The subjects.", body = Vec<Subject>),
+    )
+)]
 async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
     ok(&r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?)
 }
 
+/// Looks a schema up under a subject: the version that has it.
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+    ),
+    request_body = RegisterSchemaRequest,
+    responses(
+        (status = 200, description = "The version of the subject that has this schema.", body = SubjectVersionResponse),
+        (status = 404, description = "40401 subject not found; 40403 schema not found under the subject", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also an id past 2^31-1); 42202 a version past 2^31-1; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn lookup(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
@@ -205,6 +328,21 @@ async fn lookup(
     ok(&found)
 }
 
+/// Deletes a subject: soft first, then permanently with `permanent=true`.
+#[utoipa::path(
+    delete,
+    path = "/subjects/{subject}",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("permanent" = Option<Flag>, Query, description = "`true` deletes permanently (after a soft delete)."),
+    ),
+    responses(
+        (status = 200, description = "The versions deleted.", body = Vec<Version>),
+        (status = 404, description = "40401 subject not found; 40404 subject was soft-deleted; 40405 subject not soft-deleted before a permanent delete", body = ErrorBody),
+        (status = 422, description = "42205 operation not permitted in the current mode; 42206 a version is still referenced; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn delete_subject(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
@@ -214,6 +352,22 @@ async fn delete_subject(
     ok(&detached(async move { r.delete_subject(&s, p.permanent).await }).await?)
 }
 
+/// The versions of a subject.
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
+    ),
+    responses(
+        (status = 200, description = "The versions of the subject.", body = Vec<Version>),
+        (status = 404, description = "40401 subject not found", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn list_versions(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
@@ -223,6 +377,23 @@ async fn list_versions(
     ok(&r.versions(&s, filter(&p)).await?)
 }
 
+/// Registers a schema under a subject, after checking its compatibility.
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}/versions",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
+    ),
+    request_body = RegisterSchemaRequest,
+    responses(
+        (status = 200, description = "The schema id: a new one, or the id the same schema already has.", body = RegisterSchemaResponse),
+        (status = 404, description = "40403 a referenced schema not found", body = ErrorBody),
+        (status = 409, description = "409 incompatible with an earlier version under the subject's compatibility level", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also a bad reference, schema type or id); 42202 invalid version; 42205 operation not permitted in the current mode (or no schema id left); 42207 the id given in IMPORT mode names another schema; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn register(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
@@ -235,6 +406,23 @@ async fn register(
     ok(&RegisterSchemaResponse { id })
 }
 
+/// One version of a subject.
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+    ),
+    responses(
+        (status = 200, description = "The version.", body = SubjectVersionResponse),
+        (status = 404, description = "40401 subject not found; 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn get_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
@@ -251,6 +439,22 @@ async fn get_version(
     ok(&body)
 }
 
+/// The schema text of one version of a subject.
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}/schema",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+    ),
+    responses(
+        (status = 200, description = "The schema text as registered: JSON for Avro and JSON Schema, `.proto` source for Protobuf.", body = Value),
+        (status = 404, description = "40401 subject not found; 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn raw_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
@@ -264,6 +468,21 @@ async fn raw_version(
     ))
 }
 
+/// The schemas that reference one version of a subject.
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}/referencedby",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+    ),
+    responses(
+        (status = 200, description = "The ids of the schemas that reference this version.", body = Vec<SchemaId>),
+        (status = 404, description = "40401 subject not found; 40402 version not found", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn referenced_by(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
@@ -272,6 +491,22 @@ async fn referenced_by(
     ok(&r.referenced_by(&s, version(&v)?).await?)
 }
 
+/// Deletes one version: soft first, then permanently with `permanent=true`.
+#[utoipa::path(
+    delete,
+    path = "/subjects/{subject}/versions/{version}",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+        ("permanent" = Option<Flag>, Query, description = "`true` deletes permanently (after a soft delete)."),
+    ),
+    responses(
+        (status = 200, description = "The version deleted.", body = Version),
+        (status = 404, description = "40401 subject not found; 40402 version not found; 40406 version was soft-deleted; 40407 version not soft-deleted before a permanent delete", body = ErrorBody),
+        (status = 422, description = "42202 invalid version; 42205 operation not permitted in the current mode; 42206 the version is still referenced; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn delete_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
@@ -299,7 +534,7 @@ fn config_update_response(c: StoredConfig) -> ConfigUpdateRequest {
 }
 
 /// `GET /config` and `GET /config/{subject}`.
-async fn get_config(
+async fn config(
     State(r): State<AppState>,
     SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
@@ -309,7 +544,7 @@ async fn get_config(
 }
 
 /// `PUT /config` and `PUT /config/{subject}`.
-async fn put_config(
+async fn set_config(
     State(r): State<AppState>,
     SrScope(s): SrScope,
     SrBody(body): SrBody<ConfigUpdateRequest>,
@@ -320,7 +555,7 @@ async fn put_config(
 }
 
 /// `DELETE /config` and `DELETE /config/{subject}`.
-async fn delete_config(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
+async fn remove_config(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
     ok(&config_response(r.delete_config(s.as_ref()).await?))
 }
 
@@ -331,7 +566,7 @@ fn mode_body(m: warden_core::Mode) -> ModeBody {
 }
 
 /// `GET /mode` and `GET /mode/{subject}`.
-async fn get_mode(
+async fn mode(
     State(r): State<AppState>,
     SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
@@ -341,7 +576,7 @@ async fn get_mode(
 }
 
 /// `PUT /mode` and `PUT /mode/{subject}`.
-async fn put_mode(
+async fn set_mode(
     State(r): State<AppState>,
     SrScope(s): SrScope,
     SrQuery(p): SrQuery<Params>,
@@ -352,10 +587,257 @@ async fn put_mode(
 }
 
 /// `DELETE /mode` and `DELETE /mode/{subject}`.
-async fn delete_mode(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
+async fn remove_mode(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
     ok(&mode_body(r.delete_mode(s.as_ref()).await?))
 }
 
+/// The registry-wide compatibility config.
+#[utoipa::path(
+    get,
+    path = "/config",
+    tag = "config",
+    responses(
+        (status = 200, description = "The config.", body = ConfigResponse),
+    )
+)]
+async fn get_global_config(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    config(state, scope, query).await
+}
+
+/// A subject's compatibility config.
+#[utoipa::path(
+    get,
+    path = "/config/{subject}",
+    tag = "config",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("defaultToGlobal" = Option<Flag>, Query, description = "`true` falls back to the global setting when the subject has none."),
+    ),
+    responses(
+        (status = 200, description = "The config.", body = ConfigResponse),
+        (status = 404, description = "40408 the subject has no compatibility config of its own (without `defaultToGlobal=true`)", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn get_subject_config(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    config(state, scope, query).await
+}
+
+/// Sets the registry-wide compatibility config.
+#[utoipa::path(
+    put,
+    path = "/config",
+    tag = "config",
+    request_body = ConfigUpdateRequest,
+    responses(
+        (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
+        (status = 422, description = "42203 invalid compatibility level or policy", body = ErrorBody),
+    )
+)]
+async fn put_global_config(
+    state: State<AppState>,
+    scope: SrScope,
+    body: SrBody<ConfigUpdateRequest>,
+) -> ApiResult {
+    set_config(state, scope, body).await
+}
+
+/// Sets a subject's compatibility config.
+#[utoipa::path(
+    put,
+    path = "/config/{subject}",
+    tag = "config",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+    ),
+    request_body = ConfigUpdateRequest,
+    responses(
+        (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
+        (status = 422, description = "42203 invalid compatibility level or policy; 42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn put_subject_config(
+    state: State<AppState>,
+    scope: SrScope,
+    body: SrBody<ConfigUpdateRequest>,
+) -> ApiResult {
+    set_config(state, scope, body).await
+}
+
+/// Resets the registry-wide compatibility config to the default.
+#[utoipa::path(
+    delete,
+    path = "/config",
+    tag = "config",
+    responses(
+        (status = 200, description = "The config before the delete.", body = ConfigResponse),
+    )
+)]
+async fn delete_global_config(state: State<AppState>, scope: SrScope) -> ApiResult {
+    remove_config(state, scope).await
+}
+
+/// Removes a subject's compatibility config.
+#[utoipa::path(
+    delete,
+    path = "/config/{subject}",
+    tag = "config",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+    ),
+    responses(
+        (status = 200, description = "The config before the delete.", body = ConfigResponse),
+        (status = 404, description = "40401 subject not found; 40408 the subject has no compatibility config of its own", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn delete_subject_config(state: State<AppState>, scope: SrScope) -> ApiResult {
+    remove_config(state, scope).await
+}
+
+/// The registry-wide mode.
+#[utoipa::path(
+    get,
+    path = "/mode",
+    tag = "mode",
+    responses(
+        (status = 200, description = "The mode.", body = ModeBody),
+    )
+)]
+async fn get_global_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    mode(state, scope, query).await
+}
+
+/// A subject's mode.
+#[utoipa::path(
+    get,
+    path = "/mode/{subject}",
+    tag = "mode",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("defaultToGlobal" = Option<Flag>, Query, description = "`true` falls back to the global setting when the subject has none."),
+    ),
+    responses(
+        (status = 200, description = "The mode.", body = ModeBody),
+        (status = 404, description = "40409 the subject has no mode of its own (without `defaultToGlobal=true`)", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn get_subject_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    mode(state, scope, query).await
+}
+
+/// Sets the registry-wide mode.
+#[utoipa::path(
+    put,
+    path = "/mode",
+    tag = "mode",
+    params(
+        ("force" = Option<Flag>, Query, description = "`true` allows IMPORT mode over existing schemas."),
+    ),
+    request_body = ModeBody,
+    responses(
+        (status = 200, description = "The mode as set.", body = ModeBody),
+        (status = 422, description = "42204 invalid mode; 42205 IMPORT mode over existing schemas without `force=true`", body = ErrorBody),
+    )
+)]
+async fn put_global_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+    body: SrBody<ModeBody>,
+) -> ApiResult {
+    set_mode(state, scope, query, body).await
+}
+
+/// Sets a subject's mode.
+#[utoipa::path(
+    put,
+    path = "/mode/{subject}",
+    tag = "mode",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("force" = Option<Flag>, Query, description = "`true` allows IMPORT mode over existing schemas."),
+    ),
+    request_body = ModeBody,
+    responses(
+        (status = 200, description = "The mode as set.", body = ModeBody),
+        (status = 422, description = "42204 invalid mode; 42205 IMPORT mode over existing schemas without `force=true`; 42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn put_subject_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+    body: SrBody<ModeBody>,
+) -> ApiResult {
+    set_mode(state, scope, query, body).await
+}
+
+/// Resets the registry-wide mode to READWRITE.
+#[utoipa::path(
+    delete,
+    path = "/mode",
+    tag = "mode",
+    responses(
+        (status = 200, description = "The mode before the delete.", body = ModeBody),
+    )
+)]
+async fn delete_global_mode(state: State<AppState>, scope: SrScope) -> ApiResult {
+    remove_mode(state, scope).await
+}
+
+/// Removes a subject's mode.
+#[utoipa::path(
+    delete,
+    path = "/mode/{subject}",
+    tag = "mode",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+    ),
+    responses(
+        (status = 200, description = "The mode before the delete.", body = ModeBody),
+        (status = 404, description = "40409 the subject has no mode of its own", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn delete_subject_mode(state: State<AppState>, scope: SrScope) -> ApiResult {
+    remove_mode(state, scope).await
+}
+
+/// Tests a schema against the versions of a subject its level checks.
+#[utoipa::path(
+    post,
+    path = "/compatibility/subjects/{subject}/versions",
+    tag = "compatibility",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("verbose" = Option<Flag>, Query, description = "`true` returns the reasons of an incompatibility."),
+        ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
+    ),
+    request_body = RegisterSchemaRequest,
+    responses(
+        (status = 200, description = "Whether the schema is compatible with the versions the subject's level checks.", body = CompatibilityCheckResponse),
+        (status = 404, description = "40401 subject not found; 40403 a referenced schema not found", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also an id past 2^31-1); 42202 a version past 2^31-1; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn check_all_versions(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
@@ -369,6 +851,24 @@ async fn check_all_versions(
     ok(&result)
 }
 
+/// Tests a schema against one version of a subject.
+#[utoipa::path(
+    post,
+    path = "/compatibility/subjects/{subject}/versions/{version}",
+    tag = "compatibility",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+        ("verbose" = Option<Flag>, Query, description = "`true` returns the reasons of an incompatibility."),
+        ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
+    ),
+    request_body = RegisterSchemaRequest,
+    responses(
+        (status = 200, description = "Whether the schema is compatible with this version.", body = CompatibilityCheckResponse),
+        (status = 404, description = "40401 subject not found; 40402 version not found; 40403 a referenced schema not found", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also an id past 2^31-1); 42202 invalid version; 42208 invalid subject", body = ErrorBody),
+    )
+)]
 async fn check_one_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
