@@ -130,7 +130,15 @@ fn assert_oracle_agrees(writer: &Schema, reader_text: &str, seed: u64, why: &str
     let mut rng = Rng::new(seed);
     for _ in 0..3 {
         let datum = avro_gen::datum(writer, &writer.root, &mut rng);
-        let bytes = encode(&w, &datum);
+        // A mutation may leave a default that no longer fits its type (a removed symbol),
+        // which the parser lets through and the encoder refuses when it needs it.
+        let mut bytes = Vec::new();
+        match w.encode_json(&datum, &mut bytes) {
+            Err(e) if e.message.contains("bad default") => continue,
+            other => {
+                other.unwrap_or_else(|e| panic!("{e}\nwriter {}\ndatum {datum}", w.canonical()))
+            }
+        }
         if let Err(e) = resolve(&w, &r, &bytes) {
             // Bytes read as a string: Java reads any bytes, apache-avro only UTF-8.
             // And apache-avro picks a reader union's branch by kind, without promotions.

@@ -117,7 +117,7 @@ pub(crate) fn file() -> impl Strategy<Value = File> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Change {
     RemoveField,
-    ChangeType,
+    NewType,
     AddField,
     Renumber,
     MakeRepeated,
@@ -128,7 +128,7 @@ pub(crate) fn change() -> impl Strategy<Value = (Change, usize)> {
     (
         prop::sample::select(vec![
             Change::RemoveField,
-            Change::ChangeType,
+            Change::NewType,
             Change::AddField,
             Change::Renumber,
             Change::MakeRepeated,
@@ -149,7 +149,7 @@ impl File {
             Change::RemoveField if !m.fields.is_empty() => {
                 m.fields.remove(f);
             }
-            Change::ChangeType if !m.fields.is_empty() => {
+            Change::NewType if !m.fields.is_empty() => {
                 m.fields[f].ty = match m.fields[f].ty {
                     FieldType::Scalar(s) => FieldType::Scalar((s + 1) % SCALARS.len() as u8),
                     _ => FieldType::Scalar(13),
@@ -228,7 +228,10 @@ fn write_message(
     let inner = format!("{indent}  ");
     let mut number = 1u32;
     if m.reserved {
-        let _ = writeln!(out, "{inner}reserved 100 to 110;\n{inner}reserved \"gone\";");
+        let _ = writeln!(
+            out,
+            "{inner}reserved 100 to 110;\n{inner}reserved \"gone\";"
+        );
     }
     let mut enums_here = enums.to_vec();
     if let Some(values) = m.enum_values {
