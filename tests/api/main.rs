@@ -13,6 +13,7 @@ mod delete;
 mod errors;
 mod interop;
 mod json;
+mod limits;
 mod openapi;
 mod ops;
 mod protobuf;

@@ -406,6 +406,12 @@ impl Poll {
         self.stopped
     }
 
+    /// Whether the check was stopped: loops that would go on comparing (and finding
+    /// everything compatible, since stopped comparisons find nothing) end early.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
     /// `Err(Interrupted)` when the check was stopped, else `value`.
     pub(crate) fn finish<T>(&self, value: T) -> Result<T, Interrupted> {
         if self.stopped {
@@ -549,6 +555,56 @@ mod tests {
             (e.limit, e.what.as_str()),
             (Limit::EnumSymbols, "the enum at 'p.M.E'")
         );
+    }
+
+    #[test]
+    fn every_format_stops_a_check_whose_interrupt_is_set_and_finishes_one_whose_is_not() {
+        use crate::types::{CompatibilityLevel, CompatibilityPolicy, SchemaType};
+        use crate::{ParsedSchema, compat};
+        let entries: Vec<String> = (0..100)
+            .map(|i| format!(r#"{{"properties":{{"p{i}":{{"type":"integer"}}}}}}"#))
+            .collect();
+        let fields: Vec<String> = (1..=1_000).map(|i| format!("int32 f{i} = {i};")).collect();
+        let avro_fields: Vec<String> = (0..1_000)
+            .map(|i| format!(r#"{{"name":"f{i}","type":"int"}}"#))
+            .collect();
+        let cases = [
+            (
+                SchemaType::Json,
+                format!(r#"{{"allOf":[{}]}}"#, entries.join(",")),
+            ),
+            (
+                SchemaType::Protobuf,
+                format!("syntax = \"proto3\"; message M {{ {} }}", fields.join(" ")),
+            ),
+            (
+                SchemaType::Avro,
+                format!(
+                    r#"{{"type":"record","name":"R","fields":[{}]}}"#,
+                    avro_fields.join(",")
+                ),
+            ),
+        ];
+        let past = Interrupt::at(Instant::now());
+        for (schema_type, text) in cases {
+            let schema = ParsedSchema::parse(schema_type, &text, &[]).unwrap();
+            let check = |interrupt: &Interrupt| {
+                compat::check_until(
+                    CompatibilityLevel::Full,
+                    CompatibilityPolicy::Strict,
+                    &schema,
+                    &[&schema],
+                    interrupt,
+                )
+            };
+            assert_eq!(
+                check(&past).map(|_| ()),
+                Err(Interrupted),
+                "{schema_type:?}"
+            );
+            let verdict = check(&Interrupt::never()).unwrap();
+            assert!(verdict.is_compatible(), "{schema_type:?}: {verdict:?}");
+        }
     }
 
     #[test]

@@ -954,3 +954,116 @@ impl std::hash::Hasher for FxHasher {
 }
 
 type BuildFx = std::hash::BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> AvroSchema {
+        AvroSchema::parse(text, &[]).unwrap()
+    }
+
+    fn backward(new: &str, old: &str) -> Vec<(String, &'static str)> {
+        check(&parse(new), &parse(old), Direction::NewReadsOld)
+            .into_iter()
+            .map(|v| (v.path, v.rule))
+            .collect()
+    }
+
+    #[test]
+    fn a_pair_skipped_in_a_union_probe_reports_later_with_the_probes_path_as_java_does() {
+        // Java probes F against G inside the union (a fresh location) and memoizes the name
+        // mismatch found there; field b reuses it, path and all.
+        let old = r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":["null",{"type":"fixed","name":"G","size":4}]},
+            {"name":"b","type":"G"}]}"#;
+        let new = r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":["null",{"type":"fixed","name":"F","size":4}]},
+            {"name":"b","type":"F"}]}"#;
+        assert_eq!(
+            backward(new, old),
+            [
+                ("/fields/0/type/1".to_owned(), "MISSING_UNION_BRANCH"),
+                ("/name".to_owned(), "NAME_MISMATCH"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fixed_branch_whose_alias_matches_but_size_differs_does_not_hide_a_later_match() {
+        let old = r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":{"type":"fixed","name":"C","size":8}}]}"#;
+        let new = r#"{"type":"record","name":"R","fields":[{"name":"a","type":[
+            {"type":"fixed","name":"B","size":4,"aliases":["C"]},
+            {"type":"fixed","name":"C","namespace":"y","size":8}]}]}"#;
+        assert_eq!(backward(new, old), []);
+    }
+
+    #[test]
+    fn a_union_of_many_fixed_types_is_checked_in_linear_memory_and_time() {
+        let union = |n: usize| {
+            let branches: Vec<String> = std::iter::once("\"null\"".to_owned())
+                .chain((0..n).map(|i| format!(r#"{{"type":"fixed","name":"F{i}","size":16}}"#)))
+                .collect();
+            format!(
+                r#"{{"type":"record","name":"R","fields":[{{"name":"u","type":[{}]}}]}}"#,
+                branches.join(",")
+            )
+        };
+        let (old, new) = (parse(&union(5_000)), parse(&union(5_001)));
+        let mut checker_memo = 0;
+        let interrupt = Interrupt::never();
+        let mut checker = Checker {
+            reader: Side::new(&new),
+            writer: Side::new(&old),
+            memo: HashMap::default(),
+            location: Vec::new(),
+            base: 0,
+            roles: Direction::NewReadsOld.roles(),
+            aborted: None,
+            poll: Poll::new(&interrupt),
+            symbols: HashMap::default(),
+            unions: HashMap::default(),
+            branch_of: HashMap::default(),
+            skipped: HashMap::default(),
+        };
+        assert!(
+            checker
+                .compatibility(Token::Root, new.schema(), old.schema())
+                .is_empty()
+        );
+        checker_memo += checker.memo.len();
+        // One entry per writer branch and its match, not one per pair (25 million).
+        assert!(checker_memo < 20_000, "{checker_memo} memoized pairs");
+        let narrower = check(&old, &new, Direction::NewReadsOld);
+        assert_eq!(narrower.len(), 1);
+        assert_eq!(narrower[0].path, "/fields/0/type/5001");
+    }
+
+    #[test]
+    fn an_interrupted_check_answers_interrupted() {
+        let schema = parse(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#);
+        let past = Interrupt::at(std::time::Instant::now());
+        // The interrupt is looked at every few hundred steps: a large enough schema sees it.
+        let fields: Vec<String> = (0..1_000)
+            .map(|i| format!(r#"{{"name":"f{i}","type":"int"}}"#))
+            .collect();
+        let large = parse(&format!(
+            r#"{{"type":"record","name":"R","fields":[{}]}}"#,
+            fields.join(",")
+        ));
+        assert_eq!(
+            check_until(&large, &large, Direction::NewReadsOld, &past),
+            Err(Interrupted)
+        );
+        assert_eq!(
+            check_until(
+                &schema,
+                &schema,
+                Direction::NewReadsOld,
+                &Interrupt::never()
+            ),
+            Ok(Vec::new())
+        );
+    }
+}

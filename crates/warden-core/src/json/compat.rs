@@ -472,6 +472,10 @@ impl<'m> Differ<'m> {
         }
         let mut edges: Vec<Vec<(usize, Vec<Rel>)>> = Vec::with_capacity(originals.len());
         for o in &originals {
+            if self.poll.stopped() {
+                // Whatever is found from here on is not reported.
+                return;
+            }
             let mut compatible = Vec::new();
             for (j, u) in updates.iter().enumerate() {
                 let diffs = self.compare((om, *o), (um, *u));
@@ -1071,7 +1075,7 @@ impl<'a> ValueSet<'a> {
     fn contains(&self, value: &Value) -> bool {
         self.buckets
             .get(&value_hash(value))
-            .is_some_and(|bucket| bucket.iter().any(|v| *v == value))
+            .is_some_and(|bucket| bucket.contains(&value))
     }
 
     /// Whether every one of `values` is in the set.
@@ -1149,4 +1153,29 @@ fn maximum_matching<E>(edges: &[Vec<(usize, E)>], right: usize) -> Vec<Option<us
         augment(left, edges, &mut seen, &mut owner, &mut choice);
     }
     choice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_set_finds_values_as_equality_does() {
+        let values: Vec<Value> =
+            serde_json::from_str(r#"[1, 2.5, -0.0, "a", null, true, [1, 2], {"x": 1, "y": [2]}]"#)
+                .unwrap();
+        let set = ValueSet::new(&values);
+        let probes: Vec<Value> = serde_json::from_str(
+            r#"[1, 1.0, 2.5, 0.0, "a", "b", null, false, [1, 2], [2, 1], {"y": [2], "x": 1},
+                {"x": 1}]"#,
+        )
+        .unwrap();
+        for probe in &probes {
+            assert_eq!(
+                set.contains(probe),
+                values.contains(probe),
+                "{probe} as a scan finds it"
+            );
+        }
+    }
 }
