@@ -240,7 +240,7 @@ fn add_error(op: &mut Operation, code: ErrorCode, reason: &str) {
 /// deletion, from a soft delete to the permanent one.
 fn link(api: &mut openapi::OpenApi) {
     let subject = json!("$request.path.subject");
-    let links: [(&str, &str, &str, &str, Value, Option<Value>); 17] = [
+    let links = [
         (
             "/subjects/{subject}/versions",
             "post",
