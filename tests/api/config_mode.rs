@@ -64,10 +64,18 @@ async fn a_config_update_merges_the_fields_it_names_and_answers_the_whole_config
     let r = put("/config/s", json!({"normalize": true})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, json!({"compatibility": "FULL", "normalize": true}));
-    for body in [json!({}), json!({"compatibilityLevel": "NONE"}), json!({"alias": "x"})] {
+    for body in [
+        json!({}),
+        json!({"compatibilityLevel": "NONE"}),
+        json!({"alias": "x"}),
+    ] {
         let r = put("/config/s", body.clone()).await;
         assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text);
-        assert_eq!(r.body, json!({"compatibility": "FULL", "normalize": true}), "{body}");
+        assert_eq!(
+            r.body,
+            json!({"compatibility": "FULL", "normalize": true}),
+            "{body}"
+        );
     }
     assert_eq!(
         app.get("/config/s").await.body,
@@ -77,7 +85,10 @@ async fn a_config_update_merges_the_fields_it_names_and_answers_the_whole_config
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, json!({"compatibility": "BACKWARD"}));
     let r = put("/config", json!({"normalize": false})).await;
-    assert_eq!(r.body, json!({"compatibility": "BACKWARD", "normalize": false}));
+    assert_eq!(
+        r.body,
+        json!({"compatibility": "BACKWARD", "normalize": false})
+    );
 }
 
 #[tokio::test]
