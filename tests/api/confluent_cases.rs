@@ -1005,7 +1005,7 @@ const CASES: &[Case] = &[
         source: "RestApiTest.testIncompatibleSchemaBySubject",
         harness: Harness::None,
         pending: Some(
-            "issue 12: trailing slash (RestService checks all versions at /compatibility/subjects/{s}/versions/); and version: Confluent answers error_code 40901 for an incompatible schema since 8.0.4, 8.1.2 and 8.2.0; 7.9 to 8.0.3 and 8.1.0-8.1.1 answer 409, as Warden does",
+            "version: Confluent answers error_code 40901 for an incompatible schema since 8.0.4, 8.1.2 and 8.2.0; 7.9 to 8.0.3 and 8.1.0-8.1.1 answer 409, as Warden does",
         ),
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$F1F2}"# => 200),

@@ -123,6 +123,56 @@ async fn unknown_routes_and_wrong_methods_answer_in_the_error_format() {
     assert_error(&r, 405, 405, "DELETE /schemas/types");
 }
 
+/// Confluent's Jersey resources match a path with one trailing slash as the path without it;
+/// Confluent's Java client tests against all versions at
+/// `/compatibility/subjects/{s}/versions/`.
+#[tokio::test]
+async fn every_route_answers_with_one_trailing_slash_as_without_it() {
+    let app = spawn_app().await;
+    let schema = json!({"schema": record("R", "[]")});
+    let r = app
+        .request(Method::POST, "/subjects/s/versions/", Some(&schema))
+        .await;
+    assert_eq!((r.status.as_u16(), &r.body), (200, &json!({"id": 1})));
+    assert_eq!(app.get("/subjects/").await.body, json!(["s"]));
+    assert_eq!(app.get("/subjects/s/versions/").await.body, json!([1]));
+    assert_eq!(app.get("/subjects/s/versions/latest/").await.body["id"], 1);
+    assert_eq!(
+        app.get("/schemas/?subjectPrefix=s").await.body[0]["subject"],
+        "s"
+    );
+    assert_eq!(
+        app.get("/schemas/ids/1/").await.body,
+        app.get("/schemas/ids/1").await.body
+    );
+    assert_eq!(
+        app.get("/config/").await.body,
+        app.get("/config").await.body
+    );
+    let r = app
+        .request(
+            Method::POST,
+            "/compatibility/subjects/s/versions/?verbose=false",
+            Some(&schema),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body),
+        (200, &json!({"is_compatible": true}))
+    );
+    let r = app
+        .request(Method::POST, "/subjects/s/", Some(&schema))
+        .await;
+    assert_eq!((r.status.as_u16(), &r.body["version"]), (200, &json!(1)));
+    // A wrong method is still 405; only one slash is dropped.
+    let r = app.request(Method::PATCH, "/subjects/", None).await;
+    assert_error(&r, 405, 405, "PATCH /subjects/");
+    assert_error(&app.get("/subjects//").await, 404, 404, "two slashes");
+    assert_eq!(app.get("/").await.body, json!({}));
+    let r = app.delete("/subjects/s/versions/1/").await;
+    assert_eq!((r.status.as_u16(), &r.body), (200, &json!(1)));
+}
+
 #[tokio::test]
 async fn boolean_query_parameters_read_as_javas_boolean_value_of() {
     let app = spawn_app().await;

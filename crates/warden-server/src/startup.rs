@@ -5,10 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::MatchedPath;
-use axum::http::Request;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 use crate::http;
 use crate::registry::{CacheBudget, Registry, WorkLimits};
@@ -71,16 +68,7 @@ impl Application {
             })?
             .port();
         let timeout = Duration::from_secs(settings.request_timeout_secs);
-        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout).layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let route = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str)
-                    .unwrap_or("unmatched");
-                tracing::debug_span!("request", method = %req.method(), route)
-            }),
-        );
+        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout);
         Ok(Self {
             listener,
             router,

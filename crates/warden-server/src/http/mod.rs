@@ -15,10 +15,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tower::ServiceExt;
+use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
@@ -34,6 +37,9 @@ pub type AppState = Arc<Registry>;
 /// answering a request that runs longer than `timeout` with Confluent's 50002 (HTTP 500),
 /// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`, and the
 /// API's OpenAPI description at `/openapi.json` (see [`openapi`]).
+///
+/// Every route also answers with one trailing slash (see [`accept_trailing_slash`]), and
+/// every request runs in a `request` span that names its matched route.
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
     let (router, _) = openapi::router().split_for_parts();
     let router = router
@@ -49,7 +55,47 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes));
-    with_timeout(router, timeout).with_state(registry)
+    let router = with_timeout(router, timeout).with_state(registry).layer(
+        TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("unmatched");
+            tracing::debug_span!("request", method = %req.method(), route)
+        }),
+    );
+    accept_trailing_slash(router)
+}
+
+/// `router` answering every path with one trailing slash as the path without it, as
+/// Confluent's Jersey resources match (`/subjects/` is `/subjects`, and Confluent's Java
+/// client tests against all versions at `/compatibility/subjects/{s}/versions/`). The path
+/// is rewritten before routing, so the matched route, the request span and the metrics are
+/// those of the path without the slash; two trailing slashes still match no route.
+fn accept_trailing_slash(router: Router) -> Router {
+    Router::new().fallback_service(router.map_request(trim_one_trailing_slash))
+}
+
+/// The request with one trailing slash removed from its path (`/` stays as it is).
+fn trim_one_trailing_slash(mut req: Request) -> Request {
+    let uri = req.uri();
+    let Some(trimmed) = uri.path().strip_suffix('/').filter(|p| !p.is_empty()) else {
+        return req;
+    };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    let Ok(path_and_query) = PathAndQuery::try_from(path_and_query) else {
+        return req;
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(path_and_query);
+    if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
 }
 
 /// `router` with a request timeout: a request that runs longer than `timeout` ends with
