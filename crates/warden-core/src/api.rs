@@ -276,3 +276,134 @@ pub struct ErrorBody {
     /// Human-readable reason.
     pub message: String,
 }
+
+/// Confluent's `SchemaReference` (name, subject: `String`; version: `Integer`), read by
+/// Jackson. An absent or `null` name or subject is empty (refused afterwards as an invalid
+/// reference); an absent version is refused as before, since Confluent has no answer of its
+/// own for it (it unboxes a null `Integer`).
+impl crate::jackson::JacksonRequest for SchemaReference {
+    const CLASS: &'static str = "SchemaReference";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let (mut name, mut subject, mut version) = (None, None, None);
+        jackson::each_field(fields, |key, value| {
+            match key {
+                "name" => name = jackson::string(value)?,
+                "subject" => subject = jackson::string(value)?,
+                "version" => version = jackson::integer(value)?,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(Self {
+            name: name.unwrap_or_default(),
+            subject: subject.unwrap_or_default(),
+            version: version.ok_or("missing field `version` in a reference")?,
+        })
+    }
+}
+
+/// Confluent's `RegisterSchemaRequest` read by Jackson: `schema` and `schemaType` are
+/// `String`, `id` and `version` `Integer`, `references` a `List<SchemaReference>` (`null` is
+/// no references), `metadata` and `ruleSet` beans; `schemaTagsToAdd`, `schemaTagsToRemove`
+/// (lists) and `propagateSchemaTags` (`Boolean`) are checked for their shape and not kept.
+/// Coercions and messages as in [`crate::jackson`].
+impl crate::jackson::JacksonRequest for RegisterSchemaRequest {
+    const CLASS: &'static str = "RegisterSchemaRequest";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let mut request = Self::default();
+        jackson::each_field(fields, |key, value| {
+            let bean = |class: &str| match jackson::creator_mismatch(class, value) {
+                Some(message) => Err(message),
+                None => Ok((!value.is_null()).then(|| value.clone())),
+            };
+            match key {
+                "schema" => request.schema = jackson::string(value)?,
+                "schemaType" => request.schema_type = jackson::string(value)?,
+                "id" => request.id = jackson::integer(value)?.map(i64::from),
+                "version" => request.version = jackson::integer(value)?.map(i64::from),
+                "metadata" => request.metadata = bean("Metadata")?,
+                "ruleSet" => request.rule_set = bean("RuleSet")?,
+                "references" => {
+                    request.references = jackson::list(value, SchemaReference::CLASS)?
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|item| {
+                            jackson::read::<SchemaReference>(item)?
+                                .ok_or_else(|| "null reference".to_owned())
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
+                "schemaTagsToAdd" | "schemaTagsToRemove" => {
+                    jackson::list(value, "SchemaTags")?;
+                }
+                "propagateSchemaTags" => {
+                    jackson::boolean(value)?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(request)
+    }
+}
+
+/// Confluent's `ConfigUpdateRequest` read by Jackson: `compatibility`,
+/// `compatibilityPolicy` (and `alias`, `aliasForDeks`, `compatibilityGroup`) are
+/// `Optional<String>`, `normalize` (and `validateFields`, `validateNewSchemas`,
+/// `validateRules`) `Optional<Boolean>`, the default and override metadata and rule sets
+/// beans; the fields Warden does not keep are checked for their shape only. `null` is
+/// `Optional.empty()`: not set.
+impl crate::jackson::JacksonRequest for ConfigUpdateRequest {
+    const CLASS: &'static str = "ConfigUpdateRequest";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let mut request = Self::default();
+        jackson::each_field(fields, |key, value| {
+            match key {
+                "compatibility" => request.compatibility = jackson::string(value)?,
+                "compatibilityPolicy" => request.compatibility_policy = jackson::string(value)?,
+                "normalize" => request.normalize = jackson::boolean(value)?,
+                "alias" | "aliasForDeks" | "compatibilityGroup" => {
+                    jackson::string(value)?;
+                }
+                "validateFields" | "validateNewSchemas" | "validateRules" => {
+                    jackson::boolean(value)?;
+                }
+                "defaultMetadata" | "overrideMetadata" => {
+                    jackson::creator_mismatch("Metadata", value).map_or(Ok(()), Err)?;
+                }
+                "defaultRuleSet" | "overrideRuleSet" => {
+                    jackson::creator_mismatch("RuleSet", value).map_or(Ok(()), Err)?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(request)
+    }
+}
+
+/// Confluent's `ModeUpdateRequest` read by Jackson: `mode` is an `Optional<String>`, so a
+/// number or boolean is its text (and then an invalid mode, 42204).
+impl crate::jackson::JacksonRequest for ModeBody {
+    const CLASS: &'static str = "ModeUpdateRequest";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let mut mode = None;
+        jackson::each_field(fields, |key, value| {
+            if key == "mode" {
+                mode = jackson::string(value)?;
+            }
+            Ok(())
+        })?;
+        Ok(Self {
+            mode: mode.ok_or("missing field `mode`")?,
+        })
+    }
+}

@@ -18,6 +18,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415: a content type the API does not take.
     UnsupportedMediaType,
+    /// 422: a constraint violation of the request itself, as rest-utils'
+    /// `ConstraintViolationExceptionMapper` answers it (a missing request body).
+    UnprocessableEntity,
     /// 40401: subject not found.
     SubjectNotFound,
     /// 40402: version not found.
@@ -69,6 +72,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::UnprocessableEntity => 422,
             Self::SubjectNotFound => 40401,
             Self::VersionNotFound => 40402,
             Self::SchemaNotFound => 40403,
@@ -101,6 +105,7 @@ impl ErrorCode {
             405 => Self::MethodNotAllowed,
             413 => Self::PayloadTooLarge,
             415 => Self::UnsupportedMediaType,
+            422 => Self::UnprocessableEntity,
             40401 => Self::SubjectNotFound,
             40402 => Self::VersionNotFound,
             40403 => Self::SchemaNotFound,
@@ -161,6 +166,7 @@ mod tests {
             | ErrorCode::MethodNotAllowed
             | ErrorCode::PayloadTooLarge
             | ErrorCode::UnsupportedMediaType
+            | ErrorCode::UnprocessableEntity
             | ErrorCode::SubjectNotFound
             | ErrorCode::VersionNotFound
             | ErrorCode::SchemaNotFound
@@ -188,6 +194,7 @@ mod tests {
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
+            ErrorCode::UnprocessableEntity,
             ErrorCode::SubjectNotFound,
             ErrorCode::VersionNotFound,
             ErrorCode::SchemaNotFound,

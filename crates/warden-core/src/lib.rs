@@ -8,6 +8,7 @@ pub mod api;
 pub mod avro;
 pub mod compat;
 pub mod error;
+pub mod jackson;
 pub mod json;
 pub mod limits;
 pub mod payload;

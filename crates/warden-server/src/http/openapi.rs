@@ -177,7 +177,7 @@ fn complete(path: &str, method: &str, op: &mut Operation) {
     if has_body {
         shared.push((
             ErrorCode::BadRequest,
-            "a body that is empty, not JSON or not of the documented shape",
+            "a body that is not JSON or not of the documented shape",
         ));
     }
     if has_query {
@@ -192,6 +192,7 @@ fn complete(path: &str, method: &str, op: &mut Operation) {
             ErrorCode::UnsupportedMediaType,
             "a content type other than JSON or application/octet-stream",
         ));
+        shared.push((ErrorCode::UnprocessableEntity, "an empty body or `null`"));
     }
     shared.push((ErrorCode::StoreError, "error in the backend data store"));
     shared.push((
