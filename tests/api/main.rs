@@ -12,6 +12,7 @@ mod corpus;
 mod delete;
 mod errors;
 mod interop;
+mod jackson_bodies;
 mod json;
 mod limits;
 mod openapi;
