@@ -75,20 +75,42 @@ async fn the_check_endpoint_answers_is_compatible_with_verbose_messages() {
     assert_eq!(quiet.body, json!({"is_compatible": false}));
 }
 
+/// Confluent's `CompatibilityResource`: `latest` (or `-1`) of a subject with no live version
+/// (none at all, or all soft-deleted) is checked against nothing and is compatible, as is a
+/// check against all versions; a version number that is not live is 40402, whether or not
+/// the subject exists.
 #[tokio::test]
-async fn the_check_endpoint_reports_unknown_subjects_versions_and_bad_schemas() {
+async fn a_subject_with_no_live_version_is_compatible_and_a_missing_version_number_is_40402() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.check("nobody", Some("latest"), &record("A", V1))
-            .await
-            .error_code(),
-        40401
-    );
-    // Against all versions of an unknown subject, anything is compatible.
-    assert_eq!(
-        app.check("nobody", None, &record("A", V1)).await.body["is_compatible"],
-        true
-    );
+    let compatible = json!({"is_compatible": true, "messages": []});
+    for subject in ["nobody", "gone"] {
+        if subject == "gone" {
+            app.register_ok("gone", &record("A", V1)).await;
+            assert_eq!(app.delete("/subjects/gone").await.status, StatusCode::OK);
+        }
+        for version in [Some("latest"), Some("-1"), None] {
+            let r = app
+                .check(subject, version, &record("A", V2_NO_DEFAULT))
+                .await;
+            assert_eq!(
+                (r.status, &r.body),
+                (StatusCode::OK, &compatible),
+                "{subject} {version:?}"
+            );
+        }
+        let r = app.check(subject, Some("1"), &record("A", V1)).await;
+        assert_eq!(
+            (r.status, &r.body),
+            (
+                StatusCode::NOT_FOUND,
+                &json!({"error_code": 40402, "message": "Version 1 not found."})
+            ),
+            "{subject} 1"
+        );
+        // The schema is still parsed.
+        let r = app.check(subject, Some("latest"), "{not avro").await;
+        assert_eq!(r.error_code(), 42201, "{subject}: {}", r.text);
+    }
     app.register_ok("s", &record("A", V1)).await;
     assert_eq!(
         app.check("s", Some("5"), &record("A", V1))

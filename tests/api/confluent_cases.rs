@@ -1443,9 +1443,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testCompatibilityNonExistentSubject",
         harness: Harness::None,
-        pending: Some(
-            "a check against latest of a subject with no versions answers 40401; Confluent answers is_compatible true",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/compatibility/subjects/non-existent-subject/versions/latest?normalize=false&verbose=false", r#"{"schema":$R1}"# => 200; COMPATIBLE),
             req!(POST "/compatibility/subjects/non-existent-subject/versions/?normalize=false&verbose=false", r#"{"schema":$R1}"# => 200; COMPATIBLE),

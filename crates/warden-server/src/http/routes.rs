@@ -833,8 +833,8 @@ async fn delete_subject_mode(state: State<AppState>, scope: SrScope) -> ApiResul
     ),
     request_body = RegisterSchemaRequest,
     responses(
-        (status = 200, description = "Whether the schema is compatible with the versions the subject's level checks.", body = CompatibilityCheckResponse),
-        (status = 404, description = "40401 subject not found; 40403 a referenced schema not found", body = ErrorBody),
+        (status = 200, description = "Whether the schema is compatible with the live versions the subject's level checks (compatible when there are none).", body = CompatibilityCheckResponse),
+        (status = 404, description = "40403 a referenced schema not found", body = ErrorBody),
         (status = 422, description = "42201 invalid schema (also an id past 2^31-1); 42202 a version past 2^31-1; 42208 invalid subject", body = ErrorBody),
     )
 )]
@@ -864,8 +864,8 @@ async fn check_all_versions(
     ),
     request_body = RegisterSchemaRequest,
     responses(
-        (status = 200, description = "Whether the schema is compatible with this version.", body = CompatibilityCheckResponse),
-        (status = 404, description = "40401 subject not found; 40402 version not found; 40403 a referenced schema not found", body = ErrorBody),
+        (status = 200, description = "Whether the schema is compatible with this version; `latest` of a subject with no live version is compatible.", body = CompatibilityCheckResponse),
+        (status = 404, description = "40402 a version number that is not live (whether or not the subject exists); 40403 a referenced schema not found", body = ErrorBody),
         (status = 422, description = "42201 invalid schema (also an id past 2^31-1); 42202 invalid version; 42208 invalid subject", body = ErrorBody),
     )
 )]

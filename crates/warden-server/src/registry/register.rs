@@ -303,7 +303,12 @@ impl Registry {
     /// Tests a schema against one version (`Some`) or against what the subject's level
     /// requires (`None`: the latest live version, or all of them for transitive levels).
     ///
-    /// Errors: 42201 invalid schema; 40401/40402 when a given version does not exist.
+    /// As in Confluent (`CompatibilityResource`), a subject with no live version (none at
+    /// all, or all soft-deleted) has nothing to break: `latest` and `None` answer
+    /// compatible. A version number is looked up among the live versions only, and one that
+    /// is missing or soft-deleted is 40402, whether or not the subject exists.
+    ///
+    /// Errors: 40402 a version number that is not live; 42201 invalid schema.
     pub async fn test_compatibility(
         &self,
         subject: &Subject,
@@ -313,25 +318,32 @@ impl Registry {
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
         let deadline = self.work.deadline();
+        let mut live = self.live_rows(subject).await?;
+        let rows = match version {
+            None => live,
+            Some(VersionSelector::Latest) => live.pop().into_iter().collect(),
+            Some(VersionSelector::Exact(v)) => {
+                let row = live
+                    .into_iter()
+                    .find(|r| r.version == v)
+                    .ok_or_else(|| Error::VersionNotFound(v.to_string()))?;
+                vec![row]
+            }
+        };
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self.candidate(submission, normalize, deadline).await?;
         let mut level = config.compatibility.unwrap_or_default();
         let policy = config.compatibility_policy.unwrap_or_default();
-        let rows = match version {
-            Some(version) => {
-                let row = self.find_version(subject, version, false).await?;
-                // Against one named version the level's direction applies, not its reach.
-                level = match level {
-                    CompatibilityLevel::BackwardTransitive => CompatibilityLevel::Backward,
-                    CompatibilityLevel::ForwardTransitive => CompatibilityLevel::Forward,
-                    CompatibilityLevel::FullTransitive => CompatibilityLevel::Full,
-                    other => other,
-                };
-                vec![row]
-            }
-            None => self.live_rows(subject).await?,
-        };
+        if version.is_some() {
+            // Against one named version the level's direction applies, not its reach.
+            level = match level {
+                CompatibilityLevel::BackwardTransitive => CompatibilityLevel::Backward,
+                CompatibilityLevel::ForwardTransitive => CompatibilityLevel::Forward,
+                CompatibilityLevel::FullTransitive => CompatibilityLevel::Full,
+                other => other,
+            };
+        }
         let new = self.candidate_parsed(&candidate, deadline).await?;
         let mut earlier = Vec::with_capacity(rows.len());
         if level != CompatibilityLevel::None {
