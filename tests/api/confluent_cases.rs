@@ -2008,9 +2008,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testForceSkipsCompatibilityCheck",
         harness: Harness::Backward,
-        pending: Some(
-            "register?force=true skips the compatibility check in Confluent; Warden still answers 409",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testForceSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200),
             req!(POST "/subjects/testForceSubject/versions?normalize=false", r#"{"schema":$F1F2}"# => 409),

@@ -408,3 +408,46 @@ async fn schema_ids_stay_java_ints_and_a_registration_past_the_last_one_writes_n
     assert_eq!(all.status, StatusCode::OK, "{}", all.text);
     assert_eq!(all.body[0]["id"], 2_147_483_647_i64);
 }
+
+/// `force=true` on a registration skips the compatibility check, as Confluent's
+/// `KafkaSchemaRegistry.register` does outside IMPORT mode; the mode and the schema's
+/// validity are still checked, and the flag reads as Java's `Boolean.valueOf`.
+#[tokio::test]
+async fn register_with_force_true_skips_only_the_compatibility_check() {
+    let app = spawn_app().await;
+    app.register_ok("s", &record("R", r#"[{"name":"a","type":"string"}]"#))
+        .await;
+    let incompatible = json!({"schema": record("R", r#"[{"name":"a","type":"string"},{"name":"b","type":"string"}]"#)});
+    let post = |query: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                &format!("/subjects/s/versions{query}"),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    for query in ["", "?force=false", "?force=1"] {
+        let r = post(query, incompatible.clone()).await;
+        assert_eq!(r.error_code(), 409, "{query}: {}", r.text);
+    }
+    let r = post("?force=TRUE", incompatible.clone()).await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"id": 2})));
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1, 2]));
+    // The same schema again: its id, no new version.
+    let r = post("?force=true", incompatible).await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"id": 2})));
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1, 2]));
+    // Still refused: an invalid schema, and any write in READONLY mode.
+    let r = post("?force=true", json!({"schema": "{not avro"})).await;
+    assert_eq!(r.error_code(), 42201, "{}", r.text);
+    app.set_mode(Some("s"), "READONLY", false).await;
+    let r = post(
+        "?force=true",
+        json!({"schema": record("R", r#"[{"name":"c","type":"int"}]"#)}),
+    )
+    .await;
+    assert_eq!(r.error_code(), 42205, "{}", r.text);
+}

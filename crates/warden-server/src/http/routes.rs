@@ -126,6 +126,7 @@ fn filter(p: &Params) -> DeletedFilter {
 fn options(p: &Params) -> SchemaOptions {
     SchemaOptions {
         normalize: p.normalize,
+        force: false,
     }
 }
 
@@ -385,6 +386,7 @@ async fn list_versions(
     params(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
+        ("force" = Option<Flag>, Query, description = "`true` skips the compatibility check (the mode, the schema's validity and its references are still checked)."),
     ),
     request_body = RegisterSchemaRequest,
     responses(
@@ -402,7 +404,11 @@ async fn register(
 ) -> ApiResult {
     let s = subject(&s)?;
     let submission = submission(body)?;
-    let id = detached(async move { r.register(&s, submission, options(&p)).await }).await?;
+    let options = SchemaOptions {
+        force: p.force,
+        ..options(&p)
+    };
+    let id = detached(async move { r.register(&s, submission, options).await }).await?;
     ok(&RegisterSchemaResponse { id })
 }
 

@@ -31,6 +31,9 @@ use crate::error::{Error, Result};
 pub struct SchemaOptions {
     /// `normalize=true`.
     pub normalize: bool,
+    /// `force=true` on a registration: no compatibility check, as in IMPORT mode (Confluent
+    /// `KafkaSchemaRegistry.register`); lookups and checks ignore it.
+    pub force: bool,
 }
 
 /// A schema submitted for register, lookup or a compatibility check: its identity, and its
@@ -56,7 +59,8 @@ impl Registry {
     /// The same schema already live under the subject returns its id with no new version
     /// and no compatibility check; a schema registered under other subjects keeps its id.
     /// Otherwise the schema is checked against the subject's live versions under its
-    /// compatibility level (skipped in IMPORT mode), and a new version is written.
+    /// compatibility level (skipped in IMPORT mode and with `force`), and a new version is
+    /// written.
     ///
     /// Errors: 42201 invalid schema or reference; 42205 when the mode forbids writes or an
     /// explicit id outside IMPORT mode; 409 incompatible; 42207 id or version conflict in
@@ -116,7 +120,7 @@ impl Registry {
         }
 
         let level = config.compatibility.unwrap_or_default();
-        let check = if mode == Mode::Import || level == CompatibilityLevel::None {
+        let check = if mode == Mode::Import || options.force || level == CompatibilityLevel::None {
             None
         } else {
             Some(self.candidate_parsed(&candidate, deadline).await?)
