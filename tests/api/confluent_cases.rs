@@ -1564,9 +1564,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testDeleteAndCreateWithDanglingReference",
         harness: Harness::None,
-        pending: Some(
-            "referencedby?deleted=true of a soft-deleted subject answers 40401; Confluent lists the soft-deleted referrers",
-        ),
+        pending: None,
         steps: &[
             reg!("my_reference", "$SUBREC", 1),
             req!(POST "/subjects/my_referrer/versions?normalize=false",

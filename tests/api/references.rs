@@ -60,6 +60,72 @@ async fn references_resolve_transitively_and_read_back() {
     assert_eq!(r.error_code(), 42201);
 }
 
+/// Confluent's `getReferencedBy`: a version number finds a soft-deleted version too, and
+/// `deleted=true` also lists referrers that only soft-deleted versions use; `latest` is the
+/// newest live version; 40401 only for a subject with no version at all.
+#[tokio::test]
+async fn referencedby_lists_the_referrers_of_a_soft_deleted_version_with_deleted_true() {
+    let app = spawn_app().await;
+    app.register_ok("country", COUNTRY).await;
+    let r = app
+        .register_body(
+            "address",
+            &json!({"schema": ADDRESS, "references": [{"name":"com.acme.Country","subject":"country","version":1}]}),
+        )
+        .await;
+    assert_eq!(r.body, json!({"id": 2}), "{}", r.text);
+    let get = |path: &'static str| app.get(path);
+    assert_eq!(app.delete("/subjects/address/versions/1").await.body, 1);
+    // The referrer's only version is soft-deleted: listed only with deleted=true.
+    let r = get("/subjects/country/versions/1/referencedby").await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([])));
+    let r = get("/subjects/country/versions/1/referencedby?deleted=true").await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([2])));
+    // The referenced version soft-deleted too: still found by its number.
+    assert_eq!(app.delete("/subjects/country/versions/1").await.body, 1);
+    for (path, body) in [
+        ("/subjects/country/versions/1/referencedby", json!([])),
+        (
+            "/subjects/country/versions/1/referencedby?deleted=true",
+            json!([2]),
+        ),
+    ] {
+        let r = get(path).await;
+        assert_eq!((r.status, &r.body), (StatusCode::OK, &body), "{path}");
+    }
+    // `latest` is the newest live version: none here.
+    let r = get("/subjects/country/versions/latest/referencedby?deleted=true").await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::NOT_FOUND, 40402),
+        "{}",
+        r.text
+    );
+    let r = get("/subjects/country/versions/2/referencedby?deleted=true").await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            StatusCode::NOT_FOUND,
+            &json!({"error_code": 40402, "message": "Version 2 not found."})
+        )
+    );
+    let r = get("/subjects/nobody/versions/1/referencedby?deleted=true").await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            StatusCode::NOT_FOUND,
+            &json!({"error_code": 40401, "message": "Subject 'nobody' not found."})
+        )
+    );
+    // Hard-deleted, the referrer is gone from the list.
+    let r = app
+        .delete("/subjects/address/versions/1?permanent=true")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = get("/subjects/country/versions/1/referencedby?deleted=true").await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([])));
+}
+
 #[tokio::test]
 async fn compatibility_follows_named_types_into_references() {
     let app = spawn_app().await;

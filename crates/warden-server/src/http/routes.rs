@@ -481,20 +481,22 @@ async fn raw_version(
     tag = "subjects",
     params(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
-        ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
+        ("version" = VersionSelector, Path, description = "A version number, live or soft-deleted, or `latest` or `-1` for the latest live version."),
+        ("deleted" = Option<Flag>, Query, description = "`true` also lists schemas that only soft-deleted versions use."),
     ),
     responses(
-        (status = 200, description = "The ids of the schemas that reference this version.", body = Vec<SchemaId>),
-        (status = 404, description = "40401 subject not found; 40402 version not found", body = ErrorBody),
+        (status = 200, description = "The ids of the schemas that reference this version, ascending.", body = Vec<SchemaId>),
+        (status = 404, description = "40401 subject not found (no version at all, soft-deleted or live); 40402 version not found", body = ErrorBody),
         (status = 422, description = "42202 invalid version; 42208 invalid subject", body = ErrorBody),
     )
 )]
 async fn referenced_by(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
+    SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.referenced_by(&s, version(&v)?).await?)
+    ok(&r.referenced_by(&s, version(&v)?, p.deleted).await?)
 }
 
 /// Deletes one version: soft first, then permanently with `permanent=true`.

@@ -11,18 +11,38 @@ use super::{ReferenceSpec, Registry};
 use crate::error::{Error, Result};
 
 impl Registry {
-    /// Ids of live schemas that reference this subject version.
+    /// Ids of the schemas that reference this subject version, ascending: those used by a
+    /// live version, or with `deleted` also those only soft-deleted versions use.
     ///
-    /// Errors: 40401, 40402 as [`Registry::version`].
+    /// As in Confluent (`SubjectVersionsResource.getReferencedBy`), a version number finds
+    /// a soft-deleted version too, whatever `deleted` says (so the referrers of a
+    /// soft-deleted subject can be listed before its hard delete); `latest` is the newest
+    /// live version.
+    ///
+    /// Errors: 40401 the subject has no versions at all; 40402 no such version.
     pub async fn referenced_by(
         &self,
         subject: &Subject,
         version: VersionSelector,
+        deleted: bool,
     ) -> Result<Vec<SchemaId>> {
-        let row = self.find_version(subject, version, false).await?;
+        let rows = self.store.versions(subject).await?;
+        if rows.is_empty() {
+            return Err(Error::SubjectNotFound(subject.to_string()));
+        }
+        let row = match version {
+            VersionSelector::Latest => rows.iter().rev().find(|r| !r.deleted),
+            VersionSelector::Exact(v) => rows.iter().find(|r| r.version == v),
+        }
+        .ok_or_else(|| Error::VersionNotFound(version.to_string()))?;
+        let filter = if deleted {
+            DeletedFilter::All
+        } else {
+            DeletedFilter::Live
+        };
         Ok(self
             .store
-            .referenced_by(subject, row.version, DeletedFilter::Live)
+            .referenced_by(subject, row.version, filter)
             .await?)
     }
 
