@@ -1977,9 +1977,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testDeleteSubjectWithSelfReferencingVersions",
         harness: Harness::None,
-        pending: Some(
-            "deleting a subject whose versions reference each other answers 42206; Confluent deletes it",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config/self-ref-subject", r#"{"compatibility":"NONE"}"# => 200),
             req!(POST "/subjects/self-ref-subject/versions?normalize=false", r#"{"schema":$BASE_SELF}"# => 200; Eq("/id", "1")),

@@ -123,3 +123,52 @@ async fn a_referenced_version_cannot_be_deleted_with_42206() {
     app.delete("/subjects/customer?permanent=true").await;
     assert_eq!(app.delete("/subjects/address").await.status, StatusCode::OK);
 }
+
+/// A subject whose version 2 references its version 1 is deleted whole, soft then hard, as
+/// Confluent's `deleteSubject` ignores referrers in the subject being deleted; the version
+/// alone stays protected, and so does the subject while another subject references it.
+#[tokio::test]
+async fn a_subject_whose_versions_reference_each_other_is_deleted_whole() {
+    let app = spawn_app().await;
+    app.set_level(Some("self"), "NONE").await;
+    let base = r#"{"type":"record","name":"Base","namespace":"com.acme","fields":[{"name":"id","type":"long"}]}"#;
+    app.register_ok("self", base).await;
+    let derived = json!({
+        "schema": r#"{"type":"record","name":"Derived","namespace":"com.acme","fields":[{"name":"base","type":"com.acme.Base"}]}"#,
+        "references": [{"name": "com.acme.Base", "subject": "self", "version": 1}]
+    });
+    let r = app.register_body("self", &derived).await;
+    assert_eq!(r.body, json!({"id": 2}), "{}", r.text);
+    let r = app.delete("/subjects/self/versions/1").await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 42206),
+        "{}",
+        r.text
+    );
+    // Another subject with the same referring schema keeps the subject from being deleted.
+    let r = app.register_body("other", &derived).await;
+    assert_eq!(r.body, json!({"id": 2}), "{}", r.text);
+    let r = app.delete("/subjects/self").await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 42206),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.get("/subjects/self/versions").await.body, json!([1, 2]));
+    assert_eq!(app.delete("/subjects/other").await.body, json!([1]));
+    let r = app.delete("/subjects/self").await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([1, 2])));
+    // `other`'s soft-deleted version still references version 1 of `self`.
+    let r = app.delete("/subjects/self?permanent=true").await;
+    assert_eq!(r.error_code(), 42206, "{}", r.text);
+    assert_eq!(
+        app.delete("/subjects/other?permanent=true").await.body,
+        json!([1])
+    );
+    let r = app.delete("/subjects/self?permanent=true").await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([1, 2])));
+    assert_eq!(app.get("/subjects?deleted=true").await.body, json!([]));
+    assert_eq!(app.get("/schemas/ids/2").await.error_code(), 40403);
+}

@@ -347,6 +347,57 @@ async fn a_referenced_version_is_never_deleted(store: Arc<dyn SchemaStore>) {
     ));
 }
 
+/// Versions deleted together may reference each other (Confluent's `deleteSubject` ignores
+/// referrers in the subject being deleted); a referrer outside the deletion, live for a soft
+/// delete and live or soft-deleted for a hard one, still refuses it, and nothing changes.
+async fn versions_that_reference_each_other_are_deleted_together(store: Arc<dyn SchemaStore>) {
+    register(&*store, "s", &schema(r#""int""#), None, None)
+        .await
+        .unwrap();
+    let mut derived = schema(r#""Base""#);
+    derived.references = vec![SchemaReference {
+        name: "Base".into(),
+        subject: "s".into(),
+        version: 1,
+    }];
+    register(&*store, "s", &derived, None, None).await.unwrap();
+    // The same schema under another subject: a referrer outside the deletion.
+    register(&*store, "t", &derived, None, None).await.unwrap();
+    let referenced = |r: Result<_, Error>| matches!(r, Err(Error::Referenced { .. }));
+    let live = |store: Arc<dyn SchemaStore>, name: &'static str| async move {
+        let rows = store.versions(&sub(name)).await.unwrap();
+        rows.iter().filter(|r| !r.deleted).count()
+    };
+    assert!(referenced(store.soft_delete(&sub("s"), &[v(1)]).await));
+    assert!(referenced(
+        store.soft_delete(&sub("s"), &[v(1), v(2)]).await
+    ));
+    assert_eq!(live(Arc::clone(&store), "s").await, 2, "nothing changed");
+    store.soft_delete(&sub("t"), &[v(1)]).await.unwrap();
+    store.soft_delete(&sub("s"), &[v(1), v(2)]).await.unwrap();
+    assert_eq!(live(Arc::clone(&store), "s").await, 0);
+    // `t`'s soft-deleted version still references `s` version 1 through the shared schema.
+    assert!(referenced(
+        store
+            .hard_delete(&sub("s"), &[v(1), v(2)])
+            .await
+            .map(|_| ())
+    ));
+    assert_eq!(store.versions(&sub("s")).await.unwrap().len(), 2);
+    // `t` still uses the schema: only `t`'s version goes.
+    assert_eq!(store.hard_delete(&sub("t"), &[v(1)]).await.unwrap(), vec![]);
+    assert!(referenced(
+        store.hard_delete(&sub("s"), &[v(1)]).await.map(|_| ())
+    ));
+    assert_eq!(
+        store.hard_delete(&sub("s"), &[v(1), v(2)]).await.unwrap(),
+        vec![id(1), id(2)]
+    );
+    assert!(store.versions(&sub("s")).await.unwrap().is_empty());
+    assert!(store.schema_by_id(id(1)).await.unwrap().is_none());
+    assert!(store.schema_by_id(id(2)).await.unwrap().is_none());
+}
+
 async fn a_registration_refuses_a_reference_deleted_before_it(store: Arc<dyn SchemaStore>) {
     let user = dep_and_user(&*store).await;
     store.soft_delete(&sub("dep"), &[v(1)]).await.unwrap();
@@ -484,6 +535,7 @@ macro_rules! conformance {
             conformance!(@case $open, a_dropped_registration_writes_nothing);
             conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);
             conformance!(@case $open, a_referenced_version_is_never_deleted);
+            conformance!(@case $open, versions_that_reference_each_other_are_deleted_together);
             conformance!(@case $open, a_registration_refuses_a_reference_deleted_before_it);
             conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
             conformance!(@case $open, ids_stop_at_the_top_of_the_java_int_range);

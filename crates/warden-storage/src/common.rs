@@ -380,7 +380,11 @@ macro_rules! shared_statements {
 
         /// After `versions` of `subject` were marked or removed in this transaction: refuses
         /// ([`Error::Referenced`](crate::Error::Referenced)) when schemas matching `filter`
-        /// still reference one of them.
+        /// still reference one of them. Called after the writes, it counts only referrers
+        /// outside the deletion: versions deleted together may reference each other (a
+        /// subject whose version 2 references its version 1 is deleted whole, as in
+        /// Confluent's `deleteSubject`), while a version a schema outside the deletion
+        /// references is never deleted.
         async fn refuse_if_referenced(
             conn: &mut <$db as sqlx::Database>::Connection,
             subject: &warden_core::Subject,

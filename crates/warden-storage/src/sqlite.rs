@@ -130,8 +130,6 @@ impl SchemaStore for SqliteStore {
 
     async fn soft_delete(&self, subject: &Subject, versions: &[Version]) -> Result<()> {
         let (_lock, mut tx) = self.write().await?;
-        // Writes are serialized: what references the versions now stays so until commit.
-        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::Live).await?;
         for v in versions {
             sqlx::query(
                 "UPDATE subject_versions SET deleted = 1 WHERE subject = $1 AND version = $2",
@@ -141,14 +139,16 @@ impl SchemaStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        // Writes are serialized: what references the versions now stays so until commit.
+        // Checked after marking, so versions deleted together may reference each other.
+        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::Live).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn hard_delete(&self, subject: &Subject, versions: &[Version]) -> Result<Vec<SchemaId>> {
         let (_lock, mut tx) = self.write().await?;
-        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::All).await?;
-        let mut removed = Vec::new();
+        let mut ids = Vec::new();
         for v in versions {
             let id: Option<i32> = sqlx::query_scalar(
                 "DELETE FROM subject_versions WHERE subject = $1 AND version = $2
@@ -158,7 +158,12 @@ impl SchemaStore for SqliteStore {
             .bind(version_column(*v))
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(id) = id else { continue };
+            ids.extend(id);
+        }
+        // Checked after removing, so versions deleted together may reference each other.
+        refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::All).await?;
+        let mut removed = Vec::new();
+        for id in ids {
             let orphan: Option<i32> = sqlx::query_scalar(
                 "DELETE FROM schemas WHERE id = $1
                  AND NOT EXISTS (SELECT 1 FROM subject_versions WHERE schema_id = $1)
