@@ -1621,9 +1621,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSameIdTombstoneStillRunsWhenNoReferences",
         harness: Harness::None,
-        pending: Some(
-            "Warden keeps the soft-deleted version whose schema is registered again; Confluent removes it when nothing references it",
-        ),
+        pending: Some("issue 12: deleted (and timestamp) in the answers of reads"),
         steps: &[
             req!(PUT "/config/no_refs", r#"{"compatibility":"NONE"}"# => 200),
             req!(POST "/subjects/no_refs/versions?normalize=false", r#"{"schema":$R_V1}"# => 200; Eq("/id", "1")),

@@ -92,15 +92,73 @@ async fn deleting_a_subject_soft_then_hard() {
     assert_eq!(app.delete("/subjects/s").await.error_code(), 40401);
 }
 
+/// Registered again, a soft-deleted schema keeps its id and gets a new version; the
+/// soft-deleted version with that id goes for good unless a schema references it, as
+/// Confluent's `KafkaSchemaRegistry.register` tombstones it.
 #[tokio::test]
-async fn re_registering_a_soft_deleted_schema_creates_a_new_version() {
+async fn re_registering_a_soft_deleted_schema_creates_a_new_version_and_removes_the_old_one() {
     let app = spawn_app().await;
-    let schema = record("R", r#"[{"name":"a","type":"int"}]"#);
-    let id = app.register_ok("s", &schema).await;
-    app.delete("/subjects/s").await;
-    let again = app.register_ok("s", &schema).await;
-    assert_eq!(again, id, "the schema keeps its id");
-    assert_eq!(app.get("/subjects/s/versions").await.body, json!([2]));
+    app.set_level(Some("s"), "NONE").await;
+    let (a, b) = (
+        record("R", r#"[{"name":"a","type":"int"}]"#),
+        record("R", r#"[{"name":"b","type":"int"}]"#),
+    );
+    assert_eq!(app.register_ok("s", &a).await, 1);
+    assert_eq!(app.register_ok("s", &b).await, 2);
+    assert_eq!(app.delete("/subjects/s").await.body, json!([1, 2]));
+    let r = app.register("s", &b).await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"id": 2})));
+    assert_eq!(
+        app.get("/subjects/s/versions?deleted=true").await.body,
+        json!([1, 3])
+    );
+    let r = app.get("/subjects/s/versions/2?deleted=true").await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            StatusCode::NOT_FOUND,
+            &json!({"error_code": 40402, "message": "Version 2 not found."})
+        )
+    );
+    assert_eq!(app.get("/subjects/s/versions/3").await.body["id"], 2);
+    assert_eq!(
+        app.get("/subjects/s/versions/1?deleted=true").await.body["id"],
+        1
+    );
+    assert_eq!(
+        app.get("/schemas/ids/2/versions?deleted=true").await.body,
+        json!([{"subject": "s", "version": 3}])
+    );
+}
+
+/// A soft-deleted version that a schema references, even a soft-deleted one, stays when
+/// its schema is registered again (references resolve by subject and version).
+#[tokio::test]
+async fn re_registering_keeps_a_soft_deleted_version_that_a_schema_references() {
+    let app = spawn_app().await;
+    let address = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]}"#;
+    app.register_ok("address", address).await;
+    let customer = json!({
+        "schema": r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"}]}"#,
+        "references": [{"name": "com.acme.Address", "subject": "address", "version": 1}]
+    });
+    assert_eq!(
+        app.register_body("customer", &customer).await.body,
+        json!({"id": 2})
+    );
+    assert_eq!(app.delete("/subjects/customer").await.body, json!([1]));
+    assert_eq!(app.delete("/subjects/address").await.body, json!([1]));
+    assert_eq!(app.register_ok("address", address).await, 1);
+    assert_eq!(
+        app.get("/subjects/address/versions?deleted=true")
+            .await
+            .body,
+        json!([1, 2])
+    );
+    let r = app
+        .get("/subjects/address/versions/1/referencedby?deleted=true")
+        .await;
+    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!([2])));
 }
 
 #[tokio::test]

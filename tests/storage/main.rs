@@ -398,6 +398,67 @@ async fn versions_that_reference_each_other_are_deleted_together(store: Arc<dyn 
     assert!(store.schema_by_id(id(2)).await.unwrap().is_none());
 }
 
+/// Writes `schema` as a new version of `subject` (`explicit` in IMPORT mode), then removes
+/// the soft-deleted versions it supersedes; returns its version and the versions removed.
+async fn register_superseding(
+    store: &dyn SchemaStore,
+    subject: &str,
+    schema: &NewSchema,
+    explicit: Option<Version>,
+) -> (SchemaId, Version, Vec<Version>) {
+    let subject = sub(subject);
+    let mut tx = store.begin_registration(&subject).await.unwrap();
+    let id = tx.find_or_insert_schema(schema, None).await.unwrap();
+    let version = tx.insert_version(id, explicit).await.unwrap();
+    let removed = tx.remove_superseded(id, version).await.unwrap();
+    tx.commit().await.unwrap();
+    (id, version, removed)
+}
+
+/// Registered again under a subject where it was soft-deleted, a schema gets a new version
+/// and its soft-deleted versions below it go for good, except one that a schema, live or
+/// soft-deleted, references (Confluent's `KafkaSchemaRegistry.register`).
+async fn a_new_version_removes_the_unreferenced_soft_deleted_versions_of_its_schema(
+    store: Arc<dyn SchemaStore>,
+) {
+    let (a, b) = (schema(r#""int""#), schema(r#""long""#));
+    register(&*store, "s", &a, None, None).await.unwrap();
+    register(&*store, "s", &b, None, None).await.unwrap();
+    let mut referrer = schema(r#""B""#);
+    referrer.references = vec![SchemaReference {
+        name: "B".into(),
+        subject: "s".into(),
+        version: 2,
+    }];
+    register(&*store, "r", &referrer, None, None).await.unwrap();
+    store.soft_delete(&sub("r"), &[v(1)]).await.unwrap();
+    store.soft_delete(&sub("s"), &[v(1), v(2)]).await.unwrap();
+    let rows = |store: Arc<dyn SchemaStore>| async move {
+        let rows = store.versions(&sub("s")).await.unwrap();
+        rows.iter()
+            .map(|r| (r.version.get(), r.schema_id.get(), r.deleted))
+            .collect::<Vec<_>>()
+    };
+    // Version 2 is referenced by a soft-deleted schema: it stays.
+    let again = register_superseding(&*store, "s", &b, None).await;
+    assert_eq!(again, (id(2), v(3), vec![]));
+    // Version 1 is referenced by nothing: it goes.
+    let again = register_superseding(&*store, "s", &a, None).await;
+    assert_eq!(again, (id(1), v(4), vec![v(1)]));
+    assert_eq!(
+        rows(Arc::clone(&store)).await,
+        vec![(2, 2, true), (3, 2, false), (4, 1, false)]
+    );
+    // Only versions below the new one go (an IMPORT version may be lower).
+    store.soft_delete(&sub("s"), &[v(4)]).await.unwrap();
+    let again = register_superseding(&*store, "s", &a, Some(v(1))).await;
+    assert_eq!(again, (id(1), v(1), vec![]));
+    assert_eq!(
+        rows(Arc::clone(&store)).await,
+        vec![(1, 1, false), (2, 2, true), (3, 2, false), (4, 1, true)]
+    );
+}
+
 async fn a_registration_refuses_a_reference_deleted_before_it(store: Arc<dyn SchemaStore>) {
     let user = dep_and_user(&*store).await;
     store.soft_delete(&sub("dep"), &[v(1)]).await.unwrap();
@@ -536,6 +597,7 @@ macro_rules! conformance {
             conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);
             conformance!(@case $open, a_referenced_version_is_never_deleted);
             conformance!(@case $open, versions_that_reference_each_other_are_deleted_together);
+            conformance!(@case $open, a_new_version_removes_the_unreferenced_soft_deleted_versions_of_its_schema);
             conformance!(@case $open, a_registration_refuses_a_reference_deleted_before_it);
             conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
             conformance!(@case $open, ids_stop_at_the_top_of_the_java_int_range);

@@ -257,6 +257,39 @@ macro_rules! shared_statements {
                 write_version(&mut self.tx, self.subject, schema_id, explicit).await
             }
 
+            async fn remove_superseded(
+                &mut self,
+                schema_id: warden_core::SchemaId,
+                version: warden_core::Version,
+            ) -> crate::Result<Vec<warden_core::Version>> {
+                let rows = fetch_versions(&mut *self.tx, self.subject, false).await?;
+                let mut removed = Vec::new();
+                for row in rows
+                    .iter()
+                    .filter(|r| r.deleted && r.schema_id == schema_id && r.version < version)
+                {
+                    // References resolve by subject and version: a referenced version stays,
+                    // even when only soft-deleted schemas reference it (they may be revived).
+                    let by = fetch_referenced_by(
+                        &mut *self.tx,
+                        self.subject,
+                        row.version,
+                        crate::DeletedFilter::All,
+                    )
+                    .await?;
+                    if !by.is_empty() {
+                        continue;
+                    }
+                    sqlx::query("DELETE FROM subject_versions WHERE subject = $1 AND version = $2")
+                        .bind(self.subject.as_str())
+                        .bind(crate::common::version_column(row.version))
+                        .execute(&mut *self.tx)
+                        .await?;
+                    removed.push(row.version);
+                }
+                Ok(removed)
+            }
+
             async fn commit(self: Box<Self>) -> crate::Result<()> {
                 self.tx.commit().await?;
                 Ok(())

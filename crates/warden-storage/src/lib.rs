@@ -319,6 +319,18 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
         explicit: Option<Version>,
     ) -> Result<Version>;
 
+    /// Removes for good the soft-deleted versions of the subject below `version` that use
+    /// `schema_id`, except those a schema (live or soft-deleted) references, as Confluent
+    /// does when a schema is registered again under a subject where it was soft-deleted
+    /// (`KafkaSchemaRegistry.register` tombstones them). Call it after
+    /// [`insert_version`](Self::insert_version) wrote `version`; the schema stays, used by
+    /// that version. Returns the versions removed, ascending.
+    async fn remove_superseded(
+        &mut self,
+        schema_id: SchemaId,
+        version: Version,
+    ) -> Result<Vec<Version>>;
+
     /// Makes every write of the transaction visible and releases the subject's lock.
     async fn commit(self: Box<Self>) -> Result<()>;
 }

@@ -58,6 +58,9 @@ impl Registry {
     ///
     /// The same schema already live under the subject returns its id with no new version
     /// and no compatibility check; a schema registered under other subjects keeps its id.
+    /// A schema whose versions under the subject were soft-deleted gets a new version, and
+    /// those soft-deleted versions are removed for good unless a schema references them
+    /// (Confluent's `KafkaSchemaRegistry.register`).
     /// Otherwise the schema is checked against the subject's live versions under its
     /// compatibility level (skipped in IMPORT mode and with `force`), and a new version is
     /// written.
@@ -186,9 +189,12 @@ impl Registry {
                 .insert_version(id, explicit_version)
                 .await
                 .map_err(registration_error)?;
+            // Confluent removes the soft-deleted versions the new one supersedes (same id,
+            // lower version) unless a schema references them.
+            let superseded = tx.remove_superseded(id, version).await?;
             tx.commit().await?;
             self.count_registration("new");
-            tracing::info!(subject = %subject, id = %id, %version, "registered schema");
+            tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
             return Ok(id);
         }
         Err(Error::OperationTimeout(format!(
