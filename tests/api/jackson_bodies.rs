@@ -71,7 +71,11 @@ async fn a_body_that_is_not_an_object_gets_jacksons_creator_message() {
         )
     };
     let cases = [
-        (Method::POST, "/subjects/s/versions", "RegisterSchemaRequest"),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            "RegisterSchemaRequest",
+        ),
         (Method::PUT, "/config", "ConfigUpdateRequest"),
         (Method::PUT, "/mode", "ModeUpdateRequest"),
     ];
@@ -121,10 +125,7 @@ async fn scalars_where_a_string_is_expected_become_their_text() {
     // `"schema": 42` is the schema text "42": not a valid Avro schema, 42201 (not 400).
     for schema in ["42", "true", "1.5"] {
         let body = format!(r#"{{"schema":{schema}}}"#);
-        for path in [
-            "/subjects/s/versions",
-            "/compatibility/subjects/s/versions",
-        ] {
+        for path in ["/subjects/s/versions", "/compatibility/subjects/s/versions"] {
             let r = send(&app, Method::POST, path, &body).await;
             assert_eq!(r.status.as_u16(), 422, "{path} {body}: {}", r.text);
             assert_eq!(r.error_code(), 42201, "{path} {body}: {}", r.text);
@@ -141,41 +142,136 @@ async fn scalars_where_a_string_is_expected_become_their_text() {
     assert_error(&r, 422, 42201, "Invalid schema type 1", "schemaType 1");
     // A number as the compatibility level or the mode is its text, then refused as invalid.
     let r = send(&app, Method::PUT, "/config", r#"{"compatibility":1}"#).await;
-    assert_eq!((r.status.as_u16(), r.error_code()), (422, 42203), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.error_code()),
+        (422, 42203),
+        "{}",
+        r.text
+    );
     let r = send(&app, Method::PUT, "/mode", r#"{"mode":1}"#).await;
-    assert_eq!((r.status.as_u16(), r.error_code()), (422, 42204), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.error_code()),
+        (422, 42204),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
 async fn arrays_and_objects_where_a_scalar_is_expected_are_mapping_errors() {
     let app = spawn_app().await;
     let from = |class: &str, shape: &str, token: &str| {
-        format!("Cannot deserialize value of type `{class}` from {shape} (token `JsonToken.{token}`)")
+        format!(
+            "Cannot deserialize value of type `{class}` from {shape} (token `JsonToken.{token}`)"
+        )
     };
     let cases = [
-        (Method::POST, "/subjects/s/versions", r#"{"schema":[]}"#, from("String", "Array value", "START_ARRAY")),
-        (Method::POST, "/subjects/s", r#"{"schema":{"type":"string"}}"#, from("String", "Object value", "START_OBJECT")),
-        (Method::POST, "/compatibility/subjects/s/versions/1", r#"{"schemaType":["AVRO"]}"#, from("String", "Array value", "START_ARRAY")),
-        (Method::POST, "/subjects/s/versions", r#"{"version":true}"#, from("Integer", "Boolean value", "VALUE_TRUE")),
-        (Method::POST, "/subjects/s/versions", r#"{"id":[1]}"#, from("Integer", "Array value", "START_ARRAY")),
-        (Method::POST, "/subjects/s/versions", r#"{"references":"x"}"#, from("SchemaReference>", "String value", "VALUE_STRING")),
-        (Method::POST, "/subjects/s/versions", r#"{"references":{}}"#, from("SchemaReference>", "Object value", "START_OBJECT")),
-        (Method::PUT, "/config", r#"{"compatibility":["BACKWARD"]}"#, from("String", "Array value", "START_ARRAY")),
-        (Method::PUT, "/config/s", r#"{"normalize":1.5}"#, from("Boolean", "Floating-point value", "VALUE_NUMBER_FLOAT")),
-        (Method::PUT, "/config", r#"{"compatibilityPolicy":{}}"#, from("String", "Object value", "START_OBJECT")),
-        (Method::PUT, "/config", r#"{"alias":[]}"#, from("String", "Array value", "START_ARRAY")),
-        (Method::PUT, "/mode", r#"{"mode":["READONLY"]}"#, from("String", "Array value", "START_ARRAY")),
-        (Method::PUT, "/mode/s", r#"{"mode":{}}"#, from("String", "Object value", "START_OBJECT")),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            r#"{"schema":[]}"#,
+            from("String", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::POST,
+            "/subjects/s",
+            r#"{"schema":{"type":"string"}}"#,
+            from("String", "Object value", "START_OBJECT"),
+        ),
+        (
+            Method::POST,
+            "/compatibility/subjects/s/versions/1",
+            r#"{"schemaType":["AVRO"]}"#,
+            from("String", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            r#"{"version":true}"#,
+            from("Integer", "Boolean value", "VALUE_TRUE"),
+        ),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            r#"{"id":[1]}"#,
+            from("Integer", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            r#"{"references":"x"}"#,
+            from("SchemaReference>", "String value", "VALUE_STRING"),
+        ),
+        (
+            Method::POST,
+            "/subjects/s/versions",
+            r#"{"references":{}}"#,
+            from("SchemaReference>", "Object value", "START_OBJECT"),
+        ),
+        (
+            Method::PUT,
+            "/config",
+            r#"{"compatibility":["BACKWARD"]}"#,
+            from("String", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::PUT,
+            "/config/s",
+            r#"{"normalize":1.5}"#,
+            from("Boolean", "Floating-point value", "VALUE_NUMBER_FLOAT"),
+        ),
+        (
+            Method::PUT,
+            "/config",
+            r#"{"compatibilityPolicy":{}}"#,
+            from("String", "Object value", "START_OBJECT"),
+        ),
+        (
+            Method::PUT,
+            "/config",
+            r#"{"alias":[]}"#,
+            from("String", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::PUT,
+            "/mode",
+            r#"{"mode":["READONLY"]}"#,
+            from("String", "Array value", "START_ARRAY"),
+        ),
+        (
+            Method::PUT,
+            "/mode/s",
+            r#"{"mode":{}}"#,
+            from("String", "Object value", "START_OBJECT"),
+        ),
     ];
     for (method, path, body, message) in cases {
         let r = send(&app, method, path, body).await;
         assert_error(&r, 400, 400, &message, body);
     }
     // The first field in the document that Jackson cannot map is the one reported.
-    let r = send(&app, Method::POST, "/subjects/s/versions", r#"{"id":{},"schema":[]}"#).await;
-    assert_error(&r, 400, 400, &from("Integer", "Object value", "START_OBJECT"), "order");
+    let r = send(
+        &app,
+        Method::POST,
+        "/subjects/s/versions",
+        r#"{"id":{},"schema":[]}"#,
+    )
+    .await;
+    assert_error(
+        &r,
+        400,
+        400,
+        &from("Integer", "Object value", "START_OBJECT"),
+        "order",
+    );
     // A reference that is not an object: SchemaReference's creator.
-    let r = send(&app, Method::POST, "/subjects/s/versions", r#"{"references":["x"]}"#).await;
+    let r = send(
+        &app,
+        Method::POST,
+        "/subjects/s/versions",
+        r#"{"references":["x"]}"#,
+    )
+    .await;
     assert_error(
         &r,
         400,
@@ -213,11 +309,26 @@ async fn integers_are_read_from_strings_and_floats_as_jackson_reads_them() {
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     assert_eq!(r.body["id"], base, "{}", r.text);
     let cases = [
-        (r#"{"version":"1.0"}"#, "Cannot deserialize value of type `Integer` from String \"1.0\": not a valid `java.lang.Integer` value"),
-        (r#"{"id":"abc"}"#, "Cannot deserialize value of type `Integer` from String \"abc\": not a valid `java.lang.Integer` value"),
-        (r#"{"id":"3000000000"}"#, "Cannot deserialize value of type `Integer` from String \"3000000000\": Overflow: numeric value (3000000000) out of range of `java.lang.Integer` (-2147483648 -2147483647)"),
-        (r#"{"version":3000000000}"#, "Numeric value (3000000000) out of range of int (-2147483648 - 2147483647)"),
-        (r#"{"references":[{"name":"x","subject":"base","version":"one"}]}"#, "Cannot deserialize value of type `Integer` from String \"one\": not a valid `java.lang.Integer` value"),
+        (
+            r#"{"version":"1.0"}"#,
+            "Cannot deserialize value of type `Integer` from String \"1.0\": not a valid `java.lang.Integer` value",
+        ),
+        (
+            r#"{"id":"abc"}"#,
+            "Cannot deserialize value of type `Integer` from String \"abc\": not a valid `java.lang.Integer` value",
+        ),
+        (
+            r#"{"id":"3000000000"}"#,
+            "Cannot deserialize value of type `Integer` from String \"3000000000\": Overflow: numeric value (3000000000) out of range of `java.lang.Integer` (-2147483648 -2147483647)",
+        ),
+        (
+            r#"{"version":3000000000}"#,
+            "Numeric value (3000000000) out of range of int (-2147483648 - 2147483647)",
+        ),
+        (
+            r#"{"references":[{"name":"x","subject":"base","version":"one"}]}"#,
+            "Cannot deserialize value of type `Integer` from String \"one\": not a valid `java.lang.Integer` value",
+        ),
     ];
     for (body, message) in cases {
         let r = send(&app, Method::POST, "/subjects/s/versions", body).await;
@@ -273,7 +384,11 @@ async fn config_and_mode_values_are_case_insensitive_and_stored_upper_case() {
         json!({"compatibility": "BACKWARD_TRANSITIVE", "normalize": true, "compatibilityPolicy": "LENIENT"})
     );
     let r = app.get("/config/s").await;
-    assert_eq!(r.body["compatibilityLevel"], "BACKWARD_TRANSITIVE", "{}", r.text);
+    assert_eq!(
+        r.body["compatibilityLevel"], "BACKWARD_TRANSITIVE",
+        "{}",
+        r.text
+    );
     // `normalize` as an int is true unless zero (`_coerceBooleanFromInt`); a string other
     // than true/false is a mapping error.
     let r = send(&app, Method::PUT, "/config/s", r#"{"normalize":0}"#).await;
@@ -295,6 +410,12 @@ async fn config_and_mode_values_are_case_insensitive_and_stored_upper_case() {
     let r = app
         .register_body("t", &json!({"schema": schema(), "schemaType": "avro"}))
         .await;
-    assert_error(&r, 422, 42201, "Invalid schema type avro", "schemaType avro");
+    assert_error(
+        &r,
+        422,
+        42201,
+        "Invalid schema type avro",
+        "schemaType avro",
+    );
     let _: Value = r.body;
 }

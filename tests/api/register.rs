@@ -395,7 +395,8 @@ async fn schema_ids_stay_java_ints_and_a_registration_past_the_last_one_writes_n
     app.set_mode(None, "IMPORT", false).await;
     let past = json!({"schema": record("P", "[]"), "id": 2_147_483_648_i64, "version": 1});
     let r = app.register_body("past", &past).await;
-    assert_eq!(r.error_code(), 42201, "an id past 2^31-1: {}", r.text);
+    // Confluent's `id` is a Java `Integer`: Jackson refuses the number while reading the body.
+    assert_eq!(r.error_code(), 400, "an id past 2^31-1: {}", r.text);
     let top = json!({"schema": record("T", "[]"), "id": 2_147_483_647_i64, "version": 1});
     let r = app.register_body("top", &top).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -10,6 +10,57 @@ use serde_json::Value;
 use crate::types::{CompatibilityLevel, CompatibilityPolicy, Mode};
 use crate::types::{SchemaId, SchemaType, Subject, Version};
 
+/// OpenAPI schemas of fields that Jackson coerces ([`crate::jackson`]): what Confluent
+/// accepts, not only the canonical type.
+#[cfg(feature = "openapi")]
+mod coerced {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
+
+    /// A Java `Integer`: an int, a float (truncated), or a string holding an int (Jackson's
+    /// `StdDeserializer._parseInteger`).
+    pub(super) fn integer() -> Schema {
+        let (min, max) = (f64::from(i32::MIN), f64::from(i32::MAX));
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(min))
+                    .maximum(Some(max)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^ *([+-]?[0-9]{1,9}|null)? *$")),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(
+                "A 32-bit integer; a float is truncated and a string holding an integer is \
+                 read as it (Jackson's coercions, as Confluent).",
+            ))
+            .into()
+    }
+
+    /// A Java `Boolean`: a boolean or a string `true`/`false` (Jackson's
+    /// `StdDeserializer._parseBoolean`). Jackson also takes an int token (true unless zero)
+    /// but not `1.0`, which JSON Schema cannot tell from `1`, so the description leaves ints
+    /// out.
+    pub(super) fn boolean() -> Schema {
+        AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^ *(true|True|TRUE|false|False|FALSE|null)? *$")),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(
+                "A boolean; the strings true and false are read as such (Jackson's \
+                 coercions, as Confluent).",
+            ))
+            .into()
+    }
+}
+
 /// A reference from one schema to another registered one: for Avro, `name` is the full name
 /// of the named type; for Protobuf the import path; for JSON Schema the `$ref` URL.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -20,7 +71,7 @@ pub struct SchemaReference {
     /// The subject the referenced schema is registered under.
     pub subject: String,
     /// The version under that subject (`-1` means latest at registration time).
-    #[cfg_attr(feature = "openapi", schema(value_type = i32, minimum = -1))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::integer))]
     #[serde(deserialize_with = "java_int")]
     pub version: i32,
 }
@@ -56,8 +107,9 @@ pub struct RegisterSchemaRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<SchemaType>))]
     pub schema_type: Option<String>,
-    /// References to other registered schemas.
+    /// References to other registered schemas (`null` is none, as Jackson reads a `List`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<SchemaReference>>))]
     pub references: Vec<SchemaReference>,
     /// Data-contract metadata, stored and returned as given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +125,7 @@ pub struct RegisterSchemaRequest {
         deserialize_with = "java_long",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::integer))]
     pub id: Option<i64>,
     /// Explicit version, only in IMPORT mode.
     #[serde(
@@ -81,7 +133,7 @@ pub struct RegisterSchemaRequest {
         deserialize_with = "java_long",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::integer))]
     pub version: Option<i64>,
 }
 
@@ -247,6 +299,7 @@ pub struct ConfigUpdateRequest {
     pub compatibility: Option<String>,
     /// Normalize schemas of this scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::boolean))]
     pub normalize: Option<bool>,
     /// `STRICT` or `LENIENT` (JSON Schema).
     #[serde(
@@ -278,9 +331,9 @@ pub struct ErrorBody {
 }
 
 /// Confluent's `SchemaReference` (name, subject: `String`; version: `Integer`), read by
-/// Jackson. An absent or `null` name or subject is empty (refused afterwards as an invalid
-/// reference); an absent version is refused as before, since Confluent has no answer of its
-/// own for it (it unboxes a null `Integer`).
+/// Jackson. An absent or `null` name or subject is empty and an absent or `null` version is
+/// 0, all refused afterwards as an invalid reference (42201): Confluent has no answer of its
+/// own for them (it goes on with a null `Integer` or `String`).
 impl crate::jackson::JacksonRequest for SchemaReference {
     const CLASS: &'static str = "SchemaReference";
 
@@ -299,7 +352,8 @@ impl crate::jackson::JacksonRequest for SchemaReference {
         Ok(Self {
             name: name.unwrap_or_default(),
             subject: subject.unwrap_or_default(),
-            version: version.ok_or("missing field `version` in a reference")?,
+            // Not a version: refused afterwards as an invalid reference (42201), as version 0.
+            version: version.unwrap_or(0),
         })
     }
 }
