@@ -162,6 +162,9 @@ macro_rules! shared_statements {
             /// `find_or_insert_schema` does not ask again (a schema another process inserts
             /// meanwhile is caught by the unique fingerprint).
             found: Option<(String, Option<warden_core::SchemaId>)>,
+            /// The subject's soft-deleted versions as `live_versions` last read them (under
+            /// the subject's lock), for `remove_superseded` to use without reading again.
+            soft_deleted: Option<Vec<crate::VersionRow>>,
         }
 
         impl<'a> Registration<'a> {
@@ -175,6 +178,7 @@ macro_rules! shared_statements {
                     tx,
                     subject,
                     found: None,
+                    soft_deleted: None,
                 }
             }
         }
@@ -190,7 +194,12 @@ macro_rules! shared_statements {
         #[async_trait::async_trait]
         impl crate::RegistrationTx for Registration<'_> {
             async fn live_versions(&mut self) -> crate::Result<Vec<crate::VersionRow>> {
-                fetch_versions(&mut *self.tx, self.subject, true).await
+                let (soft_deleted, live) = fetch_versions(&mut *self.tx, self.subject, false)
+                    .await?
+                    .into_iter()
+                    .partition(|r| r.deleted);
+                self.soft_deleted = Some(soft_deleted);
+                Ok(live)
             }
 
             async fn schema_id_by_fingerprint(
@@ -262,7 +271,10 @@ macro_rules! shared_statements {
                 schema_id: warden_core::SchemaId,
                 version: warden_core::Version,
             ) -> crate::Result<Vec<warden_core::Version>> {
-                let rows = fetch_versions(&mut *self.tx, self.subject, false).await?;
+                let rows = match self.soft_deleted.take() {
+                    Some(rows) => rows,
+                    None => fetch_versions(&mut *self.tx, self.subject, false).await?,
+                };
                 let mut removed = Vec::new();
                 for row in rows
                     .iter()

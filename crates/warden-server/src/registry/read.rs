@@ -55,9 +55,10 @@ impl Registry {
         let schema = self.schema_by_id(id).await?;
         let references = Box::pin(self.resolve_references(&schema.stored.references)).await?;
         // Parsed off the async workers; stored schemas are never held to the limits.
+        let bytes = super::register::text_bytes(&schema.stored.schema, &references);
         let parsed = self
             .work
-            .run(self.work.deadline(), move |_| {
+            .run_sized(bytes, self.work.deadline(), move |_| {
                 let stored = &schema.stored;
                 ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
                     Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}")).into()

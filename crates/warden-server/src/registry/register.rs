@@ -423,7 +423,7 @@ impl Registry {
         let new = Arc::clone(&candidate.new);
         let resolved = self.resolve_references(&new.references).await?;
         self.work
-            .run(deadline, move |_| {
+            .run_sized(text_bytes(&new.schema, &resolved), deadline, move |_| {
                 ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
                     .map(Arc::new)
                     .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
@@ -451,7 +451,7 @@ impl Registry {
         let schema = submission.schema;
         let (parsed, text) = self
             .work
-            .run(deadline, move |_| {
+            .run_sized(text_bytes(&schema, &resolved), deadline, move |_| {
                 let parsed =
                     ParsedSchema::parse_with_limits(schema_type, &schema, &resolved, &limits)
                         .map_err(invalid_schema)?;
@@ -523,12 +523,22 @@ impl Registry {
         if level == CompatibilityLevel::None || earlier.is_empty() {
             return Ok((Vec::new(), true));
         }
+        let bytes = new.canonical().len()
+            + earlier
+                .iter()
+                .map(|(_, cached, _)| cached.stored.schema.len())
+                .sum::<usize>();
         self.work
-            .run(deadline, move |interrupt| {
+            .run_sized(bytes, deadline, move |interrupt| {
                 Ok(render_check(level, policy, &new, &earlier, interrupt)?)
             })
             .await
     }
+}
+
+/// The bytes of schema text a parse reads: the schema and the schemas it references.
+pub(super) fn text_bytes(schema: &str, resolved: &[warden_core::ResolvedReference]) -> usize {
+    schema.len() + resolved.iter().map(|r| r.schema.len()).sum::<usize>()
 }
 
 /// A schema refused by the parser or the limits: 42201, with the setting that raises the
