@@ -78,8 +78,10 @@ async fn main() -> std::process::ExitCode {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(settings) => {
+            // Signals are listened for before the port is bound (see `shutdown_signal`).
+            let stop = warden_server::shutdown_signal();
             let app = warden_server::Application::build(&settings).await?;
-            app.run_until_stopped().await?;
+            app.run_until(stop).await?;
         }
         Command::Init(args) => init::run(&args).map_err(exit::input)?,
         Command::Check(args) => check::run(args).await.map_err(exit::input)?,

@@ -13,4 +13,4 @@ mod startup;
 pub use error::Error;
 pub use registry::Registry;
 pub use settings::Settings;
-pub use startup::Application;
+pub use startup::{Application, shutdown_signal};
