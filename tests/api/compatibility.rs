@@ -15,7 +15,7 @@ async fn an_incompatible_registration_is_409_with_the_rule_and_path() {
     app.register_ok("users", &record("User", V1)).await;
     let r = app.register("users", &record("User", V2_NO_DEFAULT)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.error_code(), 409);
+    assert_eq!(r.error_code(), 40901);
     let message = r.body["message"].as_str().unwrap();
     assert!(
         message.contains("incompatible with an earlier schema"),
@@ -148,7 +148,7 @@ async fn transitive_levels_catch_a_break_with_an_older_version_only() {
     assert!(messages.contains("{oldSchemaVersion: 1}"), "{messages}");
     assert!(!messages.contains("{oldSchemaVersion: 2}"), "{messages}");
     let r = app.register("s", &v3).await;
-    assert_eq!(r.error_code(), 409);
+    assert_eq!(r.error_code(), 40901);
 }
 
 #[tokio::test]
@@ -181,7 +181,7 @@ async fn forward_and_full_levels_check_the_other_direction() {
     app.set_level(Some("f"), "FORWARD").await;
     // Removing a field the old reader needs (no default there) breaks FORWARD.
     let removed = app.register("f", &record("U", V1)).await;
-    assert_eq!(removed.error_code(), 409, "{}", removed.text);
+    assert_eq!(removed.error_code(), 40901, "{}", removed.text);
     // Adding a field is fine FORWARD (old readers ignore it).
     let added = record(
         "U",
@@ -194,7 +194,7 @@ async fn forward_and_full_levels_check_the_other_direction() {
         "U",
         r#"[{"name":"id","type":"long"},{"name":"email","type":"string"},{"name":"n","type":"int"},{"name":"m","type":"int"}]"#,
     );
-    assert_eq!(app.register("f", &more).await.error_code(), 409);
+    assert_eq!(app.register("f", &more).await.error_code(), 40901);
     app.set_level(Some("f"), "NONE").await;
     assert_eq!(
         app.register("f", &record("U", r#"[{"name":"id","type":"string"}]"#))

@@ -1004,9 +1004,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testIncompatibleSchemaBySubject",
         harness: Harness::None,
-        pending: Some(
-            "version: Confluent answers error_code 40901 for an incompatible schema since 8.0.4, 8.1.2 and 8.2.0; 7.9 to 8.0.3 and 8.1.0-8.1.1 answer 409, as Warden does",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$F1F2}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200),
@@ -1680,9 +1678,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testIncompatibleSchemaLookupBySubjectAfterDelete",
         harness: Harness::None,
-        pending: Some(
-            "version: Confluent answers error_code 40901 for an incompatible schema since 8.0.4, 8.1.2 and 8.2.0; 7.9 to 8.0.3 and 8.1.0-8.1.1 answer 409, as Warden does",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config/testSubject", r#"{"compatibility":"BACKWARD"}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$F_STR}"# => 200),

@@ -88,7 +88,7 @@ async fn adding_a_property_to_an_open_model_is_incompatible_under_strict_and_fin
     register_json(&app, "s", OPEN_V1, json!([])).await;
     let r = register_json(&app, "s", OPEN_V2, json!([])).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert_eq!(r.error_code(), 409);
+    assert_eq!(r.error_code(), 40901);
     assert!(
         r.body["message"]
             .as_str()
@@ -164,7 +164,7 @@ async fn a_json_schema_after_an_avro_one_is_incompatible_because_of_the_type() {
     app.register_ok("mixed", r#"{"type":"record","name":"R","fields":[]}"#)
         .await;
     let r = register_json(&app, "mixed", OPEN_V1, json!([])).await;
-    assert_eq!(r.error_code(), 409, "{}", r.text);
+    assert_eq!(r.error_code(), 40901, "{}", r.text);
     let message = r.body["message"].as_str().unwrap();
     assert!(message.contains("different schema type"), "{message}");
 }

@@ -28,7 +28,7 @@ async fn metrics_count_requests_registrations_failures_and_cache_hits() {
     let refused = app
         .register("s", &record("R", r#"[{"name":"a","type":"string"}]"#))
         .await;
-    assert_eq!(refused.error_code(), 409);
+    assert_eq!(refused.error_code(), 40901);
     for _ in 0..3 {
         app.get(&format!("/schemas/ids/{id}")).await;
     }

@@ -149,7 +149,7 @@ async fn compatibility_follows_confluents_protobuf_rules() {
     // int32 → sint32 changes the wire encoding: FIELD_SCALAR_KIND_CHANGED.
     let zigzag = "syntax = \"proto3\";\nmessage M { sint32 a = 1; string b = 2; }\n";
     let r = register_proto(&app, "m", zigzag, json!([])).await;
-    assert_eq!(r.error_code(), 409, "{}", r.text);
+    assert_eq!(r.error_code(), 40901, "{}", r.text);
     assert!(
         r.body["message"]
             .as_str()
@@ -535,7 +535,7 @@ async fn evolution_series_register_in_order_under_backward_except_renames_remova
                 Some((_, _, rule)) => {
                     assert_eq!(
                         r.error_code(),
-                        409,
+                        40901,
                         "{name} {version} must be refused: {}",
                         r.text
                     );

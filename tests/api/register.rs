@@ -432,7 +432,7 @@ async fn register_with_force_true_skips_only_the_compatibility_check() {
     };
     for query in ["", "?force=false", "?force=1"] {
         let r = post(query, incompatible.clone()).await;
-        assert_eq!(r.error_code(), 409, "{query}: {}", r.text);
+        assert_eq!(r.error_code(), 40901, "{query}: {}", r.text);
     }
     let r = post("?force=TRUE", incompatible.clone()).await;
     assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"id": 2})));

@@ -7,7 +7,7 @@ use warden_core::{ErrorCode, SchemaId};
 #[non_exhaustive]
 pub enum ClientError {
     /// The registry answered with an error body (`{"error_code", "message"}`), e.g. 40401
-    /// subject not found, 40403 schema not found, 409 incompatible, 42201 invalid schema;
+    /// subject not found, 40403 schema not found, 40901 incompatible, 42201 invalid schema;
     /// [`ClientError::code`] names the code.
     #[error("registry error {error_code} (HTTP {status}): {message}")]
     Registry {

@@ -321,7 +321,7 @@ impl RegistryClient {
     /// its schema id; an already registered schema returns its existing id. Cached per
     /// (subject, schema).
     ///
-    /// Errors: [`ClientError::Registry`] with 409 (incompatible), 42201 (invalid schema),
+    /// Errors: [`ClientError::Registry`] with 40901 (incompatible), 42201 (invalid schema),
     /// 42205 (read-only mode), …; [`ClientError::Unavailable`].
     pub async fn register(
         &self,

@@ -1,10 +1,9 @@
 //! Confluent's numeric error codes (`core/.../rest/exceptions/Errors.java`) and the HTTP
 //! status each one answers with.
 
-/// One Confluent error code. The HTTP status is `code / 100`, except
-/// [`ErrorCode::IncompatibleSchema`] (HTTP 409, error_code 409, as Confluent 7.x clients
-/// expect) and the generic HTTP errors whose code equals their status (Confluent's
-/// rest-utils answers a malformed body with `{"error_code":400}`, an unknown route with 404).
+/// One Confluent error code. The HTTP status is `code / 100`, except the generic HTTP errors
+/// whose code equals their status (Confluent's rest-utils answers a malformed body with
+/// `{"error_code":400}`, an unknown route with 404).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -39,7 +38,9 @@ pub enum ErrorCode {
     SubjectLevelCompatibilityNotConfigured,
     /// 40409: no subject-level mode.
     SubjectLevelModeNotConfigured,
-    /// 409: the schema is incompatible with an earlier version.
+    /// 40901 (HTTP 409): the schema is incompatible with an earlier version. Confluent's
+    /// `Errors.INCOMPATIBLE_SCHEMA_ERROR_CODE` since 8.0.4, 8.1.2 and 8.2.0; earlier releases
+    /// answered error_code 409, which [`ErrorCode::from_code`] still reads as this code.
     IncompatibleSchema,
     /// 42201: invalid schema.
     InvalidSchema,
@@ -82,7 +83,7 @@ impl ErrorCode {
             Self::VersionNotSoftDeleted => 40407,
             Self::SubjectLevelCompatibilityNotConfigured => 40408,
             Self::SubjectLevelModeNotConfigured => 40409,
-            Self::IncompatibleSchema => 409,
+            Self::IncompatibleSchema => 40901,
             Self::InvalidSchema => 42201,
             Self::InvalidVersion => 42202,
             Self::InvalidCompatibilityLevel => 42203,
@@ -97,7 +98,8 @@ impl ErrorCode {
     }
 
     /// The code whose [`ErrorCode::code`] is `code`, `None` for a number outside the table
-    /// (another registry's extension, or no error at all). The exact inverse of `code()`.
+    /// (another registry's extension, or no error at all). The inverse of `code()`, which also
+    /// reads the older incompatible-schema code 409.
     pub fn from_code(code: u32) -> Option<Self> {
         Some(match code {
             400 => Self::BadRequest,
@@ -115,7 +117,8 @@ impl ErrorCode {
             40407 => Self::VersionNotSoftDeleted,
             40408 => Self::SubjectLevelCompatibilityNotConfigured,
             40409 => Self::SubjectLevelModeNotConfigured,
-            409 => Self::IncompatibleSchema,
+            // 409 is the code of Confluent releases before 8.0.4 (and 8.1.0-8.1.1).
+            40901 | 409 => Self::IncompatibleSchema,
             42201 => Self::InvalidSchema,
             42202 => Self::InvalidVersion,
             42203 => Self::InvalidCompatibilityLevel,
@@ -151,7 +154,8 @@ mod tests {
         assert_eq!(ErrorCode::SubjectNotFound.http_status(), 404);
         assert_eq!(ErrorCode::InvalidSchema.http_status(), 422);
         assert_eq!(ErrorCode::IncompatibleSchema.http_status(), 409);
-        assert_eq!(ErrorCode::IncompatibleSchema.code(), 409);
+        assert_eq!(ErrorCode::IncompatibleSchema.code(), 40901);
+        assert_eq!(ErrorCode::from_code(409), Some(ErrorCode::IncompatibleSchema));
         assert_eq!(ErrorCode::StoreError.http_status(), 500);
         assert_eq!(ErrorCode::BadRequest.http_status(), 400);
     }
@@ -219,10 +223,12 @@ mod tests {
         for code in all.map(every) {
             assert_eq!(ErrorCode::from_code(code.code()), Some(code), "{code:?}");
         }
-        // And nothing else: every number `from_code` knows is a variant's code, and it knows
-        // as many numbers as there are variants.
+        // And nothing else: every number `from_code` knows is a variant's code (or 409, the
+        // incompatible-schema code of older Confluent releases), and it knows as many numbers
+        // as there are variants, plus that one.
         let known: Vec<(u32, ErrorCode)> = (0..100_000)
             .filter_map(|n| ErrorCode::from_code(n).map(|c| (n, c)))
+            .filter(|&(n, _)| n != 409)
             .collect();
         for (n, code) in &known {
             assert_eq!(code.code(), *n, "{code:?}");

@@ -52,7 +52,7 @@ pub enum Error {
     /// 40409.
     #[error("Subject '{0}' does not have subject-level mode configured")]
     SubjectModeNotConfigured(String),
-    /// 409: the schema breaks the subject's compatibility level.
+    /// 40901 (HTTP 409): the schema breaks the subject's compatibility level.
     #[error(
         "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]",
         messages.join(", ")

@@ -52,7 +52,7 @@ run(async () => {
   check("testCompatibility version 1", await client.testCompatibility(subject, 1, avro(USER_V2)), true);
   const id2 = await client.register(subject, avro(USER_V2), false);
   check("a new version gets a new id", id2 !== id1, true);
-  await expectError("an incompatible schema is 409", 409, () => fresh().register(subject, avro(USER_BREAKING), false));
+  await expectError("an incompatible schema is 40901", 40901, () => fresh().register(subject, avro(USER_BREAKING), false));
   check("getAllVersions", await fresh().getAllVersions(subject), [1, 2]);
   const latest = await fresh().getLatestSchemaMetadata(subject);
   check("getLatestSchemaMetadata version", latest.version, 2);

@@ -63,7 +63,7 @@ check("test_compatibility verbose", client.test_compatibility(subject, Schema(US
 check("test_compatibility_all_versions", client.test_compatibility_all_versions(subject, Schema(USER_V2, "AVRO")), True)
 id2 = client.register_schema(subject, Schema(USER_V2, "AVRO"))
 check("a new version gets a new id", id2 != id1, True)
-expect_error("an incompatible schema is 409", 409, lambda: client.register_schema(subject, Schema(USER_BREAKING, "AVRO")))
+expect_error("an incompatible schema is 40901", 40901, lambda: client.register_schema(subject, Schema(USER_BREAKING, "AVRO")))
 check("get_versions", client.get_versions(subject), [1, 2])
 check("get_latest_version", client.get_latest_version(subject).version, 2)
 check("get_version", client.get_version(subject, 1).schema_id, id1)

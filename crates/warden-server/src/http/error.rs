@@ -12,7 +12,7 @@ use crate::http::sr_json;
 /// An error answered by the API.
 #[derive(Debug)]
 pub enum ApiError {
-    /// A registry outcome (404xx, 409, 422xx, 500xx).
+    /// A registry outcome (404xx, 40901, 422xx, 500xx).
     Registry(Error),
     /// A transport-level refusal with its own code and message (400, 404, 405, 413, 415).
     Http(ErrorCode, String),

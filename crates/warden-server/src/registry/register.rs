@@ -66,7 +66,7 @@ impl Registry {
     /// written.
     ///
     /// Errors: 42201 invalid schema or reference; 42205 when the mode forbids writes or an
-    /// explicit id outside IMPORT mode; 409 incompatible; 42207 id or version conflict in
+    /// explicit id outside IMPORT mode; 40901 incompatible; 42207 id or version conflict in
     /// IMPORT mode.
     pub async fn register(
         &self,
