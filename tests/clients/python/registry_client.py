@@ -9,7 +9,13 @@ confluent-kafka would. Exits non-zero with the failing step on the first mismatc
 
 import sys
 
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry import (
+    ConfigCompatibilityLevel,
+    Schema,
+    SchemaReference,
+    SchemaRegistryClient,
+    ServerConfig,
+)
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
@@ -79,6 +85,25 @@ check("get_mode", client.get_mode(subject), "READONLY")
 expect_error("a read-only subject refuses registration with 42205", 42205, lambda: client.register_schema(subject, Schema(USER_BREAKING.replace('"country","type":"string"', '"country","type":["null","string"],"default":null'), "AVRO")))
 check("delete_mode", client.delete_mode(subject), "READONLY")
 check("get_global_mode", client.get_global_mode(), "READWRITE")
+check("update_global_mode", client.update_global_mode("READONLY"), "READONLY")
+check("get_global_mode after update", client.get_global_mode(), "READONLY")
+check("update_global_mode back", client.update_global_mode("READWRITE"), "READWRITE")
+FORWARD = ConfigCompatibilityLevel.FORWARD
+# set_config answers the body as a dict (the client does not wrap it).
+check("set_config", client.set_config(subject, ServerConfig(compatibility=FORWARD))["compatibility"], "FORWARD")
+check("get_config", client.get_config(subject).compatibility_level, FORWARD)
+check("delete_config", client.delete_config(subject).compatibility_level, FORWARD)
+expect_error("get_config without a subject config is 40408", 40408, lambda: client.get_config(subject))
+check("get_config global", client.get_config().compatibility_level, ConfigCompatibilityLevel.BACKWARD)
+TEAM = """{"type":"record","name":"Team","namespace":"example.avro","fields":[
+  {"name":"lead","type":"example.avro.User"}]}"""
+team_subject = "py-team-value"
+team_id = client.register_schema(team_subject, Schema(TEAM, "AVRO", [SchemaReference("example.avro.User", subject, 1)]))
+check("get_referenced_by", client.get_referenced_by(subject, 1), [team_id])
+expect_error("a referenced version cannot be deleted (42206)", 42206, lambda: client.delete_version(subject, 1))
+check("delete_subject of the referrer", client.delete_subject(team_subject), [1])
+check("delete_subject of the referrer, permanent", client.delete_subject(team_subject, permanent=True), [1])
+check("get_referenced_by after the referrer is gone", client.get_referenced_by(subject, 1), [])
 check("delete_version", client.delete_version(subject, 2), 2)
 check("get_versions after a soft delete", client.get_versions(subject), [1])
 check("lookup_schema deleted=True", client.lookup_schema(subject, Schema(USER_V2, "AVRO"), deleted=True).version, 2)
