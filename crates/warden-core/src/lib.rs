@@ -7,7 +7,9 @@
 pub mod api;
 pub mod avro;
 pub mod compat;
+pub mod context;
 pub mod error;
+pub mod guid;
 pub mod jackson;
 pub mod json;
 pub mod limits;
@@ -20,7 +22,9 @@ pub mod violation;
 pub mod wire;
 
 pub use compat::{CompatibilityResult, check_with_policy};
+pub use context::Context;
 pub use error::ErrorCode;
+pub use guid::Guid;
 pub use json::JsonSchema;
 pub use limits::{Interrupt, Interrupted, Limit, LimitExceeded, SchemaLimits};
 pub use payload::PayloadError;
