@@ -21,6 +21,7 @@ mod protobuf;
 mod references;
 mod register;
 mod request_bodies;
+mod read_fields;
 mod slow_clients;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).

@@ -177,8 +177,10 @@ fn is_avro(t: &SchemaType) -> bool {
     *t == SchemaType::Avro
 }
 
-/// One version of a subject: `GET /subjects/{s}/versions/{v}` and the lookup response.
-/// `schemaType` is omitted for Avro and `references` when empty, as Confluent does.
+/// One version of a subject: `GET /subjects/{s}/versions/{v}` and the lookup response
+/// (Confluent's `Schema` entity, `@JsonInclude(NON_EMPTY)`). `schemaType` is omitted for Avro
+/// and `references` when empty, as Confluent does; `guid`, `ts` and `deleted` are Confluent
+/// 8's (optional on reading, for older servers).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -207,13 +209,18 @@ pub struct SubjectVersionResponse {
     pub schema: String,
 }
 
-/// `GET /schemas/ids/{id}`.
+/// `GET /schemas/ids/{id}` and `GET /schemas/guids/{guid}`: Confluent's `SchemaString`
+/// (`@JsonInclude(NON_EMPTY)`). `subject` and `version` name the version the answer was read
+/// from when the request named a subject; `maxId` is there with `fetchMaxId=true`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaByIdResponse {
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
+    /// The schema's GUID ([`crate::Guid`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     pub schema_type: SchemaType,
     /// The schema text.
     pub schema: String,
@@ -230,13 +237,29 @@ pub struct SchemaByIdResponse {
     pub rule_set: Option<Value>,
 }
 
-/// An entry of `GET /schemas`: every version of every subject.
+    /// When the version was registered, in milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    /// Whether the version is soft-deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+/// An entry of `GET /schemas`: every version of every subject (Confluent's `ExtendedSchema`,
+/// a `Schema` entity).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaListEntry {
     /// The subject.
     pub subject: Subject,
+    /// The subject of the version read (`?subject=` given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+    /// The version read (`?subject=` given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+    /// The schema's GUID ([`crate::Guid`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// The version.
     pub version: Version,
     /// The global schema id.
@@ -253,6 +276,15 @@ pub struct SchemaListEntry {
 
 /// A (subject, version) pair: `GET /schemas/ids/{id}/versions`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    /// The highest schema id in the registry (`fetchMaxId=true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_id: Option<SchemaId>,
+    /// When the version read was registered, in milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    /// Whether the version read is soft-deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubjectVersion {
     /// The subject.
@@ -266,14 +298,75 @@ pub struct SubjectVersion {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompatibilityCheckResponse {
     /// Whether the schema is compatible under the subject's level.
+    /// The schema's GUID ([`crate::Guid`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     pub is_compatible: bool,
     /// Confluent-style messages, present when `verbose=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<String>>,
 }
 
+    /// Metadata as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<Value>,
+    /// Rule set as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rule_set: Option<Value>,
 /// `GET /config` and `GET /config/{subject}`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    /// When the version was registered, in milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    /// Whether the version is soft-deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+}
+
+/// An entry of `GET /schemas/guids/{guid}/ids`: a context and the schema's id in it
+/// (Confluent's `ContextId`; the default context is `.`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextId {
+    /// The context: `.` for the default one.
+    pub context: String,
+    /// The schema id in that context.
+    pub id: SchemaId,
+}
+
+/// `GET /v1/metadata/id`: Confluent's `ServerClusterId` (its empty `id` is left out, as
+/// `@JsonInclude(NON_EMPTY)` does): `{"scope": {"path": [], "clusters": {...}}}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerClusterId {
+    /// `path` (always empty) and `clusters`: `kafka-cluster` and `schema-registry-cluster`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub scope: Value,
+}
+
+/// `GET /v1/metadata/version`: the server's version and the commit it was built from
+/// (Confluent's `SchemaRegistryServerVersion`; absent fields are unknown).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerVersion {
+    /// The server's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The commit the server was built from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_id: Option<String>,
+}
+
+/// `GET /v1/metadata/deployment`: Confluent's `SchemaRegistryDeployment`, the deployment's
+/// attributes (none unless an operator sets them).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerDeployment {
+    /// The attributes.
+    pub attributes: Vec<String>,
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigResponse {

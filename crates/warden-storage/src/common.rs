@@ -85,13 +85,20 @@ pub(crate) fn stored_schema(
     metadata: Option<String>,
     rule_set: Option<String>,
 ) -> Result<StoredSchema> {
+    let references: Vec<warden_core::api::SchemaReference> =
+        serde_json::from_str(refs).map_err(corrupt)?;
+    let metadata = json_column(metadata)?;
+    let rule_set = json_column(rule_set)?;
+    let guid =
+        warden_core::Guid::of_schema(&schema, &references, metadata.as_ref(), rule_set.as_ref());
     Ok(StoredSchema {
         id,
         schema_type: SchemaType::from_str(schema_type).map_err(corrupt)?,
         schema,
-        references: serde_json::from_str(refs).map_err(corrupt)?,
-        metadata: json_column(metadata)?,
-        rule_set: json_column(rule_set)?,
+        references,
+        metadata,
+        rule_set,
+        guid,
     })
 }
 
@@ -229,7 +236,11 @@ macro_rules! shared_statements {
                         Err(crate::common::id_differs(id, wanted))
                     }
                     (Some(id), _) => Ok(id),
-                    (None, wanted) => insert_schema(&mut self.tx, schema, wanted).await,
+                    (None, wanted) => {
+                        let id = insert_schema(&mut self.tx, schema, wanted).await?;
+                        write_guid(&mut *self.tx, id, schema).await?;
+                        Ok(id)
+                    }
                 }
             }
 
@@ -342,10 +353,10 @@ macro_rules! shared_statements {
             live_only: bool,
         ) -> crate::Result<Vec<crate::VersionRow>> {
             let sql = if live_only {
-                "SELECT version, schema_id, deleted FROM subject_versions
+                "SELECT version, schema_id, deleted, created_at FROM subject_versions
                  WHERE subject = $1 AND deleted = FALSE ORDER BY version"
             } else {
-                "SELECT version, schema_id, deleted FROM subject_versions
+                "SELECT version, schema_id, deleted, created_at FROM subject_versions
                  WHERE subject = $1 ORDER BY version"
             };
             let rows = sqlx::query(sql)
@@ -361,7 +372,7 @@ macro_rules! shared_statements {
             id: warden_core::SchemaId,
         ) -> crate::Result<Vec<(warden_core::Subject, warden_core::Version, bool)>> {
             let rows = sqlx::query(
-                "SELECT version, schema_id, deleted, subject FROM subject_versions
+                "SELECT version, schema_id, deleted, subject, created_at FROM subject_versions
                  WHERE schema_id = $1 ORDER BY subject, version",
             )
             .bind(crate::common::id_column(id))
@@ -386,7 +397,7 @@ macro_rules! shared_statements {
             filter: crate::DeletedFilter,
         ) -> crate::Result<Vec<(warden_core::Subject, crate::VersionRow)>> {
             let sql = format!(
-                "SELECT version, schema_id, deleted, subject FROM subject_versions
+                "SELECT version, schema_id, deleted, subject, created_at FROM subject_versions
                  WHERE {} ORDER BY subject, version",
                 crate::common::filter_sql(filter, "deleted")
             );
@@ -518,14 +529,75 @@ macro_rules! shared_statements {
             Ok(())
         }
 
-        /// A [`VersionRow`](crate::VersionRow) from `version, schema_id, deleted` columns.
+        /// A [`VersionRow`](crate::VersionRow) from `version, schema_id, deleted` columns
+        /// and a `created_at` column.
         fn version_row(r: &$row) -> crate::Result<crate::VersionRow> {
             use sqlx::Row;
             Ok(crate::VersionRow {
                 version: crate::common::version(r.try_get(0)?)?,
                 schema_id: crate::common::schema_id(r.try_get(1)?)?,
                 deleted: r.try_get(2)?,
+                created_at: r.try_get("created_at")?,
             })
+        }
+
+        /// Records the GUID of a schema just inserted with `id`.
+        async fn write_guid<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            id: warden_core::SchemaId,
+            schema: &crate::NewSchema,
+        ) -> crate::Result<()> {
+            let guid = warden_core::Guid::of_schema(
+                &schema.schema,
+                &schema.references,
+                schema.metadata.as_ref(),
+                schema.rule_set.as_ref(),
+            );
+            sqlx::query("UPDATE schemas SET guid = $1 WHERE id = $2")
+                .bind(guid.to_string())
+                .bind(crate::common::id_column(id))
+                .execute(ex)
+                .await?;
+            Ok(())
+        }
+
+        /// Fills in the GUID of every schema stored before GUIDs were (migration 0004).
+        async fn backfill_guids(pool: &$pool) -> crate::Result<()> {
+            let ids: Vec<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE guid IS NULL")
+                .fetch_all(pool)
+                .await?;
+            for id in ids {
+                let id = crate::common::schema_id(id)?;
+                if let Some(stored) = fetch_schema(pool, id).await? {
+                    sqlx::query("UPDATE schemas SET guid = $1 WHERE id = $2 AND guid IS NULL")
+                        .bind(stored.guid.to_string())
+                        .bind(crate::common::id_column(id))
+                        .execute(pool)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// Ids of the schemas with this GUID, ascending.
+        async fn fetch_ids_by_guid(
+            pool: &$pool,
+            guid: &warden_core::Guid,
+        ) -> crate::Result<Vec<warden_core::SchemaId>> {
+            let ids: Vec<i32> =
+                sqlx::query_scalar("SELECT id FROM schemas WHERE guid = $1 ORDER BY id")
+                    .bind(guid.to_string())
+                    .fetch_all(pool)
+                    .await?;
+            ids.into_iter().map(crate::common::schema_id).collect()
+        }
+
+        /// The highest schema id stored.
+        async fn fetch_max_id(pool: &$pool) -> crate::Result<Option<warden_core::SchemaId>> {
+            let max: Option<i32> = sqlx::query_scalar("SELECT MAX(id) FROM schemas")
+                .fetch_one(pool)
+                .await?;
+            max.map(crate::common::schema_id).transpose()
         }
 
         /// A config from `compatibility, normalize, compatibility_policy` columns.

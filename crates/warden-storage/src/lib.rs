@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use warden_core::api::SchemaReference;
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
+    CompatibilityLevel, CompatibilityPolicy, Guid, Mode, SchemaId, SchemaType, Subject, Version,
 };
 
 pub use postgres::PgStore;
@@ -107,6 +107,9 @@ pub struct NewSchema {
     /// References, as given.
     pub references: Vec<SchemaReference>,
     /// Metadata as registered.
+    /// The GUID of its content ([`Guid::of_schema`]), the same for the same content under
+    /// every subject.
+    pub guid: Guid,
     pub metadata: Option<Value>,
     /// Rule set as registered.
     pub rule_set: Option<Value>,
@@ -135,6 +138,8 @@ pub enum DeletedFilter {
     All,
     /// Soft-deleted rows only (`deletedOnly=true`).
     DeletedOnly,
+    /// When the version was registered, in milliseconds since the epoch (Confluent's `ts`).
+    pub created_at: i64,
 }
 
 /// A compatibility config of one scope (global or a subject).
@@ -344,6 +349,12 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn SchemaStore>> {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(std::sync::Arc::new(PgStore::open(url).await?))
+    /// Ids of the stored schemas whose content has this GUID, ascending.
+    async fn schema_ids_by_guid(&self, guid: &Guid) -> Result<Vec<SchemaId>>;
+
+    /// The highest stored schema id, if any (`fetchMaxId`).
+    async fn max_schema_id(&self) -> Result<Option<SchemaId>>;
+
     } else {
         Err(Error::UnsupportedUrl(url.to_owned()))
     }

@@ -58,6 +58,7 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self {
+        backfill_guids(&pool).await?;
             pool,
             write_lock: Mutex::new(()),
         })
@@ -259,6 +260,14 @@ async fn insert_schema(
     // AUTOINCREMENT goes past 2^31-1 after an imported id at the top of the range; the
     // transaction is dropped, so nothing is written.
     let id: i64 = sqlx::query_scalar(
+
+    async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
+        fetch_ids_by_guid(&self.pool, guid).await
+    }
+
+    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
+        fetch_max_id(&self.pool).await
+    }
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )

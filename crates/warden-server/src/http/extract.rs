@@ -216,6 +216,64 @@ pub(crate) struct Params {
 
 /// Java's `Boolean.valueOf(String)`: true exactly when the text is `true`, ignoring case.
 fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    /// Lists: how many items to skip (a Java `int`, [`Params::page`]).
+    pub(crate) offset: Option<String>,
+    /// Lists: how many items at most (a Java `int`; not positive is the default).
+    pub(crate) limit: Option<String>,
+    /// `GET /subjects/{s}/versions`: soft-deleted versions as negative numbers.
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) deleted_as_negative: bool,
+    /// `GET /schemas/ids/{id}`: also answer the highest schema id (`maxId`).
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) fetch_max_id: bool,
+    /// `GET /schemas`: only schemas whose rule set has a rule of this type.
+    pub(crate) rule_type: Option<String>,
+    /// `GET /schemas/ids/{id}`: the subject whose version to answer.
+    pub(crate) subject: Option<String>,
+}
+
+/// A page of a list: the items to skip and the most to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// Items skipped.
+    pub(crate) offset: usize,
+    /// The most items returned.
+    pub(crate) limit: usize,
+}
+
+impl Page {
+    /// This page of `items`.
+    pub(crate) fn of<T>(self, items: Vec<T>) -> Vec<T> {
+        items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect()
+    }
+}
+
+impl Params {
+    /// `offset` and `limit` as Confluent's resources read them (`@DefaultValue("0")` and
+    /// `@DefaultValue("-1")` Java `int`s, then `normalizeLimit`): a limit that is not
+    /// positive or is above `max_limit` is `default_limit`. Confluent's defaults: 1000 (and
+    /// at most 1000) for `GET /schemas` and `referencedby`, unbounded elsewhere. An absent
+    /// or blank value is the default; text that is not an `int` is 404, as Jersey answers a
+    /// query parameter it cannot convert. A negative offset skips nothing (Confluent answers
+    /// it with a 500 from Java's `Stream.skip`).
+    pub(crate) fn page(&self, default_limit: usize, max_limit: usize) -> Result<Page, ApiError> {
+        let int = |v: &Option<String>| -> Result<Option<i32>, ApiError> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(t) => t.parse().map(Some).map_err(|_| ApiError::not_found()),
+            }
+        };
+        let offset = int(&self.offset)?.unwrap_or(0).max(0) as usize;
+        let limit = match int(&self.limit)? {
+            Some(n) if n > 0 && n as usize <= max_limit => n as usize,
+            _ => default_limit,
+        };
+        Ok(Page { offset, limit })
+    }
     let text = <String as serde::Deserialize>::deserialize(d)?;
     Ok(text.eq_ignore_ascii_case("true"))
 }

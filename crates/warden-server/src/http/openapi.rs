@@ -74,6 +74,7 @@ impl utoipa::ToSchema for Flag {}
         (name = "config", description = "Compatibility levels, registry-wide and per subject."),
         (name = "mode", description = "Modes (READWRITE, READONLY, READONLY_OVERRIDE, IMPORT), registry-wide and per subject."),
         (name = "registry", description = "The registry itself."),
+        (name = "metadata", description = "The server's cluster id, version and deployment (Confluent's /v1/metadata)."),
         (name = "operations", description = "Health, metrics and this description."),
     )
 )]

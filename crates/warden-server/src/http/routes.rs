@@ -8,9 +8,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 #[allow(unused_imports)] // types named only in `utoipa::path` attributes
 use warden_core::api::{
-    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ErrorBody, ModeBody,
-    RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
-    SubjectVersion, SubjectVersionResponse,
+    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ContextId, ErrorBody,
+    ModeBody, RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
+    ServerClusterId, ServerDeployment, ServerVersion, SubjectVersion, SubjectVersionResponse,
 };
 #[allow(unused_imports)] // types named only in `utoipa::path` attributes
 use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
@@ -35,6 +35,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(raw_schema_by_id))
         .routes(routes!(subjects_by_id))
         .routes(routes!(versions_by_id))
+        .routes(routes!(schema_by_guid))
+        .routes(routes!(ids_by_guid))
+        .routes(routes!(cluster_id))
+        .routes(routes!(server_version))
+        .routes(routes!(server_deployment))
         .routes(routes!(list_subjects))
         .routes(routes!(lookup, delete_subject))
         .routes(routes!(list_versions, register))
@@ -113,6 +118,19 @@ fn schema_id(id: &str) -> Result<SchemaId, ApiError> {
         .map_err(|_| Error::SchemaNotFound(format!("Schema {n} not found")).into())
 }
 
+/// Confluent's `schema.search.default.limit` and `schema.search.max.limit` (both 1000): the
+/// page size of `GET /schemas` and `referencedby`.
+const SCHEMA_SEARCH_LIMIT: usize = 1000;
+
+/// Confluent's other list limits (subjects, versions, subject versions of an id): its
+/// defaults are `Integer.MAX_VALUE`, no limit.
+const UNBOUNDED: usize = i32::MAX as usize;
+
+/// The `schema-registry-cluster` of `GET /v1/metadata/id`: Confluent's default
+/// `schema.registry.group.id`. Warden has no groups: every replica sharing a database is one
+/// cluster.
+const SCHEMA_REGISTRY_CLUSTER: &str = "schema-registry";
+
 fn filter(p: &Params) -> DeletedFilter {
     if p.deleted_only {
         DeletedFilter::DeletedOnly
@@ -169,17 +187,27 @@ fn serialized(p: &Params) -> bool {
     params(
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this prefix."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
-        ("latestOnly" = Option<Flag>, Query, description = "`true` returns only the latest version of each subject."),
+        ("latestOnly" = Option<Flag>, Query, description = "`true` returns only the latest version of each subject (of the live ones, or of all with `deleted=true`)."),
+        ("ruleType" = Option<String>, Query, description = "Only versions whose rule set has a rule of this type (case-sensitive)."),
+        ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most versions to return: 1 to 1000; anything else is 1000, Confluent's `schema.search.default.limit`."),
     ),
     responses(
         (status = 200, description = "Every version of every subject, by subject and version.", body = Vec<SchemaListEntry>),
+        (status = 404, description = "404 an offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
 async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
+    let page = p.page(SCHEMA_SEARCH_LIMIT, SCHEMA_SEARCH_LIMIT)?;
     let list = r
-        .list_schemas(p.subject_prefix.as_deref(), p.deleted, p.latest_only)
+        .list_schemas(
+            p.subject_prefix.as_deref(),
+            p.deleted,
+            p.latest_only,
+            p.rule_type.as_deref(),
+        )
         .await?;
-    ok(&list)
+    ok(&page.of(list))
 }
 
 /// A schema by its global id.
@@ -190,9 +218,11 @@ async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) ->
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
         ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+        ("subject" = Option<String>, Query, description = "Answer this subject's version of the schema: `subject` and `version` are added, and `ts` and `deleted` are that version's."),
+        ("fetchMaxId" = Option<Flag>, Query, description = "`true` adds `maxId`, the highest schema id."),
     ),
     responses(
-        (status = 200, description = "The schema.", body = SchemaByIdResponse),
+        (status = 200, description = "The schema, with its GUID and the registration time (`ts`) and `deleted` flag of one of its versions.", body = SchemaByIdResponse),
         (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
     )
 )]
@@ -201,19 +231,133 @@ async fn schema_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    let schema = r.schema_by_id(schema_id(&id)?).await?;
+    let id = schema_id(&id)?;
+    let schema = r.schema_by_id(id).await?;
     let text = if serialized(&p) {
         r.serialized(&schema).await?
     } else {
         None
     };
-    match text {
-        Some(text) => ok(&SchemaByIdResponse {
-            schema: text,
-            ..Registry::by_id_response(&schema)
-        }),
-        None => Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone())),
+    // The subject named, if it parses (H4's contexts choose by it; a bad name picks none).
+    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
+    if text.is_none() && !p.fetch_max_id && p.subject.is_none() {
+        return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
     }
+    let usage = r.usage_of(id, named.as_ref()).await?;
+    let mut body = Registry::by_id_response(&schema, usage.as_ref());
+    if p.subject.is_some()
+        && let Some((subject, row)) = usage
+    {
+        body.subject = Some(subject);
+        body.version = Some(row.version);
+    }
+    if let Some(text) = text {
+        body.schema = text;
+    }
+    if p.fetch_max_id {
+        body.max_id = r.max_schema_id().await?;
+    }
+    ok(&body)
+}
+
+/// A schema by its GUID.
+#[utoipa::path(
+    get,
+    path = "/schemas/guids/{guid}",
+    tag = "schemas",
+    params(
+        ("guid" = String, Path, description = "The schema's GUID: a UUID (any case), or its 32 hex digits."),
+        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+    ),
+    responses(
+        (status = 200, description = "The schema, as `GET /schemas/ids/{id}` answers it.", body = SchemaByIdResponse),
+        (status = 404, description = "40403 no schema has this GUID (or it is not a GUID)", body = ErrorBody),
+    )
+)]
+async fn schema_by_guid(
+    State(r): State<AppState>,
+    SrPath(guid): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let schema = r.schema_by_guid(&guid).await?;
+    if serialized(&p)
+        && let Some(text) = r.serialized(&schema).await?
+    {
+        let usage = r.usage_of(schema.stored.id, None).await?;
+        return ok(&SchemaByIdResponse {
+            schema: text,
+            ..Registry::by_id_response(&schema, usage.as_ref())
+        });
+    }
+    Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()))
+}
+
+/// The ids a GUID has, per context.
+#[utoipa::path(
+    get,
+    path = "/schemas/guids/{guid}/ids",
+    tag = "schemas",
+    params(
+        ("guid" = String, Path, description = "The schema's GUID."),
+    ),
+    responses(
+        (status = 200, description = "The context and id of the schema with this GUID; empty when none has it.", body = Vec<ContextId>),
+    )
+)]
+async fn ids_by_guid(State(r): State<AppState>, SrPath(guid): SrPath<String>) -> ApiResult {
+    ok(&r.ids_by_guid(&guid).await?)
+}
+
+/// The cluster the server belongs to.
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/id",
+    tag = "metadata",
+    responses(
+        (status = 200, description = "Confluent's `ServerClusterId`: `scope.path` is empty; `scope.clusters` names the registry cluster (`schema-registry-cluster`: every replica sharing a database is one) and the Kafka cluster (`kafka-cluster`: null, Warden keeps no Kafka cluster).", body = ServerClusterId),
+    )
+)]
+async fn cluster_id() -> ApiResult {
+    ok(&ServerClusterId {
+        scope: json!({
+            "path": [],
+            "clusters": {
+                "kafka-cluster": null,
+                "schema-registry-cluster": SCHEMA_REGISTRY_CLUSTER,
+            },
+        }),
+    })
+}
+
+/// The server's version.
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/version",
+    tag = "metadata",
+    responses(
+        (status = 200, description = "Warden's version and, when the build knew it (`WARDEN_COMMIT_ID` at build time), its commit.", body = ServerVersion),
+    )
+)]
+async fn server_version() -> ApiResult {
+    ok(&ServerVersion {
+        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        commit_id: option_env!("WARDEN_COMMIT_ID")
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+    })
+}
+
+/// The deployment's attributes.
+#[utoipa::path(
+    get,
+    path = "/v1/metadata/deployment",
+    tag = "metadata",
+    responses(
+        (status = 200, description = "Confluent's `SchemaRegistryDeployment`: no attributes (Confluent's default).", body = ServerDeployment),
+    )
+)]
+async fn server_deployment() -> ApiResult {
+    ok(&ServerDeployment::default())
 }
 
 /// The text of a schema by its global id.
@@ -245,10 +389,12 @@ async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>)
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("offset" = Option<i32>, Query, description = "Subjects to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most subjects to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The subjects that registered the schema.", body = Vec<Subject>),
-        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+        (status = 404, description = "40403 schema not found; 404 an id, offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
 async fn subjects_by_id(
@@ -256,7 +402,8 @@ async fn subjects_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    ok(&r.subjects_of_schema(schema_id(&id)?, p.deleted).await?)
+    let page = p.page(UNBOUNDED, UNBOUNDED)?;
+    ok(&page.of(r.subjects_of_schema(schema_id(&id)?, p.deleted).await?))
 }
 
 /// The (subject, version) pairs a schema is registered as.
@@ -267,10 +414,12 @@ async fn subjects_by_id(
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("offset" = Option<i32>, Query, description = "Pairs to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most pairs to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The (subject, version) pairs of the schema.", body = Vec<SubjectVersion>),
-        (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
+        (status = 404, description = "40403 schema not found; 404 an id, offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
 async fn versions_by_id(
@@ -278,7 +427,8 @@ async fn versions_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    ok(&r.versions_of_schema(schema_id(&id)?, p.deleted).await?)
+    let page = p.page(UNBOUNDED, UNBOUNDED)?;
+    ok(&page.of(r.versions_of_schema(schema_id(&id)?, p.deleted).await?))
 }
 
 /// The subjects.
@@ -290,13 +440,17 @@ async fn versions_by_id(
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this prefix."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
+        ("offset" = Option<i32>, Query, description = "Subjects to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most subjects to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The subjects.", body = Vec<Subject>),
+        (status = 404, description = "404 an offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
 async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
-    ok(&r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?)
+    let page = p.page(UNBOUNDED, UNBOUNDED)?;
+    ok(&page.of(r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?))
 }
 
 /// Looks a schema up under a subject: the version that has it.
@@ -362,10 +516,13 @@ async fn delete_subject(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
+        ("deletedAsNegative" = Option<Flag>, Query, description = "`true` lists every version, a soft-deleted one as its negative (`[1,-2,3]`); it wins over `deleted` and `deletedOnly`."),
+        ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most versions to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The versions of the subject.", body = Vec<Version>),
-        (status = 404, description = "40401 subject not found", body = ErrorBody),
+        (status = 404, description = "40401 subject not found; 404 an offset or limit that is not a Java int", body = ErrorBody),
         (status = 422, description = "42208 invalid subject", body = ErrorBody),
     )
 )]
@@ -375,7 +532,12 @@ async fn list_versions(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.versions(&s, filter(&p)).await?)
+    let page = p.page(UNBOUNDED, UNBOUNDED)?;
+    if p.deleted_as_negative {
+        let include_deleted = p.deleted || p.deleted_only;
+        return ok(&page.of(r.versions_deleted_as_negative(&s, include_deleted).await?));
+    }
+    ok(&page.of(r.versions(&s, filter(&p)).await?))
 }
 
 /// Registers a schema under a subject, after checking its compatibility.
@@ -483,6 +645,8 @@ async fn raw_version(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("version" = VersionSelector, Path, description = "A version number, live or soft-deleted, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` also lists schemas that only soft-deleted versions use."),
+        ("offset" = Option<i32>, Query, description = "Ids to skip (default 0)."),
+        ("limit" = Option<i32>, Query, description = "The most ids to return: 1 to 1000; anything else is 1000 (Confluent's schema search limit)."),
     ),
     responses(
         (status = 200, description = "The ids of the schemas that reference this version, ascending.", body = Vec<SchemaId>),
@@ -496,7 +660,8 @@ async fn referenced_by(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    ok(&r.referenced_by(&s, version(&v)?, p.deleted).await?)
+    let page = p.page(SCHEMA_SEARCH_LIMIT, SCHEMA_SEARCH_LIMIT)?;
+    ok(&page.of(r.referenced_by(&s, version(&v)?, p.deleted).await?))
 }
 
 /// Deletes one version: soft first, then permanently with `permanent=true`.

@@ -37,6 +37,7 @@ impl Registry {
                 .map_err(delete_error)?;
             self.evict(&removed);
             self.store.delete_config(Scope::Subject(subject)).await?;
+            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             self.store.delete_mode(Scope::Subject(subject)).await?;
             Ok(all)
         } else {
@@ -49,6 +50,7 @@ impl Registry {
                 .map_err(delete_error)?;
             Ok(live)
         }
+            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
     }
 
     /// Soft-deletes one version, or with `permanent` removes a soft-deleted one. Returns the
@@ -90,6 +92,7 @@ impl Registry {
             self.evict(&removed);
         } else {
             if row.deleted {
+            self.forget_usage(&[row.schema_id]);
                 return Err(Error::VersionSoftDeleted {
                     subject: subject.to_string(),
                     version: v,
@@ -104,6 +107,7 @@ impl Registry {
     }
 
     async fn require_writable(&self, subject: &Subject) -> Result<()> {
+            self.forget_usage(&[row.schema_id]);
         if self.effective_mode(subject).await?.allows_writes() {
             Ok(())
         } else {

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use warden_core::api::{
-    SchemaByIdResponse, SchemaListEntry, SubjectVersion, SubjectVersionResponse,
+    ContextId, SchemaByIdResponse, SchemaListEntry, SubjectVersion, SubjectVersionResponse,
 };
-use warden_core::{ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector};
+use warden_core::{Guid, ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, VersionRow};
 
 use super::{CachedSchema, Registry};
@@ -37,7 +37,8 @@ impl Registry {
             stored,
             by_id_body: bytes::Bytes::new(),
         };
-        cached.by_id_body = serde_json::to_vec(&Self::by_id_response(&cached))
+        let usage = self.usage_of(id, None).await?;
+        cached.by_id_body = serde_json::to_vec(&Self::by_id_response(&cached, usage.as_ref()))
             .expect("response bodies serialize")
             .into();
         let cached = Arc::new(cached);
@@ -115,12 +116,89 @@ impl Registry {
             .collect())
     }
 
-    /// Every version of every subject, for `GET /schemas`.
+    /// The version a read of schema `id` reports (its `ts` and `deleted`, and with a subject
+    /// its `subject` and `version`), as Confluent's `KafkaSchemaRegistry.get` picks one:
+    /// with `subject`, that subject's newest version using the schema; otherwise (or when
+    /// the subject does not use it) one of the schema's versions: Confluent takes whichever
+    /// its map yields first, Warden the first live one by subject and version, else the
+    /// first soft-deleted one. `None` when no version uses the schema.
+    pub async fn usage_of(
+        &self,
+        id: SchemaId,
+        subject: Option<&Subject>,
+    ) -> Result<Option<(Subject, VersionRow)>> {
+        let uses = self.store.versions_of_schema(id).await?;
+        let chosen = subject
+            .and_then(|s| uses.iter().rev().find(|(name, _, _)| name == s))
+            .or_else(|| uses.iter().find(|(_, _, deleted)| !deleted))
+            .or_else(|| uses.first());
+        let Some((name, version, _)) = chosen else {
+            return Ok(None);
+        };
+        let row = self
+            .store
+            .versions(name)
+            .await?
+            .into_iter()
+            .find(|r| r.version == *version);
+        Ok(row.map(|r| (name.clone(), r)))
+    }
+
+    /// Forgets the rendered `GET /schemas/ids/{id}` bodies of these schemas, whose versions
+    /// changed (deleted, or registered again): their `ts` and `deleted` are read anew.
+    pub(super) fn forget_usage(&self, ids: &[SchemaId]) {
+        for id in ids {
+            self.by_id.remove(id);
+        }
+    }
+
+    /// The highest schema id (`fetchMaxId`); `None` when no schema is stored.
+    pub async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
+        Ok(self.store.max_schema_id().await?)
+    }
+
+    /// The schema with this GUID, as `GET /schemas/guids/{guid}` answers it (Confluent's
+    /// `getByGuid`: the schema's body without `subject` and `version`). The GUID is read as
+    /// Confluent's `MD5.fromString` reads it ([`Guid::parse`]).
+    ///
+    /// Errors: 40403 "Schema {guid} not found" when the text is not a GUID or no schema has it.
+    pub async fn schema_by_guid(&self, guid: &str) -> Result<Arc<CachedSchema>> {
+        let not_found = || Error::SchemaNotFound(format!("Schema {guid} not found"));
+        let parsed = Guid::parse(guid).ok_or_else(not_found)?;
+        let ids = self.store.schema_ids_by_guid(&parsed).await?;
+        let id = *ids.first().ok_or_else(not_found)?;
+        self.schema_by_id(id).await
+    }
+
+    /// `GET /schemas/guids/{guid}/ids`: the id of the schema with this GUID in each context
+    /// (Warden keeps one context, the default `.`); empty, not an error, for an unknown GUID,
+    /// as Confluent's `listIdsForGuid` answers.
+    pub async fn ids_by_guid(&self, guid: &str) -> Result<Vec<ContextId>> {
+        let Some(parsed) = Guid::parse(guid) else {
+            return Ok(Vec::new());
+        };
+        let ids = self.store.schema_ids_by_guid(&parsed).await?;
+        Ok(ids
+            .into_iter()
+            .take(1)
+            .map(|id| ContextId {
+                context: ".".to_owned(),
+                id,
+            })
+            .collect())
+    }
+
+    /// Every version of every subject, for `GET /schemas` (Confluent's
+    /// `getVersionsWithSubjectPrefix`): by subject then version, live ones (or every one with
+    /// `deleted`); with `latest_only` the newest of those per subject; with `rule_type` only
+    /// versions whose rule set has a rule of that type (`RuleSet.hasRulesWithType`, after
+    /// `latest_only`, as Confluent filters).
     pub async fn list_schemas(
         &self,
         prefix: Option<&str>,
         deleted: bool,
         latest_only: bool,
+        rule_type: Option<&str>,
     ) -> Result<Vec<SchemaListEntry>> {
         let filter = if deleted {
             DeletedFilter::All
@@ -137,14 +215,23 @@ impl Registry {
                 out.pop();
             }
             let schema = self.schema_by_id(row.schema_id).await?;
+            let stored = &schema.stored;
             out.push(SchemaListEntry {
                 subject,
                 version: row.version,
                 id: row.schema_id,
-                schema_type: schema.stored.schema_type,
-                references: schema.stored.references.clone(),
-                schema: schema.stored.schema.clone(),
+                guid: Some(stored.guid.to_string()),
+                schema_type: stored.schema_type,
+                references: stored.references.clone(),
+                metadata: stored.metadata.clone(),
+                rule_set: stored.rule_set.clone(),
+                schema: stored.schema.clone(),
+                ts: Some(row.created_at),
+                deleted: Some(row.deleted),
             });
+        }
+        if let Some(rule_type) = rule_type.filter(|t| !t.is_empty()) {
+            out.retain(|e| has_rule_of_type(e.rule_set.as_ref(), rule_type));
         }
         Ok(out)
     }
@@ -180,6 +267,29 @@ impl Registry {
         Ok(versions)
     }
 
+    /// `GET /subjects/{s}/versions?deletedAsNegative=true` (Confluent's `DELETED_AS_NEGATIVE`
+    /// filter): every version, a soft-deleted one as its negative, ordered by absolute value.
+    ///
+    /// Errors: 40401 when the subject has no live version (or none at all with
+    /// `include_deleted`: Confluent checks `hasSubjects(subject, deleted || deletedOnly)`).
+    pub async fn versions_deleted_as_negative(
+        &self,
+        subject: &Subject,
+        include_deleted: bool,
+    ) -> Result<Vec<i64>> {
+        let rows = self.store.versions(subject).await?;
+        if !rows.iter().any(|r| include_deleted || !r.deleted) {
+            return Err(Error::SubjectNotFound(subject.to_string()));
+        }
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let v = i64::from(r.version.get());
+                if r.deleted { -v } else { v }
+            })
+            .collect())
+    }
+
     /// The live (not soft-deleted) version rows of a subject, oldest first.
     pub(super) async fn live_rows(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
         let mut rows = self.store.versions(subject).await?;
@@ -187,11 +297,14 @@ impl Registry {
         Ok(rows)
     }
 
-    /// One version of a subject (`latest` is the newest live one; with `deleted`, the newest
-    /// of all).
+    /// One version of a subject. `latest` (or `-1`) is the newest live version, with or
+    /// without `deleted`: Confluent's `get(subject, -1, returnDeleted)` reads
+    /// `getLatestVersion`, which skips soft-deleted versions; `deleted` lets a version number
+    /// name a soft-deleted version.
     ///
-    /// Errors: 40401 when the subject has no (live) version, 40402 when the version does not
-    /// exist or is soft-deleted and `deleted` is false.
+    /// Errors: 40401 when the subject has no version (no live one without `deleted`), 40402
+    /// when the version does not exist, is soft-deleted and `deleted` is false, or is
+    /// `latest` of a subject whose versions are all soft-deleted ("Version -1 not found.").
     pub async fn version(
         &self,
         subject: &Subject,
@@ -217,24 +330,38 @@ impl Registry {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
         let found = match version {
-            VersionSelector::Latest => rows.iter().rev().find(|r| deleted || !r.deleted),
+            VersionSelector::Latest => rows.iter().rev().find(|r| !r.deleted),
             VersionSelector::Exact(v) => rows
                 .iter()
                 .find(|r| r.version == v && (deleted || !r.deleted)),
         };
-        found
-            .copied()
-            .ok_or_else(|| Error::VersionNotFound(version.to_string()))
+        found.copied().ok_or_else(|| {
+            Error::VersionNotFound(match version {
+                VersionSelector::Latest => "-1".to_owned(),
+                VersionSelector::Exact(v) => v.to_string(),
+            })
+        })
     }
 
-    /// The body of `GET /schemas/ids/{id}` for a schema.
-    pub fn by_id_response(schema: &CachedSchema) -> SchemaByIdResponse {
+    /// The body of `GET /schemas/ids/{id}` for a schema, with the `ts` and `deleted` of the
+    /// version [`Registry::usage_of`] picked (`subject` and `version` are added by the caller
+    /// when the request named a subject).
+    pub fn by_id_response(
+        schema: &CachedSchema,
+        usage: Option<&(Subject, VersionRow)>,
+    ) -> SchemaByIdResponse {
         SchemaByIdResponse {
+            subject: None,
+            version: None,
+            guid: Some(schema.stored.guid.to_string()),
             schema_type: schema.stored.schema_type,
             schema: schema.stored.schema.clone(),
             references: schema.stored.references.clone(),
             metadata: schema.stored.metadata.clone(),
             rule_set: schema.stored.rule_set.clone(),
+            max_id: None,
+            ts: usage.map(|(_, r)| r.created_at),
+            deleted: usage.map(|(_, r)| r.deleted),
         }
     }
 
@@ -248,11 +375,27 @@ impl Registry {
             subject: subject.clone(),
             version: row.version,
             id: row.schema_id,
+            guid: Some(schema.stored.guid.to_string()),
             schema_type: schema.stored.schema_type,
             references: schema.stored.references.clone(),
             metadata: schema.stored.metadata.clone(),
             rule_set: schema.stored.rule_set.clone(),
             schema: schema.stored.schema.clone(),
+            ts: Some(row.created_at),
+            deleted: Some(row.deleted),
         }
     }
+}
+
+/// Confluent's `RuleSet.hasRulesWithType`: a domain, migration or encoding rule whose `type`
+/// equals `rule_type` (case-sensitive).
+fn has_rule_of_type(rule_set: Option<&serde_json::Value>, rule_type: &str) -> bool {
+    let Some(rule_set) = rule_set else {
+        return false;
+    };
+    ["domainRules", "migrationRules", "encodingRules"]
+        .iter()
+        .filter_map(|list| rule_set.get(list).and_then(serde_json::Value::as_array))
+        .flatten()
+        .any(|rule| rule.get("type").and_then(serde_json::Value::as_str) == Some(rule_type))
 }
