@@ -1,6 +1,7 @@
 //! The format-independent face of a parsed schema.
 
 use crate::avro::AvroSchema;
+pub use crate::avro::ParseOptions;
 use crate::json::JsonSchema;
 use crate::limits::{Interrupt, Interrupted, LimitExceeded, SchemaLimits};
 use crate::protobuf::ProtobufSchema;
@@ -60,14 +61,28 @@ impl ParsedSchema {
         text: &str,
         references: &[ResolvedReference],
     ) -> Result<Self, SchemaError> {
+        Self::parse_with(schema_type, text, references, ParseOptions::NEW)
+    }
+
+    /// [`ParsedSchema::parse`] reading the text as new ([`ParseOptions::NEW`]: Avro defaults
+    /// checked) or as stored ([`ParseOptions::STORED`]: Avro defaults Java would not check
+    /// are not checked). JSON Schema and Protobuf read the same either way.
+    ///
+    /// Errors: as [`ParsedSchema::parse`].
+    pub fn parse_with(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[ResolvedReference],
+        options: ParseOptions,
+    ) -> Result<Self, SchemaError> {
         match schema_type {
-            SchemaType::Avro => AvroSchema::parse(text, references).map(Self::Avro),
+            SchemaType::Avro => AvroSchema::parse_with(text, references, options).map(Self::Avro),
             SchemaType::Protobuf => ProtobufSchema::parse(text, references).map(Self::Protobuf),
             SchemaType::Json => JsonSchema::parse(text, references).map(Self::Json),
         }
     }
 
-    /// [`ParsedSchema::parse`] for a submitted schema: the text is first checked against
+    /// [`ParsedSchema::parse_with`] for a submitted schema: the text is first checked against
     /// `limits` (for Avro and JSON Schema before it is compiled, for Protobuf on the
     /// compiled file), references are not, since they are registered schemas already.
     ///
@@ -78,6 +93,20 @@ impl ParsedSchema {
         text: &str,
         references: &[ResolvedReference],
         limits: &SchemaLimits,
+    ) -> Result<Self, SchemaError> {
+        Self::parse_with_limits_as(schema_type, text, references, limits, ParseOptions::NEW)
+    }
+
+    /// [`ParsedSchema::parse_with_limits`] reading the text with `options` (see
+    /// [`ParsedSchema::parse_with`]).
+    ///
+    /// Errors: as [`ParsedSchema::parse_with_limits`].
+    pub fn parse_with_limits_as(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[ResolvedReference],
+        limits: &SchemaLimits,
+        options: ParseOptions,
     ) -> Result<Self, SchemaError> {
         let json_limit = |check: fn(&SchemaLimits, &serde_json::Value) -> Result<(), _>| {
             // Text that is not JSON fails the parse below, with the parser's message.
@@ -95,7 +124,7 @@ impl ParsedSchema {
                 return Ok(Self::Protobuf(parsed));
             }
         }
-        Self::parse(schema_type, text, references)
+        Self::parse_with(schema_type, text, references, options)
     }
 
     /// The format.
@@ -124,6 +153,28 @@ impl ParsedSchema {
             Self::Avro(s) => s.normalized(),
             Self::Protobuf(s) => s.normalized(),
             Self::Json(s) => s.normalized(),
+        }
+    }
+
+    /// The text an earlier Warden stored for this schema when it differs from
+    /// [`ParsedSchema::canonical`] (or, with `normalized`, from [`ParsedSchema::normalized`]):
+    /// before issue 12 Avro was stored with its keys reordered but its names as given. A
+    /// registry keeps the rows it stored then, so lookups and registrations that miss the
+    /// current text try this one before assigning a new id. `None` when the text did not
+    /// change.
+    pub fn legacy_text(&self, normalized: bool) -> Option<String> {
+        match self {
+            Self::Avro(s) => {
+                let legacy = s.legacy_canonical(normalized);
+                let current = if normalized {
+                    s.normalized()
+                } else {
+                    s.canonical().to_owned()
+                };
+                (legacy != current).then_some(legacy)
+            }
+            // The JSON Schema text is unchanged; Protobuf's printer keeps its own history.
+            Self::Json(_) | Self::Protobuf(_) => None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod compat;
 pub mod datum;
+mod java;
 mod logical;
 pub mod ser;
 
@@ -19,11 +20,53 @@ pub struct AvroSchema {
     schema: Schema,
     named_types: Vec<Schema>,
     canonical: String,
+    /// Boxed: the schema sits in `ParsedSchema` beside smaller formats.
+    more: Box<MoreTexts>,
+}
+
+/// The normalized text, and the JSON as given, from which the texts earlier Warden versions
+/// stored are rebuilt ([`AvroSchema::legacy_canonical`]).
+#[derive(Debug, Clone)]
+struct MoreTexts {
+    normalized: String,
+    json: Value,
+}
+
+/// How strictly a schema text is read: Confluent's `validateAsNew` (`AvroSchema.getParser`).
+///
+/// A schema registered anew (Confluent: without an explicit id, with the config's
+/// `validateNewSchemas`, true by default) is read as new: field defaults must match their
+/// types (`Schema.Parser.setValidateDefaults(true)`), a union's default its first branch.
+/// Any other schema text (a stored schema, a lookup, an IMPORT with an id) is read as Java
+/// Avro reads it with validation off: a default of the wrong JSON type is kept in the text
+/// and ignored, as Java ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Read as a new schema: defaults checked.
+    pub validate_as_new: bool,
+}
+
+impl ParseOptions {
+    /// A new registration: defaults checked (today's strict checks).
+    pub const NEW: Self = Self {
+        validate_as_new: true,
+    };
+    /// A stored schema or a lookup: defaults Java would not check are not checked.
+    pub const STORED: Self = Self {
+        validate_as_new: false,
+    };
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self::NEW
+    }
 }
 
 impl AvroSchema {
-    /// Parses Avro schema JSON. `references` must be the transitive closure of the schema's
-    /// references, each an Avro named type (record, enum or fixed).
+    /// Parses Avro schema JSON read as new ([`ParseOptions::NEW`]). `references` must be the
+    /// transitive closure of the schema's references, each an Avro named type (record, enum
+    /// or fixed).
     ///
     /// Errors ([`SchemaError::Invalid`]): text that is not JSON or not an Avro schema, a name
     /// that no reference defines, a reference that is not Avro, and a union field whose
@@ -31,7 +74,22 @@ impl AvroSchema {
     /// value of a union corresponds to its first schema; Java Avro rejects it, apache-avro
     /// does not).
     pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<Self, SchemaError> {
+        Self::parse_with(text, references, ParseOptions::NEW)
+    }
+
+    /// [`AvroSchema::parse`] with `options`: read as stored, a field default of the wrong
+    /// type is kept in the text and left out of the parsed schema, as Java Avro does with
+    /// `validateDefaults` off. A `float` or `double` default written as a string
+    /// (`"default": "1.5"`) is the number it spells either way, as in Java.
+    ///
+    /// Errors: as [`AvroSchema::parse`], less the default checks when read as stored.
+    pub fn parse_with(
+        text: &str,
+        references: &[ResolvedReference],
+        options: ParseOptions,
+    ) -> Result<Self, SchemaError> {
         let mut deps = Vec::with_capacity(references.len());
+        let mut dep_values = Vec::with_capacity(references.len());
         for r in references {
             if r.schema_type != SchemaType::Avro {
                 return Err(SchemaError::Invalid(format!(
@@ -40,31 +98,44 @@ impl AvroSchema {
                     r.schema_type.as_str()
                 )));
             }
-            deps.push(r.schema.as_str());
+            let value: Value = serde_json::from_str(&r.schema).map_err(|e| {
+                SchemaError::Invalid(format!("reference {} is not valid JSON: {e}", r.name))
+            })?;
+            dep_values.push(value);
         }
         let json: Value = serde_json::from_str(text)
             .map_err(|e| SchemaError::Invalid(format!("not valid JSON: {e}")))?;
-        // Java Avro reads `"type": "error"` (a record declared as a protocol error) in plain
-        // schemas; apache-avro does not, so it parses a copy where errors are records. The
-        // stored text keeps `error`.
-        let for_parser = if text.contains("\"error\"") {
-            let mut copy = json.clone();
-            errors_as_records(&mut copy);
-            copy
-        } else {
-            json.clone()
-        };
+        // apache-avro reads a copy: Java Avro reads `"type": "error"` (a record declared as
+        // a protocol error) in plain schemas and float defaults written as strings, and,
+        // read as stored, ignores defaults of the wrong type; the stored text keeps them.
+        let mut for_parser = json.clone();
+        prepare_for_parser(&mut for_parser, options);
+        for value in &dep_values {
+            // References are registered schemas: read as stored.
+            let mut copy = value.clone();
+            prepare_for_parser(&mut copy, ParseOptions::STORED);
+            deps.push(copy.to_string());
+        }
         let (schema, named_types) = if deps.is_empty() {
             (Schema::parse(&for_parser).map_err(invalid)?, Vec::new())
         } else {
+            let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
             Schema::parse_str_with_list(&for_parser.to_string(), deps).map_err(invalid)?
         };
-        check_union_defaults(&schema)?;
-        let canonical = canonical_schema(&json).to_string();
+        if options.validate_as_new {
+            check_union_defaults(&schema)?;
+        }
+        // Java's `Schema.toString()`, as Confluent stores it; a shape Java would read
+        // differently keeps the earlier form.
+        let canonical = java::canonical_text(&json, &dep_values)
+            .unwrap_or_else(|()| canonical_schema(&json).to_string());
+        let normalized =
+            java::normalized_text(&json, &dep_values).unwrap_or_else(|()| canonical.clone());
         Ok(Self {
             schema,
             named_types,
             canonical,
+            more: Box::new(MoreTexts { normalized, json }),
         })
     }
 
@@ -78,22 +149,38 @@ impl AvroSchema {
         &self.named_types
     }
 
-    /// Compact JSON of the schema with keys in the order Java's `Schema.toString()` writes
-    /// them (so key order and whitespace in the input do not make a new schema), `doc`,
-    /// `default`, `aliases`, `order`, logical types and custom properties kept, names spelled
-    /// as given, and `{"type":"int"}` written as `"int"`. This is the text stored and
-    /// returned.
+    /// The text Confluent stores and returns for this schema: Java Avro's
+    /// `Schema.toString()` with the references' types known (Confluent's
+    /// `AvroSchema.canonicalString()`). A full name is split into `name` and `namespace`, a
+    /// namespace equal to the enclosing one is left out, a named type is written in full
+    /// where it first appears and by its name afterwards (short in its own namespace), keys
+    /// are in Java's order (`type`, `name`, `namespace`, `doc`, `fields`/`symbols`/`items`/
+    /// `values`/`size`, enum `default`, custom properties in input order, `aliases`; fields:
+    /// `name`, `type`, `doc`, `default`, `order` unless ascending, `aliases`, properties),
+    /// `{"type":"int"}` is `"int"`, and keys Java does not keep (`doc` of a primitive, array
+    /// or map) are dropped. This is the text stored and returned.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
 
-    /// The normalized text (`normalize=true`): every name fully qualified with `namespace`
-    /// folded into it, and object keys sorted, so that schemas differing only in how they
-    /// spell names or order properties register as one.
+    /// Confluent's normalized text (`normalize=true`, `AvroSchema.normalize()`): the
+    /// canonical text with custom properties sorted by key (a logical type's own first),
+    /// aliases sorted, an empty `doc` of a named type dropped, `error` as `record`, and
+    /// defaults as Java reads them back (see `java::normalized_text`).
     pub fn normalized(&self) -> String {
-        let value: Value =
-            serde_json::from_str(&self.canonical).expect("the canonical form is JSON");
-        normalize_value(value, None).to_string()
+        self.more.normalized.clone()
+    }
+
+    /// The text Warden 0.x stored for this schema before it wrote Java's form (keys in
+    /// Java's order, names as given), or, with `normalized`, its normalized text then (names
+    /// fully qualified, keys sorted): a registry stored by it finds its schemas by these.
+    pub fn legacy_canonical(&self, normalized: bool) -> String {
+        let canonical = canonical_schema(&self.more.json);
+        if normalized {
+            normalize_value(canonical, None).to_string()
+        } else {
+            canonical.to_string()
+        }
     }
 
     /// The Parsing Canonical Form (Avro spec): the basis of fingerprints, never of identity,
@@ -101,6 +188,88 @@ impl AvroSchema {
     pub fn parsing_canonical_form(&self) -> String {
         self.schema.canonical_form()
     }
+}
+
+/// Rewrites the copy of a schema that apache-avro reads: `error` types as records, float and
+/// double defaults written as strings as numbers, and, read as stored, defaults of the
+/// wrong JSON type left out. Returns whether anything changed.
+fn prepare_for_parser(value: &mut Value, options: ParseOptions) -> bool {
+    let mut changed = false;
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                changed |= prepare_for_parser(item, options);
+            }
+        }
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("error")
+                && map.contains_key("fields")
+            {
+                map.insert("type".to_owned(), Value::String("record".to_owned()));
+                changed = true;
+            }
+            if let Some(Value::Array(fields)) = map.get_mut("fields") {
+                for field in fields.iter_mut() {
+                    let Value::Object(field) = field else {
+                        continue;
+                    };
+                    changed |= prepare_default(field, options);
+                }
+            }
+            for v in map.values_mut() {
+                changed |= prepare_for_parser(v, options);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
+/// See [`prepare_for_parser`]: one field's default.
+fn prepare_default(field: &mut Map<String, Value>, options: ParseOptions) -> bool {
+    let Some(default) = field.get("default") else {
+        return false;
+    };
+    let ty = field.get("type");
+    let primitive = match ty {
+        Some(Value::String(t)) => Some(t.as_str()),
+        Some(Value::Object(o)) => o.get("type").and_then(Value::as_str),
+        _ => None,
+    };
+    if let (Some("float" | "double"), Value::String(text)) = (primitive, default)
+        && let Ok(x) = text.trim().parse::<f64>()
+        && let Some(n) = serde_json::Number::from_f64(x)
+    {
+        field.insert("default".to_owned(), Value::Number(n));
+        return true;
+    }
+    if options.validate_as_new {
+        return false;
+    }
+    let first = match ty {
+        Some(Value::Array(branches)) => branches.first(),
+        other => other,
+    };
+    let kind = match first {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Object(o)) => o.get("type").and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
+    };
+    let fits = match kind {
+        "null" => default.is_null(),
+        "boolean" => default.is_boolean(),
+        "int" | "long" => default.is_i64() || default.is_u64(),
+        "float" | "double" => default.is_number() || default.is_string(),
+        "string" | "bytes" | "enum" | "fixed" => default.is_string(),
+        "array" => default.is_array(),
+        "map" | "record" | "error" => default.is_object(),
+        // A named type: apache-avro checks the value against it; leave it.
+        _ => true,
+    };
+    if !fits {
+        field.remove("default");
+    }
+    !fits
 }
 
 /// Keys of a schema object in the order Java Avro writes them; others follow in input order.
@@ -179,22 +348,6 @@ fn canonical_field(value: &Value) -> Value {
         }
     }
     Value::Object(out)
-}
-
-/// Rewrites every `{"type": "error", "fields": …}` into a record, in place.
-fn errors_as_records(value: &mut Value) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(errors_as_records),
-        Value::Object(map) => {
-            if map.get("type").and_then(Value::as_str) == Some("error")
-                && map.contains_key("fields")
-            {
-                map.insert("type".to_owned(), Value::String("record".to_owned()));
-            }
-            map.values_mut().for_each(errors_as_records);
-        }
-        _ => {}
-    }
 }
 
 fn invalid(e: apache_avro::Error) -> SchemaError {

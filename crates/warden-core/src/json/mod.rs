@@ -151,6 +151,20 @@ impl JsonSchema {
     pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<Self, SchemaError> {
         let root: Value = serde_json::from_str(text)
             .map_err(|e| SchemaError::Invalid(format!("not valid JSON: {e}")))?;
+        // A document is an object or a boolean (`true` accepts everything, `false` nothing);
+        // Confluent's `JsonSchema.rawSchema()` refuses anything else with this message.
+        let found = match &root {
+            Value::Object(_) | Value::Bool(_) => None,
+            Value::Array(_) => Some("ARRAY"),
+            Value::Number(_) => Some("NUMBER"),
+            Value::String(_) => Some("STRING"),
+            Value::Null => Some("NULL"),
+        };
+        if let Some(found) = found {
+            return Err(SchemaError::Invalid(format!(
+                "Invalid JSON schema: expected an object or boolean at the root, found {found}"
+            )));
+        }
         let draft = match &root {
             Value::Object(map) => JsonSchemaDraft::from_schema_keyword(map.get("$schema")),
             _ => JsonSchemaDraft::Draft7,
@@ -331,5 +345,28 @@ fn sort_keys(value: &Value) -> Value {
         }
         Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn boolean_documents_are_schemas_and_other_scalars_are_not() {
+        let t = JsonSchema::parse("true", &[]).unwrap();
+        assert_eq!(t.canonical(), "true");
+        assert!(t.is_valid(&serde_json::json!({"any": 1})));
+        let f = JsonSchema::parse(" false ", &[]).unwrap();
+        assert_eq!(f.canonical(), "false");
+        assert!(!f.is_valid(&serde_json::json!(1)));
+        for text in ["42", "\"x\"", "null", "[]"] {
+            let e = JsonSchema::parse(text, &[]).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("expected an object or boolean at the root"),
+                "{text}: {e}"
+            );
+        }
     }
 }
