@@ -13,6 +13,7 @@ mod codec;
 pub mod compat;
 pub mod printer;
 mod rules;
+mod wire;
 
 use std::collections::HashMap;
 
@@ -117,9 +118,14 @@ impl ProtobufSchema {
         files.insert(main_name.clone(), main);
         let file = compile(&main_name, files)?;
         let canonical = match source {
-            SchemaSource::Text => text.trim().to_owned(),
-            SchemaSource::Descriptor => printer::print(&file, printer::Style::Canonical)
-                .map_err(|e| SchemaError::Invalid(e.to_string()))?,
+            // Source protox compiles but wire does not read is kept as given.
+            SchemaSource::Text => confluent_text(text, wire::Mode::Canonical)
+                .unwrap_or_else(|| text.trim().to_owned()),
+            SchemaSource::Descriptor => {
+                let printed = printer::print(&file, printer::Style::Canonical)
+                    .map_err(|e| SchemaError::Invalid(e.to_string()))?;
+                confluent_text(&printed, wire::Mode::Canonical).unwrap_or(printed)
+            }
         };
         Ok(Self {
             file,
@@ -128,9 +134,15 @@ impl ProtobufSchema {
         })
     }
 
-    /// The text stored and returned for this schema: the `.proto` source as given (trimmed), as
-    /// Confluent stores it; for a schema given as a descriptor, the descriptor printed as
-    /// `.proto` source ([`printer::print`] with [`printer::Style::Canonical`]).
+    /// The text stored and returned for this schema, as Confluent stores it
+    /// (`ProtobufSchema.canonicalString()`): the source as square/wire reads it, printed by
+    /// Confluent's printer (`ProtobufSchemaUtils.toString`): comments and formatting dropped,
+    /// blank lines between sections, in a message the reserved ranges, options, fields, oneofs,
+    /// groups, extension ranges, `extend` blocks, then nested messages and enums; type names and
+    /// option values as written (see the `wire` module). Source that protox compiles but wire
+    /// does not read is kept as given (trimmed). For a schema given as a descriptor, the
+    /// descriptor printed as `.proto` source ([`printer::print`] with
+    /// [`printer::Style::Canonical`]), then through Confluent's printer.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
@@ -279,6 +291,14 @@ impl ProtobufSchema {
     ) -> Result<serde_json::Value, PayloadError> {
         codec::decode(message, bytes).and_then(|m| codec::to_json(&m))
     }
+}
+
+/// `.proto` source as Confluent prints it (square/wire's parse, Confluent's printer); `None`
+/// when wire does not read it.
+fn confluent_text(source: &str, mode: wire::Mode) -> Option<String> {
+    wire::parse(source)
+        .ok()
+        .map(|element| wire::print(&element, mode))
 }
 
 /// The messages that count for message indexes: map entries and group messages skipped.
