@@ -1,6 +1,7 @@
 //! Black-box tests of the registry over HTTP: each test starts the real server on a free
 //! port with a fresh SQLite file (`warden_testkit::spawn_app`).
 
+mod associations;
 mod basics;
 mod caches;
 mod clients;

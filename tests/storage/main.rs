@@ -7,7 +7,10 @@ use warden_core::api::SchemaReference;
 use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
 };
-use warden_storage::{DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredConfig};
+use warden_storage::{
+    AssociationKey, DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredAssociation,
+    StoredConfig,
+};
 use warden_testkit::postgres::TempPostgres;
 
 fn schema(text: &str) -> NewSchema {
@@ -556,6 +559,167 @@ async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
     assert!(rows[0].created_at <= rows[1].created_at);
 }
 
+fn association(
+    guid: &str,
+    resource_id: &str,
+    association_type: &str,
+    subject: &str,
+) -> StoredAssociation {
+    StoredAssociation {
+        guid: guid.to_owned(),
+        resource_name: "orders".to_owned(),
+        resource_namespace: "lkc-1".to_owned(),
+        resource_id: resource_id.to_owned(),
+        resource_type: "topic".to_owned(),
+        association_type: association_type.to_owned(),
+        subject: subject.to_owned(),
+        strong: false,
+        frozen: false,
+        created_at: 1_000,
+        updated_at: 1_000,
+    }
+}
+
+async fn associations_are_written_read_and_removed(store: Arc<dyn SchemaStore>) {
+    let key = association("g1", "id-1", "key", "orders-k");
+    let value = association("g2", "id-1", "value", "orders-v");
+    let other = StoredAssociation {
+        resource_name: "payments".to_owned(),
+        resource_namespace: "lkc-2".to_owned(),
+        ..association("g3", "id-2", "value", "orders-v")
+    };
+    store
+        .write_associations(&[key.clone(), value.clone(), other.clone()], &[])
+        .await
+        .unwrap();
+    let sorted = |mut rows: Vec<StoredAssociation>| {
+        rows.sort_by(|a, b| a.guid.cmp(&b.guid));
+        rows
+    };
+    let by_id = store
+        .associations(AssociationKey::ResourceId("id-1"), None)
+        .await
+        .unwrap();
+    assert_eq!(sorted(by_id), vec![key.clone(), value.clone()]);
+    let by_subject = store
+        .associations(AssociationKey::Subject("orders-v"), Some("topic"))
+        .await
+        .unwrap();
+    assert_eq!(sorted(by_subject), vec![value.clone(), other.clone()]);
+    assert!(
+        store
+            .associations(AssociationKey::Subject("orders-v"), Some("other"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "another resource type"
+    );
+    let by_name = |name, namespace| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .associations(AssociationKey::ResourceName { name, namespace }, None)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(by_name("orders", Some("lkc-1")).await, 2);
+    assert_eq!(by_name("orders", Some("lkc-2")).await, 0);
+    assert_eq!(by_name("payments", None).await, 1);
+    let in_namespace = store
+        .associations(AssociationKey::Namespace(Some("lkc-2")), None)
+        .await
+        .unwrap();
+    assert_eq!(in_namespace, vec![other.clone()]);
+    assert_eq!(
+        store
+            .associations(AssociationKey::Namespace(None), None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // A second row for the same resource id and association type is refused, and nothing
+    // of that write lands.
+    let duplicate = association("g4", "id-1", "key", "elsewhere");
+    let fresh = association("g5", "id-3", "key", "fresh");
+    let err = store
+        .write_associations(&[fresh, duplicate], &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::AssociationExists { association_type, resource_name }
+            if association_type == "key" && resource_name == "orders"),
+        "{err:?}"
+    );
+    assert!(
+        store
+            .associations(AssociationKey::ResourceId("id-3"), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // An update keeps the creation time; a removal and an insert of the same type in one
+    // write succeed.
+    let updated = StoredAssociation {
+        strong: true,
+        frozen: true,
+        created_at: 5_000,
+        updated_at: 5_000,
+        ..key.clone()
+    };
+    let replacement = association("g6", "id-1", "value", "orders-v2");
+    store
+        .write_associations(&[updated, replacement.clone()], &["g2".to_owned()])
+        .await
+        .unwrap();
+    let rows = sorted(
+        store
+            .associations(AssociationKey::ResourceId("id-1"), None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        rows,
+        vec![
+            StoredAssociation {
+                strong: true,
+                frozen: true,
+                updated_at: 5_000,
+                ..key
+            },
+            replacement
+        ]
+    );
+}
+
+async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
+    assert_eq!(store.max_schema_id().await.unwrap(), None);
+    let a = schema(r#""int""#);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    register(&*store, "s", &a, None, None).await.unwrap();
+    register(&*store, "t", &a, None, None).await.unwrap();
+    register(&*store, "t", &schema(r#""long""#), None, None)
+        .await
+        .unwrap();
+    let stored = store.schema_by_id(id(1)).await.unwrap().unwrap();
+    let guid = warden_core::Guid::of_schema(r#""int""#, &[], None, None);
+    assert_eq!(stored.guid, guid);
+    assert_eq!(store.schema_ids_by_guid(&guid).await.unwrap(), vec![id(1)]);
+    let unknown = warden_core::Guid::of_schema("nothing", &[], None, None);
+    assert!(store.schema_ids_by_guid(&unknown).await.unwrap().is_empty());
+    assert_eq!(store.max_schema_id().await.unwrap(), Some(id(2)));
+    let rows = store.versions(&sub("t")).await.unwrap();
+    assert!(rows.iter().all(|r| r.created_at >= before));
+    assert!(rows[0].created_at <= rows[1].created_at);
+}
+
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     let s = sub("s");
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
@@ -626,6 +790,7 @@ macro_rules! conformance {
             conformance!(@case $open, a_registration_refuses_a_reference_deleted_before_it);
             conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
             conformance!(@case $open, ids_stop_at_the_top_of_the_java_int_range);
+            conformance!(@case $open, associations_are_written_read_and_removed);
         }
     };
     (@case $open:expr, $case:ident) => {

@@ -38,10 +38,23 @@ pub enum ErrorCode {
     SubjectLevelCompatibilityNotConfigured,
     /// 40409: no subject-level mode.
     SubjectLevelModeNotConfigured,
+    /// 40410: no association for the resource (`ASSOCIATION_NOT_FOUND_ERROR_CODE`).
+    AssociationNotFound,
     /// 40901 (HTTP 409): the schema is incompatible with an earlier version. Confluent's
     /// `Errors.INCOMPATIBLE_SCHEMA_ERROR_CODE` since 8.0.4, 8.1.2 and 8.2.0; earlier releases
     /// answered error_code 409, which [`ErrorCode::from_code`] still reads as this code.
     IncompatibleSchema,
+    /// 40903: an association of this type already exists for the resource.
+    AssociationForResourceExists,
+    /// 40904: the subject already has an association (a STRONG one needs the subject alone;
+    /// a subject with associations cannot be deleted).
+    AssociationForSubjectExists,
+    /// 40905: the subject already has a STRONG association.
+    StrongAssociationForSubjectExists,
+    /// 40907: the subject has no live version to associate.
+    NoActiveSubjectVersionExists,
+    /// 40908: the association is frozen.
+    AssociationFrozen,
     /// 42201: invalid schema.
     InvalidSchema,
     /// 42202: invalid version.
@@ -58,6 +71,8 @@ pub enum ErrorCode {
     IdDoesNotMatch,
     /// 42208: invalid subject name.
     InvalidSubject,
+    /// 42212: an association request with an invalid property.
+    InvalidAssociation,
     /// 50001: storage error.
     StoreError,
     /// 50002: operation timed out.
@@ -83,7 +98,13 @@ impl ErrorCode {
             Self::VersionNotSoftDeleted => 40407,
             Self::SubjectLevelCompatibilityNotConfigured => 40408,
             Self::SubjectLevelModeNotConfigured => 40409,
+            Self::AssociationNotFound => 40410,
             Self::IncompatibleSchema => 40901,
+            Self::AssociationForResourceExists => 40903,
+            Self::AssociationForSubjectExists => 40904,
+            Self::StrongAssociationForSubjectExists => 40905,
+            Self::NoActiveSubjectVersionExists => 40907,
+            Self::AssociationFrozen => 40908,
             Self::InvalidSchema => 42201,
             Self::InvalidVersion => 42202,
             Self::InvalidCompatibilityLevel => 42203,
@@ -92,6 +113,7 @@ impl ErrorCode {
             Self::ReferenceExists => 42206,
             Self::IdDoesNotMatch => 42207,
             Self::InvalidSubject => 42208,
+            Self::InvalidAssociation => 42212,
             Self::StoreError => 50001,
             Self::OperationTimeout => 50002,
         }
@@ -117,8 +139,14 @@ impl ErrorCode {
             40407 => Self::VersionNotSoftDeleted,
             40408 => Self::SubjectLevelCompatibilityNotConfigured,
             40409 => Self::SubjectLevelModeNotConfigured,
+            40410 => Self::AssociationNotFound,
             // 409 is the code of Confluent releases before 8.0.4 (and 8.1.0-8.1.1).
             40901 | 409 => Self::IncompatibleSchema,
+            40903 => Self::AssociationForResourceExists,
+            40904 => Self::AssociationForSubjectExists,
+            40905 => Self::StrongAssociationForSubjectExists,
+            40907 => Self::NoActiveSubjectVersionExists,
+            40908 => Self::AssociationFrozen,
             42201 => Self::InvalidSchema,
             42202 => Self::InvalidVersion,
             42203 => Self::InvalidCompatibilityLevel,
@@ -127,6 +155,7 @@ impl ErrorCode {
             42206 => Self::ReferenceExists,
             42207 => Self::IdDoesNotMatch,
             42208 => Self::InvalidSubject,
+            42212 => Self::InvalidAssociation,
             50001 => Self::StoreError,
             50002 => Self::OperationTimeout,
             _ => return None,
@@ -180,7 +209,13 @@ mod tests {
             | ErrorCode::VersionNotSoftDeleted
             | ErrorCode::SubjectLevelCompatibilityNotConfigured
             | ErrorCode::SubjectLevelModeNotConfigured
+            | ErrorCode::AssociationNotFound
             | ErrorCode::IncompatibleSchema
+            | ErrorCode::AssociationForResourceExists
+            | ErrorCode::AssociationForSubjectExists
+            | ErrorCode::StrongAssociationForSubjectExists
+            | ErrorCode::NoActiveSubjectVersionExists
+            | ErrorCode::AssociationFrozen
             | ErrorCode::InvalidSchema
             | ErrorCode::InvalidVersion
             | ErrorCode::InvalidCompatibilityLevel
@@ -189,6 +224,7 @@ mod tests {
             | ErrorCode::ReferenceExists
             | ErrorCode::IdDoesNotMatch
             | ErrorCode::InvalidSubject
+            | ErrorCode::InvalidAssociation
             | ErrorCode::StoreError
             | ErrorCode::OperationTimeout => c,
         };
@@ -208,7 +244,13 @@ mod tests {
             ErrorCode::VersionNotSoftDeleted,
             ErrorCode::SubjectLevelCompatibilityNotConfigured,
             ErrorCode::SubjectLevelModeNotConfigured,
+            ErrorCode::AssociationNotFound,
             ErrorCode::IncompatibleSchema,
+            ErrorCode::AssociationForResourceExists,
+            ErrorCode::AssociationForSubjectExists,
+            ErrorCode::StrongAssociationForSubjectExists,
+            ErrorCode::NoActiveSubjectVersionExists,
+            ErrorCode::AssociationFrozen,
             ErrorCode::InvalidSchema,
             ErrorCode::InvalidVersion,
             ErrorCode::InvalidCompatibilityLevel,
@@ -217,6 +259,7 @@ mod tests {
             ErrorCode::ReferenceExists,
             ErrorCode::IdDoesNotMatch,
             ErrorCode::InvalidSubject,
+            ErrorCode::InvalidAssociation,
             ErrorCode::StoreError,
             ErrorCode::OperationTimeout,
         ];

@@ -87,6 +87,45 @@ pub enum Error {
     /// 42208.
     #[error("{0}")]
     InvalidSubject(String),
+    /// 40410 (Confluent `Errors.associationNotFoundException`).
+    #[error("Association for '{0}' not found.")]
+    AssociationNotFound(String),
+    /// 40903: the resource already has an association of this type that differs.
+    #[error("An association of type '{association_type}' already exists for resource '{resource}'")]
+    AssociationForResourceExists {
+        /// `key` or `value`.
+        association_type: String,
+        /// The resource name.
+        resource: String,
+    },
+    /// 40904: the subject already has an association.
+    #[error("An association already exists for subject '{0}'")]
+    AssociationForSubjectExists(String),
+    /// 40905: the subject already has a STRONG association.
+    #[error("A strong association already exists for subject '{0}'")]
+    StrongAssociationForSubjectExists(String),
+    /// 40907: the subject has no live version.
+    #[error("No active (non-deleted) version exists for subject '{0}'")]
+    NoActiveSubjectVersionExists(String),
+    /// 40908 (Confluent's message has the two spaces).
+    #[error("The association of type  '{association_type}' is frozen for subject '{subject}'")]
+    AssociationFrozen {
+        /// `key` or `value`.
+        association_type: String,
+        /// The associated subject.
+        subject: String,
+    },
+    /// 42212: a property of an association request is invalid
+    /// (Confluent `RestInvalidAssociationException`).
+    #[error(
+        "The association specified an invalid value for property: '{property}', detail: {detail}"
+    )]
+    InvalidAssociation {
+        /// The property's JSON name.
+        property: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// 50002: the operation did not finish in time (request timeout, or a registration
     /// that kept losing races for its subject's lock).
     #[error("{0}")]
@@ -121,6 +160,15 @@ impl Error {
             Self::ReferenceExists(_) => ErrorCode::ReferenceExists,
             Self::IdDoesNotMatch(_) => ErrorCode::IdDoesNotMatch,
             Self::InvalidSubject(_) => ErrorCode::InvalidSubject,
+            Self::AssociationNotFound(_) => ErrorCode::AssociationNotFound,
+            Self::AssociationForResourceExists { .. } => ErrorCode::AssociationForResourceExists,
+            Self::AssociationForSubjectExists(_) => ErrorCode::AssociationForSubjectExists,
+            Self::StrongAssociationForSubjectExists(_) => {
+                ErrorCode::StrongAssociationForSubjectExists
+            }
+            Self::NoActiveSubjectVersionExists(_) => ErrorCode::NoActiveSubjectVersionExists,
+            Self::AssociationFrozen { .. } => ErrorCode::AssociationFrozen,
+            Self::InvalidAssociation { .. } => ErrorCode::InvalidAssociation,
             Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
             Self::Store(_) => ErrorCode::StoreError,
         }

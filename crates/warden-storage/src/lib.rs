@@ -8,6 +8,7 @@
 //! (compatibility, modes, soft before hard delete) live in the server; races between
 //! identical registrations are decided here, by unique indexes.
 
+mod associations;
 mod common;
 mod postgres;
 mod sqlite;
@@ -66,6 +67,15 @@ pub enum Error {
     /// an imported id; nothing was written.
     #[error("no schema id is left below 2^31")]
     IdsExhausted,
+    /// An association of this type already exists for the resource (written by another
+    /// request meanwhile); nothing was written.
+    #[error("an association of type {association_type} already exists for resource {resource_name}")]
+    AssociationExists {
+        /// `key` or `value`.
+        association_type: String,
+        /// The resource's name.
+        resource_name: String,
+    },
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -180,6 +190,53 @@ pub enum Scope<'a> {
     Subject(&'a Subject),
 }
 
+/// An association between a resource (a Kafka topic) and a subject, as Confluent 8 stores
+/// it (`AssociationValue`). At most one per resource id, resource type and association type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAssociation {
+    /// Its own id (a random UUID).
+    pub guid: String,
+    /// The resource's name (the topic).
+    pub resource_name: String,
+    /// The resource's namespace (the Kafka cluster id).
+    pub resource_namespace: String,
+    /// The resource's id (the topic id).
+    pub resource_id: String,
+    /// The resource's type (`topic`).
+    pub resource_type: String,
+    /// `key` or `value`.
+    pub association_type: String,
+    /// The associated subject, as given (with its `:.context:` prefix when it has one).
+    pub subject: String,
+    /// Lifecycle STRONG (the resource owns the subject) or WEAK.
+    pub strong: bool,
+    /// Whether the association can no longer change.
+    pub frozen: bool,
+    /// Creation time, epoch milliseconds (kept by updates).
+    pub created_at: i64,
+    /// Last write, epoch milliseconds.
+    pub updated_at: i64,
+}
+
+/// Which associations a read selects (Confluent's lookups by subject, resource id, resource
+/// name, or namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssociationKey<'a> {
+    /// Those of a subject.
+    Subject(&'a str),
+    /// Those of a resource id.
+    ResourceId(&'a str),
+    /// Those of a resource name, in one namespace or (`None`) in every namespace.
+    ResourceName {
+        /// The resource name.
+        name: &'a str,
+        /// The namespace; `None` matches any.
+        namespace: Option<&'a str>,
+    },
+    /// Those of every resource of a namespace, or (`None`) of every namespace.
+    Namespace(Option<&'a str>),
+}
+
 /// Persistent state of the registry. Every method is one statement or one transaction.
 #[async_trait]
 pub trait SchemaStore: Send + Sync + std::fmt::Debug {
@@ -252,6 +309,23 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
 
     /// Removes the mode of `scope`; returns what was set.
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>>;
+
+    /// The associations `key` selects, of `resource_type` when given, in no particular
+    /// order.
+    async fn associations(
+        &self,
+        key: AssociationKey<'_>,
+        resource_type: Option<&str>,
+    ) -> Result<Vec<StoredAssociation>>;
+
+    /// In one transaction: removes the associations whose guid is in `delete`, then writes
+    /// `put` (a new guid is inserted; a known one has its subject, lifecycle, frozen flag and
+    /// update time replaced).
+    ///
+    /// Errors: [`Error::AssociationExists`] when a new row's resource id, resource type and
+    /// association type are taken; nothing is written.
+    async fn write_associations(&self, put: &[StoredAssociation], delete: &[String])
+    -> Result<()>;
 
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;

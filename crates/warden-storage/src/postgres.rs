@@ -37,6 +37,7 @@ const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
 const ROW_SHARE_LOCK: &str = " FOR SHARE";
 
 shared_statements!(Postgres, PgRow, PgPool);
+crate::associations::association_statements!(Postgres, PgRow);
 
 /// A [`SchemaStore`] on PostgreSQL.
 #[derive(Debug)]
@@ -230,6 +231,25 @@ impl SchemaStore for PgStore {
 
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
         remove_mode(&self.pool, scope).await
+    }
+
+    async fn associations(
+        &self,
+        key: crate::AssociationKey<'_>,
+        resource_type: Option<&str>,
+    ) -> Result<Vec<crate::StoredAssociation>> {
+        fetch_associations(&self.pool, key, resource_type).await
+    }
+
+    async fn write_associations(
+        &self,
+        put: &[crate::StoredAssociation],
+        delete: &[String],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        apply_associations(&mut tx, put, delete).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn has_subjects(&self) -> Result<bool> {

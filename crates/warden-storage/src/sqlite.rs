@@ -27,6 +27,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 const ROW_SHARE_LOCK: &str = "";
 
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
+crate::associations::association_statements!(Sqlite, SqliteRow);
 
 /// A [`SchemaStore`] on an embedded SQLite database.
 ///
@@ -232,6 +233,25 @@ impl SchemaStore for SqliteStore {
             size: self.pool.size(),
             idle: self.pool.num_idle(),
         }
+    }
+
+    async fn associations(
+        &self,
+        key: crate::AssociationKey<'_>,
+        resource_type: Option<&str>,
+    ) -> Result<Vec<crate::StoredAssociation>> {
+        fetch_associations(&self.pool, key, resource_type).await
+    }
+
+    async fn write_associations(
+        &self,
+        put: &[crate::StoredAssociation],
+        delete: &[String],
+    ) -> Result<()> {
+        let (_lock, mut tx) = self.write().await?;
+        apply_associations(&mut tx, put, delete).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn has_subjects(&self) -> Result<bool> {

@@ -10,6 +10,8 @@ confluent-kafka would. Exits non-zero with the failing step on the first mismatc
 import sys
 
 from confluent_kafka.schema_registry import (
+    AssociationCreateOrUpdateInfo,
+    AssociationCreateOrUpdateRequest,
     ConfigCompatibilityLevel,
     Schema,
     SchemaReference,
@@ -110,6 +112,44 @@ check("lookup_schema deleted=True", client.lookup_schema(subject, Schema(USER_V2
 check("delete_subject", client.delete_subject(subject), [1])
 check("delete_subject permanent", sorted(client.delete_subject(subject, permanent=True)), [1, 2])
 expect_error("a deleted subject is 40401", 40401, lambda: client.get_versions(subject))
+
+# ---- associations (Confluent 8) ---------------------------------------------------------
+client.register_schema("py-orders-key", Schema(USER_V1, "AVRO"))
+weak = AssociationCreateOrUpdateRequest(
+    resource_name="py-orders", resource_namespace="lkc-py", resource_id="py-topic-1",
+    associations=[
+        AssociationCreateOrUpdateInfo(subject="py-orders-key", association_type="key", lifecycle="WEAK"),
+    ])
+created = client.create_association(weak)
+check("create_association (WEAK)", [(a.subject, a.association_type, a.lifecycle) for a in created.associations],
+      [("py-orders-key", "key", "WEAK")])
+strong = AssociationCreateOrUpdateRequest(
+    resource_name="py-payments", resource_namespace="lkc-py", resource_id="py-topic-2",
+    associations=[AssociationCreateOrUpdateInfo(schema=Schema(USER_V1, "AVRO"))])
+created = client.create_association(strong)
+check("create_association with a schema is STRONG on the topic's own subject",
+      [(a.subject, a.lifecycle, a.schema.schema_str is not None) for a in created.associations],
+      [(":.lkc-py:py-payments-value", "STRONG", True)])
+found = client.get_associations_by_resource_name("py-orders", "lkc-py")
+check("get_associations_by_resource_name", [(a.subject, a.resource_id, a.association_type) for a in found],
+      [("py-orders-key", "py-topic-1", "key")])
+found = client.get_associations_by_resource_name("-", "lkc-py", resource_type="topic", association_types=["value"])
+check("get_associations_by_resource_name with wildcards and a type filter", [a.resource_name for a in found], ["py-payments"])
+check("get_associations_by_resource_name paged", len(client.get_associations_by_resource_name("-", "-", offset=1, limit=1)), 1)
+expect_error("create_association again with another subject is 40903", 40903, lambda: client.create_association(
+    AssociationCreateOrUpdateRequest(
+        resource_name="py-orders", resource_namespace="lkc-py", resource_id="py-topic-1",
+        associations=[AssociationCreateOrUpdateInfo(subject="py-other", association_type="key", lifecycle="WEAK")])))
+expect_error("delete_associations of a frozen association without cascade is 40908", 40908,
+             lambda: client.delete_associations("py-topic-2"))
+client.delete_associations("py-topic-2", cascade_lifecycle=True)
+expect_error("cascade_lifecycle deletes the STRONG association's subject", 40401,
+             lambda: client.get_versions(":.lkc-py:py-payments-value"))
+client.delete_associations("py-topic-1", resource_type="topic", association_types=["key"])
+check("delete_associations leaves a WEAK association's subject", client.get_versions("py-orders-key"), [1])
+check("no associations left", client.get_associations_by_resource_name("-", "-"), [])
+expect_error("delete_associations of an unknown resource is 40410", 40410,
+             lambda: client.delete_associations("py-topic-1"))
 
 # ---- serializers ------------------------------------------------------------------------
 def roundtrip(name, serializer, deserializer, topic, value):

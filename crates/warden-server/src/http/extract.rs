@@ -130,6 +130,10 @@ fn null_entity(method: &Method, matched: Option<&str>) -> ApiError {
         ("PUT", p) if p.ends_with("/config") => "updateTopLevelConfig.arg1",
         ("PUT", p) if p.ends_with("/mode/{subject}") => "updateMode.arg2",
         ("PUT", p) if p.ends_with("/mode") => "updateTopLevelMode.arg1",
+        ("POST", "/associations") => "createAssociation.arg4",
+        ("PUT", "/associations/resources/{resourceId}") => "createOrUpdateAssociation.arg5",
+        ("POST", "/associations:batchGet") => "batchGetAssociations.arg1",
+        ("POST", "/associations:batchMutate") => "mutateAssociations.arg4",
         _ => "request",
     };
     ApiError::Http(

@@ -4,6 +4,7 @@
 //! unknown routes, wrong methods, malformed bodies and bad parameters, is Confluent's
 //! `{"error_code", "message"}`.
 
+mod associations;
 mod error;
 mod extract;
 pub mod openapi;

@@ -29,6 +29,7 @@ impl Registry {
             if !live.is_empty() {
                 return Err(Error::SubjectNotSoftDeleted(subject.to_string()));
             }
+            self.refuse_if_associated(subject).await?;
             let all: Vec<Version> = rows.iter().map(|r| r.version).collect();
             let removed = self
                 .store
@@ -44,6 +45,7 @@ impl Registry {
             if live.is_empty() {
                 return Err(Error::SubjectSoftDeleted(subject.to_string()));
             }
+            self.refuse_if_associated(subject).await?;
             self.store
                 .soft_delete(subject, &live)
                 .await
@@ -97,6 +99,9 @@ impl Registry {
                     subject: subject.to_string(),
                     version: v,
                 });
+            }
+            if !rows.iter().any(|r| !r.deleted && r.version != v) {
+                self.refuse_last_version_if_associated(subject).await?;
             }
             self.store
                 .soft_delete(subject, &[v])

@@ -5,6 +5,7 @@
 //! (`references`), soft and hard deletes (`delete`), configs and modes (`config`), and
 //! the caches bounded in bytes (`cache`).
 
+mod associations;
 mod cache;
 mod config;
 mod delete;
@@ -24,6 +25,11 @@ use warden_storage::{NewSchema, SchemaStore, Scope, StoredSchema};
 use crate::metrics::Metrics;
 use cache::ByteCache;
 
+pub use associations::{
+    Association, AssociationBatchResponse, AssociationFilter, AssociationGetRequest,
+    AssociationInfo, AssociationInfoRequest, AssociationOp, AssociationOpRequest,
+    AssociationRequest, AssociationResponse, AssociationResult, Lifecycle,
+};
 pub use cache::{CacheBudget, CacheWeights};
 pub use register::SchemaOptions;
 pub use submission::{ReferenceSpec, SchemaSubmission};
