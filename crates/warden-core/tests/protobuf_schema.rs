@@ -361,7 +361,7 @@ extend M { optional int32 ext = 100; }
 }
 
 #[test]
-fn normalized_sorts_imports_and_options_and_keeps_declaration_order() {
+fn normalized_sorts_imports_options_and_fields_and_keeps_message_order() {
     let a = r#"syntax = "proto3";
 import "google/type/money.proto";
 import "google/protobuf/timestamp.proto";
@@ -397,11 +397,15 @@ message A {
         normalized.find("message B") < normalized.find("message A"),
         "order kept"
     );
+    // Confluent sorts fields by number and writes several options one per line.
     assert!(
-        normalized.find("z = 2") < normalized.find("a = 1"),
-        "field order kept"
+        normalized.find("a = 1") < normalized.find("z = 2"),
+        "fields sorted:\n{normalized}"
     );
-    assert!(normalized.contains("[deprecated = true, json_name = \"zz\"]"));
+    assert!(
+        normalized.contains("string z = 2 [\n    deprecated = true,\n    json_name = \"zz\"\n  ];"),
+        "{normalized}"
+    );
     // The normalized text is itself a schema with the same messages.
     assert_eq!(parse(&normalized).normalized(), normalized);
 }

@@ -11,6 +11,7 @@
 mod builtin;
 mod codec;
 pub mod compat;
+mod normalize;
 pub mod printer;
 mod rules;
 mod wire;
@@ -152,17 +153,29 @@ impl ProtobufSchema {
         self.source
     }
 
-    /// The normalized text (`normalize=true`), after Confluent's rules
-    /// (`ProtobufSchemaUtils.toNormalizedString`): the descriptor printed with imports sorted
-    /// and deduplicated, options sorted by name at every level, every type name fully
-    /// qualified, comments and formatting dropped, and messages, enums, fields and enum values
-    /// kept in declaration order (message indexes depend on it). See
-    /// [`printer::Style::Normalized`].
+    /// The normalized text (`normalize=true`), Confluent's
+    /// (`ProtobufSchemaUtils.toNormalizedString`): the canonical text with imports sorted and
+    /// deduplicated, options sorted and merged, type names fully qualified, fields, oneofs,
+    /// enum values and ranges sorted by number, `syntax` written for proto3 only; messages and
+    /// enums keep their order (message indexes depend on it). See the `normalize` module.
     pub fn normalized(&self) -> String {
-        printer::print(&self.file, printer::Style::Normalized).unwrap_or_else(|_| {
-            // Only editions cannot be printed, and they are refused at parse time.
-            self.canonical.clone()
-        })
+        match wire::parse(&self.canonical) {
+            Ok(element) => {
+                let normalized = normalize::normalize(&element, self.pool());
+                wire::print(&normalized, wire::Mode::Normalized)
+            }
+            // Source wire does not read (kept as given): the descriptor printer's form.
+            Err(_) => printer::print(&self.file, printer::Style::Normalized)
+                .unwrap_or_else(|_| self.canonical.clone()),
+        }
+    }
+
+    /// The text of `format=ignore_extensions` (Confluent's `FormatContext(ignoreExtensions)`):
+    /// the canonical text without custom options (those named `confluent.*` stay), extension
+    /// ranges and `extend` blocks.
+    pub fn without_extensions(&self) -> String {
+        confluent_text(&self.canonical, wire::Mode::IgnoreExtensions)
+            .unwrap_or_else(|| self.canonical.clone())
     }
 
     /// The main file as a base64-encoded `FileDescriptorProto` without source info (Confluent's

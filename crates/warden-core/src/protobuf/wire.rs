@@ -194,7 +194,7 @@ pub(crate) struct SyntaxError(pub(crate) String);
 type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// The largest field number, which `max` stands for (wire's `MAX_TAG_VALUE`).
-const MAX_TAG_VALUE: i32 = 536_870_911;
+pub(crate) const MAX_TAG_VALUE: i32 = 536_870_911;
 
 /// Reads `.proto` source as wire's `ProtoParser.parse` does.
 ///
@@ -928,11 +928,14 @@ impl Parser {
         }
         let mut value = self.value()?;
         if let Some(sub) = sub_name {
-            value = Value::Option(Box::new(OptionElement {
-                name: sub,
-                value,
-                parenthesized: false,
-            }));
+            // `(a).b.c = 1` nests one option per name (wire 5+: `subNames.reversed()`).
+            for part in sub.rsplit('.') {
+                value = Value::Option(Box::new(OptionElement {
+                    name: part.to_owned(),
+                    value,
+                    parenthesized: false,
+                }));
+            }
         }
         Ok(OptionElement {
             name,
@@ -1064,6 +1067,9 @@ pub(crate) enum Mode {
     /// `FormatContext(ignoreExtensions = true)`: `format=ignore_extensions`, without custom
     /// options (but `confluent.*`), extension ranges and `extend` blocks.
     IgnoreExtensions,
+    /// The printing half of `toNormalizedString`, for a file already normalized by
+    /// [`super::normalize`]: `syntax` is written for proto3 only.
+    Normalized,
 }
 
 /// Prints a file as `ProtobufSchemaUtils.toString` does.
@@ -1092,7 +1098,9 @@ impl Printer {
 
     fn file(&self, f: &ProtoFileElement) -> String {
         let mut sb = String::new();
-        if let Some(syntax) = &f.syntax {
+        if let Some(syntax) = &f.syntax
+            && (self.mode != Mode::Normalized || syntax == "proto3")
+        {
             let _ = writeln!(sb, "syntax = \"{syntax}\";");
         }
         if let Some(package) = &f.package {
@@ -1365,7 +1373,11 @@ impl Printer {
                 parenthesized: false,
             });
         }
-        let options = self.filter(&options);
+        let mut options = self.filter(&options);
+        if self.mode == Mode::Normalized {
+            // Normalized options are sorted by name, `default` and `json_name` among them.
+            options.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         if !options.is_empty() {
             sb.push(' ');
             append_options(&mut sb, &options);
@@ -1379,7 +1391,7 @@ impl Printer {
 ///
 /// Differs from Confluent for `bytes`: Confluent writes a `bytes` default as a number, without
 /// quotes (`[default = joshua]`), which protoc and protox do not read back; Warden quotes it.
-fn default_kind(ty: &str) -> Option<Kind> {
+pub(crate) fn default_kind(ty: &str) -> Option<Kind> {
     let simple = ty.rsplit('.').next().unwrap_or(ty);
     match simple {
         "string" | "bytes" => None,
@@ -1594,5 +1606,27 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn numbers_are_written_as_decimal_format_writes_them() {
+        for (text, expected) in [
+            ("-2.0", "-2"),
+            ("10f", "10"),
+            ("1.0f", "1"),
+            ("1.23", "1.23"),
+            ("1.23f", "1.23"),
+            ("1.23456", "1.235"),
+            ("10", "10"),
+            ("0x10", "16"),
+            ("inf", "inf"),
+            ("-inf", "-inf"),
+        ] {
+            assert_eq!(
+                super::super::normalize::format_number(text),
+                expected,
+                "{text}"
+            );
+        }
     }
 }
