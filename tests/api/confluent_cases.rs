@@ -1869,9 +1869,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterWithAndWithoutMetadata",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: metadata as Confluent treats it (a request without metadata matches the version with metadata)",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false",
                 r#"{"schemaType":"AVRO","metadata":{"properties":{"application.version":"2"}},"schema":$R1}"# => 200; Eq("/id", "1")),
@@ -1955,9 +1953,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testConfluentVersion",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: confluent:version metadata, version on register, lookups that match metadata",
-        ),
+        pending: None,
         steps: CONFLUENT_VERSION_AVRO,
     },
     Case {
@@ -2039,7 +2035,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testCompatibilityGroup",
         harness: Harness::Backward,
-        pending: Some("issue 12: compatibilityGroup"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"compatibilityGroup":"application.version","validateFields":false}"# => 200;
                 Eq("", r#"{"compatibilityGroup":"application.version","validateFields":false}"#)),
@@ -2054,7 +2050,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testAddCompatibilityGroup",
         harness: Harness::Backward,
-        pending: Some("issue 12: compatibilityGroup"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schemaType":"AVRO","metadata":{},"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(GET "/config" => 200; Eq("/compatibilityLevel", r#""BACKWARD""#)),
@@ -2069,7 +2065,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testClearCompatibilityGroup",
         harness: Harness::Backward,
-        pending: Some("issue 12: compatibilityGroup"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"compatibilityGroup":"application.version","validateFields":true}"# => 200;
                 Eq("", r#"{"compatibilityGroup":"application.version","validateFields":true}"#)),
@@ -2079,7 +2075,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testConfigMetadata",
         harness: Harness::Backward,
-        pending: Some("issue 12: config defaultMetadata"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"defaultMetadata":{"properties":{"configKey":"configValue"}},"validateFields":false}"# => 200;
                 Eq("", r#"{"defaultMetadata":{"properties":{"configKey":"configValue"}},"validateFields":false}"#)),
@@ -2102,7 +2098,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testConfigRuleSet",
         harness: Harness::Backward,
-        pending: Some("issue 12: config defaultRuleSet, GET /schemas?ruleType"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"defaultRuleSet":{"migrationRules":[{"name":"foo","kind":"TRANSFORM","mode":"UPGRADE","type":"IGNORE","disabled":false}]},"validateFields":false}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=false",
@@ -2124,9 +2120,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testSchemaMetadata",
         harness: Harness::Backward,
-        pending: Some(
-            "issue 12: a registration with only metadata takes the latest version's schema",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schemaType":"AVRO","schema":$R1}"# => 200; Eq("/id", "1")),
             // Only metadata: the schema is the latest version's.
@@ -2138,9 +2132,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testSchemaRuleSet",
         harness: Harness::Backward,
-        pending: Some(
-            "issue 12: a registration with only a ruleSet takes the latest version's schema",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schemaType":"AVRO","schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/testSubject/versions?normalize=false",
@@ -2153,7 +2145,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testCompareAndSetVersion",
         harness: Harness::Backward,
-        pending: Some("issue 12: an explicit version on register must be the next one (42201)"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"version":3,"schemaType":"AVRO","schema":$F1F2_DEFAULT}"# => 422 / 42201),
@@ -2163,7 +2155,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testConfigInvalidRuleSet",
         harness: Harness::Backward,
-        pending: Some("issue 12: config defaultRuleSet"),
+        pending: None,
         steps: &[
             // A READ rule among migration rules.
             req!(PUT "/config", r#"{"defaultRuleSet":{"migrationRules":[{"name":"foo","kind":"TRANSFORM","mode":"READ","type":"IGNORE","disabled":false}]}}"# => 422 / 42210),
@@ -2174,7 +2166,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testRegisterInvalidRuleSet",
         harness: Harness::Backward,
-        pending: Some("issue 12: ruleSet validation (42210 for a rule without a type)"),
+        pending: None,
         steps: &[req!(POST "/subjects/testSubject/versions?normalize=false",
             r#"{"schemaType":"AVRO","ruleSet":{"migrationRules":[{"name":"foo","kind":"TRANSFORM","mode":"READ","disabled":false}]},"schema":$R1}"# => 422 / 42210)],
     },
@@ -2193,9 +2185,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testGlobalNormalizeInheritedWhenSubjectConfigSet",
         harness: Harness::Backward,
-        pending: Some(
-            "PUT /config answers the stored config: Warden adds the default level the body did not set; an int field with a string default is refused only under normalize in Confluent",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"normalize":true}"# => 200; Eq("", r#"{"normalize":true}"#)),
             req!(PUT "/config/testSubject", r#"{"compatibility":"BACKWARD"}"# => 200; Eq("", r#"{"compatibility":"BACKWARD"}"#)),
@@ -2206,7 +2196,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testSubjectAlias",
         harness: Harness::Backward,
-        pending: Some("issue 12: subject aliases"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(PUT "/config/testAlias", r#"{"alias":"testSubject"}"# => 200; Eq("", r#"{"alias":"testSubject"}"#)),
@@ -2216,7 +2206,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testSubjectAliasWithSlash",
         harness: Harness::Backward,
-        pending: Some("issue 12: subject aliases"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(PUT "/config/test%2FAlias", r#"{"alias":"testSubject"}"# => 200; Eq("", r#"{"alias":"testSubject"}"#)),
@@ -2236,7 +2226,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testGlobalAliasNotUsed",
         harness: Harness::Backward,
-        pending: Some("issue 12: config alias and validateFields stored and answered"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(PUT "/config", r#"{"alias":"badSubject","validateFields":false}"# => 200; Eq("", r#"{"alias":"badSubject","validateFields":false}"#)),
@@ -2286,9 +2276,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testRegisterEmptyRuleSet",
         harness: Harness::Backward,
-        pending: Some(
-            "issue 12: metadata and ruleSet in lookups (a lookup without ruleSet finds the version registered with one)",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schemaType":"AVRO","ruleSet":{"domainRules":[]},"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/testSubject?normalize=false&deleted=false", r#"{"schemaType":"AVRO","schema":$R1}"# => 200; Eq("/id", "1")),
@@ -2418,9 +2406,7 @@ const CASES: &[Case] = &[
     Case {
         source: "json/RestApiTest.testConfluentVersion",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: confluent:version metadata, version on register, lookups that match metadata",
-        ),
+        pending: None,
         steps: CONFLUENT_VERSION_JSON,
     },
     // -------------------------------------------------------- protobuf/RestApiTest.java
@@ -2573,9 +2559,7 @@ const CASES: &[Case] = &[
     Case {
         source: "protobuf/RestApiTest.testConfluentVersion",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: confluent:version metadata, version on register, lookups that match metadata",
-        ),
+        pending: None,
         steps: CONFLUENT_VERSION_PROTOBUF,
     },
     Case {

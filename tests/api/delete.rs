@@ -107,7 +107,7 @@ async fn re_registering_a_soft_deleted_schema_creates_a_new_version_and_removes_
     assert_eq!(app.register_ok("s", &b).await, 2);
     assert_eq!(app.delete("/subjects/s").await.body, json!([1, 2]));
     let r = app.register("s", &b).await;
-    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"id": 2})));
+    assert_eq!((r.status, &r.body["id"]), (StatusCode::OK, &json!(2)));
     assert_eq!(
         app.get("/subjects/s/versions?deleted=true").await.body,
         json!([1, 3])
@@ -143,8 +143,8 @@ async fn re_registering_keeps_a_soft_deleted_version_that_a_schema_references() 
         "references": [{"name": "com.acme.Address", "subject": "address", "version": 1}]
     });
     assert_eq!(
-        app.register_body("customer", &customer).await.body,
-        json!({"id": 2})
+        app.register_body("customer", &customer).await.body["id"],
+        json!(2)
     );
     assert_eq!(app.delete("/subjects/customer").await.body, json!([1]));
     assert_eq!(app.delete("/subjects/address").await.body, json!([1]));
@@ -196,7 +196,7 @@ async fn a_subject_whose_versions_reference_each_other_is_deleted_whole() {
         "references": [{"name": "com.acme.Base", "subject": "self", "version": 1}]
     });
     let r = app.register_body("self", &derived).await;
-    assert_eq!(r.body, json!({"id": 2}), "{}", r.text);
+    assert_eq!(r.body["id"], json!(2), "{}", r.text);
     let r = app.delete("/subjects/self/versions/1").await;
     assert_eq!(
         (r.status, r.error_code()),
@@ -206,7 +206,7 @@ async fn a_subject_whose_versions_reference_each_other_is_deleted_whole() {
     );
     // Another subject with the same referring schema keeps the subject from being deleted.
     let r = app.register_body("other", &derived).await;
-    assert_eq!(r.body, json!({"id": 2}), "{}", r.text);
+    assert_eq!(r.body["id"], json!(2), "{}", r.text);
     let r = app.delete("/subjects/self").await;
     assert_eq!(
         (r.status, r.error_code()),

@@ -10,6 +10,7 @@ mod concurrency;
 mod config_mode;
 mod confluent_cases;
 mod corpus;
+mod data_contracts;
 mod delete;
 mod errors;
 mod interop;

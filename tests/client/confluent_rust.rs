@@ -132,8 +132,6 @@ async fn register_schema_answers_confluents_ids_and_refusals() {
 }
 
 #[tokio::test]
-#[ignore = "issue 12: the register answer carries only the id; Confluent's RegisterSchemaResponse \
-            also carries version, schema, schemaType, references, metadata and ruleSet"]
 async fn register_schema_answers_the_version_and_schema_as_confluents_register_response() {
     // Confluent 7.9 and 8.x answer `new RegisterSchemaResponse(schema)`: id, version,
     // schemaType (JSON and Protobuf), references, metadata, ruleSet and schema.
@@ -426,7 +424,6 @@ async fn versions_latest_and_lists_read_what_was_registered() {
 }
 
 #[tokio::test]
-#[ignore = "issue 12: GET /subjects/{subject}/metadata (latest version with metadata) is missing"]
 async fn get_latest_with_metadata_finds_the_latest_version_carrying_the_metadata() {
     // Confluent: `GET /subjects/{s}/metadata?key=k&value=v&deleted=…` answers the latest
     // version whose metadata properties hold every pair, 40401 for an unknown subject and

@@ -727,27 +727,34 @@ async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
         compatibility: Some(CompatibilityLevel::Full),
         ..StoredConfig::default()
     };
-    store.set_config(Scope::Global, full).await.unwrap();
+    store.set_config(Scope::Global, full.clone()).await.unwrap();
+    // Every field as given: the registry merges updates itself, so a field can be cleared.
+    let every = StoredConfig {
+        compatibility: None,
+        normalize: Some(true),
+        compatibility_policy: Some(CompatibilityPolicy::Lenient),
+        extra: warden_core::api::ConfigFields {
+            alias: Some("target".into()),
+            alias_for_deks: Some("keys".into()),
+            validate_fields: Some(false),
+            validate_new_schemas: Some(true),
+            validate_rules: Some(false),
+            compatibility_group: Some("major".into()),
+            default_metadata: Some(serde_json::json!({"properties": {"a": "1"}})),
+            override_metadata: Some(serde_json::json!({"tags": {"f": ["PII"]}})),
+            default_rule_set: Some(serde_json::json!({"domainRules": [{"name": "r"}]})),
+            override_rule_set: Some(serde_json::json!({"migrationRules": []})),
+        },
+    };
     store
-        .set_config(
-            Scope::Global,
-            StoredConfig {
-                normalize: Some(true),
-                compatibility_policy: Some(CompatibilityPolicy::Lenient),
-                ..StoredConfig::default()
-            },
-        )
+        .set_config(Scope::Global, every.clone())
         .await
         .unwrap();
-    assert_eq!(
-        store.config(Scope::Global).await.unwrap(),
-        Some(StoredConfig {
-            compatibility: Some(CompatibilityLevel::Full),
-            normalize: Some(true),
-            compatibility_policy: Some(CompatibilityPolicy::Lenient),
-        })
-    );
-    store.set_config(Scope::Subject(&s), full).await.unwrap();
+    assert_eq!(store.config(Scope::Global).await.unwrap(), Some(every));
+    store
+        .set_config(Scope::Subject(&s), full.clone())
+        .await
+        .unwrap();
     assert_eq!(
         store.delete_config(Scope::Subject(&s)).await.unwrap(),
         Some(full)

@@ -184,6 +184,7 @@ pub(crate) async fn config(args: ConfigArgs) -> anyhow::Result<()> {
         compatibility,
         normalize: None,
         compatibility_policy,
+        ..ConfigUpdateRequest::default()
     };
     let set = client.set_config(subject.as_ref(), &update).await?;
     println!("{}", serde_json::to_string_pretty(&set)?);

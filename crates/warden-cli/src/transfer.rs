@@ -414,6 +414,7 @@ async fn write_registry(
         compatibility: Some(c.compatibility_level.clone()),
         normalize: c.normalize,
         compatibility_policy: c.compatibility_policy.clone(),
+        ..ConfigUpdateRequest::default()
     };
     target.set_config(None, &update(&export.config)).await?;
     for subject in &export.subjects {

@@ -165,12 +165,37 @@ fn java_long<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::E
         .transpose()
 }
 
-/// Response of a registration: the schema's global id.
+/// Response of a registration: Confluent's `RegisterSchemaResponse` of the version
+/// registered (or found): its id, version, format (left out for Avro, as Confluent 7.9
+/// writes it), references (left out when empty), metadata and rule set as stored (merged
+/// with the config's defaults and overrides), and its text. Older servers answer only the
+/// id, so every other field is optional on reading.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RegisterSchemaResponse {
     /// The schema id.
     pub id: SchemaId,
+    /// The version under the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+    /// The format.
+    #[serde(default, skip_serializing_if = "is_avro")]
+    pub schema_type: SchemaType,
+    /// References of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+    /// Metadata as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<Value>,
+    /// Rule set as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rule_set: Option<Value>,
+    /// The schema text as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 fn is_avro(t: &SchemaType) -> bool {
@@ -191,6 +216,9 @@ pub struct SubjectVersionResponse {
     pub version: Version,
     /// The global schema id.
     pub id: SchemaId,
+    /// The schema's GUID ([`crate::Guid`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
     pub schema_type: SchemaType,
@@ -207,6 +235,12 @@ pub struct SubjectVersionResponse {
     pub rule_set: Option<Value>,
     /// The schema text.
     pub schema: String,
+    /// When the version was registered, in milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<i64>,
+    /// Whether the version is soft-deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
 }
 
 /// `GET /schemas/ids/{id}` and `GET /schemas/guids/{guid}`: Confluent's `SchemaString`
@@ -216,41 +250,6 @@ pub struct SubjectVersionResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaByIdResponse {
-    /// The format.
-    #[serde(default, skip_serializing_if = "is_avro")]
-    /// The schema's GUID ([`crate::Guid`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guid: Option<String>,
-    pub schema_type: SchemaType,
-    /// The schema text.
-    pub schema: String,
-    /// References of the schema.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<SchemaReference>,
-    /// Metadata as registered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub metadata: Option<Value>,
-    /// Rule set as registered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub rule_set: Option<Value>,
-}
-
-    /// When the version was registered, in milliseconds since the epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ts: Option<i64>,
-    /// Whether the version is soft-deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-/// An entry of `GET /schemas`: every version of every subject (Confluent's `ExtendedSchema`,
-/// a `Schema` entity).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SchemaListEntry {
-    /// The subject.
-    pub subject: Subject,
     /// The subject of the version read (`?subject=` given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
@@ -260,22 +259,22 @@ pub struct SchemaListEntry {
     /// The schema's GUID ([`crate::Guid`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
-    /// The version.
-    pub version: Version,
-    /// The global schema id.
-    pub id: SchemaId,
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
     pub schema_type: SchemaType,
+    /// The schema text.
+    pub schema: String,
     /// References of the schema.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
-    /// The schema text.
-    pub schema: String,
-}
-
-/// A (subject, version) pair: `GET /schemas/ids/{id}/versions`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    /// Metadata as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<Value>,
+    /// Rule set as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rule_set: Option<Value>,
     /// The highest schema id in the registry (`fetchMaxId=true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_id: Option<SchemaId>,
@@ -285,28 +284,29 @@ pub struct SchemaListEntry {
     /// Whether the version read is soft-deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubjectVersion {
+}
+
+/// An entry of `GET /schemas`: every version of every subject (Confluent's `ExtendedSchema`,
+/// a `Schema` entity).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaListEntry {
     /// The subject.
     pub subject: Subject,
     /// The version.
     pub version: Version,
-}
-
-/// `POST /compatibility/...`: the verdict and, with `verbose=true`, the reasons.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CompatibilityCheckResponse {
-    /// Whether the schema is compatible under the subject's level.
+    /// The global schema id.
+    pub id: SchemaId,
     /// The schema's GUID ([`crate::Guid`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
-    pub is_compatible: bool,
-    /// Confluent-style messages, present when `verbose=true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messages: Option<Vec<String>>,
-}
-
+    /// The format.
+    #[serde(default, skip_serializing_if = "is_avro")]
+    pub schema_type: SchemaType,
+    /// References of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
     /// Metadata as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
@@ -315,8 +315,8 @@ pub struct CompatibilityCheckResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule_set: Option<Value>,
-/// `GET /config` and `GET /config/{subject}`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    /// The schema text.
+    pub schema: String,
     /// When the version was registered, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<i64>,
@@ -367,6 +367,31 @@ pub struct ServerVersion {
 pub struct ServerDeployment {
     /// The attributes.
     pub attributes: Vec<String>,
+}
+
+/// A (subject, version) pair: `GET /schemas/ids/{id}/versions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectVersion {
+    /// The subject.
+    pub subject: Subject,
+    /// The version.
+    pub version: Version,
+}
+
+/// `POST /compatibility/...`: the verdict and, with `verbose=true`, the reasons.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompatibilityCheckResponse {
+    /// Whether the schema is compatible under the subject's level.
+    pub is_compatible: bool,
+    /// Confluent-style messages, present when `verbose=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<String>>,
+}
+
+/// `GET /config` and `GET /config/{subject}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigResponse {
@@ -380,9 +405,62 @@ pub struct ConfigResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityPolicy>))]
     pub compatibility_policy: Option<String>,
+    /// The other fields of Confluent's `Config`, each absent when unset.
+    #[serde(flatten)]
+    pub extra: ConfigFields,
 }
 
-/// Body of `PUT /config` and `PUT /config/{subject}`; the response echoes it.
+/// The fields of Confluent's `Config` beyond the level, normalize and policy: subject
+/// aliases, validation switches, the compatibility group, and the metadata and rule sets
+/// merged into new versions (`client/.../rest/entities/Config.java`). Each is absent when
+/// unset.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigFields {
+    /// The subject this subject is an alias of: reads, lookups and registrations under
+    /// the alias act on that subject (subject scope only; a global alias is not used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The subject whose encryption keys this subject uses (stored and answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_for_deks: Option<String>,
+    /// Whether reserved fields (`confluent:reserved`) and field names are checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::boolean))]
+    pub validate_fields: Option<bool>,
+    /// Whether new schemas are validated as new (stored and answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::boolean))]
+    pub validate_new_schemas: Option<bool>,
+    /// Whether rules are validated (stored and answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::boolean))]
+    pub validate_rules: Option<bool>,
+    /// A metadata property: compatibility is checked only against versions whose value of
+    /// it equals the new schema's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_group: Option<String>,
+    /// Metadata merged under each new version's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub default_metadata: Option<Value>,
+    /// Metadata merged over each new version's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub override_metadata: Option<Value>,
+    /// Rule set merged under each new version's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub default_rule_set: Option<Value>,
+    /// Rule set merged over each new version's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub override_rule_set: Option<Value>,
+}
+
+/// Body of `PUT /config` and `PUT /config/{subject}`; the response is the scope's config
+/// after the update, in this shape.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConfigUpdateRequest {
@@ -402,6 +480,13 @@ pub struct ConfigUpdateRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityPolicy>))]
     pub compatibility_policy: Option<String>,
+    /// The other config fields.
+    #[serde(flatten)]
+    pub extra: ConfigFields,
+    /// The fields the body gave as `null`: Confluent's `ConfigUpdateRequest` reads them as
+    /// `Optional.empty()`, and the update clears them (`ConfigValue.update`). Not serialized.
+    #[serde(skip)]
+    pub cleared: Vec<String>,
 }
 
 /// Body and response of `/mode` endpoints.
@@ -499,38 +584,46 @@ impl crate::jackson::JacksonRequest for RegisterSchemaRequest {
 }
 
 /// Confluent's `ConfigUpdateRequest` read by Jackson: `compatibility`,
-/// `compatibilityPolicy` (and `alias`, `aliasForDeks`, `compatibilityGroup`) are
-/// `Optional<String>`, `normalize` (and `validateFields`, `validateNewSchemas`,
-/// `validateRules`) `Optional<Boolean>`, the default and override metadata and rule sets
-/// beans; the fields Warden does not keep are checked for their shape only. `null` is
-/// `Optional.empty()`: not set.
+/// `compatibilityPolicy`, `alias`, `aliasForDeks` and `compatibilityGroup` are
+/// `Optional<String>`, `normalize`, `validateFields`, `validateNewSchemas` and
+/// `validateRules` `Optional<Boolean>`, the default and override metadata and rule sets
+/// beans. An absent field keeps the stored value; `null` is `Optional.empty()`, which clears
+/// it (listed in [`ConfigUpdateRequest::cleared`]).
 impl crate::jackson::JacksonRequest for ConfigUpdateRequest {
     const CLASS: &'static str = "ConfigUpdateRequest";
 
     fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
         use crate::jackson;
         let mut request = Self::default();
+        let mut cleared = Vec::new();
         jackson::each_field(fields, |key, value| {
+            let bean = |class: &str| match jackson::creator_mismatch(class, value) {
+                Some(message) => Err(message),
+                None => Ok((!value.is_null()).then(|| value.clone())),
+            };
+            let extra = &mut request.extra;
             match key {
                 "compatibility" => request.compatibility = jackson::string(value)?,
                 "compatibilityPolicy" => request.compatibility_policy = jackson::string(value)?,
                 "normalize" => request.normalize = jackson::boolean(value)?,
-                "alias" | "aliasForDeks" | "compatibilityGroup" => {
-                    jackson::string(value)?;
-                }
-                "validateFields" | "validateNewSchemas" | "validateRules" => {
-                    jackson::boolean(value)?;
-                }
-                "defaultMetadata" | "overrideMetadata" => {
-                    jackson::creator_mismatch("Metadata", value).map_or(Ok(()), Err)?;
-                }
-                "defaultRuleSet" | "overrideRuleSet" => {
-                    jackson::creator_mismatch("RuleSet", value).map_or(Ok(()), Err)?;
-                }
-                _ => {}
+                "alias" => extra.alias = jackson::string(value)?,
+                "aliasForDeks" => extra.alias_for_deks = jackson::string(value)?,
+                "compatibilityGroup" => extra.compatibility_group = jackson::string(value)?,
+                "validateFields" => extra.validate_fields = jackson::boolean(value)?,
+                "validateNewSchemas" => extra.validate_new_schemas = jackson::boolean(value)?,
+                "validateRules" => extra.validate_rules = jackson::boolean(value)?,
+                "defaultMetadata" => extra.default_metadata = bean("Metadata")?,
+                "overrideMetadata" => extra.override_metadata = bean("Metadata")?,
+                "defaultRuleSet" => extra.default_rule_set = bean("RuleSet")?,
+                "overrideRuleSet" => extra.override_rule_set = bean("RuleSet")?,
+                _ => return Ok(()),
+            }
+            if value.is_null() {
+                cleared.push(key.to_owned());
             }
             Ok(())
         })?;
+        request.cleared = cleared;
         Ok(request)
     }
 }

@@ -71,6 +71,9 @@ pub enum ErrorCode {
     IdDoesNotMatch,
     /// 42208: invalid subject name.
     InvalidSubject,
+    /// 42210: an invalid rule set (`RestInvalidRuleSetException`: a rule without a name or
+    /// type, two rules with one name, a rule in the wrong mode for its list).
+    InvalidRuleSet,
     /// 42212: an association request with an invalid property.
     InvalidAssociation,
     /// 50001: storage error.
@@ -113,6 +116,7 @@ impl ErrorCode {
             Self::ReferenceExists => 42206,
             Self::IdDoesNotMatch => 42207,
             Self::InvalidSubject => 42208,
+            Self::InvalidRuleSet => 42210,
             Self::InvalidAssociation => 42212,
             Self::StoreError => 50001,
             Self::OperationTimeout => 50002,
@@ -155,6 +159,7 @@ impl ErrorCode {
             42206 => Self::ReferenceExists,
             42207 => Self::IdDoesNotMatch,
             42208 => Self::InvalidSubject,
+            42210 => Self::InvalidRuleSet,
             42212 => Self::InvalidAssociation,
             50001 => Self::StoreError,
             50002 => Self::OperationTimeout,
@@ -224,6 +229,7 @@ mod tests {
             | ErrorCode::ReferenceExists
             | ErrorCode::IdDoesNotMatch
             | ErrorCode::InvalidSubject
+            | ErrorCode::InvalidRuleSet
             | ErrorCode::InvalidAssociation
             | ErrorCode::StoreError
             | ErrorCode::OperationTimeout => c,
@@ -259,6 +265,7 @@ mod tests {
             ErrorCode::ReferenceExists,
             ErrorCode::IdDoesNotMatch,
             ErrorCode::InvalidSubject,
+            ErrorCode::InvalidRuleSet,
             ErrorCode::InvalidAssociation,
             ErrorCode::StoreError,
             ErrorCode::OperationTimeout,

@@ -126,6 +126,9 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+    /// 42210: an invalid rule set (Confluent's `RuleSet.validate`), with its message.
+    #[error("{0}")]
+    InvalidRuleSet(String),
     /// 50002: the operation did not finish in time (request timeout, or a registration
     /// that kept losing races for its subject's lock).
     #[error("{0}")]
@@ -169,6 +172,7 @@ impl Error {
             Self::NoActiveSubjectVersionExists(_) => ErrorCode::NoActiveSubjectVersionExists,
             Self::AssociationFrozen { .. } => ErrorCode::AssociationFrozen,
             Self::InvalidAssociation { .. } => ErrorCode::InvalidAssociation,
+            Self::InvalidRuleSet(_) => ErrorCode::InvalidRuleSet,
             Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
             Self::Store(_) => ErrorCode::StoreError,
         }

@@ -5,6 +5,7 @@
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use warden_core::api::ConfigFields;
 use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Version};
 
 use crate::{DeletedFilter, Error, NewSchema, Result, Scope, StoredConfig, StoredSchema};
@@ -103,11 +104,12 @@ pub(crate) fn stored_schema(
 }
 
 /// Builds a [`StoredConfig`] from the columns `compatibility, normalize,
-/// compatibility_policy`.
+/// compatibility_policy` and the other fields ([`extra_config`]).
 pub(crate) fn stored_config(
     compatibility: Option<String>,
     normalize: Option<bool>,
     policy: Option<String>,
+    extra: ConfigFields,
 ) -> Result<StoredConfig> {
     Ok(StoredConfig {
         compatibility: compatibility
@@ -117,6 +119,41 @@ pub(crate) fn stored_config(
         compatibility_policy: policy
             .map(|p| CompatibilityPolicy::from_str(&p).map_err(corrupt))
             .transpose()?,
+        extra,
+    })
+}
+
+/// The columns of a config after `compatibility, normalize, compatibility_policy`, in this
+/// order.
+pub(crate) const CONFIG_EXTRA_COLUMNS: &str = "alias, alias_for_deks, validate_fields, \
+     validate_new_schemas, validate_rules, compatibility_group, default_metadata, \
+     override_metadata, default_rule_set, override_rule_set";
+
+/// [`ConfigFields`] from the [`CONFIG_EXTRA_COLUMNS`] values.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn extra_config(
+    alias: Option<String>,
+    alias_for_deks: Option<String>,
+    validate_fields: Option<bool>,
+    validate_new_schemas: Option<bool>,
+    validate_rules: Option<bool>,
+    compatibility_group: Option<String>,
+    default_metadata: Option<String>,
+    override_metadata: Option<String>,
+    default_rule_set: Option<String>,
+    override_rule_set: Option<String>,
+) -> Result<ConfigFields> {
+    Ok(ConfigFields {
+        alias,
+        alias_for_deks,
+        validate_fields,
+        validate_new_schemas,
+        validate_rules,
+        compatibility_group,
+        default_metadata: json_column(default_metadata)?,
+        override_metadata: json_column(override_metadata)?,
+        default_rule_set: json_column(default_rule_set)?,
+        override_rule_set: json_column(override_rule_set)?,
     })
 }
 
@@ -600,10 +637,22 @@ macro_rules! shared_statements {
             max.map(crate::common::schema_id).transpose()
         }
 
-        /// A config from `compatibility, normalize, compatibility_policy` columns.
+        /// A config from `compatibility, normalize, compatibility_policy` and
         fn config_row(r: &$row) -> crate::Result<crate::StoredConfig> {
             use sqlx::Row;
-            crate::common::stored_config(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)
+            let extra = crate::common::extra_config(
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+                r.try_get(6)?,
+                r.try_get(7)?,
+                r.try_get(8)?,
+                r.try_get(9)?,
+                r.try_get(10)?,
+                r.try_get(11)?,
+                r.try_get(12)?,
+            )?;
+            crate::common::stored_config(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, extra)
         }
 
         /// A schema from `schema_type, schema, refs, metadata, rule_set` columns.
@@ -623,13 +672,15 @@ macro_rules! shared_statements {
             pool: &$pool,
             scope: crate::Scope<'_>,
         ) -> crate::Result<Option<crate::StoredConfig>> {
-            let row = sqlx::query(
-                "SELECT compatibility, normalize, compatibility_policy FROM configs
+            let sql = format!(
+                "SELECT compatibility, normalize, compatibility_policy, {} FROM configs
                  WHERE scope = $1",
-            )
-            .bind(crate::common::scope_key(scope))
-            .fetch_optional(pool)
-            .await?;
+                crate::common::CONFIG_EXTRA_COLUMNS
+            );
+            let row = sqlx::query(&sql)
+                .bind(crate::common::scope_key(scope))
+                .fetch_optional(pool)
+                .await?;
             row.as_ref().map(config_row).transpose()
         }
 
@@ -638,14 +689,28 @@ macro_rules! shared_statements {
             scope: crate::Scope<'_>,
             config: crate::StoredConfig,
         ) -> crate::Result<()> {
+            let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
+            let extra = &config.extra;
             sqlx::query(
-                "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy)
-                 VALUES ($1, $2, $3, $4)
+                "INSERT INTO configs (scope, compatibility, normalize, compatibility_policy,
+                   alias, alias_for_deks, validate_fields, validate_new_schemas, validate_rules,
+                   compatibility_group, default_metadata, override_metadata, default_rule_set,
+                   override_rule_set)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                  ON CONFLICT (scope) DO UPDATE SET
-                   compatibility = COALESCE(excluded.compatibility, configs.compatibility),
-                   normalize = COALESCE(excluded.normalize, configs.normalize),
-                   compatibility_policy =
-                     COALESCE(excluded.compatibility_policy, configs.compatibility_policy)",
+                   compatibility = excluded.compatibility,
+                   normalize = excluded.normalize,
+                   compatibility_policy = excluded.compatibility_policy,
+                   alias = excluded.alias,
+                   alias_for_deks = excluded.alias_for_deks,
+                   validate_fields = excluded.validate_fields,
+                   validate_new_schemas = excluded.validate_new_schemas,
+                   validate_rules = excluded.validate_rules,
+                   compatibility_group = excluded.compatibility_group,
+                   default_metadata = excluded.default_metadata,
+                   override_metadata = excluded.override_metadata,
+                   default_rule_set = excluded.default_rule_set,
+                   override_rule_set = excluded.override_rule_set",
             )
             .bind(crate::common::scope_key(scope))
             .bind(
@@ -659,6 +724,16 @@ macro_rules! shared_statements {
                     .compatibility_policy
                     .map(warden_core::CompatibilityPolicy::as_str),
             )
+            .bind(extra.alias.as_deref())
+            .bind(extra.alias_for_deks.as_deref())
+            .bind(extra.validate_fields)
+            .bind(extra.validate_new_schemas)
+            .bind(extra.validate_rules)
+            .bind(extra.compatibility_group.as_deref())
+            .bind(json(&extra.default_metadata))
+            .bind(json(&extra.override_metadata))
+            .bind(json(&extra.default_rule_set))
+            .bind(json(&extra.override_rule_set))
             .execute(pool)
             .await?;
             Ok(())
@@ -668,13 +743,15 @@ macro_rules! shared_statements {
             pool: &$pool,
             scope: crate::Scope<'_>,
         ) -> crate::Result<Option<crate::StoredConfig>> {
-            let row = sqlx::query(
+            let sql = format!(
                 "DELETE FROM configs WHERE scope = $1
-                 RETURNING compatibility, normalize, compatibility_policy",
-            )
-            .bind(crate::common::scope_key(scope))
-            .fetch_optional(pool)
-            .await?;
+                 RETURNING compatibility, normalize, compatibility_policy, {}",
+                crate::common::CONFIG_EXTRA_COLUMNS
+            );
+            let row = sqlx::query(&sql)
+                .bind(crate::common::scope_key(scope))
+                .fetch_optional(pool)
+                .await?;
             row.as_ref().map(config_row).transpose()
         }
 

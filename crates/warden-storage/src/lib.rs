@@ -15,7 +15,7 @@ mod sqlite;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use warden_core::api::SchemaReference;
+use warden_core::api::{ConfigFields, SchemaReference};
 use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Guid, Mode, SchemaId, SchemaType, Subject, Version,
 };
@@ -152,8 +152,9 @@ pub enum DeletedFilter {
     pub created_at: i64,
 }
 
-/// A compatibility config of one scope (global or a subject).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A config of one scope (global or a subject): Confluent's `Config`, each field unset
+/// unless set at this scope.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StoredConfig {
     /// The level, when set at this scope.
     pub compatibility: Option<CompatibilityLevel>,
@@ -161,15 +162,29 @@ pub struct StoredConfig {
     pub normalize: Option<bool>,
     /// The JSON Schema compatibility policy, when set at this scope.
     pub compatibility_policy: Option<CompatibilityPolicy>,
+    /// Alias, validation switches, compatibility group, default and override metadata and
+    /// rule sets, when set at this scope.
+    pub extra: ConfigFields,
 }
 
 impl StoredConfig {
-    /// Each field of `self`, or `fallback`'s where `self` leaves it unset.
+    /// `self` (a subject's config) over `fallback` (the global one), as Confluent's
+    /// `Config.mergeConfigs`: the level, normalize, the validation switches, the policy and
+    /// the compatibility group fall back to `fallback`'s where `self` leaves them unset; the
+    /// alias and the default and override metadata and rule sets are `self`'s only.
     pub fn or(self, fallback: StoredConfig) -> StoredConfig {
+        let (own, global) = (self.extra, fallback.extra);
         StoredConfig {
             compatibility: self.compatibility.or(fallback.compatibility),
             normalize: self.normalize.or(fallback.normalize),
             compatibility_policy: self.compatibility_policy.or(fallback.compatibility_policy),
+            extra: ConfigFields {
+                validate_fields: own.validate_fields.or(global.validate_fields),
+                validate_new_schemas: own.validate_new_schemas.or(global.validate_new_schemas),
+                validate_rules: own.validate_rules.or(global.validate_rules),
+                compatibility_group: own.compatibility_group.or(global.compatibility_group),
+                ..own
+            },
         }
     }
 
@@ -178,6 +193,7 @@ impl StoredConfig {
         self.compatibility.is_none()
             && self.normalize.is_none()
             && self.compatibility_policy.is_none()
+            && self.extra == ConfigFields::default()
     }
 }
 
@@ -295,7 +311,8 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// The config set at `scope` (fields unset when nothing is set there).
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>>;
 
-    /// Sets the config of `scope`, replacing only the fields that are `Some`.
+    /// Sets the config of `scope` to `config`, every field as given (`None` unsets it): the
+    /// registry merges an update into the stored config first.
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()>;
 
     /// Removes the config of `scope`; returns what was set.

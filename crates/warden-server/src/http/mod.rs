@@ -5,6 +5,7 @@
 //! `{"error_code", "message"}`.
 
 mod associations;
+mod contracts;
 mod error;
 mod extract;
 pub mod openapi;
@@ -56,6 +57,7 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes));
+    let aliases = Arc::clone(&registry);
     let router = with_timeout(router, timeout).with_state(registry).layer(
         TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
@@ -66,7 +68,19 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
             tracing::debug_span!("request", method = %req.method(), route)
         }),
     );
-    accept_trailing_slash(router)
+    accept_trailing_slash(resolve_aliases(router, aliases))
+}
+
+/// `router` with subject aliases replaced in URLs before routing
+/// ([`contracts::resolve_aliases`]), so the matched route and its path parameters name the
+/// aliased subject.
+fn resolve_aliases(router: Router, registry: Arc<Registry>) -> Router {
+    Router::new()
+        .fallback_service(router)
+        .layer(axum::middleware::from_fn_with_state(
+            registry,
+            contracts::resolve_aliases,
+        ))
 }
 
 /// `router` answering every path with one trailing slash as the path without it, as

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use warden_core::api::ErrorBody;
 use warden_core::{ErrorCode, SchemaId, Subject, VersionSelector};
 
-use super::{AppState, CONTENT_TYPE, associations, ops, routes};
+use super::{AppState, CONTENT_TYPE, associations, contracts, ops, routes};
 
 /// The request content types documented for JSON bodies (the API also takes
 /// `application/octet-stream` and no content type, as Confluent does).
@@ -86,6 +86,7 @@ struct ApiDoc;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::router())
+        .merge(contracts::router())
         .merge(associations::router())
         .merge(ops::router())
         .routes(routes!(openapi_json))

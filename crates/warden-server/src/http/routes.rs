@@ -564,14 +564,22 @@ async fn register(
     SrQuery(p): SrQuery<Params>,
     SrBody(body): SrBody<RegisterSchemaRequest>,
 ) -> ApiResult {
-    let s = subject(&s)?;
     let submission = submission(body)?;
+    // Confluent checks the rule set before the subject (`SubjectVersionsResource.register`).
+    if let Some(rule_set) = &submission.rule_set {
+        crate::registry::validate_rule_set(rule_set)?;
+    }
+    let s = subject(&s)?;
     let options = SchemaOptions {
         force: p.force,
         ..options(&p)
     };
-    let id = detached(async move { r.register(&s, submission, options).await }).await?;
-    ok(&RegisterSchemaResponse { id })
+    let response = detached(async move {
+        let id = r.register(&s, submission, options).await?;
+        r.registration_response(&s, id).await
+    })
+    .await?;
+    ok(&response)
 }
 
 /// One version of a subject.
@@ -695,6 +703,7 @@ fn config_response(c: StoredConfig) -> ConfigResponse {
         compatibility_level: c.compatibility.unwrap_or_default().as_str().to_owned(),
         normalize: c.normalize,
         compatibility_policy: c.compatibility_policy.map(|p| p.as_str().to_owned()),
+        extra: c.extra,
     }
 }
 
@@ -703,6 +712,8 @@ fn config_update_response(c: StoredConfig) -> ConfigUpdateRequest {
         compatibility: c.compatibility.map(|l| l.as_str().to_owned()),
         normalize: c.normalize,
         compatibility_policy: c.compatibility_policy.map(|p| p.as_str().to_owned()),
+        extra: c.extra,
+        cleared: Vec::new(),
     }
 }
 

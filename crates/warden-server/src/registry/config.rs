@@ -10,14 +10,15 @@ use super::{Registry, scope};
 use crate::error::{Error, Result};
 
 impl Registry {
+    /// The config that applies to `subject`: its own over the global one (Confluent's
+    /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none.
     pub(super) async fn effective_config(&self, subject: &Subject) -> Result<StoredConfig> {
-        let own = self
-            .store
-            .config(Scope::Subject(subject))
-            .await?
-            .unwrap_or_default();
+        let own = self.store.config(Scope::Subject(subject)).await?;
         let global = self.store.config(Scope::Global).await?.unwrap_or_default();
-        Ok(own.or(global))
+        Ok(match own {
+            Some(own) if !own.is_empty() => own.or(global),
+            _ => global,
+        })
     }
 
     /// The global config with the level's default filled in.
@@ -52,18 +53,24 @@ impl Registry {
         }
     }
 
-    /// Sets the fields of a scope's config that `update` names: `compatibility` (any of
-    /// the seven levels, case-insensitive), `normalize`, `compatibilityPolicy` (`STRICT` or
-    /// `LENIENT`, JSON Schema only), and answers the scope's config after the change, as
-    /// Confluent's `PUT /config` does. A body that names none of them (`{}`, or only
-    /// fields Warden does not keep) changes nothing and answers the config as it is.
+    /// Updates a scope's config as Confluent's `ConfigValue.update` does: each field the
+    /// body names is set (`compatibility`, any of the seven levels in any case;
+    /// `compatibilityPolicy`, `STRICT` or `LENIENT`; `normalize`, `alias`, `aliasForDeks`,
+    /// `validateFields`, `validateNewSchemas`, `validateRules`, `compatibilityGroup`, and the
+    /// default and override metadata and rule sets, kept in Confluent's canonical form), a
+    /// field given as `null` is cleared, and an absent one is kept. Answers the scope's
+    /// stored config after the update, without defaults, as Confluent's `PUT /config`
+    /// answers `new ConfigUpdateRequest(config)`.
     ///
-    /// Errors: 42203 for an unknown level or policy.
+    /// Errors: 42203 for an unknown level or policy; 42210 for an invalid default or
+    /// override rule set (Confluent's `RuleSet.validate`); 400 for metadata or a rule set
+    /// Jackson cannot map.
     pub async fn set_config(
         &self,
         subject: Option<&Subject>,
         update: &ConfigUpdateRequest,
     ) -> Result<StoredConfig> {
+        use super::contract::{canonical_metadata, canonical_rule_set, validate_rule_set};
         let compatibility = update
             .compatibility
             .as_deref()
@@ -80,22 +87,99 @@ impl Registry {
                     .map_err(|e| Error::InvalidCompatibilityLevel(e.to_string()))
             })
             .transpose()?;
-        let config = StoredConfig {
-            compatibility,
-            normalize: update.normalize,
-            compatibility_policy,
-        };
-        if !config.is_empty() {
-            self.store.set_config(scope(subject), config).await?;
+        let given = &update.extra;
+        let default_rule_set = canonical_rule_set(given.default_rule_set.as_ref())?;
+        let override_rule_set = canonical_rule_set(given.override_rule_set.as_ref())?;
+        for rule_set in [&default_rule_set, &override_rule_set]
+            .into_iter()
+            .flatten()
+        {
+            validate_rule_set(rule_set)?;
         }
-        match subject {
-            None => self.global_config().await,
-            Some(s) => Ok(self
-                .store
-                .config(Scope::Subject(s))
-                .await?
-                .unwrap_or_default()),
+        let default_metadata = canonical_metadata(given.default_metadata.as_ref())?;
+        let override_metadata = canonical_metadata(given.override_metadata.as_ref())?;
+        let cleared = |key: &str| update.cleared.iter().any(|c| c == key);
+        fn apply<T>(field: &mut Option<T>, value: Option<T>, cleared: bool) {
+            if value.is_some() {
+                *field = value;
+            } else if cleared {
+                *field = None;
+            }
         }
+        let names_a_field = compatibility.is_some()
+            || compatibility_policy.is_some()
+            || update.normalize.is_some()
+            || *given != warden_core::api::ConfigFields::default()
+            || !update.cleared.is_empty();
+        let mut config = self.store.config(scope(subject)).await?.unwrap_or_default();
+        if names_a_field {
+            apply(
+                &mut config.compatibility,
+                compatibility,
+                cleared("compatibility"),
+            );
+            apply(
+                &mut config.compatibility_policy,
+                compatibility_policy,
+                cleared("compatibilityPolicy"),
+            );
+            apply(
+                &mut config.normalize,
+                update.normalize,
+                cleared("normalize"),
+            );
+            let extra = &mut config.extra;
+            apply(&mut extra.alias, given.alias.clone(), cleared("alias"));
+            apply(
+                &mut extra.alias_for_deks,
+                given.alias_for_deks.clone(),
+                cleared("aliasForDeks"),
+            );
+            apply(
+                &mut extra.validate_fields,
+                given.validate_fields,
+                cleared("validateFields"),
+            );
+            apply(
+                &mut extra.validate_new_schemas,
+                given.validate_new_schemas,
+                cleared("validateNewSchemas"),
+            );
+            apply(
+                &mut extra.validate_rules,
+                given.validate_rules,
+                cleared("validateRules"),
+            );
+            apply(
+                &mut extra.compatibility_group,
+                given.compatibility_group.clone(),
+                cleared("compatibilityGroup"),
+            );
+            apply(
+                &mut extra.default_metadata,
+                default_metadata,
+                cleared("defaultMetadata"),
+            );
+            apply(
+                &mut extra.override_metadata,
+                override_metadata,
+                cleared("overrideMetadata"),
+            );
+            apply(
+                &mut extra.default_rule_set,
+                default_rule_set,
+                cleared("defaultRuleSet"),
+            );
+            apply(
+                &mut extra.override_rule_set,
+                override_rule_set,
+                cleared("overrideRuleSet"),
+            );
+            self.store
+                .set_config(scope(subject), config.clone())
+                .await?;
+        }
+        Ok(config)
     }
 
     /// Removes the config of a scope and returns what it was (global: the defaults when

@@ -8,7 +8,9 @@
 mod associations;
 mod cache;
 mod config;
+mod contract;
 mod delete;
+mod metadata;
 mod read;
 mod references;
 mod register;
@@ -31,6 +33,7 @@ pub use associations::{
     AssociationRequest, AssociationResponse, AssociationResult, Lifecycle,
 };
 pub use cache::{CacheBudget, CacheWeights};
+pub use contract::validate_rule_set;
 pub use register::SchemaOptions;
 pub use submission::{ReferenceSpec, SchemaSubmission};
 pub use work::WorkLimits;

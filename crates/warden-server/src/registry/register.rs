@@ -23,7 +23,7 @@ use warden_core::{
 };
 use warden_storage::{NewSchema, VersionRow};
 
-use super::{CachedSchema, Registry, SchemaSubmission};
+use super::{CachedSchema, Registry, SchemaSubmission, metadata};
 use crate::error::{Error, Result};
 
 /// Options of a registration, lookup or check, from query parameters.
@@ -99,7 +99,41 @@ impl Registry {
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize, deadline).await?;
+        // Confluent's `registerOrForward`: without config defaults or overrides, a live
+        // version the schema as sent can look up is answered first (for version -1, the
+        // latest one only).
+        let request_version = submission.version.unwrap_or(0);
+        let as_sent = if mode != Mode::Import
+            && explicit_id.is_none()
+            && request_version <= 0
+            && !metadata::has_defaults_or_overrides(&config)
+            && !submission.schema.trim().is_empty()
+        {
+            let as_sent = self.candidate(submission.clone(), normalize, deadline).await?;
+            let mut live = self.live_rows(subject).await?;
+            if request_version == -1 {
+                live = live.pop().into_iter().collect();
+            }
+            if let Some(row) = self.can_lookup_among(&live, &as_sent.new).await? {
+                self.count_registration("existing");
+                return Ok(row.schema_id);
+            }
+            Some((submission.clone(), as_sent))
+        } else {
+            None
+        };
+        // Confluent's `maybePopulateFromPrevious` (not in IMPORT mode): the latest version's
+        // schema when none is sent, metadata and rule sets merged, `confluent:version`.
+        let submission = if mode == Mode::Import {
+            submission
+        } else {
+            self.populate_from_previous(subject, &config, submission)
+                .await?
+        };
+        let (candidate, looked_up) = match as_sent {
+            Some((sent, candidate)) if sent == submission => (candidate, true),
+            _ => (self.candidate(submission, normalize, deadline).await?, false),
+        };
 
         // The same schema already live under the subject: its id, read-only, without a
         // transaction or a check (the transaction repeats this test, which decides races).
@@ -117,6 +151,15 @@ impl Registry {
         if normalize
             && explicit_version.is_none()
             && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
+        {
+            self.count_registration("existing");
+            return Ok(row.schema_id);
+        }
+        // A live version the schema can look up, differing only by `confluent:version`.
+        if request_version == 0
+            && !looked_up
+            && let Some(row) = self.can_lookup_among(&live, &candidate.new).await?
+            && explicit_id.is_none_or(|id| id == row.schema_id)
         {
             self.count_registration("existing");
             return Ok(row.schema_id);
@@ -146,6 +189,13 @@ impl Registry {
                         (*r, Arc::clone(cached), Arc::clone(parsed))
                     })
                     .collect();
+                // Only the versions in the schema's compatibility group, if one is set.
+                let earlier = Self::in_compatibility_group(
+                    &config,
+                    &candidate.new,
+                    earlier,
+                    |(_, cached, _)| &cached.stored,
+                );
                 let (messages, compatible) = self
                     .check_against(deadline, level, policy, Arc::clone(new), earlier)
                     .await?;
@@ -244,7 +294,9 @@ impl Registry {
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize, deadline).await?;
+        let candidate = self
+            .candidate(submission.clone(), normalize, deadline)
+            .await?;
         // As registered; then, when that misses and normalization was off, normalized.
         for attempt in 0..2 {
             let fingerprint = match attempt {
@@ -272,6 +324,32 @@ impl Registry {
             .collect();
         if normalize && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
         {
+            let schema = self.schema_by_id(row.schema_id).await?;
+            return Ok(Self::version_response(subject, row, &schema));
+        }
+        // A version that differs only by `confluent:version` (Confluent's `canLookup`);
+        // then the same with the latest version's metadata and rule set and the config's
+        // defaults and overrides, as Confluent's `lookUpSchemaUnderSubject` tries again.
+        let mut found = self.can_lookup_among(&live, &candidate.new).await?;
+        if found.is_none()
+            && let Some(next) = self
+                .with_previous_contract(subject, &config, &submission)
+                .await?
+        {
+            let next = self.candidate(next, normalize, deadline).await?;
+            found = match self
+                .store
+                .schema_id_by_fingerprint(&next.new.fingerprint)
+                .await?
+            {
+                Some(id) => live.iter().rev().find(|r| r.schema_id == id).copied(),
+                None => None,
+            };
+            if found.is_none() {
+                found = self.can_lookup_among(&live, &next.new).await?;
+            }
+        }
+        if let Some(row) = found {
             let schema = self.schema_by_id(row.schema_id).await?;
             return Ok(Self::version_response(subject, row, &schema));
         }

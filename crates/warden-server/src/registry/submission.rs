@@ -18,9 +18,9 @@ pub struct SchemaSubmission {
     pub schema_type: SchemaType,
     /// References, in the order given.
     pub references: Vec<ReferenceSpec>,
-    /// Data-contract metadata, stored and returned as given.
+    /// Data-contract metadata in Confluent's canonical form (sorted, empty parts left out).
     pub metadata: Option<Value>,
-    /// Data-contract rule set, stored and returned as given.
+    /// Data-contract rule set in Confluent's canonical form (rule defaults filled in).
     pub rule_set: Option<Value>,
     /// The id asked for; honoured only in IMPORT mode (42205 otherwise).
     pub id: Option<i64>,
@@ -46,7 +46,8 @@ impl SchemaSubmission {
     /// The body's shapes and coercions (a `metadata` that is not an object, `"version": "1"`)
     /// were settled when it was read ([`warden_core::jackson`]).
     ///
-    /// Errors: 42201 for a `schemaType` other than
+    /// Errors: 400 for metadata or a rule set of a shape Jackson cannot map; 42201 for a
+    /// `schemaType` other than
     /// `AVRO`, `PROTOBUF` or `JSON` (exact case, as Confluent), or a reference whose subject
     /// or version is invalid.
     pub fn from_request(request: RegisterSchemaRequest) -> Result<Self> {
@@ -73,8 +74,8 @@ impl SchemaSubmission {
             schema: request.schema.unwrap_or_default(),
             schema_type,
             references,
-            metadata: request.metadata,
-            rule_set: request.rule_set,
+            metadata: super::contract::canonical_metadata(request.metadata.as_ref())?,
+            rule_set: super::contract::canonical_rule_set(request.rule_set.as_ref())?,
             id: request.id,
             version: request.version,
         })

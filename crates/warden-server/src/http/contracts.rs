@@ -1,0 +1,197 @@
+//! Data-contract endpoints (`GET /subjects/{subject}/metadata`) and the resolution of
+//! subject aliases in URLs, as Confluent's `AliasFilter` does it.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use warden_core::Subject;
+#[allow(unused_imports)] // named only in `utoipa::path` attributes
+use warden_core::api::{ErrorBody, SubjectVersionResponse};
+
+use super::extract::SrPath;
+#[allow(unused_imports)] // named only in `utoipa::path` attributes
+use super::openapi::Flag;
+use super::{ApiError, AppState, sr_json};
+use crate::error::Error;
+use crate::registry::Registry;
+
+/// The data-contract routes.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(latest_with_metadata))
+}
+
+/// The latest version of a subject whose metadata properties hold every `key`/`value` pair
+/// (the n-th `key` goes with the n-th `value`; extra keys or values are ignored), as
+/// Confluent's `getLatestWithMetadata`.
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/metadata",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("key" = Option<Vec<String>>, Query, description = "A metadata property name; repeat for several."),
+        ("value" = Option<Vec<String>>, Query, description = "The value of the property named by the `key` in the same position."),
+        ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted versions."),
+    ),
+    responses(
+        (status = 200, description = "The newest version whose metadata properties hold every pair.", body = SubjectVersionResponse),
+        (status = 404, description = "40401 subject not found (no version, or only soft-deleted ones without `deleted=true`); 40403 no version has the metadata", body = ErrorBody),
+        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+    )
+)]
+async fn latest_with_metadata(
+    State(r): State<AppState>,
+    SrPath(s): SrPath<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let s = Subject::parse(&s).map_err(|e| Error::InvalidSubject(e.to_string()))?;
+    let keys = pairs.iter().filter(|(k, _)| k == "key").map(|(_, v)| v);
+    let values = pairs.iter().filter(|(k, _)| k == "value").map(|(_, v)| v);
+    let wanted: BTreeMap<String, String> = keys
+        .zip(values)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // Java's `Boolean.valueOf`, as every flag.
+    let deleted = pairs
+        .iter()
+        .any(|(k, v)| k == "deleted" && v.eq_ignore_ascii_case("true"));
+    let (row, schema) = r.latest_with_metadata(&s, &wanted, deleted).await?;
+    Ok(sr_json(
+        axum::http::StatusCode::OK,
+        &Registry::version_response(&s, row, &schema),
+    ))
+}
+
+/// Replaces an alias in the subject segment of `/subjects/{subject}/…` paths (also under
+/// `/compatibility/` and `/contexts/{ctx}/`) and in the `subject` parameter of
+/// `/schemas/ids/…`, before routing, as Confluent's `AliasFilter` does: a subject whose own
+/// config has an `alias` stands for that subject in every read, lookup, registration,
+/// check and delete. Paths without an aliased subject pass unchanged.
+pub(super) async fn resolve_aliases(
+    State(r): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(uri) = aliased_uri(&r, req.uri()).await {
+        *req.uri_mut() = uri;
+    }
+    next.run(req).await
+}
+
+async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<axum::http::Uri> {
+    let path = uri.path();
+    let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+    let mut changed = false;
+    if let Some(at) = segments.iter().position(|s| s == "subjects")
+        && let Some(segment) = segments.get(at + 1).filter(|s| !s.is_empty())
+        && let Some(target) = alias_of(r, &percent_decode(segment)?).await
+    {
+        segments[at + 1] = percent_encode(target.as_str());
+        changed = true;
+    }
+    let mut query = uri.query().map(str::to_owned);
+    if path.starts_with("/schemas/ids")
+        && let Some(q) = &query
+    {
+        let mut pairs: Vec<(String, String)> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k.to_owned(), v.to_owned()),
+                None => (p.to_owned(), String::new()),
+            })
+            .collect();
+        for (k, v) in &mut pairs {
+            if k == "subject"
+                && let Some(name) = percent_decode(&v.replace('+', " "))
+                && let Some(target) = alias_of(r, &name).await
+            {
+                *v = percent_encode(target.as_str());
+                changed = true;
+            }
+        }
+        query = Some(
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+    }
+    if !changed {
+        return None;
+    }
+    let path = segments.join("/");
+    let path_and_query = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(path_and_query.parse().ok()?);
+    axum::http::Uri::from_parts(parts).ok()
+}
+
+async fn alias_of(r: &Registry, name: &str) -> Option<Subject> {
+    let subject = Subject::parse(name).ok()?;
+    match r.alias_target(&subject).await {
+        Ok(target) => target,
+        Err(e) => {
+            tracing::warn!(error = %e, "subject alias lookup failed");
+            None
+        }
+    }
+}
+
+/// Percent-decodes a path segment; `None` when it is not UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes a subject for a path segment or a query value: every byte but
+/// unreserved characters and `:`.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_round_trip_through_percent_encoding() {
+        for s in ["a/b", "test Alias", ":.ctx:orders", "ü%"] {
+            assert_eq!(percent_decode(&percent_encode(s)).as_deref(), Some(s));
+        }
+        assert_eq!(
+            percent_decode("test%2FAlias").as_deref(),
+            Some("test/Alias")
+        );
+    }
+}
