@@ -659,3 +659,71 @@ async fn batches_answer_207_with_one_result_or_error_per_request() {
     );
     assert_eq!(app.get("/associations/resources/t-1").await.body, json!([]));
 }
+
+#[tokio::test]
+async fn the_context_parameter_qualifies_unqualified_subjects() {
+    let app = spawn_app().await;
+    app.register_ok(":.ctx1:orders-v", &schema_a()).await;
+    let body = json!({"resourceName": "orders", "resourceNamespace": "lkc-1", "resourceId": "t-1",
+                      "associations": [{"subject": "orders-v"}]});
+    let r = post(&app, "/associations?context=.ctx1", &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["associations"][0]["subject"], ":.ctx1:orders-v");
+    let r = app.get("/associations/subjects/:.ctx1:orders-v").await;
+    assert_eq!(r.body[0]["resourceId"], "t-1", "{}", r.text);
+    // `:.:s` is the default context's `s`.
+    app.register_ok("orders-k", &schema_b()).await;
+    let r = put(
+        &app,
+        "/associations/resources/t-1",
+        &json!({"resourceName": "orders", "resourceNamespace": "lkc-1",
+                "associations": [{"subject": ":.:orders-k", "associationType": "key"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["associations"][0]["subject"], "orders-k");
+}
+
+#[tokio::test]
+async fn a_subject_owned_by_a_topic_cannot_be_referenced_nor_a_referenced_one_owned() {
+    let app = spawn_app().await;
+    let r = post(
+        &app,
+        "/associations",
+        &json!({"resourceName": "orders", "resourceNamespace": "lkc-1", "resourceId": "t-1",
+                "associations": [{"schema": {"schema": schema_a()}}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let referrer = json!({
+        "schema": record("Uses", r#"[{"name":"a","type":"com.acme.A"}]"#),
+        "references": [{"name": "com.acme.A", "subject": ":.lkc-1:orders-value", "version": 1}],
+    });
+    let r = app.register_body("uses", &referrer).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"error_code": 42205, "message": "Subject ':.lkc-1:orders-value' has a strong association and cannot be referenced"})
+    );
+
+    // A referenced subject cannot become a topic's own.
+    app.register_ok(":.lkc-1:payments-value", &schema_a()).await;
+    let referrer = json!({
+        "schema": record("Uses", r#"[{"name":"a","type":"com.acme.A"}]"#),
+        "references": [{"name": "com.acme.A", "subject": ":.lkc-1:payments-value", "version": 1}],
+    });
+    let r = app.register_body("uses", &referrer).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = post(
+        &app,
+        "/associations",
+        &json!({"resourceName": "payments", "resourceNamespace": "lkc-1", "resourceId": "t-2",
+                "associations": [{"schema": {"schema": schema_a()}}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"error_code": 42206, "message": "One or more references exist to the schema :.lkc-1:payments-value."})
+    );
+}

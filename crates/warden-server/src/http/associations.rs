@@ -69,6 +69,7 @@ pub(crate) struct AssociationParams {
     dry_run: bool,
     include_schemas: bool,
     cascade_lifecycle: bool,
+    context: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AssociationParams {
@@ -96,6 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AssociationParams {
                 "dryRun" => params.dry_run = java_bool(&value),
                 "includeSchemas" => params.include_schemas = java_bool(&value),
                 "cascadeLifecycle" => params.cascade_lifecycle = java_bool(&value),
+                "context" => params.context = Some(value),
                 _ => {}
             }
         }
@@ -582,7 +584,7 @@ async fn by_resource_id(
     path = "/associations",
     tag = "associations",
     params(
-        ("context" = Option<String>, Query, description = "The context of unqualified subjects (not applied yet: Warden has the default context only)."),
+        ("context" = Option<String>, Query, description = "The context of unqualified subjects (`.ctx` or `:.ctx:`); the default context when absent."),
         ("dryRun" = Option<Flag>, Query, description = "`true` validates only; the answer has no associations."),
     ),
     request_body(content = AssociationRequest, description = "The resource and its associations."),
@@ -597,9 +599,11 @@ async fn create_association(
     p: AssociationParams,
     SrBody(body): SrBody<AssociationRequest>,
 ) -> ApiResult {
-    let response =
-        detached(async move { r.create_or_update_association(body, true, p.dry_run).await })
-            .await?;
+    let response = detached(async move {
+        r.create_or_update_association(body, p.context.as_deref(), true, p.dry_run)
+            .await
+    })
+    .await?;
     ok(&response)
 }
 
@@ -611,7 +615,7 @@ async fn create_association(
     tag = "associations",
     params(
         ("resourceId" = String, Path, description = "The resource's id; the body's, when given, must be the same."),
-        ("context" = Option<String>, Query, description = "The context of unqualified subjects (not applied yet)."),
+        ("context" = Option<String>, Query, description = "The context of unqualified subjects; the default context when absent."),
         ("dryRun" = Option<Flag>, Query, description = "`true` validates only."),
     ),
     request_body(content = AssociationRequest, description = "The resource and its associations."),
@@ -640,9 +644,11 @@ async fn create_or_update_association(
         }
         Some(_) => {}
     }
-    let response =
-        detached(async move { r.create_or_update_association(body, false, p.dry_run).await })
-            .await?;
+    let response = detached(async move {
+        r.create_or_update_association(body, p.context.as_deref(), false, p.dry_run)
+            .await
+    })
+    .await?;
     ok(&response)
 }
 
@@ -710,7 +716,7 @@ async fn batch_get(
     path = "/associations:batchMutate",
     tag = "associations",
     params(
-        ("context" = Option<String>, Query, description = "The context of unqualified subjects (not applied yet)."),
+        ("context" = Option<String>, Query, description = "The context of unqualified subjects; the default context when absent."),
         ("dryRun" = Option<Flag>, Query, description = "`true` validates only."),
     ),
     request_body(content = AssociationBatchRequest, description = "`{\"requests\": [{resourceName, resourceNamespace, resourceId, resourceType?, associations: [{opType, …}]}]}`"),
@@ -725,7 +731,10 @@ async fn batch_mutate(
     SrBody(body): SrBody<AssociationBatchRequest>,
 ) -> ApiResult {
     let requests = non_empty(body.requests)?;
-    let response =
-        detached(async move { r.mutate_associations(requests, p.dry_run).await }).await?;
+    let response = detached(async move {
+        r.mutate_associations(requests, p.context.as_deref(), p.dry_run)
+            .await
+    })
+    .await?;
     Ok(sr_json(StatusCode::MULTI_STATUS, &response))
 }

@@ -6,9 +6,8 @@
 //! The rules and their messages are Confluent's (`AssociationCreateOrUpdateRequest.validate`,
 //! `AssociationCreateOrUpdateInfo.validate` and `applyDefaults`,
 //! `AbstractSchemaRegistry.createOrUpdateAssociation`, `deleteAssociations`,
-//! `batchGetAssociations`, `mutateAssociations`). Warden has no contexts yet: the `context`
-//! query parameter is not applied, and a STRONG association's default subject
-//! `:.{namespace}:{name}-{type}` is a subject of that literal name.
+//! `batchGetAssociations`, `mutateAssociations`). The `context` query parameter qualifies
+//! unqualified subjects; subject aliases are not applied to association subjects yet.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -797,6 +796,36 @@ impl Registry {
         }
     }
 
+    /// Refuses a registration whose references name a subject with a STRONG association
+    /// (a subject owned by its topic cannot be referenced), in every mode, as Confluent's
+    /// `KafkaSchemaRegistry.register` does (42205). An unqualified reference is in the
+    /// context of `subject`.
+    pub async fn refuse_strong_references(
+        &self,
+        subject: &Subject,
+        references: &[warden_core::api::SchemaReference],
+    ) -> Result<()> {
+        for reference in references {
+            let Ok(target) = Subject::parse(&reference.subject) else {
+                continue;
+            };
+            let target = subject.qualify_reference(&target);
+            let strong = self
+                .store
+                .associations(AssociationKey::Subject(target.as_str()), None)
+                .await?
+                .iter()
+                .any(|a| a.strong);
+            if strong {
+                return Err(Error::OperationNotPermitted(format!(
+                    "Subject '{}' has a strong association and cannot be referenced",
+                    reference.subject
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses to soft-delete the last live version of a subject with an association, as
     /// Confluent's `deleteSchemaVersion` does (40907).
     pub async fn refuse_last_version_if_associated(&self, subject: &Subject) -> Result<()> {
@@ -823,10 +852,12 @@ impl Registry {
     pub async fn create_or_update_association(
         &self,
         mut request: AssociationRequest,
+        context: Option<&str>,
         is_create: bool,
         dry_run: bool,
     ) -> Result<AssociationResponse> {
         request.validate(is_create, dry_run)?;
+        in_context(request.associations.iter_mut().flatten(), context);
         self.apply_association_request(request, is_create, dry_run)
             .await
     }
@@ -1532,6 +1563,7 @@ impl Registry {
     pub async fn mutate_associations(
         &self,
         requests: Vec<AssociationOpRequest>,
+        context: Option<&str>,
         dry_run: bool,
     ) -> Result<AssociationBatchResponse> {
         let mut results = Vec::with_capacity(requests.len());
@@ -1543,7 +1575,7 @@ impl Registry {
                 });
                 continue;
             }
-            results.push(match self.mutate_one(request, dry_run).await {
+            results.push(match self.mutate_one(request, context, dry_run).await {
                 Ok(result) => AssociationResult {
                     error: None,
                     result: Some(result),
@@ -1560,9 +1592,21 @@ impl Registry {
     async fn mutate_one(
         &self,
         mut request: AssociationOpRequest,
+        context: Option<&str>,
         dry_run: bool,
     ) -> Result<AssociationResponse> {
         request.validate(dry_run)?;
+        in_context(
+            request
+                .associations
+                .iter_mut()
+                .flatten()
+                .filter_map(|op| match op {
+                    AssociationOp::Create(info) | AssociationOp::Upsert(info) => Some(info),
+                    AssociationOp::Delete { .. } => None,
+                }),
+            context,
+        );
         let resource_type = request
             .resource_type
             .clone()
@@ -1655,6 +1699,28 @@ impl Registry {
                 })
                 .collect(),
         })
+    }
+}
+
+/// The subjects of `infos` in `context` (the `context` query parameter, Confluent's
+/// `replaceAlias(context, subject)` without the alias): an unqualified subject is qualified
+/// with a context other than the default one, and `:.:s` is written `s`. A context that does
+/// not parse is not applied.
+fn in_context<'a>(
+    infos: impl Iterator<Item = &'a mut AssociationInfoRequest>,
+    context: Option<&str>,
+) {
+    let context = context
+        .filter(|c| !c.is_empty())
+        .and_then(|c| warden_core::Context::parse(c).ok())
+        .unwrap_or_else(warden_core::Context::default_context);
+    for info in infos {
+        if let Some(s) = &info.subject
+            && let Ok(subject) = Subject::parse(s)
+            && let Some(qualified) = subject.in_context(&context).normalized()
+        {
+            info.subject = Some(qualified.as_str().to_owned());
+        }
     }
 }
 

@@ -135,6 +135,8 @@ impl Registry {
             _ => (self.candidate(submission, normalize, deadline).await?, false),
         };
 
+        self.refuse_strong_references(subject, &candidate.new.references)
+            .await?;
         // The same schema already live under the subject: its id, read-only, without a
         // transaction or a check (the transaction repeats this test, which decides races).
         let mut live = self.live_rows(subject).await?;
