@@ -156,6 +156,15 @@ impl ParsedSchema {
         }
     }
 
+    /// For an Avro schema with references, its normalized text with the referenced types
+    /// inlined ([`AvroSchema::resolved_normalized`]); `None` otherwise.
+    pub fn resolved_normalized(&self) -> Option<&str> {
+        match self {
+            Self::Avro(s) => s.resolved_normalized(),
+            Self::Json(_) | Self::Protobuf(_) => None,
+        }
+    }
+
     /// The text an earlier Warden stored for this schema when it differs from
     /// [`ParsedSchema::canonical`] (or, with `normalized`, from [`ParsedSchema::normalized`]):
     /// before issue 12 Avro was stored with its keys reordered but its names as given. A

@@ -121,3 +121,48 @@ fn defaults_of_the_wrong_type_are_kept_when_read_as_stored() {
         r#"{"type":"record","name":"R","fields":[{"name":"h","type":"double","default":2.5}]}"#
     );
 }
+
+#[test]
+fn namespaces_java_accepts_are_read_as_stored() {
+    use warden_core::schema::ParseOptions;
+    let text = r#"{"type":"record","name":"myrecord","namespace":"a-bad.namespace","fields":[{"name":"f","type":"string"},{"name":"n","type":{"type":"record","name":"Inner","fields":[]}},{"name":"m","type":"a-bad.namespace.Inner"}]}"#;
+    assert!(ParsedSchema::parse(SchemaType::Avro, text, &[]).is_err());
+    let stored =
+        ParsedSchema::parse_with(SchemaType::Avro, text, &[], ParseOptions::STORED).unwrap();
+    assert_eq!(
+        stored.canonical(),
+        r#"{"type":"record","name":"myrecord","namespace":"a-bad.namespace","fields":[{"name":"f","type":"string"},{"name":"n","type":{"type":"record","name":"Inner","fields":[]}},{"name":"m","type":"Inner"}]}"#
+    );
+}
+
+#[test]
+fn a_schema_with_references_normalizes_as_its_inlined_form() {
+    use warden_core::ResolvedReference;
+    let sub = r#"{"type":"record","name":"Subrecord1","namespace":"otherns","fields":[{"name":"field1","type":"string"}]}"#;
+    let refs = [ResolvedReference {
+        name: "otherns.Subrecord1".into(),
+        schema_type: SchemaType::Avro,
+        schema: sub.into(),
+    }];
+    let with_refs = ParsedSchema::parse(
+        SchemaType::Avro,
+        r#"{"type":"record","name":"myrecord","fields":[{"name":"field1","type":"otherns.Subrecord1"}],"extraMetadata":{"b":2,"a":1}}"#,
+        &refs,
+    )
+    .unwrap();
+    let inlined = ParsedSchema::parse(
+        SchemaType::Avro,
+        r#"{"type":"record","name":"myrecord","fields":[{"name":"field1","type":{"type":"record","name":"Subrecord1","namespace":"otherns","fields":[{"name":"field1","type":"string"}]}}],"extraMetadata":{"a":1,"b":2}}"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        with_refs.canonical(),
+        r#"{"type":"record","name":"myrecord","fields":[{"name":"field1","type":"otherns.Subrecord1"}],"extraMetadata":{"b":2,"a":1}}"#
+    );
+    assert_eq!(
+        with_refs.resolved_normalized(),
+        Some(inlined.normalized().as_str())
+    );
+    assert_eq!(inlined.resolved_normalized(), None);
+}

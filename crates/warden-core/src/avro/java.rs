@@ -417,7 +417,24 @@ pub(crate) fn canonical_text(root: &Value, references: &[Value]) -> Result<Strin
 ///
 /// Errors: as [`canonical_text`].
 pub(crate) fn normalized_text(root: &Value, references: &[Value]) -> Result<String, ()> {
+    normalized_with(root, references, false)
+}
+
+/// [`normalized_text`] with the references' types written in full where they first appear,
+/// as if the schema had been sent with its references inlined (Java's `Schema.toString()`
+/// with no referenced schemas known, Confluent's `format=resolved`, normalized): what such
+/// a schema normalizes to, for lookups that match it (Confluent's `canLookup`).
+///
+/// Errors: as [`canonical_text`].
+pub(crate) fn resolved_normalized_text(root: &Value, references: &[Value]) -> Result<String, ()> {
+    normalized_with(root, references, true)
+}
+
+fn normalized_with(root: &Value, references: &[Value], inline: bool) -> Result<String, ()> {
     let (mut model, mut schema) = model(root, references)?;
+    if inline {
+        model.referenced.clear();
+    }
     let kinds: Vec<Option<&'static str>> = (0..model.named.len())
         .map(|i| match &model.named[i].kind {
             NamedKind::Record { .. } => None,
@@ -447,7 +464,7 @@ pub(crate) fn normalized_text(root: &Value, references: &[Value]) -> Result<Stri
                 f.props = normalize_props(std::mem::take(&mut f.props), "");
                 f.aliases.sort();
                 if let Some(d) = f.default.take() {
-                    f.default = normalized_default(d, &f.schema, &kinds);
+                    f.default = normalized_default(d, &f.schema, &kinds).map(sorted_keys);
                 }
             }
         }
@@ -475,7 +492,13 @@ fn normalize_schema(schema: &mut JSchema, _space: Option<&str>) {
 
 /// Properties sorted by key (`TreeMap`), after the logical type's own when the schema has a
 /// logical type Java recognises on `underlying`.
-fn normalize_props(mut props: Vec<(String, Value)>, underlying: &str) -> Vec<(String, Value)> {
+fn normalize_props(props: Vec<(String, Value)>, underlying: &str) -> Vec<(String, Value)> {
+    // Confluent writes each value through a mapper whose objects are `TreeMap`s
+    // (`AvroSchemaUtils.SortingNodeFactory`): keys sorted at every depth.
+    let mut props: Vec<(String, Value)> = props
+        .into_iter()
+        .map(|(k, v)| (k, sorted_keys(v)))
+        .collect();
     props.sort_by(|a, b| a.0.cmp(&b.0));
     let get = |k: &str| props.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let logical = get("logicalType")
@@ -526,7 +549,26 @@ fn normalize_props(mut props: Vec<(String, Value)>, underlying: &str) -> Vec<(St
     out
 }
 
-/// A field default as `Field.defaultVal()` gives it back (`JacksonUtils.toObject`).
+/// `value` with the keys of every object sorted, at every depth.
+fn sorted_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
+        other => other,
+    }
+}
+
+/// A field default as `Field.defaultVal()` gives it back (`JacksonUtils.toObject`), written
+/// through Confluent's sorting mapper (object keys sorted).
 fn normalized_default(
     default: Value,
     schema: &JSchema,
@@ -951,6 +993,16 @@ mod tests {
                 r#"{"type":"record","name":"R","fields":[{"name":"f","type":"double","default":"1"},{"name":"g","type":"float","default":"NaN"}]}"#
             ),
             r#"{"type":"record","name":"R","fields":[{"name":"f","type":"double","default":1.0},{"name":"g","type":"float","default":"NaN"}]}"#
+        );
+    }
+
+    #[test]
+    fn normalized_sorts_object_values_at_every_depth() {
+        assert_eq!(
+            normalized(
+                r#"{"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"int"},"default":{"b":1,"a":2}}],"extraMetadata":{"b":2,"a":{"d":1,"c":[{"z":1,"y":2}]}}}"#
+            ),
+            r#"{"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"int"},"default":{"a":2,"b":1}}],"extraMetadata":{"a":{"c":[{"y":2,"z":1}],"d":1},"b":2}}"#
         );
     }
 

@@ -29,6 +29,8 @@ pub struct AvroSchema {
 #[derive(Debug, Clone)]
 struct MoreTexts {
     normalized: String,
+    /// With references: the normalized text with their types inlined.
+    resolved_normalized: Option<String>,
     json: Value,
 }
 
@@ -116,11 +118,34 @@ impl AvroSchema {
             prepare_for_parser(&mut copy, ParseOptions::STORED);
             deps.push(copy.to_string());
         }
-        let (schema, named_types) = if deps.is_empty() {
-            (Schema::parse(&for_parser).map_err(invalid)?, Vec::new())
-        } else {
-            let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
-            Schema::parse_str_with_list(&for_parser.to_string(), deps).map_err(invalid)?
+        let parse = |root: &Value, deps: &[String]| {
+            if deps.is_empty() {
+                Schema::parse(root).map(|s| (s, Vec::new()))
+            } else {
+                let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
+                Schema::parse_str_with_list(&root.to_string(), deps)
+            }
+        };
+        let (schema, named_types) = match parse(&for_parser, &deps) {
+            Ok(parsed) => parsed,
+            // Java Avro reads a stored schema without checking namespaces (Confluent's
+            // `NameValidator.NO_VALIDATION`, names still checked by `validateNames`);
+            // apache-avro checks them, so it reads a copy where each namespace part it
+            // would refuse is spelled as an identifier. Only the parsed schema (compatibility
+            // messages, payload errors) shows that spelling; the text keeps the namespace.
+            Err(e) if !options.validate_as_new && e.to_string().contains("Invalid namespace") => {
+                mangle_namespaces(&mut for_parser);
+                let deps: Vec<String> = deps
+                    .iter()
+                    .map(|d| {
+                        let mut v: Value = serde_json::from_str(d).expect("serialized above");
+                        mangle_namespaces(&mut v);
+                        v.to_string()
+                    })
+                    .collect();
+                parse(&for_parser, &deps).map_err(invalid)?
+            }
+            Err(e) => return Err(invalid(e)),
         };
         if options.validate_as_new {
             check_union_defaults(&schema)?;
@@ -131,11 +156,20 @@ impl AvroSchema {
             .unwrap_or_else(|()| canonical_schema(&json).to_string());
         let normalized =
             java::normalized_text(&json, &dep_values).unwrap_or_else(|()| canonical.clone());
+        let resolved_normalized = if dep_values.is_empty() {
+            None
+        } else {
+            java::resolved_normalized_text(&json, &dep_values).ok()
+        };
         Ok(Self {
             schema,
             named_types,
             canonical,
-            more: Box::new(MoreTexts { normalized, json }),
+            more: Box::new(MoreTexts {
+                normalized,
+                resolved_normalized,
+                json,
+            }),
         })
     }
 
@@ -171,6 +205,14 @@ impl AvroSchema {
         self.more.normalized.clone()
     }
 
+    /// For a schema with references, its normalized text with the referenced types written
+    /// in full where they first appear: the normalized text of the same schema sent with its
+    /// references inlined, which Confluent's lookup finds (`ParsedSchema.canLookup`).
+    /// `None` without references.
+    pub fn resolved_normalized(&self) -> Option<&str> {
+        self.more.resolved_normalized.as_deref()
+    }
+
     /// The text Warden 0.x stored for this schema before it wrote Java's form (keys in
     /// Java's order, names as given), or, with `normalized`, its normalized text then (names
     /// fully qualified, keys sorted): a registry stored by it finds its schemas by these.
@@ -188,6 +230,74 @@ impl AvroSchema {
     pub fn parsing_canonical_form(&self) -> String {
         self.schema.canonical_form()
     }
+}
+
+/// Spells every namespace part that is not an Avro identifier (`[A-Za-z_][A-Za-z0-9_]*`) as
+/// one (`a-bad` becomes `_x612d626164`), in namespaces, dotted names, aliases and type
+/// references alike, so that the same namespace is the same everywhere.
+fn mangle_namespaces(value: &mut Value) {
+    fn ident(part: &str) -> bool {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+    fn part(p: &str) -> String {
+        if ident(p) {
+            p.to_owned()
+        } else {
+            let hex: String = p.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("_x{hex}")
+        }
+    }
+    /// A dotted name: every part but the last is namespace.
+    fn name(full: &str) -> String {
+        match full.rsplit_once('.') {
+            Some((ns, last)) => format!("{}.{last}", space(ns)),
+            None => full.to_owned(),
+        }
+    }
+    fn space(ns: &str) -> String {
+        if ns.is_empty() {
+            return String::new();
+        }
+        ns.split('.').map(part).collect::<Vec<_>>().join(".")
+    }
+    fn schema(value: &mut Value) {
+        match value {
+            Value::String(s) if !is_primitive(s) && !is_complex(s) => *s = name(s),
+            Value::Array(items) => items.iter_mut().for_each(schema),
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    match (k.as_str(), v) {
+                        ("namespace", Value::String(ns)) => *ns = space(ns),
+                        ("name", Value::String(n)) => *n = name(n),
+                        ("aliases", Value::Array(a)) => {
+                            for alias in a.iter_mut() {
+                                if let Value::String(s) = alias {
+                                    *s = name(s);
+                                }
+                            }
+                        }
+                        ("type" | "items" | "values", v) => schema(v),
+                        ("fields", Value::Array(fields)) => {
+                            for f in fields.iter_mut() {
+                                if let Value::Object(f) = f
+                                    && let Some(t) = f.get_mut("type")
+                                {
+                                    schema(t);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    schema(value);
 }
 
 /// Rewrites the copy of a schema that apache-avro reads: `error` types as records, float and
