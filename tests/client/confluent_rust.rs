@@ -875,13 +875,27 @@ async fn protobuf_bytes_cross_between_warden_and_the_confluent_rust_serdes() {
     assert_eq!(decoded.decode::<proto::Customer>(), customer);
 }
 
+/// The crate's deserializer config naming subjects by topic, without asking the registry for
+/// the topic's associations.
+fn topic_strategy() -> DeserializerConfig {
+    DeserializerConfig {
+        subject_name_strategy_type:
+            schema_registry_client::serdes::serde::SubjectNameStrategyType::Topic,
+        ..DeserializerConfig::default()
+    }
+}
+
+/// Confluent 8's GUID-in-header framing: the crate's `header_schema_id_serializer` writes the
+/// schema's GUID (looked up under the subject) into `__value_schema_id` and the bare Avro
+/// payload; its deserializer reads the GUID back through `GET /schemas/guids/{guid}`, and so
+/// does `warden-serde` (the header turned back into the prefix framing). The other way, a
+/// payload `warden-serde` moved into a header is read by the crate.
 #[tokio::test]
-#[ignore = "issue 12: schema GUIDs (`guid` in answers, /schemas/guids/{guid}) are missing, so the \
-            crate's GUID-in-header framing (Confluent 8) has no GUID to write"]
 async fn the_guid_in_header_framing_round_trips() {
     use schema_registry_client::serdes::serde::header_schema_id_serializer;
 
     let app = spawn_app().await;
+    register(&app.address, "orders-value", ORDER_AVSC).await;
     let client = new_client(&app.address);
     let order_schema = avro(ORDER_AVSC);
     let headers = SerdeHeaders::default();
@@ -894,21 +908,79 @@ async fn the_guid_in_header_framing_round_trips() {
         Some(&order_schema),
         None,
         SerializerConfig {
+            auto_register_schemas: false,
             schema_id_serializer: header_schema_id_serializer,
+            // The subject by topic, without asking the registry for the topic's associations.
+            subject_name_strategy_type:
+                schema_registry_client::serdes::serde::SubjectNameStrategyType::Topic,
             ..SerializerConfig::default()
         },
     )
     .unwrap();
     let bytes = serializer.serialize_ser(&context, order(3)).await.unwrap();
-    assert!(
-        headers.last_header("__value_schema_id").is_some(),
-        "the GUID travels in a header"
+    let header = headers
+        .last_header("__value_schema_id")
+        .and_then(|h| h.value)
+        .expect("the GUID travels in a header");
+    let guid = app.get("/schemas/ids/1").await.body["guid"]
+        .as_str()
+        .unwrap()
+        .replace('-', "");
+    assert_eq!(header[0], 1, "the magic byte of the GUID framing");
+    assert_eq!(
+        header[1..17]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+        guid,
+        "the header holds the registry's GUID"
     );
     let reader = new_client(&app.address);
-    let decoded = TheirAvroDeserializer::new(&reader, None, DeserializerConfig::default())
+    let decoded = TheirAvroDeserializer::new(&reader, None, topic_strategy())
         .unwrap()
         .deserialize(&context, &bytes)
         .await
         .unwrap();
     assert_eq!(order_from_avro(&decoded.value), order(3));
+
+    // warden-serde reads the crate's record: the header turned back into the id prefix.
+    let ours = RegistryClient::new(&app.address).unwrap();
+    let framed = warden_serde::to_prefix_framing(&ours, Some(&header), &bytes)
+        .await
+        .unwrap();
+    let read: Order = AvroDeserializer::new(ours.clone())
+        .deserialize(&framed)
+        .await
+        .unwrap();
+    assert_eq!(read, order(3));
+
+    // And the crate reads a record warden-serde moved into a header.
+    let prefixed = AvroSerializer::new(
+        ours.clone(),
+        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        OurConfig::default(),
+    )
+    .serialize(&SerializationContext::value("orders"), &order(4))
+    .await
+    .unwrap();
+    let (header, payload) =
+        warden_serde::to_header_framing(&ours, warden_serde::Part::Value, &prefixed)
+            .await
+            .unwrap();
+    assert_eq!(header.name, "__value_schema_id");
+    let headers = SerdeHeaders::default();
+    headers.insert(schema_registry_client::serdes::serde::SerdeHeader {
+        key: header.name.to_owned(),
+        value: Some(header.value),
+    });
+    let context = schema_registry_client::serdes::serde::SerializationContext {
+        headers: Some(headers),
+        ..value_context("orders", SerdeFormat::Avro)
+    };
+    let decoded = TheirAvroDeserializer::new(&new_client(&app.address), None, topic_strategy())
+        .unwrap()
+        .deserialize(&context, &payload)
+        .await
+        .unwrap();
+    assert_eq!(order_from_avro(&decoded.value), order(4));
 }

@@ -12,6 +12,7 @@ mod confluent;
 
 mod confluent_rust;
 mod dead_letter;
+mod guid_headers;
 mod python_clients;
 mod roundtrip;
 mod support;

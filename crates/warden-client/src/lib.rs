@@ -37,12 +37,13 @@ use reqwest::{Method, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use warden_core::api::{
-    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ErrorBody, ModeBody,
-    RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
+    CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ContextId, ErrorBody,
+    ModeBody, RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
     SchemaReference, SubjectVersionResponse,
 };
 use warden_core::{
-    Mode, ParsedSchema, ResolvedReference, SchemaId, SchemaType, Subject, Version, VersionSelector,
+    Guid, Mode, ParsedSchema, ResolvedReference, SchemaId, SchemaType, Subject, Version,
+    VersionSelector,
 };
 
 use crate::cache::BoundedCache;
@@ -250,6 +251,7 @@ impl ClientBuilder {
                 parsed: BoundedCache::new(capacity),
                 ids: BoundedCache::new(capacity),
                 versions: BoundedCache::new(capacity),
+                guids: BoundedCache::new(capacity),
             }),
         })
     }
@@ -273,6 +275,7 @@ struct Inner {
     parsed: BoundedCache<SchemaId, Arc<ParsedSchema>>,
     ids: BoundedCache<(Subject, UnregisteredSchema), SchemaId>,
     versions: BoundedCache<(Subject, Version), Arc<SubjectVersionResponse>>,
+    guids: BoundedCache<Guid, SchemaId>,
 }
 
 /// Percent-encodes a subject as one path segment.
@@ -313,6 +316,7 @@ impl RegistryClient {
         self.inner.parsed.clear();
         self.inner.ids.clear();
         self.inner.versions.clear();
+        self.inner.guids.clear();
     }
 
     // ---- schemas -------------------------------------------------------------------------
@@ -413,6 +417,50 @@ impl RegistryClient {
         let response = Arc::new(response);
         self.inner.by_id.insert(id, Arc::clone(&response));
         Ok(response)
+    }
+
+    /// The GUID of schema `id` (Confluent 8), from its cached `GET /schemas/ids/{id}` answer.
+    ///
+    /// Errors: as [`RegistryClient::schema_by_id`]; [`ClientError::UnexpectedResponse`] when
+    /// the registry answers no GUID (a registry older than Confluent 8).
+    pub async fn schema_guid(&self, id: SchemaId) -> Result<Guid> {
+        let schema = self.schema_by_id(id).await?;
+        schema.guid.as_deref().and_then(Guid::parse).ok_or_else(|| {
+            ClientError::UnexpectedResponse {
+                status: 200,
+                detail: format!("schema {id} has no GUID: the registry predates Confluent 8"),
+            }
+        })
+    }
+
+    /// The id of the schema with this GUID (`GET /schemas/guids/{guid}/ids`, the default
+    /// context's id), cached.
+    ///
+    /// Errors: [`ClientError::Registry`] 40403 when no schema has it.
+    pub async fn schema_id_by_guid(&self, guid: &Guid) -> Result<SchemaId> {
+        if let Some(id) = self.inner.guids.get(guid) {
+            return Ok(id);
+        }
+        let ids: Vec<ContextId> = self
+            .call::<(), _>(
+                Method::GET,
+                &format!("/schemas/guids/{guid}/ids"),
+                &[],
+                None,
+            )
+            .await?;
+        let id = ids
+            .iter()
+            .find(|c| c.context == ".")
+            .or_else(|| ids.first())
+            .map(|c| c.id)
+            .ok_or_else(|| ClientError::Registry {
+                status: 404,
+                error_code: 40403,
+                message: format!("Schema {guid} not found"),
+            })?;
+        self.inner.guids.insert(*guid, id);
+        Ok(id)
     }
 
     /// The schema with `id`, parsed with its references resolved (transitively, through

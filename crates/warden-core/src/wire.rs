@@ -7,9 +7,22 @@
 //! Protobuf payloads carry the path of the message in its schema as message indexes: a zigzag
 //! varint count, then each index as a zigzag varint (Kafka `ByteUtils.writeVarint`), with the
 //! common case `[0]` (the first message) written as the single byte `0x00`.
+//!
+//! Confluent 8 adds a second framing (`SchemaId.MAGIC_BYTE_V1`), used mostly in record
+//! headers (`HeaderSchemaIdSerializer`): the schema's GUID instead of its id,
+//!
+//! ```text
+//! 0x01 | GUID (16 bytes, most significant first) | [Protobuf: message indexes]
+//! ```
+//!
+//! written as the value of the record header [`KEY_SCHEMA_ID_HEADER`] or
+//! [`VALUE_SCHEMA_ID_HEADER`], the payload then being the bare Avro, JSON or Protobuf bytes.
+//! Confluent's `DualSchemaIdDeserializer` reads the header when there is one, else the
+//! payload's own prefix (either magic byte): [`read_schema_ref`] reads both.
 
 use std::fmt;
 
+use crate::guid::Guid;
 use crate::types::SchemaId;
 
 /// The magic byte of Confluent's v0 framing.
@@ -17,6 +30,60 @@ pub const MAGIC_BYTE: u8 = 0x00;
 
 /// The length of the header: the magic byte and the 4-byte schema id.
 pub const HEADER_LEN: usize = 5;
+
+/// The magic byte of Confluent 8's GUID framing.
+pub const MAGIC_BYTE_V1: u8 = 0x01;
+
+/// The length of a GUID header: the magic byte and the 16-byte GUID.
+pub const GUID_HEADER_LEN: usize = 17;
+
+/// The record header carrying a key's schema GUID (Confluent's
+/// `SchemaId.KEY_SCHEMA_ID_HEADER`).
+pub const KEY_SCHEMA_ID_HEADER: &str = "__key_schema_id";
+
+/// The record header carrying a value's schema GUID (Confluent's
+/// `SchemaId.VALUE_SCHEMA_ID_HEADER`).
+pub const VALUE_SCHEMA_ID_HEADER: &str = "__value_schema_id";
+
+/// What a frame names its schema by: the id (`0x00` framing) or the GUID (`0x01`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SchemaRef {
+    /// A schema id.
+    Id(SchemaId),
+    /// A schema GUID.
+    Guid(Guid),
+}
+
+/// The bytes of a GUID frame: `0x01`, the GUID, then (for Protobuf) the message indexes, as
+/// Confluent's `SchemaId.guidToBytes` writes them.
+pub fn guid_header(guid: &Guid, message_indexes: Option<&[i32]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(GUID_HEADER_LEN + 1);
+    out.push(MAGIC_BYTE_V1);
+    out.extend_from_slice(guid.as_bytes());
+    if let Some(indexes) = message_indexes {
+        write_message_indexes(indexes, &mut out);
+    }
+    out
+}
+
+/// Reads either framing's header: the schema id (`0x00`) or GUID (`0x01`), and the bytes
+/// after it. Errors: [`WireError::TruncatedHeader`], [`WireError::UnknownMagicByte`] for
+/// another first byte, [`WireError::InvalidSchemaId`].
+pub fn read_schema_ref(bytes: &[u8]) -> Result<(SchemaRef, &[u8]), WireError> {
+    match bytes.first() {
+        Some(&MAGIC_BYTE_V1) => {
+            let Some(guid) = bytes.get(1..GUID_HEADER_LEN) else {
+                return Err(WireError::TruncatedHeader(bytes.len()));
+            };
+            let guid = <[u8; 16]>::try_from(guid).expect("16 bytes");
+            Ok((
+                SchemaRef::Guid(Guid::from_bytes(guid)),
+                &bytes[GUID_HEADER_LEN..],
+            ))
+        }
+        _ => unframe(bytes).map(|f| (SchemaRef::Id(f.schema_id), f.payload)),
+    }
+}
 
 /// Why framed bytes could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,6 +266,32 @@ mod tests {
         );
         let max = unframe(&[0, 0x7f, 0xff, 0xff, 0xff]).unwrap();
         assert_eq!(i64::from(max.schema_id.get()), i64::from(i32::MAX));
+    }
+
+    #[test]
+    fn guid_frames_are_magic_one_the_guid_and_the_indexes() {
+        let guid = Guid::from_bytes(*b"0123456789abcdef");
+        let framed = guid_header(&guid, Some(&[1, 2]));
+        assert_eq!(framed[0], MAGIC_BYTE_V1);
+        assert_eq!(&framed[1..17], b"0123456789abcdef");
+        assert_eq!(&framed[17..], [4, 2, 4]);
+        let (read, rest) = read_schema_ref(&framed).unwrap();
+        assert_eq!(read, SchemaRef::Guid(guid));
+        assert_eq!(read_message_indexes(rest).unwrap().0, vec![1, 2]);
+        assert_eq!(guid_header(&guid, None).len(), GUID_HEADER_LEN);
+        assert_eq!(
+            read_schema_ref(&[1, 2, 3]),
+            Err(WireError::TruncatedHeader(3))
+        );
+        let id = SchemaId::new(7).unwrap();
+        assert_eq!(
+            read_schema_ref(&frame(id, b"p")).unwrap(),
+            (SchemaRef::Id(id), &b"p"[..])
+        );
+        assert_eq!(
+            read_schema_ref(&[2, 0, 0, 0, 1]),
+            Err(WireError::UnknownMagicByte(2))
+        );
     }
 
     #[test]

@@ -11,6 +11,13 @@
 //! decode: return the error, skip and count, or forward the raw record to a dead-letter
 //! topic with headers saying why.
 //!
+//! Schema ids travel as Confluent's clients write them: by default in a `0x00 | id` prefix of
+//! the key and value; with [`Producer::schema_id_framing`] set to [`SchemaIdFraming::Header`]
+//! (Confluent 8's `HeaderSchemaIdSerializer`), as the schema's GUID in the
+//! `__key_schema_id` / `__value_schema_id` headers with bare payloads. The consumer reads both,
+//! as Confluent's `DualSchemaIdDeserializer` does: the header when there is one, else the
+//! prefix (`0x00 | id` or `0x01 | GUID`).
+//!
 //! Both are built from an `rdkafka` [`ClientConfig`], so acks, idempotence, compression and
 //! consumer groups are set as with any `rdkafka` client; [`Producer::inner`] and
 //! [`Consumer::inner`] give the underlying clients.
@@ -26,6 +33,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
+pub use warden_serde::SchemaIdFraming;
 use warden_serde::{
     Decoded, GenericDeserializer, Part, SerdeError, SerializationContext, ValueDeserializer,
     ValueSerializer,
@@ -81,12 +89,44 @@ pub struct Producer<KS, VS> {
     inner: FutureProducer,
     keys: KS,
     values: VS,
+    framing: SchemaIdFraming,
 }
 
 impl<KS, VS> std::fmt::Debug for Producer<KS, VS> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Producer").finish_non_exhaustive()
     }
+}
+
+/// The bare payload of `framed`, its schema moved into a header added to `headers`
+/// (`warden_serde::to_header_framing`); `framed` itself when its serializer writes no schema.
+async fn in_header(
+    registry: Option<&warden_serde::RegistryClient>,
+    part: Part,
+    framed: Vec<u8>,
+    headers: &mut OwnedHeaders,
+) -> Result<Vec<u8>, ProduceError> {
+    let Some(client) = registry else {
+        return Ok(framed);
+    };
+    let (header, payload) = warden_serde::to_header_framing(client, part, &framed)
+        .await
+        .map_err(|source| ProduceError::Serialize { part, source })?;
+    *headers = std::mem::replace(headers, OwnedHeaders::new()).insert(Header {
+        key: header.name,
+        value: Some(&header.value),
+    });
+    Ok(payload)
+}
+
+/// The value of the last header named `name`, as Confluent's `Headers.lastHeader` reads it.
+fn last_header<'m>(message: &'m BorrowedMessage<'_>, name: &str) -> Option<&'m [u8]> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .filter(|h| h.key == name)
+        .last()
+        .and_then(|h| h.value)
 }
 
 /// Where a delivered record landed: partition and offset.
@@ -101,7 +141,18 @@ impl<KS, VS> Producer<KS, VS> {
             inner: config.create()?,
             keys,
             values,
+            framing: SchemaIdFraming::Prefix,
         })
+    }
+
+    /// The same producer, writing schema ids as `framing` says: in a prefix of the key and
+    /// value (the default), or as the schema's GUID in the `__key_schema_id` /
+    /// `__value_schema_id` headers (Confluent 8; the registry must answer GUIDs). Keys and
+    /// values of serializers that write no schema (`RawSerializer`) are left as they are.
+    #[must_use]
+    pub fn schema_id_framing(mut self, framing: SchemaIdFraming) -> Self {
+        self.framing = framing;
+        self
     }
 
     /// The underlying `rdkafka` producer.
@@ -152,7 +203,32 @@ impl<KS, VS> Producer<KS, VS> {
             ),
             None => None,
         };
-        self.enqueue(topic, key_bytes.as_deref(), &value_bytes)
+        if self.framing == SchemaIdFraming::Prefix {
+            return self
+                .enqueue(topic, key_bytes.as_deref(), &value_bytes, None)
+                .await;
+        }
+        let mut headers = OwnedHeaders::new();
+        let value_bytes = in_header(
+            ValueSerializer::<V>::registry(&self.values),
+            Part::Value,
+            value_bytes,
+            &mut headers,
+        )
+        .await?;
+        let key_bytes = match key_bytes {
+            Some(bytes) => Some(
+                in_header(
+                    ValueSerializer::<K>::registry(&self.keys),
+                    Part::Key,
+                    bytes,
+                    &mut headers,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        self.enqueue(topic, key_bytes.as_deref(), &value_bytes, Some(headers))
             .await
     }
 
@@ -177,10 +253,14 @@ impl<KS, VS> Producer<KS, VS> {
         topic: &str,
         key: Option<&[u8]>,
         value: &[u8],
+        headers: Option<OwnedHeaders>,
     ) -> Result<Delivery, ProduceError> {
         let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(value);
         if let Some(key) = key {
             record = record.key(key);
+        }
+        if let Some(headers) = headers {
+            record = record.headers(headers);
         }
         loop {
             match self.inner.send_result(record) {
@@ -375,24 +455,49 @@ impl<D: ValueDeserializer> Consumer<D> {
         loop {
             let message = self.inner.recv().await?;
             let decoded_key = match (&self.keys, message.key()) {
-                (Some(keys), Some(bytes)) => match keys.deserialize(bytes).await {
-                    Ok(key) => Some(key),
-                    Err(error) => {
-                        self.undecodable(&message, error).await?;
-                        continue;
+                (Some(keys), Some(bytes)) => {
+                    let header = last_header(&message, warden_serde::header_name(Part::Key));
+                    let framed =
+                        warden_serde::to_prefix_framing(keys.client(), header, bytes).await;
+                    match framed {
+                        Ok(bytes) => match keys.deserialize(&bytes).await {
+                            Ok(key) => Some(key),
+                            Err(error) => {
+                                self.undecodable(&message, error).await?;
+                                continue;
+                            }
+                        },
+                        Err(error) => {
+                            self.undecodable(&message, error).await?;
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => None,
             };
             let value = match message.payload() {
                 None => None,
-                Some(bytes) => match self.values.deserialize(bytes).await {
-                    Ok(value) => Some(value),
-                    Err(error) => {
-                        self.undecodable(&message, error).await?;
-                        continue;
+                Some(bytes) => {
+                    let framed = match self.values.registry() {
+                        Some(client) => {
+                            let header =
+                                last_header(&message, warden_serde::header_name(Part::Value));
+                            warden_serde::to_prefix_framing(client, header, bytes).await
+                        }
+                        None => Ok(std::borrow::Cow::Borrowed(bytes)),
+                    };
+                    let decoded = match framed {
+                        Ok(bytes) => self.values.deserialize(&bytes).await,
+                        Err(error) => Err(error),
+                    };
+                    match decoded {
+                        Ok(value) => Some(value),
+                        Err(error) => {
+                            self.undecodable(&message, error).await?;
+                            continue;
+                        }
                     }
-                },
+                }
             };
             return Ok(ConsumedRecord {
                 topic: message.topic().to_owned(),

@@ -113,6 +113,11 @@ impl AvroDeserializer {
         Self { client }
     }
 
+    /// The registry client it reads schemas from.
+    pub fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
     /// The schema id and the decoded Avro value.
     ///
     /// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`],

@@ -27,12 +27,19 @@ pub(crate) fn read_indexes(payload: &[u8]) -> Result<(Vec<i32>, &[u8])> {
     wire::read_message_indexes(payload).map_err(|e| SerdeError::Truncated(e.to_string()))
 }
 
-/// The header, the writer schema (from the registry or the cache) and the payload.
+/// The header, the writer schema (from the registry or the cache) and the payload. Either
+/// framing is read: `0x00 | id`, or Confluent 8's `0x01 | GUID` (the id looked up by GUID).
 pub(crate) async fn writer_schema<'b>(
     client: &RegistryClient,
     bytes: &'b [u8],
 ) -> Result<(SchemaId, Arc<ParsedSchema>, &'b [u8])> {
-    let (id, payload) = read_header(bytes)?;
+    let (id, payload) = match bytes.first() {
+        Some(&wire::MAGIC_BYTE_V1) => match crate::headers::read_ref(bytes)? {
+            (wire::SchemaRef::Guid(guid), rest) => (client.schema_id_by_guid(&guid).await?, rest),
+            (wire::SchemaRef::Id(id), rest) => (id, rest),
+        },
+        _ => read_header(bytes)?,
+    };
     let schema = parsed_schema(client, id).await?;
     Ok((id, schema, payload))
 }

@@ -33,6 +33,11 @@ impl GenericDeserializer {
         Self { client }
     }
 
+    /// The registry client it reads schemas from.
+    pub fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
     /// Decodes one record.
     ///
     /// Errors: as the per-format deserializers.

@@ -102,6 +102,11 @@ impl JsonDeserializer {
         }
     }
 
+    /// The registry client it reads schemas from.
+    pub fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
     /// The same deserializer, validating each document against its writer schema.
     #[must_use]
     pub fn validating(mut self, validate: bool) -> Self {

@@ -21,6 +21,12 @@
 //! traits (with [`RawSerializer`] for plain keys and [`AvroValues`], [`JsonValues`],
 //! [`ProtobufValues`] for typed values), so code can be generic over the format.
 //!
+//! Confluent 8 can carry the schema in a record header instead (`__key_schema_id` /
+//! `__value_schema_id`, holding `0x01 | GUID | [message indexes]`, the record holding the bare
+//! payload): [`to_header_framing`] moves a serializer's id prefix into that header, and
+//! [`to_prefix_framing`] turns a record with the header back into the prefix the
+//! deserializers read. The deserializers also read a `0x01 | GUID` prefix directly.
+//!
 //! This crate has no Kafka dependency; `warden-kafka` puts it behind a producer and a
 //! consumer.
 
@@ -28,6 +34,7 @@ mod avro;
 mod error;
 mod frame;
 mod generic;
+mod headers;
 mod json;
 mod protobuf;
 mod resolver;
@@ -38,6 +45,9 @@ pub use crate::avro::{AvroDeserializer, AvroSerializer};
 pub use crate::error::{Result, SerdeError};
 pub use crate::frame::read_header;
 pub use crate::generic::{Decoded, GenericDeserializer};
+pub use crate::headers::{
+    SchemaIdFraming, SchemaIdHeader, header_name, to_header_framing, to_prefix_framing,
+};
 pub use crate::json::{JsonDeserializer, JsonSerializer};
 pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
 pub use crate::resolver::{SerializerConfig, record_name};

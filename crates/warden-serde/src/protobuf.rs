@@ -177,6 +177,11 @@ impl ProtobufDeserializer {
         Self { client }
     }
 
+    /// The registry client it reads schemas from.
+    pub fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
     /// The schema id and the decoded message.
     ///
     /// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`] (header or

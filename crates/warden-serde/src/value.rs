@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use warden_client::RegistryClient;
 
 use crate::avro::{AvroDeserializer, AvroSerializer};
 use crate::error::SerdeError;
@@ -24,6 +25,13 @@ pub trait ValueSerializer<T: ?Sized>: Send + Sync {
         context: &SerializationContext<'_>,
         value: &T,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send;
+
+    /// The registry of a serializer that writes the schema id (`0x00 | id` prefix), so that
+    /// a producer can move it into a header ([`crate::to_header_framing`]); `None` (the
+    /// default) for one that writes no schema, such as [`RawSerializer`].
+    fn registry(&self) -> Option<&RegistryClient> {
+        None
+    }
 }
 
 impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
@@ -33,6 +41,10 @@ impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for AvroSerializer {
         value: &T,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         AvroSerializer::serialize(self, context, value)
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.client())
     }
 }
 
@@ -44,6 +56,10 @@ impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         JsonSerializer::serialize(self, context, value)
     }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.client())
+    }
 }
 
 impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSerializer {
@@ -53,6 +69,10 @@ impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSeri
         value: &M,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         ProtobufSerializer::serialize(self, context, value)
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.client())
     }
 }
 
@@ -69,6 +89,10 @@ impl ValueSerializer<ProtobufJson<'_>> for ProtobufSerializer {
         value: &ProtobufJson<'_>,
     ) -> impl Future<Output = Result<Vec<u8>, SerdeError>> + Send {
         self.serialize_json(context, None, value.0)
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.client())
     }
 }
 
@@ -105,6 +129,13 @@ pub trait ValueDeserializer: Send + Sync {
         &self,
         bytes: &[u8],
     ) -> impl Future<Output = Result<Self::Output, SerdeError>> + Send;
+
+    /// The registry of a deserializer that reads schemas from it, so that a consumer can read
+    /// a schema id carried in a record header ([`crate::to_prefix_framing`]); `None` (the
+    /// default) otherwise.
+    fn registry(&self) -> Option<&RegistryClient> {
+        None
+    }
 }
 
 impl ValueDeserializer for GenericDeserializer {
@@ -114,6 +145,10 @@ impl ValueDeserializer for GenericDeserializer {
         bytes: &[u8],
     ) -> impl Future<Output = Result<Decoded, SerdeError>> + Send {
         GenericDeserializer::deserialize(self, bytes)
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.client())
     }
 }
 
@@ -133,6 +168,10 @@ impl<T: DeserializeOwned + Send> ValueDeserializer for AvroValues<T> {
     fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
         self.0.deserialize(bytes)
     }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.0.client())
+    }
 }
 
 /// Decodes JSON Schema records into `T` (`serde_json`).
@@ -151,6 +190,10 @@ impl<T: DeserializeOwned + Send> ValueDeserializer for JsonValues<T> {
     fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<T, SerdeError>> + Send {
         self.0.deserialize(bytes)
     }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.0.client())
+    }
 }
 
 /// Decodes Protobuf records into the `prost` message `M`.
@@ -168,5 +211,9 @@ impl<M: prost::Message + Default + Send> ValueDeserializer for ProtobufValues<M>
     type Output = M;
     fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<M, SerdeError>> + Send {
         self.0.deserialize(bytes)
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.0.client())
     }
 }
