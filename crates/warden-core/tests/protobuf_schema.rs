@@ -286,7 +286,7 @@ fn the_printer_writes_every_construct_and_compiles_back_to_the_same_descriptor()
         "package acme.orders;",
         "import \"google/protobuf/timestamp.proto\";",
         "option java_package = \"com.acme.orders\";",
-        "option (confluent.message_meta) = { doc: \"An order\" tags: \"PII\" };",
+        "option (confluent.message_meta) = { doc: \"An order\" tags: [\"PII\"] };",
         "string id = 1 [json_name = \"orderId\"];",
         "map<string, string> labels = 4;",
         "oneof payment {",
@@ -624,4 +624,35 @@ fn parsed_schemas_can_be_shared_across_threads() {
     fn shared<T: Send + Sync + Clone>() {}
     shared::<ProtobufSchema>();
     shared::<warden_core::ParsedSchema>();
+}
+
+/// What Confluent (square/wire) accepts without checking custom options is accepted unless
+/// `strict`; the canonical text keeps the options as written.
+#[test]
+fn custom_options_confluent_does_not_check_are_accepted_unless_strict() {
+    let cases = [
+        // confluent.field_meta without its import.
+        "syntax = \"proto3\";\n\nmessage M {\n  string f = 1 [(confluent.field_meta).tags = \"PII\"];\n}\n",
+        // An option no imported file declares.
+        "syntax = \"proto3\";\n\noption (acme.owner) = \"team\";\n\nmessage M {\n  string f = 1;\n}\n",
+        // confluent.message_meta inside a package under io.confluent (protoc finds io.confluent).
+        "syntax = \"proto3\";\npackage io.confluent.kafka.test;\n\nimport \"confluent/meta.proto\";\n\nmessage M {\n  option (confluent.message_meta) = {\n    doc: \"M\"\n  };\n\n  string f = 1;\n}\n",
+        // A field of Meta that does not exist.
+        "syntax = \"proto3\";\n\nimport \"confluent/meta.proto\";\n\nmessage M {\n  string f = 1 [(confluent.field_meta) = {\n    nope: 1\n  }];\n}\n",
+    ];
+    for text in cases {
+        let schema = ProtobufSchema::parse(text, &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(schema.canonical(), text, "stored as Confluent prints it");
+        assert_eq!(
+            schema.name().as_deref().map(|n| n.ends_with('M')),
+            Some(true)
+        );
+        match ProtobufSchema::parse_with(text, &[], true) {
+            Err(SchemaError::Invalid(_)) => {}
+            other => panic!("strict accepts it: {other:?}\n{text}"),
+        }
+    }
+    // Invalid source stays invalid: the error is the first compilation's.
+    let message = invalid("syntax = \"proto3\";\nmessage M { Missing m = 1; }", &[]);
+    assert!(message.contains("Missing"), "{message}");
 }

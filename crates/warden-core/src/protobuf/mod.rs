@@ -97,7 +97,54 @@ impl ProtobufSchema {
     /// [`DEFAULT_FILE_NAME`]); an import that is neither a reference nor a built-in; a reference
     /// that is not Protobuf; a base64 descriptor that does not decode or does not compile; a
     /// file using Protobuf editions.
+    ///
+    /// Reads as Confluent accepts ([`ProtobufSchema::parse_with`] with `strict` off).
     pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<Self, SchemaError> {
+        Self::parse_with(text, references, false)
+    }
+
+    /// [`ProtobufSchema::parse`], with `strict` choosing what is accepted.
+    ///
+    /// Confluent reads `.proto` source with square/wire, which does not check custom options:
+    /// it accepts `(confluent.field_meta)` without `import "confluent/meta.proto"`, options no
+    /// imported file declares, option values of the wrong type or with unknown fields, and
+    /// `(confluent.message_meta)` inside a package whose name starts with `io.confluent` (where
+    /// protoc's scoping finds `io.confluent` first). With `strict` off (the default), source
+    /// that protox refuses is compiled again without its custom options (`(name)` options, in
+    /// the schema and its text references): if that compiles, the schema is accepted, its
+    /// descriptor (compatibility checks, `format=serialized`) without those options, its
+    /// canonical and normalized texts with them, as Confluent stores them. With `strict` on,
+    /// every option must resolve and type-check, as protoc requires (Warden's checks before
+    /// issue 12).
+    ///
+    /// Errors: as [`ProtobufSchema::parse`]; a schema that fails without its custom options
+    /// too answers the first compilation's error.
+    pub fn parse_with(
+        text: &str,
+        references: &[ResolvedReference],
+        strict: bool,
+    ) -> Result<Self, SchemaError> {
+        match Self::compile_files(text, references, false) {
+            Err(SchemaError::Invalid(first)) if !strict => {
+                Self::compile_files(text, references, true).map_err(|_| SchemaError::Invalid(first))
+            }
+            other => other,
+        }
+    }
+
+    /// Compiles the schema with its references; `without_custom_options` removes the custom
+    /// options of every file given as source first.
+    fn compile_files(
+        text: &str,
+        references: &[ResolvedReference],
+        without_custom_options: bool,
+    ) -> Result<Self, SchemaError> {
+        let strip = |source: &str| -> Option<String> {
+            if !without_custom_options {
+                return None;
+            }
+            confluent_text(source, wire::Mode::WithoutCustomOptions)
+        };
         let mut files: HashMap<String, File> = HashMap::new();
         for r in references {
             if r.schema_type != SchemaType::Protobuf {
@@ -110,11 +157,15 @@ impl ProtobufSchema {
             if files.contains_key(&r.name) {
                 continue;
             }
-            let (file, _) = open_source(&r.name, &r.schema, None)?;
+            let stripped = strip(&r.schema);
+            let schema = stripped.as_deref().unwrap_or(&r.schema);
+            let (file, _) = open_source(&r.name, schema, None)?;
             files.insert(r.name.clone(), file);
         }
         let default_name = unused_name(&files);
-        let (main, source) = open_source(&default_name, text, Some(&files))?;
+        let stripped = strip(text);
+        let compiled_text = stripped.as_deref().unwrap_or(text);
+        let (main, source) = open_source(&default_name, compiled_text, Some(&files))?;
         let main_name = main.name().to_owned();
         files.insert(main_name.clone(), main);
         let file = compile(&main_name, files)?;

@@ -738,11 +738,19 @@ fn aggregate(message: &DynamicMessage) -> String {
 fn aggregate_entry(parts: &mut Vec<String>, name: &str, value: &Value, field: &FieldDescriptor) {
     let kind = field.kind();
     match value {
-        Value::List(items) => {
-            for item in items {
-                parts.push(text_entry(name, item, &kind));
-            }
+        // A repeated field as a list (`tags: ["a", "b"]`), as Confluent writes the options of a
+        // descriptor.
+        Value::List(items) if !items.is_empty() => {
+            let values: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    Value::Message(m) => aggregate(m),
+                    other => option_value(other, &kind),
+                })
+                .collect();
+            parts.push(format!("{name}: [{}]", values.join(", ")));
         }
+        Value::List(_) => {}
         Value::Map(map) => {
             let Kind::Message(entry) = &kind else {
                 return;

@@ -208,6 +208,7 @@ pub(crate) fn parse(source: &str) -> Result<ProtoFileElement> {
         },
         file: ProtoFileElement::default(),
         declarations: 0,
+        depth: 0,
     };
     parser.file()?;
     Ok(parser.file)
@@ -457,9 +458,23 @@ struct Parser {
     r: Reader,
     file: ProtoFileElement,
     declarations: usize,
+    /// Nesting of messages, groups and option values, bounded so that deep input is refused
+    /// instead of overflowing the stack.
+    depth: usize,
 }
 
+/// The deepest nesting read (protox refuses deeper files first).
+const MAX_DEPTH: usize = 128;
+
 impl Parser {
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.r.err("nesting too deep");
+        }
+        Ok(())
+    }
+
     fn file(&mut self) -> Result<()> {
         loop {
             if self.r.exhausted()? {
@@ -583,6 +598,13 @@ impl Parser {
     }
 
     fn message(&mut self) -> Result<MessageElement> {
+        self.enter()?;
+        let result = self.message_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn message_inner(&mut self) -> Result<MessageElement> {
         let mut m = MessageElement {
             name: self.r.read_name()?,
             ..MessageElement::default()
@@ -749,6 +771,13 @@ impl Parser {
     }
 
     fn group(&mut self, label: Option<Label>) -> Result<GroupElement> {
+        self.enter()?;
+        let result = self.group_inner(label);
+        self.depth -= 1;
+        result
+    }
+
+    fn group_inner(&mut self, label: Option<Label>) -> Result<GroupElement> {
         let name = self.r.read_word()?;
         self.r.require('=')?;
         let tag = self.r.read_int()?;
@@ -967,6 +996,13 @@ impl Parser {
     }
 
     fn map(&mut self) -> Result<Value> {
+        self.enter()?;
+        let result = self.map_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn map_inner(&mut self) -> Result<Value> {
         self.r.require('{')?;
         let mut entries: Vec<(String, Value)> = Vec::new();
         loop {
@@ -1009,6 +1045,13 @@ impl Parser {
     }
 
     fn list(&mut self) -> Result<Value> {
+        self.enter()?;
+        let result = self.list_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn list_inner(&mut self) -> Result<Value> {
         self.r.require('[')?;
         let mut items = Vec::new();
         loop {
@@ -1067,6 +1110,9 @@ pub(crate) enum Mode {
     /// `FormatContext(ignoreExtensions = true)`: `format=ignore_extensions`, without custom
     /// options (but `confluent.*`), extension ranges and `extend` blocks.
     IgnoreExtensions,
+    /// Without any custom (`(name)`) option: the text Warden compiles when protox refuses the
+    /// options Confluent does not check (not a Confluent format).
+    WithoutCustomOptions,
     /// The printing half of `toNormalizedString`, for a file already normalized by
     /// [`super::normalize`]: `syntax` is written for proto3 only.
     Normalized,
@@ -1090,8 +1136,10 @@ impl Printer {
     fn filter<'a>(&self, options: &'a [OptionElement]) -> Vec<&'a OptionElement> {
         options
             .iter()
-            .filter(|o| {
-                !self.ignore_extensions() || !o.parenthesized || o.name.starts_with("confluent.")
+            .filter(|o| match self.mode {
+                Mode::IgnoreExtensions => !o.parenthesized || o.name.starts_with("confluent."),
+                Mode::WithoutCustomOptions => !o.parenthesized,
+                Mode::Canonical | Mode::Normalized => true,
             })
             .collect()
     }
@@ -1356,7 +1404,16 @@ impl Printer {
         let _ = write!(sb, "{} {} = {}", f.ty, f.name, f.tag);
         let mut options: Vec<OptionElement> = f.options.clone();
         if let Some(default) = &f.default {
-            let value = match default_kind(&f.ty) {
+            let kind = match default_kind(&f.ty) {
+                // Quoted so that protox reads it (Confluent writes it as a number).
+                Some(Kind::Number)
+                    if self.mode == Mode::WithoutCustomOptions && is_bytes(&f.ty) =>
+                {
+                    None
+                }
+                kind => kind,
+            };
+            let value = match kind {
                 None => Value::Str(default.clone()),
                 Some(kind) => Value::Prim(kind, default.clone()),
             };
@@ -1387,16 +1444,21 @@ impl Printer {
     }
 }
 
+fn is_bytes(ty: &str) -> bool {
+    ty.rsplit('.').next() == Some("bytes")
+}
+
 /// The kind of a field's `default` (`ProtobufSchemaUtils.toKind`): `None` for a string.
 ///
-/// Differs from Confluent for `bytes`: Confluent writes a `bytes` default as a number, without
-/// quotes (`[default = joshua]`), which protoc and protox do not read back; Warden quotes it.
+/// A `bytes` default is a number to Confluent, written without quotes (`[default = joshua]`),
+/// which protoc and protox do not read; such a text compiles through the retry without custom
+/// options of [`super::ProtobufSchema::parse_with`], which quotes it.
 pub(crate) fn default_kind(ty: &str) -> Option<Kind> {
     let simple = ty.rsplit('.').next().unwrap_or(ty);
     match simple {
-        "string" | "bytes" => None,
+        "string" => None,
         "bool" => Some(Kind::Boolean),
-        "double" | "float" | "fixed32" | "fixed64" | "int32" | "int64" | "sfixed32"
+        "bytes" | "double" | "float" | "fixed32" | "fixed64" | "int32" | "int64" | "sfixed32"
         | "sfixed64" | "sint32" | "sint64" | "uint32" | "uint64" => Some(Kind::Number),
         _ => Some(Kind::Enum),
     }
