@@ -84,6 +84,35 @@ run(async () => {
   await expectError("a deleted subject is 40401", 40401, () => fresh().getAllVersions(subject));
   await expectError("an unknown id is 40403", 40403, () => fresh().getBySubjectAndId("", 987654));
 
+  // ---- associations (Confluent 8) ------------------------------------------------------
+  await client.register("node-orders-key", avro(USER_V1), false);
+  const weak = await client.createAssociation({
+    resourceName: "node-orders", resourceNamespace: "lkc-node", resourceId: "node-topic-1",
+    associations: [{ subject: "node-orders-key", associationType: "key", lifecycle: "WEAK" }],
+  });
+  check("createAssociation (WEAK)", weak.associations,
+    [{ subject: "node-orders-key", associationType: "key", lifecycle: "WEAK" }]);
+  const strong = await client.createAssociation({
+    resourceName: "node-payments", resourceNamespace: "lkc-node", resourceId: "node-topic-2",
+    associations: [{ schema: avro(USER_V1) }],
+  });
+  check("createAssociation with a schema is STRONG on the topic's own subject",
+    strong.associations.map((a) => [a.subject, a.lifecycle, a.schema.version]),
+    [[":.lkc-node:node-payments-value", "STRONG", 1]]);
+  const found = await client.getAssociationsByResourceName("node-orders", "lkc-node", null, [], null, 0, -1);
+  check("getAssociationsByResourceName", found.map((a) => [a.subject, a.resourceId, a.associationType]),
+    [["node-orders-key", "node-topic-1", "key"]]);
+  const values = await client.getAssociationsByResourceName("-", "lkc-node", "topic", ["value"], "STRONG", 0, 10);
+  check("getAssociationsByResourceName with wildcards and filters", values.map((a) => a.resourceName), ["node-payments"]);
+  await expectError("deleteAssociations of a frozen association without cascade is 40908", 40908,
+    () => client.deleteAssociations("node-topic-2", null, null, false));
+  await client.deleteAssociations("node-topic-2", "topic", ["value"], true);
+  await expectError("cascadeLifecycle deletes the STRONG association's subject", 40401,
+    () => fresh().getAllVersions(":.lkc-node:node-payments-value"));
+  await client.deleteAssociations("node-topic-1", null, null, false);
+  check("no associations left", await client.getAssociationsByResourceName("-", "-", null, [], null, 0, -1), []);
+
+
   // ---- serializers ---------------------------------------------------------------------
   // Decoded Avro records are class instances; their fields are what is compared.
   const plain = (what, got, want) => check(what, JSON.parse(JSON.stringify(got)), want);
