@@ -105,6 +105,9 @@ pub struct StoredSchema {
     pub metadata: Option<Value>,
     /// Rule set as registered.
     pub rule_set: Option<Value>,
+    /// The GUID of its content ([`Guid::of_schema`]), the same for the same content under
+    /// every subject.
+    pub guid: Guid,
 }
 
 /// A schema to store with a new subject version.
@@ -117,9 +120,6 @@ pub struct NewSchema {
     /// References, as given.
     pub references: Vec<SchemaReference>,
     /// Metadata as registered.
-    /// The GUID of its content ([`Guid::of_schema`]), the same for the same content under
-    /// every subject.
-    pub guid: Guid,
     pub metadata: Option<Value>,
     /// Rule set as registered.
     pub rule_set: Option<Value>,
@@ -136,6 +136,8 @@ pub struct VersionRow {
     pub schema_id: SchemaId,
     /// Whether it is soft-deleted.
     pub deleted: bool,
+    /// When the version was registered, in milliseconds since the epoch (Confluent's `ts`).
+    pub created_at: i64,
 }
 
 /// Which rows a listing includes (Confluent `LookupFilter`).
@@ -148,8 +150,6 @@ pub enum DeletedFilter {
     All,
     /// Soft-deleted rows only (`deletedOnly=true`).
     DeletedOnly,
-    /// When the version was registered, in milliseconds since the epoch (Confluent's `ts`).
-    pub created_at: i64,
 }
 
 /// A config of one scope (global or a subject): Confluent's `Config`, each field unset
@@ -347,6 +347,12 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;
 
+    /// Ids of the stored schemas whose content has this GUID, ascending.
+    async fn schema_ids_by_guid(&self, guid: &Guid) -> Result<Vec<SchemaId>>;
+
+    /// The highest stored schema id, if any (`fetchMaxId`).
+    async fn max_schema_id(&self) -> Result<Option<SchemaId>>;
+
     /// Which of `ids` still name a stored schema (after hard deletes elsewhere).
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>>;
 
@@ -440,12 +446,6 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn SchemaStore>> {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(std::sync::Arc::new(PgStore::open(url).await?))
-    /// Ids of the stored schemas whose content has this GUID, ascending.
-    async fn schema_ids_by_guid(&self, guid: &Guid) -> Result<Vec<SchemaId>>;
-
-    /// The highest stored schema id, if any (`fetchMaxId`).
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>>;
-
     } else {
         Err(Error::UnsupportedUrl(url.to_owned()))
     }

@@ -62,8 +62,8 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let (evictions, _) = broadcast::channel(256);
         backfill_guids(&pool).await?;
+        let (evictions, _) = broadcast::channel(256);
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(EVICT_CHANNEL).await?;
         let sender = evictions.clone();
@@ -260,6 +260,14 @@ impl SchemaStore for PgStore {
         )
     }
 
+    async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
+        fetch_ids_by_guid(&self.pool, guid).await
+    }
+
+    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
+        fetch_max_id(&self.pool).await
+    }
+
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
         let ids: Vec<i32> = ids.iter().copied().map(id_column).collect();
         let found: Vec<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = ANY($1)")
@@ -280,14 +288,6 @@ impl SchemaStore for PgStore {
             idle: self.pool.num_idle(),
         }
     }
-    async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
-        fetch_ids_by_guid(&self.pool, guid).await
-    }
-
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
-        fetch_max_id(&self.pool).await
-    }
-
 
     fn evictions(&self) -> Option<broadcast::Receiver<Vec<SchemaId>>> {
         Some(self.evictions.subscribe())

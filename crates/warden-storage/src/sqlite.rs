@@ -58,8 +58,8 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self {
         backfill_guids(&pool).await?;
+        Ok(Self {
             pool,
             write_lock: Mutex::new(()),
         })
@@ -260,6 +260,14 @@ impl SchemaStore for SqliteStore {
             .await?;
         Ok(any.is_some())
     }
+
+    async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
+        fetch_ids_by_guid(&self.pool, guid).await
+    }
+
+    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
+        fetch_max_id(&self.pool).await
+    }
 }
 
 /// Inserts the schema row (with `id` in IMPORT mode) and its references; returns the id.
@@ -280,14 +288,6 @@ async fn insert_schema(
     // AUTOINCREMENT goes past 2^31-1 after an imported id at the top of the range; the
     // transaction is dropped, so nothing is written.
     let id: i64 = sqlx::query_scalar(
-
-    async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
-        fetch_ids_by_guid(&self.pool, guid).await
-    }
-
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
-        fetch_max_id(&self.pool).await
-    }
         "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )

@@ -216,10 +216,6 @@ pub(crate) struct Params {
     pub(crate) force: bool,
     /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
     pub(crate) format: Option<String>,
-}
-
-/// Java's `Boolean.valueOf(String)`: true exactly when the text is `true`, ignoring case.
-fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     /// Lists: how many items to skip (a Java `int`, [`Params::page`]).
     pub(crate) offset: Option<String>,
     /// Lists: how many items at most (a Java `int`; not positive is the default).
@@ -278,6 +274,10 @@ impl Params {
         };
         Ok(Page { offset, limit })
     }
+}
+
+/// Java's `Boolean.valueOf(String)`: true exactly when the text is `true`, ignoring case.
+fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
     Ok(text.eq_ignore_ascii_case("true"))
 }

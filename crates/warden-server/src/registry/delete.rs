@@ -37,8 +37,8 @@ impl Registry {
                 .await
                 .map_err(delete_error)?;
             self.evict(&removed);
-            self.store.delete_config(Scope::Subject(subject)).await?;
             self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
+            self.store.delete_config(Scope::Subject(subject)).await?;
             self.store.delete_mode(Scope::Subject(subject)).await?;
             Ok(all)
         } else {
@@ -50,9 +50,9 @@ impl Registry {
                 .soft_delete(subject, &live)
                 .await
                 .map_err(delete_error)?;
+            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             Ok(live)
         }
-            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
     }
 
     /// Soft-deletes one version, or with `permanent` removes a soft-deleted one. Returns the
@@ -92,9 +92,9 @@ impl Registry {
                 .await
                 .map_err(delete_error)?;
             self.evict(&removed);
+            self.forget_usage(&[row.schema_id]);
         } else {
             if row.deleted {
-            self.forget_usage(&[row.schema_id]);
                 return Err(Error::VersionSoftDeleted {
                     subject: subject.to_string(),
                     version: v,
@@ -107,12 +107,12 @@ impl Registry {
                 .soft_delete(subject, &[v])
                 .await
                 .map_err(delete_error)?;
+            self.forget_usage(&[row.schema_id]);
         }
         Ok(v)
     }
 
     async fn require_writable(&self, subject: &Subject) -> Result<()> {
-            self.forget_usage(&[row.schema_id]);
         if self.effective_mode(subject).await?.allows_writes() {
             Ok(())
         } else {

@@ -245,6 +245,8 @@ impl Registry {
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
             tx.commit().await?;
+            // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew.
+            self.forget_usage(&[id]);
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
             return Ok(id);
@@ -360,8 +362,6 @@ impl Registry {
 
     /// The newest of `rows` whose schema, normalized, is the normalized `candidate`: with
     /// `normalize=true`, a schema registered as sent is found by its normalized form, as
-            // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew.
-            self.forget_usage(&[id]);
     /// Confluent's lookup compares each version's parsed schema (`ParsedSchema.canLookup`).
     async fn version_with_normalized_form(
         &self,
