@@ -552,10 +552,10 @@ async fn list_versions(
     ),
     request_body = RegisterSchemaRequest,
     responses(
-        (status = 200, description = "The schema id: a new one, or the id the same schema already has.", body = RegisterSchemaResponse),
+        (status = 200, description = "The version registered, or the live version that already has the schema (one that differs only by `confluent:version` included): its id, version, schema and data contract.", body = RegisterSchemaResponse),
         (status = 404, description = "40403 a referenced schema not found", body = ErrorBody),
         (status = 409, description = "40901 incompatible with an earlier version under the subject's compatibility level", body = ErrorBody),
-        (status = 422, description = "42201 invalid schema (also a bad reference, schema type or id); 42202 invalid version; 42205 operation not permitted in the current mode (or no schema id left); 42207 the id given in IMPORT mode names another schema; 42208 invalid subject", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also a bad reference, schema type or id); 42202 invalid version; 42205 operation not permitted in the current mode (or no schema id left); 42207 the id given in IMPORT mode names another schema; 42208 invalid subject; 42210 invalid rule set", body = ErrorBody),
     )
 )]
 async fn register(
@@ -823,7 +823,7 @@ async fn get_subject_config(
     request_body = ConfigUpdateRequest,
     responses(
         (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
-        (status = 422, description = "42203 invalid compatibility level or policy", body = ErrorBody),
+        (status = 422, description = "42203 invalid compatibility level or policy; 42210 invalid default or override rule set", body = ErrorBody),
     )
 )]
 async fn put_global_config(
@@ -845,7 +845,7 @@ async fn put_global_config(
     request_body = ConfigUpdateRequest,
     responses(
         (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
-        (status = 422, description = "42203 invalid compatibility level or policy; 42208 invalid subject", body = ErrorBody),
+        (status = 422, description = "42203 invalid compatibility level or policy; 42208 invalid subject; 42210 invalid default or override rule set", body = ErrorBody),
     )
 )]
 async fn put_subject_config(
