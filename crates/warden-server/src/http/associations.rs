@@ -621,7 +621,7 @@ async fn create_association(
     request_body(content = AssociationRequest, description = "The resource and its associations."),
     responses(
         (status = 200, description = "The associations written.", body = AssociationResponse),
-        (status = 409, description = "40903, 40904, 40905, 40907, 40908 as for a create", body = ErrorBody),
+        (status = 409, description = "40903 the resource has another association of the type; 40904 a STRONG association's subject has other associations; 40905 a WEAK association's subject has a STRONG one; 40907 the subject has no live version; 40908 the association is frozen", body = ErrorBody),
         (status = 422, description = "42205 read-only mode; 42206 referenced; 42212 invalid association", body = ErrorBody),
     )
 )]
