@@ -113,6 +113,43 @@ check("delete_subject", client.delete_subject(subject), [1])
 check("delete_subject permanent", sorted(client.delete_subject(subject, permanent=True)), [1, 2])
 expect_error("a deleted subject is 40401", 40401, lambda: client.get_versions(subject))
 
+# ---- data contracts: metadata, rule sets, config defaults ----------------------------------
+from confluent_kafka.schema_registry import Metadata, MetadataProperties, Rule, RuleKind, RuleMode, RuleSet
+
+contracts = "py-contracts-value"
+client.set_config(contracts, ServerConfig(compatibility=ConfigCompatibilityLevel.NONE))
+
+
+def with_owner(text, owner, rules=None):
+    return Schema(text, "AVRO", metadata=Metadata(None, MetadataProperties({"owner": owner}), None),
+                  rule_set=rules)
+
+
+checks = RuleSet(None, [Rule("checkName", None, RuleKind.CONDITION, RuleMode.WRITE, "CEL", None, None,
+                             "message.name != ''", None, None, False)])
+registered = client.register_schema_full_response(contracts, with_owner(USER_V1, "team-a", checks))
+check("register_schema_full_response carries the version", registered.version, 1)
+check("register_schema_full_response carries the metadata", registered.schema.metadata.properties.properties, {"owner": "team-a"})
+check("register_schema_full_response carries the rule set", registered.schema.rule_set.domain_rules[0].name, "checkName")
+client.register_schema(contracts, with_owner(USER_V2, "team-b"))
+latest = client.get_latest_with_metadata(contracts, {"owner": "team-a"})
+check("get_latest_with_metadata", (latest.version, latest.schema.rule_set.domain_rules[0].expr),
+      (1, "message.name != ''"))
+check("get_latest_with_metadata of the newest match", client.get_latest_with_metadata(contracts, {"owner": "team-b"}).version, 2)
+expect_error("get_latest_with_metadata without a match is 40403", 40403,
+             lambda: client.get_latest_with_metadata(contracts, {"owner": "team-c"}))
+check("set_config with default metadata",
+      client.set_config(contracts, ServerConfig(default_metadata=Metadata(None, MetadataProperties({"tier": "gold"}), None)))
+      ["defaultMetadata"], {"properties": {"tier": "gold"}})
+third = client.register_schema_full_response(contracts, Schema(USER_BREAKING, "AVRO"))
+check("a new version takes the config's default metadata and the latest version's own",
+      third.schema.metadata.properties.properties, {"owner": "team-b", "tier": "gold"})
+check("get_config answers the default metadata",
+      client.get_config(contracts).default_metadata.properties.properties, {"tier": "gold"})
+client.delete_subject(contracts)
+client.delete_subject(contracts, permanent=True)
+expect_error("a permanent delete removes the subject's config too", 40401, lambda: client.delete_config(contracts))
+
 # ---- associations (Confluent 8) ---------------------------------------------------------
 client.register_schema("py-orders-key", Schema(USER_V1, "AVRO"))
 weak = AssociationCreateOrUpdateRequest(
