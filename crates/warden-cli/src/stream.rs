@@ -10,10 +10,13 @@ use futures::stream::FuturesUnordered;
 use serde_json::{Value, json};
 use warden_core::{SchemaType, Subject};
 use warden_kafka::rdkafka::ClientConfig;
-use warden_kafka::{ConsumeError, Consumer, ProduceError, Producer, UndecodablePolicy};
+use warden_kafka::{
+    ConsumeError, Consumer, ProduceError, Producer, SchemaIdFraming, UndecodablePolicy,
+};
 use warden_serde::{
     AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, RawSerializer,
-    SerdeError, SerializationContext, SerializerConfig, SubjectNameStrategy, ValueSerializer,
+    RegistryClient, SerdeError, SerializationContext, SerializerConfig, SubjectNameStrategy,
+    ValueSerializer,
 };
 
 use crate::exit::Exit;
@@ -52,6 +55,16 @@ impl Format {
     }
 }
 
+/// Where `--schema-id-in` puts a record's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SchemaIdIn {
+    /// `0x00 | schema id` before the payload: Confluent's default, read by every client.
+    Prefix,
+    /// The schema's GUID in the `__value_schema_id` header, the bare payload in the record
+    /// (Confluent 8's `HeaderSchemaIdSerializer`).
+    Header,
+}
+
 /// `warden produce`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ProduceArgs {
@@ -75,6 +88,16 @@ pub(crate) struct ProduceArgs {
     /// Partitions of a topic made by `--create-topic`.
     #[arg(long, default_value_t = 1, value_name = "N")]
     partitions: i32,
+    /// Where each record carries its schema: an id prefix (the default), or the schema's
+    /// GUID in a header (Confluent 8; the registry must answer GUIDs).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "prefix",
+        env = "WARDEN_SCHEMA_ID_IN",
+        value_name = "WHERE"
+    )]
+    schema_id_in: SchemaIdIn,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
@@ -184,8 +207,13 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         .set("bootstrap.servers", &args.kafka.bootstrap_servers)
         .set("linger.ms", "5")
         .set("message.timeout.ms", "30000");
-    let producer =
-        Producer::new(&kafka, RawSerializer, values).context("cannot create the Kafka producer")?;
+    let framing = match args.schema_id_in {
+        SchemaIdIn::Prefix => SchemaIdFraming::Prefix,
+        SchemaIdIn::Header => SchemaIdFraming::Header,
+    };
+    let producer = Producer::new(&kafka, RawSerializer, values)
+        .context("cannot create the Kafka producer")?
+        .schema_id_framing(framing);
 
     let mut refused = 0usize;
     let mut in_flight: FuturesUnordered<_> = FuturesUnordered::new();
@@ -254,6 +282,14 @@ impl ValueSerializer<Value> for Values {
             Values::Json(s) => s.serialize_value(context, value).await,
         }
     }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(match self {
+            Values::Avro(s) => s.client(),
+            Values::Protobuf(s, _) => s.client(),
+            Values::Json(s) => s.client(),
+        })
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -287,7 +323,8 @@ pub(crate) struct ConsumeArgs {
     registry: RegistryArgs,
 }
 
-/// Prints each record's value, decoded by its schema id, as one JSON line on stdout.
+/// Prints each record's value, decoded by its schema id (from the `0x00 | id` or
+/// `0x01 | GUID` prefix, or from the `__value_schema_id` header), as one JSON line on stdout.
 /// Undecodable records are reported on stderr and skipped; the exit code is then 1.
 pub(crate) async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;

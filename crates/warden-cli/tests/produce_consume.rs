@@ -179,3 +179,75 @@ async fn produce_without_a_schema_to_another_format_or_to_a_missing_topic_exits_
         wrong.stderr
     );
 }
+
+// Multi-threaded: the in-process registry answers while the test waits on a `warden` process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_with_the_guid_in_a_header_and_consume_reads_both_framings() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    for (format, schema_type, schema) in [("avro", "AVRO", AVRO), ("protobuf", "PROTOBUF", PROTO)] {
+        let topic = format!("guid-signups-{format}");
+        broker.create_topic(&topic).await;
+        let registered = app
+            .register_body(
+                &format!("{topic}-value"),
+                &json!({"schemaType": schema_type, "schema": schema}),
+            )
+            .await;
+        assert_eq!(registered.status, 200, "{}", registered.text);
+        let id = registered.body["id"].clone();
+        let values = [
+            json!({"id": "h", "email": "h@example.com", "quantity": 1}),
+            json!({"id": "p", "email": "p@example.com", "quantity": 2}),
+        ];
+        for (framing, value) in ["header", "prefix"].iter().zip(&values) {
+            let produced = warden(
+                &["produce", "--topic", &topic, "--schema-id-in", framing],
+                &format!("{value}\n"),
+                &broker,
+                &app.address,
+            );
+            assert_eq!(produced.code, 0, "{format} {framing}: {}", produced.stderr);
+        }
+        let consumed = warden(
+            &[
+                "consume",
+                "--topic",
+                &topic,
+                "--from-beginning",
+                "--max-messages",
+                "2",
+                "--timeout-ms",
+                "10000",
+                "--print-metadata",
+            ],
+            "",
+            &broker,
+            &app.address,
+        );
+        assert_eq!(consumed.code, 0, "{format}: {}", consumed.stderr);
+        let lines: Vec<Value> = consumed
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{format}: {}", consumed.stdout);
+        for (line, value) in lines.iter().zip(&values) {
+            assert_eq!(&line["value"], value, "{format}");
+            assert_eq!(line["schemaId"], id, "{format}: the id behind the GUID");
+        }
+    }
+    let refused = warden(
+        &[
+            "produce",
+            "--topic",
+            "guid-signups-avro",
+            "--schema-id-in",
+            "nowhere",
+        ],
+        "",
+        &broker,
+        &app.address,
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
