@@ -353,6 +353,30 @@ async fn bodies_and_parameters_are_read_as_confluents_jax_rs_resource_reads_them
         r.body,
         json!({"error_code": 400, "message": "Cannot deserialize value of type `LifecyclePolicy` from String \"weak\": not one of the values accepted for Enum class: [STRONG, WEAK]"})
     );
+    let r = post(
+        &app,
+        "/associations:batchMutate",
+        &json!({"requests": [{"resourceName": "t", "resourceNamespace": "n", "resourceId": "i",
+                              "associations": [{"opType": "RENAME"}]}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        json!({"error_code": 400, "message": "Could not resolve type id 'RENAME' as a subtype of `AssociationOp`: known type ids = [CREATE, DELETE, UPSERT]"})
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/associations:batchGet",
+            Some("application/json"),
+            "null",
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"error_code": 422, "message": "batchGetAssociations.arg1 must not be null (was null)"})
+    );
     for path in [
         "/associations/resources/t-1?lifecycle=weak",
         "/associations/resources/t-1?offset=x",

@@ -635,6 +635,13 @@ fn random_uuid() -> String {
     )
 }
 
+/// Serializes association writes in this process (Confluent's `lockForAssociation`), so
+/// that the checks of one request (a STRONG association's subject has no other association,
+/// a WEAK one's has no STRONG one) see the writes of another. Across replicas sharing a
+/// PostgreSQL database, the unique index on resource id, resource type and association type
+/// still decides races on one resource.
+static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -858,6 +865,7 @@ impl Registry {
     ) -> Result<AssociationResponse> {
         request.validate(is_create, dry_run)?;
         in_context(request.associations.iter_mut().flatten(), context);
+        let _writes = WRITES.lock().await;
         self.apply_association_request(request, is_create, dry_run)
             .await
     }
@@ -1407,6 +1415,7 @@ impl Registry {
         if rows.is_empty() {
             return Err(Error::AssociationNotFound(resource_id.to_owned()));
         }
+        let _writes = WRITES.lock().await;
         self.remove_associations(rows, cascade, dry_run).await
     }
 
@@ -1575,7 +1584,10 @@ impl Registry {
                 });
                 continue;
             }
-            results.push(match self.mutate_one(request, context, dry_run).await {
+            let writes = WRITES.lock().await;
+            let outcome = self.mutate_one(request, context, dry_run).await;
+            drop(writes);
+            results.push(match outcome {
                 Ok(result) => AssociationResult {
                     error: None,
                     result: Some(result),
