@@ -751,3 +751,43 @@ async fn a_subject_owned_by_a_topic_cannot_be_referenced_nor_a_referenced_one_ow
         json!({"error_code": 42206, "message": "One or more references exist to the schema :.lkc-1:payments-value."})
     );
 }
+
+#[tokio::test]
+async fn associations_work_the_same_on_postgresql() {
+    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    let url = pg.url();
+    // Declared after the database, so the server stops first.
+    let app = warden_testkit::spawn_app_with(|s| s.database_url = url).await;
+    app.register_ok("orders-k", &schema_a()).await;
+    let r = post(&app, "/associations", &weak("orders-k", "orders-v")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.body["error_code"], 40907);
+    app.register_ok("orders-v", &schema_b()).await;
+    let r = post(&app, "/associations", &weak("orders-k", "orders-v")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .get("/associations/resources/-/orders?associationType=value")
+        .await;
+    assert_eq!(
+        without_generated(&r),
+        json!([weak_row("orders-v", "value")])
+    );
+    let r = post(
+        &app,
+        "/associations",
+        &json!({"resourceName": "payments", "resourceNamespace": "lkc-1", "resourceId": "t-2",
+                "associations": [{"schema": {"schema": schema_a()}}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["associations"][0]["lifecycle"], "STRONG");
+    let r = app
+        .delete("/associations/resources/t-2?cascadeLifecycle=true")
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = app.delete("/associations/resources/t-1").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(app.get("/associations/resources/-/-").await.body, json!([]));
+}
