@@ -2236,7 +2236,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testGetSchemasWithAliases",
         harness: Harness::Backward,
-        pending: Some("issue 12: subject aliases, GET /schemas?aliases"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$F1F2_DEFAULT}"# => 200; Eq("/id", "2")),

@@ -172,7 +172,7 @@ async fn the_register_answer_carries_the_version_schema_and_data_contract() {
     let stored = app.version("s", "1").await.body;
     assert_eq!(
         r.body,
-        json!({"id": 1, "version": 1, "metadata": {"properties": {"owner": "a"}}, "schema": stored["schema"]})
+        json!({"id": 1, "version": 1, "guid": stored["guid"], "metadata": {"properties": {"owner": "a"}}, "schema": stored["schema"]})
     );
     // The same schema again answers the same version.
     let again = app
@@ -427,4 +427,44 @@ async fn an_alias_stands_for_its_subject_in_reads_lookups_and_registrations() {
         app.get("/config/other%2Fname").await.body["alias"],
         json!("target")
     );
+}
+
+#[tokio::test]
+async fn get_schemas_with_aliases_lists_the_versions_an_alias_names() {
+    let app = spawn_app().await;
+    app.register_ok("target", &v1()).await;
+    app.register_ok("target", &v2()).await;
+    put(&app, "/config/alias-a", json!({"alias": "target"})).await;
+    put(&app, "/config/alias-b", json!({"alias": "target"})).await;
+    assert_eq!(
+        app.get("/schemas?subjectPrefix=alias").await.body,
+        json!([])
+    );
+    let r = app.get("/schemas?subjectPrefix=alias&aliases=true").await;
+    let listed: Vec<(Value, Value, Value)> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["subject"].clone(),
+                e["version"].clone(),
+                e["aliases"].clone(),
+            )
+        })
+        .collect();
+    let aliases = json!(["alias-a", "alias-b"]);
+    assert_eq!(
+        listed,
+        [
+            (json!("target"), json!(1), aliases.clone()),
+            (json!("target"), json!(2), aliases),
+        ],
+        "{}",
+        r.text
+    );
+    // Without the prefix matching an alias, the subject is listed without aliases.
+    let r = app.get("/schemas?subjectPrefix=tar&aliases=true").await;
+    assert_eq!(r.body[0].get("aliases"), None, "{}", r.text);
 }

@@ -23,6 +23,7 @@ mod protobuf;
 mod references;
 mod register;
 mod request_bodies;
+mod schema_text;
 mod read_fields;
 mod slow_clients;
 

@@ -323,6 +323,9 @@ pub struct SchemaListEntry {
     /// Whether the version is soft-deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
+    /// With `aliases=true`, the subjects that are aliases of this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<Subject>,
 }
 
 /// An entry of `GET /schemas/guids/{guid}/ids`: a context and the schema's id in it

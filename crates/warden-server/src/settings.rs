@@ -114,6 +114,13 @@ pub struct Settings {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
     )]
     pub max_concurrent_checks: usize,
+
+    /// Read every schema as Warden did before it matched Confluent's leniency: Avro field
+    /// defaults must match their types in lookups, IMPORT and stored schemas too, not only
+    /// in new registrations (Confluent checks them only for new schemas, with the config's
+    /// `validateNewSchemas`, true by default).
+    #[arg(long, env = "WARDEN_STRICT_SCHEMAS")]
+    pub strict_schemas: bool,
 }
 
 impl Settings {
@@ -135,6 +142,7 @@ impl Settings {
             max_union_branches: SchemaLimits::DEFAULT.max_union_branches,
             max_fields: SchemaLimits::DEFAULT.max_fields,
             max_concurrent_checks: available_cores(),
+            strict_schemas: false,
         }
     }
 }

@@ -755,6 +755,21 @@ macro_rules! shared_statements {
             row.as_ref().map(config_row).transpose()
         }
 
+        /// `(subject, alias)` of every subject config with an alias, by subject.
+        async fn select_aliases(
+            pool: &$pool,
+        ) -> crate::Result<Vec<(warden_core::Subject, String)>> {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT scope, alias FROM configs
+                 WHERE scope <> '' AND alias IS NOT NULL AND alias <> '' ORDER BY scope",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter()
+                .map(|(scope, alias)| Ok((crate::common::subject(scope)?, alias)))
+                .collect()
+        }
+
         async fn select_mode(
             pool: &$pool,
             scope: crate::Scope<'_>,

@@ -318,6 +318,9 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Removes the config of `scope`; returns what was set.
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>>;
 
+    /// `(subject, alias)` of every subject whose own config has an `alias`, by subject.
+    async fn aliases(&self) -> Result<Vec<(Subject, String)>>;
+
     /// The mode set at `scope`.
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>>;
 

@@ -221,6 +221,10 @@ impl SchemaStore for PgStore {
         remove_config(&self.pool, scope).await
     }
 
+    async fn aliases(&self) -> Result<Vec<(Subject, String)>> {
+        select_aliases(&self.pool).await
+    }
+
     async fn mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
         select_mode(&self.pool, scope).await
     }

@@ -199,6 +199,9 @@ pub(crate) struct Params {
     /// `GET /schemas`: only the latest version per subject.
     #[serde(default, deserialize_with = "java_bool")]
     pub(crate) latest_only: bool,
+    /// `GET /schemas`: list aliases and the versions of aliased subjects.
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) aliases: bool,
     /// Hard delete.
     #[serde(default, deserialize_with = "java_bool")]
     pub(crate) permanent: bool,

@@ -189,6 +189,7 @@ fn serialized(p: &Params) -> bool {
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("latestOnly" = Option<Flag>, Query, description = "`true` returns only the latest version of each subject (of the live ones, or of all with `deleted=true`)."),
         ("ruleType" = Option<String>, Query, description = "Only versions whose rule set has a rule of this type (case-sensitive)."),
+        ("aliases" = Option<Flag>, Query, description = "`true` adds to each version the subjects (matching the prefix) whose config makes them its aliases, and lists the versions of the subjects those aliases name."),
         ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
         ("limit" = Option<i32>, Query, description = "The most versions to return: 1 to 1000; anything else is 1000, Confluent's `schema.search.default.limit`."),
     ),
@@ -205,6 +206,7 @@ async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) ->
             p.deleted,
             p.latest_only,
             p.rule_type.as_deref(),
+            p.aliases,
         )
         .await?;
     ok(&page.of(list))

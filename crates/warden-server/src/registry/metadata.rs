@@ -236,6 +236,27 @@ impl Registry {
             .map(|target| subject.qualify_reference(&target)))
     }
 
+    /// The subjects aliases name, each with its aliases (those `keep` accepts), as
+    /// Confluent's `getAliases` maps them: an alias in a context names a subject of that
+    /// context unless it is qualified.
+    pub(super) async fn aliases_matching(
+        &self,
+        keep: impl Fn(&Subject) -> bool,
+    ) -> Result<BTreeMap<Subject, Vec<Subject>>> {
+        let mut map: BTreeMap<Subject, Vec<Subject>> = BTreeMap::new();
+        for (alias, target) in self.store.aliases().await? {
+            if !keep(&alias) {
+                continue;
+            }
+            if let Ok(target) = Subject::parse(&target) {
+                map.entry(alias.qualify_reference(&target))
+                    .or_default()
+                    .push(alias);
+            }
+        }
+        Ok(map)
+    }
+
     /// The answer to a registration of schema `id` under `subject`: Confluent's
     /// `RegisterSchemaResponse` of the newest live version of the subject with that schema.
     pub async fn registration_response(
@@ -255,6 +276,7 @@ impl Registry {
         Ok(RegisterSchemaResponse {
             id,
             version: row.map(|r| r.version),
+            guid: Some(stored.guid.to_string()),
             schema_type: stored.schema_type,
             references: stored.references.clone(),
             metadata: stored.metadata.clone(),

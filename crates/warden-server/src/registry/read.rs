@@ -61,7 +61,15 @@ impl Registry {
             .work
             .run_sized(bytes, self.work.deadline(), move |_| {
                 let stored = &schema.stored;
-                ParsedSchema::parse(stored.schema_type, &stored.schema, &references).map_err(|e| {
+                // Read as stored: a default Java would not check (IMPORT, validateNewSchemas
+                // off) is kept and ignored, as Confluent's parser does for stored schemas.
+                ParsedSchema::parse_with(
+                    stored.schema_type,
+                    &stored.schema,
+                    &references,
+                    warden_core::schema::ParseOptions::STORED,
+                )
+                .map_err(|e| {
                     Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}")).into()
                 })
             })

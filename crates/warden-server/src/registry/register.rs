@@ -21,6 +21,8 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Interrupt, Interrupted, Mode, ParsedSchema,
     SchemaError, SchemaId, Subject, Version, VersionSelector, compat, fingerprint,
 };
+use warden_core::SchemaType;
+use warden_core::schema::ParseOptions;
 use warden_storage::{NewSchema, VersionRow};
 
 use super::{CachedSchema, Registry, SchemaSubmission, metadata};
@@ -99,6 +101,11 @@ impl Registry {
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
+        // Confluent reads a schema registered anew (no explicit id) as new when the config's
+        // `validateNewSchemas` is on (the default): Avro defaults are checked. An IMPORT with
+        // an id, and lookups, read it as stored.
+        let as_new = self.work.strict_schemas()
+            || (explicit_id.is_none() && config.extra.validate_new_schemas.unwrap_or(true));
         // Confluent's `registerOrForward`: without config defaults or overrides, a live
         // version the schema as sent can look up is answered first (for version -1, the
         // latest one only).
@@ -109,11 +116,27 @@ impl Registry {
             && !metadata::has_defaults_or_overrides(&config)
             && !submission.schema.trim().is_empty()
         {
-            let as_sent = self.candidate(submission.clone(), normalize, deadline).await?;
             let mut live = self.live_rows(subject).await?;
             if request_version == -1 {
                 live = live.pop().into_iter().collect();
             }
+            // Parsed as new once: a schema that is not valid as new may still be one stored
+            // before (IMPORT, validateNewSchemas off), which the lookup, as Confluent's,
+            // finds reading it as stored.
+            let as_sent = match self
+                .candidate_as(submission.clone(), normalize, as_new, deadline)
+                .await
+            {
+                Err(Error::InvalidSchema(m)) if as_new && !self.work.strict_schemas() => {
+                    let stored = self.candidate(submission.clone(), normalize, deadline).await?;
+                    if let Some(row) = self.can_lookup_among(&live, &stored.new).await? {
+                        self.count_registration("existing");
+                        return Ok(row.schema_id);
+                    }
+                    return Err(Error::InvalidSchema(m));
+                }
+                other => other?,
+            };
             if let Some(row) = self.can_lookup_among(&live, &as_sent.new).await? {
                 self.count_registration("existing");
                 return Ok(row.schema_id);
@@ -132,7 +155,11 @@ impl Registry {
         };
         let (candidate, looked_up) = match as_sent {
             Some((sent, candidate)) if sent == submission => (candidate, true),
-            _ => (self.candidate(submission, normalize, deadline).await?, false),
+            _ => (
+                self.candidate_as(submission, normalize, as_new, deadline)
+                    .await?,
+                false,
+            ),
         };
 
         self.refuse_strong_references(subject, &candidate.new.references)
@@ -153,6 +180,16 @@ impl Registry {
         if normalize
             && explicit_version.is_none()
             && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
+        {
+            self.count_registration("existing");
+            return Ok(row.schema_id);
+        }
+        // The schema of a live version sent with its references inlined.
+        if request_version == 0
+            && explicit_id.is_none()
+            && let Some(row) = self
+                .version_with_references_inlined(&live, &candidate, deadline)
+                .await?
         {
             self.count_registration("existing");
             return Ok(row.schema_id);
@@ -331,6 +368,13 @@ impl Registry {
             let schema = self.schema_by_id(row.schema_id).await?;
             return Ok(Self::version_response(subject, row, &schema));
         }
+        if let Some(row) = self
+            .version_with_references_inlined(&live, &candidate, deadline)
+            .await?
+        {
+            let schema = self.schema_by_id(row.schema_id).await?;
+            return Ok(Self::version_response(subject, row, &schema));
+        }
         // A version that differs only by `confluent:version` (Confluent's `canLookup`);
         // then the same with the latest version's metadata and rule set and the config's
         // defaults and overrides, as Confluent's `lookUpSchemaUnderSubject` tries again.
@@ -358,6 +402,46 @@ impl Registry {
             return Ok(Self::version_response(subject, row, &schema));
         }
         Err(Error::SchemaNotFound("Schema not found".into()))
+    }
+
+    /// The newest of `rows` whose Avro schema has references and, with them inlined,
+    /// normalizes to the normalized `candidate`, which has none: a schema sent with its
+    /// references inlined is the version registered with them, as Confluent's
+    /// `ParsedSchema.canLookup` finds it (a schema without references against one with
+    /// them, compared parsed). Metadata and rule set must be equal.
+    async fn version_with_references_inlined(
+        &self,
+        rows: &[VersionRow],
+        candidate: &Candidate,
+        deadline: Instant,
+    ) -> Result<Option<VersionRow>> {
+        if candidate.new.schema_type != SchemaType::Avro || !candidate.new.references.is_empty()
+        {
+            return Ok(None);
+        }
+        let mut wanted: Option<String> = None;
+        for row in rows.iter().rev() {
+            let stored = self.schema_by_id(row.schema_id).await?;
+            let stored = &stored.stored;
+            if stored.schema_type != SchemaType::Avro
+                || stored.references.is_empty()
+                || stored.metadata != candidate.new.metadata
+                || stored.rule_set != candidate.new.rule_set
+            {
+                continue;
+            }
+            let parsed = self.parsed_by_id(row.schema_id).await?;
+            let Some(resolved) = parsed.resolved_normalized() else {
+                continue;
+            };
+            if wanted.is_none() {
+                wanted = Some(self.candidate_parsed(candidate, deadline).await?.normalized());
+            }
+            if wanted.as_deref() == Some(resolved) {
+                return Ok(Some(*row));
+            }
+        }
+        Ok(None)
     }
 
     /// The newest of `rows` whose schema, normalized, is the normalized `candidate`: with
@@ -424,7 +508,22 @@ impl Registry {
         };
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self.candidate(submission, normalize, deadline).await?;
+        // Read as new under `validateNewSchemas`, as Confluent's `isCompatible` does.
+        let as_new = self.work.strict_schemas() || config.extra.validate_new_schemas.unwrap_or(true);
+        // With `verbose`, an invalid schema is an incompatible answer carrying the reason,
+        // as Confluent's `CompatibilityResource` answers it.
+        let candidate = match self
+            .candidate_as(submission, normalize, as_new, deadline)
+            .await
+        {
+            Err(Error::InvalidSchema(message)) if verbose => {
+                return Ok(CompatibilityCheckResponse {
+                    is_compatible: false,
+                    messages: Some(vec![message]),
+                });
+            }
+            other => other?,
+        };
         let mut level = config.compatibility.unwrap_or_default();
         let policy = config.compatibility_policy.unwrap_or_default();
         if version.is_some() {
@@ -456,18 +555,37 @@ impl Registry {
         })
     }
 
-    /// Parses a submitted schema with its references and computes its identity.
+    /// Parses a submitted schema with its references, read as stored (as new with
+    /// `--strict-schemas`), and computes its identity: the form of lookups.
     async fn candidate(
         &self,
         submission: SchemaSubmission,
         normalize: bool,
         deadline: Instant,
     ) -> Result<Candidate> {
+        let as_new = self.work.strict_schemas();
+        self.candidate_as(submission, normalize, as_new, deadline)
+            .await
+    }
+
+    /// Parses a submitted schema with its references, read as new (`as_new`, Avro defaults
+    /// checked) or as stored, and computes its identity.
+    async fn candidate_as(
+        &self,
+        submission: SchemaSubmission,
+        normalize: bool,
+        as_new: bool,
+        deadline: Instant,
+    ) -> Result<Candidate> {
         // A submission that names no floating (`-1`) reference always means the same
-        // schema, so known ones are not parsed again.
+        // schema, so known ones are not parsed again; read as new and as stored are two
+        // requests, since only one may be refused.
         let key = submission.identity_text(normalize).map(|text| {
             use sha2::{Digest, Sha256};
-            <[u8; 32]>::from(Sha256::digest(text.as_bytes()))
+            let mut hash = Sha256::new();
+            hash.update([u8::from(as_new)]);
+            hash.update(text.as_bytes());
+            <[u8; 32]>::from(hash.finalize())
         });
         if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
             self.metrics
@@ -484,7 +602,7 @@ impl Registry {
             .with_label_values(&["request", "miss"])
             .inc();
         let candidate = self
-            .parse_candidate(submission, normalize, deadline)
+            .parse_candidate(submission, normalize, as_new, deadline)
             .await?;
         if let Some(key) = key {
             self.candidates.insert(key, Arc::clone(&candidate.new));
@@ -506,8 +624,14 @@ impl Registry {
         let resolved = self.resolve_references(&new.references).await?;
         self.work
             .run_sized(text_bytes(&new.schema, &resolved), deadline, move |_| {
-                ParsedSchema::parse(new.schema_type, &new.schema, &resolved)
-                    .map(Arc::new)
+                // The text was accepted when the candidate was made; read it as stored.
+                ParsedSchema::parse_with(
+                    new.schema_type,
+                    &new.schema,
+                    &resolved,
+                    ParseOptions::STORED,
+                )
+                .map(Arc::new)
                     .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
             })
             .await
@@ -518,6 +642,7 @@ impl Registry {
         &self,
         submission: SchemaSubmission,
         normalize: bool,
+        as_new: bool,
         deadline: Instant,
     ) -> Result<Candidate> {
         if submission.schema.trim().is_empty() {
@@ -531,32 +656,66 @@ impl Registry {
         let resolved = self.resolve_references(&references).await?;
         let limits = *self.work.schema_limits();
         let schema = submission.schema;
-        let (parsed, text) = self
+        let options = if as_new {
+            ParseOptions::NEW
+        } else {
+            ParseOptions::STORED
+        };
+        let (parsed, text, legacy) = self
             .work
             .run_sized(text_bytes(&schema, &resolved), deadline, move |_| {
-                let parsed =
-                    ParsedSchema::parse_with_limits(schema_type, &schema, &resolved, &limits)
-                        .map_err(invalid_schema)?;
+                let parsed = ParsedSchema::parse_with_limits_as(
+                    schema_type,
+                    &schema,
+                    &resolved,
+                    &limits,
+                    options,
+                )
+                .map_err(invalid_schema)?;
                 let text = if normalize {
                     parsed.normalized()
                 } else {
                     parsed.canonical().to_owned()
                 };
-                Ok((parsed, text))
+                let legacy = parsed.legacy_text(normalize);
+                Ok((parsed, text, legacy))
             })
             .await?;
         if normalize {
             references.sort();
             references.dedup();
         }
-        let new = NewSchema {
-            fingerprint: fingerprint(
+        let identity = |text: &str| {
+            fingerprint(
                 schema_type,
-                &text,
+                text,
                 &references,
                 submission.metadata.as_ref(),
                 submission.rule_set.as_ref(),
-            ),
+            )
+        };
+        let mut text = text;
+        let mut fingerprint = identity(&text);
+        // The stored text is the canonical text, and a schema's identity is the fingerprint
+        // of that text. Before issue 12, Warden stored Avro with its keys reordered but its
+        // names as given; a database written then keeps those rows and their fingerprints.
+        // Rather than rewrite them at startup (every schema parsed again, and two old rows
+        // may now share one text), a schema whose current text is new to the store is
+        // looked up by its earlier text, and, when that is stored, it is that schema: its
+        // id is reused and its stored text returned as before. The extra lookup happens
+        // only at registration or lookup, only when the two texts differ, and only on a
+        // miss of the current text.
+        if let Some(legacy) = legacy
+            && self.store.schema_id_by_fingerprint(&fingerprint).await?.is_none()
+        {
+            let earlier = identity(&legacy);
+            if self.store.schema_id_by_fingerprint(&earlier).await?.is_some() {
+                text = legacy;
+                fingerprint = earlier;
+            }
+        }
+        let new = NewSchema {
+            fingerprint,
             schema_type,
             schema: text,
             references,

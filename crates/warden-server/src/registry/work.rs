@@ -26,6 +26,10 @@ pub struct WorkLimits {
     /// on it: the request timeout. A check still running then stops and the request
     /// answers 50002. Default 30 s.
     pub deadline: Duration,
+    /// `--strict-schemas`: every schema text is read as new
+    /// ([`warden_core::schema::ParseOptions::NEW`]), lookups, IMPORT and stored schemas
+    /// included. Default off: only new registrations are, as in Confluent.
+    pub strict_schemas: bool,
 }
 
 impl Default for WorkLimits {
@@ -34,14 +38,15 @@ impl Default for WorkLimits {
             schema: SchemaLimits::default(),
             max_concurrent_work: available_cores(),
             deadline: Duration::from_secs(30),
+            strict_schemas: false,
         }
     }
 }
 
 impl From<&crate::Settings> for WorkLimits {
     /// The limits `warden serve` was started with: `--max-enum-symbols`,
-    /// `--max-union-branches`, `--max-fields`, `--max-concurrent-checks` and
-    /// `--request-timeout-secs`.
+    /// `--max-union-branches`, `--max-fields`, `--max-concurrent-checks`,
+    /// `--request-timeout-secs` and `--strict-schemas`.
     fn from(settings: &crate::Settings) -> Self {
         let mut schema = SchemaLimits::default();
         schema.max_enum_symbols = settings.max_enum_symbols;
@@ -51,6 +56,7 @@ impl From<&crate::Settings> for WorkLimits {
             schema,
             max_concurrent_work: settings.max_concurrent_checks,
             deadline: Duration::from_secs(settings.request_timeout_secs),
+            strict_schemas: settings.strict_schemas,
         }
     }
 }
@@ -95,6 +101,11 @@ impl Work {
     /// The limits on a submitted schema.
     pub(crate) fn schema_limits(&self) -> &SchemaLimits {
         &self.limits.schema
+    }
+
+    /// Whether every schema text is read as new (`--strict-schemas`).
+    pub(crate) fn strict_schemas(&self) -> bool {
+        self.limits.strict_schemas
     }
 
     /// The deadline of work that starts now.
@@ -217,6 +228,7 @@ mod tests {
             schema: SchemaLimits::default(),
             max_concurrent_work: slots,
             deadline,
+            strict_schemas: false,
         })
     }
 
