@@ -791,3 +791,18 @@ async fn associations_work_the_same_on_postgresql() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert_eq!(app.get("/associations/resources/-/-").await.body, json!([]));
 }
+
+#[tokio::test]
+async fn an_alias_stands_for_its_subject() {
+    let app = spawn_app().await;
+    app.register_ok("real-v", &schema_a()).await;
+    let r = put(&app, "/config/alias-v", &json!({"alias": "real-v"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let body = json!({"resourceName": "orders", "resourceNamespace": "lkc-1", "resourceId": "t-1",
+                      "associations": [{"subject": "alias-v"}]});
+    let r = post(&app, "/associations", &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["associations"][0]["subject"], "real-v");
+    let r = app.get("/associations/subjects/real-v").await;
+    assert_eq!(r.body[0]["resourceId"], "t-1", "{}", r.text);
+}

@@ -7,7 +7,7 @@
 //! `AssociationCreateOrUpdateInfo.validate` and `applyDefaults`,
 //! `AbstractSchemaRegistry.createOrUpdateAssociation`, `deleteAssociations`,
 //! `batchGetAssociations`, `mutateAssociations`). The `context` query parameter qualifies
-//! unqualified subjects; subject aliases are not applied to association subjects yet.
+//! unqualified subjects, and a subject alias stands for its subject.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -887,7 +887,14 @@ impl Registry {
         let prefix = default_subject_prefix(&name, &namespace);
         let infos = request.associations.get_or_insert_with(Vec::new);
 
-        for info in infos.iter() {
+        for info in infos.iter_mut() {
+            if let Some(s) = &info.subject {
+                // An alias stands for its subject (Confluent's `replaceAlias`).
+                if let Some(target) = self.alias_target(&subject(s)?).await? {
+                    let target = target.normalized().unwrap_or(target);
+                    info.subject = Some(target.as_str().to_owned());
+                }
+            }
             if let Some(s) = &info.subject {
                 let mode = self.effective_mode(&subject(s)?).await?;
                 if !mode.allows_writes() {
@@ -1714,8 +1721,9 @@ impl Registry {
     }
 }
 
-/// The subjects of `infos` in `context` (the `context` query parameter, Confluent's
-/// `replaceAlias(context, subject)` without the alias): an unqualified subject is qualified
+/// The subjects of `infos` in `context` (the `context` query parameter, the first half of
+/// Confluent's `replaceAlias(context, subject)`; aliases are resolved with the stored
+/// associations): an unqualified subject is qualified
 /// with a context other than the default one, and `:.:s` is written `s`. A context that does
 /// not parse is not applied.
 fn in_context<'a>(
