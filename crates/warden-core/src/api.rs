@@ -179,6 +179,10 @@ pub struct RegisterSchemaResponse {
     /// The version under the subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
+    /// The schema's GUID ([`crate::Guid`], Confluent 8); Confluent's register answer has no
+    /// `ts` or `deleted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// The format.
     #[serde(default, skip_serializing_if = "is_avro")]
     pub schema_type: SchemaType,

@@ -200,13 +200,17 @@ impl Registry {
     /// `getVersionsWithSubjectPrefix`): by subject then version, live ones (or every one with
     /// `deleted`); with `latest_only` the newest of those per subject; with `rule_type` only
     /// versions whose rule set has a rule of that type (`RuleSet.hasRulesWithType`, after
-    /// `latest_only`, as Confluent filters).
+    /// `latest_only`, as Confluent filters). With `aliases`, as Confluent's
+    /// `allVersionsIncludingAliasesWithSubjectPrefix`: each version lists the subjects whose
+    /// config makes them its aliases (those matching the prefix), and the versions of a
+    /// subject such an alias names are listed too, whatever its name.
     pub async fn list_schemas(
         &self,
         prefix: Option<&str>,
         deleted: bool,
         latest_only: bool,
         rule_type: Option<&str>,
+        aliases: bool,
     ) -> Result<Vec<SchemaListEntry>> {
         let filter = if deleted {
             DeletedFilter::All
@@ -214,9 +218,15 @@ impl Registry {
             DeletedFilter::Live
         };
         let rows = self.store.all_versions(filter).await?;
+        let matches = |s: &Subject| prefix.is_none_or(|p| s.as_str().starts_with(p));
+        let aliases = if aliases {
+            self.aliases_matching(matches).await?
+        } else {
+            std::collections::BTreeMap::new()
+        };
         let mut out: Vec<SchemaListEntry> = Vec::with_capacity(rows.len());
         for (subject, row) in rows {
-            if prefix.is_some_and(|p| !subject.as_str().starts_with(p)) {
+            if !matches(&subject) && !aliases.contains_key(&subject) {
                 continue;
             }
             if latest_only && out.last().is_some_and(|last| last.subject == subject) {
@@ -224,6 +234,7 @@ impl Registry {
             }
             let schema = self.schema_by_id(row.schema_id).await?;
             let stored = &schema.stored;
+            let subject_aliases = aliases.get(&subject).cloned().unwrap_or_default();
             out.push(SchemaListEntry {
                 subject,
                 version: row.version,
@@ -236,6 +247,7 @@ impl Registry {
                 schema: stored.schema.clone(),
                 ts: Some(row.created_at),
                 deleted: Some(row.deleted),
+                aliases: subject_aliases,
             });
         }
         if let Some(rule_type) = rule_type.filter(|t| !t.is_empty()) {
