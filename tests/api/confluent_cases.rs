@@ -956,9 +956,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testNormalizeConfigFallbackAppliedOutsideImportMode",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: Confluent's normalized form (Java key order, custom properties sorted)",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config/testSubject", r#"{"normalize":true}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$PROPS_RAW}"# => 200; Eq("/id", "1")),
@@ -1221,9 +1219,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSchemaReferences",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: a lookup of the schema with its reference inlined (Confluent's deep match)",
-        ),
+        pending: None,
         steps: SCHEMA_REFERENCES,
     },
     Case {
@@ -1333,9 +1329,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSchemaNormalization",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: Confluent's normalized form for Avro (lookup of an equivalent schema with references in another order)",
-        ),
+        pending: None,
         steps: &[
             reg!("ref1", "$SUBREC1", 1),
             reg!("ref2", "$SUBREC2", 2),
@@ -1927,9 +1921,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterSchemaWithInvalidNamespace",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: config validateNewSchemas stored and answered; Avro namespaces Java accepts when it is off",
-        ),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject0/versions?normalize=false", r#"{"schemaType":"AVRO","schema":$FG_BAD_NAMESPACE}"# => 422 / 42201),
             req!(PUT "/config", r#"{"compatibility":"BACKWARD","validateNewSchemas":false}"# => 200;
@@ -1940,7 +1932,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterSchemaWithInvalidDefault",
         harness: Harness::None,
-        pending: Some("issue 12: config validateNewSchemas stored and answered"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject0/versions?normalize=false",
                 r#"{"schemaType":"AVRO","schema":$RECORD_INVALID_DEFAULT_CANONICAL}"# => 422 / 42201),
@@ -2173,7 +2165,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testRegisterBadDefaultWithValidateNewSchemaConfig",
         harness: Harness::Backward,
-        pending: Some("issue 12: config validateNewSchemas stored and answered"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"validateNewSchemas":false}"# => 200; Eq("", r#"{"validateNewSchemas":false}"#)),
             req!(POST "/compatibility/subjects/testSubject/versions/latest?normalize=false&verbose=false", r#"{"schema":$F_INT_STR_DEFAULT}"# => 200; COMPATIBLE),
