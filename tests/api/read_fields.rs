@@ -338,3 +338,14 @@ async fn server_metadata_answers_as_confluent_s_server_metadata_resource() {
     let r = app.get("/v1/metadata/deployment").await;
     assert_eq!(r.body, json!({"attributes": []}));
 }
+
+#[tokio::test]
+async fn the_register_answer_carries_the_guid_without_ts_or_deleted() {
+    let app = spawn_app().await;
+    let r = app.register("s", R1).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["guid"], R1_GUID);
+    assert!(r.body.get("ts").is_none() && r.body.get("deleted").is_none());
+    // The same schema again: the same answer.
+    assert_eq!(app.register("s", R1).await.body["guid"], R1_GUID);
+}
