@@ -806,3 +806,50 @@ async fn an_alias_stands_for_its_subject() {
     let r = app.get("/associations/subjects/real-v").await;
     assert_eq!(r.body[0]["resourceId"], "t-1", "{}", r.text);
 }
+
+#[tokio::test]
+async fn get_schemas_filters_by_association_and_lists_them() {
+    let app = spawn_app().await;
+    app.register_ok("orders-k", &schema_a()).await;
+    app.register_ok("orders-v", &schema_b()).await;
+    app.register_ok("loose", &record("L", r#"[{"name":"l","type":"int"}]"#))
+        .await;
+    let r = post(&app, "/associations", &weak("orders-k", "orders-v")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let subjects = |r: &Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = app.get("/schemas").await;
+    assert_eq!(subjects(&all), ["loose", "orders-k", "orders-v"]);
+    assert!(all.body[1].get("associations").is_none(), "{}", all.text);
+
+    let r = app.get("/schemas?associationType=value").await;
+    assert_eq!(subjects(&r), ["orders-v"]);
+    let associations = &r.body[0]["associations"];
+    assert_eq!(associations.as_array().unwrap().len(), 1, "{}", r.text);
+    assert_eq!(associations[0]["resourceName"], "orders");
+    assert_eq!(associations[0]["associationType"], "value");
+    assert_eq!(associations[0]["lifecycle"], "WEAK");
+
+    let r = app.get("/schemas?lifecycle=WEAK&lifecycle=NONE").await;
+    assert_eq!(subjects(&r), ["loose", "orders-k", "orders-v"]);
+    assert!(r.body[0].get("associations").is_none());
+    let r = app.get("/schemas?lifecycle=NONE").await;
+    assert_eq!(subjects(&r), ["loose"]);
+    let r = app.get("/schemas?lifecycle=STRONG").await;
+    assert_eq!(r.body, json!([]));
+    let r = app
+        .get("/schemas?resourceType=topic&limit=1&offset=1")
+        .await;
+    assert_eq!(subjects(&r), ["orders-v"], "paged after the filter");
+    let r = app.get("/schemas?lifecycle=strong").await;
+    assert_eq!(
+        r.body,
+        json!({"error_code": 404, "message": "HTTP 404 Not Found"})
+    );
+}

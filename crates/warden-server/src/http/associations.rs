@@ -85,7 +85,10 @@ impl<S: Send + Sync> FromRequestParts<S> for AssociationParams {
         for (key, value) in query_pairs(parts.uri.query().unwrap_or_default()) {
             let int = |v: &str| v.parse::<i32>().map_err(|_| ApiError::not_found());
             match key.as_str() {
-                "resourceType" => params.filter.resource_type = Some(value),
+                // A single-valued JAX-RS parameter takes the first value.
+                "resourceType" if params.filter.resource_type.is_none() => {
+                    params.filter.resource_type = Some(value);
+                }
                 "associationType" => params.filter.association_types.push(value),
                 "lifecycle" if value.is_empty() => params.filter.lifecycle = None,
                 "lifecycle" => {
@@ -109,6 +112,75 @@ impl<S: Send + Sync> FromRequestParts<S> for AssociationParams {
         }
         Ok(params)
     }
+}
+
+/// `GET /schemas` filtered by association, as Confluent's `SchemasResource.getSchemas`
+/// does before paging: with `resourceType`, `associationType` (repeated) or `lifecycle`
+/// (repeated: `STRONG`, `WEAK`, and `NONE` for subjects without an association), a version
+/// is kept when its subject has matching associations (which it then lists under
+/// `associations`), or with `NONE` when it has none. Without those parameters the list is
+/// unchanged. A `lifecycle` that is not one of the three is Jersey's 404.
+pub(super) async fn filter_schema_list<T: serde::Serialize>(
+    r: &crate::registry::Registry,
+    list: Vec<T>,
+    subject_of: impl Fn(&T) -> &warden_core::Subject,
+    query: Option<&str>,
+) -> Result<Vec<Value>, ApiError> {
+    let mut resource_type: Option<String> = None;
+    let mut types = Vec::new();
+    let mut lifecycles = Vec::new();
+    let mut none = false;
+    for (key, value) in query_pairs(query.unwrap_or_default()) {
+        match key.as_str() {
+            "resourceType" if resource_type.is_none() => resource_type = Some(value),
+            "associationType" => types.push(value),
+            "lifecycle" => match value.as_str() {
+                "NONE" => none = true,
+                other => lifecycles.push(Lifecycle::parse(other).ok_or_else(ApiError::not_found)?),
+            },
+            _ => {}
+        }
+    }
+    let filtered = resource_type.is_some() || !types.is_empty() || none || !lifecycles.is_empty();
+    let mut out = Vec::with_capacity(list.len());
+    for entry in list {
+        let mut value = serde_json::to_value(&entry).unwrap_or_default();
+        if filtered {
+            let found = r
+                .subject_associations(subject_of(&entry), resource_type.as_deref(), &types)
+                .await?;
+            let keep: Vec<&Association> = if found.is_empty() {
+                if !none {
+                    continue;
+                }
+                Vec::new()
+            } else if lifecycles.is_empty() {
+                if none {
+                    continue;
+                }
+                found.iter().collect()
+            } else {
+                let matching: Vec<&Association> = found
+                    .iter()
+                    .filter(|a| lifecycles.contains(&a.lifecycle))
+                    .collect();
+                if matching.is_empty() {
+                    continue;
+                }
+                matching
+            };
+            if !keep.is_empty()
+                && let Value::Object(fields) = &mut value
+            {
+                fields.insert(
+                    "associations".into(),
+                    serde_json::to_value(keep).unwrap_or_default(),
+                );
+            }
+        }
+        out.push(value);
+    }
+    Ok(out)
 }
 
 /// Java's `Boolean.valueOf`.

@@ -190,6 +190,9 @@ fn serialized(p: &Params) -> bool {
         ("latestOnly" = Option<Flag>, Query, description = "`true` returns only the latest version of each subject (of the live ones, or of all with `deleted=true`)."),
         ("ruleType" = Option<String>, Query, description = "Only versions whose rule set has a rule of this type (case-sensitive)."),
         ("aliases" = Option<Flag>, Query, description = "`true` adds to each version the subjects (matching the prefix) whose config makes them its aliases, and lists the versions of the subjects those aliases name."),
+        ("resourceType" = Option<String>, Query, description = "Only versions of subjects with an association of this resource type (each listed under `associations`)."),
+        ("associationType" = Option<Vec<String>>, Query, description = "Only versions of subjects with an association of these types (`key`, `value`); repeat the parameter for several."),
+        ("lifecycle" = Option<Vec<String>>, Query, description = "Only versions of subjects with a `STRONG` or `WEAK` association, or (`NONE`) without one; repeat for several; another value is 404."),
         ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
         ("limit" = Option<i32>, Query, description = "The most versions to return: 1 to 1000; anything else is 1000, Confluent's `schema.search.default.limit`."),
     ),
@@ -198,7 +201,11 @@ fn serialized(p: &Params) -> bool {
         (status = 404, description = "404 an offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
-async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
+async fn list_schemas(
+    State(r): State<AppState>,
+    uri: axum::http::Uri,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
     let page = p.page(SCHEMA_SEARCH_LIMIT, SCHEMA_SEARCH_LIMIT)?;
     let list = r
         .list_schemas(
@@ -209,6 +216,8 @@ async fn list_schemas(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) ->
             p.aliases,
         )
         .await?;
+    let list =
+        super::associations::filter_schema_list(&r, list, |e| &e.subject, uri.query()).await?;
     ok(&page.of(list))
 }
 

@@ -749,6 +749,26 @@ impl Registry {
         Ok(page(rows, offset, limit))
     }
 
+    /// The associations of a subject of `resource_type` (any when `None`) and of
+    /// `association_types` (any when empty), sorted, every lifecycle: what
+    /// `GET /schemas?resourceType=…&associationType=…&lifecycle=…` attaches to a version.
+    pub async fn subject_associations(
+        &self,
+        subject: &Subject,
+        resource_type: Option<&str>,
+        association_types: &[String],
+    ) -> Result<Vec<Association>> {
+        let rows = self
+            .select_associations(
+                AssociationKey::Subject(subject.as_str()),
+                resource_type,
+                association_types,
+                None,
+            )
+            .await?;
+        Ok(rows.iter().map(entity).collect())
+    }
+
     /// The stored rows `key` selects, filtered and sorted as Confluent's
     /// `getAssociationsBy…` (an absent or empty resource type is `topic`).
     async fn find_associations(
