@@ -468,3 +468,37 @@ async fn get_schemas_with_aliases_lists_the_versions_an_alias_names() {
     let r = app.get("/schemas?subjectPrefix=tar&aliases=true").await;
     assert_eq!(r.body[0].get("aliases"), None, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_compatibility_test_keeps_to_the_group_and_messages_name_validate_fields() {
+    let app = spawn_app().await;
+    put(
+        &app,
+        "/config",
+        json!({"compatibilityGroup": "major", "validateFields": true}),
+    )
+    .await;
+    let incompatible = record("R", r#"[{"name":"z","type":"int"}]"#);
+    let body = |schema: &str, major: &str| json!({"schema": schema, "metadata": {"properties": {"major": major}}});
+    app.register_body("s", &body(&v1(), "1")).await;
+    let check = |major: &'static str| {
+        let (app, body) = (&app, body(&incompatible, major));
+        async move {
+            app.request(
+                Method::POST,
+                "/compatibility/subjects/s/versions?verbose=true",
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let r = check("1").await;
+    assert_eq!(r.body["is_compatible"], json!(false), "{}", r.text);
+    let messages = r.body["messages"].as_array().unwrap();
+    assert_eq!(
+        messages.last().unwrap(),
+        &json!("{validateFields: 'true', compatibility: 'BACKWARD'}")
+    );
+    let r = check("2").await;
+    assert_eq!(r.body["is_compatible"], json!(true), "{}", r.text);
+}

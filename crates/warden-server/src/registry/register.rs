@@ -211,6 +211,7 @@ impl Registry {
             Some(self.candidate_parsed(&candidate, deadline).await?)
         };
         let policy = config.compatibility_policy.unwrap_or_default();
+        let validate_fields = config.extra.validate_fields.unwrap_or(false);
         let mut previous = HashMap::new();
         // The live versions the last check ran against, and its verdict.
         let mut checked: Option<(Vec<VersionRow>, Vec<String>, bool)> = None;
@@ -236,7 +237,14 @@ impl Registry {
                     |(_, cached, _)| &cached.stored,
                 );
                 let (messages, compatible) = self
-                    .check_against(deadline, level, policy, Arc::clone(new), earlier)
+                    .check_against(
+                        deadline,
+                        level,
+                        policy,
+                        validate_fields,
+                        Arc::clone(new),
+                        earlier,
+                    )
                     .await?;
                 checked = Some((live.clone(), messages, compatible));
             }
@@ -546,8 +554,16 @@ impl Registry {
                 ));
             }
         }
+        // Only the versions in the schema's compatibility group, if one is set.
+        let earlier = Self::in_compatibility_group(
+            &config,
+            &candidate.new,
+            earlier,
+            |(_, cached, _)| &cached.stored,
+        );
+        let validate_fields = config.extra.validate_fields.unwrap_or(false);
         let (messages, is_compatible) = self
-            .check_against(deadline, level, policy, new, earlier)
+            .check_against(deadline, level, policy, validate_fields, new, earlier)
             .await?;
         Ok(CompatibilityCheckResponse {
             is_compatible,
@@ -758,6 +774,7 @@ impl Registry {
         deadline: Instant,
         level: CompatibilityLevel,
         policy: CompatibilityPolicy,
+        validate_fields: bool,
         new: Arc<ParsedSchema>,
         earlier: Vec<Previous>,
     ) -> Result<(Vec<String>, bool)> {
@@ -771,7 +788,14 @@ impl Registry {
                 .sum::<usize>();
         self.work
             .run_sized(bytes, deadline, move |interrupt| {
-                Ok(render_check(level, policy, &new, &earlier, interrupt)?)
+                Ok(render_check(
+                    level,
+                    policy,
+                    validate_fields,
+                    &new,
+                    &earlier,
+                    interrupt,
+                )?)
             })
             .await
     }
@@ -801,12 +825,14 @@ fn invalid_schema(e: SchemaError) -> Error {
 
 /// Runs the compatibility check of `new` against the `earlier` live versions (oldest first)
 /// and renders Confluent's verbose messages: each violation, then `{oldSchemaVersion: N}` and
-/// `{oldSchema: '…'}` of the version it breaks, then the level.
+/// `{oldSchema: '…'}` of the version it breaks, then the config's `validateFields` and the
+/// level.
 ///
 /// Errors: [`Interrupted`] when `interrupt` stopped the check.
 fn render_check(
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
+    validate_fields: bool,
     new: &ParsedSchema,
     earlier: &[Previous],
     interrupt: &Interrupt,
@@ -826,7 +852,7 @@ fn render_check(
     if !result.is_compatible() {
         messages.push(
             Message::Summary {
-                validate_fields: false,
+                validate_fields,
                 level,
             }
             .to_string(),
