@@ -984,3 +984,57 @@ async fn the_guid_in_header_framing_round_trips() {
         .unwrap();
     assert_eq!(order_from_avro(&decoded.value), order(4));
 }
+
+/// The crate's serializer registering the schema itself (`auto_register_schemas`, its
+/// default) takes the GUID from the register answer and writes it in the header.
+#[tokio::test]
+async fn the_guid_in_header_framing_works_with_auto_registration() {
+    use schema_registry_client::serdes::serde::header_schema_id_serializer;
+
+    let app = spawn_app().await;
+    let client = new_client(&app.address);
+    let order_schema = avro(ORDER_AVSC);
+    let headers = SerdeHeaders::default();
+    let context = schema_registry_client::serdes::serde::SerializationContext {
+        headers: Some(headers.clone()),
+        ..value_context("orders", SerdeFormat::Avro)
+    };
+    let serializer = TheirAvroSerializer::new(
+        &client,
+        Some(&order_schema),
+        None,
+        SerializerConfig {
+            schema_id_serializer: header_schema_id_serializer,
+            subject_name_strategy_type:
+                schema_registry_client::serdes::serde::SubjectNameStrategyType::Topic,
+            ..SerializerConfig::default()
+        },
+    )
+    .unwrap();
+    let bytes = serializer.serialize_ser(&context, order(6)).await.unwrap();
+    assert_eq!(
+        app.get("/subjects").await.body,
+        serde_json::json!(["orders-value"])
+    );
+    let header = headers
+        .last_header("__value_schema_id")
+        .and_then(|h| h.value)
+        .expect("the GUID travels in a header");
+    let guid = app.get("/schemas/ids/1").await.body["guid"]
+        .as_str()
+        .unwrap()
+        .replace('-', "");
+    assert_eq!(
+        header[1..17]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+        guid
+    );
+    let decoded = TheirAvroDeserializer::new(&new_client(&app.address), None, topic_strategy())
+        .unwrap()
+        .deserialize(&context, &bytes)
+        .await
+        .unwrap();
+    assert_eq!(order_from_avro(&decoded.value), order(6));
+}
