@@ -26,6 +26,25 @@ message Order {
 }
 "#;
 
+/// [`ORDER`] as Confluent stores and returns it (`ProtobufSchema.canonicalString()`).
+const ORDER_CANONICAL: &str = r#"syntax = "proto3";
+package acme;
+
+import "google/protobuf/timestamp.proto";
+
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  google.protobuf.Timestamp placed = 3;
+  repeated Line lines = 4;
+
+  message Line {
+    string sku = 1;
+    int32 quantity = 2;
+  }
+}
+"#;
+
 async fn register_proto(app: &TestApp, subject: &str, schema: &str, references: Value) -> Reply {
     app.register_body(
         subject,
@@ -42,7 +61,9 @@ async fn a_proto_with_a_built_in_import_registers_and_reads_back_as_text_and_ser
     let id = r.body["id"].as_i64().unwrap();
     let v = app.version("orders-value", "latest").await;
     assert_eq!(v.body["schemaType"], "PROTOBUF");
-    assert_eq!(v.body["schema"].as_str().unwrap().trim(), ORDER.trim());
+    // Stored and answered as Confluent's printer writes it (blank lines between sections,
+    // nested types after the fields).
+    assert_eq!(v.body["schema"].as_str().unwrap(), ORDER_CANONICAL);
     let by_id = app.get(&format!("/schemas/ids/{id}")).await;
     assert_eq!(by_id.body["schemaType"], "PROTOBUF");
 
@@ -297,13 +318,26 @@ async fn every_compiling_corpus_proto_registers_with_its_imports_and_round_trips
                 Ok(version) => {
                     let v = app.version(&import, &version.to_string()).await;
                     let id = v.body["id"].as_i64().unwrap();
-                    let text = std::fs::read_to_string(&path).unwrap();
                     let by_id = app.get(&format!("/schemas/ids/{id}")).await;
-                    assert_eq!(
-                        by_id.body["schema"].as_str().unwrap().trim(),
-                        text.trim(),
-                        "{import}: the text reads back as registered"
+                    // The text reads back as Confluent's printer writes it (comments dropped),
+                    // and that text is the same schema: a lookup with it finds the same id.
+                    let stored = by_id.body["schema"].as_str().unwrap();
+                    assert!(
+                        !stored.lines().any(|l| l.trim_start().starts_with("//")),
+                        "{import}: comments dropped:\n{stored}"
                     );
+                    let found = app
+                        .request(
+                            Method::POST,
+                            &format!("/subjects/{}", import.replace('/', "%2F")),
+                            Some(&json!({
+                                "schemaType": "PROTOBUF",
+                                "schema": stored,
+                                "references": v.body["references"].clone(),
+                            })),
+                        )
+                        .await;
+                    assert_eq!(found.body["id"], json!(id), "{import}: {}", found.text);
                     let serialized = app
                         .get(&format!("/schemas/ids/{id}?format=serialized"))
                         .await;
@@ -562,4 +596,91 @@ async fn evolution_series_register_in_order_under_backward_except_renames_remova
         }
     }
     assert_eq!(refused, REFUSED_STEPS.len(), "every listed step was seen");
+}
+
+/// Confluent's texts through the API: `normalize=true` stores Confluent's normalized form
+/// (`ProtobufSchemaUtils.toNormalizedString`), and a lookup of the same schema written in
+/// another order finds it.
+#[tokio::test]
+async fn normalize_true_stores_confluents_normalized_form() {
+    let app = spawn_app().await;
+    let schema = "syntax = \"proto3\";\npackage acme;\nimport \"google/protobuf/timestamp.proto\";\n\
+        option java_package = \"x\";\noption go_package = \"y\";\n\
+        message B {\n  google.protobuf.Timestamp at = 2 [json_name = \"when\", deprecated = true];\n  int32 a = 1;\n}\n";
+    let normalized = "syntax = \"proto3\";\npackage acme;\n\nimport \"google/protobuf/timestamp.proto\";\n\n\
+        option go_package = \"y\";\noption java_package = \"x\";\n\nmessage B {\n  int32 a = 1;\n  \
+        .google.protobuf.Timestamp at = 2 [\n    deprecated = true,\n    json_name = \"when\"\n  ];\n}\n";
+    let r = app
+        .request(
+            Method::POST,
+            "/subjects/norm/versions?normalize=true",
+            Some(&json!({"schemaType": "PROTOBUF", "schema": schema})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["id"], json!(1));
+    let v = app.version("norm", "1").await;
+    assert_eq!(v.body["schema"], json!(normalized));
+    // Another schema is not found (40403), the same one in another order is.
+    let other = "syntax = \"proto3\";\npackage acme;\nmessage B {\n  int32 a = 1;\n}\n";
+    let missing = app
+        .request(
+            Method::POST,
+            "/subjects/norm?normalize=true",
+            Some(&json!({"schemaType": "PROTOBUF", "schema": other})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    assert_eq!(missing.body["error_code"], json!(40403));
+    let same = "syntax = \"proto3\";\npackage acme;\nimport \"google/protobuf/timestamp.proto\";\n\
+        option go_package = \"y\";\noption java_package = \"x\";\n\
+        message B {\n  int32 a = 1;\n  .google.protobuf.Timestamp at = 2 [deprecated = true, json_name = \"when\"];\n}\n";
+    let found = app
+        .request(
+            Method::POST,
+            "/subjects/norm?normalize=true",
+            Some(&json!({"schemaType": "PROTOBUF", "schema": same})),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.body["id"], json!(1));
+    assert_eq!(found.body["version"], json!(1));
+}
+
+/// What Confluent accepts without checking custom options registers (200), and is stored as
+/// Confluent's printer writes it, options as written.
+#[tokio::test]
+async fn custom_options_confluent_does_not_check_register() {
+    let app = spawn_app().await;
+    for (subject, schema) in [
+        (
+            "meta-without-import",
+            "syntax = \"proto3\";\n\nmessage M {\n  string f = 1 [(confluent.field_meta).tags = \"PII\"];\n}\n",
+        ),
+        (
+            "unknown-option",
+            "syntax = \"proto3\";\n\noption (acme.owner) = \"team\";\n\nmessage M {\n  string f = 1;\n}\n",
+        ),
+        (
+            "meta-in-io-confluent",
+            "syntax = \"proto3\";\npackage io.confluent.kafka.test;\n\nimport \"confluent/meta.proto\";\n\n\
+             message M {\n  option (confluent.message_meta) = {\n    doc: \"M\"\n  };\n\n  string f = 1;\n}\n",
+        ),
+    ] {
+        let r = register_proto(&app, subject, schema, json!([])).await;
+        assert_eq!(r.status, StatusCode::OK, "{subject}: {}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        let by_id = app.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(by_id.body["schema"], json!(schema), "{subject}");
+    }
+    // A type that does not exist is still refused: 42201.
+    let r = register_proto(
+        &app,
+        "bad",
+        "syntax = \"proto3\";\nmessage M { Missing m = 1; }\n",
+        json!([]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["error_code"], json!(42201));
 }
