@@ -656,3 +656,21 @@ fn custom_options_confluent_does_not_check_are_accepted_unless_strict() {
     let message = invalid("syntax = \"proto3\";\nmessage M { Missing m = 1; }", &[]);
     assert!(message.contains("Missing"), "{message}");
 }
+
+/// A type of a reference the schema does not import resolves, as Confluent resolves it when
+/// `validateFields` is off (`RestApiTest.testValidateFieldsDisabledAcceptsBrokenReference`);
+/// `strict` refuses it.
+#[test]
+fn a_referenced_type_without_its_import_resolves_unless_strict() {
+    let refs = [reference(
+        "float_array.proto",
+        "syntax = \"proto3\";\npackage com.example;\n\nmessage FeatureDataFloatArray {\n  repeated float values = 1;\n}\n",
+    )];
+    let text = "syntax = \"proto3\";\npackage com.example;\n\nmessage FeatureData {\n  map<string, FeatureDataFloatArray> float_array_features = 1;\n}\n";
+    let schema = ProtobufSchema::parse(text, &refs).expect("accepted");
+    assert_eq!(schema.canonical(), text);
+    assert!(matches!(
+        ProtobufSchema::parse_with(text, &refs, true),
+        Err(SchemaError::Invalid(_))
+    ));
+}

@@ -115,7 +115,10 @@ impl ProtobufSchema {
     /// descriptor (compatibility checks, `format=serialized`) without those options, its
     /// canonical and normalized texts with them, as Confluent stores them. With `strict` on,
     /// every option must resolve and type-check, as protoc requires (Warden's checks before
-    /// issue 12).
+    /// issue 12). The retry also imports every reference the source does not import: Confluent
+    /// resolves a type name against all of a schema's references when its `validateFields`
+    /// config is off (the default), so a schema that uses a referenced type without importing
+    /// its file is accepted.
     ///
     /// Errors: as [`ProtobufSchema::parse`]; a schema that fails without its custom options
     /// too answers the first compilation's error.
@@ -163,7 +166,22 @@ impl ProtobufSchema {
             files.insert(r.name.clone(), file);
         }
         let default_name = unused_name(&files);
-        let stripped = strip(text);
+        // The lenient retry also imports every reference: Confluent resolves a type against
+        // all of a schema's references, imported or not, unless validateFields is on.
+        let stripped = if without_custom_options {
+            wire::parse(text).ok().map(|mut element| {
+                for r in references {
+                    if !element.imports.contains(&r.name)
+                        && !element.public_imports.contains(&r.name)
+                    {
+                        element.imports.push(r.name.clone());
+                    }
+                }
+                wire::print(&element, wire::Mode::WithoutCustomOptions)
+            })
+        } else {
+            None
+        };
         let compiled_text = stripped.as_deref().unwrap_or(text);
         let (main, source) = open_source(&default_name, compiled_text, Some(&files))?;
         let main_name = main.name().to_owned();
