@@ -1894,9 +1894,7 @@ const CASES: &[Case] = &[
         // a compatibility error (AbstractSchemaRegistry.validateReservedFields): 409.
         source: "RestApiTest.testRegisterSchemaWithReservedFields",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: config validateFields stored and answered, confluent:reserved fields",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"compatibility":"BACKWARD","validateFields":true}"# => 200;
                 Eq("", r#"{"compatibility":"BACKWARD","validateFields":true}"#)),

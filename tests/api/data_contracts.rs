@@ -502,3 +502,45 @@ async fn the_compatibility_test_keeps_to_the_group_and_messages_name_validate_fi
     let r = check("2").await;
     assert_eq!(r.body["is_compatible"], json!(true), "{}", r.text);
 }
+
+#[tokio::test]
+async fn with_validate_fields_reserved_fields_may_not_be_fields_nor_be_dropped() {
+    let app = spawn_app().await;
+    put(&app, "/config", json!({"validateFields": true})).await;
+    let reserving = |schema: String, fields: &str| json!({"schema": schema, "metadata": {"properties": {"confluent:reserved": fields}}});
+    let r = app.register_body("s", &reserving(v1(), "a")).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::CONFLICT, 40901),
+        "{}",
+        r.text
+    );
+    let message = r.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("The new schema has field that conflicts with the reserved field a."),
+        "{message}"
+    );
+    assert!(
+        message.contains("{validateFields: 'true', compatibility: 'BACKWARD'}"),
+        "{message}"
+    );
+    let r = app.register_body("s", &reserving(v1(), "x, y")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Dropping a reserved field is refused; keeping it is not.
+    let r = app.register_body("s", &reserving(v2(), "x")).await;
+    assert_eq!(r.error_code(), 40901, "{}", r.text);
+    assert!(
+        r.body["message"].as_str().unwrap().contains(
+            "The new schema has reserved field y removed from its metadata which is present in \
+             the old schema's metadata."
+        ),
+        "{}",
+        r.text
+    );
+    let r = app.register_body("s", &reserving(v2(), "x,y")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Without validateFields nothing is checked.
+    put(&app, "/config", json!({"validateFields": false})).await;
+    let r = app.register_body("t", &reserving(v1(), "a")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

@@ -212,6 +212,34 @@ impl Registry {
         };
         let policy = config.compatibility_policy.unwrap_or_default();
         let validate_fields = config.extra.validate_fields.unwrap_or(false);
+        // With `validateFields`, the reserved fields (`confluent:reserved` metadata) are
+        // checked first, whatever the level (Confluent's `validateReservedFields`).
+        if validate_fields && mode != Mode::Import && !options.force {
+            let parsed = self.candidate_parsed(&candidate, deadline).await?;
+            let latest = match live.last() {
+                Some(row) => Some(self.schema_by_id(row.schema_id).await?),
+                None => None,
+            };
+            let mut messages = metadata::reserved_field_errors(
+                &candidate.new,
+                &parsed,
+                latest.as_ref().map(|l| &l.stored),
+            );
+            if !messages.is_empty() {
+                messages.push(
+                    Message::Summary {
+                        validate_fields,
+                        level,
+                    }
+                    .to_string(),
+                );
+                self.metrics.compatibility_failures.inc();
+                return Err(Error::Incompatible {
+                    subject: subject.to_string(),
+                    messages,
+                });
+            }
+        }
         let mut previous = HashMap::new();
         // The live versions the last check ran against, and its verdict.
         let mut checked: Option<(Vec<VersionRow>, Vec<String>, bool)> = None;
