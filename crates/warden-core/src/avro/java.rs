@@ -1019,3 +1019,33 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod cost {
+    /// The cost of the Java texts against apache-avro's parse of the same schema, on a
+    /// ~1.5 KB record like the benchmark's (`cargo test --release -p warden-core --lib
+    /// java_text_cost -- --ignored --nocapture`).
+    #[test]
+    #[ignore = "timing, run by hand"]
+    fn java_text_cost() {
+        let text = r#"{"type":"record","name":"Order","namespace":"bench.orders","doc":"An order","fields":[{"name":"id","type":"long"},{"name":"customer","type":{"type":"record","name":"Customer","fields":[{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","SHIPPED","DONE"]}},{"name":"items","type":{"type":"array","items":{"type":"record","name":"Item","fields":[{"name":"sku","type":"string"},{"name":"qty","type":"int","default":1}]}}},{"name":"attrs","type":{"type":"map","values":"string"},"default":{}},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2}},{"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"note","type":["null","string"],"default":null}]}"#;
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let n = 20_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(apache_avro::Schema::parse(&value).unwrap());
+        }
+        let parse = t.elapsed();
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(super::canonical_text(&value, &[]).unwrap());
+            std::hint::black_box(super::normalized_text(&value, &[]).unwrap());
+        }
+        let texts = t.elapsed();
+        println!(
+            "apache-avro parse {:?}/schema, Java canonical + normalized texts {:?}/schema",
+            parse / n,
+            texts / n
+        );
+    }
+}

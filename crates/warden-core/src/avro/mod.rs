@@ -7,6 +7,8 @@ mod java;
 mod logical;
 pub mod ser;
 
+use std::sync::OnceLock;
+
 use apache_avro::Schema;
 use serde_json::{Map, Value};
 
@@ -28,10 +30,13 @@ pub struct AvroSchema {
 /// stored are rebuilt ([`AvroSchema::legacy_canonical`]).
 #[derive(Debug, Clone)]
 struct MoreTexts {
-    normalized: String,
-    /// With references: the normalized text with their types inlined.
-    resolved_normalized: Option<String>,
+    /// Written when first asked for: only `normalize=true` and lookups need it.
+    normalized: OnceLock<String>,
+    /// With references: the normalized text with their types inlined, when first asked for.
+    resolved_normalized: OnceLock<Option<String>>,
     json: Value,
+    /// The references' JSON, dependencies first.
+    references: Vec<Value>,
 }
 
 /// How strictly a schema text is read: Confluent's `validateAsNew` (`AvroSchema.getParser`).
@@ -154,21 +159,15 @@ impl AvroSchema {
         // differently keeps the earlier form.
         let canonical = java::canonical_text(&json, &dep_values)
             .unwrap_or_else(|()| canonical_schema(&json).to_string());
-        let normalized =
-            java::normalized_text(&json, &dep_values).unwrap_or_else(|()| canonical.clone());
-        let resolved_normalized = if dep_values.is_empty() {
-            None
-        } else {
-            java::resolved_normalized_text(&json, &dep_values).ok()
-        };
         Ok(Self {
             schema,
             named_types,
             canonical,
             more: Box::new(MoreTexts {
-                normalized,
-                resolved_normalized,
+                normalized: OnceLock::new(),
+                resolved_normalized: OnceLock::new(),
                 json,
+                references: dep_values,
             }),
         })
     }
@@ -202,7 +201,13 @@ impl AvroSchema {
     /// aliases sorted, an empty `doc` of a named type dropped, `error` as `record`, and
     /// defaults as Java reads them back (see `java::normalized_text`).
     pub fn normalized(&self) -> String {
-        self.more.normalized.clone()
+        self.more
+            .normalized
+            .get_or_init(|| {
+                java::normalized_text(&self.more.json, &self.more.references)
+                    .unwrap_or_else(|()| self.canonical.clone())
+            })
+            .clone()
     }
 
     /// For a schema with references, its normalized text with the referenced types written
@@ -210,7 +215,16 @@ impl AvroSchema {
     /// references inlined, which Confluent's lookup finds (`ParsedSchema.canLookup`).
     /// `None` without references.
     pub fn resolved_normalized(&self) -> Option<&str> {
-        self.more.resolved_normalized.as_deref()
+        self.more
+            .resolved_normalized
+            .get_or_init(|| {
+                if self.more.references.is_empty() {
+                    None
+                } else {
+                    java::resolved_normalized_text(&self.more.json, &self.more.references).ok()
+                }
+            })
+            .as_deref()
     }
 
     /// The text Warden 0.x stored for this schema before it wrote Java's form (keys in
