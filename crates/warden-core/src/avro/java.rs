@@ -154,6 +154,8 @@ struct Model {
     /// Full names of the references' own types, known to the writer from the start
     /// (`Schema.toString(Collection<Schema> referencedSchemas, …)`).
     referenced: Vec<String>,
+    /// Java Avro's message for the first name that did not resolve.
+    error: Option<String>,
 }
 
 type Parsed<T> = Result<T, ()>;
@@ -188,10 +190,18 @@ impl Model {
             return Ok(JSchema::Named(*i));
         }
         let full = Name::new(s, None).full();
-        self.by_name
-            .get(&full)
-            .map(|i| JSchema::Named(*i))
-            .ok_or(())
+        match self.by_name.get(&full) {
+            Some(i) => Ok(JSchema::Named(*i)),
+            None => {
+                // `Schema.parse`: "Undefined name: " and the JSON of the name.
+                self.error.get_or_insert_with(|| {
+                    let mut quoted = String::new();
+                    write_str(s, &mut quoted);
+                    format!("Undefined name: {quoted}")
+                });
+                Err(())
+            }
+        }
     }
 
     fn parse_object(&mut self, map: &Map<String, Value>, space: Option<&str>) -> Parsed<JSchema> {
@@ -320,7 +330,22 @@ impl Model {
             .and_then(Value::as_str)
             .ok_or(())?
             .to_owned();
-        let schema = self.parse(map.get("type").ok_or(())?, space)?;
+        let ty = map.get("type").ok_or(())?;
+        if let Value::String(t) = ty
+            && self.error.is_none()
+            && !PRIMITIVES.contains(&t.as_str())
+            && !self.by_name.contains_key(&Name::new(t, space).full())
+            && !self.by_name.contains_key(&Name::new(t, None).full())
+        {
+            let mut quoted = String::new();
+            write_str(t, &mut quoted);
+            self.error = Some(format!(
+                "{quoted} is not a defined name. The type of the \"{name}\" field must be a \
+                 defined name or a {{\"type\": ...}} expression."
+            ));
+            return Err(());
+        }
+        let schema = self.parse(ty, space)?;
         let doc = map.get("doc").and_then(Value::as_str).map(str::to_owned);
         let order = match map.get("order") {
             None => None,
@@ -382,6 +407,20 @@ fn java_double_value(text: &str) -> Option<Value> {
     }
     let x: f64 = lowered.parse().ok()?;
     serde_json::Number::from_f64(x).map(Value::Number)
+}
+
+/// Java Avro's message for a schema that uses a name no type defines (`Schema.parse`: a
+/// field type that is not a defined name, or `Undefined name: "x"` elsewhere), when that is
+/// why the schema does not parse; `None` otherwise.
+pub(crate) fn undefined_name_error(root: &Value, references: &[Value]) -> Option<String> {
+    let mut model = Model::default();
+    for r in references {
+        model.parse(r, None).ok()?;
+    }
+    match model.parse(root, None) {
+        Ok(_) => None,
+        Err(()) => model.error,
+    }
 }
 
 /// Builds the model of `root` with the named types of `references` (each a schema's JSON,
@@ -951,6 +990,28 @@ mod tests {
         assert_eq!(
             canonical_text(&root, &[reference]).unwrap(),
             r#"{"type":"record","name":"Base","namespace":"com.example","fields":[{"name":"r","type":"Ref"},{"name":"s","type":"Ref"}]}"#
+        );
+    }
+
+    #[test]
+    fn an_undefined_name_is_java_avros_message() {
+        let root: Value = serde_json::from_str(
+            r#"{"type":"record","name":"myrecord","fields":[{"type":"str","name":"field1"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            undefined_name_error(&root, &[]).as_deref(),
+            Some(
+                r#""str" is not a defined name. The type of the "field1" field must be a defined name or a {"type": ...} expression."#
+            )
+        );
+        let root: Value = serde_json::from_str(
+            r#"{"type":"record","name":"r","fields":[{"type":["null","x.Y"],"name":"f"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            undefined_name_error(&root, &[]).as_deref(),
+            Some(r#"Undefined name: "x.Y""#)
         );
     }
 

@@ -150,7 +150,13 @@ impl AvroSchema {
                     .collect();
                 parse(&for_parser, &deps).map_err(invalid)?
             }
-            Err(e) => return Err(invalid(e)),
+            // A name no type defines: Java Avro's message, as Confluent answers.
+            Err(e) => {
+                return Err(match java::undefined_name_error(&json, &dep_values) {
+                    Some(message) => SchemaError::Invalid(message),
+                    None => invalid(e),
+                });
+            }
         };
         if options.validate_as_new {
             check_union_defaults(&schema)?;
