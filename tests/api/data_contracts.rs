@@ -544,3 +544,29 @@ async fn with_validate_fields_reserved_fields_may_not_be_fields_nor_be_dropped()
     let r = app.register_body("t", &reserving(v1(), "a")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_config_in_read_only_mode_cannot_change() {
+    let app = spawn_app().await;
+    put(&app, "/config/s", json!({"compatibility": "FULL"})).await;
+    app.set_mode(Some("s"), "READONLY", false).await;
+    let refused =
+        json!({"error_code": 42205, "message": "Subject s in context  is in read-only mode"});
+    let r = put(&app, "/config/s", json!({"compatibility": "NONE"})).await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::UNPROCESSABLE_ENTITY, &refused)
+    );
+    let r = app.delete("/config/s").await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::UNPROCESSABLE_ENTITY, &refused)
+    );
+    assert_eq!(
+        app.get("/config/s").await.body,
+        json!({"compatibilityLevel": "FULL"})
+    );
+    app.set_mode(Some("s"), "READWRITE", false).await;
+    let r = put(&app, "/config/s", json!({"compatibility": "NONE"})).await;
+    assert_eq!(r.body, json!({"compatibility": "NONE"}));
+}

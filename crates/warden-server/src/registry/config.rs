@@ -64,7 +64,7 @@ impl Registry {
     ///
     /// Errors: 42203 for an unknown level or policy; 42210 for an invalid default or
     /// override rule set (Confluent's `RuleSet.validate`); 400 for metadata or a rule set
-    /// Jackson cannot map.
+    /// Jackson cannot map; 42205 when the scope is in READONLY or READONLY_OVERRIDE mode.
     pub async fn set_config(
         &self,
         subject: Option<&Subject>,
@@ -97,6 +97,7 @@ impl Registry {
             validate_rule_set(rule_set)?;
         }
         let default_metadata = canonical_metadata(given.default_metadata.as_ref())?;
+        self.refuse_config_write_if_read_only(subject).await?;
         let override_metadata = canonical_metadata(given.override_metadata.as_ref())?;
         let cleared = |key: &str| update.cleared.iter().any(|c| c == key);
         fn apply<T>(field: &mut Option<T>, value: Option<T>, cleared: bool) {
@@ -186,8 +187,11 @@ impl Registry {
     /// nothing was set).
     ///
     /// Errors: 40401 for a subject with neither versions nor config; 40408 for a subject
-    /// without its own config.
+    /// without its own config; 42205 when the scope is in READONLY or READONLY_OVERRIDE mode.
     pub async fn delete_config(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
+        if self.store.config(scope(subject)).await?.is_some() {
+            self.refuse_config_write_if_read_only(subject).await?;
+        }
         let old = self.store.delete_config(scope(subject)).await?;
         match (subject, old) {
             (_, Some(old)) => Ok(old),
@@ -203,6 +207,27 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Refuses a config change of a scope in READONLY or READONLY_OVERRIDE mode, as
+    /// Confluent's `updateConfig` and `deleteSubjectConfig` do (`isReadOnlyMode`).
+    ///
+    /// Errors: 42205.
+    async fn refuse_config_write_if_read_only(&self, subject: Option<&Subject>) -> Result<()> {
+        let mode = match subject {
+            Some(s) => self.effective_mode(s).await?,
+            None => self.store.mode(Scope::Global).await?.unwrap_or_default(),
+        };
+        if matches!(mode, Mode::Readonly | Mode::ReadonlyOverride) {
+            let (name, context) = match subject {
+                Some(s) => (s.to_string(), s.context().prefix()),
+                None => ("null".to_owned(), String::new()),
+            };
+            return Err(Error::OperationNotPermitted(format!(
+                "Subject {name} in context {context} is in read-only mode"
+            )));
+        }
+        Ok(())
     }
 
     /// The mode that applies to `subject`: its own, else the global one, else READWRITE.
