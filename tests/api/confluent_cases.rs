@@ -868,9 +868,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterInvalidSchemaBadType",
         harness: Harness::None,
-        pending: Some(
-            "Warden's Avro parse message (Unknown primitive type: str) is not Java Avro's",
-        ),
+        pending: None,
         steps: &[
             // The message carries Java Avro's own parse error.
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$BAD_TYPE}"# => 422 / 42201;
