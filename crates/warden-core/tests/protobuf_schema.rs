@@ -6,7 +6,7 @@ use base64::Engine as _;
 use prost::Message as _;
 use serde_json::json;
 use warden_core::protobuf::printer::{self, Style};
-use warden_core::protobuf::{DEFAULT_FILE_NAME, SchemaSource};
+use warden_core::protobuf::{DEFAULT_FILE_NAME, ProtobufParseOptions, SchemaSource};
 use warden_core::wire::{self, WireError};
 use warden_core::{ProtobufSchema, ResolvedReference, SchemaError, SchemaId, SchemaType};
 
@@ -657,20 +657,37 @@ fn custom_options_confluent_does_not_check_are_accepted_unless_strict() {
     assert!(message.contains("Missing"), "{message}");
 }
 
-/// A type of a reference the schema does not import resolves, as Confluent resolves it when
-/// `validateFields` is off (`RestApiTest.testValidateFieldsDisabledAcceptsBrokenReference`);
-/// `strict` refuses it.
+/// A type of a reference the schema does not import resolves when asked, as Confluent resolves
+/// it when `validateFields` is off (`RestApiTest.testValidateFieldsDisabledAcceptsBrokenReference`);
+/// by default and with `strict` it is refused (`testValidateFieldsRejectsBrokenReference`).
 #[test]
-fn a_referenced_type_without_its_import_resolves_unless_strict() {
+fn a_referenced_type_without_its_import_resolves_when_asked() {
     let refs = [reference(
         "float_array.proto",
         "syntax = \"proto3\";\npackage com.example;\n\nmessage FeatureDataFloatArray {\n  repeated float values = 1;\n}\n",
     )];
     let text = "syntax = \"proto3\";\npackage com.example;\n\nmessage FeatureData {\n  map<string, FeatureDataFloatArray> float_array_features = 1;\n}\n";
-    let schema = ProtobufSchema::parse(text, &refs).expect("accepted");
+    let lenient = ProtobufParseOptions {
+        strict: false,
+        resolve_unimported_references: true,
+    };
+    let schema = ProtobufSchema::parse_with_options(text, &refs, lenient).expect("accepted");
     assert_eq!(schema.canonical(), text);
-    assert!(matches!(
+    for refused in [
+        ProtobufSchema::parse(text, &refs),
         ProtobufSchema::parse_with(text, &refs, true),
-        Err(SchemaError::Invalid(_))
-    ));
+        ProtobufSchema::parse_with_options(
+            text,
+            &refs,
+            ProtobufParseOptions {
+                strict: true,
+                resolve_unimported_references: true,
+            },
+        ),
+    ] {
+        assert!(
+            matches!(refused, Err(SchemaError::Invalid(_))),
+            "{refused:?}"
+        );
+    }
 }

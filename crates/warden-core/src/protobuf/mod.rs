@@ -62,6 +62,20 @@ pub fn import_paths(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a Protobuf schema is read beyond what Confluent always accepts (see
+/// [`ProtobufSchema::parse_with_options`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProtobufParseOptions {
+    /// Every option must resolve and type-check, as protoc requires (no retry without custom
+    /// options).
+    pub strict: bool,
+    /// A type name also resolves against the references the source does not import, as
+    /// Confluent resolves names against all of a schema's references when the config's
+    /// `validateFields` is off (its default; with it on, Confluent builds the descriptor and
+    /// refuses such a schema). Ignored with `strict`.
+    pub resolve_unimported_references: bool,
+}
+
 /// How a schema was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaSource {
@@ -115,10 +129,7 @@ impl ProtobufSchema {
     /// descriptor (compatibility checks, `format=serialized`) without those options, its
     /// canonical and normalized texts with them, as Confluent stores them. With `strict` on,
     /// every option must resolve and type-check, as protoc requires (Warden's checks before
-    /// issue 12). The retry also imports every reference the source does not import: Confluent
-    /// resolves a type name against all of a schema's references when its `validateFields`
-    /// config is off (the default), so a schema that uses a referenced type without importing
-    /// its file is accepted.
+    /// issue 12).
     ///
     /// Errors: as [`ProtobufSchema::parse`]; a schema that fails without its custom options
     /// too answers the first compilation's error.
@@ -127,21 +138,40 @@ impl ProtobufSchema {
         references: &[ResolvedReference],
         strict: bool,
     ) -> Result<Self, SchemaError> {
-        match Self::compile_files(text, references, false) {
-            Err(SchemaError::Invalid(first)) if !strict => {
-                Self::compile_files(text, references, true).map_err(|_| SchemaError::Invalid(first))
+        let options = ProtobufParseOptions {
+            strict,
+            ..ProtobufParseOptions::default()
+        };
+        Self::parse_with_options(text, references, options)
+    }
+
+    /// [`ProtobufSchema::parse_with`] with every [`ProtobufParseOptions`].
+    ///
+    /// Errors: as [`ProtobufSchema::parse`].
+    pub fn parse_with_options(
+        text: &str,
+        references: &[ResolvedReference],
+        options: ProtobufParseOptions,
+    ) -> Result<Self, SchemaError> {
+        match Self::compile_files(text, references, None) {
+            Err(SchemaError::Invalid(first)) if !options.strict => {
+                Self::compile_files(text, references, Some(options))
+                    .map_err(|_| SchemaError::Invalid(first))
             }
             other => other,
         }
     }
 
-    /// Compiles the schema with its references; `without_custom_options` removes the custom
-    /// options of every file given as source first.
+    /// Compiles the schema with its references; `lenient` (the retry) removes the custom
+    /// options of every file given as source first, and imports the references the source
+    /// does not import when the options ask for it.
     fn compile_files(
         text: &str,
         references: &[ResolvedReference],
-        without_custom_options: bool,
+        lenient: Option<ProtobufParseOptions>,
     ) -> Result<Self, SchemaError> {
+        let without_custom_options = lenient.is_some();
+        let add_imports = lenient.is_some_and(|o| o.resolve_unimported_references);
         let strip = |source: &str| -> Option<String> {
             if !without_custom_options {
                 return None;
@@ -166,11 +196,9 @@ impl ProtobufSchema {
             files.insert(r.name.clone(), file);
         }
         let default_name = unused_name(&files);
-        // The lenient retry also imports every reference: Confluent resolves a type against
-        // all of a schema's references, imported or not, unless validateFields is on.
         let stripped = if without_custom_options {
             wire::parse(text).ok().map(|mut element| {
-                for r in references {
+                for r in references.iter().filter(|_| add_imports) {
                     if !element.imports.contains(&r.name)
                         && !element.public_imports.contains(&r.name)
                     {
