@@ -834,7 +834,7 @@ async fn get_subject_config(
     request_body = ConfigUpdateRequest,
     responses(
         (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
-        (status = 422, description = "42203 invalid compatibility level or policy; 42210 invalid default or override rule set", body = ErrorBody),
+        (status = 422, description = "42203 invalid compatibility level or policy; 42205 the registry-wide scope is in READONLY or READONLY_OVERRIDE mode; 42210 invalid default or override rule set", body = ErrorBody),
     )
 )]
 async fn put_global_config(
@@ -856,7 +856,7 @@ async fn put_global_config(
     request_body = ConfigUpdateRequest,
     responses(
         (status = 200, description = "The config as set.", body = ConfigUpdateRequest),
-        (status = 422, description = "42203 invalid compatibility level or policy; 42208 invalid subject; 42210 invalid default or override rule set", body = ErrorBody),
+        (status = 422, description = "42203 invalid compatibility level or policy; 42205 the subject is in READONLY or READONLY_OVERRIDE mode; 42208 invalid subject; 42210 invalid default or override rule set", body = ErrorBody),
     )
 )]
 async fn put_subject_config(
@@ -874,6 +874,7 @@ async fn put_subject_config(
     tag = "config",
     responses(
         (status = 200, description = "The config before the delete.", body = ConfigResponse),
+        (status = 422, description = "42205 the registry-wide scope is in READONLY or READONLY_OVERRIDE mode", body = ErrorBody),
     )
 )]
 async fn delete_global_config(state: State<AppState>, scope: SrScope) -> ApiResult {
@@ -891,7 +892,7 @@ async fn delete_global_config(state: State<AppState>, scope: SrScope) -> ApiResu
     responses(
         (status = 200, description = "The config before the delete.", body = ConfigResponse),
         (status = 404, description = "40401 subject not found; 40408 the subject has no compatibility config of its own", body = ErrorBody),
-        (status = 422, description = "42208 invalid subject", body = ErrorBody),
+        (status = 422, description = "42205 the subject is in READONLY or READONLY_OVERRIDE mode; 42208 invalid subject", body = ErrorBody),
     )
 )]
 async fn delete_subject_config(state: State<AppState>, scope: SrScope) -> ApiResult {
