@@ -81,3 +81,39 @@ fn canonical_and_normalized_texts_are_confluents() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked >= 5, "{checked} fixtures checked");
 }
+
+/// A schema given as a base64 descriptor (`format=serialized` of the text) is stored as
+/// Confluent's `new ProtobufSchema(schema.toDescriptor()).canonicalString()` (`.from_descriptor`),
+/// and `format=ignore_extensions` of a normalized schema is Confluent's
+/// (`normalize().formattedString("ignore_extensions")`, `.ignore_extensions`).
+#[test]
+fn descriptor_and_ignore_extensions_texts_are_confluents() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (name, path) in fixtures() {
+        let Ok(input) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Ok(expected) = std::fs::read_to_string(path.with_extension("from_descriptor")) {
+            let schema = ProtobufSchema::parse(&input, &[]).expect("parses");
+            let from = ProtobufSchema::parse(&schema.serialized(), &[]).expect("descriptor");
+            if from.canonical() != expected {
+                failures.push(format!("{name} from descriptor:\n{}", from.canonical()));
+            }
+            checked += 1;
+        }
+        if let Ok(expected) = std::fs::read_to_string(path.with_extension("ignore_extensions")) {
+            let schema = ProtobufSchema::parse(&input, &[]).expect("parses");
+            let normalized = ProtobufSchema::parse(&schema.normalized(), &[]).expect("normalized");
+            if normalized.without_extensions() != expected {
+                failures.push(format!(
+                    "{name} ignore_extensions:\n{}",
+                    normalized.without_extensions()
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(checked, 3);
+}

@@ -126,8 +126,9 @@ impl ProtobufSchema {
     /// protoc's scoping finds `io.confluent` first). With `strict` off (the default), source
     /// that protox refuses is compiled again without its custom options (`(name)` options, in
     /// the schema and its text references): if that compiles, the schema is accepted, its
-    /// descriptor (compatibility checks, `format=serialized`) without those options, its
-    /// canonical and normalized texts with them, as Confluent stores them. With `strict` on,
+    /// canonical and normalized texts with the options, as Confluent stores them. Its
+    /// descriptor (compatibility checks, `format=serialized`) keeps the options when they
+    /// compile once resolved and merged as Confluent's normalizer merges them, else has none. With `strict` on,
     /// every option must resolve and type-check, as protoc requires (Warden's checks before
     /// issue 12).
     ///
@@ -155,8 +156,14 @@ impl ProtobufSchema {
     ) -> Result<Self, SchemaError> {
         match Self::compile_files(text, references, None) {
             Err(SchemaError::Invalid(first)) if !options.strict => {
-                Self::compile_files(text, references, Some(options))
-                    .map_err(|_| SchemaError::Invalid(first))
+                let stripped = Self::compile_files(text, references, Some((options, None)))
+                    .map_err(|_| SchemaError::Invalid(first))?;
+                // Keep the custom options that compile once merged as Confluent merges them
+                // (`(m).tags = "a", (m).tags = "b"` as `(m) = { tags: ["a", "b"] }`), so that
+                // the descriptor carries them.
+                let merged =
+                    Self::compile_files(text, references, Some((options, Some(stripped.pool()))));
+                Ok(merged.unwrap_or(stripped))
             }
             other => other,
         }
@@ -168,10 +175,11 @@ impl ProtobufSchema {
     fn compile_files(
         text: &str,
         references: &[ResolvedReference],
-        lenient: Option<ProtobufParseOptions>,
+        lenient: Option<(ProtobufParseOptions, Option<&DescriptorPool>)>,
     ) -> Result<Self, SchemaError> {
         let without_custom_options = lenient.is_some();
-        let add_imports = lenient.is_some_and(|o| o.resolve_unimported_references);
+        let add_imports = lenient.is_some_and(|(o, _)| o.resolve_unimported_references);
+        let merge_with = lenient.and_then(|(_, pool)| pool);
         let strip = |source: &str| -> Option<String> {
             if !without_custom_options {
                 return None;
@@ -205,7 +213,13 @@ impl ProtobufSchema {
                         element.imports.push(r.name.clone());
                     }
                 }
-                wire::print(&element, wire::Mode::WithoutCustomOptions)
+                match merge_with {
+                    Some(pool) => wire::print(
+                        &normalize::merge_options(&element, pool),
+                        wire::Mode::Canonical,
+                    ),
+                    None => wire::print(&element, wire::Mode::WithoutCustomOptions),
+                }
             })
         } else {
             None

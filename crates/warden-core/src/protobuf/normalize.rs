@@ -47,6 +47,33 @@ pub(crate) fn normalize(file: &ProtoFileElement, pool: &DescriptorPool) -> Proto
     out
 }
 
+/// Only the custom options of `file` resolved and merged as [`normalize`] merges them (values
+/// and the order of everything else kept): the form Warden compiles when the options as
+/// written do not compile (`ProtobufSchema::parse_with`).
+pub(crate) fn merge_options(file: &ProtoFileElement, pool: &DescriptorPool) -> ProtoFileElement {
+    let n = Normalizer {
+        pool,
+        package: file.package.clone().unwrap_or_default(),
+        proto3: file.syntax.as_deref() == Some("proto3"),
+    };
+    let mut out = file.clone();
+    let scope: Vec<String> = Vec::new();
+    out.options = n.merged(&file.options, &scope);
+    for t in &mut out.types {
+        n.merge_type(t, &scope);
+    }
+    for e in &mut out.extends {
+        n.merge_fields(&mut e.fields, &scope);
+    }
+    for s in &mut out.services {
+        s.options = n.merged(&s.options, &scope);
+        for r in &mut s.rpcs {
+            r.options = n.merged(&r.options, &scope);
+        }
+    }
+    out
+}
+
 fn sort_dedup(items: &mut Vec<String>) {
     items.sort();
     items.dedup();
@@ -267,8 +294,62 @@ impl Normalizer<'_> {
         out
     }
 
+    fn merge_type(&self, t: &mut TypeElement, scope: &[String]) {
+        let mut inner = scope.to_vec();
+        inner.push(t.name().to_owned());
+        match t {
+            TypeElement::Message(m) => {
+                m.options = self.merged(&m.options, &inner);
+                self.merge_fields(&mut m.fields, &inner);
+                for o in &mut m.oneofs {
+                    o.options = self.merged(&o.options, &inner);
+                    self.merge_fields(&mut o.fields, &inner);
+                }
+                for g in &mut m.groups {
+                    self.merge_fields(&mut g.fields, &inner);
+                }
+                for e in &mut m.extensions {
+                    e.options = self.merged(&e.options, &inner);
+                }
+                for e in &mut m.extends {
+                    self.merge_fields(&mut e.fields, &inner);
+                }
+                for nested in &mut m.nested {
+                    self.merge_type(nested, &inner);
+                }
+            }
+            TypeElement::Enum(e) => {
+                e.options = self.merged(&e.options, &inner);
+                for c in &mut e.constants {
+                    c.options = self.merged(&c.options, &inner);
+                }
+            }
+        }
+    }
+
+    fn merge_fields(&self, fields: &mut [FieldElement], scope: &[String]) {
+        for f in fields {
+            f.options = self.merged(&f.options, scope);
+        }
+    }
+
+    /// [`Normalizer::options`] without its value formatting, for compiling.
+    fn merged(&self, options: &[OptionElement], scope: &[String]) -> Vec<OptionElement> {
+        self.resolve_and_merge(options, scope)
+    }
+
     /// `FormatContext.filterOptions` with `normalize`.
     fn options(&self, options: &[OptionElement], scope: &[String]) -> Vec<OptionElement> {
+        let mut out = self.resolve_and_merge(options, scope);
+        for o in &mut out {
+            o.value = self.value(&o.value, true, scope);
+        }
+        out
+    }
+
+    /// Custom option names resolved, options sorted by name, the values of a non-repeated
+    /// extension merged.
+    fn resolve_and_merge(&self, options: &[OptionElement], scope: &[String]) -> Vec<OptionElement> {
         let mut resolved: Vec<OptionElement> = options
             .iter()
             .map(|o| {
@@ -308,9 +389,6 @@ impl Normalizer<'_> {
                 }
                 _ => out.extend(group),
             }
-        }
-        for o in &mut out {
-            o.value = self.value(&o.value, true, scope);
         }
         out
     }
