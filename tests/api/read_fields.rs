@@ -349,3 +349,33 @@ async fn the_register_answer_carries_the_guid_without_ts_or_deleted() {
     // The same schema again: the same answer.
     assert_eq!(app.register("s", R1).await.body["guid"], R1_GUID);
 }
+
+/// Two replicas of one PostgreSQL database: a soft delete made through one changes the
+/// `deleted` flag the other answers by id, though it cached the schema before.
+#[tokio::test]
+async fn a_soft_delete_on_one_replica_reaches_the_others_answers_by_id() {
+    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    let url = pg.url();
+    // Declared after the database, so the servers stop first.
+    let a = warden_testkit::spawn_app_with(|s| s.database_url = url.clone()).await;
+    let b = warden_testkit::spawn_app_with(|s| s.database_url = url).await;
+    a.register_ok("s", R1).await;
+    assert_eq!(b.get("/schemas/ids/1").await.body["deleted"], false);
+    assert_eq!(
+        a.delete("/subjects/s/versions/1").await.status,
+        StatusCode::OK
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if b.get("/schemas/ids/1").await.body["deleted"] == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other replica still answers deleted: false"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -365,9 +365,9 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Connections of the pool: open and idle.
     fn pool_stats(&self) -> PoolStats;
 
-    /// Ids of schemas hard-deleted by any process sharing the database, as they happen.
-    /// `None` when the backend has a single process (SQLite), where the caller saw every
-    /// delete itself.
+    /// Ids of schemas whose versions any process sharing the database deleted (hard, or soft:
+    /// the `deleted` flag of answers by id changed), as they happen. `None` when the backend
+    /// has a single process (SQLite), where the caller saw every delete itself.
     fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
         None
     }

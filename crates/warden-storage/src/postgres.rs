@@ -6,7 +6,8 @@
 //! with respect to every other registration under that subject on any replica, and versions
 //! are gap-free. Ids come from the identity sequence; the unique fingerprint with
 //! `ON CONFLICT DO NOTHING` gives one id to a schema registered on two replicas at once.
-//! Hard deletes are announced with `NOTIFY warden_evict` so replicas drop cached schemas.
+//! Hard and soft deletes are announced with `NOTIFY warden_evict` so replicas drop cached
+//! schemas.
 
 use std::time::Duration;
 
@@ -172,6 +173,18 @@ impl SchemaStore for PgStore {
         .execute(&mut *tx)
         .await?;
         refuse_if_referenced(&mut tx, subject, marked, DeletedFilter::Live).await?;
+        // Announced like a hard delete, so that every replica forgets its cached answers for
+        // these schemas by id, whose `deleted` flag may have changed.
+        sqlx::query(
+            "SELECT pg_notify($1, string_agg(DISTINCT schema_id::text, ','))
+             FROM subject_versions WHERE subject = $2 AND version = ANY($3)
+             HAVING count(*) > 0",
+        )
+        .bind(EVICT_CHANNEL)
+        .bind(subject.as_str())
+        .bind(&versions)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
