@@ -827,7 +827,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testBasic (contexts, pagination, latestOnly, guid)",
         harness: Harness::None,
-        pending: Some("issue 12: /contexts"),
+        pending: None,
         steps: &[
             req!(GET "/contexts" => 200; Eq("", r#"["."]"#)),
             req!(GET "/contexts?limit=1&offset=0" => 200; Eq("", r#"["."]"#)),
@@ -886,7 +886,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterBadReferenceInContext",
         harness: Harness::None,
-        pending: Some("issue 12: contexts"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/:.ctx:testFoo/versions?normalize=false", r#"{"schema":$R2}"# => 200; Eq("/id", "1")),
@@ -913,8 +913,12 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testRegisterDiffContext",
         harness: Harness::None,
-        pending: Some("issue 12: contexts"),
+        pending: None,
         steps: &[
+            // Confluent's harness makes NONE the server's default level, which applies in
+            // every context; this harness sets the registry-wide config, which (as in
+            // Confluent) is the default context's only: the context gets its own.
+            req!(PUT "/config/:.ctx:", r#"{"compatibility":"NONE"}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/:.ctx:testSubject/versions?normalize=false", r#"{"schema":$R2}"# => 200; Eq("/id", "1")),
             req!(GET "/subjects?deleted=false&deletedOnly=false&subjectPrefix=" => 200; Eq("", r#"["testSubject"]"#)),
@@ -929,9 +933,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testImportDifferentSchemaOnSameID",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: IMPORT conflict rules (Warden answers 42207 where Confluent answers 42205)",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/mode?force=false", r#"{"mode":"IMPORT"}"# => 200; Eq("/mode", r#""IMPORT""#)),
             req!(POST "/subjects/subject1/versions?normalize=false", r#"{"schema":$FIELD1,"version":1,"id":1}"# => 200; Eq("/id", "1")),
@@ -947,9 +949,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testNormalizeConfigFallbackNotAppliedInImportMode",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: IMPORT stores the schema verbatim; Confluent-identical canonical text",
-        ),
+        pending: None,
         steps: &[
             req!(PUT "/config/testSubject", r#"{"normalize":true}"# => 200),
             req!(PUT "/mode/testSubject?force=false", r#"{"mode":"IMPORT"}"# => 200),
@@ -970,7 +970,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testExplicitNormalizeIgnoredInImportMode",
         harness: Harness::None,
-        pending: Some("issue 12: IMPORT ignores normalize=true and stores the schema verbatim"),
+        pending: None,
         steps: &[
             req!(PUT "/mode/testSubject?force=false", r#"{"mode":"IMPORT"}"# => 200),
             req!(POST "/subjects/testSubject/versions?normalize=true", r#"{"schema":$PROPS_RAW,"version":1,"id":1}"# => 200; Eq("/id", "1")),
@@ -1092,7 +1092,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testDefaultContextConfigAndMode",
         harness: Harness::None,
-        pending: Some("issue 12: contexts (the default context :.: as a config and mode subject)"),
+        pending: None,
         steps: &[
             req!(PUT "/config", r#"{"compatibility":"FORWARD"}"# => 200; Eq("", r#"{"compatibility":"FORWARD"}"#)),
             req!(GET "/config/:.:?defaultToGlobal=true" => 200; Eq("/compatibilityLevel", r#""FORWARD""#)),
@@ -1229,7 +1229,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSchemaReferencesSameContext",
         harness: Harness::None,
-        pending: Some("issue 12: contexts"),
+        pending: None,
         steps: &[
             reg!(":.ctx:my_reference", "$SUBREC", 1),
             req!(POST "/subjects/:.ctx:my_referrer/versions?normalize=false",
@@ -1247,9 +1247,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSchemaReferencesDifferentContext",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: contexts (per-context ids: the referrer is id 1 of the default context)",
-        ),
+        pending: None,
         steps: &[
             reg!(":.ctx:my_reference", "$SUBREC", 1),
             req!(POST "/subjects/my_referrer/versions?normalize=false",
@@ -2210,7 +2208,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testSubjectAliasWithContext",
         harness: Harness::Backward,
-        pending: Some("issue 12: subject aliases, /contexts/{ctx}/ URLs"),
+        pending: None,
         steps: &[
             req!(POST "/contexts/.mycontext/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(PUT "/config/:.mycontext2:testAlias", r#"{"alias":":.mycontext:testSubject"}"# => 200; Eq("", r#"{"alias":":.mycontext:testSubject"}"#)),
@@ -2282,7 +2280,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiCompatibilityTest.testGlobalContextWithNone",
         harness: Harness::Backward,
-        pending: Some("issue 12: contexts (:.__GLOBAL:)"),
+        pending: None,
         steps: &[
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$R1}"# => 200; Eq("/id", "1")),
             req!(POST "/subjects/testSubject/versions?normalize=false", r#"{"schema":$F1F2}"# => 409),

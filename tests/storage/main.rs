@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use warden_core::api::SchemaReference;
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
+    CompatibilityLevel, CompatibilityPolicy, Context, Mode, SchemaId, SchemaType, Subject,
+    Version,
 };
 use warden_storage::{
     AssociationKey, DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredAssociation,
@@ -70,6 +71,125 @@ fn v(n: i64) -> Version {
 
 fn id(n: i64) -> SchemaId {
     SchemaId::new(n).unwrap()
+}
+
+/// `schema` as registered under a subject of `context` (its fingerprint scoped).
+fn in_context(context: &str, schema: &NewSchema) -> NewSchema {
+    let context = Context::parse(context).unwrap();
+    NewSchema {
+        fingerprint: context.scoped_fingerprint(schema.fingerprint.clone()),
+        ..schema.clone()
+    }
+}
+
+async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
+    let int = schema(r#""int""#);
+    let long = schema(r#""long""#);
+    let new_id = |r: Registered| match r {
+        Registered::New { id, .. } => id,
+        Registered::Existing { .. } => panic!("expected a new version: {r:?}"),
+    };
+    let default = new_id(register(&*store, "s", &int, None, None).await.unwrap());
+    assert_eq!(default, id(1));
+    // The same schema in a context is a schema of its own there, with the id 1 of its own.
+    let ctx_int = in_context(".ctx", &int);
+    let one = new_id(register(&*store, ":.ctx:s", &ctx_int, None, None).await.unwrap());
+    assert_eq!(one.get(), 1);
+    assert_ne!(one, default, "ids of two contexts are two schemas");
+    let two = new_id(
+        register(&*store, ":.ctx:t", &in_context(".ctx", &long), None, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(two.get(), 2);
+    let other = new_id(
+        register(&*store, ":.other:t", &in_context(".other", &long), None, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(other.get(), 1);
+    // The default context's counter is its own.
+    assert_eq!(
+        new_id(register(&*store, "u", &long, None, None).await.unwrap()),
+        id(2)
+    );
+    let names: Vec<String> = store
+        .contexts()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    assert_eq!(names, [".ctx", ".other"]);
+    // Ids are read back in their context.
+    let ctx = Context::parse(".ctx").unwrap();
+    let read = store.schema_id_in(&ctx, id(2)).await.unwrap().unwrap();
+    assert_eq!(read, two);
+    assert_eq!(store.schema_by_id(read).await.unwrap().unwrap().schema, r#""long""#);
+    assert_eq!(store.schema_by_id(one).await.unwrap().unwrap().schema, r#""int""#);
+    let nowhere = Context::parse(".nowhere").unwrap();
+    assert_eq!(store.schema_id_in(&nowhere, id(1)).await.unwrap(), None);
+    assert_eq!(store.versions(&sub(":.ctx:s")).await.unwrap()[0].schema_id, one);
+    assert_eq!(
+        store.versions_of_schema(one).await.unwrap(),
+        [(sub(":.ctx:s"), v(1), false)]
+    );
+    // Explicit ids (IMPORT mode) are ids of the subject's context; later ids follow them.
+    let double = in_context(".ctx", &schema(r#""double""#));
+    let ten = new_id(
+        register(&*store, ":.ctx:d", &double, Some(id(10)), None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!((ten.get(), ten.context_key()), (10, one.context_key()));
+    let float = in_context(".ctx", &schema(r#""float""#));
+    assert!(matches!(
+        register(&*store, ":.ctx:f", &float, Some(id(10)), None).await,
+        Err(Error::IdTaken(_))
+    ));
+    assert_eq!(
+        new_id(register(&*store, ":.ctx:f", &float, None, None).await.unwrap()).get(),
+        11
+    );
+    // References resolve in the referrer's context.
+    let user = NewSchema {
+        references: vec![SchemaReference {
+            name: "int".into(),
+            subject: "s".into(),
+            version: 1,
+        }],
+        ..in_context(".ctx", &schema(r#"{"type":"array","items":"int"}"#))
+    };
+    let referrer_subject = sub(":.ctx:r");
+    let mut tx = store.begin_registration(&referrer_subject).await.unwrap();
+    tx.hold_references(&user.references).await.unwrap();
+    let referrer = tx.find_or_insert_schema(&user, None).await.unwrap();
+    tx.insert_version(referrer, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store
+            .referenced_by(&sub(":.ctx:s"), v(1), DeletedFilter::All)
+            .await
+            .unwrap(),
+        [referrer]
+    );
+    assert!(
+        store
+            .referenced_by(&sub("s"), v(1), DeletedFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A context with versions stays; once they are gone it can be deleted.
+    let other_ctx = Context::parse(".other").unwrap();
+    assert!(!store.delete_context(&other_ctx).await.unwrap());
+    store.soft_delete(&sub(":.other:t"), &[v(1)]).await.unwrap();
+    assert!(!store.delete_context(&other_ctx).await.unwrap());
+    let removed = store.hard_delete(&sub(":.other:t"), &[v(1)]).await.unwrap();
+    assert_eq!(removed, [other]);
+    assert!(store.delete_context(&other_ctx).await.unwrap());
+    assert_eq!(store.contexts().await.unwrap(), [ctx.clone()]);
+    assert_eq!(store.existing_ids(&[one, other, default]).await.unwrap().len(), 2);
 }
 
 async fn registers_reuses_ids_and_numbers_versions(store: Arc<dyn SchemaStore>) {
@@ -169,7 +289,7 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     );
     assert!(matches!(
         register(&*store, "s", &b, Some(id(10)), Some(v(4))).await,
-        Err(Error::IdConflict(_))
+        Err(Error::IdTaken(taken)) if taken == id(10)
     ));
     assert!(matches!(
         register(&*store, "s", &a, Some(id(11)), Some(v(4))).await,
@@ -696,30 +816,6 @@ async fn associations_are_written_read_and_removed(store: Arc<dyn SchemaStore>) 
     );
 }
 
-async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
-    assert_eq!(store.max_schema_id().await.unwrap(), None);
-    let a = schema(r#""int""#);
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    register(&*store, "s", &a, None, None).await.unwrap();
-    register(&*store, "t", &a, None, None).await.unwrap();
-    register(&*store, "t", &schema(r#""long""#), None, None)
-        .await
-        .unwrap();
-    let stored = store.schema_by_id(id(1)).await.unwrap().unwrap();
-    let guid = warden_core::Guid::of_schema(r#""int""#, &[], None, None);
-    assert_eq!(stored.guid, guid);
-    assert_eq!(store.schema_ids_by_guid(&guid).await.unwrap(), vec![id(1)]);
-    let unknown = warden_core::Guid::of_schema("nothing", &[], None, None);
-    assert!(store.schema_ids_by_guid(&unknown).await.unwrap().is_empty());
-    assert_eq!(store.max_schema_id().await.unwrap(), Some(id(2)));
-    let rows = store.versions(&sub("t")).await.unwrap();
-    assert!(rows.iter().all(|r| r.created_at >= before));
-    assert!(rows[0].created_at <= rows[1].created_at);
-}
-
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     let s = sub("s");
     assert_eq!(store.config(Scope::Global).await.unwrap(), None);
@@ -787,6 +883,7 @@ macro_rules! conformance {
             conformance!(@case $open, explicit_ids_and_versions_are_checked);
             conformance!(@case $open, soft_and_hard_deletes);
             conformance!(@case $open, references_are_recorded);
+            conformance!(@case $open, contexts_have_their_own_ids);
             conformance!(@case $open, configs_and_modes);
             conformance!(@case $open, guids_max_ids_and_registration_times);
             conformance!(@case $open, a_dropped_registration_writes_nothing);

@@ -76,6 +76,18 @@ impl Context {
         }
     }
 
+    /// A schema's identity fingerprint ([`crate::fingerprint`]) as this context keeps it:
+    /// the same schema is a schema of its own, with its own id, in each context, so the
+    /// store's unique fingerprint is qualified by the context (the default context's is the
+    /// fingerprint itself).
+    pub fn scoped_fingerprint(&self, fingerprint: String) -> String {
+        if self.is_default() {
+            fingerprint
+        } else {
+            format!("{}|{fingerprint}", self.0)
+        }
+    }
+
     /// The subject that names this context as a config or mode scope: `:.ctx:`; `None` for
     /// the default context, whose scope is the registry-wide one.
     pub fn as_subject(&self) -> Option<Subject> {

@@ -74,6 +74,8 @@ pub enum ErrorCode {
     /// 42210: an invalid rule set (`RestInvalidRuleSetException`: a rule without a name or
     /// type, two rules with one name, a rule in the wrong mode for its list).
     InvalidRuleSet,
+    /// 42211: the context to delete still has subjects (`RestContextNotEmptyException`).
+    ContextNotEmpty,
     /// 42212: an association request with an invalid property.
     InvalidAssociation,
     /// 50001: storage error.
@@ -117,6 +119,7 @@ impl ErrorCode {
             Self::IdDoesNotMatch => 42207,
             Self::InvalidSubject => 42208,
             Self::InvalidRuleSet => 42210,
+            Self::ContextNotEmpty => 42211,
             Self::InvalidAssociation => 42212,
             Self::StoreError => 50001,
             Self::OperationTimeout => 50002,
@@ -160,6 +163,7 @@ impl ErrorCode {
             42207 => Self::IdDoesNotMatch,
             42208 => Self::InvalidSubject,
             42210 => Self::InvalidRuleSet,
+            42211 => Self::ContextNotEmpty,
             42212 => Self::InvalidAssociation,
             50001 => Self::StoreError,
             50002 => Self::OperationTimeout,
@@ -230,6 +234,7 @@ mod tests {
             | ErrorCode::IdDoesNotMatch
             | ErrorCode::InvalidSubject
             | ErrorCode::InvalidRuleSet
+            | ErrorCode::ContextNotEmpty
             | ErrorCode::InvalidAssociation
             | ErrorCode::StoreError
             | ErrorCode::OperationTimeout => c,
@@ -266,6 +271,7 @@ mod tests {
             ErrorCode::IdDoesNotMatch,
             ErrorCode::InvalidSubject,
             ErrorCode::InvalidRuleSet,
+            ErrorCode::ContextNotEmpty,
             ErrorCode::InvalidAssociation,
             ErrorCode::StoreError,
             ErrorCode::OperationTimeout,

@@ -158,11 +158,27 @@ impl fmt::Display for VersionSelector {
     }
 }
 
-/// A global schema id: content-addressed and shared by every subject that registers the
-/// same schema. Positive 32-bit, as in the wire format's 4-byte big-endian id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct SchemaId(u32);
+/// A schema id: shared by every subject of its context that registers the same schema.
+/// Positive 32-bit, as in the wire format's 4-byte big-endian id.
+///
+/// Each schema context has its own ids (Confluent's per-context id counters): the id 1 of
+/// the default context and the id 1 of `:.ctx:` are two schemas. A `SchemaId` read from the
+/// store carries its context as the store's number for it ([`SchemaId::context_key`], 0 for
+/// the default context), so ids of different contexts never compare equal; an id parsed
+/// from a request is in the default context until the store places it
+/// ([`SchemaId::in_context`]). It displays and serializes as the bare id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SchemaId {
+    // Field order matters for `Ord`: by context, then by id.
+    context: u32,
+    id: u32,
+}
+
+impl Serialize for SchemaId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.id)
+    }
+}
 
 impl<'de> Deserialize<'de> for SchemaId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -174,21 +190,37 @@ impl SchemaId {
     /// Builds an id from a positive number; 0 and values above `i32::MAX` are refused.
     pub fn new(n: i64) -> Result<Self, ParseError> {
         if (1..=i64::from(i32::MAX)).contains(&n) {
-            Ok(Self(n as u32))
+            Ok(Self {
+                context: 0,
+                id: n as u32,
+            })
         } else {
             Err(ParseError(format!("Schema id {n} is out of range")))
         }
     }
 
-    /// The numeric id.
+    /// The numeric id (within its context).
     pub fn get(self) -> u32 {
-        self.0
+        self.id
+    }
+
+    /// The store's number of the id's context (0: the default context).
+    pub fn context_key(self) -> u32 {
+        self.context
+    }
+
+    /// The same id in the context the store numbers `context_key`.
+    pub fn in_context(self, context_key: u32) -> Self {
+        Self {
+            context: context_key,
+            id: self.id,
+        }
     }
 }
 
 impl fmt::Display for SchemaId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        write!(f, "{}", self.id)
     }
 }
 

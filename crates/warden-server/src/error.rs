@@ -129,6 +129,9 @@ pub enum Error {
     /// 42210: an invalid rule set (Confluent's `RuleSet.validate`), with its message.
     #[error("{0}")]
     InvalidRuleSet(String),
+    /// 42211: `DELETE /contexts/{ctx}` of a context that still has subjects.
+    #[error("The specified context '{0}' is not empty.")]
+    ContextNotEmpty(String),
     /// 50002: the operation did not finish in time (request timeout, or a registration
     /// that kept losing races for its subject's lock).
     #[error("{0}")]
@@ -173,6 +176,7 @@ impl Error {
             Self::AssociationFrozen { .. } => ErrorCode::AssociationFrozen,
             Self::InvalidAssociation { .. } => ErrorCode::InvalidAssociation,
             Self::InvalidRuleSet(_) => ErrorCode::InvalidRuleSet,
+            Self::ContextNotEmpty(_) => ErrorCode::ContextNotEmpty,
             Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
             Self::Store(_) => ErrorCode::StoreError,
         }

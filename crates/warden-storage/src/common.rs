@@ -28,9 +28,53 @@ fn corrupt(e: impl std::fmt::Display) -> Error {
     Error::Corrupt(e.to_string())
 }
 
-/// A stored schema id (an `INTEGER` column on both backends).
-pub(crate) fn schema_id(n: i32) -> Result<SchemaId> {
-    SchemaId::new(i64::from(n)).map_err(corrupt)
+/// Ids within a context are at most `2^31-1`: the low 31 bits of a key.
+const ID_BITS: u32 = 31;
+
+/// A schema's key as stored (`schemas.id`, `subject_versions.schema_id`,
+/// `schema_references.schema_id`): one integer for the pair (context, id). The default
+/// context's ids are stored as themselves, so its rows, its `AUTOINCREMENT` or identity
+/// sequence and databases written before contexts are unchanged; the id `i` of the context
+/// the `contexts` table numbers `n` (from 1) is stored as `-(n * 2^31 + i)`, so every
+/// context's ids lie in a range of their own, below zero, where the sequence never reaches.
+pub(crate) fn schema_id(key: i64) -> Result<SchemaId> {
+    if key > 0 {
+        return SchemaId::new(key).map_err(corrupt);
+    }
+    let bits = key.checked_neg().ok_or_else(|| corrupt(key))?;
+    let context = u32::try_from(bits >> ID_BITS).map_err(corrupt)?;
+    SchemaId::new(bits & i64::from(i32::MAX))
+        .map(|id| id.in_context(context))
+        .map_err(corrupt)
+}
+
+/// The keys of context number `context` (from 1): the lowest and the highest.
+pub(crate) fn context_key_range(context: u32) -> (i64, i64) {
+    let base = i64::from(context) << ID_BITS;
+    (-(base | i64::from(i32::MAX)), -(base | 1))
+}
+
+/// The next id of a context whose lowest key is `min` (its highest id), 1 for a context
+/// with no schema.
+///
+/// Errors: [`Error::IdsExhausted`] past `2^31-1`.
+pub(crate) fn next_context_id(context: u32, min: Option<i64>) -> Result<SchemaId> {
+    let next = match min {
+        Some(key) => i64::from(schema_id(key)?.get()) + 1,
+        None => 1,
+    };
+    SchemaId::new(next)
+        .map(|id| id.in_context(context))
+        .map_err(|_| Error::IdsExhausted)
+}
+
+/// The subject a reference from a schema registered under `referrer` names: qualified by
+/// the referrer's context unless it names one (Confluent `qualifySubjectWithParent`).
+pub(crate) fn reference_subject(referrer: &warden_core::Subject, subject: &str) -> String {
+    match warden_core::Subject::parse(subject) {
+        Ok(s) => referrer.qualify_reference(&s).as_str().to_owned(),
+        Err(_) => subject.to_owned(),
+    }
 }
 
 /// A stored version (an `INTEGER` column on both backends).
@@ -43,9 +87,14 @@ pub(crate) fn subject(name: String) -> Result<warden_core::Subject> {
     warden_core::Subject::parse(&name).map_err(corrupt)
 }
 
-/// The column value of an id (ids are at most `i32::MAX`).
-pub(crate) fn id_column(id: SchemaId) -> i32 {
-    id.get() as i32
+/// The stored key of an id ([`schema_id`] reads it back).
+pub(crate) fn id_column(id: SchemaId) -> i64 {
+    let context = i64::from(id.context_key());
+    if context == 0 {
+        i64::from(id.get())
+    } else {
+        -((context << ID_BITS) | i64::from(id.get()))
+    }
 }
 
 /// The column value of a version (versions are at most `i32::MAX`).
@@ -168,12 +217,9 @@ pub(crate) fn refs_json(schema: &NewSchema) -> Result<String> {
     serde_json::to_string(&schema.references).map_err(corrupt)
 }
 
-/// The message of an explicit id that is taken by another schema.
+/// An explicit id that is taken by another schema.
 pub(crate) fn id_taken(wanted: SchemaId) -> Error {
-    Error::IdConflict(format!(
-        "Overwrite new schema with id {wanted} is not permitted: the id is taken by a \
-         different schema"
-    ))
+    Error::IdTaken(wanted)
 }
 
 /// The message of a schema that already has an id other than the explicit one.
@@ -269,12 +315,17 @@ macro_rules! shared_statements {
                     self.schema_id_by_fingerprint(&schema.fingerprint).await?,
                     explicit_id,
                 ) {
-                    (Some(id), Some(wanted)) if id != wanted => {
+                    // An explicit id is one of the subject's context.
+                    (Some(id), Some(wanted)) if id.get() != wanted.get() => {
                         Err(crate::common::id_differs(id, wanted))
                     }
                     (Some(id), _) => Ok(id),
                     (None, wanted) => {
-                        let id = insert_schema(&mut self.tx, schema, wanted).await?;
+                        let context = context_key(&mut self.tx, &self.subject.context()).await?;
+                        let wanted = wanted.map(|w| w.in_context(context));
+                        let id =
+                            insert_schema(&mut self.tx, schema, context, wanted, self.subject)
+                                .await?;
                         write_guid(&mut *self.tx, id, schema).await?;
                         Ok(id)
                     }
@@ -291,7 +342,7 @@ macro_rules! shared_statements {
                 );
                 for r in references {
                     let live: Option<i32> = sqlx::query_scalar(&sql)
-                        .bind(&r.subject)
+                        .bind(crate::common::reference_subject(self.subject, &r.subject))
                         .bind(r.version)
                         .fetch_optional(&mut *self.tx)
                         .await?;
@@ -375,7 +426,7 @@ macro_rules! shared_statements {
             ex: E,
             fingerprint: &str,
         ) -> crate::Result<Option<warden_core::SchemaId>> {
-            let id: Option<i32> =
+            let id: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
                     .bind(fingerprint)
                     .fetch_optional(ex)
@@ -463,12 +514,18 @@ macro_rules! shared_statements {
                  ORDER BY r.schema_id",
                 crate::common::filter_sql(filter, "v.deleted")
             );
-            let ids: Vec<i32> = sqlx::query_scalar(&sql)
+            let ids: Vec<i64> = sqlx::query_scalar(&sql)
                 .bind(subject.as_str())
                 .bind(crate::common::version_column(version))
                 .fetch_all(ex)
                 .await?;
-            ids.into_iter().map(crate::common::schema_id).collect()
+            // Keys of other contexts sort below zero: by context, then id.
+            let mut ids = ids
+                .into_iter()
+                .map(crate::common::schema_id)
+                .collect::<crate::Result<Vec<_>>>()?;
+            ids.sort_unstable();
+            Ok(ids)
         }
 
         /// After `versions` of `subject` were marked or removed in this transaction: refuses
@@ -545,11 +602,13 @@ macro_rules! shared_statements {
             .await?;
             Ok(version)
         }
-        /// Records the references of a newly inserted schema.
+        /// Records the references of a newly inserted schema, registered under `referrer`:
+        /// each by the subject it names in the referrer's context.
         async fn insert_references(
             tx: &mut sqlx::Transaction<'static, $db>,
             id: warden_core::SchemaId,
             schema: &crate::NewSchema,
+            referrer: &warden_core::Subject,
         ) -> crate::Result<()> {
             for r in &schema.references {
                 sqlx::query(
@@ -558,7 +617,7 @@ macro_rules! shared_statements {
                 )
                 .bind(crate::common::id_column(id))
                 .bind(&r.name)
-                .bind(&r.subject)
+                .bind(crate::common::reference_subject(referrer, &r.subject))
                 .bind(r.version)
                 .execute(&mut **tx)
                 .await?;
@@ -600,7 +659,7 @@ macro_rules! shared_statements {
 
         /// Fills in the GUID of every schema stored before GUIDs were (migration 0004).
         async fn backfill_guids(pool: &$pool) -> crate::Result<()> {
-            let ids: Vec<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE guid IS NULL")
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM schemas WHERE guid IS NULL")
                 .fetch_all(pool)
                 .await?;
             for id in ids {
@@ -621,7 +680,7 @@ macro_rules! shared_statements {
             pool: &$pool,
             guid: &warden_core::Guid,
         ) -> crate::Result<Vec<warden_core::SchemaId>> {
-            let ids: Vec<i32> =
+            let ids: Vec<i64> =
                 sqlx::query_scalar("SELECT id FROM schemas WHERE guid = $1 ORDER BY id")
                     .bind(guid.to_string())
                     .fetch_all(pool)
@@ -631,10 +690,117 @@ macro_rules! shared_statements {
 
         /// The highest schema id stored.
         async fn fetch_max_id(pool: &$pool) -> crate::Result<Option<warden_core::SchemaId>> {
-            let max: Option<i32> = sqlx::query_scalar("SELECT MAX(id) FROM schemas")
+            // The default context's ids are the positive keys.
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM schemas WHERE id > 0")
                 .fetch_one(pool)
                 .await?;
             max.map(crate::common::schema_id).transpose()
+        }
+
+        /// The store's number of a context (0 for the default context); `None` when nothing
+        /// was ever registered in it.
+        async fn fetch_context_key<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            context: &warden_core::Context,
+        ) -> crate::Result<Option<u32>> {
+            if context.is_default() {
+                return Ok(Some(0));
+            }
+            let n: Option<i32> =
+                sqlx::query_scalar("SELECT number FROM contexts WHERE name = $1")
+                    .bind(context.name())
+                    .fetch_optional(ex)
+                    .await?;
+            n.map(|n| u32::try_from(n).map_err(|e| crate::Error::Corrupt(e.to_string())))
+                .transpose()
+        }
+
+        /// The number of `context`, numbering it (one past the highest) when it is new: the
+        /// context then exists until it is deleted, as Confluent writes its `ContextKey` at
+        /// the first registration in it.
+        async fn context_key(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            context: &warden_core::Context,
+        ) -> crate::Result<u32> {
+            if let Some(n) = fetch_context_key(&mut **tx, context).await? {
+                return Ok(n);
+            }
+            // Processes number new contexts one at a time (PostgreSQL: a table lock until
+            // commit; SQLite serializes every write already).
+            if !CONTEXTS_LOCK.is_empty() {
+                sqlx::query(CONTEXTS_LOCK).execute(&mut **tx).await?;
+                if let Some(n) = fetch_context_key(&mut **tx, context).await? {
+                    return Ok(n);
+                }
+            }
+            let n: i32 = sqlx::query_scalar(
+                "INSERT INTO contexts (name, number)
+                 VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM contexts))
+                 RETURNING number",
+            )
+            .bind(context.name())
+            .fetch_one(&mut **tx)
+            .await?;
+            u32::try_from(n).map_err(|e| crate::Error::Corrupt(e.to_string()))
+        }
+
+        /// The highest key in use by context number `context` (its highest id).
+        async fn fetch_context_min_key<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            context: u32,
+        ) -> crate::Result<Option<i64>> {
+            let (low, high) = crate::common::context_key_range(context);
+            Ok(
+                sqlx::query_scalar("SELECT MIN(id) FROM schemas WHERE id BETWEEN $1 AND $2")
+                    .bind(low)
+                    .bind(high)
+                    .fetch_one(ex)
+                    .await?,
+            )
+        }
+
+        /// Every context but the default one, by name.
+        async fn fetch_contexts(pool: &$pool) -> crate::Result<Vec<warden_core::Context>> {
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM contexts ORDER BY name")
+                    .fetch_all(pool)
+                    .await?;
+            names
+                .iter()
+                .map(|n| {
+                    warden_core::Context::parse(n)
+                        .map_err(|e| crate::Error::Corrupt(e.to_string()))
+                })
+                .collect()
+        }
+
+        /// Forgets `context` unless a subject version (live or soft-deleted) is in it;
+        /// whether it is gone.
+        async fn remove_context(
+            pool: &$pool,
+            context: &warden_core::Context,
+        ) -> crate::Result<bool> {
+            let busy: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM subject_versions
+                                WHERE substr(subject, 1, length($1)) = $1)",
+            )
+            .bind(context.prefix())
+            .fetch_one(pool)
+            .await?;
+            if busy {
+                return Ok(false);
+            }
+            // A registration that committed meanwhile keeps the context.
+            sqlx::query(
+                "DELETE FROM contexts WHERE name = $1
+                 AND NOT EXISTS (SELECT 1 FROM subject_versions
+                                 WHERE substr(subject, 1, length($2)) = $2)",
+            )
+            .bind(context.name())
+            .bind(context.prefix())
+            .execute(pool)
+            .await?;
+            Ok(true)
         }
 
         /// A config from `compatibility, normalize, compatibility_policy` and

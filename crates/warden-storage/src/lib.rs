@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use warden_core::api::{ConfigFields, SchemaReference};
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Guid, Mode, SchemaId, SchemaType, Subject, Version,
+    CompatibilityLevel, CompatibilityPolicy, Context, Guid, Mode, SchemaId, SchemaType, Subject,
+    Version,
 };
 
 pub use postgres::PgStore;
@@ -30,10 +31,12 @@ pub enum Error {
     /// The database URL names a backend this build does not have, or is malformed.
     #[error("unsupported database URL {0:?} (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
-    /// In IMPORT mode, the requested id already names a different schema, or the schema
-    /// already has a different id.
+    /// In IMPORT mode, the schema already has a different id.
     #[error("{0}")]
     IdConflict(String),
+    /// In IMPORT mode, the requested id already names a different schema in the context.
+    #[error("schema id {0} is taken by a different schema")]
+    IdTaken(SchemaId),
     /// In IMPORT mode, the requested version of the subject already exists.
     #[error("version {version} of subject {subject} already exists")]
     VersionExists {
@@ -350,6 +353,19 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;
 
+    /// Every context a schema was registered in, except the default one, by name: a context
+    /// exists from its first registration until [`delete_context`](Self::delete_context),
+    /// as Confluent keeps a `ContextKey`.
+    async fn contexts(&self) -> Result<Vec<Context>>;
+
+    /// Forgets a context that holds no subject version, live or soft-deleted; `false` (and
+    /// nothing changes) when it holds some. A context never registered in is gone already.
+    async fn delete_context(&self, context: &Context) -> Result<bool>;
+
+    /// `id` as an id of `context` (each context has its own ids: [`SchemaId::in_context`]);
+    /// `None` when nothing was ever registered in the context.
+    async fn schema_id_in(&self, context: &Context, id: SchemaId) -> Result<Option<SchemaId>>;
+
     /// Ids of the stored schemas whose content has this GUID, ascending.
     async fn schema_ids_by_guid(&self, guid: &Guid) -> Result<Vec<SchemaId>>;
 
@@ -398,8 +414,8 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
     /// and with `explicit_id` in IMPORT mode) when it is new. A schema committed by another
     /// process meanwhile keeps that process's id.
     ///
-    /// Errors: [`Error::IdConflict`] when `explicit_id` names another schema or the schema
-    /// already has another id.
+    /// Errors: [`Error::IdTaken`] when `explicit_id` names another schema;
+    /// [`Error::IdConflict`] when the schema already has another id.
     async fn find_or_insert_schema(
         &mut self,
         schema: &NewSchema,

@@ -15,10 +15,11 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::broadcast;
-use warden_core::{Mode, SchemaId, Subject, Version};
+use warden_core::{Context, Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
+    id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
+    version_column,
 };
 use crate::{
     DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
@@ -36,6 +37,14 @@ const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
 /// Keeps a referenced version row from being updated or deleted until the registration
 /// that references it ends.
 const ROW_SHARE_LOCK: &str = " FOR SHARE";
+
+/// Numbers new contexts one at a time across replicas (held until the registration that
+/// numbers one commits).
+const CONTEXTS_LOCK: &str = "LOCK TABLE contexts IN SHARE ROW EXCLUSIVE MODE";
+
+/// Key space of the advisory locks that allocate the ids of one context (the second key is
+/// the context's number).
+const CONTEXT_IDS_LOCK_SPACE: i32 = 0x5741_5244 + 1;
 
 shared_statements!(Postgres, PgRow, PgPool);
 crate::associations::association_statements!(Postgres, PgRow);
@@ -78,7 +87,7 @@ impl PgStore {
                             .payload()
                             .split(',')
                             .filter_map(|s| s.parse::<i64>().ok())
-                            .filter_map(|i| SchemaId::new(i).ok())
+                            .filter_map(|key| schema_id(key).ok())
                             .collect();
                         let _ = sender.send(ids);
                     }
@@ -192,7 +201,7 @@ impl SchemaStore for PgStore {
     async fn hard_delete(&self, subject: &Subject, removed: &[Version]) -> Result<Vec<SchemaId>> {
         let mut tx = locked(&self.pool, subject).await?;
         let versions: Vec<i32> = removed.iter().copied().map(version_column).collect();
-        let ids: Vec<i32> = sqlx::query_scalar(
+        let ids: Vec<i64> = sqlx::query_scalar(
             "DELETE FROM subject_versions WHERE subject = $1 AND version = ANY($2)
              RETURNING schema_id",
         )
@@ -201,7 +210,7 @@ impl SchemaStore for PgStore {
         .fetch_all(&mut *tx)
         .await?;
         refuse_if_referenced(&mut tx, subject, removed, DeletedFilter::All).await?;
-        let mut removed: Vec<i32> = sqlx::query_scalar(
+        let mut removed: Vec<i64> = sqlx::query_scalar(
             "DELETE FROM schemas s WHERE s.id = ANY($1)
              AND NOT EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)
              RETURNING s.id",
@@ -277,6 +286,20 @@ impl SchemaStore for PgStore {
         )
     }
 
+    async fn contexts(&self) -> Result<Vec<Context>> {
+        fetch_contexts(&self.pool).await
+    }
+
+    async fn delete_context(&self, context: &Context) -> Result<bool> {
+        remove_context(&self.pool, context).await
+    }
+
+    async fn schema_id_in(&self, context: &Context, id: SchemaId) -> Result<Option<SchemaId>> {
+        Ok(fetch_context_key(&self.pool, context)
+            .await?
+            .map(|n| id.in_context(n)))
+    }
+
     async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
         fetch_ids_by_guid(&self.pool, guid).await
     }
@@ -286,8 +309,8 @@ impl SchemaStore for PgStore {
     }
 
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
-        let ids: Vec<i32> = ids.iter().copied().map(id_column).collect();
-        let found: Vec<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = ANY($1)")
+        let ids: Vec<i64> = ids.iter().copied().map(id_column).collect();
+        let found: Vec<i64> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = ANY($1)")
             .bind(&ids)
             .fetch_all(&self.pool)
             .await?;
@@ -314,24 +337,62 @@ impl SchemaStore for PgStore {
 /// Inserts the schema row (or finds it, when another replica inserted it first) and its
 /// references; returns the id.
 ///
-/// Errors: [`Error::IdConflict`] when `wanted` (IMPORT mode) is taken by another schema.
+/// The id is `wanted` (IMPORT mode, placed in the context already), else the context's
+/// next one: the identity sequence for the default context (`context` 0); for the others,
+/// one past the context's highest id, under an advisory lock on the context that replicas
+/// take in turn until commit. References are recorded by the subjects they name in
+/// `referrer`'s context.
+///
+/// Errors: [`Error::IdTaken`] when `wanted` (IMPORT mode) is taken by another schema;
+/// [`Error::IdsExhausted`] past `2^31-1`.
 async fn insert_schema(
     tx: &mut Transaction<'static, Postgres>,
     schema: &NewSchema,
+    context: u32,
     wanted: Option<SchemaId>,
+    referrer: &Subject,
 ) -> Result<SchemaId> {
     let refs = refs_json(schema)?;
     let metadata = schema.metadata.as_ref().map(ToString::to_string);
     let rule_set = schema.rule_set.as_ref().map(ToString::to_string);
-    let id: i32 = if let Some(wanted) = wanted {
-        let taken: Option<i32> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
+    let wanted = if context == 0 {
+        wanted
+    } else {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(CONTEXT_IDS_LOCK_SPACE)
+            .bind(i32::try_from(context).map_err(|e| Error::Corrupt(e.to_string()))?)
+            .execute(&mut **tx)
+            .await?;
+        // Another replica committed the same schema while this one waited: its id.
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+                .bind(&schema.fingerprint)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(key) = found {
+            let id = schema_id(key)?;
+            return match wanted {
+                Some(w) if w != id => Err(crate::common::id_differs(id, w)),
+                _ => Ok(id),
+            };
+        }
+        match wanted {
+            Some(w) => Some(w),
+            None => Some(next_context_id(
+                context,
+                fetch_context_min_key(&mut **tx, context).await?,
+            )?),
+        }
+    };
+    let id: i64 = if let Some(wanted) = wanted {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM schemas WHERE id = $1")
             .bind(id_column(wanted))
             .fetch_optional(&mut **tx)
             .await?;
         if taken.is_some() {
             return Err(id_taken(wanted));
         }
-        let id: i32 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -344,16 +405,19 @@ async fn insert_schema(
         .bind(&schema.fingerprint)
         .fetch_one(&mut **tx)
         .await?;
-        // Ids allocated later must not collide with imported ones.
-        sqlx::query(
-            "SELECT setval(pg_get_serial_sequence('schemas', 'id'),
-                           GREATEST((SELECT MAX(id) FROM schemas), 1))",
-        )
-        .execute(&mut **tx)
-        .await?;
+        // Ids allocated later must not collide with imported ones (the sequence is the
+        // default context's; other contexts' keys are below zero).
+        if context == 0 {
+            sqlx::query(
+                "SELECT setval(pg_get_serial_sequence('schemas', 'id'),
+                               GREATEST((SELECT MAX(id) FROM schemas), 1))",
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
         id
     } else {
-        let inserted: Option<i32> = sqlx::query_scalar(
+        let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, fingerprint)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
@@ -377,7 +441,7 @@ async fn insert_schema(
             Some(id) => id,
             None => {
                 // Another replica committed the same schema meanwhile: use its id.
-                let id: i32 = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
+                let id: i64 = sqlx::query_scalar("SELECT id FROM schemas WHERE fingerprint = $1")
                     .bind(&schema.fingerprint)
                     .fetch_one(&mut **tx)
                     .await?;
@@ -386,6 +450,6 @@ async fn insert_schema(
         }
     };
     let id = schema_id(id)?;
-    insert_references(tx, id, schema).await?;
+    insert_references(tx, id, schema, referrer).await?;
     Ok(id)
 }

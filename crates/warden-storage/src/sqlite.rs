@@ -10,10 +10,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
-use warden_core::{Mode, SchemaId, Subject, Version};
+use warden_core::{Context, Mode, SchemaId, Subject, Version};
 
 use crate::common::{
-    id_column, id_taken, refs_json, schema_id, shared_statements, subject, version_column,
+    id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
+    version_column,
 };
 use crate::{
     DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
@@ -25,6 +26,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// Nothing to add: every write transaction on SQLite is serialized, so a referenced version
 /// cannot be deleted while a registration that checked it is open.
 const ROW_SHARE_LOCK: &str = "";
+
+/// Nothing to add: writes are serialized, so new contexts are numbered one at a time.
+const CONTEXTS_LOCK: &str = "";
 
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
 crate::associations::association_statements!(Sqlite, SqliteRow);
@@ -152,7 +156,7 @@ impl SchemaStore for SqliteStore {
         let (_lock, mut tx) = self.write().await?;
         let mut ids = Vec::new();
         for v in versions {
-            let id: Option<i32> = sqlx::query_scalar(
+            let id: Option<i64> = sqlx::query_scalar(
                 "DELETE FROM subject_versions WHERE subject = $1 AND version = $2
                  RETURNING schema_id",
             )
@@ -166,7 +170,7 @@ impl SchemaStore for SqliteStore {
         refuse_if_referenced(&mut tx, subject, versions, DeletedFilter::All).await?;
         let mut removed = Vec::new();
         for id in ids {
-            let orphan: Option<i32> = sqlx::query_scalar(
+            let orphan: Option<i64> = sqlx::query_scalar(
                 "DELETE FROM schemas WHERE id = $1
                  AND NOT EXISTS (SELECT 1 FROM subject_versions WHERE schema_id = $1)
                  RETURNING id",
@@ -217,9 +221,9 @@ impl SchemaStore for SqliteStore {
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list: Vec<String> = chunk.iter().map(|i| i.get().to_string()).collect();
+            let list: Vec<String> = chunk.iter().map(|i| id_column(*i).to_string()).collect();
             let sql = format!("SELECT id FROM schemas WHERE id IN ({})", list.join(","));
-            let found: Vec<i32> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+            let found: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
             for id in found {
                 out.push(schema_id(id)?);
             }
@@ -265,6 +269,21 @@ impl SchemaStore for SqliteStore {
         Ok(any.is_some())
     }
 
+    async fn contexts(&self) -> Result<Vec<Context>> {
+        fetch_contexts(&self.pool).await
+    }
+
+    async fn delete_context(&self, context: &Context) -> Result<bool> {
+        let _lock = self.write_lock.lock().await;
+        remove_context(&self.pool, context).await
+    }
+
+    async fn schema_id_in(&self, context: &Context, id: SchemaId) -> Result<Option<SchemaId>> {
+        Ok(fetch_context_key(&self.pool, context)
+            .await?
+            .map(|n| id.in_context(n)))
+    }
+
     async fn schema_ids_by_guid(&self, guid: &warden_core::Guid) -> Result<Vec<SchemaId>> {
         fetch_ids_by_guid(&self.pool, guid).await
     }
@@ -276,18 +295,33 @@ impl SchemaStore for SqliteStore {
 
 /// Inserts the schema row (with `id` in IMPORT mode) and its references; returns the id.
 ///
-/// Errors: [`Error::IdConflict`](crate::Error::IdConflict) when `id` is taken by another
-/// schema.
+/// The id is `id` (IMPORT mode, placed in the context already), else the context's next one:
+/// the `AUTOINCREMENT` of the table for the default context (`context` 0), one past the
+/// context's highest id for the others. References are recorded by the subjects they name
+/// in `referrer`'s context.
+///
+/// Errors: [`Error::IdTaken`](crate::Error::IdTaken) when `id` is taken by another
+/// schema; [`Error::IdsExhausted`](crate::Error::IdsExhausted) past `2^31-1`.
 async fn insert_schema(
     tx: &mut Transaction<'static, Sqlite>,
     schema: &NewSchema,
+    context: u32,
     id: Option<SchemaId>,
+    referrer: &Subject,
 ) -> Result<SchemaId> {
     if let Some(wanted) = id
         && fetch_schema(&mut **tx, wanted).await?.is_some()
     {
         return Err(id_taken(wanted));
     }
+    // Writes are serialized: no other process allocates meanwhile.
+    let id = match id {
+        None if context != 0 => Some(next_context_id(
+            context,
+            fetch_context_min_key(&mut **tx, context).await?,
+        )?),
+        id => id,
+    };
     let refs = refs_json(schema)?;
     // AUTOINCREMENT goes past 2^31-1 after an imported id at the top of the range; the
     // transaction is dropped, so nothing is written.
@@ -304,9 +338,10 @@ async fn insert_schema(
     .bind(&schema.fingerprint)
     .fetch_one(&mut **tx)
     .await?;
-    let id = i32::try_from(id)
-        .map_err(|_| Error::IdsExhausted)
-        .and_then(schema_id)?;
-    insert_references(tx, id, schema).await?;
+    if id > i64::from(i32::MAX) {
+        return Err(Error::IdsExhausted);
+    }
+    let id = schema_id(id)?;
+    insert_references(tx, id, schema, referrer).await?;
     Ok(id)
 }

@@ -307,7 +307,9 @@ where
             .map(|(_, value)| {
                 Subject::parse(value).map_err(|e| Error::InvalidSubject(e.to_string()))
             })
-            .transpose()?;
+            .transpose()?
+            // As Confluent normalizes it: `:.:` is the registry-wide scope, `:.:s` is `s`.
+            .and_then(|s| s.normalized());
         Ok(SrScope(subject))
     }
 }

@@ -5,6 +5,7 @@
 //! `{"error_code", "message"}`.
 
 mod associations;
+mod contexts;
 mod contracts;
 mod error;
 mod extract;
@@ -68,7 +69,16 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
             tracing::debug_span!("request", method = %req.method(), route)
         }),
     );
-    accept_trailing_slash(resolve_aliases(router, aliases))
+    accept_trailing_slash(route_contexts(resolve_aliases(router, aliases)))
+}
+
+/// `router` with `/contexts/{context}/…` URLs rewritten into URLs of the context's
+/// qualified subjects before routing ([`contexts::route_contexts`]), before aliases are
+/// resolved, as Confluent's `ContextFilter` runs before its `AliasFilter`.
+fn route_contexts(router: Router) -> Router {
+    Router::new()
+        .fallback_service(router)
+        .layer(axum::middleware::from_fn(contexts::route_contexts))
 }
 
 /// `router` with subject aliases replaced in URLs before routing

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use warden_core::api::ErrorBody;
 use warden_core::{ErrorCode, SchemaId, Subject, VersionSelector};
 
-use super::{AppState, CONTENT_TYPE, associations, contracts, ops, routes};
+use super::{AppState, CONTENT_TYPE, associations, contexts, contracts, ops, routes};
 
 /// The request content types documented for JSON bodies (the API also takes
 /// `application/octet-stream` and no content type, as Confluent does).
@@ -74,6 +74,7 @@ impl utoipa::ToSchema for Flag {}
         (name = "config", description = "Compatibility levels, registry-wide and per subject."),
         (name = "mode", description = "Modes (READWRITE, READONLY, READONLY_OVERRIDE, IMPORT), registry-wide and per subject."),
         (name = "registry", description = "The registry itself."),
+        (name = "contexts", description = "Schema contexts: subjects qualified `:.ctx:name`, each context with its own schema ids."),
         (name = "associations", description = "Resources (Kafka topics) linked to their key and value subjects, WEAK or STRONG (Confluent 8)."),
         (name = "metadata", description = "The server's cluster id, version and deployment (Confluent's /v1/metadata)."),
         (name = "operations", description = "Health, metrics and this description."),
@@ -88,6 +89,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .merge(routes::router())
         .merge(contracts::router())
         .merge(associations::router())
+        .merge(contexts::router())
         .merge(ops::router())
         .routes(routes!(openapi_json))
 }

@@ -242,15 +242,15 @@ async fn schema_by_id(
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
-    let id = schema_id(&id)?;
+    // The subject named, if it parses (a bad name picks none); it chooses the context.
+    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
     let schema = r.schema_by_id(id).await?;
     let text = if serialized(&p) {
         r.serialized(&schema).await?
     } else {
         None
     };
-    // The subject named, if it parses (H4's contexts choose by it; a bad name picks none).
-    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     if text.is_none() && !p.fetch_max_id && p.subject.is_none() {
         return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
     }

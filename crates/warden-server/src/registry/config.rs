@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use warden_core::api::ConfigUpdateRequest;
-use warden_core::{CompatibilityLevel, CompatibilityPolicy, Mode, Subject};
-use warden_storage::{Scope, StoredConfig};
+use warden_core::{CompatibilityLevel, CompatibilityPolicy, Context, Mode, Subject, Version};
+use warden_storage::{DeletedFilter, Scope, StoredConfig, VersionRow};
 
 use super::{Registry, scope};
 use crate::error::{Error, Result};
@@ -14,16 +14,44 @@ impl Registry {
     /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none.
     pub(super) async fn effective_config(&self, subject: &Subject) -> Result<StoredConfig> {
         let own = self.store.config(Scope::Subject(subject)).await?;
-        let global = self.store.config(Scope::Global).await?.unwrap_or_default();
+        let above = self.config_above(Some(subject)).await?;
         Ok(match own {
-            Some(own) if !own.is_empty() => own.or(global),
-            _ => global,
+            Some(own) if !own.is_empty() => own.or(above),
+            _ => above,
+        })
+    }
+
+    /// The config that applies above a subject, as Confluent's `InMemoryCache.config`
+    /// falls back: the config of the subject's context (`:.ctx:`) for a subject of another
+    /// context than the default one, else the registry-wide config; then the config of
+    /// `:.__GLOBAL:`, which applies to every context.
+    async fn config_above(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
+        let set = |c: Option<StoredConfig>| c.filter(|c| !c.is_empty());
+        let level = match subject.and_then(|s| s.context().as_subject()) {
+            Some(context) => set(self.store.config(Scope::Subject(&context)).await?),
+            None => set(self.store.config(Scope::Global).await?),
+        };
+        let global = Context::parse(Context::GLOBAL_NAME)
+            .ok()
+            .and_then(|c| c.as_subject())
+            .expect("the global context has a scope");
+        let everywhere = set(self.store.config(Scope::Subject(&global)).await?);
+        Ok(match (level, everywhere) {
+            (Some(level), Some(everywhere)) => level.or(everywhere),
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) => StoredConfig::default(),
         })
     }
 
     /// The global config with the level's default filled in.
     async fn global_config(&self) -> Result<StoredConfig> {
-        let c = self.store.config(Scope::Global).await?.unwrap_or_default();
+        self.defaults_above(None).await
+    }
+
+    /// The config above a subject ([`Self::config_above`]) with the level's default filled
+    /// in.
+    async fn defaults_above(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
+        let c = self.config_above(subject).await?;
         Ok(StoredConfig {
             compatibility: Some(c.compatibility.unwrap_or_default()),
             ..c
@@ -43,12 +71,12 @@ impl Registry {
         match self.store.config(Scope::Subject(s)).await? {
             Some(c) if !c.is_empty() => {
                 if default_to_global {
-                    Ok(c.or(self.global_config().await?))
+                    Ok(c.or(self.defaults_above(Some(s)).await?))
                 } else {
                     Ok(c)
                 }
             }
-            _ if default_to_global => self.global_config().await,
+            _ if default_to_global => self.defaults_above(Some(s)).await,
             _ => Err(Error::SubjectCompatibilityNotConfigured(s.to_string())),
         }
     }
@@ -235,7 +263,30 @@ impl Registry {
         if let Some(m) = self.store.mode(Scope::Subject(subject)).await? {
             return Ok(m);
         }
-        Ok(self.store.mode(Scope::Global).await?.unwrap_or_default())
+        self.mode_above(Some(subject)).await
+    }
+
+    /// The mode that applies above a subject, as Confluent's `InMemoryCache.mode` falls
+    /// back: the mode of the subject's context (`:.ctx:`) for a subject of another context
+    /// than the default one, else the registry-wide mode; then the mode of `:.__GLOBAL:`;
+    /// then READWRITE.
+    async fn mode_above(&self, subject: Option<&Subject>) -> Result<Mode> {
+        let level = match subject.and_then(|s| s.context().as_subject()) {
+            Some(context) => self.store.mode(Scope::Subject(&context)).await?,
+            None => self.store.mode(Scope::Global).await?,
+        };
+        if let Some(m) = level {
+            return Ok(m);
+        }
+        let global = Context::parse(Context::GLOBAL_NAME)
+            .ok()
+            .and_then(|c| c.as_subject())
+            .expect("the global context has a scope");
+        Ok(self
+            .store
+            .mode(Scope::Subject(&global))
+            .await?
+            .unwrap_or_default())
     }
 
     /// The mode of a scope as `GET /mode` shows it.
@@ -243,20 +294,24 @@ impl Registry {
     /// Errors: 40409 for a subject without its own mode unless `default_to_global`.
     pub async fn mode(&self, subject: Option<&Subject>, default_to_global: bool) -> Result<Mode> {
         match subject {
-            None => Ok(self.store.mode(Scope::Global).await?.unwrap_or_default()),
+            None => self.mode_above(None).await,
             Some(s) => match self.store.mode(Scope::Subject(s)).await? {
                 Some(m) => Ok(m),
-                None if default_to_global => {
-                    Ok(self.store.mode(Scope::Global).await?.unwrap_or_default())
-                }
+                None if default_to_global => self.mode_above(Some(s)).await,
                 None => Err(Error::SubjectModeNotConfigured(s.to_string())),
             },
         }
     }
 
-    /// Sets the mode of a scope. Switching to IMPORT where schemas exist needs `force`.
+    /// Sets the mode of a scope, as Confluent's `KafkaSchemaRegistry.setMode`: switching a
+    /// scope that is not in IMPORT mode already to IMPORT needs its subjects (every subject
+    /// for the registry-wide scope and `:.__GLOBAL:`, the context's for `:.ctx:`, else the
+    /// subject itself) to have no live version, and then removes their soft-deleted versions
+    /// for good, so that imported ids and versions start from a clean slate; `force` skips
+    /// both.
     ///
-    /// Errors: 42204 unknown mode; 42205 IMPORT over existing schemas without `force`.
+    /// Errors: 42204 unknown mode; 42205 IMPORT over live versions without `force`; 42206 a
+    /// soft-deleted version in the scope is still referenced (nothing changes).
     pub async fn set_mode(
         &self,
         subject: Option<&Subject>,
@@ -264,19 +319,64 @@ impl Registry {
         force: bool,
     ) -> Result<Mode> {
         let mode = Mode::from_str(mode).map_err(|e| Error::InvalidMode(e.to_string()))?;
-        if mode == Mode::Import && !force {
-            let non_empty = match subject {
-                None => self.store.has_subjects().await?,
-                Some(s) => !self.store.versions(s).await?.is_empty(),
-            };
-            if non_empty {
-                return Err(Error::OperationNotPermitted(
-                    "Cannot import since found existing subjects".into(),
-                ));
-            }
+        if mode == Mode::Import && !force && self.mode_in_scope(subject).await? != Mode::Import {
+            self.clear_for_import(subject).await?;
         }
         self.store.set_mode(scope(subject), mode).await?;
         Ok(mode)
+    }
+
+    /// The mode that applies at a scope: the registry-wide one for `None`.
+    async fn mode_in_scope(&self, subject: Option<&Subject>) -> Result<Mode> {
+        match subject {
+            Some(s) => self.effective_mode(s).await,
+            None => self.mode_above(None).await,
+        }
+    }
+
+    /// Refuses IMPORT mode over live versions in the scope and removes its soft-deleted
+    /// versions (Confluent's `setMode`).
+    async fn clear_for_import(&self, subject: Option<&Subject>) -> Result<()> {
+        let whole = |s: &Subject| s.is_context() && s.context().is_global();
+        let rows: Vec<(Subject, VersionRow)> = match subject {
+            Some(s) if !s.is_context() => self
+                .store
+                .versions(s)
+                .await?
+                .into_iter()
+                .map(|r| (s.clone(), r))
+                .collect(),
+            _ => self
+                .store
+                .all_versions(DeletedFilter::All)
+                .await?
+                .into_iter()
+                .filter(|(name, _)| match subject {
+                    None => true,
+                    Some(s) if whole(s) => true,
+                    Some(s) => name.context() == s.context(),
+                })
+                .collect(),
+        };
+        if rows.iter().any(|(_, r)| !r.deleted) {
+            return Err(Error::OperationNotPermitted(
+                "Cannot import since found existing subjects".into(),
+            ));
+        }
+        let _guard = self.write_lock.lock().await;
+        let mut by_subject: std::collections::BTreeMap<Subject, Vec<Version>> = Default::default();
+        for (name, row) in rows {
+            by_subject.entry(name).or_default().push(row.version);
+        }
+        for (name, versions) in by_subject {
+            let removed = self
+                .store
+                .hard_delete(&name, &versions)
+                .await
+                .map_err(super::delete::delete_error)?;
+            self.evict(&removed);
+        }
+        Ok(())
     }
 
     /// Removes the mode of a scope and returns what it was (global: READWRITE when unset).

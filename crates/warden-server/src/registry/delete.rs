@@ -125,7 +125,7 @@ impl Registry {
 
 /// A version still referenced is 42206 (Confluent `ReferenceExistsException`); other store
 /// failures are 50001.
-fn delete_error(e: warden_storage::Error) -> Error {
+pub(super) fn delete_error(e: warden_storage::Error) -> Error {
     match e {
         warden_storage::Error::Referenced {
             subject,

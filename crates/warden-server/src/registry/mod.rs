@@ -8,6 +8,7 @@
 mod associations;
 mod cache;
 mod config;
+mod contexts;
 mod contract;
 mod delete;
 mod metadata;
@@ -33,6 +34,7 @@ pub use associations::{
     AssociationRequest, AssociationResponse, AssociationResult, Lifecycle,
 };
 pub use cache::{CacheBudget, CacheWeights};
+pub use contexts::SubjectPrefix;
 pub use contract::validate_rule_set;
 pub use register::SchemaOptions;
 pub use submission::{ReferenceSpec, SchemaSubmission};

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use warden_core::api::{
     ContextId, SchemaByIdResponse, SchemaListEntry, SubjectVersion, SubjectVersionResponse,
 };
-use warden_core::{Guid, ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector};
+use warden_core::{
+    Context, Guid, ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector,
+};
 use warden_storage::{DeletedFilter, VersionRow};
 
 use super::{CachedSchema, Registry};
@@ -46,6 +48,20 @@ impl Registry {
         Ok(cached)
     }
 
+    /// The context a stored id belongs to: the context of a subject that uses it (an id
+    /// of the default context is in the default context).
+    pub(super) async fn context_of(&self, id: SchemaId) -> Result<Context> {
+        if id.context_key() == 0 {
+            return Ok(Context::default_context());
+        }
+        Ok(self
+            .store
+            .versions_of_schema(id)
+            .await?
+            .first()
+            .map_or_else(Context::default_context, |(s, ..)| s.context()))
+    }
+
     /// The parsed form of schema `id` (with its references), from a bounded cache.
     ///
     /// Errors: 40403 when no schema has this id.
@@ -54,7 +70,9 @@ impl Registry {
             return Ok(Arc::clone(&hit));
         }
         let schema = self.schema_by_id(id).await?;
-        let references = Box::pin(self.resolve_references(&schema.stored.references)).await?;
+        let context = self.context_of(id).await?;
+        let references =
+            Box::pin(self.resolve_references(&schema.stored.references, &context)).await?;
         // Parsed off the async workers; stored schemas are never held to the limits.
         let bytes = super::register::text_bytes(&schema.stored.schema, &references);
         let parsed = self
@@ -217,18 +235,20 @@ impl Registry {
         } else {
             DeletedFilter::Live
         };
-        let rows = self.store.all_versions(filter).await?;
-        let matches = |s: &Subject| prefix.is_none_or(|p| s.as_str().starts_with(p));
+        // The default context's unless the prefix names others (Confluent's default `""`).
+        let prefix = super::SubjectPrefix::parse(prefix, "");
+        let mut rows = self.store.all_versions(filter).await?;
         let aliases = if aliases {
-            self.aliases_matching(matches).await?
+            self.aliases_matching(|s| prefix.matches(s)).await?
         } else {
             std::collections::BTreeMap::new()
         };
+        rows.retain(|(subject, _)| prefix.matches(subject) || aliases.contains_key(subject));
+        rows.sort_by(|(a, x), (b, y)| {
+            super::contexts::context_order(a, b).then(x.version.cmp(&y.version))
+        });
         let mut out: Vec<SchemaListEntry> = Vec::with_capacity(rows.len());
         for (subject, row) in rows {
-            if !matches(&subject) && !aliases.contains_key(&subject) {
-                continue;
-            }
             if latest_only && out.last().is_some_and(|last| last.subject == subject) {
                 out.pop();
             }
@@ -256,13 +276,19 @@ impl Registry {
         Ok(out)
     }
 
-    /// Subjects, sorted, filtered by prefix and deletion state.
+    /// Subjects filtered by prefix and deletion state, as Confluent's `GET /subjects` lists
+    /// them: every context's by default (`:*:`), a context's for a `:.ctx:` prefix, else
+    /// the default context's ([`SubjectPrefix`]); by context, then by name.
     pub async fn subjects(
         &self,
         prefix: Option<&str>,
         filter: DeletedFilter,
     ) -> Result<Vec<Subject>> {
-        Ok(self.store.subjects(prefix, filter).await?)
+        let prefix = super::SubjectPrefix::parse(prefix, ":*:");
+        let mut subjects = self.store.subjects(None, filter).await?;
+        subjects.retain(|s| prefix.matches(s));
+        subjects.sort_by(super::contexts::context_order);
+        Ok(subjects)
     }
 
     /// Versions of a subject matching `filter`.

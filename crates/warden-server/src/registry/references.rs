@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use warden_core::api::SchemaReference;
-use warden_core::{ResolvedReference, SchemaId, Subject, Version, VersionSelector};
+use warden_core::{Context, ResolvedReference, SchemaId, Subject, Version, VersionSelector};
 use warden_storage::DeletedFilter;
 
 use super::{ReferenceSpec, Registry};
@@ -50,9 +50,14 @@ impl Registry {
     /// live version.
     ///
     /// Errors: 42201 when the referenced subject version does not exist or is soft-deleted.
-    pub(super) async fn pin_reference(&self, r: ReferenceSpec) -> Result<SchemaReference> {
+    pub(super) async fn pin_reference(
+        &self,
+        r: ReferenceSpec,
+        context: &Context,
+    ) -> Result<SchemaReference> {
+        // Resolved in the referrer's context; kept as given.
         let row = self
-            .find_version(&r.subject, r.version, false)
+            .find_version(&r.subject.in_context(context), r.version, false)
             .await
             .map_err(|e| match e {
                 Error::Store(s) => Error::Store(s),
@@ -70,26 +75,35 @@ impl Registry {
         })
     }
 
-    /// The transitive closure of `references`, dependencies first, each once.
+    /// The transitive closure of `references` of a schema in `context`, dependencies first,
+    /// each once. A reference names a subject of the referrer's context unless it is
+    /// qualified (Confluent's `qualifySubjectWithParent`), and so on down.
     ///
     /// Errors: 42201 when a reference names a subject version that no longer exists, or the
     /// references nest more than 10,000 deep.
     pub(super) async fn resolve_references(
         &self,
         references: &[SchemaReference],
+        context: &Context,
     ) -> Result<Vec<ResolvedReference>> {
         let mut out: Vec<ResolvedReference> = Vec::new();
         let mut seen = HashSet::new();
-        // Depth-first post-order over an explicit stack: (reference, children expanded).
-        let mut stack: Vec<(SchemaReference, bool)> = references
-            .iter()
-            .rev()
-            .cloned()
-            .map(|r| (r, false))
-            .collect();
+        let invalid = |e: warden_core::types::ParseError| Error::InvalidSchema(e.to_string());
+        // Depth-first post-order over an explicit stack: (reference with its subject
+        // qualified, children expanded).
+        let mut stack: Vec<(SchemaReference, bool)> = Vec::with_capacity(references.len());
+        for r in references.iter().rev() {
+            let subject = Subject::parse(&r.subject).map_err(invalid)?.in_context(context);
+            stack.push((
+                SchemaReference {
+                    subject: subject.as_str().to_owned(),
+                    ..r.clone()
+                },
+                false,
+            ));
+        }
         while let Some((r, expanded)) = stack.pop() {
             let key = (r.subject.clone(), r.version);
-            let invalid = |e: warden_core::types::ParseError| Error::InvalidSchema(e.to_string());
             let subject = Subject::parse(&r.subject).map_err(invalid)?;
             let version = Version::new(i64::from(r.version)).map_err(invalid)?;
             let row = self
@@ -128,7 +142,15 @@ impl Registry {
                 return Err(Error::InvalidSchema("references nest too deeply".into()));
             }
             stack.push((r, true));
-            for child in stored.stored.references.iter().rev().cloned() {
+            for child in stored.stored.references.iter().rev() {
+                let child = SchemaReference {
+                    subject: Subject::parse(&child.subject)
+                        .map_err(invalid)?
+                        .in_context(&subject.context())
+                        .as_str()
+                        .to_owned(),
+                    ..child.clone()
+                };
                 if !seen.contains(&(child.subject.clone(), child.version)) {
                     stack.push((child, false));
                 }

@@ -18,7 +18,7 @@ use std::time::Instant;
 use warden_core::api::CompatibilityCheckResponse;
 use warden_core::violation::Message;
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Interrupt, Interrupted, Mode, ParsedSchema,
+    CompatibilityLevel, CompatibilityPolicy, Context, Interrupt, Interrupted, Mode, ParsedSchema,
     SchemaError, SchemaId, Subject, Version, VersionSelector, compat, fingerprint,
 };
 use warden_core::SchemaType;
@@ -44,6 +44,9 @@ pub struct SchemaOptions {
 struct Candidate {
     new: Arc<NewSchema>,
     parsed: Option<Arc<ParsedSchema>>,
+    /// The context it was submitted in: its references resolve there, and its fingerprint
+    /// is that context's ([`Context::scoped_fingerprint`]).
+    context: Context,
 }
 
 /// An earlier version a new schema is checked against: its row, stored text and parsed
@@ -67,8 +70,18 @@ impl Registry {
     /// compatibility level (skipped in IMPORT mode and with `force`), and a new version is
     /// written.
     ///
-    /// Errors: 42201 invalid schema or reference; 42205 when the mode forbids writes or an
-    /// explicit id outside IMPORT mode; 40901 incompatible; 42207 id or version conflict in
+    /// The mode rules are Confluent's `checkRegisterMode`: READONLY and READONLY_OVERRIDE
+    /// refuse every registration; an explicit `id` needs IMPORT mode, and IMPORT mode needs
+    /// one (a schema already live under the subject is still answered, as Confluent's
+    /// `registerOrForward` looks it up first). In IMPORT mode the schema is stored as sent
+    /// (`normalize` and the subject's normalize config are ignored), an explicit `version`
+    /// is written as given and a `version` of 0 or -1 is the next one; outside IMPORT mode a
+    /// `version` other than the next one is 42201, as Confluent's `register` answers.
+    ///
+    /// Errors: 42201 invalid schema or reference, or a version that is not the next one;
+    /// 42205 when the mode forbids the registration, or an explicit id names a different
+    /// schema in the subject's context (Confluent's `checkIfSchemaWithIdExist`); 40901
+    /// incompatible; 42207 the schema already has another id, or the version exists, in
     /// IMPORT mode.
     pub async fn register(
         &self,
@@ -76,31 +89,56 @@ impl Registry {
         submission: SchemaSubmission,
         options: SchemaOptions,
     ) -> Result<SchemaId> {
+        let submission = submission.under(subject);
         let mode = self.effective_mode(subject).await?;
+        let context = subject.context().prefix();
         if !mode.allows_writes() {
             return Err(Error::OperationNotPermitted(format!(
-                "Subject {subject} is in read-only mode"
+                "Subject {subject} in context {context} is in read-only mode"
             )));
         }
-        let explicit_id = match submission.id {
-            Some(id) if mode != Mode::Import => {
+        let import = mode == Mode::Import;
+        // Confluent reads an absent or negative id as "none".
+        let explicit_id = match submission.id.filter(|id| *id >= 0) {
+            Some(_) if !import => {
                 return Err(Error::OperationNotPermitted(format!(
-                    "Subject {subject} is not in import mode; an id ({id}) can only be given \
-                     in IMPORT mode"
+                    "Subject {subject} in context {context} is not in import mode"
                 )));
             }
             Some(id) => Some(SchemaId::new(id).map_err(|e| Error::InvalidSchema(e.to_string()))?),
             None => None,
         };
-        let explicit_version = match submission.version {
-            Some(v) if mode == Mode::Import => Some(Version::new(v).map_err(|_| {
+        // Refused only after the lookup below: a schema already live is answered first.
+        let needs_id = (import && explicit_id.is_none()).then(|| {
+            Error::OperationNotPermitted(format!(
+                "Subject {subject} in context {context} is not in read-write mode"
+            ))
+        });
+        // Confluent's `version`: 0 or -1 (or absent) is the next one.
+        let explicit_version = match submission.version.filter(|v| *v > 0) {
+            Some(v) => Some(Version::new(v).map_err(|_| {
                 Error::InvalidVersion(format!("The specified version '{v}' is not valid"))
             })?),
-            _ => None,
+            None => None,
         };
+        if let Some(v) = explicit_version
+            && !import
+        {
+            let max = self.store.versions(subject).await?.last().map(|r| r.version);
+            let next = match max {
+                Some(max) => max.next().ok(),
+                None => Some(Version::FIRST),
+            };
+            if next != Some(v) {
+                return Err(Error::InvalidSchema(
+                    "Version is not one more than previous version".into(),
+                ));
+            }
+        }
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
-        let normalize = options.normalize || config.normalize.unwrap_or(false);
+        // IMPORT stores the schema verbatim (Confluent's `maybeValidateAndNormalizeSchema`).
+        let normalize = !import && (options.normalize || config.normalize.unwrap_or(false));
         // Confluent reads a schema registered anew (no explicit id) as new when the config's
         // `validateNewSchemas` is on (the default): Avro defaults are checked. An IMPORT with
         // an id, and lookups, read it as stored.
@@ -202,6 +240,9 @@ impl Registry {
         {
             self.count_registration("existing");
             return Ok(row.schema_id);
+        }
+        if let Some(refusal) = needs_id {
+            return Err(refusal);
         }
 
         let level = config.compatibility.unwrap_or_default();
@@ -305,15 +346,15 @@ impl Registry {
             }
             tx.hold_references(&candidate.new.references)
                 .await
-                .map_err(registration_error)?;
+                .map_err(|e| registration_error(e, &context))?;
             let id = tx
                 .find_or_insert_schema(&candidate.new, explicit_id)
                 .await
-                .map_err(registration_error)?;
+                .map_err(|e| registration_error(e, &context))?;
             let version = tx
                 .insert_version(id, explicit_version)
                 .await
-                .map_err(registration_error)?;
+                .map_err(|e| registration_error(e, &context))?;
             // Confluent removes the soft-deleted versions the new one supersedes (same id,
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
@@ -364,6 +405,7 @@ impl Registry {
         options: SchemaOptions,
         deleted: bool,
     ) -> Result<warden_core::api::SubjectVersionResponse> {
+        let submission = submission.under(subject);
         let rows = self.store.versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
@@ -498,13 +540,13 @@ impl Registry {
             let mut refs = stored.references.clone();
             refs.sort();
             refs.dedup();
-            let normalized = fingerprint(
+            let normalized = candidate.context.scoped_fingerprint(fingerprint(
                 stored.schema_type,
                 &parsed.normalized(),
                 &refs,
                 stored.metadata.as_ref(),
                 stored.rule_set.as_ref(),
-            );
+            ));
             if normalized == candidate.new.fingerprint {
                 return Ok(Some(*row));
             }
@@ -529,6 +571,7 @@ impl Registry {
         options: SchemaOptions,
         verbose: bool,
     ) -> Result<CompatibilityCheckResponse> {
+        let submission = submission.under(subject);
         let deadline = self.work.deadline();
         let mut live = self.live_rows(subject).await?;
         let rows = match version {
@@ -639,6 +682,7 @@ impl Registry {
             return Ok(Candidate {
                 new: Arc::clone(&hit),
                 parsed: None,
+                context: submission.context,
             });
         }
         self.metrics
@@ -665,7 +709,9 @@ impl Registry {
             return Ok(Arc::clone(parsed));
         }
         let new = Arc::clone(&candidate.new);
-        let resolved = self.resolve_references(&new.references).await?;
+        let resolved = self
+            .resolve_references(&new.references, &candidate.context)
+            .await?;
         self.work
             .run_sized(text_bytes(&new.schema, &resolved), deadline, move |_| {
                 // The text was accepted when the candidate was made; read it as stored.
@@ -693,11 +739,12 @@ impl Registry {
             return Err(Error::InvalidSchema("Empty schema".into()));
         }
         let schema_type = submission.schema_type;
+        let context = submission.context;
         let mut references = Vec::with_capacity(submission.references.len());
         for r in submission.references {
-            references.push(self.pin_reference(r).await?);
+            references.push(self.pin_reference(r, &context).await?);
         }
-        let resolved = self.resolve_references(&references).await?;
+        let resolved = self.resolve_references(&references, &context).await?;
         let limits = *self.work.schema_limits();
         let schema = submission.schema;
         let options = if as_new {
@@ -730,13 +777,13 @@ impl Registry {
             references.dedup();
         }
         let identity = |text: &str| {
-            fingerprint(
+            context.scoped_fingerprint(fingerprint(
                 schema_type,
                 text,
                 &references,
                 submission.metadata.as_ref(),
                 submission.rule_set.as_ref(),
-            )
+            ))
         };
         let mut text = text;
         let mut fingerprint = identity(&text);
@@ -769,6 +816,7 @@ impl Registry {
         Ok(Candidate {
             new: Arc::new(new),
             parsed: Some(Arc::new(parsed)),
+            context,
         })
     }
 
@@ -781,13 +829,13 @@ impl Registry {
         refs.sort();
         refs.dedup();
         let parsed = self.candidate_parsed(candidate, deadline).await?;
-        Ok(fingerprint(
+        Ok(candidate.context.scoped_fingerprint(fingerprint(
             candidate.new.schema_type,
             &parsed.normalized(),
             &refs,
             candidate.new.metadata.as_ref(),
             candidate.new.rule_set.as_ref(),
-        ))
+        )))
     }
 }
 
@@ -889,9 +937,11 @@ fn render_check(
     Ok((messages, result.is_compatible()))
 }
 
-/// A conflict with an explicit id or version (IMPORT mode) is 42207; a reference to a
-/// version deleted since it was resolved is 42201; other store failures are 50001.
-fn registration_error(e: warden_storage::Error) -> Error {
+/// An explicit id (IMPORT mode) taken by a different schema is 42205, as Confluent's
+/// `checkIfSchemaWithIdExist` answers; a schema that has another id, or a version that
+/// exists, is 42207; a reference to a version deleted since it was resolved is 42201; other
+/// store failures are 50001.
+fn registration_error(e: warden_storage::Error, context: &str) -> Error {
     match e {
         warden_storage::Error::ReferenceNotLive {
             name,
@@ -900,6 +950,9 @@ fn registration_error(e: warden_storage::Error) -> Error {
         } => Error::InvalidSchema(format!(
             "Invalid schema: reference {name} to subject {subject} version {version} cannot be \
              resolved: the version was deleted"
+        )),
+        warden_storage::Error::IdTaken(id) => Error::OperationNotPermitted(format!(
+            "Overwrite new schema with id {id} in context {context} is not permitted."
         )),
         warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
         warden_storage::Error::VersionExists { subject, version } => Error::IdDoesNotMatch(

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use warden_core::api::RegisterSchemaRequest;
-use warden_core::{SchemaType, Subject, VersionSelector};
+use warden_core::{Context, SchemaType, Subject, VersionSelector};
 
 use crate::error::{Error, Result};
 
@@ -26,6 +26,10 @@ pub struct SchemaSubmission {
     pub id: Option<i64>,
     /// The version asked for; honoured only in IMPORT mode (ignored otherwise).
     pub version: Option<i64>,
+    /// The context of the subject it is submitted under: its references name subjects of
+    /// that context unless qualified, and its identity is the context's (each context has
+    /// its own ids). The default context until [`SchemaSubmission::under`] places it.
+    pub context: Context,
 }
 
 /// A reference as submitted: the name the schema uses, and the subject version it names
@@ -78,7 +82,16 @@ impl SchemaSubmission {
             rule_set: super::contract::canonical_rule_set(request.rule_set.as_ref())?,
             id: request.id,
             version: request.version,
+            context: Context::default_context(),
         })
+    }
+
+    /// The submission as made under `subject`, in the subject's context.
+    pub(super) fn under(self, subject: &Subject) -> Self {
+        Self {
+            context: subject.context(),
+            ..self
+        }
     }
 
     /// Everything that decides which schema this submission means, for a cache key; `None`
@@ -99,7 +112,8 @@ impl SchemaSubmission {
             .collect();
         let json = |v: &Option<Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
         Some(format!(
-            "{normalize}\0{}\0{}\0{}\0{}\0{}",
+            "{normalize}\0{}\0{}\0{}\0{}\0{}\0{}",
+            self.context,
             self.schema_type.as_str(),
             refs.join("\u{2}"),
             json(&self.metadata),
