@@ -40,7 +40,12 @@ async fn post(app: &warden_testkit::TestApp, path: &str, body: Value) -> warden_
 #[tokio::test]
 async fn avro_is_stored_and_returned_as_java_writes_it() {
     let app = spawn_app().await;
-    let reply = post(&app, "/subjects/orders/versions", json!({"schema": ORDER_SENT})).await;
+    let reply = post(
+        &app,
+        "/subjects/orders/versions",
+        json!({"schema": ORDER_SENT}),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["id"], 1);
     let by_id = app.get("/schemas/ids/1").await;
@@ -167,14 +172,22 @@ async fn defaults_of_the_wrong_type_follow_validate_new_schemas() {
 #[tokio::test]
 async fn strict_schemas_keeps_every_read_as_new() {
     let app = spawn_app_with(|s| s.strict_schemas = true).await;
-    assert_eq!(app.set_mode(None, "IMPORT", true).await.status, StatusCode::OK);
+    assert_eq!(
+        app.set_mode(None, "IMPORT", true).await.status,
+        StatusCode::OK
+    );
     let refused = post(
         &app,
         "/subjects/imported/versions",
         json!({"schema": BAD_DEFAULT, "id": 7, "version": 1}),
     )
     .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     assert_eq!(refused.error_code(), 42201);
 }
 
@@ -245,14 +258,92 @@ async fn schemas_stored_in_the_earlier_form_keep_their_ids() {
         tx.insert_version(id, None).await.unwrap();
         tx.commit().await.unwrap();
     }
-    let again = post(&app, "/subjects/orders/versions", json!({"schema": ORDER_SENT})).await;
+    let again = post(
+        &app,
+        "/subjects/orders/versions",
+        json!({"schema": ORDER_SENT}),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.body["id"], 1);
     assert_eq!(app.get("/subjects/orders/versions").await.body, json!([1]));
-    let other = post(&app, "/subjects/other/versions", json!({"schema": ORDER_SENT})).await;
+    let other = post(
+        &app,
+        "/subjects/other/versions",
+        json!({"schema": ORDER_SENT}),
+    )
+    .await;
     assert_eq!(other.body["id"], 1, "{}", other.text);
     let lookup = app.lookup("orders", ORDER_SENT).await;
     assert_eq!(lookup.status, StatusCode::OK, "{}", lookup.text);
     assert_eq!(lookup.body["id"], 1);
     assert_eq!(lookup.body["schema"], legacy);
+}
+
+#[tokio::test]
+async fn an_undefined_type_answers_java_avros_message() {
+    let app = spawn_app().await;
+    let reply = post(
+        &app,
+        "/subjects/s/versions",
+        json!({"schema": r#"{"type":"record","name":"myrecord","fields":[{"type":"str","name":"field1"}]}"#}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reply.body,
+        json!({
+            "error_code": 42201,
+            "message": r#"Invalid schema: "str" is not a defined name. The type of the "field1" field must be a defined name or a {"type": ...} expression."#
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_schema_in_a_verbose_check_is_an_incompatible_answer() {
+    let app = spawn_app().await;
+    assert_eq!(app.register_ok("s", ORDER_SENT).await, 1);
+    let verbose = post(
+        &app,
+        "/compatibility/subjects/s/versions/latest?verbose=true",
+        json!({"schema": BAD_DEFAULT}),
+    )
+    .await;
+    assert_eq!(verbose.status, StatusCode::OK, "{}", verbose.text);
+    assert_eq!(verbose.body["is_compatible"], false);
+    assert_eq!(verbose.body["messages"].as_array().map(Vec::len), Some(1));
+    assert!(
+        verbose.body["messages"][0]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Invalid schema: ")),
+        "{}",
+        verbose.text
+    );
+    let terse = post(
+        &app,
+        "/compatibility/subjects/s/versions/latest",
+        json!({"schema": BAD_DEFAULT}),
+    )
+    .await;
+    assert_eq!(terse.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(terse.error_code(), 42201);
+}
+
+#[tokio::test]
+async fn namespaces_java_does_not_check_follow_validate_new_schemas() {
+    let app = spawn_app().await;
+    let schema = r#"{"type":"record","name":"myrecord","namespace":"a-bad.namespace","fields":[{"name":"f","type":"string"}]}"#;
+    let refused = post(&app, "/subjects/s/versions", json!({"schema": schema})).await;
+    assert_eq!(refused.error_code(), 42201, "{}", refused.text);
+    let config = app
+        .request(
+            Method::PUT,
+            "/config",
+            Some(&json!({"validateNewSchemas": false})),
+        )
+        .await;
+    assert_eq!(config.status, StatusCode::OK, "{}", config.text);
+    let accepted = post(&app, "/subjects/s/versions", json!({"schema": schema})).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    assert_eq!(app.get("/schemas/ids/1").await.body["schema"], schema);
 }
