@@ -350,6 +350,24 @@ async fn the_register_answer_carries_the_guid_without_ts_or_deleted() {
     assert_eq!(app.register("s", R1).await.body["guid"], R1_GUID);
 }
 
+#[tokio::test]
+async fn a_guid_names_the_schema_s_id_in_every_context_that_has_it() {
+    let app = spawn_app().await;
+    app.register_ok(":.ctx:u", "\"string\"").await;
+    app.register_ok(":.ctx:t", R1).await;
+    let only_in_ctx = app.get(&format!("/schemas/guids/{R1_GUID}/ids")).await;
+    assert_eq!(only_in_ctx.body, json!([{"context": ".ctx", "id": 2}]));
+    let r = app.get(&format!("/schemas/guids/{R1_GUID}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["schema"], R1);
+    app.register_ok("s", R1).await;
+    let both = app.get(&format!("/schemas/guids/{R1_GUID}/ids")).await;
+    assert_eq!(
+        both.body,
+        json!([{"context": ".", "id": 1}, {"context": ".ctx", "id": 2}])
+    );
+}
+
 /// Two replicas of one PostgreSQL database: a soft delete made through one changes the
 /// `deleted` flag the other answers by id, though it cached the schema before.
 #[tokio::test]
@@ -378,4 +396,23 @@ async fn a_soft_delete_on_one_replica_reaches_the_others_answers_by_id() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn fetch_max_id_counts_in_the_context_of_the_schema_read() {
+    let app = spawn_app().await;
+    app.register_ok("s", R1).await;
+    app.set_level(None, "NONE").await;
+    for text in [R1, R2, R3] {
+        app.register_ok(":.ctx:t", text).await;
+    }
+    let r = app.get("/schemas/ids/1?fetchMaxId=true").await;
+    assert_eq!(r.body["maxId"], 1, "the default context has one schema");
+    let r = app
+        .get("/schemas/ids/1?fetchMaxId=true&subject=:.ctx:t")
+        .await;
+    assert_eq!(
+        (r.body["subject"].clone(), r.body["maxId"].clone()),
+        (json!(":.ctx:t"), json!(3))
+    );
 }

@@ -656,7 +656,7 @@ async fn ids_stop_at_the_top_of_the_java_int_range(store: Arc<dyn SchemaStore>) 
 }
 
 async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
-    assert_eq!(store.max_schema_id().await.unwrap(), None);
+    assert_eq!(store.max_schema_id(0).await.unwrap(), None);
     let a = schema(r#""int""#);
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -673,7 +673,7 @@ async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
     assert_eq!(store.schema_ids_by_guid(&guid).await.unwrap(), vec![id(1)]);
     let unknown = warden_core::Guid::of_schema("nothing", &[], None, None);
     assert!(store.schema_ids_by_guid(&unknown).await.unwrap().is_empty());
-    assert_eq!(store.max_schema_id().await.unwrap(), Some(id(2)));
+    assert_eq!(store.max_schema_id(0).await.unwrap(), Some(id(2)));
     let rows = store.versions(&sub("t")).await.unwrap();
     assert!(rows.iter().all(|r| r.created_at >= before));
     assert!(rows[0].created_at <= rows[1].created_at);

@@ -689,11 +689,19 @@ macro_rules! shared_statements {
         }
 
         /// The highest schema id stored.
-        async fn fetch_max_id(pool: &$pool) -> crate::Result<Option<warden_core::SchemaId>> {
-            // The default context's ids are the positive keys.
-            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM schemas WHERE id > 0")
-                .fetch_one(pool)
-                .await?;
+        async fn fetch_max_id(
+            pool: &$pool,
+            context_key: u32,
+        ) -> crate::Result<Option<warden_core::SchemaId>> {
+            let max: Option<i64> = if context_key == 0 {
+                // The default context's ids are the positive keys.
+                sqlx::query_scalar("SELECT MAX(id) FROM schemas WHERE id > 0")
+                    .fetch_one(pool)
+                    .await?
+            } else {
+                // Another context's highest id has its lowest key.
+                fetch_context_min_key(pool, context_key).await?
+            };
             max.map(crate::common::schema_id).transpose()
         }
 

@@ -369,8 +369,9 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Ids of the stored schemas whose content has this GUID, ascending.
     async fn schema_ids_by_guid(&self, guid: &Guid) -> Result<Vec<SchemaId>>;
 
-    /// The highest stored schema id, if any (`fetchMaxId`).
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>>;
+    /// The highest schema id of the context the store numbers `context_key` (0: the default
+    /// context; [`SchemaId::context_key`]), if it has any (`fetchMaxId`).
+    async fn max_schema_id(&self, context_key: u32) -> Result<Option<SchemaId>>;
 
     /// Which of `ids` still name a stored schema (after hard deletes elsewhere).
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>>;

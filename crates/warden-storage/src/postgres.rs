@@ -304,8 +304,8 @@ impl SchemaStore for PgStore {
         fetch_ids_by_guid(&self.pool, guid).await
     }
 
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
-        fetch_max_id(&self.pool).await
+    async fn max_schema_id(&self, context_key: u32) -> Result<Option<SchemaId>> {
+        fetch_max_id(&self.pool, context_key).await
     }
 
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {

@@ -288,8 +288,8 @@ impl SchemaStore for SqliteStore {
         fetch_ids_by_guid(&self.pool, guid).await
     }
 
-    async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
-        fetch_max_id(&self.pool).await
+    async fn max_schema_id(&self, context_key: u32) -> Result<Option<SchemaId>> {
+        fetch_max_id(&self.pool, context_key).await
     }
 }
 

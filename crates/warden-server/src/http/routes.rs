@@ -266,7 +266,7 @@ async fn schema_by_id(
         body.schema = text;
     }
     if p.fetch_max_id {
-        body.max_id = r.max_schema_id().await?;
+        body.max_id = r.max_schema_id(id).await?;
     }
     ok(&body)
 }

@@ -178,40 +178,53 @@ impl Registry {
         }
     }
 
-    /// The highest schema id (`fetchMaxId`); `None` when no schema is stored.
-    pub async fn max_schema_id(&self) -> Result<Option<SchemaId>> {
-        Ok(self.store.max_schema_id().await?)
+    /// The highest schema id of `id`'s context (`fetchMaxId`; Confluent's `getMaxId` counts
+    /// per context); `None` when the context has no schema.
+    pub async fn max_schema_id(&self, id: SchemaId) -> Result<Option<SchemaId>> {
+        Ok(self.store.max_schema_id(id.context_key()).await?)
     }
 
     /// The schema with this GUID, as `GET /schemas/guids/{guid}` answers it (Confluent's
-    /// `getByGuid`: the schema's body without `subject` and `version`). The GUID is read as
-    /// Confluent's `MD5.fromString` reads it ([`Guid::parse`]).
+    /// `getByGuid`: the schema's body without `subject` and `version`), the default context's
+    /// when it has one, else the first context's by name (`getIdUsingContexts`). The GUID is
+    /// read as Confluent's `MD5.fromString` reads it ([`Guid::parse`]).
     ///
     /// Errors: 40403 "Schema {guid} not found" when the text is not a GUID or no schema has it.
     pub async fn schema_by_guid(&self, guid: &str) -> Result<Arc<CachedSchema>> {
         let not_found = || Error::SchemaNotFound(format!("Schema {guid} not found"));
-        let parsed = Guid::parse(guid).ok_or_else(not_found)?;
-        let ids = self.store.schema_ids_by_guid(&parsed).await?;
-        let id = *ids.first().ok_or_else(not_found)?;
+        let ids = self.ids_by_guid(guid).await?;
+        let id = ids.first().ok_or_else(not_found)?.id;
         self.schema_by_id(id).await
     }
 
     /// `GET /schemas/guids/{guid}/ids`: the id of the schema with this GUID in each context
-    /// (Warden keeps one context, the default `.`); empty, not an error, for an unknown GUID,
-    /// as Confluent's `listIdsForGuid` answers.
+    /// that has it (Confluent's `listIdsForGuid`: the default context is `.`, others by name,
+    /// sorted as Java sorts `ContextId`s); empty, not an error, for an unknown GUID.
     pub async fn ids_by_guid(&self, guid: &str) -> Result<Vec<ContextId>> {
         let Some(parsed) = Guid::parse(guid) else {
             return Ok(Vec::new());
         };
-        let ids = self.store.schema_ids_by_guid(&parsed).await?;
-        Ok(ids
-            .into_iter()
-            .take(1)
-            .map(|id| ContextId {
-                context: ".".to_owned(),
-                id,
-            })
-            .collect())
+        let mut ids = self.store.schema_ids_by_guid(&parsed).await?;
+        ids.sort_by_key(|id| (id.context_key(), id.get()));
+        let mut out: Vec<ContextId> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            // One id per context (the same text as two formats has two ids; the lowest wins).
+            if seen.insert(id.context_key()) {
+                let context = self.context_of(id).await?;
+                out.push(ContextId {
+                    context: context.name().to_owned(),
+                    id,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            a.context
+                .encode_utf16()
+                .cmp(b.context.encode_utf16())
+                .then(a.id.get().cmp(&b.id.get()))
+        });
+        Ok(out)
     }
 
     /// Every version of every subject, for `GET /schemas` (Confluent's
