@@ -543,6 +543,97 @@ async fn a_delete_on_one_replica_racing_a_referencing_registration_on_the_other_
 /// Schema ids are Java ints on PostgreSQL as well: IMPORT refuses an id past 2^31-1 (as
 /// Jackson refuses it for Confluent's `Integer`) and accepts the last one; after it, a registration that needs a new id is refused with
 /// 42205, nothing is written, and both replicas stay readable.
+/// Two replicas registering at once into two contexts: each context numbers its own ids
+/// from 1 without gaps or duplicates, one schema has one id in its context whichever
+/// replica registered it, and the default context's ids are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ids_stay_unique_per_context_when_two_replicas_register_into_it_at_once() {
+    let (_pg, _logs, replicas) = cluster(2).await;
+    let client = Client::new();
+    // Every context with no compatibility check: subjects take any of the schemas.
+    let none = json!({"compatibility": "NONE"});
+    let (status, _) = put(
+        &client,
+        &format!("{}/config/:.__GLOBAL:", replicas[0].url),
+        &none,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..120 {
+        let url = replicas[i % 2].url.clone();
+        let client = client.clone();
+        tasks.spawn(async move {
+            let context = if i % 3 == 0 { ".b" } else { ".a" };
+            // 40 distinct schemas per context, each registered by both replicas.
+            let schema = record(
+                &format!("R{}", (i / 2) % 40),
+                r#"[{"name":"a","type":"int"}]"#,
+            );
+            let subject = format!(":{context}:s{}", i % 7);
+            let (status, body) = post(
+                &client,
+                &format!("{url}/subjects/{subject}/versions"),
+                &json!({ "schema": schema }),
+            )
+            .await
+            .expect("registration answered");
+            assert_eq!(status, StatusCode::OK, "{subject}: {body}");
+            (context, schema, body["id"].as_i64().unwrap())
+        });
+    }
+    let mut ids: std::collections::BTreeMap<(&str, String), i64> = Default::default();
+    while let Some(done) = tasks.join_next().await {
+        let (context, schema, id) = done.unwrap();
+        let known = *ids.entry((context, schema.clone())).or_insert(id);
+        assert_eq!(known, id, "one schema, one id in {context}: {schema}");
+    }
+    for context in [".a", ".b"] {
+        let mut used: Vec<i64> = ids
+            .iter()
+            .filter(|((c, _), _)| *c == context)
+            .map(|(_, id)| *id)
+            .collect();
+        used.sort_unstable();
+        let expected: Vec<i64> = (1..=used.len() as i64).collect();
+        assert_eq!(
+            used, expected,
+            "{context} numbers its ids from 1 without gaps"
+        );
+        // Each id reads back its own schema, on either replica.
+        for ((c, schema), id) in ids.iter().filter(|((c, _), _)| *c == context) {
+            let (status, body) = get(
+                &client,
+                &format!("{}/schemas/ids/{id}?subject=:{c}:", replicas[1].url),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let stored: Value = serde_json::from_str(body["schema"].as_str().unwrap()).unwrap();
+            let sent: Value = serde_json::from_str(schema).unwrap();
+            assert_eq!(stored["name"], sent["name"]);
+        }
+    }
+    let (_, contexts) = get(&client, &format!("{}/contexts", replicas[0].url)).await;
+    assert_eq!(contexts, json!([".", ".a", ".b"]));
+    let (status, _) = post(
+        &client,
+        &format!("{}/subjects/plain/versions", replicas[0].url),
+        &json!({ "schema": record("P", "[]") }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = get(
+        &client,
+        &format!("{}/subjects/plain/versions/1", replicas[1].url),
+    )
+    .await;
+    assert_eq!(
+        body["id"], 1,
+        "the default context counts from 1 on its own"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn schema_ids_stop_at_the_top_of_the_java_int_range_on_postgres() {
     let (_pg, _logs, replicas) = cluster(2).await;
