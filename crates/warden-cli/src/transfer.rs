@@ -346,6 +346,9 @@ async fn write_registry(
     let mut imported = 0;
     // Subjects whose own mode was switched to IMPORT, with the mode they had.
     let mut opened: Vec<(&Subject, Option<Mode>)> = Vec::new();
+    // Subjects of other contexts than the default one, given a mode of their own for the
+    // import: the registry-wide mode is the default context's only (as in Confluent).
+    let mut temporary: Vec<&Subject> = Vec::new();
     for (subject, version) in &todo {
         bar.set_message(format!("{} v{}", subject.subject, version.version));
         // A subject-level mode on the target (from an earlier, interrupted import) would
@@ -358,6 +361,12 @@ async fn write_registry(
                 target
                     .set_mode(Some(&subject.subject), Mode::Import, true)
                     .await?;
+            }
+            if mode.is_none() && !subject.subject.context().is_default() {
+                target
+                    .set_mode(Some(&subject.subject), Mode::Import, true)
+                    .await?;
+                temporary.push(&subject.subject);
             }
             opened.push((&subject.subject, mode));
         }
@@ -443,6 +452,9 @@ async fn write_registry(
             }
             // The source subject has no mode of its own: neither has the copy.
             (None, Some(_)) => {
+                target.delete_mode(&subject.subject).await?;
+            }
+            (None, None) if temporary.contains(&&subject.subject) => {
                 target.delete_mode(&subject.subject).await?;
             }
             (None, None) => {}

@@ -250,3 +250,61 @@ async fn an_import_that_would_change_an_existing_id_stops_with_one_line() {
         json!(["address", "other", "other-2"])
     );
 }
+
+/// Subjects of every context travel with their context's ids: the same schema in two
+/// contexts keeps its two ids, and each context's counter goes on from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_then_import_keeps_the_subjects_and_ids_of_every_context() {
+    let source = spawn_app().await;
+    ok(&source, "plain", json!({"schema": ADDRESS})).await;
+    ok(&source, "other", json!({"schema": r#""int""#})).await;
+    assert_eq!(
+        ok(&source, ":.ctx:addr", json!({"schema": ADDRESS})).await,
+        1
+    );
+    let refs = json!([{"name": "acme.Address", "subject": "addr", "version": 1}]);
+    let order = ok(
+        &source,
+        ":.ctx:orders",
+        json!({"schema": ORDER_V1, "references": refs}),
+    )
+    .await;
+    assert_eq!(order, 2);
+    let target = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let exported = export(&source, dir.path(), "source.json");
+    let file = dir.path().join("source.json");
+    let run = warden_env(
+        dir.path(),
+        &["import", "--from", file.to_str().unwrap(), "--verify"],
+        &[("WARDEN_REGISTRY_URL", &target.address)],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(export(&target, dir.path(), "target.json"), exported);
+    for path in [
+        "/subjects",
+        "/contexts",
+        "/mode/:.ctx:orders?defaultToGlobal=true",
+    ] {
+        assert_eq!(
+            source.get(path).await.body,
+            target.get(path).await.body,
+            "{path}"
+        );
+    }
+    // By id, in the context (registration times differ between the two registries).
+    for path in [
+        "/schemas/ids/2?subject=:.ctx:orders",
+        "/schemas/ids/1?subject=:.ctx:",
+        "/subjects/:.ctx:orders/versions/1",
+    ] {
+        let (a, b) = (source.get(path).await.body, target.get(path).await.body);
+        for field in ["schema", "references", "subject", "version", "id"] {
+            assert_eq!(a[field], b[field], "{path} {field}");
+        }
+    }
+    // The context's own mode was only for the import.
+    assert_eq!(target.get("/mode/:.ctx:orders").await.error_code(), 40409);
+    let next = ok(&target, ":.ctx:more", json!({"schema": r#""string""#})).await;
+    assert_eq!(next, 3, "the context's ids go on from the imported ones");
+}
