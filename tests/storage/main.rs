@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use warden_core::api::SchemaReference;
 use warden_core::{
-    CompatibilityLevel, CompatibilityPolicy, Context, Mode, SchemaId, SchemaType, Subject,
-    Version,
+    CompatibilityLevel, CompatibilityPolicy, Context, Mode, SchemaId, SchemaType, Subject, Version,
 };
 use warden_storage::{
     AssociationKey, DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredAssociation,
@@ -93,7 +92,11 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
     assert_eq!(default, id(1));
     // The same schema in a context is a schema of its own there, with the id 1 of its own.
     let ctx_int = in_context(".ctx", &int);
-    let one = new_id(register(&*store, ":.ctx:s", &ctx_int, None, None).await.unwrap());
+    let one = new_id(
+        register(&*store, ":.ctx:s", &ctx_int, None, None)
+            .await
+            .unwrap(),
+    );
     assert_eq!(one.get(), 1);
     assert_ne!(one, default, "ids of two contexts are two schemas");
     let two = new_id(
@@ -103,9 +106,15 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
     );
     assert_eq!(two.get(), 2);
     let other = new_id(
-        register(&*store, ":.other:t", &in_context(".other", &long), None, None)
-            .await
-            .unwrap(),
+        register(
+            &*store,
+            ":.other:t",
+            &in_context(".other", &long),
+            None,
+            None,
+        )
+        .await
+        .unwrap(),
     );
     assert_eq!(other.get(), 1);
     // The default context's counter is its own.
@@ -125,11 +134,20 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
     let ctx = Context::parse(".ctx").unwrap();
     let read = store.schema_id_in(&ctx, id(2)).await.unwrap().unwrap();
     assert_eq!(read, two);
-    assert_eq!(store.schema_by_id(read).await.unwrap().unwrap().schema, r#""long""#);
-    assert_eq!(store.schema_by_id(one).await.unwrap().unwrap().schema, r#""int""#);
+    assert_eq!(
+        store.schema_by_id(read).await.unwrap().unwrap().schema,
+        r#""long""#
+    );
+    assert_eq!(
+        store.schema_by_id(one).await.unwrap().unwrap().schema,
+        r#""int""#
+    );
     let nowhere = Context::parse(".nowhere").unwrap();
     assert_eq!(store.schema_id_in(&nowhere, id(1)).await.unwrap(), None);
-    assert_eq!(store.versions(&sub(":.ctx:s")).await.unwrap()[0].schema_id, one);
+    assert_eq!(
+        store.versions(&sub(":.ctx:s")).await.unwrap()[0].schema_id,
+        one
+    );
     assert_eq!(
         store.versions_of_schema(one).await.unwrap(),
         [(sub(":.ctx:s"), v(1), false)]
@@ -148,7 +166,12 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
         Err(Error::IdTaken(_))
     ));
     assert_eq!(
-        new_id(register(&*store, ":.ctx:f", &float, None, None).await.unwrap()).get(),
+        new_id(
+            register(&*store, ":.ctx:f", &float, None, None)
+                .await
+                .unwrap()
+        )
+        .get(),
         11
     );
     // References resolve in the referrer's context.
@@ -188,8 +211,15 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
     let removed = store.hard_delete(&sub(":.other:t"), &[v(1)]).await.unwrap();
     assert_eq!(removed, [other]);
     assert!(store.delete_context(&other_ctx).await.unwrap());
-    assert_eq!(store.contexts().await.unwrap(), [ctx.clone()]);
-    assert_eq!(store.existing_ids(&[one, other, default]).await.unwrap().len(), 2);
+    assert_eq!(store.contexts().await.unwrap(), [ctx]);
+    assert_eq!(
+        store
+            .existing_ids(&[one, other, default])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn registers_reuses_ids_and_numbers_versions(store: Arc<dyn SchemaStore>) {

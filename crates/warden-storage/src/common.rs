@@ -323,9 +323,8 @@ macro_rules! shared_statements {
                     (None, wanted) => {
                         let context = context_key(&mut self.tx, &self.subject.context()).await?;
                         let wanted = wanted.map(|w| w.in_context(context));
-                        let id =
-                            insert_schema(&mut self.tx, schema, context, wanted, self.subject)
-                                .await?;
+                        let id = insert_schema(&mut self.tx, schema, context, wanted, self.subject)
+                            .await?;
                         write_guid(&mut *self.tx, id, schema).await?;
                         Ok(id)
                     }
@@ -714,11 +713,10 @@ macro_rules! shared_statements {
             if context.is_default() {
                 return Ok(Some(0));
             }
-            let n: Option<i32> =
-                sqlx::query_scalar("SELECT number FROM contexts WHERE name = $1")
-                    .bind(context.name())
-                    .fetch_optional(ex)
-                    .await?;
+            let n: Option<i32> = sqlx::query_scalar("SELECT number FROM contexts WHERE name = $1")
+                .bind(context.name())
+                .fetch_optional(ex)
+                .await?;
             n.map(|n| u32::try_from(n).map_err(|e| crate::Error::Corrupt(e.to_string())))
                 .transpose()
         }
@@ -769,15 +767,13 @@ macro_rules! shared_statements {
 
         /// Every context but the default one, by name.
         async fn fetch_contexts(pool: &$pool) -> crate::Result<Vec<warden_core::Context>> {
-            let names: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM contexts ORDER BY name")
-                    .fetch_all(pool)
-                    .await?;
+            let names: Vec<String> = sqlx::query_scalar("SELECT name FROM contexts ORDER BY name")
+                .fetch_all(pool)
+                .await?;
             names
                 .iter()
                 .map(|n| {
-                    warden_core::Context::parse(n)
-                        .map_err(|e| crate::Error::Corrupt(e.to_string()))
+                    warden_core::Context::parse(n).map_err(|e| crate::Error::Corrupt(e.to_string()))
                 })
                 .collect()
         }

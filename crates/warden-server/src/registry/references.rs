@@ -93,7 +93,9 @@ impl Registry {
         // qualified, children expanded).
         let mut stack: Vec<(SchemaReference, bool)> = Vec::with_capacity(references.len());
         for r in references.iter().rev() {
-            let subject = Subject::parse(&r.subject).map_err(invalid)?.in_context(context);
+            let subject = Subject::parse(&r.subject)
+                .map_err(invalid)?
+                .in_context(context);
             stack.push((
                 SchemaReference {
                     subject: subject.as_str().to_owned(),

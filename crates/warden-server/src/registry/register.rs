@@ -124,7 +124,12 @@ impl Registry {
         if let Some(v) = explicit_version
             && !import
         {
-            let max = self.store.versions(subject).await?.last().map(|r| r.version);
+            let max = self
+                .store
+                .versions(subject)
+                .await?
+                .last()
+                .map(|r| r.version);
             let next = match max {
                 Some(max) => max.next().ok(),
                 None => Some(Version::FIRST),
