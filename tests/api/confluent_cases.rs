@@ -1263,7 +1263,7 @@ const CASES: &[Case] = &[
     Case {
         source: "RestApiTest.testSchemaUnqualifiedReferencesInContext",
         harness: Harness::None,
-        pending: Some("issue 12: contexts, referenceFormat=qualified"),
+        pending: None,
         steps: &[
             reg!(":.ctx:my_reference", "$SUBREC", 1),
             req!(POST "/subjects/:.ctx:my_referrer/versions?normalize=false",

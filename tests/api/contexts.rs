@@ -295,3 +295,30 @@ async fn subjects_are_listed_across_contexts_in_confluents_order() {
     assert_eq!(all.body.as_array().unwrap().len(), 4, "{}", all.text);
     assert_eq!(app.get("/schemas").await.body.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn reference_format_qualified_names_reference_subjects_with_their_context() {
+    let app = spawn_app().await;
+    app.register_ok(":.ctx:inner", &record("Inner", "[]")).await;
+    let outer = record("Outer", r#"[{"name":"i","type":"com.acme.Inner"}]"#);
+    let refs = json!([{"name": "com.acme.Inner", "subject": "inner", "version": 1}]);
+    let r = app
+        .register_body(":.ctx:outer", &json!({"schema": outer, "references": refs}))
+        .await;
+    assert_eq!(r.body["id"], 2, "{}", r.text);
+    for path in [
+        "/subjects/:.ctx:outer/versions/1?referenceFormat=qualified",
+        "/schemas/ids/2?subject=:.ctx:outer&referenceFormat=QUALIFIED",
+    ] {
+        assert_eq!(
+            app.get(path).await.body["references"][0]["subject"],
+            ":.ctx:inner",
+            "{path}"
+        );
+    }
+    // Without it, as registered.
+    assert_eq!(
+        app.get("/schemas/ids/2?subject=:.ctx:outer").await.body["references"][0]["subject"],
+        "inner"
+    );
+}

@@ -233,6 +233,9 @@ pub(crate) struct Params {
     pub(crate) rule_type: Option<String>,
     /// `GET /schemas/ids/{id}`: the subject whose version to answer.
     pub(crate) subject: Option<String>,
+    /// `qualified`: reference subjects answered qualified by the referrer's context
+    /// (Confluent's `referenceFormat`).
+    pub(crate) reference_format: Option<String>,
 }
 
 /// A page of a list: the items to skip and the most to return.

@@ -231,6 +231,7 @@ async fn list_schemas(
         ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
         ("subject" = Option<String>, Query, description = "Answer this subject's version of the schema: `subject` and `version` are added, and `ts` and `deleted` are that version's."),
         ("fetchMaxId" = Option<Flag>, Query, description = "`true` adds `maxId`, the highest schema id."),
+        ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the schema's context (`:.ctx:name`)."),
     ),
     responses(
         (status = 200, description = "The schema, with its GUID and the registration time (`ts`) and `deleted` flag of one of its versions.", body = SchemaByIdResponse),
@@ -251,11 +252,15 @@ async fn schema_by_id(
     } else {
         None
     };
-    if text.is_none() && !p.fetch_max_id && p.subject.is_none() {
+    let qualified = qualified_references(&p);
+    if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified {
         return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
     }
     let usage = r.usage_of(id, named.as_ref()).await?;
     let mut body = Registry::by_id_response(&schema, usage.as_ref());
+    if qualified && let Some((referrer, _)) = &usage {
+        qualify_references(&mut body.references, referrer);
+    }
     if p.subject.is_some()
         && let Some((subject, row)) = usage
     {
@@ -603,6 +608,7 @@ async fn register(
         ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+        ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the subject's context (`:.ctx:name`)."),
     ),
     responses(
         (status = 200, description = "The version.", body = SubjectVersionResponse),
@@ -623,7 +629,27 @@ async fn get_version(
     {
         body.schema = text;
     }
+    if qualified_references(&p) {
+        qualify_references(&mut body.references, &s);
+    }
     ok(&body)
+}
+
+/// `referenceFormat=qualified` (Confluent compares it ignoring case).
+fn qualified_references(p: &Params) -> bool {
+    p.reference_format
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case("qualified"))
+}
+
+/// Reference subjects as `referenceFormat=qualified` answers them: each qualified by the
+/// context of `referrer` unless it names one (Confluent `qualifySubjectWithParent`).
+fn qualify_references(references: &mut [warden_core::api::SchemaReference], referrer: &Subject) {
+    for r in references {
+        if let Ok(s) = Subject::parse(&r.subject) {
+            r.subject = s.in_context(&referrer.context()).as_str().to_owned();
+        }
+    }
 }
 
 /// The schema text of one version of a subject.
