@@ -54,6 +54,35 @@ impl utoipa::PartialSchema for Flag {
 
 impl utoipa::ToSchema for Flag {}
 
+/// A query parameter read as JAX-RS reads an `int` (`offset`, `limit`): an integer, or blank
+/// for the default; any other text is 404, as Jersey answers a parameter it cannot convert.
+#[derive(Debug)]
+pub(super) enum JavaInt {}
+
+impl utoipa::PartialSchema for JavaInt {
+    fn schema() -> RefOr<openapi::schema::Schema> {
+        openapi::schema::AnyOfBuilder::new()
+            .item(
+                openapi::schema::ObjectBuilder::new()
+                    .schema_type(openapi::schema::Type::Integer)
+                    .format(Some(openapi::schema::SchemaFormat::KnownFormat(
+                        openapi::schema::KnownFormat::Int32,
+                    ))),
+            )
+            .item(
+                openapi::schema::ObjectBuilder::new()
+                    .schema_type(openapi::schema::Type::String)
+                    .pattern(Some(r"^\s*([+-]?[0-9]{1,9})?\s*$")),
+            )
+            .description(Some(
+                "A Java int; blank is the default (JAX-RS), text that is not an int is 404.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for JavaInt {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -66,7 +95,7 @@ impl utoipa::ToSchema for Flag {}
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     // The path parameters' schemas (the attributes name them; nothing collects them).
-    components(schemas(ErrorBody, Flag, SchemaId, Subject, VersionSelector)),
+    components(schemas(ErrorBody, Flag, JavaInt, SchemaId, Subject, VersionSelector)),
     tags(
         (name = "schemas", description = "Schemas by global id."),
         (name = "subjects", description = "Subjects and their versions: register, look up, read, delete."),

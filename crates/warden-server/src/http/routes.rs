@@ -18,7 +18,7 @@ use warden_storage::{DeletedFilter, StoredConfig};
 
 use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
-use super::openapi::Flag;
+use super::openapi::{Flag, JavaInt};
 use super::{ApiError, AppState, sr_bytes, sr_json};
 use crate::error::Error;
 use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
@@ -193,8 +193,8 @@ fn serialized(p: &Params) -> bool {
         ("resourceType" = Option<String>, Query, description = "Only versions of subjects with an association of this resource type (each listed under `associations`)."),
         ("associationType" = Option<Vec<String>>, Query, description = "Only versions of subjects with an association of these types (`key`, `value`); repeat the parameter for several."),
         ("lifecycle" = Option<Vec<String>>, Query, description = "Only versions of subjects with a `STRONG` or `WEAK` association, or (`NONE`) without one; repeat for several; another value is 404."),
-        ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most versions to return: 1 to 1000; anything else is 1000, Confluent's `schema.search.default.limit`."),
+        ("offset" = Option<JavaInt>, Query, description = "Versions to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most versions to return: 1 to 1000; anything else is 1000, Confluent's `schema.search.default.limit`."),
     ),
     responses(
         (status = 200, description = "Every version of every subject, by subject and version.", body = Vec<SchemaListEntry>),
@@ -405,8 +405,8 @@ async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>)
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
-        ("offset" = Option<i32>, Query, description = "Subjects to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most subjects to return; not positive is all."),
+        ("offset" = Option<JavaInt>, Query, description = "Subjects to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most subjects to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The subjects that registered the schema.", body = Vec<Subject>),
@@ -430,8 +430,8 @@ async fn subjects_by_id(
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
-        ("offset" = Option<i32>, Query, description = "Pairs to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most pairs to return; not positive is all."),
+        ("offset" = Option<JavaInt>, Query, description = "Pairs to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most pairs to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The (subject, version) pairs of the schema.", body = Vec<SubjectVersion>),
@@ -456,8 +456,8 @@ async fn versions_by_id(
         ("subjectPrefix" = Option<String>, Query, description = "Only subjects starting with this prefix."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
-        ("offset" = Option<i32>, Query, description = "Subjects to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most subjects to return; not positive is all."),
+        ("offset" = Option<JavaInt>, Query, description = "Subjects to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most subjects to return; not positive is all."),
     ),
     responses(
         (status = 200, description = "The subjects.", body = Vec<Subject>),
@@ -533,11 +533,11 @@ async fn delete_subject(
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("deletedOnly" = Option<Flag>, Query, description = "`true` lists only soft-deleted items."),
         ("deletedAsNegative" = Option<Flag>, Query, description = "`true` lists every version, a soft-deleted one as its negative (`[1,-2,3]`); it wins over `deleted` and `deletedOnly`."),
-        ("offset" = Option<i32>, Query, description = "Versions to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most versions to return; not positive is all."),
+        ("offset" = Option<JavaInt>, Query, description = "Versions to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most versions to return; not positive is all."),
     ),
     responses(
-        (status = 200, description = "The versions of the subject.", body = Vec<Version>),
+        (status = 200, description = "The versions of the subject (with `deletedAsNegative=true`, a soft-deleted one as its negative).", body = Vec<i32>),
         (status = 404, description = "40401 subject not found; 404 an offset or limit that is not a Java int", body = ErrorBody),
         (status = 422, description = "42208 invalid subject", body = ErrorBody),
     )
@@ -690,8 +690,8 @@ async fn raw_version(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("version" = VersionSelector, Path, description = "A version number, live or soft-deleted, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` also lists schemas that only soft-deleted versions use."),
-        ("offset" = Option<i32>, Query, description = "Ids to skip (default 0)."),
-        ("limit" = Option<i32>, Query, description = "The most ids to return: 1 to 1000; anything else is 1000 (Confluent's schema search limit)."),
+        ("offset" = Option<JavaInt>, Query, description = "Ids to skip (default 0)."),
+        ("limit" = Option<JavaInt>, Query, description = "The most ids to return: 1 to 1000; anything else is 1000 (Confluent's schema search limit)."),
     ),
     responses(
         (status = 200, description = "The ids of the schemas that reference this version, ascending.", body = Vec<SchemaId>),
