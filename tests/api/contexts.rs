@@ -322,3 +322,15 @@ async fn reference_format_qualified_names_reference_subjects_with_their_context(
         "inner"
     );
 }
+
+#[tokio::test]
+async fn a_subject_named_in_the_default_context_is_the_plain_subject() {
+    let app = spawn_app().await;
+    let id = app.register_ok(":.:orders", &record("R", "[]")).await;
+    assert_eq!(app.get("/subjects").await.body, json!(["orders"]));
+    assert_eq!(app.version("orders", "1").await.body["id"], id);
+    assert_eq!(
+        app.version(":.:orders", "1").await.body["subject"],
+        "orders"
+    );
+}

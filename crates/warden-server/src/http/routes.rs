@@ -87,8 +87,11 @@ fn ok<T: serde::Serialize>(body: &T) -> ApiResult {
     Ok(sr_json(StatusCode::OK, body))
 }
 
+/// A subject of the path, as Confluent's resources normalize it (`QualifiedSubject.normalize`):
+/// `:.:orders` is `orders` of the default context, `:.ctx` is the context `:.ctx:`.
 fn subject(s: &str) -> Result<Subject, ApiError> {
-    Subject::parse(s).map_err(|e| Error::InvalidSubject(e.to_string()).into())
+    let parsed = Subject::parse(s).map_err(|e| Error::InvalidSubject(e.to_string()))?;
+    Ok(parsed.normalized().unwrap_or(parsed))
 }
 
 fn version(v: &str) -> Result<VersionSelector, ApiError> {
