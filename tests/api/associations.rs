@@ -97,11 +97,23 @@ async fn weak_associations_are_created_read_by_subject_resource_and_name_and_del
         "/associations/resources/-/orders",
         "/associations/resources/lkc-1/-",
         "/associations/resources/-/-",
+        // The query form the Rust client schema-registry-client sends.
+        "/associations?resourceName=orders&resourceNamespace=lkc-1&resourceType=topic",
+        "/associations?resourceName=orders",
     ] {
         let r = app.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
         assert_eq!(without_generated(&r), both, "{path}");
     }
+    let r = app
+        .get("/associations?resourceName=orders&resourceNamespace=lkc-1&associationType=value")
+        .await;
+    assert_eq!(
+        without_generated(&r),
+        json!([weak_row("orders-v", "value")])
+    );
+    let r = app.get("/associations?resourceName=payments").await;
+    assert_eq!((r.status, r.body.clone()), (StatusCode::OK, json!([])));
     let r = app.get("/associations/subjects/orders-v").await;
     assert_eq!(
         without_generated(&r),

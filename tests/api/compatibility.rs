@@ -107,9 +107,30 @@ async fn a_subject_with_no_live_version_is_compatible_and_a_missing_version_numb
             ),
             "{subject} 1"
         );
-        // The schema is still parsed.
-        let r = app.check(subject, Some("latest"), "{not avro").await;
+        // The schema is still parsed: an invalid one is 42201, or with `verbose=true`
+        // (Confluent's CompatibilityResource) incompatible with the parse error as message.
+        let r = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/compatibility/subjects/{subject}/versions/latest"),
+                Some(&json!({"schema": "{not avro"})),
+            )
+            .await;
         assert_eq!(r.error_code(), 42201, "{subject}: {}", r.text);
+        let r = app.check(subject, Some("latest"), "{not avro").await;
+        assert_eq!(r.status, StatusCode::OK, "{subject}: {}", r.text);
+        assert_eq!(
+            r.body["is_compatible"],
+            json!(false),
+            "{subject}: {}",
+            r.text
+        );
+        assert_eq!(
+            r.body["messages"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            r.text
+        );
     }
     app.register_ok("s", &record("A", V1)).await;
     assert_eq!(
@@ -124,7 +145,14 @@ async fn a_subject_with_no_live_version_is_compatible_and_a_missing_version_numb
             .error_code(),
         42202
     );
-    assert_eq!(app.check("s", None, "{not avro").await.error_code(), 42201);
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            "/compatibility/subjects/s/versions",
+            Some(&json!({"schema": "{not avro"})),
+        )
+        .await;
+    assert_eq!(r.error_code(), 42201, "{}", r.text);
 }
 
 #[tokio::test]

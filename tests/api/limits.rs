@@ -64,10 +64,15 @@ fn json_schema(schema: &str) -> Value {
 }
 
 /// `POST /compatibility/subjects/{subject}/versions/latest?verbose=true` with a full body.
-async fn check_body(app: &TestApp, subject: &str, body: &Value) -> warden_testkit::Reply {
+async fn check_body(
+    app: &TestApp,
+    subject: &str,
+    body: &Value,
+    verbose: bool,
+) -> warden_testkit::Reply {
     app.request(
         reqwest::Method::POST,
-        &format!("/compatibility/subjects/{subject}/versions/latest?verbose=true"),
+        &format!("/compatibility/subjects/{subject}/versions/latest?verbose={verbose}"),
         Some(body),
     )
     .await
@@ -133,7 +138,7 @@ async fn schemas_over_the_default_limits_are_refused_with_42201_naming_the_limit
         assert_eq!(registered.body, invalid_schema(message), "register");
         // A compatibility test and a lookup are held to the same limits.
         app.register_ok("big-value", r#""string""#).await;
-        let checked = check_body(&app, "big-value", &body).await;
+        let checked = check_body(&app, "big-value", &body, false).await;
         assert_eq!(
             checked.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -141,6 +146,17 @@ async fn schemas_over_the_default_limits_are_refused_with_42201_naming_the_limit
             checked.text
         );
         assert_eq!(checked.body, invalid_schema(message), "compatibility test");
+        // With `verbose=true` an invalid schema is incompatible, the reason its message, as
+        // Confluent's CompatibilityResource answers.
+        let verbose = check_body(&app, "big-value", &body, true).await;
+        assert_eq!(
+            (verbose.status, &verbose.body),
+            (
+                StatusCode::OK,
+                &json!({"is_compatible": false, "messages": [message]})
+            ),
+            "verbose compatibility test"
+        );
         let looked_up = app
             .request(reqwest::Method::POST, "/subjects/big-value", Some(&body))
             .await;
@@ -263,7 +279,7 @@ async fn health_answers_while_two_heavy_checks_run_and_the_checks_stop_at_the_re
     let changed = json_schema(&all_of(3_000, true));
     let started = Instant::now();
     let heavy = futures::future::join(
-        check_body(&app, "heavy-a", &changed),
+        check_body(&app, "heavy-a", &changed, true),
         app.register_body("heavy-b", &changed),
     );
     let probe = async {
@@ -335,7 +351,7 @@ async fn a_json_schema_all_of_of_10000_entries_is_refused_and_a_smaller_one_answ
         .register_body("allof-value", &json_schema(&all_of(200, false)))
         .await;
     assert_eq!(small.status, StatusCode::OK, "{}", small.text);
-    let checked = check_body(&app, "allof-value", &json_schema(&all_of(200, true))).await;
+    let checked = check_body(&app, "allof-value", &json_schema(&all_of(200, true)), true).await;
     assert_eq!(checked.status, StatusCode::OK, "{}", checked.text);
     assert_eq!(checked.body["is_compatible"], false, "{}", checked.text);
     assert_rss_bounded("allOf");

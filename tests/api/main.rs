@@ -22,11 +22,11 @@ mod limits;
 mod openapi;
 mod ops;
 mod protobuf;
+mod read_fields;
 mod references;
 mod register;
 mod request_bodies;
 mod schema_text;
-mod read_fields;
 mod slow_clients;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).

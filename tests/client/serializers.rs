@@ -226,8 +226,9 @@ async fn deserializers_tell_bad_records_apart() {
     );
     assert_eq!(decoded.value["id"], "order-3");
 
+    // 0x00 frames a schema id and 0x01 a GUID (Confluent 8); any other first byte is unknown.
     let mut wrong_magic = good.clone();
-    wrong_magic[0] = 1;
+    wrong_magic[0] = 2;
     let mut unknown = good.clone();
     unknown[1..5].copy_from_slice(&777u32.to_be_bytes());
     let mut zero = good.clone();
@@ -235,7 +236,7 @@ async fn deserializers_tell_bad_records_apart() {
     let cut = &good[..good.len() - 3];
     assert!(matches!(
         reader.deserialize(&wrong_magic).await,
-        Err(SerdeError::UnknownMagicByte(1))
+        Err(SerdeError::UnknownMagicByte(2))
     ));
     assert!(matches!(
         reader.deserialize(&good[..3]).await,

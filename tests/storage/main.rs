@@ -685,30 +685,6 @@ async fn ids_stop_at_the_top_of_the_java_int_range(store: Arc<dyn SchemaStore>) 
     );
 }
 
-async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
-    assert_eq!(store.max_schema_id(0).await.unwrap(), None);
-    let a = schema(r#""int""#);
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    register(&*store, "s", &a, None, None).await.unwrap();
-    register(&*store, "t", &a, None, None).await.unwrap();
-    register(&*store, "t", &schema(r#""long""#), None, None)
-        .await
-        .unwrap();
-    let stored = store.schema_by_id(id(1)).await.unwrap().unwrap();
-    let guid = warden_core::Guid::of_schema(r#""int""#, &[], None, None);
-    assert_eq!(stored.guid, guid);
-    assert_eq!(store.schema_ids_by_guid(&guid).await.unwrap(), vec![id(1)]);
-    let unknown = warden_core::Guid::of_schema("nothing", &[], None, None);
-    assert!(store.schema_ids_by_guid(&unknown).await.unwrap().is_empty());
-    assert_eq!(store.max_schema_id(0).await.unwrap(), Some(id(2)));
-    let rows = store.versions(&sub("t")).await.unwrap();
-    assert!(rows.iter().all(|r| r.created_at >= before));
-    assert!(rows[0].created_at <= rows[1].created_at);
-}
-
 fn association(
     guid: &str,
     resource_id: &str,
@@ -844,6 +820,30 @@ async fn associations_are_written_read_and_removed(store: Arc<dyn SchemaStore>) 
             replacement
         ]
     );
+}
+
+async fn guids_max_ids_and_registration_times(store: Arc<dyn SchemaStore>) {
+    assert_eq!(store.max_schema_id(0).await.unwrap(), None);
+    let a = schema(r#""int""#);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    register(&*store, "s", &a, None, None).await.unwrap();
+    register(&*store, "t", &a, None, None).await.unwrap();
+    register(&*store, "t", &schema(r#""long""#), None, None)
+        .await
+        .unwrap();
+    let stored = store.schema_by_id(id(1)).await.unwrap().unwrap();
+    let guid = warden_core::Guid::of_schema(r#""int""#, &[], None, None);
+    assert_eq!(stored.guid, guid);
+    assert_eq!(store.schema_ids_by_guid(&guid).await.unwrap(), vec![id(1)]);
+    let unknown = warden_core::Guid::of_schema("nothing", &[], None, None);
+    assert!(store.schema_ids_by_guid(&unknown).await.unwrap().is_empty());
+    assert_eq!(store.max_schema_id(0).await.unwrap(), Some(id(2)));
+    let rows = store.versions(&sub("t")).await.unwrap();
+    assert!(rows.iter().all(|r| r.created_at >= before));
+    assert!(rows[0].created_at <= rows[1].created_at);
 }
 
 async fn configs_and_modes(store: Arc<dyn SchemaStore>) {

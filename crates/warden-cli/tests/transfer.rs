@@ -133,12 +133,17 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         Some(&2),
         "id 1 was hard-deleted: the gap is kept"
     );
+    // `ts` is when a version was registered there, so an imported one has its own.
+    let without_ts = |mut body: serde_json::Value| {
+        body.as_object_mut().map(|o| o.remove("ts"));
+        body
+    };
     for id in ids {
         let (a, b) = (
             source.get(&format!("/schemas/ids/{id}")).await,
             target.get(&format!("/schemas/ids/{id}")).await,
         );
-        assert_eq!(a.body, b.body, "schema {id}");
+        assert_eq!(without_ts(a.body), without_ts(b.body), "schema {id}");
     }
     for path in [
         "/subjects",
@@ -153,8 +158,8 @@ async fn export_then_import_copies_every_id_version_config_and_mode_and_twice_ch
         "/mode/payments-value",
     ] {
         assert_eq!(
-            source.get(path).await.body,
-            target.get(path).await.body,
+            without_ts(source.get(path).await.body),
+            without_ts(target.get(path).await.body),
             "{path}"
         );
     }

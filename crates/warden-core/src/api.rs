@@ -84,14 +84,14 @@ pub struct SchemaReference {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterSchemaRequest {
-    /// The schema text (for Avro, JSON).
+    /// The schema text (for Avro, JSON). Absent, a registration takes the latest version's
+    /// schema (Confluent's metadata- or rule-set-only registration); a compatibility check
+    /// with `verbose=true` answers an absent or empty one as incompatible ("Empty schema").
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
         schema(
-            value_type = String,
-            required = true,
-            min_length = 1,
+            value_type = Option<String>,
             examples(
                 r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"}]}"#,
                 r#"{"type":"record","name":"User","fields":[{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}"#,

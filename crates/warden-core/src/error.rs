@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(ErrorCode::InvalidSchema.http_status(), 422);
         assert_eq!(ErrorCode::IncompatibleSchema.http_status(), 409);
         assert_eq!(ErrorCode::IncompatibleSchema.code(), 40901);
-        assert_eq!(ErrorCode::from_code(409), Some(ErrorCode::IncompatibleSchema));
+        assert_eq!(
+            ErrorCode::from_code(409),
+            Some(ErrorCode::IncompatibleSchema)
+        );
         assert_eq!(ErrorCode::StoreError.http_status(), 500);
         assert_eq!(ErrorCode::BadRequest.http_status(), 400);
     }

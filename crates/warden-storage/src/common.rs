@@ -808,6 +808,7 @@ macro_rules! shared_statements {
         }
 
         /// A config from `compatibility, normalize, compatibility_policy` and
+        /// [`CONFIG_EXTRA_COLUMNS`](crate::common::CONFIG_EXTRA_COLUMNS) columns.
         fn config_row(r: &$row) -> crate::Result<crate::StoredConfig> {
             use sqlx::Row;
             let extra = crate::common::extra_config(

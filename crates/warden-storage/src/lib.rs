@@ -72,7 +72,9 @@ pub enum Error {
     IdsExhausted,
     /// An association of this type already exists for the resource (written by another
     /// request meanwhile); nothing was written.
-    #[error("an association of type {association_type} already exists for resource {resource_name}")]
+    #[error(
+        "an association of type {association_type} already exists for resource {resource_name}"
+    )]
     AssociationExists {
         /// `key` or `value`.
         association_type: String,
@@ -347,8 +349,7 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     ///
     /// Errors: [`Error::AssociationExists`] when a new row's resource id, resource type and
     /// association type are taken; nothing is written.
-    async fn write_associations(&self, put: &[StoredAssociation], delete: &[String])
-    -> Result<()>;
+    async fn write_associations(&self, put: &[StoredAssociation], delete: &[String]) -> Result<()>;
 
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;

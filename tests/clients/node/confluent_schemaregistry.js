@@ -112,7 +112,6 @@ run(async () => {
   await client.deleteAssociations("node-topic-1", null, null, false);
   check("no associations left", await client.getAssociationsByResourceName("-", "-", null, [], null, 0, -1), []);
 
-
   // ---- serializers ---------------------------------------------------------------------
   // Decoded Avro records are class instances; their fields are what is compared.
   const plain = (what, got, want) => check(what, JSON.parse(JSON.stringify(got)), want);

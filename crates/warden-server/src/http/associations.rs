@@ -3,7 +3,7 @@
 //! [`Registry`](crate::registry::Registry), and map; the rules live in
 //! `registry::associations`.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use warden_core::jackson::{self, JacksonRequest};
 
 use super::extract::{SrBody, SrPath};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
-use super::openapi::Flag;
+use super::openapi::{Flag, JavaInt};
 use super::{ApiError, AppState, sr_json};
 use crate::registry::{
     Association, AssociationBatchResponse, AssociationFilter, AssociationGetRequest,
@@ -50,7 +50,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
             create_or_update_association,
             delete_associations
         ))
-        .routes(routes!(create_association))
+        .routes(routes!(by_resource_name_query, create_association))
         .routes(routes!(batch_get))
         .routes(routes!(batch_mutate))
 }
@@ -573,8 +573,8 @@ fn non_empty<T>(requests: Option<Vec<T>>) -> Result<Vec<T>, ApiError> {
         ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
         ("associationType" = Option<Vec<String>>, Query, description = "Only these association types (`key`, `value`); repeat the parameter for several."),
         ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations; another value is 404."),
-        ("offset" = Option<i32>, Query, description = "Associations to skip (a Java int; not an int is 404)."),
-        ("limit" = Option<i32>, Query, description = "Page size, at most 1000 (the default when absent, not positive or larger)."),
+        ("offset" = Option<JavaInt>, Query, description = "Associations to skip (a Java int; not an int is 404)."),
+        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000 (the default when absent, not positive or larger)."),
     ),
     responses(
         (status = 200, description = "The associations, sorted by resource name, namespace, type, association type and subject.", body = Vec<Association>),
@@ -602,8 +602,8 @@ async fn by_subject(
         ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
         ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
         ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
-        ("offset" = Option<i32>, Query, description = "Associations to skip."),
-        ("limit" = Option<i32>, Query, description = "Page size, at most 1000."),
+        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
     ),
     responses(
         (status = 200, description = "The associations.", body = Vec<Association>),
@@ -620,6 +620,57 @@ async fn by_resource_name(
         .await?)
 }
 
+/// The associations of a resource by name, with the name and namespace in the query: the
+/// request the Rust client `schema-registry-client` sends (its default subject name strategy
+/// asks for the topic's associations this way before it falls back to the topic name), and
+/// an extension here: Confluent's server serves only the path form
+/// `/associations/resources/{resourceNamespace}/{resourceName}`, which this answers exactly
+/// as. A missing `resourceName` or `resourceNamespace` matches every one (`-`).
+#[utoipa::path(
+    get,
+    path = "/associations",
+    tag = "associations",
+    params(
+        ("resourceName" = Option<String>, Query, description = "The resource's name (the topic); every resource when absent or `-`."),
+        ("resourceNamespace" = Option<String>, Query, description = "The resource's namespace (the Kafka cluster id); every namespace when absent or `-`."),
+        ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
+        ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
+        ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
+        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
+    ),
+    responses(
+        (status = 200, description = "The associations.", body = Vec<Association>),
+        (status = 404, description = "404 a parameter that does not convert", body = ErrorBody),
+    )
+)]
+async fn by_resource_name_query(
+    State(r): State<AppState>,
+    RawQuery(query): RawQuery,
+    p: AssociationParams,
+) -> ApiResult {
+    let mut name = None;
+    let mut namespace = None;
+    for (key, value) in query_pairs(query.as_deref().unwrap_or_default()) {
+        match key.as_str() {
+            // A single-valued JAX-RS parameter takes the first value.
+            "resourceName" if name.is_none() => name = Some(value),
+            "resourceNamespace" if namespace.is_none() => namespace = Some(value),
+            _ => {}
+        }
+    }
+    let or_all = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "-".into());
+    ok(&r
+        .associations_by_resource_name(
+            &or_all(namespace),
+            &or_all(name),
+            &p.filter,
+            p.offset,
+            p.limit,
+        )
+        .await?)
+}
+
 /// The associations of a resource id.
 #[utoipa::path(
     get,
@@ -630,8 +681,8 @@ async fn by_resource_name(
         ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
         ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
         ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
-        ("offset" = Option<i32>, Query, description = "Associations to skip."),
-        ("limit" = Option<i32>, Query, description = "Page size, at most 1000."),
+        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
     ),
     responses(
         (status = 200, description = "The associations.", body = Vec<Association>),

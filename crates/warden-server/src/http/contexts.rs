@@ -13,6 +13,7 @@ use warden_core::api::ErrorBody;
 use warden_core::{Context, ErrorCode};
 
 use super::extract::{SrPath, SrQuery};
+use super::openapi::JavaInt;
 use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
 
@@ -39,8 +40,8 @@ struct ContextsQuery {
     path = "/contexts",
     tag = "contexts",
     params(
-        ("offset" = Option<i32>, Query, description = "Contexts to skip."),
-        ("limit" = Option<i32>, Query, description = "At most this many contexts; not positive is no limit."),
+        ("offset" = Option<JavaInt>, Query, description = "Contexts to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "At most this many contexts; not positive is no limit."),
         ("contextPrefix" = Option<String>, Query, description = "Only contexts whose name starts with this (`.ctx`)."),
     ),
     responses(

@@ -83,6 +83,54 @@ impl utoipa::PartialSchema for JavaInt {
 
 impl utoipa::ToSchema for JavaInt {}
 
+/// A Java `String` body field: Jackson coerces a number or a boolean to its text (`false`
+/// is `"false"`), as Confluent reads it.
+#[derive(Debug)]
+pub(crate) enum JavaString {}
+
+impl utoipa::PartialSchema for JavaString {
+    fn schema() -> RefOr<openapi::schema::Schema> {
+        let of = |t| openapi::schema::ObjectBuilder::new().schema_type(t);
+        openapi::schema::AnyOfBuilder::new()
+            .item(of(openapi::schema::Type::String))
+            .item(of(openapi::schema::Type::Number))
+            .item(of(openapi::schema::Type::Boolean))
+            .item(of(openapi::schema::Type::Null))
+            .description(Some(
+                "A string; a number or boolean is read as its text (Jackson's coercions, as \
+                 Confluent).",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for JavaString {}
+
+/// One operation of `POST /associations:batchMutate` (Confluent `AssociationOp`, chosen by
+/// its `opType`; Jackson answers 400 without one).
+#[derive(Debug)]
+pub(crate) enum AssociationOpSchema {}
+
+impl utoipa::PartialSchema for AssociationOpSchema {
+    fn schema() -> RefOr<openapi::schema::Schema> {
+        openapi::schema::ObjectBuilder::new()
+            .property(
+                "opType",
+                openapi::schema::ObjectBuilder::new()
+                    .schema_type(openapi::schema::Type::String)
+                    .enum_values(Some(["CREATE", "UPSERT", "DELETE"])),
+            )
+            .required("opType")
+            .description(Some(
+                "CREATE and UPSERT carry an association as in POST /associations; DELETE an \
+                 associationType and cascadeLifecycle.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AssociationOpSchema {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -103,9 +151,9 @@ impl utoipa::ToSchema for JavaInt {}
         (name = "config", description = "Compatibility levels, registry-wide and per subject."),
         (name = "mode", description = "Modes (READWRITE, READONLY, READONLY_OVERRIDE, IMPORT), registry-wide and per subject."),
         (name = "registry", description = "The registry itself."),
+        (name = "metadata", description = "The server's cluster id, version and deployment (Confluent's /v1/metadata)."),
         (name = "contexts", description = "Schema contexts: subjects qualified `:.ctx:name`, each context with its own schema ids."),
         (name = "associations", description = "Resources (Kafka topics) linked to their key and value subjects, WEAK or STRONG (Confluent 8)."),
-        (name = "metadata", description = "The server's cluster id, version and deployment (Confluent's /v1/metadata)."),
         (name = "operations", description = "Health, metrics and this description."),
     )
 )]

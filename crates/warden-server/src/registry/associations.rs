@@ -156,12 +156,16 @@ pub struct AssociationBatchResponse {
 #[schema(rename_all = "camelCase")]
 pub struct AssociationRequest {
     /// The resource's name: letters, digits, `_` and `-`, at most 256.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_name: Option<String>,
     /// The resource's namespace, same rules.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_namespace: Option<String>,
     /// The resource's id; required unless `dryRun`.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_id: Option<String>,
     /// `topic` (the default).
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_type: Option<String>,
     /// One entry per association type.
     pub associations: Option<Vec<AssociationInfoRequest>>,
@@ -176,7 +180,7 @@ pub struct AssociationInfoRequest {
     /// `key` or `value` (the default).
     pub association_type: Option<String>,
     /// STRONG or WEAK; a create defaults to STRONG with a schema, else WEAK.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Lifecycle>)]
     pub lifecycle: Option<Lifecycle>,
     /// Whether the association is frozen; must match the lifecycle (STRONG is frozen).
     pub frozen: Option<bool>,
@@ -192,17 +196,21 @@ pub struct AssociationInfoRequest {
 #[schema(rename_all = "camelCase")]
 pub struct AssociationGetRequest {
     /// The resource's name (with `resourceNamespace`), when no id is given.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_name: Option<String>,
     /// The resource's namespace.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_namespace: Option<String>,
     /// The resource's id.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_id: Option<String>,
     /// The resource type (`topic` by default).
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_type: Option<String>,
     /// Only these association types (all when absent or empty).
     pub association_types: Option<Vec<String>>,
     /// Only this lifecycle.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Lifecycle>)]
     pub lifecycle: Option<Lifecycle>,
 }
 
@@ -227,15 +235,19 @@ pub enum AssociationOp {
 #[schema(rename_all = "camelCase")]
 pub struct AssociationOpRequest {
     /// The resource's name.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_name: Option<String>,
     /// The resource's namespace.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_namespace: Option<String>,
     /// The resource's id.
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_id: Option<String>,
     /// `topic` (the default).
+    #[schema(value_type = Option<crate::http::openapi::JavaString>)]
     pub resource_type: Option<String>,
     /// The operations, applied in order.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<crate::http::openapi::AssociationOpSchema>>)]
     pub associations: Option<Vec<AssociationOp>>,
     /// An error the caller already has for this resource: answered as its result.
     pub error: Option<ErrorBody>,

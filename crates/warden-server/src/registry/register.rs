@@ -15,14 +15,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use warden_core::SchemaType;
 use warden_core::api::CompatibilityCheckResponse;
+use warden_core::schema::ParseOptions;
 use warden_core::violation::Message;
 use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Context, Interrupt, Interrupted, Mode, ParsedSchema,
     SchemaError, SchemaId, Subject, Version, VersionSelector, compat, fingerprint,
 };
-use warden_core::SchemaType;
-use warden_core::schema::ParseOptions;
 use warden_storage::{NewSchema, VersionRow};
 
 use super::{CachedSchema, Registry, SchemaSubmission, metadata};
@@ -171,7 +171,9 @@ impl Registry {
                 .await
             {
                 Err(Error::InvalidSchema(m)) if as_new && !self.work.strict_schemas() => {
-                    let stored = self.candidate(submission.clone(), normalize, deadline).await?;
+                    let stored = self
+                        .candidate(submission.clone(), normalize, deadline)
+                        .await?;
                     if let Some(row) = self.can_lookup_among(&live, &stored.new).await? {
                         self.count_registration("existing");
                         return Ok(row.schema_id);
@@ -498,8 +500,7 @@ impl Registry {
         candidate: &Candidate,
         deadline: Instant,
     ) -> Result<Option<VersionRow>> {
-        if candidate.new.schema_type != SchemaType::Avro || !candidate.new.references.is_empty()
-        {
+        if candidate.new.schema_type != SchemaType::Avro || !candidate.new.references.is_empty() {
             return Ok(None);
         }
         let mut wanted: Option<String> = None;
@@ -518,7 +519,11 @@ impl Registry {
                 continue;
             };
             if wanted.is_none() {
-                wanted = Some(self.candidate_parsed(candidate, deadline).await?.normalized());
+                wanted = Some(
+                    self.candidate_parsed(candidate, deadline)
+                        .await?
+                        .normalized(),
+                );
             }
             if wanted.as_deref() == Some(resolved) {
                 return Ok(Some(*row));
@@ -593,7 +598,8 @@ impl Registry {
         let config = self.effective_config(subject).await?;
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         // Read as new under `validateNewSchemas`, as Confluent's `isCompatible` does.
-        let as_new = self.work.strict_schemas() || config.extra.validate_new_schemas.unwrap_or(true);
+        let as_new =
+            self.work.strict_schemas() || config.extra.validate_new_schemas.unwrap_or(true);
         // With `verbose`, an invalid schema is an incompatible answer carrying the reason,
         // as Confluent's `CompatibilityResource` answers it.
         let candidate = match self
@@ -631,12 +637,10 @@ impl Registry {
             }
         }
         // Only the versions in the schema's compatibility group, if one is set.
-        let earlier = Self::in_compatibility_group(
-            &config,
-            &candidate.new,
-            earlier,
-            |(_, cached, _)| &cached.stored,
-        );
+        let earlier =
+            Self::in_compatibility_group(&config, &candidate.new, earlier, |(_, cached, _)| {
+                &cached.stored
+            });
         let validate_fields = config.extra.validate_fields.unwrap_or(false);
         let (messages, is_compatible) = self
             .check_against(deadline, level, policy, validate_fields, new, earlier)
@@ -727,7 +731,7 @@ impl Registry {
                     ParseOptions::STORED,
                 )
                 .map(Arc::new)
-                    .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
+                .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
             })
             .await
     }
@@ -802,10 +806,19 @@ impl Registry {
         // only at registration or lookup, only when the two texts differ, and only on a
         // miss of the current text.
         if let Some(legacy) = legacy
-            && self.store.schema_id_by_fingerprint(&fingerprint).await?.is_none()
+            && self
+                .store
+                .schema_id_by_fingerprint(&fingerprint)
+                .await?
+                .is_none()
         {
             let earlier = identity(&legacy);
-            if self.store.schema_id_by_fingerprint(&earlier).await?.is_some() {
+            if self
+                .store
+                .schema_id_by_fingerprint(&earlier)
+                .await?
+                .is_some()
+            {
                 text = legacy;
                 fingerprint = earlier;
             }
