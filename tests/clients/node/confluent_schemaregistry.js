@@ -44,6 +44,20 @@ run(async () => {
   check("register normalize=true finds the same schema", await fresh().register(subject, avro(USER_V1), true), id1);
   const full = await fresh().registerFullResponse(subject, avro(USER_V1), false);
   check("registerFullResponse id", full.id, id1);
+  check("registerFullResponse version", full.version, 1);
+  check("registerFullResponse guid is a UUID", /^[0-9a-f-]{36}$/.test(full.guid), true);
+  const byGuid = await fresh().getByGuid(full.guid);
+  check("getByGuid schema", JSON.parse(byGuid.schema), JSON.parse(USER_V1));
+  const idFull = await fresh().getIdFullResponse(subject, avro(USER_V1), false);
+  check("getIdFullResponse id and version", [idFull.id, idFull.version], [id1, 1]);
+  check("getIdFullResponse guid", idFull.guid, full.guid);
+  const withOwner = { ...avro(USER_V1), metadata: { properties: { owner: "team-a" } } };
+  const metaId = await fresh().register("node-meta-value", withOwner, false);
+  const withMeta = await fresh().getLatestWithMetadata("node-meta-value", { owner: "team-a" }, false);
+  check("getLatestWithMetadata id", withMeta.id, metaId);
+  check("getLatestWithMetadata metadata", withMeta.metadata.properties.owner, "team-a");
+  await expectError("getLatestWithMetadata without a match is 40403", 40403,
+    () => fresh().getLatestWithMetadata("node-meta-value", { owner: "team-b" }, false));
   check("getId", await fresh().getId(subject, avro(USER_V1), false), id1);
   const byId = await fresh().getBySubjectAndId(subject, id1);
   check("getBySubjectAndId schema", JSON.parse(byId.schema), JSON.parse(USER_V1));
