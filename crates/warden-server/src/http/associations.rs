@@ -40,6 +40,24 @@ async fn detached<T: Send + 'static>(
     }
 }
 
+/// The query parameters of the association reads, for the OpenAPI description only (they are
+/// read by [`AssociationParams`], which also takes the write flags).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // a description, never built
+struct AssociationQuery {
+    /// Resource type; `topic` when absent or empty.
+    resource_type: Option<String>,
+    /// Only these association types (`key`, `value`); repeat the parameter for several.
+    association_type: Option<Vec<String>>,
+    /// Only `STRONG` or only `WEAK` associations (blank is none); another value is 404.
+    lifecycle: Option<String>,
+    /// Associations to skip (a Java int; not an int is 404).
+    offset: Option<JavaInt>,
+    /// Page size, at most 1000 (the default when absent, not positive or larger).
+    limit: Option<JavaInt>,
+}
+
 /// The association routes, each with its OpenAPI operation.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -553,11 +571,7 @@ fn non_empty<T>(requests: Option<Vec<T>>) -> Result<Vec<T>, ApiError> {
     tag = "associations",
     params(
         ("subject" = String, Path, description = "The subject, percent-encoded."),
-        ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
-        ("associationType" = Option<Vec<String>>, Query, description = "Only these association types (`key`, `value`); repeat the parameter for several."),
-        ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations; another value is 404."),
-        ("offset" = Option<JavaInt>, Query, description = "Associations to skip (a Java int; not an int is 404)."),
-        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000 (the default when absent, not positive or larger)."),
+        AssociationQuery,
     ),
     responses(
         (status = 200, description = "The associations, sorted by resource name, namespace, type, association type and subject.", body = Vec<Association>),
@@ -582,11 +596,7 @@ async fn by_subject(
     params(
         ("resourceNamespace" = String, Path, description = "The resource's namespace (the Kafka cluster id); `-` matches every namespace."),
         ("resourceName" = String, Path, description = "The resource's name (the topic); `-` matches every resource of the namespace."),
-        ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
-        ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
-        ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
-        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
-        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
+        AssociationQuery,
     ),
     responses(
         (status = 200, description = "The associations.", body = Vec<Association>),
@@ -616,11 +626,7 @@ async fn by_resource_name(
     params(
         ("resourceName" = Option<String>, Query, description = "The resource's name (the topic); every resource when absent or `-`."),
         ("resourceNamespace" = Option<String>, Query, description = "The resource's namespace (the Kafka cluster id); every namespace when absent or `-`."),
-        ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
-        ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
-        ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
-        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
-        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
+        AssociationQuery,
     ),
     responses(
         (status = 200, description = "The associations.", body = Vec<Association>),
@@ -661,11 +667,7 @@ async fn by_resource_name_query(
     tag = "associations",
     params(
         ("resourceId" = String, Path, description = "The resource's id (the topic id)."),
-        ("resourceType" = Option<String>, Query, description = "Resource type; `topic` when absent or empty."),
-        ("associationType" = Option<Vec<String>>, Query, description = "Only these association types; repeat the parameter for several."),
-        ("lifecycle" = Option<String>, Query, description = "Only `STRONG` or only `WEAK` associations."),
-        ("offset" = Option<JavaInt>, Query, description = "Associations to skip."),
-        ("limit" = Option<JavaInt>, Query, description = "Page size, at most 1000."),
+        AssociationQuery,
     ),
     responses(
         (status = 200, description = "The associations.", body = Vec<Association>),
