@@ -828,7 +828,7 @@ pub(crate) fn write_value(value: &Value, out: &mut String) {
             if n.is_i64() || n.is_u64() {
                 let _ = write!(out, "{n}");
             } else {
-                java_double(n.as_f64().unwrap_or_default(), out);
+                out.push_str(&crate::jackson::java_double(n.as_f64().unwrap_or_default()));
             }
         }
         Value::String(s) => write_str(s, out),
@@ -877,53 +877,6 @@ pub(crate) fn write_str(s: &str, out: &mut String) {
         }
     }
     out.push('"');
-}
-
-/// Java's `Double.toString(x)` (JDK 19+: the shortest digits that read back as `x`): plain
-/// with at least one decimal for 10^-3 <= |x| < 10^7, else `d.dddE±n`.
-fn java_double(x: f64, out: &mut String) {
-    if x == 0.0 {
-        out.push_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
-        return;
-    }
-    // `{:e}` gives the shortest round-trip digits: `-1.2345e-7`.
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or_default();
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    out.push_str(sign);
-    let abs = x.abs();
-    if (1e-3..1e7).contains(&abs) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        if digits.len() > 1 {
-            out.push_str(&digits[1..]);
-        } else {
-            out.push('0');
-        }
-        let _ = write!(out, "E{exp}");
-    }
 }
 
 #[cfg(test)]

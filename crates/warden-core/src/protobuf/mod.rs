@@ -92,6 +92,9 @@ pub struct ProtobufSchema {
     file: FileDescriptor,
     source: SchemaSource,
     canonical: String,
+    /// [`ProtobufSchema::normalized`], written when first asked for (a registration asks
+    /// several times).
+    normalized: std::sync::OnceLock<String>,
 }
 
 impl ProtobufSchema {
@@ -243,6 +246,7 @@ impl ProtobufSchema {
             file,
             source,
             canonical,
+            normalized: std::sync::OnceLock::new(),
         })
     }
 
@@ -270,15 +274,17 @@ impl ProtobufSchema {
     /// enum values and ranges sorted by number, `syntax` written for proto3 only; messages and
     /// enums keep their order (message indexes depend on it). See the `normalize` module.
     pub fn normalized(&self) -> String {
-        match wire::parse(&self.canonical) {
-            Ok(element) => {
-                let normalized = normalize::normalize(&element, self.pool());
-                wire::print(&normalized, wire::Mode::Normalized)
-            }
-            // Source wire does not read (kept as given): the descriptor printer's form.
-            Err(_) => printer::print(&self.file, printer::Style::Normalized)
-                .unwrap_or_else(|_| self.canonical.clone()),
-        }
+        self.normalized
+            .get_or_init(|| match wire::parse(&self.canonical) {
+                Ok(element) => {
+                    let normalized = normalize::normalize(&element, self.pool());
+                    wire::print(&normalized, wire::Mode::Normalized)
+                }
+                // Source wire does not read (kept as given): the descriptor printer's form.
+                Err(_) => printer::print(&self.file, printer::Style::Normalized)
+                    .unwrap_or_else(|_| self.canonical.clone()),
+            })
+            .clone()
     }
 
     /// The text of `format=ignore_extensions` (Confluent's `FormatContext(ignoreExtensions)`):
