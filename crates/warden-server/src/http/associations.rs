@@ -13,9 +13,10 @@ use utoipa_axum::routes;
 use warden_core::api::{ErrorBody, RegisterSchemaRequest};
 use warden_core::jackson::{self, JacksonRequest};
 
-use super::extract::{SrBody, SrPath};
+use super::extract::{SrBody, SrPath, java_bool_text as java_bool};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use super::openapi::{Flag, JavaInt};
+use super::routes::detached;
 use super::{ApiError, AppState, sr_json};
 use crate::registry::{
     Association, AssociationBatchResponse, AssociationFilter, AssociationGetRequest,
@@ -28,17 +29,6 @@ type ApiResult = Result<Response, ApiError>;
 /// Page size when `limit` is absent, not positive or above it (Confluent
 /// `schema.search.default.limit` and `schema.search.max.limit`, both 1000).
 const DEFAULT_LIMIT: usize = 1000;
-
-/// Runs a write to its end on its own task, even when the client goes away or the request
-/// times out (as `routes::detached`): the caller may stop waiting, the write still finishes.
-async fn detached<T: Send + 'static>(
-    write: impl Future<Output = Result<T, crate::Error>> + Send + 'static,
-) -> Result<T, ApiError> {
-    match tokio::spawn(write).await {
-        Ok(result) => Ok(result?),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-}
 
 /// The query parameters of the association reads, for the OpenAPI description only (they are
 /// read by [`AssociationParams`], which also takes the write flags).
@@ -199,11 +189,6 @@ pub(super) async fn filter_schema_list<T: serde::Serialize>(
         out.push(value);
     }
     Ok(out)
-}
-
-/// Java's `Boolean.valueOf`.
-fn java_bool(text: &str) -> bool {
-    text.eq_ignore_ascii_case("true")
 }
 
 /// The `key=value` pairs of a query string, in order, percent-decoded (`+` is a space), as

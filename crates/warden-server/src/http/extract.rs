@@ -285,7 +285,12 @@ impl Params {
 /// Java's `Boolean.valueOf(String)`: true exactly when the text is `true`, ignoring case.
 fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
-    Ok(text.eq_ignore_ascii_case("true"))
+    Ok(java_bool_text(&text))
+}
+
+/// Java's `Boolean.valueOf`: `true` in any case is true, anything else false.
+pub(super) fn java_bool_text(text: &str) -> bool {
+    text.eq_ignore_ascii_case("true")
 }
 
 /// The scope of a `/config` or `/mode` request: `None` for the registry-wide route,

@@ -74,7 +74,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 /// times out: a store transaction dropped between two statements would leave its pooled
 /// connection inside the transaction (and, on SQLite, the database locked). The caller may
 /// stop waiting; the write still commits or rolls back as a whole.
-async fn detached<T: Send + 'static>(
+pub(super) async fn detached<T: Send + 'static>(
     write: impl Future<Output = Result<T, Error>> + Send + 'static,
 ) -> Result<T, ApiError> {
     match tokio::spawn(write).await {

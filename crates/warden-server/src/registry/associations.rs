@@ -10,7 +10,6 @@
 //! unqualified subjects, and a subject alias stands for its subject.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
 
 use serde::Serialize;
 use warden_core::api::{ErrorBody, RegisterSchemaRequest, SubjectVersionResponse};
@@ -620,31 +619,7 @@ fn sort(rows: &mut [StoredAssociation]) {
 /// A random version-4 UUID (as Confluent's `UUID.randomUUID`), from the process's hash
 /// keys, which the standard library seeds from the OS per thread, mixed with the time.
 fn random_uuid() -> String {
-    let half = |salt: u64| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(salt);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        h.finish()
-    };
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&half(1).to_be_bytes());
-    bytes[8..].copy_from_slice(&half(2).to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Serializes association writes in this process (Confluent's `lockForAssociation`), so
