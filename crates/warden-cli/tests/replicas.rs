@@ -350,8 +350,8 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
         StatusCode::OK
     );
 
-    // Subject versions, soft deletes, config and mode are read from the database on every
-    // request: visible at once.
+    // Subject versions and soft deletes are read from the database on every request:
+    // visible at once.
     post(
         &client,
         &format!("{a}/subjects/s/versions"),
@@ -374,25 +374,59 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
         get(&client, &format!("{b}/subjects/s/versions")).await.1,
         json!([2])
     );
+
+    // Configs and modes are held in memory: b reads them once (and keeps the answer), a
+    // changes them, and b sees the change when a announces it (PostgreSQL NOTIFY), within
+    // the README's bound of one second.
+    assert_eq!(
+        get(&client, &format!("{b}/config/s?defaultToGlobal=true"))
+            .await
+            .1["compatibilityLevel"],
+        "BACKWARD"
+    );
+    assert_eq!(
+        get(&client, &format!("{b}/mode/s?defaultToGlobal=true"))
+            .await
+            .1["mode"],
+        "READWRITE"
+    );
     put(
         &client,
         &format!("{a}/config/s"),
         &json!({"compatibility": "FULL"}),
     )
     .await;
-    assert_eq!(
-        get(&client, &format!("{b}/config/s")).await.1["compatibilityLevel"],
-        "FULL"
-    );
     put(
         &client,
         &format!("{a}/mode/s"),
         &json!({"mode": "READONLY"}),
     )
     .await;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let config = get(&client, &format!("{b}/config/s")).await.1;
+        let mode = get(&client, &format!("{b}/mode/s")).await.1;
+        if config["compatibilityLevel"] == "FULL" && mode["mode"] == "READONLY" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "b still answers {config} and {mode} a second after a's change"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A write on b follows the mode it now knows: READONLY refuses the registration.
+    let (status, body) = post(
+        &client,
+        &format!("{b}/subjects/s/versions"),
+        &json!({"schema": v1}),
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        get(&client, &format!("{b}/mode/s")).await.1["mode"],
-        "READONLY"
+        (status, &body["error_code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!(42205)),
+        "{body}"
     );
     put(
         &client,
@@ -400,6 +434,11 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
         &json!({"mode": "READWRITE"}),
     )
     .await;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while get(&client, &format!("{b}/mode/s")).await.1["mode"] != "READWRITE" {
+        assert!(Instant::now() < deadline, "b kept READONLY for a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     // A hard delete removes a schema b has cached: b drops it when a announces it
     // (PostgreSQL NOTIFY); the README states a bound of one second.

@@ -121,11 +121,6 @@ impl fmt::Display for Guid {
     }
 }
 
-/// Java's `String.compareTo`: by UTF-16 code units.
-fn java_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
-}
-
 /// A JSON scalar as Jackson reads it into a Java `String`; `None` for `null`, arrays and
 /// objects.
 fn text(value: &Value) -> Option<String> {
@@ -143,7 +138,7 @@ fn sorted_set(value: Option<&Value>) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(text).collect())
         .unwrap_or_default();
-    items.sort_by(|a, b| java_order(a, b));
+    items.sort_by(|a, b| crate::jackson::java_string_order(a, b));
     items.dedup();
     items
 }
@@ -154,7 +149,7 @@ fn sorted_entries(value: Option<&Value>) -> Vec<(&String, &Value)> {
         .and_then(Value::as_object)
         .map(|o| o.iter().collect())
         .unwrap_or_default();
-    entries.sort_by(|a, b| java_order(a.0, b.0));
+    entries.sort_by(|a, b| crate::jackson::java_string_order(a.0, b.0));
     entries
 }
 

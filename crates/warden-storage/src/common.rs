@@ -17,7 +17,9 @@ pub(crate) fn scope_key<'a>(scope: Scope<'a>) -> &'a str {
     }
 }
 
-pub(crate) fn now_millis() -> i64 {
+/// Milliseconds since the Unix epoch, as Java's `System.currentTimeMillis` (0 if the clock
+/// is before 1970).
+pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

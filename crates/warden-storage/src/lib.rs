@@ -21,6 +21,7 @@ use warden_core::{
     Version,
 };
 
+pub use common::now_millis;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -387,6 +388,14 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// the `deleted` flag of answers by id changed), as they happen. `None` when the backend
     /// has a single process (SQLite), where the caller saw every delete itself.
     fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
+        None
+    }
+
+    /// One message each time any process sharing the database changed a config or a mode
+    /// (set, deleted, or removed with its subject or context), as it happens; the receiver
+    /// reports a lag when it fell behind. `None` when the backend has a single process
+    /// (SQLite), where the caller made every change itself.
+    fn settings_changes(&self) -> Option<tokio::sync::broadcast::Receiver<()>> {
         None
     }
 }

@@ -30,6 +30,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 
 /// The channel hard deletes are announced on; the payload is a comma-separated id list.
 const EVICT_CHANNEL: &str = "warden_evict";
+/// The channel on which a replica announces that it changed a config or a mode.
+const SETTINGS_CHANNEL: &str = "warden_settings";
 
 /// Key space of the advisory locks Warden takes (the first argument of the two-key form).
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
@@ -54,6 +56,7 @@ crate::associations::association_statements!(Postgres, PgRow);
 pub struct PgStore {
     pool: PgPool,
     evictions: broadcast::Sender<Vec<SchemaId>>,
+    settings: broadcast::Sender<()>,
 }
 
 impl PgStore {
@@ -74,14 +77,20 @@ impl PgStore {
         MIGRATOR.run(&pool).await?;
         backfill_guids(&pool).await?;
         let (evictions, _) = broadcast::channel(256);
+        let (settings, _) = broadcast::channel(256);
         let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(EVICT_CHANNEL).await?;
-        let sender = evictions.clone();
+        listener
+            .listen_all([EVICT_CHANNEL, SETTINGS_CHANNEL])
+            .await?;
+        let (evicted, changed) = (evictions.clone(), settings.clone());
         tokio::spawn(async move {
             // `recv` reconnects by itself after a lost connection; notifications sent while
             // it was down are lost, which the registry's periodic revalidation covers.
             loop {
                 match listener.recv().await {
+                    Ok(n) if n.channel() == SETTINGS_CHANNEL => {
+                        let _ = changed.send(());
+                    }
                     Ok(n) => {
                         let ids: Vec<SchemaId> = n
                             .payload()
@@ -89,7 +98,7 @@ impl PgStore {
                             .filter_map(|s| s.parse::<i64>().ok())
                             .filter_map(|key| schema_id(key).ok())
                             .collect();
-                        let _ = sender.send(ids);
+                        let _ = evicted.send(ids);
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "listening for evictions failed; retrying");
@@ -98,7 +107,23 @@ impl PgStore {
                 }
             }
         });
-        Ok(Self { pool, evictions })
+        Ok(Self {
+            pool,
+            evictions,
+            settings,
+        })
+    }
+}
+
+impl PgStore {
+    /// Tells every replica (this one included) that a config or mode changed, so that each
+    /// drops what it holds in memory of them.
+    async fn announce_settings(&self) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(SETTINGS_CHANNEL)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 
@@ -236,11 +261,14 @@ impl SchemaStore for PgStore {
     }
 
     async fn set_config(&self, scope: Scope<'_>, config: StoredConfig) -> Result<()> {
-        upsert_config(&self.pool, scope, config).await
+        upsert_config(&self.pool, scope, config).await?;
+        self.announce_settings().await
     }
 
     async fn delete_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
-        remove_config(&self.pool, scope).await
+        let old = remove_config(&self.pool, scope).await?;
+        self.announce_settings().await?;
+        Ok(old)
     }
 
     async fn aliases(&self) -> Result<Vec<(Subject, String)>> {
@@ -252,11 +280,14 @@ impl SchemaStore for PgStore {
     }
 
     async fn set_mode(&self, scope: Scope<'_>, mode: Mode) -> Result<()> {
-        upsert_mode(&self.pool, scope, mode).await
+        upsert_mode(&self.pool, scope, mode).await?;
+        self.announce_settings().await
     }
 
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
-        remove_mode(&self.pool, scope).await
+        let old = remove_mode(&self.pool, scope).await?;
+        self.announce_settings().await?;
+        Ok(old)
     }
 
     async fn associations(
@@ -291,7 +322,9 @@ impl SchemaStore for PgStore {
     }
 
     async fn delete_context(&self, context: &Context) -> Result<bool> {
-        remove_context(&self.pool, context).await
+        let removed = remove_context(&self.pool, context).await?;
+        self.announce_settings().await?;
+        Ok(removed)
     }
 
     async fn schema_id_in(&self, context: &Context, id: SchemaId) -> Result<Option<SchemaId>> {
@@ -331,6 +364,10 @@ impl SchemaStore for PgStore {
 
     fn evictions(&self) -> Option<broadcast::Receiver<Vec<SchemaId>>> {
         Some(self.evictions.subscribe())
+    }
+
+    fn settings_changes(&self) -> Option<broadcast::Receiver<()>> {
+        Some(self.settings.subscribe())
     }
 }
 

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use warden_core::api::{ErrorBody, RegisterSchemaRequest, SubjectVersionResponse};
+use warden_core::jackson::java_string_order;
 use warden_core::{Mode, Subject, VersionSelector};
-use warden_storage::{AssociationKey, DeletedFilter, StoredAssociation};
+use warden_storage::{AssociationKey, DeletedFilter, StoredAssociation, now_millis};
 
 use super::{Registry, SchemaOptions, SchemaSubmission};
 use crate::error::{Error, Result};
@@ -599,20 +600,15 @@ fn entity(row: &StoredAssociation) -> Association {
     }
 }
 
-/// Java's `String.compareTo` (UTF-16 code units).
-fn java_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
-}
-
 /// Confluent's `Association.compareTo`: by resource name, namespace, type, association type,
 /// then subject.
 fn sort(rows: &mut [StoredAssociation]) {
     rows.sort_by(|a, b| {
-        java_cmp(&a.resource_name, &b.resource_name)
-            .then_with(|| java_cmp(&a.resource_namespace, &b.resource_namespace))
-            .then_with(|| java_cmp(&a.resource_type, &b.resource_type))
-            .then_with(|| java_cmp(&a.association_type, &b.association_type))
-            .then_with(|| java_cmp(&a.subject, &b.subject))
+        java_string_order(&a.resource_name, &b.resource_name)
+            .then_with(|| java_string_order(&a.resource_namespace, &b.resource_namespace))
+            .then_with(|| java_string_order(&a.resource_type, &b.resource_type))
+            .then_with(|| java_string_order(&a.association_type, &b.association_type))
+            .then_with(|| java_string_order(&a.subject, &b.subject))
     });
 }
 
@@ -620,20 +616,6 @@ fn sort(rows: &mut [StoredAssociation]) {
 /// keys, which the standard library seeds from the OS per thread, mixed with the time.
 fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// Serializes association writes in this process (Confluent's `lockForAssociation`), so
-/// that the checks of one request (a STRONG association's subject has no other association,
-/// a WEAK one's has no STRONG one) see the writes of another. Across replicas sharing a
-/// PostgreSQL database, the unique index on resource id, resource type and association type
-/// still decides races on one resource.
-static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// A stored subject name as a [`Subject`]; the request's subjects passed `check_subject`.
@@ -872,7 +854,7 @@ impl Registry {
     ) -> Result<AssociationResponse> {
         request.validate(is_create, dry_run)?;
         in_context(request.associations.iter_mut().flatten(), context);
-        let _writes = WRITES.lock().await;
+        let _writes = self.association_writes.lock().await;
         self.apply_association_request(request, is_create, dry_run)
             .await
     }
@@ -1429,7 +1411,7 @@ impl Registry {
         if rows.is_empty() {
             return Err(Error::AssociationNotFound(resource_id.to_owned()));
         }
-        let _writes = WRITES.lock().await;
+        let _writes = self.association_writes.lock().await;
         self.remove_associations(rows, cascade, dry_run).await
     }
 
@@ -1598,7 +1580,7 @@ impl Registry {
                 });
                 continue;
             }
-            let writes = WRITES.lock().await;
+            let writes = self.association_writes.lock().await;
             let outcome = self.mutate_one(request, context, dry_run).await;
             drop(writes);
             results.push(match outcome {
@@ -1779,7 +1761,7 @@ fn most_recently_updated_resource(rows: Vec<StoredAssociation>) -> Vec<StoredAss
             a.updated_at
                 .cmp(&b.updated_at)
                 .then(a.created_at.cmp(&b.created_at))
-                .then_with(|| java_cmp(&a.resource_id, &b.resource_id))
+                .then_with(|| java_string_order(&a.resource_id, &b.resource_id))
         })
         .map(|a| a.resource_id.clone())
     else {

@@ -13,7 +13,7 @@ impl Registry {
     /// The config that applies to `subject`: its own over the global one (Confluent's
     /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none.
     pub(super) async fn effective_config(&self, subject: &Subject) -> Result<StoredConfig> {
-        let own = self.store.config(Scope::Subject(subject)).await?;
+        let own = self.scope_config(Scope::Subject(subject)).await?;
         let above = self.config_above(Some(subject)).await?;
         Ok(match own {
             Some(own) if !own.is_empty() => own.or(above),
@@ -28,14 +28,14 @@ impl Registry {
     async fn config_above(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
         let set = |c: Option<StoredConfig>| c.filter(|c| !c.is_empty());
         let level = match subject.and_then(|s| s.context().as_subject()) {
-            Some(context) => set(self.store.config(Scope::Subject(&context)).await?),
-            None => set(self.store.config(Scope::Global).await?),
+            Some(context) => set(self.scope_config(Scope::Subject(&context)).await?),
+            None => set(self.scope_config(Scope::Global).await?),
         };
         let global = Context::parse(Context::GLOBAL_NAME)
             .ok()
             .and_then(|c| c.as_subject())
             .expect("the global context has a scope");
-        let everywhere = set(self.store.config(Scope::Subject(&global)).await?);
+        let everywhere = set(self.scope_config(Scope::Subject(&global)).await?);
         Ok(match (level, everywhere) {
             (Some(level), Some(everywhere)) => level.or(everywhere),
             (Some(c), None) | (None, Some(c)) => c,
@@ -68,7 +68,7 @@ impl Registry {
         let Some(s) = subject else {
             return self.global_config().await;
         };
-        match self.store.config(Scope::Subject(s)).await? {
+        match self.scope_config(Scope::Subject(s)).await? {
             Some(c) if !c.is_empty() => {
                 if default_to_global {
                     Ok(c.or(self.defaults_above(Some(s)).await?))
@@ -140,6 +140,8 @@ impl Registry {
             || update.normalize.is_some()
             || *given != warden_core::api::ConfigFields::default()
             || !update.cleared.is_empty();
+        // Read from the store, not memory: a field the body does not name keeps its newest
+        // value, even one another replica has just written.
         let mut config = self.store.config(scope(subject)).await?.unwrap_or_default();
         if names_a_field {
             apply(
@@ -204,9 +206,9 @@ impl Registry {
                 override_rule_set,
                 cleared("overrideRuleSet"),
             );
-            self.store
-                .set_config(scope(subject), config.clone())
-                .await?;
+            let written = self.store.set_config(scope(subject), config.clone()).await;
+            self.settings.clear();
+            written?;
         }
         Ok(config)
     }
@@ -217,10 +219,12 @@ impl Registry {
     /// Errors: 40401 for a subject with neither versions nor config; 40408 for a subject
     /// without its own config; 42205 when the scope is in READONLY or READONLY_OVERRIDE mode.
     pub async fn delete_config(&self, subject: Option<&Subject>) -> Result<StoredConfig> {
-        if self.store.config(scope(subject)).await?.is_some() {
+        if self.scope_config(scope(subject)).await?.is_some() {
             self.refuse_config_write_if_read_only(subject).await?;
         }
-        let old = self.store.delete_config(scope(subject)).await?;
+        let old = self.store.delete_config(scope(subject)).await;
+        self.settings.clear();
+        let old = old?;
         match (subject, old) {
             (_, Some(old)) => Ok(old),
             (None, None) => Ok(StoredConfig {
@@ -244,7 +248,7 @@ impl Registry {
     async fn refuse_config_write_if_read_only(&self, subject: Option<&Subject>) -> Result<()> {
         let mode = match subject {
             Some(s) => self.effective_mode(s).await?,
-            None => self.store.mode(Scope::Global).await?.unwrap_or_default(),
+            None => self.scope_mode(Scope::Global).await?.unwrap_or_default(),
         };
         if matches!(mode, Mode::Readonly | Mode::ReadonlyOverride) {
             let (name, context) = match subject {
@@ -260,7 +264,7 @@ impl Registry {
 
     /// The mode that applies to `subject`: its own, else the global one, else READWRITE.
     pub async fn effective_mode(&self, subject: &Subject) -> Result<Mode> {
-        if let Some(m) = self.store.mode(Scope::Subject(subject)).await? {
+        if let Some(m) = self.scope_mode(Scope::Subject(subject)).await? {
             return Ok(m);
         }
         self.mode_above(Some(subject)).await
@@ -272,8 +276,8 @@ impl Registry {
     /// then READWRITE.
     async fn mode_above(&self, subject: Option<&Subject>) -> Result<Mode> {
         let level = match subject.and_then(|s| s.context().as_subject()) {
-            Some(context) => self.store.mode(Scope::Subject(&context)).await?,
-            None => self.store.mode(Scope::Global).await?,
+            Some(context) => self.scope_mode(Scope::Subject(&context)).await?,
+            None => self.scope_mode(Scope::Global).await?,
         };
         if let Some(m) = level {
             return Ok(m);
@@ -283,8 +287,7 @@ impl Registry {
             .and_then(|c| c.as_subject())
             .expect("the global context has a scope");
         Ok(self
-            .store
-            .mode(Scope::Subject(&global))
+            .scope_mode(Scope::Subject(&global))
             .await?
             .unwrap_or_default())
     }
@@ -295,7 +298,7 @@ impl Registry {
     pub async fn mode(&self, subject: Option<&Subject>, default_to_global: bool) -> Result<Mode> {
         match subject {
             None => self.mode_above(None).await,
-            Some(s) => match self.store.mode(Scope::Subject(s)).await? {
+            Some(s) => match self.scope_mode(Scope::Subject(s)).await? {
                 Some(m) => Ok(m),
                 None if default_to_global => self.mode_above(Some(s)).await,
                 None => Err(Error::SubjectModeNotConfigured(s.to_string())),
@@ -322,7 +325,9 @@ impl Registry {
         if mode == Mode::Import && !force && self.mode_in_scope(subject).await? != Mode::Import {
             self.clear_for_import(subject).await?;
         }
-        self.store.set_mode(scope(subject), mode).await?;
+        let written = self.store.set_mode(scope(subject), mode).await;
+        self.settings.clear();
+        written?;
         Ok(mode)
     }
 
@@ -383,7 +388,9 @@ impl Registry {
     ///
     /// Errors: 40409 for a subject without its own mode.
     pub async fn delete_mode(&self, subject: Option<&Subject>) -> Result<Mode> {
-        match (subject, self.store.delete_mode(scope(subject)).await?) {
+        let old = self.store.delete_mode(scope(subject)).await;
+        self.settings.clear();
+        match (subject, old?) {
             (_, Some(old)) => Ok(old),
             (None, None) => Ok(Mode::default()),
             (Some(s), None) => Err(Error::SubjectModeNotConfigured(s.to_string())),

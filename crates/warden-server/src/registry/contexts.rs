@@ -97,7 +97,9 @@ impl Registry {
                 Ok(())
             };
         }
-        if self.store.delete_context(context).await? {
+        let removed = self.store.delete_context(context).await;
+        self.settings.clear();
+        if removed? {
             Ok(())
         } else {
             Err(not_empty())

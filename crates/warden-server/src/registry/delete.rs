@@ -38,8 +38,11 @@ impl Registry {
                 .map_err(delete_error)?;
             self.evict(&removed);
             self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
-            self.store.delete_config(Scope::Subject(subject)).await?;
-            self.store.delete_mode(Scope::Subject(subject)).await?;
+            let config = self.store.delete_config(Scope::Subject(subject)).await;
+            let mode = self.store.delete_mode(Scope::Subject(subject)).await;
+            self.settings.clear();
+            config?;
+            mode?;
             Ok(all)
         } else {
             if live.is_empty() {

@@ -299,7 +299,7 @@ impl Registry {
     /// `AliasFilter` resolves the subject of every `/subjects/{subject}/…` URL; `None` when
     /// `subject` is no alias.
     pub async fn alias_target(&self, subject: &Subject) -> Result<Option<Subject>> {
-        let Some(config) = self.store.config(Scope::Subject(subject)).await? else {
+        let Some(config) = self.scope_config(Scope::Subject(subject)).await? else {
             return Ok(None);
         };
         let Some(alias) = config.extra.alias.filter(|a| !a.is_empty()) else {

@@ -15,6 +15,7 @@ mod metadata;
 mod read;
 mod references;
 mod register;
+mod settings;
 mod submission;
 pub(crate) mod work;
 
@@ -62,8 +63,16 @@ pub struct Registry {
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
     parsed: ByteCache<SchemaId, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
+    /// Configs and modes read so far, per scope.
+    settings: settings::SettingsCache,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
+    /// Serializes association writes in this process (Confluent's `lockForAssociation`),
+    /// so that the checks of one request (a STRONG association's subject has no other
+    /// association, a WEAK one's has no STRONG one) see the writes of another. Across
+    /// replicas sharing a PostgreSQL database, the unique index on resource id, resource
+    /// type and association type still decides races on one resource.
+    association_writes: Mutex<()>,
     metrics: Metrics,
     /// Limits on submitted schemas, and the slots and deadline of parses and checks.
     work: work::Work,
@@ -78,7 +87,9 @@ impl Registry {
             by_id: ByteCache::new(budget.schemas_bytes, cache::schema_weight),
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
+            settings: settings::SettingsCache::default(),
             write_lock: Mutex::new(()),
+            association_writes: Mutex::new(()),
             metrics: Metrics::new(),
             work: work::Work::default(),
         }
@@ -113,11 +124,13 @@ impl Registry {
     }
 
     /// Keeps the caches coherent with other processes sharing the database: drops schemas
-    /// that another replica hard-deleted as soon as it announces them, and every
-    /// `revalidate_every` checks every cached id against the store, in case an announcement
-    /// was lost. Runs until the task is aborted.
+    /// that another replica hard-deleted as soon as it announces them, and configs and
+    /// modes as soon as any replica announces a change of one; and every
+    /// `revalidate_every` checks every cached id against the store and drops every config
+    /// and mode, in case an announcement was lost. Runs until the task is aborted.
     pub async fn keep_caches_coherent(self: Arc<Self>, revalidate_every: std::time::Duration) {
         let mut evictions = self.store.evictions();
+        let mut settings = self.store.settings_changes();
         let mut tick = tokio::time::interval(revalidate_every);
         tick.tick().await;
         loop {
@@ -127,13 +140,24 @@ impl Registry {
                     None => std::future::pending().await,
                 }
             };
+            let changed = async {
+                match settings.as_mut() {
+                    // A lag means missed announcements: dropping everything covers them.
+                    Some(rx) => rx.recv().await.ok(),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 ids = announced => match ids {
                     Ok(ids) => self.evict(&ids),
                     // Missed announcements: check everything now.
                     Err(_) => self.revalidate().await,
                 },
-                _ = tick.tick() => self.revalidate().await,
+                _ = changed => self.settings.clear(),
+                _ = tick.tick() => {
+                    self.settings.clear();
+                    self.revalidate().await;
+                }
             }
         }
     }
