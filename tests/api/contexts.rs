@@ -334,3 +334,57 @@ async fn a_subject_named_in_the_default_context_is_the_plain_subject() {
         "orders"
     );
 }
+
+#[tokio::test]
+async fn subject_chooses_the_context_of_the_subjects_and_versions_of_an_id() {
+    // Confluent's `listVersionsForId` (and `listSubjectsForId`) read the id in the context
+    // `getSchemaKeyUsingContexts` chooses, as `GET /schemas/ids/{id}` does.
+    let app = spawn_app().await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    let b = record("B", r#"[{"name":"b","type":"int"}]"#);
+    assert_eq!(app.register_ok("s", &a).await, 1);
+    assert_eq!(app.register_ok(":.ctx:t", &b).await, 1);
+    assert_eq!(app.register_ok(":.ctx:u", &b).await, 1);
+    assert_eq!(app.get("/schemas/ids/1/subjects").await.body, json!(["s"]));
+    for subject in [":.ctx:t", ":.ctx:", ":.ctx:other"] {
+        let r = app
+            .get(&format!("/schemas/ids/1/subjects?subject={subject}"))
+            .await;
+        assert_eq!(r.body, json!([":.ctx:t", ":.ctx:u"]), "{subject}");
+        let r = app
+            .get(&format!("/schemas/ids/1/versions?subject={subject}"))
+            .await;
+        assert_eq!(
+            r.body,
+            json!([{"subject": ":.ctx:t", "version": 1}, {"subject": ":.ctx:u", "version": 1}]),
+            "{subject}"
+        );
+    }
+    // A subject of the default context without the id finds the context that has it.
+    assert_eq!(app.register_ok(":.ctx:only", &record("C", "[]")).await, 2);
+    assert_eq!(
+        app.get("/schemas/ids/2/subjects?subject=only").await.body,
+        json!([":.ctx:only"])
+    );
+    // `deleted`, `offset` and `limit` apply within the context.
+    assert_eq!(app.delete("/subjects/:.ctx:u").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/schemas/ids/1/subjects?subject=:.ctx:").await.body,
+        json!([":.ctx:t"])
+    );
+    assert_eq!(
+        app.get("/schemas/ids/1/versions?subject=:.ctx:&deleted=true&offset=1")
+            .await
+            .body,
+        json!([{"subject": ":.ctx:u", "version": 1}])
+    );
+    // An id the context does not have, and a context never used, are 40403.
+    for path in [
+        "/schemas/ids/9/subjects?subject=:.ctx:t",
+        "/schemas/ids/1/versions?subject=:.none:s",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.error_code(), 40403, "{path}: {}", r.text);
+    }
+}

@@ -202,3 +202,174 @@ async fn imported_ids_move_the_counter_past_them() {
     app.set_mode(None, "READWRITE", false).await;
     assert_eq!(app.register_ok("t", &record("B", "[]")).await, 101);
 }
+
+#[tokio::test]
+async fn a_schema_imported_under_a_second_id_is_stored_under_both() {
+    // Confluent's RestApiModeTest `testImportModeWithSameSchemaDifferentId` and
+    // `testImportModeWithSameSchemaDifferentIdAndSubject`: `register` refuses only an id
+    // naming a different schema, so the same schema gets the second id too.
+    let app = spawn_app().await;
+    app.set_mode(None, "IMPORT", false).await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 100, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 100, "{}", r.text);
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 200, "version": 2}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["id"], 200, "{}", r.text);
+    let v2 = app.version("s", "2").await.body;
+    assert_eq!(
+        (v2["id"].clone(), v2["version"].clone()),
+        (json!(200), json!(2))
+    );
+    assert_eq!(v2["schema"], app.version("s", "1").await.body["schema"]);
+    assert_eq!(
+        app.get("/schemas/ids/200").await.body["schema"],
+        v2["schema"]
+    );
+    assert_eq!(
+        app.get("/schemas/ids/100/versions").await.body,
+        json!([{"subject": "s", "version": 1}])
+    );
+    assert_eq!(
+        app.get("/schemas/ids/200/versions").await.body,
+        json!([{"subject": "s", "version": 2}])
+    );
+    // Under another subject, with a third id and no version: the next one there.
+    let r = app
+        .register_body("s2", &json!({"schema": a, "id": 300}))
+        .await;
+    assert_eq!(r.body["id"], 300, "{}", r.text);
+    let found = app.lookup("s2", &a).await.body;
+    assert_eq!(
+        (found["id"].clone(), found["version"].clone()),
+        (json!(300), json!(1))
+    );
+    // Sent again with an id it has under the subject: that version, nothing written.
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 200}))
+        .await;
+    assert_eq!(r.body["id"], 200, "{}", r.text);
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 100, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 100, "{}", r.text);
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1, 2]));
+    // An id of the schema that the subject does not use yet: a new version with it.
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 300}))
+        .await;
+    assert_eq!(r.body["id"], 300, "{}", r.text);
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1, 2, 3]));
+    // Back in READWRITE, the schema registered anew keeps its first id.
+    app.set_mode(None, "READWRITE", false).await;
+    assert_eq!(app.register_ok("t", &a).await, 100);
+}
+
+#[tokio::test]
+async fn a_schema_imported_again_after_its_subject_was_deleted_takes_the_id_sent() {
+    // Confluent's `testRegisterSchemaWithDifferentIdAfterImport` and
+    // `testRegisterSchemaWithSameIdAfterImport`.
+    let app = spawn_app().await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    assert_eq!(app.register_ok("s", &a).await, 1);
+    assert_eq!(app.delete("/subjects/s").await.status, StatusCode::OK);
+    app.set_mode(None, "IMPORT", false).await;
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 2, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 2, "{}", r.text);
+    assert_eq!(app.delete("/subjects/s").await.status, StatusCode::OK);
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 2, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 2, "{}", r.text);
+    assert_eq!(app.version("s", "1").await.body["id"], 2);
+}
+
+#[tokio::test]
+async fn an_imported_version_that_exists_is_written_again_with_the_schema_sent() {
+    // Confluent's `register` in IMPORT mode puts the version's key again: the version now
+    // has the schema sent, with its id.
+    let app = spawn_app().await;
+    app.set_mode(None, "IMPORT", false).await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    let b = record("B", r#"[{"name":"b","type":"string"}]"#);
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 1, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 1, "{}", r.text);
+    let r = app
+        .register_body("s", &json!({"schema": b, "id": 2, "version": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["id"], 2, "{}", r.text);
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1]));
+    let v1 = app.version("s", "1").await.body;
+    assert_eq!(v1["id"], 2, "{v1}");
+    assert_eq!(v1["schema"], app.get("/schemas/ids/2").await.body["schema"]);
+    assert_eq!(
+        app.get("/schemas/ids/2/versions").await.body,
+        json!([{"subject": "s", "version": 1}])
+    );
+    // The schema it replaced keeps its id, used by no version.
+    assert_eq!(app.get("/schemas/ids/1").await.status, StatusCode::OK);
+    assert_eq!(app.get("/schemas/ids/1/versions").await.body, json!([]));
+    // A soft-deleted version imported again is live again.
+    assert_eq!(
+        app.delete("/subjects/s/versions/1").await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 1, "version": 1}))
+        .await;
+    assert_eq!(r.body["id"], 1, "{}", r.text);
+    assert_eq!(app.version("s", "1").await.body["id"], 1);
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1]));
+    // An id naming a different schema is still refused, and nothing changes.
+    let r = app
+        .register_body("s", &json!({"schema": a, "id": 2, "version": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"error_code": 42205, "message": "Overwrite new schema with id 2 in context  is not permitted."})
+    );
+    assert_eq!(app.version("s", "1").await.body["id"], 1);
+}
+
+#[tokio::test]
+async fn the_same_schema_imported_at_another_version_keeps_its_id() {
+    // Confluent's RestApiTest `testImportSameSchemaDifferentVersion`.
+    let app = spawn_app().await;
+    app.set_mode(None, "IMPORT", false).await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    for version in [1, 2, 1, 2] {
+        let r = app
+            .register_body("s", &json!({"schema": a, "id": 1, "version": version}))
+            .await;
+        assert_eq!(r.body["id"], 1, "version {version}: {}", r.text);
+    }
+    assert_eq!(app.get("/subjects/s/versions").await.body, json!([1, 2]));
+}
+
+#[tokio::test]
+async fn a_schema_imported_under_a_second_id_in_a_context_is_stored_under_both() {
+    let app = spawn_app().await;
+    app.set_mode(Some(":.c:"), "IMPORT", false).await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    for (subject, id) in [(":.c:s", 5), (":.c:t", 6)] {
+        let r = app
+            .register_body(subject, &json!({"schema": a, "id": id, "version": 1}))
+            .await;
+        assert_eq!(r.body["id"], id, "{subject}: {}", r.text);
+    }
+    assert_eq!(app.version(":.c:t", "1").await.body["id"], 6);
+    assert_eq!(
+        app.get("/schemas/ids/6/versions?subject=:.c:t").await.body,
+        json!([{"subject": ":.c:t", "version": 1}])
+    );
+}

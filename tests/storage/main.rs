@@ -321,14 +321,48 @@ async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
         register(&*store, "s", &b, Some(id(10)), Some(v(4))).await,
         Err(Error::IdTaken(taken)) if taken == id(10)
     ));
-    assert!(matches!(
-        register(&*store, "s", &a, Some(id(11)), Some(v(4))).await,
-        Err(Error::IdConflict(_))
-    ));
-    assert!(matches!(
-        register(&*store, "s", &b, Some(id(12)), Some(v(3))).await,
-        Err(Error::VersionExists { .. })
-    ));
+    // The same schema under a second id is stored under that id too (Confluent keeps it).
+    assert_eq!(
+        register(&*store, "s", &a, Some(id(11)), Some(v(4)))
+            .await
+            .unwrap(),
+        Registered::New {
+            id: id(11),
+            version: v(4)
+        }
+    );
+    assert_eq!(
+        store.schema_by_id(id(11)).await.unwrap().unwrap().schema,
+        r#""int""#
+    );
+    // Asked again with that id, the schema is the copy.
+    assert_eq!(
+        register(&*store, "u", &a, Some(id(11)), Some(v(1)))
+            .await
+            .unwrap(),
+        Registered::New {
+            id: id(11),
+            version: v(1)
+        }
+    );
+    // An existing version imported again points at the schema sent.
+    assert_eq!(
+        register(&*store, "s", &b, Some(id(12)), Some(v(3)))
+            .await
+            .unwrap(),
+        Registered::New {
+            id: id(12),
+            version: v(3)
+        }
+    );
+    let rows = store.versions(&sub("s")).await.unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.version, r.schema_id, r.deleted))
+            .collect::<Vec<_>>(),
+        [(v(3), id(12), false), (v(4), id(11), false)]
+    );
+    assert!(store.schema_by_id(id(10)).await.unwrap().is_some());
     // Ids allocated afterwards do not collide with the imported one.
     match register(&*store, "t", &b, None, None).await.unwrap() {
         Registered::New { id: i, .. } => assert!(i.get() > 10, "{i}"),

@@ -224,11 +224,21 @@ pub(crate) fn id_taken(wanted: SchemaId) -> Error {
     Error::IdTaken(wanted)
 }
 
-/// The message of a schema that already has an id other than the explicit one.
-pub(crate) fn id_differs(id: SchemaId, wanted: SchemaId) -> Error {
-    Error::IdConflict(format!(
-        "Schema already registered with id {id} instead of input id {wanted}"
-    ))
+/// The fingerprint of a copy of a schema stored under a second id (`key`, the id's column
+/// value): Confluent keeps a schema imported with an id other than its own as a schema of
+/// that id too (`KafkaSchemaRegistry.register` only refuses an id naming a different
+/// schema), so the same content may have several ids; the copy's fingerprint is the
+/// schema's followed by `@` and the id, unique like every fingerprint.
+pub(crate) fn copy_fingerprint(fingerprint: &str, key: i64) -> String {
+    format!("{fingerprint}@{key}")
+}
+
+/// Whether a stored fingerprint is `fingerprint` or that of a copy of it under another id
+/// ([`copy_fingerprint`]).
+pub(crate) fn same_content(stored: &str, fingerprint: &str) -> bool {
+    stored
+        .strip_prefix(fingerprint)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('@'))
 }
 
 /// Row decoding and the statements that read and write configs and modes, for one backend:
@@ -313,24 +323,44 @@ macro_rules! shared_statements {
                 schema: &crate::NewSchema,
                 explicit_id: Option<warden_core::SchemaId>,
             ) -> crate::Result<warden_core::SchemaId> {
-                match (
-                    self.schema_id_by_fingerprint(&schema.fingerprint).await?,
-                    explicit_id,
-                ) {
-                    // An explicit id is one of the subject's context.
-                    (Some(id), Some(wanted)) if id.get() != wanted.get() => {
-                        Err(crate::common::id_differs(id, wanted))
-                    }
-                    (Some(id), _) => Ok(id),
-                    (None, wanted) => {
-                        let context = context_key(&mut self.tx, &self.subject.context()).await?;
-                        let wanted = wanted.map(|w| w.in_context(context));
-                        let id = insert_schema(&mut self.tx, schema, context, wanted, self.subject)
-                            .await?;
-                        write_guid(&mut *self.tx, id, schema).await?;
-                        Ok(id)
-                    }
-                }
+                let found = self.schema_id_by_fingerprint(&schema.fingerprint).await?;
+                // An explicit id is one of the subject's context.
+                let wanted = match (found, explicit_id) {
+                    (Some(id), None) => return Ok(id),
+                    (Some(id), Some(wanted)) if id.get() == wanted.get() => return Ok(id),
+                    (_, wanted) => wanted,
+                };
+                let context = context_key(&mut self.tx, &self.subject.context()).await?;
+                let wanted = wanted.map(|w| w.in_context(context));
+                let copy;
+                let row = match wanted {
+                    Some(w) => match fetch_fingerprint(&mut *self.tx, w).await? {
+                        // The id names this schema already (a copy under a second id).
+                        Some(stored)
+                            if crate::common::same_content(&stored, &schema.fingerprint) =>
+                        {
+                            return Ok(w);
+                        }
+                        Some(_) => return Err(crate::common::id_taken(w)),
+                        // Confluent keeps the schema under the explicit id as well as under
+                        // the one it has (`KafkaSchemaRegistry.register`).
+                        None if found.is_some() => {
+                            copy = crate::NewSchema {
+                                fingerprint: crate::common::copy_fingerprint(
+                                    &schema.fingerprint,
+                                    crate::common::id_column(w),
+                                ),
+                                ..schema.clone()
+                            };
+                            &copy
+                        }
+                        None => schema,
+                    },
+                    None => schema,
+                };
+                let id = insert_schema(&mut self.tx, row, context, wanted, self.subject).await?;
+                write_guid(&mut *self.tx, id, schema).await?;
+                Ok(id)
             }
 
             async fn hold_references(
@@ -406,6 +436,19 @@ macro_rules! shared_statements {
                 self.tx.commit().await?;
                 Ok(())
             }
+        }
+
+        /// The identity fingerprint of the schema with `id`, if stored.
+        async fn fetch_fingerprint<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            id: warden_core::SchemaId,
+        ) -> crate::Result<Option<String>> {
+            Ok(
+                sqlx::query_scalar("SELECT fingerprint FROM schemas WHERE id = $1")
+                    .bind(crate::common::id_column(id))
+                    .fetch_optional(ex)
+                    .await?,
+            )
         }
 
         /// The schema with `id`, if stored.
@@ -574,10 +617,20 @@ macro_rules! shared_statements {
                     .fetch_optional(&mut *conn)
                     .await?;
                     if taken.is_some() {
-                        return Err(crate::Error::VersionExists {
-                            subject: subject.clone(),
-                            version: v,
-                        });
+                        // Confluent's import writes the version's key again: the version
+                        // now has this schema, live (`KafkaSchemaRegistry.register`).
+                        sqlx::query(
+                            "UPDATE subject_versions
+                             SET schema_id = $3, deleted = FALSE, created_at = $4
+                             WHERE subject = $1 AND version = $2",
+                        )
+                        .bind(subject.as_str())
+                        .bind(crate::common::version_column(v))
+                        .bind(crate::common::id_column(schema_id))
+                        .bind(crate::common::now_millis())
+                        .execute(&mut *conn)
+                        .await?;
+                        return Ok(v);
                     }
                     v
                 }

@@ -32,20 +32,9 @@ pub enum Error {
     /// The database URL names a backend this build does not have, or is malformed.
     #[error("unsupported database URL {0:?} (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
-    /// In IMPORT mode, the schema already has a different id.
-    #[error("{0}")]
-    IdConflict(String),
     /// In IMPORT mode, the requested id already names a different schema in the context.
     #[error("schema id {0} is taken by a different schema")]
     IdTaken(SchemaId),
-    /// In IMPORT mode, the requested version of the subject already exists.
-    #[error("version {version} of subject {subject} already exists")]
-    VersionExists {
-        /// The subject.
-        subject: Subject,
-        /// The version that exists.
-        version: Version,
-    },
     /// A delete would remove a version that schemas still reference (live ones for a soft
     /// delete, any for a hard delete); nothing was deleted.
     #[error("version {version} of subject {subject} is referenced by schemas {by:?}")]
@@ -425,8 +414,12 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
     /// and with `explicit_id` in IMPORT mode) when it is new. A schema committed by another
     /// process meanwhile keeps that process's id.
     ///
-    /// Errors: [`Error::IdTaken`] when `explicit_id` names another schema;
-    /// [`Error::IdConflict`] when the schema already has another id.
+    /// With `explicit_id` (IMPORT mode) the answer is that id: a schema that has another id
+    /// is stored under this one too, as Confluent's `KafkaSchemaRegistry.register` keeps a
+    /// schema imported under a second id (lookups by fingerprint keep finding the first id).
+    ///
+    /// Errors: [`Error::IdTaken`] when `explicit_id` names another schema (Confluent's
+    /// `checkIfSchemaWithIdExist`).
     async fn find_or_insert_schema(
         &mut self,
         schema: &NewSchema,
@@ -444,7 +437,9 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
     /// mode), or the one after the subject's highest version (soft-deleted included, so
     /// numbers are never reused while rows exist). Returns the version written.
     ///
-    /// Errors: [`Error::VersionExists`] when `explicit` is taken.
+    /// An `explicit` version that exists (live or soft-deleted) is written again: it now
+    /// points at `schema_id`, live, as Confluent's import puts the version's key again
+    /// (`KafkaSchemaRegistry.register`). The schema it pointed at stays stored.
     async fn insert_version(
         &mut self,
         schema_id: SchemaId,

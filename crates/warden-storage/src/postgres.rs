@@ -408,10 +408,20 @@ async fn insert_schema(
                 .await?;
         if let Some(key) = found {
             let id = schema_id(key)?;
-            return match wanted {
-                Some(w) if w != id => Err(crate::common::id_differs(id, w)),
-                _ => Ok(id),
-            };
+            match wanted {
+                // Imported under a second id: a copy with that id (`copy_fingerprint`).
+                Some(w) if w != id => {
+                    let copy = NewSchema {
+                        fingerprint: crate::common::copy_fingerprint(
+                            &schema.fingerprint,
+                            id_column(w),
+                        ),
+                        ..schema.clone()
+                    };
+                    return Box::pin(insert_schema(tx, &copy, context, wanted, referrer)).await;
+                }
+                _ => return Ok(id),
+            }
         }
         match wanted {
             Some(w) => Some(w),

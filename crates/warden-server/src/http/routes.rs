@@ -407,6 +407,7 @@ async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>)
     tag = "schemas",
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
+        ("subject" = Option<String>, Query, description = "A subject using the schema: it chooses the context of the id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("offset" = Option<JavaInt>, Query, description = "Subjects to skip (default 0)."),
         ("limit" = Option<JavaInt>, Query, description = "The most subjects to return; not positive is all."),
@@ -422,7 +423,11 @@ async fn subjects_by_id(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let page = p.page(UNBOUNDED, UNBOUNDED)?;
-    ok(&page.of(r.subjects_of_schema(schema_id(&id)?, p.deleted).await?))
+    // As `GET /schemas/ids/{id}`: the subject named, if it parses, chooses the context
+    // (Confluent's `listVersionsForId` reads the id with `getSchemaKeyUsingContexts`).
+    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
+    ok(&page.of(r.subjects_of_schema(id, p.deleted).await?))
 }
 
 /// The (subject, version) pairs a schema is registered as.
@@ -432,6 +437,7 @@ async fn subjects_by_id(
     tag = "schemas",
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
+        ("subject" = Option<String>, Query, description = "A subject using the schema: it chooses the context of the id."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
         ("offset" = Option<JavaInt>, Query, description = "Pairs to skip (default 0)."),
         ("limit" = Option<JavaInt>, Query, description = "The most pairs to return; not positive is all."),
@@ -447,7 +453,10 @@ async fn versions_by_id(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let page = p.page(UNBOUNDED, UNBOUNDED)?;
-    ok(&page.of(r.versions_of_schema(schema_id(&id)?, p.deleted).await?))
+    // The subject chooses the context, as for `/schemas/ids/{id}/subjects`.
+    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
+    ok(&page.of(r.versions_of_schema(id, p.deleted).await?))
 }
 
 /// The subjects.

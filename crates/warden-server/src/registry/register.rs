@@ -77,12 +77,14 @@ impl Registry {
     /// (`normalize` and the subject's normalize config are ignored), an explicit `version`
     /// is written as given and a `version` of 0 or -1 is the next one; outside IMPORT mode a
     /// `version` other than the next one is 42201, as Confluent's `register` answers.
+    /// As in Confluent's `KafkaSchemaRegistry.register`, an IMPORT may give a schema that
+    /// has an id a second one (the schema is then stored under both), and an explicit
+    /// `version` that exists is written again with the schema sent.
     ///
     /// Errors: 42201 invalid schema or reference, or a version that is not the next one;
     /// 42205 when the mode forbids the registration, or an explicit id names a different
     /// schema in the subject's context (Confluent's `checkIfSchemaWithIdExist`); 40901
-    /// incompatible; 42207 the schema already has another id, or the version exists, in
-    /// IMPORT mode.
+    /// incompatible.
     pub async fn register(
         &self,
         subject: &Subject,
@@ -213,14 +215,20 @@ impl Registry {
         // transaction or a check (the transaction repeats this test, which decides races).
         let mut live = self.live_rows(subject).await?;
         if explicit_version.is_none()
-            && let Some(id) = self
-                .store
-                .schema_id_by_fingerprint(&candidate.new.fingerprint)
+            && let Some(row) = self
+                .holding(
+                    &live,
+                    self.store
+                        .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                        .await?,
+                    &candidate.new,
+                    explicit_id,
+                    None,
+                )
                 .await?
-            && live.iter().any(|r| r.schema_id == id)
         {
             self.count_registration("existing");
-            return Ok(id);
+            return Ok(row.schema_id);
         }
         if normalize
             && explicit_version.is_none()
@@ -239,11 +247,20 @@ impl Registry {
             self.count_registration("existing");
             return Ok(row.schema_id);
         }
-        // A live version the schema can look up, differing only by `confluent:version`.
+        // A live version the schema can look up, differing only by `confluent:version`;
+        // with an explicit id, one of that id (Confluent's `register` matches ids).
         if request_version == 0
             && !looked_up
-            && let Some(row) = self.can_lookup_among(&live, &candidate.new).await?
-            && explicit_id.is_none_or(|id| id == row.schema_id)
+            && let Some(row) = self
+                .can_lookup_among(
+                    &live
+                        .iter()
+                        .filter(|r| explicit_id.is_none_or(|id| id.get() == r.schema_id.get()))
+                        .copied()
+                        .collect::<Vec<_>>(),
+                    &candidate.new,
+                )
+                .await?
         {
             self.count_registration("existing");
             return Ok(row.schema_id);
@@ -288,6 +305,17 @@ impl Registry {
                 });
             }
         }
+        // The schema an explicit version (IMPORT mode) had before it is written again.
+        let replaced = match explicit_version {
+            Some(v) if import => self
+                .store
+                .versions(subject)
+                .await?
+                .into_iter()
+                .find(|r| r.version == v)
+                .map(|r| r.schema_id),
+            _ => None,
+        };
         let mut previous = HashMap::new();
         // The live versions the last check ran against, and its verdict.
         let mut checked: Option<(Vec<VersionRow>, Vec<String>, bool)> = None;
@@ -326,11 +354,18 @@ impl Registry {
             }
             let mut tx = self.store.begin_registration(subject).await?;
             let now_live = tx.live_versions().await?;
-            if let Some(id) = tx
+            let fingerprint_id = tx
                 .schema_id_by_fingerprint(&candidate.new.fingerprint)
+                .await?;
+            if let Some(row) = self
+                .holding(
+                    &now_live,
+                    fingerprint_id,
+                    &candidate.new,
+                    explicit_id,
+                    explicit_version,
+                )
                 .await?
-                && let Some(row) = now_live.iter().find(|r| r.schema_id == id)
-                && explicit_version.is_none_or(|v| v == row.version)
             {
                 self.count_registration("existing");
                 return Ok(row.schema_id);
@@ -366,8 +401,12 @@ impl Registry {
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
             tx.commit().await?;
-            // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew.
+            // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew,
+            // as is that of the schema an imported version replaced.
             self.forget_usage(&[id]);
+            if let Some(replaced) = replaced {
+                self.forget_usage(&[replaced]);
+            }
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
             return Ok(id);
@@ -375,6 +414,44 @@ impl Registry {
         Err(Error::OperationTimeout(format!(
             "Register operation on subject {subject} kept racing other registrations"
         )))
+    }
+
+    /// The newest of `rows` (at `version`, when given) that already holds the submitted
+    /// schema: without `id`, a version of the schema's own id (`fingerprint_id`); with an
+    /// explicit `id` (IMPORT mode), a version of that id whose schema is the submitted one
+    /// (a schema may be stored under several ids: Confluent's `registerOrForward` answers
+    /// an existing version only when its id is the one sent).
+    async fn holding(
+        &self,
+        rows: &[VersionRow],
+        fingerprint_id: Option<SchemaId>,
+        candidate: &NewSchema,
+        id: Option<SchemaId>,
+        version: Option<Version>,
+    ) -> Result<Option<VersionRow>> {
+        for row in rows.iter().rev() {
+            if version.is_some_and(|v| v != row.version) {
+                continue;
+            }
+            let holds = match id {
+                None => Some(row.schema_id) == fingerprint_id,
+                Some(id) if id.get() != row.schema_id.get() => false,
+                Some(_) => {
+                    Some(row.schema_id) == fingerprint_id || {
+                        let stored = &self.schema_by_id(row.schema_id).await?.stored;
+                        stored.schema_type == candidate.schema_type
+                            && stored.schema == candidate.schema
+                            && stored.references == candidate.references
+                            && stored.metadata == candidate.metadata
+                            && stored.rule_set == candidate.rule_set
+                    }
+                }
+            };
+            if holds {
+                return Ok(Some(*row));
+            }
+        }
+        Ok(None)
     }
 
     fn count_registration(&self, outcome: &str) {
@@ -956,9 +1033,8 @@ fn render_check(
 }
 
 /// An explicit id (IMPORT mode) taken by a different schema is 42205, as Confluent's
-/// `checkIfSchemaWithIdExist` answers; a schema that has another id, or a version that
-/// exists, is 42207; a reference to a version deleted since it was resolved is 42201; other
-/// store failures are 50001.
+/// `checkIfSchemaWithIdExist` answers; a reference to a version deleted since it was
+/// resolved is 42201; other store failures are 50001.
 fn registration_error(e: warden_storage::Error, context: &str) -> Error {
     match e {
         warden_storage::Error::ReferenceNotLive {
@@ -972,10 +1048,7 @@ fn registration_error(e: warden_storage::Error, context: &str) -> Error {
         warden_storage::Error::IdTaken(id) => Error::OperationNotPermitted(format!(
             "Overwrite new schema with id {id} in context {context} is not permitted."
         )),
-        warden_storage::Error::IdConflict(m) => Error::IdDoesNotMatch(m),
-        warden_storage::Error::VersionExists { subject, version } => Error::IdDoesNotMatch(
-            format!("Version {version} of subject {subject} already exists with another schema"),
-        ),
+
         warden_storage::Error::IdsExhausted => Error::OperationNotPermitted(
             "No schema id is left: ids are 32-bit (at most 2147483647), and the highest is \
              taken"
