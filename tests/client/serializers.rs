@@ -310,3 +310,45 @@ async fn a_dynamic_message_and_its_prost_twin_serialize_to_the_same_bytes() {
         .unwrap();
     assert_eq!(again, typed);
 }
+
+#[tokio::test]
+async fn an_avro_value_is_written_with_the_union_branch_of_its_type() {
+    use apache_avro::types::Value as A;
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let schema = r#"{"type":"record","name":"Reading","fields":[
+        {"name":"count","type":["int","long"]},
+        {"name":"level","type":["null","float","double"]}]}"#;
+    let serializer = AvroSerializer::new(
+        client.clone(),
+        UnregisteredSchema::new(SchemaType::Avro, schema),
+        SerializerConfig {
+            auto_register_schemas: true,
+            ..SerializerConfig::default()
+        },
+    );
+    let reader = AvroDeserializer::new(client);
+    for (count, level) in [
+        // Plain values: the branch of their own type, not the first that accepts them.
+        (A::Long(5), A::Double(0.5)),
+        // Values that name their branch.
+        (
+            A::Union(1, Box::new(A::Long(5))),
+            A::Union(2, Box::new(A::Double(0.5))),
+        ),
+    ] {
+        let record = A::Record(vec![("count".into(), count), ("level".into(), level)]);
+        let bytes = serializer
+            .serialize_value(&value("readings"), &record)
+            .await
+            .unwrap();
+        let (_, back) = reader.deserialize_value(&bytes).await.unwrap();
+        assert_eq!(
+            back,
+            A::Record(vec![
+                ("count".into(), A::Union(1, Box::new(A::Long(5)))),
+                ("level".into(), A::Union(2, Box::new(A::Double(0.5)))),
+            ])
+        );
+    }
+}

@@ -83,15 +83,18 @@ impl AvroSerializer {
         Ok(out)
     }
 
-    /// Serializes an Avro `Value`. A union value is written with the first branch that
-    /// accepts it.
+    /// Serializes an Avro `Value`, keeping the union branch the value chooses
+    /// ([`warden_core::avro::AvroSchema::encode_value`]: `Union(i, v)` as branch `i`, a
+    /// plain `Long` in `["int", "long"]` as the `long`).
     pub async fn serialize_value(
         &self,
         context: &SerializationContext<'_>,
         value: &apache_avro::types::Value,
     ) -> Result<Vec<u8>> {
-        let json = warden_core::avro::datum::value_to_json(value);
-        self.serialize_json(context, &json).await
+        let resolved = self.resolver.resolve(context, None).await?;
+        let mut out = header(resolved.id, 64);
+        resolved.schema.encode_value(value, &mut out)?;
+        Ok(out)
     }
 
     /// The registry client.

@@ -61,6 +61,25 @@ impl AvroSchema {
         result
     }
 
+    /// Validates an `apache_avro` value against the schema and appends its Avro binary
+    /// encoding to `out`, as [`AvroSchema::encode_json`] does, keeping the union branch
+    /// the value chooses: `Value::Union(i, v)` is written as branch `i`, and a plain value
+    /// where the schema has a union as the branch of the value's own Avro type (`Long(5)`
+    /// in `["int", "long"]` is a `long`, `Float` a `float`, `Enum` the enum with that
+    /// symbol, `Fixed` the fixed of that size); a value no branch's type names (a record)
+    /// takes the first branch that accepts it. On error `out` is left as it was.
+    ///
+    /// Errors: as [`AvroSchema::encode_json`].
+    pub fn encode_value(
+        &self,
+        value: &apache_avro::types::Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PayloadError> {
+        let names = named_types(self);
+        let json = typed_json(self.schema(), &names, value, 0);
+        self.encode_json(&json, out)
+    }
+
     /// Whether `json` is a valid datum of this schema (see [`AvroSchema::encode_json`]).
     pub fn validate_json(&self, json: &Value) -> Result<(), PayloadError> {
         self.encode_json(json, &mut Vec::new())
@@ -309,6 +328,106 @@ pub fn value_to_json(value: &apache_avro::types::Value) -> Value {
             Value::String(bytes.iter().map(|&c| char::from(c)).collect())
         }
     }
+}
+
+/// `value` as JSON for [`AvroSchema::encode_value`]: walked with `schema`, so that each value
+/// at a union's position is wrapped in Avro's JSON encoding (`{"long": 5}`) with the branch
+/// it chooses. Past [`MAX_DEPTH`] the rest is left unwrapped, for the encoder to refuse.
+fn typed_json(
+    schema: &Schema,
+    names: &Names<'_>,
+    value: &apache_avro::types::Value,
+    depth: usize,
+) -> Value {
+    use apache_avro::types::Value as A;
+    if depth > MAX_DEPTH {
+        return value_to_json(value);
+    }
+    let schema = match schema {
+        Schema::Ref { name } => match names.get(&Cow::Borrowed(name)) {
+            Some(found) => *found,
+            None => return value_to_json(value),
+        },
+        other => other,
+    };
+    match (underlying(schema), value) {
+        (Node::Union(union), _) => {
+            let variants = union.variants();
+            let (index, inner) = match value {
+                A::Union(i, inner) => (Some(*i as usize).filter(|i| *i < variants.len()), &**inner),
+                plain => (branch_of(variants, names, plain), plain),
+            };
+            match index {
+                Some(i) => {
+                    let json = typed_json(&variants[i], names, inner, depth + 1);
+                    let mut wrapper = Map::with_capacity(1);
+                    wrapper.insert(type_name(&variants[i]), json);
+                    Value::Object(wrapper)
+                }
+                None => value_to_json(inner),
+            }
+        }
+        (_, A::Union(_, inner)) => typed_json(schema, names, inner, depth + 1),
+        (Node::Record(record), A::Record(fields)) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, v)| {
+                    let json = match record.lookup.get(name) {
+                        Some(&at) => typed_json(&record.fields[at].schema, names, v, depth + 1),
+                        None => value_to_json(v),
+                    };
+                    (name.clone(), json)
+                })
+                .collect(),
+        ),
+        (Node::Array(items), A::Array(values)) => Value::Array(
+            values
+                .iter()
+                .map(|v| typed_json(items, names, v, depth + 1))
+                .collect(),
+        ),
+        (Node::Map(of), A::Map(entries)) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), typed_json(of, names, v, depth + 1)))
+                .collect(),
+        ),
+        _ => value_to_json(value),
+    }
+}
+
+/// The union branch whose type is the plain value's own Avro type; `None` when the value's
+/// type names none (a record, or no branch of its type).
+fn branch_of(
+    variants: &[Schema],
+    names: &Names<'_>,
+    value: &apache_avro::types::Value,
+) -> Option<usize> {
+    use apache_avro::types::Value as A;
+    variants.iter().position(|variant| {
+        let variant = match variant {
+            Schema::Ref { name } => match names.get(&Cow::Borrowed(name)) {
+                Some(found) => *found,
+                None => return false,
+            },
+            other => other,
+        };
+        match (underlying(variant), value) {
+            (Node::Int, A::Int(_n) | int_logical!(A, _n)) => true,
+            (Node::Long, A::Long(_n) | long_logical!(A, _n)) => true,
+            (Node::Null, A::Null)
+            | (Node::Boolean, A::Boolean(_))
+            | (Node::Float, A::Float(_))
+            | (Node::Double, A::Double(_))
+            | (Node::Bytes, A::Bytes(_))
+            | (Node::String, A::String(_) | A::Uuid(_))
+            | (Node::Array(_), A::Array(_))
+            | (Node::Map(_), A::Map(_)) => true,
+            (Node::Enum(e), A::Enum(_, symbol)) => e.symbols.contains(symbol),
+            (Node::Fixed(f), A::Fixed(size, _)) => f.size == *size,
+            _ => false,
+        }
+    })
 }
 
 /// The datum's bytes, noting whether the decoder asked for more than there was.
@@ -817,6 +936,65 @@ mod tests {
         let back = s.decode_to_json(&bytes).unwrap();
         assert_eq!(back["again"], json!({"email": "c@d"}));
         assert_eq!(back["lines"], json!([{"sku": "x", "qty": 2}]));
+    }
+
+    #[test]
+    fn avro_values_keep_the_union_branch_of_their_type() {
+        use apache_avro::types::Value as A;
+        let schema = schema(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"n","type":["int","long"]},
+                {"name":"x","type":["null","float","double"]},
+                {"name":"c","type":["null",{"type":"enum","name":"C","symbols":["A"]},
+                                    {"type":"enum","name":"D","symbols":["B"]}]},
+                {"name":"list","type":{"type":"array","items":["int","long"]}}]}"#,
+        );
+        let record = |n: A, x: A, c: A, item: A| {
+            A::Record(vec![
+                ("n".into(), n),
+                ("x".into(), x),
+                ("c".into(), c),
+                ("list".into(), A::Array(vec![item])),
+            ])
+        };
+        let encode = |value: &A| {
+            let mut out = Vec::new();
+            schema.encode_value(value, &mut out).map(|()| out)
+        };
+        // A plain value takes the branch of its own type; a `Union` its index.
+        let plain = encode(&record(
+            A::Long(5),
+            A::Double(1.5),
+            A::Enum(0, "B".into()),
+            A::Long(7),
+        ))
+        .unwrap();
+        let chosen = encode(&record(
+            A::Union(1, Box::new(A::Long(5))),
+            A::Union(2, Box::new(A::Double(1.5))),
+            A::Union(2, Box::new(A::Enum(0, "B".into()))),
+            A::Union(1, Box::new(A::Long(7))),
+        ))
+        .unwrap();
+        assert_eq!(plain, chosen);
+        let back = schema.decode(&plain).unwrap();
+        let A::Record(fields) = back else {
+            panic!("not a record: {back:?}")
+        };
+        assert_eq!(fields[0].1, A::Union(1, Box::new(A::Long(5))));
+        assert_eq!(fields[1].1, A::Union(2, Box::new(A::Double(1.5))));
+        assert_eq!(fields[2].1, A::Union(2, Box::new(A::Enum(0, "B".into()))));
+        assert_eq!(
+            fields[3].1,
+            A::Array(vec![A::Union(1, Box::new(A::Long(7)))])
+        );
+        // An int stays an int, and a value of no branch's type is refused with its path.
+        let ints = encode(&record(A::Int(5), A::Null, A::Null, A::Int(7))).unwrap();
+        assert_eq!(ints[0], 0, "branch 0 (int) first");
+        let err = encode(&record(A::String("5".into()), A::Null, A::Null, A::Int(7)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/n") && err.contains("expected one of [int, long]"), "{err}");
     }
 
     #[test]
