@@ -121,7 +121,13 @@ async fn mode_defaults_to_readwrite_and_subject_mode_is_40409_until_set() {
         app.delete("/mode/s").await.body,
         json!({"mode": "READONLY"})
     );
-    assert_eq!(app.delete("/mode/s").await.error_code(), 40409);
+    // Confluent's `ModeResource.deleteSubjectMode`: a subject without a mode is 40401.
+    let r = app.delete("/mode/s").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.body,
+        json!({"error_code": 40401, "message": "Subject 's' not found."})
+    );
     let r = app.set_mode(None, "SOMETIMES", false).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.error_code(), 42204);
@@ -181,4 +187,117 @@ async fn config_and_mode_take_percent_encoded_subjects_and_refuse_invalid_ones()
     );
     assert_eq!(app.get("/config/a%0Ab").await.error_code(), 42208);
     assert_eq!(app.get("/mode/a%0Ab").await.error_code(), 42208);
+}
+
+/// The modes set on `scopes` (`None` for a scope with no mode of its own).
+async fn modes(app: &warden_testkit::TestApp, scopes: &[&str]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for scope in scopes {
+        let r = app.get(&format!("/mode/{scope}")).await;
+        out.push(match r.status {
+            StatusCode::OK => Some(r.body["mode"].as_str().unwrap().to_owned()),
+            _ => {
+                assert_eq!(r.error_code(), 40409, "{scope}: {}", r.text);
+                None
+            }
+        });
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_recursive_mode_delete_of_a_context_removes_its_subjects_modes() {
+    // Confluent's RestApiModeTest `testRecursiveDeleteContextMode`,
+    // `testNonRecursiveDeleteContextModeDoesNotAffectSubjects` and
+    // `testRecursiveDeleteDoesNotAffectOtherContexts`.
+    let app = spawn_app().await;
+    let scopes = [
+        ":.c1:", ":.c1:a", ":.c1:b", ":.c2:", ":.c2:a", ":.c10:a", "a",
+    ];
+    for scope in scopes {
+        app.set_mode(Some(scope), "READONLY", false).await;
+    }
+    let r = app.delete("/mode/:.c1:").await;
+    assert_eq!(r.body, json!({"mode": "READONLY"}), "{}", r.text);
+    let set = Some("READONLY".to_owned());
+    assert_eq!(
+        modes(&app, &scopes).await,
+        [
+            None,
+            set.clone(),
+            set.clone(),
+            set.clone(),
+            set.clone(),
+            set.clone(),
+            set.clone()
+        ]
+    );
+    app.set_mode(Some(":.c1:"), "IMPORT", false).await;
+    let r = app.delete("/mode/:.c1:?recursive=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({"mode": "IMPORT"}), "{}", r.text);
+    assert_eq!(
+        modes(&app, &scopes).await,
+        [
+            None,
+            None,
+            None,
+            set.clone(),
+            set.clone(),
+            set.clone(),
+            set.clone()
+        ]
+    );
+    // A context without a mode of its own: `{}`, and its subjects' modes are removed.
+    let r = app.delete("/mode/:.c2:").await;
+    assert_eq!(r.body, json!({"mode": "READONLY"}), "{}", r.text);
+    let r = app.delete("/mode/:.c2:?recursive=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({}), "{}", r.text);
+    assert_eq!(
+        modes(&app, &scopes).await,
+        [None, None, None, None, None, set.clone(), set.clone()]
+    );
+    // Without `recursive` the same request is 40401.
+    let r = app.delete("/mode/:.c2:").await;
+    assert_eq!(
+        r.body,
+        json!({"error_code": 40401, "message": "Subject ':.c2:' not found."})
+    );
+    // On a subject, `recursive` removes that subject's mode only, and finds none quietly.
+    app.set_mode(Some(":.c10:b"), "READONLY", false).await;
+    let r = app.delete("/mode/:.c10:a?recursive=true").await;
+    assert_eq!(r.body, json!({"mode": "READONLY"}), "{}", r.text);
+    assert_eq!(
+        app.delete("/mode/:.c10:a?recursive=true").await.body,
+        json!({})
+    );
+    assert_eq!(modes(&app, &[":.c10:b"]).await, [set]);
+}
+
+#[tokio::test]
+async fn a_recursive_delete_of_the_registry_wide_mode_removes_every_mode() {
+    // Confluent's `testRecursiveDeleteGlobalMode`; the default context's prefix Confluent
+    // matches mode keys with is empty, so other contexts' modes go too.
+    let app = spawn_app().await;
+    let scopes = ["a", "b", ":.c:", ":.c:a", ":.__GLOBAL:"];
+    app.set_mode(None, "READONLY", false).await;
+    for scope in scopes {
+        app.set_mode(Some(scope), "READONLY", false).await;
+    }
+    // Without `recursive`, the registry-wide mode only.
+    assert_eq!(app.delete("/mode").await.body, json!({"mode": "READONLY"}));
+    let set = Some("READONLY".to_owned());
+    assert_eq!(modes(&app, &scopes).await, vec![set.clone(); 5]);
+    // Nothing set: READWRITE, as Confluent's default at the top level.
+    let r = app.delete("/mode?recursive=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({"mode": "READWRITE"}), "{}", r.text);
+    assert_eq!(modes(&app, &scopes).await, vec![None; 5]);
+    assert_eq!(app.get("/mode").await.body, json!({"mode": "READWRITE"}));
+    // `:.__GLOBAL:` is a top-level scope too: READWRITE when it had none.
+    assert_eq!(
+        app.delete("/mode/:.__GLOBAL:").await.body,
+        json!({"mode": "READWRITE"})
+    );
 }

@@ -937,6 +937,43 @@ async fn configs_and_modes(store: Arc<dyn SchemaStore>) {
     assert_eq!(store.delete_mode(Scope::Subject(&s)).await.unwrap(), None);
 }
 
+async fn modes_are_removed_by_prefix(store: Arc<dyn SchemaStore>) {
+    let names = [":.ctx:", ":.ctx:a", ":.ctx:b", ":.ctxb:a", "a", "b_%"];
+    store.set_mode(Scope::Global, Mode::Readonly).await.unwrap();
+    for name in names {
+        store
+            .set_mode(Scope::Subject(&sub(name)), Mode::Import)
+            .await
+            .unwrap();
+    }
+    let left = |store: Arc<dyn SchemaStore>| async move {
+        let mut left = Vec::new();
+        for name in names {
+            if store
+                .mode(Scope::Subject(&sub(name)))
+                .await
+                .unwrap()
+                .is_some()
+            {
+                left.push(name);
+            }
+        }
+        left
+    };
+    // A context's prefix names its scope and its subjects, not a context that extends it.
+    assert_eq!(store.delete_modes_under(":.ctx:").await.unwrap(), 3);
+    assert_eq!(left(Arc::clone(&store)).await, [":.ctxb:a", "a", "b_%"]);
+    // LIKE's wildcards are plain characters.
+    assert_eq!(store.delete_modes_under("b%").await.unwrap(), 0);
+    // The empty prefix names every subject scope, never the registry-wide one.
+    assert_eq!(store.delete_modes_under("").await.unwrap(), 3);
+    assert!(left(Arc::clone(&store)).await.is_empty());
+    assert_eq!(
+        store.mode(Scope::Global).await.unwrap(),
+        Some(Mode::Readonly)
+    );
+}
+
 /// Instantiates the suite for one backend: one test per case, each on a fresh store.
 macro_rules! conformance {
     ($backend:ident, $open:expr) => {
@@ -949,6 +986,7 @@ macro_rules! conformance {
             conformance!(@case $open, references_are_recorded);
             conformance!(@case $open, contexts_have_their_own_ids);
             conformance!(@case $open, configs_and_modes);
+            conformance!(@case $open, modes_are_removed_by_prefix);
             conformance!(@case $open, guids_max_ids_and_registration_times);
             conformance!(@case $open, a_dropped_registration_writes_nothing);
             conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);

@@ -779,7 +779,8 @@ impl RegistryClient {
     /// Removes a subject's own mode (`DELETE /mode/{subject}`), so the global mode applies
     /// again; returns the removed mode.
     ///
-    /// Errors: 40409 when the subject has no mode of its own.
+    /// Errors: 40401 when the subject has no mode of its own (Confluent's
+    /// `ModeResource.deleteSubjectMode`).
     pub async fn delete_mode(&self, subject: &Subject) -> Result<Mode> {
         let ModeAnswer(mode) = self
             .call::<(), _>(

@@ -1035,6 +1035,19 @@ macro_rules! shared_statements {
                     .await?;
             crate::common::mode(text)
         }
+
+        /// Removes the mode of every subject scope whose name starts with `prefix`.
+        async fn remove_modes_under(pool: &$pool, prefix: &str) -> crate::Result<u64> {
+            let chars = i32::try_from(prefix.chars().count())
+                .map_err(|e| crate::Error::Corrupt(e.to_string()))?;
+            let done =
+                sqlx::query("DELETE FROM modes WHERE scope <> '' AND substr(scope, 1, $2) = $1")
+                    .bind(prefix)
+                    .bind(chars)
+                    .execute(pool)
+                    .await?;
+            Ok(done.rows_affected())
+        }
     };
 }
 pub(crate) use shared_statements;

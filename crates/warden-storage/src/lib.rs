@@ -325,6 +325,12 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Removes the mode of `scope`; returns what was set.
     async fn delete_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>>;
 
+    /// Removes the mode of every subject scope (a subject, or a context's `:.ctx:`) whose
+    /// name starts with `prefix`, the empty prefix naming them all; the registry-wide mode
+    /// is not one. Returns how many were removed. Confluent's
+    /// `deleteModesForSubjectsUnderContext` (`DELETE /mode?recursive=true`).
+    async fn delete_modes_under(&self, prefix: &str) -> Result<u64>;
+
     /// The associations `key` selects, of `resource_type` when given, in no particular
     /// order.
     async fn associations(

@@ -290,6 +290,12 @@ impl SchemaStore for PgStore {
         Ok(old)
     }
 
+    async fn delete_modes_under(&self, prefix: &str) -> Result<u64> {
+        let removed = remove_modes_under(&self.pool, prefix).await?;
+        self.announce_settings().await?;
+        Ok(removed)
+    }
+
     async fn associations(
         &self,
         key: crate::AssociationKey<'_>,

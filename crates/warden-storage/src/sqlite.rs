@@ -218,6 +218,11 @@ impl SchemaStore for SqliteStore {
         remove_mode(&self.pool, scope).await
     }
 
+    async fn delete_modes_under(&self, prefix: &str) -> Result<u64> {
+        let _lock = self.write_lock.lock().await;
+        remove_modes_under(&self.pool, prefix).await
+    }
+
     async fn existing_ids(&self, ids: &[SchemaId]) -> Result<Vec<SchemaId>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {

@@ -217,6 +217,9 @@ pub(crate) struct Params {
     /// Force a mode change to IMPORT over existing schemas.
     #[serde(default, deserialize_with = "java_bool")]
     pub(crate) force: bool,
+    /// `DELETE /mode`: also remove the modes of the context's subjects.
+    #[serde(default, deserialize_with = "java_bool")]
+    pub(crate) recursive: bool,
     /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
     pub(crate) format: Option<String>,
     /// Lists: how many items to skip (a Java `int`, [`Params::page`]).

@@ -819,9 +819,26 @@ async fn set_mode(
     ok(&mode_body(m))
 }
 
+/// The answer of `DELETE /mode`: Confluent's `Mode` entity (`@JsonInclude(NON_EMPTY)`), the
+/// mode removed, or `{}` when a recursive delete found none at the scope itself.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct DeletedModeBody {
+    /// The mode the scope had.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<warden_core::Mode>)]
+    mode: Option<String>,
+}
+
 /// `DELETE /mode` and `DELETE /mode/{subject}`.
-async fn remove_mode(State(r): State<AppState>, SrScope(s): SrScope) -> ApiResult {
-    ok(&mode_body(r.delete_mode(s.as_ref()).await?))
+async fn remove_mode(
+    State(r): State<AppState>,
+    SrScope(s): SrScope,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    let old = r.delete_mode(s.as_ref(), p.recursive).await?;
+    ok(&DeletedModeBody {
+        mode: old.map(|m| m.as_str().to_owned()),
+    })
 }
 
 /// The registry-wide compatibility config.
@@ -1029,12 +1046,19 @@ async fn put_subject_mode(
     delete,
     path = "/mode",
     tag = "mode",
+    params(
+        ("recursive" = Option<Flag>, Query, description = "`true` also removes the mode of every subject and context (Confluent's prefix of the default context, empty, names them all)."),
+    ),
     responses(
-        (status = 200, description = "The mode before the delete.", body = ModeBody),
+        (status = 200, description = "The mode before the delete (READWRITE when none was set).", body = DeletedModeBody),
     )
 )]
-async fn delete_global_mode(state: State<AppState>, scope: SrScope) -> ApiResult {
-    remove_mode(state, scope).await
+async fn delete_global_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    remove_mode(state, scope, query).await
 }
 
 /// Removes a subject's mode.
@@ -1044,15 +1068,20 @@ async fn delete_global_mode(state: State<AppState>, scope: SrScope) -> ApiResult
     tag = "mode",
     params(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("recursive" = Option<Flag>, Query, description = "`true` on a context (`:.ctx:`) also removes the mode of every subject of the context; a scope without a mode then answers `{}`."),
     ),
     responses(
-        (status = 200, description = "The mode before the delete.", body = ModeBody),
-        (status = 404, description = "40409 the subject has no mode of its own", body = ErrorBody),
+        (status = 200, description = "The mode before the delete; `{}` when `recursive` found none at the scope itself.", body = DeletedModeBody),
+        (status = 404, description = "40401 the subject has no mode of its own (without `recursive`)", body = ErrorBody),
         (status = 422, description = "42208 invalid subject", body = ErrorBody),
     )
 )]
-async fn delete_subject_mode(state: State<AppState>, scope: SrScope) -> ApiResult {
-    remove_mode(state, scope).await
+async fn delete_subject_mode(
+    state: State<AppState>,
+    scope: SrScope,
+    query: SrQuery<Params>,
+) -> ApiResult {
+    remove_mode(state, scope, query).await
 }
 
 /// Tests a schema against the versions of a subject its level checks.

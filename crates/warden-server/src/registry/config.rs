@@ -384,16 +384,42 @@ impl Registry {
         Ok(())
     }
 
-    /// Removes the mode of a scope and returns what it was (global: READWRITE when unset).
+    /// Removes the mode of a scope and returns what it was, as Confluent's
+    /// `ModeResource.deleteSubjectMode`: the registry-wide scope and `:.__GLOBAL:` had
+    /// READWRITE when nothing was set (`InMemoryCache.mode` answers the default at the top
+    /// level). With `recursive`, a context's scope (`:.ctx:`, or the registry-wide one)
+    /// also removes the modes of every subject scope whose name starts with its prefix
+    /// (`deleteModesForSubjectsUnderContext`); the default context's prefix is empty, so the
+    /// registry-wide scope removes every subject's and context's mode, as Confluent's does.
+    /// `None` when the scope had no mode and `recursive` is set.
     ///
-    /// Errors: 40409 for a subject without its own mode.
-    pub async fn delete_mode(&self, subject: Option<&Subject>) -> Result<Mode> {
-        let old = self.store.delete_mode(scope(subject)).await;
+    /// Errors: 40401 for a subject without its own mode, unless `recursive`.
+    pub async fn delete_mode(
+        &self,
+        subject: Option<&Subject>,
+        recursive: bool,
+    ) -> Result<Option<Mode>> {
+        let top = subject.is_none_or(|s| s.is_context() && s.context().is_global());
+        let removed = self.store.delete_mode(scope(subject)).await;
+        let prefix = match subject {
+            _ if !recursive || removed.is_err() => None,
+            None => Some(String::new()),
+            Some(s) if s.is_context() => Some(s.context().prefix()),
+            Some(_) => None,
+        };
+        let under = match prefix {
+            Some(prefix) => Some(self.store.delete_modes_under(&prefix).await),
+            None => None,
+        };
         self.settings.clear();
-        match (subject, old?) {
-            (_, Some(old)) => Ok(old),
-            (None, None) => Ok(Mode::default()),
-            (Some(s), None) => Err(Error::SubjectModeNotConfigured(s.to_string())),
+        if let Some(under) = under {
+            under?;
+        }
+        match (removed?, subject) {
+            (Some(old), _) => Ok(Some(old)),
+            (None, _) if top => Ok(Some(Mode::default())),
+            (None, Some(s)) if !recursive => Err(Error::SubjectNotFound(s.to_string())),
+            (None, _) => Ok(None),
         }
     }
 }
