@@ -2607,9 +2607,7 @@ const CASES: &[Case] = &[
     Case {
         source: "protobuf/RestApiTest.testValidateFieldsDisabledAcceptsBrokenReference",
         harness: Harness::None,
-        pending: Some(
-            "issue 12: Protobuf with an unresolved type is accepted when validateFields is off",
-        ),
+        pending: None,
         steps: &[
             reg!("PROTOBUF", "float_array.proto", "$PROTO_FLOAT_ARRAY", 1),
             req!(PUT "/config", r#"{"validateFields":false}"# => 200),

@@ -14,6 +14,7 @@ mod corpus;
 mod data_contracts;
 mod delete;
 mod errors;
+mod formats;
 mod import_mode;
 mod interop;
 mod jackson_bodies;

@@ -29,7 +29,7 @@ pub use json::JsonSchema;
 pub use limits::{Interrupt, Interrupted, Limit, LimitExceeded, SchemaLimits};
 pub use payload::PayloadError;
 pub use protobuf::ProtobufSchema;
-pub use schema::{ParsedSchema, ResolvedReference, SchemaError, fingerprint};
+pub use schema::{ParsedSchema, ResolvedReference, SchemaError, SchemaFormat, fingerprint};
 pub use types::{
     CompatibilityLevel, CompatibilityPolicy, Mode, SchemaId, SchemaType, Subject, Version,
     VersionSelector,

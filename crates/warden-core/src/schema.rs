@@ -1,12 +1,81 @@
 //! The format-independent face of a parsed schema.
 
 use crate::avro::AvroSchema;
-pub use crate::avro::ParseOptions;
 use crate::json::JsonSchema;
 use crate::limits::{Interrupt, Interrupted, LimitExceeded, SchemaLimits};
-use crate::protobuf::ProtobufSchema;
+use crate::protobuf::{ProtobufParseOptions, ProtobufSchema};
 use crate::types::{CompatibilityPolicy, SchemaType};
 use crate::violation::{Direction, Violation};
+
+/// How a schema text is read, per format: what Confluent checks depends on how the schema
+/// arrives (`validateAsNew`) and on the subject's config (`validateFields`), and
+/// `--strict-schemas` reads everything as strictly as Warden did before issue 12.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Avro: read as new (defaults checked) or as stored (`AvroSchema.getParser`).
+    pub avro: crate::avro::ParseOptions,
+    /// Protobuf: strictness, and whether types resolve against references the source does
+    /// not import.
+    pub protobuf: ProtobufParseOptions,
+    /// Confluent's `validateFields` (config, off by default), checked by
+    /// `ParsedSchema.validate(strict)` on every registration, lookup and compatibility check
+    /// outside IMPORT mode: for Protobuf the descriptor must build with the imports the source
+    /// names (`ProtobufSchema.validate`: `toDynamicSchema()`), so a type of a reference the
+    /// source does not import is refused; for JSON Schema a top-level property of an object
+    /// schema may not start with `$$` (`JsonSchema.validate`). Avro has no such check (its
+    /// reserved-field rule is the registry's, `validateReservedFields`).
+    pub validate_fields: bool,
+}
+
+impl ParseOptions {
+    /// A new registration with Confluent's default config: Avro defaults checked, Protobuf
+    /// read as Confluent accepts it (custom options unchecked, types of references the
+    /// source does not import resolved).
+    pub const NEW: Self = Self {
+        avro: crate::avro::ParseOptions::NEW,
+        protobuf: ProtobufParseOptions {
+            strict: false,
+            resolve_unimported_references: true,
+        },
+        validate_fields: false,
+    };
+    /// A stored schema or a lookup: as [`ParseOptions::NEW`], but Avro defaults Java would
+    /// not check are not checked.
+    pub const STORED: Self = Self {
+        avro: crate::avro::ParseOptions::STORED,
+        ..Self::NEW
+    };
+
+    /// With Confluent's `validateFields` set to `on` (see [`ParseOptions::validate_fields`]).
+    pub const fn validating_fields(self, on: bool) -> Self {
+        Self {
+            validate_fields: on,
+            protobuf: ProtobufParseOptions {
+                resolve_unimported_references: !on,
+                ..self.protobuf
+            },
+            ..self
+        }
+    }
+
+    /// With `--strict-schemas` set to `on`: Protobuf options must resolve and type-check,
+    /// enums follow protoc's rules (`ProtobufSchema::parse_with`).
+    pub const fn strict(self, on: bool) -> Self {
+        Self {
+            protobuf: ProtobufParseOptions {
+                strict: on,
+                ..self.protobuf
+            },
+            ..self
+        }
+    }
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self::NEW
+    }
+}
 
 /// Why a schema text was refused (Confluent 42201, invalid schema).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +107,39 @@ pub struct ResolvedReference {
     pub schema: String,
 }
 
+/// An output format of a schema read (the `format` query parameter), one that changes the
+/// text answered: Confluent's `AvroSchema.Format` and `ProtobufSchema.Format`, used by
+/// `ParsedSchema.formattedString(format)` (`SchemasResource`, `SubjectVersionsResource`,
+/// `SubjectsResource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaFormat {
+    /// `resolved`, Avro: the referenced named types inlined ([`AvroSchema::resolved`]).
+    Resolved,
+    /// `ignore_extensions`, Protobuf: custom options (but `confluent.*`), extension ranges and
+    /// `extend` blocks left out ([`ProtobufSchema::without_extensions`]).
+    IgnoreExtensions,
+    /// `serialized`, Protobuf: the main file as a base64 `FileDescriptorProto`
+    /// ([`ProtobufSchema::serialized`]).
+    Serialized,
+}
+
+impl SchemaFormat {
+    /// The format `format` names for a schema of `schema_type`, read as Confluent reads it
+    /// (`Format.get`: the name lowercased, then matched exactly), or `None` when the schema's
+    /// canonical text is the answer: an empty or blank `format`, `default`, a name the
+    /// schema's format does not know (Confluent logs it and answers the canonical text, for
+    /// forward compatibility, never an error), and every name for JSON Schema.
+    pub fn parse(format: &str, schema_type: SchemaType) -> Option<Self> {
+        let format = format.to_lowercase();
+        match (schema_type, format.as_str()) {
+            (SchemaType::Avro, "resolved") => Some(Self::Resolved),
+            (SchemaType::Protobuf, "ignore_extensions") => Some(Self::IgnoreExtensions),
+            (SchemaType::Protobuf, "serialized") => Some(Self::Serialized),
+            _ => None,
+        }
+    }
+}
+
 /// A schema that parsed, in one of the registry's formats.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -66,7 +168,7 @@ impl ParsedSchema {
 
     /// [`ParsedSchema::parse`] reading the text as new ([`ParseOptions::NEW`]: Avro defaults
     /// checked) or as stored ([`ParseOptions::STORED`]: Avro defaults Java would not check
-    /// are not checked). JSON Schema and Protobuf read the same either way.
+    /// are not checked), with the other [`ParseOptions`].
     ///
     /// Errors: as [`ParsedSchema::parse`].
     pub fn parse_with(
@@ -76,9 +178,20 @@ impl ParsedSchema {
         options: ParseOptions,
     ) -> Result<Self, SchemaError> {
         match schema_type {
-            SchemaType::Avro => AvroSchema::parse_with(text, references, options).map(Self::Avro),
-            SchemaType::Protobuf => ProtobufSchema::parse(text, references).map(Self::Protobuf),
-            SchemaType::Json => JsonSchema::parse(text, references).map(Self::Json),
+            SchemaType::Avro => {
+                AvroSchema::parse_with(text, references, options.avro).map(Self::Avro)
+            }
+            SchemaType::Protobuf => {
+                ProtobufSchema::parse_with_options(text, references, options.protobuf)
+                    .map(Self::Protobuf)
+            }
+            SchemaType::Json => {
+                let parsed = JsonSchema::parse(text, references)?;
+                if options.validate_fields {
+                    parsed.validate_field_names()?;
+                }
+                Ok(Self::Json(parsed))
+            }
         }
     }
 
@@ -119,7 +232,8 @@ impl ParsedSchema {
             SchemaType::Avro => json_limit(SchemaLimits::check_avro)?,
             SchemaType::Json => json_limit(SchemaLimits::check_json_schema)?,
             SchemaType::Protobuf => {
-                let parsed = ProtobufSchema::parse(text, references)?;
+                let parsed =
+                    ProtobufSchema::parse_with_options(text, references, options.protobuf)?;
                 parsed.check_limits(limits).map_err(SchemaError::TooLarge)?;
                 return Ok(Self::Protobuf(parsed));
             }
@@ -143,6 +257,17 @@ impl ParsedSchema {
             Self::Avro(s) => s.canonical(),
             Self::Protobuf(s) => s.canonical(),
             Self::Json(s) => s.canonical(),
+        }
+    }
+
+    /// The text of a schema read with `format` (Confluent's `ParsedSchema.formattedString`);
+    /// a format of another schema type answers the canonical text.
+    pub fn formatted(&self, format: SchemaFormat) -> String {
+        match (self, format) {
+            (Self::Avro(s), SchemaFormat::Resolved) => s.resolved(),
+            (Self::Protobuf(s), SchemaFormat::IgnoreExtensions) => s.without_extensions(),
+            (Self::Protobuf(s), SchemaFormat::Serialized) => s.serialized(),
+            _ => self.canonical().to_owned(),
         }
     }
 

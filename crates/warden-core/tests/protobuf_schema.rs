@@ -691,3 +691,55 @@ fn a_referenced_type_without_its_import_resolves_when_asked() {
         );
     }
 }
+
+/// A proto3 enum whose first value is not zero, and an enum value or field number inside a
+/// reserved range, are accepted as Confluent (square/wire, protobuf-java) accepts them, the
+/// text kept as sent; with `strict` they are refused, as protoc refuses them.
+#[test]
+fn enum_and_reserved_number_rules_protoc_has_are_relaxed_unless_strict() {
+    let cases = [
+        // No zero value at all: the descriptor gains WARDEN_ZERO_Status = 0.
+        (
+            "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  Status status = 1;\n}\nenum Status {\n  ACTIVE = 1;\n  INACTIVE = 2;\n}\n",
+            vec![("WARDEN_ZERO_Status", 0), ("ACTIVE", 1), ("INACTIVE", 2)],
+        ),
+        // A zero value declared later is moved first in the descriptor.
+        (
+            "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  Status status = 1;\n}\nenum Status {\n  ACTIVE = 1;\n  UNKNOWN = 0;\n}\n",
+            vec![("UNKNOWN", 0), ("ACTIVE", 1)],
+        ),
+        // A value inside a reserved range.
+        (
+            "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  Status status = 1;\n}\nenum Status {\n  reserved 2 to 5, 9;\n  UNKNOWN = 0;\n  ACTIVE = 3;\n}\n",
+            vec![("UNKNOWN", 0), ("ACTIVE", 3)],
+        ),
+    ];
+    for (text, values) in cases {
+        let schema = ProtobufSchema::parse(text, &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(schema.canonical(), text, "the text is kept as sent");
+        let status = schema.pool().get_enum_by_name("acme.Status").expect("enum");
+        let got: Vec<(String, i32)> = status
+            .values()
+            .map(|v| (v.name().to_owned(), v.number()))
+            .collect();
+        let want: Vec<(String, i32)> = values.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+        assert_eq!(got, want, "{text}");
+        assert!(
+            matches!(
+                ProtobufSchema::parse_with(text, &[], true),
+                Err(SchemaError::Invalid(_))
+            ),
+            "strict refuses it: {text}"
+        );
+    }
+    // The reserved range that holds no value is kept.
+    let text = "syntax = \"proto3\";\npackage acme;\n\nenum Status {\n  reserved 2 to 5, 9;\n  UNKNOWN = 0;\n  ACTIVE = 3;\n}\n";
+    let schema = parse(text);
+    let status = schema.pool().get_enum_by_name("acme.Status").expect("enum");
+    let ranges: Vec<_> = status.reserved_ranges().collect();
+    assert_eq!(ranges, vec![9..=9]);
+    // A message field inside a reserved range.
+    let text = "syntax = \"proto3\";\npackage acme;\n\nmessage Order {\n  reserved 1 to 3;\n\n  string id = 2;\n}\n";
+    assert_eq!(parse(text).canonical(), text);
+    assert!(ProtobufSchema::parse_with(text, &[], true).is_err());
+}

@@ -432,10 +432,7 @@ macro_rules! shared_statements {
                 Ok(removed)
             }
 
-            async fn commit(mut self: Box<Self>) -> crate::Result<()> {
-                // The backend's `announce_written` (a NOTIFY on PostgreSQL), delivered to
-                // the other processes when the transaction commits.
-                announce_written(&mut self.tx, self.subject).await?;
+            async fn commit(self: Box<Self>) -> crate::Result<()> {
                 self.tx.commit().await?;
                 Ok(())
             }

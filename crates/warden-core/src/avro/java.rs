@@ -447,6 +447,17 @@ pub(crate) fn canonical_text(root: &Value, references: &[Value]) -> Result<Strin
     Ok(write(&model, &schema))
 }
 
+/// Java's `Schema.toString()` of `root` with no referenced schemas known: the types of
+/// `references` written in full where they first appear (Confluent's
+/// `AvroSchema.formattedString("resolved")`, `schemaObj.toString()`).
+///
+/// Errors: as [`canonical_text`].
+pub(crate) fn resolved_text(root: &Value, references: &[Value]) -> Result<String, ()> {
+    let (mut model, schema) = model(root, references)?;
+    model.referenced.clear();
+    Ok(write(&model, &schema))
+}
+
 /// Confluent's normalized text (`AvroSchema.normalize()`: `AvroSchemaUtils.toNormalizedString`
 /// parsed again and written by `Schema.toString()`): properties sorted by key after a logical
 /// type's own (`logicalType`, `precision`, `scale` when not 0), aliases sorted by full name,

@@ -233,6 +233,18 @@ impl AvroSchema {
             .as_deref()
     }
 
+    /// The text of `format=resolved` (Confluent's `AvroSchema.formattedString("resolved")`,
+    /// Java's `Schema.toString()` with no referenced schemas known): the canonical text with
+    /// the types of the references written in full where they first appear, and by name
+    /// afterwards. Without references, the canonical text.
+    pub fn resolved(&self) -> String {
+        if self.more.references.is_empty() {
+            return self.canonical.clone();
+        }
+        java::resolved_text(&self.more.json, &self.more.references)
+            .unwrap_or_else(|()| self.canonical.clone())
+    }
+
     /// The text Warden 0.x stored for this schema before it wrote Java's form (keys in
     /// Java's order, names as given), or, with `normalized`, its normalized text then (names
     /// fully qualified, keys sorted): a registry stored by it finds its schemas by these.

@@ -232,6 +232,35 @@ impl JsonSchema {
         self.model.root_value()
     }
 
+    /// Confluent's `validateFields` check (`JsonSchema.validate(true)`): when the root is an
+    /// object schema (everit's `ObjectSchema`: `type` absent or `object`, object keywords,
+    /// no combinator or `$ref` wrapping it), none of its `properties` may start with `$$`.
+    ///
+    /// Errors ([`SchemaError::Invalid`]): everit's message for the first such property,
+    /// `#: Field names cannot start with $$ prefix`.
+    pub fn validate_field_names(&self) -> Result<(), SchemaError> {
+        let Value::Object(root) = self.value() else {
+            return Ok(());
+        };
+        let object_type = match root.get("type") {
+            None => true,
+            Some(Value::String(t)) => t == "object",
+            Some(_) => false,
+        };
+        let wrapped = ["allOf", "anyOf", "oneOf", "not", "$ref", "if"]
+            .iter()
+            .any(|k| root.contains_key(*k));
+        let Some(Value::Object(properties)) = root.get("properties") else {
+            return Ok(());
+        };
+        if object_type && !wrapped && properties.keys().any(|k| k.starts_with("$$")) {
+            return Err(SchemaError::Invalid(
+                "#: Field names cannot start with $$ prefix".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The schema as given minus insignificant whitespace, keys in their original order
     /// (Confluent's `JsonSchema.canonicalString()`: Jackson writes the parsed tree back
     /// compactly). This is the text stored and returned.

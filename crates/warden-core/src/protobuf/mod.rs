@@ -173,8 +173,9 @@ impl ProtobufSchema {
     }
 
     /// Compiles the schema with its references; `lenient` (the retry) removes the custom
-    /// options of every file given as source first, and imports the references the source
-    /// does not import when the options ask for it.
+    /// options of every file given as source first and relaxes the enum and reserved-number
+    /// rules protoc has and Confluent does not ([`relax_numbers`]), and imports the
+    /// references the source does not import when the options ask for it.
     fn compile_files(
         text: &str,
         references: &[ResolvedReference],
@@ -187,7 +188,10 @@ impl ProtobufSchema {
             if !without_custom_options {
                 return None;
             }
-            confluent_text(source, wire::Mode::WithoutCustomOptions)
+            wire::parse(source).ok().map(|mut element| {
+                relax_numbers(&mut element);
+                wire::print(&element, wire::Mode::WithoutCustomOptions)
+            })
         };
         let mut files: HashMap<String, File> = HashMap::new();
         for r in references {
@@ -209,6 +213,7 @@ impl ProtobufSchema {
         let default_name = unused_name(&files);
         let stripped = if without_custom_options {
             wire::parse(text).ok().map(|mut element| {
+                relax_numbers(&mut element);
                 for r in references.iter().filter(|_| add_imports) {
                     if !element.imports.contains(&r.name)
                         && !element.public_imports.contains(&r.name)
@@ -429,6 +434,80 @@ fn confluent_text(source: &str, mode: wire::Mode) -> Option<String> {
     wire::parse(source)
         .ok()
         .map(|element| wire::print(&element, mode))
+}
+
+/// Makes a file Confluent accepts but protoc (and so protox) refuses compile, for the
+/// lenient retry only: the canonical text is always the source's. Confluent reads `.proto`
+/// source with square/wire's parser and builds descriptors with protobuf-java, neither of
+/// which has these protoc checks:
+/// - a proto3 enum whose first value is not zero (protoc: "The first enum value must be
+///   zero in proto3"): a zero value declared later is moved first; without one, a value
+///   `WARDEN_ZERO_<Enum> = 0` is added first, so the compiled descriptor (`format=serialized`,
+///   payloads) has one more value than the text (0 is a proto3 enum's default either way);
+/// - an enum value or a message field whose number is in a reserved range of its type: the
+///   ranges holding a used number are left out of the compiled descriptor.
+///
+/// Under `--strict-schemas` there is no retry and both are refused, as protoc refuses them.
+fn relax_numbers(file: &mut wire::ProtoFileElement) {
+    let proto3 = file.syntax.as_deref() == Some("proto3");
+    for ty in &mut file.types {
+        relax_type(ty, proto3);
+    }
+}
+
+fn relax_type(ty: &mut wire::TypeElement, proto3: bool) {
+    match ty {
+        wire::TypeElement::Enum(e) => {
+            if proto3 && e.constants.first().is_some_and(|c| c.tag != 0) {
+                match e.constants.iter().position(|c| c.tag == 0) {
+                    Some(i) => {
+                        let zero = e.constants.remove(i);
+                        e.constants.insert(0, zero);
+                    }
+                    None => e.constants.insert(
+                        0,
+                        wire::EnumConstantElement {
+                            name: format!("WARDEN_ZERO_{}", e.name),
+                            tag: 0,
+                            options: Vec::new(),
+                        },
+                    ),
+                }
+            }
+            // An enum's `max` is the largest `int32` (wire reads it as the field maximum).
+            let used: Vec<i32> = e.constants.iter().map(|c| c.tag).collect();
+            drop_reserved(&mut e.reserveds, &used, i32::MAX);
+        }
+        wire::TypeElement::Message(m) => {
+            let mut used: Vec<i32> = m.fields.iter().map(|f| f.tag).collect();
+            used.extend(m.groups.iter().map(|g| g.tag));
+            for o in &m.oneofs {
+                used.extend(o.fields.iter().map(|f| f.tag));
+                used.extend(o.groups.iter().map(|g| g.tag));
+            }
+            drop_reserved(&mut m.reserveds, &used, wire::MAX_TAG_VALUE);
+            for nested in &mut m.nested {
+                relax_type(nested, proto3);
+            }
+        }
+    }
+}
+
+/// Leaves out of `reserveds` every number range holding one of `used` (`max` standing for
+/// `max`), and the `reserved` statements left empty.
+fn drop_reserved(reserveds: &mut Vec<Vec<wire::Range>>, used: &[i32], max: i32) {
+    let holds = |range: &wire::Range| match *range {
+        wire::Range::Tag(n) => used.contains(&n),
+        wire::Range::Span(start, end) => {
+            let end = if end == wire::MAX_TAG_VALUE { max } else { end };
+            used.iter().any(|n| (start..=end).contains(n))
+        }
+        wire::Range::Name(_) => false,
+    };
+    for statement in reserveds.iter_mut() {
+        statement.retain(|r| !holds(r));
+    }
+    reserveds.retain(|statement| !statement.is_empty());
 }
 
 /// The messages that count for message indexes: map entries and group messages skipped.

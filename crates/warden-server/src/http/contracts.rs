@@ -36,6 +36,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         ("key" = Option<Vec<String>>, Query, description = "A metadata property name; repeat for several."),
         ("value" = Option<Vec<String>>, Query, description = "The value of the property named by the `key` in the same position."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted versions."),
+        ("format" = Option<String>, Query, description = super::routes::FORMAT_DOC),
     ),
     responses(
         (status = 200, description = "The newest version whose metadata properties hold every pair.", body = SubjectVersionResponse),
@@ -60,10 +61,16 @@ async fn latest_with_metadata(
         .iter()
         .any(|(k, v)| k == "deleted" && v.eq_ignore_ascii_case("true"));
     let (row, schema) = r.latest_with_metadata(&s, &wanted, deleted).await?;
-    Ok(sr_json(
-        axum::http::StatusCode::OK,
-        &Registry::version_response(&s, row, &schema),
-    ))
+    let mut body = Registry::version_response(&s, row, &schema);
+    // Jersey reads the first of a repeated single-valued parameter.
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str());
+    if let Some(text) = r.formatted(&schema, format).await? {
+        body.schema = text;
+    }
+    Ok(sr_json(axum::http::StatusCode::OK, &body))
 }
 
 /// Replaces an alias in the subject segment of `/subjects/{subject}/…` paths (also under

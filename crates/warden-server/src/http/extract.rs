@@ -220,7 +220,8 @@ pub(crate) struct Params {
     /// `DELETE /mode`: also remove the modes of the context's subjects.
     #[serde(default, deserialize_with = "java_bool")]
     pub(crate) recursive: bool,
-    /// `serialized`: Protobuf schemas as a base64 `FileDescriptorProto`.
+    /// Schema reads: the text's output format (`resolved`, `ignore_extensions`,
+    /// `serialized`; see `warden_core::SchemaFormat`).
     pub(crate) format: Option<String>,
     /// Lists: how many items to skip (a Java `int`, [`Params::page`]).
     pub(crate) offset: Option<String>,

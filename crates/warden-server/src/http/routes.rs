@@ -177,10 +177,8 @@ async fn schema_types() -> ApiResult {
     ok(&["JSON", "PROTOBUF", "AVRO"])
 }
 
-/// Whether `format=serialized` asks for Protobuf schemas as base64 descriptors.
-fn serialized(p: &Params) -> bool {
-    p.format.as_deref() == Some("serialized")
-}
+/// The OpenAPI description of the `format` query parameter of schema reads.
+pub(super) const FORMAT_DOC: &str = "The schema text's format (Confluent's `formattedString`, name in any case): `resolved` answers an Avro schema with its referenced types inlined; `ignore_extensions` a Protobuf schema without custom options (`confluent.*` kept), extension ranges and `extend` blocks; `serialized` a Protobuf schema as a base64 `FileDescriptorProto`. Another value, or one of another schema type, answers the text as stored.";
 
 /// Every registered version of every subject.
 #[utoipa::path(
@@ -231,7 +229,7 @@ async fn list_schemas(
     tag = "schemas",
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
-        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
         ("subject" = Option<String>, Query, description = "Answer this subject's version of the schema: `subject` and `version` are added, and `ts` and `deleted` are that version's."),
         ("fetchMaxId" = Option<Flag>, Query, description = "`true` adds `maxId`, the highest schema id."),
         ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the schema's context (`:.ctx:name`)."),
@@ -250,11 +248,7 @@ async fn schema_by_id(
     let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
     let schema = r.schema_by_id(id).await?;
-    let text = if serialized(&p) {
-        r.serialized(&schema).await?
-    } else {
-        None
-    };
+    let text = r.formatted(&schema, p.format.as_deref()).await?;
     let qualified = qualified_references(&p);
     if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified {
         return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
@@ -286,7 +280,7 @@ async fn schema_by_id(
     tag = "schemas",
     params(
         ("guid" = String, Path, description = "The schema's GUID: a UUID (any case), or its 32 hex digits."),
-        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
     ),
     responses(
         (status = 200, description = "The schema, as `GET /schemas/ids/{id}` answers it.", body = SchemaByIdResponse),
@@ -299,9 +293,7 @@ async fn schema_by_guid(
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let schema = r.schema_by_guid(&guid).await?;
-    if serialized(&p)
-        && let Some(text) = r.serialized(&schema).await?
-    {
+    if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
         let usage = r.usage_of(schema.stored.id, None).await?;
         return ok(&SchemaByIdResponse {
             schema: text,
@@ -386,17 +378,27 @@ async fn server_deployment() -> ApiResult {
     tag = "schemas",
     params(
         ("id" = SchemaId, Path, description = "The global schema id."),
+        ("subject" = Option<String>, Query, description = "A subject using the schema: it chooses the context of the id."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
     ),
     responses(
         (status = 200, description = "The schema text as registered: JSON for Avro and JSON Schema, `.proto` source for Protobuf.", body = Value),
         (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
     )
 )]
-async fn raw_schema_by_id(State(r): State<AppState>, SrPath(id): SrPath<String>) -> ApiResult {
-    let schema = r.schema_by_id(schema_id(&id)?).await?;
+async fn raw_schema_by_id(
+    State(r): State<AppState>,
+    SrPath(id): SrPath<String>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
+    // As `GET /schemas/ids/{id}`: the subject named, if it parses, chooses the context.
+    let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
+    let schema = r.schema_by_id(id).await?;
+    let text = r.formatted(&schema, p.format.as_deref()).await?;
     Ok(sr_bytes(
         StatusCode::OK,
-        schema.stored.schema.clone().into(),
+        text.unwrap_or_else(|| schema.stored.schema.clone()).into(),
     ))
 }
 
@@ -490,6 +492,7 @@ async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
     ),
     request_body = RegisterSchemaRequest,
     responses(
@@ -505,9 +508,15 @@ async fn lookup(
     SrBody(body): SrBody<RegisterSchemaRequest>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let found = r
+    let mut found = r
         .lookup(&s, submission(body)?, options(&p), p.deleted)
         .await?;
+    if p.format.is_some() {
+        let schema = r.schema_by_id(found.id).await?;
+        if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
+            found.schema = text;
+        }
+    }
     ok(&found)
 }
 
@@ -577,6 +586,7 @@ async fn list_versions(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("normalize" = Option<Flag>, Query, description = "`true` normalizes the schema first."),
         ("force" = Option<Flag>, Query, description = "`true` skips the compatibility check (the mode, the schema's validity and its references are still checked)."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
     ),
     request_body = RegisterSchemaRequest,
     responses(
@@ -602,9 +612,18 @@ async fn register(
         force: p.force,
         ..options(&p)
     };
+    let format = p.format;
     let response = detached(async move {
         let id = r.register(&s, submission, options).await?;
-        r.registration_response(&s, id).await
+        let mut response = r.registration_response(&s, id).await?;
+        // Confluent formats the answer's schema text as a read does.
+        if response.schema.is_some() {
+            let schema = r.schema_by_id(id).await?;
+            if let Some(text) = r.formatted(&schema, format.as_deref()).await? {
+                response.schema = Some(text);
+            }
+        }
+        Ok(response)
     })
     .await?;
     ok(&response)
@@ -619,7 +638,7 @@ async fn register(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
-        ("format" = Option<String>, Query, description = "`serialized` returns Protobuf schemas as a base64 `FileDescriptorProto`."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
         ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the subject's context (`:.ctx:name`)."),
     ),
     responses(
@@ -636,9 +655,7 @@ async fn get_version(
     let s = subject(&s)?;
     let (row, schema) = r.version(&s, version(&v)?, p.deleted).await?;
     let mut body = Registry::version_response(&s, row, &schema);
-    if serialized(&p)
-        && let Some(text) = r.serialized(&schema).await?
-    {
+    if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
         body.schema = text;
     }
     if qualified_references(&p) {
@@ -673,6 +690,7 @@ fn qualify_references(references: &mut [warden_core::api::SchemaReference], refe
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("format" = Option<String>, Query, description = FORMAT_DOC),
     ),
     responses(
         (status = 200, description = "The schema text as registered: JSON for Avro and JSON Schema, `.proto` source for Protobuf.", body = Value),
@@ -687,9 +705,10 @@ async fn raw_version(
 ) -> ApiResult {
     let s = subject(&s)?;
     let (_, schema) = r.version(&s, version(&v)?, p.deleted).await?;
+    let text = r.formatted(&schema, p.format.as_deref()).await?;
     Ok(sr_bytes(
         StatusCode::OK,
-        schema.stored.schema.clone().into(),
+        text.unwrap_or_else(|| schema.stored.schema.clone()).into(),
     ))
 }
 

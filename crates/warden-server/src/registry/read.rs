@@ -7,7 +7,7 @@ use warden_core::api::{
     ContextId, SchemaByIdResponse, SchemaListEntry, SubjectVersion, SubjectVersionResponse,
 };
 use warden_core::{
-    Context, Guid, ParsedSchema, SchemaId, SchemaType, Subject, Version, VersionSelector,
+    Context, Guid, ParsedSchema, SchemaFormat, SchemaId, Subject, Version, VersionSelector,
 };
 use warden_storage::{DeletedFilter, VersionRow};
 
@@ -97,16 +97,25 @@ impl Registry {
         Ok(parsed)
     }
 
-    /// For a Protobuf schema, its base64 `FileDescriptorProto` (`format=serialized`, the
-    /// form Confluent's Rust and .NET clients read); `None` for other formats.
-    pub async fn serialized(&self, schema: &CachedSchema) -> Result<Option<String>> {
-        if schema.stored.schema_type != SchemaType::Protobuf {
+    /// The text of `schema` read with the `format` query parameter, when that format changes
+    /// it (Confluent's `ParsedSchema.formattedString`): `resolved` for Avro (references
+    /// inlined), `ignore_extensions` and `serialized` (a base64 `FileDescriptorProto`, the form
+    /// Confluent's Rust and .NET clients read) for Protobuf; `None` when the stored text is the
+    /// answer (no format, an unknown one, one of another schema type: Confluent answers the
+    /// canonical text, never an error). See [`SchemaFormat::parse`].
+    ///
+    /// Errors: as [`Registry::parsed_by_id`].
+    pub async fn formatted(
+        &self,
+        schema: &CachedSchema,
+        format: Option<&str>,
+    ) -> Result<Option<String>> {
+        let Some(format) = format.and_then(|f| SchemaFormat::parse(f, schema.stored.schema_type))
+        else {
             return Ok(None);
-        }
-        Ok(match &*self.parsed_by_id(schema.stored.id).await? {
-            ParsedSchema::Protobuf(p) => Some(p.serialized()),
-            _ => None,
-        })
+        };
+        let parsed = self.parsed_by_id(schema.stored.id).await?;
+        Ok(Some(parsed.formatted(format)).filter(|text| *text != schema.stored.schema))
     }
 
     /// Subjects with a version (live, or any with `deleted`) using schema `id`.
@@ -336,7 +345,7 @@ impl Registry {
         subject: &Subject,
         include_deleted: bool,
     ) -> Result<Vec<i64>> {
-        let rows = self.subject_versions(subject).await?;
+        let rows = self.store.versions(subject).await?;
         if !rows.iter().any(|r| include_deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
@@ -351,7 +360,7 @@ impl Registry {
 
     /// The live (not soft-deleted) version rows of a subject, oldest first.
     pub(super) async fn live_rows(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
-        let mut rows = self.subject_versions(subject).await?;
+        let mut rows = self.store.versions(subject).await?;
         rows.retain(|r| !r.deleted);
         Ok(rows)
     }
@@ -384,7 +393,7 @@ impl Registry {
         version: VersionSelector,
         deleted: bool,
     ) -> Result<VersionRow> {
-        let rows = self.subject_versions(subject).await?;
+        let rows = self.store.versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }

@@ -144,6 +144,8 @@ impl Registry {
         }
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
+        let submission =
+            submission.validating_fields(!import && config.extra.validate_fields.unwrap_or(false));
         // IMPORT stores the schema verbatim (Confluent's `maybeValidateAndNormalizeSchema`).
         let normalize = !import && (options.normalize || config.normalize.unwrap_or(false));
         // Confluent reads a schema registered anew (no explicit id) as new when the config's
@@ -400,9 +402,7 @@ impl Registry {
             // Confluent removes the soft-deleted versions the new one supersedes (same id,
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
-            let committed = tx.commit().await;
-            self.versions_changed(subject);
-            committed?;
+            tx.commit().await?;
             // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew,
             // as is that of the schema an imported version replaced.
             self.forget_usage(&[id]);
@@ -492,12 +492,15 @@ impl Registry {
         deleted: bool,
     ) -> Result<warden_core::api::SubjectVersionResponse> {
         let submission = submission.under(subject);
-        let rows = self.subject_versions(subject).await?;
+        let rows = self.store.versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
         let deadline = self.work.deadline();
         let config = self.effective_config(subject).await?;
+        let import = self.effective_mode(subject).await? == Mode::Import;
+        let submission =
+            submission.validating_fields(!import && config.extra.validate_fields.unwrap_or(false));
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         let candidate = self
             .candidate(submission.clone(), normalize, deadline)
@@ -675,6 +678,9 @@ impl Registry {
             }
         };
         let config = self.effective_config(subject).await?;
+        let import = self.effective_mode(subject).await? == Mode::Import;
+        let submission =
+            submission.validating_fields(!import && config.extra.validate_fields.unwrap_or(false));
         let normalize = options.normalize || config.normalize.unwrap_or(false);
         // Read as new under `validateNewSchemas`, as Confluent's `isCompatible` does.
         let as_new =
@@ -839,7 +845,9 @@ impl Registry {
             ParseOptions::NEW
         } else {
             ParseOptions::STORED
-        };
+        }
+        .validating_fields(submission.validate_fields)
+        .strict(self.work.strict_schemas());
         let (parsed, text, legacy) = self
             .work
             .run_sized(text_bytes(&schema, &resolved), deadline, move |_| {

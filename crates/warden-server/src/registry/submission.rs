@@ -30,6 +30,10 @@ pub struct SchemaSubmission {
     /// that context unless qualified, and its identity is the context's (each context has
     /// its own ids). The default context until [`SchemaSubmission::under`] places it.
     pub context: Context,
+    /// Checked with the config's `validateFields` (off until
+    /// `SchemaSubmission::validating_fields` sets it): see
+    /// `warden_core::schema::ParseOptions::validate_fields`.
+    pub validate_fields: bool,
 }
 
 /// A reference as submitted: the name the schema uses, and the subject version it names
@@ -83,6 +87,7 @@ impl SchemaSubmission {
             id: request.id,
             version: request.version,
             context: Context::default_context(),
+            validate_fields: false,
         })
     }
 
@@ -90,6 +95,16 @@ impl SchemaSubmission {
     pub(super) fn under(self, subject: &Subject) -> Self {
         Self {
             context: subject.context(),
+            ..self
+        }
+    }
+
+    /// The submission checked with Confluent's `validateFields` when `on`: the subject's
+    /// config has it and the mode is not IMPORT (`AbstractSchemaRegistry
+    /// .maybeValidateAndNormalizeSchema`, on registrations, lookups and compatibility checks).
+    pub(super) fn validating_fields(self, on: bool) -> Self {
+        Self {
+            validate_fields: on,
             ..self
         }
     }
@@ -112,7 +127,8 @@ impl SchemaSubmission {
             .collect();
         let json = |v: &Option<Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
         Some(format!(
-            "{normalize}\0{}\0{}\0{}\0{}\0{}\0{}",
+            "{normalize}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
+            self.validate_fields,
             self.context,
             self.schema_type.as_str(),
             refs.join("\u{2}"),
