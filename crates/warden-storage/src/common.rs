@@ -432,7 +432,10 @@ macro_rules! shared_statements {
                 Ok(removed)
             }
 
-            async fn commit(self: Box<Self>) -> crate::Result<()> {
+            async fn commit(mut self: Box<Self>) -> crate::Result<()> {
+                // The backend's `announce_written` (a NOTIFY on PostgreSQL), delivered to
+                // the other processes when the transaction commits.
+                announce_written(&mut self.tx, self.subject).await?;
                 self.tx.commit().await?;
                 Ok(())
             }

@@ -393,6 +393,14 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     fn settings_changes(&self) -> Option<tokio::sync::broadcast::Receiver<()>> {
         None
     }
+
+    /// The subject, each time any process sharing the database committed a write to its
+    /// versions (a registration, a soft or hard delete), as it happens; the receiver
+    /// reports a lag when it fell behind. `None` when the backend has a single process
+    /// (SQLite), where the caller made every write itself.
+    fn subject_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Subject>> {
+        None
+    }
 }
 
 /// Use of a store's connection pool.

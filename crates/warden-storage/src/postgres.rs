@@ -32,6 +32,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 const EVICT_CHANNEL: &str = "warden_evict";
 /// The channel on which a replica announces that it changed a config or a mode.
 const SETTINGS_CHANNEL: &str = "warden_settings";
+/// The channel on which a replica announces a committed write to a subject's versions (the
+/// payload is the subject).
+const SUBJECT_CHANNEL: &str = "warden_subject";
 
 /// Key space of the advisory locks Warden takes (the first argument of the two-key form).
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
@@ -57,6 +60,7 @@ pub struct PgStore {
     pool: PgPool,
     evictions: broadcast::Sender<Vec<SchemaId>>,
     settings: broadcast::Sender<()>,
+    subjects: broadcast::Sender<Subject>,
 }
 
 impl PgStore {
@@ -78,11 +82,12 @@ impl PgStore {
         backfill_guids(&pool).await?;
         let (evictions, _) = broadcast::channel(256);
         let (settings, _) = broadcast::channel(256);
+        let (subjects, _) = broadcast::channel(1024);
         let mut listener = PgListener::connect_with(&pool).await?;
         listener
-            .listen_all([EVICT_CHANNEL, SETTINGS_CHANNEL])
+            .listen_all([EVICT_CHANNEL, SETTINGS_CHANNEL, SUBJECT_CHANNEL])
             .await?;
-        let (evicted, changed) = (evictions.clone(), settings.clone());
+        let (evicted, changed, written) = (evictions.clone(), settings.clone(), subjects.clone());
         tokio::spawn(async move {
             // `recv` reconnects by itself after a lost connection; notifications sent while
             // it was down are lost, which the registry's periodic revalidation covers.
@@ -90,6 +95,11 @@ impl PgStore {
                 match listener.recv().await {
                     Ok(n) if n.channel() == SETTINGS_CHANNEL => {
                         let _ = changed.send(());
+                    }
+                    Ok(n) if n.channel() == SUBJECT_CHANNEL => {
+                        if let Ok(s) = Subject::parse(n.payload()) {
+                            let _ = written.send(s);
+                        }
                     }
                     Ok(n) => {
                         let ids: Vec<SchemaId> = n
@@ -111,6 +121,7 @@ impl PgStore {
             pool,
             evictions,
             settings,
+            subjects,
         })
     }
 }
@@ -125,6 +136,20 @@ impl PgStore {
             .await?;
         Ok(())
     }
+}
+
+/// Announces a write to `subject`'s versions to every replica (this one included) when `tx`
+/// commits, so that each forgets what it holds of them.
+async fn announce_written(
+    tx: &mut Transaction<'static, Postgres>,
+    subject: &Subject,
+) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SUBJECT_CHANNEL)
+        .bind(subject.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Begins a transaction holding the subject's advisory lock until it ends.
@@ -207,6 +232,7 @@ impl SchemaStore for PgStore {
         .execute(&mut *tx)
         .await?;
         refuse_if_referenced(&mut tx, subject, marked, DeletedFilter::Live).await?;
+        announce_written(&mut tx, subject).await?;
         // Announced like a hard delete, so that every replica forgets its cached answers for
         // these schemas by id, whose `deleted` flag may have changed.
         sqlx::query(
@@ -235,6 +261,7 @@ impl SchemaStore for PgStore {
         .fetch_all(&mut *tx)
         .await?;
         refuse_if_referenced(&mut tx, subject, removed, DeletedFilter::All).await?;
+        announce_written(&mut tx, subject).await?;
         let mut removed: Vec<i64> = sqlx::query_scalar(
             "DELETE FROM schemas s WHERE s.id = ANY($1)
              AND NOT EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)
@@ -374,6 +401,10 @@ impl SchemaStore for PgStore {
 
     fn settings_changes(&self) -> Option<broadcast::Receiver<()>> {
         Some(self.settings.subscribe())
+    }
+
+    fn subject_changes(&self) -> Option<broadcast::Receiver<Subject>> {
+        Some(self.subjects.subscribe())
     }
 }
 

@@ -31,6 +31,11 @@ const ROW_SHARE_LOCK: &str = "";
 const CONTEXTS_LOCK: &str = "";
 
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
+
+/// One process owns a SQLite database and sees its own writes: nothing to announce.
+async fn announce_written(_: &mut Transaction<'static, Sqlite>, _: &Subject) -> Result<()> {
+    Ok(())
+}
 crate::associations::association_statements!(Sqlite, SqliteRow);
 
 /// A [`SchemaStore`] on an embedded SQLite database.

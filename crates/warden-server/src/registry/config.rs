@@ -374,11 +374,9 @@ impl Registry {
             by_subject.entry(name).or_default().push(row.version);
         }
         for (name, versions) in by_subject {
-            let removed = self
-                .store
-                .hard_delete(&name, &versions)
-                .await
-                .map_err(super::delete::delete_error)?;
+            let removed = self.store.hard_delete(&name, &versions).await;
+            self.versions_changed(&name);
+            let removed = removed.map_err(super::delete::delete_error)?;
             self.evict(&removed);
         }
         Ok(())

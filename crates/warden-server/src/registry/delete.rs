@@ -31,11 +31,9 @@ impl Registry {
             }
             self.refuse_if_associated(subject).await?;
             let all: Vec<Version> = rows.iter().map(|r| r.version).collect();
-            let removed = self
-                .store
-                .hard_delete(subject, &all)
-                .await
-                .map_err(delete_error)?;
+            let removed = self.store.hard_delete(subject, &all).await;
+            self.versions_changed(subject);
+            let removed = removed.map_err(delete_error)?;
             self.evict(&removed);
             self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             let config = self.store.delete_config(Scope::Subject(subject)).await;
@@ -49,10 +47,9 @@ impl Registry {
                 return Err(Error::SubjectSoftDeleted(subject.to_string()));
             }
             self.refuse_if_associated(subject).await?;
-            self.store
-                .soft_delete(subject, &live)
-                .await
-                .map_err(delete_error)?;
+            let written = self.store.soft_delete(subject, &live).await;
+            self.versions_changed(subject);
+            written.map_err(delete_error)?;
             self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             Ok(live)
         }
@@ -89,11 +86,9 @@ impl Registry {
                     version: v,
                 });
             }
-            let removed = self
-                .store
-                .hard_delete(subject, &[v])
-                .await
-                .map_err(delete_error)?;
+            let removed = self.store.hard_delete(subject, &[v]).await;
+            self.versions_changed(subject);
+            let removed = removed.map_err(delete_error)?;
             self.evict(&removed);
             self.forget_usage(&[row.schema_id]);
         } else {
@@ -106,10 +101,9 @@ impl Registry {
             if !rows.iter().any(|r| !r.deleted && r.version != v) {
                 self.refuse_last_version_if_associated(subject).await?;
             }
-            self.store
-                .soft_delete(subject, &[v])
-                .await
-                .map_err(delete_error)?;
+            let written = self.store.soft_delete(subject, &[v]).await;
+            self.versions_changed(subject);
+            written.map_err(delete_error)?;
             self.forget_usage(&[row.schema_id]);
         }
         Ok(v)

@@ -276,7 +276,7 @@ impl Registry {
         properties: &BTreeMap<String, String>,
         deleted: bool,
     ) -> Result<(VersionRow, Arc<CachedSchema>)> {
-        let rows = self.store.versions(subject).await?;
+        let rows = self.subject_versions(subject).await?;
         let rows: Vec<VersionRow> = rows.into_iter().filter(|r| deleted || !r.deleted).collect();
         if rows.is_empty() {
             return Err(Error::SubjectNotFound(subject.to_string()));

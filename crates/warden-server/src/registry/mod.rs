@@ -65,6 +65,8 @@ pub struct Registry {
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
+    /// The versions of each subject read so far.
+    versions: settings::VersionsCache,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     /// Serializes association writes in this process (Confluent's `lockForAssociation`),
@@ -88,6 +90,7 @@ impl Registry {
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             settings: settings::SettingsCache::default(),
+            versions: settings::VersionsCache::default(),
             write_lock: Mutex::new(()),
             association_writes: Mutex::new(()),
             metrics: Metrics::new(),
@@ -124,13 +127,15 @@ impl Registry {
     }
 
     /// Keeps the caches coherent with other processes sharing the database: drops schemas
-    /// that another replica hard-deleted as soon as it announces them, and configs and
-    /// modes as soon as any replica announces a change of one; and every
-    /// `revalidate_every` checks every cached id against the store and drops every config
-    /// and mode, in case an announcement was lost. Runs until the task is aborted.
+    /// that another replica hard-deleted as soon as it announces them, a subject's versions
+    /// as soon as any replica announces a write to them, and configs and modes as soon as
+    /// any replica announces a change of one; and every `revalidate_every` checks every
+    /// cached id against the store and drops every subject's versions and every config and
+    /// mode, in case an announcement was lost. Runs until the task is aborted.
     pub async fn keep_caches_coherent(self: Arc<Self>, revalidate_every: std::time::Duration) {
         let mut evictions = self.store.evictions();
         let mut settings = self.store.settings_changes();
+        let mut subjects = self.store.subject_changes();
         let mut tick = tokio::time::interval(revalidate_every);
         tick.tick().await;
         loop {
@@ -147,7 +152,18 @@ impl Registry {
                     None => std::future::pending().await,
                 }
             };
+            let written = async {
+                match subjects.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                subject = written => match subject {
+                    Ok(subject) => self.versions.forget(&subject),
+                    // Missed announcements: forget every subject's versions.
+                    Err(_) => self.versions.clear(),
+                },
                 ids = announced => match ids {
                     Ok(ids) => self.evict(&ids),
                     // Missed announcements: check everything now.
@@ -156,6 +172,7 @@ impl Registry {
                 _ = changed => self.settings.clear(),
                 _ = tick.tick() => {
                     self.settings.clear();
+                    self.versions.clear();
                     self.revalidate().await;
                 }
             }

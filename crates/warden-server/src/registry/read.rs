@@ -345,7 +345,7 @@ impl Registry {
         subject: &Subject,
         include_deleted: bool,
     ) -> Result<Vec<i64>> {
-        let rows = self.store.versions(subject).await?;
+        let rows = self.subject_versions(subject).await?;
         if !rows.iter().any(|r| include_deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
@@ -360,7 +360,7 @@ impl Registry {
 
     /// The live (not soft-deleted) version rows of a subject, oldest first.
     pub(super) async fn live_rows(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
-        let mut rows = self.store.versions(subject).await?;
+        let mut rows = self.subject_versions(subject).await?;
         rows.retain(|r| !r.deleted);
         Ok(rows)
     }
@@ -393,7 +393,7 @@ impl Registry {
         version: VersionSelector,
         deleted: bool,
     ) -> Result<VersionRow> {
-        let rows = self.store.versions(subject).await?;
+        let rows = self.subject_versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }

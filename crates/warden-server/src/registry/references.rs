@@ -26,7 +26,7 @@ impl Registry {
         version: VersionSelector,
         deleted: bool,
     ) -> Result<Vec<SchemaId>> {
-        let rows = self.store.versions(subject).await?;
+        let rows = self.subject_versions(subject).await?;
         if rows.is_empty() {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }

@@ -402,7 +402,9 @@ impl Registry {
             // Confluent removes the soft-deleted versions the new one supersedes (same id,
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
-            tx.commit().await?;
+            let committed = tx.commit().await;
+            self.versions_changed(subject);
+            committed?;
             // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew,
             // as is that of the schema an imported version replaced.
             self.forget_usage(&[id]);
@@ -492,7 +494,7 @@ impl Registry {
         deleted: bool,
     ) -> Result<warden_core::api::SubjectVersionResponse> {
         let submission = submission.under(subject);
-        let rows = self.store.versions(subject).await?;
+        let rows = self.subject_versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }

@@ -1,41 +1,124 @@
-//! Configs and modes held in memory, so that the reads every request makes (the mode before
-//! a write, the compatibility level and metadata defaults before a registration or check,
-//! the alias of every `/subjects/{subject}` URL) do not touch the database.
+//! State held in memory so that the reads every request makes do not touch the database:
+//! configs and modes per scope (the mode before a write, the compatibility level and
+//! metadata defaults before a registration or check, the alias of every
+//! `/subjects/{subject}` URL), and the versions of each subject (every read of a version,
+//! `latest`, lookups and the checks before a registration).
 //!
-//! Coherence: this process drops everything it holds after each of its own config or mode
-//! writes, before answering the write, so a read after a write on the same process sees
-//! it. Other processes sharing a PostgreSQL database learn of a change through the store's
-//! [`settings_changes`](warden_storage::SchemaStore::settings_changes) announcements; a
-//! lost announcement is covered by the periodic revalidation, which drops everything too,
-//! so another replica's change shows here within the revalidation period
-//! (`--cache-revalidate-secs`) at worst, and normally within a notification's delivery.
+//! Coherence: this process forgets what a write of its own changed (a subject's versions,
+//! or every config and mode) as soon as the write returns, before it answers, so a read
+//! after a write on the same process sees it. Other processes sharing a PostgreSQL database
+//! learn of a change through the store's announcements
+//! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
+//! [`subject_changes`](warden_storage::SchemaStore::subject_changes)); a lost announcement is
+//! covered by the periodic revalidation, which forgets everything, so another replica's
+//! change shows here within the revalidation period (`--cache-revalidate-secs`) at worst,
+//! and normally within a notification's delivery. Registrations never rely on what is held
+//! here: their transaction reads the subject's live versions again under the subject's
+//! lock and starts over when they changed.
 //!
-//! A read that started before a drop does not put its (possibly old) answer in memory: each
-//! drop moves a generation counter, and an answer is kept only if the counter has not moved
-//! since its read began.
+//! A read that started before something was forgotten does not put its (possibly old)
+//! answer in memory: each forgetting moves a generation counter, and an answer is kept only
+//! if the counter has not moved since its read began.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use warden_core::{Mode, Subject};
-use warden_storage::{Scope, StoredConfig};
+use warden_storage::{Scope, StoredConfig, VersionRow};
 
 use super::Registry;
 use crate::error::Result;
 
-/// At most this many scopes are held per kind; a lookup of many unknown subjects empties
-/// the map rather than growing it.
-const MAX_SCOPES: usize = 65_536;
+/// At most this many keys are held per map; reads of many unknown subjects empty the map
+/// rather than grow it.
+const MAX_KEYS: usize = 65_536;
+
+/// Answers of the store by key, forgotten by key or all at once (see the module's notes).
+#[derive(Debug)]
+pub(super) struct Memo<K, V> {
+    generation: AtomicU64,
+    entries: RwLock<HashMap<K, V>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
+        self.entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// The generation to pass to [`Self::keep`] for a read that begins now.
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<K, V>> {
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps what a read that began at generation `read_at` found, unless something was
+    /// forgotten since.
+    fn keep(&self, key: K, value: V, read_at: u64) {
+        let mut entries = self.write();
+        // Checked under the lock that forgetting takes too, so it cannot slip between the
+        // check and the insert.
+        if self.generation() != read_at {
+            return;
+        }
+        if entries.len() >= MAX_KEYS {
+            entries.clear();
+        }
+        entries.insert(key, value);
+    }
+
+    /// Forgets `key`.
+    pub(super) fn forget(&self, key: &K) {
+        let mut entries = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.remove(key);
+    }
+
+    /// Forgets everything.
+    pub(super) fn clear(&self) {
+        let mut entries = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
 
 /// The config and mode of each scope read so far (`None` key: the registry-wide scope;
 /// `None` value: the scope has none of its own).
 #[derive(Debug, Default)]
 pub(super) struct SettingsCache {
-    generation: AtomicU64,
-    configs: RwLock<HashMap<Option<Subject>, Option<StoredConfig>>>,
-    modes: RwLock<HashMap<Option<Subject>, Option<Mode>>>,
+    configs: Memo<Option<Subject>, Option<StoredConfig>>,
+    modes: Memo<Option<Subject>, Option<Mode>>,
 }
+
+impl SettingsCache {
+    /// Forgets every config and mode.
+    pub(super) fn clear(&self) {
+        self.configs.clear();
+        self.modes.clear();
+    }
+}
+
+/// The versions of each subject read so far, soft-deleted ones included, in version order.
+pub(super) type VersionsCache = Memo<Subject, Arc<[VersionRow]>>;
 
 fn key(scope: Scope<'_>) -> Option<Subject> {
     match scope {
@@ -44,69 +127,19 @@ fn key(scope: Scope<'_>) -> Option<Subject> {
     }
 }
 
-/// Reads `map[key]`, tolerating a poisoned lock (the maps hold plain values).
-fn get<V: Clone>(map: &RwLock<HashMap<Option<Subject>, V>>, key: &Option<Subject>) -> Option<V> {
-    map.read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(key)
-        .cloned()
-}
-
-impl SettingsCache {
-    /// The generation to pass to [`Self::keep_config`] or [`Self::keep_mode`] for a read
-    /// that begins now.
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    fn keep<V>(
-        &self,
-        map: &RwLock<HashMap<Option<Subject>, V>>,
-        key: Option<Subject>,
-        value: V,
-        read_at: u64,
-    ) {
-        let mut map = map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Checked under the lock that `clear` takes too, so a drop cannot slip between the
-        // check and the insert.
-        if self.generation() != read_at {
-            return;
-        }
-        if map.len() >= MAX_SCOPES {
-            map.clear();
-        }
-        map.insert(key, value);
-    }
-
-    /// Forgets every config and mode.
-    pub(super) fn clear(&self) {
-        let mut configs = self
-            .configs
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut modes = self
-            .modes
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        configs.clear();
-        modes.clear();
-    }
-}
-
 impl Registry {
     /// The config set at `scope` itself (no fallback), from memory when known.
     ///
     /// Errors: the store's, on a miss.
     pub(super) async fn scope_config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
+        let memo = &self.settings.configs;
         let k = key(scope);
-        if let Some(hit) = get(&self.settings.configs, &k) {
+        if let Some(hit) = memo.get(&k) {
             return Ok(hit);
         }
-        let read_at = self.settings.generation();
+        let read_at = memo.generation();
         let config = self.store.config(scope).await?;
-        self.settings
-            .keep(&self.settings.configs, k, config.clone(), read_at);
+        memo.keep(k, config.clone(), read_at);
         Ok(config)
     }
 
@@ -114,13 +147,35 @@ impl Registry {
     ///
     /// Errors: the store's, on a miss.
     pub(super) async fn scope_mode(&self, scope: Scope<'_>) -> Result<Option<Mode>> {
+        let memo = &self.settings.modes;
         let k = key(scope);
-        if let Some(hit) = get(&self.settings.modes, &k) {
+        if let Some(hit) = memo.get(&k) {
             return Ok(hit);
         }
-        let read_at = self.settings.generation();
+        let read_at = memo.generation();
         let mode = self.store.mode(scope).await?;
-        self.settings.keep(&self.settings.modes, k, mode, read_at);
+        memo.keep(k, mode, read_at);
         Ok(mode)
+    }
+
+    /// Every version of `subject`, soft-deleted ones included, in version order (the
+    /// store's `versions`), from memory when known.
+    ///
+    /// Errors: the store's, on a miss.
+    pub(super) async fn subject_versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
+        let memo = &self.versions;
+        if let Some(hit) = memo.get(subject) {
+            return Ok(hit.to_vec());
+        }
+        let read_at = memo.generation();
+        let rows = self.store.versions(subject).await?;
+        memo.keep(subject.clone(), Arc::from(rows.as_slice()), read_at);
+        Ok(rows)
+    }
+
+    /// Forgets what is held of `subject`'s versions: called after every write to them by
+    /// this process, whatever its outcome.
+    pub(super) fn versions_changed(&self, subject: &Subject) {
+        self.versions.forget(subject);
     }
 }
