@@ -290,6 +290,13 @@ pub fn each_field(
     fields.iter().try_for_each(|(k, v)| read(k, v))
 }
 
+/// Java's `String.compareTo`: by UTF-16 code units (a character above U+FFFF sorts by its
+/// surrogates, before U+E000..U+FFFF), the order of Java's `TreeMap` and `TreeSet` of
+/// strings, which Confluent uses for metadata, tags and sorted lists.
+pub fn java_string_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -422,11 +429,4 @@ mod tests {
         );
         assert_eq!(list(&Value::Null, "SchemaReference"), Ok(None));
     }
-}
-
-/// Java's `String.compareTo`: by UTF-16 code units (a character above U+FFFF sorts by its
-/// surrogates, before U+E000..U+FFFF), the order of Java's `TreeMap` and `TreeSet` of
-/// strings, which Confluent uses for metadata, tags and sorted lists.
-pub fn java_string_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
 }
