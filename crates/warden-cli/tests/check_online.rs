@@ -322,3 +322,102 @@ async fn admin_commands_read_and_change_the_registry() {
     let code = warden_core::ErrorCode::SubjectNotFound.code().to_string();
     assert!(missing.stderr.contains(&code), "{}", missing.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_check_with_a_context_checks_the_subjects_of_that_context() {
+    let app = spawn_app().await;
+    let url = app.address.clone();
+    // The registry has the schemas in the context `.ctx` only.
+    let refs = serde_json::json!([{"name": "acme.Address", "subject": "address", "version": 1}]);
+    for (subject, body) in [
+        (":.ctx:address", serde_json::json!({"schema": ADDRESS})),
+        (
+            ":.ctx:orders-value",
+            serde_json::json!({"schema": ORDER_V1, "references": refs}),
+        ),
+    ] {
+        let r = app.register_body(subject, &body).await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{subject}: {}", r.text);
+    }
+    let repo = Repo::new();
+    repo.write("schemas/address.avsc", ADDRESS);
+    repo.write("schemas/orders-value.avsc", ORDER_V2);
+    let init = warden(repo.path(), &["init"]);
+    assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
+    let statuses = |stdout: &str| -> Vec<(String, String)> {
+        let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
+        report["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let status = s["status"].as_str().unwrap_or("incompatible");
+                (s["subject"].as_str().unwrap().to_owned(), status.to_owned())
+            })
+            .collect()
+    };
+    // The default context has none of them: address is new, and orders-value cannot be
+    // checked there, its reference not being registered in that context.
+    let plain = warden(
+        repo.path(),
+        &["check", "--against", &url, "--format", "json"],
+    );
+    assert_eq!(plain.code, 2, "{}{}", plain.stdout, plain.stderr);
+    assert_eq!(
+        statuses(&plain.stdout)[0],
+        ("address".to_owned(), "new".to_owned())
+    );
+    assert!(
+        plain
+            .stdout
+            .contains(r#"is not registered under the subject \"address\""#),
+        "{}",
+        plain.stdout
+    );
+    // In the context, the new field without a default breaks the registered version; the
+    // reference is looked up in the context too.
+    let in_context = warden(
+        repo.path(),
+        &[
+            "check",
+            "--against",
+            &url,
+            "--format",
+            "json",
+            "--context",
+            ".ctx",
+        ],
+    );
+    assert_eq!(
+        in_context.code, 1,
+        "{}{}",
+        in_context.stdout, in_context.stderr
+    );
+    assert_eq!(
+        statuses(&in_context.stdout),
+        [
+            (":.ctx:address".to_owned(), "compatible".to_owned()),
+            (":.ctx:orders-value".to_owned(), "incompatible".to_owned())
+        ]
+    );
+    // `WARDEN_CONTEXT`, in any of the spellings Confluent accepts, is the same.
+    for name in ["ctx", ":.ctx:"] {
+        let from_env = warden_env(
+            repo.path(),
+            &["check", "--against", &url, "--format", "json"],
+            &[("WARDEN_CONTEXT", name)],
+        );
+        assert_eq!(from_env.stdout, in_context.stdout, "{name}");
+    }
+    // A context name with a colon inside is refused before anything is checked.
+    let bad = warden(
+        repo.path(),
+        &["check", "--against", &url, "--context", ".a:b"],
+    );
+    assert_eq!(bad.code, 2, "{}{}", bad.stdout, bad.stderr);
+    assert!(
+        bad.stderr.contains("cannot contain a colon"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use warden_core::violation::Message;
-use warden_core::{CompatibilityLevel, ParsedSchema, SchemaError, SchemaType};
+use warden_core::{CompatibilityLevel, Context, ParsedSchema, SchemaError, SchemaType};
 
 use crate::exit::Exit;
 use crate::project::{self, Entry, Project};
@@ -31,6 +31,11 @@ pub(crate) struct CheckArgs {
     /// The project file (default: `warden.toml` in the current directory or a parent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The schema context the project's subjects are in (`.ctx`, `ctx` or `:.ctx:`): each
+    /// subject (and reference) is checked as `:.ctx:subject`, as Confluent qualifies a
+    /// context's subjects; a subject the project already qualifies keeps its context.
+    #[arg(long, env = "WARDEN_CONTEXT", value_name = "CONTEXT")]
+    context: Option<String>,
     /// The registry for `--against registry`, and credentials for any registry.
     #[command(flatten)]
     registry: RegistryArgs,
@@ -150,16 +155,21 @@ impl Report {
 pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<()> {
     let target = Target::parse(&args.against, &args.registry)?;
     let project = Project::load(&project::find(args.config.as_deref())?)?;
+    let context = match args.context.as_deref() {
+        Some(name) => Context::parse(name).map_err(|e| anyhow::anyhow!("--context: {}", e.0))?,
+        None => Context::default_context(),
+    };
     let current = Source::dir(&project.root)?;
-    let entries = project.entries(&current, true)?;
+    let mut entries = project.entries(&current, true)?;
+    qualify(&mut entries, &context);
     let report = match target {
         Target::Git(rev) => {
             let previous = Source::git(&project.root, &rev)?;
-            offline(&project, &current, &entries, &previous)?
+            offline(&project, &current, &entries, &previous, &context)?
         }
         Target::Dir(dir) => {
             let previous = Source::dir(&dir)?;
-            offline(&project, &current, &entries, &previous)?
+            offline(&project, &current, &entries, &previous, &context)?
         }
         Target::Registry(url) => {
             let client = args.registry.client_for(&url)?;
@@ -208,15 +218,28 @@ fn error_line(message: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// Puts each entry's subject in `context` (`:.ctx:subject`), unless it names a context
+/// already; the default context changes nothing.
+fn qualify(entries: &mut [Entry], context: &Context) {
+    let prefix = context.prefix();
+    for entry in entries {
+        if !entry.subject.starts_with(":.") {
+            entry.subject = format!("{prefix}{}", entry.subject);
+        }
+    }
+}
+
 /// Compares each entry of the working tree with the same file in `previous`.
 fn offline(
     project: &Project,
     current: &Source,
     entries: &[Entry],
     previous: &Source,
+    context: &Context,
 ) -> anyhow::Result<Report> {
     let mut subjects = Vec::new();
-    let old_entries = project.entries(previous, false)?;
+    let mut old_entries = project.entries(previous, false)?;
+    qualify(&mut old_entries, context);
     for entry in entries {
         let outcome = offline_one(project, current, entries, previous, &old_entries, entry);
         subjects.push(SubjectReport {
