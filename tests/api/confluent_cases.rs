@@ -2517,15 +2517,15 @@ const CASES: &[Case] = &[
     Case {
         source: "protobuf/RestApiTest.testRegisterSchemaTagsBasic",
         harness: Harness::None,
-        pending: Some("issue 12: schema tags, confluent:version metadata"),
+        pending: None,
         steps: &[
             reg!("PROTOBUF", "test", "$PROTO_TAGS0", 1),
             req!(POST "/subjects/test/versions",
-                r#"{"schemaType":"PROTOBUF","schema":$PROTO_TAGS0,"schemaTagsToAdd":[{"entity":{"entityPath":"Message1.f1","entityType":"SR_FIELD"},"tags":["TAG1"]},{"entity":{"entityPath":".Message1.f1","entityType":"SR_FIELD"},"tags":["TAG2"]}]}"# => 200; Eq("/id", "2")),
+                r#"{"schemaType":"PROTOBUF","schema":$PROTO_TAGS0,"schemaTagsToAdd":[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1"]},{"schemaEntity":{"entityPath":".Message1.f1","entityType":"sr_field"},"tags":["TAG2"]}]}"# => 200; Eq("/id", "2")),
             req!(GET "/subjects/test/versions/latest" => 200; Eq("/schema", "$PROTO_TAGS12"), Eq("/version", "2"),
                 Eq("/metadata/properties/confluent:version", r#""2""#)),
             req!(POST "/subjects/test/versions",
-                r#"{"version":3,"schemaType":"PROTOBUF","schema":$PROTO_TAGS12,"schemaTagsToRemove":[{"entity":{"entityPath":"Message1.f1","entityType":"SR_FIELD"},"tags":["TAG2"]}]}"# => 200;
+                r#"{"version":3,"schemaType":"PROTOBUF","schema":$PROTO_TAGS12,"schemaTagsToRemove":[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG2"]}]}"# => 200;
                 Eq("/id", "3"), Eq("/metadata/properties/confluent:version", r#""3""#)),
             req!(GET "/subjects/test/versions/latest" => 200; Eq("/schema", "$PROTO_TAGS1"), Eq("/version", "3")),
         ],
@@ -2533,15 +2533,15 @@ const CASES: &[Case] = &[
     Case {
         source: "protobuf/RestApiTest.testRegisterSchemaTagsBasicDeprecated",
         harness: Harness::None,
-        pending: Some("issue 12: schema tags (POST /subjects/{s}/versions/{v}/tags)"),
+        pending: None,
         steps: &[
             reg!("PROTOBUF", "test", "$PROTO_TAGS0", 1),
             req!(POST "/subjects/test/versions/latest/tags",
-                r#"{"tagsToAdd":[{"entity":{"entityPath":"Message1.f1","entityType":"SR_FIELD"},"tags":["TAG1"]},{"entity":{"entityPath":".Message1.f1","entityType":"SR_FIELD"},"tags":["TAG2"]}]}"# => 200; Eq("/id", "2")),
+                r#"{"tagsToAdd":[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG1"]},{"schemaEntity":{"entityPath":".Message1.f1","entityType":"sr_field"},"tags":["TAG2"]}]}"# => 200; Eq("/id", "2")),
             req!(GET "/subjects/test/versions/latest" => 200; Eq("/schema", "$PROTO_TAGS12"), Eq("/version", "2"),
                 Eq("/metadata/properties/confluent:version", r#""2""#)),
             req!(POST "/subjects/test/versions/latest/tags",
-                r#"{"newVersion":3,"tagsToRemove":[{"entity":{"entityPath":"Message1.f1","entityType":"SR_FIELD"},"tags":["TAG2"]}]}"# => 200;
+                r#"{"newVersion":3,"tagsToRemove":[{"schemaEntity":{"entityPath":"Message1.f1","entityType":"sr_field"},"tags":["TAG2"]}]}"# => 200;
                 Eq("/id", "3"), Eq("/metadata/properties/confluent:version", r#""3""#)),
             req!(GET "/subjects/test/versions/latest" => 200; Eq("/schema", "$PROTO_TAGS1"), Eq("/version", "3")),
         ],

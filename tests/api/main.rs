@@ -29,6 +29,7 @@ mod register;
 mod request_bodies;
 mod schema_text;
 mod slow_clients;
+mod tags;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).
 pub(crate) fn record(name: &str, fields: &str) -> String {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::tags::{EntityType, SchemaEntity, SchemaTags};
 #[cfg(feature = "openapi")]
 #[allow(unused_imports)] // named only in `schema(value_type = …)` attributes
 use crate::types::{CompatibilityLevel, CompatibilityPolicy, Mode};
@@ -135,6 +136,55 @@ pub struct RegisterSchemaRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = coerced::integer))]
     pub version: Option<i64>,
+    /// Tags to write into the schema before registering it (Confluent 7.6+).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<SchemaTags>>))]
+    pub schema_tags_to_add: Vec<SchemaTags>,
+    /// Tags to take out of the schema before registering it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<SchemaTags>>))]
+    pub schema_tags_to_remove: Vec<SchemaTags>,
+    /// `true`: the tags of the latest version are written into the new schema as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::boolean))]
+    pub propagate_schema_tags: Option<bool>,
+}
+
+/// Body of `POST /subjects/{subject}/versions/{version}/tags` (Confluent's
+/// `TagSchemaRequest`): a new version made of the given one with tags added and removed,
+/// and its metadata and rule set replaced or edited.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagSchemaRequest {
+    /// The version to create: the latest version plus one; absent, the next one. It is
+    /// written to the metadata's `confluent:version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = coerced::integer))]
+    pub new_version: Option<i32>,
+    /// Tags to add, by entity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<SchemaTags>>))]
+    pub tags_to_add: Vec<SchemaTags>,
+    /// Tags to remove, by entity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<SchemaTags>>))]
+    pub tags_to_remove: Vec<SchemaTags>,
+    /// The new version's metadata; absent, the given version's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<Value>,
+    /// The new version's rule set (not with `rulesToMerge` or `rulesToRemove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rule_set: Option<Value>,
+    /// Rules merged into the rule set of the version before `newVersion` (by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rules_to_merge: Option<Value>,
+    /// Names of rules taken out of that rule set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_to_remove: Option<Vec<String>>,
 }
 
 /// A JSON number with no fractional part, also when written as a float (`586.0`), as
@@ -239,6 +289,9 @@ pub struct SubjectVersionResponse {
     pub rule_set: Option<Value>,
     /// The schema text.
     pub schema: String,
+    /// With `findTags`, the schema's tagged entities carrying one of those tags (`*`: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_tags: Vec<SchemaTags>,
     /// When the version was registered, in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<i64>,
@@ -279,6 +332,9 @@ pub struct SchemaByIdResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule_set: Option<Value>,
+    /// With `findTags`, the schema's tagged entities carrying one of those tags (`*`: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_tags: Vec<SchemaTags>,
     /// The highest schema id in the registry (`fetchMaxId=true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_id: Option<SchemaId>,
@@ -545,8 +601,8 @@ impl crate::jackson::JacksonRequest for SchemaReference {
 
 /// Confluent's `RegisterSchemaRequest` read by Jackson: `schema` and `schemaType` are
 /// `String`, `id` and `version` `Integer`, `references` a `List<SchemaReference>` (`null` is
-/// no references), `metadata` and `ruleSet` beans; `schemaTagsToAdd`, `schemaTagsToRemove`
-/// (lists) and `propagateSchemaTags` (`Boolean`) are checked for their shape and not kept.
+/// no references), `metadata` and `ruleSet` beans, `schemaTagsToAdd` and `schemaTagsToRemove`
+/// lists of [`SchemaTags`], `propagateSchemaTags` a `Boolean`.
 /// Coercions and messages as in [`crate::jackson`].
 impl crate::jackson::JacksonRequest for RegisterSchemaRequest {
     const CLASS: &'static str = "RegisterSchemaRequest";
@@ -576,12 +632,11 @@ impl crate::jackson::JacksonRequest for RegisterSchemaRequest {
                         })
                         .collect::<Result<_, _>>()?;
                 }
-                "schemaTagsToAdd" | "schemaTagsToRemove" => {
-                    jackson::list(value, "SchemaTags")?;
+                "schemaTagsToAdd" => request.schema_tags_to_add = schema_tags_list(value)?,
+                "schemaTagsToRemove" => {
+                    request.schema_tags_to_remove = schema_tags_list(value)?;
                 }
-                "propagateSchemaTags" => {
-                    jackson::boolean(value)?;
-                }
+                "propagateSchemaTags" => request.propagate_schema_tags = jackson::boolean(value)?,
                 _ => {}
             }
             Ok(())
@@ -652,5 +707,127 @@ impl crate::jackson::JacksonRequest for ModeBody {
         Ok(Self {
             mode: mode.ok_or("missing field `mode`")?,
         })
+    }
+}
+
+/// A `List<SchemaTags>` read by Jackson (`null` is none; a `null` element is left out, as
+/// Confluent then has nothing to apply).
+fn schema_tags_list(value: &Value) -> Result<Vec<SchemaTags>, String> {
+    use crate::jackson;
+    let mut out = Vec::new();
+    for item in jackson::list(value, "SchemaTags")?.unwrap_or_default() {
+        if let Some(tags) = jackson::read::<SchemaTags>(item)? {
+            out.push(tags);
+        }
+    }
+    Ok(out)
+}
+
+/// Confluent's `SchemaTags` read by Jackson: `schemaEntity` a `SchemaEntity` bean, `tags` a
+/// `List<String>`. A missing entity is refused here (Confluent fails on it later, with a
+/// server error).
+impl crate::jackson::JacksonRequest for SchemaTags {
+    const CLASS: &'static str = "SchemaTags";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let (mut entity, mut tags) = (None, Vec::new());
+        jackson::each_field(fields, |key, value| {
+            match key {
+                "schemaEntity" => entity = jackson::read::<SchemaEntity>(value)?,
+                "tags" => {
+                    tags = jackson::list(value, "String")?
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|t| jackson::string(t).transpose())
+                        .collect::<Result<_, _>>()?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(Self {
+            schema_entity: entity.ok_or(
+                "Cannot construct instance of `SchemaTags`, problem: schemaEntity is null",
+            )?,
+            tags,
+        })
+    }
+}
+
+/// Confluent's `SchemaEntity` read by Jackson: `entityPath` a `String` (required: Confluent's
+/// constructor reads it), `entityType` the enum `sr_record` or `sr_field`.
+impl crate::jackson::JacksonRequest for SchemaEntity {
+    const CLASS: &'static str = "SchemaEntity";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let (mut path, mut entity_type) = (None, None);
+        jackson::each_field(fields, |key, value| {
+            match key {
+                "entityPath" => path = jackson::string(value)?,
+                "entityType" => {
+                    entity_type = match jackson::string(value)?.as_deref() {
+                        None => None,
+                        Some("sr_record") => Some(EntityType::Record),
+                        Some("sr_field") => Some(EntityType::Field),
+                        Some(other) => {
+                            return Err(format!(
+                                "Cannot deserialize value of type `EntityType` from String \
+                                 \"{other}\": not one of the values accepted for Enum class: \
+                                 [sr_record, sr_field]"
+                            ));
+                        }
+                    };
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(Self {
+            entity_path: path.ok_or(
+                "Cannot construct instance of `SchemaEntity`, problem: entityPath is null",
+            )?,
+            entity_type,
+        })
+    }
+}
+
+/// Confluent's `TagSchemaRequest` read by Jackson: `newVersion` an `Integer`, the tag lists
+/// `List<SchemaTags>`, `metadata`, `ruleSet` and `rulesToMerge` beans, `rulesToRemove` a
+/// `List<String>`.
+impl crate::jackson::JacksonRequest for TagSchemaRequest {
+    const CLASS: &'static str = "TagSchemaRequest";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::jackson;
+        let mut request = Self::default();
+        jackson::each_field(fields, |key, value| {
+            let bean = |class: &str| match jackson::creator_mismatch(class, value) {
+                Some(message) => Err(message),
+                None => Ok((!value.is_null()).then(|| value.clone())),
+            };
+            match key {
+                "newVersion" => request.new_version = jackson::integer(value)?,
+                "tagsToAdd" => request.tags_to_add = schema_tags_list(value)?,
+                "tagsToRemove" => request.tags_to_remove = schema_tags_list(value)?,
+                "metadata" => request.metadata = bean("Metadata")?,
+                "ruleSet" => request.rule_set = bean("RuleSet")?,
+                "rulesToMerge" => request.rules_to_merge = bean("RuleSet")?,
+                "rulesToRemove" => {
+                    request.rules_to_remove = jackson::list(value, "String")?
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(|t| jackson::string(t).transpose())
+                                .collect::<Result<Vec<_>, _>>()
+                        })
+                        .transpose()?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(request)
     }
 }

@@ -17,6 +17,7 @@ pub mod payload;
 pub mod protobuf;
 pub mod references;
 pub mod schema;
+pub mod tags;
 pub mod types;
 pub mod violation;
 pub mod wire;

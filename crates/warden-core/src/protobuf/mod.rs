@@ -14,6 +14,7 @@ pub mod compat;
 mod normalize;
 pub mod printer;
 mod rules;
+pub(crate) mod tags;
 mod wire;
 
 use std::collections::HashMap;

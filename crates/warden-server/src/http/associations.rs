@@ -193,7 +193,7 @@ pub(super) async fn filter_schema_list<T: serde::Serialize>(
 
 /// The `key=value` pairs of a query string, in order, percent-decoded (`+` is a space), as
 /// Jersey decodes them; a pair without `=` has an empty value.
-fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub(super) fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())

@@ -124,6 +124,9 @@ fn null_entity(method: &Method, matched: Option<&str>) -> ApiError {
         ("POST", p) if p.ends_with("/compatibility/subjects/{subject}/versions") => {
             "testCompatibilityForSubject.arg3"
         }
+        ("POST", p) if p.ends_with("/subjects/{subject}/versions/{version}/tags") => {
+            "modifyTags.arg4"
+        }
         ("POST", p) if p.ends_with("/subjects/{subject}/versions") => "register.arg5",
         ("POST", p) if p.ends_with("/subjects/{subject}") => "lookUpSchemaUnderSubject.arg5",
         ("PUT", p) if p.ends_with("/config/{subject}") => "updateSubjectLevelConfig.arg2",

@@ -11,6 +11,7 @@ use warden_core::api::{
     CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ContextId, ErrorBody,
     ModeBody, RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
     ServerClusterId, ServerDeployment, ServerVersion, SubjectVersion, SubjectVersionResponse,
+    TagSchemaRequest,
 };
 #[allow(unused_imports)] // types named only in `utoipa::path` attributes
 use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
@@ -45,6 +46,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_versions, register))
         .routes(routes!(get_version, delete_version))
         .routes(routes!(raw_version))
+        .routes(routes!(modify_tags))
         .routes(routes!(referenced_by))
         .routes(routes!(
             get_global_config,
@@ -232,6 +234,7 @@ async fn list_schemas(
         ("format" = Option<String>, Query, description = FORMAT_DOC),
         ("subject" = Option<String>, Query, description = "Answer this subject's version of the schema: `subject` and `version` are added, and `ts` and `deleted` are that version's."),
         ("fetchMaxId" = Option<Flag>, Query, description = "`true` adds `maxId`, the highest schema id."),
+        ("findTags" = Option<Vec<String>>, Query, description = FIND_TAGS_DOC),
         ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the schema's context (`:.ctx:name`)."),
     ),
     responses(
@@ -241,6 +244,7 @@ async fn list_schemas(
 )]
 async fn schema_by_id(
     State(r): State<AppState>,
+    uri: axum::http::Uri,
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
@@ -250,7 +254,8 @@ async fn schema_by_id(
     let schema = r.schema_by_id(id).await?;
     let text = r.formatted(&schema, p.format.as_deref()).await?;
     let qualified = qualified_references(&p);
-    if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified {
+    let find = find_tags(&uri);
+    if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified && find.is_empty() {
         return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
     }
     let usage = r.usage_of(id, named.as_ref()).await?;
@@ -270,7 +275,21 @@ async fn schema_by_id(
     if p.fetch_max_id {
         body.max_id = r.max_schema_id(id).await?;
     }
+    body.schema_tags = Registry::schema_tags(&schema, &find);
     ok(&body)
+}
+
+/// The OpenAPI description of `findTags`.
+const FIND_TAGS_DOC: &str = "Repeatable: answer in `schemaTags` the schema's tagged entities (records and fields with `confluent:tags`, or Protobuf's `(confluent.field_meta)` and `(confluent.message_meta)` tags) that carry one of these tags; `*` for all.";
+
+/// The `findTags` query parameters (repeated, Confluent's `List<String>`): the tags whose
+/// entities a read answers in `schemaTags`, `*` for every tagged entity.
+fn find_tags(uri: &axum::http::Uri) -> Vec<String> {
+    super::associations::query_pairs(uri.query().unwrap_or_default())
+        .into_iter()
+        .filter(|(k, _)| k == "findTags")
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// A schema by its GUID.
@@ -638,6 +657,7 @@ async fn register(
         ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
         ("version" = VersionSelector, Path, description = "A version number, or `latest` or `-1` for the latest live version."),
         ("deleted" = Option<Flag>, Query, description = "`true` includes soft-deleted items."),
+        ("findTags" = Option<Vec<String>>, Query, description = FIND_TAGS_DOC),
         ("format" = Option<String>, Query, description = FORMAT_DOC),
         ("referenceFormat" = Option<String>, Query, description = "`qualified` answers reference subjects qualified by the subject's context (`:.ctx:name`)."),
     ),
@@ -649,12 +669,14 @@ async fn register(
 )]
 async fn get_version(
     State(r): State<AppState>,
+    uri: axum::http::Uri,
     SrPath((s, v)): SrPath<(String, String)>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
     let s = subject(&s)?;
     let (row, schema) = r.version(&s, version(&v)?, p.deleted).await?;
     let mut body = Registry::version_response(&s, row, &schema);
+    body.schema_tags = Registry::schema_tags(&schema, &find_tags(&uri));
     if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
         body.schema = text;
     }
@@ -662,6 +684,39 @@ async fn get_version(
         qualify_references(&mut body.references, &s);
     }
     ok(&body)
+}
+
+/// A new version of a subject made of one of its versions with schema tags added or
+/// removed, and its metadata and rule set replaced or edited (Confluent's `modifyTags`).
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}/versions/{version}/tags",
+    tag = "subjects",
+    params(
+        ("subject" = Subject, Path, description = "The subject, percent-encoded in the path (`a%2Fb` is the subject `a/b`)."),
+        ("version" = VersionSelector, Path, description = "The version to start from: a version number, or `latest` or `-1` for the latest live version."),
+    ),
+    request_body(content = TagSchemaRequest, description = "`tagsToAdd` and `tagsToRemove` by entity (`sr_record` or `sr_field` with its path); `newVersion` (the next version when absent), written to `confluent:version`; `metadata` (else the version's own); `ruleSet`, or `rulesToMerge` and `rulesToRemove` applied to the rule set of the version before `newVersion`."),
+    responses(
+        (status = 200, description = "The version registered, as a registration answers it.", body = RegisterSchemaResponse),
+        (status = 404, description = "40401 subject not found; 40402 version not found", body = ErrorBody),
+        (status = 409, description = "40901 the new version is incompatible with an earlier one", body = ErrorBody),
+        (status = 422, description = "42201 an entity the schema does not have, or a `newVersion` that is not the next version; 42202 invalid version; 42205 the mode forbids writes; 42208 invalid subject; 42210 invalid rule set, or `ruleSet` with `rulesToMerge` or `rulesToRemove`", body = ErrorBody),
+    )
+)]
+async fn modify_tags(
+    State(r): State<AppState>,
+    SrPath((s, v)): SrPath<(String, String)>,
+    SrBody(body): SrBody<TagSchemaRequest>,
+) -> ApiResult {
+    let s = subject(&s)?;
+    let v = version(&v)?;
+    let response = detached(async move {
+        let id = r.modify_schema_tags(&s, v, body).await?;
+        r.registration_response(&s, id).await
+    })
+    .await?;
+    ok(&response)
 }
 
 /// `referenceFormat=qualified` (Confluent compares it ignoring case).

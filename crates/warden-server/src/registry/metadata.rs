@@ -394,7 +394,7 @@ impl Registry {
 }
 
 /// A stored reference as a submitted one.
-fn reference_spec(r: &SchemaReference) -> Result<ReferenceSpec> {
+pub(super) fn reference_spec(r: &SchemaReference) -> Result<ReferenceSpec> {
     let invalid = |e: warden_core::types::ParseError| {
         Error::InvalidSchema(format!("Invalid reference {}: {e}", r.name))
     };

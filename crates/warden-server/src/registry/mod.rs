@@ -17,6 +17,7 @@ mod references;
 mod register;
 mod settings;
 mod submission;
+mod tags;
 pub(crate) mod work;
 
 use std::collections::HashSet;

@@ -427,6 +427,7 @@ impl Registry {
             references: schema.stored.references.clone(),
             metadata: schema.stored.metadata.clone(),
             rule_set: schema.stored.rule_set.clone(),
+            schema_tags: Vec::new(),
             max_id: None,
             ts: usage.map(|(_, r)| r.created_at),
             deleted: usage.map(|(_, r)| r.deleted),
@@ -449,6 +450,7 @@ impl Registry {
             metadata: schema.stored.metadata.clone(),
             rule_set: schema.stored.rule_set.clone(),
             schema: schema.stored.schema.clone(),
+            schema_tags: Vec::new(),
             ts: Some(row.created_at),
             deleted: Some(row.deleted),
         }

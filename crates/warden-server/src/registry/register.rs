@@ -41,8 +41,8 @@ pub struct SchemaOptions {
 /// A schema submitted for register, lookup or a compatibility check: its identity, and its
 /// parsed form when this request parsed it (a request seen before is not parsed again).
 #[derive(Debug)]
-struct Candidate {
-    new: Arc<NewSchema>,
+pub(super) struct Candidate {
+    pub(super) new: Arc<NewSchema>,
     parsed: Option<Arc<ParsedSchema>>,
     /// The context it was submitted in: its references resolve there, and its fingerprint
     /// is that context's ([`Context::scoped_fingerprint`]).
@@ -92,6 +92,10 @@ impl Registry {
         options: SchemaOptions,
     ) -> Result<SchemaId> {
         let submission = submission.under(subject);
+        // Confluent's `toSchemaWithTags`: tags asked for are written into the schema first,
+        // and the lookup of the schema as sent is skipped (`registerOrForward`).
+        let tagged = submission.has_tag_requests();
+        let submission = self.with_requested_tags(submission).await?;
         let mode = self.effective_mode(subject).await?;
         let context = subject.context().prefix();
         if !mode.allows_writes() {
@@ -162,6 +166,7 @@ impl Registry {
             && request_version <= 0
             && !metadata::has_defaults_or_overrides(&config)
             && !submission.schema.trim().is_empty()
+            && !tagged
         {
             let mut live = self.live_rows(subject).await?;
             if request_version == -1 {
@@ -199,8 +204,10 @@ impl Registry {
         let submission = if mode == Mode::Import {
             submission
         } else {
-            self.populate_from_previous(subject, &config, submission)
-                .await?
+            let submission = self
+                .populate_from_previous(subject, &config, submission)
+                .await?;
+            self.with_propagated_tags(subject, submission).await?
         };
         let (candidate, looked_up) = match as_sent {
             Some((sent, candidate)) if sent == submission => (candidate, true),
@@ -740,7 +747,7 @@ impl Registry {
 
     /// Parses a submitted schema with its references, read as stored (as new with
     /// `--strict-schemas`), and computes its identity: the form of lookups.
-    async fn candidate(
+    pub(super) async fn candidate(
         &self,
         submission: SchemaSubmission,
         normalize: bool,

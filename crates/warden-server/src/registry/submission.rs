@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use warden_core::api::RegisterSchemaRequest;
+use warden_core::tags::TagMap;
 use warden_core::{Context, SchemaType, Subject, VersionSelector};
 
 use crate::error::{Error, Result};
@@ -30,6 +31,12 @@ pub struct SchemaSubmission {
     /// that context unless qualified, and its identity is the context's (each context has
     /// its own ids). The default context until [`SchemaSubmission::under`] places it.
     pub context: Context,
+    /// Tags to write into the schema before registering it (`schemaTagsToAdd`).
+    pub tags_to_add: TagMap,
+    /// Tags to take out of it (`schemaTagsToRemove`).
+    pub tags_to_remove: TagMap,
+    /// `propagateSchemaTags`: the latest version's tags are written into the schema too.
+    pub propagate_tags: bool,
     /// Checked with the config's `validateFields` (off until
     /// `SchemaSubmission::validating_fields` sets it): see
     /// `warden_core::schema::ParseOptions::validate_fields`.
@@ -87,6 +94,9 @@ impl SchemaSubmission {
             id: request.id,
             version: request.version,
             context: Context::default_context(),
+            tags_to_add: TagMap::from_list(&request.schema_tags_to_add),
+            tags_to_remove: TagMap::from_list(&request.schema_tags_to_remove),
+            propagate_tags: request.propagate_schema_tags == Some(true),
             validate_fields: false,
         })
     }
