@@ -743,3 +743,89 @@ async fn schema_ids_stop_at_the_top_of_the_java_int_range_on_postgres() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["id"], 2_147_483_647_i64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_whose_listening_connection_is_killed_still_sees_changes_within_the_bound() {
+    let (pg, _logs, replicas) = cluster(2).await;
+    let (a, b) = (&replicas[0].url, &replicas[1].url);
+    let client = Client::new();
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":1}]"#,
+    );
+    post(
+        &client,
+        &format!("{a}/subjects/s/versions"),
+        &json!({"schema": v1}),
+    )
+    .await
+    .unwrap();
+    // b holds the subject's versions and its level in memory.
+    assert_eq!(
+        get(&client, &format!("{b}/subjects/s/versions")).await.1,
+        json!([1])
+    );
+    assert_eq!(
+        get(&client, &format!("{b}/config/s?defaultToGlobal=true"))
+            .await
+            .1["compatibilityLevel"],
+        "BACKWARD"
+    );
+    // Every replica's LISTEN connection is cut; announcements sent before each reconnects
+    // are lost to it.
+    let pg = Arc::new(pg);
+    let killer = Arc::clone(&pg);
+    let killed = tokio::task::spawn_blocking(move || {
+        killer.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        killed.parse::<u32>().unwrap() >= 2,
+        "one listener per replica: {killed}"
+    );
+    post(
+        &client,
+        &format!("{a}/subjects/s/versions"),
+        &json!({"schema": v2}),
+    )
+    .await
+    .unwrap();
+    put(
+        &client,
+        &format!("{a}/config/s"),
+        &json!({"compatibility": "FULL"}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let versions = get(&client, &format!("{b}/subjects/s/versions")).await.1;
+        let config = get(&client, &format!("{b}/config/s")).await.1;
+        if versions == json!([1, 2]) && config["compatibilityLevel"] == "FULL" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "b still answers {versions} and {config} a second after a's writes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // And it listens again: a later write reaches it the usual way.
+    client
+        .delete(format!("{a}/subjects/s/versions/1"))
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while get(&client, &format!("{b}/subjects/s/versions")).await.1 != json!([2]) {
+        assert!(
+            Instant::now() < deadline,
+            "b missed the delete after reconnecting"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -395,10 +395,12 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     }
 
     /// The subject, each time any process sharing the database committed a write to its
-    /// versions (a registration, a soft or hard delete), as it happens; the receiver
-    /// reports a lag when it fell behind. `None` when the backend has a single process
-    /// (SQLite), where the caller made every write itself.
-    fn subject_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Subject>> {
+    /// versions (a registration, a soft or hard delete), as it happens; `None` in the
+    /// channel when announcements may have been missed (the listening connection was lost
+    /// and is being made again), after which the receiver should forget everything it
+    /// holds; the receiver reports a lag when it fell behind. `None` when the backend has a
+    /// single process (SQLite), where the caller made every write itself.
+    fn subject_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Option<Subject>>> {
         None
     }
 }

@@ -60,7 +60,7 @@ pub struct PgStore {
     pool: PgPool,
     evictions: broadcast::Sender<Vec<SchemaId>>,
     settings: broadcast::Sender<()>,
-    subjects: broadcast::Sender<Subject>,
+    subjects: broadcast::Sender<Option<Subject>>,
 }
 
 impl PgStore {
@@ -89,19 +89,26 @@ impl PgStore {
             .await?;
         let (evicted, changed, written) = (evictions.clone(), settings.clone(), subjects.clone());
         tokio::spawn(async move {
-            // `recv` reconnects by itself after a lost connection; notifications sent while
-            // it was down are lost, which the registry's periodic revalidation covers.
+            // `try_recv` answers `None` once for a lost connection and reconnects on the next
+            // call; notifications sent while it was down are lost, so every replica is told
+            // to forget everything (`None` on the subject channel), and the registry's
+            // periodic revalidation covers a replica that missed even that.
             loop {
-                match listener.recv().await {
-                    Ok(n) if n.channel() == SETTINGS_CHANNEL => {
+                match listener.try_recv().await {
+                    Ok(None) => {
+                        tracing::warn!("lost the connection listening for changes; reconnecting");
+                        let _ = written.send(None);
                         let _ = changed.send(());
                     }
-                    Ok(n) if n.channel() == SUBJECT_CHANNEL => {
+                    Ok(Some(n)) if n.channel() == SETTINGS_CHANNEL => {
+                        let _ = changed.send(());
+                    }
+                    Ok(Some(n)) if n.channel() == SUBJECT_CHANNEL => {
                         if let Ok(s) = Subject::parse(n.payload()) {
-                            let _ = written.send(s);
+                            let _ = written.send(Some(s));
                         }
                     }
-                    Ok(n) => {
+                    Ok(Some(n)) => {
                         let ids: Vec<SchemaId> = n
                             .payload()
                             .split(',')
@@ -403,7 +410,7 @@ impl SchemaStore for PgStore {
         Some(self.settings.subscribe())
     }
 
-    fn subject_changes(&self) -> Option<broadcast::Receiver<Subject>> {
+    fn subject_changes(&self) -> Option<broadcast::Receiver<Option<Subject>>> {
         Some(self.subjects.subscribe())
     }
 }

@@ -116,6 +116,32 @@ impl TempPostgres {
         }
     }
 
+    /// Runs one SQL statement with `psql` as the `postgres` user on the `postgres`
+    /// database and returns what it printed (unaligned, tuples only); panics when it fails.
+    pub fn psql(&self, sql: &str) -> String {
+        let port = self.port.to_string();
+        let out = Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .args(["-tAc", sql])
+            .output()
+            .unwrap_or_else(|e| panic!("psql could not start: {e}"));
+        assert!(
+            out.status.success(),
+            "psql failed on {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -161,9 +161,13 @@ impl Registry {
             };
             tokio::select! {
                 subject = written => match subject {
-                    Ok(subject) => self.versions.forget(&subject),
-                    // Missed announcements: forget every subject's versions.
-                    Err(_) => self.versions.clear(),
+                    Ok(Some(subject)) => self.versions.forget(&subject),
+                    // Missed announcements: forget everything that may have changed.
+                    Ok(None) | Err(_) => {
+                        self.versions.clear();
+                        self.settings.clear();
+                        self.revalidate().await;
+                    }
                 },
                 ids = announced => match ids {
                     Ok(ids) => self.evict(&ids),
