@@ -271,6 +271,13 @@ async fn protobuf_with_a_type_its_source_does_not_import_is_accepted_unless_vali
     );
 
     // On for one subject: its registrations, lookups and checks are refused (42201).
+    let first = post(
+        &app,
+        "/subjects/strict/versions",
+        json!({"schemaType": "PROTOBUF", "schema": FLOAT_ARRAY}),
+    )
+    .await;
+    assert_eq!(first.body["id"], 1, "{}", first.text);
     let set = app
         .request(
             Method::PUT,
