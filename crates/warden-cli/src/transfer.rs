@@ -1,5 +1,7 @@
 //! `warden export` and `warden import`: every subject, version, schema id, config and mode of
-//! a Confluent-compatible registry, copied with ids and versions preserved.
+//! a Confluent-compatible registry, copied with ids and versions preserved; configs and modes
+//! include those of each context (`:.ctx:`, as `GET /contexts` lists them) and of
+//! `:.__GLOBAL:`.
 //!
 //! The export file is JSON, sorted and without timestamps, so two exports of the same
 //! registry are byte for byte equal. The import first compares the source with the target (a
@@ -41,6 +43,37 @@ struct Export {
     mode: Mode,
     /// Every subject, soft-deleted ones included, sorted by name.
     subjects: Vec<SubjectExport>,
+    /// The scopes above subjects with a config or mode of their own: each context's
+    /// (`:.ctx:`) and `:.__GLOBAL:`, sorted by name (absent from files written before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scopes: Vec<ScopeExport>,
+}
+
+/// A context's scope (`:.ctx:`) or `:.__GLOBAL:`: Confluent keeps their configs and modes
+/// under those names, which subjects of the context fall back to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeExport {
+    scope: Subject,
+    /// The scope's config, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    config: Option<ConfigResponse>,
+    /// The scope's mode, when it has one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_mode"
+    )]
+    mode: Option<Mode>,
+}
+
+impl PartialEq for ScopeExport {
+    fn eq(&self, other: &Self) -> bool {
+        self.scope == other.scope
+            && self.config.clone().map(ConfigResponseEq)
+                == other.config.clone().map(ConfigResponseEq)
+            && self.mode == other.mode
+    }
 }
 
 impl PartialEq for ConfigResponseEq {
@@ -209,7 +242,38 @@ async fn read_registry(client: &RegistryClient, progress: bool) -> anyhow::Resul
         config: client.config(None).await?,
         mode: client.mode(None).await?,
         subjects,
+        scopes: read_scopes(client).await?,
     })
+}
+
+/// The scopes above subjects that have a config or mode: every context's (`:.ctx:`, from
+/// `GET /contexts`) and `:.__GLOBAL:`, by name.
+async fn read_scopes(client: &RegistryClient) -> anyhow::Result<Vec<ScopeExport>> {
+    let mut names: Vec<String> = client
+        .contexts()
+        .await?
+        .into_iter()
+        .filter(|c| c != ".")
+        .map(|c| format!(":{c}:"))
+        .collect();
+    names.push(":.__GLOBAL:".to_owned());
+    names.sort();
+    names.dedup();
+    let mut scopes = Vec::new();
+    for name in names {
+        let scope =
+            Subject::parse(&name).map_err(|e| anyhow::anyhow!("context {name}: {}", e.0))?;
+        let config = client.subject_config(&scope).await?;
+        let mode = client.subject_mode(&scope).await?;
+        if config.is_some() || mode.is_some() {
+            scopes.push(ScopeExport {
+                scope,
+                config,
+                mode,
+            });
+        }
+    }
+    Ok(scopes)
 }
 
 fn counts(export: &Export) -> (usize, usize) {
@@ -297,6 +361,21 @@ fn first_difference(source: &Export, copy: &Export) -> Option<String> {
     }
     if copy.subjects.len() != source.subjects.len() {
         return Some("the target has subjects the source does not".to_owned());
+    }
+    if source.scopes != copy.scopes {
+        let differs = source
+            .scopes
+            .iter()
+            .chain(&copy.scopes)
+            .map(|s| &s.scope)
+            .find(|name| {
+                let pick = |e: &Export| e.scopes.iter().find(|s| s.scope == **name).cloned();
+                pick(source) != pick(copy)
+            });
+        return Some(match differs {
+            Some(name) => format!("the config or mode of {name} differs"),
+            None => "the configs or modes of contexts differ".to_owned(),
+        });
     }
     None
 }
@@ -440,6 +519,34 @@ async fn write_registry(
             }
         }
     }
+    // The configs of contexts and `:.__GLOBAL:`, as the source has them.
+    let before = read_scopes(target).await?;
+    let mut names: Vec<&Subject> = export
+        .scopes
+        .iter()
+        .chain(&before)
+        .map(|s| &s.scope)
+        .collect();
+    names.sort();
+    names.dedup();
+    let find =
+        |scopes: &[ScopeExport], name: &Subject| scopes.iter().find(|s| s.scope == *name).cloned();
+    for name in &names {
+        let (wanted, had) = (find(&export.scopes, name), find(&before, name));
+        // A mode the target has there could refuse the config: removed now, set at the end.
+        if had.as_ref().is_some_and(|s| s.mode.is_some()) {
+            target.delete_mode(name).await?;
+        }
+        match (wanted.and_then(|s| s.config), had.and_then(|s| s.config)) {
+            (Some(c), _) => {
+                target.set_config(Some(name), &update(&c)).await?;
+            }
+            (None, Some(_)) => {
+                target.delete_config(Some(name)).await?;
+            }
+            (None, None) => {}
+        }
+    }
     // Modes last: a subject may be read-only in the source.
     for subject in &export.subjects {
         let before = opened
@@ -458,6 +565,11 @@ async fn write_registry(
                 target.delete_mode(&subject.subject).await?;
             }
             (None, None) => {}
+        }
+    }
+    for scope in &export.scopes {
+        if let Some(mode) = scope.mode {
+            target.set_mode(Some(&scope.scope), mode, true).await?;
         }
     }
     target.set_mode(None, export.mode, true).await?;

@@ -275,7 +275,16 @@ async fn export_then_import_keeps_the_subjects_and_ids_of_every_context() {
     )
     .await;
     assert_eq!(order, 2);
+    // Configs and modes of the context's scope and of `:.__GLOBAL:` travel too.
+    source.set_level(Some(":.ctx:"), "FULL").await;
+    source.set_mode(Some(":.ctx:"), "READWRITE", false).await;
+    source.set_level(Some(":.__GLOBAL:"), "NONE").await;
     let target = spawn_app().await;
+    // A mode the source does not have is removed (this one would refuse registrations in
+    // contexts if the import did not open each subject it writes).
+    target
+        .set_mode(Some(":.__GLOBAL:"), "READONLY", false)
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let exported = export(&source, dir.path(), "source.json");
     let file = dir.path().join("source.json");
@@ -290,6 +299,11 @@ async fn export_then_import_keeps_the_subjects_and_ids_of_every_context() {
         "/subjects",
         "/contexts",
         "/mode/:.ctx:orders?defaultToGlobal=true",
+        "/config/:.ctx:",
+        "/mode/:.ctx:",
+        "/config/:.__GLOBAL:",
+        "/mode/:.__GLOBAL:",
+        "/config/:.ctx:orders?defaultToGlobal=true",
     ] {
         assert_eq!(
             source.get(path).await.body,
@@ -308,6 +322,12 @@ async fn export_then_import_keeps_the_subjects_and_ids_of_every_context() {
             assert_eq!(a[field], b[field], "{path} {field}");
         }
     }
+    assert_eq!(
+        exported.matches("\"scope\": \":.ctx:\"").count(),
+        1,
+        "{exported}"
+    );
+    assert_eq!(target.get("/mode/:.__GLOBAL:").await.error_code(), 40409);
     // The context's own mode was only for the import.
     assert_eq!(target.get("/mode/:.ctx:orders").await.error_code(), 40409);
     let next = ok(&target, ":.ctx:more", json!({"schema": r#""string""#})).await;

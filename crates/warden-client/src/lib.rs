@@ -605,6 +605,13 @@ impl RegistryClient {
             .await
     }
 
+    /// The registry's contexts (`GET /contexts`): `.` for the default one, then each other
+    /// by name (`.ctx`, whose subjects are `:.ctx:name`).
+    pub async fn contexts(&self) -> Result<Vec<String>> {
+        self.call::<(), _>(Method::GET, "/contexts", &[], None)
+            .await
+    }
+
     /// The versions of `subject` (`GET /subjects/{subject}/versions`), ascending, with
     /// soft-deleted ones when `deleted`.
     ///
