@@ -994,7 +994,10 @@ mod tests {
         let err = encode(&record(A::String("5".into()), A::Null, A::Null, A::Int(7)))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("/n") && err.contains("expected one of [int, long]"), "{err}");
+        assert!(
+            err.contains("/n") && err.contains("expected one of [int, long]"),
+            "{err}"
+        );
     }
 
     #[test]

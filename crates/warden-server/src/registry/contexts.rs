@@ -99,11 +99,7 @@ impl Registry {
         }
         let removed = self.store.delete_context(context).await;
         self.settings.clear();
-        if removed? {
-            Ok(())
-        } else {
-            Err(not_empty())
-        }
+        if removed? { Ok(()) } else { Err(not_empty()) }
     }
 
     /// The id `id` of `GET /schemas/ids/{id}` read in the context `subject` names, as
