@@ -2,9 +2,8 @@
 //! `ContextsResource`), and `/contexts/{context}/…` URLs, rewritten before routing into the
 //! URLs of qualified subjects as Confluent's `ContextFilter` does.
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,19 +96,13 @@ async fn delete_context(
 /// (`?subject=` qualified); `GET /subjects` and `GET /schemas` list the context
 /// (`subjectPrefix` qualified); `/contexts/{context}` alone is that context
 /// (`DELETE /contexts/.ctx` is `DELETE /contexts/:.ctx:`). A context with `:` inside is 400.
-pub(super) async fn route_contexts(mut req: Request, next: Next) -> Response {
-    match context_uri(req.uri()) {
-        Ok(Some(uri)) => *req.uri_mut() = uri,
-        Ok(None) => {}
-        Err(message) => {
-            return ApiError::Http(ErrorCode::BadRequest, message).into_response();
-        }
-    }
-    next.run(req).await
-}
-
 /// The rewritten URI of a `/contexts/{context}/…` request; `None` for other paths.
-fn context_uri(uri: &Uri) -> Result<Option<Uri>, String> {
+///
+/// Errors: the context's name is not one (the message of a 400).
+pub(super) fn context_uri(uri: &Uri) -> Result<Option<Uri>, String> {
+    if !uri.path().starts_with("/contexts/") {
+        return Ok(None);
+    }
     let segments: Vec<&str> = uri.path().split('/').collect();
     // ["", "contexts", context, rest…]
     let [_, "contexts", raw, rest @ ..] = segments.as_slice() else {

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, Request, State};
-use axum::middleware::Next;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -73,24 +72,19 @@ async fn latest_with_metadata(
     Ok(sr_json(axum::http::StatusCode::OK, &body))
 }
 
-/// Replaces an alias in the subject segment of `/subjects/{subject}/…` paths (also under
-/// `/compatibility/` and `/contexts/{ctx}/`) and in the `subject` parameter of
+/// The URI with an alias replaced in the subject segment of `/subjects/{subject}/…` paths
+/// (also under `/compatibility/` and `/contexts/{ctx}/`) and in the `subject` parameter of
 /// `/schemas/ids/…`, before routing, as Confluent's `AliasFilter` does: a subject whose own
 /// config has an `alias` stands for that subject in every read, lookup, registration,
-/// check and delete. Paths without an aliased subject pass unchanged.
-pub(super) async fn resolve_aliases(
-    State(r): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    if let Some(uri) = aliased_uri(&r, req.uri()).await {
-        *req.uri_mut() = uri;
-    }
-    next.run(req).await
-}
-
-async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<axum::http::Uri> {
+/// check and delete. `None` when there is no aliased subject (the URI stays as it is); a
+/// URI that names no subject is answered without an allocation.
+pub(super) async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<axum::http::Uri> {
     let path = uri.path();
+    let names_a_subject = path.contains("/subjects/")
+        || (path.starts_with("/schemas/ids") && uri.query().is_some_and(|q| q.contains("subject")));
+    if !names_a_subject {
+        return None;
+    }
     let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
     let mut changed = false;
     if let Some(at) = segments.iter().position(|s| s == "subjects")

@@ -23,7 +23,6 @@ use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tower::ServiceExt;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -69,58 +68,60 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
             tracing::debug_span!("request", method = %req.method(), route)
         }),
     );
-    accept_trailing_slash(route_contexts(resolve_aliases(router, aliases)))
-}
-
-/// `router` with `/contexts/{context}/…` URLs rewritten into URLs of the context's
-/// qualified subjects before routing ([`contexts::route_contexts`]), before aliases are
-/// resolved, as Confluent's `ContextFilter` runs before its `AliasFilter`.
-fn route_contexts(router: Router) -> Router {
     Router::new()
         .fallback_service(router)
-        .layer(axum::middleware::from_fn(contexts::route_contexts))
+        .layer(axum::middleware::from_fn_with_state(aliases, rewrite_uri))
 }
 
-/// `router` with subject aliases replaced in URLs before routing
-/// ([`contracts::resolve_aliases`]), so the matched route and its path parameters name the
-/// aliased subject.
-fn resolve_aliases(router: Router, registry: Arc<Registry>) -> Router {
-    Router::new()
-        .fallback_service(router)
-        .layer(axum::middleware::from_fn_with_state(
-            registry,
-            contracts::resolve_aliases,
-        ))
+/// Rewrites the URL before routing, in the order Confluent's filters run, so that the
+/// matched route, its path parameters, the request span and the metrics are those of the
+/// rewritten URL:
+/// 1. one trailing slash is removed, as Confluent's Jersey resources match (`/subjects/`
+///    is `/subjects`; Confluent's Java client tests against all versions at
+///    `/compatibility/subjects/{s}/versions/`); two trailing slashes still match no route;
+/// 2. `/contexts/{context}/…` becomes the URL of the context's qualified subjects
+///    ([`contexts::context_uri`], Confluent's `ContextFilter`);
+/// 3. subject aliases are replaced ([`contracts::aliased_uri`], Confluent's
+///    `AliasFilter`).
+///
+/// A URL none of these applies to passes without an allocation.
+async fn rewrite_uri(
+    axum::extract::State(registry): axum::extract::State<AppState>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    trim_one_trailing_slash(&mut req);
+    match contexts::context_uri(req.uri()) {
+        Ok(Some(uri)) => *req.uri_mut() = uri,
+        Ok(None) => {}
+        Err(message) => {
+            return ApiError::Http(warden_core::ErrorCode::BadRequest, message).into_response();
+        }
+    }
+    if let Some(uri) = contracts::aliased_uri(&registry, req.uri()).await {
+        *req.uri_mut() = uri;
+    }
+    next.run(req).await
 }
 
-/// `router` answering every path with one trailing slash as the path without it, as
-/// Confluent's Jersey resources match (`/subjects/` is `/subjects`, and Confluent's Java
-/// client tests against all versions at `/compatibility/subjects/{s}/versions/`). The path
-/// is rewritten before routing, so the matched route, the request span and the metrics are
-/// those of the path without the slash; two trailing slashes still match no route.
-fn accept_trailing_slash(router: Router) -> Router {
-    Router::new().fallback_service(router.map_request(trim_one_trailing_slash))
-}
-
-/// The request with one trailing slash removed from its path (`/` stays as it is).
-fn trim_one_trailing_slash(mut req: Request) -> Request {
+/// Removes one trailing slash from the request's path (`/` stays as it is).
+fn trim_one_trailing_slash(req: &mut Request) {
     let uri = req.uri();
     let Some(trimmed) = uri.path().strip_suffix('/').filter(|p| !p.is_empty()) else {
-        return req;
+        return;
     };
     let path_and_query = match uri.query() {
         Some(query) => format!("{trimmed}?{query}"),
         None => trimmed.to_owned(),
     };
     let Ok(path_and_query) = PathAndQuery::try_from(path_and_query) else {
-        return req;
+        return;
     };
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(path_and_query);
     if let Ok(uri) = axum::http::Uri::from_parts(parts) {
         *req.uri_mut() = uri;
     }
-    req
 }
 
 /// `router` with a request timeout: a request that runs longer than `timeout` ends with

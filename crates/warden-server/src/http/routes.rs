@@ -14,6 +14,7 @@ use warden_core::api::{
     TagSchemaRequest,
 };
 #[allow(unused_imports)] // types named only in `utoipa::path` attributes
+use warden_core::schema::SchemaFormat;
 use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
@@ -633,10 +634,15 @@ async fn register(
     };
     let format = p.format;
     let response = detached(async move {
-        let id = r.register(&s, submission, options).await?;
-        let mut response = r.registration_response(&s, id).await?;
+        let registered = r.register_new(&s, submission, options).await?;
+        let id = registered.id;
+        let mut response = r.registered_response(&s, &registered).await?;
         // Confluent formats the answer's schema text as a read does.
-        if response.schema.is_some() {
+        if response.schema.is_some()
+            && format
+                .as_deref()
+                .is_some_and(|f| SchemaFormat::parse(f, response.schema_type).is_some())
+        {
             let schema = r.schema_by_id(id).await?;
             if let Some(text) = r.formatted(&schema, format.as_deref()).await? {
                 response.schema = Some(text);

@@ -189,7 +189,9 @@ impl Registry {
         config: &StoredConfig,
         mut submission: SchemaSubmission,
     ) -> Result<SchemaSubmission> {
-        let rows = self.store.versions(subject).await?;
+        // From memory: like every read before the registering transaction, it may miss a
+        // version written meanwhile, which that transaction finds under the subject's lock.
+        let rows = self.subject_versions(subject).await?;
         let new_version = match rows.iter().map(|r| r.version).max() {
             Some(max) => max
                 .next()
@@ -331,6 +333,38 @@ impl Registry {
         Ok(map)
     }
 
+    /// The answer to `registered` under `subject`, as [`Registry::registration_response`];
+    /// a version just written is answered from what was written, without a read.
+    ///
+    /// Errors: the store's, reading a schema that was there already.
+    pub async fn registered_response(
+        &self,
+        subject: &Subject,
+        registered: &super::Registered,
+    ) -> Result<RegisterSchemaResponse> {
+        let Some((version, new)) = registered.written() else {
+            return self.registration_response(subject, registered.id).await;
+        };
+        Ok(RegisterSchemaResponse {
+            id: registered.id,
+            version: Some(version),
+            guid: Some(
+                warden_core::Guid::of_schema(
+                    &new.schema,
+                    &new.references,
+                    new.metadata.as_ref(),
+                    new.rule_set.as_ref(),
+                )
+                .to_string(),
+            ),
+            schema_type: new.schema_type,
+            references: new.references.clone(),
+            metadata: new.metadata.clone(),
+            rule_set: new.rule_set.clone(),
+            schema: Some(new.schema.clone()),
+        })
+    }
+
     /// The answer to a registration of schema `id` under `subject`: Confluent's
     /// `RegisterSchemaResponse` of the newest live version of the subject with that schema.
     pub async fn registration_response(
@@ -339,8 +373,7 @@ impl Registry {
         id: SchemaId,
     ) -> Result<RegisterSchemaResponse> {
         let row = self
-            .store
-            .versions(subject)
+            .subject_versions(subject)
             .await?
             .into_iter()
             .rev()

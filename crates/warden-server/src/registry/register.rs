@@ -58,6 +58,29 @@ type Previous = (VersionRow, Arc<CachedSchema>, Arc<ParsedSchema>);
 /// registration under the subject committed meanwhile.
 const REGISTRATION_ATTEMPTS: usize = 8;
 
+/// The outcome of a registration: the schema's id and, when a version was written outside
+/// IMPORT mode, that version and the schema as stored, so that the answer is built without
+/// reading them back.
+#[derive(Debug)]
+pub struct Registered {
+    /// The schema's id.
+    pub id: SchemaId,
+    /// The version written and the schema it holds; `None` when the schema was there
+    /// already (or in IMPORT mode, where the version may not be the newest with the id).
+    new: Option<(Version, Arc<NewSchema>)>,
+}
+
+impl Registered {
+    fn existing(id: SchemaId) -> Self {
+        Self { id, new: None }
+    }
+
+    /// The version written and the schema it holds, when one was.
+    pub(super) fn written(&self) -> Option<(Version, &NewSchema)> {
+        self.new.as_ref().map(|(v, new)| (*v, &**new))
+    }
+}
+
 impl Registry {
     /// Registers a schema under a subject and returns its id.
     ///
@@ -91,6 +114,19 @@ impl Registry {
         submission: SchemaSubmission,
         options: SchemaOptions,
     ) -> Result<SchemaId> {
+        Ok(self.register_new(subject, submission, options).await?.id)
+    }
+
+    /// [`Registry::register`], telling a new version (with what the registration answer
+    /// needs of it) apart from a schema already there.
+    ///
+    /// Errors: as [`Registry::register`].
+    pub async fn register_new(
+        &self,
+        subject: &Subject,
+        submission: SchemaSubmission,
+        options: SchemaOptions,
+    ) -> Result<Registered> {
         let submission = submission.under(subject);
         // Confluent's `toSchemaWithTags`: tags asked for are written into the schema first,
         // and the lookup of the schema as sent is skipped (`registerOrForward`).
@@ -185,7 +221,7 @@ impl Registry {
                         .await?;
                     if let Some(row) = self.can_lookup_among(&live, &stored.new).await? {
                         self.count_registration("existing");
-                        return Ok(row.schema_id);
+                        return Ok(Registered::existing(row.schema_id));
                     }
                     return Err(Error::InvalidSchema(m));
                 }
@@ -193,7 +229,7 @@ impl Registry {
             };
             if let Some(row) = self.can_lookup_among(&live, &as_sent.new).await? {
                 self.count_registration("existing");
-                return Ok(row.schema_id);
+                return Ok(Registered::existing(row.schema_id));
             }
             Some((submission.clone(), as_sent))
         } else {
@@ -237,14 +273,14 @@ impl Registry {
                 .await?
         {
             self.count_registration("existing");
-            return Ok(row.schema_id);
+            return Ok(Registered::existing(row.schema_id));
         }
         if normalize
             && explicit_version.is_none()
             && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
         {
             self.count_registration("existing");
-            return Ok(row.schema_id);
+            return Ok(Registered::existing(row.schema_id));
         }
         // The schema of a live version sent with its references inlined.
         if request_version == 0
@@ -254,7 +290,7 @@ impl Registry {
                 .await?
         {
             self.count_registration("existing");
-            return Ok(row.schema_id);
+            return Ok(Registered::existing(row.schema_id));
         }
         // A live version the schema can look up, differing only by `confluent:version`;
         // with an explicit id, one of that id (Confluent's `register` matches ids).
@@ -272,7 +308,7 @@ impl Registry {
                 .await?
         {
             self.count_registration("existing");
-            return Ok(row.schema_id);
+            return Ok(Registered::existing(row.schema_id));
         }
         if let Some(refusal) = needs_id {
             return Err(refusal);
@@ -377,7 +413,7 @@ impl Registry {
                 .await?
             {
                 self.count_registration("existing");
-                return Ok(row.schema_id);
+                return Ok(Registered::existing(row.schema_id));
             }
             if let Some((rows, messages, compatible)) = &checked {
                 if *rows != now_live {
@@ -420,7 +456,10 @@ impl Registry {
             }
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
-            return Ok(id);
+            return Ok(Registered {
+                id,
+                new: (!import).then(|| (version, Arc::clone(&candidate.new))),
+            });
         }
         Err(Error::OperationTimeout(format!(
             "Register operation on subject {subject} kept racing other registrations"
