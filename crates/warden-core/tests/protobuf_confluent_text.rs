@@ -18,18 +18,15 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
-/// Fixtures Confluent accepts and Warden (protox) still refuses, with protox's reason: the
-/// leniency of issue 12 that is not built yet. Their canonical texts are checked by the
+/// Fixtures Warden still refuses, with the reason. Their canonical texts are checked by the
 /// printer's unit test (`protobuf::wire`), which does not compile.
-const NOT_COMPILED: [&str; 4] = [
+const NOT_COMPILED: [&str; 2] = [
     // An import no reference provides (`common/extensions.proto`): Confluent refuses it too
     // when it compiles (its test only reads the text).
     "complex_custom_options",
-    // A proto3 enum whose first value is not 0.
+    // A proto3 enum whose first value is not 0, in a file the lenient retry (without custom
+    // options, enum and reserved-number rules relaxed) does not compile either.
     "complex_enum",
-    "normalization",
-    // An enum value inside a reserved range.
-    "enum_reserved",
 ];
 
 #[test]

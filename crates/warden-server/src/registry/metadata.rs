@@ -237,8 +237,16 @@ impl Registry {
         candidate: &NewSchema,
     ) -> Result<Option<VersionRow>> {
         for row in rows.iter().rev() {
-            let stored = self.schema_by_id(row.schema_id).await?;
-            if can_lookup(candidate, row.version, &stored.stored) {
+            let matches = match self.by_id.get(&row.schema_id) {
+                Some(cached) => can_lookup(candidate, row.version, &cached.stored),
+                // Not read by id yet (typically the version registered last): the row alone,
+                // without the usage and the rendered body a read by id caches.
+                None => match self.store.schema_by_id(row.schema_id).await? {
+                    Some(stored) => can_lookup(candidate, row.version, &stored),
+                    None => false,
+                },
+            };
+            if matches {
                 return Ok(Some(*row));
             }
         }
