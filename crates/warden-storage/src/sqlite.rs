@@ -54,18 +54,14 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://PATH`, SQLite URL
     /// options allowed), in WAL mode with `synchronous=NORMAL`, and applies migrations.
-    ///
-    /// Reads go through a memory map of up to 256 MiB of the file (`mmap_size`): a write
-    /// invalidates every other connection's page cache, and re-reading pages from the map
-    /// costs no system call, where `pread` costs one per page.
+
     pub async fn open(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("mmap_size", "268435456");
+            .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
