@@ -54,7 +54,6 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://PATH`, SQLite URL
     /// options allowed), in WAL mode with `synchronous=NORMAL`, and applies migrations.
-
     pub async fn open(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
