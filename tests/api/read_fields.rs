@@ -351,6 +351,49 @@ async fn the_register_answer_carries_the_guid_without_ts_or_deleted() {
 }
 
 #[tokio::test]
+async fn the_answer_to_a_new_version_is_what_reads_of_it_answer() {
+    let app = spawn_app().await;
+    app.register_ok("user", R1).await;
+    // A new version with metadata (merged with `confluent:version`), a rule set and a
+    // reference, under a subject with an earlier version; and the same request under a new
+    // subject.
+    let body = json!({
+        "schema": r#"{"type":"record","name":"Team","fields":[{"name":"lead","type":"R"}]}"#,
+        "references": [{"name": "R", "subject": "user", "version": 1}],
+        "metadata": {"properties": {"owner": "team-a"}},
+        "ruleSet": {"domainRules": [{"name": "r", "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "true"}]},
+        "version": -1,
+    });
+    let first = app
+        .register_body(
+            "team",
+            &json!({"schema": body["schema"], "references": body["references"]}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    for subject in ["team", "team-copy"] {
+        let answer = app.register_body(subject, &body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let read = app.version(subject, "latest").await;
+        for field in [
+            "id",
+            "version",
+            "guid",
+            "schema",
+            "references",
+            "metadata",
+            "ruleSet",
+        ] {
+            assert_eq!(answer.body[field], read.body[field], "{subject}: {field}");
+        }
+        let by_id = app
+            .get(&format!("/schemas/ids/{}", answer.body["id"]))
+            .await;
+        assert_eq!(answer.body["guid"], by_id.body["guid"], "{subject}");
+    }
+}
+
+#[tokio::test]
 async fn a_guid_names_the_schema_s_id_in_every_context_that_has_it() {
     let app = spawn_app().await;
     app.register_ok(":.ctx:u", "\"string\"").await;

@@ -700,14 +700,8 @@ macro_rules! shared_statements {
             id: warden_core::SchemaId,
             schema: &crate::NewSchema,
         ) -> crate::Result<()> {
-            let guid = warden_core::Guid::of_schema(
-                &schema.schema,
-                &schema.references,
-                schema.metadata.as_ref(),
-                schema.rule_set.as_ref(),
-            );
             sqlx::query("UPDATE schemas SET guid = $1 WHERE id = $2")
-                .bind(guid.to_string())
+                .bind(schema.guid().to_string())
                 .bind(crate::common::id_column(id))
                 .execute(ex)
                 .await?;

@@ -122,6 +122,19 @@ pub struct NewSchema {
     pub fingerprint: String,
 }
 
+impl NewSchema {
+    /// The GUID its stored row gets ([`Guid::of_schema`] of its text, references, metadata
+    /// and rule set).
+    pub fn guid(&self) -> Guid {
+        Guid::of_schema(
+            &self.schema,
+            &self.references,
+            self.metadata.as_ref(),
+            self.rule_set.as_ref(),
+        )
+    }
+}
+
 /// One version row of a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VersionRow {

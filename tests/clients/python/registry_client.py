@@ -102,6 +102,18 @@ TEAM = """{"type":"record","name":"Team","namespace":"example.avro","fields":[
 team_subject = "py-team-value"
 team_id = client.register_schema(team_subject, Schema(TEAM, "AVRO", [SchemaReference("example.avro.User", subject, 1)]))
 check("get_referenced_by", client.get_referenced_by(subject, 1), [team_id])
+# fmt="resolved" (Avro): the referenced User written in full where it is first used. New
+# clients each time: the client caches schemas by id and version without their format.
+import json
+resolved = json.loads(SchemaRegistryClient({"url": URL}).get_schema(team_id, fmt="resolved").schema_str)
+check("get_schema fmt=resolved inlines the reference", resolved["fields"][0]["type"]["name"], "User")
+check("get_schema fmt=resolved keeps the field", resolved["fields"][0]["type"]["fields"][0]["name"], "name")
+by_version = SchemaRegistryClient({"url": URL}).get_version(team_subject, 1, fmt="resolved")
+check("get_version fmt=resolved", json.loads(by_version.schema.schema_str)["fields"][0]["type"]["type"], "record")
+plain = SchemaRegistryClient({"url": URL}).get_schema(team_id)
+check("get_schema without fmt keeps the reference by name", json.loads(plain.schema_str)["fields"][0]["type"], "User")
+check("get_schema fmt=serialized of an Avro schema answers the stored text",
+      SchemaRegistryClient({"url": URL}).get_schema(team_id, fmt="serialized").schema_str, plain.schema_str)
 expect_error("a referenced version cannot be deleted (42206)", 42206, lambda: client.delete_version(subject, 1))
 check("delete_subject of the referrer", client.delete_subject(team_subject), [1])
 check("delete_subject of the referrer, permanent", client.delete_subject(team_subject, permanent=True), [1])

@@ -356,15 +356,7 @@ impl Registry {
         Ok(RegisterSchemaResponse {
             id: registered.id,
             version: Some(version),
-            guid: Some(
-                warden_core::Guid::of_schema(
-                    &new.schema,
-                    &new.references,
-                    new.metadata.as_ref(),
-                    new.rule_set.as_ref(),
-                )
-                .to_string(),
-            ),
+            guid: Some(new.guid().to_string()),
             schema_type: new.schema_type,
             references: new.references.clone(),
             metadata: new.metadata.clone(),
