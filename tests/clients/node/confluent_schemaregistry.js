@@ -189,4 +189,13 @@ run(async () => {
   // Stored as Confluent's printer writes a descriptor's options: the repeated field as a list.
   check("ProtobufSerializer: the field tags are kept",
     stored.schema.includes('[(confluent.field_meta) = {\n    tags: [\n      "PII"\n    ]\n  }]'), true);
+  // format=serialized, as the client sends it: the base64 FileDescriptorProto, which names
+  // the file's message; format=ignore_extensions leaves the text without the extension's
+  // options only where it has some, and never fails.
+  const serialized = await fresh().getBySubjectAndId("node-protobuf-value", stored.id, "serialized");
+  check("getBySubjectAndId format=serialized is a base64 descriptor",
+    [serialized.schema.includes("syntax"), Buffer.from(serialized.schema, "base64").includes("works")], [false, true]);
+  const withoutExtensions = await fresh().getBySubjectAndId("node-protobuf-value", stored.id, "ignore_extensions");
+  check("getBySubjectAndId format=ignore_extensions is Protobuf text",
+    withoutExtensions.schema.includes("message"), true);
 });
