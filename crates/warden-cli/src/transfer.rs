@@ -81,10 +81,11 @@ impl PartialEq for ConfigResponseEq {
         self.0.compatibility_level == other.0.compatibility_level
             && self.0.normalize.unwrap_or(false) == other.0.normalize.unwrap_or(false)
             && self.0.compatibility_policy == other.0.compatibility_policy
+            && self.0.extra == other.0.extra
     }
 }
 
-/// A config compared by value (an absent `normalize` is `false`).
+/// A config compared by value, every field (an absent `normalize` is `false`).
 #[derive(Debug)]
 struct ConfigResponseEq(ConfigResponse);
 
@@ -502,6 +503,7 @@ async fn write_registry(
         compatibility: Some(c.compatibility_level.clone()),
         normalize: c.normalize,
         compatibility_policy: c.compatibility_policy.clone(),
+        extra: c.extra.clone(),
         ..ConfigUpdateRequest::default()
     };
     target.set_config(None, &update(&export.config)).await?;

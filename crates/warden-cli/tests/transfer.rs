@@ -75,6 +75,18 @@ async fn populated() -> TestApp {
     app.delete("/subjects/legacy").await;
     app.set_level(None, "FORWARD").await;
     app.set_level(Some("orders-value"), "FULL_TRANSITIVE").await;
+    // Config fields beyond the level: metadata defaults and a validation switch.
+    let extras = app
+        .request(
+            reqwest::Method::PUT,
+            "/config/orders-value",
+            Some(&json!({
+                "validateFields": true,
+                "defaultMetadata": {"properties": {"owner": "team-a"}},
+            })),
+        )
+        .await;
+    assert_eq!(extras.status, StatusCode::OK, "{}", extras.text);
     app.set_mode(Some("payments-value"), "READONLY", false)
         .await;
     app
