@@ -109,3 +109,94 @@ async fn a_request_heavier_than_its_share_of_the_budget_is_not_cached() {
         "only the small request is cached: {requests} bytes"
     );
 }
+
+/// A schema of `subject` number `i` at version `v`: version `v` has fields `f0..=fv`, each
+/// an optional long after the first, so every version is a BACKWARD and FORWARD evolution
+/// of the one before.
+fn evolving_schema(subject: usize, v: usize) -> String {
+    let mut fields = vec![r#"{"name":"f0","type":"long"}"#.to_owned()];
+    fields.extend(
+        (1..=v).map(|f| format!(r#"{{"name":"f{f}","type":["null","long"],"default":null}}"#)),
+    );
+    record(&format!("S{subject}"), &format!("[{}]", fields.join(",")))
+}
+
+#[tokio::test]
+async fn with_a_tiny_cache_budget_ten_thousand_schemas_still_answer_correctly() {
+    use futures::StreamExt;
+    // Room for a handful of entries per cache: nearly every read misses and evicts.
+    let budget = 16 * KIB;
+    let app = spawn_app_with(|s| {
+        s.cache_schemas_bytes = budget;
+        s.cache_parsed_bytes = budget;
+        s.cache_requests_bytes = budget;
+    })
+    .await;
+    app.set_level(None, "BACKWARD").await;
+    let (subjects, versions) = (1_000, 10);
+    // Registered in order within a subject, subjects in parallel.
+    let ids: Vec<Vec<i64>> = futures::stream::iter(0..subjects)
+        .map(|s| {
+            let app = &app;
+            async move {
+                let mut ids = Vec::with_capacity(versions);
+                for v in 0..versions {
+                    ids.push(
+                        app.register_ok(&format!("sub-{s}"), &evolving_schema(s, v))
+                            .await,
+                    );
+                }
+                ids
+            }
+        })
+        .buffered(16)
+        .collect()
+        .await;
+    let all: std::collections::HashSet<i64> = ids.iter().flatten().copied().collect();
+    assert_eq!(
+        all.len(),
+        subjects * versions,
+        "every schema has its own id"
+    );
+
+    // Every schema read by id is the one registered under it; every version, and the
+    // lookup of every schema, answers its own id.
+    futures::stream::iter(0..subjects)
+        .for_each_concurrent(16, |s| {
+            let (app, ids) = (&app, &ids);
+            async move {
+                let subject = format!("sub-{s}");
+                for v in 0..versions {
+                    let id = ids[s][v];
+                    let want: serde_json::Value =
+                        serde_json::from_str(&evolving_schema(s, v)).unwrap();
+                    let by_id = app.get(&format!("/schemas/ids/{id}")).await;
+                    assert_eq!(by_id.status.as_u16(), 200, "{}", by_id.text);
+                    let got: serde_json::Value =
+                        serde_json::from_str(by_id.body["schema"].as_str().unwrap()).unwrap();
+                    assert_eq!(got, want, "schema {id}");
+                    let version = app.version(&subject, &(v + 1).to_string()).await;
+                    assert_eq!(version.body["id"], id, "{subject} v{}", v + 1);
+                    let found = app.lookup(&subject, &evolving_schema(s, v)).await;
+                    assert_eq!(found.body["id"], id, "lookup in {subject}");
+                    assert_eq!(found.body["version"], v + 1, "lookup in {subject}");
+                }
+            }
+        })
+        .await;
+
+    // Checks against every version parse each again: a breaking change is still found, a
+    // compatible one still passes.
+    app.set_level(Some("sub-7"), "FULL_TRANSITIVE").await;
+    let next = evolving_schema(7, versions);
+    assert_compatible(&app.check("sub-7", None, &next).await, "the next evolution");
+    let breaking = record("S7", r#"[{"name":"f0","type":"string"}]"#);
+    let r = app.check("sub-7", None, &breaking).await;
+    assert_eq!(r.body["is_compatible"], false, "{}", r.text);
+    let schemas = metric(&app, r#"warden_cache_bytes{cache="schema_by_id"}"#).await;
+    let parsed = metric(&app, r#"warden_cache_bytes{cache="parsed"}"#).await;
+    assert!(
+        schemas <= budget && parsed <= budget,
+        "{schemas} and {parsed} bytes cached"
+    );
+}

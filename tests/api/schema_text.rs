@@ -256,7 +256,7 @@ async fn schemas_stored_in_the_earlier_form_keep_their_ids() {
         };
         let id = tx.find_or_insert_schema(&new, None).await.unwrap();
         tx.insert_version(id, None).await.unwrap();
-        tx.commit().await.unwrap();
+        tx.commit(&|_| {}).await.unwrap();
     }
     let again = post(
         &app,

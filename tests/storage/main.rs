@@ -56,7 +56,7 @@ async fn register(
     }
     let id = tx.find_or_insert_schema(schema, explicit_id).await?;
     let version = tx.insert_version(id, explicit_version).await?;
-    tx.commit().await?;
+    tx.commit(&|_| {}).await?;
     Ok(Registered::New { id, version })
 }
 
@@ -188,7 +188,7 @@ async fn contexts_have_their_own_ids(store: Arc<dyn SchemaStore>) {
     tx.hold_references(&user.references).await.unwrap();
     let referrer = tx.find_or_insert_schema(&user, None).await.unwrap();
     tx.insert_version(referrer, None).await.unwrap();
-    tx.commit().await.unwrap();
+    tx.commit(&|_| {}).await.unwrap();
     assert_eq!(
         store
             .referenced_by(&sub(":.ctx:s"), v(1), DeletedFilter::All)
@@ -489,13 +489,13 @@ async fn a_registration_holds_the_subject_until_it_ends(store: Arc<dyn SchemaSto
             let live = tx.live_versions().await.unwrap();
             let id = tx.find_or_insert_schema(&b, None).await.unwrap();
             let version = tx.insert_version(id, None).await.unwrap();
-            tx.commit().await.unwrap();
+            tx.commit(&|_| {}).await.unwrap();
             (live.len(), version)
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(!second.is_finished(), "the second registration waits");
-    first.commit().await.unwrap();
+    first.commit(&|_| {}).await.unwrap();
     assert_eq!(second.await.unwrap(), (1, v(2)));
 }
 
@@ -598,7 +598,7 @@ async fn register_superseding(
     let id = tx.find_or_insert_schema(schema, None).await.unwrap();
     let version = tx.insert_version(id, explicit).await.unwrap();
     let removed = tx.remove_superseded(id, version).await.unwrap();
-    tx.commit().await.unwrap();
+    tx.commit(&|_| {}).await.unwrap();
     (id, version, removed)
 }
 
@@ -673,7 +673,7 @@ async fn a_delete_waits_for_a_registration_holding_its_version(store: Arc<dyn Sc
     );
     let id = tx.find_or_insert_schema(&user, None).await.unwrap();
     tx.insert_version(id, None).await.unwrap();
-    tx.commit().await.unwrap();
+    tx.commit(&|_| {}).await.unwrap();
     assert!(
         matches!(delete.await.unwrap(), Err(Error::Referenced { .. })),
         "the delete sees the committed reference and refuses"
@@ -1074,4 +1074,58 @@ async fn an_unknown_url_scheme_is_a_typed_error() {
         warden_storage::open("mysql://localhost/db").await,
         Err(Error::UnsupportedUrl(_))
     ));
+}
+
+/// Registers `a` again under a subject where it was soft-deleted (its old version goes)
+/// through a transaction that read the versions; returns what the commit published and
+/// the versions the store then reads.
+async fn published_by_a_registration(
+    store: &dyn SchemaStore,
+) -> (
+    Option<Vec<warden_storage::VersionRow>>,
+    Vec<warden_storage::VersionRow>,
+) {
+    let (a, b) = (schema(r#""int""#), schema(r#""long""#));
+    register(store, "p", &a, None, None).await.unwrap();
+    register(store, "p", &b, None, None).await.unwrap();
+    store.soft_delete(&sub("p"), &[v(1)]).await.unwrap();
+    let subject = sub("p");
+    let mut tx = store.begin_registration(&subject).await.unwrap();
+    tx.live_versions().await.unwrap();
+    let id = tx.find_or_insert_schema(&a, None).await.unwrap();
+    let version = tx.insert_version(id, None).await.unwrap();
+    assert_eq!(version, v(3));
+    assert_eq!(tx.remove_superseded(id, version).await.unwrap(), vec![v(1)]);
+    let published = std::sync::Mutex::new(None);
+    tx.commit(&|rows| *published.lock().unwrap() = Some(rows.to_vec()))
+        .await
+        .unwrap();
+    let stored = store.versions(&subject).await.unwrap();
+    (published.into_inner().unwrap(), stored)
+}
+
+/// SQLite, written by this process alone, publishes the subject's versions as the commit
+/// left them, registration times included, so the registry keeps them without reading.
+#[tokio::test]
+async fn sqlite_registration_publishes_the_versions_it_left() {
+    let (store, _keep) = sqlite().await;
+    let (published, stored) = published_by_a_registration(&*store).await;
+    assert_eq!(
+        stored
+            .iter()
+            .map(|r| (r.version.get(), r.deleted))
+            .collect::<Vec<_>>(),
+        [(2, false), (3, false)]
+    );
+    assert_eq!(published, Some(stored));
+}
+
+/// PostgreSQL, written by other processes too, publishes nothing: the registry reads the
+/// versions again.
+#[tokio::test]
+async fn postgres_registration_publishes_nothing() {
+    let (store, _keep) = postgres().await;
+    let (published, stored) = published_by_a_registration(&*store).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(published, None);
 }

@@ -267,6 +267,13 @@ macro_rules! shared_statements {
             /// The subject's soft-deleted versions as `live_versions` last read them (under
             /// the subject's lock), for `remove_superseded` to use without reading again.
             soft_deleted: Option<Vec<crate::VersionRow>>,
+            /// The subject's highest version (live or soft-deleted) as `live_versions` last
+            /// read it (`Some(None)`: the subject has none), for `insert_version` to number
+            /// the next one without reading again.
+            highest: Option<Option<i32>>,
+            /// Every version of the subject as this transaction left it, once
+            /// `live_versions` read them: what `commit` publishes.
+            rows: Option<Vec<crate::VersionRow>>,
         }
 
         impl<'a> Registration<'a> {
@@ -281,6 +288,8 @@ macro_rules! shared_statements {
                     subject,
                     found: None,
                     soft_deleted: None,
+                    highest: None,
+                    rows: None,
                 }
             }
         }
@@ -296,10 +305,14 @@ macro_rules! shared_statements {
         #[async_trait::async_trait]
         impl crate::RegistrationTx for Registration<'_> {
             async fn live_versions(&mut self) -> crate::Result<Vec<crate::VersionRow>> {
-                let (soft_deleted, live) = fetch_versions(&mut *self.tx, self.subject, false)
-                    .await?
-                    .into_iter()
-                    .partition(|r| r.deleted);
+                let rows = fetch_versions(&mut *self.tx, self.subject, false).await?;
+                self.highest = Some(
+                    rows.iter()
+                        .map(|r| crate::common::version_column(r.version))
+                        .max(),
+                );
+                self.rows = Some(rows.clone());
+                let (soft_deleted, live) = rows.into_iter().partition(|r| r.deleted);
                 self.soft_deleted = Some(soft_deleted);
                 Ok(live)
             }
@@ -358,9 +371,7 @@ macro_rules! shared_statements {
                     },
                     None => schema,
                 };
-                let id = insert_schema(&mut self.tx, row, context, wanted, self.subject).await?;
-                write_guid(&mut *self.tx, id, schema).await?;
-                Ok(id)
+                insert_schema(&mut self.tx, row, context, wanted, self.subject).await
             }
 
             async fn hold_references(
@@ -393,7 +404,30 @@ macro_rules! shared_statements {
                 schema_id: warden_core::SchemaId,
                 explicit: Option<warden_core::Version>,
             ) -> crate::Result<warden_core::Version> {
-                write_version(&mut self.tx, self.subject, schema_id, explicit).await
+                let highest = self.highest.take();
+                let created_at = crate::common::now_millis();
+                let version = write_version(
+                    &mut self.tx,
+                    self.subject,
+                    schema_id,
+                    explicit,
+                    highest,
+                    created_at,
+                )
+                .await?;
+                if let Some(rows) = &mut self.rows {
+                    let row = crate::VersionRow {
+                        version,
+                        schema_id,
+                        deleted: false,
+                        created_at,
+                    };
+                    match rows.binary_search_by_key(&version, |r| r.version) {
+                        Ok(at) => rows[at] = row,
+                        Err(at) => rows.insert(at, row),
+                    }
+                }
+                Ok(version)
             }
 
             async fn remove_superseded(
@@ -429,14 +463,24 @@ macro_rules! shared_statements {
                         .await?;
                     removed.push(row.version);
                 }
+                if let Some(rows) = &mut self.rows {
+                    rows.retain(|r| !removed.contains(&r.version));
+                }
                 Ok(removed)
             }
 
-            async fn commit(mut self: Box<Self>) -> crate::Result<()> {
+            async fn commit(
+                mut self: Box<Self>,
+                publish: &(dyn for<'r> Fn(&'r [crate::VersionRow]) + Sync),
+            ) -> crate::Result<()> {
                 // The backend's `announce_written` (a NOTIFY on PostgreSQL), delivered to
                 // the other processes when the transaction commits.
                 announce_written(&mut self.tx, self.subject).await?;
                 self.tx.commit().await?;
+                // Still under the process write lock (SQLite), dropped with `self`.
+                if PUBLISHES_VERSIONS && let Some(rows) = self.rows.take() {
+                    publish(&rows);
+                }
                 Ok(())
             }
         }
@@ -602,13 +646,16 @@ macro_rules! shared_statements {
         }
 
         /// Writes a new live version of `subject` pointing at `schema_id`: `explicit`, or
-        /// the one after the subject's highest. See
+        /// the one after the subject's highest (`highest`, when this transaction read it
+        /// already, else read now). See
         /// [`RegistrationTx::insert_version`](crate::RegistrationTx::insert_version).
         async fn write_version(
             conn: &mut <$db as sqlx::Database>::Connection,
             subject: &warden_core::Subject,
             schema_id: warden_core::SchemaId,
             explicit: Option<warden_core::Version>,
+            highest: Option<Option<i32>>,
+            created_at: i64,
         ) -> crate::Result<warden_core::Version> {
             let version = match explicit {
                 Some(v) => {
@@ -630,13 +677,14 @@ macro_rules! shared_statements {
                         .bind(subject.as_str())
                         .bind(crate::common::version_column(v))
                         .bind(crate::common::id_column(schema_id))
-                        .bind(crate::common::now_millis())
+                        .bind(created_at)
                         .execute(&mut *conn)
                         .await?;
                         return Ok(v);
                     }
                     v
                 }
+                None if highest.is_some() => crate::common::next_version(highest.flatten())?,
                 None => {
                     let max: Option<i32> = sqlx::query_scalar(
                         "SELECT MAX(version) FROM subject_versions WHERE subject = $1",
@@ -654,7 +702,7 @@ macro_rules! shared_statements {
             .bind(subject.as_str())
             .bind(crate::common::version_column(version))
             .bind(crate::common::id_column(schema_id))
-            .bind(crate::common::now_millis())
+            .bind(created_at)
             .execute(&mut *conn)
             .await?;
             Ok(version)
@@ -692,20 +740,6 @@ macro_rules! shared_statements {
                 deleted: r.try_get(2)?,
                 created_at: r.try_get("created_at")?,
             })
-        }
-
-        /// Records the GUID of a schema just inserted with `id`.
-        async fn write_guid<'e, E: sqlx::Executor<'e, Database = $db>>(
-            ex: E,
-            id: warden_core::SchemaId,
-            schema: &crate::NewSchema,
-        ) -> crate::Result<()> {
-            sqlx::query("UPDATE schemas SET guid = $1 WHERE id = $2")
-                .bind(schema.guid().to_string())
-                .bind(crate::common::id_column(id))
-                .execute(ex)
-                .await?;
-            Ok(())
         }
 
         /// Fills in the GUID of every schema stored before GUIDs were (migration 0004).

@@ -136,7 +136,7 @@ impl NewSchema {
 }
 
 /// One version row of a subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VersionRow {
     /// The version.
     pub version: Version,
@@ -488,7 +488,18 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
     ) -> Result<Vec<Version>>;
 
     /// Makes every write of the transaction visible and releases the subject's lock.
-    async fn commit(self: Box<Self>) -> Result<()>;
+    ///
+    /// Where one process owns the database and writes one transaction at a time (SQLite),
+    /// `publish` is called once the commit succeeded and before the next write can start,
+    /// with every version of the subject as it now stands (soft-deleted ones included,
+    /// oldest first), so that what the caller keeps in memory cannot be overtaken by a
+    /// later write. Elsewhere (PostgreSQL, where other processes write too) it is not
+    /// called. It is not called either when the transaction did not read the versions
+    /// ([`live_versions`](Self::live_versions)).
+    async fn commit(
+        self: Box<Self>,
+        publish: &(dyn for<'r> Fn(&'r [VersionRow]) + Sync),
+    ) -> Result<()>;
 }
 
 /// Opens the store a database URL names, creating and migrating it if needed.

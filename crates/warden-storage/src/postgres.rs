@@ -46,6 +46,8 @@ const ROW_SHARE_LOCK: &str = " FOR SHARE";
 /// Numbers new contexts one at a time across replicas (held until the registration that
 /// numbers one commits).
 const CONTEXTS_LOCK: &str = "LOCK TABLE contexts IN SHARE ROW EXCLUSIVE MODE";
+/// Other processes write too, and a subject's lock ends at the commit: nothing published.
+const PUBLISHES_VERSIONS: bool = false;
 
 /// Key space of the advisory locks that allocate the ids of one context (the second key is
 /// the context's number).
@@ -484,8 +486,9 @@ async fn insert_schema(
             return Err(id_taken(wanted));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO schemas
+                 (id, schema_type, schema, refs, metadata, rule_set, fingerprint, guid)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(id_column(wanted))
         .bind(schema.schema_type.as_str())
@@ -494,6 +497,7 @@ async fn insert_schema(
         .bind(&metadata)
         .bind(&rule_set)
         .bind(&schema.fingerprint)
+        .bind(schema.guid().to_string())
         .fetch_one(&mut **tx)
         .await?;
         // Ids allocated later must not collide with imported ones (the sequence is the
@@ -509,8 +513,8 @@ async fn insert_schema(
         id
     } else {
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, fingerprint)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, fingerprint, guid)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
         )
         .bind(schema.schema_type.as_str())
@@ -519,6 +523,7 @@ async fn insert_schema(
         .bind(&metadata)
         .bind(&rule_set)
         .bind(&schema.fingerprint)
+        .bind(schema.guid().to_string())
         .fetch_optional(&mut **tx)
         .await
         .map_err(|e| match &e {

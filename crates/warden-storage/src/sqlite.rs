@@ -29,6 +29,9 @@ const ROW_SHARE_LOCK: &str = "";
 
 /// Nothing to add: writes are serialized, so new contexts are numbered one at a time.
 const CONTEXTS_LOCK: &str = "";
+/// Writes are serialized in this process, which owns the file: a registration publishes
+/// the versions it leaves while it still holds the write lock.
+const PUBLISHES_VERSIONS: bool = true;
 
 shared_statements!(Sqlite, SqliteRow, SqlitePool);
 
@@ -61,7 +64,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // A connection to a local file does not go stale: no round trip to test it before
+        // each use.
         let pool = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(8)
             .min_connections(1)
             .connect_with(options)
@@ -336,8 +342,8 @@ async fn insert_schema(
     // AUTOINCREMENT goes past 2^31-1 after an imported id at the top of the range; the
     // transaction is dropped, so nothing is written.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO schemas (id, schema_type, schema, refs, metadata, rule_set, fingerprint, guid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(id.map(id_column))
     .bind(schema.schema_type.as_str())
@@ -346,6 +352,7 @@ async fn insert_schema(
     .bind(schema.metadata.as_ref().map(|m| m.to_string()))
     .bind(schema.rule_set.as_ref().map(|m| m.to_string()))
     .bind(&schema.fingerprint)
+    .bind(schema.guid().to_string())
     .fetch_one(&mut **tx)
     .await?;
     if id > i64::from(i32::MAX) {

@@ -257,7 +257,7 @@ async fn schema_by_id(
     let qualified = qualified_references(&p);
     let find = find_tags(&uri);
     if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified && find.is_empty() {
-        return Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()));
+        return Ok(sr_bytes(StatusCode::OK, r.by_id_body(&schema).await?));
     }
     let usage = r.usage_of(id, named.as_ref()).await?;
     let mut body = Registry::by_id_response(&schema, usage.as_ref());
@@ -320,7 +320,7 @@ async fn schema_by_guid(
             ..Registry::by_id_response(&schema, usage.as_ref())
         });
     }
-    Ok(sr_bytes(StatusCode::OK, schema.by_id_body.clone()))
+    Ok(sr_bytes(StatusCode::OK, r.by_id_body(&schema).await?))
 }
 
 /// The ids a GUID has, per context.
@@ -681,9 +681,14 @@ async fn get_version(
 ) -> ApiResult {
     let s = subject(&s)?;
     let (row, schema) = r.version(&s, version(&v)?, p.deleted).await?;
+    let find = find_tags(&uri);
+    let text = r.formatted(&schema, p.format.as_deref()).await?;
+    if text.is_none() && find.is_empty() && !qualified_references(&p) {
+        return Ok(sr_bytes(StatusCode::OK, r.version_body(&s, row, &schema)));
+    }
     let mut body = Registry::version_response(&s, row, &schema);
-    body.schema_tags = Registry::schema_tags(&schema, &find_tags(&uri));
-    if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
+    body.schema_tags = Registry::schema_tags(&schema, &find);
+    if let Some(text) = text {
         body.schema = text;
     }
     if qualified_references(&p) {

@@ -19,8 +19,9 @@ use super::CachedSchema;
 /// an entry weighing more than a sixteenth of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheBudget {
-    /// Stored schemas by id: text, references, metadata, rule set and the pre-rendered
-    /// `GET /schemas/ids/{id}` body. Default 128 MiB.
+    /// Stored schemas by id: text, references, metadata, rule set and the rendered
+    /// `GET /schemas/ids/{id}` body. Default 128 MiB. The rendered bodies of subject
+    /// versions are a second cache with the same budget.
     pub schemas_bytes: u64,
     /// Parsed schemas for compatibility checks, each estimated at four times its canonical
     /// text plus 1 KiB. Default 128 MiB.
@@ -140,10 +141,16 @@ pub(crate) fn schema_weight(schema: &Arc<CachedSchema>) -> u64 {
     let stored = &schema.stored;
     ENTRY_OVERHEAD
         + stored.schema.len() as u64
-        + schema.by_id_body.len() as u64
+        + schema.body_len() as u64
         + references_weight(&stored.references)
         + stored.metadata.as_ref().map_or(0, json_weight)
         + stored.rule_set.as_ref().map_or(0, json_weight)
+}
+
+/// A rendered response body (its key, a subject and a version row, counted in the
+/// overhead).
+pub(crate) fn body_weight(body: &bytes::Bytes) -> u64 {
+    ENTRY_OVERHEAD + body.len() as u64
 }
 
 /// A parsed schema: its canonical text and the structures built from it.

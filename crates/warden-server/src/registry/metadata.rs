@@ -237,16 +237,12 @@ impl Registry {
         candidate: &NewSchema,
     ) -> Result<Option<VersionRow>> {
         for row in rows.iter().rev() {
-            let matches = match self.by_id.get(&row.schema_id) {
-                Some(cached) => can_lookup(candidate, row.version, &cached.stored),
-                // Not read by id yet (typically the version registered last): the row alone,
-                // without the usage and the rendered body a read by id caches.
-                None => match self.store.schema_by_id(row.schema_id).await? {
-                    Some(stored) => can_lookup(candidate, row.version, &stored),
-                    None => false,
-                },
+            // A schema hard-deleted meanwhile is no match.
+            let stored = match self.schema_by_id(row.schema_id).await {
+                Err(Error::SchemaNotFound(_)) => continue,
+                stored => stored?,
             };
-            if matches {
+            if can_lookup(candidate, row.version, &stored.stored) {
                 return Ok(Some(*row));
             }
         }

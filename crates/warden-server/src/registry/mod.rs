@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 use warden_core::{ParsedSchema, SchemaId, Subject};
-use warden_storage::{NewSchema, SchemaStore, Scope, StoredSchema};
+use warden_storage::{NewSchema, SchemaStore, Scope, StoredSchema, VersionRow};
 
 use crate::metrics::Metrics;
 use cache::ByteCache;
@@ -42,17 +42,33 @@ pub use register::{Registered, SchemaOptions};
 pub use submission::{ReferenceSpec, SchemaSubmission};
 pub use work::WorkLimits;
 
-/// A stored schema with its pre-rendered `GET /schemas/ids/{id}` body (JSON bytes). Ids are
-/// immutable, so entries never go stale; they leave the cache when a hard delete removes
-/// the schema, or to keep the cache within its budget. Parsed forms are kept apart, in a
-/// cache of their own: they are needed only by compatibility checks and cost several times
-/// the schema's text in memory.
+/// A stored schema with its `GET /schemas/ids/{id}` body (JSON bytes), rendered at the
+/// first read by id ([`Registry::by_id_body`]). Ids are immutable, so the stored row never
+/// goes stale; an entry leaves the cache when a hard delete removes the schema, when the
+/// versions using it change (the body's `ts` and `deleted`), or to keep the cache within
+/// its budget. Parsed forms are kept apart, in a cache of their own: they are needed only
+/// by compatibility checks and cost several times the schema's text in memory.
 #[derive(Debug)]
 pub struct CachedSchema {
     /// The stored row.
     pub stored: StoredSchema,
-    /// JSON body of `GET /schemas/ids/{id}`, rendered once.
-    pub by_id_body: bytes::Bytes,
+    /// JSON body of `GET /schemas/ids/{id}`, once rendered.
+    by_id_body: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl CachedSchema {
+    /// A stored row whose body is not rendered yet.
+    pub(crate) fn new(stored: StoredSchema) -> Self {
+        Self {
+            stored,
+            by_id_body: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The bytes of the rendered `GET /schemas/ids/{id}` body, 0 before it is rendered.
+    pub(crate) fn body_len(&self) -> usize {
+        self.by_id_body.get().map_or(0, bytes::Bytes::len)
+    }
 }
 
 /// The registry service. Cheap to share behind an `Arc`; holds the store and the caches of
@@ -64,6 +80,10 @@ pub struct Registry {
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
     parsed: ByteCache<SchemaId, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
+    /// Rendered `GET /subjects/{subject}/versions/{version}` bodies, by subject and version
+    /// row: a row (version, id, deleted flag, time) and the immutable schema of its id fix
+    /// the body, so an entry never goes stale; a changed row is another key.
+    version_bodies: ByteCache<(Subject, VersionRow), bytes::Bytes>,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
@@ -90,6 +110,7 @@ impl Registry {
             by_id: ByteCache::new(budget.schemas_bytes, cache::schema_weight),
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
+            version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             settings: settings::SettingsCache::default(),
             versions: settings::VersionsCache::default(),
             write_lock: Mutex::new(()),
@@ -105,6 +126,7 @@ impl Registry {
         self.by_id = ByteCache::new(budget.schemas_bytes, cache::schema_weight);
         self.parsed = ByteCache::new(budget.parsed_bytes, cache::parsed_weight);
         self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
+        self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self
     }
 
@@ -209,6 +231,8 @@ impl Registry {
             self.parsed.remove(id);
         }
         self.candidates.clear();
+        // An id freed by a hard delete may be imported again with another schema.
+        self.version_bodies.clear();
     }
 }
 

@@ -9,7 +9,7 @@ use warden_core::api::{
 use warden_core::{
     Context, Guid, ParsedSchema, SchemaFormat, SchemaId, Subject, Version, VersionSelector,
 };
-use warden_storage::{DeletedFilter, VersionRow};
+use warden_storage::{DeletedFilter, StoredSchema, VersionRow};
 
 use super::{CachedSchema, Registry};
 use crate::error::{Error, Result};
@@ -35,17 +35,42 @@ impl Registry {
             .schema_by_id(id)
             .await?
             .ok_or_else(|| Error::SchemaNotFound(format!("Schema {id} not found")))?;
-        let mut cached = CachedSchema {
-            stored,
-            by_id_body: bytes::Bytes::new(),
-        };
-        let usage = self.usage_of(id, None).await?;
-        cached.by_id_body = serde_json::to_vec(&Self::by_id_response(&cached, usage.as_ref()))
-            .expect("response bodies serialize")
-            .into();
-        let cached = Arc::new(cached);
+        let cached = Arc::new(CachedSchema::new(stored));
         self.by_id.insert(id, Arc::clone(&cached));
         Ok(cached)
+    }
+
+    /// The JSON body of `GET /schemas/ids/{id}` for `schema` (as [`Registry::by_id_response`]
+    /// builds it with [`Registry::usage_of`]), rendered at the first call and then kept
+    /// with the cached schema until its versions change.
+    ///
+    /// Errors: the store's, when the usage is read.
+    pub async fn by_id_body(&self, schema: &Arc<CachedSchema>) -> Result<bytes::Bytes> {
+        if let Some(body) = schema.by_id_body.get() {
+            return Ok(body.clone());
+        }
+        let id = schema.stored.id;
+        let usage = self.usage_of(id, None).await?;
+        let body: bytes::Bytes = serde_json::to_vec(&Self::by_id_response(schema, usage.as_ref()))
+            .expect("response bodies serialize")
+            .into();
+        if schema.by_id_body.set(body.clone()).is_ok()
+            && self
+                .by_id
+                .get(&id)
+                .is_some_and(|held| Arc::ptr_eq(&held, schema))
+        {
+            // Weighed again, with its body.
+            self.by_id.insert(id, Arc::clone(schema));
+        }
+        Ok(body)
+    }
+
+    /// Holds a schema this process just stored, so that the lookups of the next
+    /// registrations under its subject, and the first read of it by id, find it in memory.
+    pub(super) fn remember_stored(&self, stored: StoredSchema) {
+        let id = stored.id;
+        self.by_id.insert(id, Arc::new(CachedSchema::new(stored)));
     }
 
     /// The context a stored id belongs to: the context of a subject that uses it (an id
@@ -432,6 +457,26 @@ impl Registry {
             ts: usage.map(|(_, r)| r.created_at),
             deleted: usage.map(|(_, r)| r.deleted),
         }
+    }
+
+    /// The JSON body of `GET /subjects/{subject}/versions/{version}` for `row` (as
+    /// [`Registry::version_response`] builds it), rendered once per row and then served
+    /// from memory.
+    pub fn version_body(
+        &self,
+        subject: &Subject,
+        row: VersionRow,
+        schema: &CachedSchema,
+    ) -> bytes::Bytes {
+        let key = (subject.clone(), row);
+        if let Some(body) = self.version_bodies.get(&key) {
+            return body;
+        }
+        let body: bytes::Bytes = serde_json::to_vec(&Self::version_response(subject, row, schema))
+            .expect("response bodies serialize")
+            .into();
+        self.version_bodies.insert(key, body.clone());
+        body
     }
 
     /// The response body of one subject version.

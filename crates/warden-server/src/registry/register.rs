@@ -258,8 +258,10 @@ impl Registry {
             .await?;
         // The same schema already live under the subject: its id, read-only, without a
         // transaction or a check (the transaction repeats this test, which decides races).
+        // After the lookup of the schema as sent found none, no live version holds it.
         let mut live = self.live_rows(subject).await?;
         if explicit_version.is_none()
+            && !looked_up
             && let Some(row) = self
                 .holding(
                     &live,
@@ -445,8 +447,18 @@ impl Registry {
             // Confluent removes the soft-deleted versions the new one supersedes (same id,
             // lower version) unless a schema references them.
             let superseded = tx.remove_superseded(id, version).await?;
-            let committed = tx.commit().await;
-            self.versions_changed(subject);
+            // The subject's versions as the commit left them, kept in memory at once where
+            // the store allows (SQLite); otherwise forgotten, to be read again.
+            let published = std::sync::atomic::AtomicBool::new(false);
+            let committed = tx
+                .commit(&|rows| {
+                    self.versions_published(subject, rows);
+                    published.store(true, std::sync::atomic::Ordering::Release);
+                })
+                .await;
+            if !published.load(std::sync::atomic::Ordering::Acquire) {
+                self.versions_changed(subject);
+            }
             committed?;
             // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew,
             // as is that of the schema an imported version replaced.
@@ -454,6 +466,17 @@ impl Registry {
             if let Some(replaced) = replaced {
                 self.forget_usage(&[replaced]);
             }
+            // The row under `id` holds this content (a fingerprint names one content).
+            let new = &candidate.new;
+            self.remember_stored(warden_storage::StoredSchema {
+                id,
+                schema_type: new.schema_type,
+                schema: new.schema.clone(),
+                references: new.references.clone(),
+                metadata: new.metadata.clone(),
+                rule_set: new.rule_set.clone(),
+                guid: new.guid(),
+            });
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
             return Ok(Registered {

@@ -6,7 +6,10 @@
 //!
 //! Coherence: this process forgets what a write of its own changed (a subject's versions,
 //! or every config and mode) as soon as the write returns, before it answers, so a read
-//! after a write on the same process sees it. Other processes sharing a PostgreSQL database
+//! after a write on the same process sees it. On SQLite, whose writes this process alone
+//! makes one at a time, a registration instead replaces the subject's versions with those
+//! its transaction left, while the store still holds its write lock, so the next
+//! registration under the subject needs no read of them. Other processes sharing a PostgreSQL database
 //! learn of a change through the store's announcements
 //! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
 //! [`subject_changes`](warden_storage::SchemaStore::subject_changes)); a lost announcement is
@@ -93,6 +96,18 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         entries.remove(key);
     }
 
+    /// Replaces what is held of `key` with `value`, written by this process under the
+    /// store's write lock (so no later write can have been published before it); reads
+    /// that began before are not kept.
+    fn publish(&self, key: K, value: V) {
+        let mut entries = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if entries.len() >= MAX_KEYS {
+            entries.clear();
+        }
+        entries.insert(key, value);
+    }
+
     /// Forgets everything.
     pub(super) fn clear(&self) {
         let mut entries = self.write();
@@ -173,8 +188,14 @@ impl Registry {
         Ok(rows)
     }
 
+    /// Holds `rows` as `subject`'s versions: called by a registration's commit while the
+    /// store still serializes writes ([`RegistrationTx::commit`](warden_storage::RegistrationTx::commit)).
+    pub(super) fn versions_published(&self, subject: &Subject, rows: &[VersionRow]) {
+        self.versions.publish(subject.clone(), Arc::from(rows));
+    }
+
     /// Forgets what is held of `subject`'s versions: called after every write to them by
-    /// this process, whatever its outcome.
+    /// this process, whatever its outcome (unless the write published them).
     pub(super) fn versions_changed(&self, subject: &Subject) {
         self.versions.forget(subject);
     }
