@@ -166,8 +166,7 @@ async fn with_a_tiny_cache_budget_ten_thousand_schemas_still_answer_correctly() 
             let (app, ids) = (&app, &ids);
             async move {
                 let subject = format!("sub-{s}");
-                for v in 0..versions {
-                    let id = ids[s][v];
+                for (v, &id) in ids[s].iter().enumerate() {
                     let want: serde_json::Value =
                         serde_json::from_str(&evolving_schema(s, v)).unwrap();
                     let by_id = app.get(&format!("/schemas/ids/{id}")).await;

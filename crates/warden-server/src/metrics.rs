@@ -23,8 +23,8 @@ pub struct Metrics {
     pub compatibility_failures: IntCounter,
     /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"}`: estimated bytes each
-    /// cache holds, updated on every scrape.
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"}`:
+    /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
     pool: IntGaugeVec,
@@ -115,6 +115,7 @@ impl Metrics {
             ("schema_by_id", caches.schemas_bytes),
             ("parsed", caches.parsed_bytes),
             ("request", caches.requests_bytes),
+            ("version_body", caches.version_bodies_bytes),
         ] {
             self.cache_bytes
                 .with_label_values(&[cache])

@@ -56,6 +56,8 @@ pub struct CacheWeights {
     pub parsed_bytes: u64,
     /// Known requests.
     pub requests_bytes: u64,
+    /// Rendered subject version bodies.
+    pub version_bodies_bytes: u64,
 }
 
 /// An entry may weigh at most this fraction of its cache's budget.

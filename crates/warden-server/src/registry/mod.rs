@@ -136,6 +136,7 @@ impl Registry {
             schemas_bytes: self.by_id.weight(),
             parsed_bytes: self.parsed.weight(),
             requests_bytes: self.candidates.weight(),
+            version_bodies_bytes: self.version_bodies.weight(),
         }
     }
 
