@@ -9,6 +9,12 @@
 pub enum ErrorCode {
     /// 400: malformed request (bad JSON, bad query parameter).
     BadRequest,
+    /// 401: no credentials, or credentials that do not authenticate anyone (Confluent's
+    /// rest-utils answers `{"error_code":401}` with a `WWW-Authenticate` challenge).
+    Unauthorized,
+    /// 40301: the authenticated principal may not do this operation on this subject
+    /// (Confluent's RBAC code for an authorization failure).
+    Forbidden,
     /// 404: no such route.
     NotFound,
     /// 405: the route exists but not with this method.
@@ -89,6 +95,8 @@ impl ErrorCode {
     pub fn code(self) -> u32 {
         match self {
             Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 40301,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
@@ -132,6 +140,8 @@ impl ErrorCode {
     pub fn from_code(code: u32) -> Option<Self> {
         Some(match code {
             400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            40301 => Self::Forbidden,
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             413 => Self::PayloadTooLarge,
@@ -207,6 +217,8 @@ mod tests {
         // it is added to the list (and to `from_code`).
         let every = |c: ErrorCode| match c {
             ErrorCode::BadRequest
+            | ErrorCode::Unauthorized
+            | ErrorCode::Forbidden
             | ErrorCode::NotFound
             | ErrorCode::MethodNotAllowed
             | ErrorCode::PayloadTooLarge
@@ -244,6 +256,8 @@ mod tests {
         };
         let all = [
             ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
