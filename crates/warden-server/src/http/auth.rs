@@ -82,6 +82,9 @@ enum Need {
     SchemaId(String),
     /// Reading a schema by GUID: as by id.
     Guid(String),
+    /// Reading a resource's associations: any authenticated principal, and the answer
+    /// keeps only the associations of readable subjects.
+    Associations,
     /// `admin` on `*`: registry-wide resources.
     Global,
 }
@@ -89,7 +92,7 @@ enum Need {
 impl Need {
     fn operation(&self) -> Option<Operation> {
         match self {
-            Self::Open | Self::Authenticated => None,
+            Self::Open | Self::Authenticated | Self::Associations => None,
             Self::Subject(op, _) => Some(*op),
             Self::SchemaId(_) | Self::Guid(_) => Some(Operation::Read),
             Self::Global => Some(Operation::Admin),
@@ -182,8 +185,16 @@ fn classify(
             Method::GET => Need::Authenticated,
             _ => Need::Global,
         },
-        // Contexts' deletion and associations (which name resources, not subjects), and
-        // any route this table does not know.
+        // Serializers look up a topic's associations to name its subject.
+        "/associations"
+        | "/associations/resources/{resourceNamespace}/{resourceName}"
+        | "/associations/resources/{resourceId}"
+            if m == Method::GET =>
+        {
+            Need::Associations
+        }
+        // Contexts' deletion, association changes (which name resources, not only
+        // subjects) and batch reads, and any route this table does not know.
         _ => Need::Global,
     }
 }
@@ -281,7 +292,14 @@ pub(super) async fn enforce(
             security: Arc::clone(security),
         });
     }
+    let access = parts.extensions.get::<Access>().cloned();
     let response = next.run(Request::from_parts(parts, body)).await;
+    if need == Need::Associations
+        && let Some(access) = access
+        && response.status().is_success()
+    {
+        return readable_associations(&access, response).await;
+    }
     if !audited {
         return response;
     }
@@ -313,6 +331,25 @@ pub(super) async fn enforce(
         _ => {}
     }
     finish(security, &mut event, status.as_u16());
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `response` (a JSON array of associations) without the associations of subjects the
+/// caller may not read.
+async fn readable_associations(access: &Access, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_slice(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let items: Vec<serde_json::Value> = items
+        .into_iter()
+        .filter(|a| a["subject"].as_str().is_some_and(|s| access.can_read(s)))
+        .collect();
+    let bytes = serde_json::to_vec(&items).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -429,7 +466,7 @@ async fn authorize(
         )
     };
     match need {
-        Need::Open | Need::Authenticated => Ok(()),
+        Need::Open | Need::Authenticated | Need::Associations => Ok(()),
         Need::Subject(op, subject) => {
             if rules.allows(who, *op, subject) {
                 Ok(())
@@ -522,7 +559,6 @@ mod tests {
             "/contexts/{context}",
             "/associations",
             "/associations/resources/{resourceId}",
-            "/associations/resources/{resourceNamespace}/{resourceName}",
             "/associations:batchGet",
             "/associations:batchMutate",
         ];
