@@ -45,6 +45,11 @@ struct ProjectFile {
     schemas: Vec<SchemaGroup>,
     #[serde(default)]
     subjects: BTreeMap<String, SubjectSettings>,
+    /// The registry's own settings (`warden serve --config warden.toml`), read by the
+    /// server, not by the project commands.
+    #[serde(default)]
+    #[allow(dead_code)]
+    server: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
