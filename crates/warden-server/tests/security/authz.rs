@@ -41,6 +41,12 @@ groups = ["payments-team"]
 operations = ["read", "write", "delete", "config"]
 subjects = ["payments.*"]
 
+# import, with an explicit id and version
+[[server.auth.rules]]
+principals = ["importer"]
+operations = ["import"]
+subjects = ["payments.*"]
+
 # glob
 [[server.auth.rules]]
 principals = ["carol"]
@@ -418,4 +424,67 @@ async fn global_config_and_mode_need_admin_and_with_no_rule_nothing_is_granted()
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_registration_with_an_explicit_id_needs_import_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(
+        dir.path(),
+        &[
+            ("admin", "admin-pw", &[]),
+            ("bob", "bob-pw", &["payments-team"]),
+            ("importer", "importer-pw", &[]),
+        ],
+    );
+    let config = dir.path().join("warden.toml");
+    std::fs::write(&config, rules(&users)).unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    let server = start(dir, s).await;
+    let client = Client::new();
+    let base = &server.base;
+    let subject = "payments.imported-value";
+    let r = call(
+        &client,
+        Method::PUT,
+        &format!("{base}/mode/{subject}"),
+        &Auth::Basic("admin", "admin-pw"),
+        Some(json!({"mode": "IMPORT"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let mut body = avro("Imported", &["a"]);
+    body["id"] = json!(100);
+    body["version"] = json!(1);
+    let url = format!("{base}/subjects/{subject}/versions");
+    let r = call(
+        &client,
+        Method::POST,
+        &url,
+        &Auth::Basic("bob", "bob-pw"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "write is not import: {:?}",
+        r.body
+    );
+    assert!(
+        r.body["message"].as_str().unwrap().contains("'import'"),
+        "{:?}",
+        r.body
+    );
+    let r = call(
+        &client,
+        Method::POST,
+        &url,
+        &Auth::Basic("importer", "importer-pw"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["id"], 100);
 }
