@@ -109,7 +109,12 @@ pub fn server_config(config: &TlsConfig, client_optional: bool) -> Result<Server
     let rustls_error = |e: rustls::Error| TlsError::Config {
         cert: config.cert.clone(),
         key: config.key.clone(),
-        reason: e.to_string(),
+        reason: match e {
+            rustls::Error::InconsistentKeys(_) => {
+                "the private key is not the certificate's key".to_owned()
+            }
+            other => other.to_string(),
+        },
     };
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
