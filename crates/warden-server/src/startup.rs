@@ -53,7 +53,9 @@ impl Application {
         let security = SecurityConfig::from_settings(settings)?;
         let security =
             if security.auth_enabled() || security.tls.is_some() || security.audit.file.is_some() {
-                Some(Arc::new(Security::load(&security)?))
+                let security = Security::load(&security)?;
+                security.fetch_keys().await;
+                Some(Arc::new(security))
             } else {
                 None
             };

@@ -404,6 +404,11 @@ async fn authenticate(
             let jwt = security
                 .jwt()
                 .ok_or_else(|| "Bearer authentication is not enabled".to_owned())?;
+            if jwt.should_refetch_for(credentials)
+                && let Err(e) = jwt.refresh_remote().await
+            {
+                tracing::warn!(error = %e, "JWKS not fetched for an unknown key id");
+            }
             return jwt.verify(credentials).map_err(|e| e.to_string());
         }
         return Err(format!("Unsupported authorization scheme {scheme}"));

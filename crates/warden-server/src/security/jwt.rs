@@ -8,9 +8,18 @@
 //! principal is the value of `principal_claim` (default `sub`); the groups are the values
 //! of `groups_claim` (default `groups`: an array of strings or one string; a dotted path
 //! such as `realm_access.roles` reads a nested claim).
+//!
+//! The keys come from a JWKS file (read again when it changes), or over HTTP(S) from
+//! `jwks_url`, or from the issuer's OIDC discovery document
+//! (`{issuer}/.well-known/openid-configuration`, its `jwks_uri`) when neither is given.
+//! Fetched keys are cached and fetched again every `jwks_refresh_secs` (default 300), and at
+//! once (at most every 10 s, or every `jwks_refresh_secs` when shorter) when a token names a key id the cache does not have, so a key
+//! rotated at the identity provider is picked up with its first token. A failed fetch
+//! keeps the keys in force.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
@@ -26,7 +35,14 @@ use super::watch::FileStamp;
 #[serde(deny_unknown_fields)]
 pub struct JwtConfig {
     /// A JWKS file (`{"keys": [...]}`), read again when it changes.
-    pub jwks_file: PathBuf,
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// A JWKS URL, fetched and cached (instead of a file).
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// Seconds between fetches of a fetched JWKS.
+    #[serde(default = "default_refresh")]
+    pub jwks_refresh_secs: u64,
     /// The required `iss`, when set.
     #[serde(default)]
     pub issuer: Option<String>,
@@ -53,6 +69,13 @@ fn default_groups_claim() -> String {
 fn default_leeway() -> u64 {
     30
 }
+fn default_refresh() -> u64 {
+    300
+}
+
+/// The least time between two fetches caused by unknown key ids (or `jwks_refresh_secs`,
+/// when shorter).
+const MIN_REFETCH: Duration = Duration::from_secs(10);
 
 /// Why a JWKS cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +96,28 @@ pub enum JwksError {
         /// Why.
         reason: String,
     },
+    /// No source of keys, or two.
+    #[error(
+        "[server.auth.jwt] needs exactly one of jwks_file, jwks_url, or an issuer to discover \
+         the JWKS from"
+    )]
+    NoSource,
+    /// Fetching the JWKS (or the discovery document) failed.
+    #[error("cannot fetch the JWKS from {url}: {reason}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Where the keys come from.
+#[derive(Debug, Clone)]
+enum Source {
+    File(PathBuf),
+    Url(String),
+    Discover(String),
 }
 
 /// Why a token is refused; the message is answered in the 401 body.
@@ -109,7 +154,10 @@ struct Keys {
 /// Verifies bearer tokens against a JWKS file.
 pub struct JwtVerifier {
     config: JwtConfig,
+    source: Source,
     keys: RwLock<Arc<Keys>>,
+    http: reqwest::Client,
+    last_fetch: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -134,19 +182,143 @@ fn read_jwks(path: &Path) -> Result<Keys, JwksError> {
 }
 
 impl JwtVerifier {
-    /// Reads the JWKS of `config`.
+    /// Reads the JWKS file of `config`; a JWKS fetched over HTTP starts empty until
+    /// [`Self::refresh_remote`] fetches it.
     pub fn new(config: JwtConfig) -> Result<Self, JwksError> {
-        let keys = read_jwks(&config.jwks_file)?;
+        let source = match (&config.jwks_file, &config.jwks_url, &config.issuer) {
+            (Some(file), None, _) => Source::File(file.clone()),
+            (None, Some(url), _) => Source::Url(url.clone()),
+            (None, None, Some(issuer)) => Source::Discover(format!(
+                "{}/.well-known/openid-configuration",
+                issuer.trim_end_matches('/')
+            )),
+            _ => return Err(JwksError::NoSource),
+        };
+        let keys = match &source {
+            Source::File(path) => read_jwks(path)?,
+            Source::Url(_) | Source::Discover(_) => Keys {
+                stamp: FileStamp::default(),
+                set: JwkSet { keys: Vec::new() },
+            },
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| JwksError::Fetch {
+                url: String::new(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             config,
+            source,
             keys: RwLock::new(Arc::new(keys)),
+            http,
+            last_fetch: Mutex::new(None),
         })
+    }
+
+    /// Whether the keys are fetched over HTTP.
+    pub fn is_remote(&self) -> bool {
+        !matches!(self.source, Source::File(_))
+    }
+
+    /// Whether a fetched JWKS is due for its periodic fetch.
+    pub fn refresh_due(&self) -> bool {
+        self.is_remote()
+            && self.last_fetch.lock().map_or(true, |last| {
+                last.is_none_or(|at| {
+                    at.elapsed() >= Duration::from_secs(self.config.jwks_refresh_secs)
+                })
+            })
+    }
+
+    /// Fetches the JWKS again (over HTTP, following the discovery document when the
+    /// source is the issuer); a failure is returned and the keys in force stay.
+    pub async fn refresh_remote(&self) -> Result<(), JwksError> {
+        if let Ok(mut last) = self.last_fetch.lock() {
+            *last = Some(Instant::now());
+        }
+        let url = match &self.source {
+            Source::File(_) => return Ok(()),
+            Source::Url(url) => url.clone(),
+            Source::Discover(document) => {
+                let doc: Value = self.get_json(document).await?;
+                doc.get("jwks_uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| JwksError::Fetch {
+                        url: document.clone(),
+                        reason: "the discovery document has no jwks_uri".into(),
+                    })?
+                    .to_owned()
+            }
+        };
+        let set: JwkSet =
+            serde_json::from_value(self.get_json(&url).await?).map_err(|e| JwksError::Fetch {
+                url: url.clone(),
+                reason: format!("not a JSON Web Key Set: {e}"),
+            })?;
+        tracing::info!(%url, keys = set.keys.len(), "JWKS fetched");
+        if let Ok(mut guard) = self.keys.write() {
+            *guard = Arc::new(Keys {
+                stamp: FileStamp::default(),
+                set,
+            });
+        }
+        Ok(())
+    }
+
+    async fn get_json(&self, url: &str) -> Result<Value, JwksError> {
+        let fail = |reason: String| JwksError::Fetch {
+            url: url.to_owned(),
+            reason,
+        };
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(fail(format!("HTTP {}", response.status())));
+        }
+        response.json().await.map_err(|e| fail(e.to_string()))
+    }
+
+    /// Whether a token names a key id the cache does not have, and a fetch may find it
+    /// (the last fetch is at least 10 s old).
+    pub fn should_refetch_for(&self, token: &str) -> bool {
+        if !self.is_remote() {
+            return false;
+        }
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return false;
+        };
+        let Some(kid) = header.kid else {
+            return false;
+        };
+        let known = self
+            .keys
+            .read()
+            .map(|k| {
+                k.set
+                    .keys
+                    .iter()
+                    .any(|j| j.common.key_id.as_deref() == Some(&kid))
+            })
+            .unwrap_or(true);
+        !known
+            && self.last_fetch.lock().is_ok_and(|last| {
+                let wait = MIN_REFETCH.min(Duration::from_secs(self.config.jwks_refresh_secs));
+                last.is_none_or(|at| at.elapsed() >= wait)
+            })
     }
 
     /// Reads the JWKS again if its file changed; a file that no longer parses is reported
     /// and the keys read before stay in force.
     pub fn reload_if_changed(&self) {
-        let path = &self.config.jwks_file;
+        let Source::File(path) = &self.source else {
+            return;
+        };
         let stamp = FileStamp::of(path);
         if self.keys.read().map(|k| k.stamp == stamp).unwrap_or(true) {
             return;

@@ -17,8 +17,7 @@
 //! metrics = "open"                            # or "authenticated"
 //!
 //! [server.auth.jwt]                           # bearer tokens
-//! jwks_file = "/etc/warden/jwks.json"
-//! issuer = "https://idp.example.com/realms/kafka"
+//! issuer = "https://idp.example.com/realms/kafka"  # JWKS discovered (or jwks_file, jwks_url)
 //! audience = ["warden"]
 //!
 //! [[server.auth.rules]]
@@ -184,14 +183,17 @@ impl SecurityConfig {
         }
         if let Some(jwks) = &settings.jwks_file {
             let jwt = config.auth.jwt.get_or_insert_with(|| JwtConfig {
-                jwks_file: jwks.clone(),
+                jwks_file: None,
+                jwks_url: None,
+                jwks_refresh_secs: 300,
                 issuer: None,
                 audience: Vec::new(),
                 principal_claim: "sub".into(),
                 groups_claim: "groups".into(),
                 leeway_secs: 30,
             });
-            jwt.jwks_file = jwks.clone();
+            jwt.jwks_file = Some(jwks.clone());
+            jwt.jwks_url = None;
         }
         if let Some(jwt) = &mut config.auth.jwt {
             if let Some(issuer) = &settings.jwt_issuer {
@@ -333,8 +335,19 @@ impl Security {
         }
     }
 
-    /// Watches the files every second, and reloads the TLS files on SIGHUP; runs until
-    /// dropped.
+    /// Fetches a JWKS served over HTTP, when one is configured; a failure is logged loudly
+    /// (bearer tokens are refused until a fetch succeeds) and retried by [`Self::watch`].
+    pub async fn fetch_keys(&self) {
+        if let Some(jwt) = &self.jwt
+            && jwt.is_remote()
+            && let Err(e) = jwt.refresh_remote().await
+        {
+            tracing::error!(error = %e, "JWKS not fetched: bearer tokens are refused until it is");
+        }
+    }
+
+    /// Watches the files every second, fetches a JWKS served over HTTP when due, and
+    /// reloads the TLS files on SIGHUP; runs until dropped.
     pub async fn watch(self: Arc<Self>) {
         #[cfg(unix)]
         let mut hangup =
@@ -361,8 +374,14 @@ impl Security {
                 }
             };
             let this = Arc::clone(&self);
-            // File reads and argon2-free parsing, off the request threads.
+            // File reads and parsing, off the request threads.
             let _ = tokio::task::spawn_blocking(move || this.reload_changed(force)).await;
+            if let Some(jwt) = &self.jwt
+                && jwt.refresh_due()
+                && let Err(e) = jwt.refresh_remote().await
+            {
+                tracing::error!(error = %e, "JWKS not fetched; the keys in force stay");
+            }
         }
     }
 }

@@ -263,3 +263,87 @@ subjects = ["orders-*"]
         r.body
     );
 }
+
+#[tokio::test]
+async fn keys_are_discovered_from_the_issuer_and_a_rotated_key_is_fetched_without_a_restart() {
+    use std::sync::{Arc, Mutex};
+
+    let first = Issuer::new("k1");
+    let second = Issuer::new("k2");
+    let served = Arc::new(Mutex::new(first.jwks.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let idp = format!("http://{}", listener.local_addr().unwrap());
+    let app = {
+        let served = Arc::clone(&served);
+        let idp = idp.clone();
+        axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                axum::routing::get(move || {
+                    let doc = json!({"issuer": idp, "jwks_uri": format!("{idp}/keys")});
+                    async move { axum::Json(doc) }
+                }),
+            )
+            .route(
+                "/keys",
+                axum::routing::get(move || {
+                    let keys = served.lock().unwrap().clone();
+                    async move { axum::Json(keys) }
+                }),
+            )
+    };
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("warden.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server.auth.jwt]\nissuer = \"{idp}\"\naudience = [\"warden\"]\njwks_refresh_secs = 1\n\n[[server.auth.rules]]\nprincipals = [\"svc\"]\noperations = [\"read\"]\n"
+        ),
+    )
+    .unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    let server = start(dir, s).await;
+    let client = Client::new();
+    let url = format!("{}/subjects", server.base);
+    let claims = json!({"sub": "svc", "iss": idp, "aud": "warden", "exp": now() + 300});
+    let r = call(
+        &client,
+        Method::GET,
+        &url,
+        &Auth::Bearer(first.token("k1", &claims)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a key of the discovered JWKS: {:?}",
+        r.body
+    );
+
+    // The identity provider rotates its key.
+    *served.lock().unwrap() = second.jwks.clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = call(
+            &client,
+            Method::GET,
+            &url,
+            &Auth::Bearer(second.token("k2", &claims)),
+            None,
+        )
+        .await;
+        if r.status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rotated key was never fetched: {:?}",
+            r.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
