@@ -34,6 +34,29 @@ pub(super) struct AuthState {
     pub(super) registry: AppState,
     pub(super) security: Arc<Security>,
     pub(super) max_body_bytes: usize,
+    /// The subjects using a schema id, for [`SUBJECTS_OF_ID_TTL`]: reading a schema by id
+    /// is the hottest request, and its authorization should not cost a database query.
+    pub(super) subjects_of_id: moka::sync::Cache<SchemaId, Arc<Vec<Subject>>>,
+}
+
+/// How long the subjects using a schema id are cached for authorization: a subject that
+/// starts (or stops) using an id grants (or stops granting) reads of the id within this
+/// time.
+pub(super) const SUBJECTS_OF_ID_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl AuthState {
+    /// The state of the middleware over `registry`.
+    pub(super) fn new(registry: AppState, security: Arc<Security>, max_body_bytes: usize) -> Self {
+        Self {
+            registry,
+            security,
+            max_body_bytes,
+            subjects_of_id: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(SUBJECTS_OF_ID_TTL)
+                .build(),
+        }
+    }
 }
 
 /// The authenticated caller and the rules, for handlers that filter listings to what the
@@ -205,7 +228,7 @@ pub(super) async fn enforce(
     request: Request,
     next: Next,
 ) -> Response {
-    let (mut parts, body) = request.into_parts();
+    let (mut parts, mut body) = request.into_parts();
     let params = parts.extract::<RawPathParams>().await.ok();
     let param = |name: &str| {
         params.as_ref().and_then(|p| {
@@ -242,8 +265,22 @@ pub(super) async fn enforce(
         outcome: "success",
         status: 200,
     };
+    // Who asks, before anything of the body is read.
+    let principal = if security.auth_enabled() {
+        match authenticate(security, &parts.headers, peer.as_ref()).await {
+            Ok(principal) => Some(principal),
+            Err(message) => {
+                let response = unauthorized(security, &parts.headers, message);
+                event.outcome = "unauthenticated";
+                event.operation = need.operation().map_or("authenticate", Operation::as_str);
+                finish(security, &mut event, response.status().as_u16());
+                return response;
+            }
+        }
+    } else {
+        None
+    };
     // A registration with an explicit id is an import.
-    let mut body = body;
     if route.as_deref() == Some("/subjects/{subject}/versions") && parts.method == Method::POST {
         let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
             Ok(bytes) => bytes,
@@ -269,17 +306,7 @@ pub(super) async fn enforce(
     }
     let audited = need.operation().is_some_and(|op| op != Operation::Read);
 
-    if security.auth_enabled() {
-        let principal = match authenticate(security, &parts.headers, peer.as_ref()).await {
-            Ok(principal) => principal,
-            Err(message) => {
-                let response = unauthorized(security, &parts.headers, message);
-                event.outcome = "unauthenticated";
-                event.operation = need.operation().map_or("authenticate", Operation::as_str);
-                finish(security, &mut event, response.status().as_u16());
-                return response;
-            }
-        };
+    if let Some(principal) = principal {
         event.principal = Some(principal.name.clone());
         if let Err(message) = authorize(&state, &principal, &need, &parts.uri).await {
             let response = ApiError::Http(ErrorCode::Forbidden, message).into_response();
@@ -311,7 +338,7 @@ pub(super) async fn enforce(
     }
     // The id and version the answer names (a registration's id, a deleted version).
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20)
+    let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
@@ -536,7 +563,7 @@ async fn subjects_of_id(
     state: &AuthState,
     raw: &str,
     uri: &axum::http::Uri,
-) -> Option<Vec<Subject>> {
+) -> Option<Arc<Vec<Subject>>> {
     let n: i32 = raw.parse().ok()?;
     let id = SchemaId::new(i64::from(n)).ok()?;
     let named = super::associations::query_pairs(uri.query().unwrap_or_default())
@@ -548,7 +575,12 @@ async fn subjects_of_id(
         .id_in_context(id, named.as_ref())
         .await
         .ok()?;
-    state.registry.subjects_of_schema(id, true).await.ok()
+    if let Some(subjects) = state.subjects_of_id.get(&id) {
+        return Some(subjects);
+    }
+    let subjects = Arc::new(state.registry.subjects_of_schema(id, true).await.ok()?);
+    state.subjects_of_id.insert(id, Arc::clone(&subjects));
+    Some(subjects)
 }
 
 #[cfg(test)]

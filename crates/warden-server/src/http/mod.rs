@@ -71,11 +71,11 @@ pub fn app_with_security(
         });
     if let Some(security) = security {
         router = router.layer(axum::middleware::from_fn_with_state(
-            Arc::new(auth::AuthState {
-                registry: Arc::clone(&registry),
+            Arc::new(auth::AuthState::new(
+                Arc::clone(&registry),
                 security,
                 max_body_bytes,
-            }),
+            )),
             auth::enforce,
         ));
     }

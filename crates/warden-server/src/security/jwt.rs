@@ -374,6 +374,12 @@ impl JwtVerifier {
         }
         let mut last = TokenError::BadSignature;
         for jwk in candidates {
+            // A key bound to an algorithm verifies only tokens of that algorithm.
+            if let Some(alg) = jwk.common.key_algorithm
+                && alg.to_string().parse::<jsonwebtoken::Algorithm>().ok() != Some(header.alg)
+            {
+                continue;
+            }
             let Ok(key) = DecodingKey::from_jwk(jwk) else {
                 continue;
             };

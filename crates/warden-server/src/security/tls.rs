@@ -239,3 +239,46 @@ pub fn certificate_principal(der: &[u8], which: CertName) -> Option<String> {
         CertName::San => san(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{CertificateParams, DnType, KeyPair, SanType};
+
+    use super::*;
+
+    fn certificate(cn: Option<&str>, sans: Vec<SanType>) -> Vec<u8> {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        if let Some(cn) = cn {
+            params.distinguished_name.push(DnType::CommonName, cn);
+        }
+        params.subject_alt_names = sans;
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn a_client_certificate_names_its_principal_by_cn_or_san() {
+        let email = SanType::Rfc822Name("svc@example.com".try_into().unwrap());
+        let both = certificate(Some("svc-orders"), vec![email.clone()]);
+        assert_eq!(
+            certificate_principal(&both, CertName::Cn).as_deref(),
+            Some("svc-orders")
+        );
+        assert_eq!(
+            certificate_principal(&both, CertName::San).as_deref(),
+            Some("svc@example.com")
+        );
+        let san_only = certificate(
+            None,
+            vec![SanType::DnsName("svc.internal".try_into().unwrap())],
+        );
+        assert_eq!(
+            certificate_principal(&san_only, CertName::Cn).as_deref(),
+            Some("svc.internal"),
+            "no CN: the first SAN"
+        );
+        let cn_only = certificate(Some("svc"), Vec::new());
+        assert_eq!(certificate_principal(&cn_only, CertName::San), None);
+    }
+}

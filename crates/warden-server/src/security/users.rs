@@ -104,11 +104,20 @@ fn parse(path: &Path, text: &str) -> Result<HashMap<String, User>, UsersFileErro
 }
 
 /// The users of a users file, with a cache of verified credentials.
-#[derive(Debug)]
 pub struct UsersFile {
     path: PathBuf,
     users: RwLock<(FileStamp, Arc<HashMap<String, User>>)>,
     verified: moka::sync::Cache<[u8; 32], ()>,
+}
+
+impl std::fmt::Debug for UsersFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither hashes nor cache keys are printed.
+        f.debug_struct("UsersFile")
+            .field("path", &self.path)
+            .field("users", &self.users.read().map(|u| u.1.len()).unwrap_or(0))
+            .finish_non_exhaustive()
+    }
 }
 
 impl UsersFile {

@@ -406,6 +406,19 @@ async fn global_config_and_mode_need_admin_and_with_no_rule_nothing_is_granted()
     let mut s = settings(dir.path());
     s.users_file = Some(users);
     let server = start(dir, s).await;
+    let metrics = call(
+        &client,
+        Method::GET,
+        &format!("{}/metrics", server.base),
+        &Auth::None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        metrics.status,
+        StatusCode::OK,
+        "/metrics is open by default"
+    );
     let r = call(
         &client,
         Method::GET,
