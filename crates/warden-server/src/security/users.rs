@@ -175,13 +175,16 @@ impl UsersFile {
         let users = self.users.read().ok().map(|u| Arc::clone(&u.1))?;
         let user = users.get(name)?;
         let key = cache_key(name, password, &user.hash);
-        if !self.verified.contains_key(&key) {
-            let parsed = PasswordHash::new(&user.hash).ok()?;
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .ok()?;
-            self.verified.insert(key, ());
-        }
+        // Concurrent first requests with the same credentials wait for one verification
+        // rather than each paying argon2 (a burst of clients starting at once).
+        self.verified
+            .try_get_with(key, || {
+                let parsed = PasswordHash::new(&user.hash).map_err(|_| ())?;
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .map_err(|_| ())
+            })
+            .ok()?;
         Some(Principal {
             name: name.to_owned(),
             groups: user.groups.clone(),
