@@ -104,3 +104,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommands_arguments_are_consistent() {
+        // clap's debug assertions: unique argument ids (the shared registry flags must not
+        // collide with a subcommand's own), valid defaults and conflicts.
+        super::Cli::command().debug_assert();
+    }
+}

@@ -23,17 +23,17 @@ pub(crate) struct RegistryArgs {
     pub(crate) auth: Option<String>,
     /// CA certificates (PEM) trusted for an `https://` registry, besides the system's.
     #[arg(long = "registry-ca", env = "WARDEN_REGISTRY_CA", value_name = "PEM")]
-    pub(crate) ca: Option<std::path::PathBuf>,
+    pub(crate) registry_ca: Option<std::path::PathBuf>,
     /// A client certificate (PEM) for a registry with mutual TLS; with `--registry-key`.
     #[arg(
         long = "registry-cert",
         env = "WARDEN_REGISTRY_CERT",
         value_name = "PEM"
     )]
-    pub(crate) cert: Option<std::path::PathBuf>,
+    pub(crate) registry_cert: Option<std::path::PathBuf>,
     /// The private key (PEM) of `--registry-cert`.
     #[arg(long = "registry-key", env = "WARDEN_REGISTRY_KEY", value_name = "PEM")]
-    pub(crate) key: Option<std::path::PathBuf>,
+    pub(crate) registry_key: Option<std::path::PathBuf>,
     /// A properties file (`key=value` lines) with Confluent's client names:
     /// `schema.registry.url`, `basic.auth.user.info`, `bearer.auth.token`,
     /// `ssl.ca.location`, `ssl.certificate.location`, `ssl.key.location` (each also without
@@ -43,7 +43,7 @@ pub(crate) struct RegistryArgs {
         env = "WARDEN_REGISTRY_CONFIG",
         value_name = "FILE"
     )]
-    pub(crate) config: Option<std::path::PathBuf>,
+    pub(crate) registry_config: Option<std::path::PathBuf>,
 }
 
 /// The `key=value` pairs of a Java-style properties file (`#` and `!` comments, `=` or `:`
@@ -73,7 +73,7 @@ impl RegistryArgs {
     ///
     /// Errors: no URL given, an unusable URL or auth value.
     pub(crate) fn client(&self) -> anyhow::Result<RegistryClient> {
-        let from_config = match &self.config {
+        let from_config = match &self.registry_config {
             Some(path) => properties(path)?
                 .into_iter()
                 .find(|(k, _)| k == "url" || k == "schema.registry.url")
@@ -95,7 +95,7 @@ impl RegistryArgs {
         let mut builder = RegistryClient::builder(url)
             .timeout(Duration::from_secs(30))
             .max_retries(1);
-        if let Some(path) = &self.config {
+        if let Some(path) = &self.registry_config {
             let pairs = properties(path)?;
             builder = builder
                 .confluent_properties(
@@ -106,12 +106,12 @@ impl RegistryArgs {
                 )
                 .with_context(|| format!("registry config {}", path.display()))?;
         }
-        if let Some(ca) = &self.ca {
+        if let Some(ca) = &self.registry_ca {
             let pem = std::fs::read(ca)
                 .with_context(|| format!("cannot read --registry-ca {}", ca.display()))?;
             builder = builder.ca_certificate_pem(pem);
         }
-        match (&self.cert, &self.key) {
+        match (&self.registry_cert, &self.registry_key) {
             (Some(cert), Some(key)) => {
                 let mut pem = std::fs::read(cert)
                     .with_context(|| format!("cannot read --registry-cert {}", cert.display()))?;

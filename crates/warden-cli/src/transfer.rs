@@ -310,10 +310,10 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<()> {
         let from = RegistryArgs {
             url: Some(args.from.clone()),
             auth: args.from_auth.clone(),
-            ca: args.registry.ca.clone(),
-            cert: args.registry.cert.clone(),
-            key: args.registry.key.clone(),
-            config: None,
+            registry_ca: args.registry.registry_ca.clone(),
+            registry_cert: args.registry.registry_cert.clone(),
+            registry_key: args.registry.registry_key.clone(),
+            registry_config: None,
         };
         read_registry(&from.client()?, true).await?
     } else {

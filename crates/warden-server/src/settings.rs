@@ -150,7 +150,8 @@ pub struct Settings {
     #[arg(long, env = "WARDEN_JWKS_FILE")]
     pub jwks_file: Option<PathBuf>,
 
-    /// The `iss` bearer tokens must have.
+    /// The `iss` bearer tokens must have; without a JWKS file, the keys are discovered
+    /// from it (`{issuer}/.well-known/openid-configuration`). Turns authentication on.
     #[arg(long, env = "WARDEN_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
 

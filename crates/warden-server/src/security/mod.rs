@@ -181,8 +181,9 @@ impl SecurityConfig {
         if let Some(users) = &settings.users_file {
             config.auth.users_file = Some(users.clone());
         }
-        if let Some(jwks) = &settings.jwks_file {
-            let jwt = config.auth.jwt.get_or_insert_with(|| JwtConfig {
+        if settings.jwks_file.is_some() || settings.jwt_issuer.is_some() {
+            // A JWKS file, or the issuer to discover it from, turns bearer tokens on.
+            config.auth.jwt.get_or_insert_with(|| JwtConfig {
                 jwks_file: None,
                 jwks_url: None,
                 jwks_refresh_secs: 300,
@@ -192,6 +193,10 @@ impl SecurityConfig {
                 groups_claim: "groups".into(),
                 leeway_secs: 30,
             });
+        }
+        if let Some(jwks) = &settings.jwks_file
+            && let Some(jwt) = &mut config.auth.jwt
+        {
             jwt.jwks_file = Some(jwks.clone());
             jwt.jwks_url = None;
         }
