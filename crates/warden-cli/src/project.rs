@@ -384,4 +384,23 @@ mod tests {
             "events-user"
         );
     }
+
+    #[test]
+    fn a_project_file_may_hold_the_registrys_server_section() {
+        let text = r#"
+[defaults]
+compatibility = "FULL"
+
+[server.auth]
+users_file = "/etc/warden/users"
+
+[[server.auth.rules]]
+principals = ["ci"]
+operations = ["read", "write"]
+"#;
+        let file: ProjectFile = toml::from_str(text).unwrap();
+        assert_eq!(file.defaults.compatibility.as_deref(), Some("FULL"));
+        let bad: Result<ProjectFile, _> = toml::from_str("[defualts]\n");
+        assert!(bad.is_err(), "other unknown sections are still refused");
+    }
 }

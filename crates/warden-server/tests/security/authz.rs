@@ -501,3 +501,82 @@ async fn a_registration_with_an_explicit_id_needs_import_not_write() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["id"], 100);
 }
+
+#[tokio::test]
+async fn rules_match_the_subjects_of_a_context_by_their_qualified_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(
+        dir.path(),
+        &[("stager", "stager-pw", &[]), ("admin", "admin-pw", &[])],
+    );
+    let config = dir.path().join("warden.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server.auth]\nusers_file = \"{}\"\n\n[[server.auth.rules]]\nprincipals = [\"admin\"]\noperations = [\"admin\"]\n\n[[server.auth.rules]]\nprincipals = [\"stager\"]\noperations = [\"read\", \"write\"]\nsubjects = [\":.staging:*\"]\n",
+            users.display()
+        ),
+    )
+    .unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    let server = start(dir, s).await;
+    let client = Client::new();
+    let base = &server.base;
+    let stager = Auth::Basic("stager", "stager-pw");
+    let admin = Auth::Basic("admin", "admin-pw");
+    let r = call(
+        &client,
+        Method::POST,
+        &format!("{base}/subjects/orders-value/versions"),
+        &admin,
+        Some(avro("Order", &["id"])),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The context's URL and the qualified name are the same subject.
+    for url in [
+        format!("{base}/contexts/.staging/subjects/orders-value/versions"),
+        format!("{base}/subjects/:.staging:payments-value/versions"),
+    ] {
+        let r = call(
+            &client,
+            Method::POST,
+            &url,
+            &stager,
+            Some(avro("Staged", &["id"])),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {:?}", r.body);
+    }
+    let r = call(
+        &client,
+        Method::POST,
+        &format!("{base}/subjects/orders-value/versions"),
+        &stager,
+        Some(avro("Order", &["id", "x"])),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the default context's subject"
+    );
+    let listed = call(
+        &client,
+        Method::GET,
+        &format!("{base}/subjects?subjectPrefix=:*:"),
+        &stager,
+        None,
+    )
+    .await;
+    let listed: BTreeSet<String> = serde_json::from_value(listed.body).unwrap();
+    let expected: BTreeSet<String> = [":.staging:orders-value", ":.staging:payments-value"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "every context listed, filtered to the readable"
+    );
+}
