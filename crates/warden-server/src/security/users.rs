@@ -173,7 +173,14 @@ impl UsersFile {
     /// wrong password.
     pub fn verify(&self, name: &str, password: &str) -> Option<Principal> {
         let users = self.users.read().ok().map(|u| Arc::clone(&u.1))?;
-        let user = users.get(name)?;
+        let Some(user) = users.get(name) else {
+            // As long as a wrong password takes, so the answer's time does not tell which
+            // names exist.
+            if let Some(parsed) = dummy_hash().and_then(|h| PasswordHash::new(h).ok()) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+            }
+            return None;
+        };
         let key = cache_key(name, password, &user.hash);
         // Concurrent first requests with the same credentials wait for one verification
         // rather than each paying argon2 (a burst of clients starting at once).
@@ -190,6 +197,14 @@ impl UsersFile {
             groups: user.groups.clone(),
         })
     }
+}
+
+/// A hash of a random password, verified against for unknown users.
+fn dummy_hash() -> Option<&'static str> {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| hash_password(&uuid::Uuid::new_v4().to_string()).ok())
+        .as_deref()
 }
 
 /// The cache key of verified credentials: the stored hash is part of it, so a new
