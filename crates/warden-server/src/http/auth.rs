@@ -284,10 +284,18 @@ pub(super) async fn enforce(
     if route.as_deref() == Some("/subjects/{subject}/versions") && parts.method == Method::POST {
         let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
             Ok(bytes) => bytes,
-            Err(_) => {
+            // As the body extractor answers (`extract.rs`): too large, or ended early.
+            Err(e) if is_length_limit(&e) => {
                 return ApiError::Http(
                     ErrorCode::PayloadTooLarge,
                     "Request body is larger than the configured limit (--max-body-bytes)".into(),
+                )
+                .into_response();
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "the request body ended early");
+                return ApiError::bad_request(
+                    "EOF Exception encountered - client disconnected during stream processing.",
                 )
                 .into_response();
             }
@@ -359,6 +367,18 @@ pub(super) async fn enforce(
     }
     finish(security, &mut event, status.as_u16());
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Whether reading a body failed on its length limit.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// `response` (a JSON array of associations) without the associations of subjects the

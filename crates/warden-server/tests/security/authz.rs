@@ -580,3 +580,27 @@ async fn rules_match_the_subjects_of_a_context_by_their_qualified_name() {
         "every context listed, filtered to the readable"
     );
 }
+
+#[tokio::test]
+async fn a_registration_over_the_body_limit_is_413_with_authentication_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path(), &[("admin", "admin-pw", &[])]);
+    let config = dir.path().join("warden.toml");
+    std::fs::write(&config, rules(&users)).unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    s.max_body_bytes = 1024;
+    let server = start(dir, s).await;
+    let fields: Vec<String> = (0..200).map(|i| format!("field_{i}")).collect();
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let r = call(
+        &Client::new(),
+        Method::POST,
+        &format!("{}/subjects/orders-value/versions", server.base),
+        &Auth::Basic("admin", "admin-pw"),
+        Some(avro("Big", &fields)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
+    assert_eq!(r.code(), 413);
+}
