@@ -21,6 +21,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the request body exceeds the configured limit.
     PayloadTooLarge,
+    /// 429: the caller sent more writes than its rate limit allows (Jetty's `DoSFilter`
+    /// answers Confluent's clients 429; they retry it).
+    TooManyRequests,
     /// 415: a content type the API does not take.
     UnsupportedMediaType,
     /// 422: a constraint violation of the request itself, as rest-utils'
@@ -100,6 +103,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
+            Self::TooManyRequests => 429,
             Self::UnsupportedMediaType => 415,
             Self::UnprocessableEntity => 422,
             Self::SubjectNotFound => 40401,
@@ -145,6 +149,7 @@ impl ErrorCode {
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             413 => Self::PayloadTooLarge,
+            429 => Self::TooManyRequests,
             415 => Self::UnsupportedMediaType,
             422 => Self::UnprocessableEntity,
             40401 => Self::SubjectNotFound,
@@ -222,6 +227,7 @@ mod tests {
             | ErrorCode::NotFound
             | ErrorCode::MethodNotAllowed
             | ErrorCode::PayloadTooLarge
+            | ErrorCode::TooManyRequests
             | ErrorCode::UnsupportedMediaType
             | ErrorCode::UnprocessableEntity
             | ErrorCode::SubjectNotFound
@@ -261,6 +267,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::TooManyRequests,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::UnprocessableEntity,
             ErrorCode::SubjectNotFound,

@@ -163,6 +163,11 @@ pub struct Settings {
     #[arg(long, env = "WARDEN_PROTECT_METRICS")]
     pub protect_metrics: bool,
 
+    /// Changes (writes, deletes, config and mode changes) one principal may make per
+    /// second; more answer 429. Off by default.
+    #[arg(long, env = "WARDEN_MAX_WRITES_PER_SECOND")]
+    pub max_writes_per_second: Option<f64>,
+
     /// A file the audit log's JSON lines are appended to.
     #[arg(long, env = "WARDEN_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
@@ -197,6 +202,7 @@ impl Settings {
             jwt_issuer: None,
             jwt_audience: Vec::new(),
             protect_metrics: false,
+            max_writes_per_second: None,
             audit_log: None,
         }
     }

@@ -51,14 +51,17 @@ impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         // Checked first: a bad certificate or users file is reported before anything opens.
         let security = SecurityConfig::from_settings(settings)?;
-        let security =
-            if security.auth_enabled() || security.tls.is_some() || security.audit.file.is_some() {
-                let security = Security::load(&security)?;
-                security.fetch_keys().await;
-                Some(Arc::new(security))
-            } else {
-                None
-            };
+        let security = if security.auth_enabled()
+            || security.tls.is_some()
+            || security.audit.file.is_some()
+            || security.limits.writes_per_second.is_some_and(|r| r > 0.0)
+        {
+            let security = Security::load(&security)?;
+            security.fetch_keys().await;
+            Some(Arc::new(security))
+        } else {
+            None
+        };
         let store = warden_storage::open(&settings.database_url).await?;
         let registry = Arc::new(
             Registry::new(store)

@@ -327,6 +327,31 @@ pub(super) async fn enforce(
             security: Arc::clone(security),
         });
     }
+    if audited && let Some(limiter) = security.write_limiter() {
+        let key = match (&event.principal, &peer) {
+            (Some(name), _) => name.clone(),
+            (None, Some(peer)) => peer.addr.ip().to_string(),
+            (None, None) => String::new(),
+        };
+        if let Err(wait) = limiter.take(&key) {
+            let mut response = ApiError::Http(
+                ErrorCode::TooManyRequests,
+                format!(
+                    "Too many changes: the limit is {} per second per principal; retry in {} ms",
+                    limiter.rate(),
+                    wait.as_millis().max(1)
+                ),
+            )
+            .into_response();
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            event.outcome = "limited";
+            finish(security, &mut event, response.status().as_u16());
+            return response;
+        }
+    }
     let access = parts.extensions.get::<Access>().cloned();
     let response = next.run(Request::from_parts(parts, body)).await;
     if need == Need::Associations

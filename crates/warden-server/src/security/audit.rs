@@ -15,7 +15,7 @@
 //! | `subject` | the subject, `null` for registry-wide requests |
 //! | `version` | the version of the path or of the answer, else `null` |
 //! | `id` | the schema id of the path or of the answer, else `null` |
-//! | `outcome` | `success`, `failure` (the registry answered an error), `denied` (403) or `unauthenticated` (401) |
+//! | `outcome` | `success`, `failure` (the registry answered an error), `denied` (403), `unauthenticated` (401) or `limited` (429) |
 //! | `status` | the HTTP status answered |
 
 use std::io::Write;
@@ -55,7 +55,7 @@ pub struct AuditEvent {
     pub version: Option<i64>,
     /// The schema id concerned.
     pub id: Option<i64>,
-    /// `success`, `failure`, `denied` or `unauthenticated`.
+    /// `success`, `failure`, `denied`, `unauthenticated` or `limited`.
     pub outcome: &'static str,
     /// The HTTP status.
     pub status: u16,

@@ -26,6 +26,10 @@
 //!
 //! [server.audit]
 //! file = "/var/log/warden/audit.log"
+//!
+//! [server.limits]                             # per-principal rate of changes
+//! writes_per_second = 10
+//! write_burst = 50
 //! ```
 //!
 //! Authentication is on when a users file, a JWKS or a client CA is configured. Then every
@@ -34,6 +38,7 @@
 
 pub mod audit;
 pub mod jwt;
+pub mod limits;
 pub mod rules;
 pub mod tls;
 pub mod users;
@@ -47,6 +52,7 @@ use serde::Deserialize;
 
 pub use audit::{AuditConfig, AuditEvent, AuditLog};
 pub use jwt::{JwtConfig, JwtVerifier, TokenError};
+pub use limits::{LimitsConfig, WriteLimiter};
 pub use rules::{Operation, Principal, RuleConfig, Rules};
 pub use tls::{CertName, TlsConfig, TlsFiles};
 pub use users::UsersFile;
@@ -73,6 +79,9 @@ pub struct SecurityConfig {
     /// The audit log.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// Rate limits on changes.
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 /// `[server.auth]`.
@@ -211,6 +220,9 @@ impl SecurityConfig {
         if settings.protect_metrics {
             config.auth.metrics = MetricsAccess::Authenticated;
         }
+        if let Some(rate) = settings.max_writes_per_second {
+            config.limits.writes_per_second = Some(rate);
+        }
         if let Some(audit) = &settings.audit_log {
             config.audit.file = Some(audit.clone());
         }
@@ -247,6 +259,7 @@ pub struct Security {
     metrics: MetricsAccess,
     audit: AuditLog,
     tls: Option<Arc<TlsFiles>>,
+    writes: Option<WriteLimiter>,
 }
 
 impl Security {
@@ -288,6 +301,7 @@ impl Security {
             metrics: config.auth.metrics,
             audit,
             tls,
+            writes: WriteLimiter::new(&config.limits),
         })
     }
 
@@ -321,6 +335,11 @@ impl Security {
         self.metrics
     }
 
+    /// The rate limit of changes, when one is set.
+    pub fn write_limiter(&self) -> Option<&WriteLimiter> {
+        self.writes.as_ref()
+    }
+
     /// The audit log.
     pub fn audit(&self) -> &AuditLog {
         &self.audit
@@ -337,6 +356,9 @@ impl Security {
         }
         if let Some(tls) = &self.tls {
             tls.reload_if_changed(force_tls);
+        }
+        if let Some(writes) = &self.writes {
+            writes.forget_idle();
         }
     }
 
