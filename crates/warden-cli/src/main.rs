@@ -12,6 +12,7 @@ mod resolve;
 mod source;
 mod stream;
 mod transfer;
+mod user;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -58,6 +59,8 @@ enum Command {
     Consume(stream::ConsumeArgs),
     /// Print the registry API's OpenAPI 3.1 description (what `GET /openapi.json` serves).
     Openapi,
+    /// Manage the users file of the registry's HTTP basic authentication.
+    User(user::UserArgs),
 }
 
 #[tokio::main]
@@ -97,6 +100,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Produce(args) => stream::produce(args).await.map_err(exit::input)?,
         Command::Consume(args) => stream::consume(args).await.map_err(exit::input)?,
         Command::Openapi => print!("{}", warden_server::http::openapi::document_json()),
+        Command::User(args) => user::run(args).map_err(exit::input)?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommands_arguments_are_consistent() {
+        // clap's debug assertions: unique argument ids (the shared registry flags must not
+        // collide with a subcommand's own), valid defaults and conflicts.
+        super::Cli::command().debug_assert();
+    }
 }

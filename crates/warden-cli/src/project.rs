@@ -45,6 +45,11 @@ struct ProjectFile {
     schemas: Vec<SchemaGroup>,
     #[serde(default)]
     subjects: BTreeMap<String, SubjectSettings>,
+    /// The registry's own settings (`warden serve --config warden.toml`), read by the
+    /// server, not by the project commands.
+    #[serde(default)]
+    #[allow(dead_code)]
+    server: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -378,5 +383,24 @@ mod tests {
             subject_for("{dir}-{name}", "events/user.json"),
             "events-user"
         );
+    }
+
+    #[test]
+    fn a_project_file_may_hold_the_registrys_server_section() {
+        let text = r#"
+[defaults]
+compatibility = "FULL"
+
+[server.auth]
+users_file = "/etc/warden/users"
+
+[[server.auth.rules]]
+principals = ["ci"]
+operations = ["read", "write"]
+"#;
+        let file: ProjectFile = toml::from_str(text).unwrap();
+        assert_eq!(file.defaults.compatibility.as_deref(), Some("FULL"));
+        let bad: Result<ProjectFile, _> = toml::from_str("[defualts]\n");
+        assert!(bad.is_err(), "other unknown sections are still refused");
     }
 }

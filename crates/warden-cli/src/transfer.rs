@@ -306,9 +306,14 @@ pub(crate) async fn export(args: ExportArgs) -> anyhow::Result<()> {
 pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let target = args.registry.client()?;
     let source = if args.from.starts_with("http://") || args.from.starts_with("https://") {
+        // The source registry is trusted with the same CA and client certificate.
         let from = RegistryArgs {
             url: Some(args.from.clone()),
             auth: args.from_auth.clone(),
+            registry_ca: args.registry.registry_ca.clone(),
+            registry_cert: args.registry.registry_cert.clone(),
+            registry_key: args.registry.registry_key.clone(),
+            registry_config: None,
         };
         read_registry(&from.client()?, true).await?
     } else {

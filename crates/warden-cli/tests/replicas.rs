@@ -1,5 +1,6 @@
 //! Several `warden serve` processes on one real PostgreSQL: concurrency, crash safety and
-//! coherence between replicas.
+//! coherence between replicas. Every replica runs with authentication and authorization on
+//! (a users file and an admin rule), and every request carries the admin's credentials.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
@@ -33,12 +34,49 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The user every request of these tests authenticates as.
+const USER: (&str, &str) = ("replicas", "replicas-pw");
+
+/// A client sending the test user's basic credentials with every request.
+fn authed() -> Client {
+    use base64::Engine;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", USER.0, USER.1));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Basic {token}").parse().unwrap(),
+    );
+    Client::builder().default_headers(headers).build().unwrap()
+}
+
+/// The users file and rules of the replicas, written into `dir` once.
+fn security_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let config = dir.join("warden.toml");
+    if !config.exists() {
+        let users = dir.join("users");
+        warden_server::security::users::add_user(&users, USER.0, USER.1, &[]).unwrap();
+        std::fs::write(
+            &config,
+            format!(
+                "[server.auth]\nusers_file = \"{}\"\n\n[[server.auth.rules]]\nprincipals = [\"{}\"]\noperations = [\"admin\"]\n",
+                users.display(),
+                USER.0
+            ),
+        )
+        .unwrap();
+    }
+    config
+}
+
 async fn start_replica(database_url: &str, log: &std::path::Path) -> Replica {
     let port = free_port();
+    let config = security_config(log.parent().unwrap());
     let log = std::fs::File::create(log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_warden"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database-url", database_url])
+        .arg("--config")
+        .arg(&config)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -48,7 +86,7 @@ async fn start_replica(database_url: &str, log: &std::path::Path) -> Replica {
         child,
         url: format!("http://127.0.0.1:{port}"),
     };
-    let client = Client::new();
+    let client = authed();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let ready = client
@@ -144,7 +182,7 @@ async fn load(
         let url = urls[c % urls.len()].clone();
         let range = range.clone();
         async move {
-            let client = Client::new();
+            let client = authed();
             let mut acks = Vec::new();
             for i in range.filter(|i| i % clients == c) {
                 let (subject, schema) = registration(i);
@@ -173,7 +211,7 @@ async fn load(
 /// Every acknowledged registration is readable from `url`; ids are unique per schema and
 /// versions gap-free per subject.
 async fn verify(url: &str, acks: &[Ack]) {
-    let client = Client::new();
+    let client = authed();
     let mut id_of_schema: HashMap<&str, i64> = HashMap::new();
     for ack in acks {
         let previous = id_of_schema.insert(&ack.schema, ack.id);
@@ -224,7 +262,7 @@ async fn verify(url: &str, acks: &[Ack]) {
 async fn two_replicas_under_32_clients_register_2000_schemas_consistently() {
     let (_pg, _logs, replicas) = cluster(2).await;
     let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
-    let client = Client::new();
+    let client = authed();
     put(
         &client,
         &format!("{}/config", urls[0]),
@@ -241,7 +279,7 @@ async fn two_replicas_under_32_clients_register_2000_schemas_consistently() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_registrations_on_two_replicas_never_leave_versions_that_break_each_other() {
     let (_pg, _logs, replicas) = cluster(2).await;
-    let client = Client::new();
+    let client = authed();
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
     // Each is compatible with v1, but not with the other: b is an int in one and a string
     // in the other.
@@ -289,7 +327,7 @@ async fn racing_registrations_on_two_replicas_never_leave_versions_that_break_ea
 async fn killing_a_replica_mid_load_loses_no_acknowledged_registration() {
     let (_pg, _logs, mut replicas) = cluster(2).await;
     let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
-    let client = Client::new();
+    let client = authed();
     put(
         &client,
         &format!("{}/config", urls[0]),
@@ -330,7 +368,7 @@ async fn killing_a_replica_mid_load_loses_no_acknowledged_registration() {
 async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
     let (_pg, _logs, replicas) = cluster(2).await;
     let (a, b) = (&replicas[0].url, &replicas[1].url);
-    let client = Client::new();
+    let client = authed();
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
     let v2 = record(
         "R",
@@ -501,7 +539,7 @@ const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"com.acme
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_delete_on_one_replica_racing_a_referencing_registration_on_the_other_never_dangles() {
     let (_pg, _logs, replicas) = cluster(2).await;
-    let client = Client::new();
+    let client = authed();
     let (a, b) = (replicas[0].url.clone(), replicas[1].url.clone());
     let mut wins = [0usize; 2];
     for round in 0..60 {
@@ -607,7 +645,7 @@ async fn a_delete_on_one_replica_racing_a_referencing_registration_on_the_other_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ids_stay_unique_per_context_when_two_replicas_register_into_it_at_once() {
     let (_pg, _logs, replicas) = cluster(2).await;
-    let client = Client::new();
+    let client = authed();
     // Every context with no compatibility check: subjects take any of the schemas.
     let none = json!({"compatibility": "NONE"});
     let (status, _) = put(
@@ -695,7 +733,7 @@ async fn ids_stay_unique_per_context_when_two_replicas_register_into_it_at_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn schema_ids_stop_at_the_top_of_the_java_int_range_on_postgres() {
     let (_pg, _logs, replicas) = cluster(2).await;
-    let client = Client::new();
+    let client = authed();
     let (a, b) = (&replicas[0].url, &replicas[1].url);
     put(&client, &format!("{a}/mode"), &json!({"mode": "IMPORT"})).await;
     let past = json!({"schema": record("P", "[]"), "id": 2_147_483_648_i64, "version": 1});
@@ -748,7 +786,7 @@ async fn schema_ids_stop_at_the_top_of_the_java_int_range_on_postgres() {
 async fn a_replica_whose_listening_connection_is_killed_still_sees_changes_within_the_bound() {
     let (pg, _logs, replicas) = cluster(2).await;
     let (a, b) = (&replicas[0].url, &replicas[1].url);
-    let client = Client::new();
+    let client = authed();
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
     let v2 = record(
         "R",

@@ -135,7 +135,8 @@ impl std::fmt::Debug for Auth {
 
 /// Builds a [`RegistryClient`]. Defaults: request timeout 10 s, connect timeout 5 s,
 /// 3 retries on connection errors and 5xx answers with backoff starting at 100 ms and
-/// doubling up to 2 s, cache capacity 1,000 entries per cache, no authentication.
+/// doubling up to 2 s, cache capacity 1,000 entries per cache, no authentication, the
+/// system's CA roots and no client certificate.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     urls: Vec<String>,
@@ -146,9 +147,101 @@ pub struct ClientBuilder {
     retry_backoff: Duration,
     max_retry_backoff: Duration,
     cache_capacity: usize,
+    ca_pem: Option<Vec<u8>>,
+    identity_pem: Option<Redacted>,
+}
+
+/// A client certificate with its private key, never printed.
+#[derive(Clone)]
+struct Redacted(Vec<u8>);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<PEM, {} bytes>", self.0.len())
+    }
 }
 
 impl ClientBuilder {
+    /// Trusts the CA certificates of `pem` (one or more PEM certificates) for `https://`
+    /// registries, besides the system's roots (Confluent's `ssl.ca.location`).
+    #[must_use]
+    pub fn ca_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Presents a client certificate for mutual TLS: `pem` holds the certificate chain and
+    /// its private key (Confluent's `ssl.certificate.location` and `ssl.key.location`,
+    /// concatenated).
+    #[must_use]
+    pub fn client_identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.identity_pem = Some(Redacted(pem.into()));
+        self
+    }
+
+    /// Applies Confluent's client properties, as Confluent's clients and a
+    /// `schema.registry.*`-prefixed Kafka client configuration name them: `url`,
+    /// `basic.auth.user.info` (`USER:PASSWORD`), `basic.auth.credentials.source`
+    /// (`USER_INFO` only), `bearer.auth.token`, `bearer.auth.credentials.source`
+    /// (`STATIC_TOKEN` only), `bearer.auth.logical.cluster` and
+    /// `bearer.auth.identity.pool.id` (accepted, not sent), `ssl.ca.location`,
+    /// `ssl.certificate.location` and `ssl.key.location` (PEM files). A `url` replaces the
+    /// builder's URLs (comma-separated for several).
+    ///
+    /// Errors: [`ClientError::Config`] for an unknown property, an unsupported credentials
+    /// source, a malformed `basic.auth.user.info`, or an unreadable file.
+    pub fn confluent_properties<'a>(
+        mut self,
+        properties: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self> {
+        let read = |key: &str, path: &str| {
+            std::fs::read(path).map_err(|e| ClientError::Config(format!("{key} {path}: {e}")))
+        };
+        let (mut cert, mut key) = (None, None);
+        for (name, value) in properties {
+            let name = name.trim();
+            let value = value.trim();
+            let bare = name.strip_prefix("schema.registry.").unwrap_or(name);
+            match bare {
+                "url" => {
+                    self.urls = value.split(',').map(|u| u.trim().to_owned()).collect();
+                }
+                "basic.auth.user.info" => {
+                    let (user, password) = value.split_once(':').ok_or_else(|| {
+                        ClientError::Config("basic.auth.user.info must be USER:PASSWORD".to_owned())
+                    })?;
+                    self = self.basic_auth(user, password);
+                }
+                "basic.auth.credentials.source" if value == "USER_INFO" => {}
+                "bearer.auth.credentials.source" if value == "STATIC_TOKEN" => {}
+                "bearer.auth.token" => self = self.bearer_token(value),
+                "bearer.auth.logical.cluster" | "bearer.auth.identity.pool.id" => {}
+                "ssl.ca.location" => self.ca_pem = Some(read(name, value)?),
+                "ssl.certificate.location" => cert = Some(read(name, value)?),
+                "ssl.key.location" => key = Some(read(name, value)?),
+                _ => {
+                    return Err(ClientError::Config(format!(
+                        "unsupported registry client property {name}={value}"
+                    )));
+                }
+            }
+        }
+        match (cert, key) {
+            (Some(mut cert), Some(key)) => {
+                cert.push(b'\n');
+                cert.extend_from_slice(&key);
+                self.identity_pem = Some(Redacted(cert));
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ClientError::Config(
+                    "ssl.certificate.location and ssl.key.location go together".to_owned(),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
     /// Adds another base URL. Requests go to the first URL; a connection error or a 5xx moves
     /// the next attempt to the next URL, as Confluent's `RestService` does.
     #[must_use]
@@ -213,8 +306,8 @@ impl ClientBuilder {
 
     /// Builds the client.
     ///
-    /// Errors: [`ClientError::Config`] when no URL was given, a URL is not `http(s)://…`, or
-    /// the TLS backend cannot start.
+    /// Errors: [`ClientError::Config`] when no URL was given, a URL is not `http(s)://…`, a
+    /// CA or client certificate is not PEM, or the TLS backend cannot start.
     pub fn build(self) -> Result<RegistryClient> {
         if self.urls.is_empty() {
             return Err(ClientError::Config("no registry URL given".to_owned()));
@@ -232,10 +325,29 @@ impl ClientBuilder {
         }
         let mut headers = header::HeaderMap::new();
         headers.insert(header::ACCEPT, header::HeaderValue::from_static(MEDIA_TYPE));
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
+            .use_rustls_tls()
             .default_headers(headers)
             .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(self.connect_timeout);
+        if let Some(pem) = &self.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Config(format!("CA certificates: {e}")))?;
+            if certs.is_empty() {
+                return Err(ClientError::Config(
+                    "CA certificates: no PEM certificate".to_owned(),
+                ));
+            }
+            for cert in certs {
+                http = http.add_root_certificate(cert);
+            }
+        }
+        if let Some(pem) = &self.identity_pem {
+            let identity = reqwest::Identity::from_pem(&pem.0)
+                .map_err(|e| ClientError::Config(format!("client certificate and key: {e}")))?;
+            http = http.identity(identity);
+        }
+        let http = http
             .build()
             .map_err(|e| ClientError::Config(e.to_string()))?;
         let capacity = self.cache_capacity;
@@ -295,6 +407,8 @@ impl RegistryClient {
             retry_backoff: Duration::from_millis(100),
             max_retry_backoff: Duration::from_secs(2),
             cache_capacity: 1000,
+            ca_pem: None,
+            identity_pem: None,
         }
     }
 

@@ -9,12 +9,21 @@
 pub enum ErrorCode {
     /// 400: malformed request (bad JSON, bad query parameter).
     BadRequest,
+    /// 401: no credentials, or credentials that do not authenticate anyone (Confluent's
+    /// rest-utils answers `{"error_code":401}` with a `WWW-Authenticate` challenge).
+    Unauthorized,
+    /// 40301: the authenticated principal may not do this operation on this subject
+    /// (Confluent's RBAC code for an authorization failure).
+    Forbidden,
     /// 404: no such route.
     NotFound,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
     /// 413: the request body exceeds the configured limit.
     PayloadTooLarge,
+    /// 429: the caller sent more writes than its rate limit allows (Jetty's `DoSFilter`
+    /// answers Confluent's clients 429; they retry it).
+    TooManyRequests,
     /// 415: a content type the API does not take.
     UnsupportedMediaType,
     /// 422: a constraint violation of the request itself, as rest-utils'
@@ -89,9 +98,12 @@ impl ErrorCode {
     pub fn code(self) -> u32 {
         match self {
             Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 40301,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
+            Self::TooManyRequests => 429,
             Self::UnsupportedMediaType => 415,
             Self::UnprocessableEntity => 422,
             Self::SubjectNotFound => 40401,
@@ -132,9 +144,12 @@ impl ErrorCode {
     pub fn from_code(code: u32) -> Option<Self> {
         Some(match code {
             400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            40301 => Self::Forbidden,
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             413 => Self::PayloadTooLarge,
+            429 => Self::TooManyRequests,
             415 => Self::UnsupportedMediaType,
             422 => Self::UnprocessableEntity,
             40401 => Self::SubjectNotFound,
@@ -207,9 +222,12 @@ mod tests {
         // it is added to the list (and to `from_code`).
         let every = |c: ErrorCode| match c {
             ErrorCode::BadRequest
+            | ErrorCode::Unauthorized
+            | ErrorCode::Forbidden
             | ErrorCode::NotFound
             | ErrorCode::MethodNotAllowed
             | ErrorCode::PayloadTooLarge
+            | ErrorCode::TooManyRequests
             | ErrorCode::UnsupportedMediaType
             | ErrorCode::UnprocessableEntity
             | ErrorCode::SubjectNotFound
@@ -244,9 +262,12 @@ mod tests {
         };
         let all = [
             ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::TooManyRequests,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::UnprocessableEntity,
             ErrorCode::SubjectNotFound,

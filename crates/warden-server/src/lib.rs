@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod registry;
+pub mod security;
 mod serve;
 mod settings;
 mod startup;

@@ -13,6 +13,11 @@
 //!   a health probe included; waiting lets a probe through as soon as a slot frees, and the
 //!   header-read timeout frees the slots of clients that send nothing.
 //!
+//! With TLS ([`crate::security::TlsFiles`]) the handshake runs on the connection's own
+//! task, under the header-read timeout, with the configuration in force at accept time (so
+//! a reloaded certificate serves every new connection). Every request carries a
+//! [`Peer`] extension: the client's address and its certificate's principal.
+//!
 //! Accept errors never end the loop: a client that vanished before its accept is skipped,
 //! and a lack of resources (`EMFILE`: too many open files) backs off, from 10 ms doubling
 //! to 1 s, so the loop neither spins nor dies while connections close.
@@ -33,6 +38,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
+
+use crate::security::{Peer, TlsFiles, tls::certificate_principal};
 
 /// How long clients may hold a connection, and how many connections are served at once.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +64,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    tls: Option<Arc<TlsFiles>>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -81,19 +89,65 @@ pub(crate) async fn serve(
             accepted = accept_in_a_free_slot(&listener, &slots) => accepted,
         };
         match accepted {
-            (permit, Ok((stream, _peer))) => {
+            (permit, Ok((stream, addr))) => {
                 backoff = FIRST_BACKOFF;
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                 }
-                connections.spawn(serve_connection(
-                    Arc::clone(&builder),
-                    stream,
-                    router.clone(),
-                    limits,
-                    closing_rx.clone(),
-                    permit,
-                ));
+                let builder = Arc::clone(&builder);
+                let router = router.clone();
+                let closing = closing_rx.clone();
+                match &tls {
+                    None => {
+                        let peer = Peer {
+                            addr,
+                            cert_principal: None,
+                        };
+                        connections.spawn(serve_connection(
+                            builder, stream, router, peer, limits, closing, permit,
+                        ));
+                    }
+                    Some(tls) => {
+                        let tls = Arc::clone(tls);
+                        connections.spawn(async move {
+                            let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+                            let handshake = acceptor.accept(stream);
+                            let stream = match limits.header_read_timeout {
+                                Some(limit) => match tokio::time::timeout(limit, handshake).await {
+                                    Ok(result) => result,
+                                    Err(_) => {
+                                        tracing::debug!(%addr, "TLS handshake timed out");
+                                        return;
+                                    }
+                                },
+                                None => handshake.await,
+                            };
+                            let stream = match stream {
+                                Ok(stream) => stream,
+                                Err(e) => {
+                                    tracing::debug!(%addr, error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                            };
+                            let cert_principal = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|chain| chain.first())
+                                .and_then(|leaf| {
+                                    certificate_principal(leaf, tls.client_principal())
+                                });
+                            let peer = Peer {
+                                addr,
+                                cert_principal,
+                            };
+                            serve_connection(
+                                builder, stream, router, peer, limits, closing, permit,
+                            )
+                            .await;
+                        });
+                    }
+                }
             }
             (_, Err(e)) if is_connection_error(&e) => {
                 tracing::debug!(error = %e, "a connection closed before it was accepted");
@@ -140,22 +194,27 @@ fn is_connection_error(e: &io::Error) -> bool {
 }
 
 /// Serves one connection until it ends, holding its slot (`_permit`) until then.
-async fn serve_connection(
+async fn serve_connection<S>(
     builder: Arc<auto::Builder<TokioExecutor>>,
-    stream: TcpStream,
+    stream: S,
     router: Router,
+    peer: Peer,
     limits: ConnectionLimits,
     mut closing: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let service = {
         let activity = Arc::clone(&activity);
         hyper::service::service_fn(move |request: Request<Incoming>| {
             let busy = activity.begin();
             let router = router.clone();
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(peer.clone());
             async move {
-                let response = router.oneshot(request.map(Body::new)).await;
+                let response = router.oneshot(request).await;
                 drop(busy);
                 response
             }

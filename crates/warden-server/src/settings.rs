@@ -1,6 +1,7 @@
 //! `warden serve` settings: clap flags, each with an environment twin.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use warden_core::SchemaLimits;
 
@@ -121,6 +122,55 @@ pub struct Settings {
     /// `validateNewSchemas`, true by default).
     #[arg(long, env = "WARDEN_STRICT_SCHEMAS")]
     pub strict_schemas: bool,
+
+    /// A TOML file whose `[server]` section configures TLS, authentication, authorization
+    /// rules and the audit log (see the README's "Security"); the flags below override it.
+    #[arg(long, env = "WARDEN_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The certificate chain (PEM) served over TLS; with `--tls-key`, turns TLS on.
+    #[arg(long, env = "WARDEN_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "WARDEN_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA certificates (PEM) of accepted client certificates: mutual TLS, and
+    /// authentication by certificate (the principal is its CN, or SAN).
+    #[arg(long, env = "WARDEN_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Users for HTTP basic authentication (`warden user add` writes it); turns
+    /// authentication on.
+    #[arg(long, env = "WARDEN_USERS_FILE")]
+    pub users_file: Option<PathBuf>,
+
+    /// A JWKS file verifying bearer tokens; turns authentication on.
+    #[arg(long, env = "WARDEN_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// The `iss` bearer tokens must have; without a JWKS file, the keys are discovered
+    /// from it (`{issuer}/.well-known/openid-configuration`). Turns authentication on.
+    #[arg(long, env = "WARDEN_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// An `aud` bearer tokens may have (repeat, or comma-separate, for several).
+    #[arg(long, env = "WARDEN_JWT_AUDIENCE", value_delimiter = ',')]
+    pub jwt_audience: Vec<String>,
+
+    /// `/metrics` needs authentication too (it is open by default).
+    #[arg(long, env = "WARDEN_PROTECT_METRICS")]
+    pub protect_metrics: bool,
+
+    /// Changes (writes, deletes, config and mode changes) one principal may make per
+    /// second; more answer 429. Off by default.
+    #[arg(long, env = "WARDEN_MAX_WRITES_PER_SECOND")]
+    pub max_writes_per_second: Option<f64>,
+
+    /// A file the audit log's JSON lines are appended to.
+    #[arg(long, env = "WARDEN_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Settings {
@@ -143,6 +193,17 @@ impl Settings {
             max_fields: SchemaLimits::DEFAULT.max_fields,
             max_concurrent_checks: available_cores(),
             strict_schemas: false,
+            config: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            users_file: None,
+            jwks_file: None,
+            jwt_issuer: None,
+            jwt_audience: Vec::new(),
+            protect_metrics: false,
+            max_writes_per_second: None,
+            audit_log: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::http;
 use crate::registry::{CacheBudget, Registry, WorkLimits};
+use crate::security::{Security, SecurityConfig, SecurityError};
 use crate::serve::{self, ConnectionLimits};
 use crate::settings::Settings;
 
@@ -21,6 +22,7 @@ pub struct Application {
     registry: Arc<Registry>,
     revalidate_every: Duration,
     limits: ConnectionLimits,
+    security: Option<Arc<Security>>,
 }
 
 /// Why the registry could not start.
@@ -30,6 +32,10 @@ pub enum StartError {
     /// The store could not be opened or migrated.
     #[error("cannot open the database")]
     Store(#[from] warden_storage::Error),
+    /// TLS, authentication or audit settings that cannot be used (one line: which file and
+    /// why).
+    #[error(transparent)]
+    Security(#[from] SecurityError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -43,6 +49,19 @@ pub enum StartError {
 impl Application {
     /// Opens the store (creating and migrating it) and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        // Checked first: a bad certificate or users file is reported before anything opens.
+        let security = SecurityConfig::from_settings(settings)?;
+        let security = if security.auth_enabled()
+            || security.tls.is_some()
+            || security.audit.file.is_some()
+            || security.limits.writes_per_second.is_some_and(|r| r > 0.0)
+        {
+            let security = Security::load(&security)?;
+            security.fetch_keys().await;
+            Some(Arc::new(security))
+        } else {
+            None
+        };
         let store = warden_storage::open(&settings.database_url).await?;
         let registry = Arc::new(
             Registry::new(store)
@@ -68,7 +87,12 @@ impl Application {
             })?
             .port();
         let timeout = Duration::from_secs(settings.request_timeout_secs);
-        let router = http::app(Arc::clone(&registry), settings.max_body_bytes, timeout);
+        let router = http::app_with_security(
+            Arc::clone(&registry),
+            settings.max_body_bytes,
+            timeout,
+            security.clone(),
+        );
         Ok(Self {
             listener,
             router,
@@ -80,12 +104,18 @@ impl Application {
                 idle_timeout: seconds_or_none(settings.idle_timeout_secs),
                 max_connections: settings.max_connections as usize,
             },
+            security,
         })
     }
 
     /// The bound port (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The security in force (TLS, authentication, audit), when any is configured.
+    pub fn security(&self) -> Option<&Arc<Security>> {
+        self.security.as_ref()
     }
 
     /// The registry service behind the API.
@@ -110,8 +140,13 @@ impl Application {
         tracing::info!(port = self.port, "warden registry listening");
         let coherence =
             tokio::spawn(Arc::clone(&self.registry).keep_caches_coherent(self.revalidate_every));
-        serve::serve(self.listener, self.router, self.limits, stop).await;
+        let tls = self.security.as_ref().and_then(|s| s.tls().cloned());
+        let watch = self.security.clone().map(|s| tokio::spawn(s.watch()));
+        serve::serve(self.listener, self.router, self.limits, tls, stop).await;
         coherence.abort();
+        if let Some(watch) = watch {
+            watch.abort();
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! `{"error_code", "message"}`.
 
 mod associations;
+mod auth;
 mod contexts;
 mod contracts;
 mod error;
@@ -43,8 +44,20 @@ pub type AppState = Arc<Registry>;
 /// Every route also answers with one trailing slash (see [`accept_trailing_slash`]), and
 /// every request runs in a `request` span that names its matched route.
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
+    app_with_security(registry, max_body_bytes, timeout, None)
+}
+
+/// [`app`] with `security` in force: every request but the health probes (and `/metrics`
+/// unless protected) authenticates and is authorized by the rules, listings show only the
+/// readable subjects, and changes and refusals are audited (see `crate::security`).
+pub fn app_with_security(
+    registry: Arc<Registry>,
+    max_body_bytes: usize,
+    timeout: Duration,
+    security: Option<Arc<crate::security::Security>>,
+) -> Router {
     let (router, _) = openapi::router().split_for_parts();
-    let router = router
+    let mut router = router
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
             ops::record,
@@ -55,8 +68,18 @@ pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) ->
                 warden_core::ErrorCode::MethodNotAllowed,
                 "HTTP 405 Method Not Allowed".into(),
             )
-        })
-        .layer(DefaultBodyLimit::max(max_body_bytes));
+        });
+    if let Some(security) = security {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth::AuthState::new(
+                Arc::clone(&registry),
+                security,
+                max_body_bytes,
+            )),
+            auth::enforce,
+        ));
+    }
+    let router = router.layer(DefaultBodyLimit::max(max_body_bytes));
     let aliases = Arc::clone(&registry);
     let router = with_timeout(router, timeout).with_state(registry).layer(
         TraceLayer::new_for_http().make_span_with(|req: &Request| {

@@ -18,6 +18,7 @@ use warden_core::schema::SchemaFormat;
 use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
+use super::auth::{Access, readable};
 use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use super::openapi::{Flag, JavaInt};
@@ -207,6 +208,7 @@ pub(super) const FORMAT_DOC: &str = "The schema text's format (Confluent's `form
 )]
 async fn list_schemas(
     State(r): State<AppState>,
+    access: Option<axum::Extension<Access>>,
     uri: axum::http::Uri,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
@@ -220,6 +222,7 @@ async fn list_schemas(
             p.aliases,
         )
         .await?;
+    let list = readable(access.as_deref(), list, |e| e.subject.as_str());
     let list =
         super::associations::filter_schema_list(&r, list, |e| &e.subject, uri.query()).await?;
     ok(&page.of(list))
@@ -441,6 +444,7 @@ async fn raw_schema_by_id(
 )]
 async fn subjects_by_id(
     State(r): State<AppState>,
+    access: Option<axum::Extension<Access>>,
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
@@ -449,7 +453,8 @@ async fn subjects_by_id(
     // (Confluent's `listVersionsForId` reads the id with `getSchemaKeyUsingContexts`).
     let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
-    ok(&page.of(r.subjects_of_schema(id, p.deleted).await?))
+    let subjects = r.subjects_of_schema(id, p.deleted).await?;
+    ok(&page.of(readable(access.as_deref(), subjects, Subject::as_str)))
 }
 
 /// The (subject, version) pairs a schema is registered as.
@@ -471,6 +476,7 @@ async fn subjects_by_id(
 )]
 async fn versions_by_id(
     State(r): State<AppState>,
+    access: Option<axum::Extension<Access>>,
     SrPath(id): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
 ) -> ApiResult {
@@ -478,7 +484,10 @@ async fn versions_by_id(
     // The subject chooses the context, as for `/schemas/ids/{id}/subjects`.
     let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
-    ok(&page.of(r.versions_of_schema(id, p.deleted).await?))
+    let versions = r.versions_of_schema(id, p.deleted).await?;
+    ok(&page.of(readable(access.as_deref(), versions, |v| {
+        v.subject.as_str()
+    })))
 }
 
 /// The subjects.
@@ -498,9 +507,14 @@ async fn versions_by_id(
         (status = 404, description = "404 an offset or limit that is not a Java int", body = ErrorBody),
     )
 )]
-async fn list_subjects(State(r): State<AppState>, SrQuery(p): SrQuery<Params>) -> ApiResult {
+async fn list_subjects(
+    State(r): State<AppState>,
+    access: Option<axum::Extension<Access>>,
+    SrQuery(p): SrQuery<Params>,
+) -> ApiResult {
     let page = p.page(UNBOUNDED, UNBOUNDED)?;
-    ok(&page.of(r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?))
+    let subjects = r.subjects(p.subject_prefix.as_deref(), filter(&p)).await?;
+    ok(&page.of(readable(access.as_deref(), subjects, Subject::as_str)))
 }
 
 /// Looks a schema up under a subject: the version that has it.

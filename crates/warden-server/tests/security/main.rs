@@ -1,0 +1,11 @@
+//! Security of `warden serve`, black-box: a real registry on a loopback port with TLS,
+//! authentication, authorization rules and rate limits from a config file, driven over
+//! HTTP(S).
+
+mod audit;
+mod authn;
+mod authz;
+mod limits;
+mod python;
+mod support;
+mod tls;
