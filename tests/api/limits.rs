@@ -356,3 +356,79 @@ async fn a_json_schema_all_of_of_10000_entries_is_refused_and_a_smaller_one_answ
     assert_eq!(checked.body["is_compatible"], false, "{}", checked.text);
     assert_rss_bounded("allOf");
 }
+
+/// A record named `name` with a doc of `doc_bytes` bytes.
+fn sized_record(name: &str, doc_bytes: usize) -> String {
+    format!(
+        r#"{{"type":"record","name":"{name}","doc":"{}","fields":[{{"name":"a","type":"int"}}]}}"#,
+        "d".repeat(doc_bytes)
+    )
+}
+
+#[tokio::test]
+async fn registrations_over_the_size_reference_and_version_limits_are_refused() {
+    let app = spawn_app_with(|s| {
+        s.max_schema_bytes = 2048;
+        s.max_references = 2;
+        s.max_versions_per_subject = 3;
+    })
+    .await;
+    app.set_level(None, "NONE").await;
+
+    // Larger than the registry stores: Confluent's 42209 and message; nothing written.
+    let r = app.register("big", &sized_record("Big", 3000)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_code(), 42209, "{}", r.text);
+    assert_eq!(
+        r.body["message"],
+        "Register operation failed because schema is too large"
+    );
+    assert_eq!(
+        app.get("/subjects/big/versions").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.register("big", &sized_record("Big", 1500)).await.status,
+        StatusCode::OK
+    );
+
+    // More references than the limit: 42201 naming the limit, before any is resolved.
+    let refs: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("R{i}"), "subject": format!("r{i}"), "version": 1}))
+        .collect();
+    let r = app
+        .register_body(
+            "refs",
+            &json!({"schema": sized_record("Refs", 0), "references": refs}),
+        )
+        .await;
+    assert_eq!(r.error_code(), 42201, "{}", r.text);
+    assert!(r.text.contains("max_references"), "{}", r.text);
+
+    // Three versions are the limit; the schema of one of them is still answered its id.
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            app.register_ok("v", &sized_record(&format!("V{i}"), 0))
+                .await,
+        );
+    }
+    let r = app.register("v", &sized_record("V3", 0)).await;
+    assert_eq!(r.error_code(), 42201, "{}", r.text);
+    assert!(r.text.contains("max_versions_per_subject"), "{}", r.text);
+    assert_eq!(app.register_ok("v", &sized_record("V0", 0)).await, ids[0]);
+    // A soft-deleted version still counts; one deleted for good frees its place.
+    assert_eq!(
+        app.delete("/subjects/v/versions/3").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.register("v", &sized_record("V3", 0)).await.error_code(),
+        42201
+    );
+    let hard = app.delete("/subjects/v/versions/3?permanent=true").await;
+    assert_eq!(hard.status, StatusCode::OK, "{}", hard.text);
+    let r = app.register("v", &sized_record("V3", 0)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(app.get("/subjects/v/versions").await.body, json!([1, 2, 3]));
+}

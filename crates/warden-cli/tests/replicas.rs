@@ -334,6 +334,12 @@ async fn killing_a_replica_mid_load_loses_no_acknowledged_registration() {
         &json!({"compatibility": "NONE"}),
     )
     .await;
+    // Every replica has verified the credentials once (argon2, slow in a debug build)
+    // before the load starts, so the victim acknowledges registrations before the kill.
+    for url in &urls {
+        let (status, _) = get(&client, &format!("{url}/subjects")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
     let victim_pid = replicas[1].child.id();
     let progress = Arc::new(AtomicUsize::new(0));
     let load_task = tokio::spawn({

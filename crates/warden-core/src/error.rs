@@ -80,6 +80,10 @@ pub enum ErrorCode {
     IdDoesNotMatch,
     /// 42208: invalid subject name.
     InvalidSubject,
+    /// 42209: the schema to register is larger than the registry stores
+    /// (`SCHEMA_TOO_LARGE_ERROR_CODE`; Confluent answers it when the record exceeds its
+    /// Kafka topic's `message.max.bytes`).
+    SchemaTooLarge,
     /// 42210: an invalid rule set (`RestInvalidRuleSetException`: a rule without a name or
     /// type, two rules with one name, a rule in the wrong mode for its list).
     InvalidRuleSet,
@@ -130,6 +134,7 @@ impl ErrorCode {
             Self::ReferenceExists => 42206,
             Self::IdDoesNotMatch => 42207,
             Self::InvalidSubject => 42208,
+            Self::SchemaTooLarge => 42209,
             Self::InvalidRuleSet => 42210,
             Self::ContextNotEmpty => 42211,
             Self::InvalidAssociation => 42212,
@@ -177,6 +182,7 @@ impl ErrorCode {
             42206 => Self::ReferenceExists,
             42207 => Self::IdDoesNotMatch,
             42208 => Self::InvalidSubject,
+            42209 => Self::SchemaTooLarge,
             42210 => Self::InvalidRuleSet,
             42211 => Self::ContextNotEmpty,
             42212 => Self::InvalidAssociation,
@@ -254,6 +260,7 @@ mod tests {
             | ErrorCode::ReferenceExists
             | ErrorCode::IdDoesNotMatch
             | ErrorCode::InvalidSubject
+            | ErrorCode::SchemaTooLarge
             | ErrorCode::InvalidRuleSet
             | ErrorCode::ContextNotEmpty
             | ErrorCode::InvalidAssociation
@@ -294,6 +301,7 @@ mod tests {
             ErrorCode::ReferenceExists,
             ErrorCode::IdDoesNotMatch,
             ErrorCode::InvalidSubject,
+            ErrorCode::SchemaTooLarge,
             ErrorCode::InvalidRuleSet,
             ErrorCode::ContextNotEmpty,
             ErrorCode::InvalidAssociation,

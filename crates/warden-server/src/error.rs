@@ -87,6 +87,10 @@ pub enum Error {
     /// 42208.
     #[error("{0}")]
     InvalidSubject(String),
+    /// 42209: the schema (text, references, metadata and rule set) is over
+    /// `--max-schema-bytes`.
+    #[error("Register operation failed because schema is too large")]
+    SchemaTooLarge,
     /// 40410 (Confluent `Errors.associationNotFoundException`).
     #[error("Association for '{0}' not found.")]
     AssociationNotFound(String),
@@ -166,6 +170,7 @@ impl Error {
             Self::ReferenceExists(_) => ErrorCode::ReferenceExists,
             Self::IdDoesNotMatch(_) => ErrorCode::IdDoesNotMatch,
             Self::InvalidSubject(_) => ErrorCode::InvalidSubject,
+            Self::SchemaTooLarge => ErrorCode::SchemaTooLarge,
             Self::AssociationNotFound(_) => ErrorCode::AssociationNotFound,
             Self::AssociationForResourceExists { .. } => ErrorCode::AssociationForResourceExists,
             Self::AssociationForSubjectExists(_) => ErrorCode::AssociationForSubjectExists,

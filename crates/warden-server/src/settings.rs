@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use warden_core::SchemaLimits;
 
-use crate::registry::CacheBudget;
 use crate::registry::work::available_cores;
+use crate::registry::{CacheBudget, WorkLimits};
 
 /// How the registry starts.
 #[derive(Debug, Clone, clap::Args)]
@@ -105,6 +105,25 @@ pub struct Settings {
     #[arg(long, env = "WARDEN_MAX_FIELDS", default_value_t = SchemaLimits::DEFAULT.max_fields)]
     pub max_fields: usize,
 
+    /// Most bytes a registered schema may hold (its text, references, metadata and rule set
+    /// as stored); a larger one answers 42209, as Confluent answers a schema its Kafka topic
+    /// cannot take.
+    #[arg(long, env = "WARDEN_MAX_SCHEMA_BYTES", default_value_t = WorkLimits::DEFAULT_MAX_SCHEMA_BYTES)]
+    pub max_schema_bytes: usize,
+
+    /// Most references of one submitted schema; more answers 42201.
+    #[arg(long, env = "WARDEN_MAX_REFERENCES", default_value_t = WorkLimits::DEFAULT_MAX_REFERENCES)]
+    pub max_references: usize,
+
+    /// Most versions one subject may have, soft-deleted ones included; a registration that
+    /// would add another answers 42201.
+    #[arg(
+        long,
+        env = "WARDEN_MAX_VERSIONS_PER_SUBJECT",
+        default_value_t = WorkLimits::DEFAULT_MAX_VERSIONS_PER_SUBJECT
+    )]
+    pub max_versions_per_subject: usize,
+
     /// Most schema parses and compatibility checks running at once (each on a thread of
     /// its own, off the threads that serve requests); others wait for a slot until the
     /// request timeout. Default: the available cores.
@@ -191,6 +210,9 @@ impl Settings {
             max_enum_symbols: SchemaLimits::DEFAULT.max_enum_symbols,
             max_union_branches: SchemaLimits::DEFAULT.max_union_branches,
             max_fields: SchemaLimits::DEFAULT.max_fields,
+            max_schema_bytes: WorkLimits::DEFAULT_MAX_SCHEMA_BYTES,
+            max_references: WorkLimits::DEFAULT_MAX_REFERENCES,
+            max_versions_per_subject: WorkLimits::DEFAULT_MAX_VERSIONS_PER_SUBJECT,
             max_concurrent_checks: available_cores(),
             strict_schemas: false,
             config: None,

@@ -627,7 +627,7 @@ async fn list_versions(
         (status = 200, description = "The version registered, or the live version that already has the schema (one that differs only by `confluent:version` included): its id, version, schema and data contract.", body = RegisterSchemaResponse),
         (status = 404, description = "40403 a referenced schema not found", body = ErrorBody),
         (status = 409, description = "40901 incompatible with an earlier version under the subject's compatibility level", body = ErrorBody),
-        (status = 422, description = "42201 invalid schema (also a bad reference, schema type or id); 42202 invalid version; 42205 operation not permitted in the current mode (or no schema id left); 42207 the id given in IMPORT mode names another schema; 42208 invalid subject; 42210 invalid rule set", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema (also a bad reference, schema type or id); 42202 invalid version; 42205 operation not permitted in the current mode (or no schema id left); 42207 the id given in IMPORT mode names another schema; 42208 invalid subject; 42209 the schema is larger than `--max-schema-bytes`; 42210 invalid rule set", body = ErrorBody),
     )
 )]
 async fn register(

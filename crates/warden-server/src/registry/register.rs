@@ -315,6 +315,8 @@ impl Registry {
         if let Some(refusal) = needs_id {
             return Err(refusal);
         }
+        self.refuse_over_limits(subject, &candidate.new, explicit_version)
+            .await?;
 
         let level = config.compatibility.unwrap_or_default();
         let check = if mode == Mode::Import || options.force || level == CompatibilityLevel::None {
@@ -525,6 +527,43 @@ impl Registry {
             }
         }
         Ok(None)
+    }
+
+    /// Refuses a new version over the registration limits ([`super::WorkLimits`]): a stored
+    /// form over `max_schema_bytes` (42209, with Confluent's message), and a subject that
+    /// already has `max_versions_per_subject` versions (42201). A version written again
+    /// (IMPORT with an existing number) adds none. The version count is the one read
+    /// before the registration's transaction: concurrent registrations may pass it by
+    /// their number.
+    async fn refuse_over_limits(
+        &self,
+        subject: &Subject,
+        new: &NewSchema,
+        explicit_version: Option<Version>,
+    ) -> Result<()> {
+        let limits = self.work.limits();
+        let bytes = new.schema.len()
+            + new
+                .references
+                .iter()
+                .map(|r| r.name.len() + r.subject.len() + 16)
+                .sum::<usize>()
+            + new.metadata.as_ref().map_or(0, |m| m.to_string().len())
+            + new.rule_set.as_ref().map_or(0, |r| r.to_string().len());
+        if bytes > limits.max_schema_bytes {
+            return Err(Error::SchemaTooLarge);
+        }
+        let rows = self.subject_versions(subject).await?;
+        let rewritten = explicit_version.is_some_and(|v| rows.iter().any(|r| r.version == v));
+        if !rewritten && rows.len() >= limits.max_versions_per_subject {
+            return Err(Error::InvalidSchema(format!(
+                "Subject '{subject}' has {} versions, the limit (max_versions_per_subject); \
+                 raise the limit with --max-versions-per-subject or \
+                 WARDEN_MAX_VERSIONS_PER_SUBJECT",
+                rows.len()
+            )));
+        }
+        Ok(())
     }
 
     fn count_registration(&self, outcome: &str) {
@@ -902,6 +941,15 @@ impl Registry {
     ) -> Result<Candidate> {
         if submission.schema.trim().is_empty() {
             return Err(Error::InvalidSchema("Empty schema".into()));
+        }
+        let max_references = self.work.limits().max_references;
+        if submission.references.len() > max_references {
+            return Err(Error::InvalidSchema(format!(
+                "Invalid schema: {} references, more than the limit of {max_references} \
+                 (max_references); raise the limit with --max-references or \
+                 WARDEN_MAX_REFERENCES",
+                submission.references.len()
+            )));
         }
         let schema_type = submission.schema_type;
         let context = submission.context;

@@ -30,6 +30,24 @@ pub struct WorkLimits {
     /// ([`warden_core::schema::ParseOptions::NEW`]), lookups, IMPORT and stored schemas
     /// included. Default off: only new registrations are, as in Confluent.
     pub strict_schemas: bool,
+    /// Most bytes a registered schema may hold: its text, references, metadata and rule
+    /// set as stored. More answers 42209, as Confluent answers a schema larger than its
+    /// Kafka topic takes (about 1 MB by default). Default 1 MiB.
+    pub max_schema_bytes: usize,
+    /// Most references of one submitted schema; more answers 42201. Default 1,000.
+    pub max_references: usize,
+    /// Most versions (soft-deleted ones included) one subject may have; a registration
+    /// that would add one more answers 42201. Default 100,000.
+    pub max_versions_per_subject: usize,
+}
+
+impl WorkLimits {
+    /// The default [`WorkLimits::max_schema_bytes`]: 1 MiB.
+    pub const DEFAULT_MAX_SCHEMA_BYTES: usize = 1024 * 1024;
+    /// The default [`WorkLimits::max_references`].
+    pub const DEFAULT_MAX_REFERENCES: usize = 1_000;
+    /// The default [`WorkLimits::max_versions_per_subject`].
+    pub const DEFAULT_MAX_VERSIONS_PER_SUBJECT: usize = 100_000;
 }
 
 impl Default for WorkLimits {
@@ -39,6 +57,9 @@ impl Default for WorkLimits {
             max_concurrent_work: available_cores(),
             deadline: Duration::from_secs(30),
             strict_schemas: false,
+            max_schema_bytes: Self::DEFAULT_MAX_SCHEMA_BYTES,
+            max_references: Self::DEFAULT_MAX_REFERENCES,
+            max_versions_per_subject: Self::DEFAULT_MAX_VERSIONS_PER_SUBJECT,
         }
     }
 }
@@ -46,7 +67,8 @@ impl Default for WorkLimits {
 impl From<&crate::Settings> for WorkLimits {
     /// The limits `warden serve` was started with: `--max-enum-symbols`,
     /// `--max-union-branches`, `--max-fields`, `--max-concurrent-checks`,
-    /// `--request-timeout-secs` and `--strict-schemas`.
+    /// `--request-timeout-secs`, `--strict-schemas`, `--max-schema-bytes`,
+    /// `--max-references` and `--max-versions-per-subject`.
     fn from(settings: &crate::Settings) -> Self {
         let mut schema = SchemaLimits::default();
         schema.max_enum_symbols = settings.max_enum_symbols;
@@ -57,6 +79,9 @@ impl From<&crate::Settings> for WorkLimits {
             max_concurrent_work: settings.max_concurrent_checks,
             deadline: Duration::from_secs(settings.request_timeout_secs),
             strict_schemas: settings.strict_schemas,
+            max_schema_bytes: settings.max_schema_bytes,
+            max_references: settings.max_references,
+            max_versions_per_subject: settings.max_versions_per_subject,
         }
     }
 }
@@ -101,6 +126,11 @@ impl Work {
     /// The limits on a submitted schema.
     pub(crate) fn schema_limits(&self) -> &SchemaLimits {
         &self.limits.schema
+    }
+
+    /// The limits on registrations: bytes of a schema, references, versions per subject.
+    pub(crate) fn limits(&self) -> &WorkLimits {
+        &self.limits
     }
 
     /// Whether every schema text is read as new (`--strict-schemas`).
@@ -228,7 +258,7 @@ mod tests {
             schema: SchemaLimits::default(),
             max_concurrent_work: slots,
             deadline,
-            strict_schemas: false,
+            ..WorkLimits::default()
         })
     }
 
