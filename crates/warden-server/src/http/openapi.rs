@@ -277,6 +277,25 @@ fn complete(path: &str, method: &str, op: &mut Operation) {
         ));
         shared.push((ErrorCode::UnprocessableEntity, "an empty body or `null`"));
     }
+    // Security (off by default): every route but the health probes may ask for
+    // credentials and refuse what the rules do not grant; changes are rate-limited.
+    if !path.starts_with("/health/") {
+        shared.push((
+            ErrorCode::Unauthorized,
+            "with authentication on: no credentials, or credentials that authenticate no one",
+        ));
+        shared.push((
+            ErrorCode::Forbidden,
+            "with authentication on: the rules do not grant the principal this operation on \
+             this subject",
+        ));
+        if method != "get" {
+            shared.push((
+                ErrorCode::TooManyRequests,
+                "the principal sent more changes than its rate limit (--max-writes-per-second)",
+            ));
+        }
+    }
     shared.push((ErrorCode::StoreError, "error in the backend data store"));
     shared.push((
         ErrorCode::OperationTimeout,
