@@ -264,15 +264,10 @@ macro_rules! shared_statements {
             /// `find_or_insert_schema` does not ask again (a schema another process inserts
             /// meanwhile is caught by the unique fingerprint).
             found: Option<(String, Option<warden_core::SchemaId>)>,
-            /// The subject's soft-deleted versions as `live_versions` last read them (under
-            /// the subject's lock), for `remove_superseded` to use without reading again.
-            soft_deleted: Option<Vec<crate::VersionRow>>,
-            /// The subject's highest version (live or soft-deleted) as `live_versions` last
-            /// read it (`Some(None)`: the subject has none), for `insert_version` to number
-            /// the next one without reading again.
-            highest: Option<Option<i32>>,
-            /// Every version of the subject as this transaction left it, once
-            /// `live_versions` read them: what `commit` publishes.
+            /// Every version of the subject, in version order, as this transaction left
+            /// them, once `live_versions` read them under the subject's lock: what
+            /// `insert_version` numbers after, what `remove_superseded` looks through, and
+            /// what `commit` publishes, none of them reading again.
             rows: Option<Vec<crate::VersionRow>>,
         }
 
@@ -287,8 +282,6 @@ macro_rules! shared_statements {
                     tx,
                     subject,
                     found: None,
-                    soft_deleted: None,
-                    highest: None,
                     rows: None,
                 }
             }
@@ -306,14 +299,8 @@ macro_rules! shared_statements {
         impl crate::RegistrationTx for Registration<'_> {
             async fn live_versions(&mut self) -> crate::Result<Vec<crate::VersionRow>> {
                 let rows = fetch_versions(&mut *self.tx, self.subject, false).await?;
-                self.highest = Some(
-                    rows.iter()
-                        .map(|r| crate::common::version_column(r.version))
-                        .max(),
-                );
-                self.rows = Some(rows.clone());
-                let (soft_deleted, live) = rows.into_iter().partition(|r| r.deleted);
-                self.soft_deleted = Some(soft_deleted);
+                let live = rows.iter().filter(|r| !r.deleted).copied().collect();
+                self.rows = Some(rows);
                 Ok(live)
             }
 
@@ -404,7 +391,10 @@ macro_rules! shared_statements {
                 schema_id: warden_core::SchemaId,
                 explicit: Option<warden_core::Version>,
             ) -> crate::Result<warden_core::Version> {
-                let highest = self.highest.take();
+                let highest = self.rows.as_ref().map(|rows| {
+                    rows.last()
+                        .map(|r| crate::common::version_column(r.version))
+                });
                 let created_at = crate::common::now_millis();
                 let version = write_version(
                     &mut self.tx,
@@ -435,8 +425,8 @@ macro_rules! shared_statements {
                 schema_id: warden_core::SchemaId,
                 version: warden_core::Version,
             ) -> crate::Result<Vec<warden_core::Version>> {
-                let rows = match self.soft_deleted.take() {
-                    Some(rows) => rows,
+                let rows = match &self.rows {
+                    Some(rows) => rows.clone(),
                     None => fetch_versions(&mut *self.tx, self.subject, false).await?,
                 };
                 let mut removed = Vec::new();

@@ -133,6 +133,19 @@ impl NewSchema {
             self.rule_set.as_ref(),
         )
     }
+
+    /// The row it is stored as under `id`.
+    pub fn stored(&self, id: SchemaId) -> StoredSchema {
+        StoredSchema {
+            id,
+            schema_type: self.schema_type,
+            schema: self.schema.clone(),
+            references: self.references.clone(),
+            metadata: self.metadata.clone(),
+            rule_set: self.rule_set.clone(),
+            guid: self.guid(),
+        }
+    }
 }
 
 /// One version row of a subject.

@@ -469,16 +469,7 @@ impl Registry {
                 self.forget_usage(&[replaced]);
             }
             // The row under `id` holds this content (a fingerprint names one content).
-            let new = &candidate.new;
-            self.remember_stored(warden_storage::StoredSchema {
-                id,
-                schema_type: new.schema_type,
-                schema: new.schema.clone(),
-                references: new.references.clone(),
-                metadata: new.metadata.clone(),
-                rule_set: new.rule_set.clone(),
-                guid: new.guid(),
-            });
+            self.remember_stored(candidate.new.stored(id));
             self.count_registration("new");
             tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
             return Ok(Registered {

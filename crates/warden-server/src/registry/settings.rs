@@ -83,6 +83,11 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         if self.generation() != read_at {
             return;
         }
+        Self::hold(&mut entries, key, value);
+    }
+
+    /// Inserts under the write lock, emptying a full map first.
+    fn hold(entries: &mut HashMap<K, V>, key: K, value: V) {
         if entries.len() >= MAX_KEYS {
             entries.clear();
         }
@@ -102,10 +107,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     fn publish(&self, key: K, value: V) {
         let mut entries = self.write();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        if entries.len() >= MAX_KEYS {
-            entries.clear();
-        }
-        entries.insert(key, value);
+        Self::hold(&mut entries, key, value);
     }
 
     /// Forgets everything.
