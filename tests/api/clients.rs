@@ -4,22 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
 use warden_testkit::spawn_app;
-
-fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients")
-}
-
-/// The Python of `tests/clients/.venv`, with confluent-kafka installed by
-/// `tests/clients/setup.sh` (run here when `.ci/run` has not run it yet).
-fn python_with_confluent_kafka() -> PathBuf {
-    let setup = Command::new("bash")
-        .arg(clients_dir().join("setup.sh"))
-        .status()
-        .expect("bash runs tests/clients/setup.sh");
-    assert!(setup.success(), "tests/clients/setup.sh failed");
-    clients_dir().join(".venv/bin/python")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn confluents_python_client_and_serializers_work_against_warden() {
@@ -27,19 +13,13 @@ async fn confluents_python_client_and_serializers_work_against_warden() {
         .await
         .unwrap();
     let app = spawn_app().await;
-    let output = tokio::process::Command::new(python)
-        .arg(clients_dir().join("python/registry_client.py"))
-        .arg(&app.address)
-        .output()
-        .await
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "confluent-kafka failed against Warden:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all passed"), "{stdout}");
+    run_client_script(
+        python,
+        &clients_dir().join("python/registry_client.py"),
+        &[&app.address],
+        "confluent-kafka failed against Warden",
+    )
+    .await;
 }
 
 /// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules`
@@ -60,19 +40,13 @@ async fn run_node_client(script: &str) {
         .await
         .unwrap();
     let app = spawn_app().await;
-    let output = tokio::process::Command::new(node)
-        .arg(clients_dir().join("node").join(script))
-        .arg(&app.address)
-        .output()
-        .await
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{script} failed against Warden:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all passed"), "{stdout}");
+    run_client_script(
+        node,
+        &clients_dir().join("node").join(script),
+        &[&app.address],
+        &format!("{script} failed against Warden"),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

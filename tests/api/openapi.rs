@@ -3,19 +3,15 @@
 //! by `tests/clients/setup.sh`) fuzzes the API from the description and finds no 5xx, no
 //! response outside the description and no 4xx outside Confluent's error body.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
+use warden_testkit::clients::{clients_dir, python_with_confluent_kafka};
 use warden_testkit::spawn_app;
 
 /// The longest the Schemathesis run may take before the test fails; it takes about a
 /// minute and a half on a developer's machine.
 const SCHEMATHESIS_TIME_LIMIT: Duration = Duration::from_secs(420);
-
-fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients")
-}
 
 #[tokio::test]
 async fn openapi_json_is_served_as_application_json_and_describes_openapi_3_1() {
@@ -104,16 +100,10 @@ async fn methods_the_description_does_not_name_answer_405() {
 /// are installed by `tests/clients/setup.sh` when missing.
 #[tokio::test(flavor = "multi_thread")]
 async fn schemathesis_finds_no_contract_violation() {
-    let st = tokio::task::spawn_blocking(|| {
-        let setup = std::process::Command::new("bash")
-            .arg(clients_dir().join("setup.sh"))
-            .status()
-            .expect("bash runs tests/clients/setup.sh");
-        assert!(setup.success(), "tests/clients/setup.sh failed");
-        clients_dir().join(".venv/bin/st")
-    })
-    .await
-    .unwrap();
+    // Schemathesis is installed beside confluent-kafka, in the same venv.
+    let st = tokio::task::spawn_blocking(|| python_with_confluent_kafka().with_file_name("st"))
+        .await
+        .unwrap();
     let app = spawn_app().await;
     let started = Instant::now();
     let run = tokio::process::Command::new(st)

@@ -2,8 +2,10 @@
 //! SQLite file, and [`TestApp`] has one method per endpoint so tests read like a script.
 //!
 //! Logs are printed only when `TEST_LOG` is set. [`postgres::TempPostgres`] starts a private
-//! PostgreSQL for tests that need one; [`kafka::Broker`] a Tansu broker.
+//! PostgreSQL for tests that need one; [`kafka::Broker`] a Tansu broker; [`clients`] runs
+//! Confluent's own clients.
 
+pub mod clients;
 pub mod kafka;
 pub mod postgres;
 
