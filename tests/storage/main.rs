@@ -1129,3 +1129,52 @@ async fn postgres_registration_publishes_nothing() {
     assert_eq!(stored.len(), 2);
     assert_eq!(published, None);
 }
+
+/// Waits up to three seconds (three polls of the change log) for the next message.
+async fn next<T: Clone>(rx: &mut tokio::sync::broadcast::Receiver<T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(3), rx.recv())
+        .await
+        .expect("nothing arrived within three seconds")
+        .unwrap()
+}
+
+/// A replica that missed the announcement of a change (the change log has the row, the
+/// `NOTIFY` never came, as when the listening connection was down) learns of it from the
+/// log within the poll period, change by change rather than by forgetting everything; a
+/// change it was told of arrives once, not again from the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_changes_whose_announcement_was_missed_are_read_from_the_change_log() {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    let store = warden_storage::open(&pg.url()).await.unwrap();
+    let mut subjects = store.subject_changes().unwrap();
+    let mut evictions = store.evictions().unwrap();
+    let mut settings = store.settings_changes().unwrap();
+    let pg = Arc::new(pg);
+    let writer = Arc::clone(&pg);
+    tokio::task::spawn_blocking(move || {
+        writer.psql(
+            "INSERT INTO changes (kind, payload) VALUES \
+             ('subject', 'orders-value'), ('evict', '7,9'), ('settings', '')",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(next(&mut subjects).await, Some(sub("orders-value")));
+    assert_eq!(
+        next(&mut evictions).await,
+        [SchemaId::new(7).unwrap(), SchemaId::new(9).unwrap()]
+    );
+    next(&mut settings).await;
+
+    register(&*store, "announced", &schema(r#""int""#), None, None)
+        .await
+        .unwrap();
+    assert_eq!(next(&mut subjects).await, Some(sub("announced")));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert!(
+        subjects.try_recv().is_err(),
+        "a change already announced came again from the log"
+    );
+}

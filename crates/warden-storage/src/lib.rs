@@ -9,6 +9,7 @@
 //! identical registrations are decided here, by unique indexes.
 
 mod associations;
+mod change_log;
 mod common;
 mod postgres;
 mod sqlite;
@@ -421,10 +422,11 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     }
 
     /// The subject, each time any process sharing the database committed a write to its
-    /// versions (a registration, a soft or hard delete), as it happens; `None` in the
-    /// channel when announcements may have been missed (the listening connection was lost
-    /// and is being made again), after which the receiver should forget everything it
-    /// holds; the receiver reports a lag when it fell behind. `None` when the backend has a
+    /// versions (a registration, a soft or hard delete), as it happens (PostgreSQL: from
+    /// the change log, within a second even when the announcement was missed); `None` in
+    /// the channel when changes may have been missed (the log was out of reach for half
+    /// its retention), after which the receiver should forget everything it holds; the
+    /// receiver reports a lag when it fell behind. `None` when the backend has a
     /// single process (SQLite), where the caller made every write itself.
     fn subject_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Option<Subject>>> {
         None

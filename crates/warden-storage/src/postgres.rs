@@ -6,17 +6,18 @@
 //! with respect to every other registration under that subject on any replica, and versions
 //! are gap-free. Ids come from the identity sequence; the unique fingerprint with
 //! `ON CONFLICT DO NOTHING` gives one id to a schema registered on two replicas at once.
-//! Hard and soft deletes are announced with `NOTIFY warden_evict` so replicas drop cached
-//! schemas.
+//! Every write another replica must learn of goes into the change log in its transaction
+//! and is announced with `NOTIFY` (see [`crate::change_log`]).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgListener, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::broadcast;
 use warden_core::{Context, Mode, SchemaId, Subject, Version};
 
+use crate::change_log::{self, Change};
 use crate::common::{
     id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
     version_column,
@@ -27,14 +28,6 @@ use crate::{
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
-
-/// The channel hard deletes are announced on; the payload is a comma-separated id list.
-const EVICT_CHANNEL: &str = "warden_evict";
-/// The channel on which a replica announces that it changed a config or a mode.
-const SETTINGS_CHANNEL: &str = "warden_settings";
-/// The channel on which a replica announces a committed write to a subject's versions (the
-/// payload is the subject).
-const SUBJECT_CHANNEL: &str = "warden_subject";
 
 /// Key space of the advisory locks Warden takes (the first argument of the two-key form).
 const LOCK_SPACE: i32 = 0x5741_5244; // "WARD"
@@ -67,8 +60,8 @@ pub struct PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`), applies migrations
-    /// (serialized across replicas by sqlx's migration lock), and starts listening for hard
-    /// deletes made by other replicas.
+    /// (serialized across replicas by sqlx's migration lock), and starts following the
+    /// change log, through which the replicas of the database learn of each other's writes.
     ///
     /// Errors: the database is unreachable (within 10 s) or refuses the migrations.
     pub async fn open(url: &str) -> Result<Self> {
@@ -85,47 +78,16 @@ impl PgStore {
         let (evictions, _) = broadcast::channel(256);
         let (settings, _) = broadcast::channel(256);
         let (subjects, _) = broadcast::channel(1024);
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener
-            .listen_all([EVICT_CHANNEL, SETTINGS_CHANNEL, SUBJECT_CHANNEL])
-            .await?;
-        let (evicted, changed, written) = (evictions.clone(), settings.clone(), subjects.clone());
-        tokio::spawn(async move {
-            // `try_recv` answers `None` once for a lost connection and reconnects on the next
-            // call; notifications sent while it was down are lost, so every replica is told
-            // to forget everything (`None` on the subject channel), and the registry's
-            // periodic revalidation covers a replica that missed even that.
-            loop {
-                match listener.try_recv().await {
-                    Ok(None) => {
-                        tracing::warn!("lost the connection listening for changes; reconnecting");
-                        let _ = written.send(None);
-                        let _ = changed.send(());
-                    }
-                    Ok(Some(n)) if n.channel() == SETTINGS_CHANNEL => {
-                        let _ = changed.send(());
-                    }
-                    Ok(Some(n)) if n.channel() == SUBJECT_CHANNEL => {
-                        if let Ok(s) = Subject::parse(n.payload()) {
-                            let _ = written.send(Some(s));
-                        }
-                    }
-                    Ok(Some(n)) => {
-                        let ids: Vec<SchemaId> = n
-                            .payload()
-                            .split(',')
-                            .filter_map(|s| s.parse::<i64>().ok())
-                            .filter_map(|key| schema_id(key).ok())
-                            .collect();
-                        let _ = evicted.send(ids);
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "listening for evictions failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
+        // Listening first, then the log's end: a change committed in between is both
+        // announced and in the log, and is applied once.
+        let listener = change_log::listen(&pool).await?;
+        let highest = change_log::highest(&pool).await?;
+        let sinks = change_log::Sinks {
+            evictions: evictions.clone(),
+            settings: settings.clone(),
+            subjects: subjects.clone(),
+        };
+        tokio::spawn(change_log::follow(pool.clone(), listener, highest, sinks));
         Ok(Self {
             pool,
             evictions,
@@ -139,11 +101,7 @@ impl PgStore {
     /// Tells every replica (this one included) that a config or mode changed, so that each
     /// drops what it holds in memory of them.
     async fn announce_settings(&self) -> Result<()> {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(SETTINGS_CHANNEL)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        change_log::append(&self.pool, &Change::Settings).await
     }
 }
 
@@ -153,12 +111,7 @@ async fn announce_written(
     tx: &mut Transaction<'static, Postgres>,
     subject: &Subject,
 ) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(SUBJECT_CHANNEL)
-        .bind(subject.as_str())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    change_log::append(&mut **tx, &Change::Subject(subject.clone())).await
 }
 
 /// Begins a transaction holding the subject's advisory lock until it ends.
@@ -244,16 +197,18 @@ impl SchemaStore for PgStore {
         announce_written(&mut tx, subject).await?;
         // Announced like a hard delete, so that every replica forgets its cached answers for
         // these schemas by id, whose `deleted` flag may have changed.
-        sqlx::query(
-            "SELECT pg_notify($1, string_agg(DISTINCT schema_id::text, ','))
-             FROM subject_versions WHERE subject = $2 AND version = ANY($3)
-             HAVING count(*) > 0",
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT schema_id FROM subject_versions
+             WHERE subject = $1 AND version = ANY($2) ORDER BY schema_id",
         )
-        .bind(EVICT_CHANNEL)
         .bind(subject.as_str())
         .bind(&versions)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        if !ids.is_empty() {
+            let ids = ids.into_iter().map(schema_id).collect::<Result<_>>()?;
+            change_log::append(&mut *tx, &Change::Evict(ids)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -280,16 +235,12 @@ impl SchemaStore for PgStore {
         .fetch_all(&mut *tx)
         .await?;
         removed.sort_unstable();
+        let removed: Vec<SchemaId> = removed.into_iter().map(schema_id).collect::<Result<_>>()?;
         if !removed.is_empty() {
-            let payload: Vec<String> = removed.iter().map(ToString::to_string).collect();
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(EVICT_CHANNEL)
-                .bind(payload.join(","))
-                .execute(&mut *tx)
-                .await?;
+            change_log::append(&mut *tx, &Change::Evict(removed.clone())).await?;
         }
         tx.commit().await?;
-        removed.into_iter().map(schema_id).collect()
+        Ok(removed)
     }
 
     async fn config(&self, scope: Scope<'_>) -> Result<Option<StoredConfig>> {
