@@ -1,5 +1,6 @@
--- wrk script: GET /subjects/{s}/versions/latest with s random among the lines of a file.
--- Usage: wrk ... -s bench/get_latest.lua URL -- SUBJECTS_FILE
+-- wrk script: GET /subjects/{s}/versions/{v} with s random among the lines of a file and v
+-- "latest" unless given.
+-- Usage: wrk ... -s bench/get_latest.lua URL -- SUBJECTS_FILE [VERSION]
 
 local ct = "application/vnd.schemaregistry.v1+json"
 local threads = 0
@@ -13,10 +14,11 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + (tid or 0))
   local headers = { ["Content-Type"] = ct, ["Accept"] = ct }
+  local version = args[2] or "latest"
   for subject in io.lines(args[1]) do
     if subject ~= "" then
       requests[#requests + 1] =
-        wrk.format("GET", "/subjects/" .. subject .. "/versions/latest", headers)
+        wrk.format("GET", "/subjects/" .. subject .. "/versions/" .. version, headers)
     end
   end
   assert(#requests > 0, "no subjects in " .. tostring(args[1]))

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Warden HTTP benchmark: throughput and p99 latency of the hot endpoints (wrk), server RSS,
-# and startup time with 10,000 stored schemas. See BENCHMARKS.md for results.
+# Warden HTTP benchmark: the registry protocol (reads by id, by version and latest, lookups,
+# re-registrations, compatibility checks, new registrations) under wrk, each as a ratio to a
+# hello-world server on the same HTTP stack measured in the same run (the ceiling); server
+# RSS and startup time with 10,000 stored schemas. On SQLite (one process) and on
+# PostgreSQL with two replicas. See BENCHMARKS.md for results.
 #
 # Usage: bash bench/run.sh [--bin PATH] [--no-build] [--keep] [--wait-quiet SECS]
+#                          [--backends sqlite,postgres]
 #   --bin PATH          benchmark this warden binary (no build)
-#   --no-build          use target/release/warden as it is
+#   --no-build          use target/release/warden and target/release/hello as they are
+#   --backends LIST     sqlite, postgres or both (default); postgres runs two replicas of
+#                       one private PostgreSQL 15, each wrk run split between them
 #   --keep              keep the temporary directory (databases, server logs, raw wrk output)
 #   --wait-quiet SECS   before each measurement, wait up to ~SECS for other processes to use
 #                       under 0.25 CPUs (shared build machines); disturbed runs are flagged
 # Environment: WRK_DURATION (10s), WRK_THREADS (2), WRK_CONNECTIONS (64),
 #   STARTUP_RUNS (3), WARDEN_BIN (same as --bin).
 #
-# Needs: wrk (apt-get install wrk), curl, python3 (standard library only).
-# Starts its own servers on free loopback ports with fresh SQLite files in a temp dir and
-# stops exactly those processes (by PID) on exit.
+# Needs: wrk (apt-get install wrk), curl, python3 (standard library only); for postgres
+# also initdb, pg_ctl and psql (PostgreSQL 15). Starts its own servers on free loopback
+# ports with fresh databases in a temp dir and stops exactly those processes on exit.
 
 set -euo pipefail
 
@@ -27,6 +33,7 @@ BIN="${WARDEN_BIN:-}"
 BUILD=1
 KEEP=0
 WAIT_QUIET=0
+BACKENDS="sqlite,postgres"
 CT="application/vnd.schemaregistry.v1+json"
 
 while [ $# -gt 0 ]; do
@@ -35,7 +42,8 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
     --wait-quiet) WAIT_QUIET="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --backends) BACKENDS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -43,9 +51,18 @@ done
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y $tool)" >&2; exit 1; }
 done
+case ",$BACKENDS," in *,postgres,*)
+  command -v initdb >/dev/null || export PATH="/usr/lib/postgresql/15/bin:$PATH"
+  for tool in initdb pg_ctl psql; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (PostgreSQL 15)" >&2; exit 1; }
+  done ;;
+esac
 
 TMP="$(mktemp -d -t warden-bench.XXXXXX)"
 STARTED_PIDS=()
+PG_DATA=""
+AS_PG=()
+[ "$(id -u)" = 0 ] && AS_PG=(runuser -u postgres --)
 
 stop_pid() {
   local pid="$1"
@@ -63,6 +80,7 @@ stop_pid() {
 cleanup() {
   local rc=$?
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+  [ -z "$PG_DATA" ] || "${AS_PG[@]}" pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
   if [ "$KEEP" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
   exit "$rc"
 }
@@ -81,11 +99,21 @@ BUSY_LIMIT=0.25 # CPUs used by others above which a measurement is flagged
 BUSY_NOTES=()
 sys_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of one process
-other_cpus() { # CPUs busy over 1 s, minus the idle benchmark server if one is running
-  local b0 b1 s0=0 s1=0
-  b0="$(sys_busy_ticks)"; [ -n "${SERVER_PID:-}" ] && s0="$(cpu_ticks "$SERVER_PID" 2>/dev/null || echo 0)"
+SERVER_PIDS=() # the processes under test: warden (one or two replicas), or the ceiling
+PG_PID=""      # the postmaster, whose processes count as the server's when it serves
+servers_ticks() { # utime + stime of the processes under test, PostgreSQL's included
+  local pids=("${SERVER_PIDS[@]}") t=0 pid
+  if [ -n "$PG_PID" ] && [ "${SERVER_KIND:-}" = postgres ]; then
+    pids+=("$PG_PID" $(pgrep -P "$PG_PID" || true))
+  fi
+  for pid in "${pids[@]}"; do t=$(( t + $(cpu_ticks "$pid" 2>/dev/null || echo 0) )); done
+  echo "$t"
+}
+other_cpus() { # CPUs busy over 1 s, minus the idle servers under test
+  local b0 b1 s0 s1
+  b0="$(sys_busy_ticks)"; s0="$(servers_ticks)"
   sleep 1
-  b1="$(sys_busy_ticks)"; [ -n "${SERVER_PID:-}" ] && s1="$(cpu_ticks "$SERVER_PID" 2>/dev/null || echo 0)"
+  b1="$(sys_busy_ticks)"; s1="$(servers_ticks)"
   awk -v t=$(( (b1 - b0) - (s1 - s0) )) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", t / hz}'
 }
 above() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a + 0 > b + 0)}'; }
@@ -115,12 +143,18 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- binary ------------------------------------------------------------------------------
 
+RELEASE="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+HELLO="$RELEASE/hello"
 if [ -z "$BIN" ]; then
-  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/warden"
+  BIN="$RELEASE/warden"
   if [ "$BUILD" = 1 ]; then
     log "cargo build --release -p warden-cli"
     (cd "$ROOT" && cargo build --release -p warden-cli)
   fi
+fi
+if [ "$BUILD" = 1 ] || [ ! -x "$HELLO" ]; then
+  log "cargo build --release -p warden-bench --bin hello (the ceiling)"
+  (cd "$ROOT" && cargo build --release -p warden-bench --bin hello)
 fi
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
 echo "binary:  $BIN ($(stat -c %y "$BIN" | cut -d. -f1), sha256 $(sha256sum "$BIN" | cut -c1-12))"
@@ -132,36 +166,59 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-SERVER_PID=""; URL=""; START_NS=0
-start_server() { # DB_FILE LOG_FILE
+# start_warden DATABASE_URL LOG_FILE: a `warden serve` in the background; sets STARTED_PID,
+# STARTED_URL and START_NS.
+STARTED_PID=""; STARTED_URL=""; START_NS=0
+start_warden() {
   local port
   port="$(free_port)"
-  URL="http://127.0.0.1:$port"
+  STARTED_URL="http://127.0.0.1:$port"
   START_NS="$(now_ns)"
-  "$BIN" serve --listen "127.0.0.1:$port" --database-url "sqlite://$1" >>"$2" 2>&1 &
-  SERVER_PID=$!
-  STARTED_PIDS+=("$SERVER_PID")
+  "$BIN" serve --listen "127.0.0.1:$port" --database-url "$1" >>"$2" 2>&1 &
+  STARTED_PID=$!
+  STARTED_PIDS+=("$STARTED_PID")
 }
 
-# Polls GET /subjects every ~5 ms until 200; prints ms since the process was started.
+# wait_ready URL PID: polls GET /subjects every ~5 ms until 200; prints ms since START_NS.
 wait_ready() {
   local deadline=$(( $(now_ns) + 30000000000 )) code
   while :; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: $CT" "$URL/subjects" || true)"
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: $CT" "$1/subjects" || true)"
     if [ "$code" = 200 ]; then
       echo $(( ($(now_ns) - START_NS) / 1000000 ))
       return 0
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see its log" >&2; return 1; }
+    kill -0 "$2" 2>/dev/null || { echo "server exited; see its log" >&2; return 1; }
     [ "$(now_ns)" -lt "$deadline" ] || { echo "server not ready after 30 s" >&2; return 1; }
     sleep 0.005
   done
 }
 
+PG_URL=""
+start_postgres() { # a private PostgreSQL 15 on a free port; sets PG_URL, PG_DATA and PG_PID
+  local port dir="$TMP/pg"
+  port="$(free_port)"
+  mkdir -p "$dir"
+  chmod 755 "$TMP"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+  PG_DATA="$dir/data"
+  "${AS_PG[@]}" initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
+  "${AS_PG[@]}" pg_ctl -D "$PG_DATA" -l "$dir/log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  PG_PID="$(head -1 "$PG_DATA/postmaster.pid")"
+  PG_URL="postgres://postgres@127.0.0.1:$port"
+  echo "PostgreSQL $(postgres --version | awk '{print $NF}') pid $PG_PID on port $port"
+}
+create_database() { # NAME: prints its URL
+  psql -q -h 127.0.0.1 -p "${PG_URL##*:}" -U postgres -d postgres -c "CREATE DATABASE \"$1\"" >/dev/null
+  echo "$PG_URL/$1"
+}
+
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 
-# api METHOD PATH [BODY]: writes the body to $TMP/api.out; sets HTTP_CODE.
+# api METHOD PATH [BODY]: against $URL; writes the body to $TMP/api.out; sets HTTP_CODE.
+URL=""
 HTTP_CODE=""
 api() {
   local data=()
@@ -184,25 +241,38 @@ expect_200() { # WHAT METHOD PATH [BODY]: prints the body; exits unless HTTP 200
 
 declare -A RPS P99 REQS ERRS NON2XX SCPU OCPU
 ORDER=()
+URLS=() # the servers under test; a run is split evenly between them
 to_ms() { # wrk latency like 812.00us / 1.23ms / 2.00s / 1.50m
   awk -v v="$1" 'BEGIN{
     n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
     printf "%.2f", n }'
 }
-run_wrk() { # KEY LABEL SCRIPT [SCRIPT ARGS...]
-  local key="$1" label="$2" script="$3" out="$TMP/wrk-$1.txt"
+# run_wrk KEY LABEL SCRIPT [SCRIPT ARGS...]: one wrk per server in URLS, with the threads
+# and connections shared out; rates and counts summed, the worst p99 kept.
+run_wrk() {
+  local key="$1" label="$2" script="$3" out="$TMP/wrk-${1//:/-}.txt"
   shift 3
   quiet_wait "$label"
-  log "wrk: $label"
+  log "wrk: $label (${#URLS[@]} server(s))"
+  local n="${#URLS[@]}" i
+  local threads=$(( THREADS / n )) conns=$(( CONNS / n ))
+  [ "$threads" -ge 1 ] || threads=1
   local ticks0 wall0 sys0 ticks1 wall1 sys1 wrk_cpu
-  ticks0="$(cpu_ticks "$SERVER_PID")"; sys0="$(sys_busy_ticks)"; wall0="$(now_ns)"
-  { TIMEFORMAT='%U %S'; time wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-      -s "$BENCH/$script" "$URL" -- "$@" >"$out"; } 2>"$out.time"
-  ticks1="$(cpu_ticks "$SERVER_PID")"; sys1="$(sys_busy_ticks)"; wall1="$(now_ns)"
+  ticks0="$(servers_ticks)"; sys0="$(sys_busy_ticks)"; wall0="$(now_ns)"
+  { TIMEFORMAT='%U %S'; time (
+      for i in "${!URLS[@]}"; do
+        # "{i}" in an argument becomes the wrk's index, so that loads can differ per server.
+        wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s "$BENCH/$script" \
+          "${URLS[$i]}" -- "${@//\{i\}/$i}" >"$out.$i" &
+      done
+      wait
+    ); } 2>"$out.time"
+  ticks1="$(servers_ticks)"; sys1="$(sys_busy_ticks)"; wall1="$(now_ns)"
+  cat "$out".[0-9]* >"$out"
   cat "$out"
   wrk_cpu="$(tail -1 "$out.time" | awk '{print $1 + $2}')" # seconds of CPU used by wrk
-  # Average CPUs kept busy during the run by the server, and by everything but server and wrk.
+  # Average CPUs kept busy during the run by the servers, and by everything but them and wrk.
   SCPU[$key]="$(awk -v t=$(( ticks1 - ticks0 )) -v w=$(( wall1 - wall0 )) -v hz="$CLK_TCK" \
     'BEGIN{printf "%.2f", (t / hz) / (w / 1e9)}')"
   OCPU[$key]="$(awk -v all=$(( sys1 - sys0 )) -v srv=$(( ticks1 - ticks0 )) -v wrk="$wrk_cpu" \
@@ -212,178 +282,266 @@ run_wrk() { # KEY LABEL SCRIPT [SCRIPT ARGS...]
     BUSY_NOTES+=("$label: other processes used ${OCPU[$key]} CPUs during the run")
     echo "WARNING: other processes used ${OCPU[$key]} CPUs during '$label'" >&2
   fi
-  RPS[$key]="$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")"
-  P99[$key]="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
-  REQS[$key]="$(awk '/ requests in /{print $1}' "$out")"
-  ERRS[$key]="$(awk '/Socket errors:/{gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$out")"
-  ERRS[$key]="${ERRS[$key]:-0}"
-  NON2XX[$key]="$(awk '/Non-2xx or 3xx responses:/{print $NF}' "$out")"
-  NON2XX[$key]="${NON2XX[$key]:-0}"
+  RPS[$key]="$(awk '/^Requests\/sec:/{r += $2} END{printf "%.0f", r}' "$out")"
+  local worst=0 p
+  for p in $(awk '$1 == "99%" {print $2}' "$out"); do
+    p="$(to_ms "$p")"
+    above "$p" "$worst" && worst="$p"
+  done
+  P99[$key]="$worst"
+  REQS[$key]="$(awk '/ requests in /{r += $1} END{print r + 0}' "$out")"
+  ERRS[$key]="$(awk '/Socket errors:/{gsub(/,/, ""); e += $4 + $6 + $8 + $10} END{print e + 0}' "$out")"
+  NON2XX[$key]="$(awk '/Non-2xx or 3xx responses:/{b += $NF} END{print b + 0}' "$out")"
   ORDER+=("$key|$label")
   echo "-> ${RPS[$key]} req/s, p99 ${P99[$key]} ms, socket errors ${ERRS[$key]}, non-2xx ${NON2XX[$key]}, server CPU ${SCPU[$key]}, others ${OCPU[$key]}"
 }
 
-# ---- phase A: throughput on 1,000 schemas ------------------------------------------------
+# ---- phase A: the registry protocol on 1,000 schemas, against the ceiling ------------------
 
-log "phase A: throughput (fresh database, 100 subjects x 10 versions)"
-mkdir -p "$TMP/a"
-start_server "$TMP/a/warden.db" "$TMP/a/server.log"
-READY_MS="$(wait_ready)"
-echo "server pid $SERVER_PID at $URL, ready after $READY_MS ms"
-PID_A="$SERVER_PID"
-sleep 1
-RSS_IDLE_A="$(rss_kb "$PID_A")"
-expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
-python3 "$BENCH/loader.py" register --url "$URL" --prefix bench --subjects 100 --versions 10 \
-  --out "$TMP/a"
-NIDS="$(wc -l <"$TMP/a/ids.txt")"
-MAXID="$(tail -1 "$TMP/a/ids.txt")"
-[ "$NIDS" = 1000 ] && [ "$MAXID" = 1000 ] \
-  || { echo "expected ids 1..1000, got $NIDS ids up to $MAXID" >&2; exit 1; }
-
-log "sanity checks (curl) before each measurement"
-FIRST_SUBJECT="$(head -1 "$TMP/a/subjects.txt")"
-FIRST_BODY="$(head -1 "$TMP/a/existing.tsv" | cut -f2)"
-COMPAT_BODY="$(head -1 "$TMP/a/compat.tsv" | cut -f2)"
-expect_200 "GET /schemas/ids/1000" GET /schemas/ids/1000 | cut -c1-120; echo
-expect_200 "GET latest" GET "/subjects/$FIRST_SUBJECT/versions/latest" | cut -c1-120; echo
-FIRST_ID="$(expect_200 "lookup" POST "/subjects/$FIRST_SUBJECT" "$FIRST_BODY" \
-  | python3 -c 'import json, sys; r = json.load(sys.stdin); assert r["version"] == 1; print(r["id"])')"
-echo "lookup of $FIRST_SUBJECT v1 -> id $FIRST_ID"
-REREG="$(expect_200 "re-register" POST "/subjects/$FIRST_SUBJECT/versions" "$FIRST_BODY")"
-echo "re-register -> $REREG"
-# The answer is Confluent's RegisterSchemaResponse (id, version, guid, schema…): its id must
-# be the existing one.
-REREG_ID="$(printf '%s' "$REREG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
-[ "$REREG_ID" = "$FIRST_ID" ] \
-  || { echo "re-registration did not return the existing id $FIRST_ID" >&2; exit 1; }
-
-run_wrk by_id "GET /schemas/ids/{id}" get_by_id.lua 1000
-# Reference point, not a target: the cheapest route ({} from GET /), i.e. what the HTTP
-# stack, loopback TCP and wrk itself cost on this machine.
-run_wrk root "GET / (reference: empty JSON, no registry work)" get_root.lua
-run_wrk latest "GET /subjects/{s}/versions/latest" get_latest.lua "$TMP/a/subjects.txt"
-run_wrk lookup "POST /subjects/{s} (lookup)" post_file.lua "$TMP/a/existing.tsv" '/subjects/{s}'
-run_wrk rereg "POST /subjects/{s}/versions (existing)" post_file.lua "$TMP/a/existing.tsv" \
-  '/subjects/{s}/versions'
-VERSIONS_AFTER="$(expect_200 "versions" GET "/subjects/$FIRST_SUBJECT/versions")"
-echo "versions of $FIRST_SUBJECT after re-registering: $VERSIONS_AFTER"
-[ "$VERSIONS_AFTER" = '[1,2,3,4,5,6,7,8,9,10]' ] \
-  || { echo "re-registration created new versions" >&2; exit 1; }
-
-# Under NONE a check is trivially true; BACKWARD makes the checker compare against latest.
-expect_200 "set compatibility BACKWARD" PUT /config '{"compatibility":"BACKWARD"}'; echo
-CHECK="$(expect_200 "compat check" POST \
-  "/compatibility/subjects/$FIRST_SUBJECT/versions/latest" "$COMPAT_BODY")"
-echo "compatibility check -> $CHECK"
-[ "$CHECK" = '{"is_compatible":true}' ] || { echo "candidate not compatible" >&2; exit 1; }
-run_wrk compat "POST /compatibility/.../versions/latest (BACKWARD)" post_file.lua \
-  "$TMP/a/compat.tsv" '/compatibility/subjects/{s}/versions/latest'
-expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
-
-probe() { # registers one fresh schema; prints its id
-  local name="Probe_$1_$(now_ns)"
-  expect_200 "probe registration" POST "/subjects/probe/versions" \
-    "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"$name\\\",\\\"fields\\\":[]}\"}" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+# serve BACKEND DIR: starts the servers under test on a fresh database (sqlite: one
+# process; postgres: two replicas of one database); sets URLS, SERVER_PIDS, URL (the first).
+SERVER_KIND=""
+serve() {
+  local backend="$1" dir="$2" db
+  mkdir -p "$dir"
+  URLS=(); SERVER_PIDS=(); SERVER_KIND="$backend"
+  case "$backend" in
+    sqlite) db="sqlite://$dir/warden.db" ;;
+    postgres) db="$(create_database "$(basename "$dir")")" ;;
+  esac
+  local replicas=1 r ms
+  [ "$backend" = postgres ] && replicas=2
+  for r in $(seq 1 "$replicas"); do
+    start_warden "$db" "$dir/server-$r.log"
+    ms="$(wait_ready "$STARTED_URL" "$STARTED_PID")"
+    echo "$backend server $r: pid $STARTED_PID at $STARTED_URL, ready after $ms ms"
+    URLS+=("$STARTED_URL"); SERVER_PIDS+=("$STARTED_PID")
+  done
+  URL="${URLS[0]}"
 }
-ID_BEFORE="$(probe before)"
-run_wrk new "POST /subjects/{s}/versions (new schema)" register_new.lua "r$(date +%s)" 100
-ID_AFTER="$(probe after)"
-NEW_IDS=$(( ID_AFTER - ID_BEFORE - 1 ))
-echo "ids issued during the run: $NEW_IDS (wrk counted ${REQS[new]} completed requests)"
-RSS_AFTER_A="$(rss_kb "$PID_A")"
-SERVER_ERRORS_A="$(grep -ciE 'error|panick' "$TMP/a/server.log" || true)"
-echo "server log lines mentioning error/panic: $SERVER_ERRORS_A"
-stop_pid "$PID_A"
+stop_servers() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  SERVER_PIDS=(); URLS=(); SERVER_KIND=""
+}
+
+CEILING_DONE=0
+ceiling() { # DIR: the hello-world server under the same loads (GET, and POST of the bodies)
+  local port
+  port="$(free_port)"
+  "$HELLO" "127.0.0.1:$port" >"$TMP/hello.log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  START_NS="$(now_ns)"
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
+  local saved_urls=("${URLS[@]}") saved_pids=("${SERVER_PIDS[@]}") saved_kind="$SERVER_KIND"
+  URLS=("http://127.0.0.1:$port"); SERVER_PIDS=("$pid"); SERVER_KIND=hello
+  run_wrk ceiling:get "hello-world GET (the ceiling for reads)" get_root.lua
+  run_wrk ceiling:post "hello-world POST of the lookup bodies (the ceiling for POSTs)" \
+    post_file.lua "$1/existing.tsv" '/subjects/{s}'
+  stop_pid "$pid"
+  URLS=("${saved_urls[@]}"); SERVER_PIDS=("${saved_pids[@]}"); SERVER_KIND="$saved_kind"
+  CEILING_DONE=1
+}
+
+declare -A NEW_IDS SERVER_ERRORS RSS_AFTER_A
+phase_a() { # BACKEND
+  local b="$1" dir="$TMP/$1-a"
+  log "phase A on $b: throughput (fresh database, 100 subjects x 10 versions)"
+  serve "$b" "$dir"
+  expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
+  python3 "$BENCH/loader.py" register --url "$URL" --prefix bench --subjects 100 --versions 10 \
+    --out "$dir"
+  local nids maxid
+  nids="$(wc -l <"$dir/ids.txt")"
+  maxid="$(tail -1 "$dir/ids.txt")"
+  [ "$nids" = 1000 ] && [ "$maxid" = 1000 ] \
+    || { echo "expected ids 1..1000, got $nids ids up to $maxid" >&2; exit 1; }
+
+  log "sanity checks (curl) before the measurements on $b"
+  local first_subject first_body compat_body first_id rereg rereg_id u
+  first_subject="$(head -1 "$dir/subjects.txt")"
+  first_body="$(head -1 "$dir/existing.tsv" | cut -f2)"
+  compat_body="$(head -1 "$dir/compat.tsv" | cut -f2)"
+  for u in "${URLS[@]}"; do # every replica answers what the first registered
+    URL="$u"
+    expect_200 "GET /schemas/ids/1000 at $u" GET /schemas/ids/1000 | cut -c1-100; echo
+    expect_200 "GET latest at $u" GET "/subjects/$first_subject/versions/latest" | cut -c1-100; echo
+  done
+  URL="${URLS[0]}"
+  first_id="$(expect_200 "lookup" POST "/subjects/$first_subject" "$first_body" \
+    | python3 -c 'import json, sys; r = json.load(sys.stdin); assert r["version"] == 1; print(r["id"])')"
+  echo "lookup of $first_subject v1 -> id $first_id"
+  rereg="$(expect_200 "re-register" POST "/subjects/$first_subject/versions" "$first_body")"
+  rereg_id="$(printf '%s' "$rereg" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+  [ "$rereg_id" = "$first_id" ] \
+    || { echo "re-registration did not return the existing id $first_id" >&2; exit 1; }
+
+  [ "$CEILING_DONE" = 1 ] || ceiling "$dir"
+
+  run_wrk "$b:by_id" "GET /schemas/ids/{id}" get_by_id.lua 1000
+  run_wrk "$b:latest" "GET /subjects/{s}/versions/latest" get_latest.lua "$dir/subjects.txt"
+  run_wrk "$b:version" "GET /subjects/{s}/versions/5" get_latest.lua "$dir/subjects.txt" 5
+  run_wrk "$b:lookup" "POST /subjects/{s} (lookup)" post_file.lua "$dir/existing.tsv" '/subjects/{s}'
+  run_wrk "$b:rereg" "POST /subjects/{s}/versions (existing)" post_file.lua "$dir/existing.tsv" \
+    '/subjects/{s}/versions'
+  local after
+  after="$(expect_200 "versions" GET "/subjects/$first_subject/versions")"
+  [ "$after" = '[1,2,3,4,5,6,7,8,9,10]' ] \
+    || { echo "re-registration created new versions: $after" >&2; exit 1; }
+
+  # Under NONE a check is trivially true; BACKWARD makes the checker compare against latest.
+  expect_200 "set compatibility BACKWARD" PUT /config '{"compatibility":"BACKWARD"}'; echo
+  local check
+  check="$(expect_200 "compat check" POST \
+    "/compatibility/subjects/$first_subject/versions/latest" "$compat_body")"
+  [ "$check" = '{"is_compatible":true}' ] || { echo "candidate not compatible: $check" >&2; exit 1; }
+  sleep 0.2 # the other replica learns of the level change (change log, milliseconds)
+  run_wrk "$b:compat" "POST /compatibility/.../versions/latest (BACKWARD)" post_file.lua \
+    "$dir/compat.tsv" '/compatibility/subjects/{s}/versions/latest'
+  expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
+  sleep 0.2
+
+  probe() { # registers one fresh schema; prints its id
+    local name="Probe_$1_$(now_ns)"
+    expect_200 "probe registration" POST "/subjects/probe/versions" \
+      "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"$name\\\",\\\"fields\\\":[]}\"}" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+  }
+  local before after_id
+  before="$(probe before)"
+  run_wrk "$b:new" "POST /subjects/{s}/versions (new schema, 100 subjects)" register_new.lua \
+    "r$(date +%s)w{i}" 100
+  after_id="$(probe after)"
+  NEW_IDS[$b]=$(( after_id - before - 1 ))
+  echo "ids issued during the run: ${NEW_IDS[$b]} (wrk counted ${REQS[$b:new]} completed requests)"
+  RSS_AFTER_A[$b]="$(rss_kb "${SERVER_PIDS[0]}")"
+  SERVER_ERRORS[$b]="$(cat "$dir"/server-*.log | grep -ciE 'error|panick' || true)"
+  echo "server log lines mentioning error/panic: ${SERVER_ERRORS[$b]}"
+  stop_servers
+}
 
 # ---- phase B: memory with 10,000 schemas, startup time -----------------------------------
 
-log "phase B: RSS and startup (fresh database, 1,000 subjects x 10 versions)"
-mkdir -p "$TMP/b"
-DB_B="$TMP/b/warden.db"
-start_server "$DB_B" "$TMP/b/server.log"
-READY_MS="$(wait_ready)"
-echo "server pid $SERVER_PID at $URL, ready after $READY_MS ms"
-PID_B="$SERVER_PID"
-sleep 1
-RSS_IDLE="$(rss_kb "$PID_B")"
-echo "idle RSS, empty database: $(mib "$RSS_IDLE") MiB"
-expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
-python3 "$BENCH/loader.py" register --url "$URL" --prefix rss --subjects 1000 --versions 10 \
-  --out "$TMP/b"
-RSS_LOADED="$(rss_kb "$PID_B")"
-python3 "$BENCH/loader.py" read-ids --url "$URL" --ids "$TMP/b/ids.txt"
-sleep 1
-RSS_10K="$(rss_kb "$PID_B")"
-echo "RSS after registering 10,000: $(mib "$RSS_LOADED") MiB; after reading each by id: $(mib "$RSS_10K") MiB"
-stop_pid "$PID_B"
-echo "database: $(du -sh "$TMP/b" | cut -f1) (file, WAL, shm)"
+declare -A RSS_IDLE RSS_LOADED RSS_10K RSS_RESTART RSS_RESTART_READ STARTUP_MED STARTUP_MAX STARTUP_ALL
+phase_b() { # BACKEND: one process (postgres: one replica) on a fresh database
+  local b="$1" dir="$TMP/$1-b" db
+  log "phase B on $b: RSS and startup (fresh database, 1,000 subjects x 10 versions)"
+  mkdir -p "$dir"
+  case "$b" in
+    sqlite) db="sqlite://$dir/warden.db" ;;
+    postgres) db="$(create_database rss)" ;;
+  esac
+  SERVER_KIND="$b"
+  start_warden "$db" "$dir/server.log"
+  wait_ready "$STARTED_URL" "$STARTED_PID" >/dev/null
+  URL="$STARTED_URL"; SERVER_PIDS=("$STARTED_PID")
+  sleep 1
+  RSS_IDLE[$b]="$(rss_kb "$STARTED_PID")"
+  expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
+  python3 "$BENCH/loader.py" register --url "$URL" --prefix rss --subjects 1000 --versions 10 \
+    --out "$dir"
+  RSS_LOADED[$b]="$(rss_kb "$STARTED_PID")"
+  python3 "$BENCH/loader.py" read-ids --url "$URL" --ids "$dir/ids.txt"
+  sleep 1
+  RSS_10K[$b]="$(rss_kb "$STARTED_PID")"
+  echo "RSS after registering 10,000: $(mib "${RSS_LOADED[$b]}") MiB; after reading each by id: $(mib "${RSS_10K[$b]}") MiB"
+  stop_servers
+  [ "$b" = sqlite ] && echo "database: $(du -sh "$dir" | cut -f1) (file, WAL, shm)"
 
-STARTUP_MS=()
-for run in $(seq 1 "$STARTUP_RUNS"); do
-  SERVER_PID="" quiet_wait "startup run $run"
-  start_server "$DB_B" "$TMP/b/server.log"
-  ms="$(wait_ready)"
-  STARTUP_MS+=("$ms")
-  if [ "$run" = 1 ]; then
-    NSUBJ="$(expect_200 "list subjects" GET /subjects | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
-    echo "restart: GET /subjects lists $NSUBJ subjects"
-    [ "$NSUBJ" = 1000 ] || { echo "expected 1000 subjects after restart" >&2; exit 1; }
-    sleep 1
-    RSS_RESTART="$(rss_kb "$SERVER_PID")"
-    # The same read of every id on a process that registered nothing: the cache alone.
-    python3 "$BENCH/loader.py" read-ids --url "$URL" --ids "$TMP/b/ids.txt"
-    sleep 1
-    RSS_RESTART_READ="$(rss_kb "$SERVER_PID")"
-    echo "restart: RSS idle $(mib "$RSS_RESTART") MiB; after reading each id once $(mib "$RSS_RESTART_READ") MiB"
-  fi
-  echo "startup run $run: first 200 from GET /subjects after $ms ms"
-  stop_pid "$SERVER_PID"
+  local runs=() run ms nsubj
+  for run in $(seq 1 "$STARTUP_RUNS"); do
+    quiet_wait "$b startup run $run"
+    start_warden "$db" "$dir/server.log"
+    ms="$(wait_ready "$STARTED_URL" "$STARTED_PID")"
+    URL="$STARTED_URL"; SERVER_PIDS=("$STARTED_PID")
+    runs+=("$ms")
+    if [ "$run" = 1 ]; then
+      nsubj="$(expect_200 "list subjects" GET /subjects | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+      [ "$nsubj" = 1000 ] || { echo "expected 1000 subjects after restart, got $nsubj" >&2; exit 1; }
+      sleep 1
+      RSS_RESTART[$b]="$(rss_kb "$STARTED_PID")"
+      # The same read of every id on a process that registered nothing: the cache alone.
+      python3 "$BENCH/loader.py" read-ids --url "$URL" --ids "$dir/ids.txt"
+      sleep 1
+      RSS_RESTART_READ[$b]="$(rss_kb "$STARTED_PID")"
+    fi
+    echo "$b startup run $run: first 200 from GET /subjects after $ms ms"
+    stop_servers
+  done
+  local sorted=($(printf '%s\n' "${runs[@]}" | sort -n))
+  STARTUP_MED[$b]="${sorted[$(( ${#sorted[@]} / 2 ))]}"
+  STARTUP_MAX[$b]="${sorted[-1]}"
+  STARTUP_ALL[$b]="${runs[*]}"
+}
+
+IFS=',' read -r -a BACKEND_LIST <<<"$BACKENDS"
+for b in "${BACKEND_LIST[@]}"; do
+  case "$b" in
+    sqlite) ;;
+    postgres) [ -n "$PG_URL" ] || start_postgres ;;
+    *) echo "unknown backend $b (sqlite, postgres)" >&2; exit 2 ;;
+  esac
+  phase_a "$b"
+  phase_b "$b"
 done
-STARTUP_SORTED=($(printf '%s\n' "${STARTUP_MS[@]}" | sort -n))
-STARTUP_MED="${STARTUP_SORTED[$(( ${#STARTUP_SORTED[@]} / 2 ))]}"
-STARTUP_MAX="${STARTUP_SORTED[-1]}"
 
 # ---- report ------------------------------------------------------------------------------
 
 met() { if [ "$1" = 1 ]; then echo "**met**"; else echo "**MISSED**"; fi; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN{print (a + 0 >= b + 0) ? 1 : 0}'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN{print (a + 0 < b + 0) ? 1 : 0}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b + 0 > 0) printf "%.2f", a / b; else print "-"}'; }
 
 TOTAL_BAD=0
 log "results"
 echo
-echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency, server and wrk on the same $(nproc) CPUs."
+echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency in all (split evenly over two replicas on"
+echo "PostgreSQL), servers and wrk on the same $(nproc) CPUs. Ratios are to the hello-world"
+echo "ceiling of the same run: GET routes to its GET, POST routes to its POST."
 echo
-echo "| Benchmark | Requests/s | p99 latency | Requests | Socket errors | Non-2xx | Server CPU (of $(nproc)) | Other CPU | Target |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| Backend | Benchmark | Requests/s | Ratio to ceiling | p99 latency | Socket errors | Non-2xx | Server CPU (of $(nproc)) | Other CPU | Target |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
 for entry in "${ORDER[@]}"; do
   key="${entry%%|*}"; label="${entry#*|}"
-  target=""
-  if [ "$key" = by_id ]; then
-    target=">= 50,000 req/s: $(met "$(ge "${RPS[$key]}" 50000)")"
-  fi
+  backend="${key%%:*}"; what="${key#*:}"
+  r="" target=""
+  case "$what" in
+    by_id|latest|version)
+      r="$(ratio "${RPS[$key]}" "${RPS[ceiling:get]}")"
+      target=">= 0.8: $(met "$(ge "$r" 0.8)")" ;;
+    lookup|rereg|compat)
+      r="$(ratio "${RPS[$key]}" "${RPS[ceiling:post]}")"
+      target=">= 0.6: $(met "$(ge "$r" 0.6)")" ;;
+    new)
+      r="$(ratio "${RPS[$key]}" "${RPS[ceiling:post]}")"
+      if [ "$backend" = sqlite ]; then target=">= 5,000/s: $(met "$(ge "${RPS[$key]}" 5000)")"
+      else target=">= 3,000/s: $(met "$(ge "${RPS[$key]}" 3000)")"; fi ;;
+  esac
   TOTAL_BAD=$(( TOTAL_BAD + ${ERRS[$key]} + ${NON2XX[$key]} ))
-  printf '| %s | %s | %s ms | %s | %s | %s | %s | %s | %s |\n' "$label" "${RPS[$key]}" \
-    "${P99[$key]}" "${REQS[$key]}" "${ERRS[$key]}" "${NON2XX[$key]}" "${SCPU[$key]}" \
+  printf '| %s | %s | %s | %s | %s ms | %s | %s | %s | %s | %s |\n' "$backend" "$label" \
+    "${RPS[$key]}" "$r" "${P99[$key]}" "${ERRS[$key]}" "${NON2XX[$key]}" "${SCPU[$key]}" \
     "${OCPU[$key]}" "$target"
 done
 echo
-echo "| Measurement | Value | Target |"
-echo "|---|---:|---|"
-echo "| RSS idle after start, empty database | $(mib "$RSS_IDLE") MiB | |"
-echo "| RSS after 1,000 schemas + all wrk runs above (phase A) | $(mib "$RSS_AFTER_A") MiB | |"
-echo "| RSS with 10,000 schemas stored (before reads) | $(mib "$RSS_LOADED") MiB | |"
-RSS_MB="$(awk -v k="$RSS_10K" 'BEGIN{printf "%.1f", k * 1024 / 1e6}')"
-echo "| RSS with 10,000 schemas registered by this process, each then read once by id | $(mib "$RSS_10K") MiB ($RSS_MB MB) | < 100 MB: $(met "$(lt "$RSS_MB" 100)") |"
-echo "| RSS idle after restart on the 10,000-schema database | $(mib "$RSS_RESTART") MiB | |"
-RSS_MB2="$(awk -v k="$RSS_RESTART_READ" 'BEGIN{printf "%.1f", k * 1024 / 1e6}')"
-echo "| RSS after restart, each of the 10,000 schemas read once by id | $(mib "$RSS_RESTART_READ") MiB ($RSS_MB2 MB) | < 100 MB: $(met "$(lt "$RSS_MB2" 100)") |"
-echo "| Start to first 200 of GET /subjects, 10,000 schemas (median of $STARTUP_RUNS; all: ${STARTUP_MS[*]} ms) | $STARTUP_MED ms | <= 1000 ms: $(met "$(lt "$STARTUP_MAX" 1001)") (max $STARTUP_MAX ms) |"
+echo "| Backend | Measurement | Value | Target |"
+echo "|---|---|---:|---|"
+for b in "${BACKEND_LIST[@]}"; do
+  echo "| $b | RSS idle after start, empty database | $(mib "${RSS_IDLE[$b]}") MiB | |"
+  echo "| $b | RSS after 1,000 schemas + all wrk runs above (phase A, first server) | $(mib "${RSS_AFTER_A[$b]}") MiB | |"
+  echo "| $b | RSS with 10,000 schemas stored (before reads) | $(mib "${RSS_LOADED[$b]}") MiB | |"
+  mb="$(awk -v k="${RSS_10K[$b]}" 'BEGIN{printf "%.1f", k * 1024 / 1e6}')"
+  echo "| $b | RSS with 10,000 schemas registered by this process, each then read once by id | $(mib "${RSS_10K[$b]}") MiB ($mb MB) | < 100 MB: $(met "$(lt "$mb" 100)") |"
+  echo "| $b | RSS idle after restart on the 10,000-schema database | $(mib "${RSS_RESTART[$b]}") MiB | |"
+  mb="$(awk -v k="${RSS_RESTART_READ[$b]}" 'BEGIN{printf "%.1f", k * 1024 / 1e6}')"
+  echo "| $b | RSS after restart, each of the 10,000 schemas read once by id | $(mib "${RSS_RESTART_READ[$b]}") MiB ($mb MB) | < 100 MB: $(met "$(lt "$mb" 100)") |"
+  echo "| $b | Start to first 200 of GET /subjects, 10,000 schemas (median of $STARTUP_RUNS; all: ${STARTUP_ALL[$b]} ms) | ${STARTUP_MED[$b]} ms | <= 200 ms: $(met "$(lt "${STARTUP_MAX[$b]}" 201)") (max ${STARTUP_MAX[$b]} ms) |"
+done
 echo
-echo "New registrations: $NEW_IDS ids issued during the run (wrk counted ${REQS[new]} completed requests)."
-echo "Errors: socket errors + non-2xx over all wrk runs = $TOTAL_BAD; server log lines with error/panic (phase A) = $SERVER_ERRORS_A."
+for b in "${BACKEND_LIST[@]}"; do
+  echo "$b: new registrations issued ${NEW_IDS[$b]} ids (wrk counted ${REQS[$b:new]} completed requests); server log lines with error/panic in phase A: ${SERVER_ERRORS[$b]}."
+done
+echo "Errors: socket errors + non-2xx over all wrk runs = $TOTAL_BAD."
 if [ "${#BUSY_NOTES[@]}" -gt 0 ]; then
   echo "Disturbed: ${BUSY_NOTES[*]}"
 else
