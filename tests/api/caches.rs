@@ -199,3 +199,36 @@ async fn with_a_tiny_cache_budget_ten_thousand_schemas_still_answer_correctly() 
         "{schemas} and {parsed} bytes cached"
     );
 }
+
+/// Lookups and re-registrations answer from the ids they learnt by fingerprint, and a hard
+/// delete makes them forget: the schema registered again after it gets a new id, which
+/// they then answer, never the deleted one.
+#[tokio::test]
+async fn after_a_hard_delete_a_schema_registered_again_is_answered_under_its_new_id() {
+    let app = warden_testkit::spawn_app().await;
+    let a = record("A", r#"[{"name":"a","type":"int"}]"#);
+    let first = app.register_ok("s", &a).await;
+    assert_eq!(app.lookup("s", &a).await.body["id"], first);
+    assert_eq!(app.register_ok("s", &a).await, first);
+    assert!(metric(&app, "warden_cache_bytes{cache=\"fingerprint\"}").await > 0);
+
+    assert_eq!(app.delete("/subjects/s").await.status.as_u16(), 200);
+    assert_eq!(
+        app.delete("/subjects/s?permanent=true")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/schemas/ids/{first}")).await.error_code(),
+        40403
+    );
+
+    let again = app.register_ok("t", &a).await;
+    assert_ne!(again, first);
+    let found = app.lookup("t", &a).await;
+    assert_eq!(found.body["id"], again, "{}", found.text);
+    assert_eq!(found.body["version"], 1);
+    assert_eq!(app.register_ok("t", &a).await, again);
+}

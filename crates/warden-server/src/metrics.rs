@@ -23,7 +23,7 @@ pub struct Metrics {
     pub compatibility_failures: IntCounter,
     /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"}`:
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
@@ -116,6 +116,7 @@ impl Metrics {
             ("parsed", caches.parsed_bytes),
             ("request", caches.requests_bytes),
             ("version_body", caches.version_bodies_bytes),
+            ("fingerprint", caches.fingerprints_bytes),
         ] {
             self.cache_bytes
                 .with_label_values(&[cache])

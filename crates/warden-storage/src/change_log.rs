@@ -251,7 +251,7 @@ pub(crate) async fn follow(pool: PgPool, mut listener: PgListener, highest: i64,
                     tracing::warn!(error = %e, "reading the change log failed");
                 }
                 polls += 1;
-                if polls % 600 == 0 && let Err(e) = follower.prune().await {
+                if polls.is_multiple_of(600) && let Err(e) = follower.prune().await {
                     tracing::warn!(error = %e, "pruning the change log failed");
                 }
             }

@@ -27,7 +27,8 @@ pub struct CacheBudget {
     /// text plus 1 KiB. Default 128 MiB.
     pub parsed_bytes: u64,
     /// Known requests: the hash of a submission and the stored form of the schema it
-    /// means, so a schema sent again is not parsed again. Default 32 MiB.
+    /// means, so a schema sent again is not parsed again. Default 32 MiB. The ids of
+    /// stored schemas by identity fingerprint are a second cache with the same budget.
     pub requests_bytes: u64,
 }
 
@@ -58,6 +59,8 @@ pub struct CacheWeights {
     pub requests_bytes: u64,
     /// Rendered subject version bodies.
     pub version_bodies_bytes: u64,
+    /// Ids of stored schemas by identity fingerprint.
+    pub fingerprints_bytes: u64,
 }
 
 /// An entry may weigh at most this fraction of its cache's budget.
@@ -151,6 +154,12 @@ pub(crate) fn schema_weight(schema: &Arc<CachedSchema>) -> u64 {
 
 /// A rendered response body (its key, a subject and a version row, counted in the
 /// overhead).
+/// An id by fingerprint: the entry, the fingerprint (64 hex digits, and a context's prefix)
+/// and the id.
+pub(crate) fn fingerprint_weight(_: &warden_core::SchemaId) -> u64 {
+    ENTRY_OVERHEAD + 96
+}
+
 pub(crate) fn body_weight(body: &bytes::Bytes) -> u64 {
     ENTRY_OVERHEAD + body.len() as u64
 }

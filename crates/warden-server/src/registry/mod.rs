@@ -84,6 +84,11 @@ pub struct Registry {
     /// row: a row (version, id, deleted flag, time) and the immutable schema of its id fix
     /// the body, so an entry never goes stale; a changed row is another key.
     version_bodies: ByteCache<(Subject, VersionRow), bytes::Bytes>,
+    /// The id the store answers for an identity fingerprint, once it answered one: a
+    /// stored schema's row keeps its fingerprint until a hard delete removes it, which
+    /// clears this cache ([`Registry::evict`]). Misses are not kept (another replica may
+    /// store the schema at any time).
+    ids_by_fingerprint: ByteCache<String, SchemaId>,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
@@ -111,6 +116,7 @@ impl Registry {
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
+            ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             settings: settings::SettingsCache::default(),
             versions: settings::VersionsCache::default(),
             write_lock: Mutex::new(()),
@@ -127,6 +133,7 @@ impl Registry {
         self.parsed = ByteCache::new(budget.parsed_bytes, cache::parsed_weight);
         self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
+        self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
         self
     }
 
@@ -137,6 +144,7 @@ impl Registry {
             parsed_bytes: self.parsed.weight(),
             requests_bytes: self.candidates.weight(),
             version_bodies_bytes: self.version_bodies.weight(),
+            fingerprints_bytes: self.ids_by_fingerprint.weight(),
         }
     }
 
@@ -232,6 +240,7 @@ impl Registry {
             self.parsed.remove(id);
         }
         self.candidates.clear();
+        self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.
         self.version_bodies.clear();
     }

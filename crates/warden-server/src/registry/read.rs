@@ -66,6 +66,19 @@ impl Registry {
         Ok(body)
     }
 
+    /// The id of the stored schema with this identity fingerprint, from memory once the
+    /// store answered it (outside a registration's transaction, which asks the store).
+    pub(super) async fn id_by_fingerprint(&self, fingerprint: &String) -> Result<Option<SchemaId>> {
+        if let Some(id) = self.ids_by_fingerprint.get(fingerprint) {
+            return Ok(Some(id));
+        }
+        let found = self.store.schema_id_by_fingerprint(fingerprint).await?;
+        if let Some(id) = found {
+            self.ids_by_fingerprint.insert(fingerprint.clone(), id);
+        }
+        Ok(found)
+    }
+
     /// Holds a schema this process just stored, so that the lookups of the next
     /// registrations under its subject, and the first read of it by id, find it in memory.
     pub(super) fn remember_stored(&self, stored: StoredSchema) {

@@ -265,9 +265,7 @@ impl Registry {
             && let Some(row) = self
                 .holding(
                     &live,
-                    self.store
-                        .schema_id_by_fingerprint(&candidate.new.fingerprint)
-                        .await?,
+                    self.id_by_fingerprint(&candidate.new.fingerprint).await?,
                     &candidate.new,
                     explicit_id,
                     None,
@@ -613,7 +611,7 @@ impl Registry {
                 _ if !normalize => self.normalized_fingerprint(&candidate, deadline).await?,
                 _ => break,
             };
-            let Some(id) = self.store.schema_id_by_fingerprint(&fingerprint).await? else {
+            let Some(id) = self.id_by_fingerprint(&fingerprint).await? else {
                 continue;
             };
             // The newest version wins, as Confluent answers with the latest match.
@@ -653,11 +651,7 @@ impl Registry {
                 .await?
         {
             let next = self.candidate(next, normalize, deadline).await?;
-            found = match self
-                .store
-                .schema_id_by_fingerprint(&next.new.fingerprint)
-                .await?
-            {
+            found = match self.id_by_fingerprint(&next.new.fingerprint).await? {
                 Some(id) => live.iter().rev().find(|r| r.schema_id == id).copied(),
                 None => None,
             };
@@ -1003,19 +997,10 @@ impl Registry {
         // only at registration or lookup, only when the two texts differ, and only on a
         // miss of the current text.
         if let Some(legacy) = legacy
-            && self
-                .store
-                .schema_id_by_fingerprint(&fingerprint)
-                .await?
-                .is_none()
+            && self.id_by_fingerprint(&fingerprint).await?.is_none()
         {
             let earlier = identity(&legacy);
-            if self
-                .store
-                .schema_id_by_fingerprint(&earlier)
-                .await?
-                .is_some()
-            {
+            if self.id_by_fingerprint(&earlier).await?.is_some() {
                 text = legacy;
                 fingerprint = earlier;
             }
