@@ -232,3 +232,72 @@ async fn after_a_hard_delete_a_schema_registered_again_is_answered_under_its_new
     assert_eq!(found.body["version"], 1);
     assert_eq!(app.register_ok("t", &a).await, again);
 }
+
+/// A compatibility check of a schema sent again reuses its parsed form, but never across a
+/// hard delete: once the version it references is deleted and registered again with other
+/// content, the same request is checked with the new content.
+#[tokio::test]
+async fn a_checked_schema_is_parsed_again_when_the_version_it_references_was_replaced() {
+    use serde_json::json;
+    let app = warden_testkit::spawn_app().await;
+    let refs = json!([{"name": "Inner", "subject": "inner", "version": 1}]);
+    let with_refs = |schema: &str| json!({"schema": schema, "references": refs});
+    let outer = record("Outer", r#"[{"name":"i","type":"Inner"}]"#);
+    let register = |subject: &'static str, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app.register_body(subject, &body).await;
+            assert_eq!(r.status.as_u16(), 200, "{subject}: {}", r.text);
+        }
+    };
+    let check = |schema: String| {
+        let app = &app;
+        let body = with_refs(&schema);
+        async move {
+            let r = app
+                .request(
+                    reqwest::Method::POST,
+                    "/compatibility/subjects/outer/versions/latest",
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+            r.body["is_compatible"].as_bool().unwrap()
+        }
+    };
+    let candidate = record(
+        "Outer",
+        r#"[{"name":"i","type":"Inner"},{"name":"b","type":"int","default":0}]"#,
+    );
+
+    register(
+        "inner",
+        json!({"schema": record("Inner", r#"[{"name":"a","type":"int"}]"#)}),
+    )
+    .await;
+    register("outer", with_refs(&outer)).await;
+    assert!(check(candidate.clone()).await);
+
+    for subject in ["outer", "inner"] {
+        assert_eq!(
+            app.delete(&format!("/subjects/{subject}"))
+                .await
+                .status
+                .as_u16(),
+            200
+        );
+        let hard = app
+            .delete(&format!("/subjects/{subject}?permanent=true"))
+            .await;
+        assert_eq!(hard.status.as_u16(), 200, "{}", hard.text);
+    }
+    register(
+        "inner",
+        json!({"schema": record("Inner", r#"[{"name":"a","type":"string"}]"#)}),
+    )
+    .await;
+    register("outer", with_refs(&outer)).await;
+    // Parsed with the old Inner, the candidate's `a` (an int) could not read the stored
+    // version's string: only the new Inner makes it compatible.
+    assert!(check(candidate).await);
+}

@@ -152,16 +152,26 @@ pub(crate) fn schema_weight(schema: &Arc<CachedSchema>) -> u64 {
         + stored.rule_set.as_ref().map_or(0, json_weight)
 }
 
-/// A rendered response body (its key, a subject and a version row, counted in the
-/// overhead).
 /// An id by fingerprint: the entry, the fingerprint (64 hex digits, and a context's prefix)
 /// and the id.
 pub(crate) fn fingerprint_weight(_: &warden_core::SchemaId) -> u64 {
     ENTRY_OVERHEAD + 96
 }
 
+/// A rendered response body (its key, a subject and a version row, counted in the
+/// overhead).
 pub(crate) fn body_weight(body: &bytes::Bytes) -> u64 {
     ENTRY_OVERHEAD + body.len() as u64
+}
+
+/// What a parsed schema is cached under: a stored schema's id, or a submitted schema's
+/// identity fingerprint (a compatibility check of a schema sent again parses nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum ParsedKey {
+    /// A stored schema.
+    Id(warden_core::SchemaId),
+    /// A submitted schema, by the fingerprint of its stored form.
+    Request(String),
 }
 
 /// A parsed schema: its canonical text and the structures built from it.

@@ -78,7 +78,7 @@ impl CachedSchema {
 pub struct Registry {
     store: Arc<dyn SchemaStore>,
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
-    parsed: ByteCache<SchemaId, Arc<ParsedSchema>>,
+    parsed: ByteCache<cache::ParsedKey, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
     /// Rendered `GET /subjects/{subject}/versions/{version}` bodies, by subject and version
     /// row: a row (version, id, deleted flag, time) and the immutable schema of its id fix
@@ -237,7 +237,13 @@ impl Registry {
     fn evict(&self, ids: &[SchemaId]) {
         for id in ids {
             self.by_id.remove(id);
-            self.parsed.remove(id);
+            self.parsed.remove(&cache::ParsedKey::Id(*id));
+        }
+        // A submitted schema's references may resolve to another schema now.
+        for key in self.parsed.keys() {
+            if matches!(key, cache::ParsedKey::Request(_)) {
+                self.parsed.remove(&key);
+            }
         }
         self.candidates.clear();
         self.ids_by_fingerprint.clear();

@@ -11,6 +11,7 @@ use warden_core::{
 };
 use warden_storage::{DeletedFilter, StoredSchema, VersionRow};
 
+use super::cache::ParsedKey;
 use super::{CachedSchema, Registry};
 use crate::error::{Error, Result};
 
@@ -104,7 +105,7 @@ impl Registry {
     ///
     /// Errors: 40403 when no schema has this id.
     pub async fn parsed_by_id(&self, id: SchemaId) -> Result<Arc<ParsedSchema>> {
-        if let Some(hit) = self.parsed.get(&id) {
+        if let Some(hit) = self.parsed.get(&ParsedKey::Id(id)) {
             return Ok(Arc::clone(&hit));
         }
         let schema = self.schema_by_id(id).await?;
@@ -131,7 +132,7 @@ impl Registry {
             })
             .await?;
         let parsed = Arc::new(parsed);
-        self.parsed.insert(id, Arc::clone(&parsed));
+        self.parsed.insert(ParsedKey::Id(id), Arc::clone(&parsed));
         Ok(parsed)
     }
 

@@ -25,6 +25,7 @@ use warden_core::{
 };
 use warden_storage::{NewSchema, VersionRow};
 
+use super::cache::ParsedKey;
 use super::{CachedSchema, Registry, SchemaSubmission, metadata};
 use crate::error::{Error, Result};
 
@@ -887,8 +888,9 @@ impl Registry {
         Ok(candidate)
     }
 
-    /// The parsed form of a candidate: as parsed by this request, or parsed again from its
-    /// stored-form text (which parses to the same schema).
+    /// The parsed form of a candidate: as parsed by this request, as cached by its
+    /// fingerprint, or parsed again from its stored-form text (which parses to the same
+    /// schema) and cached.
     async fn candidate_parsed(
         &self,
         candidate: &Candidate,
@@ -897,11 +899,16 @@ impl Registry {
         if let Some(parsed) = &candidate.parsed {
             return Ok(Arc::clone(parsed));
         }
+        let key = ParsedKey::Request(candidate.new.fingerprint.clone());
+        if let Some(hit) = self.parsed.get(&key) {
+            return Ok(hit);
+        }
         let new = Arc::clone(&candidate.new);
         let resolved = self
             .resolve_references(&new.references, &candidate.context)
             .await?;
-        self.work
+        let parsed = self
+            .work
             .run_sized(text_bytes(&new.schema, &resolved), deadline, move |_| {
                 // The text was accepted when the candidate was made; read it as stored.
                 ParsedSchema::parse_with(
@@ -913,7 +920,9 @@ impl Registry {
                 .map(Arc::new)
                 .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
             })
-            .await
+            .await?;
+        self.parsed.insert(key, Arc::clone(&parsed));
+        Ok(parsed)
     }
 
     /// Parses a submission, held to the schema limits, and computes its identity.
