@@ -44,8 +44,8 @@ async fn register(
 ) -> Result<Registered, Error> {
     let subject = sub(subject);
     let mut tx = store.begin_registration(&subject).await?;
-    let live = tx.live_versions().await?;
-    if let Some(id) = tx.schema_id_by_fingerprint(&schema.fingerprint).await?
+    let (live, found) = tx.live_versions_and_id(&schema.fingerprint).await?;
+    if let Some(id) = found
         && let Some(row) = live.iter().find(|r| r.schema_id == id)
         && explicit_version.is_none_or(|v| v == row.version)
     {
@@ -436,6 +436,52 @@ async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
             .unwrap(),
         vec![id(2)]
     );
+}
+
+/// A registration reads the subject's live versions and the id of its schema in one
+/// statement, with the answers of the two reads it replaces; the versions it numbers after
+/// include the soft-deleted ones.
+async fn one_read_gives_the_live_versions_and_the_schemas_id(store: Arc<dyn SchemaStore>) {
+    let (a, b, c) = (
+        schema(r#""int""#),
+        schema(r#""long""#),
+        schema(r#""string""#),
+    );
+    for s in [&a, &b, &c] {
+        register(&*store, "p", s, None, None).await.unwrap();
+    }
+    store.soft_delete(&sub("p"), &[v(2)]).await.unwrap();
+    let a_id = store
+        .schema_id_by_fingerprint(&a.fingerprint)
+        .await
+        .unwrap();
+    assert!(a_id.is_some());
+
+    let subject = sub("p");
+    let mut tx = store.begin_registration(&subject).await.unwrap();
+    let (live, id) = tx.live_versions_and_id(&a.fingerprint).await.unwrap();
+    let numbers: Vec<u32> = live.iter().map(|r| r.version.get()).collect();
+    assert_eq!(numbers, [1, 3]);
+    assert_eq!(id, a_id);
+    assert_eq!(
+        tx.schema_id_by_fingerprint(&a.fingerprint).await.unwrap(),
+        a_id
+    );
+    let d = schema(r#""double""#);
+    let (again, none) = tx.live_versions_and_id(&d.fingerprint).await.unwrap();
+    assert_eq!(again, live);
+    assert_eq!(none, None);
+    let d_id = tx.find_or_insert_schema(&d, None).await.unwrap();
+    assert_eq!(tx.insert_version(d_id, None).await.unwrap(), v(4));
+    tx.commit(&|_| {}).await.unwrap();
+    assert_eq!(store.versions(&subject).await.unwrap().len(), 4);
+
+    // A subject with no versions: none, and the id of a schema stored under another.
+    let empty = sub("empty");
+    let mut tx = store.begin_registration(&empty).await.unwrap();
+    let (live, id) = tx.live_versions_and_id(&a.fingerprint).await.unwrap();
+    assert!(live.is_empty());
+    assert_eq!(id, a_id);
 }
 
 async fn a_dropped_registration_writes_nothing(store: Arc<dyn SchemaStore>) {
@@ -989,6 +1035,7 @@ macro_rules! conformance {
             conformance!(@case $open, modes_are_removed_by_prefix);
             conformance!(@case $open, guids_max_ids_and_registration_times);
             conformance!(@case $open, a_dropped_registration_writes_nothing);
+            conformance!(@case $open, one_read_gives_the_live_versions_and_the_schemas_id);
             conformance!(@case $open, a_registration_holds_the_subject_until_it_ends);
             conformance!(@case $open, a_referenced_version_is_never_deleted);
             conformance!(@case $open, versions_that_reference_each_other_are_deleted_together);

@@ -304,6 +304,38 @@ macro_rules! shared_statements {
                 Ok(live)
             }
 
+            async fn live_versions_and_id(
+                &mut self,
+                fingerprint: &str,
+            ) -> crate::Result<(Vec<crate::VersionRow>, Option<warden_core::SchemaId>)> {
+                use sqlx::Row;
+                // The versions (part 0, in order), then the schema's id (part 1).
+                let rows = sqlx::query(
+                    "SELECT version, schema_id, deleted, created_at, 0 AS part
+                     FROM subject_versions WHERE subject = $1
+                     UNION ALL
+                     SELECT 0, id, FALSE, 0, 1 FROM schemas WHERE fingerprint = $2
+                     ORDER BY part, version",
+                )
+                .bind(self.subject.as_str())
+                .bind(fingerprint)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                let mut versions = Vec::with_capacity(rows.len());
+                let mut id = None;
+                for row in &rows {
+                    if row.try_get::<i32, _>("part")? == 0 {
+                        versions.push(version_row(row)?);
+                    } else {
+                        id = Some(crate::common::schema_id(row.try_get(1)?)?);
+                    }
+                }
+                let live = versions.iter().filter(|r| !r.deleted).copied().collect();
+                self.rows = Some(versions);
+                self.found = Some((fingerprint.to_owned(), id));
+                Ok((live, id))
+            }
+
             async fn schema_id_by_fingerprint(
                 &mut self,
                 fingerprint: &str,

@@ -454,6 +454,18 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
     /// The id of the schema with this identity fingerprint, if stored.
     async fn schema_id_by_fingerprint(&mut self, fingerprint: &str) -> Result<Option<SchemaId>>;
 
+    /// [`RegistrationTx::live_versions`] and [`RegistrationTx::schema_id_by_fingerprint`]
+    /// together, in one statement (one round trip to the database, or to SQLite's worker
+    /// thread, instead of two).
+    async fn live_versions_and_id(
+        &mut self,
+        fingerprint: &str,
+    ) -> Result<(Vec<VersionRow>, Option<SchemaId>)> {
+        let live = self.live_versions().await?;
+        let id = self.schema_id_by_fingerprint(fingerprint).await?;
+        Ok((live, id))
+    }
+
     /// The id of the schema with `schema`'s fingerprint, inserting it (with its references,
     /// and with `explicit_id` in IMPORT mode) when it is new. A schema committed by another
     /// process meanwhile keeps that process's id.

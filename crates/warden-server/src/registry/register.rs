@@ -401,10 +401,8 @@ impl Registry {
                 checked = Some((live.clone(), messages, compatible));
             }
             let mut tx = self.store.begin_registration(subject).await?;
-            let now_live = tx.live_versions().await?;
-            let fingerprint_id = tx
-                .schema_id_by_fingerprint(&candidate.new.fingerprint)
-                .await?;
+            let (now_live, fingerprint_id) =
+                tx.live_versions_and_id(&candidate.new.fingerprint).await?;
             if let Some(row) = self
                 .holding(
                     &now_live,
