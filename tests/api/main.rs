@@ -13,6 +13,7 @@ mod contexts;
 mod corpus;
 mod data_contracts;
 mod delete;
+mod diff;
 mod errors;
 mod formats;
 mod import_mode;

@@ -16,15 +16,15 @@
 //! change it is about as breaking in that direction, under the violation's rule. A violation
 //! is attached to the change at its path (or the deepest change above it); one that no change
 //! explains becomes a change of its own, kind `INCOMPATIBILITY`. So a direction has a breaking
-//! change exactly when its check has a violation, and [`SchemaDiff::levels`] come from
-//! [`crate::compat::check_with_policy`] itself: the diff and `/compatibility` cannot disagree.
+//! change exactly when its check has a violation, and [`SchemaDiff::levels`] follow from
+//! those violations as [`crate::compat::check_with_policy`] applies a level to one earlier
+//! schema: the diff and `/compatibility` cannot disagree.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::compat;
 use crate::schema::ParsedSchema;
 use crate::types::{CompatibilityLevel, CompatibilityPolicy, SchemaType};
 use crate::violation::{Direction, Violation};
@@ -53,6 +53,54 @@ pub struct SchemaDiff {
     /// The verdict of the new schema against the old one under each of the seven levels
     /// (a transitive level against a single earlier schema is its non-transitive twin).
     pub levels: Vec<LevelVerdict>,
+}
+
+/// The body of `POST /warden/v1/diff`: two schemas, each as a registration submits it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffRequest {
+    /// The old schema (`schema`, `schemaType`, `references`).
+    pub old: crate::api::RegisterSchemaRequest,
+    /// The new schema.
+    pub new: crate::api::RegisterSchemaRequest,
+    /// The subject whose context the references resolve in (the default context without
+    /// one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `STRICT` (the default) or `LENIENT`: how JSON Schema changes are judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<CompatibilityPolicy>))]
+    pub compatibility_policy: Option<String>,
+}
+
+/// Read as Confluent's resources read a body (`crate::jackson`): `old` and `new` as
+/// `RegisterSchemaRequest`s, `subject` and `compatibilityPolicy` as strings; other keys are
+/// ignored. A missing `old` or `new` is refused.
+impl crate::jackson::JacksonRequest for DiffRequest {
+    const CLASS: &'static str = "DiffRequest";
+
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        use crate::api::RegisterSchemaRequest;
+        use crate::jackson;
+        let (mut old, mut new, mut subject, mut policy) = (None, None, None, None);
+        jackson::each_field(fields, |key, value| {
+            match key {
+                "old" => old = jackson::read::<RegisterSchemaRequest>(value)?,
+                "new" => new = jackson::read::<RegisterSchemaRequest>(value)?,
+                "subject" => subject = jackson::string(value)?,
+                "compatibilityPolicy" => policy = jackson::string(value)?,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(DiffRequest {
+            old: old.ok_or("The field 'old' (the old schema) is required")?,
+            new: new.ok_or("The field 'new' (the new schema) is required")?,
+            subject,
+            compatibility_policy: policy,
+        })
+    }
 }
 
 /// One change between the old and the new schema.
@@ -135,60 +183,84 @@ impl SchemaDiff {
 /// judged under `policy`. Schemas of two formats give one `INCOMPATIBILITY` change per
 /// direction (the checkers' `TYPE_MISMATCH`).
 pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy) -> SchemaDiff {
-    let mut changes = match (old, new) {
+    use crate::violation::violations;
+    // The violations are those `check_reader_writer` finds: for JSON Schema and Protobuf the
+    // incompatible differences of the same two diffs (writer → reader), computed once here.
+    let (mut changes, backward, forward) = match (old, new) {
         (ParsedSchema::Json(o), ParsedSchema::Json(n)) => {
-            let backward = crate::json::compat::diff(o, n, policy);
-            let forward = crate::json::compat::diff(n, o, policy);
-            let fragment = |schema: &crate::json::JsonSchema, path: &str| {
-                json_fragment(schema.value(), path)
-            };
-            merge_differences(
-                backward
-                    .iter()
+            let b = crate::json::compat::diff(o, n, policy);
+            let f = crate::json::compat::diff(n, o, policy);
+            let judge = |kind: crate::json::DifferenceType| kind.is_compatible(policy);
+            let fragment =
+                |schema: &crate::json::JsonSchema, path: &str| json_fragment(schema.value(), path);
+            let changes = merge_differences(
+                b.iter()
                     .map(|d| (d.kind.as_str(), d.path.as_str()))
                     .collect(),
-                forward
-                    .iter()
+                f.iter()
                     .map(|d| (d.kind.as_str(), d.path.as_str()))
                     .collect(),
                 |p| fragment(o, p),
                 |p| fragment(n, p),
+            );
+            (
+                changes,
+                violations(&b, Direction::NewReadsOld, judge),
+                violations(&f, Direction::OldReadsNew, judge),
             )
         }
         (ParsedSchema::Protobuf(o), ParsedSchema::Protobuf(n)) => {
-            let backward = crate::protobuf::compat::diff(o, n);
-            let forward = crate::protobuf::compat::diff(n, o);
-            merge_differences(
-                backward
-                    .iter()
+            let b = crate::protobuf::compat::diff(o, n);
+            let f = crate::protobuf::compat::diff(n, o);
+            let judge = crate::protobuf::DifferenceType::is_compatible;
+            let changes = merge_differences(
+                b.iter()
                     .map(|d| (d.kind.as_str(), d.path.as_str()))
                     .collect(),
-                forward
-                    .iter()
+                f.iter()
                     .map(|d| (d.kind.as_str(), d.path.as_str()))
                     .collect(),
                 |p| proto_fragment(o, p),
                 |p| proto_fragment(n, p),
+            );
+            (
+                changes,
+                violations(&b, Direction::NewReadsOld, judge),
+                violations(&f, Direction::OldReadsNew, judge),
             )
         }
-        (ParsedSchema::Avro(o), ParsedSchema::Avro(n)) => {
-            let old_value: Value = serde_json::from_str(o.canonical()).unwrap_or(Value::Null);
-            let new_value: Value = serde_json::from_str(n.canonical()).unwrap_or(Value::Null);
-            avro_changes(&old_value, &new_value)
+        _ => {
+            let changes = match (old, new) {
+                (ParsedSchema::Avro(o), ParsedSchema::Avro(n)) => {
+                    let old_value: Value =
+                        serde_json::from_str(o.canonical()).unwrap_or(Value::Null);
+                    let new_value: Value =
+                        serde_json::from_str(n.canonical()).unwrap_or(Value::Null);
+                    avro_changes(&old_value, &new_value)
+                }
+                _ => Vec::new(),
+            };
+            (
+                changes,
+                new.check_reader_writer_with_policy(old, Direction::NewReadsOld, policy),
+                old.check_reader_writer_with_policy(new, Direction::OldReadsNew, policy),
+            )
         }
-        _ => Vec::new(),
     };
-    let backward = new.check_reader_writer_with_policy(old, Direction::NewReadsOld, policy);
-    let forward = old.check_reader_writer_with_policy(new, Direction::OldReadsNew, policy);
-    attach(&mut changes, backward, Direction::NewReadsOld);
-    attach(&mut changes, forward, Direction::OldReadsNew);
+    // The levels as `compat::check` applies them to one earlier schema: backward needs no
+    // backward violation, forward none forward, full neither; transitive levels are their
+    // twins against a single schema, and NONE checks nothing.
+    let (backward_ok, forward_ok) = (backward.is_empty(), forward.is_empty());
     let levels = LEVELS
         .iter()
         .map(|&level| LevelVerdict {
             level: level.as_str().to_owned(),
-            compatible: compat::check_with_policy(level, policy, new, &[old]).is_compatible(),
+            compatible: level == CompatibilityLevel::None
+                || ((!level.backward() || backward_ok) && (!level.forward() || forward_ok)),
         })
         .collect();
+    attach(&mut changes, backward, Direction::NewReadsOld);
+    attach(&mut changes, forward, Direction::OldReadsNew);
     SchemaDiff {
         schema_type: new.schema_type(),
         changes: changes.into_iter().map(|c| c.change).collect(),
@@ -240,8 +312,12 @@ fn merge_differences(
         new_ptr: Some((path.to_owned(), true)),
         old_ptr: Some((path.to_owned(), true)),
     };
+    // Confluent's diffs meet a type again through every field that reaches it, and report
+    // its differences each time at the same path: one change each.
+    let mut seen = HashSet::new();
     let mut out: Vec<Located> = backward
         .iter()
+        .filter(|(kind, path)| seen.insert((*kind, *path)))
         .map(|(kind, path)| {
             let forward_rule = forward_at
                 .get(path)
@@ -251,7 +327,6 @@ fn merge_differences(
             located(kind, path, forward_rule)
         })
         .collect();
-    let mut seen = HashSet::new();
     for (kind, path) in forward {
         if !backward_paths.contains(path) && seen.insert((kind, path)) {
             // Named from the old schema's side: the backward kind is the forward's reverse,
@@ -262,23 +337,37 @@ fn merge_differences(
     out
 }
 
+/// The changes by the pointer a direction's violations find them at: normalized pointer →
+/// (index, exact-only).
+type Index = HashMap<String, Vec<(usize, bool)>>;
+
+fn index(changes: &[Located], pointer: impl Fn(&Located) -> Option<&(String, bool)>) -> Index {
+    let mut map: Index = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if let Some((p, exact_only)) = pointer(c) {
+            map.entry(normalize_pointer(p))
+                .or_default()
+                .push((i, *exact_only));
+        }
+    }
+    map
+}
+
 /// Marks the changes each violation is about as breaking in `direction`; a violation no
 /// change explains becomes a change of its own.
 fn attach(changes: &mut Vec<Located>, violations: Vec<Violation>, direction: Direction) {
+    let new_index = index(changes, |c| c.new_ptr.as_ref());
+    let old_index = index(changes, |c| c.old_ptr.as_ref());
+    let (own, other) = match direction {
+        Direction::NewReadsOld => (&new_index, &old_index),
+        Direction::OldReadsNew => (&old_index, &new_index),
+    };
     for v in violations {
         let path = normalize_pointer(&v.path);
-        let pointer = |c: &Located| match direction {
-            Direction::NewReadsOld => c.new_ptr.clone(),
-            Direction::OldReadsNew => c.old_ptr.clone(),
-        };
-        let other = |c: &Located| match direction {
-            Direction::NewReadsOld => c.old_ptr.clone(),
-            Direction::OldReadsNew => c.new_ptr.clone(),
-        };
-        let mut targets = best_matches(changes, &path, &v, pointer);
+        let mut targets = best_matches(changes, own, &path, &v);
         if targets.is_empty() {
             // A location Java counts on the writer's side (a writer union's branch).
-            targets = best_matches(changes, &path, &v, other);
+            targets = best_matches(changes, other, &path, &v);
         }
         if targets.is_empty() {
             let judgement = Judgement {
@@ -313,7 +402,9 @@ fn attach(changes: &mut Vec<Located>, violations: Vec<Violation>, direction: Dir
                 judgement.compatible = false;
                 judgement.rule = v.rule.to_owned();
             }
-            judgement.messages.push(v.message.clone());
+            if !judgement.messages.contains(&v.message) {
+                judgement.messages.push(v.message.clone());
+            }
         }
     }
 }
@@ -322,49 +413,37 @@ fn attach(changes: &mut Vec<Located>, violations: Vec<Violation>, direction: Dir
 /// rule; else those at the deepest pointer above it (exact-only pointers aside).
 fn best_matches(
     changes: &[Located],
+    index: &Index,
     path: &str,
     violation: &Violation,
-    pointer: impl Fn(&Located) -> Option<(String, bool)>,
 ) -> Vec<usize> {
-    let exact: Vec<usize> = (0..changes.len())
-        .filter(|&i| pointer(&changes[i]).is_some_and(|(p, _)| normalize_pointer(&p) == path))
-        .collect();
-    if !exact.is_empty() {
+    if let Some(exact) = index.get(path) {
         let same_rule: Vec<usize> = exact
             .iter()
-            .copied()
+            .map(|(i, _)| *i)
             .filter(|&i| changes[i].change.kind == violation.rule)
             .collect();
         return if same_rule.is_empty() {
-            exact
+            exact.iter().map(|(i, _)| *i).collect()
         } else {
             same_rule
         };
     }
-    let mut best: Option<usize> = None;
-    let mut found = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
-        let Some((p, exact_only)) = pointer(c) else {
-            continue;
-        };
-        let p = normalize_pointer(&p);
-        if exact_only {
-            continue;
-        }
-        let above = p.is_empty() || path.starts_with(&format!("{p}/"));
-        if !above {
-            continue;
-        }
-        match best {
-            Some(len) if p.len() < len => {}
-            Some(len) if p.len() == len => found.push(i),
-            _ => {
-                best = Some(p.len());
-                found = vec![i];
+    let mut above = path;
+    while let Some((parent, _)) = above.rsplit_once('/') {
+        above = parent;
+        if let Some(found) = index.get(above) {
+            let open: Vec<usize> = found
+                .iter()
+                .filter(|(_, exact_only)| !exact_only)
+                .map(|(i, _)| *i)
+                .collect();
+            if !open.is_empty() {
+                return open;
             }
         }
     }
-    found
+    Vec::new()
 }
 
 /// A path with its `#` and trailing `/` taken off: `#/` and `/` are the root, `""`.
@@ -612,7 +691,10 @@ impl AvroWalk {
                 let aliases = n
                     .get("aliases")
                     .and_then(Value::as_array)
-                    .is_some_and(|al| al.iter().any(|x| x.as_str().is_some_and(|x| x.ends_with(a.as_str()))));
+                    .is_some_and(|al| {
+                        al.iter()
+                            .any(|x| x.as_str().is_some_and(|x| x.ends_with(a.as_str())))
+                    });
                 if !aliases {
                     self.push(
                         "NAME_CHANGED",
@@ -689,7 +771,12 @@ impl AvroWalk {
         let empty = Vec::new();
         let of = o.get("fields").and_then(Value::as_array).unwrap_or(&empty);
         let nf = n.get("fields").and_then(Value::as_array).unwrap_or(&empty);
-        let name = |f: &Value| f.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+        let name = |f: &Value| {
+            f.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         let mut matched_old = HashSet::new();
         for (j, field) in nf.iter().enumerate() {
             let fname = name(field);
@@ -697,7 +784,12 @@ impl AvroWalk {
             let aliases: Vec<String> = field
                 .get("aliases")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let found = of
                 .iter()
@@ -785,7 +877,12 @@ impl AvroWalk {
         let symbols = |v: &Value| -> Vec<String> {
             v.get("symbols")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (os, ns) = (symbols(o), symbols(n));
@@ -906,12 +1003,19 @@ mod tests {
         assert!(b.forward.compatible);
         let c = d.changes.iter().find(|c| c.path == "/fields/2").unwrap();
         assert!(c.backward.compatible && c.forward.compatible, "{c:?}");
-        let a = d.changes.iter().find(|c| c.path == "/fields/0/type").unwrap();
+        let a = d
+            .changes
+            .iter()
+            .find(|c| c.path == "/fields/0/type")
+            .unwrap();
         assert!(a.backward.compatible, "int promotes to long");
         assert!(!a.forward.compatible, "long does not read as int");
         assert_eq!(d.verdict(CompatibilityLevel::Backward), Some(false));
         assert_eq!(d.verdict(CompatibilityLevel::None), Some(true));
-        assert!(!d.changes.iter().any(|c| c.kind == "INCOMPATIBILITY"), "{d:#?}");
+        assert!(
+            !d.changes.iter().any(|c| c.kind == "INCOMPATIBILITY"),
+            "{d:#?}"
+        );
     }
 
     #[test]

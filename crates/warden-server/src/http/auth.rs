@@ -195,7 +195,10 @@ fn classify(
         | "/subjects/{subject}/metadata"
         | "/associations/subjects/{subject}"
         | "/compatibility/subjects/{subject}/versions"
-        | "/compatibility/subjects/{subject}/versions/{version}" => on(Read),
+        | "/compatibility/subjects/{subject}/versions/{version}"
+        | "/warden/v1/subjects/{subject}/diff" => on(Read),
+        // A diff of two submitted schemas reads no subject but the references it names.
+        "/warden/v1/diff" => Need::Authenticated,
         "/config/{subject}" => match m {
             Method::GET => on(Read),
             _ => on(Config),

@@ -8,6 +8,7 @@ mod associations;
 mod auth;
 mod contexts;
 mod contracts;
+mod diff;
 mod error;
 mod extract;
 pub mod openapi;

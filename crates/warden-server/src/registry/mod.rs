@@ -11,6 +11,7 @@ mod config;
 mod contexts;
 mod contract;
 mod delete;
+mod diff;
 mod metadata;
 mod read;
 mod references;

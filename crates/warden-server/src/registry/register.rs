@@ -895,7 +895,7 @@ impl Registry {
 
     /// The parsed form of a candidate: as parsed by this request, or parsed again from its
     /// stored-form text (which parses to the same schema).
-    async fn candidate_parsed(
+    pub(super) async fn candidate_parsed(
         &self,
         candidate: &Candidate,
         deadline: Instant,
