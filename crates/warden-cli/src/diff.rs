@@ -87,7 +87,10 @@ fn format_of(path: &Path, text: &str, explicit: Option<&str>) -> anyhow::Result<
             .parse()
             .map_err(|_| anyhow::anyhow!("unknown type {t}: AVRO, PROTOBUF or JSON"));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     Ok(match ext {
         "proto" => SchemaType::Protobuf,
         "avsc" | "avro" => SchemaType::Avro,
@@ -111,11 +114,16 @@ fn format_of(path: &Path, text: &str, explicit: Option<&str>) -> anyhow::Result<
 }
 
 fn read(path: &Path, explicit: Option<&str>) -> anyhow::Result<ParsedSchema> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let schema_type = format_of(path, &text, explicit)?;
-    ParsedSchema::parse(schema_type, &text, &[])
-        .with_context(|| format!("{} does not parse as {}", path.display(), schema_type.as_str()))
+    ParsedSchema::parse(schema_type, &text, &[]).with_context(|| {
+        format!(
+            "{} does not parse as {}",
+            path.display(),
+            schema_type.as_str()
+        )
+    })
 }
 
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -132,7 +140,11 @@ fn judged(name: &str, j: &warden_core::diff::Judgement) -> String {
     if j.compatible {
         format!("{name} {}", styled(GREEN, "ok"))
     } else {
-        format!("{name} {} {}", styled(RED, "BREAKING"), styled(BOLD, &j.rule))
+        format!(
+            "{name} {} {}",
+            styled(RED, "BREAKING"),
+            styled(BOLD, &j.rule)
+        )
     }
 }
 
@@ -140,10 +152,16 @@ fn judged(name: &str, j: &warden_core::diff::Judgement) -> String {
 fn fragment(out: &mut String, mark: &str, style: Style, text: &str) {
     let lines: Vec<&str> = text.lines().collect();
     for line in lines.iter().take(12) {
-        out.push_str(&format!("      {}\n", styled(style, &format!("{mark} {line}"))));
+        out.push_str(&format!(
+            "      {}\n",
+            styled(style, &format!("{mark} {line}"))
+        ));
     }
     if lines.len() > 12 {
-        out.push_str(&format!("      {}\n", styled(DIM, &format!("… {} more lines", lines.len() - 12))));
+        out.push_str(&format!(
+            "      {}\n",
+            styled(DIM, &format!("… {} more lines", lines.len() - 12))
+        ));
     }
 }
 

@@ -14,6 +14,7 @@ mod extract;
 pub mod openapi;
 mod ops;
 mod routes;
+mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub fn app_with_security(
 ) -> Router {
     let (router, _) = openapi::router().split_for_parts();
     let mut router = router
+        .merge(ui::router())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
             ops::record,

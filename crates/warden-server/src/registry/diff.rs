@@ -103,3 +103,72 @@ impl Registry {
             .await
     }
 }
+
+/// One subject as the UI's list shows it.
+#[derive(Debug, Clone)]
+pub struct SubjectSummary {
+    /// The subject.
+    pub subject: Subject,
+    /// The format of its latest version (live, else soft-deleted).
+    pub schema_type: Option<warden_core::SchemaType>,
+    /// Its latest version.
+    pub latest: Option<warden_core::Version>,
+    /// Whether every version is soft-deleted.
+    pub deleted: bool,
+}
+
+impl Registry {
+    /// Every subject with its format, latest version and deleted state, from one listing
+    /// of every version (`SchemaStore::all_versions`) and the schemas by id (cached).
+    pub async fn subject_summaries(&self) -> Result<Vec<SubjectSummary>> {
+        let mut rows = self
+            .store
+            .all_versions(warden_storage::DeletedFilter::All)
+            .await?;
+        rows.sort_by(|(a, x), (b, y)| {
+            super::contexts::context_order(a, b).then(x.version.cmp(&y.version))
+        });
+        let mut out: Vec<SubjectSummary> = Vec::new();
+        // Per subject: the newest live row, else the newest row.
+        let mut chosen: Vec<warden_storage::VersionRow> = Vec::new();
+        for (subject, row) in rows {
+            match out.last_mut() {
+                Some(last) if last.subject == subject => {
+                    let pick = chosen.last_mut().expect("one row per summary");
+                    if !row.deleted || pick.deleted {
+                        *pick = row;
+                    }
+                    last.deleted &= row.deleted;
+                }
+                _ => {
+                    out.push(SubjectSummary {
+                        subject,
+                        schema_type: None,
+                        latest: None,
+                        deleted: row.deleted,
+                    });
+                    chosen.push(row);
+                }
+            }
+        }
+        for (summary, row) in out.iter_mut().zip(chosen) {
+            summary.latest = Some(row.version);
+            summary.schema_type = Some(self.schema_by_id(row.schema_id).await?.stored.schema_type);
+        }
+        Ok(out)
+    }
+
+    /// A subject's version rows, soft-deleted ones included, oldest first.
+    pub async fn version_rows(&self, subject: &Subject) -> Result<Vec<warden_storage::VersionRow>> {
+        self.subject_versions(subject).await
+    }
+
+    /// A subject's effective compatibility level (its own, else the one above it).
+    pub async fn effective_level(&self, subject: &Subject) -> Result<CompatibilityLevel> {
+        Ok(self
+            .effective_config(subject)
+            .await?
+            .compatibility
+            .unwrap_or_default())
+    }
+}
