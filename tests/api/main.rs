@@ -31,6 +31,7 @@ mod request_bodies;
 mod schema_text;
 mod slow_clients;
 mod tags;
+mod ui;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).
 pub(crate) fn record(name: &str, fields: &str) -> String {

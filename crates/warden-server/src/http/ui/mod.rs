@@ -50,6 +50,7 @@ const JS: &str = include_str!("assets/ui.js");
 
 /// Every UI route with its method, as [`router`] serves them (the security layer's
 /// classification is tested against this list).
+#[cfg(test)]
 pub(super) const ROUTES: &[(&str, &str)] = &[
     ("/ui", "GET"),
     ("/ui/assets/ui.css", "GET"),
@@ -640,18 +641,6 @@ fn diff_body(
             "Under the subject's level " strong { (level.as_str()) } ": "
             @if verdict { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
         }
-        h2 { "Verdict per level" }
-        table #levels {
-            thead { tr { th scope="col" { "Level" } th scope="col" { "Verdict" } } }
-            tbody {
-                @for l in &diff.levels {
-                    tr {
-                        th scope="row" { (l.level) @if l.level == level.as_str() { " " span.badge { "subject's level" } } }
-                        td { @if l.compatible { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } } }
-                    }
-                }
-            }
-        }
         h2 { "Changes (" (diff.changes.len()) ")" }
         @if diff.changes.is_empty() { p.muted { "The two schemas are the same." } }
         table #changes {
@@ -670,6 +659,18 @@ fn diff_body(
         div.sides {
             section { h2 { "Old: " (old_label) } (old_code.render(&marks(&old_code, &diff.changes, true), "Old schema")) }
             section { h2 { "New: " (new_label) } (new_code.render(&marks(&new_code, &diff.changes, false), "New schema")) }
+        }
+        h2 { "Verdict per level" }
+        table #levels {
+            thead { tr { th scope="col" { "Level" } th scope="col" { "Verdict" } } }
+            tbody {
+                @for l in &diff.levels {
+                    tr {
+                        th scope="row" { (l.level) @if l.level == level.as_str() { " " span.badge { "subject's level" } } }
+                        td { @if l.compatible { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } } }
+                    }
+                }
+            }
         }
     }
 }
