@@ -42,6 +42,10 @@ use crate::error::Error;
 use crate::registry::{Registry, SchemaSubmission};
 use crate::security::Operation;
 
+/// Subject versions listed on a schema's page (a schema shared by thousands of subjects
+/// would make a page of thousands of links).
+const USED_BY_SHOWN: usize = 200;
+
 /// Subjects per page of the list.
 const PAGE_SIZE: usize = 50;
 
@@ -749,11 +753,14 @@ async fn schema_markup(r: &Registry, caller: &Caller, raw: &str) -> Result<Marku
     let body = html! {
         p.muted { a href="/ui/" { "Subjects" } " / schema" }
         h1 { "Schema " (id.to_string()) " " span.badge { (stored.schema_type.as_str()) } }
-        h2 { "Used by" }
+        h2 { "Used by " (users.len()) " subject versions" }
         ul #used-by {
-            @for u in &users {
+            @for u in users.iter().take(USED_BY_SHOWN) {
                 li { a href={ (subject_url(&u.subject)) "?version=" (u.version.to_string()) } { (u.subject.as_str()) " version " (u.version.to_string()) } }
             }
+        }
+        @if users.len() > USED_BY_SHOWN {
+            p.muted { "… and " (users.len() - USED_BY_SHOWN) " more (all of them: " code { "GET /schemas/ids/" (id.to_string()) "/versions" } ")." }
         }
         h2 { "Text" }
         (code.render(&HashMap::new(), "Schema text"))
