@@ -170,8 +170,28 @@ fn subject_of(raw: &str) -> Result<Subject, Error> {
     Ok(parsed.normalized().unwrap_or(parsed))
 }
 
+/// What a path segment or query value must escape (RFC 3986): controls, space, the
+/// delimiters `"#%&+/<>?\\^`{|}` and non-ASCII.
+const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
 fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, ESCAPED).to_string()
 }
 
 fn subject_url(s: &Subject) -> String {
