@@ -726,18 +726,16 @@ impl AvroWalk {
         match ok.as_str() {
             "record" => self.record(&o, &n, po, pn),
             "enum" => self.enumeration(&o, &n, po, pn),
-            "fixed" => {
-                if o.get("size") != n.get("size") {
-                    self.push(
-                        "FIXED_SIZE_CHANGED",
-                        &format!("{po}/size"),
-                        &format!("{pn}/size"),
-                        o.get("size").map(pretty),
-                        n.get("size").map(pretty),
-                        false,
-                        false,
-                    );
-                }
+            "fixed" if o.get("size") != n.get("size") => {
+                self.push(
+                    "FIXED_SIZE_CHANGED",
+                    &format!("{po}/size"),
+                    &format!("{pn}/size"),
+                    o.get("size").map(pretty),
+                    n.get("size").map(pretty),
+                    false,
+                    false,
+                );
             }
             "array" => self.child(&o, &n, po, pn, "items"),
             "map" => self.child(&o, &n, po, pn, "values"),

@@ -171,7 +171,7 @@ fn subject_of(raw: &str) -> Result<Subject, Error> {
 }
 
 /// What a path segment or query value must escape (RFC 3986): controls, space, the
-/// delimiters `"#%&+/<>?\\^`{|}` and non-ASCII.
+/// delimiters a URL gives a meaning to, the backslash and backquote, and non-ASCII.
 const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
     .add(b'"')
