@@ -164,6 +164,15 @@ async fn diff_agrees_with_compatibility_on_every_step(format: &str, min_steps: u
         if !verdict("BACKWARD") {
             breaking += 1;
         }
+        // Every violation is explained by a change of the structural diff.
+        let unexplained: Vec<&Value> = changes
+            .iter()
+            .filter(|c| c["kind"] == "INCOMPATIBILITY")
+            .collect();
+        assert!(
+            unexplained.is_empty(),
+            "{subject} {from}: violations no change explains: {unexplained:?}"
+        );
         if !changes.is_empty() {
             assert!(changes[0]["kind"].is_string() && changes[0]["path"].is_string());
         }

@@ -480,7 +480,13 @@ fn proto_fragment(schema: &crate::protobuf::ProtobufSchema, path: &str) -> Optio
         let value = e.get_value(number)?;
         return Some(format!("{} = {};", value.name(), value.number()));
     }
-    let mut message = file.messages().find(|m| m.name() == *first)?;
+    // A type of the main file, else of an imported one (Confluent's paths name no package).
+    let mut message = file.messages().find(|m| m.name() == *first).or_else(|| {
+        schema
+            .pool()
+            .all_messages()
+            .find(|m| m.name() == *first && m.parent_message().is_none())
+    })?;
     for segment in rest {
         if let Ok(number) = segment.parse::<u32>() {
             let field = message.get_field(number)?;
@@ -1049,5 +1055,83 @@ mod tests {
         assert_eq!(x.new.as_deref(), Some("string x = 1;"));
         let y = d.changes.iter().find(|c| c.path == "#/M/2").unwrap();
         assert!(y.backward.compatible && y.forward.compatible, "{y:?}");
+    }
+}
+
+#[cfg(test)]
+mod avro_tests {
+    use super::*;
+
+    fn avro(text: &str) -> ParsedSchema {
+        ParsedSchema::parse(SchemaType::Avro, text, &[]).unwrap()
+    }
+
+    fn find<'d>(d: &'d SchemaDiff, kind: &str) -> &'d Change {
+        d.changes
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {d:#?}"))
+    }
+
+    #[test]
+    fn enum_symbols_and_union_branches_carry_their_own_direction() {
+        let old = avro(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}},
+                {"name":"u","type":["null","string"],"default":null}]}"#,
+        );
+        let new = avro(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["A","C"]}},
+                {"name":"u","type":["null","string","int"],"default":null}]}"#,
+        );
+        let d = diff(&old, &new, CompatibilityPolicy::Strict);
+        let removed = find(&d, "ENUM_SYMBOL_REMOVED");
+        assert_eq!(removed.backward.rule, "MISSING_ENUM_SYMBOLS");
+        assert!(
+            !removed.backward.compatible && removed.forward.compatible,
+            "{removed:?}"
+        );
+        let added = find(&d, "ENUM_SYMBOL_ADDED");
+        assert_eq!(added.forward.rule, "MISSING_ENUM_SYMBOLS");
+        assert!(
+            added.backward.compatible && !added.forward.compatible,
+            "{added:?}"
+        );
+        let branch = find(&d, "UNION_BRANCH_ADDED");
+        assert!(
+            branch.backward.compatible,
+            "a new reader branch reads old data"
+        );
+        assert!(
+            !branch.forward.compatible,
+            "the old union lacks the int branch"
+        );
+        assert_eq!(branch.forward.rule, "MISSING_UNION_BRANCH");
+        assert!(
+            !d.changes.iter().any(|c| c.kind == "INCOMPATIBILITY"),
+            "{d:#?}"
+        );
+    }
+
+    #[test]
+    fn a_field_removed_without_default_breaks_forward_and_a_renamed_type_breaks_both() {
+        let old = avro(
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},
+                {"name":"f","type":{"type":"fixed","name":"F","size":4}}]}"#,
+        );
+        let new = avro(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"f","type":{"type":"fixed","name":"F","size":8}}]}"#,
+        );
+        let d = diff(&old, &new, CompatibilityPolicy::Strict);
+        let removed = find(&d, "FIELD_REMOVED");
+        assert_eq!(removed.path, "/fields/0");
+        assert!(removed.backward.compatible);
+        assert_eq!(removed.forward.rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+        let size = find(&d, "FIXED_SIZE_CHANGED");
+        assert_eq!(size.backward.rule, "FIXED_SIZE_MISMATCH");
+        assert_eq!(size.forward.rule, "FIXED_SIZE_MISMATCH");
+        assert_eq!(d.verdict(CompatibilityLevel::Full), Some(false));
     }
 }
