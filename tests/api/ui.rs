@@ -233,3 +233,50 @@ async fn headless_chromium_finds_a_subject_among_10000_reads_the_diff_and_checks
         assert!(bytes.starts_with(b"\x89PNG"), "{shot} is a PNG");
     }
 }
+
+#[tokio::test]
+async fn the_check_box_judges_as_a_registration_would_under_a_transitive_level() {
+    let app = spawn_app().await;
+    app.set_level(Some("trans"), "NONE").await;
+    app.register_ok(
+        "trans",
+        r#"{"type":"record","name":"T","fields":[{"name":"a","type":"int"}]}"#,
+    )
+    .await;
+    app.register_ok("trans", r#"{"type":"record","name":"T","fields":[]}"#)
+        .await;
+    // Readable from version 2 (a has a default), not from version 1 (int is no string).
+    let candidate =
+        r#"{"type":"record","name":"T","fields":[{"name":"a","type":"string","default":""}]}"#;
+    let check = |level: &'static str| {
+        let app = &app;
+        async move {
+            app.set_level(Some("trans"), level).await;
+            let r = app
+                .client
+                .post(format!("{}/ui/subjects/trans/check", app.address))
+                .form(&[("schema", candidate), ("schemaType", "AVRO")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let page = r.text().await.unwrap();
+            let verdict = page.split("id=\"verdict\"").nth(1).unwrap().to_owned();
+            verdict[..verdict.find("</p>").unwrap()].to_owned()
+        }
+    };
+    let backward = check("BACKWARD").await;
+    assert!(backward.contains(">compatible<"), "{backward}");
+    let transitive = check("BACKWARD_TRANSITIVE").await;
+    assert!(
+        transitive.contains(">incompatible<"),
+        "version 1 breaks: {transitive}"
+    );
+    let registered = app.register("trans", candidate).await;
+    assert_eq!(
+        registered.error_code(),
+        40901,
+        "the registration agrees: {}",
+        registered.text
+    );
+}

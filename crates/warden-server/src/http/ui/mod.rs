@@ -39,7 +39,7 @@ use self::code::{Code, Mark};
 use super::AppState;
 use super::auth::Access;
 use crate::error::Error;
-use crate::registry::{Registry, SchemaSubmission};
+use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
 use crate::security::Operation;
 
 /// Subject versions listed on a schema's page (a schema shared by thousands of subjects
@@ -603,7 +603,7 @@ async fn diff_markup(r: &Registry, raw: &str, q: DiffQuery) -> Result<Markup, Er
     let body = html! {
         p.muted { a href="/ui/" { "Subjects" } " / " a href=(subject_url(&subject)) { (subject.as_str()) } " / diff" }
         h1 { (subject.as_str()) ": " (title) }
-        (diff_body(&diff, level, &old.stored.schema, &new.stored.schema, &format!("version {}", old_row.version), &format!("version {}", new_row.version)))
+        (diff_body(&diff, Some(level), &old.stored.schema, &new.stored.schema, &format!("version {}", old_row.version), &format!("version {}", new_row.version)))
     };
     Ok(layout(&format!("{} diff", subject.as_str()), "", body))
 }
@@ -651,7 +651,7 @@ fn judgement(j: &warden_core::diff::Judgement) -> Markup {
 
 fn diff_body(
     diff: &SchemaDiff,
-    level: CompatibilityLevel,
+    level: Option<CompatibilityLevel>,
     old_text: &str,
     new_text: &str,
     old_label: &str,
@@ -659,11 +659,12 @@ fn diff_body(
 ) -> Markup {
     let old_code = schema_code(diff.schema_type, old_text);
     let new_code = schema_code(diff.schema_type, new_text);
-    let verdict = diff.verdict(level).unwrap_or(true);
     html! {
-        p #verdict role="status" {
-            "Under the subject's level " strong { (level.as_str()) } ": "
-            @if verdict { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
+        @if let Some(level) = level {
+            p #verdict role="status" {
+                "Under the subject's level " strong { (level.as_str()) } ": "
+                @if diff.verdict(level).unwrap_or(true) { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
+            }
         }
         h2 { "Changes (" (diff.changes.len()) ")" }
         @if diff.changes.is_empty() { p.muted { "The two schemas are the same." } }
@@ -690,7 +691,7 @@ fn diff_body(
             tbody {
                 @for l in &diff.levels {
                     tr {
-                        th scope="row" { (l.level) @if l.level == level.as_str() { " " span.badge { "subject's level" } } }
+                        th scope="row" { (l.level) @if level.is_some_and(|level| l.level == level.as_str()) { " " span.badge { "subject's level" } } }
                         td { @if l.compatible { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } } }
                     }
                 }
@@ -728,7 +729,12 @@ async fn check_markup(r: &Registry, raw: &str, form: CheckForm) -> Result<Markup
         ..Default::default()
     };
     let submission = SchemaSubmission::from_request(request)?;
-    let (level, diff) = r.diff_against_latest(&subject, submission).await?;
+    let (level, diff) = r.diff_against_latest(&subject, submission.clone()).await?;
+    // The verdict is the registration's: what `POST /compatibility/subjects/{subject}/versions`
+    // answers under the subject's level (every live version for a transitive level).
+    let check = r
+        .test_compatibility(&subject, None, submission, SchemaOptions::default(), true)
+        .await?;
     let latest = r
         .version(&subject, VersionSelector::Latest, false)
         .await
@@ -736,11 +742,21 @@ async fn check_markup(r: &Registry, raw: &str, form: CheckForm) -> Result<Markup
     let body = html! {
         p.muted { a href="/ui/" { "Subjects" } " / " a href=(subject_url(&subject)) { (subject.as_str()) } " / check" }
         h1 { "Check against " (subject.as_str()) }
+        p #verdict role="status" {
+            "Under the subject's level " strong { (level.as_str()) } ": "
+            @if check.is_compatible { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
+        }
+        @if !check.is_compatible {
+            details #messages {
+                summary { "Why (Confluent's messages)" }
+                ul { @for m in check.messages.iter().flatten() { li { code { (m) } } } }
+            }
+        }
         @match (diff, latest) {
             (Some(diff), Some((row, schema))) => {
-                (diff_body(&diff, level, &schema.stored.schema, &form.schema, &format!("version {} (latest)", row.version), "the pasted schema"))
+                (diff_body(&diff, None, &schema.stored.schema, &form.schema, &format!("version {} (latest)", row.version), "the pasted schema"))
             }
-            _ => p #verdict role="status" { span.badge.ok { "compatible" } " The subject has no live version to break." },
+            _ => p.muted { "The subject has no live version to compare with." },
         }
         p { a href=(subject_url(&subject)) { "Back to " (subject.as_str()) } }
     };
