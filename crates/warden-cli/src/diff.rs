@@ -16,7 +16,8 @@ use crate::registry::RegistryArgs;
 /// `warden diff SUBJECT V W` or `warden diff FILE_A FILE_B`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiffArgs {
-    /// A subject (with two versions after it), or the old schema's file.
+    /// A subject (with two versions after it), or the old schema's file (offline, a
+    /// `.proto` file may import the built-in files only).
     first: String,
     /// The old version (`1`, `latest`), or the new schema's file.
     second: String,
