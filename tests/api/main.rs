@@ -13,6 +13,7 @@ mod contexts;
 mod corpus;
 mod data_contracts;
 mod delete;
+mod diff;
 mod errors;
 mod formats;
 mod import_mode;
@@ -30,6 +31,7 @@ mod request_bodies;
 mod schema_text;
 mod slow_clients;
 mod tags;
+mod ui;
 
 /// An Avro record schema named `name` with the given fields (JSON array text).
 pub(crate) fn record(name: &str, fields: &str) -> String {

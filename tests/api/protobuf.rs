@@ -45,7 +45,12 @@ message Order {
 }
 "#;
 
-async fn register_proto(app: &TestApp, subject: &str, schema: &str, references: Value) -> Reply {
+pub(crate) async fn register_proto(
+    app: &TestApp,
+    subject: &str,
+    schema: &str,
+    references: Value,
+) -> Reply {
     app.register_body(
         subject,
         &json!({"schemaType": "PROTOBUF", "schema": schema, "references": references}),
@@ -206,7 +211,7 @@ const PROTOX_LIMITS: [&str; 3] = [
     "protobuf/protobuf/google/protobuf/unittest_custom_options.proto",
 ];
 
-fn corpus() -> PathBuf {
+pub(crate) fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
 }
 
@@ -494,7 +499,7 @@ const UNCOMPILABLE_STEPS: &[(&str, &str)] = &[
 
 /// Registers every import of `text` found under `roots` as its own subject (dependencies
 /// first, built-ins never) and returns the references to pass with it.
-async fn register_imports(app: &TestApp, text: &str, roots: &[PathBuf]) -> Value {
+pub(crate) async fn register_imports(app: &TestApp, text: &str, roots: &[PathBuf]) -> Value {
     let mut refs = Vec::new();
     for import in import_paths(text) {
         if is_builtin_import(&import) {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod check;
+mod diff;
 mod exit;
 mod init;
 mod project;
@@ -57,6 +58,10 @@ enum Command {
     Produce(stream::ProduceArgs),
     /// Print a topic's records decoded by schema id as JSON lines.
     Consume(stream::ConsumeArgs),
+    /// Show every change between two schemas, compatible or breaking per direction with its
+    /// rule, and the verdict under each level: `warden diff SUBJECT V W` from a registry,
+    /// `warden diff FILE_A FILE_B` offline.
+    Diff(diff::DiffArgs),
     /// Print the registry API's OpenAPI 3.1 description (what `GET /openapi.json` serves).
     Openapi,
     /// Manage the users file of the registry's HTTP basic authentication.
@@ -99,6 +104,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Import(args) => transfer::import(args).await.map_err(exit::input)?,
         Command::Produce(args) => stream::produce(args).await.map_err(exit::input)?,
         Command::Consume(args) => stream::consume(args).await.map_err(exit::input)?,
+        Command::Diff(args) => diff::run(args).await.map_err(exit::input)?,
         Command::Openapi => print!("{}", warden_server::http::openapi::document_json()),
         Command::User(args) => user::run(args).map_err(exit::input)?,
     }

@@ -698,6 +698,27 @@ impl RegistryClient {
         .await
     }
 
+    /// Warden's structured diff between two versions of `subject`
+    /// (`GET /warden/v1/subjects/{subject}/diff?from=…&to=…`, a Warden extension that
+    /// Confluent's registry does not serve): every change, judged backward and forward with
+    /// its rule, and the verdict under each level.
+    ///
+    /// Errors: 40401 subject not found, 40402 version not found.
+    pub async fn diff(
+        &self,
+        subject: &Subject,
+        from: VersionSelector,
+        to: VersionSelector,
+    ) -> Result<warden_core::diff::SchemaDiff> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/warden/v1/subjects/{}/diff", seg(subject)),
+            &[("from", from.to_string()), ("to", to.to_string())],
+            None,
+        )
+        .await
+    }
+
     /// One version of `subject` including soft-deleted ones (`?deleted=true`).
     pub async fn version_including_deleted(
         &self,

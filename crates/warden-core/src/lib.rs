@@ -8,6 +8,7 @@ pub mod api;
 pub mod avro;
 pub mod compat;
 pub mod context;
+pub mod diff;
 pub mod error;
 pub mod guid;
 pub mod jackson;

@@ -68,6 +68,16 @@ pub(crate) struct Access {
 }
 
 impl Access {
+    /// Whether the caller may do `op` on `subject` (its qualified name).
+    pub(crate) fn allows(&self, op: Operation, subject: &str) -> bool {
+        self.security.rules().allows(&self.principal, op, subject)
+    }
+
+    /// Whether the caller may change registry-wide resources (`admin` on `*`).
+    pub(crate) fn allows_global(&self) -> bool {
+        self.security.rules().allows_global(&self.principal)
+    }
+
     /// Whether the caller may read `subject` (its qualified name).
     pub(crate) fn can_read(&self, subject: &str) -> bool {
         self.security
@@ -195,7 +205,10 @@ fn classify(
         | "/subjects/{subject}/metadata"
         | "/associations/subjects/{subject}"
         | "/compatibility/subjects/{subject}/versions"
-        | "/compatibility/subjects/{subject}/versions/{version}" => on(Read),
+        | "/compatibility/subjects/{subject}/versions/{version}"
+        | "/warden/v1/subjects/{subject}/diff" => on(Read),
+        // A diff of two submitted schemas reads no subject but the references it names.
+        "/warden/v1/diff" => Need::Authenticated,
         "/config/{subject}" => match m {
             Method::GET => on(Read),
             _ => on(Config),
@@ -204,6 +217,15 @@ fn classify(
             Method::GET => on(Read),
             _ => on(Mode),
         },
+        // The web UI (`http::ui`): its pages are reads, its forms config and mode changes.
+        "/ui" | "/ui/assets/ui.css" | "/ui/assets/ui.js" => Need::Authenticated,
+        "/ui/subjects/{subject}"
+        | "/ui/subjects/{subject}/diff"
+        | "/ui/subjects/{subject}/check" => on(Read),
+        "/ui/subjects/{subject}/config" => on(Config),
+        "/ui/subjects/{subject}/mode" => on(Mode),
+        "/ui/schemas/{id}" => Need::SchemaId(param("id").unwrap_or_default()),
+        "/ui/config" | "/ui/mode" => Need::Global,
         "/config" | "/mode" => match m {
             Method::GET => Need::Authenticated,
             _ => Need::Global,
@@ -631,6 +653,47 @@ async fn subjects_of_id(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_route_of_the_ui_is_classified_as_a_read_or_the_change_it_makes() {
+        use Operation::{Config, Mode, Read};
+        let subject = |op| Need::Subject(op, "s".into());
+        let expected = [
+            (Method::GET, "/ui", Need::Authenticated),
+            (Method::GET, "/ui/assets/ui.css", Need::Authenticated),
+            (Method::GET, "/ui/assets/ui.js", Need::Authenticated),
+            (Method::GET, "/ui/subjects/{subject}", subject(Read)),
+            (Method::GET, "/ui/subjects/{subject}/diff", subject(Read)),
+            (Method::POST, "/ui/subjects/{subject}/check", subject(Read)),
+            (
+                Method::POST,
+                "/ui/subjects/{subject}/config",
+                subject(Config),
+            ),
+            (Method::POST, "/ui/subjects/{subject}/mode", subject(Mode)),
+            (Method::GET, "/ui/schemas/{id}", Need::SchemaId("s".into())),
+            (Method::POST, "/ui/config", Need::Global),
+            (Method::POST, "/ui/mode", Need::Global),
+        ];
+        assert_eq!(
+            expected.len(),
+            super::super::ui::ROUTES.len(),
+            "every UI route is listed here"
+        );
+        for (method, path, need) in expected {
+            assert!(
+                super::super::ui::ROUTES.contains(&(path, method.as_str())),
+                "{method} {path} is a UI route"
+            );
+            let got = classify(
+                &method,
+                Some(path),
+                |_| Some("s".into()),
+                MetricsAccess::Open,
+            );
+            assert_eq!(got, need, "{method} {path}");
+        }
+    }
 
     #[test]
     fn every_route_of_the_api_is_classified() {

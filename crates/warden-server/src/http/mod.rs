@@ -8,11 +8,13 @@ mod associations;
 mod auth;
 mod contexts;
 mod contracts;
+mod diff;
 mod error;
 mod extract;
 pub mod openapi;
 mod ops;
 mod routes;
+mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +60,7 @@ pub fn app_with_security(
 ) -> Router {
     let (router, _) = openapi::router().split_for_parts();
     let mut router = router
+        .merge(ui::router())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
             ops::record,

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use warden_core::api::ErrorBody;
 use warden_core::{ErrorCode, SchemaId, Subject, VersionSelector};
 
-use super::{AppState, CONTENT_TYPE, associations, contexts, contracts, ops, routes};
+use super::{AppState, CONTENT_TYPE, associations, contexts, contracts, diff, ops, routes};
 
 /// The request content types documented for JSON bodies (the API also takes
 /// `application/octet-stream` and no content type, as Confluent does).
@@ -154,6 +154,7 @@ impl utoipa::ToSchema for AssociationOpSchema {}
         (name = "metadata", description = "The server's cluster id, version and deployment (Confluent's /v1/metadata)."),
         (name = "contexts", description = "Schema contexts: subjects qualified `:.ctx:name`, each context with its own schema ids."),
         (name = "associations", description = "Resources (Kafka topics) linked to their key and value subjects, WEAK or STRONG (Confluent 8)."),
+        (name = "diff", description = "Warden's structured diff: every change between two schemas, compatible or breaking per direction with its rule, and the verdict under each level (a Warden extension)."),
         (name = "operations", description = "Health, metrics and this description."),
     )
 )]
@@ -167,6 +168,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .merge(contracts::router())
         .merge(associations::router())
         .merge(contexts::router())
+        .merge(diff::router())
         .merge(ops::router())
         .routes(routes!(openapi_json))
 }

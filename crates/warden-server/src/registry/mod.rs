@@ -11,6 +11,7 @@ mod config;
 mod contexts;
 mod contract;
 mod delete;
+mod diff;
 mod metadata;
 mod read;
 mod references;
@@ -38,6 +39,7 @@ pub use associations::{
 pub use cache::{CacheBudget, CacheWeights};
 pub use contexts::SubjectPrefix;
 pub use contract::validate_rule_set;
+pub use diff::SubjectSummary;
 pub use register::{Registered, SchemaOptions};
 pub use submission::{ReferenceSpec, SchemaSubmission};
 pub use work::WorkLimits;

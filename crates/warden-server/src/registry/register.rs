@@ -889,7 +889,7 @@ impl Registry {
     /// The parsed form of a candidate: as parsed by this request, as cached by its
     /// fingerprint, or parsed again from its stored-form text (which parses to the same
     /// schema) and cached.
-    async fn candidate_parsed(
+    pub(super) async fn candidate_parsed(
         &self,
         candidate: &Candidate,
         deadline: Instant,

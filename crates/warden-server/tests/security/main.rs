@@ -9,3 +9,4 @@ mod limits;
 mod python;
 mod support;
 mod tls;
+mod ui;

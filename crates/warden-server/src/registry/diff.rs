@@ -1,0 +1,174 @@
+//! The structured diff (Warden's extension `/warden/v1/…diff`): two versions of a subject, or
+//! two submitted schemas, compared by [`warden_core::diff`] with the subject's compatibility
+//! policy, on the same parsed schemas `/compatibility` checks.
+
+use std::sync::Arc;
+
+use warden_core::diff::SchemaDiff;
+use warden_core::{
+    CompatibilityLevel, CompatibilityPolicy, ParsedSchema, Subject, VersionSelector,
+};
+
+use super::Registry;
+use super::register::text_bytes;
+use super::submission::SchemaSubmission;
+use crate::error::Result;
+
+impl Registry {
+    /// The diff from version `from` of `subject` to version `to` (soft-deleted versions
+    /// included: they are still on the subject's timeline), JSON Schema changes judged under
+    /// the subject's compatibility policy.
+    ///
+    /// Errors: 40401 subject not found; 40402 version not found.
+    pub async fn diff_versions(
+        &self,
+        subject: &Subject,
+        from: VersionSelector,
+        to: VersionSelector,
+    ) -> Result<SchemaDiff> {
+        let old_row = self.find_version(subject, from, true).await?;
+        let new_row = self.find_version(subject, to, true).await?;
+        let old = self.parsed_by_id(old_row.schema_id).await?;
+        let new = self.parsed_by_id(new_row.schema_id).await?;
+        let policy = self
+            .effective_config(subject)
+            .await?
+            .compatibility_policy
+            .unwrap_or_default();
+        self.run_diff(old, new, policy).await
+    }
+
+    /// The diff from `old` to `new`, two submitted schemas whose references resolve in
+    /// `subject`'s context (the default context without one), under `policy`.
+    ///
+    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    pub async fn diff_submissions(
+        &self,
+        subject: Option<&Subject>,
+        old: SchemaSubmission,
+        new: SchemaSubmission,
+        policy: CompatibilityPolicy,
+    ) -> Result<SchemaDiff> {
+        let old = self.parse_submission(subject, old).await?;
+        let new = self.parse_submission(subject, new).await?;
+        self.run_diff(old, new, policy).await
+    }
+
+    /// The diff from the latest live version of `subject` to a submitted schema (the UI's
+    /// "check a new version"), with the subject's level; `None` for the diff when the subject
+    /// has no live version.
+    ///
+    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    pub async fn diff_against_latest(
+        &self,
+        subject: &Subject,
+        new: SchemaSubmission,
+    ) -> Result<(CompatibilityLevel, Option<SchemaDiff>)> {
+        let config = self.effective_config(subject).await?;
+        let level = config.compatibility.unwrap_or_default();
+        let policy = config.compatibility_policy.unwrap_or_default();
+        let new = self.parse_submission(Some(subject), new).await?;
+        let Some(latest) = self.live_rows(subject).await?.pop() else {
+            return Ok((level, None));
+        };
+        let old = self.parsed_by_id(latest.schema_id).await?;
+        Ok((level, Some(self.run_diff(old, new, policy).await?)))
+    }
+
+    async fn parse_submission(
+        &self,
+        subject: Option<&Subject>,
+        submission: SchemaSubmission,
+    ) -> Result<Arc<ParsedSchema>> {
+        let submission = match subject {
+            Some(s) => submission.under(s),
+            None => submission,
+        };
+        let deadline = self.work.deadline();
+        let candidate = self.candidate(submission, false, deadline).await?;
+        self.candidate_parsed(&candidate, deadline).await
+    }
+
+    async fn run_diff(
+        &self,
+        old: Arc<ParsedSchema>,
+        new: Arc<ParsedSchema>,
+        policy: CompatibilityPolicy,
+    ) -> Result<SchemaDiff> {
+        let bytes = text_bytes(old.canonical(), &[]) + new.canonical().len();
+        self.work
+            .run_sized(bytes, self.work.deadline(), move |_| {
+                Ok(warden_core::diff::diff(&old, &new, policy))
+            })
+            .await
+    }
+}
+
+/// One subject as the UI's list shows it.
+#[derive(Debug, Clone)]
+pub struct SubjectSummary {
+    /// The subject.
+    pub subject: Subject,
+    /// The format of its latest version (live, else soft-deleted).
+    pub schema_type: Option<warden_core::SchemaType>,
+    /// Its latest version.
+    pub latest: Option<warden_core::Version>,
+    /// Whether every version is soft-deleted.
+    pub deleted: bool,
+}
+
+impl Registry {
+    /// Every subject with its format, latest version and deleted state, from one listing
+    /// of every version (`SchemaStore::all_versions`) and the schemas by id (cached).
+    pub async fn subject_summaries(&self) -> Result<Vec<SubjectSummary>> {
+        let mut rows = self
+            .store
+            .all_versions(warden_storage::DeletedFilter::All)
+            .await?;
+        rows.sort_by(|(a, x), (b, y)| {
+            super::contexts::context_order(a, b).then(x.version.cmp(&y.version))
+        });
+        let mut out: Vec<SubjectSummary> = Vec::new();
+        // Per subject: the newest live row, else the newest row.
+        let mut chosen: Vec<warden_storage::VersionRow> = Vec::new();
+        for (subject, row) in rows {
+            match out.last_mut() {
+                Some(last) if last.subject == subject => {
+                    let pick = chosen.last_mut().expect("one row per summary");
+                    if !row.deleted || pick.deleted {
+                        *pick = row;
+                    }
+                    last.deleted &= row.deleted;
+                }
+                _ => {
+                    out.push(SubjectSummary {
+                        subject,
+                        schema_type: None,
+                        latest: None,
+                        deleted: row.deleted,
+                    });
+                    chosen.push(row);
+                }
+            }
+        }
+        for (summary, row) in out.iter_mut().zip(chosen) {
+            summary.latest = Some(row.version);
+            summary.schema_type = Some(self.schema_by_id(row.schema_id).await?.stored.schema_type);
+        }
+        Ok(out)
+    }
+
+    /// A subject's version rows, soft-deleted ones included, oldest first.
+    pub async fn version_rows(&self, subject: &Subject) -> Result<Vec<warden_storage::VersionRow>> {
+        self.subject_versions(subject).await
+    }
+
+    /// A subject's effective compatibility level (its own, else the one above it).
+    pub async fn effective_level(&self, subject: &Subject) -> Result<CompatibilityLevel> {
+        Ok(self
+            .effective_config(subject)
+            .await?
+            .compatibility
+            .unwrap_or_default())
+    }
+}
