@@ -54,8 +54,9 @@ async fn register(
             version: row.version,
         });
     }
-    let id = tx.find_or_insert_schema(schema, explicit_id).await?;
-    let version = tx.insert_version(id, explicit_version).await?;
+    let (id, version) = tx
+        .insert_schema_and_version(schema, explicit_id, explicit_version)
+        .await?;
     tx.commit(&|_| {}).await?;
     Ok(Registered::New { id, version })
 }
@@ -440,7 +441,8 @@ async fn references_are_recorded(store: Arc<dyn SchemaStore>) {
 
 /// A registration reads the subject's live versions and the id of its schema in one
 /// statement, with the answers of the two reads it replaces; the versions it numbers after
-/// include the soft-deleted ones.
+/// include the soft-deleted ones; a new schema and its version written together leave what
+/// the two writes would.
 async fn one_read_gives_the_live_versions_and_the_schemas_id(store: Arc<dyn SchemaStore>) {
     let (a, b, c) = (
         schema(r#""int""#),
@@ -471,10 +473,33 @@ async fn one_read_gives_the_live_versions_and_the_schemas_id(store: Arc<dyn Sche
     let (again, none) = tx.live_versions_and_id(&d.fingerprint).await.unwrap();
     assert_eq!(again, live);
     assert_eq!(none, None);
-    let d_id = tx.find_or_insert_schema(&d, None).await.unwrap();
-    assert_eq!(tx.insert_version(d_id, None).await.unwrap(), v(4));
-    tx.commit(&|_| {}).await.unwrap();
-    assert_eq!(store.versions(&subject).await.unwrap().len(), 4);
+    // The schema and its version written together: what the two writes would leave.
+    let (d_id, version) = tx.insert_schema_and_version(&d, None, None).await.unwrap();
+    assert_eq!(version, v(4));
+    let published = std::sync::Mutex::new(None);
+    tx.commit(&|rows| *published.lock().unwrap() = Some(rows.to_vec()))
+        .await
+        .unwrap();
+    let stored = store.versions(&subject).await.unwrap();
+    assert_eq!(
+        stored.last().map(|r| (r.version, r.schema_id, r.deleted)),
+        Some((v(4), d_id, false))
+    );
+    if let Some(published) = published.into_inner().unwrap() {
+        assert_eq!(
+            published, stored,
+            "the versions published are the versions stored"
+        );
+    }
+    assert_eq!(
+        store
+            .schema_id_by_fingerprint(&d.fingerprint)
+            .await
+            .unwrap(),
+        Some(d_id)
+    );
+    let row = store.schema_by_id(d_id).await.unwrap().unwrap();
+    assert_eq!((row.schema.as_str(), row.guid), (r#""double""#, d.guid()));
 
     // A subject with no versions: none, and the id of a schema stored under another.
     let empty = sub("empty");

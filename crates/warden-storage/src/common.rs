@@ -452,6 +452,50 @@ macro_rules! shared_statements {
                 Ok(version)
             }
 
+            async fn insert_schema_and_version(
+                &mut self,
+                schema: &crate::NewSchema,
+                explicit_id: Option<warden_core::SchemaId>,
+                explicit_version: Option<warden_core::Version>,
+            ) -> crate::Result<(warden_core::SchemaId, warden_core::Version)> {
+                let known_new = matches!(&self.found, Some((fp, None)) if *fp == schema.fingerprint);
+                let highest = match &self.rows {
+                    Some(rows) if known_new
+                        && explicit_id.is_none()
+                        && explicit_version.is_none()
+                        && schema.references.is_empty()
+                        && self.subject.context().is_default() =>
+                    {
+                        rows.last().map(|r| crate::common::version_column(r.version))
+                    }
+                    _ => {
+                        let id = self.find_or_insert_schema(schema, explicit_id).await?;
+                        let version = self.insert_version(id, explicit_version).await?;
+                        return Ok((id, version));
+                    }
+                };
+                let version = crate::common::next_version(highest)?;
+                let created_at = crate::common::now_millis();
+                let id = insert_schema_with_version(
+                    &mut self.tx,
+                    schema,
+                    self.subject,
+                    version,
+                    created_at,
+                )
+                .await?;
+                self.found = Some((schema.fingerprint.clone(), Some(id)));
+                if let Some(rows) = &mut self.rows {
+                    rows.push(crate::VersionRow {
+                        version,
+                        schema_id: id,
+                        deleted: false,
+                        created_at,
+                    });
+                }
+                Ok((id, version))
+            }
+
             async fn remove_superseded(
                 &mut self,
                 schema_id: warden_core::SchemaId,

@@ -502,6 +502,22 @@ pub trait RegistrationTx: Send + std::fmt::Debug {
         explicit: Option<Version>,
     ) -> Result<Version>;
 
+    /// [`find_or_insert_schema`](Self::find_or_insert_schema) then
+    /// [`insert_version`](Self::insert_version): the schema's id and the version written.
+    /// A new schema without references, explicit id or explicit version, in the default
+    /// context, after [`live_versions_and_id`](Self::live_versions_and_id) found no id for
+    /// it, is written with its version in one round trip where the backend can.
+    async fn insert_schema_and_version(
+        &mut self,
+        schema: &NewSchema,
+        explicit_id: Option<SchemaId>,
+        explicit_version: Option<Version>,
+    ) -> Result<(SchemaId, Version)> {
+        let id = self.find_or_insert_schema(schema, explicit_id).await?;
+        let version = self.insert_version(id, explicit_version).await?;
+        Ok((id, version))
+    }
+
     /// Removes for good the soft-deleted versions of the subject below `version` that use
     /// `schema_id`, except those a schema (live or soft-deleted) references, as Confluent
     /// does when a schema is registered again under a subject where it was soft-deleted

@@ -368,6 +368,30 @@ impl SchemaStore for PgStore {
     }
 }
 
+/// Inserts a new schema of the default context, without references, and the subject's
+/// `version` pointing at it; returns the schema's id (another replica's, when it stored the
+/// schema first). Two statements: a replica racing this one for the schema must be seen.
+async fn insert_schema_with_version(
+    tx: &mut Transaction<'static, Postgres>,
+    schema: &NewSchema,
+    subject: &Subject,
+    version: Version,
+    created_at: i64,
+) -> Result<SchemaId> {
+    let id = insert_schema(tx, schema, 0, None, subject).await?;
+    sqlx::query(
+        "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+         VALUES ($1, $2, $3, FALSE, $4)",
+    )
+    .bind(subject.as_str())
+    .bind(version_column(version))
+    .bind(crate::common::id_column(id))
+    .bind(created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 /// Inserts the schema row (or finds it, when another replica inserted it first) and its
 /// references; returns the id.
 ///

@@ -309,6 +309,44 @@ impl SchemaStore for SqliteStore {
     }
 }
 
+/// Inserts a new schema of the default context, without references, and the subject's
+/// `version` pointing at it, in one round trip to SQLite's worker thread (two statements
+/// in one query); returns the schema's id.
+///
+/// Errors: [`Error::IdsExhausted`](crate::Error::IdsExhausted) past `2^31-1` (the caller
+/// drops the transaction, so nothing is written).
+async fn insert_schema_with_version(
+    tx: &mut Transaction<'static, Sqlite>,
+    schema: &NewSchema,
+    subject: &Subject,
+    version: Version,
+    created_at: i64,
+) -> Result<SchemaId> {
+    let refs = refs_json(schema)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, fingerprint, guid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7);
+         INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+         VALUES ($8, $9, last_insert_rowid(), FALSE, $10) RETURNING schema_id",
+    )
+    .bind(schema.schema_type.as_str())
+    .bind(&schema.schema)
+    .bind(&refs)
+    .bind(schema.metadata.as_ref().map(|m| m.to_string()))
+    .bind(schema.rule_set.as_ref().map(|m| m.to_string()))
+    .bind(&schema.fingerprint)
+    .bind(schema.guid().to_string())
+    .bind(subject.as_str())
+    .bind(version_column(version))
+    .bind(created_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    if id > i64::from(i32::MAX) {
+        return Err(Error::IdsExhausted);
+    }
+    schema_id(id)
+}
+
 /// Inserts the schema row (with `id` in IMPORT mode) and its references; returns the id.
 ///
 /// The id is `id` (IMPORT mode, placed in the context already), else the context's next one:

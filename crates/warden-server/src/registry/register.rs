@@ -435,12 +435,8 @@ impl Registry {
             tx.hold_references(&candidate.new.references)
                 .await
                 .map_err(|e| registration_error(e, &context))?;
-            let id = tx
-                .find_or_insert_schema(&candidate.new, explicit_id)
-                .await
-                .map_err(|e| registration_error(e, &context))?;
-            let version = tx
-                .insert_version(id, explicit_version)
+            let (id, version) = tx
+                .insert_schema_and_version(&candidate.new, explicit_id, explicit_version)
                 .await
                 .map_err(|e| registration_error(e, &context))?;
             // Confluent removes the soft-deleted versions the new one supersedes (same id,
