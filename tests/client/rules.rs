@@ -1,0 +1,370 @@
+//! Data-contract rules run by the serializers and deserializers against a spawned registry:
+//! `CEL` and `CEL_FIELD` conditions and transforms, `onFailure` ERROR / NONE / DLQ,
+//! `disabled` rules, tags from the schema and from metadata, READ rules on the consumer side.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use warden_core::SchemaType;
+use warden_serde::{
+    AvroDeserializer, AvroSerializer, GenericDeserializer, JsonDeserializer, JsonSerializer,
+    ProtobufSerializer, RegistryClient, RuleMode, SerdeError, SerializationContext,
+    SerializerConfig, UnregisteredSchema,
+};
+use warden_testkit::{TestApp, spawn_app};
+
+/// An order whose email is tagged PII inline, with an ssn field tagged only by metadata.
+const ORDER: &str = r#"{
+  "type": "record", "name": "Order", "namespace": "acme",
+  "fields": [
+    {"name": "id", "type": "string"},
+    {"name": "amount", "type": "double"},
+    {"name": "email", "type": "string", "confluent:tags": ["PII"]},
+    {"name": "ssn", "type": ["null", "string"], "default": null},
+    {"name": "note", "type": "string"}
+  ]
+}"#;
+
+fn order(amount: f64, email: &str) -> Value {
+    json!({"id": "o-1", "amount": amount, "email": email, "ssn": "123-45-6789", "note": "hi"})
+}
+
+fn latest() -> SerializerConfig {
+    SerializerConfig {
+        use_latest_version: true,
+        ..SerializerConfig::default()
+    }
+}
+
+async fn register(app: &TestApp, subject: &str, schema_type: &str, schema: &str, extra: Value) {
+    let mut body = json!({"schema": schema, "schemaType": schema_type});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = app.register_body(subject, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn avro_writer(
+    rule_set: Value,
+    metadata: Value,
+) -> (TestApp, AvroSerializer, RegistryClient) {
+    let app = spawn_app().await;
+    let mut extra = json!({"ruleSet": rule_set});
+    if !metadata.is_null() {
+        extra["metadata"] = metadata;
+    }
+    register(&app, "orders-value", "AVRO", ORDER, extra).await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = AvroSerializer::from_registry(client.clone(), latest());
+    (app, ser, client)
+}
+
+fn ctx() -> SerializationContext<'static> {
+    SerializationContext::value("orders")
+}
+
+fn rule_failure(result: Result<Vec<u8>, SerdeError>) -> warden_serde::RuleFailure {
+    match result {
+        Err(SerdeError::Rule(failure)) => *failure,
+        other => panic!("expected a rule failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_cel_condition_passes_refuses_with_error_lets_through_with_none_and_marks_dlq() {
+    let rule = |name: &str, on_failure: Option<&str>, disabled: bool| {
+        let mut r = json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+            "expr": "message.amount > 0.0", "disabled": disabled,
+            "params": {"dlq.topic": "orders-dlq"}});
+        if let Some(action) = on_failure {
+            r["onFailure"] = json!(action);
+        }
+        r
+    };
+    // ERROR (the default): a negative amount is refused, naming the rule.
+    let (_app, ser, _) = avro_writer(
+        json!({"domainRules": [rule("positive", None, false)]}),
+        Value::Null,
+    )
+    .await;
+    assert!(
+        ser.serialize_json(&ctx(), &order(10.0, "a@example.com"))
+            .await
+            .is_ok()
+    );
+    let failure = rule_failure(
+        ser.serialize_json(&ctx(), &order(-1.0, "a@example.com"))
+            .await,
+    );
+    assert_eq!(failure.rule, "positive");
+    assert_eq!(failure.mode, RuleMode::Write);
+    assert_eq!(failure.field, None);
+    assert_eq!(failure.message, "Rule expr failed: message.amount > 0.0");
+    assert!(!failure.dead_letter);
+    assert!(
+        SerdeError::Rule(Box::new(failure.clone()))
+            .to_string()
+            .contains("rule 'positive'"),
+    );
+    // A typed value goes through the same rules.
+    #[derive(serde::Serialize)]
+    struct Order<'a> {
+        id: &'a str,
+        amount: f64,
+        email: &'a str,
+        ssn: Option<&'a str>,
+        note: &'a str,
+    }
+    let typed = Order {
+        id: "o",
+        amount: -2.0,
+        email: "a@example.com",
+        ssn: None,
+        note: "",
+    };
+    rule_failure(ser.serialize(&ctx(), &typed).await);
+
+    // NONE: the record is written anyway.
+    let (_app, ser, _) = avro_writer(
+        json!({"domainRules": [rule("positive", Some("NONE"), false)]}),
+        Value::Null,
+    )
+    .await;
+    assert!(
+        ser.serialize_json(&ctx(), &order(-1.0, "a@example.com"))
+            .await
+            .is_ok()
+    );
+
+    // DLQ: refused, marked for the rule's dead-letter topic, carrying the record.
+    let (_app, ser, _) = avro_writer(
+        json!({"domainRules": [rule("positive", Some("DLQ"), false)]}),
+        Value::Null,
+    )
+    .await;
+    let failure = rule_failure(
+        ser.serialize_json(&ctx(), &order(-1.0, "a@example.com"))
+            .await,
+    );
+    assert!(failure.dead_letter);
+    assert_eq!(failure.dlq_topic.as_deref(), Some("orders-dlq"));
+    assert_eq!(failure.record.unwrap()["amount"], json!(-1.0));
+    assert_eq!(failure.subject.as_deref(), Some("orders-value"));
+
+    // Disabled: skipped.
+    let (_app, ser, _) = avro_writer(
+        json!({"domainRules": [rule("positive", None, true)]}),
+        Value::Null,
+    )
+    .await;
+    assert!(
+        ser.serialize_json(&ctx(), &order(-1.0, "a@example.com"))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_cel_field_condition_checks_fields_tagged_inline_and_names_the_field() {
+    let rules = json!({"domainRules": [{"name": "email", "kind": "CONDITION", "mode": "WRITE",
+        "type": "CEL_FIELD", "tags": ["PII"], "expr": "typeName == 'STRING' ; value.isEmail()"}]});
+    let (_app, ser, _) = avro_writer(rules, Value::Null).await;
+    assert!(
+        ser.serialize_json(&ctx(), &order(1.0, "a@example.com"))
+            .await
+            .is_ok()
+    );
+    let failure = rule_failure(
+        ser.serialize_json(&ctx(), &order(1.0, "not-an-email"))
+            .await,
+    );
+    assert_eq!(failure.rule, "email");
+    assert_eq!(failure.field.as_deref(), Some("acme.Order.email"));
+    // Only the tagged field is checked: the untagged note is not an address and passes.
+}
+
+#[tokio::test]
+async fn a_cel_field_rule_finds_fields_by_metadata_tags_and_by_name() {
+    // ssn is tagged only in the metadata; the guard picks fields by name.
+    let rules = json!({"domainRules": [
+        {"name": "ssnShape", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["SECRET"], "expr": "value == null || value.matches('^[0-9]{3}-[0-9]{2}-[0-9]{4}$')"},
+        {"name": "noteShort", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "expr": "name == 'note' ; size(value) < 5"}
+    ]});
+    let metadata = json!({"tags": {"**.ssn": ["SECRET"]}});
+    let (_app, ser, _) = avro_writer(rules, metadata).await;
+    assert!(
+        ser.serialize_json(&ctx(), &order(1.0, "a@example.com"))
+            .await
+            .is_ok()
+    );
+    let mut bad = order(1.0, "a@example.com");
+    bad["ssn"] = json!("12345");
+    let failure = rule_failure(ser.serialize_json(&ctx(), &bad).await);
+    assert_eq!(
+        (failure.rule.as_str(), failure.field.as_deref()),
+        ("ssnShape", Some("acme.Order.ssn"))
+    );
+    let mut long = order(1.0, "a@example.com");
+    long["note"] = json!("far too long");
+    let failure = rule_failure(ser.serialize_json(&ctx(), &long).await);
+    assert_eq!(failure.field.as_deref(), Some("acme.Order.note"));
+}
+
+#[tokio::test]
+async fn transforms_rewrite_on_write_and_on_read() {
+    let rules = json!({"domainRules": [
+        {"name": "mask", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "'***'"},
+        {"name": "shout", "kind": "TRANSFORM", "mode": "READ", "type": "CEL_FIELD",
+         "expr": "name == 'note' ; value.upperAscii()"},
+        {"name": "noId", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL",
+         "expr": "message.amount > 100.0 ; {'id': 'big', 'amount': message.amount, 'email': message.email, 'ssn': message.ssn, 'note': message.note}"}
+    ]});
+    let (_app, ser, client) = avro_writer(rules, Value::Null).await;
+    let bytes = ser
+        .serialize_json(&ctx(), &order(500.0, "a@example.com"))
+        .await
+        .unwrap();
+    let read = AvroDeserializer::new(client.clone())
+        .deserialize_json(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(read["email"], json!("***"), "masked on write");
+    assert_eq!(read["note"], json!("HI"), "upper-cased on read");
+    assert_eq!(read["id"], json!("big"), "the whole-message transform");
+    // The typed Avro value and the generic deserializer see the same read rules.
+    let (_, value) = AvroDeserializer::new(client.clone())
+        .deserialize_value(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(
+        warden_core::avro::datum::value_to_json(&value)["note"],
+        json!("HI")
+    );
+    let decoded = GenericDeserializer::new(client)
+        .deserialize(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(decoded.value["note"], json!("HI"));
+}
+
+#[tokio::test]
+async fn a_read_condition_refuses_a_record_on_the_consumer_side() {
+    let rules = json!({"domainRules": [{"name": "notTest", "kind": "CONDITION", "mode": "READ",
+        "type": "CEL", "expr": "message.id != 'test'"}]});
+    let (_app, ser, client) = avro_writer(rules, Value::Null).await;
+    let mut test = order(1.0, "a@example.com");
+    test["id"] = json!("test");
+    let bytes = ser
+        .serialize_json(&ctx(), &test)
+        .await
+        .expect("a READ rule does not run on write");
+    match AvroDeserializer::new(client).deserialize_json(&bytes).await {
+        Err(SerdeError::Rule(f)) => {
+            assert_eq!((f.rule.as_str(), f.mode), ("notTest", RuleMode::Read))
+        }
+        other => panic!("expected a rule failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rules_of_an_unknown_type_fail_by_their_on_failure_action() {
+    let rules = json!({"domainRules": [{"name": "enc", "type": "CUSTOM_THING", "mode": "WRITE"}]});
+    let (_app, ser, _) = avro_writer(rules, Value::Null).await;
+    let failure = rule_failure(
+        ser.serialize_json(&ctx(), &order(1.0, "a@example.com"))
+            .await,
+    );
+    assert_eq!(
+        failure.message,
+        "could not find rule executor of type CUSTOM_THING"
+    );
+    let rules = json!({"domainRules": [{"name": "bad", "type": "CEL", "mode": "WRITE", "kind": "CONDITION", "expr": "message.("}]});
+    let (_app, ser, _) = avro_writer(rules, Value::Null).await;
+    let failure = rule_failure(
+        ser.serialize_json(&ctx(), &order(1.0, "a@example.com"))
+            .await,
+    );
+    assert!(
+        failure.message.contains("does not compile"),
+        "{}",
+        failure.message
+    );
+}
+
+#[tokio::test]
+async fn json_schema_fields_carry_inline_tags_and_full_names_from_the_root() {
+    let app = spawn_app().await;
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "customer": {"type": "object", "properties": {
+                "email": {"type": "string", "confluent:tags": ["PII"]}}}
+        }
+    })
+    .to_string();
+    let rules = json!({"domainRules": [
+        {"name": "email", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.isEmail()"},
+        {"name": "positive", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.amount > 0"}
+    ]});
+    register(
+        &app,
+        "orders-value",
+        "JSON",
+        &schema,
+        json!({"ruleSet": rules}),
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = JsonSerializer::from_registry(client.clone(), latest());
+    let good = json!({"amount": 3, "customer": {"email": "a@example.com"}});
+    let bytes = ser.serialize_value(&ctx(), &good).await.unwrap();
+    assert_eq!(
+        JsonDeserializer::new(client)
+            .deserialize_value(&bytes)
+            .await
+            .unwrap()
+            .1,
+        good
+    );
+    let bad = json!({"amount": 3, "customer": {"email": "nope"}});
+    let failure = rule_failure(ser.serialize_value(&ctx(), &bad).await);
+    assert_eq!(failure.field.as_deref(), Some("$.customer.email"));
+    let failure = rule_failure(ser.serialize_value(&ctx(), &json!({"amount": 0})).await);
+    assert_eq!(failure.rule, "positive");
+}
+
+#[tokio::test]
+async fn protobuf_messages_run_cel_conditions() {
+    let app = spawn_app().await;
+    let proto = "syntax = \"proto3\";\npackage acme;\nmessage Pay { double amount = 1; string email = 2; }\n";
+    let rules = json!({"domainRules": [{"name": "positive", "kind": "CONDITION", "mode": "WRITE",
+        "type": "CEL", "expr": "message.amount > 0.0"}]});
+    register(
+        &app,
+        "pay-value",
+        "PROTOBUF",
+        proto,
+        json!({"ruleSet": rules}),
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = ProtobufSerializer::from_registry(client, latest());
+    let ctx = SerializationContext::value("pay");
+    assert!(
+        ser.serialize_json(&ctx, None, &json!({"amount": 2.5}))
+            .await
+            .is_ok()
+    );
+    let failure = rule_failure(
+        ser.serialize_json(&ctx, None, &json!({"amount": -1.0}))
+            .await,
+    );
+    assert_eq!(failure.rule, "positive");
+    let _ = UnregisteredSchema::new(SchemaType::Protobuf, proto);
+}
