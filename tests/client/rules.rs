@@ -368,3 +368,89 @@ async fn protobuf_messages_run_cel_conditions() {
     assert_eq!(failure.rule, "positive");
     let _ = UnregisteredSchema::new(SchemaType::Protobuf, proto);
 }
+
+/// The order of the Python interoperability test: `email` tagged PII inline, `ssn` tagged
+/// SECRET by the metadata.
+const PY_ORDER: &str = r#"{
+  "type": "record", "name": "Order", "namespace": "acme",
+  "fields": [
+    {"name": "code", "type": "string"},
+    {"name": "amount", "type": "double"},
+    {"name": "email", "type": "string", "confluent:tags": ["PII"]},
+    {"name": "ssn", "type": "string"},
+    {"name": "note", "type": "string"}
+  ]
+}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_rule_executors_and_wardens_read_each_others_records() {
+    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+
+    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
+        .await
+        .unwrap();
+    let app = spawn_app().await;
+    let rules = json!({"domainRules": [
+        {"name": "positive", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.amount > 0.0"},
+        {"name": "email", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.isEmail()"},
+        {"name": "stamp", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL_FIELD",
+         "expr": "name == 'code' ; value + '-w'"},
+        {"name": "bang", "kind": "TRANSFORM", "mode": "READ", "type": "CEL_FIELD",
+         "expr": "name == 'note' ; value + '!'"},
+        {"name": "ssnShape", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["SECRET"], "expr": "value.matches('^[0-9]{3}-[0-9]{2}-[0-9]{4}$')"}
+    ]});
+    let metadata = json!({"tags": {"acme.Order.ssn": ["SECRET"]}});
+    register(
+        &app,
+        "pyorders-value",
+        "AVRO",
+        PY_ORDER,
+        json!({"ruleSet": rules, "metadata": metadata}),
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = AvroSerializer::from_registry(client.clone(), latest());
+    let ctx = SerializationContext::value("pyorders");
+    let record = json!({"code": "A1", "amount": 3.0, "email": "a@example.com", "ssn": "123-45-6789", "note": "hi"});
+    let ours = ser.serialize_json(&ctx, &record).await.unwrap();
+    // Warden refuses what Python refuses.
+    let mut bad = record.clone();
+    bad["ssn"] = json!("12");
+    assert_eq!(
+        rule_failure(ser.serialize_json(&ctx, &bad).await).rule,
+        "ssnShape"
+    );
+
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
+    run_client_script(
+        python,
+        &clients_dir().join("python/rules_interop.py"),
+        &[
+            app.address.as_str(),
+            "pyorders-value",
+            hex.as_str(),
+            out.path().to_str().unwrap(),
+        ],
+        "confluent-kafka's rule executors failed on Warden's records",
+    )
+    .await;
+    let theirs_hex = std::fs::read_to_string(out.path()).unwrap();
+    let theirs: Vec<u8> = (0..theirs_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&theirs_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let read = AvroDeserializer::new(client)
+        .deserialize_json(&theirs)
+        .await
+        .unwrap();
+    assert_eq!(read["code"], json!("B2-w"), "Python's WRITE transform");
+    assert_eq!(
+        read["note"],
+        json!("py!"),
+        "Warden's READ transform on Python's record"
+    );
+}
