@@ -98,6 +98,11 @@ pub(crate) struct ProduceArgs {
         value_name = "WHERE"
     )]
     schema_id_in: SchemaIdIn,
+    /// The dead-letter topic for lines a data-contract rule refuses with `onFailure: DLQ`
+    /// and no `dlq.topic` parameter of its own (the line as JSON, the rule in `__rule.*`
+    /// headers). Such lines still count as refused.
+    #[arg(long, value_name = "TOPIC")]
+    dead_letter_topic: Option<String>,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
@@ -161,9 +166,10 @@ enum Values {
     Json(JsonSerializer),
 }
 
-/// Reads JSON lines from stdin, validates each against the subject's latest schema, and
-/// produces the valid ones. Refused lines are reported on stderr with their line number,
-/// field path and reason; the exit code is 1 if any line was refused or not delivered.
+/// Reads JSON lines from stdin, validates each against the subject's latest schema and runs
+/// its data-contract WRITE rules, and produces the valid ones. Refused lines are reported on
+/// stderr with their line number, field path (or rule and field) and reason; the exit code is
+/// 1 if any line was refused or not delivered.
 pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
     let subject = match &args.subject {
@@ -185,8 +191,18 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         );
     }
     let config = SerializerConfig {
-        use_schema_id: Some(latest.id),
+        use_latest_version: true,
+        subject_name_strategy: SubjectNameStrategy::TopicName,
         ..SerializerConfig::default()
+    };
+    let config = if args.subject.is_some() {
+        // A subject other than the topic's: write with the id read above.
+        SerializerConfig {
+            use_schema_id: Some(latest.id),
+            ..SerializerConfig::default()
+        }
+    } else {
+        config
     };
     let values = match latest.schema_type {
         SchemaType::Avro => Values::Avro(AvroSerializer::from_registry(client, config)),
@@ -211,9 +227,12 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         SchemaIdIn::Prefix => SchemaIdFraming::Prefix,
         SchemaIdIn::Header => SchemaIdFraming::Header,
     };
-    let producer = Producer::new(&kafka, RawSerializer, values)
+    let mut producer = Producer::new(&kafka, RawSerializer, values)
         .context("cannot create the Kafka producer")?
         .schema_id_framing(framing);
+    if let Some(topic) = &args.dead_letter_topic {
+        producer = producer.dead_letter_topic(topic.clone());
+    }
 
     let mut refused = 0usize;
     let mut in_flight: FuturesUnordered<_> = FuturesUnordered::new();
@@ -236,6 +255,10 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             Ok(delivery) => in_flight.push(async move { (number, delivery.await) }),
             Err(ProduceError::Serialize { source, .. }) => {
                 eprintln!("line {number}: refused: {source}");
+                refused += 1;
+            }
+            Err(ProduceError::DeadLettered { topic, source }) => {
+                eprintln!("line {number}: refused (sent to {topic}): {source}");
                 refused += 1;
             }
             Err(e) => return Err(e).context(format!("line {number}")),
