@@ -58,5 +58,5 @@ pub use crate::value::{
     AvroValues, JsonValues, ProtobufJson, ProtobufValues, RawSerializer, ValueDeserializer,
     ValueSerializer,
 };
-pub use warden_client::{RegistryClient, UnregisteredSchema};
+pub use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
 pub use warden_core::rules::RuleMode;

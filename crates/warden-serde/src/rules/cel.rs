@@ -20,6 +20,8 @@ use serde_json::{Number, Value};
 pub(crate) struct Compiled {
     guard: Option<Program>,
     expr: Program,
+    /// The variables the guard and the expression read: only those are bound per record.
+    variables: Vec<String>,
 }
 
 /// The shared environment: standard library, string extensions.
@@ -99,10 +101,26 @@ impl Compiled {
     /// Errors: the parser's message.
     pub(crate) fn compile(guard: Option<&str>, expr: &str) -> Result<Self, String> {
         let compile = |src: &str| env().compile(src).map_err(|e| e.to_string());
+        let guard = guard.map(compile).transpose()?;
+        let expr = compile(expr)?;
+        let mut variables: Vec<String> = Vec::new();
+        for program in guard.iter().chain(std::iter::once(&expr)) {
+            for name in program.references().variables() {
+                if !variables.iter().any(|v| v == name) {
+                    variables.push(name.to_owned());
+                }
+            }
+        }
         Ok(Self {
-            guard: guard.map(compile).transpose()?,
-            expr: compile(expr)?,
+            guard,
+            expr,
+            variables,
         })
+    }
+
+    /// Whether the program reads the variable `name`.
+    pub(crate) fn uses(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
     }
 
     /// Runs the program with `vars` bound. `Ok(None)` when the guard is false (the rule
@@ -113,7 +131,9 @@ impl Compiled {
         ROOT.with(|root| {
             let mut scope = root.new_inner_scope();
             for (name, value) in vars {
-                scope.add_variable_from_value(*name, value.clone());
+                if self.uses(name) {
+                    scope.add_variable_from_value(*name, value.clone());
+                }
             }
             if let Some(guard) = &self.guard {
                 match guard.execute(&scope).map_err(|e| e.to_string())? {

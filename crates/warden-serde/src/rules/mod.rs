@@ -33,7 +33,7 @@ use apache_avro::schema::Name;
 use serde_json::Value;
 use warden_core::avro::AvroSchema;
 use warden_core::rules::{ContractTags, Rule, RuleAction, RuleKind, RuleMode, RuleSet};
-use warden_core::{JsonSchema, ParsedSchema};
+use warden_core::ParsedSchema;
 
 use self::cel::{Compiled, to_cel, to_json};
 use crate::error::{Result, RuleFailure, SerdeError};
@@ -260,19 +260,24 @@ impl Contract {
                 field: Some(field.full_name.clone()),
                 message,
             };
-            let vars = [
-                ("value", to_cel(value)),
-                ("fullName", str_value(&field.full_name)),
-                ("name", str_value(&field.name)),
-                ("typeName", str_value(field.type_name)),
-                (
-                    "tags",
-                    ::cel::Value::List(std::sync::Arc::new(
+            // Only the variables the program reads are built.
+            let mut vars: Vec<(&str, ::cel::Value)> = Vec::with_capacity(6);
+            for name in ["value", "fullName", "name", "typeName", "tags", "message"] {
+                if !program.uses(name) {
+                    continue;
+                }
+                let bound = match name {
+                    "value" => to_cel(value),
+                    "fullName" => str_value(&field.full_name),
+                    "name" => str_value(&field.name),
+                    "typeName" => str_value(field.type_name),
+                    "tags" => ::cel::Value::List(std::sync::Arc::new(
                         field.tags.iter().map(|t| str_value(t)).collect(),
                     )),
-                ),
-                ("message", containing.clone()),
-            ];
+                    _ => containing.clone(),
+                };
+                vars.push((name, bound));
+            }
             match (rule.kind, program.run(&vars).map_err(failed)?) {
                 (_, None) => Ok(()),
                 (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
@@ -283,7 +288,10 @@ impl Contract {
                 }
             }
         };
-        let walker = Walker { tags: &self.tags };
+        let walker = Walker {
+            tags: &self.tags,
+            containing: program.uses("message"),
+        };
         match schema {
             ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, &mut apply),
             ParsedSchema::Json(json) => walker.json(
@@ -344,11 +352,21 @@ type FieldFn<'f> =
 /// with the innermost field's context (Confluent's per-format `transform`).
 struct Walker<'t> {
     tags: &'t ContractTags,
+    /// Whether the program reads `message` (the containing record): only then is it built.
+    containing: bool,
 }
 
 const MAX_DEPTH: usize = 64;
 
 impl Walker<'_> {
+    fn containing_record(&self, map: &serde_json::Map<String, Value>) -> ::cel::Value {
+        if self.containing {
+            to_cel(&Value::Object(map.clone()))
+        } else {
+            ::cel::Value::Null
+        }
+    }
+
     fn field(&self, full_name: String, name: &str, inline: Vec<String>) -> FieldCtx {
         let mut tags = inline;
         for tag in self.tags.tags_of(&full_name) {
@@ -381,7 +399,7 @@ impl Walker<'_> {
                 let Value::Object(map) = value else {
                     return Ok(());
                 };
-                let containing = to_cel(&Value::Object(map.clone()));
+                let containing = self.containing_record(map);
                 for rf in &record.fields {
                     let Some(field_value) = map.get_mut(&rf.name) else {
                         continue;
@@ -524,7 +542,7 @@ impl Walker<'_> {
                 else {
                     return Ok(());
                 };
-                let containing = to_cel(&Value::Object(map.clone()));
+                let containing = self.containing_record(map);
                 for (name, prop_schema) in props {
                     let Some(prop_value) = map.get_mut(name) else {
                         continue;
@@ -702,10 +720,4 @@ fn json_kind_fits(root: &Value, schema: &Value, value: &Value) -> bool {
 fn resolve_local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
     root.pointer(pointer)
-}
-
-/// Whether a JSON Schema document has a tag anywhere (a cheap test before walking).
-#[allow(dead_code)]
-fn json_has_tags(schema: &JsonSchema) -> bool {
-    schema.canonical().contains(warden_core::tags::TAGS)
 }
