@@ -454,3 +454,72 @@ async fn confluents_python_rule_executors_and_wardens_read_each_others_records()
         "Warden's READ transform on Python's record"
     );
 }
+
+const SHOE_V1: &str = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"size","type":"int"}]}"#;
+const SHOE_V2: &str = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"}]}"#;
+
+/// `shoes-value` with v1 `{id, size}` and v2 `{id, height}`, the rename in v2's migration
+/// rules both ways, compatibility NONE (the rename breaks it), and a `major` metadata
+/// property per version.
+async fn shoes(app: &TestApp) -> (i64, i64) {
+    let r = app
+        .request(reqwest::Method::PUT, "/config/shoes-value", Some(&json!({"compatibility": "NONE"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v1 = app
+        .register_body(
+            "shoes-value",
+            &json!({"schema": SHOE_V1, "metadata": {"properties": {"major": "1"}}}),
+        )
+        .await;
+    let v2 = app
+        .register_body(
+            "shoes-value",
+            &json!({"schema": SHOE_V2, "metadata": {"properties": {"major": "2"}},
+                "ruleSet": {"migrationRules": [
+                    {"name": "sizeToHeight", "type": "JSONATA", "mode": "UPGRADE",
+                     "expr": "$merge([{'id': id, 'height': size}])"},
+                    {"name": "heightToSize", "type": "JSONATA", "mode": "DOWNGRADE",
+                     "expr": "$merge([{'id': id, 'size': height}])"}
+                ]}}),
+        )
+        .await;
+    assert_eq!(v2.status, StatusCode::OK, "{}", v2.text);
+    (v1.body["id"].as_i64().unwrap(), v2.body["id"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn jsonata_migration_rules_upgrade_and_downgrade_to_the_readers_version() {
+    use warden_serde::ReaderVersion;
+    let app = spawn_app().await;
+    let (v1, v2) = shoes(&app).await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ctx = SerializationContext::value("shoes");
+    let writer = |id: i64| {
+        AvroSerializer::from_registry(
+            client.clone(),
+            SerializerConfig {
+                use_schema_id: Some(warden_core::SchemaId::new(id).unwrap()),
+                ..SerializerConfig::default()
+            },
+        )
+    };
+    let old = writer(v1).serialize_json(&ctx, &json!({"id": "s1", "size": 42})).await.unwrap();
+    let new = writer(v2).serialize_json(&ctx, &json!({"id": "s2", "height": 40})).await.unwrap();
+
+    let latest = GenericDeserializer::new(client.clone()).reader_version(ReaderVersion::Latest);
+    let up = latest.deserialize_in(&ctx, &old).await.unwrap();
+    assert_eq!(up.value, json!({"id": "s1", "height": 42}), "upgraded to v2");
+    assert_eq!(up.schema_id.get(), v2);
+    let same = latest.deserialize_in(&ctx, &new).await.unwrap();
+    assert_eq!(same.value, json!({"id": "s2", "height": 40}));
+
+    let v1_reader = GenericDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]));
+    let down = v1_reader.deserialize_in(&ctx, &new).await.unwrap();
+    assert_eq!(down.value, json!({"id": "s2", "size": 40}), "downgraded to v1");
+
+    // Without a reader version, records read as written.
+    let plain = GenericDeserializer::new(client).deserialize(&old).await.unwrap();
+    assert_eq!(plain.value, json!({"id": "s1", "size": 42}));
+}

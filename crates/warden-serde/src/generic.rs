@@ -4,14 +4,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use warden_client::RegistryClient;
-use warden_core::{SchemaId, SchemaType};
+use warden_core::{ParsedSchema, SchemaId, SchemaType};
 
 use crate::avro::avro_value;
 use crate::error::Result;
 use crate::frame::writer_schema;
 use crate::json::json_value;
 use crate::protobuf::{dynamic_message, message_to_json};
-use crate::resolver::Contracts;
+use crate::resolver::{Contracts, parsed_schema};
+use crate::rules::migrate::migrate;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// A record decoded to JSON: its writer schema's id and format, and the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,23 @@ pub struct Decoded {
 pub struct GenericDeserializer {
     client: RegistryClient,
     contracts: Arc<Contracts>,
+    reader: ReaderVersion,
+}
+
+/// Which version of the subject a deserializer reads records as (Confluent's deserializer
+/// settings). With anything but [`ReaderVersion::Writer`], a record written with another
+/// version of the subject is carried to the reader's version by the migration rules
+/// (`UPGRADE` / `DOWNGRADE`) in between, and the reader version's `READ` rules run on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ReaderVersion {
+    /// The writer's own schema (the default).
+    #[default]
+    Writer,
+    /// The subject's latest version (`use.latest.version`).
+    Latest,
+    /// The subject's latest version with these metadata properties
+    /// (`use.latest.with.metadata`).
+    LatestWithMetadata(Vec<(String, String)>),
 }
 
 impl GenericDeserializer {
@@ -37,7 +56,56 @@ impl GenericDeserializer {
         Self {
             client,
             contracts: Arc::default(),
+            reader: ReaderVersion::Writer,
         }
+    }
+
+    /// The same deserializer, reading records as `reader` says; the subject comes from the
+    /// context given to [`GenericDeserializer::deserialize_in`] and the topic name strategy.
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reader = reader;
+        self
+    }
+
+    /// Decodes one record of `context`'s topic and part, migrated to the reader version
+    /// (see [`ReaderVersion`]; with [`ReaderVersion::Writer`], as
+    /// [`GenericDeserializer::deserialize`]), then runs the reader version's `READ` rules.
+    /// The decoded value's `schema_id` is the reader version's id after a migration.
+    ///
+    /// Errors: as [`GenericDeserializer::deserialize`]; [`SerdeError::Rule`] when a
+    /// migration rule fails; [`SerdeError::Registry`] when the reader version cannot be
+    /// found.
+    pub async fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Decoded> {
+        if self.reader == ReaderVersion::Writer {
+            return self.deserialize(bytes).await;
+        }
+        let subject = SubjectNameStrategy::TopicName.subject(context, None)?;
+        let reader = match &self.reader {
+            ReaderVersion::LatestWithMetadata(properties) => {
+                self.client.latest_with_metadata(&subject, properties).await?
+            }
+            _ => self.client.latest(&subject).await?,
+        };
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        if writer_id == reader.id {
+            return self.deserialize(bytes).await;
+        }
+        let mut value = decode(writer_id, &schema, payload)?;
+        migrate(&self.client, &subject, writer_id, &reader, &mut value).await?;
+        let reader_schema = parsed_schema(&self.client, reader.id).await?;
+        self.contracts
+            .run_read_rules(&self.client, reader.id, &reader_schema, &mut value)
+            .await?;
+        Ok(Decoded {
+            schema_id: reader.id,
+            schema_type: reader_schema.schema_type(),
+            value,
+        })
     }
 
     /// The registry client it reads schemas from.
@@ -51,15 +119,7 @@ impl GenericDeserializer {
     pub async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded> {
         let (schema_id, schema, payload) = writer_schema(&self.client, bytes).await?;
         let schema_type = schema.schema_type();
-        let mut value = match schema_type {
-            SchemaType::Avro => {
-                warden_core::avro::datum::value_to_json(&avro_value(schema_id, &schema, payload)?)
-            }
-            SchemaType::Json => json_value(schema_id, &schema, payload, false)?,
-            SchemaType::Protobuf => {
-                message_to_json(schema_id, &dynamic_message(schema_id, &schema, payload)?)?
-            }
-        };
+        let mut value = decode(schema_id, &schema, payload)?;
         self.contracts
             .run_read_rules(&self.client, schema_id, &schema, &mut value)
             .await?;
@@ -69,4 +129,14 @@ impl GenericDeserializer {
             value,
         })
     }
+}
+
+/// A payload written with `schema` as JSON: Avro as plain JSON, Protobuf in the proto3 JSON
+/// mapping, JSON as written.
+fn decode(id: SchemaId, schema: &ParsedSchema, payload: &[u8]) -> Result<Value> {
+    Ok(match schema.schema_type() {
+        SchemaType::Avro => warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?),
+        SchemaType::Json => json_value(id, schema, payload, false)?,
+        SchemaType::Protobuf => message_to_json(id, &dynamic_message(id, schema, payload)?)?,
+    })
 }

@@ -25,6 +25,7 @@
 //! types) fail as Confluent's clients fail without the executor: by the rule's `onFailure`.
 
 mod cel;
+pub(crate) mod migrate;
 
 use std::collections::BTreeMap;
 
