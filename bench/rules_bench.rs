@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use warden_core::{SchemaType, Subject};
 use warden_serde::{
-    AvroSerializer, JsonSerializer, RegistryClient, RegisterOptions, SerializationContext,
+    AvroSerializer, JsonSerializer, RegisterOptions, RegistryClient, SerializationContext,
     SerializerConfig, UnregisteredSchema,
 };
 
@@ -121,10 +121,38 @@ async fn run(records: usize, runs: usize) {
     ]});
     let avro_tags = json!({"tags": {"acme.Customer.email": ["PII"]}});
     let json_tags = json!({"tags": {"$.customer.email": ["PII"]}});
-    register(&client, "plain-avro-value", SchemaType::Avro, ORDER_AVSC, None).await;
-    register(&client, "rules-avro-value", SchemaType::Avro, ORDER_AVSC, Some((rule_set.clone(), avro_tags))).await;
-    register(&client, "plain-json-value", SchemaType::Json, ORDER_JSON_SCHEMA, None).await;
-    register(&client, "rules-json-value", SchemaType::Json, ORDER_JSON_SCHEMA, Some((rule_set, json_tags))).await;
+    register(
+        &client,
+        "plain-avro-value",
+        SchemaType::Avro,
+        ORDER_AVSC,
+        None,
+    )
+    .await;
+    register(
+        &client,
+        "rules-avro-value",
+        SchemaType::Avro,
+        ORDER_AVSC,
+        Some((rule_set.clone(), avro_tags)),
+    )
+    .await;
+    register(
+        &client,
+        "plain-json-value",
+        SchemaType::Json,
+        ORDER_JSON_SCHEMA,
+        None,
+    )
+    .await;
+    register(
+        &client,
+        "rules-json-value",
+        SchemaType::Json,
+        ORDER_JSON_SCHEMA,
+        Some((rule_set, json_tags)),
+    )
+    .await;
 
     let config = SerializerConfig {
         use_latest_version: true,
@@ -182,7 +210,9 @@ async fn run(records: usize, runs: usize) {
         "One core, {records} records per run, median of {runs} runs; load before {load_before}, after {}.\n",
         load_average()
     );
-    println!("| serializer | no rules records/s | CEL + CEL_FIELD records/s | ratio (target ≥ 0.5) |");
+    println!(
+        "| serializer | no rules records/s | CEL + CEL_FIELD records/s | ratio (target ≥ 0.5) |"
+    );
     println!("|---|---:|---:|---:|");
     for (name, plain, rules) in rows {
         println!(

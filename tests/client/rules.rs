@@ -463,7 +463,11 @@ const SHOE_V2: &str = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","
 /// property per version.
 async fn shoes(app: &TestApp) -> (i64, i64) {
     let r = app
-        .request(reqwest::Method::PUT, "/config/shoes-value", Some(&json!({"compatibility": "NONE"})))
+        .request(
+            reqwest::Method::PUT,
+            "/config/shoes-value",
+            Some(&json!({"compatibility": "NONE"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v1 = app
@@ -476,16 +480,19 @@ async fn shoes(app: &TestApp) -> (i64, i64) {
         .register_body(
             "shoes-value",
             &json!({"schema": SHOE_V2, "metadata": {"properties": {"major": "2"}},
-                "ruleSet": {"migrationRules": [
-                    {"name": "sizeToHeight", "type": "JSONATA", "mode": "UPGRADE",
-                     "expr": "$merge([{'id': id, 'height': size}])"},
-                    {"name": "heightToSize", "type": "JSONATA", "mode": "DOWNGRADE",
-                     "expr": "$merge([{'id': id, 'size': height}])"}
-                ]}}),
+            "ruleSet": {"migrationRules": [
+                {"name": "sizeToHeight", "type": "JSONATA", "mode": "UPGRADE",
+                 "expr": "$merge([{'id': id, 'height': size}])"},
+                {"name": "heightToSize", "type": "JSONATA", "mode": "DOWNGRADE",
+                 "expr": "$merge([{'id': id, 'size': height}])"}
+            ]}}),
         )
         .await;
     assert_eq!(v2.status, StatusCode::OK, "{}", v2.text);
-    (v1.body["id"].as_i64().unwrap(), v2.body["id"].as_i64().unwrap())
+    (
+        v1.body["id"].as_i64().unwrap(),
+        v2.body["id"].as_i64().unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -504,22 +511,40 @@ async fn jsonata_migration_rules_upgrade_and_downgrade_to_the_readers_version() 
             },
         )
     };
-    let old = writer(v1).serialize_json(&ctx, &json!({"id": "s1", "size": 42})).await.unwrap();
-    let new = writer(v2).serialize_json(&ctx, &json!({"id": "s2", "height": 40})).await.unwrap();
+    let old = writer(v1)
+        .serialize_json(&ctx, &json!({"id": "s1", "size": 42}))
+        .await
+        .unwrap();
+    let new = writer(v2)
+        .serialize_json(&ctx, &json!({"id": "s2", "height": 40}))
+        .await
+        .unwrap();
 
     let latest = GenericDeserializer::new(client.clone()).reader_version(ReaderVersion::Latest);
     let up = latest.deserialize_in(&ctx, &old).await.unwrap();
-    assert_eq!(up.value, json!({"id": "s1", "height": 42}), "upgraded to v2");
-    assert_eq!(up.schema_id.get(), v2);
+    assert_eq!(
+        up.value,
+        json!({"id": "s1", "height": 42}),
+        "upgraded to v2"
+    );
+    assert_eq!(i64::from(up.schema_id.get()), v2);
     let same = latest.deserialize_in(&ctx, &new).await.unwrap();
     assert_eq!(same.value, json!({"id": "s2", "height": 40}));
 
-    let v1_reader = GenericDeserializer::new(client.clone())
-        .reader_version(ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]));
+    let v1_reader = GenericDeserializer::new(client.clone()).reader_version(
+        ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]),
+    );
     let down = v1_reader.deserialize_in(&ctx, &new).await.unwrap();
-    assert_eq!(down.value, json!({"id": "s2", "size": 40}), "downgraded to v1");
+    assert_eq!(
+        down.value,
+        json!({"id": "s2", "size": 40}),
+        "downgraded to v1"
+    );
 
     // Without a reader version, records read as written.
-    let plain = GenericDeserializer::new(client).deserialize(&old).await.unwrap();
+    let plain = GenericDeserializer::new(client)
+        .deserialize(&old)
+        .await
+        .unwrap();
     assert_eq!(plain.value, json!({"id": "s1", "size": 42}));
 }

@@ -14,9 +14,9 @@ use warden_kafka::{
     ConsumeError, Consumer, ProduceError, Producer, SchemaIdFraming, UndecodablePolicy,
 };
 use warden_serde::{
-    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, RawSerializer,
-    RegistryClient, SerdeError, SerializationContext, SerializerConfig, SubjectNameStrategy,
-    ValueSerializer,
+    AvroSerializer, Decoded, GenericDeserializer, JsonSerializer, ProtobufSerializer,
+    RawSerializer, ReaderVersion, RegistryClient, SerdeError, SerializationContext,
+    SerializerConfig, SubjectNameStrategy, ValueDeserializer, ValueSerializer,
 };
 
 use crate::exit::Exit;
@@ -319,6 +319,27 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// The generic deserializer reading one topic's values, so that a reader version is looked
+/// up under the topic's value subject.
+struct TopicReader {
+    deserializer: GenericDeserializer,
+    topic: String,
+}
+
+impl ValueDeserializer for TopicReader {
+    type Output = Decoded;
+
+    async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded, SerdeError> {
+        self.deserializer
+            .deserialize_in(&SerializationContext::value(&self.topic), bytes)
+            .await
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.deserializer.client())
+    }
+}
+
 /// `warden consume`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConsumeArgs {
@@ -340,6 +361,11 @@ pub(crate) struct ConsumeArgs {
     /// Print `{"partition", "offset", "key", "schemaId", "value"}` instead of the value only.
     #[arg(long)]
     print_metadata: bool,
+    /// Read every record as the subject's latest version (`<topic>-value`), carrying records
+    /// written with other versions there through the subject's migration rules (Confluent's
+    /// `use.latest.version`).
+    #[arg(long)]
+    use_latest_version: bool,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
@@ -380,12 +406,17 @@ pub(crate) async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
             },
         )
         .set("fetch.wait.max.ms", "50");
-    let consumer = Consumer::new(
-        &kafka,
-        GenericDeserializer::new(client),
-        UndecodablePolicy::Fail,
-    )
-    .context("cannot create the Kafka consumer")?;
+    let reader = if args.use_latest_version {
+        ReaderVersion::Latest
+    } else {
+        ReaderVersion::Writer
+    };
+    let values = TopicReader {
+        deserializer: GenericDeserializer::new(client).reader_version(reader),
+        topic: args.topic.clone(),
+    };
+    let consumer = Consumer::new(&kafka, values, UndecodablePolicy::Fail)
+        .context("cannot create the Kafka consumer")?;
     consumer.subscribe(&[&args.topic])?;
 
     let mut printed = 0usize;

@@ -87,7 +87,9 @@ impl GenericDeserializer {
         let subject = SubjectNameStrategy::TopicName.subject(context, None)?;
         let reader = match &self.reader {
             ReaderVersion::LatestWithMetadata(properties) => {
-                self.client.latest_with_metadata(&subject, properties).await?
+                self.client
+                    .latest_with_metadata(&subject, properties)
+                    .await?
             }
             _ => self.client.latest(&subject).await?,
         };
@@ -135,7 +137,9 @@ impl GenericDeserializer {
 /// mapping, JSON as written.
 fn decode(id: SchemaId, schema: &ParsedSchema, payload: &[u8]) -> Result<Value> {
     Ok(match schema.schema_type() {
-        SchemaType::Avro => warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?),
+        SchemaType::Avro => {
+            warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?)
+        }
         SchemaType::Json => json_value(id, schema, payload, false)?,
         SchemaType::Protobuf => message_to_json(id, &dynamic_message(id, schema, payload)?)?,
     })

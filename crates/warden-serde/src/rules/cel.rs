@@ -232,6 +232,10 @@ mod tests {
             ),
             ("'https://example.com/x?y'.isUri()", true),
             ("message.email.lowerAscii() == 'a@example.com'", true),
+            (
+                "'XXX-XX-' + '123-45-6789'.substring(7) == 'XXX-XX-6789'",
+                true,
+            ),
         ];
         for (expr, expected) in cases {
             assert_eq!(

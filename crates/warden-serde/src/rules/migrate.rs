@@ -123,7 +123,11 @@ pub(crate) async fn migrate(
 
 /// The version of `subject` that holds schema `id` (soft-deleted versions included), from
 /// the newest down.
-async fn writer_version(client: &RegistryClient, subject: &Subject, id: SchemaId) -> Result<Version> {
+async fn writer_version(
+    client: &RegistryClient,
+    subject: &Subject,
+    id: SchemaId,
+) -> Result<Version> {
     let versions = client.versions(subject, true).await?;
     for version in versions.into_iter().rev() {
         let found = client.version_including_deleted(subject, version).await?;

@@ -32,9 +32,9 @@ use std::collections::BTreeMap;
 use apache_avro::Schema as AvroNode;
 use apache_avro::schema::Name;
 use serde_json::Value;
+use warden_core::ParsedSchema;
 use warden_core::avro::AvroSchema;
 use warden_core::rules::{ContractTags, Rule, RuleAction, RuleKind, RuleMode, RuleSet};
-use warden_core::ParsedSchema;
 
 use self::cel::{Compiled, to_cel, to_json};
 use crate::error::{Result, RuleFailure, SerdeError};
