@@ -548,3 +548,45 @@ async fn jsonata_migration_rules_upgrade_and_downgrade_to_the_readers_version() 
         .unwrap();
     assert_eq!(plain.value, json!({"id": "s1", "size": 42}));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versions() {
+    use warden_serde::ReaderVersion;
+    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+
+    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
+        .await
+        .unwrap();
+    let app = spawn_app().await;
+    let (v1, _) = shoes(&app).await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ctx = SerializationContext::value("shoes");
+    let ours = AvroSerializer::from_registry(
+        client.clone(),
+        SerializerConfig {
+            use_schema_id: Some(warden_core::SchemaId::new(v1).unwrap()),
+            ..SerializerConfig::default()
+        },
+    )
+    .serialize_json(&ctx, &json!({"id": "w1", "size": 41}))
+    .await
+    .unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
+    run_client_script(
+        python,
+        &clients_dir().join("python/rules_migration.py"),
+        &[app.address.as_str(), hex.as_str(), out.path().to_str().unwrap()],
+        "confluent-kafka's JSONata migrations failed on Warden's records",
+    )
+    .await;
+    let theirs_hex = std::fs::read_to_string(out.path()).unwrap();
+    let theirs: Vec<u8> = (0..theirs_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&theirs_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let v1_reader = GenericDeserializer::new(client)
+        .reader_version(ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]));
+    let read = v1_reader.deserialize_in(&ctx, &theirs).await.unwrap();
+    assert_eq!(read.value, json!({"id": "p2", "size": 38}), "Python's v2 record downgraded");
+}
