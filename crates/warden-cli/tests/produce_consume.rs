@@ -337,3 +337,46 @@ async fn produce_runs_the_subjects_rules_naming_the_rule_and_field_and_consume_r
         "the READ transform ran"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_with_use_latest_version_reads_older_records_through_the_migration_rules() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let topic = "migrating-shoes";
+    broker.create_topic(topic).await;
+    let subject = format!("{topic}-value");
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/config/{subject}"),
+            Some(&json!({"compatibility": "NONE"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v1 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"size","type":"int"}]}"#;
+    assert_eq!(app.register_body(&subject, &json!({"schema": v1})).await.status, 200);
+    let produced = warden(
+        &["produce", "--topic", topic],
+        &format!("{}\n", json!({"id": "s1", "size": 42})),
+        &broker,
+        &app.address,
+    );
+    assert_eq!(produced.code, 0, "{}", produced.stderr);
+    let v2 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"}]}"#;
+    let r = app
+        .register_body(
+            &subject,
+            &json!({"schema": v2, "ruleSet": {"migrationRules": [{"name": "rename",
+                "type": "JSONATA", "mode": "UPGRADE", "expr": "$merge([{'id': id, 'height': size}])"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let args = ["consume", "--topic", topic, "--from-beginning", "--max-messages", "1", "--timeout-ms", "20000"];
+    let as_written = warden(&args, "", &broker, &app.address);
+    assert_eq!(as_written.stdout.trim(), json!({"id": "s1", "size": 42}).to_string(), "{}", as_written.stderr);
+    let mut latest = args.to_vec();
+    latest.push("--use-latest-version");
+    let upgraded = warden(&latest, "", &broker, &app.address);
+    assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
+    assert_eq!(upgraded.stdout.trim(), json!({"id": "s1", "height": 42}).to_string());
+}
