@@ -576,7 +576,11 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
     run_client_script(
         python,
         &clients_dir().join("python/rules_migration.py"),
-        &[app.address.as_str(), hex.as_str(), out.path().to_str().unwrap()],
+        &[
+            app.address.as_str(),
+            hex.as_str(),
+            out.path().to_str().unwrap(),
+        ],
         "confluent-kafka's JSONata migrations failed on Warden's records",
     )
     .await;
@@ -585,8 +589,133 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
         .step_by(2)
         .map(|i| u8::from_str_radix(&theirs_hex[i..i + 2], 16).unwrap())
         .collect();
-    let v1_reader = GenericDeserializer::new(client)
-        .reader_version(ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]));
+    let v1_reader = GenericDeserializer::new(client).reader_version(
+        ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]),
+    );
     let read = v1_reader.deserialize_in(&ctx, &theirs).await.unwrap();
-    assert_eq!(read.value, json!({"id": "p2", "size": 38}), "Python's v2 record downgraded");
+    assert_eq!(
+        read.value,
+        json!({"id": "p2", "size": 38}),
+        "Python's v2 record downgraded"
+    );
+}
+
+/// The same rules as the Python test, with `schema-registry-client`'s CEL executors
+/// (`rules-cel`) on the other side.
+#[tokio::test]
+async fn schema_registry_clients_rule_executors_and_wardens_read_each_others_records() {
+    use apache_avro_021::types::Value as TheirValue;
+    use schema_registry_client::rules::cel::cel_executor::CelExecutor;
+    use schema_registry_client::rules::cel::cel_field_executor::CelFieldExecutor;
+    use schema_registry_client::serdes::avro::{
+        AvroDeserializer as TheirDeserializer, AvroSerializer as TheirSerializer,
+    };
+    use schema_registry_client::serdes::config::{
+        DeserializerConfig, SchemaSelector, SerializerConfig as TheirConfig,
+    };
+    use schema_registry_client::serdes::serde::{SerdeFormat, SubjectNameStrategyType};
+
+    CelExecutor::register();
+    CelFieldExecutor::register();
+    let app = spawn_app().await;
+    let rules = json!({"domainRules": [
+        {"name": "positive", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.amount > 0.0"},
+        {"name": "stamp", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL_FIELD",
+         "expr": "name == 'code' ; value + '-w'"},
+        {"name": "bang", "kind": "TRANSFORM", "mode": "READ", "type": "CEL_FIELD",
+         "expr": "name == 'note' ; value + '!'"},
+        {"name": "email", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.isEmail()"}
+    ]});
+    let metadata = json!({"tags": {"acme.Order.ssn": ["SECRET"]}});
+    register(
+        &app,
+        "rsorders-value",
+        "AVRO",
+        PY_ORDER,
+        json!({"ruleSet": rules, "metadata": metadata}),
+    )
+    .await;
+
+    // Warden writes; the crate reads with its READ transform.
+    let ours = AvroSerializer::from_registry(RegistryClient::new(&app.address).unwrap(), latest())
+        .serialize_json(
+            &SerializationContext::value("rsorders"),
+            &json!({"code": "A1", "amount": 3.0, "email": "a@example.com", "ssn": "123-45-6789", "note": "hi"}),
+        )
+        .await
+        .unwrap();
+    let theirs_client = crate::confluent::new_client(&app.address);
+    let context = crate::confluent::value_context("rsorders", SerdeFormat::Avro);
+    let reader = TheirDeserializer::new(
+        &theirs_client,
+        None,
+        DeserializerConfig {
+            subject_name_strategy_type: SubjectNameStrategyType::Topic,
+            ..DeserializerConfig::default()
+        },
+    )
+    .unwrap();
+    let read = reader.deserialize(&context, &ours).await.unwrap();
+    let TheirValue::Record(fields) = read.value else {
+        panic!("a record, got {:?}", read.value)
+    };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        field("code"),
+        Some(TheirValue::String("A1-w".into())),
+        "Warden's WRITE transform"
+    );
+    assert_eq!(
+        field("note"),
+        Some(TheirValue::String("hi!".into())),
+        "the crate's READ transform"
+    );
+
+    // The crate writes (its WRITE rules run); Warden reads with its READ transform.
+    let writer = TheirSerializer::new(
+        &theirs_client,
+        None,
+        None,
+        TheirConfig {
+            auto_register_schemas: false,
+            use_schema: Some(SchemaSelector::LatestVersion),
+            subject_name_strategy_type: SubjectNameStrategyType::Topic,
+            ..TheirConfig::default()
+        },
+    )
+    .unwrap();
+    let record = |email: &str| {
+        TheirValue::Record(vec![
+            ("code".into(), TheirValue::String("B2".into())),
+            ("amount".into(), TheirValue::Double(7.5)),
+            ("email".into(), TheirValue::String(email.into())),
+            ("ssn".into(), TheirValue::String("123-45-6789".into())),
+            ("note".into(), TheirValue::String("rs".into())),
+        ])
+    };
+    let bytes = writer
+        .serialize(&context, record("b@example.com"))
+        .await
+        .unwrap();
+    // (0.4.2 takes a metadata tag's pattern for its tags, so only inline tags are compared.)
+    assert!(
+        writer
+            .serialize(&context, record("not-an-email"))
+            .await
+            .is_err(),
+        "the crate refuses what Warden refuses (the inline-tagged field)"
+    );
+    let read = AvroDeserializer::new(RegistryClient::new(&app.address).unwrap())
+        .deserialize_json(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(read["code"], json!("B2-w"), "the crate's WRITE transform");
+    assert_eq!(read["note"], json!("rs!"), "Warden's READ transform");
 }

@@ -354,7 +354,12 @@ async fn consume_with_use_latest_version_reads_older_records_through_the_migrati
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v1 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"size","type":"int"}]}"#;
-    assert_eq!(app.register_body(&subject, &json!({"schema": v1})).await.status, 200);
+    assert_eq!(
+        app.register_body(&subject, &json!({"schema": v1}))
+            .await
+            .status,
+        200
+    );
     let produced = warden(
         &["produce", "--topic", topic],
         &format!("{}\n", json!({"id": "s1", "size": 42})),
@@ -371,12 +376,29 @@ async fn consume_with_use_latest_version_reads_older_records_through_the_migrati
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let args = ["consume", "--topic", topic, "--from-beginning", "--max-messages", "1", "--timeout-ms", "20000"];
+    let args = [
+        "consume",
+        "--topic",
+        topic,
+        "--from-beginning",
+        "--max-messages",
+        "1",
+        "--timeout-ms",
+        "20000",
+    ];
     let as_written = warden(&args, "", &broker, &app.address);
-    assert_eq!(as_written.stdout.trim(), json!({"id": "s1", "size": 42}).to_string(), "{}", as_written.stderr);
+    assert_eq!(
+        as_written.stdout.trim(),
+        json!({"id": "s1", "size": 42}).to_string(),
+        "{}",
+        as_written.stderr
+    );
     let mut latest = args.to_vec();
     latest.push("--use-latest-version");
     let upgraded = warden(&latest, "", &broker, &app.address);
     assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
-    assert_eq!(upgraded.stdout.trim(), json!({"id": "s1", "height": 42}).to_string());
+    assert_eq!(
+        upgraded.stdout.trim(),
+        json!({"id": "s1", "height": 42}).to_string()
+    );
 }
