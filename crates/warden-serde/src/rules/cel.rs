@@ -42,9 +42,12 @@ thread_local! {
     static ROOT: Context<'static, 'static> = root_context();
 }
 
+/// A format check on a string (`isEmail`, ...).
+type StringCheck = fn(&str) -> bool;
+
 fn root_context() -> Context<'static, 'static> {
     let mut ctx = Context::with_env(Arc::clone(env()));
-    let checks: [(&str, fn(&str) -> bool); 7] = [
+    let checks: [(&str, StringCheck); 7] = [
         ("isEmail", is_email),
         ("isHostname", is_hostname),
         ("isIpv4", |s| s.parse::<Ipv4Addr>().is_ok()),
