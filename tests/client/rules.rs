@@ -369,6 +369,73 @@ async fn protobuf_messages_run_cel_conditions() {
     let _ = UnregisteredSchema::new(SchemaType::Protobuf, proto);
 }
 
+#[tokio::test]
+async fn protobuf_fields_carry_field_meta_tags_and_metadata_tags() {
+    let app = spawn_app().await;
+    let proto = r#"syntax = "proto3";
+package acme;
+import "confluent/meta.proto";
+message Line { string sku = 1; string note = 2; }
+message Pay {
+  double amount = 1;
+  string email = 2 [(confluent.field_meta) = { tags: "PII" }];
+  repeated Line lines = 3;
+}
+"#;
+    let rules = json!({"domainRules": [
+        {"name": "email", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.isEmail()"},
+        {"name": "skuShape", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["SKU"], "expr": "value.startsWith('SKU-')"},
+        {"name": "shout", "kind": "TRANSFORM", "mode": "READ", "type": "CEL_FIELD",
+         "expr": "name == 'note' ; value.upperAscii()"}
+    ]});
+    let metadata = json!({"tags": {"acme.Line.sku": ["SKU"]}});
+    register(
+        &app,
+        "pay-value",
+        "PROTOBUF",
+        proto,
+        json!({"ruleSet": rules, "metadata": metadata}),
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = ProtobufSerializer::from_registry(client.clone(), latest());
+    let ctx = SerializationContext::value("pay");
+    let good = json!({"amount": 2.5, "email": "a@example.com", "lines": [{"sku": "SKU-1", "note": "red"}]});
+    let bytes = ser
+        .serialize_json(&ctx, Some("acme.Pay"), &good)
+        .await
+        .unwrap();
+    let read = warden_serde::ProtobufDeserializer::new(client)
+        .deserialize_json(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(
+        read["lines"][0]["note"],
+        json!("RED"),
+        "the READ transform in a nested message"
+    );
+    let failure = rule_failure(
+        ser.serialize_json(
+            &ctx,
+            Some("acme.Pay"),
+            &json!({"amount": 1.0, "email": "nope"}),
+        )
+        .await,
+    );
+    assert_eq!(
+        (failure.rule.as_str(), failure.field.as_deref()),
+        ("email", Some("acme.Pay.email"))
+    );
+    let bad_sku = json!({"amount": 1.0, "email": "a@example.com", "lines": [{"sku": "X"}]});
+    let failure = rule_failure(ser.serialize_json(&ctx, Some("acme.Pay"), &bad_sku).await);
+    assert_eq!(
+        (failure.rule.as_str(), failure.field.as_deref()),
+        ("skuShape", Some("acme.Line.sku"))
+    );
+}
+
 /// The order of the Python interoperability test: `email` tagged PII inline, `ssn` tagged
 /// SECRET by the metadata.
 const PY_ORDER: &str = r#"{

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use prost_reflect::ReflectMessage as _;
 use serde_json::Value;
 use warden_client::RegistryClient;
 use warden_core::{ParsedSchema, SchemaId, SchemaType};
@@ -97,7 +98,7 @@ impl GenericDeserializer {
         if writer_id == reader.id {
             return self.deserialize(bytes).await;
         }
-        let mut value = decode(writer_id, &schema, payload)?;
+        let (mut value, _) = decode(writer_id, &schema, payload)?;
         migrate(&self.client, &subject, writer_id, &reader, &mut value).await?;
         let reader_schema = parsed_schema(&self.client, reader.id).await?;
         self.contracts
@@ -121,9 +122,15 @@ impl GenericDeserializer {
     pub async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded> {
         let (schema_id, schema, payload) = writer_schema(&self.client, bytes).await?;
         let schema_type = schema.schema_type();
-        let mut value = decode(schema_id, &schema, payload)?;
+        let (mut value, descriptor) = decode(schema_id, &schema, payload)?;
         self.contracts
-            .run_read_rules(&self.client, schema_id, &schema, &mut value)
+            .run_read_rules_in(
+                &self.client,
+                schema_id,
+                &schema,
+                descriptor.as_ref(),
+                &mut value,
+            )
             .await?;
         Ok(Decoded {
             schema_id,
@@ -134,13 +141,21 @@ impl GenericDeserializer {
 }
 
 /// A payload written with `schema` as JSON: Avro as plain JSON, Protobuf in the proto3 JSON
-/// mapping, JSON as written.
-fn decode(id: SchemaId, schema: &ParsedSchema, payload: &[u8]) -> Result<Value> {
+/// mapping (with its message's descriptor), JSON as written.
+fn decode(
+    id: SchemaId,
+    schema: &ParsedSchema,
+    payload: &[u8],
+) -> Result<(Value, Option<prost_reflect::MessageDescriptor>)> {
     Ok(match schema.schema_type() {
-        SchemaType::Avro => {
-            warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?)
+        SchemaType::Avro => (
+            warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?),
+            None,
+        ),
+        SchemaType::Json => (json_value(id, schema, payload, false)?, None),
+        SchemaType::Protobuf => {
+            let message = dynamic_message(id, schema, payload)?;
+            (message_to_json(id, &message)?, Some(message.descriptor()))
         }
-        SchemaType::Json => json_value(id, schema, payload, false)?,
-        SchemaType::Protobuf => message_to_json(id, &dynamic_message(id, schema, payload)?)?,
     })
 }

@@ -102,7 +102,7 @@ impl ProtobufSerializer {
             let mut json = resolved
                 .schema
                 .decode_to_json(&target.descriptor, &out[start..])?;
-            resolved.run_write_rules(&mut json)?;
+            resolved.run_write_rules_in(Some(&target.descriptor), &mut json)?;
             let (_, bytes) = resolved.schema.encode_json(&target.descriptor, &json)?;
             out.truncate(start);
             out.extend_from_slice(&bytes);
@@ -130,7 +130,7 @@ impl ProtobufSerializer {
         let target = self.target(&resolved, &full_name)?;
         let (_, bytes) = if resolved.write_rules().is_some() {
             let mut json = json.clone();
-            resolved.run_write_rules(&mut json)?;
+            resolved.run_write_rules_in(Some(&target.descriptor), &mut json)?;
             schema.encode_json(&target.descriptor, &json)?
         } else {
             schema.encode_json(&target.descriptor, json)?
@@ -216,7 +216,13 @@ impl ProtobufDeserializer {
         // The rules see the message in the proto3 JSON mapping; it is encoded again after.
         let mut json = message_to_json(id, &message)?;
         self.contracts
-            .run_read_rules(&self.client, id, &schema, &mut json)
+            .run_read_rules_in(
+                &self.client,
+                id,
+                &schema,
+                Some(&message.descriptor()),
+                &mut json,
+            )
             .await?;
         let proto = narrow::<ProtobufSchema>(id, &schema)?;
         let (message, _) = proto.encode_json(&message.descriptor(), &json)?;
@@ -226,9 +232,16 @@ impl ProtobufDeserializer {
     /// The record as JSON (proto3 JSON mapping), after the `READ` rules.
     pub async fn deserialize_json(&self, bytes: &[u8]) -> Result<Value> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        let mut json = message_to_json(id, &dynamic_message(id, &schema, payload)?)?;
+        let message = dynamic_message(id, &schema, payload)?;
+        let mut json = message_to_json(id, &message)?;
         self.contracts
-            .run_read_rules(&self.client, id, &schema, &mut json)
+            .run_read_rules_in(
+                &self.client,
+                id,
+                &schema,
+                Some(&message.descriptor()),
+                &mut json,
+            )
             .await?;
         Ok(json)
     }

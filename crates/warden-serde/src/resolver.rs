@@ -111,10 +111,20 @@ impl<S> Resolved<S> {
     ///
     /// Errors: [`SerdeError::Rule`].
     pub(crate) fn run_write_rules(&self, message: &mut serde_json::Value) -> Result<()> {
+        self.run_write_rules_in(None, message)
+    }
+
+    /// [`Resolved::run_write_rules`] on a Protobuf record of message `descriptor`.
+    pub(crate) fn run_write_rules_in(
+        &self,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut serde_json::Value,
+    ) -> Result<()> {
         match self.write_rules() {
             Some(contract) => contract.execute(
                 RuleMode::Write,
                 &self.parsed,
+                descriptor,
                 self.subject.as_ref().map(Subject::as_str),
                 message,
             ),
@@ -354,9 +364,22 @@ impl Contracts {
         schema: &ParsedSchema,
         message: &mut serde_json::Value,
     ) -> Result<bool> {
+        self.run_read_rules_in(client, id, schema, None, message)
+            .await
+    }
+
+    /// [`Contracts::run_read_rules`] on a Protobuf record of message `descriptor`.
+    pub(crate) async fn run_read_rules_in(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+        schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut serde_json::Value,
+    ) -> Result<bool> {
         match self.get(client, id).await? {
             Some(contract) if contract.has_rules_for(RuleMode::Read) => {
-                contract.execute(RuleMode::Read, schema, None, message)?;
+                contract.execute(RuleMode::Read, schema, descriptor, None, message)?;
                 Ok(true)
             }
             _ => Ok(false),

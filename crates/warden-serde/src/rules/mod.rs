@@ -13,8 +13,9 @@
 //!   mode and type, only the first (on write; the last on read) runs;
 //! - an expression `guard ; expr` runs `expr` only where `guard` holds;
 //! - a field's tags are its inline tags (`confluent:tags` on an Avro field or a JSON Schema
-//!   property) and the external tags of `metadata.tags` whose pattern matches its full name
-//!   (`ns.Record.field` in Avro, `$.a.b` in JSON Schema);
+//!   property, `(confluent.field_meta).tags` on a Protobuf field) and the external tags of
+//!   `metadata.tags` whose pattern matches its full name (`ns.Record.field` in Avro,
+//!   `$.a.b` in JSON Schema, `package.Message.field` in Protobuf);
 //! - after a rule, its `onSuccess` action (default `NONE`) or on failure (a false condition,
 //!   an error, no executor of the rule's type) its `onFailure` action (default `ERROR`):
 //!   `ERROR` refuses the record ([`SerdeError::Rule`]), `NONE` goes on, `DLQ` refuses it
@@ -110,13 +111,15 @@ impl Contract {
     }
 
     /// Runs the domain rules for `phase` (`WRITE` or `READ`) on `message`, the record as
-    /// JSON in the shape of `schema` (Avro's plain JSON, JSON Schema documents).
+    /// JSON in the shape of `schema` (Avro's plain JSON, JSON Schema documents, Protobuf's
+    /// proto3 JSON mapping of `descriptor`, the schema's first message when `None`).
     ///
     /// Errors: [`SerdeError::Rule`] when a rule refuses the record.
     pub(crate) fn execute(
         &self,
         phase: RuleMode,
         schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
         subject: Option<&str>,
         message: &mut Value,
     ) -> Result<()> {
@@ -141,7 +144,7 @@ impl Contract {
                     if shadowed {
                         continue;
                     }
-                    self.run_cel_field(index, rule, schema, message)
+                    self.run_cel_field(index, rule, schema, descriptor, message)
                 }
                 other => Err(Failed {
                     field: None,
@@ -245,6 +248,7 @@ impl Contract {
         index: usize,
         rule: &Rule,
         schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
         message: &mut Value,
     ) -> std::result::Result<(), Failed> {
         let program = self.program(index)?;
@@ -304,12 +308,24 @@ impl Contract {
                 &mut apply,
                 0,
             ),
-            // Protobuf field rules are not executed yet: a CEL_FIELD rule on a Protobuf
-            // schema fails by its onFailure action rather than pass unchecked.
-            _ => Err(Failed {
-                field: None,
-                message: "CEL_FIELD rules are executed for Avro and JSON Schema only".into(),
-            }),
+            ParsedSchema::Protobuf(proto) => {
+                // The record's message, or the schema's first one.
+                let descriptor = descriptor.cloned().or_else(|| {
+                    proto
+                        .name()
+                        .and_then(|name| proto.pool().get_message_by_name(&name))
+                });
+                let Some(descriptor) = descriptor else {
+                    return Ok(());
+                };
+                let inline = warden_core::tags::tagged_entities(
+                    warden_core::SchemaType::Protobuf,
+                    proto.canonical(),
+                );
+                let package = proto.file().package_name().to_owned();
+                walker.proto(&descriptor, &inline, &package, message, &mut apply, 0)
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -586,6 +602,109 @@ impl Walker<'_> {
             },
             _ => Ok(()),
         }
+    }
+}
+
+impl Walker<'_> {
+    /// Walks a message in the proto3 JSON mapping (fields by JSON name or proto name).
+    /// Full names are the message's full name and the field's (`acme.Order.email`, as
+    /// Confluent's Protobuf transform names them); inline tags are the
+    /// `(confluent.field_meta).tags` of the schema text.
+    fn proto(
+        &self,
+        descriptor: &prost_reflect::MessageDescriptor,
+        inline: &warden_core::tags::TagMap,
+        package: &str,
+        value: &mut Value,
+        f: &mut FieldFn<'_>,
+        depth: usize,
+    ) -> std::result::Result<(), Failed> {
+        let Value::Object(map) = value else {
+            return Ok(());
+        };
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let containing = self.containing_record(map);
+        for field in descriptor.fields() {
+            let key = if map.contains_key(field.json_name()) {
+                field.json_name().to_owned()
+            } else if map.contains_key(field.name()) {
+                field.name().to_owned()
+            } else {
+                continue;
+            };
+            let Some(field_value) = map.get_mut(&key) else {
+                continue;
+            };
+            let full = format!("{}.{}", descriptor.full_name(), field.name());
+            // Inline tag entities name messages without the package.
+            let entity = full
+                .strip_prefix(package)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .unwrap_or(&full);
+            let tags = inline
+                .entries()
+                .iter()
+                .filter(|(e, _)| e.normalized_path() == entity)
+                .flat_map(|(_, tags)| tags.iter().cloned())
+                .collect();
+            let mut ctx = self.field(full.clone(), field.name(), tags);
+            let mut one = |v: &mut Value, f: &mut FieldFn<'_>| -> std::result::Result<(), Failed> {
+                match field.kind() {
+                    prost_reflect::Kind::Message(inner) if field.is_map() => {
+                        let value_field = inner.map_entry_value_field();
+                        if let (Value::Object(entries), prost_reflect::Kind::Message(m)) =
+                            (&mut *v, value_field.kind())
+                        {
+                            for entry in entries.values_mut() {
+                                self.proto(&m, inline, package, entry, f, depth + 1)?;
+                            }
+                            return Ok(());
+                        }
+                        if let Value::Object(entries) = v {
+                            ctx.type_name = proto_type_name(&value_field.kind());
+                            for entry in entries.values_mut() {
+                                f(&ctx, &containing, entry)?;
+                            }
+                        }
+                        Ok(())
+                    }
+                    prost_reflect::Kind::Message(inner) => {
+                        self.proto(&inner, inline, package, v, f, depth + 1)
+                    }
+                    kind => {
+                        ctx.type_name = proto_type_name(&kind);
+                        f(&ctx, &containing, v)
+                    }
+                }
+            };
+            match field_value {
+                Value::Array(items) if field.is_list() => {
+                    for item in items {
+                        one(item, f)?;
+                    }
+                }
+                other => one(other, f)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Confluent's `FieldType` of a Protobuf field kind.
+fn proto_type_name(kind: &prost_reflect::Kind) -> &'static str {
+    use prost_reflect::Kind;
+    match kind {
+        Kind::Double => "DOUBLE",
+        Kind::Float => "FLOAT",
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => "INT",
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => "LONG",
+        Kind::Bool => "BOOLEAN",
+        Kind::String => "STRING",
+        Kind::Bytes => "BYTES",
+        Kind::Message(_) => "RECORD",
+        Kind::Enum(_) => "ENUM",
     }
 }
 
