@@ -154,6 +154,22 @@ async fn run(records: usize, runs: usize) {
     )
     .await;
 
+    // The same two rules with the field picked by a guard on its name instead of by tag (the
+    // guard runs on every field).
+    let by_name = json!({"domainRules": [
+        {"name": "nonNegative", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.amount >= 0.0"},
+        {"name": "email", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "expr": "name == 'email' ; value.isEmail()"}
+    ]});
+    register(
+        &client,
+        "named-avro-value",
+        SchemaType::Avro,
+        ORDER_AVSC,
+        Some((by_name, json!({}))),
+    )
+    .await;
     let config = SerializerConfig {
         use_latest_version: true,
         ..SerializerConfig::default()
@@ -179,13 +195,14 @@ async fn run(records: usize, runs: usize) {
     }
 
     let mut rows = Vec::new();
-    for (name, kind) in [
-        ("Avro from a serde struct", 0),
-        ("Avro from a `serde_json::Value`", 1),
-        ("JSON Schema from a `serde_json::Value`", 2),
+    for (name, kind, with_rules) in [
+        ("Avro from a serde struct", 0, "rules"),
+        ("Avro from a `serde_json::Value`", 1, "rules"),
+        ("JSON Schema from a `serde_json::Value`", 2, "rules"),
+        ("Avro from a serde struct, CEL_FIELD by name", 0, "named"),
     ] {
         let mut rates = [0.0; 2];
-        for (slot, prefix) in ["plain", "rules"].into_iter().enumerate() {
+        for (slot, prefix) in ["plain", with_rules].into_iter().enumerate() {
             let topic = match kind {
                 0 | 1 => format!("{prefix}-avro"),
                 _ => format!("{prefix}-json"),
