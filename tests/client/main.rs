@@ -13,4 +13,5 @@ mod confluent;
 mod confluent_rust;
 mod interop;
 mod registry_client;
+mod rules;
 mod serializers;

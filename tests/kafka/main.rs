@@ -15,5 +15,6 @@ mod dead_letter;
 mod guid_headers;
 mod python_clients;
 mod roundtrip;
+mod rules;
 mod support;
 mod unavailable;

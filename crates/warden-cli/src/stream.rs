@@ -14,9 +14,9 @@ use warden_kafka::{
     ConsumeError, Consumer, ProduceError, Producer, SchemaIdFraming, UndecodablePolicy,
 };
 use warden_serde::{
-    AvroSerializer, GenericDeserializer, JsonSerializer, ProtobufSerializer, RawSerializer,
-    RegistryClient, SerdeError, SerializationContext, SerializerConfig, SubjectNameStrategy,
-    ValueSerializer,
+    AvroSerializer, Decoded, GenericDeserializer, JsonSerializer, ProtobufSerializer,
+    RawSerializer, ReaderVersion, RegistryClient, SerdeError, SerializationContext,
+    SerializerConfig, SubjectNameStrategy, ValueDeserializer, ValueSerializer,
 };
 
 use crate::exit::Exit;
@@ -98,6 +98,11 @@ pub(crate) struct ProduceArgs {
         value_name = "WHERE"
     )]
     schema_id_in: SchemaIdIn,
+    /// The dead-letter topic for lines a data-contract rule refuses with `onFailure: DLQ`
+    /// and no `dlq.topic` parameter of its own (the line as JSON, the rule in `__rule.*`
+    /// headers). Such lines still count as refused.
+    #[arg(long, value_name = "TOPIC")]
+    dead_letter_topic: Option<String>,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
@@ -161,9 +166,10 @@ enum Values {
     Json(JsonSerializer),
 }
 
-/// Reads JSON lines from stdin, validates each against the subject's latest schema, and
-/// produces the valid ones. Refused lines are reported on stderr with their line number,
-/// field path and reason; the exit code is 1 if any line was refused or not delivered.
+/// Reads JSON lines from stdin, validates each against the subject's latest schema and runs
+/// its data-contract WRITE rules, and produces the valid ones. Refused lines are reported on
+/// stderr with their line number, field path (or rule and field) and reason; the exit code is
+/// 1 if any line was refused or not delivered.
 pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     let client = args.registry.client()?;
     let subject = match &args.subject {
@@ -185,8 +191,18 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         );
     }
     let config = SerializerConfig {
-        use_schema_id: Some(latest.id),
+        use_latest_version: true,
+        subject_name_strategy: SubjectNameStrategy::TopicName,
         ..SerializerConfig::default()
+    };
+    let config = if args.subject.is_some() {
+        // A subject other than the topic's: write with the id read above.
+        SerializerConfig {
+            use_schema_id: Some(latest.id),
+            ..SerializerConfig::default()
+        }
+    } else {
+        config
     };
     let values = match latest.schema_type {
         SchemaType::Avro => Values::Avro(AvroSerializer::from_registry(client, config)),
@@ -211,9 +227,12 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         SchemaIdIn::Prefix => SchemaIdFraming::Prefix,
         SchemaIdIn::Header => SchemaIdFraming::Header,
     };
-    let producer = Producer::new(&kafka, RawSerializer, values)
+    let mut producer = Producer::new(&kafka, RawSerializer, values)
         .context("cannot create the Kafka producer")?
         .schema_id_framing(framing);
+    if let Some(topic) = &args.dead_letter_topic {
+        producer = producer.dead_letter_topic(topic.clone());
+    }
 
     let mut refused = 0usize;
     let mut in_flight: FuturesUnordered<_> = FuturesUnordered::new();
@@ -236,6 +255,10 @@ pub(crate) async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             Ok(delivery) => in_flight.push(async move { (number, delivery.await) }),
             Err(ProduceError::Serialize { source, .. }) => {
                 eprintln!("line {number}: refused: {source}");
+                refused += 1;
+            }
+            Err(ProduceError::DeadLettered { topic, source }) => {
+                eprintln!("line {number}: refused (sent to {topic}): {source}");
                 refused += 1;
             }
             Err(e) => return Err(e).context(format!("line {number}")),
@@ -296,6 +319,27 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// The generic deserializer reading one topic's values, so that a reader version is looked
+/// up under the topic's value subject.
+struct TopicReader {
+    deserializer: GenericDeserializer,
+    topic: String,
+}
+
+impl ValueDeserializer for TopicReader {
+    type Output = Decoded;
+
+    async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded, SerdeError> {
+        self.deserializer
+            .deserialize_in(&SerializationContext::value(&self.topic), bytes)
+            .await
+    }
+
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(self.deserializer.client())
+    }
+}
+
 /// `warden consume`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConsumeArgs {
@@ -317,6 +361,11 @@ pub(crate) struct ConsumeArgs {
     /// Print `{"partition", "offset", "key", "schemaId", "value"}` instead of the value only.
     #[arg(long)]
     print_metadata: bool,
+    /// Read every record as the subject's latest version (`<topic>-value`), carrying records
+    /// written with other versions there through the subject's migration rules (Confluent's
+    /// `use.latest.version`).
+    #[arg(long)]
+    use_latest_version: bool,
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
@@ -357,12 +406,17 @@ pub(crate) async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
             },
         )
         .set("fetch.wait.max.ms", "50");
-    let consumer = Consumer::new(
-        &kafka,
-        GenericDeserializer::new(client),
-        UndecodablePolicy::Fail,
-    )
-    .context("cannot create the Kafka consumer")?;
+    let reader = if args.use_latest_version {
+        ReaderVersion::Latest
+    } else {
+        ReaderVersion::Writer
+    };
+    let values = TopicReader {
+        deserializer: GenericDeserializer::new(client).reader_version(reader),
+        topic: args.topic.clone(),
+    };
+    let consumer = Consumer::new(&kafka, values, UndecodablePolicy::Fail)
+        .context("cannot create the Kafka consumer")?;
     consumer.subscribe(&[&args.topic])?;
 
     let mut printed = 0usize;

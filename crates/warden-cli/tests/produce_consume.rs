@@ -251,3 +251,154 @@ async fn produce_with_the_guid_in_a_header_and_consume_reads_both_framings() {
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_runs_the_subjects_rules_naming_the_rule_and_field_and_consume_runs_read_rules() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let topic = "contract-signups";
+    broker.create_topic(topic).await;
+    broker.create_topic("contract-dlq").await;
+    let rules = json!({"domainRules": [
+        {"name": "emailShape", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.isEmail()"},
+        {"name": "positive", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.quantity > 0", "onFailure": "DLQ"},
+        {"name": "hideEmail", "kind": "TRANSFORM", "mode": "READ", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "'<redacted>'"}
+    ]});
+    let registered = app
+        .register_body(
+            &format!("{topic}-value"),
+            &json!({"schema": AVRO, "ruleSet": rules,
+                    "metadata": {"tags": {"acme.Signup.email": ["PII"]}}}),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.text);
+    let lines = format!(
+        "{}\n{}\n{}\n",
+        json!({"id": "a", "email": "a@example.com", "quantity": 1}),
+        json!({"id": "b", "email": "not an address", "quantity": 1}),
+        json!({"id": "c", "email": "c@example.com", "quantity": 0}),
+    );
+    let produced = warden(
+        &[
+            "produce",
+            "--topic",
+            topic,
+            "--dead-letter-topic",
+            "contract-dlq",
+        ],
+        &lines,
+        &broker,
+        &app.address,
+    );
+    assert_eq!(produced.code, 1, "{}", produced.stderr);
+    assert!(
+        produced
+            .stderr
+            .contains("line 2: refused: rule 'emailShape' (CEL_FIELD on WRITE) refused field acme.Signup.email"),
+        "the rule and the field are named: {}",
+        produced.stderr
+    );
+    assert!(
+        produced
+            .stderr
+            .contains("line 3: refused (sent to contract-dlq): rule 'positive'"),
+        "{}",
+        produced.stderr
+    );
+    assert!(
+        produced.stderr.contains("produced 1 record"),
+        "{}",
+        produced.stderr
+    );
+
+    let consumed = warden(
+        &[
+            "consume",
+            "--topic",
+            topic,
+            "--from-beginning",
+            "--max-messages",
+            "1",
+            "--timeout-ms",
+            "20000",
+        ],
+        "",
+        &broker,
+        &app.address,
+    );
+    assert_eq!(consumed.code, 0, "{}", consumed.stderr);
+    let value: Value = serde_json::from_str(consumed.stdout.trim()).unwrap();
+    assert_eq!(
+        value,
+        json!({"id": "a", "email": "<redacted>", "quantity": 1}),
+        "the READ transform ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_with_use_latest_version_reads_older_records_through_the_migration_rules() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let topic = "migrating-shoes";
+    broker.create_topic(topic).await;
+    let subject = format!("{topic}-value");
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/config/{subject}"),
+            Some(&json!({"compatibility": "NONE"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v1 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"size","type":"int"}]}"#;
+    assert_eq!(
+        app.register_body(&subject, &json!({"schema": v1}))
+            .await
+            .status,
+        200
+    );
+    let produced = warden(
+        &["produce", "--topic", topic],
+        &format!("{}\n", json!({"id": "s1", "size": 42})),
+        &broker,
+        &app.address,
+    );
+    assert_eq!(produced.code, 0, "{}", produced.stderr);
+    let v2 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"}]}"#;
+    let r = app
+        .register_body(
+            &subject,
+            &json!({"schema": v2, "ruleSet": {"migrationRules": [{"name": "rename",
+                "type": "JSONATA", "mode": "UPGRADE", "expr": "$merge([{'id': id, 'height': size}])"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let args = [
+        "consume",
+        "--topic",
+        topic,
+        "--from-beginning",
+        "--max-messages",
+        "1",
+        "--timeout-ms",
+        "20000",
+    ];
+    let as_written = warden(&args, "", &broker, &app.address);
+    assert_eq!(
+        as_written.stdout.trim(),
+        json!({"id": "s1", "size": 42}).to_string(),
+        "{}",
+        as_written.stderr
+    );
+    let mut latest = args.to_vec();
+    latest.push("--use-latest-version");
+    let upgraded = warden(&latest, "", &broker, &app.address);
+    assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
+    assert_eq!(
+        upgraded.stdout.trim(),
+        json!({"id": "s1", "height": 42}).to_string()
+    );
+}

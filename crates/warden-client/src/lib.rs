@@ -681,6 +681,30 @@ impl RegistryClient {
         .await
     }
 
+    /// The latest version of `subject` whose metadata has every property of `metadata`
+    /// (`GET /subjects/{subject}/metadata?key=k&value=v…`, Confluent's
+    /// `use.latest.with.metadata`); never cached.
+    ///
+    /// Errors: 40401 subject not found; 40403 no version has that metadata.
+    pub async fn latest_with_metadata(
+        &self,
+        subject: &Subject,
+        metadata: &[(String, String)],
+    ) -> Result<SubjectVersionResponse> {
+        let mut query = Vec::with_capacity(metadata.len() * 2);
+        for (key, value) in metadata {
+            query.push(("key", key.clone()));
+            query.push(("value", value.clone()));
+        }
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/subjects/{}/metadata", seg(subject)),
+            &query,
+            None,
+        )
+        .await
+    }
+
     /// One version of `subject` (`GET /subjects/{subject}/versions/{version}`).
     ///
     /// Errors: 40401 subject not found, 40402 version not found.

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod payload;
 pub mod protobuf;
 pub mod references;
+pub mod rules;
 pub mod schema;
 pub mod tags;
 pub mod types;

@@ -46,7 +46,8 @@ pub mod dead_letter_headers {
     /// Why the record could not be decoded (the error's text).
     pub const ERROR: &str = "warden.error";
     /// The kind of error: `unknown-magic-byte`, `truncated`, `unknown-schema-id`,
-    /// `undecodable`, `invalid`, `wrong-format`, `registry`.
+    /// `undecodable`, `invalid`, `wrong-format`, `registry`, `rule` (a data-contract rule
+    /// refused it on read; the [`super::rule_headers`] say which).
     pub const ERROR_KIND: &str = "warden.error.kind";
     /// The topic the record was read from.
     pub const TOPIC: &str = "warden.source.topic";
@@ -54,6 +55,46 @@ pub mod dead_letter_headers {
     pub const PARTITION: &str = "warden.source.partition";
     /// Its offset (decimal text).
     pub const OFFSET: &str = "warden.source.offset";
+}
+
+/// Headers of a record a data-contract rule sent to a dead-letter topic (`onFailure: DLQ`),
+/// Confluent's `DlqAction` names.
+pub mod rule_headers {
+    /// The rule's name.
+    pub const NAME: &str = "__rule.name";
+    /// `WRITE` (producer) or `READ` (consumer).
+    pub const MODE: &str = "__rule.mode";
+    /// The subject whose schema holds the rule.
+    pub const SUBJECT: &str = "__rule.subject";
+    /// The topic the record was meant for (or read from).
+    pub const TOPIC: &str = "__rule.topic";
+    /// Why the rule refused it.
+    pub const EXCEPTION: &str = "__rule.exception";
+}
+
+/// The `__rule.*` headers of a rule failure for a record of `topic`, added to `headers`.
+fn with_rule_headers(
+    mut headers: OwnedHeaders,
+    failure: &warden_serde::RuleFailure,
+    topic: &str,
+) -> OwnedHeaders {
+    let exception = failure.to_string();
+    for (key, value) in [
+        (rule_headers::NAME, failure.rule.as_str()),
+        (rule_headers::MODE, failure.mode.as_str()),
+        (
+            rule_headers::SUBJECT,
+            failure.subject.as_deref().unwrap_or(""),
+        ),
+        (rule_headers::TOPIC, topic),
+        (rule_headers::EXCEPTION, exception.as_str()),
+    ] {
+        headers = headers.insert(Header {
+            key,
+            value: Some(value),
+        });
+    }
+    headers
 }
 
 /// Why a record was not sent.
@@ -69,6 +110,15 @@ pub enum ProduceError {
         /// The serializer's error.
         source: SerdeError,
     },
+    /// A data-contract rule refused the value with `onFailure: DLQ`: the value (as JSON)
+    /// was sent to `topic` with the [`rule_headers`], and not to its own topic.
+    #[error("value refused and sent to the dead-letter topic {topic}: {source}")]
+    DeadLettered {
+        /// The dead-letter topic.
+        topic: String,
+        /// The rule failure ([`SerdeError::Rule`]).
+        source: SerdeError,
+    },
     /// The Kafka client refused or failed the record.
     #[error("kafka: {0}")]
     Kafka(#[from] KafkaError),
@@ -78,7 +128,7 @@ impl ProduceError {
     /// The serializer's error, when the record was refused before sending.
     pub fn serde_error(&self) -> Option<&SerdeError> {
         match self {
-            Self::Serialize { source, .. } => Some(source),
+            Self::Serialize { source, .. } | Self::DeadLettered { source, .. } => Some(source),
             Self::Kafka(_) => None,
         }
     }
@@ -90,6 +140,7 @@ pub struct Producer<KS, VS> {
     keys: KS,
     values: VS,
     framing: SchemaIdFraming,
+    dead_letter_topic: Option<String>,
 }
 
 impl<KS, VS> std::fmt::Debug for Producer<KS, VS> {
@@ -142,7 +193,17 @@ impl<KS, VS> Producer<KS, VS> {
             keys,
             values,
             framing: SchemaIdFraming::Prefix,
+            dead_letter_topic: None,
         })
+    }
+
+    /// The same producer, sending values that a data-contract rule refuses with
+    /// `onFailure: DLQ` to `topic` when the rule has no `dlq.topic` parameter of its own
+    /// (without either, such a value is only refused).
+    #[must_use]
+    pub fn dead_letter_topic(mut self, topic: impl Into<String>) -> Self {
+        self.dead_letter_topic = Some(topic.into());
+        self
     }
 
     /// The same producer, writing schema ids as `framing` says: in a prefix of the key and
@@ -183,14 +244,14 @@ impl<KS, VS> Producer<KS, VS> {
         KS: ValueSerializer<K>,
         VS: ValueSerializer<V>,
     {
-        let value_bytes = self
+        let value_bytes = match self
             .values
             .serialize(&SerializationContext::value(topic), value)
             .await
-            .map_err(|source| ProduceError::Serialize {
-                part: Part::Value,
-                source,
-            })?;
+        {
+            Ok(bytes) => bytes,
+            Err(source) => return Err(self.refused_value(topic, source).await),
+        };
         let key_bytes = match key {
             Some(key) => Some(
                 self.keys
@@ -246,6 +307,40 @@ impl<KS, VS> Producer<KS, VS> {
         VS: ValueSerializer<V>,
     {
         self.send(topic, key, value).await?.await
+    }
+
+    /// A value refused by its serializer: sent to the dead-letter topic first when a rule
+    /// refused it with `onFailure: DLQ` (Confluent's `DlqAction`: the record as JSON, the
+    /// rule in `__rule.*` headers, acknowledged before the error is returned).
+    async fn refused_value(&self, topic: &str, source: SerdeError) -> ProduceError {
+        let refused = |source| ProduceError::Serialize {
+            part: Part::Value,
+            source,
+        };
+        let Some(failure) = source.rule_failure().filter(|f| f.dead_letter) else {
+            return refused(source);
+        };
+        let Some(dlq) = failure
+            .dlq_topic
+            .clone()
+            .or_else(|| self.dead_letter_topic.clone())
+        else {
+            return refused(source);
+        };
+        let payload = failure
+            .record
+            .as_ref()
+            .map(|r| serde_json::to_vec(r).unwrap_or_default())
+            .unwrap_or_default();
+        let headers = with_rule_headers(OwnedHeaders::new(), failure, topic);
+        let sent = match self.enqueue(&dlq, None, &payload, Some(headers)).await {
+            Ok(delivery) => delivery.await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(_) => ProduceError::DeadLettered { topic: dlq, source },
+            Err(e) => e,
+        }
     }
 
     async fn enqueue(
@@ -562,6 +657,9 @@ impl<D: ValueDeserializer> Consumer<D> {
                         value: Some(value),
                     });
                 }
+                if let Some(failure) = error.rule_failure() {
+                    headers = with_rule_headers(headers, failure, message.topic());
+                }
                 let mut record = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
                 if let Some(key) = message.key() {
                     record = record.key(key);
@@ -590,6 +688,7 @@ pub fn error_kind(error: &SerdeError) -> &'static str {
         SerdeError::Invalid { .. } => "invalid",
         SerdeError::WrongFormat { .. } => "wrong-format",
         SerdeError::Registry(_) => "registry",
+        SerdeError::Rule(_) => "rule",
         _ => "other",
     }
 }

@@ -1,5 +1,7 @@
 //! Avro in the Confluent wire format: `0x00 | id | Avro binary datum`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -11,7 +13,7 @@ use warden_core::{ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
-use crate::resolver::{Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes values as Avro: from `serde::Serialize` types, JSON documents and Avro
@@ -58,6 +60,14 @@ impl AvroSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         let schema = &resolved.schema;
         let mut out = header(resolved.id, 64);
+        if resolved.write_rules().is_some() {
+            // The rules see (and may rewrite) the record as JSON.
+            let mut json = serde_json::to_value(value)
+                .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+            resolved.run_write_rules(&mut json)?;
+            schema.encode_json(&json, &mut out)?;
+            return Ok(out);
+        }
         match schema.encode_serde(value, &mut out) {
             Ok(()) => Ok(out),
             Err(Outcome::Invalid(e)) => Err(e.into()),
@@ -79,7 +89,13 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
-        resolved.schema.encode_json(json, &mut out)?;
+        if resolved.write_rules().is_some() {
+            let mut json = json.clone();
+            resolved.run_write_rules(&mut json)?;
+            resolved.schema.encode_json(&json, &mut out)?;
+        } else {
+            resolved.schema.encode_json(json, &mut out)?;
+        }
         Ok(out)
     }
 
@@ -93,7 +109,13 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
-        resolved.schema.encode_value(value, &mut out)?;
+        if resolved.write_rules().is_some() {
+            let mut json = warden_core::avro::datum::value_to_json(value);
+            resolved.run_write_rules(&mut json)?;
+            resolved.schema.encode_json(&json, &mut out)?;
+        } else {
+            resolved.schema.encode_value(value, &mut out)?;
+        }
         Ok(out)
     }
 
@@ -104,16 +126,20 @@ impl AvroSerializer {
 }
 
 /// Reads Avro records written in the Confluent wire format, with the writer schema fetched
-/// by id (and cached).
+/// by id (and cached). The writer schema's `READ` rules run on each record.
 #[derive(Debug, Clone)]
 pub struct AvroDeserializer {
     client: RegistryClient,
+    contracts: Arc<Contracts>,
 }
 
 impl AvroDeserializer {
     /// A deserializer over `client`.
     pub fn new(client: RegistryClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            contracts: Arc::default(),
+        }
     }
 
     /// The registry client it reads schemas from.
@@ -131,13 +157,30 @@ impl AvroDeserializer {
         bytes: &[u8],
     ) -> Result<(SchemaId, apache_avro::types::Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        Ok((id, avro_value(id, &schema, payload)?))
+        let value = avro_value(id, &schema, payload)?;
+        if !self.contracts.has_read_rules(&self.client, id).await? {
+            return Ok((id, value));
+        }
+        // The rules see the record as JSON; a transformed record is encoded and decoded
+        // again with the writer schema.
+        let mut json = warden_core::avro::datum::value_to_json(&value);
+        self.contracts
+            .run_read_rules(&self.client, id, &schema, &mut json)
+            .await?;
+        let avro = narrow::<AvroSchema>(id, &schema)?;
+        let mut buf = Vec::new();
+        avro.encode_json(&json, &mut buf)?;
+        Ok((id, avro_value(id, &schema, &buf)?))
     }
 
-    /// The record as JSON (unions unwrapped, enums as symbols).
+    /// The record as JSON (unions unwrapped, enums as symbols), after the `READ` rules.
     pub async fn deserialize_json(&self, bytes: &[u8]) -> Result<Value> {
-        let (_, value) = self.deserialize_value(bytes).await?;
-        Ok(warden_core::avro::datum::value_to_json(&value))
+        let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let mut json = warden_core::avro::datum::value_to_json(&avro_value(id, &schema, payload)?);
+        self.contracts
+            .run_read_rules(&self.client, id, &schema, &mut json)
+            .await?;
+        Ok(json)
     }
 
     /// The record as a Rust value (`apache_avro::from_value`).

@@ -1,6 +1,7 @@
 //! The serializers' and deserializers' error type.
 
 use warden_client::ClientError;
+use warden_core::rules::RuleMode;
 use warden_core::{SchemaId, SchemaType};
 
 /// Why a value could not be serialized or a record deserialized.
@@ -57,9 +58,64 @@ pub enum SerdeError {
     /// record name).
     #[error("configuration: {0}")]
     Config(String),
+    /// A data-contract rule of the schema refused the record (its action on failure was
+    /// `ERROR` or `DLQ`), or could not run. Names the rule and, for a field rule, the field.
+    #[error("{0}")]
+    Rule(Box<RuleFailure>),
+}
+
+/// A data-contract rule that refused a record: which rule, where, why, and whether the record
+/// goes to a dead-letter topic (`onFailure: DLQ`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RuleFailure {
+    /// The rule's name.
+    pub rule: String,
+    /// The rule's type (`CEL`, `CEL_FIELD`, ...).
+    pub rule_type: String,
+    /// `WRITE` when serializing, `READ` when deserializing (Confluent's rule mode).
+    pub mode: RuleMode,
+    /// The subject whose schema holds the rule, when known.
+    pub subject: Option<String>,
+    /// The full name of the field a field rule failed on (`acme.Order.email` in Avro,
+    /// `$.email` in JSON Schema); `None` for a rule on the whole message.
+    pub field: Option<String>,
+    /// Why: the rule's `doc`, or `Rule expr failed: <expr>` for a false condition (Confluent's
+    /// `RuleConditionError`), or the executor's error.
+    pub message: String,
+    /// The failure action was `DLQ`: the record should go to [`RuleFailure::dlq_topic`].
+    pub dead_letter: bool,
+    /// The rule's `dlq.topic` parameter (or the schema metadata property of that name).
+    pub dlq_topic: Option<String>,
+    /// The message as it was when the rule ran (JSON), for the dead-letter record.
+    pub record: Option<serde_json::Value>,
+}
+
+impl std::fmt::Display for RuleFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rule '{}' ({} on {}) ",
+            self.rule,
+            self.rule_type,
+            self.mode.as_str()
+        )?;
+        match &self.field {
+            Some(field) => write!(f, "refused field {field}: {}", self.message),
+            None => write!(f, "refused the record: {}", self.message),
+        }
+    }
 }
 
 impl SerdeError {
+    /// The rule failure, when a data-contract rule refused the record.
+    pub fn rule_failure(&self) -> Option<&RuleFailure> {
+        match self {
+            Self::Rule(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {
             path: path.into(),

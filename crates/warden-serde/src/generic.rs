@@ -1,14 +1,20 @@
 //! Decoding any record by its schema id, whatever the format.
 
+use std::sync::Arc;
+
+use prost_reflect::ReflectMessage as _;
 use serde_json::Value;
 use warden_client::RegistryClient;
-use warden_core::{SchemaId, SchemaType};
+use warden_core::{ParsedSchema, SchemaId, SchemaType};
 
 use crate::avro::avro_value;
 use crate::error::Result;
 use crate::frame::writer_schema;
 use crate::json::json_value;
 use crate::protobuf::{dynamic_message, message_to_json};
+use crate::resolver::{Contracts, parsed_schema};
+use crate::rules::migrate::migrate;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// A record decoded to JSON: its writer schema's id and format, and the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,12 +31,84 @@ pub struct Decoded {
 #[derive(Debug, Clone)]
 pub struct GenericDeserializer {
     client: RegistryClient,
+    contracts: Arc<Contracts>,
+    reader: ReaderVersion,
+}
+
+/// Which version of the subject a deserializer reads records as (Confluent's deserializer
+/// settings). With anything but [`ReaderVersion::Writer`], a record written with another
+/// version of the subject is carried to the reader's version by the migration rules
+/// (`UPGRADE` / `DOWNGRADE`) in between, and the reader version's `READ` rules run on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ReaderVersion {
+    /// The writer's own schema (the default).
+    #[default]
+    Writer,
+    /// The subject's latest version (`use.latest.version`).
+    Latest,
+    /// The subject's latest version with these metadata properties
+    /// (`use.latest.with.metadata`).
+    LatestWithMetadata(Vec<(String, String)>),
 }
 
 impl GenericDeserializer {
     /// A deserializer over `client`.
     pub fn new(client: RegistryClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            contracts: Arc::default(),
+            reader: ReaderVersion::Writer,
+        }
+    }
+
+    /// The same deserializer, reading records as `reader` says; the subject comes from the
+    /// context given to [`GenericDeserializer::deserialize_in`] and the topic name strategy.
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reader = reader;
+        self
+    }
+
+    /// Decodes one record of `context`'s topic and part, migrated to the reader version
+    /// (see [`ReaderVersion`]; with [`ReaderVersion::Writer`], as
+    /// [`GenericDeserializer::deserialize`]), then runs the reader version's `READ` rules.
+    /// The decoded value's `schema_id` is the reader version's id after a migration.
+    ///
+    /// Errors: as [`GenericDeserializer::deserialize`]; [`SerdeError::Rule`] when a
+    /// migration rule fails; [`SerdeError::Registry`] when the reader version cannot be
+    /// found.
+    pub async fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Decoded> {
+        if self.reader == ReaderVersion::Writer {
+            return self.deserialize(bytes).await;
+        }
+        let subject = SubjectNameStrategy::TopicName.subject(context, None)?;
+        let reader = match &self.reader {
+            ReaderVersion::LatestWithMetadata(properties) => {
+                self.client
+                    .latest_with_metadata(&subject, properties)
+                    .await?
+            }
+            _ => self.client.latest(&subject).await?,
+        };
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        if writer_id == reader.id {
+            return self.deserialize(bytes).await;
+        }
+        let (mut value, _) = decode(writer_id, &schema, payload)?;
+        migrate(&self.client, &subject, writer_id, &reader, &mut value).await?;
+        let reader_schema = parsed_schema(&self.client, reader.id).await?;
+        self.contracts
+            .run_read_rules(&self.client, reader.id, &reader_schema, &mut value)
+            .await?;
+        Ok(Decoded {
+            schema_id: reader.id,
+            schema_type: reader_schema.schema_type(),
+            value,
+        })
     }
 
     /// The registry client it reads schemas from.
@@ -38,25 +116,46 @@ impl GenericDeserializer {
         &self.client
     }
 
-    /// Decodes one record.
+    /// Decodes one record, then runs its writer schema's `READ` rules on it.
     ///
     /// Errors: as the per-format deserializers.
     pub async fn deserialize(&self, bytes: &[u8]) -> Result<Decoded> {
         let (schema_id, schema, payload) = writer_schema(&self.client, bytes).await?;
         let schema_type = schema.schema_type();
-        let value = match schema_type {
-            SchemaType::Avro => {
-                warden_core::avro::datum::value_to_json(&avro_value(schema_id, &schema, payload)?)
-            }
-            SchemaType::Json => json_value(schema_id, &schema, payload, false)?,
-            SchemaType::Protobuf => {
-                message_to_json(schema_id, &dynamic_message(schema_id, &schema, payload)?)?
-            }
-        };
+        let (mut value, descriptor) = decode(schema_id, &schema, payload)?;
+        self.contracts
+            .run_read_rules_in(
+                &self.client,
+                schema_id,
+                &schema,
+                descriptor.as_ref(),
+                &mut value,
+            )
+            .await?;
         Ok(Decoded {
             schema_id,
             schema_type,
             value,
         })
     }
+}
+
+/// A payload written with `schema` as JSON: Avro as plain JSON, Protobuf in the proto3 JSON
+/// mapping (with its message's descriptor), JSON as written.
+fn decode(
+    id: SchemaId,
+    schema: &ParsedSchema,
+    payload: &[u8],
+) -> Result<(Value, Option<prost_reflect::MessageDescriptor>)> {
+    Ok(match schema.schema_type() {
+        SchemaType::Avro => (
+            warden_core::avro::datum::value_to_json(&avro_value(id, schema, payload)?),
+            None,
+        ),
+        SchemaType::Json => (json_value(id, schema, payload, false)?, None),
+        SchemaType::Protobuf => {
+            let message = dynamic_message(id, schema, payload)?;
+            (message_to_json(id, &message)?, Some(message.descriptor()))
+        }
+    })
 }

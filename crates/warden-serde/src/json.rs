@@ -1,5 +1,7 @@
 //! JSON Schema in the Confluent wire format: `0x00 | id | UTF-8 JSON`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -9,7 +11,7 @@ use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
-use crate::resolver::{Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes values as JSON validated against a JSON Schema (the compiled validator is
@@ -59,6 +61,15 @@ impl JsonSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
+        let transformed;
+        let json = if resolved.write_rules().is_some() {
+            let mut copy = json.clone();
+            resolved.run_write_rules(&mut copy)?;
+            transformed = copy;
+            &transformed
+        } else {
+            json
+        };
         validate(&resolved.schema, json)?;
         let mut out = header(resolved.id, 128);
         serde_json::to_writer(&mut out, json)
@@ -97,6 +108,7 @@ fn validate(schema: &JsonSchema, json: &Value) -> Result<()> {
 pub struct JsonDeserializer {
     client: RegistryClient,
     validate: bool,
+    contracts: Arc<Contracts>,
 }
 
 impl JsonDeserializer {
@@ -105,6 +117,7 @@ impl JsonDeserializer {
         Self {
             client,
             validate: false,
+            contracts: Arc::default(),
         }
     }
 
@@ -127,7 +140,11 @@ impl JsonDeserializer {
     /// [`SerdeError::Undecodable`] (not JSON), [`SerdeError::Invalid`] (when validating).
     pub async fn deserialize_value(&self, bytes: &[u8]) -> Result<(SchemaId, Value)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        Ok((id, json_value(id, &schema, payload, self.validate)?))
+        let mut value = json_value(id, &schema, payload, self.validate)?;
+        self.contracts
+            .run_read_rules(&self.client, id, &schema, &mut value)
+            .await?;
+        Ok((id, value))
     }
 
     /// The document as a Rust value.

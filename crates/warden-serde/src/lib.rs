@@ -38,22 +38,25 @@ mod headers;
 mod json;
 mod protobuf;
 mod resolver;
+mod rules;
 mod strategy;
 mod value;
 
 pub use crate::avro::{AvroDeserializer, AvroSerializer};
-pub use crate::error::{Result, SerdeError};
+pub use crate::error::{Result, RuleFailure, SerdeError};
 pub use crate::frame::read_header;
-pub use crate::generic::{Decoded, GenericDeserializer};
+pub use crate::generic::{Decoded, GenericDeserializer, ReaderVersion};
 pub use crate::headers::{
     SchemaIdFraming, SchemaIdHeader, header_name, to_header_framing, to_prefix_framing,
 };
 pub use crate::json::{JsonDeserializer, JsonSerializer};
 pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
 pub use crate::resolver::{SerializerConfig, record_name};
+pub use crate::rules::Contract;
 pub use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 pub use crate::value::{
     AvroValues, JsonValues, ProtobufJson, ProtobufValues, RawSerializer, ValueDeserializer,
     ValueSerializer,
 };
-pub use warden_client::{RegistryClient, UnregisteredSchema};
+pub use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
+pub use warden_core::rules::RuleMode;

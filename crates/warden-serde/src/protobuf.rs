@@ -12,7 +12,7 @@ use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_indexes, writer_schema};
-use crate::resolver::{Resolved, Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes Protobuf messages: `prost` types (by their `prost::Name`), `DynamicMessage`s
@@ -97,6 +97,16 @@ impl ProtobufSerializer {
         resolved
             .schema
             .check_encoding(&target.descriptor, &out[start..])?;
+        if resolved.write_rules().is_some() {
+            // The rules see (and may rewrite) the message in the proto3 JSON mapping.
+            let mut json = resolved
+                .schema
+                .decode_to_json(&target.descriptor, &out[start..])?;
+            resolved.run_write_rules_in(Some(&target.descriptor), &mut json)?;
+            let (_, bytes) = resolved.schema.encode_json(&target.descriptor, &json)?;
+            out.truncate(start);
+            out.extend_from_slice(&bytes);
+        }
         Ok(out)
     }
 
@@ -118,7 +128,13 @@ impl ProtobufSerializer {
             })?,
         };
         let target = self.target(&resolved, &full_name)?;
-        let (_, bytes) = schema.encode_json(&target.descriptor, json)?;
+        let (_, bytes) = if resolved.write_rules().is_some() {
+            let mut json = json.clone();
+            resolved.run_write_rules_in(Some(&target.descriptor), &mut json)?;
+            schema.encode_json(&target.descriptor, &json)?
+        } else {
+            schema.encode_json(&target.descriptor, json)?
+        };
         let mut out = header(resolved.id, target.indexes.len() + bytes.len());
         out.extend_from_slice(&target.indexes);
         out.extend_from_slice(&bytes);
@@ -169,12 +185,16 @@ impl ProtobufSerializer {
 #[derive(Debug, Clone)]
 pub struct ProtobufDeserializer {
     client: RegistryClient,
+    contracts: Arc<Contracts>,
 }
 
 impl ProtobufDeserializer {
     /// A deserializer over `client`.
     pub fn new(client: RegistryClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            contracts: Arc::default(),
+        }
     }
 
     /// The registry client it reads schemas from.
@@ -189,19 +209,56 @@ impl ProtobufDeserializer {
     /// [`SerdeError::Undecodable`] (indexes naming no message, bytes that do not decode).
     pub async fn deserialize_dynamic(&self, bytes: &[u8]) -> Result<(SchemaId, DynamicMessage)> {
         let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
-        Ok((id, dynamic_message(id, &schema, payload)?))
+        let message = dynamic_message(id, &schema, payload)?;
+        if !self.contracts.has_read_rules(&self.client, id).await? {
+            return Ok((id, message));
+        }
+        // The rules see the message in the proto3 JSON mapping; it is encoded again after.
+        let mut json = message_to_json(id, &message)?;
+        self.contracts
+            .run_read_rules_in(
+                &self.client,
+                id,
+                &schema,
+                Some(&message.descriptor()),
+                &mut json,
+            )
+            .await?;
+        let proto = narrow::<ProtobufSchema>(id, &schema)?;
+        let (message, _) = proto.encode_json(&message.descriptor(), &json)?;
+        Ok((id, message))
     }
 
-    /// The record as JSON (proto3 JSON mapping).
+    /// The record as JSON (proto3 JSON mapping), after the `READ` rules.
     pub async fn deserialize_json(&self, bytes: &[u8]) -> Result<Value> {
-        let (id, message) = self.deserialize_dynamic(bytes).await?;
-        message_to_json(id, &message)
+        let (id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let message = dynamic_message(id, &schema, payload)?;
+        let mut json = message_to_json(id, &message)?;
+        self.contracts
+            .run_read_rules_in(
+                &self.client,
+                id,
+                &schema,
+                Some(&message.descriptor()),
+                &mut json,
+            )
+            .await?;
+        Ok(json)
     }
 
     /// The record as a `prost` message. The header's schema must exist; the message bytes
-    /// are decoded as `M` directly.
+    /// are decoded as `M` directly (after the `READ` rules, when the schema has some).
     pub async fn deserialize<M: Message + Default>(&self, bytes: &[u8]) -> Result<M> {
         let (id, _, payload) = writer_schema(&self.client, bytes).await?;
+        if self.contracts.has_read_rules(&self.client, id).await? {
+            let (_, message) = self.deserialize_dynamic(bytes).await?;
+            return M::decode(message.encode_to_vec().as_slice()).map_err(|e| {
+                SerdeError::Undecodable {
+                    schema_id: id,
+                    message: e.to_string(),
+                }
+            });
+        }
         let (_, message) = read_indexes(payload)?;
         M::decode(message).map_err(|e| SerdeError::Undecodable {
             schema_id: id,

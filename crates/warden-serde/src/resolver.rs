@@ -9,7 +9,10 @@ use warden_core::{
     ErrorCode, JsonSchema, ParsedSchema, ProtobufSchema, SchemaId, SchemaType, Subject,
 };
 
+use warden_core::rules::RuleMode;
+
 use crate::error::{Result, SerdeError};
+use crate::rules::Contract;
 use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 
 /// Options shared by the serializers, named after Confluent's serializer settings.
@@ -88,6 +91,46 @@ pub(crate) fn narrow<S: FormatSchema>(id: SchemaId, schema: &ParsedSchema) -> Re
 pub(crate) struct Resolved<S> {
     pub(crate) id: SchemaId,
     pub(crate) schema: Arc<S>,
+    /// The same schema, as parsed (what the rules walk).
+    pub(crate) parsed: Arc<ParsedSchema>,
+    /// The schema version's data-contract rules, compiled once; `None` without rules.
+    pub(crate) contract: Option<Arc<Contract>>,
+    /// The subject the schema was found under (`None` with `use_schema_id`).
+    pub(crate) subject: Option<Subject>,
+}
+
+impl<S> Resolved<S> {
+    /// The contract when it has rules for writing.
+    pub(crate) fn write_rules(&self) -> Option<&Contract> {
+        self.contract
+            .as_deref()
+            .filter(|c| c.has_rules_for(RuleMode::Write))
+    }
+
+    /// Runs the write rules on `message` (a JSON record), when there are any.
+    ///
+    /// Errors: [`SerdeError::Rule`].
+    pub(crate) fn run_write_rules(&self, message: &mut serde_json::Value) -> Result<()> {
+        self.run_write_rules_in(None, message)
+    }
+
+    /// [`Resolved::run_write_rules`] on a Protobuf record of message `descriptor`.
+    pub(crate) fn run_write_rules_in(
+        &self,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut serde_json::Value,
+    ) -> Result<()> {
+        match self.write_rules() {
+            Some(contract) => contract.execute(
+                RuleMode::Write,
+                &self.parsed,
+                descriptor,
+                self.subject.as_ref().map(Subject::as_str),
+                message,
+            ),
+            None => Ok(()),
+        }
+    }
 }
 
 impl<S> Clone for Resolved<S> {
@@ -95,6 +138,9 @@ impl<S> Clone for Resolved<S> {
         Self {
             id: self.id,
             schema: Arc::clone(&self.schema),
+            parsed: Arc::clone(&self.parsed),
+            contract: self.contract.clone(),
+            subject: self.subject.clone(),
         }
     }
 }
@@ -180,7 +226,7 @@ impl<S: FormatSchema> Resolver<S> {
         record_name: Option<&str>,
     ) -> Result<Resolved<S>> {
         if let Some(id) = self.config.use_schema_id {
-            return self.parsed(id).await;
+            return self.parsed(id, None).await;
         }
         let local_name;
         let record_name = match record_name {
@@ -215,7 +261,7 @@ impl<S: FormatSchema> Resolver<S> {
                 "no schema: give one, or set use_latest_version or use_schema_id".into(),
             ));
         };
-        let resolved = self.parsed(id).await?;
+        let resolved = self.parsed(id, Some(subject.clone())).await?;
         self.by_subject
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -223,10 +269,17 @@ impl<S: FormatSchema> Resolver<S> {
         Ok(resolved)
     }
 
-    async fn parsed(&self, id: SchemaId) -> Result<Resolved<S>> {
+    async fn parsed(&self, id: SchemaId, subject: Option<Subject>) -> Result<Resolved<S>> {
         let parsed = parsed_schema(&self.client, id).await?;
         let schema = Arc::new(narrow::<S>(id, &parsed)?.clone());
-        Ok(Resolved { id, schema })
+        let contract = contract(&self.client, id).await?;
+        Ok(Resolved {
+            id,
+            schema,
+            parsed,
+            contract,
+            subject,
+        })
     }
 
     fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Subject, Resolved<S>>> {
@@ -260,6 +313,90 @@ pub(crate) async fn parsed_schema(
         Some(ErrorCode::SchemaNotFound) => SerdeError::UnknownSchemaId(id),
         _ => SerdeError::Registry(e),
     })
+}
+
+/// The data contract of schema `id` (its rule set and metadata as the registry answers
+/// `GET /schemas/ids/{id}`, cached by the client), compiled; `None` without rules.
+///
+/// Errors: as [`parsed_schema`]; [`SerdeError::Config`] for a rule set that does not read.
+pub(crate) async fn contract(
+    client: &RegistryClient,
+    id: SchemaId,
+) -> Result<Option<Arc<Contract>>> {
+    let raw = client.schema_by_id(id).await.map_err(|e| match e.code() {
+        Some(ErrorCode::SchemaNotFound) => SerdeError::UnknownSchemaId(id),
+        _ => SerdeError::Registry(e),
+    })?;
+    Ok(Contract::new(raw.rule_set.as_ref(), raw.metadata.as_ref())?.map(Arc::new))
+}
+
+/// Compiled contracts by schema id, for deserializers (each schema version's programs are
+/// compiled once, at its first record).
+#[derive(Debug, Default)]
+pub(crate) struct Contracts(RwLock<HashMap<SchemaId, Option<Arc<Contract>>>>);
+
+impl Contracts {
+    /// The contract of schema `id`.
+    pub(crate) async fn get(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+    ) -> Result<Option<Arc<Contract>>> {
+        if let Some(found) = self.0.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Ok(found.clone());
+        }
+        let found = contract(client, id).await?;
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// Runs the read rules of schema `id` on `message`, when it has any. `Ok(false)` when
+    /// none ran (the message is as decoded).
+    ///
+    /// Errors: [`SerdeError::Rule`], and as [`Contracts::get`].
+    pub(crate) async fn run_read_rules(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+        schema: &ParsedSchema,
+        message: &mut serde_json::Value,
+    ) -> Result<bool> {
+        self.run_read_rules_in(client, id, schema, None, message)
+            .await
+    }
+
+    /// [`Contracts::run_read_rules`] on a Protobuf record of message `descriptor`.
+    pub(crate) async fn run_read_rules_in(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+        schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut serde_json::Value,
+    ) -> Result<bool> {
+        match self.get(client, id).await? {
+            Some(contract) if contract.has_rules_for(RuleMode::Read) => {
+                contract.execute(RuleMode::Read, schema, descriptor, None, message)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Whether schema `id` has read rules.
+    pub(crate) async fn has_read_rules(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+    ) -> Result<bool> {
+        Ok(self
+            .get(client, id)
+            .await?
+            .is_some_and(|c| c.has_rules_for(RuleMode::Read)))
+    }
 }
 
 /// The record name `RecordNameStrategy` uses: Avro full name of a named top-level type,

@@ -1,0 +1,272 @@
+//! CEL programs for the `CEL` and `CEL_FIELD` executors: compiled once per rule of a schema
+//! version, executed per record against a scope holding the message (and, for field rules,
+//! the field's value, names, type and tags). Values cross between JSON and CEL here.
+//!
+//! The environment is CEL's standard library with its string extensions and Confluent's
+//! format checks (`isEmail`, `isHostname`, `isIpv4`, `isIpv6`, `isUri`, `isUriRef`,
+//! `isUuid`), as Confluent's `CelExecutor` declares them.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::{Arc, OnceLock};
+
+use cel::extractors::This;
+use cel::objects::{Key, Map};
+use cel::{Context, Env, Program, Value as CelValue};
+use serde_json::{Number, Value};
+
+/// A compiled rule expression: the guard before the first `;` (if any) and the expression.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    guard: Option<Program>,
+    expr: Program,
+    /// The variables the guard and the expression read: only those are bound per record.
+    variables: Vec<String>,
+}
+
+/// The shared environment: standard library, string extensions.
+fn env() -> &'static Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // Confluent's environment has the string extensions; a failure here would be a bug
+        // in the CEL crate, and the standard library alone still works.
+        let _ = env.add_extension(cel::extensions::strings);
+        Arc::new(env)
+    })
+}
+
+thread_local! {
+    /// The root context with Confluent's functions, built once per thread (a context is not
+    /// `Sync`); each record gets a child scope of it.
+    static ROOT: Context<'static, 'static> = root_context();
+}
+
+/// A format check on a string (`isEmail`, ...).
+type StringCheck = fn(&str) -> bool;
+
+fn root_context() -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(Arc::clone(env()));
+    let checks: [(&str, StringCheck); 7] = [
+        ("isEmail", is_email),
+        ("isHostname", is_hostname),
+        ("isIpv4", |s| s.parse::<Ipv4Addr>().is_ok()),
+        ("isIpv6", |s| s.parse::<Ipv6Addr>().is_ok()),
+        ("isUri", |s| fluent_uri::Uri::parse(s).is_ok()),
+        ("isUriRef", |s| fluent_uri::UriRef::parse(s).is_ok()),
+        ("isUuid", |s| uuid::Uuid::parse_str(s).is_ok()),
+    ];
+    for (name, check) in checks {
+        // Names no standard overload has: adding them cannot conflict.
+        let _ = ctx.add_function(name, move |This(s): This<Arc<String>>| check(&s));
+    }
+    ctx
+}
+
+/// An address `local@domain` as Confluent's `isEmail` (Apache Commons' `EmailValidator`)
+/// accepts it, in short: a dot-atom local part and a hostname with a dot.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    !local.is_empty()
+        && local.len() <= 64
+        && local
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(atom))
+        && domain.contains('.')
+        && is_hostname(domain)
+}
+
+/// A hostname of RFC 1123: labels of 1–63 letters, digits and inner hyphens, at most 253
+/// characters, the last label not all digits.
+fn is_hostname(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && !s
+            .rsplit('.')
+            .next()
+            .is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()))
+}
+
+impl Compiled {
+    /// Compiles a rule's expression, split at its first `;` into guard and expression.
+    ///
+    /// Errors: the parser's message.
+    pub(crate) fn compile(guard: Option<&str>, expr: &str) -> Result<Self, String> {
+        let compile = |src: &str| env().compile(src).map_err(|e| e.to_string());
+        let guard = guard.map(compile).transpose()?;
+        let expr = compile(expr)?;
+        let mut variables: Vec<String> = Vec::new();
+        for program in guard.iter().chain(std::iter::once(&expr)) {
+            for name in program.references().variables() {
+                if !variables.iter().any(|v| v == name) {
+                    variables.push(name.to_owned());
+                }
+            }
+        }
+        Ok(Self {
+            guard,
+            expr,
+            variables,
+        })
+    }
+
+    /// Whether the program reads the variable `name`.
+    pub(crate) fn uses(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
+    }
+
+    /// Runs the program with `vars` bound. `Ok(None)` when the guard is false (the rule
+    /// does not apply to this value), `Ok(Some(result))` otherwise.
+    ///
+    /// Errors: CEL's execution error (an unknown field, a type mismatch, ...).
+    pub(crate) fn run(&self, vars: &[(&str, CelValue)]) -> Result<Option<CelValue>, String> {
+        ROOT.with(|root| {
+            let mut scope = root.new_inner_scope();
+            for (name, value) in vars {
+                if self.uses(name) {
+                    scope.add_variable_from_value(*name, value.clone());
+                }
+            }
+            if let Some(guard) = &self.guard {
+                match guard.execute(&scope).map_err(|e| e.to_string())? {
+                    CelValue::Bool(true) => {}
+                    _ => return Ok(None),
+                }
+            }
+            self.expr
+                .execute(&scope)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// A JSON value as CEL sees it: integers as `int` (or `uint` past `i64`), other numbers as
+/// `double`, objects as maps with string keys.
+pub(crate) fn to_cel(value: &Value) -> CelValue {
+    match value {
+        Value::Null => CelValue::Null,
+        Value::Bool(b) => CelValue::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => CelValue::Int(i),
+            (None, Some(u)) => CelValue::UInt(u),
+            _ => CelValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => CelValue::String(Arc::new(s.clone())),
+        Value::Array(items) => CelValue::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(fields) => {
+            let map: HashMap<Key, CelValue> = fields
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            CelValue::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// A CEL result back as JSON (a transform's new value). Bytes become a string of code
+/// points 0–255 (Avro's JSON form of bytes).
+///
+/// Errors: a value with no JSON form (a function, an opaque value, a non-finite double).
+pub(crate) fn to_json(value: &CelValue) -> Result<Value, String> {
+    Ok(match value {
+        CelValue::Null => Value::Null,
+        CelValue::Bool(b) => Value::Bool(*b),
+        CelValue::Int(i) => Value::from(*i),
+        CelValue::UInt(u) => Value::from(*u),
+        CelValue::Float(f) => {
+            Value::Number(Number::from_f64(*f).ok_or_else(|| format!("{f} has no JSON form"))?)
+        }
+        CelValue::String(s) => Value::String(s.as_str().to_owned()),
+        CelValue::Bytes(b) => Value::String(b.iter().map(|&c| char::from(c)).collect()),
+        CelValue::List(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        CelValue::Map(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map.map.iter() {
+                let key = match k {
+                    Key::String(s) => s.as_str().to_owned(),
+                    Key::Int(i) => i.to_string(),
+                    Key::Uint(u) => u.to_string(),
+                    Key::Bool(b) => b.to_string(),
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        other => return Err(format!("a CEL result with no JSON form: {other:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(expr: &str, message: Value) -> Result<Option<CelValue>, String> {
+        Compiled::compile(None, expr)?.run(&[("message", to_cel(&message))])
+    }
+
+    #[test]
+    fn conditions_see_the_message_as_a_map() {
+        let m = json!({"amount": 10, "price": 2.5, "email": "a@example.com", "items": [1, 2]});
+        let cases = [
+            ("message.amount > 0", true),
+            ("message.price > 2.0", true),
+            ("message.email.isEmail()", true),
+            ("message.email.matches('^[a-z]+@')", true),
+            ("size(message.items) == 2", true),
+            ("message.email.endsWith('.org')", false),
+            ("'not an address'.isEmail()", false),
+            ("'123e4567-e89b-12d3-a456-426614174000'.isUuid()", true),
+            (
+                "'::1'.isIpv6() && '10.0.0.1'.isIpv4() && 'a-b.example'.isHostname()",
+                true,
+            ),
+            ("'https://example.com/x?y'.isUri()", true),
+            ("message.email.lowerAscii() == 'a@example.com'", true),
+            (
+                "'XXX-XX-' + '123-45-6789'.substring(7) == 'XXX-XX-6789'",
+                true,
+            ),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(
+                eval(expr, m.clone()),
+                Ok(Some(CelValue::Bool(expected))),
+                "{expr}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_false_guard_skips_and_errors_carry_cels_message() {
+        let compiled = Compiled::compile(Some("name == 'ssn'"), "value.size() == 11").unwrap();
+        let vars = |name: &str| {
+            [
+                ("name", CelValue::String(Arc::new(name.into()))),
+                ("value", CelValue::String(Arc::new("123".into()))),
+            ]
+        };
+        assert_eq!(compiled.run(&vars("other")), Ok(None));
+        assert_eq!(compiled.run(&vars("ssn")), Ok(Some(CelValue::Bool(false))));
+        assert!(eval("message.missing > 0", json!({})).is_err());
+        assert!(Compiled::compile(None, "message.(").is_err());
+    }
+
+    #[test]
+    fn json_round_trips_through_cel() {
+        let v = json!({"a": [1, 2.5, "x", null, true], "b": {"c": -3}});
+        assert_eq!(to_json(&to_cel(&v)).unwrap(), v);
+    }
+}

@@ -1,0 +1,843 @@
+//! Data-contract rules executed by the serializers and deserializers, in Confluent's order
+//! (confluent-kafka-python `BaseSerde._execute_rules`, Java `AbstractKafkaSchemaSerDe
+//! .executeRules`):
+//!
+//! - the domain rules of the schema version, in order on `WRITE` and in reverse on `READ`;
+//!   a `disabled` rule, and a rule whose mode does not cover the phase, are skipped;
+//! - `CEL` runs on the whole message (bound as `message`); a `CONDITION` must be `true`, a
+//!   `TRANSFORM` returns the new message;
+//! - `CEL_FIELD` runs on every primitive field (string, bytes, numbers, boolean, null)
+//!   whose tags meet the rule's `tags` (every field when the rule has none), with `value`,
+//!   `name`, `fullName`, `typeName`, `tags` and `message` (the containing record) bound; a
+//!   transform replaces the field's value; of several field transforms with the same tags,
+//!   mode and type, only the first (on write; the last on read) runs;
+//! - an expression `guard ; expr` runs `expr` only where `guard` holds;
+//! - a field's tags are its inline tags (`confluent:tags` on an Avro field or a JSON Schema
+//!   property, `(confluent.field_meta).tags` on a Protobuf field) and the external tags of
+//!   `metadata.tags` whose pattern matches its full name (`ns.Record.field` in Avro,
+//!   `$.a.b` in JSON Schema, `package.Message.field` in Protobuf);
+//! - after a rule, its `onSuccess` action (default `NONE`) or on failure (a false condition,
+//!   an error, no executor of the rule's type) its `onFailure` action (default `ERROR`):
+//!   `ERROR` refuses the record ([`SerdeError::Rule`]), `NONE` goes on, `DLQ` refuses it
+//!   marked for the dead-letter topic (`dlq.topic`).
+//!
+//! Programs are compiled once per schema version ([`Contract::new`]), never per record.
+//! Rule types without an executor here (`ENCRYPT`, `JSONATA` as a domain rule, custom
+//! types) fail as Confluent's clients fail without the executor: by the rule's `onFailure`.
+
+mod cel;
+pub(crate) mod migrate;
+
+use std::collections::BTreeMap;
+
+use apache_avro::Schema as AvroNode;
+use apache_avro::schema::Name;
+use serde_json::Value;
+use warden_core::ParsedSchema;
+use warden_core::avro::AvroSchema;
+use warden_core::rules::{ContractTags, Rule, RuleAction, RuleKind, RuleMode, RuleSet};
+
+use self::cel::{Compiled, to_cel, to_json};
+use crate::error::{Result, RuleFailure, SerdeError};
+
+/// The rules of one schema version, ready to run: the rule set, the metadata's tags and
+/// properties, and every CEL program compiled.
+#[derive(Debug)]
+pub struct Contract {
+    rules: RuleSet,
+    tags: ContractTags,
+    properties: BTreeMap<String, String>,
+    /// Per domain rule, its compiled program (CEL and CEL_FIELD rules), or the compile error.
+    programs: Vec<Option<std::result::Result<Compiled, String>>>,
+}
+
+/// Why one rule failed, before its action decides what that means.
+struct Failed {
+    field: Option<String>,
+    message: String,
+}
+
+/// A field as the rules see it (Confluent's `FieldContext`).
+struct FieldCtx {
+    full_name: String,
+    name: String,
+    type_name: &'static str,
+    tags: Vec<String>,
+}
+
+impl Contract {
+    /// The contract of a schema version from its stored `ruleSet` and `metadata`; `None`
+    /// when it has no rules.
+    ///
+    /// Errors: [`SerdeError::Config`] when the rule set does not read as one.
+    pub fn new(rule_set: Option<&Value>, metadata: Option<&Value>) -> Result<Option<Self>> {
+        let rules = RuleSet::from_json(rule_set)
+            .map_err(|e| SerdeError::Config(format!("the schema's rule set: {e}")))?;
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let programs = rules
+            .domain_rules
+            .iter()
+            .map(|rule| {
+                let ty = rule.rule_type.to_ascii_uppercase();
+                (ty == "CEL" || ty == "CEL_FIELD").then(|| {
+                    let (guard, expr) = rule.guard_and_expr();
+                    Compiled::compile(guard, expr)
+                })
+            })
+            .collect();
+        let properties = metadata
+            .and_then(|m| m.get("properties"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect();
+        Ok(Some(Self {
+            rules,
+            tags: ContractTags::from_metadata(metadata),
+            properties,
+            programs,
+        }))
+    }
+
+    /// Whether some enabled domain rule runs in `phase` (`WRITE` or `READ`).
+    pub fn has_rules_for(&self, phase: RuleMode) -> bool {
+        self.rules
+            .domain_rules
+            .iter()
+            .any(|r| !r.disabled && r.mode.applies_to(phase))
+    }
+
+    /// Runs the domain rules for `phase` (`WRITE` or `READ`) on `message`, the record as
+    /// JSON in the shape of `schema` (Avro's plain JSON, JSON Schema documents, Protobuf's
+    /// proto3 JSON mapping of `descriptor`, the schema's first message when `None`).
+    ///
+    /// Errors: [`SerdeError::Rule`] when a rule refuses the record.
+    pub(crate) fn execute(
+        &self,
+        phase: RuleMode,
+        schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        subject: Option<&str>,
+        message: &mut Value,
+    ) -> Result<()> {
+        let rules = &self.rules.domain_rules;
+        let mut order: Vec<usize> = (0..rules.len()).collect();
+        if phase == RuleMode::Read {
+            order.reverse();
+        }
+        for (position, &index) in order.iter().enumerate() {
+            let rule = &rules[index];
+            if rule.disabled || !rule.mode.applies_to(phase) {
+                continue;
+            }
+            let outcome = match rule.rule_type.to_ascii_uppercase().as_str() {
+                "CEL" => self.run_cel(index, rule, message),
+                "CEL_FIELD" => {
+                    // An earlier (on write) or later (on read) transform with the same tags
+                    // wins, as Confluent's FieldRuleExecutor.
+                    let shadowed = order[..position]
+                        .iter()
+                        .any(|&other| same_tag_transforms(rule, &rules[other]));
+                    if shadowed {
+                        continue;
+                    }
+                    self.run_cel_field(index, rule, schema, descriptor, message)
+                }
+                other => Err(Failed {
+                    field: None,
+                    message: format!("could not find rule executor of type {other}"),
+                }),
+            };
+            let (action, failed) = match outcome {
+                Ok(()) => (rule.on_success(phase), None),
+                Err(failed) => (rule.on_failure(phase), Some(failed)),
+            };
+            self.act(rule, phase, subject, action, failed, message)?;
+        }
+        Ok(())
+    }
+
+    fn act(
+        &self,
+        rule: &Rule,
+        phase: RuleMode,
+        subject: Option<&str>,
+        action: RuleAction,
+        failed: Option<Failed>,
+        message: &Value,
+    ) -> Result<()> {
+        let (dead_letter, extra) = match action {
+            RuleAction::None => return Ok(()),
+            RuleAction::Error => (false, None),
+            RuleAction::Dlq => (true, None),
+            RuleAction::Other(name) => (
+                false,
+                Some(format!("could not find rule action of type {name}")),
+            ),
+        };
+        let (field, message_text) = match failed {
+            Some(f) => (f.field, f.message),
+            None => (None, format!("Rule failed: {}", rule.name)),
+        };
+        Err(SerdeError::Rule(Box::new(RuleFailure {
+            rule: rule.name.clone(),
+            rule_type: rule.rule_type.clone(),
+            mode: phase,
+            subject: subject.map(str::to_owned),
+            field,
+            message: extra.unwrap_or(message_text),
+            dead_letter,
+            dlq_topic: self.parameter(rule, "dlq.topic"),
+            record: Some(message.clone()),
+        })))
+    }
+
+    /// A rule parameter: the rule's `params`, else the schema metadata's `properties`
+    /// (Confluent's `RuleContext.getParameter`).
+    fn parameter(&self, rule: &Rule, name: &str) -> Option<String> {
+        rule.params
+            .get(name)
+            .or_else(|| self.properties.get(name))
+            .cloned()
+    }
+
+    fn program(&self, index: usize) -> std::result::Result<&Compiled, Failed> {
+        match &self.programs[index] {
+            Some(Ok(program)) => Ok(program),
+            Some(Err(e)) => Err(Failed {
+                field: None,
+                message: format!("the expression does not compile: {e}"),
+            }),
+            None => Err(Failed {
+                field: None,
+                message: "no program".into(),
+            }),
+        }
+    }
+
+    fn run_cel(
+        &self,
+        index: usize,
+        rule: &Rule,
+        message: &mut Value,
+    ) -> std::result::Result<(), Failed> {
+        let program = self.program(index)?;
+        let failed = |message: String| Failed {
+            field: None,
+            message,
+        };
+        let result = program
+            .run(&[("message", to_cel(message))])
+            .map_err(failed)?;
+        match (rule.kind, result) {
+            (_, None) => Ok(()),
+            (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
+            (RuleKind::Condition, Some(_)) => Err(failed(condition_message(rule))),
+            (RuleKind::Transform, Some(value)) => {
+                *message = to_json(&value).map_err(failed)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn run_cel_field(
+        &self,
+        index: usize,
+        rule: &Rule,
+        schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut Value,
+    ) -> std::result::Result<(), Failed> {
+        let program = self.program(index)?;
+        let mut apply = |field: &FieldCtx,
+                         containing: &::cel::Value,
+                         value: &mut Value|
+         -> std::result::Result<(), Failed> {
+            if !is_primitive(field.type_name)
+                || !(rule.tags.is_empty() || rule.tags.iter().any(|t| field.tags.contains(t)))
+            {
+                return Ok(());
+            }
+            let failed = |message: String| Failed {
+                field: Some(field.full_name.clone()),
+                message,
+            };
+            // Only the variables the program reads are built.
+            let mut vars: Vec<(&str, ::cel::Value)> = Vec::with_capacity(6);
+            for name in ["value", "fullName", "name", "typeName", "tags", "message"] {
+                if !program.uses(name) {
+                    continue;
+                }
+                let bound = match name {
+                    "value" => to_cel(value),
+                    "fullName" => str_value(&field.full_name),
+                    "name" => str_value(&field.name),
+                    "typeName" => str_value(field.type_name),
+                    "tags" => ::cel::Value::List(std::sync::Arc::new(
+                        field.tags.iter().map(|t| str_value(t)).collect(),
+                    )),
+                    _ => containing.clone(),
+                };
+                vars.push((name, bound));
+            }
+            match (rule.kind, program.run(&vars).map_err(failed)?) {
+                (_, None) => Ok(()),
+                (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
+                (RuleKind::Condition, Some(_)) => Err(failed(condition_message(rule))),
+                (RuleKind::Transform, Some(result)) => {
+                    *value = to_json(&result).map_err(failed)?;
+                    Ok(())
+                }
+            }
+        };
+        let walker = Walker {
+            tags: &self.tags,
+            containing: program.uses("message"),
+        };
+        match schema {
+            ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, &mut apply),
+            ParsedSchema::Json(json) => walker.json(
+                json.value(),
+                json.value(),
+                "$",
+                message,
+                None,
+                &mut apply,
+                0,
+            ),
+            ParsedSchema::Protobuf(proto) => {
+                // The record's message, or the schema's first one.
+                let descriptor = descriptor.cloned().or_else(|| {
+                    proto
+                        .name()
+                        .and_then(|name| proto.pool().get_message_by_name(&name))
+                });
+                let Some(descriptor) = descriptor else {
+                    return Ok(());
+                };
+                let inline = warden_core::tags::tagged_entities(
+                    warden_core::SchemaType::Protobuf,
+                    proto.canonical(),
+                );
+                let package = proto.file().package_name().to_owned();
+                walker.proto(&descriptor, &inline, &package, message, &mut apply, 0)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn str_value(s: &str) -> ::cel::Value {
+    ::cel::Value::String(std::sync::Arc::new(s.to_owned()))
+}
+
+/// Confluent's `RuleConditionError` message: the rule's doc, else its expression, else its
+/// name.
+fn condition_message(rule: &Rule) -> String {
+    match (&rule.doc, &rule.expr) {
+        (Some(doc), _) if !doc.is_empty() => doc.clone(),
+        (_, Some(expr)) if !expr.is_empty() => format!("Rule expr failed: {expr}"),
+        _ => format!("Rule failed: {}", rule.name),
+    }
+}
+
+/// Confluent's `FieldRuleExecutor.areTransformsWithSameTag`.
+fn same_tag_transforms(a: &Rule, b: &Rule) -> bool {
+    !a.tags.is_empty()
+        && a.kind == RuleKind::Transform
+        && a.kind == b.kind
+        && a.mode == b.mode
+        && a.rule_type.eq_ignore_ascii_case(&b.rule_type)
+        && a.tags == b.tags
+}
+
+/// Confluent's `FieldContext.isPrimitive`.
+fn is_primitive(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "INT" | "LONG" | "FLOAT" | "DOUBLE" | "BOOLEAN" | "NULL" | "STRING" | "BYTES"
+    )
+}
+
+type FieldFn<'f> =
+    dyn FnMut(&FieldCtx, &::cel::Value, &mut Value) -> std::result::Result<(), Failed> + 'f;
+
+/// Walks a record's fields with its schema, calling the field function on every leaf value
+/// with the innermost field's context (Confluent's per-format `transform`).
+struct Walker<'t> {
+    tags: &'t ContractTags,
+    /// Whether the program reads `message` (the containing record): only then is it built.
+    containing: bool,
+}
+
+const MAX_DEPTH: usize = 64;
+
+impl Walker<'_> {
+    fn containing_record(&self, map: &serde_json::Map<String, Value>) -> ::cel::Value {
+        if self.containing {
+            to_cel(&Value::Object(map.clone()))
+        } else {
+            ::cel::Value::Null
+        }
+    }
+
+    fn field(&self, full_name: String, name: &str, inline: Vec<String>) -> FieldCtx {
+        let mut tags = inline;
+        for tag in self.tags.tags_of(&full_name) {
+            if !tags.iter().any(|t| t == tag) {
+                tags.push(tag.to_owned());
+            }
+        }
+        FieldCtx {
+            full_name,
+            name: name.to_owned(),
+            type_name: "",
+            tags,
+        }
+    }
+
+    fn avro(
+        &self,
+        root: &AvroSchema,
+        node: &AvroNode,
+        value: &mut Value,
+        field: Option<&mut FieldCtx>,
+        f: &mut FieldFn<'_>,
+    ) -> std::result::Result<(), Failed> {
+        match node {
+            AvroNode::Ref { name } => match find_named(root, name) {
+                Some(named) => self.avro(root, named, value, field, f),
+                None => Ok(()),
+            },
+            AvroNode::Record(record) => {
+                let Value::Object(map) = value else {
+                    return Ok(());
+                };
+                let containing = self.containing_record(map);
+                for rf in &record.fields {
+                    let Some(field_value) = map.get_mut(&rf.name) else {
+                        continue;
+                    };
+                    let inline = rf
+                        .custom_attributes
+                        .get(warden_core::tags::TAGS)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect();
+                    let full = format!("{}.{}", record.name.fullname(None), rf.name);
+                    let mut ctx = self.field(full, &rf.name, inline);
+                    self.avro_leaf_or_nested(
+                        root,
+                        &rf.schema,
+                        field_value,
+                        &mut ctx,
+                        &containing,
+                        f,
+                    )?;
+                }
+                Ok(())
+            }
+            _ => match field {
+                Some(ctx) => {
+                    let containing = ::cel::Value::Null;
+                    self.avro_leaf_or_nested(root, node, value, ctx, &containing, f)
+                }
+                None => Ok(()),
+            },
+        }
+    }
+
+    fn avro_leaf_or_nested(
+        &self,
+        root: &AvroSchema,
+        node: &AvroNode,
+        value: &mut Value,
+        ctx: &mut FieldCtx,
+        containing: &::cel::Value,
+        f: &mut FieldFn<'_>,
+    ) -> std::result::Result<(), Failed> {
+        match node {
+            AvroNode::Ref { name } => match find_named(root, name) {
+                Some(named) => self.avro_leaf_or_nested(root, named, value, ctx, containing, f),
+                None => Ok(()),
+            },
+            AvroNode::Record(_) => self.avro(root, node, value, Some(ctx), f),
+            AvroNode::Array(array) => {
+                if let Value::Array(items) = value {
+                    for item in items {
+                        self.avro_leaf_or_nested(root, &array.items, item, ctx, containing, f)?;
+                    }
+                }
+                Ok(())
+            }
+            AvroNode::Map(map) => {
+                if let Value::Object(entries) = value {
+                    for item in entries.values_mut() {
+                        self.avro_leaf_or_nested(root, &map.types, item, ctx, containing, f)?;
+                    }
+                }
+                Ok(())
+            }
+            AvroNode::Union(union) => {
+                let variants = union.variants();
+                // A wrapped value `{"branch": v}` names its branch; a plain one takes the
+                // first branch of its JSON kind.
+                if let Value::Object(obj) = value
+                    && obj.len() == 1
+                    && let Some((key, _)) = obj.iter().next()
+                    && let Some(branch) = variants.iter().find(|v| branch_name(v) == *key)
+                {
+                    let key = key.clone();
+                    let inner = obj.get_mut(&key).expect("the key just read");
+                    return self.avro_leaf_or_nested(root, branch, inner, ctx, containing, f);
+                }
+                let branch = variants.iter().find(|v| json_fits(root, v, value));
+                match branch {
+                    Some(branch) => {
+                        self.avro_leaf_or_nested(root, branch, value, ctx, containing, f)
+                    }
+                    None => Ok(()),
+                }
+            }
+            leaf => {
+                ctx.type_name = avro_type_name(leaf);
+                f(ctx, containing, value)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn json(
+        &self,
+        root: &Value,
+        schema: &Value,
+        path: &str,
+        value: &mut Value,
+        mut field: Option<&mut FieldCtx>,
+        f: &mut FieldFn<'_>,
+        depth: usize,
+    ) -> std::result::Result<(), Failed> {
+        if value.is_null() || depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let Value::Object(s) = schema else {
+            return Ok(());
+        };
+        if let Some(field) = field.as_deref_mut() {
+            field.type_name = json_type_name(s);
+        }
+        for combinator in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(subs)) = s.get(combinator)
+                && let Some(sub) = subs.iter().find(|sub| json_kind_fits(root, sub, value))
+            {
+                return self.json(root, sub, path, value, field, f, depth + 1);
+            }
+        }
+        if let Some(items) = s.get("items")
+            && let Value::Array(elements) = value
+        {
+            for item in elements {
+                self.json(root, items, path, item, field.as_deref_mut(), f, depth + 1)?;
+            }
+            return Ok(());
+        }
+        if let Some(Value::String(reference)) = s.get("$ref") {
+            return match resolve_local_ref(root, reference) {
+                Some(target) => self.json(root, target, path, value, field, f, depth + 1),
+                None => Ok(()),
+            };
+        }
+        match json_type_name(s) {
+            "RECORD" => {
+                let (Some(Value::Object(props)), Value::Object(map)) =
+                    (s.get("properties"), &mut *value)
+                else {
+                    return Ok(());
+                };
+                let containing = self.containing_record(map);
+                for (name, prop_schema) in props {
+                    let Some(prop_value) = map.get_mut(name) else {
+                        continue;
+                    };
+                    if prop_value.is_null() {
+                        continue;
+                    }
+                    let full = format!("{path}.{name}");
+                    let inline = prop_schema
+                        .get(warden_core::tags::TAGS)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect();
+                    let mut ctx = self.field(full.clone(), name, inline);
+                    ctx.type_name =
+                        json_type_name(prop_schema.as_object().unwrap_or(&Default::default()));
+                    let mut leaf = |c: &FieldCtx,
+                                    _: &::cel::Value,
+                                    v: &mut Value|
+                     -> std::result::Result<(), Failed> {
+                        f(c, &containing, v)
+                    };
+                    self.json(
+                        root,
+                        prop_schema,
+                        &full,
+                        prop_value,
+                        Some(&mut ctx),
+                        &mut leaf,
+                        depth + 1,
+                    )?;
+                }
+                Ok(())
+            }
+            "ENUM" | "STRING" | "INT" | "DOUBLE" | "BOOLEAN" => match field {
+                Some(ctx) => f(ctx, &::cel::Value::Null, value),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Walks a message in the proto3 JSON mapping (fields by JSON name or proto name).
+    /// Full names are the message's full name and the field's (`acme.Order.email`, as
+    /// Confluent's Protobuf transform names them); inline tags are the
+    /// `(confluent.field_meta).tags` of the schema text.
+    fn proto(
+        &self,
+        descriptor: &prost_reflect::MessageDescriptor,
+        inline: &warden_core::tags::TagMap,
+        package: &str,
+        value: &mut Value,
+        f: &mut FieldFn<'_>,
+        depth: usize,
+    ) -> std::result::Result<(), Failed> {
+        let Value::Object(map) = value else {
+            return Ok(());
+        };
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let containing = self.containing_record(map);
+        for field in descriptor.fields() {
+            let key = if map.contains_key(field.json_name()) {
+                field.json_name().to_owned()
+            } else if map.contains_key(field.name()) {
+                field.name().to_owned()
+            } else {
+                continue;
+            };
+            let Some(field_value) = map.get_mut(&key) else {
+                continue;
+            };
+            let full = format!("{}.{}", descriptor.full_name(), field.name());
+            // Inline tag entities name messages without the package.
+            let entity = full
+                .strip_prefix(package)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .unwrap_or(&full);
+            let tags = inline
+                .entries()
+                .iter()
+                .filter(|(e, _)| e.normalized_path() == entity)
+                .flat_map(|(_, tags)| tags.iter().cloned())
+                .collect();
+            let mut ctx = self.field(full.clone(), field.name(), tags);
+            let mut one = |v: &mut Value, f: &mut FieldFn<'_>| -> std::result::Result<(), Failed> {
+                match field.kind() {
+                    prost_reflect::Kind::Message(inner) if field.is_map() => {
+                        let value_field = inner.map_entry_value_field();
+                        if let (Value::Object(entries), prost_reflect::Kind::Message(m)) =
+                            (&mut *v, value_field.kind())
+                        {
+                            for entry in entries.values_mut() {
+                                self.proto(&m, inline, package, entry, f, depth + 1)?;
+                            }
+                            return Ok(());
+                        }
+                        if let Value::Object(entries) = v {
+                            ctx.type_name = proto_type_name(&value_field.kind());
+                            for entry in entries.values_mut() {
+                                f(&ctx, &containing, entry)?;
+                            }
+                        }
+                        Ok(())
+                    }
+                    prost_reflect::Kind::Message(inner) => {
+                        self.proto(&inner, inline, package, v, f, depth + 1)
+                    }
+                    kind => {
+                        ctx.type_name = proto_type_name(&kind);
+                        f(&ctx, &containing, v)
+                    }
+                }
+            };
+            match field_value {
+                Value::Array(items) if field.is_list() => {
+                    for item in items {
+                        one(item, f)?;
+                    }
+                }
+                other => one(other, f)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Confluent's `FieldType` of a Protobuf field kind.
+fn proto_type_name(kind: &prost_reflect::Kind) -> &'static str {
+    use prost_reflect::Kind;
+    match kind {
+        Kind::Double => "DOUBLE",
+        Kind::Float => "FLOAT",
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => "INT",
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => "LONG",
+        Kind::Bool => "BOOLEAN",
+        Kind::String => "STRING",
+        Kind::Bytes => "BYTES",
+        Kind::Message(_) => "RECORD",
+        Kind::Enum(_) => "ENUM",
+    }
+}
+
+fn find_named<'a>(root: &'a AvroSchema, name: &Name) -> Option<&'a AvroNode> {
+    root.named_types().iter().find(|t| match t {
+        AvroNode::Record(r) => &r.name == name,
+        AvroNode::Enum(e) => &e.name == name,
+        AvroNode::Fixed(x) => &x.name == name,
+        _ => false,
+    })
+}
+
+/// The name a wrapped union value uses for a branch (Avro's JSON encoding).
+fn branch_name(node: &AvroNode) -> String {
+    match node {
+        AvroNode::Record(r) => r.name.fullname(None),
+        AvroNode::Enum(e) => e.name.fullname(None),
+        AvroNode::Fixed(x) => x.name.fullname(None),
+        AvroNode::Ref { name } => name.fullname(None),
+        other => avro_type_name(other).to_ascii_lowercase(),
+    }
+}
+
+/// Whether a plain JSON value can be of this union branch.
+fn json_fits(root: &AvroSchema, node: &AvroNode, value: &Value) -> bool {
+    match (node, value) {
+        (AvroNode::Ref { name }, _) => {
+            find_named(root, name).is_some_and(|n| json_fits(root, n, value))
+        }
+        (AvroNode::Null, Value::Null) => true,
+        (AvroNode::Boolean, Value::Bool(_)) => true,
+        (AvroNode::Int | AvroNode::Long, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (AvroNode::Float | AvroNode::Double, Value::Number(_)) => true,
+        (AvroNode::Record(_) | AvroNode::Map(_), Value::Object(_)) => true,
+        (AvroNode::Array(_), Value::Array(_)) => true,
+        (
+            AvroNode::String | AvroNode::Bytes | AvroNode::Enum(_) | AvroNode::Fixed(_),
+            Value::String(_),
+        ) => true,
+        (other, Value::String(_)) => avro_type_name(other) == "STRING",
+        (other, Value::Number(_)) => matches!(avro_type_name(other), "INT" | "LONG"),
+        _ => false,
+    }
+}
+
+/// Confluent's `FieldType` of an Avro schema node (logical types by their underlying type).
+fn avro_type_name(node: &AvroNode) -> &'static str {
+    match node {
+        AvroNode::Null => "NULL",
+        AvroNode::Boolean => "BOOLEAN",
+        AvroNode::Int | AvroNode::Date | AvroNode::TimeMillis => "INT",
+        AvroNode::Long
+        | AvroNode::TimeMicros
+        | AvroNode::TimestampMillis
+        | AvroNode::TimestampMicros
+        | AvroNode::TimestampNanos
+        | AvroNode::LocalTimestampMillis
+        | AvroNode::LocalTimestampMicros
+        | AvroNode::LocalTimestampNanos => "LONG",
+        AvroNode::Float => "FLOAT",
+        AvroNode::Double => "DOUBLE",
+        AvroNode::Bytes | AvroNode::BigDecimal => "BYTES",
+        AvroNode::String => "STRING",
+        AvroNode::Uuid(_) => "STRING",
+        AvroNode::Decimal(_) => "BYTES",
+        AvroNode::Array(_) => "ARRAY",
+        AvroNode::Map(_) => "MAP",
+        AvroNode::Union(_) => "COMBINED",
+        AvroNode::Record(_) => "RECORD",
+        AvroNode::Enum(_) => "ENUM",
+        AvroNode::Fixed(_) | AvroNode::Duration(_) => "FIXED",
+        AvroNode::Ref { .. } => "RECORD",
+    }
+}
+
+/// Confluent's `FieldType` of a JSON Schema (`JsonSchemaUtils.getType`).
+fn json_type_name(schema: &serde_json::Map<String, Value>) -> &'static str {
+    if schema.contains_key("const") || schema.contains_key("enum") {
+        return "ENUM";
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) => match t.as_str() {
+            "object" => "RECORD",
+            "array" => "ARRAY",
+            "string" => "STRING",
+            "integer" => "INT",
+            "number" => "DOUBLE",
+            "boolean" => "BOOLEAN",
+            "null" => "NULL",
+            _ => "NULL",
+        },
+        Some(Value::Array(_)) => "COMBINED",
+        _ if schema.contains_key("properties") => "RECORD",
+        _ if ["allOf", "anyOf", "oneOf"]
+            .iter()
+            .any(|k| schema.contains_key(*k)) =>
+        {
+            "COMBINED"
+        }
+        _ => "NULL",
+    }
+}
+
+/// Whether a value is of the JSON type a subschema declares (the branch a combinator takes;
+/// a subschema without `type` takes any value).
+fn json_kind_fits(root: &Value, schema: &Value, value: &Value) -> bool {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => match resolve_local_ref(root, r) {
+            Some(target) => target,
+            None => return false,
+        },
+        None => schema,
+    };
+    let fits = |t: &str| match (t, value) {
+        ("object", Value::Object(_))
+        | ("array", Value::Array(_))
+        | ("string", Value::String(_))
+        | ("boolean", Value::Bool(_))
+        | ("null", Value::Null)
+        | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        _ => false,
+    };
+    match schema.get("type") {
+        Some(Value::String(t)) => fits(t),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(fits),
+        _ => true,
+    }
+}
+
+/// A `$ref` inside the same document (`#/definitions/X`, `#/$defs/X`); other references are
+/// not followed.
+fn resolve_local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    root.pointer(pointer)
+}
