@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Run the registry (embedded SQLite by default).
     Serve(warden_server::Settings),
+    /// Run a Kafka-protocol proxy that refuses produced records that do not match the
+    /// registry's schemas (INVALID_RECORD, with the record, rule and field path).
+    Proxy(warden_proxy::ProxyArgs),
     /// Write a starting warden.toml from the schema files found in the repository.
     Init(init::InitArgs),
     /// Check the project's schemas for compatibility with a git revision, a directory or a
@@ -85,6 +88,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let stop = warden_server::shutdown_signal();
             let app = warden_server::Application::build(&settings).await?;
             app.run_until(stop).await?;
+        }
+        Command::Proxy(args) => {
+            let stop = warden_server::shutdown_signal();
+            let config = warden_proxy::ProxyConfig::from_args(&args)
+                .map_err(|e| exit::input(e.into()))?;
+            let proxy = warden_proxy::Proxy::build(config).await?;
+            proxy.run_until(stop).await?;
         }
         Command::Init(args) => init::run(&args).map_err(exit::input)?,
         Command::Check(args) => check::run(args).await.map_err(exit::input)?,
