@@ -6,4 +6,5 @@
 mod orders;
 
 mod support;
+mod clients;
 mod validation;

@@ -35,7 +35,7 @@ pub(crate) struct Env {
     /// The proxy's admin endpoints, `http://127.0.0.1:PORT`.
     pub(crate) admin: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    running: Option<tokio::task::JoinHandle<()>>,
+    running: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Env {
@@ -55,18 +55,33 @@ impl Env {
         );
         config.admin_listen = "127.0.0.1:0".parse().unwrap();
         configure(&mut config);
-        let proxy = Proxy::build(config).await.expect("the proxy binds");
-        let address = format!("127.0.0.1:{}", proxy.port());
-        let admin = format!("http://127.0.0.1:{}", proxy.admin_port());
+        // The proxy runs on a runtime of its own, as the binary would: librdkafka's blocking
+        // calls (synchronous commits, closing a consumer) on the test's thread must not stall it.
+        let (bound, ports) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(async move {
-            proxy
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the proxy runs");
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let proxy = Proxy::build(config).await.expect("the proxy binds");
+                bound
+                    .send((proxy.port(), proxy.admin_port()))
+                    .expect("the test waits");
+                proxy
+                    .run_until(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("the proxy runs");
+            });
         });
+        let (port, admin_port) = ports.recv().expect("the proxy starts");
+        let address = format!("127.0.0.1:{port}");
+        let admin = format!("http://127.0.0.1:{admin_port}");
+        let running = Some(thread);
         let client = RegistryClient::new(app.address.clone()).expect("client");
         Self {
             broker,
@@ -75,7 +90,7 @@ impl Env {
             proxy: address,
             admin,
             stop: Some(stop),
-            running: Some(running),
+            running,
         }
     }
 
@@ -106,7 +121,10 @@ impl Env {
             let _ = stop.send(());
         }
         if let Some(running) = self.running.take() {
-            running.await.expect("the proxy stops cleanly");
+            tokio::task::spawn_blocking(move || running.join())
+                .await
+                .expect("joined")
+                .expect("the proxy stops cleanly");
         }
     }
 

@@ -91,6 +91,7 @@ async fn requests(
         let version = i16::from_be_bytes([frame[2], frame[3]]);
         let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
         let known = ApiKey::try_from(api_key).ok();
+        tracing::trace!(api_key, version, correlation_id, "request");
         match known {
             Some(ApiKey::Produce) => {
                 let header_version = ApiKey::Produce.request_header_version(version);
