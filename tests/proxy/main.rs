@@ -7,4 +7,5 @@ mod orders;
 
 mod support;
 mod clients;
+mod policies;
 mod validation;
