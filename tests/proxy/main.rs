@@ -8,4 +8,5 @@ mod orders;
 mod support;
 mod clients;
 mod policies;
+mod python;
 mod validation;
