@@ -12,6 +12,7 @@ mod resolve;
 mod source;
 mod stream;
 mod transfer;
+mod usage;
 mod user;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     /// Run a Kafka-protocol proxy that refuses produced records that do not match the
     /// registry's schemas (INVALID_RECORD, with the record, rule and field path).
     Proxy(warden_proxy::ProxyArgs),
+    /// Merge the schema usage figures of `warden proxy` instances and list the registered
+    /// versions no record has used for a given time.
+    Usage(usage::UsageArgs),
     /// Write a starting warden.toml from the schema files found in the repository.
     Init(init::InitArgs),
     /// Check the project's schemas for compatibility with a git revision, a directory or a
@@ -96,6 +100,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let proxy = warden_proxy::Proxy::build(config).await?;
             proxy.run_until(stop).await?;
         }
+        Command::Usage(args) => usage::run(args).await.map_err(exit::input)?,
         Command::Init(args) => init::run(&args).map_err(exit::input)?,
         Command::Check(args) => check::run(args).await.map_err(exit::input)?,
         Command::Register(args) => register::run(args).await.map_err(exit::input)?,
