@@ -13,8 +13,7 @@ use warden_core::SchemaType;
 use warden_kafka::Producer;
 use warden_proxy::{INVALID_RECORD, MAX_PRODUCE_VERSION};
 use warden_serde::{
-    AvroSerializer, RawSerializer, SerializationContext, SerializerConfig,
-    UnregisteredSchema,
+    AvroSerializer, RawSerializer, SerializationContext, SerializerConfig, UnregisteredSchema,
 };
 
 use crate::support::{
@@ -35,9 +34,11 @@ async fn avro_bytes(env: &Env, topic: &str, n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn metadata_and_api_versions_send_clients_through_the_proxy_and_pipelined_answers_keep_order()
- {
+{
     let env = Env::start().await;
-    let (topic, _) = env.topic_with("px-route", SchemaType::Avro, ORDER_AVSC).await;
+    let (topic, _) = env
+        .topic_with("px-route", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let proxy_port: i32 = env.proxy.rsplit(':').next().unwrap().parse().unwrap();
     let mut client = RawClient::connect(&env.proxy).await;
 
@@ -46,7 +47,10 @@ async fn metadata_and_api_versions_send_clients_through_the_proxy_and_pipelined_
     let metadata = client.send(&MetadataRequest::default(), 4).await;
     let refused = client
         .send(
-            &produce_request(&[(&topic, batch(&[(None, Some(b"x".to_vec()))], Compression::None))]),
+            &produce_request(&[(
+                &topic,
+                batch(&[(None, Some(b"x".to_vec()))], Compression::None),
+            )]),
             9,
         )
         .await;
@@ -74,7 +78,10 @@ async fn metadata_and_api_versions_send_clients_through_the_proxy_and_pipelined_
     assert!(!answer.brokers.is_empty());
     for broker in &answer.brokers {
         assert_eq!(broker.host.as_str(), "127.0.0.1");
-        assert_eq!(broker.port, proxy_port, "every broker is reached through the proxy");
+        assert_eq!(
+            broker.port, proxy_port,
+            "every broker is reached through the proxy"
+        );
     }
     let (id, answer) = client
         .receive::<kafka_protocol::messages::ProduceRequest>(9)
@@ -152,7 +159,11 @@ async fn rdkafka_plain_bytes_valid_pass_invalid_fail_and_a_consumer_group_commit
             .expect("no consumer error");
         rest.push(m.payload().unwrap().to_vec());
     }
-    assert_eq!(rest, sent[6..], "the group resumes after its committed offset");
+    assert_eq!(
+        rest,
+        sent[6..],
+        "the group resumes after its committed offset"
+    );
     let log = fetch_all(&env.broker.bootstrap_servers, &topic).await;
     assert_eq!(log.len(), 10, "no refused record is in the log");
 }
@@ -167,7 +178,9 @@ async fn rdkafka_plain_bytes_valid_pass_invalid_fail_and_a_consumer_group_commit
 #[tokio::test]
 async fn an_idempotent_producer_writes_once_through_the_proxy_and_a_refused_batch_fails() {
     let env = Env::start().await;
-    let (topic, _) = env.topic_with("px-idem", SchemaType::Avro, ORDER_AVSC).await;
+    let (topic, _) = env
+        .topic_with("px-idem", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let mut config = producer_config(&env.proxy);
     config.set("enable.idempotence", "true");
     let producer: FutureProducer = config.create().unwrap();
@@ -205,7 +218,10 @@ async fn an_idempotent_producer_writes_once_through_the_proxy_and_a_refused_batc
     );
     let log = fetch_all(&env.broker.bootstrap_servers, &topic).await;
     let values: Vec<Vec<u8>> = log.into_iter().filter_map(|r| r.value).collect();
-    assert_eq!(values, sent, "every valid record, once, in order; the invalid one absent");
+    assert_eq!(
+        values, sent,
+        "every valid record, once, in order; the invalid one absent"
+    );
 }
 
 #[tokio::test]

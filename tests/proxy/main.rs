@@ -5,8 +5,8 @@
 #[path = "../fixtures/orders.rs"]
 mod orders;
 
-mod support;
 mod clients;
 mod policies;
 mod python;
+mod support;
 mod validation;

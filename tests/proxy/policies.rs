@@ -38,7 +38,9 @@ async fn dead_letter_observe_off_and_require_schema_policies_apply_per_topic_glo
         ];
     })
     .await;
-    let (dlq_topic, _) = env.topic_with("dlq-orders", SchemaType::Avro, ORDER_AVSC).await;
+    let (dlq_topic, _) = env
+        .topic_with("dlq-orders", SchemaType::Avro, ORDER_AVSC)
+        .await;
     env.broker.create_topic(&format!("{dlq_topic}.dlq")).await;
     let (observed, _) = env
         .topic_with("observed-orders", SchemaType::Avro, ORDER_AVSC)
@@ -57,7 +59,11 @@ async fn dead_letter_observe_off_and_require_schema_policies_apply_per_topic_glo
     ];
     let answer = produce_raw(&env.proxy, &dlq_topic, &records, Compression::Snappy).await;
     assert_eq!(answer.error_code, INVALID_RECORD);
-    assert!(fetch_all(&env.broker.bootstrap_servers, &dlq_topic).await.is_empty());
+    assert!(
+        fetch_all(&env.broker.bootstrap_servers, &dlq_topic)
+            .await
+            .is_empty()
+    );
     let dead = fetch_all(&env.broker.bootstrap_servers, &format!("{dlq_topic}.dlq")).await;
     assert_eq!(dead.len(), 1, "the invalid record only: {dead:?}");
     assert_eq!(dead[0].key.as_deref(), Some(&b"key-1"[..]));
@@ -143,7 +149,9 @@ async fn dead_letter_observe_off_and_require_schema_policies_apply_per_topic_glo
 #[tokio::test]
 async fn usage_counts_records_per_schema_id_and_subject() {
     let env = Env::start().await;
-    let (topic, id) = env.topic_with("px-usage", SchemaType::Avro, ORDER_AVSC).await;
+    let (topic, id) = env
+        .topic_with("px-usage", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let records: Vec<_> = futures_records(&env, &topic, 3).await;
     let answer = produce_raw(&env.proxy, &topic, &records, Compression::None).await;
     assert_eq!(answer.error_code, 0);
@@ -177,10 +185,14 @@ async fn futures_records(
 #[tokio::test]
 async fn an_unreachable_registry_fails_closed_with_a_retriable_error() {
     let mut env = Env::start().await;
-    let (topic, _) = env.topic_with("px-down", SchemaType::Avro, ORDER_AVSC).await;
+    let (topic, _) = env
+        .topic_with("px-down", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let valid = avro_bytes(&env, &topic, 1).await;
     // A schema the proxy has not seen yet, then the registry goes away.
-    let (other, _) = env.topic_with("px-down2", SchemaType::Avro, ORDER_AVSC).await;
+    let (other, _) = env
+        .topic_with("px-down2", SchemaType::Avro, ORDER_AVSC)
+        .await;
     env.app.stop().await;
     let answer = produce_raw(
         &env.proxy,
@@ -191,7 +203,11 @@ async fn an_unreachable_registry_fails_closed_with_a_retriable_error() {
     .await;
     assert_eq!(answer.error_code, REQUEST_TIMED_OUT, "{answer:?}");
     assert!(crate::support::error_message(&answer).contains("unreachable"));
-    assert!(fetch_all(&env.broker.bootstrap_servers, &other).await.is_empty());
+    assert!(
+        fetch_all(&env.broker.bootstrap_servers, &other)
+            .await
+            .is_empty()
+    );
     let (status, body) = env.admin_get("/ready").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("registry"), "{body}");

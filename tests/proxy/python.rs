@@ -18,7 +18,11 @@ async fn confluent_kafka_python_serializers_produce_through_the_proxy() {
     run_client_script(
         python,
         &clients_dir().join("python/proxy_produce.py"),
-        &[env.app.address.as_str(), env.proxy.as_str(), prefix.as_str()],
+        &[
+            env.app.address.as_str(),
+            env.proxy.as_str(),
+            prefix.as_str(),
+        ],
         "confluent-kafka's serializers failed through warden proxy",
     )
     .await;

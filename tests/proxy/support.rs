@@ -350,10 +350,7 @@ pub(crate) async fn produce_raw(
 ) -> PartitionProduceResponse {
     let mut client = RawClient::connect(address).await;
     let response = client
-        .call(
-            &produce_request(&[(topic, batch(records, compression))]),
-            9,
-        )
+        .call(&produce_request(&[(topic, batch(records, compression))]), 9)
         .await;
     let topic_response = response
         .responses
@@ -452,8 +449,7 @@ pub(crate) async fn fetch_all(bootstrap: &str, topic: &str) -> Vec<RawRecord> {
                     .map(|(k, v)| {
                         (
                             k.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_deref().unwrap_or_default())
-                                .into_owned(),
+                            String::from_utf8_lossy(v.as_deref().unwrap_or_default()).into_owned(),
                         )
                     })
                     .collect(),

@@ -14,9 +14,8 @@ use warden_serde::{
 };
 
 use crate::support::{
-    fetch_all,
-    Env, KeyValue, ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, error_message, framed, order,
-    produce_raw, proto, read_topic, record_errors,
+    Env, KeyValue, ORDER_AVSC, ORDER_JSON_SCHEMA, ORDER_PROTO, error_message, fetch_all, framed,
+    order, produce_raw, proto, read_topic, record_errors,
 };
 
 const COMPRESSIONS: [Compression; 5] = [
@@ -62,15 +61,19 @@ async fn protobuf(env: &Env, topic: &str, n: usize) -> Vec<u8> {
     .expect("a valid order serializes")
 }
 
+/// (topic, valid record, invalid record, rule, path, words of the reason).
+type Case<'a> = (&'a str, Vec<u8>, Vec<u8>, &'a str, &'a str, &'a str);
+
 fn value(bytes: Vec<u8>) -> KeyValue {
     (Some(b"k".to_vec()), Some(bytes))
 }
 
 #[tokio::test]
-async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never_reaches_the_log()
-{
+async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never_reaches_the_log() {
     let env = Env::start().await;
-    let (avro_topic, avro_id) = env.topic_with("px-avro", SchemaType::Avro, ORDER_AVSC).await;
+    let (avro_topic, avro_id) = env
+        .topic_with("px-avro", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let (json_topic, json_id) = env
         .topic_with("px-json", SchemaType::Json, ORDER_JSON_SCHEMA)
         .await;
@@ -95,7 +98,7 @@ async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never
     let other_subject =
         format!("schema id {json_id} is not registered under subject {avro_topic}-value");
     let undecodable = format!("does not decode with schema {avro_id}");
-    let cases: Vec<(&str, Vec<u8>, Vec<u8>, &str, &str, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             &avro_topic,
             valid_avro.clone(),
@@ -157,9 +160,16 @@ async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never
         assert_eq!(answer.error_code, INVALID_RECORD, "{what}");
         let errors = record_errors(&answer);
         assert_eq!(errors.len(), 1, "{what}: {errors:?}");
-        assert_eq!(errors[0].0, 1, "{what}: the batch index of the invalid record");
+        assert_eq!(
+            errors[0].0, 1,
+            "{what}: the batch index of the invalid record"
+        );
         let expected = format!("record 1: {rule} at {path}: ");
-        assert!(errors[0].1.starts_with(&expected), "{what}: {}", errors[0].1);
+        assert!(
+            errors[0].1.starts_with(&expected),
+            "{what}: {}",
+            errors[0].1
+        );
         assert!(errors[0].1.contains(reason), "{what}: {}", errors[0].1);
         let message = error_message(&answer);
         assert!(message.contains(&expected), "{what}: {message}");
@@ -172,13 +182,16 @@ async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never
         (&proto_topic, &valid_proto),
     ] {
         for compression in COMPRESSIONS {
-            let answer =
-                produce_raw(&env.proxy, topic, &[value(valid.clone())], compression).await;
+            let answer = produce_raw(&env.proxy, topic, &[value(valid.clone())], compression).await;
             assert_eq!(answer.error_code, 0, "{topic} {compression:?}: {answer:?}");
         }
         // Read with Fetch and kafka-protocol's codecs: the test's librdkafka has no zstd.
         let log = fetch_all(&env.broker.bootstrap_servers, topic).await;
-        assert_eq!(log.len(), COMPRESSIONS.len(), "{topic}: only the valid batches");
+        assert_eq!(
+            log.len(),
+            COMPRESSIONS.len(),
+            "{topic}: only the valid batches"
+        );
         for record in log {
             assert_eq!(record.value.as_ref(), Some(valid), "{topic}: unchanged");
         }
@@ -188,7 +201,9 @@ async fn each_kind_of_invalid_record_is_refused_with_its_rule_and_path_and_never
 #[tokio::test]
 async fn a_request_with_one_bad_partition_forwards_the_others_and_topics_without_subject_pass() {
     let env = Env::start().await;
-    let (good_topic, _) = env.topic_with("px-good", SchemaType::Avro, ORDER_AVSC).await;
+    let (good_topic, _) = env
+        .topic_with("px-good", SchemaType::Avro, ORDER_AVSC)
+        .await;
     let (bad_topic, _) = env.topic_with("px-bad", SchemaType::Avro, ORDER_AVSC).await;
     let free_topic = crate::support::unique("px-free");
     env.broker.create_topic(&free_topic).await;

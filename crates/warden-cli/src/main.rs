@@ -95,8 +95,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Proxy(args) => {
             let stop = warden_server::shutdown_signal();
-            let config = warden_proxy::ProxyConfig::from_args(&args)
-                .map_err(|e| exit::input(e.into()))?;
+            let config =
+                warden_proxy::ProxyConfig::from_args(&args).map_err(|e| exit::input(e.into()))?;
             let proxy = warden_proxy::Proxy::build(config).await?;
             proxy.run_until(stop).await?;
         }

@@ -48,7 +48,10 @@ async fn the_proxy_binary_validates_and_warden_usage_lists_the_unused_versions()
     let app = spawn_app().await;
     let topic = "signups-through-proxy";
     broker.create_topic(topic).await;
-    for (subject, schema) in [(format!("{topic}-value"), AVRO), ("unused-value".into(), OTHER)] {
+    for (subject, schema) in [
+        (format!("{topic}-value"), AVRO),
+        ("unused-value".into(), OTHER),
+    ] {
         let registered = app
             .register_body(&subject, &json!({"schema": schema}))
             .await;

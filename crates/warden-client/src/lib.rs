@@ -719,8 +719,13 @@ impl RegistryClient {
     ///
     /// Errors: 40403 schema not found.
     pub async fn subject_versions_of(&self, id: SchemaId) -> Result<Vec<SubjectVersion>> {
-        self.call::<(), _>(Method::GET, &format!("/schemas/ids/{id}/versions"), &[], None)
-            .await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/schemas/ids/{id}/versions"),
+            &[],
+            None,
+        )
+        .await
     }
 
     /// Every subject (`GET /subjects`), with soft-deleted ones when `deleted`.

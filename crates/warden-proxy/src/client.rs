@@ -42,7 +42,11 @@ impl KafkaClient {
     }
 
     /// Sends `request` at `version` and reads its response.
-    pub(crate) async fn send<R: Request>(&mut self, request: &R, version: i16) -> Result<R::Response>
+    pub(crate) async fn send<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response>
     where
         R::Response: Decodable,
     {

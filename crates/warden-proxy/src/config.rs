@@ -341,7 +341,10 @@ dead-letter-topic = "orders.bad"
         let config = ProxyConfig::from_args(&args).unwrap();
         assert_eq!(config.bootstrap_servers, ["b1:9092", "b2:9092"]);
         assert_eq!(config.registry_url, "http://flag:8081", "the flag wins");
-        assert_eq!(config.subject_name_strategy, SubjectNameStrategy::RecordName);
+        assert_eq!(
+            config.subject_name_strategy,
+            SubjectNameStrategy::RecordName
+        );
         assert_eq!(
             config.policy("audit.logins").unwrap().action,
             Some(Action::Observe)
@@ -351,7 +354,11 @@ dead-letter-topic = "orders.bad"
         assert_eq!(orders.dead_letter_topic.as_deref(), Some("orders.bad"));
         assert!(config.policy("payments").is_none());
 
-        std::fs::write(&path, "[proxy]\nbootstrap-servers = \"b\"\nregistry = \"x\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b\"\nregistry = \"x\"\n",
+        )
+        .unwrap();
         let err = ProxyConfig::from_args(&ProxyArgs {
             config: Some(path),
             ..ProxyArgs::default()

@@ -85,7 +85,9 @@ async fn requests(
             return Ok(());
         };
         if frame.len() < 8 {
-            return Err(ProxyError::Protocol("request shorter than its header".into()));
+            return Err(ProxyError::Protocol(
+                "request shorter than its header".into(),
+            ));
         }
         let api_key = i16::from_be_bytes([frame[0], frame[1]]);
         let version = i16::from_be_bytes([frame[2], frame[3]]);
@@ -195,7 +197,9 @@ async fn respond(
                         )
                     }
                 },
-                Ok(None) => Err(ProxyError::Protocol("the broker closed the connection".into())),
+                Ok(None) => Err(ProxyError::Protocol(
+                    "the broker closed the connection".into(),
+                )),
                 Err(e) => Err(e),
             },
         };

@@ -13,8 +13,8 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::{MetadataRequest, ProduceRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
-    Compression, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
-    Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    Compression, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, Record,
+    RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 use warden_serde::Part;
 
@@ -51,10 +51,7 @@ impl<'a> DeadLetter<'a> {
         wanted.name = Some(TopicName(StrBytes::from_string(dlq.to_owned())));
         metadata.topics = Some(vec![wanted]);
         metadata.allow_auto_topic_creation = true;
-        let answer = client
-            .send(&metadata, 7)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer = client.send(&metadata, 7).await.map_err(|e| e.to_string())?;
         let leader = answer
             .topics
             .iter()
@@ -127,10 +124,7 @@ impl<'a> DeadLetter<'a> {
         produce.acks = -1;
         produce.timeout_ms = 10_000;
         produce.topic_data = vec![topic_data];
-        let answer = client
-            .send(&produce, 7)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer = client.send(&produce, 7).await.map_err(|e| e.to_string())?;
         client.close().await;
         let code = answer
             .responses

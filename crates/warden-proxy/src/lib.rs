@@ -190,7 +190,10 @@ impl Proxy {
 
     /// The admin HTTP port.
     pub fn admin_port(&self) -> u16 {
-        self.admin.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.admin
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// Serves until `stop` completes, then stops accepting, lets open connections finish

@@ -321,7 +321,10 @@ fn unavailable(
 ) -> Outcome {
     let n = count_records(partition);
     if shared.config.fail_open {
-        tracing::warn!(topic, "registry unreachable, forwarding unchecked (fail open): {reason}");
+        tracing::warn!(
+            topic,
+            "registry unreachable, forwarding unchecked (fail open): {reason}"
+        );
         shared
             .metrics
             .records
@@ -329,7 +332,10 @@ fn unavailable(
             .inc_by(n as u64);
         return Outcome::Forward;
     }
-    tracing::warn!(topic, "registry unreachable, refusing (fail closed): {reason}");
+    tracing::warn!(
+        topic,
+        "registry unreachable, refusing (fail closed): {reason}"
+    );
     shared
         .metrics
         .records

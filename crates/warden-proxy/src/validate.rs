@@ -257,7 +257,11 @@ fn refusal(e: SerdeError) -> Verdict {
         }
         SerdeError::Invalid { path, message } => (
             "SCHEMA_VIOLATION",
-            if path.is_empty() { "/".to_owned() } else { path },
+            if path.is_empty() {
+                "/".to_owned()
+            } else {
+                path
+            },
             message,
         ),
         SerdeError::Registry(ClientError::Registry { status: 404, .. }) => {
