@@ -217,3 +217,86 @@ async fn an_unreachable_registry_fails_closed_with_a_retriable_error() {
         "a stopped proxy accepts no connection"
     );
 }
+
+#[tokio::test]
+async fn record_name_strategy_and_key_validation_are_applied_per_policy() {
+    let env = Env::start_with(|config| {
+        let mut by_record = Policy::new("rn-*", Some(Action::Reject)).unwrap();
+        by_record.subject_name_strategy = Some(warden_serde::SubjectNameStrategy::RecordName);
+        let mut keyed = Policy::new("keyed-*", None).unwrap();
+        keyed.validate_key = true;
+        config.policies = vec![by_record, keyed];
+    })
+    .await;
+    // RecordNameStrategy: the subject is the record's full name, acme.Order.
+    let topic = unique("rn-orders");
+    env.broker.create_topic(&topic).await;
+    env.client
+        .register(
+            &crate::support::subject("acme.Order"),
+            &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        )
+        .await
+        .unwrap();
+    let other = r#"{"type":"record","name":"Refund","namespace":"acme","fields":[{"name":"id","type":"string"}]}"#;
+    let other_id = env
+        .client
+        .register(
+            &crate::support::subject("acme.Other"),
+            &UnregisteredSchema::new(SchemaType::Avro, other),
+        )
+        .await
+        .unwrap();
+    let valid = AvroSerializer::new(
+        env.client.clone(),
+        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        SerializerConfig {
+            subject_name_strategy: warden_serde::SubjectNameStrategy::RecordName,
+            ..SerializerConfig::default()
+        },
+    )
+    .serialize(&SerializationContext::value(&topic), &order(1))
+    .await
+    .unwrap();
+    let answer = produce_raw(
+        &env.proxy,
+        &topic,
+        &[(None, Some(valid))],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, 0, "{answer:?}");
+    // acme.Refund's id is registered under acme.Other, not under its record name.
+    let refund = crate::support::framed(other_id.get(), &[0x02, b'r']);
+    let answer = produce_raw(&env.proxy, &topic, &[(None, Some(refund))], Compression::None).await;
+    assert_eq!(answer.error_code, INVALID_RECORD);
+    assert!(
+        crate::support::error_message(&answer).contains(&format!(
+            "SCHEMA_NOT_IN_SUBJECT at /: schema id {other_id} is not registered under subject acme.Refund"
+        )),
+        "{answer:?}"
+    );
+
+    // validate-key: the key is checked against <topic>-key.
+    let (keyed, _) = env.topic_with("keyed-orders", SchemaType::Avro, ORDER_AVSC).await;
+    env.client
+        .register(
+            &crate::support::subject(&format!("{keyed}-key")),
+            &UnregisteredSchema::new(SchemaType::Avro, r#""string""#),
+        )
+        .await
+        .unwrap();
+    let value = avro_bytes(&env, &keyed, 2).await;
+    let answer = produce_raw(
+        &env.proxy,
+        &keyed,
+        &[(Some(b"plain key".to_vec()), Some(value))],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, INVALID_RECORD);
+    assert!(
+        crate::support::error_message(&answer).contains("record 0 key: MAGIC_BYTE"),
+        "{answer:?}"
+    );
+}
