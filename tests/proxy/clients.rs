@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, MetadataRequest};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest,
+};
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::Compression;
 use rdkafka::Message as _;
 use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
@@ -93,6 +96,24 @@ async fn metadata_and_api_versions_send_clients_through_the_proxy_and_pipelined_
     );
     let (id, _) = client.receive::<MetadataRequest>(4).await;
     assert_eq!(id, again);
+
+    // The flexible versions librdkafka and the Java client use are rewritten too.
+    let answer = client.call(&MetadataRequest::default(), 12).await;
+    for broker in &answer.brokers {
+        assert_eq!(broker.port, proxy_port, "Metadata v12: {broker:?}");
+    }
+    let mut find = FindCoordinatorRequest::default();
+    find.key_type = 0;
+    find.coordinator_keys = vec![StrBytes::from_static_str("a-group")];
+    let answer = client.call(&find, 4).await;
+    assert_eq!(answer.coordinators.len(), 1, "{answer:?}");
+    assert_eq!(answer.coordinators[0].error_code, 0, "{answer:?}");
+    assert_eq!(answer.coordinators[0].host.as_str(), "127.0.0.1");
+    assert_eq!(answer.coordinators[0].port, proxy_port, "FindCoordinator v4");
+    let mut find = FindCoordinatorRequest::default();
+    find.key = StrBytes::from_static_str("a-group");
+    let answer = client.call(&find, 2).await;
+    assert_eq!(answer.port, proxy_port, "FindCoordinator v2: {answer:?}");
 }
 
 #[tokio::test]

@@ -33,6 +33,10 @@ pub(crate) async fn response(
     let Ok(key) = ApiKey::try_from(api_key) else {
         return Ok(frame);
     };
+    let unchanged = |frame: Bytes, what: &str| {
+        tracing::warn!("a {key:?} v{version} response is passed on unchanged: {what}");
+        Ok(frame)
+    };
     let header_version = key.response_header_version(version);
     let mut buf = frame.clone();
     let Ok(header) = ResponseHeader::decode(&mut buf, header_version) else {
@@ -44,8 +48,9 @@ pub(crate) async fn response(
     }
     let encoded = match key {
         ApiKey::ApiVersions => {
-            let Ok(mut response) = ApiVersionsResponse::decode(&mut buf, version) else {
-                return Ok(frame);
+            let mut response = match ApiVersionsResponse::decode(&mut buf, version) {
+                Ok(response) => response,
+                Err(e) => return unchanged(frame, &e.to_string()),
             };
             if response.error_code != 0 {
                 return Ok(frame);
@@ -54,8 +59,9 @@ pub(crate) async fn response(
             response.encode(&mut out, version)
         }
         ApiKey::Metadata => {
-            let Ok(mut response) = MetadataResponse::decode(&mut buf, version) else {
-                return Ok(frame);
+            let mut response = match MetadataResponse::decode(&mut buf, version) {
+                Ok(response) => response,
+                Err(e) => return unchanged(frame, &e.to_string()),
             };
             for broker in &mut response.brokers {
                 let (host, port) = shared.route(broker.host.as_str(), broker.port).await;
@@ -65,8 +71,9 @@ pub(crate) async fn response(
             response.encode(&mut out, version)
         }
         ApiKey::FindCoordinator => {
-            let Ok(mut response) = FindCoordinatorResponse::decode(&mut buf, version) else {
-                return Ok(frame);
+            let mut response = match FindCoordinatorResponse::decode(&mut buf, version) {
+                Ok(response) => response,
+                Err(e) => return unchanged(frame, &e.to_string()),
             };
             if response.error_code == 0 && !response.host.is_empty() {
                 let (host, port) = shared.route(response.host.as_str(), response.port).await;
@@ -85,8 +92,9 @@ pub(crate) async fn response(
             response.encode(&mut out, version)
         }
         ApiKey::DescribeCluster => {
-            let Ok(mut response) = DescribeClusterResponse::decode(&mut buf, version) else {
-                return Ok(frame);
+            let mut response = match DescribeClusterResponse::decode(&mut buf, version) {
+                Ok(response) => response,
+                Err(e) => return unchanged(frame, &e.to_string()),
             };
             for broker in &mut response.brokers {
                 let (host, port) = shared.route(broker.host.as_str(), broker.port).await;
