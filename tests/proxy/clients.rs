@@ -109,7 +109,10 @@ async fn metadata_and_api_versions_send_clients_through_the_proxy_and_pipelined_
     assert_eq!(answer.coordinators.len(), 1, "{answer:?}");
     assert_eq!(answer.coordinators[0].error_code, 0, "{answer:?}");
     assert_eq!(answer.coordinators[0].host.as_str(), "127.0.0.1");
-    assert_eq!(answer.coordinators[0].port, proxy_port, "FindCoordinator v4");
+    assert_eq!(
+        answer.coordinators[0].port, proxy_port,
+        "FindCoordinator v4"
+    );
     let mut find = FindCoordinatorRequest::default();
     find.key = StrBytes::from_static_str("a-group");
     let answer = client.call(&find, 2).await;

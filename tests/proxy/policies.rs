@@ -268,7 +268,13 @@ async fn record_name_strategy_and_key_validation_are_applied_per_policy() {
     assert_eq!(answer.error_code, 0, "{answer:?}");
     // acme.Refund's id is registered under acme.Other, not under its record name.
     let refund = crate::support::framed(other_id.get(), &[0x02, b'r']);
-    let answer = produce_raw(&env.proxy, &topic, &[(None, Some(refund))], Compression::None).await;
+    let answer = produce_raw(
+        &env.proxy,
+        &topic,
+        &[(None, Some(refund))],
+        Compression::None,
+    )
+    .await;
     assert_eq!(answer.error_code, INVALID_RECORD);
     assert!(
         crate::support::error_message(&answer).contains(&format!(
@@ -278,7 +284,9 @@ async fn record_name_strategy_and_key_validation_are_applied_per_policy() {
     );
 
     // validate-key: the key is checked against <topic>-key.
-    let (keyed, _) = env.topic_with("keyed-orders", SchemaType::Avro, ORDER_AVSC).await;
+    let (keyed, _) = env
+        .topic_with("keyed-orders", SchemaType::Avro, ORDER_AVSC)
+        .await;
     env.client
         .register(
             &crate::support::subject(&format!("{keyed}-key")),
@@ -299,4 +307,34 @@ async fn record_name_strategy_and_key_validation_are_applied_per_policy() {
         crate::support::error_message(&answer).contains("record 0 key: MAGIC_BYTE"),
         "{answer:?}"
     );
+}
+
+#[tokio::test]
+async fn a_schema_registered_under_a_second_subject_is_accepted_there_at_once() {
+    let env = Env::start().await;
+    let (first, id) = env
+        .topic_with("px-first", SchemaType::Avro, ORDER_AVSC)
+        .await;
+    let record = avro_bytes(&env, &first, 1).await;
+    let answer = produce_raw(
+        &env.proxy,
+        &first,
+        &[(None, Some(record.clone()))],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, 0);
+    // The same schema (so the same id) under the second topic's subject, just registered.
+    let (second, second_id) = env
+        .topic_with("px-second", SchemaType::Avro, ORDER_AVSC)
+        .await;
+    assert_eq!(second_id, id);
+    let answer = produce_raw(
+        &env.proxy,
+        &second,
+        &[(None, Some(record))],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, 0, "{answer:?}");
 }

@@ -76,7 +76,9 @@ pub(crate) enum TopicPlan {
 pub(crate) struct Validator {
     client: RegistryClient,
     subjects: Mutex<HashMap<Subject, (bool, Instant)>>,
-    id_subjects: Mutex<HashMap<SchemaId, (HashSet<Subject>, Instant)>>,
+    id_subjects: Mutex<HashMap<SchemaId, HashSet<Subject>>>,
+    /// (id, subject) pairs the registry said no to, and when.
+    not_in_subject: Mutex<HashMap<(SchemaId, Subject), Instant>>,
 }
 
 impl Validator {
@@ -85,6 +87,7 @@ impl Validator {
             client,
             subjects: Mutex::default(),
             id_subjects: Mutex::default(),
+            not_in_subject: Mutex::default(),
         }
     }
 
@@ -207,16 +210,22 @@ impl Validator {
         Verdict::Valid(Some((checked.schema_id, subject)))
     }
 
-    /// Whether `id` is registered under `subject` (`GET /schemas/ids/{id}/versions`,
-    /// cached; a miss is asked again after [`NEGATIVE_TTL`]).
+    /// Whether `id` is registered under `subject` (`GET /schemas/ids/{id}/versions`).
+    /// A yes is kept; a no is asked again after [`NEGATIVE_TTL`], and a pair never asked
+    /// about is always asked (the id may have been registered under it since).
     async fn belongs(&self, id: SchemaId, subject: &Subject) -> Result<bool, SerdeError> {
-        if let Some((subjects, at)) = lock(&self.id_subjects).get(&id) {
-            if subjects.contains(subject) {
-                return Ok(true);
-            }
-            if at.elapsed() < NEGATIVE_TTL {
-                return Ok(false);
-            }
+        if lock(&self.id_subjects)
+            .get(&id)
+            .is_some_and(|subjects| subjects.contains(subject))
+        {
+            return Ok(true);
+        }
+        let key = (id, subject.clone());
+        if lock(&self.not_in_subject)
+            .get(&key)
+            .is_some_and(|at| at.elapsed() < NEGATIVE_TTL)
+        {
+            return Ok(false);
         }
         let pairs = self
             .client
@@ -228,7 +237,13 @@ impl Validator {
             })?;
         let subjects: HashSet<Subject> = pairs.into_iter().map(|p| p.subject).collect();
         let found = subjects.contains(subject);
-        lock(&self.id_subjects).insert(id, (subjects, Instant::now()));
+        lock(&self.id_subjects).insert(id, subjects);
+        let mut negatives = lock(&self.not_in_subject);
+        if found {
+            negatives.remove(&key);
+        } else {
+            negatives.insert(key, Instant::now());
+        }
         Ok(found)
     }
 }
