@@ -39,7 +39,8 @@ pub struct ProxyArgs {
     pub admin_listen: Option<SocketAddr>,
 
     /// Host name written into rewritten `Metadata`, `FindCoordinator` and `DescribeCluster`
-    /// responses (what clients connect to); default: the listen address's IP.
+    /// responses (what clients connect to); default: the listen address's IP (`localhost`
+    /// for a wildcard address such as 0.0.0.0).
     #[arg(long, env = "WARDEN_PROXY_ADVERTISED_HOST")]
     pub advertised_host: Option<String>,
 
@@ -213,7 +214,13 @@ impl ProxyConfig {
             bootstrap_servers: split_servers(bootstrap_servers),
             registry_url: registry_url.to_owned(),
             admin_listen: DEFAULT_ADMIN_LISTEN.parse().expect("valid address"),
-            advertised_host: listen.ip().to_string(),
+            // A wildcard address is no address to connect to: clients on this host are told
+            // `localhost` unless `advertised_host` says otherwise.
+            advertised_host: if listen.ip().is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                listen.ip().to_string()
+            },
             subject_name_strategy: SubjectNameStrategy::TopicName,
             fail_open: false,
             policies: Vec::new(),
