@@ -2,12 +2,14 @@
 //! with 1 KiB Avro records and validation on, printed as a Markdown table.
 //!
 //! ```sh
-//! cargo run --release -p warden-bench --bin proxy_bench -- --records 200000 --runs 3
+//! cargo build --release -p warden-cli -p warden-bench
+//! target/release/proxy_bench --records 200000 --runs 3
 //! ```
 //!
-//! Needs `tansu`. One Tansu broker (memory storage), a registry in-process
-//! (`warden_testkit::spawn_app`), and the proxy in-process on a tokio runtime of its own
-//! (two worker threads). The records are Avro `bench.Blob` values (`id` and a 1,000-character
+//! Needs `tansu` and the `warden` binary built beside this one
+//! (`cargo build --release -p warden-cli -p warden-bench`). One Tansu broker (memory
+//! storage), a registry in-process (`warden_testkit::spawn_app`), and `warden proxy` as a
+//! process of its own (its peak RSS, `VmHWM`, is printed at the end). The records are Avro `bench.Blob` values (`id` and a 1,000-character
 //! string: 1,011 bytes framed), serialized once beforehand, so both sides send the same
 //! bytes with plain `rdkafka` producers (`acks=all`, `linger.ms=5`,
 //! `batch.num.messages=10000`, no compression). Per run, in alternating order: `--records`
@@ -22,7 +24,6 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use warden_core::{SchemaType, Subject};
-use warden_proxy::{Proxy, ProxyConfig};
 use warden_serde::{
     AvroSerializer, RegistryClient, SerializationContext, SerializerConfig, UnregisteredSchema,
 };
@@ -119,29 +120,32 @@ fn main() {
         let broker = Broker::start();
         let app = warden_testkit::spawn_app().await;
         let client = RegistryClient::new(app.address.clone()).expect("client");
-        let mut config = ProxyConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            &broker.bootstrap_servers,
-            &app.address,
-        );
-        config.admin_listen = "127.0.0.1:0".parse().unwrap();
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(async move {
-                    let proxy = Proxy::build(config).await.expect("the proxy binds");
-                    port_tx.send(proxy.port()).expect("main waits");
-                    proxy
-                        .run_until(std::future::pending())
-                        .await
-                        .expect("the proxy runs");
-                });
-        });
-        let proxy = format!("127.0.0.1:{}", port_rx.recv().expect("the proxy starts"));
+        // The proxy is the `warden` binary next to this one (`cargo build --release -p
+        // warden-cli`), a process of its own, so that its peak RSS can be read.
+        let warden = std::env::current_exe()
+            .expect("the benchmark's path")
+            .with_file_name("warden");
+        let port = warden_testkit::free_port();
+        let admin = warden_testkit::free_port();
+        let mut child = std::process::Command::new(&warden)
+            .args([
+                "proxy",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--admin-listen",
+                &format!("127.0.0.1:{admin}"),
+                "--bootstrap-servers",
+                &broker.bootstrap_servers,
+                "--registry-url",
+                &app.address,
+            ])
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", warden.display()));
+        let proxy = format!("127.0.0.1:{port}");
+        while std::net::TcpStream::connect(&proxy).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let serializer = Arc::new(AvroSerializer::new(
             client.clone(),
             UnregisteredSchema::new(SchemaType::Avro, BLOB),
@@ -203,5 +207,15 @@ fn main() {
                 percentile(&lp, 0.99) - percentile(&ld, 0.99),
             );
         }
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .unwrap_or_default();
+        let peak = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .unwrap_or("VmHWM: unknown");
+        println!();
+        println!("proxy peak RSS ({peak})");
+        let _ = child.kill();
+        let _ = child.wait();
     });
 }
