@@ -13,6 +13,7 @@ mod resolve;
 mod source;
 mod stream;
 mod transfer;
+mod usage;
 mod user;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,12 @@ struct Cli {
 enum Command {
     /// Run the registry (embedded SQLite by default).
     Serve(warden_server::Settings),
+    /// Run a Kafka-protocol proxy that refuses produced records that do not match the
+    /// registry's schemas (INVALID_RECORD, with the record, rule and field path).
+    Proxy(warden_proxy::ProxyArgs),
+    /// Merge the schema usage figures of `warden proxy` instances and list the registered
+    /// versions no record has used for a given time.
+    Usage(usage::UsageArgs),
     /// Write a starting warden.toml from the schema files found in the repository.
     Init(init::InitArgs),
     /// Check the project's schemas for compatibility with a git revision, a directory or a
@@ -91,6 +98,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = warden_server::Application::build(&settings).await?;
             app.run_until(stop).await?;
         }
+        Command::Proxy(args) => {
+            let stop = warden_server::shutdown_signal();
+            let config =
+                warden_proxy::ProxyConfig::from_args(&args).map_err(|e| exit::input(e.into()))?;
+            let proxy = warden_proxy::Proxy::build(config).await?;
+            proxy.run_until(stop).await?;
+        }
+        Command::Usage(args) => usage::run(args).await.map_err(exit::input)?,
         Command::Init(args) => init::run(&args).map_err(exit::input)?,
         Command::Check(args) => check::run(args).await.map_err(exit::input)?,
         Command::Register(args) => register::run(args).await.map_err(exit::input)?,

@@ -39,7 +39,7 @@ use serde::de::DeserializeOwned;
 use warden_core::api::{
     CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ContextId, ErrorBody,
     ModeBody, RegisterSchemaRequest, RegisterSchemaResponse, SchemaByIdResponse, SchemaListEntry,
-    SchemaReference, SubjectVersionResponse,
+    SchemaReference, SubjectVersion, SubjectVersionResponse,
 };
 use warden_core::{
     Guid, Mode, ParsedSchema, ResolvedReference, SchemaId, SchemaType, Subject, Version,
@@ -753,6 +753,21 @@ impl RegistryClient {
             Method::GET,
             &format!("/subjects/{}/versions/{version}", seg(subject)),
             &[("deleted", "true".to_owned())],
+            None,
+        )
+        .await
+    }
+
+    /// The (subject, version) pairs the schema `id` is registered as
+    /// (`GET /schemas/ids/{id}/versions`); never cached, since a schema can be registered
+    /// under more subjects later.
+    ///
+    /// Errors: 40403 schema not found.
+    pub async fn subject_versions_of(&self, id: SchemaId) -> Result<Vec<SubjectVersion>> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/schemas/ids/{id}/versions"),
+            &[],
             None,
         )
         .await

@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
-use prost_reflect::ReflectMessage as _;
+use prost_reflect::ReflectMessage;
 use serde_json::Value;
 use warden_client::RegistryClient;
 use warden_core::{ParsedSchema, SchemaId, SchemaType};
 
 use crate::avro::avro_value;
-use crate::error::Result;
-use crate::frame::writer_schema;
+use crate::error::{Result, SerdeError};
+use crate::frame::{read_header, writer_schema};
 use crate::json::json_value;
 use crate::protobuf::{dynamic_message, message_to_json};
-use crate::resolver::{Contracts, parsed_schema};
+use crate::resolver::{Contracts, parsed_schema, record_name};
 use crate::rules::migrate::migrate;
 use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
@@ -157,5 +157,58 @@ fn decode(
             let message = dynamic_message(id, schema, payload)?;
             (message_to_json(id, &message)?, Some(message.descriptor()))
         }
+    })
+}
+
+/// A record that decoded and validated against its writer schema: what a validating proxy
+/// needs to check the schema against the topic's subject.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The schema id in the header.
+    pub schema_id: SchemaId,
+    /// The writer schema.
+    pub schema: Arc<ParsedSchema>,
+    /// The record's type name as `RecordNameStrategy` reads it: the Avro full name, the
+    /// full name of the Protobuf message the message indexes name, the JSON Schema `title`.
+    pub record_name: Option<String>,
+}
+
+/// Checks one framed record (`0x00 | id | [indexes] | payload`) as the deserializers read it,
+/// with no value built: the header, the writer schema (registry or cache), and the payload,
+/// which must decode with it (Avro, Protobuf with its message indexes) or, for JSON Schema,
+/// parse and validate against it.
+///
+/// Errors: [`SerdeError::UnknownMagicByte`], [`SerdeError::Truncated`],
+/// [`SerdeError::InvalidSchemaId`], [`SerdeError::UnknownSchemaId`],
+/// [`SerdeError::Registry`] (the registry failed or is unreachable),
+/// [`SerdeError::Undecodable`] (bytes that do not decode, message indexes that name no
+/// message), [`SerdeError::Invalid`] (a JSON document violating its schema: the field path).
+pub async fn check_record(client: &RegistryClient, bytes: &[u8]) -> Result<Checked> {
+    let (schema_id, payload) = read_header(bytes)?;
+    let schema = parsed_schema(client, schema_id).await?;
+    let record_name = match schema.as_ref() {
+        ParsedSchema::Avro(_) => {
+            avro_value(schema_id, &schema, payload)?;
+            record_name(&schema)
+        }
+        ParsedSchema::Json(_) => {
+            json_value(schema_id, &schema, payload, true)?;
+            record_name(&schema)
+        }
+        ParsedSchema::Protobuf(_) => {
+            let message = dynamic_message(schema_id, &schema, payload)?;
+            Some(message.descriptor().full_name().to_owned())
+        }
+        other => {
+            return Err(SerdeError::Undecodable {
+                schema_id,
+                message: format!("no decoder for {:?} schemas", other.schema_type()),
+            });
+        }
+    };
+    Ok(Checked {
+        schema_id,
+        schema,
+        record_name,
     })
 }

@@ -45,7 +45,7 @@ mod value;
 pub use crate::avro::{AvroDeserializer, AvroSerializer};
 pub use crate::error::{Result, RuleFailure, SerdeError};
 pub use crate::frame::read_header;
-pub use crate::generic::{Decoded, GenericDeserializer, ReaderVersion};
+pub use crate::generic::{Checked, Decoded, GenericDeserializer, ReaderVersion, check_record};
 pub use crate::headers::{
     SchemaIdFraming, SchemaIdHeader, header_name, to_header_framing, to_prefix_framing,
 };

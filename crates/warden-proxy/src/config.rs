@@ -1,0 +1,376 @@
+//! `warden proxy` settings: clap flags with environment twins, and the `[proxy]` section of
+//! `warden.toml` (policies per topic), the flags overriding the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+use warden_serde::SubjectNameStrategy;
+
+use crate::error::{ProxyError, Result};
+
+/// The default client listener (the bootstrap address clients are given).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9192";
+
+/// The default admin listener (`/health`, `/ready`, `/metrics`, `/usage`).
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9193";
+
+/// How `warden proxy` starts. Every flag has an environment twin; flags and variables
+/// override the `[proxy]` section of the file given with `--config`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProxyArgs {
+    /// Address clients bootstrap through (`bootstrap.servers` of the clients); port 0 picks a
+    /// free port. Default 127.0.0.1:9192.
+    #[arg(long, env = "WARDEN_PROXY_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// The Kafka cluster's bootstrap servers, `HOST:PORT[,HOST:PORT…]`.
+    #[arg(long, env = "WARDEN_PROXY_BOOTSTRAP_SERVERS")]
+    pub bootstrap_servers: Option<String>,
+
+    /// The schema registry (Warden or Confluent), `http(s)://HOST:PORT`.
+    #[arg(long, env = "WARDEN_PROXY_REGISTRY_URL")]
+    pub registry_url: Option<String>,
+
+    /// Address of the admin HTTP endpoints (`/health`, `/ready`, `/metrics`, `/usage`);
+    /// port 0 picks a free port. Default 127.0.0.1:9193.
+    #[arg(long, env = "WARDEN_PROXY_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// Host name written into rewritten `Metadata`, `FindCoordinator` and `DescribeCluster`
+    /// responses (what clients connect to); default: the listen address's IP (`localhost`
+    /// for a wildcard address such as 0.0.0.0).
+    #[arg(long, env = "WARDEN_PROXY_ADVERTISED_HOST")]
+    pub advertised_host: Option<String>,
+
+    /// Subject name strategy of the topics' values: `topic` (TopicNameStrategy, default),
+    /// `record` (RecordNameStrategy) or `topic-record` (TopicRecordNameStrategy).
+    #[arg(long, env = "WARDEN_PROXY_SUBJECT_NAME_STRATEGY", value_parser = parse_strategy)]
+    pub subject_name_strategy: Option<SubjectNameStrategy>,
+
+    /// Let records through, unchecked, when the registry cannot be reached (default: refuse
+    /// them, fail closed).
+    #[arg(long, env = "WARDEN_PROXY_FAIL_OPEN")]
+    pub fail_open: bool,
+
+    /// A TOML file whose `[proxy]` section holds these settings and the policies per topic.
+    #[arg(long, env = "WARDEN_PROXY_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+fn parse_strategy(s: &str) -> std::result::Result<SubjectNameStrategy, String> {
+    match s {
+        "topic" | "TopicNameStrategy" => Ok(SubjectNameStrategy::TopicName),
+        "record" | "RecordNameStrategy" => Ok(SubjectNameStrategy::RecordName),
+        "topic-record" | "TopicRecordNameStrategy" => Ok(SubjectNameStrategy::TopicRecordName),
+        other => Err(format!(
+            "unknown subject name strategy {other:?}: topic, record or topic-record"
+        )),
+    }
+}
+
+/// What the proxy does with a topic's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Refuse a batch holding an invalid record with `INVALID_RECORD` (87); the default
+    /// for topics that have a subject.
+    Reject,
+    /// Copy the invalid records to the dead-letter topic with headers giving the reason,
+    /// then refuse the batch (or forward it, with `forward_invalid`).
+    DeadLetter,
+    /// Forward everything; count and log the invalid records.
+    Observe,
+    /// Forward without looking.
+    Off,
+}
+
+/// One `[[proxy.policies]]` entry of the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PolicyFile {
+    topic: String,
+    #[serde(default)]
+    action: Option<Action>,
+    #[serde(default)]
+    require_schema: bool,
+    #[serde(default)]
+    validate_key: bool,
+    #[serde(default)]
+    dead_letter_topic: Option<String>,
+    #[serde(default)]
+    forward_invalid: bool,
+    #[serde(default, deserialize_with = "strategy_de")]
+    subject_name_strategy: Option<SubjectNameStrategy>,
+}
+
+fn strategy_de<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<SubjectNameStrategy>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    s.map(|s| parse_strategy(&s).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// The `[proxy]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ProxyFile {
+    listen: Option<SocketAddr>,
+    bootstrap_servers: Option<String>,
+    registry_url: Option<String>,
+    admin_listen: Option<SocketAddr>,
+    advertised_host: Option<String>,
+    #[serde(default, deserialize_with = "strategy_de")]
+    subject_name_strategy: Option<SubjectNameStrategy>,
+    #[serde(default)]
+    fail_open: bool,
+    #[serde(default)]
+    policies: Vec<PolicyFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileRoot {
+    #[serde(default)]
+    proxy: Option<ProxyFile>,
+}
+
+/// A policy for the topics one glob matches.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The glob (`orders.*`, `*`), as written.
+    pub pattern: String,
+    matcher: GlobMatcher,
+    /// What to do; `None` means the default: `reject` when the topic has a subject.
+    pub action: Option<Action>,
+    /// Refuse records on a matching topic that has no subject (all of them then fail
+    /// `SUBJECT_NOT_FOUND`).
+    pub require_schema: bool,
+    /// Check record keys too, against `<topic>-key` (or the strategy's subject).
+    pub validate_key: bool,
+    /// The dead-letter topic (default `<topic>.dlq`).
+    pub dead_letter_topic: Option<String>,
+    /// With `dead-letter`: forward the batch after copying its invalid records (default:
+    /// refuse it).
+    pub forward_invalid: bool,
+    /// The subject name strategy of these topics (default: the proxy's).
+    pub subject_name_strategy: Option<SubjectNameStrategy>,
+}
+
+impl Policy {
+    /// A policy for `pattern` with `action` and every other option at its default.
+    ///
+    /// Errors: [`ProxyError::Config`] when the glob does not parse.
+    pub fn new(pattern: &str, action: Option<Action>) -> Result<Self> {
+        let matcher = Glob::new(pattern)
+            .map_err(|e| ProxyError::Config(format!("policy topic glob {pattern:?}: {e}")))?
+            .compile_matcher();
+        Ok(Self {
+            pattern: pattern.to_owned(),
+            matcher,
+            action,
+            require_schema: false,
+            validate_key: false,
+            dead_letter_topic: None,
+            forward_invalid: false,
+            subject_name_strategy: None,
+        })
+    }
+
+    /// Whether `topic` falls under this policy.
+    pub fn matches(&self, topic: &str) -> bool {
+        self.matcher.is_match(topic)
+    }
+}
+
+/// The resolved configuration of a proxy.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// Client listener (bootstrap).
+    pub listen: SocketAddr,
+    /// Upstream bootstrap servers.
+    pub bootstrap_servers: Vec<String>,
+    /// Schema registry URL.
+    pub registry_url: String,
+    /// Admin listener.
+    pub admin_listen: SocketAddr,
+    /// Host written into rewritten broker addresses.
+    pub advertised_host: String,
+    /// Default subject name strategy.
+    pub subject_name_strategy: SubjectNameStrategy,
+    /// Forward unchecked records when the registry is unreachable.
+    pub fail_open: bool,
+    /// Policies, the first matching one wins.
+    pub policies: Vec<Policy>,
+}
+
+impl ProxyConfig {
+    /// A configuration with every default: listen on `listen`, TopicNameStrategy, fail
+    /// closed, no policies (topics with a subject are rejected when invalid).
+    pub fn new(listen: SocketAddr, bootstrap_servers: &str, registry_url: &str) -> Self {
+        Self {
+            listen,
+            bootstrap_servers: split_servers(bootstrap_servers),
+            registry_url: registry_url.to_owned(),
+            admin_listen: DEFAULT_ADMIN_LISTEN.parse().expect("valid address"),
+            // A wildcard address is no address to connect to: clients on this host are told
+            // `localhost` unless `advertised_host` says otherwise.
+            advertised_host: if listen.ip().is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                listen.ip().to_string()
+            },
+            subject_name_strategy: SubjectNameStrategy::TopicName,
+            fail_open: false,
+            policies: Vec::new(),
+        }
+    }
+
+    /// Resolves flags over the file.
+    ///
+    /// Errors: [`ProxyError::Config`] for an unreadable file, unknown keys, a bad glob, or a
+    /// missing `bootstrap-servers` / `registry-url`.
+    pub fn from_args(args: &ProxyArgs) -> Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => ProxyFile::default(),
+        };
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid address"));
+        let bootstrap = args
+            .bootstrap_servers
+            .clone()
+            .or(file.bootstrap_servers)
+            .ok_or_else(|| ProxyError::Config("--bootstrap-servers is required".into()))?;
+        let registry = args
+            .registry_url
+            .clone()
+            .or(file.registry_url)
+            .ok_or_else(|| ProxyError::Config("--registry-url is required".into()))?;
+        let mut config = Self::new(listen, &bootstrap, &registry);
+        if config.bootstrap_servers.is_empty() {
+            return Err(ProxyError::Config("--bootstrap-servers is empty".into()));
+        }
+        if let Some(admin) = args.admin_listen.or(file.admin_listen) {
+            config.admin_listen = admin;
+        }
+        if let Some(host) = args.advertised_host.clone().or(file.advertised_host) {
+            config.advertised_host = host;
+        }
+        if let Some(s) = args.subject_name_strategy.or(file.subject_name_strategy) {
+            config.subject_name_strategy = s;
+        }
+        config.fail_open = args.fail_open || file.fail_open;
+        for p in file.policies {
+            let mut policy = Policy::new(&p.topic, p.action)?;
+            policy.require_schema = p.require_schema;
+            policy.validate_key = p.validate_key;
+            policy.dead_letter_topic = p.dead_letter_topic;
+            policy.forward_invalid = p.forward_invalid;
+            policy.subject_name_strategy = p.subject_name_strategy;
+            config.policies.push(policy);
+        }
+        Ok(config)
+    }
+
+    /// The first policy whose glob matches `topic`.
+    pub fn policy(&self, topic: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.matches(topic))
+    }
+}
+
+fn read_file(path: &Path) -> Result<ProxyFile> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ProxyError::Config(format!("{}: {e}", path.display())))?;
+    // Other sections (`[server]`, the project's schemas) belong to other commands; only
+    // `[proxy]` is read here, and its unknown keys are refused.
+    let root: toml::Table = toml::from_str(&text)
+        .map_err(|e| ProxyError::Config(format!("{}: {e}", path.display())))?;
+    let Some(section) = root.get("proxy") else {
+        return Ok(ProxyFile::default());
+    };
+    let parsed: FileRoot = toml::Value::Table(toml::Table::from_iter([(
+        "proxy".to_owned(),
+        section.clone(),
+    )]))
+    .try_into()
+    .map_err(|e| ProxyError::Config(format!("{}: [proxy]: {e}", path.display())))?;
+    Ok(parsed.proxy.unwrap_or_default())
+}
+
+fn split_servers(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_section_gives_policies_and_flags_override_it() {
+        let dir = std::env::temp_dir().join(format!("warden-proxy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("warden.toml");
+        std::fs::write(
+            &path,
+            r#"
+[server]
+anything = 1
+
+[proxy]
+bootstrap-servers = "b1:9092, b2:9092"
+registry-url = "http://file:8081"
+subject-name-strategy = "record"
+
+[[proxy.policies]]
+topic = "audit.*"
+action = "observe"
+
+[[proxy.policies]]
+topic = "orders"
+action = "dead-letter"
+dead-letter-topic = "orders.bad"
+"#,
+        )
+        .unwrap();
+        let args = ProxyArgs {
+            registry_url: Some("http://flag:8081".into()),
+            config: Some(path.clone()),
+            ..ProxyArgs::default()
+        };
+        let config = ProxyConfig::from_args(&args).unwrap();
+        assert_eq!(config.bootstrap_servers, ["b1:9092", "b2:9092"]);
+        assert_eq!(config.registry_url, "http://flag:8081", "the flag wins");
+        assert_eq!(
+            config.subject_name_strategy,
+            SubjectNameStrategy::RecordName
+        );
+        assert_eq!(
+            config.policy("audit.logins").unwrap().action,
+            Some(Action::Observe)
+        );
+        let orders = config.policy("orders").unwrap();
+        assert_eq!(orders.action, Some(Action::DeadLetter));
+        assert_eq!(orders.dead_letter_topic.as_deref(), Some("orders.bad"));
+        assert!(config.policy("payments").is_none());
+
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b\"\nregistry = \"x\"\n",
+        )
+        .unwrap();
+        let err = ProxyConfig::from_args(&ProxyArgs {
+            config: Some(path),
+            ..ProxyArgs::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("registry"), "{err}");
+    }
+}
