@@ -9,6 +9,10 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, ParsedSchema, Subject, VersionSelector,
 };
 
+/// Whether the caller may read a subject (its qualified name): `Err` with the 40301
+/// message when not. Given only with authorization on.
+pub type ReadCheck<'a> = &'a (dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync);
+
 use super::Registry;
 use super::register::text_bytes;
 use super::submission::SchemaSubmission;
@@ -41,24 +45,89 @@ impl Registry {
     /// The diff from `old` to `new`, two submitted schemas whose references resolve in
     /// `subject`'s context (the default context without one), under `policy`.
     ///
-    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    /// `can_read` (authorization on) is asked about every subject a reference names,
+    /// transitively as the references resolve, before that subject is read: a refusal is
+    /// 40301 with its message, so a diff neither shows a schema nor tells whether a subject
+    /// exists to a caller who may not read it.
+    ///
+    /// Errors: 40301 a referenced subject not readable; 42201 invalid schema or a reference
+    /// that does not resolve (as Confluent answers an unresolvable reference); 50002 the
+    /// diff did not end by the request's deadline.
     pub async fn diff_submissions(
         &self,
         subject: Option<&Subject>,
         old: SchemaSubmission,
         new: SchemaSubmission,
         policy: CompatibilityPolicy,
+        can_read: Option<ReadCheck<'_>>,
     ) -> Result<SchemaDiff> {
+        let old = match subject {
+            Some(s) => old.under(s),
+            None => old,
+        };
+        let new = match subject {
+            Some(s) => new.under(s),
+            None => new,
+        };
+        if let Some(can_read) = can_read {
+            self.check_reference_reads(&old, can_read).await?;
+            self.check_reference_reads(&new, can_read).await?;
+        }
         let old = self.parse_submission(subject, old).await?;
         let new = self.parse_submission(subject, new).await?;
         self.run_diff(old, new, policy).await
+    }
+
+    /// Asks `can_read` about each subject `submission`'s references name, transitively
+    /// (the subjects the referenced versions reference in turn), before reading it. A
+    /// reference that does not resolve ends its branch: parsing answers it (42201).
+    ///
+    /// Errors: 40301 with `can_read`'s message; 50001 a store failure.
+    async fn check_reference_reads(
+        &self,
+        submission: &SchemaSubmission,
+        can_read: ReadCheck<'_>,
+    ) -> Result<()> {
+        let mut stack: Vec<(Subject, VersionSelector)> = submission
+            .references
+            .iter()
+            .map(|r| (r.subject.in_context(&submission.context), r.version))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((subject, version)) = stack.pop() {
+            can_read(subject.as_str()).map_err(crate::error::Error::Forbidden)?;
+            if seen.len() > 10_000 || !seen.insert((subject.as_str().to_owned(), version)) {
+                continue;
+            }
+            let row = match self.find_version(&subject, version, true).await {
+                Ok(row) => row,
+                Err(e @ crate::error::Error::Store(_)) => return Err(e),
+                Err(_) => continue,
+            };
+            let stored = match self.schema_by_id(row.schema_id).await {
+                Ok(stored) => stored,
+                Err(e @ crate::error::Error::Store(_)) => return Err(e),
+                Err(_) => continue,
+            };
+            for child in &stored.stored.references {
+                let (Ok(s), Ok(v)) = (
+                    Subject::parse(&child.subject),
+                    warden_core::Version::new(i64::from(child.version)),
+                ) else {
+                    continue;
+                };
+                stack.push((s.in_context(&subject.context()), VersionSelector::Exact(v)));
+            }
+        }
+        Ok(())
     }
 
     /// The diff from the latest live version of `subject` to a submitted schema (the UI's
     /// "check a new version"), with the subject's level; `None` for the diff when the subject
     /// has no live version.
     ///
-    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    /// Errors: 42201 invalid schema, or a reference that does not resolve; 50002 the diff
+    /// did not end by the request's deadline.
     pub async fn diff_against_latest(
         &self,
         subject: &Subject,
