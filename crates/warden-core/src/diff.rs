@@ -183,13 +183,27 @@ impl SchemaDiff {
 /// judged under `policy`. Schemas of two formats give one `INCOMPATIBILITY` change per
 /// direction (the checkers' `TYPE_MISMATCH`).
 pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy) -> SchemaDiff {
+    diff_until(old, new, policy, &crate::Interrupt::never())
+        .expect("a diff that is never interrupted reaches its end")
+}
+
+/// [`diff`] that gives up when `interrupt` is set: the checkers it runs are their `*_until`
+/// forms, as `/compatibility` runs them.
+///
+/// Errors: [`crate::Interrupted`] when the diff stopped before its end.
+pub fn diff_until(
+    old: &ParsedSchema,
+    new: &ParsedSchema,
+    policy: CompatibilityPolicy,
+    interrupt: &crate::Interrupt,
+) -> Result<SchemaDiff, crate::Interrupted> {
     use crate::violation::violations;
     // The violations are those `check_reader_writer` finds: for JSON Schema and Protobuf the
     // incompatible differences of the same two diffs (writer → reader), computed once here.
     let (mut changes, backward, forward) = match (old, new) {
         (ParsedSchema::Json(o), ParsedSchema::Json(n)) => {
-            let b = crate::json::compat::diff(o, n, policy);
-            let f = crate::json::compat::diff(n, o, policy);
+            let b = crate::json::compat::diff_until(o, n, policy, interrupt)?;
+            let f = crate::json::compat::diff_until(n, o, policy, interrupt)?;
             let judge = |kind: crate::json::DifferenceType| kind.is_compatible(policy);
             let fragment =
                 |schema: &crate::json::JsonSchema, path: &str| json_fragment(schema.value(), path);
@@ -210,8 +224,8 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
             )
         }
         (ParsedSchema::Protobuf(o), ParsedSchema::Protobuf(n)) => {
-            let b = crate::protobuf::compat::diff(o, n);
-            let f = crate::protobuf::compat::diff(n, o);
+            let b = crate::protobuf::compat::diff_until(o, n, interrupt)?;
+            let f = crate::protobuf::compat::diff_until(n, o, interrupt)?;
             let judge = crate::protobuf::DifferenceType::is_compatible;
             let changes = merge_differences(
                 b.iter()
@@ -242,8 +256,8 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
             };
             (
                 changes,
-                new.check_reader_writer_with_policy(old, Direction::NewReadsOld, policy),
-                old.check_reader_writer_with_policy(new, Direction::OldReadsNew, policy),
+                new.check_reader_writer_until(old, Direction::NewReadsOld, policy, interrupt)?,
+                old.check_reader_writer_until(new, Direction::OldReadsNew, policy, interrupt)?,
             )
         }
     };
@@ -261,11 +275,11 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
         .collect();
     attach(&mut changes, backward, Direction::NewReadsOld);
     attach(&mut changes, forward, Direction::OldReadsNew);
-    SchemaDiff {
+    Ok(SchemaDiff {
         schema_type: new.schema_type(),
         changes: changes.into_iter().map(|c| c.change).collect(),
         levels,
-    }
+    })
 }
 
 /// A change with the pointers violations are matched against: its location in the reader

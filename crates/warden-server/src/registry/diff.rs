@@ -32,8 +32,8 @@ impl Registry {
     ) -> Result<SchemaDiff> {
         let old_row = self.find_version(subject, from, true).await?;
         let new_row = self.find_version(subject, to, true).await?;
-        let old = self.parsed_by_id(old_row.schema_id).await?;
-        let new = self.parsed_by_id(new_row.schema_id).await?;
+        let old = self.stored_parsed(old_row.schema_id, subject).await?;
+        let new = self.stored_parsed(new_row.schema_id, subject).await?;
         let policy = self
             .effective_config(subject)
             .await?
@@ -140,34 +140,60 @@ impl Registry {
         let Some(latest) = self.live_rows(subject).await?.pop() else {
             return Ok((level, None));
         };
-        let old = self.parsed_by_id(latest.schema_id).await?;
+        let old = self.stored_parsed(latest.schema_id, subject).await?;
         Ok((level, Some(self.run_diff(old, new, policy).await?)))
     }
 
+    /// A submitted schema parsed, with the bytes of its text and of the schemas its
+    /// references resolve to.
     async fn parse_submission(
         &self,
         subject: Option<&Subject>,
         submission: SchemaSubmission,
-    ) -> Result<Arc<ParsedSchema>> {
+    ) -> Result<(Arc<ParsedSchema>, usize)> {
         let submission = match subject {
             Some(s) => submission.under(s),
             None => submission,
         };
         let deadline = self.work.deadline();
         let candidate = self.candidate(submission, false, deadline).await?;
-        self.candidate_parsed(&candidate, deadline).await
+        let parsed = self.candidate_parsed(&candidate, deadline).await?;
+        let resolved = self
+            .resolve_references(&candidate.new.references, &candidate.context)
+            .await?;
+        Ok((parsed, text_bytes(&candidate.new.schema, &resolved)))
     }
 
+    /// A stored schema parsed (cached by id), with the bytes of its text and of the
+    /// schemas its references resolve to in `subject`'s context.
+    async fn stored_parsed(
+        &self,
+        id: warden_core::SchemaId,
+        subject: &Subject,
+    ) -> Result<(Arc<ParsedSchema>, usize)> {
+        let parsed = self.parsed_by_id(id).await?;
+        let stored = self.schema_by_id(id).await?;
+        let resolved = self
+            .resolve_references(&stored.stored.references, &subject.context())
+            .await?;
+        Ok((parsed, text_bytes(&stored.stored.schema, &resolved)))
+    }
+
+    /// Runs the diff on the work pool, sized (`run_sized`) as a check is by the two texts
+    /// and the schemas they reference, and stopped at the request's deadline with the 50002
+    /// `/compatibility` answers.
     async fn run_diff(
         &self,
-        old: Arc<ParsedSchema>,
-        new: Arc<ParsedSchema>,
+        (old, old_bytes): (Arc<ParsedSchema>, usize),
+        (new, new_bytes): (Arc<ParsedSchema>, usize),
         policy: CompatibilityPolicy,
     ) -> Result<SchemaDiff> {
-        let bytes = text_bytes(old.canonical(), &[]) + new.canonical().len();
+        let bytes = old_bytes + new_bytes;
         self.work
-            .run_sized(bytes, self.work.deadline(), move |_| {
-                Ok(warden_core::diff::diff(&old, &new, policy))
+            .run_sized(bytes, self.work.deadline(), move |interrupt| {
+                Ok(warden_core::diff::diff_until(
+                    &old, &new, policy, interrupt,
+                )?)
             })
             .await
     }
