@@ -82,10 +82,16 @@ async fn every_page_answers_html_with_what_it_shows() {
     );
     let (_, avro) = page(&app, "/ui/?format=PROTOBUF").await;
     assert!(avro.contains("0 matching"), "no Protobuf subject");
+    app.set_level(Some("address"), "FULL").await;
     let (_, level) = page(&app, "/ui/?level=BACKWARD").await;
     assert!(
-        level.contains(">users</a>") && level.contains(">address</a>"),
-        "level filter"
+        level.contains(">users</a>") && !level.contains(">address</a>"),
+        "level filter: {level}"
+    );
+    let (_, level) = page(&app, "/ui/?level=FULL").await;
+    assert!(
+        level.contains(">address</a>") && !level.contains(">users</a>"),
+        "level filter: {level}"
     );
     let (status, subject) = page(&app, "/ui/subjects/users").await;
     assert_eq!(status, StatusCode::OK);
@@ -104,6 +110,22 @@ async fn every_page_answers_html_with_what_it_shows() {
     assert!(diff.contains("chg-bad"), "the breaking lines are marked");
     let (_, schema) = page(&app, "/ui/schemas/1").await;
     assert!(schema.contains("users version 1"));
+    // A subject of another context: its ids are that context's (id 1 there is not the
+    // default context's id 1), and its links read the id there.
+    let event = r#"{"type":"record","name":"Event","fields":[{"name":"at","type":"long"}]}"#;
+    app.register_ok(":.ctx:events", event).await;
+    let (status, events) = page(&app, "/ui/subjects/:.ctx:events").await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let link = "/ui/schemas/1?subject=:.ctx:events";
+    assert!(events.contains(&format!("href=\"{link}\"")), "{events}");
+    let (status, in_ctx) = page(&app, link).await;
+    assert_eq!(status, StatusCode::OK, "{in_ctx}");
+    assert!(
+        in_ctx.contains(":.ctx:events version 1")
+            && in_ctx.contains("Event")
+            && !in_ctx.contains("users version 1"),
+        "{in_ctx}"
+    );
     // Unknown things answer Confluent's codes in a page, with the HTTP status.
     let (status, missing) = page(&app, "/ui/subjects/nobody").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -462,8 +462,7 @@ async fn subject_markup(
     let schema = &schemas[&selected.schema_id].stored;
     let referenced_by = r
         .referenced_by(&subject, VersionSelector::Exact(selected.version), true)
-        .await
-        .unwrap_or_default();
+        .await?;
     let level = r.effective_level(&subject).await?;
     let mode = r.effective_mode(&subject).await?;
     let can_config = can(caller, Operation::Config, Some(&subject));
@@ -503,7 +502,7 @@ async fn subject_markup(
                             a.v href={ (url) "?version=" (row.version.to_string()) } aria-current=[(*row == selected).then_some("true")] {
                                 "Version " (row.version.to_string())
                             }
-                            " · id " a href={ "/ui/schemas/" (row.schema_id.to_string()) } { (row.schema_id.to_string()) }
+                            " · id " a href=(schema_url(row.schema_id, &subject)) { (row.schema_id.to_string()) }
                             " · " time datetime=(date(row.created_at)) { (date(row.created_at)) }
                             @if row.deleted { " " span.badge { "deleted" } }
                             @if i > 0 {
@@ -538,7 +537,7 @@ async fn subject_markup(
                 @if referenced_by.is_empty() { p.muted { "No schema references this version." } }
                 ul #referenced-by {
                     @for id in &referenced_by {
-                        li { a href={ "/ui/schemas/" (id.to_string()) } { "schema " (id.to_string()) } }
+                        li { a href=(schema_url(*id, &subject)) { "schema " (id.to_string()) } }
                     }
                 }
             }
@@ -765,20 +764,42 @@ async fn check_markup(r: &Registry, raw: &str, form: CheckForm) -> Result<Markup
 
 // ---- a schema by id ----
 
+/// The link to schema `id` as `subject` uses it: the id is read in the subject's context,
+/// as `GET /schemas/ids/{id}?subject=` reads it (an id names one schema per context).
+fn schema_url(id: SchemaId, subject: &Subject) -> String {
+    format!("/ui/schemas/{id}?subject={}", enc(subject.as_str()))
+}
+
+/// The query of a schema's page: the subject whose context the id is read in.
+#[derive(Debug, Deserialize)]
+struct SchemaQuery {
+    subject: Option<String>,
+}
+
 async fn schema_page(
     State(r): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(q): Query<SchemaQuery>,
 ) -> Response {
-    page(schema_markup(&r, &caller, &raw).await)
+    page(schema_markup(&r, &caller, &raw, q.subject.as_deref()).await)
 }
 
-async fn schema_markup(r: &Registry, caller: &Caller, raw: &str) -> Result<Markup, Error> {
+async fn schema_markup(
+    r: &Registry,
+    caller: &Caller,
+    raw: &str,
+    subject: Option<&str>,
+) -> Result<Markup, Error> {
     let id = raw
         .parse::<i64>()
         .ok()
         .and_then(|n| SchemaId::new(n).ok())
         .ok_or_else(|| Error::SchemaNotFound(format!("Schema {raw} not found")))?;
+    // In the named subject's context, as the API and the authorization middleware
+    // (`Need::SchemaId`, which reads the same `subject` parameter) resolve it.
+    let named = subject.and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(id, named.as_ref()).await?;
     let schema = r.schema_by_id(id).await?;
     let mut users = r.versions_of_schema(id, true).await?;
     if let Some(Extension(access)) = caller {
