@@ -69,6 +69,28 @@ async fn every_page_answers_html_with_what_it_shows() {
     fill(&app).await;
     let (status, list) = page(&app, "/ui/").await;
     assert_eq!(status, StatusCode::OK);
+    // No framing of any UI page (clickjacking), no content sniffing, even on an error page.
+    for path in [
+        "/ui/",
+        "/ui/subjects/users",
+        "/ui/subjects/nobody",
+        "/ui/assets/ui.js",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
     for subject in ["users", "address", "customer"] {
         assert!(
             list.contains(&format!(">{subject}</a>")),
