@@ -177,8 +177,15 @@ async fn the_check_box_and_config_forms_post_from_the_ui_only() {
     .await
     .unwrap();
     let text = r.text().await.unwrap();
+    // The verdict element itself, not the per-level table, says it.
+    let verdict = text.split("id=\"verdict\"").nth(1).expect("a verdict");
+    let verdict = &verdict[..verdict.find("</p>").unwrap()];
     assert!(
-        text.contains("incompatible") && text.contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        verdict.contains("BACKWARD") && verdict.contains(">incompatible<"),
+        "{verdict}"
+    );
+    assert!(
+        text.contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
         "{text}"
     );
     let r = post(

@@ -694,7 +694,8 @@ fn diff_body(
     html! {
         @if let Some(level) = level {
             p #verdict role="status" {
-                "Under the subject's level " strong { (level.as_str()) } ": "
+                "These two versions, compared with each other only under the subject's level "
+                strong { (level.as_str()) } ": "
                 @if diff.verdict(level).unwrap_or(true) { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
             }
         }
