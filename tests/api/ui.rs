@@ -156,6 +156,10 @@ async fn every_page_answers_html_with_what_it_shows() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = page(&app, "/ui/schemas/77").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // A bad page number is the first page, in HTML (`page` asserts the content type).
+    let (status, first) = page(&app, "/ui/?page=abc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains(">users</a>"), "{first}");
 }
 
 #[tokio::test]
@@ -200,6 +204,18 @@ async fn the_check_box_and_config_forms_post_from_the_ui_only() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "an invalid schema is 42201"
     );
+    // A form without its field answers the UI's error page, not a plain-text rejection.
+    let r = post("/ui/subjects/users/config", &[("other", "x")], None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap().contains("42203"));
     // A change from another site is refused; from the registry's own page it applies.
     let r = post(
         "/ui/subjects/users/config",

@@ -257,8 +257,10 @@ struct ListQuery {
     level: String,
     #[serde(default)]
     deleted: String,
+    /// A page number; anything else (`?page=abc`) is the first page, parsed by hand so that
+    /// a bad value never answers axum's plain-text rejection.
     #[serde(default)]
-    page: Option<usize>,
+    page: Option<String>,
 }
 
 const LEVEL_NAMES: [&str; 7] = [
@@ -312,7 +314,12 @@ async fn subjects_markup(r: &Registry, caller: &Caller, q: ListQuery) -> Result<
     }
     let matching = all.len();
     let pages = matching.div_ceil(PAGE_SIZE).max(1);
-    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let shown: Vec<_> = all
         .into_iter()
         .skip((page_no - 1) * PAGE_SIZE)
@@ -737,6 +744,9 @@ fn diff_body(
 
 #[derive(Debug, Deserialize)]
 struct CheckForm {
+    // Missing fields are empty, answered by the registry's own error page (42201, 42203,
+    // 42204), not axum's plain-text rejection.
+    #[serde(default)]
     schema: String,
     #[serde(rename = "schemaType", default)]
     schema_type: Option<String>,
@@ -895,11 +905,13 @@ fn refused_change() -> Response {
 
 #[derive(Debug, Deserialize)]
 struct ConfigForm {
+    #[serde(default)]
     compatibility: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct ModeForm {
+    #[serde(default)]
     mode: String,
 }
 
