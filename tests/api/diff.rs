@@ -308,6 +308,12 @@ async fn diff_errors_answer_confluents_codes() {
             42202,
             "missing version",
         ),
+        (
+            "/warden/v1/subjects/users/diff?from=abc&to=1",
+            42202,
+            "from=abc",
+        ),
+        ("/warden/v1/subjects/users/diff?from=1", 42202, "missing to"),
     ];
     for (path, code, why) in cases {
         let r = app.get(path).await;
@@ -329,4 +335,46 @@ async fn diff_errors_answer_confluents_codes() {
         )
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.text);
+    let policy = app
+        .request(
+            Method::POST,
+            "/warden/v1/diff",
+            Some(&json!({
+                "old": {"schema": "\"int\""},
+                "new": {"schema": "\"int\""},
+                "compatibilityPolicy": "SOMETIMES"
+            })),
+        )
+        .await;
+    assert_eq!(policy.error_code(), 42203, "bad policy: {}", policy.text);
+    let broken = app
+        .raw(
+            Method::POST,
+            "/warden/v1/diff",
+            Some("application/vnd.schemaregistry.v1+json"),
+            "{\"old\": {",
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.text);
+    assert_eq!(broken.error_code(), 400, "invalid JSON: {}", broken.text);
+    // As Confluent answers a reference that does not resolve: 42201, not 404.
+    let unresolved = app
+        .request(
+            Method::POST,
+            "/warden/v1/diff",
+            Some(&json!({
+                "old": {"schema": "\"int\""},
+                "new": {
+                    "schema": r#"{"type":"record","name":"W","fields":[{"name":"g","type":"Ghost"}]}"#,
+                    "references": [{"name": "Ghost", "subject": "ghost", "version": 1}]
+                }
+            })),
+        )
+        .await;
+    assert_eq!(
+        unresolved.error_code(),
+        42201,
+        "unresolvable reference: {}",
+        unresolved.text
+    );
 }

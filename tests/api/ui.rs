@@ -69,6 +69,28 @@ async fn every_page_answers_html_with_what_it_shows() {
     fill(&app).await;
     let (status, list) = page(&app, "/ui/").await;
     assert_eq!(status, StatusCode::OK);
+    // No framing of any UI page (clickjacking), no content sniffing, even on an error page.
+    for path in [
+        "/ui/",
+        "/ui/subjects/users",
+        "/ui/subjects/nobody",
+        "/ui/assets/ui.js",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
     for subject in ["users", "address", "customer"] {
         assert!(
             list.contains(&format!(">{subject}</a>")),
@@ -82,10 +104,16 @@ async fn every_page_answers_html_with_what_it_shows() {
     );
     let (_, avro) = page(&app, "/ui/?format=PROTOBUF").await;
     assert!(avro.contains("0 matching"), "no Protobuf subject");
+    app.set_level(Some("address"), "FULL").await;
     let (_, level) = page(&app, "/ui/?level=BACKWARD").await;
     assert!(
-        level.contains(">users</a>") && level.contains(">address</a>"),
-        "level filter"
+        level.contains(">users</a>") && !level.contains(">address</a>"),
+        "level filter: {level}"
+    );
+    let (_, level) = page(&app, "/ui/?level=FULL").await;
+    assert!(
+        level.contains(">address</a>") && !level.contains(">users</a>"),
+        "level filter: {level}"
     );
     let (status, subject) = page(&app, "/ui/subjects/users").await;
     assert_eq!(status, StatusCode::OK);
@@ -104,6 +132,22 @@ async fn every_page_answers_html_with_what_it_shows() {
     assert!(diff.contains("chg-bad"), "the breaking lines are marked");
     let (_, schema) = page(&app, "/ui/schemas/1").await;
     assert!(schema.contains("users version 1"));
+    // A subject of another context: its ids are that context's (id 1 there is not the
+    // default context's id 1), and its links read the id there.
+    let event = r#"{"type":"record","name":"Event","fields":[{"name":"at","type":"long"}]}"#;
+    app.register_ok(":.ctx:events", event).await;
+    let (status, events) = page(&app, "/ui/subjects/:.ctx:events").await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let link = "/ui/schemas/1?subject=:.ctx:events";
+    assert!(events.contains(&format!("href=\"{link}\"")), "{events}");
+    let (status, in_ctx) = page(&app, link).await;
+    assert_eq!(status, StatusCode::OK, "{in_ctx}");
+    assert!(
+        in_ctx.contains(":.ctx:events version 1")
+            && in_ctx.contains("Event")
+            && !in_ctx.contains("users version 1"),
+        "{in_ctx}"
+    );
     // Unknown things answer Confluent's codes in a page, with the HTTP status.
     let (status, missing) = page(&app, "/ui/subjects/nobody").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -112,6 +156,10 @@ async fn every_page_answers_html_with_what_it_shows() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = page(&app, "/ui/schemas/77").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // A bad page number is the first page, in HTML (`page` asserts the content type).
+    let (status, first) = page(&app, "/ui/?page=abc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains(">users</a>"), "{first}");
 }
 
 #[tokio::test]
@@ -133,8 +181,15 @@ async fn the_check_box_and_config_forms_post_from_the_ui_only() {
     .await
     .unwrap();
     let text = r.text().await.unwrap();
+    // The verdict element itself, not the per-level table, says it.
+    let verdict = text.split("id=\"verdict\"").nth(1).expect("a verdict");
+    let verdict = &verdict[..verdict.find("</p>").unwrap()];
     assert!(
-        text.contains("incompatible") && text.contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        verdict.contains("BACKWARD") && verdict.contains(">incompatible<"),
+        "{verdict}"
+    );
+    assert!(
+        text.contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
         "{text}"
     );
     let r = post(
@@ -149,6 +204,18 @@ async fn the_check_box_and_config_forms_post_from_the_ui_only() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "an invalid schema is 42201"
     );
+    // A form without its field answers the UI's error page, not a plain-text rejection.
+    let r = post("/ui/subjects/users/config", &[("other", "x")], None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap().contains("42203"));
     // A change from another site is refused; from the registry's own page it applies.
     let r = post(
         "/ui/subjects/users/config",

@@ -183,13 +183,27 @@ impl SchemaDiff {
 /// judged under `policy`. Schemas of two formats give one `INCOMPATIBILITY` change per
 /// direction (the checkers' `TYPE_MISMATCH`).
 pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy) -> SchemaDiff {
+    diff_until(old, new, policy, &crate::Interrupt::never())
+        .expect("a diff that is never interrupted reaches its end")
+}
+
+/// [`diff`] that gives up when `interrupt` is set: the checkers it runs are their `*_until`
+/// forms, as `/compatibility` runs them.
+///
+/// Errors: [`crate::Interrupted`] when the diff stopped before its end.
+pub fn diff_until(
+    old: &ParsedSchema,
+    new: &ParsedSchema,
+    policy: CompatibilityPolicy,
+    interrupt: &crate::Interrupt,
+) -> Result<SchemaDiff, crate::Interrupted> {
     use crate::violation::violations;
     // The violations are those `check_reader_writer` finds: for JSON Schema and Protobuf the
     // incompatible differences of the same two diffs (writer → reader), computed once here.
     let (mut changes, backward, forward) = match (old, new) {
         (ParsedSchema::Json(o), ParsedSchema::Json(n)) => {
-            let b = crate::json::compat::diff(o, n, policy);
-            let f = crate::json::compat::diff(n, o, policy);
+            let b = crate::json::compat::diff_until(o, n, policy, interrupt)?;
+            let f = crate::json::compat::diff_until(n, o, policy, interrupt)?;
             let judge = |kind: crate::json::DifferenceType| kind.is_compatible(policy);
             let fragment =
                 |schema: &crate::json::JsonSchema, path: &str| json_fragment(schema.value(), path);
@@ -210,8 +224,8 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
             )
         }
         (ParsedSchema::Protobuf(o), ParsedSchema::Protobuf(n)) => {
-            let b = crate::protobuf::compat::diff(o, n);
-            let f = crate::protobuf::compat::diff(n, o);
+            let b = crate::protobuf::compat::diff_until(o, n, interrupt)?;
+            let f = crate::protobuf::compat::diff_until(n, o, interrupt)?;
             let judge = crate::protobuf::DifferenceType::is_compatible;
             let changes = merge_differences(
                 b.iter()
@@ -242,8 +256,8 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
             };
             (
                 changes,
-                new.check_reader_writer_with_policy(old, Direction::NewReadsOld, policy),
-                old.check_reader_writer_with_policy(new, Direction::OldReadsNew, policy),
+                new.check_reader_writer_until(old, Direction::NewReadsOld, policy, interrupt)?,
+                old.check_reader_writer_until(new, Direction::OldReadsNew, policy, interrupt)?,
             )
         }
     };
@@ -261,11 +275,11 @@ pub fn diff(old: &ParsedSchema, new: &ParsedSchema, policy: CompatibilityPolicy)
         .collect();
     attach(&mut changes, backward, Direction::NewReadsOld);
     attach(&mut changes, forward, Direction::OldReadsNew);
-    SchemaDiff {
+    Ok(SchemaDiff {
         schema_type: new.schema_type(),
         changes: changes.into_iter().map(|c| c.change).collect(),
         levels,
-    }
+    })
 }
 
 /// A change with the pointers violations are matched against: its location in the reader
@@ -629,12 +643,9 @@ impl AvroWalk {
             } else {
                 &self.new_names
             };
-            if let Some(found) = names.get(s).or_else(|| {
-                names
-                    .iter()
-                    .find(|(k, _)| k.rsplit('.').next() == Some(s.as_str()))
-                    .map(|(_, v)| v)
-            }) {
+            // The walked texts have every name qualified (`avro_changes`): a reference is a
+            // full name, looked up exactly.
+            if let Some(found) = names.get(s) {
                 return found;
             }
         }
@@ -694,13 +705,13 @@ impl AvroWalk {
         }
         if let (Some(a), Some(b)) = (&oname, &nname) {
             if a != b {
+                // Aliases and names compared by full name, as Avro resolves them (the
+                // walked texts have both qualified).
+                let old_full = o.get("name").and_then(Value::as_str).unwrap_or_default();
                 let aliases = n
                     .get("aliases")
                     .and_then(Value::as_array)
-                    .is_some_and(|al| {
-                        al.iter()
-                            .any(|x| x.as_str().is_some_and(|x| x.ends_with(a.as_str())))
-                    });
+                    .is_some_and(|al| al.iter().any(|x| x.as_str() == Some(old_full)));
                 if !aliases {
                     self.push(
                         "NAME_CHANGED",
@@ -713,7 +724,18 @@ impl AvroWalk {
                     );
                 }
             }
-            if !self.visited.insert((format!("{ok}:{a}"), b.clone())) {
+            // Keyed by full names: two types of one short name in different namespaces
+            // are two types.
+            let full = |v: &Value| {
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            if !self
+                .visited
+                .insert((format!("{ok}:{}", full(&o)), full(&n)))
+            {
                 return;
             }
         }
@@ -969,7 +991,14 @@ impl AvroWalk {
     }
 }
 
+/// The changes from `old` to `new`, walked with every name qualified as the Avro
+/// specification's namespace rules read it (`crate::avro::normalize_value`: a named type's
+/// name, its aliases and the names it references, in its enclosing namespace), so that
+/// named types are told apart, looked up and compared by full name. Arrays keep their
+/// order, so the JSON Pointers hold for the texts as given.
 fn avro_changes(old: &Value, new: &Value) -> Vec<Located> {
+    let old = &crate::avro::normalize_value(old.clone(), None);
+    let new = &crate::avro::normalize_value(new.clone(), None);
     let mut walk = AvroWalk {
         old_names: avro_names(old),
         new_names: avro_names(new),
@@ -1018,6 +1047,47 @@ mod tests {
         assert_eq!(d.verdict(CompatibilityLevel::None), Some(true));
         assert!(
             !d.changes.iter().any(|c| c.kind == "INCOMPATIBILITY"),
+            "{d:#?}"
+        );
+    }
+
+    #[test]
+    fn avro_types_of_one_short_name_in_two_namespaces_are_walked_apart() {
+        // `a.Id` and `b.Id`: a change inside the second is found after the first is walked,
+        // and an alias is matched by full name only.
+        let text = |t_field: &str, alias: &str| {
+            format!(
+                r#"{{"type":"record","name":"R","namespace":"top","fields":[
+                  {{"name":"x","type":{{"type":"record","name":"Id","namespace":"a",
+                    "fields":[{{"name":"v","type":"string"}}]}}}},
+                  {{"name":"y","type":{{"type":"record","name":"Id","namespace":"b",
+                    "fields":[{{"name":"v","type":"string"}}{t_field}]}}}},
+                  {{"name":"z","type":{{"type":"enum","name":"{alias}","symbols":["A"]
+                    {aliases}}}}}]}}"#,
+                aliases = if alias == "Bar" {
+                    String::new()
+                } else {
+                    r#","aliases":["FooBar"]"#.to_owned()
+                }
+            )
+        };
+        let old = parse(SchemaType::Avro, &text("", "Bar"));
+        let new = parse(
+            SchemaType::Avro,
+            &text(r#",{"name":"t","type":"int","default":0}"#, "Baz"),
+        );
+        let d = diff(&old, &new, CompatibilityPolicy::Strict);
+        let t = d
+            .changes
+            .iter()
+            .find(|c| c.path == "/fields/1/type/fields/1")
+            .unwrap_or_else(|| panic!("the field added inside b.Id: {d:#?}"));
+        assert_eq!(t.kind, "FIELD_ADDED");
+        // `top.FooBar` is no alias of `top.Bar`: the rename is a change.
+        assert!(
+            d.changes
+                .iter()
+                .any(|c| c.kind == "NAME_CHANGED" && c.path == "/fields/2/type/name"),
             "{d:#?}"
         );
     }

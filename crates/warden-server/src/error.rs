@@ -140,6 +140,11 @@ pub enum Error {
     /// that kept losing races for its subject's lock).
     #[error("{0}")]
     OperationTimeout(String),
+    /// 40301: the caller may not read a subject the request names (a reference of a
+    /// submitted schema); the message names the principal, the operation and the subject,
+    /// as the authorization middleware words its refusals.
+    #[error("{0}")]
+    Forbidden(String),
     /// 50001: the store failed; the cause is logged, not shown.
     #[error("Error in the backend data store")]
     Store(#[from] warden_storage::Error),
@@ -183,6 +188,7 @@ impl Error {
             Self::InvalidRuleSet(_) => ErrorCode::InvalidRuleSet,
             Self::ContextNotEmpty(_) => ErrorCode::ContextNotEmpty,
             Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Store(_) => ErrorCode::StoreError,
         }
     }

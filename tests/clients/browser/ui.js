@@ -63,8 +63,11 @@ async function text(page, selector) {
     check(changes.includes("READER_FIELD_MISSING_DEFAULT_VALUE"), "the diff names the rule it breaks");
     const marked = await page.$$eval("pre.code .chg-bad", (ls) => ls.map((l) => l.innerText).join(""));
     check(marked.includes('"age"'), "the new text marks the field 'age' as breaking");
-    const levels = await text(page, "#levels");
-    check(/BACKWARD[^\n]*\n?[^\n]*incompatible/.test(levels) || levels.includes("incompatible"), "the verdicts per level are shown");
+    // Each level's row: its name (with the subject's-level badge) and its verdict cell.
+    const levels = await page.$$eval("#levels tbody tr", (rows) =>
+      Object.fromEntries(rows.map((r) => [r.querySelector("th").innerText.trim().split(/\s/)[0], r.querySelector("td").innerText.trim()])));
+    check(levels["BACKWARD"] === "incompatible", "BACKWARD's row says incompatible: " + JSON.stringify(levels));
+    check(levels["FORWARD"] === "compatible" && levels["NONE"] === "compatible", "FORWARD's and NONE's rows say compatible: " + JSON.stringify(levels));
     await page.screenshot({ path: cfg.docs + "/ui-diff.png", fullPage: true });
 
     // "Check a new version": the breaking schema is refused under BACKWARD, the other passes.

@@ -498,7 +498,7 @@ fn invalid(e: apache_avro::Error) -> SchemaError {
 
 /// Folds `namespace` into every named type's and alias's name and sorts object keys. A named
 /// type in the null namespace inside a namespaced one keeps `"namespace": ""`.
-fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
+pub(crate) fn normalize_value(value: Value, enclosing: Option<&str>) -> Value {
     match value {
         Value::Array(items) => Value::Array(
             items

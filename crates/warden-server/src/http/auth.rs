@@ -84,6 +84,20 @@ impl Access {
             .rules()
             .allows(&self.principal, Operation::Read, subject)
     }
+
+    /// `Ok` when the caller may read `subject` (its qualified name); `Err` with the 40301
+    /// message the middleware gives.
+    pub(crate) fn check_read(&self, subject: &str) -> Result<(), String> {
+        if self.can_read(subject) {
+            Ok(())
+        } else {
+            Err(format!(
+                "User '{}' is not authorized to perform operation '{}' on subject '{subject}'",
+                self.principal.name,
+                Operation::Read
+            ))
+        }
+    }
 }
 
 /// Keeps only the items whose subject the caller may read (all of them with
@@ -207,7 +221,8 @@ fn classify(
         | "/compatibility/subjects/{subject}/versions"
         | "/compatibility/subjects/{subject}/versions/{version}"
         | "/warden/v1/subjects/{subject}/diff" => on(Read),
-        // A diff of two submitted schemas reads no subject but the references it names.
+        // A diff of two submitted schemas reads the subjects its references name (and the
+        // body's `subject`): its handler checks Read on each (`http::diff`).
         "/warden/v1/diff" => Need::Authenticated,
         "/config/{subject}" => match m {
             Method::GET => on(Read),

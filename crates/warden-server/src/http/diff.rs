@@ -2,6 +2,7 @@
 //! every change between two schemas, judged per direction with its rule, and the verdict
 //! under each level, from the checkers that answer `/compatibility`.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,6 +15,7 @@ use warden_core::api::ErrorBody;
 use warden_core::diff::{DiffRequest, SchemaDiff};
 use warden_core::{CompatibilityPolicy, Subject, VersionSelector};
 
+use super::auth::Access;
 use super::extract::{SrBody, SrPath, SrQuery};
 use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
@@ -83,15 +85,22 @@ async fn diff_versions(
     request_body = DiffRequest,
     responses(
         (status = 200, description = "Every change from `old` to `new`, each judged backward and forward with its rule, and the verdict under each of the seven levels.", body = SchemaDiff),
-        (status = 404, description = "40403 a referenced schema not found", body = ErrorBody),
-        (status = 422, description = "42201 invalid schema; 42203 invalid compatibility policy; 42208 invalid subject", body = ErrorBody),
+        (status = 403, description = "40301 (authorization on) the body's subject, or a subject a reference names (transitively), is not readable by the caller", body = ErrorBody),
+        (status = 422, description = "42201 invalid schema, or a reference that does not resolve (as Confluent answers); 42203 invalid compatibility policy; 42208 invalid subject", body = ErrorBody),
     )
 )]
 async fn diff_schemas(
     State(r): State<AppState>,
+    access: Option<Extension<Access>>,
     SrBody(body): SrBody<DiffRequest>,
 ) -> Result<Response, ApiError> {
     let s = body.subject.as_deref().map(subject).transpose()?;
+    // With authorization on: Read on the body's subject, and (in the registry, before each
+    // is read) on every subject the references name.
+    let check = access.map(|Extension(a)| move |s: &str| a.check_read(s));
+    if let (Some(check), Some(s)) = (&check, &s) {
+        check(s.as_str()).map_err(Error::Forbidden)?;
+    }
     let policy = match body.compatibility_policy.as_deref() {
         None => CompatibilityPolicy::default(),
         Some(p) => p.parse().map_err(|_| {
@@ -100,6 +109,10 @@ async fn diff_schemas(
     };
     let old = SchemaSubmission::from_request(body.old)?;
     let new = SchemaSubmission::from_request(body.new)?;
-    let diff = r.diff_submissions(s.as_ref(), old, new, policy).await?;
+    let can_read: Option<crate::registry::ReadCheck<'_>> =
+        check.as_ref().map(|c| c as crate::registry::ReadCheck<'_>);
+    let diff = r
+        .diff_submissions(s.as_ref(), old, new, policy, can_read)
+        .await?;
     Ok(sr_json(StatusCode::OK, &diff))
 }

@@ -9,6 +9,10 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, ParsedSchema, Subject, VersionSelector,
 };
 
+/// Whether the caller may read a subject (its qualified name): `Err` with the 40301
+/// message when not. Given only with authorization on.
+pub type ReadCheck<'a> = &'a (dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync);
+
 use super::Registry;
 use super::register::text_bytes;
 use super::submission::SchemaSubmission;
@@ -28,8 +32,8 @@ impl Registry {
     ) -> Result<SchemaDiff> {
         let old_row = self.find_version(subject, from, true).await?;
         let new_row = self.find_version(subject, to, true).await?;
-        let old = self.parsed_by_id(old_row.schema_id).await?;
-        let new = self.parsed_by_id(new_row.schema_id).await?;
+        let old = self.stored_parsed(old_row.schema_id, subject).await?;
+        let new = self.stored_parsed(new_row.schema_id, subject).await?;
         let policy = self
             .effective_config(subject)
             .await?
@@ -41,24 +45,89 @@ impl Registry {
     /// The diff from `old` to `new`, two submitted schemas whose references resolve in
     /// `subject`'s context (the default context without one), under `policy`.
     ///
-    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    /// `can_read` (authorization on) is asked about every subject a reference names,
+    /// transitively as the references resolve, before that subject is read: a refusal is
+    /// 40301 with its message, so a diff neither shows a schema nor tells whether a subject
+    /// exists to a caller who may not read it.
+    ///
+    /// Errors: 40301 a referenced subject not readable; 42201 invalid schema or a reference
+    /// that does not resolve (as Confluent answers an unresolvable reference); 50002 the
+    /// diff did not end by the request's deadline.
     pub async fn diff_submissions(
         &self,
         subject: Option<&Subject>,
         old: SchemaSubmission,
         new: SchemaSubmission,
         policy: CompatibilityPolicy,
+        can_read: Option<ReadCheck<'_>>,
     ) -> Result<SchemaDiff> {
+        let old = match subject {
+            Some(s) => old.under(s),
+            None => old,
+        };
+        let new = match subject {
+            Some(s) => new.under(s),
+            None => new,
+        };
+        if let Some(can_read) = can_read {
+            self.check_reference_reads(&old, can_read).await?;
+            self.check_reference_reads(&new, can_read).await?;
+        }
         let old = self.parse_submission(subject, old).await?;
         let new = self.parse_submission(subject, new).await?;
         self.run_diff(old, new, policy).await
+    }
+
+    /// Asks `can_read` about each subject `submission`'s references name, transitively
+    /// (the subjects the referenced versions reference in turn), before reading it. A
+    /// reference that does not resolve ends its branch: parsing answers it (42201).
+    ///
+    /// Errors: 40301 with `can_read`'s message; 50001 a store failure.
+    async fn check_reference_reads(
+        &self,
+        submission: &SchemaSubmission,
+        can_read: ReadCheck<'_>,
+    ) -> Result<()> {
+        let mut stack: Vec<(Subject, VersionSelector)> = submission
+            .references
+            .iter()
+            .map(|r| (r.subject.in_context(&submission.context), r.version))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((subject, version)) = stack.pop() {
+            can_read(subject.as_str()).map_err(crate::error::Error::Forbidden)?;
+            if seen.len() > 10_000 || !seen.insert((subject.as_str().to_owned(), version)) {
+                continue;
+            }
+            let row = match self.find_version(&subject, version, true).await {
+                Ok(row) => row,
+                Err(e @ crate::error::Error::Store(_)) => return Err(e),
+                Err(_) => continue,
+            };
+            let stored = match self.schema_by_id(row.schema_id).await {
+                Ok(stored) => stored,
+                Err(e @ crate::error::Error::Store(_)) => return Err(e),
+                Err(_) => continue,
+            };
+            for child in &stored.stored.references {
+                let (Ok(s), Ok(v)) = (
+                    Subject::parse(&child.subject),
+                    warden_core::Version::new(i64::from(child.version)),
+                ) else {
+                    continue;
+                };
+                stack.push((s.in_context(&subject.context()), VersionSelector::Exact(v)));
+            }
+        }
+        Ok(())
     }
 
     /// The diff from the latest live version of `subject` to a submitted schema (the UI's
     /// "check a new version"), with the subject's level; `None` for the diff when the subject
     /// has no live version.
     ///
-    /// Errors: 42201 invalid schema; 40403 a referenced schema not found.
+    /// Errors: 42201 invalid schema, or a reference that does not resolve; 50002 the diff
+    /// did not end by the request's deadline.
     pub async fn diff_against_latest(
         &self,
         subject: &Subject,
@@ -71,34 +140,60 @@ impl Registry {
         let Some(latest) = self.live_rows(subject).await?.pop() else {
             return Ok((level, None));
         };
-        let old = self.parsed_by_id(latest.schema_id).await?;
+        let old = self.stored_parsed(latest.schema_id, subject).await?;
         Ok((level, Some(self.run_diff(old, new, policy).await?)))
     }
 
+    /// A submitted schema parsed, with the bytes of its text and of the schemas its
+    /// references resolve to.
     async fn parse_submission(
         &self,
         subject: Option<&Subject>,
         submission: SchemaSubmission,
-    ) -> Result<Arc<ParsedSchema>> {
+    ) -> Result<(Arc<ParsedSchema>, usize)> {
         let submission = match subject {
             Some(s) => submission.under(s),
             None => submission,
         };
         let deadline = self.work.deadline();
         let candidate = self.candidate(submission, false, deadline).await?;
-        self.candidate_parsed(&candidate, deadline).await
+        let parsed = self.candidate_parsed(&candidate, deadline).await?;
+        let resolved = self
+            .resolve_references(&candidate.new.references, &candidate.context)
+            .await?;
+        Ok((parsed, text_bytes(&candidate.new.schema, &resolved)))
     }
 
+    /// A stored schema parsed (cached by id), with the bytes of its text and of the
+    /// schemas its references resolve to in `subject`'s context.
+    async fn stored_parsed(
+        &self,
+        id: warden_core::SchemaId,
+        subject: &Subject,
+    ) -> Result<(Arc<ParsedSchema>, usize)> {
+        let parsed = self.parsed_by_id(id).await?;
+        let stored = self.schema_by_id(id).await?;
+        let resolved = self
+            .resolve_references(&stored.stored.references, &subject.context())
+            .await?;
+        Ok((parsed, text_bytes(&stored.stored.schema, &resolved)))
+    }
+
+    /// Runs the diff on the work pool, sized (`run_sized`) as a check is by the two texts
+    /// and the schemas they reference, and stopped at the request's deadline with the 50002
+    /// `/compatibility` answers.
     async fn run_diff(
         &self,
-        old: Arc<ParsedSchema>,
-        new: Arc<ParsedSchema>,
+        (old, old_bytes): (Arc<ParsedSchema>, usize),
+        (new, new_bytes): (Arc<ParsedSchema>, usize),
         policy: CompatibilityPolicy,
     ) -> Result<SchemaDiff> {
-        let bytes = text_bytes(old.canonical(), &[]) + new.canonical().len();
+        let bytes = old_bytes + new_bytes;
         self.work
-            .run_sized(bytes, self.work.deadline(), move |_| {
-                Ok(warden_core::diff::diff(&old, &new, policy))
+            .run_sized(bytes, self.work.deadline(), move |interrupt| {
+                Ok(warden_core::diff::diff_until(
+                    &old, &new, policy, interrupt,
+                )?)
             })
             .await
     }

@@ -39,7 +39,7 @@ pub use associations::{
 pub use cache::{CacheBudget, CacheWeights};
 pub use contexts::SubjectPrefix;
 pub use contract::validate_rule_set;
-pub use diff::SubjectSummary;
+pub use diff::{ReadCheck, SubjectSummary};
 pub use register::{Registered, SchemaOptions};
 pub use submission::{ReferenceSpec, SchemaSubmission};
 pub use work::WorkLimits;

@@ -47,7 +47,7 @@ pub(super) struct Candidate {
     parsed: Option<Arc<ParsedSchema>>,
     /// The context it was submitted in: its references resolve there, and its fingerprint
     /// is that context's ([`Context::scoped_fingerprint`]).
-    context: Context,
+    pub(super) context: Context,
 }
 
 /// An earlier version a new schema is checked against: its row, stored text and parsed

@@ -5,6 +5,7 @@
 mod audit;
 mod authn;
 mod authz;
+mod diff;
 mod limits;
 mod python;
 mod support;

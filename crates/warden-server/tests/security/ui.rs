@@ -41,7 +41,8 @@ async fn html(
         request = request.basic_auth(user, Some(password));
     }
     if !form.is_empty() {
-        request = request.form(form);
+        // As a browser posts a form from the UI's own page.
+        request = request.form(form).header("Sec-Fetch-Site", "same-origin");
     }
     let response = request.send().await.expect("the registry answers");
     (response.status(), response.text().await.unwrap())
@@ -176,6 +177,17 @@ async fn ui_pages_and_forms_follow_the_rules() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // With authentication on, a form POST with neither `Origin` nor `Sec-Fetch-Site` (no
+    // browser's) is refused, even from a caller allowed the change.
+    let response = client
+        .post(format!("{base}/ui/subjects/payments-value/config"))
+        .basic_auth("bob", Some("bob-pw"))
+        .form(&[("compatibility", "NONE")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
     let r = call(
         &client,
         Method::GET,

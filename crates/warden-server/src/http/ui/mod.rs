@@ -83,6 +83,39 @@ pub(super) fn router() -> Router<AppState> {
         .route("/ui/subjects/{subject}/config", post(set_subject_config))
         .route("/ui/subjects/{subject}/mode", post(set_subject_mode))
         .route("/ui/schemas/{id}", get(schema_page))
+        .layer(axum::middleware::from_fn(guard))
+}
+
+/// The `Content-Security-Policy` of every UI response: no framing (clickjacking), and
+/// scripts, styles and everything else from the registry itself (`/ui/assets`); the
+/// pages' few `style` attributes are allowed.
+const CSP: &str = "frame-ancestors 'none'; default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'";
+
+/// Every UI response gets [`CSP`], `X-Frame-Options: DENY` and `X-Content-Type-Options:
+/// nosniff`. With authentication on (the caller's [`Access`] present), a form POST that
+/// carries neither `Origin` nor `Sec-Fetch-Site` is refused: a browser sends one of them
+/// on every form submission, so it can only come from elsewhere than the UI's pages.
+async fn guard(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let unmarked = request.method() == axum::http::Method::POST
+        && request.extensions().get::<Access>().is_some()
+        && !request.headers().contains_key("origin")
+        && !request.headers().contains_key("sec-fetch-site");
+    let mut response = if unmarked {
+        refused_change()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 type Caller = Option<Extension<Access>>;
@@ -224,8 +257,10 @@ struct ListQuery {
     level: String,
     #[serde(default)]
     deleted: String,
+    /// A page number; anything else (`?page=abc`) is the first page, parsed by hand so that
+    /// a bad value never answers axum's plain-text rejection.
     #[serde(default)]
-    page: Option<usize>,
+    page: Option<String>,
 }
 
 const LEVEL_NAMES: [&str; 7] = [
@@ -279,7 +314,12 @@ async fn subjects_markup(r: &Registry, caller: &Caller, q: ListQuery) -> Result<
     }
     let matching = all.len();
     let pages = matching.div_ceil(PAGE_SIZE).max(1);
-    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let shown: Vec<_> = all
         .into_iter()
         .skip((page_no - 1) * PAGE_SIZE)
@@ -462,8 +502,7 @@ async fn subject_markup(
     let schema = &schemas[&selected.schema_id].stored;
     let referenced_by = r
         .referenced_by(&subject, VersionSelector::Exact(selected.version), true)
-        .await
-        .unwrap_or_default();
+        .await?;
     let level = r.effective_level(&subject).await?;
     let mode = r.effective_mode(&subject).await?;
     let can_config = can(caller, Operation::Config, Some(&subject));
@@ -503,7 +542,7 @@ async fn subject_markup(
                             a.v href={ (url) "?version=" (row.version.to_string()) } aria-current=[(*row == selected).then_some("true")] {
                                 "Version " (row.version.to_string())
                             }
-                            " · id " a href={ "/ui/schemas/" (row.schema_id.to_string()) } { (row.schema_id.to_string()) }
+                            " · id " a href=(schema_url(row.schema_id, &subject)) { (row.schema_id.to_string()) }
                             " · " time datetime=(date(row.created_at)) { (date(row.created_at)) }
                             @if row.deleted { " " span.badge { "deleted" } }
                             @if i > 0 {
@@ -538,7 +577,7 @@ async fn subject_markup(
                 @if referenced_by.is_empty() { p.muted { "No schema references this version." } }
                 ul #referenced-by {
                     @for id in &referenced_by {
-                        li { a href={ "/ui/schemas/" (id.to_string()) } { "schema " (id.to_string()) } }
+                        li { a href=(schema_url(*id, &subject)) { "schema " (id.to_string()) } }
                     }
                 }
             }
@@ -662,7 +701,8 @@ fn diff_body(
     html! {
         @if let Some(level) = level {
             p #verdict role="status" {
-                "Under the subject's level " strong { (level.as_str()) } ": "
+                "These two versions, compared with each other only under the subject's level "
+                strong { (level.as_str()) } ": "
                 @if diff.verdict(level).unwrap_or(true) { span.badge.ok { "compatible" } } @else { span.badge.bad { "incompatible" } }
             }
         }
@@ -704,6 +744,9 @@ fn diff_body(
 
 #[derive(Debug, Deserialize)]
 struct CheckForm {
+    // Missing fields are empty, answered by the registry's own error page (42201, 42203,
+    // 42204), not axum's plain-text rejection.
+    #[serde(default)]
     schema: String,
     #[serde(rename = "schemaType", default)]
     schema_type: Option<String>,
@@ -765,20 +808,42 @@ async fn check_markup(r: &Registry, raw: &str, form: CheckForm) -> Result<Markup
 
 // ---- a schema by id ----
 
+/// The link to schema `id` as `subject` uses it: the id is read in the subject's context,
+/// as `GET /schemas/ids/{id}?subject=` reads it (an id names one schema per context).
+fn schema_url(id: SchemaId, subject: &Subject) -> String {
+    format!("/ui/schemas/{id}?subject={}", enc(subject.as_str()))
+}
+
+/// The query of a schema's page: the subject whose context the id is read in.
+#[derive(Debug, Deserialize)]
+struct SchemaQuery {
+    subject: Option<String>,
+}
+
 async fn schema_page(
     State(r): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(q): Query<SchemaQuery>,
 ) -> Response {
-    page(schema_markup(&r, &caller, &raw).await)
+    page(schema_markup(&r, &caller, &raw, q.subject.as_deref()).await)
 }
 
-async fn schema_markup(r: &Registry, caller: &Caller, raw: &str) -> Result<Markup, Error> {
+async fn schema_markup(
+    r: &Registry,
+    caller: &Caller,
+    raw: &str,
+    subject: Option<&str>,
+) -> Result<Markup, Error> {
     let id = raw
         .parse::<i64>()
         .ok()
         .and_then(|n| SchemaId::new(n).ok())
         .ok_or_else(|| Error::SchemaNotFound(format!("Schema {raw} not found")))?;
+    // In the named subject's context, as the API and the authorization middleware
+    // (`Need::SchemaId`, which reads the same `subject` parameter) resolve it.
+    let named = subject.and_then(|s| Subject::parse(s).ok());
+    let id = r.id_in_context(id, named.as_ref()).await?;
     let schema = r.schema_by_id(id).await?;
     let mut users = r.versions_of_schema(id, true).await?;
     if let Some(Extension(access)) = caller {
@@ -822,22 +887,31 @@ fn cross_site(headers: &HeaderMap) -> Option<Response> {
         }
         (None, None) => false,
     };
-    foreign.then(|| {
-        (
-            StatusCode::FORBIDDEN,
-            layout("Refused", "", html! { h1 { "Refused" } p { "A change must come from the registry's own pages." } }),
-        )
-            .into_response()
-    })
+    foreign.then(refused_change)
+}
+
+/// 403 for a change that does not come from the UI's own pages.
+fn refused_change() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        layout(
+            "Refused",
+            "",
+            html! { h1 { "Refused" } p { "A change must come from the registry's own pages." } },
+        ),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
 struct ConfigForm {
+    #[serde(default)]
     compatibility: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct ModeForm {
+    #[serde(default)]
     mode: String,
 }
 
