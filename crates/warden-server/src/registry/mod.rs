@@ -163,9 +163,12 @@ impl Registry {
     /// Keeps the caches coherent with other processes sharing the database: drops schemas
     /// that another replica hard-deleted as soon as it announces them, a subject's versions
     /// as soon as any replica announces a write to them, and configs and modes as soon as
-    /// any replica announces a change of one; and every `revalidate_every` checks every
-    /// cached id against the store and drops every subject's versions and every config and
-    /// mode, in case an announcement was lost. Runs until the task is aborted.
+    /// any replica announces a change of one (PostgreSQL: from the change log, which a
+    /// replica that missed an announcement reads within a second); and every
+    /// `revalidate_every` checks every cached id against the store. Versions, configs and
+    /// modes are not dropped on that tick: every change to them is delivered, and dropping
+    /// them all at once made every connection read them again at the same moment. Runs
+    /// until the task is aborted.
     pub async fn keep_caches_coherent(self: Arc<Self>, revalidate_every: std::time::Duration) {
         let mut evictions = self.store.evictions();
         let mut settings = self.store.settings_changes();
@@ -208,11 +211,7 @@ impl Registry {
                     Err(_) => self.revalidate().await,
                 },
                 _ = changed => self.settings.clear(),
-                _ = tick.tick() => {
-                    self.settings.clear();
-                    self.versions.clear();
-                    self.revalidate().await;
-                }
+                _ = tick.tick() => self.revalidate().await,
             }
         }
     }

@@ -12,10 +12,9 @@
 //! registration under the subject needs no read of them. Other processes sharing a PostgreSQL database
 //! learn of a change through the store's announcements
 //! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
-//! [`subject_changes`](warden_storage::SchemaStore::subject_changes)); a lost announcement is
-//! covered by the periodic revalidation, which forgets everything, so another replica's
-//! change shows here within the revalidation period (`--cache-revalidate-secs`) at worst,
-//! and normally within a notification's delivery. Registrations never rely on what is held
+//! [`subject_changes`](warden_storage::SchemaStore::subject_changes)), which PostgreSQL
+//! delivers from its change log: a lost announcement is read from the log within a second,
+//! and normally a change shows here within a notification's delivery. Registrations never rely on what is held
 //! here: their transaction reads the subject's live versions again under the subject's
 //! lock and starts over when they changed.
 //!
