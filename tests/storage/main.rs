@@ -8,8 +8,8 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Context, Mode, SchemaId, SchemaType, Subject, Version,
 };
 use warden_storage::{
-    AssociationKey, DeletedFilter, Error, NewSchema, SchemaStore, Scope, StoredAssociation,
-    StoredConfig,
+    AssociationKey, DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema,
+    SchemaStore, Scope, StoredAssociation, StoredConfig, VersionRow, VersionsPublisher,
 };
 use warden_testkit::postgres::TempPostgres;
 
@@ -304,6 +304,119 @@ async fn concurrent_identical_registrations_get_one_id_and_one_version(
     }
     assert_eq!(new, 1, "exactly one registration writes");
     assert_eq!(store.versions(&sub("race")).await.unwrap().len(), 1);
+}
+
+/// Registrations that arrive together are written in groups: the same schema sent by many
+/// gives one version, distinct schemas get consecutive versions, a schema already stored
+/// keeps its id under a new subject, and a registration checked against versions that have
+/// changed writes nothing and is told the versions as they are.
+async fn grouped_registrations_decide_as_one_transaction_each(store: Arc<dyn SchemaStore>) {
+    let stored = schema(r#"{"type":"record","name":"Stored","fields":[]}"#);
+    let stored_id = match register(&*store, "before", &stored, None, None)
+        .await
+        .unwrap()
+    {
+        Registered::New { id, .. } => id,
+        other => panic!("{other:?}"),
+    };
+    let publisher: VersionsPublisher = Arc::new(|_, _| {});
+    let grouped =
+        |subject: &str, s: &NewSchema, checked: Option<Vec<VersionRow>>| GroupedRegistration {
+            subject: sub(subject),
+            schema: Arc::new(s.clone()),
+            checked,
+            publish: Arc::clone(&publisher),
+        };
+    let same = schema(r#"{"type":"record","name":"Same","fields":[]}"#);
+    let mut registrations: Vec<GroupedRegistration> =
+        (0..16).map(|_| grouped("same", &same, None)).collect();
+    registrations.extend((0..16).map(|i| {
+        let s = schema(&format!(r#"{{"type":"record","name":"D{i}","fields":[]}}"#));
+        grouped("distinct", &s, None)
+    }));
+    registrations.push(grouped("again", &stored, None));
+    let tasks: Vec<_> = registrations
+        .into_iter()
+        .map(|r| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.register_grouped(r).await.unwrap() })
+        })
+        .collect();
+    let outcomes: Vec<GroupedOutcome> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        !outcomes.contains(&GroupedOutcome::Declined),
+        "every registration is written in a group: {outcomes:?}"
+    );
+    let written = |range: std::ops::Range<usize>| {
+        outcomes[range]
+            .iter()
+            .filter_map(|o| match o {
+                GroupedOutcome::Written { id, version } => Some((*id, *version)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        written(0..16).len(),
+        1,
+        "one version of the same schema: {outcomes:?}"
+    );
+    let same_id = written(0..16)[0].0;
+    for o in &outcomes[0..16] {
+        match o {
+            GroupedOutcome::Written { .. } => {}
+            GroupedOutcome::Existing(row) => {
+                assert_eq!((row.schema_id, row.version), (same_id, v(1)))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut versions: Vec<u32> = written(16..32).iter().map(|(_, v)| v.get()).collect();
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=16).collect::<Vec<_>>());
+    let stored_versions: Vec<(SchemaId, Version)> = store
+        .versions(&sub("distinct"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.schema_id, r.version))
+        .collect();
+    let mut answered = written(16..32);
+    answered.sort_unstable_by_key(|(_, v)| *v);
+    assert_eq!(
+        stored_versions, answered,
+        "the versions answered are those stored"
+    );
+    assert_eq!(
+        written(32..33),
+        vec![(stored_id, v(1))],
+        "a stored schema keeps its id"
+    );
+
+    // Checked against no versions, while "distinct" has 16: nothing is written.
+    let late = schema(r#"{"type":"record","name":"Late","fields":[]}"#);
+    match store
+        .register_grouped(grouped("distinct", &late, Some(Vec::new())))
+        .await
+        .unwrap()
+    {
+        GroupedOutcome::Changed(live) => assert_eq!(live.len(), 16),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.versions(&sub("distinct")).await.unwrap().len(), 16);
+    let live = store.versions(&sub("distinct")).await.unwrap();
+    match store
+        .register_grouped(grouped("distinct", &late, Some(live)))
+        .await
+        .unwrap()
+    {
+        GroupedOutcome::Written { version, .. } => assert_eq!(version, v(17)),
+        other => panic!("{other:?}"),
+    }
 }
 
 async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
@@ -1053,6 +1166,7 @@ macro_rules! conformance {
             conformance!(@case $open, registers_reuses_ids_and_numbers_versions);
             conformance!(@case $open, concurrent_identical_registrations_get_one_id_and_one_version);
             conformance!(@case $open, explicit_ids_and_versions_are_checked);
+            conformance!(@case $open, grouped_registrations_decide_as_one_transaction_each);
             conformance!(@case $open, soft_and_hard_deletes);
             conformance!(@case $open, references_are_recorded);
             conformance!(@case $open, contexts_have_their_own_ids);

@@ -11,6 +11,7 @@
 mod associations;
 mod change_log;
 mod common;
+mod group_commit;
 mod postgres;
 mod sqlite;
 
@@ -275,6 +276,64 @@ pub enum AssociationKey<'a> {
     Namespace(Option<&'a str>),
 }
 
+/// Receives a subject's version rows after a write to them: `Some(rows)` (every version,
+/// soft-deleted ones included, oldest first) once the write committed, or `None` when the
+/// write's outcome is unknown to the caller (what it holds of the subject must be read
+/// again). Called while the store still serializes writes, so that no later write can be
+/// overtaken.
+pub type VersionsPublisher = std::sync::Arc<dyn Fn(&Subject, Option<&[VersionRow]>) + Send + Sync>;
+
+/// A new version that the store may write together with other concurrent registrations,
+/// in one transaction (group commit): the common registration of a schema without
+/// references, without an explicit id or version, in the default context.
+#[derive(Clone)]
+pub struct GroupedRegistration {
+    /// The subject.
+    pub subject: Subject,
+    /// The schema, canonical (or normalized), with its identity fingerprint.
+    pub schema: std::sync::Arc<NewSchema>,
+    /// The live versions the compatibility check passed against, oldest first; `None` when
+    /// no check applies (level NONE, `force`). When the subject's live versions differ at
+    /// write time, nothing is written ([`GroupedOutcome::Changed`]).
+    pub checked: Option<Vec<VersionRow>>,
+    /// Told of the subject's versions after the write (or that they must be read again).
+    pub publish: VersionsPublisher,
+}
+
+impl std::fmt::Debug for GroupedRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupedRegistration")
+            .field("subject", &self.subject)
+            .field("fingerprint", &self.schema.fingerprint)
+            .field("checked", &self.checked)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of a [`GroupedRegistration`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupedOutcome {
+    /// A live version of the subject holds the schema already (the newest such one); nothing
+    /// was written.
+    Existing(VersionRow),
+    /// The subject's live versions are no longer those checked against (they are these,
+    /// oldest first); nothing was written: check again.
+    Changed(Vec<VersionRow>),
+    /// The version was written and committed: the schema's id (an existing one when the
+    /// schema is stored already) and the new version.
+    Written {
+        /// The schema's id.
+        id: SchemaId,
+        /// The version written.
+        version: Version,
+    },
+    /// The store does not write this registration in a group (the backend has no group
+    /// commit, the registration needs steps a group does not take, such as removing
+    /// soft-deleted versions it supersedes, or its group failed as a whole); nothing was
+    /// written: register it through [`SchemaStore::begin_registration`].
+    Declined,
+}
+
 /// Persistent state of the registry. Every method is one statement or one transaction.
 #[async_trait]
 pub trait SchemaStore: Send + Sync + std::fmt::Debug {
@@ -293,6 +352,21 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
         &'a self,
         subject: &'a Subject,
     ) -> Result<Box<dyn RegistrationTx + 'a>>;
+
+    /// Registers a new version together with the other registrations that arrive while a
+    /// group is being written: one transaction, one read of every subject's versions and
+    /// every fingerprint, one multi-row write and one commit per group, instead of a
+    /// transaction each. Per subject the outcome is the one the registrations would have in
+    /// the order they joined the group: the same schema twice gives one version, distinct
+    /// schemas get consecutive versions. A failure of the group as a whole answers
+    /// [`GroupedOutcome::Declined`] to each of its registrations, which then register alone,
+    /// so one bad registration never fails its neighbours.
+    ///
+    /// The default answers [`GroupedOutcome::Declined`] (no group commit).
+    async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
+        let _ = registration;
+        Ok(GroupedOutcome::Declined)
+    }
 
     /// Subjects that have versions matching `filter`, sorted, optionally by name prefix.
     /// With [`DeletedFilter::DeletedOnly`], subjects whose every version is soft-deleted.

@@ -9,6 +9,7 @@
 //! Every write another replica must learn of goes into the change log in its transaction
 //! and is announced with `NOTIFY` (see [`crate::change_log`]).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,8 +24,8 @@ use crate::common::{
     version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
+    RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -56,6 +57,8 @@ pub struct PgStore {
     evictions: broadcast::Sender<Vec<SchemaId>>,
     settings: broadcast::Sender<()>,
     subjects: broadcast::Sender<Option<Subject>>,
+    /// Registrations waiting to be written together ([`SchemaStore::register_grouped`]).
+    group: crate::group_commit::GroupQueue,
 }
 
 impl PgStore {
@@ -93,6 +96,7 @@ impl PgStore {
             evictions,
             settings,
             subjects,
+            group: crate::group_commit::GroupQueue::default(),
         })
     }
 }
@@ -141,6 +145,27 @@ impl SchemaStore for PgStore {
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
         let tx = locked(&self.pool, subject).await?;
         Ok(Box::new(Registration::new(None, tx, subject)))
+    }
+
+    async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
+        use crate::group_commit::{ForgetOnDrop, answer_group, write_group_postgres};
+        self.group
+            .join(registration, |group| async move {
+                // Other replicas write too: nothing is published, every written subject is
+                // forgotten (and announced to the other replicas by the change log).
+                let forget = ForgetOnDrop::new(&group);
+                let registrations: Vec<GroupedRegistration> =
+                    group.iter().map(|(r, _)| r.clone()).collect();
+                let written = match self.pool.begin().await {
+                    Ok(tx) => write_group_postgres(tx, &registrations, LOCK_SPACE).await,
+                    Err(e) => Err(e.into()),
+                };
+                let written = written.map(|(outcomes, _)| (outcomes, HashMap::new()));
+                // Forgotten before any answer goes out: a read after the write sees it.
+                drop(forget);
+                answer_group(group, written);
+            })
+            .await
     }
 
     async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {

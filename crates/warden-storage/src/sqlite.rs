@@ -17,8 +17,8 @@ use crate::common::{
     version_column,
 };
 use crate::{
-    DeletedFilter, Error, NewSchema, PoolStats, RegistrationTx, Result, SchemaStore, Scope,
-    StoredConfig, StoredSchema, VersionRow,
+    DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
+    RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -52,6 +52,8 @@ crate::associations::association_statements!(Sqlite, SqliteRow);
 pub struct SqliteStore {
     pool: SqlitePool,
     write_lock: Mutex<()>,
+    /// Registrations waiting to be written together ([`SchemaStore::register_grouped`]).
+    group: crate::group_commit::GroupQueue,
 }
 
 impl SqliteStore {
@@ -77,6 +79,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             write_lock: Mutex::new(()),
+            group: crate::group_commit::GroupQueue::default(),
         })
     }
 
@@ -104,6 +107,25 @@ impl SchemaStore for SqliteStore {
     ) -> Result<Box<dyn RegistrationTx + 'a>> {
         let (lock, tx) = self.write().await?;
         Ok(Box::new(Registration::new(Some(lock), tx, subject)))
+    }
+
+    async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
+        use crate::group_commit::{ForgetOnDrop, answer_group, write_group_sqlite};
+        self.group
+            .join(registration, |group| async move {
+                let unknown = ForgetOnDrop::new(&group);
+                let registrations: Vec<GroupedRegistration> =
+                    group.iter().map(|(r, _)| r.clone()).collect();
+                // Answered under the write lock: versions are published before any later
+                // write can start.
+                let (written, _lock) = match self.write().await {
+                    Ok((lock, tx)) => (write_group_sqlite(tx, &registrations).await, Some(lock)),
+                    Err(e) => (Err(e), None),
+                };
+                unknown.disarm();
+                answer_group(group, written);
+            })
+            .await
     }
 
     async fn subjects(&self, prefix: Option<&str>, filter: DeletedFilter) -> Result<Vec<Subject>> {

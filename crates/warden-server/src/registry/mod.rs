@@ -94,7 +94,7 @@ pub struct Registry {
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
-    versions: settings::VersionsCache,
+    versions: Arc<settings::VersionsCache>,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     /// Serializes association writes in this process (Confluent's `lockForAssociation`),
@@ -120,7 +120,7 @@ impl Registry {
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             settings: settings::SettingsCache::default(),
-            versions: settings::VersionsCache::default(),
+            versions: Arc::default(),
             write_lock: Mutex::new(()),
             association_writes: Mutex::new(()),
             metrics: Metrics::new(),

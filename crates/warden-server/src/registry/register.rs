@@ -23,7 +23,7 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Context, Interrupt, Interrupted, Mode, ParsedSchema,
     SchemaError, SchemaId, Subject, Version, VersionSelector, compat, fingerprint,
 };
-use warden_storage::{NewSchema, VersionRow};
+use warden_storage::{GroupedOutcome, GroupedRegistration, NewSchema, VersionRow};
 
 use super::cache::ParsedKey;
 use super::{CachedSchema, Registry, SchemaSubmission, metadata};
@@ -400,6 +400,42 @@ impl Registry {
                     .await?;
                 checked = Some((live.clone(), messages, compatible));
             }
+            // The common registration is written together with concurrent ones (group
+            // commit); the store declines what needs the steps of a transaction of its own.
+            if explicit_id.is_none()
+                && explicit_version.is_none()
+                && !import
+                && candidate.new.references.is_empty()
+                && subject.context().is_default()
+                && checked
+                    .as_ref()
+                    .is_none_or(|(_, _, compatible)| *compatible)
+            {
+                let grouped = GroupedRegistration {
+                    subject: subject.clone(),
+                    schema: Arc::clone(&candidate.new),
+                    checked: checked.as_ref().map(|(rows, ..)| rows.clone()),
+                    publish: self.versions_publisher(),
+                };
+                match self.store.register_grouped(grouped).await {
+                    Ok(GroupedOutcome::Existing(row)) => {
+                        self.count_registration("existing");
+                        return Ok(Registered::existing(row.schema_id));
+                    }
+                    Ok(GroupedOutcome::Changed(now_live)) => {
+                        live = now_live;
+                        continue;
+                    }
+                    Ok(GroupedOutcome::Written { id, version }) => {
+                        return Ok(self.registered(subject, &candidate, id, version, None, &[]));
+                    }
+                    Ok(GroupedOutcome::Declined) => {}
+                    Err(e) => {
+                        self.versions_changed(subject);
+                        return Err(registration_error(e, &context));
+                    }
+                }
+            }
             let mut tx = self.store.begin_registration(subject).await?;
             let (now_live, fingerprint_id) =
                 tx.live_versions_and_id(&candidate.new.fingerprint).await?;
@@ -455,24 +491,41 @@ impl Registry {
                 self.versions_changed(subject);
             }
             committed?;
-            // The schema's versions changed: its `GET /schemas/ids/{id}` body is read anew,
-            // as is that of the schema an imported version replaced.
-            self.forget_usage(&[id]);
-            if let Some(replaced) = replaced {
-                self.forget_usage(&[replaced]);
+            let mut registered =
+                self.registered(subject, &candidate, id, version, replaced, &superseded);
+            if import {
+                registered.new = None;
             }
-            // The row under `id` holds this content (a fingerprint names one content).
-            self.remember_stored(candidate.new.stored(id));
-            self.count_registration("new");
-            tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
-            return Ok(Registered {
-                id,
-                new: (!import).then(|| (version, Arc::clone(&candidate.new))),
-            });
+            return Ok(registered);
         }
         Err(Error::OperationTimeout(format!(
             "Register operation on subject {subject} kept racing other registrations"
         )))
+    }
+
+    /// What follows a committed new version: the `GET /schemas/ids/{id}` body of the schema
+    /// (and of the schema an imported version `replaced`) is read anew, since its versions
+    /// changed; the row under `id` holds this content (a fingerprint names one content).
+    fn registered(
+        &self,
+        subject: &Subject,
+        candidate: &Candidate,
+        id: SchemaId,
+        version: Version,
+        replaced: Option<SchemaId>,
+        superseded: &[Version],
+    ) -> Registered {
+        self.forget_usage(&[id]);
+        if let Some(replaced) = replaced {
+            self.forget_usage(&[replaced]);
+        }
+        self.remember_stored(candidate.new.stored(id));
+        self.count_registration("new");
+        tracing::info!(subject = %subject, id = %id, %version, ?superseded, "registered schema");
+        Registered {
+            id,
+            new: Some((version, Arc::clone(&candidate.new))),
+        }
     }
 
     /// The newest of `rows` (at `version`, when given) that already holds the submitted

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use warden_core::{Mode, Subject};
-use warden_storage::{Scope, StoredConfig, VersionRow};
+use warden_storage::{Scope, StoredConfig, VersionRow, VersionsPublisher};
 
 use super::Registry;
 use crate::error::Result;
@@ -199,5 +199,16 @@ impl Registry {
     /// this process, whatever its outcome (unless the write published them).
     pub(super) fn versions_changed(&self, subject: &Subject) {
         self.versions.forget(subject);
+    }
+
+    /// What a grouped registration tells of the versions it wrote ([`VersionsPublisher`]):
+    /// [`Registry::versions_published`], or [`Registry::versions_changed`] when the outcome
+    /// is unknown.
+    pub(super) fn versions_publisher(&self) -> VersionsPublisher {
+        let versions = Arc::clone(&self.versions);
+        Arc::new(move |subject, rows| match rows {
+            Some(rows) => versions.publish(subject.clone(), Arc::from(rows)),
+            None => versions.forget(subject),
+        })
     }
 }

@@ -1,0 +1,665 @@
+//! Group commit of registrations: concurrent [`GroupedRegistration`]s queue up,
+//! and whichever of them takes the group's lead writes every one queued, in one
+//! transaction with one read and one write statement (a query of several statements) and
+//! one commit, while the next group gathers behind it.
+//!
+//! A registration costs a transaction of four round trips to SQLite's worker thread when
+//! written alone; in a group of `n` they share four, and the commit's WAL frames. Each
+//! registration's outcome is decided in the order it joined the group against the
+//! versions as the group found them plus those the group wrote before it, exactly as a
+//! sequence of transactions would decide it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::{Postgres, Sqlite, Transaction};
+use tokio::sync::oneshot;
+use warden_core::{SchemaId, Subject, Version};
+
+use crate::common::{next_version, refs_json, schema_id, version_column};
+use crate::{GroupedOutcome, GroupedRegistration, Result, VersionRow, VersionsPublisher};
+
+/// At most this many registrations are written in one group (each binds up to ten
+/// parameters, far below SQLite's limit of 32,766).
+const MAX_GROUP: usize = 256;
+
+/// A registration waiting for its group, and where its outcome goes.
+struct Pending {
+    registration: GroupedRegistration,
+    answer: oneshot::Sender<Result<GroupedOutcome>>,
+}
+
+/// The queue of registrations waiting for a group, and the lead of the group being
+/// written.
+#[derive(Default)]
+pub(crate) struct GroupQueue {
+    waiting: std::sync::Mutex<Vec<Pending>>,
+    lead: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for GroupQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupQueue").finish_non_exhaustive()
+    }
+}
+
+impl GroupQueue {
+    /// Queues `registration` and waits for its outcome; takes the lead of a group when none
+    /// is being written, and writes it with `write` (which answers every registration of the
+    /// group it is given).
+    ///
+    /// A lead dropped before it answered (its request was cancelled) leaves the
+    /// registrations of its group [`GroupedOutcome::Declined`]: they register alone.
+    pub(crate) async fn join<'a, F, Fut>(
+        &'a self,
+        registration: GroupedRegistration,
+        write: F,
+    ) -> Result<GroupedOutcome>
+    where
+        F: Fn(Vec<(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)>) -> Fut,
+        Fut: Future<Output = ()> + 'a,
+    {
+        let (answer, mut outcome) = oneshot::channel();
+        self.lock_waiting().push(Pending {
+            registration,
+            answer,
+        });
+        loop {
+            tokio::select! {
+                biased;
+                answered = &mut outcome => {
+                    return answered.unwrap_or(Ok(GroupedOutcome::Declined));
+                }
+                _lead = self.lead.lock() => {
+                    let group: Vec<_> = {
+                        let mut waiting = self.lock_waiting();
+                        let keep = waiting.len().saturating_sub(MAX_GROUP);
+                        // The oldest first: they have waited longest.
+                        let mut group = waiting.split_off(0);
+                        *waiting = group.split_off(group.len() - keep);
+                        group
+                    };
+                    if !group.is_empty() {
+                        write(
+                            group
+                                .into_iter()
+                                .map(|p| (p.registration, p.answer))
+                                .collect(),
+                        )
+                        .await;
+                    }
+                    // Ours was in this group or an earlier one: its answer is ready, or it
+                    // waits for the next lead.
+                }
+            }
+        }
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Pending>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Where a version row's schema id comes from: known, or written by the group's `n`th
+/// write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Id(SchemaId),
+    Written(usize),
+}
+
+/// A version row while the group is decided.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    version: Version,
+    schema: Slot,
+    deleted: bool,
+    created_at: i64,
+}
+
+impl Row {
+    fn resolve(&self, ids: &[SchemaId]) -> VersionRow {
+        VersionRow {
+            version: self.version,
+            schema_id: match self.schema {
+                Slot::Id(id) => id,
+                Slot::Written(n) => ids[n],
+            },
+            deleted: self.deleted,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A registration's outcome before the group's writes gave their ids.
+enum Decided {
+    Existing(Row),
+    Changed(Vec<Row>),
+    Written(usize, Version),
+    Declined,
+}
+
+/// Where the schema of a version the group writes comes from.
+enum Source<'g> {
+    /// Stored before the group.
+    Stored(SchemaId),
+    /// Inserted by this write: the first of the group to register it.
+    New(&'g crate::NewSchema),
+    /// Inserted by an earlier write of the group (by fingerprint).
+    Earlier(&'g str),
+}
+
+/// A version the group writes.
+struct Write<'g> {
+    subject: &'g Subject,
+    version: Version,
+    source: Source<'g>,
+}
+
+/// What a group does: each registration's decision, in order, and the versions it writes.
+struct Plan<'g> {
+    decided: Vec<Decided>,
+    writes: Vec<Write<'g>>,
+    rows: HashMap<Subject, Vec<Row>>,
+    created_at: i64,
+}
+
+/// A row of the group's read: a version row (`version` set) of the subject `key`, or the
+/// id of the stored schema whose fingerprint is `key`.
+struct Found {
+    key: String,
+    version: Option<i32>,
+    id: i64,
+    deleted: bool,
+    created_at: i64,
+}
+
+/// Decides each registration of `group` in order, as a transaction of its own would, on the
+/// versions and fingerprints `found`.
+fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<'g>> {
+    let mut rows: HashMap<Subject, Vec<Row>> = HashMap::new();
+    let mut slots: HashMap<&'g str, Slot> = HashMap::new();
+    for f in found {
+        let id = schema_id(f.id)?;
+        match f.version {
+            Some(version) => {
+                let Some(r) = group.iter().find(|r| r.subject.as_str() == f.key) else {
+                    continue;
+                };
+                rows.entry(r.subject.clone()).or_default().push(Row {
+                    version: crate::common::version(version)?,
+                    schema: Slot::Id(id),
+                    deleted: f.deleted,
+                    created_at: f.created_at,
+                });
+            }
+            None => {
+                if let Some(r) = group.iter().find(|r| r.schema.fingerprint == f.key) {
+                    slots.insert(r.schema.fingerprint.as_str(), Slot::Id(id));
+                }
+            }
+        }
+    }
+    for all in rows.values_mut() {
+        all.sort_unstable_by_key(|row| row.version);
+    }
+    let created_at = crate::common::now_millis();
+    let mut writes = Vec::new();
+    let mut decided = Vec::with_capacity(group.len());
+    for r in group {
+        let all = rows.entry(r.subject.clone()).or_default();
+        let slot = slots.get(r.schema.fingerprint.as_str()).copied();
+        // The newest live version holding the schema.
+        if let Some(slot) = slot
+            && let Some(row) = all
+                .iter()
+                .rev()
+                .find(|row| !row.deleted && row.schema == slot)
+        {
+            decided.push(Decided::Existing(*row));
+            continue;
+        }
+        let live: Vec<Row> = all.iter().filter(|row| !row.deleted).copied().collect();
+        if let Some(checked) = &r.checked {
+            let same = checked.len() == live.len()
+                && checked.iter().zip(&live).all(|(c, l)| {
+                    Slot::Id(c.schema_id) == l.schema
+                        && c.version == l.version
+                        && c.created_at == l.created_at
+                });
+            if !same {
+                decided.push(Decided::Changed(live));
+                continue;
+            }
+        }
+        // A soft-deleted version of the same schema is removed for good when the schema
+        // comes back: that is the lone transaction's work, as are references and contexts.
+        if !r.subject.context().is_default()
+            || !r.schema.references.is_empty()
+            || slot.is_some_and(|s| all.iter().any(|row| row.deleted && row.schema == s))
+        {
+            decided.push(Decided::Declined);
+            continue;
+        }
+        let Ok(version) = next_version(all.last().map(|row| version_column(row.version))) else {
+            decided.push(Decided::Declined);
+            continue;
+        };
+        let n = writes.len();
+        let source = match slot {
+            Some(Slot::Id(id)) => Source::Stored(id),
+            Some(Slot::Written(_)) => Source::Earlier(r.schema.fingerprint.as_str()),
+            None => {
+                slots.insert(r.schema.fingerprint.as_str(), Slot::Written(n));
+                Source::New(&r.schema)
+            }
+        };
+        all.push(Row {
+            version,
+            schema: slot.unwrap_or(Slot::Written(n)),
+            deleted: false,
+            created_at,
+        });
+        writes.push(Write {
+            subject: &r.subject,
+            version,
+            source,
+        });
+        decided.push(Decided::Written(n, version));
+    }
+    Ok(Plan {
+        decided,
+        writes,
+        rows,
+        created_at,
+    })
+}
+
+impl Plan<'_> {
+    /// Each registration's outcome, given the schema id of each write, and every version of
+    /// each subject written to.
+    fn finish(self, ids: &[SchemaId]) -> (Vec<GroupedOutcome>, HashMap<Subject, Vec<VersionRow>>) {
+        let outcomes = self
+            .decided
+            .into_iter()
+            .map(|d| match d {
+                Decided::Existing(row) => GroupedOutcome::Existing(row.resolve(ids)),
+                Decided::Changed(live) => {
+                    GroupedOutcome::Changed(live.iter().map(|row| row.resolve(ids)).collect())
+                }
+                Decided::Written(n, version) => GroupedOutcome::Written {
+                    id: ids[n],
+                    version,
+                },
+                Decided::Declined => GroupedOutcome::Declined,
+            })
+            .collect();
+        let published = self
+            .writes
+            .iter()
+            .filter_map(|w| {
+                let all = self.rows.get(w.subject)?;
+                Some((
+                    w.subject.clone(),
+                    all.iter().map(|row| row.resolve(ids)).collect(),
+                ))
+            })
+            .collect();
+        (outcomes, published)
+    }
+}
+
+/// The schema ids a group's query gave back, checked: one per write, each below `2^31`.
+fn written_ids(returned: Vec<i64>, writes: usize) -> Result<Vec<SchemaId>> {
+    if returned.len() != writes {
+        return Err(crate::Error::Corrupt(format!(
+            "a group of {writes} writes gave {} schema ids",
+            returned.len()
+        )));
+    }
+    returned
+        .into_iter()
+        .map(|id| {
+            if id > i64::from(i32::MAX) {
+                return Err(crate::Error::IdsExhausted);
+            }
+            schema_id(id)
+        })
+        .collect()
+}
+
+/// What a group leaves: each registration's outcome, in order, and every version of each
+/// subject it wrote to, as its commit left them.
+pub(crate) type Written = (Vec<GroupedOutcome>, HashMap<Subject, Vec<VersionRow>>);
+
+/// Writes one group on SQLite in `tx` (which holds SQLite's write lock) and commits it: one
+/// statement reads the subjects' versions and the fingerprints' ids, one query of several
+/// statements writes every schema and version.
+///
+/// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
+/// transaction is then dropped, so nothing is written.
+pub(crate) async fn write_group_sqlite(
+    mut tx: Transaction<'static, Sqlite>,
+    group: &[GroupedRegistration],
+) -> Result<Written> {
+    use sqlx::Row as _;
+    let (subjects, fingerprints) = keys(group);
+    let marks = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "SELECT subject, version, schema_id, deleted, created_at FROM subject_versions
+         WHERE subject IN ({})
+         UNION ALL
+         SELECT fingerprint, NULL, id, FALSE, 0 FROM schemas WHERE fingerprint IN ({})",
+        marks(1, subjects.len()),
+        marks(1 + subjects.len(), fingerprints.len()),
+    );
+    let mut query = sqlx::query(&sql);
+    for key in subjects.iter().chain(&fingerprints) {
+        query = query.bind(*key);
+    }
+    let mut found = Vec::new();
+    for row in query.fetch_all(&mut *tx).await? {
+        found.push(Found {
+            key: row.try_get(0)?,
+            version: row.try_get(1)?,
+            id: row.try_get(2)?,
+            deleted: row.try_get(3)?,
+            created_at: row.try_get(4)?,
+        });
+    }
+    let plan = plan(group, found)?;
+    if plan.writes.is_empty() {
+        tx.rollback().await?;
+        return Ok(plan.finish(&[]));
+    }
+
+    // Every write in one query: a version's schema id comes back for each.
+    let mut sql = String::new();
+    let mut binds: Vec<Bind<'_>> = Vec::new();
+    for w in &plan.writes {
+        let subject = mark(Bind::Text(w.subject.as_str().into()), &mut binds);
+        let v = mark(Bind::Int(i64::from(version_column(w.version))), &mut binds);
+        let at = mark(Bind::Int(plan.created_at), &mut binds);
+        let schema_ref = match &w.source {
+            Source::Stored(id) => mark(Bind::Int(crate::common::id_column(*id)), &mut binds),
+            Source::Earlier(fp) => {
+                let fp = mark(Bind::Text((*fp).into()), &mut binds);
+                format!("(SELECT id FROM schemas WHERE fingerprint = {fp})")
+            }
+            Source::New(s) => {
+                let cols = [
+                    mark(Bind::Text(s.schema_type.as_str().into()), &mut binds),
+                    mark(Bind::Text(s.schema.as_str().into()), &mut binds),
+                    mark(Bind::Text(refs_json(s)?.into()), &mut binds),
+                    mark(
+                        Bind::Opt(s.metadata.as_ref().map(|m| m.to_string())),
+                        &mut binds,
+                    ),
+                    mark(
+                        Bind::Opt(s.rule_set.as_ref().map(|m| m.to_string())),
+                        &mut binds,
+                    ),
+                    mark(Bind::Text(s.fingerprint.as_str().into()), &mut binds),
+                    mark(Bind::Text(s.guid().to_string().into()), &mut binds),
+                ];
+                sql.push_str(&format!(
+                    "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, \
+                     fingerprint, guid) VALUES ({});\n",
+                    cols.join(", ")
+                ));
+                "last_insert_rowid()".to_owned()
+            }
+        };
+        sql.push_str(&format!(
+            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at) \
+             VALUES ({subject}, {v}, {schema_ref}, FALSE, {at}) RETURNING schema_id;\n"
+        ));
+    }
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for bind in binds {
+        query = match bind {
+            Bind::Text(t) => query.bind(t.into_owned()),
+            Bind::Int(i) => query.bind(i),
+            Bind::Opt(o) => query.bind(o),
+        };
+    }
+    let ids = written_ids(query.fetch_all(&mut *tx).await?, plan.writes.len())?;
+    tx.commit().await?;
+    Ok(plan.finish(&ids))
+}
+
+/// Writes one group on PostgreSQL and commits it: the subjects' advisory locks taken in one
+/// statement (in key order, so that groups of several replicas never wait on each other in
+/// a cycle), one read of the subjects' versions and the fingerprints' ids, one insert of the
+/// new schemas, one of the versions, and one append to the change log for the other
+/// replicas.
+///
+/// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
+/// transaction is then dropped, so nothing is written.
+pub(crate) async fn write_group_postgres(
+    mut tx: Transaction<'static, Postgres>,
+    group: &[GroupedRegistration],
+    lock_space: i32,
+) -> Result<Written> {
+    use sqlx::Row as _;
+    let (subjects, fingerprints) = keys(group);
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, k)
+         FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($2::text[]) AS s ORDER BY k) AS l",
+    )
+    .bind(lock_space)
+    .bind(&subjects)
+    .execute(&mut *tx)
+    .await?;
+    let mut found = Vec::new();
+    for row in sqlx::query(
+        "SELECT subject, version, schema_id, deleted, created_at FROM subject_versions
+         WHERE subject = ANY($1)
+         UNION ALL
+         SELECT fingerprint, NULL, id, FALSE, 0::bigint FROM schemas WHERE fingerprint = ANY($2)",
+    )
+    .bind(&subjects)
+    .bind(&fingerprints)
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        found.push(Found {
+            key: row.try_get(0)?,
+            version: row.try_get(1)?,
+            id: row.try_get(2)?,
+            deleted: row.try_get(3)?,
+            created_at: row.try_get(4)?,
+        });
+    }
+    let plan = plan(group, found)?;
+    if plan.writes.is_empty() {
+        tx.rollback().await?;
+        return Ok(plan.finish(&[]));
+    }
+
+    // The new schemas, in fingerprint order (concurrent groups insert them in the same
+    // order); one committed meanwhile by another replica keeps its id.
+    let mut new: Vec<&crate::NewSchema> = plan
+        .writes
+        .iter()
+        .filter_map(|w| match w.source {
+            Source::New(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    new.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    let mut ids_of: HashMap<String, i64> = HashMap::new();
+    if !new.is_empty() {
+        let column = |f: &dyn Fn(&crate::NewSchema) -> Option<String>| -> Vec<Option<String>> {
+            new.iter().map(|s| f(s)).collect()
+        };
+        let mut refs = Vec::with_capacity(new.len());
+        for s in &new {
+            refs.push(refs_json(s)?);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO schemas (schema_type, schema, refs, metadata, rule_set, fingerprint, guid)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[])
+             ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint",
+        )
+        .bind(column(&|s| Some(s.schema_type.as_str().to_owned())))
+        .bind(column(&|s| Some(s.schema.clone())))
+        .bind(&refs)
+        .bind(column(&|s| s.metadata.as_ref().map(|m| m.to_string())))
+        .bind(column(&|s| s.rule_set.as_ref().map(|m| m.to_string())))
+        .bind(column(&|s| Some(s.fingerprint.clone())))
+        .bind(column(&|s| Some(s.guid().to_string())))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            // sequence_generator_limit_exceeded: the identity passed 2^31-1.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("2200H") => {
+                crate::Error::IdsExhausted
+            }
+            _ => crate::Error::Database(e),
+        })?;
+        for row in inserted {
+            ids_of.insert(row.try_get(1)?, row.try_get::<i64, _>(0)?);
+        }
+        let missing: Vec<&str> = new
+            .iter()
+            .map(|s| s.fingerprint.as_str())
+            .filter(|fp| !ids_of.contains_key(*fp))
+            .collect();
+        if !missing.is_empty() {
+            for row in
+                sqlx::query("SELECT id, fingerprint FROM schemas WHERE fingerprint = ANY($1)")
+                    .bind(&missing)
+                    .fetch_all(&mut *tx)
+                    .await?
+            {
+                ids_of.insert(row.try_get(1)?, row.try_get::<i64, _>(0)?);
+            }
+        }
+    }
+    let mut returned = Vec::with_capacity(plan.writes.len());
+    for w in &plan.writes {
+        returned.push(match &w.source {
+            Source::Stored(id) => crate::common::id_column(*id),
+            Source::New(s) => ids_of.get(&s.fingerprint).copied().unwrap_or(-1),
+            Source::Earlier(fp) => ids_of.get(*fp).copied().unwrap_or(-1),
+        });
+    }
+    let ids = written_ids(returned, plan.writes.len())?;
+    let versions: Vec<i32> = plan
+        .writes
+        .iter()
+        .map(|w| version_column(w.version))
+        .collect();
+    let written_subjects: Vec<&str> = plan.writes.iter().map(|w| w.subject.as_str()).collect();
+    let schema_ids: Vec<i64> = ids.iter().map(|id| crate::common::id_column(*id)).collect();
+    sqlx::query(
+        "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+         SELECT s, v, i, FALSE, $4 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS t(s, v, i)",
+    )
+    .bind(&written_subjects)
+    .bind(&versions)
+    .bind(&schema_ids)
+    .bind(plan.created_at)
+    .execute(&mut *tx)
+    .await?;
+    let mut announced = written_subjects.clone();
+    announced.sort_unstable();
+    announced.dedup();
+    crate::change_log::append_subjects(&mut *tx, &announced).await?;
+    tx.commit().await?;
+    Ok(plan.finish(&ids))
+}
+
+/// The group's distinct subjects and fingerprints, sorted.
+fn keys(group: &[GroupedRegistration]) -> (Vec<&str>, Vec<&str>) {
+    let mut subjects: Vec<&str> = group.iter().map(|r| r.subject.as_str()).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let mut fingerprints: Vec<&str> = group
+        .iter()
+        .map(|r| r.schema.fingerprint.as_str())
+        .collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    (subjects, fingerprints)
+}
+
+/// Adds a parameter to the group's write query; returns its placeholder.
+fn mark<'g>(bind: Bind<'g>, binds: &mut Vec<Bind<'g>>) -> String {
+    binds.push(bind);
+    format!("${}", binds.len())
+}
+
+/// A parameter of the group's write query.
+enum Bind<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Int(i64),
+    Opt(Option<String>),
+}
+
+/// Answers every registration of a group: the outcomes of `written`, or, when the group
+/// failed as a whole, [`GroupedOutcome::Declined`] (each registers alone). Versions are
+/// published (or forgotten, after a failure) before the answers go out.
+pub(crate) fn answer_group(
+    group: Vec<(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)>,
+    written: Result<Written>,
+) {
+    match written {
+        Ok((outcomes, published)) => {
+            for (subject, rows) in &published {
+                if let Some((r, _)) = group.iter().find(|(r, _)| &r.subject == subject) {
+                    (r.publish)(subject, Some(rows));
+                }
+            }
+            for ((_, answer), outcome) in group.into_iter().zip(outcomes) {
+                let _ = answer.send(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, size = group.len(), "a registration group failed; each registers alone");
+            for (r, answer) in group {
+                (r.publish)(&r.subject, None);
+                let _ = answer.send(Ok(GroupedOutcome::Declined));
+            }
+        }
+    }
+}
+
+/// Forgets what the publishers hold of a group's subjects when dropped before
+/// [`ForgetOnDrop::disarm`]: a lead cancelled while its commit was in flight leaves the
+/// outcome unknown.
+pub(crate) struct ForgetOnDrop(Vec<(Subject, VersionsPublisher)>);
+
+impl ForgetOnDrop {
+    pub(crate) fn new(
+        group: &[(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)],
+    ) -> Self {
+        Self(
+            group
+                .iter()
+                .map(|(r, _)| (r.subject.clone(), Arc::clone(&r.publish)))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn disarm(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for ForgetOnDrop {
+    fn drop(&mut self) {
+        for (subject, publish) in &self.0 {
+            publish(subject, None);
+        }
+    }
+}
