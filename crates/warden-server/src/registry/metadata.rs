@@ -236,13 +236,24 @@ impl Registry {
         rows: &[VersionRow],
         candidate: &NewSchema,
     ) -> Result<Option<VersionRow>> {
+        let wanted = super::content::ContentKeys::of_new(candidate);
         for row in rows.iter().rev() {
+            // Only a schema of the same content can match (its key is equal).
+            if self
+                .contents
+                .get(row.schema_id)
+                .is_some_and(|key| key != wanted)
+            {
+                continue;
+            }
             // A schema hard-deleted meanwhile is no match.
             let stored = match self.schema_by_id(row.schema_id).await {
                 Err(Error::SchemaNotFound(_)) => continue,
                 stored => stored?,
             };
-            if can_lookup(candidate, row.version, &stored.stored) {
+            let key = super::content::ContentKeys::of_stored(&stored.stored);
+            self.contents.keep(row.schema_id, key);
+            if key == wanted && can_lookup(candidate, row.version, &stored.stored) {
                 return Ok(Some(*row));
             }
         }

@@ -8,6 +8,7 @@
 mod associations;
 mod cache;
 mod config;
+mod content;
 mod contexts;
 mod contract;
 mod delete;
@@ -95,6 +96,7 @@ pub struct Registry {
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
     versions: Arc<settings::VersionsCache>,
+    contents: content::ContentKeys,
     /// Serializes deletes in this process.
     write_lock: Mutex<()>,
     /// Serializes association writes in this process (Confluent's `lockForAssociation`),
@@ -121,6 +123,7 @@ impl Registry {
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             settings: settings::SettingsCache::default(),
             versions: Arc::default(),
+            contents: content::ContentKeys::default(),
             write_lock: Mutex::new(()),
             association_writes: Mutex::new(()),
             metrics: Metrics::new(),
@@ -236,6 +239,7 @@ impl Registry {
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
     /// version number that a later registration reuses for another schema.
     fn evict(&self, ids: &[SchemaId]) {
+        self.contents.forget(ids);
         for id in ids {
             self.by_id.remove(id);
             self.parsed.remove(&cache::ParsedKey::Id(*id));

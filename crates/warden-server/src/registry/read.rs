@@ -84,6 +84,8 @@ impl Registry {
     /// registrations under its subject, and the first read of it by id, find it in memory.
     pub(super) fn remember_stored(&self, stored: StoredSchema) {
         let id = stored.id;
+        self.contents
+            .keep(id, super::content::ContentKeys::of_stored(&stored));
         self.by_id.insert(id, Arc::new(CachedSchema::new(stored)));
     }
 
