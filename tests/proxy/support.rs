@@ -34,8 +34,7 @@ pub(crate) struct Env {
     pub(crate) proxy: String,
     /// The proxy's admin endpoints, `http://127.0.0.1:PORT`.
     pub(crate) admin: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    running: Option<std::thread::JoinHandle<()>>,
+    running: RunningProxy,
 }
 
 impl Env {
@@ -55,41 +54,14 @@ impl Env {
         );
         config.admin_listen = "127.0.0.1:0".parse().unwrap();
         configure(&mut config);
-        // The proxy runs on a runtime of its own, as the binary would: librdkafka's blocking
-        // calls (synchronous commits, closing a consumer) on the test's thread must not stall it.
-        let (bound, ports) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let proxy = Proxy::build(config).await.expect("the proxy binds");
-                bound
-                    .send((proxy.port(), proxy.admin_port()))
-                    .expect("the test waits");
-                proxy
-                    .run_until(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .expect("the proxy runs");
-            });
-        });
-        let (port, admin_port) = ports.recv().expect("the proxy starts");
-        let address = format!("127.0.0.1:{port}");
-        let admin = format!("http://127.0.0.1:{admin_port}");
-        let running = Some(thread);
+        let running = RunningProxy::start(config);
         let client = RegistryClient::new(app.address.clone()).expect("client");
         Self {
             broker,
             app,
             client,
-            proxy: address,
-            admin,
-            stop: Some(stop),
+            proxy: running.address.clone(),
+            admin: running.admin.clone(),
             running,
         }
     }
@@ -117,15 +89,7 @@ impl Env {
 
     /// Stops the proxy and waits until it has drained.
     pub(crate) async fn stop_proxy(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(running) = self.running.take() {
-            tokio::task::spawn_blocking(move || running.join())
-                .await
-                .expect("joined")
-                .expect("the proxy stops cleanly");
-        }
+        self.running.stop().await;
     }
 
     /// The proxy's `GET path` on its admin port, as text.
@@ -135,6 +99,64 @@ impl Env {
             .expect("the admin endpoint answers");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
+    }
+}
+
+/// A `warden proxy` on a runtime of its own, as the binary would run: librdkafka's blocking
+/// calls (synchronous commits, closing a consumer) on the test's thread must not stall it.
+pub(crate) struct RunningProxy {
+    /// `127.0.0.1:PORT` of the bootstrap listener.
+    pub(crate) address: String,
+    /// The admin endpoints, `http://127.0.0.1:PORT`.
+    pub(crate) admin: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    running: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningProxy {
+    /// Builds and runs a proxy with `config`; returns once it is bound.
+    pub(crate) fn start(config: ProxyConfig) -> Self {
+        let (bound, ports) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let proxy = Proxy::build(config).await.expect("the proxy binds");
+                bound
+                    .send((proxy.port(), proxy.admin_port()))
+                    .expect("the test waits");
+                proxy
+                    .run_until(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("the proxy runs");
+            });
+        });
+        let (port, admin_port) = ports.recv().expect("the proxy starts");
+        Self {
+            address: format!("127.0.0.1:{port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
+            stop: Some(stop),
+            running: Some(thread),
+        }
+    }
+
+    /// Tells the proxy to stop and waits until it has drained.
+    pub(crate) async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            tokio::task::spawn_blocking(move || running.join())
+                .await
+                .expect("joined")
+                .expect("the proxy stops cleanly");
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use warden_serde::SubjectNameStrategy;
 
 use crate::error::{ProxyError, Result};
+use crate::tls::{BrokerTls, ClientTls};
 
 /// The default client listener (the bootstrap address clients are given).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9192";
@@ -57,6 +58,37 @@ pub struct ProxyArgs {
     /// A TOML file whose `[proxy]` section holds these settings and the policies per topic.
     #[arg(long, env = "WARDEN_PROXY_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// Serve clients over TLS with this certificate chain (PEM, leaf first), on the bootstrap
+    /// listener and on every per-broker listener. Its names must cover the advertised host.
+    #[arg(long, env = "WARDEN_PROXY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "WARDEN_PROXY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by these CA certificates (PEM): mutual TLS.
+    #[arg(long, env = "WARDEN_PROXY_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Connect to the brokers over TLS, verifying their certificates against `--broker-ca`
+    /// (default: the system's trust store) and the broker's host name.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_TLS")]
+    pub broker_tls: bool,
+
+    /// CA certificates (PEM) of the brokers' certificates; implies `--broker-tls`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_CA")]
+    pub broker_ca: Option<PathBuf>,
+
+    /// A client certificate chain (PEM) for brokers that require mutual TLS; implies
+    /// `--broker-tls`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_CERT", requires = "broker_key")]
+    pub broker_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--broker-cert`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_KEY", requires = "broker_cert")]
+    pub broker_key: Option<PathBuf>,
 }
 
 fn parse_strategy(s: &str) -> std::result::Result<SubjectNameStrategy, String> {
@@ -126,6 +158,14 @@ struct ProxyFile {
     subject_name_strategy: Option<SubjectNameStrategy>,
     #[serde(default)]
     fail_open: bool,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_client_ca: Option<PathBuf>,
+    #[serde(default)]
+    broker_tls: bool,
+    broker_ca: Option<PathBuf>,
+    broker_cert: Option<PathBuf>,
+    broker_key: Option<PathBuf>,
     #[serde(default)]
     policies: Vec<PolicyFile>,
 }
@@ -203,6 +243,10 @@ pub struct ProxyConfig {
     pub fail_open: bool,
     /// Policies, the first matching one wins.
     pub policies: Vec<Policy>,
+    /// TLS toward the clients; plain TCP when `None`.
+    pub tls: Option<ClientTls>,
+    /// TLS toward the brokers; plain TCP when `None`.
+    pub broker_tls: Option<BrokerTls>,
 }
 
 impl ProxyConfig {
@@ -224,6 +268,8 @@ impl ProxyConfig {
             subject_name_strategy: SubjectNameStrategy::TopicName,
             fail_open: false,
             policies: Vec::new(),
+            tls: None,
+            broker_tls: None,
         }
     }
 
@@ -264,6 +310,35 @@ impl ProxyConfig {
             config.subject_name_strategy = s;
         }
         config.fail_open = args.fail_open || file.fail_open;
+        let tls_cert = args.tls_cert.clone().or(file.tls_cert);
+        let tls_key = args.tls_key.clone().or(file.tls_key);
+        let tls_client_ca = args.tls_client_ca.clone().or(file.tls_client_ca);
+        config.tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(ClientTls {
+                cert,
+                key,
+                client_ca: tls_client_ca,
+            }),
+            (None, None) if tls_client_ca.is_none() => None,
+            _ => {
+                return Err(ProxyError::Config(
+                    "--tls-cert and --tls-key go together (and --tls-client-ca needs them)".into(),
+                ));
+            }
+        };
+        let broker = BrokerTls {
+            ca: args.broker_ca.clone().or(file.broker_ca),
+            cert: args.broker_cert.clone().or(file.broker_cert),
+            key: args.broker_key.clone().or(file.broker_key),
+        };
+        if args.broker_tls || file.broker_tls || broker != BrokerTls::default() {
+            if broker.cert.is_some() != broker.key.is_some() {
+                return Err(ProxyError::Config(
+                    "--broker-cert and --broker-key go together".into(),
+                ));
+            }
+            config.broker_tls = Some(broker);
+        }
         for p in file.policies {
             let mut policy = Policy::new(&p.topic, p.action)?;
             policy.require_schema = p.require_schema;
