@@ -160,6 +160,19 @@ impl RunningProxy {
     }
 }
 
+/// An order (`n`) serialized with Confluent's Avro framing under `<topic>-value`.
+pub(crate) async fn avro_bytes(client: &RegistryClient, topic: &str, n: usize) -> Vec<u8> {
+    use warden_serde::{AvroSerializer, SerializationContext, SerializerConfig};
+    AvroSerializer::new(
+        client.clone(),
+        warden_serde::UnregisteredSchema::new(warden_core::SchemaType::Avro, ORDER_AVSC),
+        SerializerConfig::default(),
+    )
+    .serialize(&SerializationContext::value(topic), &order(n))
+    .await
+    .expect("the order serializes")
+}
+
 /// `name` as a subject.
 pub(crate) fn subject(name: &str) -> Subject {
     Subject::parse(name).expect("a valid subject")
@@ -214,7 +227,17 @@ pub(crate) async fn read_topic(
     expected: usize,
     quiet: Duration,
 ) -> Vec<RawRecord> {
-    let consumer: StreamConsumer = consumer_config(bootstrap).create().expect("consumer");
+    read_topic_with(consumer_config(bootstrap), topic, expected, quiet).await
+}
+
+/// [`read_topic`] with a consumer of `config` (TLS or SASL settings, for instance).
+pub(crate) async fn read_topic_with(
+    config: ClientConfig,
+    topic: &str,
+    expected: usize,
+    quiet: Duration,
+) -> Vec<RawRecord> {
+    let consumer: StreamConsumer = config.create().expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -266,6 +289,18 @@ impl RawClient {
 
     /// Writes `request` at `version` without waiting; returns its correlation id.
     pub(crate) async fn send<R: Request>(&mut self, request: &R, version: i16) -> i32 {
+        let (correlation_id, frame) = self.frame(request, version);
+        self.write_raw(&frame).await;
+        correlation_id
+    }
+
+    /// Writes `bytes` (part of a frame, for instance) as they are.
+    pub(crate) async fn write_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// The frame (size and request) of `request` at `version`, with the next correlation id.
+    pub(crate) fn frame<R: Request>(&mut self, request: &R, version: i16) -> (i32, Vec<u8>) {
         self.correlation_id += 1;
         let mut header = RequestHeader::default();
         header.request_api_key = R::KEY;
@@ -279,8 +314,7 @@ impl RawClient {
         request.encode(&mut body, version).unwrap();
         let mut frame = (body.len() as u32).to_be_bytes().to_vec();
         frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).await.unwrap();
-        self.correlation_id
+        (self.correlation_id, frame)
     }
 
     /// Reads the next response, as `R`'s response at `version`, with its correlation id.
