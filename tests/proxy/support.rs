@@ -294,6 +294,11 @@ impl RawClient {
         correlation_id
     }
 
+    /// The connection itself.
+    pub(crate) fn stream(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
     /// Writes `bytes` (part of a frame, for instance) as they are.
     pub(crate) async fn write_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();
@@ -317,13 +322,18 @@ impl RawClient {
         (self.correlation_id, frame)
     }
 
-    /// Reads the next response, as `R`'s response at `version`, with its correlation id.
-    pub(crate) async fn receive<R: Request>(&mut self, version: i16) -> (i32, R::Response) {
+    /// Reads the next response frame's bytes (header and body), as they came.
+    pub(crate) async fn receive_raw(&mut self) -> Bytes {
         let mut size = [0u8; 4];
         self.stream.read_exact(&mut size).await.expect("a response");
         let mut body = vec![0u8; u32::from_be_bytes(size) as usize];
         self.stream.read_exact(&mut body).await.expect("a response");
-        let mut body = Bytes::from(body);
+        Bytes::from(body)
+    }
+
+    /// Reads the next response, as `R`'s response at `version`, with its correlation id.
+    pub(crate) async fn receive<R: Request>(&mut self, version: i16) -> (i32, R::Response) {
+        let mut body = self.receive_raw().await;
         let header =
             ResponseHeader::decode(&mut body, R::Response::header_version(version)).unwrap();
         let response = R::Response::decode(&mut body, version).expect("the response decodes");
