@@ -448,4 +448,85 @@ dead-letter-topic = "orders.bad"
         .unwrap_err();
         assert!(err.to_string().contains("registry"), "{err}");
     }
+
+    #[test]
+    fn tls_settings_come_from_the_section_and_flags_and_go_in_pairs() {
+        let dir = std::env::temp_dir().join(format!("warden-proxy-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("warden.toml");
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b:9093\"\nregistry-url = \"http://r\"\n\
+             tls-cert = \"/etc/proxy.pem\"\ntls-key = \"/etc/proxy.key\"\n\
+             broker-ca = \"/etc/kafka-ca.pem\"\n",
+        )
+        .unwrap();
+        let args = ProxyArgs {
+            config: Some(path.clone()),
+            tls_client_ca: Some("/etc/clients-ca.pem".into()),
+            ..ProxyArgs::default()
+        };
+        let config = ProxyConfig::from_args(&args).unwrap();
+        assert_eq!(
+            config.tls,
+            Some(ClientTls {
+                cert: "/etc/proxy.pem".into(),
+                key: "/etc/proxy.key".into(),
+                client_ca: Some("/etc/clients-ca.pem".into()),
+            })
+        );
+        assert_eq!(
+            config.broker_tls,
+            Some(BrokerTls {
+                ca: Some("/etc/kafka-ca.pem".into()),
+                cert: None,
+                key: None,
+            }),
+            "a broker CA implies TLS toward the brokers"
+        );
+
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b\"\nregistry-url = \"r\"\nbroker-tls = true\n",
+        )
+        .unwrap();
+        let config = ProxyConfig::from_args(&ProxyArgs {
+            config: Some(path.clone()),
+            ..ProxyArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.tls, None);
+        assert_eq!(config.broker_tls, Some(BrokerTls::default()));
+
+        for (what, args) in [
+            (
+                "a key without its certificate",
+                ProxyArgs {
+                    tls_key: Some("/k".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+            (
+                "a client CA without a certificate",
+                ProxyArgs {
+                    tls_client_ca: Some("/ca".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+            (
+                "a broker certificate without its key",
+                ProxyArgs {
+                    broker_cert: Some("/c".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+        ] {
+            let args = ProxyArgs {
+                bootstrap_servers: Some("b".into()),
+                registry_url: Some("r".into()),
+                ..args
+            };
+            assert!(ProxyConfig::from_args(&args).is_err(), "{what}");
+        }
+    }
 }
