@@ -15,9 +15,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use warden_core::SchemaType;
 use warden_kafka::Producer;
 use warden_proxy::{INVALID_RECORD, MAX_PRODUCE_VERSION};
-use warden_serde::{
-    AvroSerializer, RawSerializer, SerializerConfig, UnregisteredSchema,
-};
+use warden_serde::{AvroSerializer, RawSerializer, SerializerConfig, UnregisteredSchema};
 
 use crate::support::{
     Env, ORDER_AVSC, RawClient, batch, consumer_config, fetch_all, order, produce_request,

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, MetadataRequest, SaslAuthenticateRequest,
-    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+    ApiKey, ApiVersionsRequest, MetadataRequest, SaslAuthenticateRequest, SaslAuthenticateResponse,
+    SaslHandshakeRequest, SaslHandshakeResponse,
 };
 use kafka_protocol::protocol::{Decodable, StrBytes};
 use rdkafka::ClientConfig;
@@ -183,9 +183,7 @@ async fn sasl_requests_reach_the_broker_and_its_answers_come_back_unchanged() {
 
     // Without SASL, the broker lets nothing through the proxy: it closes the connection.
     let mut unauthenticated = RawClient::connect(&plain.address).await;
-    unauthenticated
-        .send(&MetadataRequest::default(), 4)
-        .await;
+    unauthenticated.send(&MetadataRequest::default(), 4).await;
     let mut rest = Vec::new();
     let closed = tokio::time::timeout(
         Duration::from_secs(10),
@@ -193,7 +191,10 @@ async fn sasl_requests_reach_the_broker_and_its_answers_come_back_unchanged() {
     )
     .await
     .expect("the connection closes");
-    assert!(closed.is_err() || rest.is_empty(), "no Metadata answer: {rest:?}");
+    assert!(
+        closed.is_err() || rest.is_empty(),
+        "no Metadata answer: {rest:?}"
+    );
     plain.stop().await;
     tls.stop().await;
 }
@@ -229,5 +230,8 @@ async fn a_per_broker_listener_forwards_sasl_handshakes_to_its_broker() {
     let proxied = exchange(listener).await;
     assert_eq!(proxied, direct, "the broker's answer, byte for byte");
     let answer: SaslHandshakeResponse = body(proxied, 0, 1);
-    assert_eq!(answer.error_code, 33, "UNSUPPORTED_SASL_MECHANISM: {answer:?}");
+    assert_eq!(
+        answer.error_code, 33,
+        "UNSUPPORTED_SASL_MECHANISM: {answer:?}"
+    );
 }

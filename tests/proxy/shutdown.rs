@@ -40,12 +40,10 @@ async fn a_produce_request_in_flight_at_shutdown_completes_and_new_connections_a
     assert!(!stopping.is_finished(), "the proxy waits for the request");
 
     client.write_raw(&frame[half..]).await;
-    let (id, answer) = tokio::time::timeout(
-        Duration::from_secs(20),
-        client.receive::<ProduceRequest>(9),
-    )
-    .await
-    .expect("the request is answered");
+    let (id, answer) =
+        tokio::time::timeout(Duration::from_secs(20), client.receive::<ProduceRequest>(9))
+            .await
+            .expect("the request is answered");
     assert_eq!(id, correlation_id);
     let partition = &answer.responses[0].partition_responses[0];
     assert_eq!(partition.error_code, 0, "{partition:?}");

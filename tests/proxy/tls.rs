@@ -88,9 +88,7 @@ async fn librdkafka_produces_and_consumes_over_tls_on_the_bootstrap_and_per_brok
         config.tls = Some(pki.proxy_tls(false));
     })
     .await;
-    let (topic, _) = env
-        .topic_with("px-tls", SchemaType::Avro, ORDER_AVSC)
-        .await;
+    let (topic, _) = env.topic_with("px-tls", SchemaType::Avro, ORDER_AVSC).await;
     let bootstrap = env.proxy.replace("127.0.0.1", "localhost");
 
     let producer: FutureProducer = ssl(producer_config(&bootstrap), &pki.ca())
@@ -122,7 +120,10 @@ async fn librdkafka_produces_and_consumes_over_tls_on_the_bootstrap_and_per_brok
     )
     .await;
     let values: Vec<Vec<u8>> = consumed.into_iter().filter_map(|r| r.value).collect();
-    assert_eq!(values, sent, "the valid records, unchanged, and nothing else");
+    assert_eq!(
+        values, sent,
+        "the valid records, unchanged, and nothing else"
+    );
 
     // A client speaking plain Kafka to a TLS listener gets no Kafka answer: at most a TLS
     // alert, then the connection closes.
@@ -177,13 +178,18 @@ async fn with_a_client_ca_only_clients_presenting_a_certificate_it_signed_get_th
         )
         .set("ssl.key.location", other.client_key().display().to_string());
     for (what, mut config) in [
-        ("no client certificate", ssl(producer_config(&bootstrap), &pki.ca())),
+        (
+            "no client certificate",
+            ssl(producer_config(&bootstrap), &pki.ca()),
+        ),
         ("another CA's certificate", foreign),
     ] {
         let producer: FutureProducer = config.set("message.timeout.ms", "5000").create().unwrap();
         let refused = producer
             .send(
-                FutureRecord::to(&topic).key("k").payload(&avro_bytes(&env.client, &topic, 9).await),
+                FutureRecord::to(&topic)
+                    .key("k")
+                    .payload(&avro_bytes(&env.client, &topic, 9).await),
                 Duration::from_secs(5),
             )
             .await;
@@ -201,12 +207,7 @@ async fn the_proxy_reaches_a_tls_broker_verifying_its_name_and_presenting_a_clie
     // (server name `localhost`) and the per-broker one (`127.0.0.1`) are verified.
     let tls_port = free_port();
     let tansu = Tansu::start(Some(&format!("127.0.0.1:{tls_port}")), false);
-    let _stunnel = Stunnel::start(
-        &format!("127.0.0.1:{tls_port}"),
-        &tansu.address,
-        &pki,
-        true,
-    );
+    let _stunnel = Stunnel::start(&format!("127.0.0.1:{tls_port}"), &tansu.address, &pki, true);
     let app = spawn_app().await;
     let mut config = ProxyConfig::new(
         "127.0.0.1:0".parse().unwrap(),

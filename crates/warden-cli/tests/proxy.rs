@@ -190,11 +190,7 @@ async fn the_proxy_binary_takes_tls_from_flags_environment_and_its_section_and_r
         "{stderr}"
     );
     let not_a_ca = path("proxy.key");
-    let failed = warden(
-        &[&base[..], &["--broker-ca", &not_a_ca]].concat(),
-        "",
-        &[],
-    );
+    let failed = warden(&[&base[..], &["--broker-ca", &not_a_ca]].concat(), "", &[]);
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(2), "{stderr}");
     assert!(
@@ -221,7 +217,10 @@ async fn the_proxy_binary_takes_tls_from_flags_environment_and_its_section_and_r
         Command::new(env!("CARGO_BIN_EXE_warden"))
             .args(["proxy", "--config", config.to_str().unwrap()])
             .env("WARDEN_PROXY_LISTEN", &listen)
-            .env("WARDEN_PROXY_ADMIN_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env(
+                "WARDEN_PROXY_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -98,7 +98,9 @@ impl FrameReader {
             let size = usize::try_from(size)
                 .ok()
                 .filter(|s| *s <= MAX_FRAME_BYTES)
-                .ok_or_else(|| ProxyError::Protocol(format!("frame size {size} is out of range")))?;
+                .ok_or_else(|| {
+                    ProxyError::Protocol(format!("frame size {size} is out of range"))
+                })?;
             self.body = Some(BytesMut::zeroed(size));
             self.body_filled = 0;
         }

@@ -224,9 +224,17 @@ impl Proxy {
             "warden proxy listening on {}:{}{} for {:?}{}, registry {}",
             shared.bind_ip,
             shared.main_port,
-            if shared.config.tls.is_some() { " (TLS)" } else { "" },
+            if shared.config.tls.is_some() {
+                " (TLS)"
+            } else {
+                ""
+            },
             shared.config.bootstrap_servers,
-            if shared.config.broker_tls.is_some() { " (TLS)" } else { "" },
+            if shared.config.broker_tls.is_some() {
+                " (TLS)"
+            } else {
+                ""
+            },
             shared.config.registry_url
         );
         let upstream = shared.config.bootstrap_servers.clone();

@@ -253,9 +253,8 @@ impl Connector {
         let Some(tls) = &self.tls else {
             return Ok(Stream::Plain(tcp));
         };
-        let name = ServerName::try_from(host_of(server).to_owned()).map_err(|e| {
-            ProxyError::Config(format!("{server}: not a host name for TLS: {e}"))
-        })?;
+        let name = ServerName::try_from(host_of(server).to_owned())
+            .map_err(|e| ProxyError::Config(format!("{server}: not a host name for TLS: {e}")))?;
         match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.connect(name, tcp)).await {
             Ok(Ok(stream)) => Ok(Stream::Tls(Box::new(stream))),
             Ok(Err(e)) => Err(ProxyError::io(format!("TLS handshake with {server}"), e)),
