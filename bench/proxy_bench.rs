@@ -16,7 +16,11 @@
 //! records enqueued at once and all deliveries awaited, direct and through the proxy (the
 //! ratio is the share of direct throughput kept); then `--probes` records sent one at a time
 //! (`linger.ms=0`), each awaited, direct and through the proxy: the p50 and p99 of the
-//! difference is the latency the proxy adds at low load.
+//! difference is the latency the proxy adds at low load. Last, half of the maximum load: the
+//! records sent at half of the direct throughput just measured for `--paced-seconds`
+//! (default 5), direct and through the proxy (`linger.ms=5`), each record's latency from
+//! enqueueing to acknowledgement: the difference of the two p99s is the latency the proxy
+//! adds at half load.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -91,6 +95,46 @@ async fn latencies(producer: &FutureProducer, topic: &str, record: &[u8], n: usi
     out
 }
 
+/// Sends records from `records` (cycled) at `rate` per second for `seconds`, and returns each
+/// record's latency from enqueueing to its acknowledgement (ms, sorted). The producer's own
+/// batching (`linger.ms`) is part of the latency, the same on both sides.
+async fn paced(
+    producer: &FutureProducer,
+    topic: &str,
+    records: &[Vec<u8>],
+    rate: f64,
+    seconds: f64,
+) -> Vec<f64> {
+    let total = (rate * seconds) as usize;
+    let started = Instant::now();
+    let mut waiting = Vec::with_capacity(total);
+    let mut sent = 0usize;
+    while sent < total {
+        let due = ((started.elapsed().as_secs_f64() * rate) as usize).min(total);
+        while sent < due {
+            let record = &records[sent % records.len()];
+            let enqueued = Instant::now();
+            match producer.send_result(FutureRecord::<(), _>::to(topic).payload(record)) {
+                Ok(delivery) => {
+                    waiting.push(tokio::spawn(async move {
+                        delivery.await.expect("delivered").expect("acknowledged");
+                        enqueued.elapsed().as_secs_f64() * 1000.0
+                    }));
+                    sent += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let mut out = Vec::with_capacity(total);
+    for w in waiting {
+        out.push(w.await.expect("the delivery task"));
+    }
+    out.sort_by(f64::total_cmp);
+    out
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -99,6 +143,7 @@ fn main() {
     let mut records = 200_000usize;
     let mut runs = 3usize;
     let mut probes = 2_000usize;
+    let mut paced_seconds = 5usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value: usize = args
@@ -109,7 +154,10 @@ fn main() {
             "--records" => records = value.max(1),
             "--runs" => runs = value.max(1),
             "--probes" => probes = value.max(1),
-            other => panic!("unknown option {other} (--records N, --runs N, --probes N)"),
+            "--paced-seconds" => paced_seconds = value.max(1),
+            other => panic!(
+                "unknown option {other} (--records N, --runs N, --probes N, --paced-seconds N)"
+            ),
         }
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -156,8 +204,10 @@ fn main() {
             load_average()
         );
         println!();
-        println!("| run | direct msg/s | proxy msg/s | ratio | added p50 ms | added p99 ms |");
-        println!("|---|---|---|---|---|---|");
+        println!(
+            "| run | direct msg/s | proxy msg/s | ratio | added p50 ms | added p99 ms | half-load msg/s | direct p99 ms | proxy p99 ms | added p99 ms at half load |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for run in 0..runs {
             let topic = format!("bench-{run}");
             broker.create_topic(&topic).await;
@@ -197,14 +247,29 @@ fn main() {
             let through0 = producer(&proxy, "0");
             let ld = latencies(&direct0, &topic, &values[0], probes).await;
             let lp = latencies(&through0, &topic, &values[0], probes).await;
+            // Half of the maximum load: half of the direct throughput just measured, the
+            // same rate on both sides, alternating which side goes first.
+            let half = d / 2.0;
+            let seconds = paced_seconds as f64;
+            let (hd, hp) = if run % 2 == 0 {
+                let hd = paced(&direct, &topic, &values, half, seconds).await;
+                (hd, paced(&through, &topic, &values, half, seconds).await)
+            } else {
+                let hp = paced(&through, &topic, &values, half, seconds).await;
+                (paced(&direct, &topic, &values, half, seconds).await, hp)
+            };
             println!(
-                "| {} | {} | {} | {:.2} | {:.3} | {:.3} |",
+                "| {} | {} | {} | {:.2} | {:.3} | {:.3} | {} | {:.3} | {:.3} | {:.3} |",
                 run + 1,
                 group(d),
                 group(p),
                 p / d,
                 percentile(&lp, 0.5) - percentile(&ld, 0.5),
                 percentile(&lp, 0.99) - percentile(&ld, 0.99),
+                group(half),
+                percentile(&hd, 0.99),
+                percentile(&hp, 0.99),
+                percentile(&hp, 0.99) - percentile(&hd, 0.99),
             );
         }
         let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))

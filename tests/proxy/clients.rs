@@ -15,9 +15,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use warden_core::SchemaType;
 use warden_kafka::Producer;
 use warden_proxy::{INVALID_RECORD, MAX_PRODUCE_VERSION};
-use warden_serde::{
-    AvroSerializer, RawSerializer, SerializationContext, SerializerConfig, UnregisteredSchema,
-};
+use warden_serde::{AvroSerializer, RawSerializer, SerializerConfig, UnregisteredSchema};
 
 use crate::support::{
     Env, ORDER_AVSC, RawClient, batch, consumer_config, fetch_all, order, produce_request,
@@ -25,14 +23,7 @@ use crate::support::{
 };
 
 async fn avro_bytes(env: &Env, topic: &str, n: usize) -> Vec<u8> {
-    AvroSerializer::new(
-        env.client.clone(),
-        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
-        SerializerConfig::default(),
-    )
-    .serialize(&SerializationContext::value(topic), &order(n))
-    .await
-    .unwrap()
+    crate::support::avro_bytes(&env.client, topic, n).await
 }
 
 #[tokio::test]

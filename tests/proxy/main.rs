@@ -6,7 +6,11 @@
 mod orders;
 
 mod clients;
+mod components;
 mod policies;
 mod python;
+mod sasl;
+mod shutdown;
 mod support;
+mod tls;
 mod validation;

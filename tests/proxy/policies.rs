@@ -9,14 +9,7 @@ use warden_serde::{AvroSerializer, SerializationContext, SerializerConfig, Unreg
 use crate::support::{Env, ORDER_AVSC, fetch_all, order, produce_raw, unique};
 
 async fn avro_bytes(env: &Env, topic: &str, n: usize) -> Vec<u8> {
-    AvroSerializer::new(
-        env.client.clone(),
-        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
-        SerializerConfig::default(),
-    )
-    .serialize(&SerializationContext::value(topic), &order(n))
-    .await
-    .unwrap()
+    crate::support::avro_bytes(&env.client, topic, n).await
 }
 
 fn policy(pattern: &str, action: Action) -> Policy {

@@ -34,8 +34,7 @@ pub(crate) struct Env {
     pub(crate) proxy: String,
     /// The proxy's admin endpoints, `http://127.0.0.1:PORT`.
     pub(crate) admin: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    running: Option<std::thread::JoinHandle<()>>,
+    running: RunningProxy,
 }
 
 impl Env {
@@ -55,41 +54,14 @@ impl Env {
         );
         config.admin_listen = "127.0.0.1:0".parse().unwrap();
         configure(&mut config);
-        // The proxy runs on a runtime of its own, as the binary would: librdkafka's blocking
-        // calls (synchronous commits, closing a consumer) on the test's thread must not stall it.
-        let (bound, ports) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let proxy = Proxy::build(config).await.expect("the proxy binds");
-                bound
-                    .send((proxy.port(), proxy.admin_port()))
-                    .expect("the test waits");
-                proxy
-                    .run_until(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .expect("the proxy runs");
-            });
-        });
-        let (port, admin_port) = ports.recv().expect("the proxy starts");
-        let address = format!("127.0.0.1:{port}");
-        let admin = format!("http://127.0.0.1:{admin_port}");
-        let running = Some(thread);
+        let running = RunningProxy::start(config);
         let client = RegistryClient::new(app.address.clone()).expect("client");
         Self {
             broker,
             app,
             client,
-            proxy: address,
-            admin,
-            stop: Some(stop),
+            proxy: running.address.clone(),
+            admin: running.admin.clone(),
             running,
         }
     }
@@ -117,15 +89,7 @@ impl Env {
 
     /// Stops the proxy and waits until it has drained.
     pub(crate) async fn stop_proxy(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(running) = self.running.take() {
-            tokio::task::spawn_blocking(move || running.join())
-                .await
-                .expect("joined")
-                .expect("the proxy stops cleanly");
-        }
+        self.running.stop().await;
     }
 
     /// The proxy's `GET path` on its admin port, as text.
@@ -136,6 +100,77 @@ impl Env {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     }
+}
+
+/// A `warden proxy` on a runtime of its own, as the binary would run: librdkafka's blocking
+/// calls (synchronous commits, closing a consumer) on the test's thread must not stall it.
+pub(crate) struct RunningProxy {
+    /// `127.0.0.1:PORT` of the bootstrap listener.
+    pub(crate) address: String,
+    /// The admin endpoints, `http://127.0.0.1:PORT`.
+    pub(crate) admin: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    running: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningProxy {
+    /// Builds and runs a proxy with `config`; returns once it is bound.
+    pub(crate) fn start(config: ProxyConfig) -> Self {
+        let (bound, ports) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let proxy = Proxy::build(config).await.expect("the proxy binds");
+                bound
+                    .send((proxy.port(), proxy.admin_port()))
+                    .expect("the test waits");
+                proxy
+                    .run_until(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("the proxy runs");
+            });
+        });
+        let (port, admin_port) = ports.recv().expect("the proxy starts");
+        Self {
+            address: format!("127.0.0.1:{port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
+            stop: Some(stop),
+            running: Some(thread),
+        }
+    }
+
+    /// Tells the proxy to stop and waits until it has drained.
+    pub(crate) async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            tokio::task::spawn_blocking(move || running.join())
+                .await
+                .expect("joined")
+                .expect("the proxy stops cleanly");
+        }
+    }
+}
+
+/// An order (`n`) serialized with Confluent's Avro framing under `<topic>-value`.
+pub(crate) async fn avro_bytes(client: &RegistryClient, topic: &str, n: usize) -> Vec<u8> {
+    use warden_serde::{AvroSerializer, SerializationContext, SerializerConfig};
+    AvroSerializer::new(
+        client.clone(),
+        warden_serde::UnregisteredSchema::new(warden_core::SchemaType::Avro, ORDER_AVSC),
+        SerializerConfig::default(),
+    )
+    .serialize(&SerializationContext::value(topic), &order(n))
+    .await
+    .expect("the order serializes")
 }
 
 /// `name` as a subject.
@@ -192,7 +227,17 @@ pub(crate) async fn read_topic(
     expected: usize,
     quiet: Duration,
 ) -> Vec<RawRecord> {
-    let consumer: StreamConsumer = consumer_config(bootstrap).create().expect("consumer");
+    read_topic_with(consumer_config(bootstrap), topic, expected, quiet).await
+}
+
+/// [`read_topic`] with a consumer of `config` (TLS or SASL settings, for instance).
+pub(crate) async fn read_topic_with(
+    config: ClientConfig,
+    topic: &str,
+    expected: usize,
+    quiet: Duration,
+) -> Vec<RawRecord> {
+    let consumer: StreamConsumer = config.create().expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -244,6 +289,23 @@ impl RawClient {
 
     /// Writes `request` at `version` without waiting; returns its correlation id.
     pub(crate) async fn send<R: Request>(&mut self, request: &R, version: i16) -> i32 {
+        let (correlation_id, frame) = self.frame(request, version);
+        self.write_raw(&frame).await;
+        correlation_id
+    }
+
+    /// The connection itself.
+    pub(crate) fn stream(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
+    /// Writes `bytes` (part of a frame, for instance) as they are.
+    pub(crate) async fn write_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// The frame (size and request) of `request` at `version`, with the next correlation id.
+    pub(crate) fn frame<R: Request>(&mut self, request: &R, version: i16) -> (i32, Vec<u8>) {
         self.correlation_id += 1;
         let mut header = RequestHeader::default();
         header.request_api_key = R::KEY;
@@ -257,17 +319,21 @@ impl RawClient {
         request.encode(&mut body, version).unwrap();
         let mut frame = (body.len() as u32).to_be_bytes().to_vec();
         frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).await.unwrap();
-        self.correlation_id
+        (self.correlation_id, frame)
     }
 
-    /// Reads the next response, as `R`'s response at `version`, with its correlation id.
-    pub(crate) async fn receive<R: Request>(&mut self, version: i16) -> (i32, R::Response) {
+    /// Reads the next response frame's bytes (header and body), as they came.
+    pub(crate) async fn receive_raw(&mut self) -> Bytes {
         let mut size = [0u8; 4];
         self.stream.read_exact(&mut size).await.expect("a response");
         let mut body = vec![0u8; u32::from_be_bytes(size) as usize];
         self.stream.read_exact(&mut body).await.expect("a response");
-        let mut body = Bytes::from(body);
+        Bytes::from(body)
+    }
+
+    /// Reads the next response, as `R`'s response at `version`, with its correlation id.
+    pub(crate) async fn receive<R: Request>(&mut self, version: i16) -> (i32, R::Response) {
+        let mut body = self.receive_raw().await;
         let header =
             ResponseHeader::decode(&mut body, R::Response::header_version(version)).unwrap();
         let response = R::Response::decode(&mut body, version).expect("the response decodes");

@@ -102,7 +102,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let stop = warden_server::shutdown_signal();
             let config =
                 warden_proxy::ProxyConfig::from_args(&args).map_err(|e| exit::input(e.into()))?;
-            let proxy = warden_proxy::Proxy::build(config).await?;
+            // A TLS file that does not load is an input error (exit 2), as a bad flag is.
+            let proxy = warden_proxy::Proxy::build(config)
+                .await
+                .map_err(|e| match e {
+                    warden_proxy::ProxyError::Config(_) => exit::input(e.into()),
+                    other => other.into(),
+                })?;
             proxy.run_until(stop).await?;
         }
         Command::Usage(args) => usage::run(args).await.map_err(exit::input)?,

@@ -140,3 +140,121 @@ async fn the_proxy_binary_validates_and_warden_usage_lists_the_unused_versions()
     );
     drop(proxy);
 }
+
+/// A self-signed certificate for `127.0.0.1` and its key, as PEM files in `dir`; returns the
+/// certificate (DER) for a client to trust.
+fn self_signed(dir: &std::path::Path) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    std::fs::write(dir.join("proxy.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("proxy.key"), key.serialize_pem()).unwrap();
+    cert.der().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_binary_takes_tls_from_flags_environment_and_its_section_and_refuses_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let trusted = self_signed(dir.path());
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let base = [
+        "proxy",
+        "--bootstrap-servers",
+        "127.0.0.1:1",
+        "--registry-url",
+        "http://127.0.0.1:9",
+    ];
+
+    // A certificate without its key is a usage error.
+    let cert = path("proxy.pem");
+    let alone = warden(&[&base[..], &["--tls-cert", &cert]].concat(), "", &[]);
+    assert_eq!(alone.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("--tls-key"));
+
+    // Files that do not load are named, exit 2, before anything listens.
+    let missing = path("missing.pem");
+    let failed = warden(
+        &base,
+        "",
+        &[
+            ("WARDEN_PROXY_TLS_CERT", missing.as_str()),
+            ("WARDEN_PROXY_TLS_KEY", path("proxy.key").as_str()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TLS certificate") && stderr.contains("missing.pem"),
+        "{stderr}"
+    );
+    let not_a_ca = path("proxy.key");
+    let failed = warden(&[&base[..], &["--broker-ca", &not_a_ca]].concat(), "", &[]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("broker CA") && stderr.contains("proxy.key"),
+        "{stderr}"
+    );
+
+    // TLS from the [proxy] section: a Kafka client speaking TLS gets the broker's answer.
+    let broker = Broker::start();
+    let config = dir.path().join("warden.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[proxy]\nbootstrap-servers = \"{}\"\nregistry-url = \"http://127.0.0.1:9\"\n\
+             tls-cert = \"{}\"\ntls-key = \"{}\"\n",
+            broker.bootstrap_servers,
+            path("proxy.pem"),
+            path("proxy.key")
+        ),
+    )
+    .unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let _proxy = Running(
+        Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(["proxy", "--config", config.to_str().unwrap()])
+            .env("WARDEN_PROXY_LISTEN", &listen)
+            .env(
+                "WARDEN_PROXY_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("warden proxy runs"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(Instant::now() < deadline, "the proxy listens within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(trusted.into()).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(&listen).await.unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client))
+        .connect("127.0.0.1".try_into().unwrap(), tcp)
+        .await
+        .expect("the TLS handshake with the proxy");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // ApiVersions v0: size, api key 18, version 0, correlation id 7, no client id.
+    tls.write_all(&[0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 7, 0xff, 0xff])
+        .await
+        .unwrap();
+    let mut size = [0u8; 4];
+    tls.read_exact(&mut size).await.expect("an answer over TLS");
+    let mut answer = vec![0u8; u32::from_be_bytes(size) as usize];
+    tls.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer[..4], &[0, 0, 0, 7], "the correlation id");
+    assert_eq!(&answer[4..6], &[0, 0], "ApiVersions answered without error");
+}

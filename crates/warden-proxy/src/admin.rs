@@ -13,7 +13,6 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::Shared;
-use crate::client::KafkaClient;
 
 pub(crate) async fn serve(shared: Arc<Shared>, listener: TcpListener) {
     let app = Router::new()
@@ -29,7 +28,10 @@ pub(crate) async fn serve(shared: Arc<Shared>, listener: TcpListener) {
 
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
     let registry = shared.validator.client().schema_types().await;
-    let broker = KafkaClient::connect_raw(&shared.config.bootstrap_servers).await;
+    let broker = shared
+        .connector
+        .connect(&shared.config.bootstrap_servers)
+        .await;
     match (registry, broker) {
         (Ok(_), Ok(_)) => (StatusCode::OK, "ready").into_response(),
         (registry, broker) => {

@@ -5,40 +5,24 @@ use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::{RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::error::{ProxyError, Result};
 use crate::frame::{framed, read_frame};
+use crate::tls::{Connector, Io};
 
 /// One connection to a broker.
-#[derive(Debug)]
 pub(crate) struct KafkaClient {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     correlation_id: i32,
 }
 
 impl KafkaClient {
-    /// Connects to the first of `servers` that accepts.
-    pub(crate) async fn connect(servers: &[String]) -> Result<Self> {
+    /// Connects to the first of `servers` that accepts, over TLS when `connector` says so.
+    pub(crate) async fn connect(connector: &Connector, servers: &[String]) -> Result<Self> {
         Ok(Self {
-            stream: Self::connect_raw(servers).await?,
+            stream: connector.connect(servers).await?.into_io(),
             correlation_id: 0,
         })
-    }
-
-    /// A TCP connection to the first of `servers` that accepts (no delay set).
-    pub(crate) async fn connect_raw(servers: &[String]) -> Result<TcpStream> {
-        let mut last = None;
-        for server in servers {
-            match TcpStream::connect(server).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Err(e) => last = Some(ProxyError::io(format!("connect to {server}"), e)),
-            }
-        }
-        Err(last.unwrap_or_else(|| ProxyError::Config("no bootstrap servers".into())))
     }
 
     /// Sends `request` at `version` and reads its response.

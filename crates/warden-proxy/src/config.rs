@@ -9,6 +9,7 @@ use serde::Deserialize;
 use warden_serde::SubjectNameStrategy;
 
 use crate::error::{ProxyError, Result};
+use crate::tls::{BrokerTls, ClientTls};
 
 /// The default client listener (the bootstrap address clients are given).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9192";
@@ -57,6 +58,37 @@ pub struct ProxyArgs {
     /// A TOML file whose `[proxy]` section holds these settings and the policies per topic.
     #[arg(long, env = "WARDEN_PROXY_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// Serve clients over TLS with this certificate chain (PEM, leaf first), on the bootstrap
+    /// listener and on every per-broker listener. Its names must cover the advertised host.
+    #[arg(long, env = "WARDEN_PROXY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "WARDEN_PROXY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by these CA certificates (PEM): mutual TLS.
+    #[arg(long, env = "WARDEN_PROXY_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Connect to the brokers over TLS, verifying their certificates against `--broker-ca`
+    /// (default: the system's trust store) and the broker's host name.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_TLS")]
+    pub broker_tls: bool,
+
+    /// CA certificates (PEM) of the brokers' certificates; implies `--broker-tls`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_CA")]
+    pub broker_ca: Option<PathBuf>,
+
+    /// A client certificate chain (PEM) for brokers that require mutual TLS; implies
+    /// `--broker-tls`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_CERT", requires = "broker_key")]
+    pub broker_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--broker-cert`.
+    #[arg(long, env = "WARDEN_PROXY_BROKER_KEY", requires = "broker_cert")]
+    pub broker_key: Option<PathBuf>,
 }
 
 fn parse_strategy(s: &str) -> std::result::Result<SubjectNameStrategy, String> {
@@ -126,6 +158,14 @@ struct ProxyFile {
     subject_name_strategy: Option<SubjectNameStrategy>,
     #[serde(default)]
     fail_open: bool,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_client_ca: Option<PathBuf>,
+    #[serde(default)]
+    broker_tls: bool,
+    broker_ca: Option<PathBuf>,
+    broker_cert: Option<PathBuf>,
+    broker_key: Option<PathBuf>,
     #[serde(default)]
     policies: Vec<PolicyFile>,
 }
@@ -203,6 +243,10 @@ pub struct ProxyConfig {
     pub fail_open: bool,
     /// Policies, the first matching one wins.
     pub policies: Vec<Policy>,
+    /// TLS toward the clients; plain TCP when `None`.
+    pub tls: Option<ClientTls>,
+    /// TLS toward the brokers; plain TCP when `None`.
+    pub broker_tls: Option<BrokerTls>,
 }
 
 impl ProxyConfig {
@@ -224,6 +268,8 @@ impl ProxyConfig {
             subject_name_strategy: SubjectNameStrategy::TopicName,
             fail_open: false,
             policies: Vec::new(),
+            tls: None,
+            broker_tls: None,
         }
     }
 
@@ -264,6 +310,35 @@ impl ProxyConfig {
             config.subject_name_strategy = s;
         }
         config.fail_open = args.fail_open || file.fail_open;
+        let tls_cert = args.tls_cert.clone().or(file.tls_cert);
+        let tls_key = args.tls_key.clone().or(file.tls_key);
+        let tls_client_ca = args.tls_client_ca.clone().or(file.tls_client_ca);
+        config.tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(ClientTls {
+                cert,
+                key,
+                client_ca: tls_client_ca,
+            }),
+            (None, None) if tls_client_ca.is_none() => None,
+            _ => {
+                return Err(ProxyError::Config(
+                    "--tls-cert and --tls-key go together (and --tls-client-ca needs them)".into(),
+                ));
+            }
+        };
+        let broker = BrokerTls {
+            ca: args.broker_ca.clone().or(file.broker_ca),
+            cert: args.broker_cert.clone().or(file.broker_cert),
+            key: args.broker_key.clone().or(file.broker_key),
+        };
+        if args.broker_tls || file.broker_tls || broker != BrokerTls::default() {
+            if broker.cert.is_some() != broker.key.is_some() {
+                return Err(ProxyError::Config(
+                    "--broker-cert and --broker-key go together".into(),
+                ));
+            }
+            config.broker_tls = Some(broker);
+        }
         for p in file.policies {
             let mut policy = Policy::new(&p.topic, p.action)?;
             policy.require_schema = p.require_schema;
@@ -372,5 +447,86 @@ dead-letter-topic = "orders.bad"
         })
         .unwrap_err();
         assert!(err.to_string().contains("registry"), "{err}");
+    }
+
+    #[test]
+    fn tls_settings_come_from_the_section_and_flags_and_go_in_pairs() {
+        let dir = std::env::temp_dir().join(format!("warden-proxy-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("warden.toml");
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b:9093\"\nregistry-url = \"http://r\"\n\
+             tls-cert = \"/etc/proxy.pem\"\ntls-key = \"/etc/proxy.key\"\n\
+             broker-ca = \"/etc/kafka-ca.pem\"\n",
+        )
+        .unwrap();
+        let args = ProxyArgs {
+            config: Some(path.clone()),
+            tls_client_ca: Some("/etc/clients-ca.pem".into()),
+            ..ProxyArgs::default()
+        };
+        let config = ProxyConfig::from_args(&args).unwrap();
+        assert_eq!(
+            config.tls,
+            Some(ClientTls {
+                cert: "/etc/proxy.pem".into(),
+                key: "/etc/proxy.key".into(),
+                client_ca: Some("/etc/clients-ca.pem".into()),
+            })
+        );
+        assert_eq!(
+            config.broker_tls,
+            Some(BrokerTls {
+                ca: Some("/etc/kafka-ca.pem".into()),
+                cert: None,
+                key: None,
+            }),
+            "a broker CA implies TLS toward the brokers"
+        );
+
+        std::fs::write(
+            &path,
+            "[proxy]\nbootstrap-servers = \"b\"\nregistry-url = \"r\"\nbroker-tls = true\n",
+        )
+        .unwrap();
+        let config = ProxyConfig::from_args(&ProxyArgs {
+            config: Some(path.clone()),
+            ..ProxyArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.tls, None);
+        assert_eq!(config.broker_tls, Some(BrokerTls::default()));
+
+        for (what, args) in [
+            (
+                "a key without its certificate",
+                ProxyArgs {
+                    tls_key: Some("/k".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+            (
+                "a client CA without a certificate",
+                ProxyArgs {
+                    tls_client_ca: Some("/ca".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+            (
+                "a broker certificate without its key",
+                ProxyArgs {
+                    broker_cert: Some("/c".into()),
+                    ..ProxyArgs::default()
+                },
+            ),
+        ] {
+            let args = ProxyArgs {
+                bootstrap_servers: Some("b".into()),
+                registry_url: Some("r".into()),
+                ..args
+            };
+            assert!(ProxyConfig::from_args(&args).is_err(), "{what}");
+        }
     }
 }

@@ -14,14 +14,14 @@ use kafka_protocol::messages::produce_response::PartitionProduceResponse;
 use kafka_protocol::messages::{ApiKey, TopicName};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
 use crate::Shared;
 use crate::error::{ProxyError, Result};
-use crate::frame::{framed, read_frame};
+use crate::frame::{FrameReader, framed, read_frame};
 use crate::produce;
 use crate::rewrite;
+use crate::tls::{ReadHalf, WriteHalf};
 
 /// What the responder does for one request.
 #[derive(Debug)]
@@ -47,20 +47,29 @@ enum Rewrite {
 }
 
 /// Serves `client` until it or the broker closes, or the proxy stops (then the requests
-/// already forwarded are answered before the connection closes).
+/// the client has sent, whole or begun, are forwarded and answered before the connection
+/// closes). The TLS handshake with the
+/// client, when configured, comes first; then the broker connection (TLS when configured).
 pub(crate) async fn serve(shared: Arc<Shared>, client: TcpStream, upstream: Vec<String>) {
     let _guard = shared.connections.enter();
     let _ = client.set_nodelay(true);
     let peer = client.peer_addr().ok();
-    let broker = match crate::client::KafkaClient::connect_raw(&upstream).await {
+    let client = match shared.acceptor.accept(client).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::info!(?peer, "TLS handshake with a client failed: {e}");
+            return;
+        }
+    };
+    let broker = match shared.connector.connect(&upstream).await {
         Ok(stream) => stream,
         Err(e) => {
             tracing::warn!(?peer, "cannot reach the broker: {e}");
             return;
         }
     };
-    let (client_read, client_write) = client.into_split();
-    let (broker_read, broker_write) = broker.into_split();
+    let (client_read, client_write) = client.split();
+    let (broker_read, broker_write) = broker.split();
     let (tx, rx) = mpsc::channel(1024);
     let responder = tokio::spawn(respond(Arc::clone(&shared), rx, broker_read, client_write));
     if let Err(e) = requests(&shared, client_read, broker_write, tx).await {
@@ -71,15 +80,25 @@ pub(crate) async fn serve(shared: Arc<Shared>, client: TcpStream, upstream: Vec<
 
 async fn requests(
     shared: &Shared,
-    mut client: OwnedReadHalf,
-    mut broker: OwnedWriteHalf,
+    mut client: ReadHalf,
+    mut broker: WriteHalf,
     pending: mpsc::Sender<Pending>,
 ) -> Result<()> {
     let mut stop = shared.stop.subscribe();
+    let mut reader = FrameReader::default();
     loop {
+        // Once the proxy stops, requests already sent (whole, or begun) are still read and
+        // forwarded; the connection ends when no more bytes are waiting.
         let frame = tokio::select! {
-            frame = read_frame(&mut client) => frame?,
-            () = crate::stopped(&mut stop) => None,
+            biased;
+            frame = reader.read(&mut client) => frame?,
+            () = crate::stopped(&mut stop) => {
+                if reader.in_progress() {
+                    reader.read(&mut client).await?
+                } else {
+                    None
+                }
+            }
         };
         let Some(frame) = frame else {
             return Ok(());
@@ -171,8 +190,8 @@ async fn send(pending: &mpsc::Sender<Pending>, entry: Pending) -> Result<()> {
 async fn respond(
     shared: Arc<Shared>,
     mut pending: mpsc::Receiver<Pending>,
-    mut broker: OwnedReadHalf,
-    mut client: OwnedWriteHalf,
+    mut broker: ReadHalf,
+    mut client: WriteHalf,
 ) {
     while let Some(entry) = pending.recv().await {
         let answer = match entry {

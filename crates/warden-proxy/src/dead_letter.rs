@@ -43,7 +43,7 @@ impl<'a> DeadLetter<'a> {
         invalid: &[(usize, Part, Refusal, Record)],
     ) -> Result<(), String> {
         let servers = &self.shared.config.bootstrap_servers;
-        let mut client = KafkaClient::connect(servers)
+        let mut client = KafkaClient::connect(&self.shared.connector, servers)
             .await
             .map_err(|e| e.to_string())?;
         let mut metadata = MetadataRequest::default();
@@ -66,7 +66,7 @@ impl<'a> DeadLetter<'a> {
             .map(|b| format!("{}:{}", b.host.as_str(), b.port))
             .ok_or_else(|| format!("the leader of {dlq}-0 is not among the brokers"))?;
         client.close().await;
-        let mut client = KafkaClient::connect(&[broker])
+        let mut client = KafkaClient::connect(&self.shared.connector, &[broker])
             .await
             .map_err(|e| e.to_string())?;
 

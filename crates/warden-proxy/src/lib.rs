@@ -16,6 +16,10 @@
 //!   Every other API is forwarded unread, correlation ids untouched, one broker connection
 //!   per client connection so pipelined requests keep their order. `ApiVersions` is
 //!   narrowed to the versions the proxy decodes.
+//! - **TLS and SASL**: clients may connect over TLS (every listener, optionally mutual TLS)
+//!   and the proxy may reach the brokers over TLS ([`ClientTls`], [`BrokerTls`]). SASL
+//!   (`SaslHandshake` v1+, `SaslAuthenticate`) is forwarded unchanged on each client's own
+//!   broker connection, so the broker authenticates the client itself.
 //! - **Produce**: each record batch is decoded (gzip, snappy, lz4, zstd) and each record
 //!   checked ([`validate`] lists the rules). A partition with an invalid record is refused
 //!   whole with `INVALID_RECORD` (87), `record_errors` and an `error_message` naming the
@@ -35,6 +39,7 @@ mod frame;
 mod metrics;
 mod produce;
 mod rewrite;
+mod tls;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -54,7 +59,8 @@ pub use crate::config::{
 pub use crate::error::{ProxyError, Result};
 pub use crate::metrics::Usage;
 pub use crate::produce::{INVALID_RECORD, REQUEST_TIMED_OUT};
-pub use crate::rewrite::MAX_PRODUCE_VERSION;
+pub use crate::rewrite::{MAX_PRODUCE_VERSION, MIN_SASL_HANDSHAKE_VERSION};
+pub use crate::tls::{BrokerTls, ClientTls};
 
 use crate::metrics::Metrics;
 use crate::validate::Validator;
@@ -70,6 +76,10 @@ pub(crate) struct Shared {
     pub(crate) metrics: Metrics,
     pub(crate) stop: watch::Sender<bool>,
     pub(crate) connections: Connections,
+    /// Client connections: the TLS handshake when configured.
+    pub(crate) acceptor: tls::Acceptor,
+    /// Broker connections: over TLS when configured.
+    pub(crate) connector: tls::Connector,
     bind_ip: IpAddr,
     main_port: u16,
     /// Broker address (`host:port`) → proxy port.
@@ -149,11 +159,15 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Binds the client and admin listeners and builds the registry client.
+    /// Loads the TLS files, binds the client and admin listeners and builds the registry
+    /// client.
     ///
-    /// Errors: [`ProxyError::Io`] when an address cannot be bound,
-    /// [`ProxyError::Registry`] for an unusable registry URL.
+    /// Errors: [`ProxyError::Config`] for a TLS file that does not load,
+    /// [`ProxyError::Io`] when an address cannot be bound, [`ProxyError::Registry`] for an
+    /// unusable registry URL.
     pub async fn build(config: ProxyConfig) -> Result<Self> {
+        let acceptor = tls::Acceptor::new(config.tls.as_ref())?;
+        let connector = tls::Connector::new(config.broker_tls.as_ref())?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| ProxyError::io(format!("bind {}", config.listen), e))?;
@@ -171,6 +185,8 @@ impl Proxy {
             metrics: Metrics::new(),
             stop,
             connections: Connections::default(),
+            acceptor,
+            connector,
             bind_ip: local.ip(),
             main_port: local.port(),
             routes: Mutex::default(),
@@ -205,10 +221,20 @@ impl Proxy {
             admin,
         } = self;
         tracing::info!(
-            "warden proxy listening on {}:{} for {:?}, registry {}",
+            "warden proxy listening on {}:{}{} for {:?}{}, registry {}",
             shared.bind_ip,
             shared.main_port,
+            if shared.config.tls.is_some() {
+                " (TLS)"
+            } else {
+                ""
+            },
             shared.config.bootstrap_servers,
+            if shared.config.broker_tls.is_some() {
+                " (TLS)"
+            } else {
+                ""
+            },
             shared.config.registry_url
         );
         let upstream = shared.config.bootstrap_servers.clone();

@@ -1,7 +1,8 @@
 //! Responses the proxy rewrites so clients keep talking through it:
 //!
 //! - `ApiVersions`: each API's version range narrowed to what the proxy's codecs decode
-//!   (`kafka-protocol`), and Produce to v12 at most (v13 names topics by id);
+//!   (`kafka-protocol`), Produce to v12 at most (v13 names topics by id), and
+//!   SaslHandshake to v1 at least (v0 sends SASL tokens as bare frames);
 //! - `Metadata`, `FindCoordinator`, `DescribeCluster`: each broker's host and port replaced
 //!   by the proxy listener that forwards to it (see [`crate::Router`]).
 //!
@@ -22,6 +23,12 @@ use crate::Shared;
 /// The highest Produce version the proxy accepts: v13 (KIP-516) names topics by id, which
 /// the policies (by topic name) would have to resolve first.
 pub const MAX_PRODUCE_VERSION: i16 = 12;
+
+/// The lowest SaslHandshake version offered. After a v0 handshake the SASL tokens travel as
+/// bare frames without a request header, which the proxy could not tell from requests; from
+/// v1 (KIP-152, Kafka 1.0) they travel in `SaslAuthenticate` requests, as librdkafka and the
+/// Java client send them. Both are forwarded unchanged, on every connection.
+pub const MIN_SASL_HANDSHAKE_VERSION: i16 = 1;
 
 /// `frame` (a response to `api_key` at `version`) with its broker addresses rewritten.
 pub(crate) async fn response(
@@ -123,10 +130,14 @@ fn narrow_versions(response: &mut ApiVersionsResponse) {
         };
         let ours = key.valid_versions();
         let mut max = ours.max;
+        let mut min = ours.min;
         if key == ApiKey::Produce {
             max = max.min(MAX_PRODUCE_VERSION);
         }
-        entry.min_version = entry.min_version.max(ours.min);
+        if key == ApiKey::SaslHandshake {
+            min = min.max(MIN_SASL_HANDSHAKE_VERSION);
+        }
+        entry.min_version = entry.min_version.max(min);
         entry.max_version = entry.max_version.min(max);
         entry.min_version <= entry.max_version
     });
