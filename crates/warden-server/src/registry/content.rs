@@ -1,7 +1,9 @@
-//! Content keys of stored schemas: a 64-bit hash of what Confluent's `canLookup` compares
-//! besides the metadata (format, text, references and rule set), per schema id, so that the
-//! look-up of a submitted schema among a subject's versions (`can_lookup_among`) passes over
-//! the versions whose schema differs without fetching each one from the schema cache.
+//! What the look-ups of a registration need to know of each stored schema, per schema id:
+//! a 64-bit hash of what Confluent's `canLookup` compares besides the metadata (format,
+//! text, references and rule set), and whether it is an Avro schema with references. The
+//! look-ups of a submitted schema among a subject's versions (`can_lookup_among`,
+//! `version_with_references_inlined`) pass over the versions that cannot match without
+//! fetching each one's schema from the schema cache.
 //!
 //! An id's content never changes while the id exists, so a key stays right until the id is
 //! removed ([`ContentKeys::forget`], with every hard delete). A missing key only means the
@@ -17,10 +19,19 @@ use warden_storage::{NewSchema, StoredSchema};
 /// Keys kept at most (16 bytes each); past it the map starts again empty.
 const MAX_KEYS: usize = 1 << 20;
 
+/// What is known of one stored schema's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Content {
+    /// The hash of its format, text, references and rule set.
+    pub(super) key: u64,
+    /// Whether it is an Avro schema with references.
+    pub(super) avro_with_references: bool,
+}
+
 /// Content keys by schema id.
 #[derive(Debug, Default)]
 pub(super) struct ContentKeys {
-    keys: RwLock<HashMap<SchemaId, u64>>,
+    keys: RwLock<HashMap<SchemaId, Content>>,
 }
 
 impl ContentKeys {
@@ -34,18 +45,22 @@ impl ContentKeys {
         )
     }
 
-    /// The key of a stored schema.
-    pub(super) fn of_stored(schema: &StoredSchema) -> u64 {
-        key(
-            schema.schema_type.as_str(),
-            &schema.schema,
-            &schema.references,
-            schema.rule_set.as_ref(),
-        )
+    /// What a stored schema's content is.
+    pub(super) fn of_stored(schema: &StoredSchema) -> Content {
+        Content {
+            key: key(
+                schema.schema_type.as_str(),
+                &schema.schema,
+                &schema.references,
+                schema.rule_set.as_ref(),
+            ),
+            avro_with_references: schema.schema_type == warden_core::SchemaType::Avro
+                && !schema.references.is_empty(),
+        }
     }
 
-    /// The key of schema `id`, when known.
-    pub(super) fn get(&self, id: SchemaId) -> Option<u64> {
+    /// What schema `id`'s content is, when known.
+    pub(super) fn get(&self, id: SchemaId) -> Option<Content> {
         self.keys
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -53,8 +68,8 @@ impl ContentKeys {
             .copied()
     }
 
-    /// Keeps the key of schema `id`.
-    pub(super) fn keep(&self, id: SchemaId, key: u64) {
+    /// Keeps what schema `id`'s content is.
+    pub(super) fn keep(&self, id: SchemaId, content: Content) {
         let mut keys = self
             .keys
             .write()
@@ -62,7 +77,7 @@ impl ContentKeys {
         if keys.len() >= MAX_KEYS {
             keys.clear();
         }
-        keys.insert(id, key);
+        keys.insert(id, content);
     }
 
     /// Forgets the keys of removed schemas (an id imported again may hold other content).

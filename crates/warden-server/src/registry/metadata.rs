@@ -242,7 +242,7 @@ impl Registry {
             if self
                 .contents
                 .get(row.schema_id)
-                .is_some_and(|key| key != wanted)
+                .is_some_and(|known| known.key != wanted)
             {
                 continue;
             }
@@ -251,9 +251,9 @@ impl Registry {
                 Err(Error::SchemaNotFound(_)) => continue,
                 stored => stored?,
             };
-            let key = super::content::ContentKeys::of_stored(&stored.stored);
-            self.contents.keep(row.schema_id, key);
-            if key == wanted && can_lookup(candidate, row.version, &stored.stored) {
+            let content = super::content::ContentKeys::of_stored(&stored.stored);
+            self.contents.keep(row.schema_id, content);
+            if content.key == wanted && can_lookup(candidate, row.version, &stored.stored) {
                 return Ok(Some(*row));
             }
         }

@@ -730,8 +730,19 @@ impl Registry {
         }
         let mut wanted: Option<String> = None;
         for row in rows.iter().rev() {
+            if self
+                .contents
+                .get(row.schema_id)
+                .is_some_and(|known| !known.avro_with_references)
+            {
+                continue;
+            }
             let stored = self.schema_by_id(row.schema_id).await?;
             let stored = &stored.stored;
+            self.contents.keep(
+                row.schema_id,
+                super::content::ContentKeys::of_stored(stored),
+            );
             if stored.schema_type != SchemaType::Avro
                 || stored.references.is_empty()
                 || stored.metadata != candidate.new.metadata
