@@ -398,7 +398,8 @@ mod tests {
     use serde_json::json;
 
     fn eval(expr: &str, message: Value) -> Result<Option<CelValue>, String> {
-        Compiled::compile(None, expr)?.run(vec![("message", to_val(&message))])
+        let program = Compiled::compile(None, expr)?;
+        program.run(vec![("message", program.message_val(&message))])
     }
 
     #[test]
@@ -449,6 +450,38 @@ mod tests {
         );
         assert!(eval("message.missing > 0", json!({})).is_err());
         assert!(Compiled::compile(None, "message.(").is_err());
+    }
+
+    #[test]
+    fn only_the_selected_fields_of_the_message_are_bound_unless_it_is_read_whole() {
+        let reads = |expr: &str| Compiled::compile(None, expr).unwrap().message;
+        let fields = |names: &[&str]| Reads::Fields(names.iter().map(|n| n.to_string()).collect());
+        assert_eq!(reads("message.amount >= 0.0"), fields(&["amount"]));
+        assert_eq!(
+            reads("has(message.note) || message.customer.email.isEmail() && message.amount > 1.0"),
+            fields(&["note", "customer", "amount"])
+        );
+        assert_eq!(reads("value.isEmail()"), fields(&[]));
+        for whole in [
+            "size(message) > 2",
+            "message['amount'] > 0",
+            "message.all(k, k != '')",
+            "[1].all(message, message > 0)",
+            "message == {}",
+        ] {
+            assert_eq!(reads(whole), Reads::Whole, "{whole}");
+        }
+        // The program sees the same answers either way.
+        let m = json!({"amount": 3, "note": null, "extra": "x"});
+        assert_eq!(
+            eval("has(message.note) && !has(message.missing)", m.clone()),
+            Ok(Some(CelValue::Bool(true)))
+        );
+        assert!(eval("message.missing > 0", m.clone()).is_err());
+        assert_eq!(
+            eval("size(message) == 3", m),
+            Ok(Some(CelValue::Bool(true)))
+        );
     }
 
     #[test]

@@ -96,10 +96,23 @@ struct FieldInfo {
     inline: Vec<String>,
     /// The inline tags, then the external tags not among them.
     tags: Vec<String>,
+    /// Whether the field's type may hold a record (through arrays, maps, unions, named
+    /// types or subschemas), whose fields a walk must visit even when this one is not
+    /// selected.
+    nested: bool,
+    /// The JSON Schema subschema `nested` was computed from (its address), to tell when
+    /// a path is reached through another one.
+    schema: usize,
 }
 
 impl FieldInfo {
-    fn new(full_name: String, name: &str, inline: Vec<String>, external: &ContractTags) -> Self {
+    fn new(
+        full_name: String,
+        name: &str,
+        inline: Vec<String>,
+        external: &ContractTags,
+        nested: bool,
+    ) -> Self {
         let mut tags = inline.clone();
         for tag in external.tags_of(&full_name) {
             if !tags.iter().any(|t| t == tag) {
@@ -111,8 +124,47 @@ impl FieldInfo {
             name: name.to_owned(),
             inline,
             tags,
+            nested,
+            schema: 0,
         }
     }
+
+    /// Whether a rule selecting fields tagged `select` (every field when `None`) applies to
+    /// this field, or to a field inside it.
+    fn visited_by(&self, select: Option<&[String]>) -> bool {
+        self.nested || select.is_none_or(|wanted| wanted.iter().any(|t| self.tags.contains(t)))
+    }
+}
+
+/// Whether an Avro type may hold a record: a record or named type, or an array, map or
+/// union of one.
+fn avro_nested(node: &AvroNode) -> bool {
+    match node {
+        AvroNode::Record(_) | AvroNode::Ref { .. } => true,
+        AvroNode::Array(array) => avro_nested(&array.items),
+        AvroNode::Map(map) => avro_nested(&map.types),
+        AvroNode::Union(union) => union.variants().iter().any(avro_nested),
+        _ => false,
+    }
+}
+
+/// Whether a JSON Schema subschema may hold an object whose properties the walk visits:
+/// anything but a schema of one primitive `type` without `items`, `$ref` or combinators.
+fn json_nested(schema: &Value) -> bool {
+    let Value::Object(s) = schema else {
+        return false;
+    };
+    let primitive = match s.get("type") {
+        Some(t) => matches!(
+            t.as_str(),
+            Some("string" | "integer" | "number" | "boolean" | "null")
+        ),
+        None => s.contains_key("enum") || s.contains_key("const"),
+    };
+    !primitive
+        || ["properties", "items", "$ref", "allOf", "anyOf", "oneOf"]
+            .iter()
+            .any(|k| s.contains_key(*k))
 }
 
 /// The field plan of a schema version: a [`FieldInfo`] per field of each Avro record (by
@@ -143,7 +195,7 @@ impl FieldPlan {
             .map(|rf| {
                 let inline = string_list(rf.custom_attributes.get(warden_core::tags::TAGS));
                 let full = format!("{record_name}.{}", rf.name);
-                FieldInfo::new(full, &rf.name, inline, external)
+                FieldInfo::new(full, &rf.name, inline, external, avro_nested(&rf.schema))
             })
             .collect();
         let mut kept = write(&self.avro);
@@ -153,25 +205,31 @@ impl FieldPlan {
         infos
     }
 
-    /// The field at `full_name` whose inline tags are `inline` (a JSON array of strings).
+    /// The property at `full_name` (a JSON Schema path) with subschema `schema`.
     fn json_field(
         &self,
         full_name: &str,
         name: &str,
-        inline: Option<&Value>,
+        schema: &Value,
         external: &ContractTags,
     ) -> Arc<FieldInfo> {
+        let inline = schema.get(warden_core::tags::TAGS);
+        let address = std::ptr::from_ref(schema) as usize;
         if let Some(found) = read(&self.by_name).get(full_name)
+            && found.schema == address
             && same_strings(&found.inline, inline)
         {
             return Arc::clone(found);
         }
-        let info = Arc::new(FieldInfo::new(
+        let mut info = FieldInfo::new(
             full_name.to_owned(),
             name,
             string_list(inline),
             external,
-        ));
+            json_nested(schema),
+        );
+        info.schema = address;
+        let info = Arc::new(info);
         self.keep(&info);
         info
     }
@@ -199,11 +257,13 @@ impl FieldPlan {
             .filter(|(e, _)| e.normalized_path() == entity)
             .flat_map(|(_, tags)| tags.iter().cloned())
             .collect();
+        let nested = matches!(field.kind(), prost_reflect::Kind::Message(_));
         let info = Arc::new(FieldInfo::new(
             full.to_owned(),
             field.name(),
             tags,
             external,
+            nested,
         ));
         self.keep(&info);
         info
@@ -500,6 +560,7 @@ impl Contract {
         let walker = Walker {
             tags: &self.tags,
             plan: &self.plan,
+            select: (!rule.tags.is_empty()).then_some(rule.tags.as_slice()),
             containing: program.uses("message").then_some(program),
         };
         match schema {
@@ -582,6 +643,9 @@ type FieldFn<'f> =
 struct Walker<'t> {
     tags: &'t ContractTags,
     plan: &'t FieldPlan,
+    /// The tags a field must carry to be visited (a field rule's `tags`); `None` visits
+    /// every field. Fields without them are skipped unless they may hold records.
+    select: Option<&'t [String]>,
     /// The program, when it reads `message` (the containing record): only then is it built,
     /// with the fields the program selects.
     containing: Option<&'t Compiled>,
@@ -618,6 +682,9 @@ impl Walker<'_> {
                 let infos = self.plan.avro_record(record, self.tags);
                 let containing = self.containing_record(map);
                 for (rf, info) in record.fields.iter().zip(infos.iter()) {
+                    if !info.visited_by(self.select) {
+                        continue;
+                    }
                     let Some(field_value) = map.get_mut(&rf.name) else {
                         continue;
                     };
@@ -761,12 +828,11 @@ impl Walker<'_> {
                     let parent = path.len();
                     path.push('.');
                     path.push_str(name);
-                    let info = self.plan.json_field(
-                        path,
-                        name,
-                        prop_schema.get(warden_core::tags::TAGS),
-                        self.tags,
-                    );
+                    let info = self.plan.json_field(path, name, prop_schema, self.tags);
+                    if !info.visited_by(self.select) {
+                        path.truncate(parent);
+                        continue;
+                    }
                     let mut ctx = FieldCtx::of(&info);
                     ctx.type_name =
                         json_type_name(prop_schema.as_object().unwrap_or(&Default::default()));
@@ -822,17 +888,20 @@ impl Walker<'_> {
         let containing = self.containing_record(map);
         for field in descriptor.fields() {
             let key = if map.contains_key(field.json_name()) {
-                field.json_name().to_owned()
+                field.json_name()
             } else if map.contains_key(field.name()) {
-                field.name().to_owned()
+                field.name()
             } else {
-                continue;
-            };
-            let Some(field_value) = map.get_mut(&key) else {
                 continue;
             };
             // Inline tag entities name messages without the package.
             let info = self.plan.proto_field(&field, inline, package, self.tags);
+            if !info.visited_by(self.select) {
+                continue;
+            }
+            let Some(field_value) = map.get_mut(key) else {
+                continue;
+            };
             let mut ctx = FieldCtx::of(&info);
             let mut one = |v: &mut Value, f: &mut FieldFn<'_>| -> std::result::Result<(), Failed> {
                 match field.kind() {
