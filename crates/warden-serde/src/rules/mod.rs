@@ -351,19 +351,15 @@ impl Contract {
             .any(|r| !r.disabled && r.mode.applies_to(phase))
     }
 
-    /// Whether some enabled domain rule of `phase` may rewrite the message: a `TRANSFORM`
-    /// of an executor that rewrites (`CEL`, `CEL_FIELD`). Without one, a record that passes
-    /// the rules is the record given, and can be encoded from its original form.
+    /// Whether some enabled domain rule of `phase` may rewrite the message: a `TRANSFORM`,
+    /// of any type (an executor added later, `ENCRYPT` say, rewrites too). Without one, a
+    /// record that passes the rules is the record given, and can be encoded from its
+    /// original form.
     pub fn may_rewrite(&self, phase: RuleMode) -> bool {
-        self.rules.domain_rules.iter().any(|r| {
-            !r.disabled
-                && r.mode.applies_to(phase)
-                && r.kind == RuleKind::Transform
-                && matches!(
-                    r.rule_type.to_ascii_uppercase().as_str(),
-                    "CEL" | "CEL_FIELD"
-                )
-        })
+        self.rules
+            .domain_rules
+            .iter()
+            .any(|r| !r.disabled && r.mode.applies_to(phase) && r.kind == RuleKind::Transform)
     }
 
     /// Runs the domain rules for `phase` (`WRITE` or `READ`) on `message`, the record as
