@@ -570,3 +570,89 @@ async fn a_config_in_read_only_mode_cannot_change() {
     let r = put(&app, "/config/s", json!({"compatibility": "NONE"})).await;
     assert_eq!(r.body, json!({"compatibility": "NONE"}));
 }
+
+/// `POST /compatibility/subjects/s/versions?verbose=true` with `body`.
+async fn compatibility(app: &TestApp, body: &Value) -> warden_testkit::Reply {
+    app.request(
+        Method::POST,
+        "/compatibility/subjects/s/versions?verbose=true",
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_compatibility_test_checks_reserved_fields_with_validate_fields_as_confluent() {
+    // Confluent's `isCompatibleWithPrevious` runs `validateReservedFields` for the
+    // compatibility endpoint too, before the level's check.
+    let app = spawn_app().await;
+    let reserving = |fields: &str| json!({"schema": v2(), "metadata": {"properties": {"confluent:reserved": fields}}});
+    app.register_body("s", &reserving("legacy")).await;
+    let r = compatibility(&app, &reserving("")).await;
+    assert_eq!(
+        r.body["is_compatible"],
+        json!(true),
+        "validateFields off: {}",
+        r.text
+    );
+    put(&app, "/config", json!({"validateFields": true})).await;
+    let r = compatibility(&app, &reserving("")).await;
+    assert_eq!(r.body["is_compatible"], json!(false), "{}", r.text);
+    assert_eq!(
+        r.body["messages"],
+        json!([
+            "The new schema has reserved field legacy removed from its metadata which is \
+             present in the old schema's metadata.",
+            "{validateFields: 'true', compatibility: 'BACKWARD'}"
+        ])
+    );
+    let r = compatibility(&app, &reserving("legacy")).await;
+    assert_eq!(r.body["is_compatible"], json!(true), "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_new_condition_passes_as_in_confluent_and_fails_with_validate_rules_naming_the_rule() {
+    let app = spawn_app().await;
+    let rules = |domain: Value| json!({"schema": v1(), "ruleSet": {"domainRules": domain}});
+    let positive = json!({"name": "positive", "kind": "CONDITION", "mode": "WRITE",
+                          "type": "CEL", "expr": "message.a != ''"});
+    let email = json!({"name": "email", "kind": "CONDITION", "mode": "WRITEREAD",
+                       "type": "CEL_FIELD", "tags": ["PII"], "expr": "value.isEmail()"});
+    let r = app.register_body("s", &rules(json!([positive]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stricter = rules(json!([positive, email]));
+    // Confluent's compatibility endpoint gives no verdict on rule sets: compatible.
+    let r = compatibility(&app, &stricter).await;
+    assert_eq!(
+        r.body,
+        json!({"is_compatible": true, "messages": []}),
+        "{}",
+        r.text
+    );
+
+    put(&app, "/config", json!({"validateRules": true})).await;
+    let r = compatibility(&app, &stricter).await;
+    assert_eq!(r.body["is_compatible"], json!(false), "{}", r.text);
+    let first = r.body["messages"][0].as_str().unwrap();
+    assert!(
+        first.starts_with(
+            "{errorType:\"RULE_CONDITION_ADDED\", description:\"condition rule 'email'"
+        ) && first.contains("at path '#/ruleSet/domainRules/email'"),
+        "{first}"
+    );
+    // Registration refuses it the same way; the unchanged rule set passes.
+    let r = app.register_body("s", &stricter).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::CONFLICT, 40901),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["message"].as_str().unwrap().contains("'email'"),
+        "{}",
+        r.text
+    );
+    let r = compatibility(&app, &rules(json!([positive]))).await;
+    assert_eq!(r.body["is_compatible"], json!(true), "{}", r.text);
+}

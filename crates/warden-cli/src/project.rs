@@ -15,10 +15,16 @@
 //! subject = "{name}"                  # naming rule: {name} {file} {path} {dir}, or a literal
 //! format = "AVRO"                     # optional: from the extension (.avsc .proto .json)
 //! compatibility = "FULL"              # optional: the level of these subjects
+//! contract = "contracts/{name}.json"  # optional: each subject's data contract (below)
 //!
 //! [subjects."orders-value"]
 //! compatibility = "FULL_TRANSITIVE"   # one subject's level
+//! contract = "contracts/orders.json"  # one subject's data contract
 //! ```
+//!
+//! A data contract file holds what a registration sends besides the schema:
+//! `{"metadata": {...}, "ruleSet": {...}}` (Confluent's field names). `warden check`
+//! compares it with the previous version's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -74,6 +80,7 @@ struct SchemaGroup {
     format: Option<String>,
     compatibility: Option<String>,
     compatibility_policy: Option<String>,
+    contract: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +95,7 @@ enum OneOrMany {
 struct SubjectSettings {
     compatibility: Option<String>,
     compatibility_policy: Option<String>,
+    contract: Option<String>,
 }
 
 /// One `[[schemas]]` group, parsed.
@@ -98,6 +106,16 @@ struct Group {
     format: Option<SchemaType>,
     level: Option<CompatibilityLevel>,
     policy: Option<CompatibilityPolicy>,
+    /// The data contract file's naming rule.
+    contract: Option<String>,
+}
+
+/// One `[subjects."…"]` table, parsed.
+#[derive(Debug, Default)]
+struct SubjectOwn {
+    level: Option<CompatibilityLevel>,
+    policy: Option<CompatibilityPolicy>,
+    contract: Option<String>,
 }
 
 /// A loaded, validated project.
@@ -109,7 +127,7 @@ pub(crate) struct Project {
     default_level: CompatibilityLevel,
     default_policy: CompatibilityPolicy,
     default_level_explicit: bool,
-    subjects: BTreeMap<String, (Option<CompatibilityLevel>, Option<CompatibilityPolicy>)>,
+    subjects: BTreeMap<String, SubjectOwn>,
     import_paths: Vec<String>,
 }
 
@@ -129,6 +147,9 @@ pub(crate) struct Entry {
     /// Whether `warden.toml` states the level (for the subject, its group, or in
     /// `[defaults]`), rather than falling back to BACKWARD.
     pub(crate) level_is_explicit: bool,
+    /// The data contract file (`{"metadata", "ruleSet"}`), relative to the project root,
+    /// when `warden.toml` names one for the subject or its group.
+    pub(crate) contract: Option<String>,
 }
 
 fn level(s: &str, whence: &str) -> anyhow::Result<CompatibilityLevel> {
@@ -237,6 +258,7 @@ impl Project {
                     .as_deref()
                     .map(|p| policy(p, &format!("{whence} compatibility_policy")))
                     .transpose()?,
+                contract: g.contract.clone(),
             });
         }
         let mut subjects = BTreeMap::new();
@@ -244,16 +266,19 @@ impl Project {
             let whence = format!("{name}: [subjects.{subject:?}]");
             subjects.insert(
                 subject.clone(),
-                (
-                    s.compatibility
+                SubjectOwn {
+                    level: s
+                        .compatibility
                         .as_deref()
                         .map(|l| level(l, &format!("{whence} compatibility")))
                         .transpose()?,
-                    s.compatibility_policy
+                    policy: s
+                        .compatibility_policy
                         .as_deref()
                         .map(|p| policy(p, &format!("{whence} compatibility_policy")))
                         .transpose()?,
-                ),
+                    contract: s.contract.clone(),
+                },
             );
         }
         let mut import_paths: Vec<String> = file
@@ -318,8 +343,12 @@ impl Project {
                 };
                 let subject = subject_for(&group.subject, &path);
                 let own = self.subjects.get(&subject);
-                let own_level = own.and_then(|s| s.0);
-                let own_policy = own.and_then(|s| s.1);
+                let own_level = own.and_then(|s| s.level);
+                let own_policy = own.and_then(|s| s.policy);
+                let contract = own
+                    .and_then(|s| s.contract.clone())
+                    .or_else(|| group.contract.as_deref().map(|c| subject_for(c, &path)))
+                    .map(|c| normalize(&c).unwrap_or(c));
                 seen.insert(path.clone());
                 entries.push(Entry {
                     path,
@@ -330,6 +359,7 @@ impl Project {
                     level_is_explicit: own_level.is_some()
                         || group.level.is_some()
                         || self.default_level_explicit,
+                    contract,
                 });
             }
         }

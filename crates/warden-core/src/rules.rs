@@ -7,6 +7,8 @@
 //! clients: [`RuleSet::from_json`] and [`ContractTags::from_metadata`]. Field names of the
 //! JSON are Confluent's (`domainRules`, `migrationRules`, `encodingRules`, `onSuccess`, ...).
 
+pub mod changes;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,7 @@ use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::avro::AvroSchema;
 use warden_core::avro::ser::Outcome;
+use warden_core::rules::RuleMode;
 use warden_core::wire::header;
 use warden_core::{ParsedSchema, SchemaId};
 
@@ -60,13 +61,16 @@ impl AvroSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         let schema = &resolved.schema;
         let mut out = header(resolved.id, 64);
-        if resolved.write_rules().is_some() {
-            // The rules see (and may rewrite) the record as JSON.
+        if let Some(contract) = resolved.write_rules() {
+            // The rules see (and may rewrite) the record as JSON; a record no rule can
+            // rewrite is encoded from the value itself once it passes.
             let mut json = serde_json::to_value(value)
                 .map_err(|e| SerdeError::Serialization(e.to_string()))?;
             resolved.run_write_rules(&mut json)?;
-            schema.encode_json(&json, &mut out)?;
-            return Ok(out);
+            if contract.may_rewrite(RuleMode::Write) {
+                schema.encode_json(&json, &mut out)?;
+                return Ok(out);
+            }
         }
         match schema.encode_serde(value, &mut out) {
             Ok(()) => Ok(out),

@@ -8,6 +8,7 @@ pub(crate) mod output;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use warden_core::rules::{RuleSet, changes};
 use warden_core::violation::Message;
 use warden_core::{CompatibilityLevel, Context, ParsedSchema, SchemaError, SchemaType};
 
@@ -322,11 +323,20 @@ fn offline_one(
     };
     let result =
         warden_core::check_with_policy(entry.level, entry.policy, &parsed_new, &[&parsed_old]);
-    if result.is_compatible() {
+    let contract_findings = match contract_changes(entry, current, previous, &parsed_new) {
+        Ok(found) => found,
+        Err(message) => {
+            return Outcome::Invalid {
+                message,
+                line: None,
+            };
+        }
+    };
+    if result.is_compatible() && contract_findings.is_empty() {
         return Outcome::Compatible;
     }
     let text = &new.root().text;
-    let findings = result
+    let mut findings: Vec<Finding> = result
         .failures
         .iter()
         .flat_map(|(_, violations)| violations)
@@ -342,7 +352,70 @@ fn offline_one(
             old_version: Some(previous.describe()),
         })
         .collect();
+    findings.extend(contract_findings);
     Outcome::Incompatible(findings)
+}
+
+/// A subject's data contract in `source`: its `metadata` and `ruleSet`; both empty when the
+/// project names no contract file for the subject or `source` lacks it.
+///
+/// Errors: the file is not JSON, or its rule set does not read as one.
+pub(crate) fn read_contract(
+    source: &Source,
+    entry: &Entry,
+) -> Result<(Option<serde_json::Value>, RuleSet), String> {
+    let Some(path) = &entry.contract else {
+        return Ok((None, RuleSet::default()));
+    };
+    let text = match source.read(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok((None, RuleSet::default())),
+        Err(e) => return Err(format!("{e:#}")),
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
+    let rules = RuleSet::from_json(value.get("ruleSet"))
+        .map_err(|e| format!("{path}: the ruleSet: {e}"))?;
+    Ok((value.get("metadata").cloned(), rules))
+}
+
+/// What the subject's data contract changes from `previous` to `current`: the rule-set
+/// changes and the reserved-field changes of `warden_core::rules::changes`, as findings that
+/// name the rule (or the field) and say what changed. Line 1 of the schema file: the change
+/// is in the contract file.
+///
+/// Errors: the working tree's contract file does not read ([`read_contract`]).
+fn contract_changes(
+    entry: &Entry,
+    current: &Source,
+    previous: &Source,
+    schema: &ParsedSchema,
+) -> Result<Vec<Finding>, String> {
+    if entry.contract.is_none() {
+        return Ok(Vec::new());
+    }
+    let (metadata, rules) = read_contract(current, entry)?;
+    // An unreadable older contract was never registered, so there is nothing to break.
+    let (old_metadata, old_rules) = read_contract(previous, entry).unwrap_or_default();
+    let mut violations = changes::rule_set_changes(&old_rules, &rules);
+    violations.extend(changes::reserved_field_changes(
+        metadata.as_ref(),
+        schema,
+        Some(old_metadata.as_ref()),
+    ));
+    Ok(violations
+        .into_iter()
+        .map(|v| Finding {
+            rule: v.rule.to_owned(),
+            message: match Message::parse(&v.message) {
+                Message::Difference { description, .. } => description,
+                _ => v.message.clone(),
+            },
+            path: v.path,
+            line: 1,
+            old_version: Some(previous.describe()),
+        })
+        .collect())
 }
 
 /// The 1-based line of `text` a violation path points at, best effort: the names along the

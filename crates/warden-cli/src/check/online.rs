@@ -5,6 +5,7 @@
 
 use warden_client::{ClientError, RegistryClient, UnregisteredSchema};
 use warden_core::api::SchemaReference;
+use warden_core::rules::{RuleSet, changes};
 use warden_core::violation::Message;
 use warden_core::{ErrorCode, Version};
 
@@ -70,9 +71,12 @@ async fn check_one(
             ));
         }
     };
-    if let Err((message, line)) = parse(&resolved) {
-        return Ok((entry.level.as_str().to_owned(), invalid(message, line)));
-    }
+    let parsed = match parse(&resolved) {
+        Ok(parsed) => parsed,
+        Err((message, line)) => {
+            return Ok((entry.level.as_str().to_owned(), invalid(message, line)));
+        }
+    };
     let subject = subject(&entry.subject)?;
     let level = match client.config(Some(&subject)).await {
         Ok(c) => level_name(&c.compatibility_level),
@@ -100,7 +104,13 @@ async fn check_one(
         Err(e) if is_not_found(&e) => return Ok((level, Outcome::New { note: None })),
         Err(e) => return Err(fatal(e)),
     };
-    if answer.is_compatible {
+    // The data contract against the latest version's, as the offline check compares it
+    // (a registry with `validateRules` may have reported the same changes).
+    let contract = match contract_findings(client, &subject, current, entry, &parsed).await? {
+        Ok(found) => found,
+        Err(message) => return Ok((level, invalid(message, None))),
+    };
+    if answer.is_compatible && contract.is_empty() {
         return Ok((level, Outcome::Compatible));
     }
     let text = &resolved.root().text;
@@ -131,6 +141,14 @@ async fn check_one(
             Message::OldSchema(_) | Message::Summary { .. } | Message::Other(_) => {}
         }
     }
+    for f in contract {
+        if !findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.path == f.path)
+        {
+            findings.push(f);
+        }
+    }
     if findings.is_empty() {
         // A registry whose messages have another shape: keep them whole.
         findings.push(Finding {
@@ -146,6 +164,54 @@ async fn check_one(
         });
     }
     Ok((level, Outcome::Incompatible(findings)))
+}
+
+/// The changes of the subject's data contract file from the latest registered version's
+/// metadata and rule set (`warden_core::rules::changes`); none without a contract file.
+/// `Ok(Err(reason))` when the file does not read.
+///
+/// Errors: the registry does not answer.
+async fn contract_findings(
+    client: &RegistryClient,
+    subject: &warden_core::Subject,
+    current: &Source,
+    entry: &Entry,
+    schema: &warden_core::ParsedSchema,
+) -> anyhow::Result<Result<Vec<Finding>, String>> {
+    if entry.contract.is_none() {
+        return Ok(Ok(Vec::new()));
+    }
+    let (metadata, rules) = match super::read_contract(current, entry) {
+        Ok(found) => found,
+        Err(message) => return Ok(Err(message)),
+    };
+    let latest = match client.latest(subject).await {
+        Ok(latest) => latest,
+        Err(e) if is_not_found(&e) => return Ok(Ok(Vec::new())),
+        Err(e) => return Err(fatal(e)),
+    };
+    // A stored rule set always reads (the registry validated it).
+    let old_rules = RuleSet::from_json(latest.rule_set.as_ref()).unwrap_or_default();
+    let mut violations = changes::rule_set_changes(&old_rules, &rules);
+    violations.extend(changes::reserved_field_changes(
+        metadata.as_ref(),
+        schema,
+        Some(latest.metadata.as_ref()),
+    ));
+    let version = format!("version {}", latest.version);
+    Ok(Ok(violations
+        .into_iter()
+        .map(|v| Finding {
+            rule: v.rule.to_owned(),
+            message: match Message::parse(&v.message) {
+                Message::Difference { description, .. } => description,
+                _ => v.message.clone(),
+            },
+            path: v.path,
+            line: 1,
+            old_version: Some(version.clone()),
+        })
+        .collect()))
 }
 
 /// The request for the resolved schema: its references point at the versions of the

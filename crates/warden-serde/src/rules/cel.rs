@@ -10,6 +10,12 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::extractors::This;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value as CelValue};
@@ -22,6 +28,94 @@ pub(crate) struct Compiled {
     expr: Program,
     /// The variables the guard and the expression read: only those are bound per record.
     variables: Vec<String>,
+    /// How the programs read `message`: the record is converted to CEL for only the fields
+    /// they select.
+    message: Reads,
+}
+
+/// A record's variables, bound by name for one execution (no scope map, no copy of the
+/// names).
+struct Bound<'v>(Vec<(&'static str, Box<dyn Val + 'v>)>);
+
+impl VariableResolver for Bound<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == variable)
+            .map(|(_, value)| CowVal::Borrowed(value.as_ref()))
+    }
+}
+
+/// How a program reads a variable that holds a record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reads {
+    /// Only through field selections (`message.amount`, `has(message.note)`): these
+    /// top-level fields, in first-read order.
+    Fields(Vec<String>),
+    /// As a whole (`size(message)`, `message['a']`, passed to a function, or a
+    /// comprehension variable of the same name): the whole record is converted.
+    Whole,
+}
+
+/// Adds to `fields` the fields of `var` that `expr` selects; `false` when `expr` reads
+/// `var` other than by a field selection.
+fn selected_fields(expr: &IdedExpr, var: &str, fields: &mut Vec<String>) -> bool {
+    let all = |exprs: &mut dyn Iterator<Item = &IdedExpr>, fields: &mut Vec<String>| {
+        for e in exprs {
+            if !selected_fields(e, var, fields) {
+                return false;
+            }
+        }
+        true
+    };
+    match &expr.expr {
+        Expr::Select(select) => match &select.operand.expr {
+            Expr::Ident(name) if name == var => {
+                if !fields.contains(&select.field) {
+                    fields.push(select.field.clone());
+                }
+                true
+            }
+            _ => selected_fields(&select.operand, var, fields),
+        },
+        Expr::Ident(name) => name != var,
+        Expr::Call(call) => all(
+            &mut call.target.iter().map(|t| &**t).chain(&call.args),
+            fields,
+        ),
+        Expr::Comprehension(c) => {
+            let shadows =
+                c.iter_var == var || c.accu_var == var || c.iter_var2.as_deref() == Some(var);
+            !shadows
+                && all(
+                    &mut [
+                        &c.iter_range,
+                        &c.accu_init,
+                        &c.loop_cond,
+                        &c.loop_step,
+                        &c.result,
+                    ]
+                    .into_iter(),
+                    fields,
+                )
+        }
+        Expr::List(list) => all(&mut list.elements.iter(), fields),
+        Expr::Map(map) => all(
+            &mut map.entries.iter().flat_map(|e| match &e.expr {
+                EntryExpr::MapEntry(m) => vec![&m.key, &m.value],
+                EntryExpr::StructField(f) => vec![&f.value],
+            }),
+            fields,
+        ),
+        Expr::Struct(st) => all(
+            &mut st.entries.iter().flat_map(|e| match &e.expr {
+                EntryExpr::MapEntry(m) => vec![&m.key, &m.value],
+                EntryExpr::StructField(f) => vec![&f.value],
+            }),
+            fields,
+        ),
+        Expr::Literal(_) | Expr::Unspecified => true,
+    }
 }
 
 /// The shared environment: standard library, string extensions.
@@ -114,11 +208,53 @@ impl Compiled {
                 }
             }
         }
+        let mut fields = Vec::new();
+        let message = if guard
+            .iter()
+            .chain(std::iter::once(&expr))
+            .all(|p| selected_fields(p.expression(), "message", &mut fields))
+        {
+            Reads::Fields(fields)
+        } else {
+            Reads::Whole
+        };
         Ok(Self {
             guard,
             expr,
             variables,
+            message,
         })
+    }
+
+    /// A record bound as `message`, borrowing it: a CEL map of the fields the program
+    /// selects (those the record has), or of all of them when it reads the record as a
+    /// whole. The program cannot tell the two apart.
+    pub(crate) fn message_val<'v>(&'v self, record: &'v Value) -> Box<dyn Val + 'v> {
+        match (&self.message, record) {
+            (Reads::Fields(fields), Value::Object(map)) => {
+                let map: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = fields
+                    .iter()
+                    .filter_map(|f| Some((CelMapKey::from(f.as_str()), to_val(map.get(f)?))))
+                    .collect();
+                Box::new(CelMap::from(map))
+            }
+            _ => to_val(record),
+        }
+    }
+
+    /// [`Compiled::message_val`] of a record's fields, as an owned value (the containing
+    /// record of a field rule, built once per record and bound for each of its fields).
+    pub(crate) fn record_value(&self, map: &serde_json::Map<String, Value>) -> CelValue {
+        match &self.message {
+            Reads::Fields(fields) => {
+                let map: HashMap<Key, CelValue> = fields
+                    .iter()
+                    .filter_map(|f| Some((Key::String(Arc::new(f.clone())), to_cel(map.get(f)?))))
+                    .collect();
+                CelValue::Map(Map { map: Arc::new(map) })
+            }
+            Reads::Whole => map_to_cel(map),
+        }
     }
 
     /// Whether the program reads the variable `name`.
@@ -126,18 +262,20 @@ impl Compiled {
         self.variables.iter().any(|v| v == name)
     }
 
-    /// Runs the program with `vars` bound. `Ok(None)` when the guard is false (the rule
-    /// does not apply to this value), `Ok(Some(result))` otherwise.
+    /// Runs the program with `vars` bound (those it does not read are dropped unbound).
+    /// `Ok(None)` when the guard is false (the rule does not apply to this value),
+    /// `Ok(Some(result))` otherwise.
     ///
     /// Errors: CEL's execution error (an unknown field, a type mismatch, ...).
-    pub(crate) fn run(&self, vars: &[(&str, CelValue)]) -> Result<Option<CelValue>, String> {
+    pub(crate) fn run<'v>(
+        &self,
+        vars: Vec<(&'static str, Box<dyn Val + 'v>)>,
+    ) -> Result<Option<CelValue>, String> {
+        let bound = Bound(vars.into_iter().filter(|(n, _)| self.uses(n)).collect());
         ROOT.with(|root| {
+            let root: &Context<'_, '_> = root;
             let mut scope = root.new_inner_scope();
-            for (name, value) in vars {
-                if self.uses(name) {
-                    scope.add_variable_from_value(*name, value.clone());
-                }
-            }
+            scope.set_variable_resolver(&bound);
             if let Some(guard) = &self.guard {
                 match guard.execute(&scope).map_err(|e| e.to_string())? {
                     CelValue::Bool(true) => {}
@@ -149,6 +287,50 @@ impl Compiled {
                 .map(Some)
                 .map_err(|e| e.to_string())
         })
+    }
+
+    /// [`Compiled::run`] with owned values.
+    #[cfg(test)]
+    pub(crate) fn run_values(
+        &self,
+        vars: &[(&'static str, CelValue)],
+    ) -> Result<Option<CelValue>, String> {
+        let vars = vars
+            .iter()
+            .map(|(name, value)| {
+                let val: Box<dyn Val> = value
+                    .clone()
+                    .try_into()
+                    .map_err(|e: cel::ExecutionError| e.to_string())?;
+                Ok((*name, val))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        self.run(vars)
+    }
+}
+
+/// A JSON value as a CEL value borrowing it: integers as `int` (or `uint` past `i64`),
+/// other numbers as `double`, strings borrowed, objects as maps with string keys. The same
+/// value as [`to_cel`] gives, without copying the strings.
+pub(crate) fn to_val(value: &Value) -> Box<dyn Val + '_> {
+    match value {
+        Value::Null => Box::new(CelNull),
+        Value::Bool(b) => Box::new(CelBool::from(*b)),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Box::new(CelInt::from(i)),
+            (None, Some(u)) => Box::new(CelUInt::from(u)),
+            _ => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        Value::String(s) => Box::new(CelString::from(s.as_str())),
+        Value::Array(items) => {
+            Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>()))
+        }
+        Value::Object(fields) => Box::new(CelMap::from(
+            fields
+                .iter()
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), to_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
 }
 
@@ -165,14 +347,16 @@ pub(crate) fn to_cel(value: &Value) -> CelValue {
         },
         Value::String(s) => CelValue::String(Arc::new(s.clone())),
         Value::Array(items) => CelValue::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(fields) => {
-            let map: HashMap<Key, CelValue> = fields
-                .iter()
-                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
-                .collect();
-            CelValue::Map(Map { map: Arc::new(map) })
-        }
+        Value::Object(fields) => map_to_cel(fields),
     }
+}
+
+fn map_to_cel(fields: &serde_json::Map<String, Value>) -> CelValue {
+    let map: HashMap<Key, CelValue> = fields
+        .iter()
+        .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+        .collect();
+    CelValue::Map(Map { map: Arc::new(map) })
 }
 
 /// A CEL result back as JSON (a transform's new value). Bytes become a string of code
@@ -214,7 +398,8 @@ mod tests {
     use serde_json::json;
 
     fn eval(expr: &str, message: Value) -> Result<Option<CelValue>, String> {
-        Compiled::compile(None, expr)?.run(&[("message", to_cel(&message))])
+        let program = Compiled::compile(None, expr)?;
+        program.run(vec![("message", program.message_val(&message))])
     }
 
     #[test]
@@ -258,10 +443,45 @@ mod tests {
                 ("value", CelValue::String(Arc::new("123".into()))),
             ]
         };
-        assert_eq!(compiled.run(&vars("other")), Ok(None));
-        assert_eq!(compiled.run(&vars("ssn")), Ok(Some(CelValue::Bool(false))));
+        assert_eq!(compiled.run_values(&vars("other")), Ok(None));
+        assert_eq!(
+            compiled.run_values(&vars("ssn")),
+            Ok(Some(CelValue::Bool(false)))
+        );
         assert!(eval("message.missing > 0", json!({})).is_err());
         assert!(Compiled::compile(None, "message.(").is_err());
+    }
+
+    #[test]
+    fn only_the_selected_fields_of_the_message_are_bound_unless_it_is_read_whole() {
+        let reads = |expr: &str| Compiled::compile(None, expr).unwrap().message;
+        let fields = |names: &[&str]| Reads::Fields(names.iter().map(|n| n.to_string()).collect());
+        assert_eq!(reads("message.amount >= 0.0"), fields(&["amount"]));
+        assert_eq!(
+            reads("has(message.note) || message.customer.email.isEmail() && message.amount > 1.0"),
+            fields(&["note", "customer", "amount"])
+        );
+        assert_eq!(reads("value.isEmail()"), fields(&[]));
+        for whole in [
+            "size(message) > 2",
+            "message['amount'] > 0",
+            "message.all(k, k != '')",
+            "[1].all(message, message > 0)",
+            "message == {}",
+        ] {
+            assert_eq!(reads(whole), Reads::Whole, "{whole}");
+        }
+        // The program sees the same answers either way.
+        let m = json!({"amount": 3, "note": null, "extra": "x"});
+        assert_eq!(
+            eval("has(message.note) && !has(message.missing)", m.clone()),
+            Ok(Some(CelValue::Bool(true)))
+        );
+        assert!(eval("message.missing > 0", m.clone()).is_err());
+        assert_eq!(
+            eval("size(message) == 3", m),
+            Ok(Some(CelValue::Bool(true)))
+        );
     }
 
     #[test]

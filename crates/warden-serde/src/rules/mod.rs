@@ -28,16 +28,21 @@
 mod cel;
 pub(crate) mod migrate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use apache_avro::Schema as AvroNode;
-use apache_avro::schema::Name;
+use apache_avro::schema::{Name, RecordSchema};
 use serde_json::Value;
 use warden_core::ParsedSchema;
 use warden_core::avro::AvroSchema;
 use warden_core::rules::{ContractTags, Rule, RuleAction, RuleKind, RuleMode, RuleSet};
+use warden_core::tags::TagMap;
 
-use self::cel::{Compiled, to_cel, to_json};
+use ::cel::common::types::{CelList, CelString};
+use ::cel::common::value::Val;
+
+use self::cel::{Compiled, to_json, to_val};
 use crate::error::{Result, RuleFailure, SerdeError};
 
 /// The rules of one schema version, ready to run: the rule set, the metadata's tags and
@@ -49,6 +54,8 @@ pub struct Contract {
     properties: BTreeMap<String, String>,
     /// Per domain rule, its compiled program (CEL and CEL_FIELD rules), or the compile error.
     programs: Vec<Option<std::result::Result<Compiled, String>>>,
+    /// The fields' names and tags, kept for the schema version.
+    plan: FieldPlan,
 }
 
 /// Why one rule failed, before its action decides what that means.
@@ -57,12 +64,245 @@ struct Failed {
     message: String,
 }
 
-/// A field as the rules see it (Confluent's `FieldContext`).
-struct FieldCtx {
+/// A field as the rules see it (Confluent's `FieldContext`): borrowed from the
+/// [`FieldPlan`], with the type of the value at hand (a union's branch).
+struct FieldCtx<'a> {
+    full_name: &'a str,
+    name: &'a str,
+    type_name: &'static str,
+    tags: &'a [String],
+}
+
+impl<'a> FieldCtx<'a> {
+    fn of(info: &'a FieldInfo) -> Self {
+        Self {
+            full_name: &info.full_name,
+            name: &info.name,
+            type_name: "",
+            tags: &info.tags,
+        }
+    }
+}
+
+/// What the rules need of one field of the schema: its full name, name and tags (inline
+/// and from the metadata's patterns). Computed at the field's first record and kept for
+/// the schema version, where Confluent's clients recompute them per record.
+#[derive(Debug)]
+struct FieldInfo {
     full_name: String,
     name: String,
-    type_name: &'static str,
+    /// The inline tags alone: a JSON Schema path reached through another subschema, with
+    /// other inline tags, does not use the kept entry.
+    inline: Vec<String>,
+    /// The inline tags, then the external tags not among them.
     tags: Vec<String>,
+    /// Whether the field's type may hold a record (through arrays, maps, unions, named
+    /// types or subschemas), whose fields a walk must visit even when this one is not
+    /// selected.
+    nested: bool,
+    /// The JSON Schema subschema `nested` was computed from (its address), to tell when
+    /// a path is reached through another one.
+    schema: usize,
+}
+
+impl FieldInfo {
+    fn new(
+        full_name: String,
+        name: &str,
+        inline: Vec<String>,
+        external: &ContractTags,
+        nested: bool,
+    ) -> Self {
+        let mut tags = inline.clone();
+        for tag in external.tags_of(&full_name) {
+            if !tags.iter().any(|t| t == tag) {
+                tags.push(tag.to_owned());
+            }
+        }
+        Self {
+            full_name,
+            name: name.to_owned(),
+            inline,
+            tags,
+            nested,
+            schema: 0,
+        }
+    }
+
+    /// Whether a rule selecting fields tagged `select` (every field when `None`) applies to
+    /// this field, or to a field inside it.
+    fn visited_by(&self, select: Option<&[String]>) -> bool {
+        self.nested || select.is_none_or(|wanted| wanted.iter().any(|t| self.tags.contains(t)))
+    }
+}
+
+/// Whether an Avro type may hold a record: a record or named type, or an array, map or
+/// union of one.
+fn avro_nested(node: &AvroNode) -> bool {
+    match node {
+        AvroNode::Record(_) | AvroNode::Ref { .. } => true,
+        AvroNode::Array(array) => avro_nested(&array.items),
+        AvroNode::Map(map) => avro_nested(&map.types),
+        AvroNode::Union(union) => union.variants().iter().any(avro_nested),
+        _ => false,
+    }
+}
+
+/// Whether a JSON Schema subschema may hold an object whose properties the walk visits:
+/// anything but a schema of one primitive `type` without `items`, `$ref` or combinators.
+fn json_nested(schema: &Value) -> bool {
+    let Value::Object(s) = schema else {
+        return false;
+    };
+    let primitive = match s.get("type") {
+        Some(t) => matches!(
+            t.as_str(),
+            Some("string" | "integer" | "number" | "boolean" | "null")
+        ),
+        None => s.contains_key("enum") || s.contains_key("const"),
+    };
+    !primitive
+        || ["properties", "items", "$ref", "allOf", "anyOf", "oneOf"]
+            .iter()
+            .any(|k| s.contains_key(*k))
+}
+
+/// The field plan of a schema version: a [`FieldInfo`] per field of each Avro record (by
+/// the record's name), per JSON Schema path and per Protobuf field (by full name), filled
+/// as fields are first met, so that no name is formatted and no tag pattern matched per
+/// record.
+#[derive(Debug, Default)]
+struct FieldPlan {
+    avro: RwLock<HashMap<Name, Arc<[FieldInfo]>>>,
+    by_name: RwLock<HashMap<String, Arc<FieldInfo>>>,
+    /// The Protobuf schema's inline tags (`(confluent.field_meta).tags`).
+    proto_inline: OnceLock<TagMap>,
+}
+
+/// Past this many kept fields (a pathological recursive schema), new ones are computed per
+/// record instead of kept.
+const PLAN_LIMIT: usize = 100_000;
+
+impl FieldPlan {
+    fn avro_record(&self, record: &RecordSchema, external: &ContractTags) -> Arc<[FieldInfo]> {
+        if let Some(found) = read(&self.avro).get(&record.name) {
+            return Arc::clone(found);
+        }
+        let record_name = record.name.fullname(None);
+        let infos: Arc<[FieldInfo]> = record
+            .fields
+            .iter()
+            .map(|rf| {
+                let inline = string_list(rf.custom_attributes.get(warden_core::tags::TAGS));
+                let full = format!("{record_name}.{}", rf.name);
+                FieldInfo::new(full, &rf.name, inline, external, avro_nested(&rf.schema))
+            })
+            .collect();
+        let mut kept = write(&self.avro);
+        if kept.len() < PLAN_LIMIT {
+            kept.insert(record.name.clone(), Arc::clone(&infos));
+        }
+        infos
+    }
+
+    /// The property at `full_name` (a JSON Schema path) with subschema `schema`.
+    fn json_field(
+        &self,
+        full_name: &str,
+        name: &str,
+        schema: &Value,
+        external: &ContractTags,
+    ) -> Arc<FieldInfo> {
+        let inline = schema.get(warden_core::tags::TAGS);
+        let address = std::ptr::from_ref(schema) as usize;
+        if let Some(found) = read(&self.by_name).get(full_name)
+            && found.schema == address
+            && same_strings(&found.inline, inline)
+        {
+            return Arc::clone(found);
+        }
+        let mut info = FieldInfo::new(
+            full_name.to_owned(),
+            name,
+            string_list(inline),
+            external,
+            json_nested(schema),
+        );
+        info.schema = address;
+        let info = Arc::new(info);
+        self.keep(&info);
+        info
+    }
+
+    /// The Protobuf field `field` (inline tags from `inline`, whose entities name messages
+    /// without `package`).
+    fn proto_field(
+        &self,
+        field: &prost_reflect::FieldDescriptor,
+        inline: &TagMap,
+        package: &str,
+        external: &ContractTags,
+    ) -> Arc<FieldInfo> {
+        let full = field.full_name();
+        if let Some(found) = read(&self.by_name).get(full) {
+            return Arc::clone(found);
+        }
+        let entity = full
+            .strip_prefix(package)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .unwrap_or(full);
+        let tags = inline
+            .entries()
+            .iter()
+            .filter(|(e, _)| e.normalized_path() == entity)
+            .flat_map(|(_, tags)| tags.iter().cloned())
+            .collect();
+        let nested = matches!(field.kind(), prost_reflect::Kind::Message(_));
+        let info = Arc::new(FieldInfo::new(
+            full.to_owned(),
+            field.name(),
+            tags,
+            external,
+            nested,
+        ));
+        self.keep(&info);
+        info
+    }
+
+    fn keep(&self, info: &Arc<FieldInfo>) {
+        let mut kept = write(&self.by_name);
+        if kept.len() < PLAN_LIMIT {
+            kept.insert(info.full_name.clone(), Arc::clone(info));
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The strings of a JSON array (`confluent:tags`); none for anything else.
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Whether `list` holds the strings of the JSON array `value`, in order.
+fn same_strings(list: &[String], value: Option<&Value>) -> bool {
+    let mut strings = value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    list.iter().all(|l| strings.next() == Some(l.as_str())) && strings.next().is_none()
 }
 
 impl Contract {
@@ -99,6 +339,7 @@ impl Contract {
             tags: ContractTags::from_metadata(metadata),
             properties,
             programs,
+            plan: FieldPlan::default(),
         }))
     }
 
@@ -108,6 +349,17 @@ impl Contract {
             .domain_rules
             .iter()
             .any(|r| !r.disabled && r.mode.applies_to(phase))
+    }
+
+    /// Whether some enabled domain rule of `phase` may rewrite the message: a `TRANSFORM`,
+    /// of any type (an executor added later, `ENCRYPT` say, rewrites too). Without one, a
+    /// record that passes the rules is the record given, and can be encoded from its
+    /// original form.
+    pub fn may_rewrite(&self, phase: RuleMode) -> bool {
+        self.rules
+            .domain_rules
+            .iter()
+            .any(|r| !r.disabled && r.mode.applies_to(phase) && r.kind == RuleKind::Transform)
     }
 
     /// Runs the domain rules for `phase` (`WRITE` or `READ`) on `message`, the record as
@@ -230,7 +482,7 @@ impl Contract {
             message,
         };
         let result = program
-            .run(&[("message", to_cel(message))])
+            .run(vec![("message", program.message_val(message))])
             .map_err(failed)?;
         match (rule.kind, result) {
             (_, None) => Ok(()),
@@ -252,7 +504,7 @@ impl Contract {
         message: &mut Value,
     ) -> std::result::Result<(), Failed> {
         let program = self.program(index)?;
-        let mut apply = |field: &FieldCtx,
+        let mut apply = |field: &FieldCtx<'_>,
                          containing: &::cel::Value,
                          value: &mut Value|
          -> std::result::Result<(), Failed> {
@@ -262,28 +514,36 @@ impl Contract {
                 return Ok(());
             }
             let failed = |message: String| Failed {
-                field: Some(field.full_name.clone()),
+                field: Some(field.full_name.to_owned()),
                 message,
             };
-            // Only the variables the program reads are built.
-            let mut vars: Vec<(&str, ::cel::Value)> = Vec::with_capacity(6);
+            // Only the variables the program reads are built, borrowing the record.
+            let mut vars: Vec<(&'static str, Box<dyn Val + '_>)> = Vec::with_capacity(6);
             for name in ["value", "fullName", "name", "typeName", "tags", "message"] {
                 if !program.uses(name) {
                     continue;
                 }
-                let bound = match name {
-                    "value" => to_cel(value),
-                    "fullName" => str_value(&field.full_name),
-                    "name" => str_value(&field.name),
-                    "typeName" => str_value(field.type_name),
-                    "tags" => ::cel::Value::List(std::sync::Arc::new(
-                        field.tags.iter().map(|t| str_value(t)).collect(),
+                let bound: Box<dyn Val + '_> = match name {
+                    "value" => to_val(value),
+                    "fullName" => Box::new(CelString::from(field.full_name)),
+                    "name" => Box::new(CelString::from(field.name)),
+                    "typeName" => Box::new(CelString::from(field.type_name)),
+                    "tags" => Box::new(CelList::from(
+                        field
+                            .tags
+                            .iter()
+                            .map(|t| Box::new(CelString::from(t.as_str())) as Box<dyn Val>)
+                            .collect::<Vec<_>>(),
                     )),
-                    _ => containing.clone(),
+                    _ => containing
+                        .clone()
+                        .try_into()
+                        .map_err(|e: ::cel::ExecutionError| failed(e.to_string()))?,
                 };
                 vars.push((name, bound));
             }
-            match (rule.kind, program.run(&vars).map_err(failed)?) {
+            let outcome = program.run(vars).map_err(failed)?;
+            match (rule.kind, outcome) {
                 (_, None) => Ok(()),
                 (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
                 (RuleKind::Condition, Some(_)) => Err(failed(condition_message(rule))),
@@ -295,14 +555,16 @@ impl Contract {
         };
         let walker = Walker {
             tags: &self.tags,
-            containing: program.uses("message"),
+            plan: &self.plan,
+            select: (!rule.tags.is_empty()).then_some(rule.tags.as_slice()),
+            containing: program.uses("message").then_some(program),
         };
         match schema {
             ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, &mut apply),
             ParsedSchema::Json(json) => walker.json(
                 json.value(),
                 json.value(),
-                "$",
+                &mut String::from("$"),
                 message,
                 None,
                 &mut apply,
@@ -318,20 +580,25 @@ impl Contract {
                 let Some(descriptor) = descriptor else {
                     return Ok(());
                 };
-                let inline = warden_core::tags::tagged_entities(
-                    warden_core::SchemaType::Protobuf,
-                    proto.canonical(),
-                );
-                let package = proto.file().package_name().to_owned();
-                walker.proto(&descriptor, &inline, &package, message, &mut apply, 0)
+                let inline = self.plan.proto_inline.get_or_init(|| {
+                    warden_core::tags::tagged_entities(
+                        warden_core::SchemaType::Protobuf,
+                        proto.canonical(),
+                    )
+                });
+                let file = proto.file();
+                walker.proto(
+                    &descriptor,
+                    inline,
+                    file.package_name(),
+                    message,
+                    &mut apply,
+                    0,
+                )
             }
             _ => Ok(()),
         }
     }
-}
-
-fn str_value(s: &str) -> ::cel::Value {
-    ::cel::Value::String(std::sync::Arc::new(s.to_owned()))
 }
 
 /// Confluent's `RuleConditionError` message: the rule's doc, else its expression, else its
@@ -362,40 +629,32 @@ fn is_primitive(type_name: &str) -> bool {
     )
 }
 
+/// What the walk calls on each leaf value: the field, the containing record as CEL (null
+/// unless the program reads `message`) and the value, which it may replace.
 type FieldFn<'f> =
-    dyn FnMut(&FieldCtx, &::cel::Value, &mut Value) -> std::result::Result<(), Failed> + 'f;
+    dyn FnMut(&FieldCtx<'_>, &::cel::Value, &mut Value) -> std::result::Result<(), Failed> + 'f;
 
 /// Walks a record's fields with its schema, calling the field function on every leaf value
 /// with the innermost field's context (Confluent's per-format `transform`).
 struct Walker<'t> {
     tags: &'t ContractTags,
-    /// Whether the program reads `message` (the containing record): only then is it built.
-    containing: bool,
+    plan: &'t FieldPlan,
+    /// The tags a field must carry to be visited (a field rule's `tags`); `None` visits
+    /// every field. Fields without them are skipped unless they may hold records.
+    select: Option<&'t [String]>,
+    /// The program, when it reads `message` (the containing record): only then is it built,
+    /// with the fields the program selects.
+    containing: Option<&'t Compiled>,
 }
 
 const MAX_DEPTH: usize = 64;
 
 impl Walker<'_> {
     fn containing_record(&self, map: &serde_json::Map<String, Value>) -> ::cel::Value {
-        if self.containing {
-            to_cel(&Value::Object(map.clone()))
+        if let Some(program) = self.containing {
+            program.record_value(map)
         } else {
             ::cel::Value::Null
-        }
-    }
-
-    fn field(&self, full_name: String, name: &str, inline: Vec<String>) -> FieldCtx {
-        let mut tags = inline;
-        for tag in self.tags.tags_of(&full_name) {
-            if !tags.iter().any(|t| t == tag) {
-                tags.push(tag.to_owned());
-            }
-        }
-        FieldCtx {
-            full_name,
-            name: name.to_owned(),
-            type_name: "",
-            tags,
         }
     }
 
@@ -404,7 +663,7 @@ impl Walker<'_> {
         root: &AvroSchema,
         node: &AvroNode,
         value: &mut Value,
-        field: Option<&mut FieldCtx>,
+        field: Option<&mut FieldCtx<'_>>,
         f: &mut FieldFn<'_>,
     ) -> std::result::Result<(), Failed> {
         match node {
@@ -416,21 +675,16 @@ impl Walker<'_> {
                 let Value::Object(map) = value else {
                     return Ok(());
                 };
+                let infos = self.plan.avro_record(record, self.tags);
                 let containing = self.containing_record(map);
-                for rf in &record.fields {
+                for (rf, info) in record.fields.iter().zip(infos.iter()) {
+                    if !info.visited_by(self.select) {
+                        continue;
+                    }
                     let Some(field_value) = map.get_mut(&rf.name) else {
                         continue;
                     };
-                    let inline = rf
-                        .custom_attributes
-                        .get(warden_core::tags::TAGS)
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect();
-                    let full = format!("{}.{}", record.name.fullname(None), rf.name);
-                    let mut ctx = self.field(full, &rf.name, inline);
+                    let mut ctx = FieldCtx::of(info);
                     self.avro_leaf_or_nested(
                         root,
                         &rf.schema,
@@ -457,7 +711,7 @@ impl Walker<'_> {
         root: &AvroSchema,
         node: &AvroNode,
         value: &mut Value,
-        ctx: &mut FieldCtx,
+        ctx: &mut FieldCtx<'_>,
         containing: &::cel::Value,
         f: &mut FieldFn<'_>,
     ) -> std::result::Result<(), Failed> {
@@ -516,9 +770,9 @@ impl Walker<'_> {
         &self,
         root: &Value,
         schema: &Value,
-        path: &str,
+        path: &mut String,
         value: &mut Value,
-        mut field: Option<&mut FieldCtx>,
+        mut field: Option<&mut FieldCtx<'_>>,
         f: &mut FieldFn<'_>,
         depth: usize,
     ) -> std::result::Result<(), Failed> {
@@ -567,32 +821,34 @@ impl Walker<'_> {
                     if prop_value.is_null() {
                         continue;
                     }
-                    let full = format!("{path}.{name}");
-                    let inline = prop_schema
-                        .get(warden_core::tags::TAGS)
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect();
-                    let mut ctx = self.field(full.clone(), name, inline);
+                    let parent = path.len();
+                    path.push('.');
+                    path.push_str(name);
+                    let info = self.plan.json_field(path, name, prop_schema, self.tags);
+                    if !info.visited_by(self.select) {
+                        path.truncate(parent);
+                        continue;
+                    }
+                    let mut ctx = FieldCtx::of(&info);
                     ctx.type_name =
                         json_type_name(prop_schema.as_object().unwrap_or(&Default::default()));
-                    let mut leaf = |c: &FieldCtx,
+                    let mut leaf = |c: &FieldCtx<'_>,
                                     _: &::cel::Value,
                                     v: &mut Value|
                      -> std::result::Result<(), Failed> {
                         f(c, &containing, v)
                     };
-                    self.json(
+                    let walked = self.json(
                         root,
                         prop_schema,
-                        &full,
+                        path,
                         prop_value,
                         Some(&mut ctx),
                         &mut leaf,
                         depth + 1,
-                    )?;
+                    );
+                    path.truncate(parent);
+                    walked?;
                 }
                 Ok(())
             }
@@ -628,28 +884,21 @@ impl Walker<'_> {
         let containing = self.containing_record(map);
         for field in descriptor.fields() {
             let key = if map.contains_key(field.json_name()) {
-                field.json_name().to_owned()
+                field.json_name()
             } else if map.contains_key(field.name()) {
-                field.name().to_owned()
+                field.name()
             } else {
                 continue;
             };
-            let Some(field_value) = map.get_mut(&key) else {
+            // Inline tag entities name messages without the package.
+            let info = self.plan.proto_field(&field, inline, package, self.tags);
+            if !info.visited_by(self.select) {
+                continue;
+            }
+            let Some(field_value) = map.get_mut(key) else {
                 continue;
             };
-            let full = format!("{}.{}", descriptor.full_name(), field.name());
-            // Inline tag entities name messages without the package.
-            let entity = full
-                .strip_prefix(package)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .unwrap_or(&full);
-            let tags = inline
-                .entries()
-                .iter()
-                .filter(|(e, _)| e.normalized_path() == entity)
-                .flat_map(|(_, tags)| tags.iter().cloned())
-                .collect();
-            let mut ctx = self.field(full.clone(), field.name(), tags);
+            let mut ctx = FieldCtx::of(&info);
             let mut one = |v: &mut Value, f: &mut FieldFn<'_>| -> std::result::Result<(), Failed> {
                 match field.kind() {
                     prost_reflect::Kind::Message(inner) if field.is_map() => {

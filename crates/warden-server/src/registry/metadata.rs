@@ -104,78 +104,41 @@ pub(super) fn can_lookup(candidate: &NewSchema, version: Version, stored: &Store
     }
 }
 
-/// The metadata property naming reserved fields, comma-separated (Confluent's
-/// `ParsedSchema.RESERVED`).
-const RESERVED: &str = "confluent:reserved";
-
-/// The reserved fields a schema's metadata names (`ParsedSchema.getReservedFields`).
-fn reserved_fields(metadata: Option<&Value>) -> std::collections::BTreeSet<String> {
-    metadata_of(metadata)
-        .and_then(|m| m.properties().get(RESERVED).cloned())
-        .map(|list| {
-            list.split(',')
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Whether a schema has a top-level field of this name (`ParsedSchema.hasTopLevelField`):
-/// an Avro record's field, a JSON Schema's `properties` key, a field of a message of the
-/// Protobuf file.
-fn has_top_level_field(schema: &ParsedSchema, field: &str) -> bool {
-    match schema {
-        ParsedSchema::Avro(avro) => serde_json::from_str::<Value>(avro.canonical())
-            .ok()
-            .filter(|v| v.get("type").and_then(Value::as_str) == Some("record"))
-            .and_then(|v| v.get("fields").and_then(Value::as_array).cloned())
-            .is_some_and(|fields| {
-                fields
-                    .iter()
-                    .any(|f| f.get("name").and_then(Value::as_str) == Some(field))
-            }),
-        ParsedSchema::Json(json) => json
-            .value()
-            .get("properties")
-            .and_then(Value::as_object)
-            .is_some_and(|p| p.contains_key(field)),
-        ParsedSchema::Protobuf(proto) => proto
-            .file()
-            .messages()
-            .any(|m| m.fields().any(|f| f.name() == field)),
-        // A format added later has no top-level fields known here.
-        _ => false,
-    }
-}
-
 /// With `validateFields`, Confluent's `validateReservedFields`: a reserved field of the
 /// latest version that the new schema's metadata no longer reserves, and a reserved field
-/// that is a top-level field of the new schema, each an incompatibility message.
+/// that is a top-level field of the new schema, each an incompatibility message
+/// ([`warden_core::rules::changes::reserved_field_changes`], which `warden check` reports
+/// too).
 pub(super) fn reserved_field_errors(
     new: &NewSchema,
     parsed: &ParsedSchema,
     previous: Option<&StoredSchema>,
 ) -> Vec<String> {
-    let reserved = reserved_fields(new.metadata.as_ref());
-    let mut errors = Vec::new();
-    if let Some(previous) = previous {
-        for removed in reserved_fields(previous.metadata.as_ref()).difference(&reserved) {
-            errors.push(format!(
-                "The new schema has reserved field {removed} removed from its metadata which \
-                 is present in the old schema's metadata."
-            ));
-        }
-    }
-    for field in &reserved {
-        if has_top_level_field(parsed, field) {
-            errors.push(format!(
-                "The new schema has field that conflicts with the reserved field {field}."
-            ));
-        }
-    }
-    errors
+    warden_core::rules::changes::reserved_field_changes(
+        new.metadata.as_ref(),
+        parsed,
+        previous.map(|p| p.metadata.as_ref()),
+    )
+    .into_iter()
+    .map(|v| v.message)
+    .collect()
+}
+
+/// With `validateRules`, the rule-set changes from the latest version's rule set to the new
+/// one that can make data fail ([`warden_core::rules::changes::rule_set_changes`], which
+/// `warden check` reports too), each a message naming the rule; none when either rule set
+/// does not read (registration refuses an invalid one with 42210 on its own).
+pub(super) fn rule_set_errors(new: &NewSchema, previous: Option<&StoredSchema>) -> Vec<String> {
+    use warden_core::rules::RuleSet;
+    let old = RuleSet::from_json(previous.and_then(|p| p.rule_set.as_ref()));
+    let new = RuleSet::from_json(new.rule_set.as_ref());
+    let (Ok(old), Ok(new)) = (old, new) else {
+        return Vec::new();
+    };
+    warden_core::rules::changes::rule_set_changes(&old, &new)
+        .into_iter()
+        .map(|v| v.message)
+        .collect()
 }
 
 impl Registry {

@@ -325,19 +325,24 @@ impl Registry {
         };
         let policy = config.compatibility_policy.unwrap_or_default();
         let validate_fields = config.extra.validate_fields.unwrap_or(false);
+        let validate_rules = config.extra.validate_rules.unwrap_or(false);
         // With `validateFields`, the reserved fields (`confluent:reserved` metadata) are
-        // checked first, whatever the level (Confluent's `validateReservedFields`).
-        if validate_fields && mode != Mode::Import && !options.force {
-            let parsed = self.candidate_parsed(&candidate, deadline).await?;
+        // checked first, whatever the level (Confluent's `validateReservedFields`); with
+        // `validateRules`, the rule-set changes that can make data fail.
+        if (validate_fields || validate_rules) && mode != Mode::Import && !options.force {
             let latest = match live.last() {
                 Some(row) => Some(self.schema_by_id(row.schema_id).await?),
                 None => None,
             };
-            let mut messages = metadata::reserved_field_errors(
-                &candidate.new,
-                &parsed,
-                latest.as_ref().map(|l| &l.stored),
-            );
+            let latest = latest.as_ref().map(|l| &l.stored);
+            let mut messages = Vec::new();
+            if validate_fields {
+                let parsed = self.candidate_parsed(&candidate, deadline).await?;
+                messages = metadata::reserved_field_errors(&candidate.new, &parsed, latest);
+            }
+            if validate_rules {
+                messages.extend(metadata::rule_set_errors(&candidate.new, latest));
+            }
             if !messages.is_empty() {
                 messages.push(
                     Message::Summary {
@@ -865,6 +870,25 @@ impl Registry {
             };
         }
         let new = self.candidate_parsed(&candidate, deadline).await?;
+        let validate_fields = config.extra.validate_fields.unwrap_or(false);
+        let validate_rules = config.extra.validate_rules.unwrap_or(false);
+        // Confluent's `isCompatibleWithPrevious`: with `validateFields`, the reserved fields
+        // against the last version checked, before the level's check and whatever the level;
+        // Warden's `validateRules` adds the rule-set changes the same way.
+        let mut contract_messages = Vec::new();
+        if (validate_fields || validate_rules) && !import {
+            let latest = match rows.last() {
+                Some(row) => Some(self.schema_by_id(row.schema_id).await?),
+                None => None,
+            };
+            let latest = latest.as_ref().map(|l| &l.stored);
+            if validate_fields {
+                contract_messages = metadata::reserved_field_errors(&candidate.new, &new, latest);
+            }
+            if validate_rules {
+                contract_messages.extend(metadata::rule_set_errors(&candidate.new, latest));
+            }
+        }
         let mut earlier = Vec::with_capacity(rows.len());
         if level != CompatibilityLevel::None {
             for row in rows {
@@ -880,10 +904,24 @@ impl Registry {
             Self::in_compatibility_group(&config, &candidate.new, earlier, |(_, cached, _)| {
                 &cached.stored
             });
-        let validate_fields = config.extra.validate_fields.unwrap_or(false);
-        let (messages, is_compatible) = self
+        let (found, is_compatible) = self
             .check_against(deadline, level, policy, validate_fields, new, earlier)
             .await?;
+        let mut messages = found;
+        if !contract_messages.is_empty() {
+            if is_compatible {
+                messages.push(
+                    Message::Summary {
+                        validate_fields,
+                        level,
+                    }
+                    .to_string(),
+                );
+            }
+            contract_messages.append(&mut messages);
+            messages = contract_messages;
+        }
+        let is_compatible = is_compatible && messages.is_empty();
         Ok(CompatibilityCheckResponse {
             is_compatible,
             messages: verbose.then_some(messages),
