@@ -10,6 +10,7 @@ mod cache;
 mod config;
 mod contexts;
 mod contract;
+pub mod dek;
 mod delete;
 mod diff;
 mod metadata;
@@ -103,6 +104,8 @@ pub struct Registry {
     /// replicas sharing a PostgreSQL database, the unique index on resource id, resource
     /// type and association type still decides races on one resource.
     association_writes: Mutex<()>,
+    /// The KMSes that shared KEKs' DEKs are created and unwrapped with, by `kmsType`.
+    kms: Vec<Arc<dyn warden_core::encryption::Kms>>,
     metrics: Metrics,
     /// Limits on submitted schemas, and the slots and deadline of parses and checks.
     work: work::Work,
@@ -123,6 +126,7 @@ impl Registry {
             versions: settings::VersionsCache::default(),
             write_lock: Mutex::new(()),
             association_writes: Mutex::new(()),
+            kms: Vec::new(),
             metrics: Metrics::new(),
             work: work::Work::default(),
         }
@@ -136,6 +140,13 @@ impl Registry {
         self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
+        self
+    }
+
+    /// This registry with `kms` serving the KEKs of its `kmsType`: the DEK registry creates
+    /// and unwraps the DEKs of shared KEKs with it (Confluent's KMS drivers on the server).
+    pub fn with_kms(mut self, kms: Arc<dyn warden_core::encryption::Kms>) -> Self {
+        self.kms.push(kms);
         self
     }
 
