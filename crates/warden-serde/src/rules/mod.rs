@@ -21,11 +21,15 @@
 //!   `ERROR` refuses the record ([`SerdeError::Rule`]), `NONE` goes on, `DLQ` refuses it
 //!   marked for the dead-letter topic (`dlq.topic`).
 //!
+//! - `ENCRYPT` encrypts the fields its tags select on write and decrypts them on read
+//!   (see [`encrypt`](self::encrypt)).
+//!
 //! Programs are compiled once per schema version ([`Contract::new`]), never per record.
-//! Rule types without an executor here (`ENCRYPT`, `JSONATA` as a domain rule, custom
-//! types) fail as Confluent's clients fail without the executor: by the rule's `onFailure`.
+//! Rule types without an executor here (`JSONATA` as a domain rule, custom types) fail as
+//! Confluent's clients fail without the executor: by the rule's `onFailure`.
 
 mod cel;
+pub(crate) mod encrypt;
 pub(crate) mod migrate;
 
 use std::collections::BTreeMap;
@@ -114,6 +118,8 @@ impl Contract {
     /// JSON in the shape of `schema` (Avro's plain JSON, JSON Schema documents, Protobuf's
     /// proto3 JSON mapping of `descriptor`, the schema's first message when `None`).
     ///
+    /// `keys` are the DEKs of its `ENCRYPT` rules ([`Contract::resolve_keys`]).
+    ///
     /// Errors: [`SerdeError::Rule`] when a rule refuses the record.
     pub(crate) fn execute(
         &self,
@@ -122,6 +128,7 @@ impl Contract {
         descriptor: Option<&prost_reflect::MessageDescriptor>,
         subject: Option<&str>,
         message: &mut Value,
+        keys: &encrypt::RuleKeys,
     ) -> Result<()> {
         let rules = &self.rules.domain_rules;
         let mut order: Vec<usize> = (0..rules.len()).collect();
@@ -145,6 +152,9 @@ impl Contract {
                         continue;
                     }
                     self.run_cel_field(index, rule, schema, descriptor, message)
+                }
+                "ENCRYPT" => {
+                    self.run_encrypt(index, rule, phase, schema, descriptor, message, keys)
                 }
                 other => Err(Failed {
                     field: None,
