@@ -133,7 +133,10 @@ async fn run(records: usize, runs: usize) {
     for topic in ["plain", "gcm", "siv"] {
         let ctx = SerializationContext::value(topic);
         // The encrypted field must come out as ciphertext, and read back.
-        let first = ser.serialize_json(&ctx, &documents[0]).await.expect("written");
+        let first = ser
+            .serialize_json(&ctx, &documents[0])
+            .await
+            .expect("written");
         let back = de.deserialize_json(&first).await.expect("read");
         assert_eq!(back, documents[0], "{topic}: the record reads back");
         let written: Vec<Vec<u8>> = {
@@ -167,7 +170,9 @@ async fn run(records: usize, runs: usize) {
         "One core, {records} records per run, median of {runs} runs; load before {load_before}, after {}.\n",
         load_average()
     );
-    println!("| Avro `acme.Order`, email tagged PII | write records/s | ratio | read records/s | ratio |");
+    println!(
+        "| Avro `acme.Order`, email tagged PII | write records/s | ratio | read records/s | ratio |"
+    );
     println!("|---|---:|---:|---:|---:|");
     let (plain_write, plain_read) = (rows[0].1, rows[0].2);
     for (topic, write, read) in rows {

@@ -90,11 +90,19 @@ fn refused(result: Result<impl std::fmt::Debug, SerdeError>) -> warden_serde::Ru
 async fn tagged_fields_are_encrypted_on_write_and_decrypted_on_read() {
     use_local_kms();
     let app = spawn_app().await;
-    register(&app, "customers-value", vec![encrypt_rule("AES256_GCM", "ERROR")]).await;
+    register(
+        &app,
+        "customers-value",
+        vec![encrypt_rule("AES256_GCM", "ERROR")],
+    )
+    .await;
     let client = RegistryClient::new(&app.address).unwrap();
     let ser = AvroSerializer::from_registry(client.clone(), latest());
     let ctx = SerializationContext::value("customers");
-    let bytes = ser.serialize_json(&ctx, &customer("123-45-6789")).await.unwrap();
+    let bytes = ser
+        .serialize_json(&ctx, &customer("123-45-6789"))
+        .await
+        .unwrap();
 
     let raw = raw_record(&bytes);
     assert_eq!(raw["id"], "c-1", "an untagged field stays as it is");
@@ -103,7 +111,10 @@ async fn tagged_fields_are_encrypted_on_write_and_decrypted_on_read() {
     assert_ne!(ssn, "123-45-6789", "the inline-tagged field is encrypted");
     // Tink AES-GCM: 12-byte IV, the 11 bytes, a 16-byte tag, in base64.
     assert_eq!(BASE64.decode(ssn).unwrap().len(), 12 + 11 + 16);
-    assert_ne!(raw["email"], "a@example.com", "the metadata-tagged field is encrypted");
+    assert_ne!(
+        raw["email"], "a@example.com",
+        "the metadata-tagged field is encrypted"
+    );
 
     // The rule's KEK and the subject's DEK were created on first write.
     let kek = app.get("/dek-registry/v1/keks/kek1").await;
@@ -137,13 +148,25 @@ async fn aes_siv_encrypts_deterministically() {
     let client = RegistryClient::new(&app.address).unwrap();
     let ser = AvroSerializer::from_registry(client.clone(), latest());
     let ctx = SerializationContext::value("siv");
-    let one = ser.serialize_json(&ctx, &customer("123-45-6789")).await.unwrap();
-    let two = ser.serialize_json(&ctx, &customer("123-45-6789")).await.unwrap();
-    let other = ser.serialize_json(&ctx, &customer("987-65-4321")).await.unwrap();
+    let one = ser
+        .serialize_json(&ctx, &customer("123-45-6789"))
+        .await
+        .unwrap();
+    let two = ser
+        .serialize_json(&ctx, &customer("123-45-6789"))
+        .await
+        .unwrap();
+    let other = ser
+        .serialize_json(&ctx, &customer("987-65-4321"))
+        .await
+        .unwrap();
     assert_eq!(one, two, "the same plaintext gives the same ciphertext");
     assert_ne!(raw_record(&one)["ssn"], raw_record(&other)["ssn"]);
     assert_ne!(raw_record(&one)["ssn"], "123-45-6789");
-    let read = AvroDeserializer::new(client).deserialize_json(&other).await.unwrap();
+    let read = AvroDeserializer::new(client)
+        .deserialize_json(&other)
+        .await
+        .unwrap();
     assert_eq!(read["ssn"], "987-65-4321");
 }
 
@@ -186,11 +209,17 @@ async fn a_failing_encrypt_rule_refuses_with_error_and_passes_with_none_and_disa
     // On read: a record whose KEK was deleted fails to decrypt; with ERROR it is refused,
     // with NONE it is read with the field still encrypted.
     let mut written = Vec::new();
-    for (subject, on_failure) in [("readerr-value", "ERROR,ERROR"), ("readnone-value", "ERROR,NONE")] {
+    for (subject, on_failure) in [
+        ("readerr-value", "ERROR,ERROR"),
+        ("readnone-value", "ERROR,NONE"),
+    ] {
         register(&app, subject, vec![encrypt_rule("AES256_GCM", on_failure)]).await;
         let topic = subject.trim_end_matches("-value");
         let bytes = AvroSerializer::from_registry(client.clone(), latest())
-            .serialize_json(&SerializationContext::value(topic), &customer("123-45-6789"))
+            .serialize_json(
+                &SerializationContext::value(topic),
+                &customer("123-45-6789"),
+            )
             .await
             .unwrap();
         written.push(bytes);
@@ -206,7 +235,11 @@ async fn a_failing_encrypt_rule_refuses_with_error_and_passes_with_none_and_disa
     assert_eq!(failure.rule, "encryptPII");
     let read = reader.deserialize_json(&written[1]).await.unwrap();
     assert_eq!(read["id"], "c-1");
-    assert_eq!(read["ssn"], raw_record(&written[1])["ssn"], "still encrypted");
+    assert_eq!(
+        read["ssn"],
+        raw_record(&written[1])["ssn"],
+        "still encrypted"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -236,7 +269,10 @@ async fn confluents_python_encryption_executor_and_warden_read_each_others_encry
     }
     let client = RegistryClient::new(&app.address).unwrap();
     let ours = AvroSerializer::from_registry(client.clone(), latest())
-        .serialize_json(&SerializationContext::value("pyenc"), &customer("123-45-6789"))
+        .serialize_json(
+            &SerializationContext::value("pyenc"),
+            &customer("123-45-6789"),
+        )
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -257,7 +293,11 @@ async fn confluents_python_encryption_executor_and_warden_read_each_others_encry
     .await;
     for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
         let theirs = unhex(&std::fs::read_to_string(path).unwrap());
-        assert_ne!(raw_record(&theirs)["ssn"], ssn, "Python encrypted the field");
+        assert_ne!(
+            raw_record(&theirs)["ssn"],
+            ssn,
+            "Python encrypted the field"
+        );
         let read = AvroDeserializer::new(RegistryClient::new(&app.address).unwrap())
             .deserialize_json(&theirs)
             .await
@@ -292,7 +332,13 @@ async fn schema_registry_clients_encryption_executor_and_warden_read_each_others
     // Inline tags only: the crate (0.4.2) takes a metadata tag's pattern for its tags, so it
     // would leave the metadata-tagged field in plaintext.
     for subject in ["rsenc-value", "rsfirst-value"] {
-        register_with(&app, subject, vec![encrypt_rule("AES256_GCM", "ERROR")], false).await;
+        register_with(
+            &app,
+            subject,
+            vec![encrypt_rule("AES256_GCM", "ERROR")],
+            false,
+        )
+        .await;
     }
     let theirs_client = crate::confluent::new_client(&app.address);
     let rule_config = HashMap::from([("secret".to_owned(), SECRET.to_owned())]);
@@ -313,7 +359,10 @@ async fn schema_registry_clients_encryption_executor_and_warden_read_each_others
 
     // Warden writes first (creating the KEK and DEK); the crate reads.
     let ours = AvroSerializer::from_registry(RegistryClient::new(&app.address).unwrap(), latest())
-        .serialize_json(&SerializationContext::value("rsenc"), &customer("123-45-6789"))
+        .serialize_json(
+            &SerializationContext::value("rsenc"),
+            &customer("123-45-6789"),
+        )
         .await
         .unwrap();
     let reader = TheirDeserializer::new(
@@ -361,12 +410,19 @@ async fn schema_registry_clients_encryption_executor_and_warden_read_each_others
         ]);
         let context = crate::confluent::value_context(topic, SerdeFormat::Avro);
         let bytes = writer.serialize(&context, record).await.unwrap();
-        assert_ne!(raw_record(&bytes)["ssn"], "444-55-6666", "the crate encrypted it");
+        assert_ne!(
+            raw_record(&bytes)["ssn"],
+            "444-55-6666",
+            "the crate encrypted it"
+        );
         let read = AvroDeserializer::new(RegistryClient::new(&app.address).unwrap())
             .deserialize_json(&bytes)
             .await
             .unwrap();
-        assert_eq!(read["ssn"], "444-55-6666", "Warden decrypts the crate's field ({topic})");
+        assert_eq!(
+            read["ssn"], "444-55-6666",
+            "Warden decrypts the crate's field ({topic})"
+        );
         assert_eq!(read["email"], "b@example.com");
     }
 }

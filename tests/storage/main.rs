@@ -1060,8 +1060,17 @@ async fn keks_and_deks_are_written_read_and_removed(store: Arc<dyn SchemaStore>)
     store.write_kek(&kek("b"), true).await.unwrap();
     store.write_kek(&kek("a"), true).await.unwrap();
     let taken = store.write_kek(&kek("a"), true).await;
-    assert!(matches!(&taken, Err(Error::KeyExists(n)) if n == "a"), "{taken:?}");
-    let names: Vec<String> = store.keks().await.unwrap().into_iter().map(|k| k.name).collect();
+    assert!(
+        matches!(&taken, Err(Error::KeyExists(n)) if n == "a"),
+        "{taken:?}"
+    );
+    let names: Vec<String> = store
+        .keks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.name)
+        .collect();
     assert_eq!(names, ["a", "b"]);
     let changed = StoredKek {
         doc: Some("d".into()),
@@ -1095,7 +1104,11 @@ async fn keks_and_deks_are_written_read_and_removed(store: Arc<dyn SchemaStore>)
         .collect();
     assert_eq!(
         keys,
-        [("s-value".into(), 1), ("t-value".into(), 1), ("t-value".into(), 2)]
+        [
+            ("s-value".into(), 1),
+            ("t-value".into(), 1),
+            ("t-value".into(), 2)
+        ]
     );
     let deleted = StoredDek {
         deleted: true,
@@ -1106,12 +1119,21 @@ async fn keks_and_deks_are_written_read_and_removed(store: Arc<dyn SchemaStore>)
         store.dek("a", "t-value", "AES256_GCM", 2).await.unwrap(),
         Some(deleted)
     );
-    assert_eq!(store.dek("a", "t-value", "AES256_SIV", 2).await.unwrap(), None);
     assert_eq!(
-        store.remove_deks("a", "t-value", Some("AES256_GCM"), Some(2)).await.unwrap(),
+        store.dek("a", "t-value", "AES256_SIV", 2).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .remove_deks("a", "t-value", Some("AES256_GCM"), Some(2))
+            .await
+            .unwrap(),
         1
     );
-    assert_eq!(store.remove_deks("a", "t-value", None, None).await.unwrap(), 1);
+    assert_eq!(
+        store.remove_deks("a", "t-value", None, None).await.unwrap(),
+        1
+    );
     assert_eq!(store.deks("a").await.unwrap().len(), 1);
     assert!(store.remove_kek("b").await.unwrap());
     assert!(!store.remove_kek("b").await.unwrap());

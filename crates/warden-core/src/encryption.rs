@@ -157,7 +157,9 @@ impl std::fmt::Debug for Dek {
             Cipher::Gcm256(_) => DekAlgorithm::Aes256Gcm,
             Cipher::Siv(_) => DekAlgorithm::Aes256Siv,
         };
-        f.debug_struct("Dek").field("algorithm", &algorithm).finish()
+        f.debug_struct("Dek")
+            .field("algorithm", &algorithm)
+            .finish()
     }
 }
 
@@ -189,7 +191,11 @@ impl Dek {
     /// `plaintext` encrypted with `associated_data`: AES-GCM with a random IV
     /// (`iv || ciphertext || tag`), or AES-SIV (`siv || ciphertext`, the same for the same
     /// input).
-    pub fn encrypt(&self, plaintext: &[u8], associated_data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn encrypt(
+        &self,
+        plaintext: &[u8],
+        associated_data: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         match &self.cipher {
             Cipher::Gcm128(c) => gcm_encrypt(c.as_ref(), plaintext, associated_data),
             Cipher::Gcm256(c) => gcm_encrypt(c.as_ref(), plaintext, associated_data),
@@ -205,7 +211,11 @@ impl Dek {
     /// wrote.
     ///
     /// Errors: [`CryptoError::Decrypt`] for another key's, a changed or a cut ciphertext.
-    pub fn decrypt(&self, ciphertext: &[u8], associated_data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn decrypt(
+        &self,
+        ciphertext: &[u8],
+        associated_data: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         match &self.cipher {
             Cipher::Gcm128(c) => gcm_decrypt(c.as_ref(), ciphertext, associated_data),
             Cipher::Gcm256(c) => gcm_decrypt(c.as_ref(), ciphertext, associated_data),
@@ -222,7 +232,13 @@ fn gcm_encrypt<C: Aead>(cipher: &C, plaintext: &[u8], aad: &[u8]) -> Result<Vec<
     let mut iv = [0u8; GCM_IV_LEN];
     OsRng.fill_bytes(&mut iv);
     let sealed = cipher
-        .encrypt(Nonce::from_slice(&iv), Payload { msg: plaintext, aad })
+        .encrypt(
+            Nonce::from_slice(&iv),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| CryptoError::Encrypt)?;
     let mut out = Vec::with_capacity(GCM_IV_LEN + sealed.len());
     out.extend_from_slice(&iv);
@@ -343,7 +359,9 @@ mod tests {
             let dek = Dek::new(algorithm, &material).unwrap();
             let sealed = dek.encrypt(b"123-45-6789", b"").unwrap();
             assert_eq!(dek.decrypt(&sealed, b"").unwrap(), b"123-45-6789");
-            let other = DekAlgorithm::ALL.into_iter().find(|a| a.key_len() != algorithm.key_len());
+            let other = DekAlgorithm::ALL
+                .into_iter()
+                .find(|a| a.key_len() != algorithm.key_len());
             assert!(Dek::new(other.unwrap(), &material).is_err());
         }
     }
@@ -355,7 +373,10 @@ mod tests {
             &generate_key_material(DekAlgorithm::Aes256Siv),
         )
         .unwrap();
-        assert_eq!(siv.encrypt(b"x", b"").unwrap(), siv.encrypt(b"x", b"").unwrap());
+        assert_eq!(
+            siv.encrypt(b"x", b"").unwrap(),
+            siv.encrypt(b"x", b"").unwrap()
+        );
         let gcm = Dek::new(
             DekAlgorithm::Aes256Gcm,
             &generate_key_material(DekAlgorithm::Aes256Gcm),

@@ -130,7 +130,11 @@ impl<S> Resolved<S> {
             .map(|s| s.as_str().to_owned())
             .into_iter()
             .collect::<Vec<_>>();
-        let keys = Arc::new(contract.resolve_keys(client, RuleMode::Write, &subject).await);
+        let keys = Arc::new(
+            contract
+                .resolve_keys(client, RuleMode::Write, &subject)
+                .await,
+        );
         if keys.complete() {
             *self.kept_keys.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&keys));
         }
@@ -452,10 +456,17 @@ impl Contracts {
             return Arc::clone(kept);
         }
         let subjects: Vec<String> = match client.subject_versions_of(id).await {
-            Ok(found) => found.into_iter().map(|sv| sv.subject.as_str().to_owned()).collect(),
+            Ok(found) => found
+                .into_iter()
+                .map(|sv| sv.subject.as_str().to_owned())
+                .collect(),
             Err(_) => Vec::new(),
         };
-        let keys = Arc::new(contract.resolve_keys(client, RuleMode::Read, &subjects).await);
+        let keys = Arc::new(
+            contract
+                .resolve_keys(client, RuleMode::Read, &subjects)
+                .await,
+        );
         if keys.complete() {
             self.1
                 .write()

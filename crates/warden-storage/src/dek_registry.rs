@@ -176,8 +176,16 @@ macro_rules! dek_statements {
         ) -> crate::Result<u64> {
             let sql = format!(
                 "DELETE FROM deks WHERE kek_name = $1 AND subject = $2{}{}",
-                if algorithm.is_some() { " AND algorithm = $3" } else { " AND $3 = $3" },
-                if version.is_some() { " AND version = $4" } else { " AND $4 = $4" },
+                if algorithm.is_some() {
+                    " AND algorithm = $3"
+                } else {
+                    " AND $3 = $3"
+                },
+                if version.is_some() {
+                    " AND version = $4"
+                } else {
+                    " AND $4 = $4"
+                },
             );
             let done = sqlx::query(&sql)
                 .bind(kek_name)

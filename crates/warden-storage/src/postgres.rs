@@ -330,9 +330,11 @@ impl SchemaStore for PgStore {
         algorithm: &str,
         version: i32,
     ) -> Result<Option<crate::StoredDek>> {
-        Ok(fetch_deks(&self.pool, kek_name, Some((subject, algorithm, version)))
-            .await?
-            .pop())
+        Ok(
+            fetch_deks(&self.pool, kek_name, Some((subject, algorithm, version)))
+                .await?
+                .pop(),
+        )
     }
 
     async fn write_dek(&self, dek: &crate::StoredDek, create: bool) -> Result<()> {

@@ -103,7 +103,9 @@ impl Contract {
             .ok_or_else(|| format!("no kek name found for rule {}", rule.name))?;
         let algorithm = match self.parameter(rule, "encrypt.dek.algorithm") {
             None => DekAlgorithm::default(),
-            Some(a) => DekAlgorithm::parse(&a).ok_or_else(|| format!("unknown dek algorithm {a}"))?,
+            Some(a) => {
+                DekAlgorithm::parse(&a).ok_or_else(|| format!("unknown dek algorithm {a}"))?
+            }
         };
         Ok(Params {
             kek_name,
@@ -141,6 +143,7 @@ impl Contract {
 
     /// Runs `ENCRYPT` rule `index` on the fields its tags select: encrypts on write,
     /// decrypts on read.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn run_encrypt(
         &self,
         index: usize,
@@ -167,73 +170,77 @@ impl Contract {
             }
         };
         let latin1 = matches!(schema, ParsedSchema::Avro(_));
-        let mut apply = |field: &FieldCtx,
-                         _: &::cel::Value,
-                         value: &mut Value|
-         -> Result<(), Failed> {
-            if !(rule.tags.is_empty() || rule.tags.iter().any(|t| field.tags.contains(t))) {
-                return Ok(());
-            }
-            let failed = |message: String| Failed {
-                field: Some(field.full_name.clone()),
-                message,
-            };
-            let Value::String(text) = value else {
-                return Ok(());
-            };
-            let bytes_field = match field.type_name {
-                "STRING" => false,
-                "BYTES" => true,
-                other if phase == RuleMode::Write => {
-                    return Err(failed(format!("unsupported field type {other}")));
+        let mut apply =
+            |field: &FieldCtx, _: &::cel::Value, value: &mut Value| -> Result<(), Failed> {
+                if !(rule.tags.is_empty() || rule.tags.iter().any(|t| field.tags.contains(t))) {
+                    return Ok(());
                 }
-                _ => return Ok(()),
-            };
-            let replaced = if phase == RuleMode::Write {
-                let plaintext = if bytes_field {
-                    field_bytes(text, latin1).map_err(failed)?
-                } else {
-                    text.as_bytes().to_vec()
+                let failed = |message: String| Failed {
+                    field: Some(field.full_name.clone()),
+                    message,
                 };
-                let sealed = deks[0]
-                    .encrypt(&plaintext, b"")
-                    .map_err(|e| failed(e.to_string()))?;
-                if bytes_field {
-                    bytes_text(&sealed, latin1)
-                } else {
-                    BASE64.encode(sealed)
-                }
-            } else {
-                let sealed = if bytes_field {
-                    field_bytes(text, latin1).map_err(failed)?
-                } else {
-                    BASE64
-                        .decode(text.as_bytes())
-                        .map_err(|_| failed("could not decode base64 ciphertext".into()))?
+                let Value::String(text) = value else {
+                    return Ok(());
                 };
-                let plaintext = deks
-                    .iter()
-                    .find_map(|dek| dek.decrypt(&sealed, b"").ok())
-                    .ok_or_else(|| failed("decryption failed".into()))?;
-                if bytes_field {
-                    bytes_text(&plaintext, latin1)
+                let bytes_field = match field.type_name {
+                    "STRING" => false,
+                    "BYTES" => true,
+                    other if phase == RuleMode::Write => {
+                        return Err(failed(format!("unsupported field type {other}")));
+                    }
+                    _ => return Ok(()),
+                };
+                let replaced = if phase == RuleMode::Write {
+                    let plaintext = if bytes_field {
+                        field_bytes(text, latin1).map_err(failed)?
+                    } else {
+                        text.as_bytes().to_vec()
+                    };
+                    let sealed = deks[0]
+                        .encrypt(&plaintext, b"")
+                        .map_err(|e| failed(e.to_string()))?;
+                    if bytes_field {
+                        bytes_text(&sealed, latin1)
+                    } else {
+                        BASE64.encode(sealed)
+                    }
                 } else {
-                    String::from_utf8(plaintext)
-                        .map_err(|_| failed("the decrypted text is not UTF-8".into()))?
-                }
+                    let sealed = if bytes_field {
+                        field_bytes(text, latin1).map_err(failed)?
+                    } else {
+                        BASE64
+                            .decode(text.as_bytes())
+                            .map_err(|_| failed("could not decode base64 ciphertext".into()))?
+                    };
+                    let plaintext = deks
+                        .iter()
+                        .find_map(|dek| dek.decrypt(&sealed, b"").ok())
+                        .ok_or_else(|| failed("decryption failed".into()))?;
+                    if bytes_field {
+                        bytes_text(&plaintext, latin1)
+                    } else {
+                        String::from_utf8(plaintext)
+                            .map_err(|_| failed("the decrypted text is not UTF-8".into()))?
+                    }
+                };
+                *value = Value::String(replaced);
+                Ok(())
             };
-            *value = Value::String(replaced);
-            Ok(())
-        };
         let walker = Walker {
             tags: &self.tags,
             containing: false,
         };
         match schema {
             ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, &mut apply),
-            ParsedSchema::Json(json) => {
-                walker.json(json.value(), json.value(), "$", message, None, &mut apply, 0)
-            }
+            ParsedSchema::Json(json) => walker.json(
+                json.value(),
+                json.value(),
+                "$",
+                message,
+                None,
+                &mut apply,
+                0,
+            ),
             ParsedSchema::Protobuf(proto) => {
                 let descriptor = descriptor.cloned().or_else(|| {
                     proto
@@ -280,7 +287,11 @@ fn is(e: &warden_client::ClientError, code: ErrorCode) -> bool {
 
 /// The KEK of `params`: the registry's, or on write, when it has none and the rule names
 /// its KMS type and key id, a new one (not shared), as Confluent's clients create it.
-async fn rule_kek(client: &RegistryClient, phase: RuleMode, params: &Params) -> Result<Kek, String> {
+async fn rule_kek(
+    client: &RegistryClient,
+    phase: RuleMode,
+    params: &Params,
+) -> Result<Kek, String> {
     let kek = match client.kek(&params.kek_name).await {
         Ok(kek) => kek,
         Err(e) if is(&e, ErrorCode::KeyNotFound) && phase == RuleMode::Write => {
@@ -295,14 +306,18 @@ async fn rule_kek(client: &RegistryClient, phase: RuleMode, params: &Params) -> 
                 .await
             {
                 Ok(kek) => kek,
-                Err(e) if is(&e, ErrorCode::KeyExists) => {
-                    client.kek(&params.kek_name).await.map_err(|e| e.to_string())?
-                }
+                Err(e) if is(&e, ErrorCode::KeyExists) => client
+                    .kek(&params.kek_name)
+                    .await
+                    .map_err(|e| e.to_string())?,
                 Err(e) => return Err(format!("could not register kek {}: {e}", params.kek_name)),
             }
         }
         Err(e) if is(&e, ErrorCode::KeyNotFound) => {
-            return Err(format!("no kek found for {} during consume", params.kek_name));
+            return Err(format!(
+                "no kek found for {} during consume",
+                params.kek_name
+            ));
         }
         Err(e) => return Err(format!("could not get kek {}: {e}", params.kek_name)),
     };
@@ -337,7 +352,10 @@ async fn rule_deks(
     let mut deks = Vec::new();
     let mut last_error = None;
     for subject in subjects {
-        let found = match client.dek(&kek.name, subject, algorithm, 1, phase == RuleMode::Read).await {
+        let found = match client
+            .dek(&kek.name, subject, algorithm, 1, phase == RuleMode::Read)
+            .await
+        {
             Ok(dek) => dek,
             Err(e) if is(&e, ErrorCode::KeyNotFound) && phase == RuleMode::Write => {
                 create_dek(client, &kek, subject, params.algorithm).await?
@@ -392,7 +410,13 @@ async fn create_dek(
         Some(BASE64.encode(wrapped))
     };
     match client
-        .create_dek(&kek.name, subject, algorithm.as_str(), 1, wrapped.as_deref())
+        .create_dek(
+            &kek.name,
+            subject,
+            algorithm.as_str(),
+            1,
+            wrapped.as_deref(),
+        )
         .await
     {
         Ok(dek) => Ok(dek),

@@ -100,7 +100,8 @@ impl<S: Send + Sync> FromRequestParts<S> for DekParams {
                 "testSharing" => params.test_sharing = java_bool(&value),
                 "subjectPrefix" => params.subject_prefix.push(value),
                 "algorithm" if !value.is_empty() => {
-                    params.algorithm = DekAlgorithm::parse(&value).ok_or_else(ApiError::not_found)?;
+                    params.algorithm =
+                        DekAlgorithm::parse(&value).ok_or_else(ApiError::not_found)?;
                 }
                 "offset" if !value.trim().is_empty() => {
                     params.offset = usize::try_from(int(&value)?).unwrap_or(0);
@@ -179,11 +180,19 @@ async fn kek_names(State(r): State<AppState>, q: DekParams) -> ApiResult {
     ok(&q.page(r.kek_names(&q.subject_prefix, q.deleted).await?))
 }
 
-async fn get_kek(State(r): State<AppState>, SrPath(name): SrPath<String>, q: DekParams) -> ApiResult {
+async fn get_kek(
+    State(r): State<AppState>,
+    SrPath(name): SrPath<String>,
+    q: DekParams,
+) -> ApiResult {
     ok(&r.get_kek(&name, q.deleted).await?)
 }
 
-async fn create_kek(State(r): State<AppState>, q: DekParams, SrBody(body): SrBody<CreateKek>) -> ApiResult {
+async fn create_kek(
+    State(r): State<AppState>,
+    q: DekParams,
+    SrBody(body): SrBody<CreateKek>,
+) -> ApiResult {
     ok(&r.create_kek(body, q.test_sharing).await?)
 }
 
@@ -196,7 +205,11 @@ async fn update_kek(
     ok(&r.update_kek(&name, body, q.test_sharing).await?)
 }
 
-async fn delete_kek(State(r): State<AppState>, SrPath(name): SrPath<String>, q: DekParams) -> ApiResult {
+async fn delete_kek(
+    State(r): State<AppState>,
+    SrPath(name): SrPath<String>,
+    q: DekParams,
+) -> ApiResult {
     r.delete_kek(&name, q.permanent).await?;
     no_content()
 }
@@ -210,7 +223,11 @@ async fn undelete_kek(State(r): State<AppState>, SrPath(name): SrPath<String>) -
     no_content()
 }
 
-async fn dek_subjects(State(r): State<AppState>, SrPath(name): SrPath<String>, q: DekParams) -> ApiResult {
+async fn dek_subjects(
+    State(r): State<AppState>,
+    SrPath(name): SrPath<String>,
+    q: DekParams,
+) -> ApiResult {
     ok(&q.page(r.dek_subjects(&name, q.deleted).await?))
 }
 
@@ -245,7 +262,10 @@ async fn dek_versions(
     SrPath((name, subject)): SrPath<(String, String)>,
     q: DekParams,
 ) -> ApiResult {
-    ok(&q.page(r.dek_versions(&name, &subject, q.algorithm, q.deleted).await?))
+    ok(&q.page(
+        r.dek_versions(&name, &subject, q.algorithm, q.deleted)
+            .await?,
+    ))
 }
 
 async fn get_dek(
@@ -254,7 +274,9 @@ async fn get_dek(
     q: DekParams,
 ) -> ApiResult {
     let v = version(&v)?;
-    ok(&r.get_dek(&name, &subject, v, q.algorithm, q.deleted).await?)
+    ok(&r
+        .get_dek(&name, &subject, v, q.algorithm, q.deleted)
+        .await?)
 }
 
 async fn delete_deks(

@@ -307,7 +307,12 @@ impl Registry {
 
     /// `PUT /dek-registry/v1/keks/{name}`: changes a live KEK's properties, description or
     /// sharing.
-    pub async fn update_kek(&self, name: &str, request: UpdateKek, test_sharing: bool) -> Result<Kek> {
+    pub async fn update_kek(
+        &self,
+        name: &str,
+        request: UpdateKek,
+        test_sharing: bool,
+    ) -> Result<Kek> {
         let old = self.live_kek(name, false).await?;
         let kek = StoredKek {
             kms_props: request.kms_props.unwrap_or_else(|| old.kms_props.clone()),
@@ -411,7 +416,9 @@ impl Registry {
         deleted: bool,
     ) -> Result<Vec<i32>> {
         self.live_kek(kek_name, deleted).await?;
-        let deks = self.deks_of(kek_name, subject, Some(algorithm), deleted).await?;
+        let deks = self
+            .deks_of(kek_name, subject, Some(algorithm), deleted)
+            .await?;
         Ok(deks.into_iter().map(|d| d.version).collect())
     }
 
@@ -445,7 +452,12 @@ impl Registry {
     /// client wrapped (`encryptedKeyMaterial`), or for a shared KEK creates and wraps one.
     /// A soft-deleted DEK is undeleted by a create request equal to it; otherwise an
     /// existing version is 40971.
-    pub async fn create_dek(&self, kek_name: &str, subject: Option<&str>, request: CreateDek) -> Result<Dek> {
+    pub async fn create_dek(
+        &self,
+        kek_name: &str,
+        subject: Option<&str>,
+        request: CreateDek,
+    ) -> Result<Dek> {
         let kek = self.live_kek(kek_name, false).await?;
         let subject = subject
             .map(str::to_owned)
