@@ -12,6 +12,7 @@ mod confluent_cases;
 mod contexts;
 mod corpus;
 mod data_contracts;
+mod dek_registry;
 mod delete;
 mod diff;
 mod errors;

@@ -11,6 +11,7 @@ mod orders;
 mod confluent;
 
 mod confluent_rust;
+mod encryption;
 mod interop;
 mod registry_client;
 mod rules;

@@ -9,7 +9,8 @@ use warden_core::{
 };
 use warden_storage::{
     AssociationKey, DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema,
-    SchemaStore, Scope, StoredAssociation, StoredConfig, VersionRow, VersionsPublisher,
+    SchemaStore, Scope, StoredAssociation, StoredConfig, StoredDek, StoredKek, VersionRow,
+    VersionsPublisher,
 };
 use warden_testkit::postgres::TempPostgres;
 
@@ -317,7 +318,7 @@ async fn grouped_registrations_decide_as_one_transaction_each(store: Arc<dyn Sch
         .unwrap()
     {
         Registered::New { id, .. } => id,
-        other => panic!("{other:?}"),
+        other @ Registered::Existing { .. } => panic!("{other:?}"),
     };
     let publisher: VersionsPublisher = Arc::new(|_, _| {});
     let grouped =
@@ -1159,6 +1160,100 @@ async fn modes_are_removed_by_prefix(store: Arc<dyn SchemaStore>) {
 }
 
 /// Instantiates the suite for one backend: one test per case, each on a fresh store.
+async fn keks_and_deks_are_written_read_and_removed(store: Arc<dyn SchemaStore>) {
+    let kek = |name: &str| StoredKek {
+        name: name.to_owned(),
+        kms_type: "local-kms".into(),
+        kms_key_id: "k1".into(),
+        kms_props: [("region".to_owned(), "eu".to_owned())].into(),
+        doc: None,
+        shared: false,
+        deleted: false,
+        ts: 1,
+    };
+    store.write_kek(&kek("b"), true).await.unwrap();
+    store.write_kek(&kek("a"), true).await.unwrap();
+    let taken = store.write_kek(&kek("a"), true).await;
+    assert!(
+        matches!(&taken, Err(Error::KeyExists(n)) if n == "a"),
+        "{taken:?}"
+    );
+    let names: Vec<String> = store
+        .keks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    let changed = StoredKek {
+        doc: Some("d".into()),
+        deleted: true,
+        ts: 2,
+        ..kek("a")
+    };
+    store.write_kek(&changed, false).await.unwrap();
+    assert_eq!(store.kek("a").await.unwrap(), Some(changed));
+
+    let dek = |subject: &str, version: i32| StoredDek {
+        kek_name: "a".into(),
+        subject: subject.to_owned(),
+        algorithm: "AES256_GCM".into(),
+        version,
+        encrypted_key_material: "AAAA".into(),
+        deleted: false,
+        ts: 3,
+    };
+    for (subject, version) in [("t-value", 2), ("t-value", 1), ("s-value", 1)] {
+        store.write_dek(&dek(subject, version), true).await.unwrap();
+    }
+    let taken = store.write_dek(&dek("t-value", 1), true).await;
+    assert!(matches!(taken, Err(Error::KeyExists(_))), "{taken:?}");
+    let keys: Vec<(String, i32)> = store
+        .deks("a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.subject, d.version))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("s-value".into(), 1),
+            ("t-value".into(), 1),
+            ("t-value".into(), 2)
+        ]
+    );
+    let deleted = StoredDek {
+        deleted: true,
+        ..dek("t-value", 2)
+    };
+    store.write_dek(&deleted, false).await.unwrap();
+    assert_eq!(
+        store.dek("a", "t-value", "AES256_GCM", 2).await.unwrap(),
+        Some(deleted)
+    );
+    assert_eq!(
+        store.dek("a", "t-value", "AES256_SIV", 2).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .remove_deks("a", "t-value", Some("AES256_GCM"), Some(2))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.remove_deks("a", "t-value", None, None).await.unwrap(),
+        1
+    );
+    assert_eq!(store.deks("a").await.unwrap().len(), 1);
+    assert!(store.remove_kek("b").await.unwrap());
+    assert!(!store.remove_kek("b").await.unwrap());
+    assert_eq!(store.kek("b").await.unwrap(), None);
+}
+
 macro_rules! conformance {
     ($backend:ident, $open:expr) => {
         mod $backend {
@@ -1183,6 +1278,7 @@ macro_rules! conformance {
             conformance!(@case $open, a_delete_waits_for_a_registration_holding_its_version);
             conformance!(@case $open, ids_stop_at_the_top_of_the_java_int_range);
             conformance!(@case $open, associations_are_written_read_and_removed);
+            conformance!(@case $open, keks_and_deks_are_written_read_and_removed);
         }
     };
     (@case $open:expr, $case:ident) => {

@@ -26,6 +26,7 @@
 //! ```
 
 mod cache;
+mod dek;
 mod error;
 
 use std::collections::HashSet;
@@ -47,6 +48,7 @@ use warden_core::{
 };
 
 use crate::cache::BoundedCache;
+pub use crate::dek::{Dek, Kek};
 pub use crate::error::{ClientError, Result};
 
 /// The media type of Confluent's API, sent as `Content-Type` and `Accept`.

@@ -91,6 +91,20 @@ pub enum ErrorCode {
     ContextNotEmpty,
     /// 42212: an association request with an invalid property.
     InvalidAssociation,
+    /// 40470: no KEK or DEK of this name (`DekRegistryErrors.KEY_NOT_FOUND_ERROR_CODE`).
+    KeyNotFound,
+    /// 40471: a KEK or DEK not soft-deleted before a permanent delete.
+    KeyNotSoftDeleted,
+    /// 40472: the KEK is soft-deleted and must be undeleted first.
+    KeySoftDeleted,
+    /// 40971: a KEK or DEK of this name already exists.
+    KeyExists,
+    /// 42271: a KEK or DEK request with an invalid or missing field.
+    InvalidKey,
+    /// 42272: the KEK still has DEKs.
+    KeyReferenceExists,
+    /// 50070: the registry could not create or unwrap a DEK with the KEK's KMS.
+    DekGenerationError,
     /// 50001: storage error.
     StoreError,
     /// 50002: operation timed out.
@@ -138,6 +152,13 @@ impl ErrorCode {
             Self::InvalidRuleSet => 42210,
             Self::ContextNotEmpty => 42211,
             Self::InvalidAssociation => 42212,
+            Self::KeyNotFound => 40470,
+            Self::KeyNotSoftDeleted => 40471,
+            Self::KeySoftDeleted => 40472,
+            Self::KeyExists => 40971,
+            Self::InvalidKey => 42271,
+            Self::KeyReferenceExists => 42272,
+            Self::DekGenerationError => 50070,
             Self::StoreError => 50001,
             Self::OperationTimeout => 50002,
         }
@@ -186,6 +207,13 @@ impl ErrorCode {
             42210 => Self::InvalidRuleSet,
             42211 => Self::ContextNotEmpty,
             42212 => Self::InvalidAssociation,
+            40470 => Self::KeyNotFound,
+            40471 => Self::KeyNotSoftDeleted,
+            40472 => Self::KeySoftDeleted,
+            40971 => Self::KeyExists,
+            42271 => Self::InvalidKey,
+            42272 => Self::KeyReferenceExists,
+            50070 => Self::DekGenerationError,
             50001 => Self::StoreError,
             50002 => Self::OperationTimeout,
             _ => return None,
@@ -264,6 +292,13 @@ mod tests {
             | ErrorCode::InvalidRuleSet
             | ErrorCode::ContextNotEmpty
             | ErrorCode::InvalidAssociation
+            | ErrorCode::KeyNotFound
+            | ErrorCode::KeyNotSoftDeleted
+            | ErrorCode::KeySoftDeleted
+            | ErrorCode::KeyExists
+            | ErrorCode::InvalidKey
+            | ErrorCode::KeyReferenceExists
+            | ErrorCode::DekGenerationError
             | ErrorCode::StoreError
             | ErrorCode::OperationTimeout => c,
         };
@@ -305,6 +340,13 @@ mod tests {
             ErrorCode::InvalidRuleSet,
             ErrorCode::ContextNotEmpty,
             ErrorCode::InvalidAssociation,
+            ErrorCode::KeyNotFound,
+            ErrorCode::KeyNotSoftDeleted,
+            ErrorCode::KeySoftDeleted,
+            ErrorCode::KeyExists,
+            ErrorCode::InvalidKey,
+            ErrorCode::KeyReferenceExists,
+            ErrorCode::DekGenerationError,
             ErrorCode::StoreError,
             ErrorCode::OperationTimeout,
         ];

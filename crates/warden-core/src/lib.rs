@@ -9,6 +9,7 @@ pub mod avro;
 pub mod compat;
 pub mod context;
 pub mod diff;
+pub mod encryption;
 pub mod error;
 pub mod guid;
 pub mod jackson;

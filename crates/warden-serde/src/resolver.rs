@@ -13,6 +13,7 @@ use warden_core::rules::RuleMode;
 
 use crate::error::{Result, SerdeError};
 use crate::rules::Contract;
+use crate::rules::encrypt::RuleKeys;
 use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 
 /// Options shared by the serializers, named after Confluent's serializer settings.
@@ -97,9 +98,49 @@ pub(crate) struct Resolved<S> {
     pub(crate) contract: Option<Arc<Contract>>,
     /// The subject the schema was found under (`None` with `use_schema_id`).
     pub(crate) subject: Option<Subject>,
+    /// The DEKs of the contract's `ENCRYPT` write rules, once all were found (kept with
+    /// the cached resolution, shared by its clones).
+    pub(crate) kept_keys: Arc<RwLock<Option<Arc<RuleKeys>>>>,
+    /// The DEKs this record is written with ([`Resolved::prepare_keys`]).
+    pub(crate) keys: Arc<RuleKeys>,
 }
 
 impl<S> Resolved<S> {
+    /// Makes the DEKs of the contract's `ENCRYPT` write rules ready: the kept ones, or
+    /// fetched (and created) from the DEK registry, kept once every rule has its key.
+    pub(crate) async fn prepare_keys(&mut self, client: &RegistryClient) {
+        let Some(contract) = self.write_rules() else {
+            return;
+        };
+        if !contract.has_encryption_for(RuleMode::Write) {
+            return;
+        }
+        if let Some(kept) = self
+            .kept_keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            self.keys = Arc::clone(kept);
+            return;
+        }
+        let subject = self
+            .subject
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .into_iter()
+            .collect::<Vec<_>>();
+        let keys = Arc::new(
+            contract
+                .resolve_keys(client, RuleMode::Write, &subject)
+                .await,
+        );
+        if keys.complete() {
+            *self.kept_keys.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&keys));
+        }
+        self.keys = keys;
+    }
+
     /// The contract when it has rules for writing.
     pub(crate) fn write_rules(&self) -> Option<&Contract> {
         self.contract
@@ -127,6 +168,7 @@ impl<S> Resolved<S> {
                 descriptor,
                 self.subject.as_ref().map(Subject::as_str),
                 message,
+                &self.keys,
             ),
             None => Ok(()),
         }
@@ -141,6 +183,8 @@ impl<S> Clone for Resolved<S> {
             parsed: Arc::clone(&self.parsed),
             contract: self.contract.clone(),
             subject: self.subject.clone(),
+            kept_keys: Arc::clone(&self.kept_keys),
+            keys: Arc::clone(&self.keys),
         }
     }
 }
@@ -199,17 +243,20 @@ impl<S: FormatSchema> Resolver<S> {
         let per_topic = record_name.is_none()
             || self.config.use_schema_id.is_some()
             || self.config.subject_name_strategy == SubjectNameStrategy::TopicName;
-        if per_topic
-            && let Some(found) = self
-                .by_topic
+        let cached = if per_topic {
+            self.by_topic
                 .read()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(context.topic)
                 .and_then(|parts| parts[slot].clone())
-        {
+        } else {
+            None
+        };
+        if let Some(mut found) = cached {
+            found.prepare_keys(&self.client).await;
             return Ok(found);
         }
-        let resolved = self.resolve_subject(context, record_name).await?;
+        let mut resolved = self.resolve_subject(context, record_name).await?;
         if per_topic {
             self.by_topic
                 .write()
@@ -217,6 +264,7 @@ impl<S: FormatSchema> Resolver<S> {
                 .entry(context.topic.to_owned())
                 .or_default()[slot] = Some(resolved.clone());
         }
+        resolved.prepare_keys(&self.client).await;
         Ok(resolved)
     }
 
@@ -279,6 +327,8 @@ impl<S: FormatSchema> Resolver<S> {
             parsed,
             contract,
             subject,
+            kept_keys: Arc::default(),
+            keys: Arc::default(),
         })
     }
 
@@ -333,7 +383,11 @@ pub(crate) async fn contract(
 /// Compiled contracts by schema id, for deserializers (each schema version's programs are
 /// compiled once, at its first record).
 #[derive(Debug, Default)]
-pub(crate) struct Contracts(RwLock<HashMap<SchemaId, Option<Arc<Contract>>>>);
+pub(crate) struct Contracts(
+    RwLock<HashMap<SchemaId, Option<Arc<Contract>>>>,
+    /// The DEKs of each schema's `ENCRYPT` read rules, once all were found.
+    RwLock<HashMap<SchemaId, Arc<RuleKeys>>>,
+);
 
 impl Contracts {
     /// The contract of schema `id`.
@@ -379,11 +433,47 @@ impl Contracts {
     ) -> Result<bool> {
         match self.get(client, id).await? {
             Some(contract) if contract.has_rules_for(RuleMode::Read) => {
-                contract.execute(RuleMode::Read, schema, descriptor, None, message)?;
+                let keys = self.read_keys(client, id, &contract).await;
+                contract.execute(RuleMode::Read, schema, descriptor, None, message, &keys)?;
                 Ok(true)
             }
             _ => Ok(false),
         }
+    }
+
+    /// The DEKs of the `ENCRYPT` read rules of schema `id`: kept ones, or fetched for every
+    /// subject the schema is registered under (the record does not name its subject).
+    async fn read_keys(
+        &self,
+        client: &RegistryClient,
+        id: SchemaId,
+        contract: &Contract,
+    ) -> Arc<RuleKeys> {
+        if !contract.has_encryption_for(RuleMode::Read) {
+            return Arc::default();
+        }
+        if let Some(kept) = self.1.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Arc::clone(kept);
+        }
+        let subjects: Vec<String> = match client.subject_versions_of(id).await {
+            Ok(found) => found
+                .into_iter()
+                .map(|sv| sv.subject.as_str().to_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let keys = Arc::new(
+            contract
+                .resolve_keys(client, RuleMode::Read, &subjects)
+                .await,
+        );
+        if keys.complete() {
+            self.1
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id, Arc::clone(&keys));
+        }
+        keys
     }
 
     /// Whether schema `id` has read rules.

@@ -145,6 +145,28 @@ pub enum Error {
     /// as the authorization middleware words its refusals.
     #[error("{0}")]
     Forbidden(String),
+    /// 40470: no KEK, or no DEK of the subject (`DekRegistryErrors.keyNotFoundException`).
+    #[error("Key '{0}' not found")]
+    KeyNotFound(String),
+    /// 40471: a permanent delete of a KEK or DEK that is not soft-deleted.
+    #[error("Key '{0}' was not deleted first before being permanently deleted")]
+    KeyNotSoftDeleted(String),
+    /// 40472: a DEK undelete under a soft-deleted KEK.
+    #[error("Key '{0}' must be undeleted first")]
+    KeySoftDeleted(String),
+    /// 40971: a KEK or DEK that exists already (and differs, or is not soft-deleted).
+    #[error("Key '{0}' already exists; use a different value")]
+    KeyExists(String),
+    /// 42271: a KEK or DEK request whose field (named) is missing or invalid.
+    #[error("Invalid or missing value for field '{0}' of key")]
+    InvalidKey(String),
+    /// 42272: a delete of a KEK that still has DEKs.
+    #[error("One or more references exist to the key '{0}'")]
+    KeyReferenceExists(String),
+    /// 50070: the KEK's KMS could not create or unwrap a DEK (no such KMS configured, a
+    /// wrong secret).
+    #[error("{0}")]
+    DekGeneration(String),
     /// 50001: the store failed; the cause is logged, not shown.
     #[error("Error in the backend data store")]
     Store(#[from] warden_storage::Error),
@@ -189,6 +211,13 @@ impl Error {
             Self::ContextNotEmpty(_) => ErrorCode::ContextNotEmpty,
             Self::OperationTimeout(_) => ErrorCode::OperationTimeout,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::KeyNotFound(_) => ErrorCode::KeyNotFound,
+            Self::KeyNotSoftDeleted(_) => ErrorCode::KeyNotSoftDeleted,
+            Self::KeySoftDeleted(_) => ErrorCode::KeySoftDeleted,
+            Self::KeyExists(_) => ErrorCode::KeyExists,
+            Self::InvalidKey(_) => ErrorCode::InvalidKey,
+            Self::KeyReferenceExists(_) => ErrorCode::KeyReferenceExists,
+            Self::DekGeneration(_) => ErrorCode::DekGenerationError,
             Self::Store(_) => ErrorCode::StoreError,
         }
     }

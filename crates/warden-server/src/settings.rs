@@ -190,6 +190,13 @@ pub struct Settings {
     /// A file the audit log's JSON lines are appended to.
     #[arg(long, env = "WARDEN_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
+
+    /// The secret of the local KMS (`local-kms` KEKs), with which the DEK registry creates
+    /// and unwraps the DEKs of shared KEKs; when unset, the environment variable
+    /// `LOCAL_SECRET` (as Confluent's local KMS driver reads it). Without either, a shared
+    /// `local-kms` KEK's DEKs answer 50070.
+    #[arg(long, env = "WARDEN_LOCAL_KMS_SECRET", hide_env_values = true)]
+    pub local_kms_secret: Option<String>,
 }
 
 impl Settings {
@@ -226,6 +233,7 @@ impl Settings {
             protect_metrics: false,
             max_writes_per_second: None,
             audit_log: None,
+            local_kms_secret: None,
         }
     }
 }

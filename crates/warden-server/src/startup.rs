@@ -63,8 +63,16 @@ impl Application {
             None
         };
         let store = warden_storage::open(&settings.database_url).await?;
+        let mut registry = Registry::new(store);
+        if let Some(secret) = settings
+            .local_kms_secret
+            .clone()
+            .or_else(|| std::env::var("LOCAL_SECRET").ok())
+        {
+            registry = registry.with_kms(Arc::new(warden_core::encryption::LocalKms::new(&secret)));
+        }
         let registry = Arc::new(
-            Registry::new(store)
+            registry
                 .with_cache_budget(CacheBudget {
                     schemas_bytes: settings.cache_schemas_bytes,
                     parsed_bytes: settings.cache_parsed_bytes,

@@ -11,6 +11,7 @@
 mod associations;
 mod change_log;
 mod common;
+mod dek_registry;
 mod group_commit;
 mod postgres;
 mod sqlite;
@@ -73,6 +74,10 @@ pub enum Error {
         /// The resource's name.
         resource_name: String,
     },
+    /// A KEK of this name, or a DEK of this KEK, subject, algorithm and version, exists
+    /// already (written by another request meanwhile); nothing was written.
+    #[error("key {0:?} already exists")]
+    KeyExists(String),
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -334,6 +339,48 @@ pub enum GroupedOutcome {
     Declined,
 }
 
+/// A key encryption key of the DEK registry, as Confluent's `KeyEncryptionKey`: it names a
+/// key held by a KMS (`kms_type`, e.g. `local-kms`, `aws-kms`, and the KMS's `kms_key_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKek {
+    /// Its name (letters, digits, `_`, `-`; starts with a letter or `_`).
+    pub name: String,
+    /// The KMS type.
+    pub kms_type: String,
+    /// The key's id in the KMS.
+    pub kms_key_id: String,
+    /// KMS properties, by name.
+    pub kms_props: std::collections::BTreeMap<String, String>,
+    /// Its description.
+    pub doc: Option<String>,
+    /// Whether the registry may use the KMS key itself (to create and unwrap DEKs).
+    pub shared: bool,
+    /// Whether it is soft-deleted.
+    pub deleted: bool,
+    /// Last write, epoch milliseconds.
+    pub ts: i64,
+}
+
+/// A data encryption key of the DEK registry, as Confluent's `DataEncryptionKey`: key
+/// material wrapped by its KEK, one per KEK, subject, algorithm and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDek {
+    /// The KEK that wraps it.
+    pub kek_name: String,
+    /// The subject it encrypts fields of.
+    pub subject: String,
+    /// `AES128_GCM`, `AES256_GCM` or `AES256_SIV`.
+    pub algorithm: String,
+    /// Its version (from 1).
+    pub version: i32,
+    /// Base64 of the KEK's ciphertext of the serialized Tink key.
+    pub encrypted_key_material: String,
+    /// Whether it is soft-deleted.
+    pub deleted: bool,
+    /// Last write, epoch milliseconds.
+    pub ts: i64,
+}
+
 /// Persistent state of the registry. Every method is one statement or one transaction.
 #[async_trait]
 pub trait SchemaStore: Send + Sync + std::fmt::Debug {
@@ -447,6 +494,47 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Errors: [`Error::AssociationExists`] when a new row's resource id, resource type and
     /// association type are taken; nothing is written.
     async fn write_associations(&self, put: &[StoredAssociation], delete: &[String]) -> Result<()>;
+
+    /// Every KEK of the DEK registry (soft-deleted ones included), by name.
+    async fn keks(&self) -> Result<Vec<StoredKek>>;
+
+    /// The KEK of this name (soft-deleted or not), if stored.
+    async fn kek(&self, name: &str) -> Result<Option<StoredKek>>;
+
+    /// Writes `kek`: with `create`, as a new row (errors: [`Error::KeyExists`] when the name
+    /// is taken, nothing written); otherwise in place of the row of its name.
+    async fn write_kek(&self, kek: &StoredKek, create: bool) -> Result<()>;
+
+    /// Removes the KEK of this name for good; whether it existed.
+    async fn remove_kek(&self, name: &str) -> Result<bool>;
+
+    /// Every DEK of the KEK `kek_name` (soft-deleted ones included), by subject, algorithm
+    /// and version.
+    async fn deks(&self, kek_name: &str) -> Result<Vec<StoredDek>>;
+
+    /// The DEK of this KEK, subject, algorithm and version, if stored.
+    async fn dek(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: &str,
+        version: i32,
+    ) -> Result<Option<StoredDek>>;
+
+    /// Writes `dek`: with `create`, as a new row (errors: [`Error::KeyExists`] when its KEK,
+    /// subject, algorithm and version are taken, nothing written); otherwise in place of
+    /// that row.
+    async fn write_dek(&self, dek: &StoredDek, create: bool) -> Result<()>;
+
+    /// Removes for good the DEKs of `kek_name` and `subject`, of `algorithm` and `version`
+    /// when given; how many were removed.
+    async fn remove_deks(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: Option<&str>,
+        version: Option<i32>,
+    ) -> Result<u64>;
 
     /// Whether any subject version exists (live or soft-deleted).
     async fn has_subjects(&self) -> Result<bool>;

@@ -49,6 +49,7 @@ const CONTEXT_IDS_LOCK_SPACE: i32 = 0x5741_5244 + 1;
 
 shared_statements!(Postgres, PgRow, PgPool);
 crate::associations::association_statements!(Postgres, PgRow);
+crate::dek_registry::dek_statements!(Postgres, PgRow);
 
 /// A [`SchemaStore`] on PostgreSQL.
 #[derive(Debug)]
@@ -325,6 +326,54 @@ impl SchemaStore for PgStore {
         apply_associations(&mut tx, put, delete).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn keks(&self) -> Result<Vec<crate::StoredKek>> {
+        fetch_keks(&self.pool, None).await
+    }
+
+    async fn kek(&self, name: &str) -> Result<Option<crate::StoredKek>> {
+        Ok(fetch_keks(&self.pool, Some(name)).await?.pop())
+    }
+
+    async fn write_kek(&self, kek: &crate::StoredKek, create: bool) -> Result<()> {
+        put_kek(&self.pool, kek, create).await
+    }
+
+    async fn remove_kek(&self, name: &str) -> Result<bool> {
+        delete_kek(&self.pool, name).await
+    }
+
+    async fn deks(&self, kek_name: &str) -> Result<Vec<crate::StoredDek>> {
+        fetch_deks(&self.pool, kek_name, None).await
+    }
+
+    async fn dek(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: &str,
+        version: i32,
+    ) -> Result<Option<crate::StoredDek>> {
+        Ok(
+            fetch_deks(&self.pool, kek_name, Some((subject, algorithm, version)))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn write_dek(&self, dek: &crate::StoredDek, create: bool) -> Result<()> {
+        put_dek(&self.pool, dek, create).await
+    }
+
+    async fn remove_deks(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: Option<&str>,
+        version: Option<i32>,
+    ) -> Result<u64> {
+        delete_deks(&self.pool, kek_name, subject, algorithm, version).await
     }
 
     async fn has_subjects(&self) -> Result<bool> {

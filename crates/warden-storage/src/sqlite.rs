@@ -40,6 +40,7 @@ async fn announce_written(_: &mut Transaction<'static, Sqlite>, _: &Subject) -> 
     Ok(())
 }
 crate::associations::association_statements!(Sqlite, SqliteRow);
+crate::dek_registry::dek_statements!(Sqlite, SqliteRow);
 
 /// A [`SchemaStore`] on an embedded SQLite database.
 ///
@@ -298,6 +299,66 @@ impl SchemaStore for SqliteStore {
         apply_associations(&mut tx, put, delete).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn keks(&self) -> Result<Vec<crate::StoredKek>> {
+        fetch_keks(&self.pool, None).await
+    }
+
+    async fn kek(&self, name: &str) -> Result<Option<crate::StoredKek>> {
+        Ok(fetch_keks(&self.pool, Some(name)).await?.pop())
+    }
+
+    async fn write_kek(&self, kek: &crate::StoredKek, create: bool) -> Result<()> {
+        let (_lock, mut tx) = self.write().await?;
+        let out = put_kek(&mut *tx, kek, create).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn remove_kek(&self, name: &str) -> Result<bool> {
+        let (_lock, mut tx) = self.write().await?;
+        let out = delete_kek(&mut *tx, name).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn deks(&self, kek_name: &str) -> Result<Vec<crate::StoredDek>> {
+        fetch_deks(&self.pool, kek_name, None).await
+    }
+
+    async fn dek(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: &str,
+        version: i32,
+    ) -> Result<Option<crate::StoredDek>> {
+        Ok(
+            fetch_deks(&self.pool, kek_name, Some((subject, algorithm, version)))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn write_dek(&self, dek: &crate::StoredDek, create: bool) -> Result<()> {
+        let (_lock, mut tx) = self.write().await?;
+        let out = put_dek(&mut *tx, dek, create).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn remove_deks(
+        &self,
+        kek_name: &str,
+        subject: &str,
+        algorithm: Option<&str>,
+        version: Option<i32>,
+    ) -> Result<u64> {
+        let (_lock, mut tx) = self.write().await?;
+        let out = delete_deks(&mut *tx, kek_name, subject, algorithm, version).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn has_subjects(&self) -> Result<bool> {

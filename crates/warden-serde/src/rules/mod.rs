@@ -21,11 +21,15 @@
 //!   `ERROR` refuses the record ([`SerdeError::Rule`]), `NONE` goes on, `DLQ` refuses it
 //!   marked for the dead-letter topic (`dlq.topic`).
 //!
+//! - `ENCRYPT` encrypts the fields its tags select on write and decrypts them on read
+//!   (see [`encrypt`](self::encrypt)).
+//!
 //! Programs are compiled once per schema version ([`Contract::new`]), never per record.
-//! Rule types without an executor here (`ENCRYPT`, `JSONATA` as a domain rule, custom
-//! types) fail as Confluent's clients fail without the executor: by the rule's `onFailure`.
+//! Rule types without an executor here (`JSONATA` as a domain rule, custom types) fail as
+//! Confluent's clients fail without the executor: by the rule's `onFailure`.
 
 mod cel;
+pub(crate) mod encrypt;
 pub(crate) mod migrate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -366,6 +370,8 @@ impl Contract {
     /// JSON in the shape of `schema` (Avro's plain JSON, JSON Schema documents, Protobuf's
     /// proto3 JSON mapping of `descriptor`, the schema's first message when `None`).
     ///
+    /// `keys` are the DEKs of its `ENCRYPT` rules ([`Contract::resolve_keys`]).
+    ///
     /// Errors: [`SerdeError::Rule`] when a rule refuses the record.
     pub(crate) fn execute(
         &self,
@@ -374,6 +380,7 @@ impl Contract {
         descriptor: Option<&prost_reflect::MessageDescriptor>,
         subject: Option<&str>,
         message: &mut Value,
+        keys: &encrypt::RuleKeys,
     ) -> Result<()> {
         let rules = &self.rules.domain_rules;
         let mut order: Vec<usize> = (0..rules.len()).collect();
@@ -397,6 +404,9 @@ impl Contract {
                         continue;
                     }
                     self.run_cel_field(index, rule, schema, descriptor, message)
+                }
+                "ENCRYPT" => {
+                    self.run_encrypt(index, rule, phase, schema, descriptor, message, keys)
                 }
                 other => Err(Failed {
                     field: None,
@@ -553,21 +563,46 @@ impl Contract {
                 }
             }
         };
+        self.walk_fields(
+            schema,
+            descriptor,
+            message,
+            (!rule.tags.is_empty()).then_some(rule.tags.as_slice()),
+            program.uses("message").then_some(program),
+            &mut apply,
+        )
+    }
+
+    /// Calls `apply` on every field of `message` (a record of `schema`; for Protobuf, of
+    /// `descriptor` or else the schema's first message) that carries one of the `select`
+    /// tags (every field when `None`), with the containing record built for `containing`'s
+    /// program when given. `apply` may replace the field's value.
+    ///
+    /// Errors: the first failure `apply` returns.
+    fn walk_fields(
+        &self,
+        schema: &ParsedSchema,
+        descriptor: Option<&prost_reflect::MessageDescriptor>,
+        message: &mut Value,
+        select: Option<&[String]>,
+        containing: Option<&Compiled>,
+        apply: &mut FieldFn<'_>,
+    ) -> std::result::Result<(), Failed> {
         let walker = Walker {
             tags: &self.tags,
             plan: &self.plan,
-            select: (!rule.tags.is_empty()).then_some(rule.tags.as_slice()),
-            containing: program.uses("message").then_some(program),
+            select,
+            containing,
         };
         match schema {
-            ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, &mut apply),
+            ParsedSchema::Avro(avro) => walker.avro(avro, avro.schema(), message, None, apply),
             ParsedSchema::Json(json) => walker.json(
                 json.value(),
                 json.value(),
                 &mut String::from("$"),
                 message,
                 None,
-                &mut apply,
+                apply,
                 0,
             ),
             ParsedSchema::Protobuf(proto) => {
@@ -587,14 +622,7 @@ impl Contract {
                     )
                 });
                 let file = proto.file();
-                walker.proto(
-                    &descriptor,
-                    inline,
-                    file.package_name(),
-                    message,
-                    &mut apply,
-                    0,
-                )
+                walker.proto(&descriptor, inline, file.package_name(), message, apply, 0)
             }
             _ => Ok(()),
         }

@@ -253,6 +253,23 @@ fn classify(
         {
             Need::Associations
         }
+        // The DEK registry (Confluent's `DekRegistryResource`). KEKs are read, and created,
+        // by every producer and consumer whose schema has an `ENCRYPT` rule (the clients
+        // create the rule's KEK on first use); changing or deleting one is administration.
+        // A DEK is its subject's: read with the subject, created with a write, deleted and
+        // undeleted with a delete. The DEK subjects of a KEK, and a DEK created with the
+        // subject only in the body, are administration.
+        "/dek-registry/v1/keks" => Need::Authenticated,
+        "/dek-registry/v1/keks/{name}" if m == Method::GET => Need::Authenticated,
+        "/dek-registry/v1/keks/{name}/deks/{subject}"
+        | "/dek-registry/v1/keks/{name}/deks/{subject}/versions"
+        | "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}" => match m {
+            Method::GET => on(Read),
+            Method::POST => on(Write),
+            _ => on(Delete),
+        },
+        "/dek-registry/v1/keks/{name}/deks/{subject}/undelete"
+        | "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}/undelete" => on(Delete),
         // Contexts' deletion, association changes (which name resources, not only
         // subjects) and batch reads, and any route this table does not know.
         _ => Need::Global,

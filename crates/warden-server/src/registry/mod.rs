@@ -11,6 +11,7 @@ mod config;
 mod content;
 mod contexts;
 mod contract;
+pub mod dek;
 mod delete;
 mod diff;
 mod metadata;
@@ -105,6 +106,8 @@ pub struct Registry {
     /// replicas sharing a PostgreSQL database, the unique index on resource id, resource
     /// type and association type still decides races on one resource.
     association_writes: Mutex<()>,
+    /// The KMSes that shared KEKs' DEKs are created and unwrapped with, by `kmsType`.
+    kms: Vec<Arc<dyn warden_core::encryption::Kms>>,
     metrics: Metrics,
     /// Limits on submitted schemas, and the slots and deadline of parses and checks.
     work: work::Work,
@@ -126,6 +129,7 @@ impl Registry {
             contents: content::ContentKeys::default(),
             write_lock: Mutex::new(()),
             association_writes: Mutex::new(()),
+            kms: Vec::new(),
             metrics: Metrics::new(),
             work: work::Work::default(),
         }
@@ -139,6 +143,13 @@ impl Registry {
         self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
+        self
+    }
+
+    /// This registry with `kms` serving the KEKs of its `kmsType`: the DEK registry creates
+    /// and unwraps the DEKs of shared KEKs with it (Confluent's KMS drivers on the server).
+    pub fn with_kms(mut self, kms: Arc<dyn warden_core::encryption::Kms>) -> Self {
+        self.kms.push(kms);
         self
     }
 

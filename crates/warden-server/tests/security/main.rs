@@ -5,6 +5,7 @@
 mod audit;
 mod authn;
 mod authz;
+mod dek_registry;
 mod diff;
 mod limits;
 mod python;
