@@ -45,19 +45,24 @@ impl std::fmt::Debug for GroupQueue {
 
 impl GroupQueue {
     /// Queues `registration` and waits for its outcome; takes the lead of a group when none
-    /// is being written, and writes it with `write` (which answers every registration of the
-    /// group it is given).
+    /// is being written, and writes it with `write`, which returns what the group left and
+    /// a guard (the write lock) held until every registration of the group is answered.
     ///
-    /// A lead dropped before it answered (its request was cancelled) leaves the
-    /// registrations of its group [`GroupedOutcome::Declined`]: they register alone.
-    pub(crate) async fn join<'a, F, Fut>(
+    /// With `publishes` (one process owns the database), the versions a group wrote are
+    /// published to the registrations' publishers; otherwise every subject of the group is
+    /// forgotten before any answer goes out, so that a read after the write reads it anew.
+    /// A lead dropped before it answered (its request was cancelled) makes the subjects of
+    /// its group forgotten and leaves its registrations [`GroupedOutcome::Declined`]: they
+    /// register alone.
+    pub(crate) async fn join<'a, F, Fut, G>(
         &'a self,
         registration: GroupedRegistration,
+        publishes: bool,
         write: F,
     ) -> Result<GroupedOutcome>
     where
-        F: Fn(Vec<(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)>) -> Fut,
-        Fut: Future<Output = ()> + 'a,
+        F: Fn(Vec<GroupedRegistration>) -> Fut,
+        Fut: Future<Output = (Result<Written>, G)> + 'a,
     {
         let (answer, mut outcome) = oneshot::channel();
         self.lock_waiting().push(Pending {
@@ -80,13 +85,18 @@ impl GroupQueue {
                         group
                     };
                     if !group.is_empty() {
-                        write(
-                            group
-                                .into_iter()
-                                .map(|p| (p.registration, p.answer))
-                                .collect(),
-                        )
-                        .await;
+                        let unknown = ForgetOnDrop::new(&group);
+                        let (written, held) =
+                            write(group.iter().map(|p| p.registration.clone()).collect()).await;
+                        let written = if publishes {
+                            unknown.disarm();
+                            written
+                        } else {
+                            drop(unknown);
+                            written.map(|(outcomes, _)| (outcomes, HashMap::new()))
+                        };
+                        answer_group(group, written);
+                        drop(held);
                     }
                     // Ours was in this group or an earlier one: its answer is ready, or it
                     // waits for the next lead.
@@ -609,26 +619,23 @@ enum Bind<'a> {
 /// Answers every registration of a group: the outcomes of `written`, or, when the group
 /// failed as a whole, [`GroupedOutcome::Declined`] (each registers alone). Versions are
 /// published (or forgotten, after a failure) before the answers go out.
-pub(crate) fn answer_group(
-    group: Vec<(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)>,
-    written: Result<Written>,
-) {
+fn answer_group(group: Vec<Pending>, written: Result<Written>) {
     match written {
         Ok((outcomes, published)) => {
             for (subject, rows) in &published {
-                if let Some((r, _)) = group.iter().find(|(r, _)| &r.subject == subject) {
-                    (r.publish)(subject, Some(rows));
+                if let Some(p) = group.iter().find(|p| &p.registration.subject == subject) {
+                    (p.registration.publish)(subject, Some(rows));
                 }
             }
-            for ((_, answer), outcome) in group.into_iter().zip(outcomes) {
-                let _ = answer.send(Ok(outcome));
+            for (p, outcome) in group.into_iter().zip(outcomes) {
+                let _ = p.answer.send(Ok(outcome));
             }
         }
         Err(e) => {
             tracing::debug!(error = %e, size = group.len(), "a registration group failed; each registers alone");
-            for (r, answer) in group {
-                (r.publish)(&r.subject, None);
-                let _ = answer.send(Ok(GroupedOutcome::Declined));
+            for p in group {
+                (p.registration.publish)(&p.registration.subject, None);
+                let _ = p.answer.send(Ok(GroupedOutcome::Declined));
             }
         }
     }
@@ -637,21 +644,24 @@ pub(crate) fn answer_group(
 /// Forgets what the publishers hold of a group's subjects when dropped before
 /// [`ForgetOnDrop::disarm`]: a lead cancelled while its commit was in flight leaves the
 /// outcome unknown.
-pub(crate) struct ForgetOnDrop(Vec<(Subject, VersionsPublisher)>);
+struct ForgetOnDrop(Vec<(Subject, VersionsPublisher)>);
 
 impl ForgetOnDrop {
-    pub(crate) fn new(
-        group: &[(GroupedRegistration, oneshot::Sender<Result<GroupedOutcome>>)],
-    ) -> Self {
+    fn new(group: &[Pending]) -> Self {
         Self(
             group
                 .iter()
-                .map(|(r, _)| (r.subject.clone(), Arc::clone(&r.publish)))
+                .map(|p| {
+                    (
+                        p.registration.subject.clone(),
+                        Arc::clone(&p.registration.publish),
+                    )
+                })
                 .collect(),
         )
     }
 
-    pub(crate) fn disarm(mut self) {
+    fn disarm(mut self) {
         self.0.clear();
     }
 }

@@ -9,7 +9,6 @@
 //! Every write another replica must learn of goes into the change log in its transaction
 //! and is announced with `NOTIFY` (see [`crate::change_log`]).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -149,22 +148,17 @@ impl SchemaStore for PgStore {
     }
 
     async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
-        use crate::group_commit::{ForgetOnDrop, answer_group, write_group_postgres};
+        // Other replicas write too: nothing is published; the subjects written are
+        // forgotten here and announced to the other replicas through the change log.
         self.group
-            .join(registration, |group| async move {
-                // Other replicas write too: nothing is published, every written subject is
-                // forgotten (and announced to the other replicas by the change log).
-                let forget = ForgetOnDrop::new(&group);
-                let registrations: Vec<GroupedRegistration> =
-                    group.iter().map(|(r, _)| r.clone()).collect();
+            .join(registration, false, |group| async move {
                 let written = match self.pool.begin().await {
-                    Ok(tx) => write_group_postgres(tx, &registrations, LOCK_SPACE).await,
+                    Ok(tx) => {
+                        crate::group_commit::write_group_postgres(tx, &group, LOCK_SPACE).await
+                    }
                     Err(e) => Err(e.into()),
                 };
-                let written = written.map(|(outcomes, _)| (outcomes, HashMap::new()));
-                // Forgotten before any answer goes out: a read after the write sees it.
-                drop(forget);
-                answer_group(group, written);
+                (written, ())
             })
             .await
     }

@@ -111,20 +111,17 @@ impl SchemaStore for SqliteStore {
     }
 
     async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
-        use crate::group_commit::{ForgetOnDrop, answer_group, write_group_sqlite};
+        // One process owns the file: the versions written are published, under the write
+        // lock (held until every registration of the group is answered).
         self.group
-            .join(registration, |group| async move {
-                let unknown = ForgetOnDrop::new(&group);
-                let registrations: Vec<GroupedRegistration> =
-                    group.iter().map(|(r, _)| r.clone()).collect();
-                // Answered under the write lock: versions are published before any later
-                // write can start.
-                let (written, _lock) = match self.write().await {
-                    Ok((lock, tx)) => (write_group_sqlite(tx, &registrations).await, Some(lock)),
+            .join(registration, true, |group| async move {
+                match self.write().await {
+                    Ok((lock, tx)) => (
+                        crate::group_commit::write_group_sqlite(tx, &group).await,
+                        Some(lock),
+                    ),
                     Err(e) => (Err(e), None),
-                };
-                unknown.disarm();
-                answer_group(group, written);
+                }
             })
             .await
     }
