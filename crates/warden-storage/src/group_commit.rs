@@ -370,7 +370,9 @@ pub(crate) async fn write_group_sqlite(
         marks(1, subjects.len()),
         marks(1 + subjects.len(), fingerprints.len()),
     );
-    let mut query = sqlx::query(&sql);
+    // Its text depends on the group's size: not kept among the connection's prepared
+    // statements, which would hold one per size.
+    let mut query = sqlx::query(&sql).persistent(false);
     for key in subjects.iter().chain(&fingerprints) {
         query = query.bind(*key);
     }
@@ -432,7 +434,9 @@ pub(crate) async fn write_group_sqlite(
              VALUES ({subject}, {v}, {schema_ref}, FALSE, {at}) RETURNING schema_id;\n"
         ));
     }
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    // One text per group: never kept among the prepared statements (a multi-statement
+    // program for hundreds of versions is large).
+    let mut query = sqlx::query_scalar::<_, i64>(&sql).persistent(false);
     for bind in binds {
         query = match bind {
             Bind::Text(t) => query.bind(t.into_owned()),
