@@ -189,16 +189,26 @@ struct Found {
 /// Decides each registration of `group` in order, as a transaction of its own would, on the
 /// versions and fingerprints `found`.
 fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<'g>> {
+    // The group's subjects and fingerprints by name: the read gives back every version of
+    // every subject, which must not each scan the group.
+    let subjects: HashMap<&str, &'g Subject> = group
+        .iter()
+        .map(|r| (r.subject.as_str(), &r.subject))
+        .collect();
+    let fingerprints: HashMap<&str, &'g str> = group
+        .iter()
+        .map(|r| (r.schema.fingerprint.as_str(), r.schema.fingerprint.as_str()))
+        .collect();
     let mut rows: HashMap<Subject, Vec<Row>> = HashMap::new();
     let mut slots: HashMap<&'g str, Slot> = HashMap::new();
     for f in found {
         let id = schema_id(f.id)?;
         match f.version {
             Some(version) => {
-                let Some(r) = group.iter().find(|r| r.subject.as_str() == f.key) else {
+                let Some(subject) = subjects.get(f.key.as_str()) else {
                     continue;
                 };
-                rows.entry(r.subject.clone()).or_default().push(Row {
+                rows.entry((*subject).clone()).or_default().push(Row {
                     version: crate::common::version(version)?,
                     schema: Slot::Id(id),
                     deleted: f.deleted,
@@ -206,8 +216,8 @@ fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<
                 });
             }
             None => {
-                if let Some(r) = group.iter().find(|r| r.schema.fingerprint == f.key) {
-                    slots.insert(r.schema.fingerprint.as_str(), Slot::Id(id));
+                if let Some(fingerprint) = fingerprints.get(f.key.as_str()) {
+                    slots.insert(fingerprint, Slot::Id(id));
                 }
             }
         }

@@ -406,12 +406,11 @@ impl Registry {
                 checked = Some((live.clone(), messages, compatible));
             }
             // The common registration is written together with concurrent ones (group
-            // commit); the store declines what needs the steps of a transaction of its own.
+            // commit); the store declines what needs the steps of a transaction of its own
+            // (references, other contexts, soft-deleted versions to remove).
             if explicit_id.is_none()
                 && explicit_version.is_none()
                 && !import
-                && candidate.new.references.is_empty()
-                && subject.context().is_default()
                 && checked
                     .as_ref()
                     .is_none_or(|(_, _, compatible)| *compatible)
