@@ -16,9 +16,7 @@
 //! is shown. Writes are `AvroSerializer::serialize_json`; reads are
 //! `AvroDeserializer::deserialize_json` of the records that serializer wrote.
 
-use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use warden_core::encryption::LocalKms;
@@ -29,6 +27,7 @@ use warden_serde::{
 };
 
 mod report;
+mod timing;
 
 #[allow(dead_code)]
 #[path = "../tests/fixtures/orders.rs"]
@@ -36,52 +35,10 @@ mod orders;
 
 use orders::{ORDER_AVSC, order};
 use report::{group, load_average};
-
-const DISTINCT: usize = 10_000;
-
-fn options() -> (usize, usize) {
-    let (mut records, mut runs) = (100_000, 5);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let n: usize = args
-            .next()
-            .and_then(|v| v.replace('_', "").parse().ok())
-            .unwrap_or_else(|| panic!("{arg} needs a number"));
-        match arg.as_str() {
-            "--records" => records = n,
-            "--runs" => runs = n.max(1),
-            other => panic!("unknown option {other} (expected --records N, --runs N)"),
-        }
-    }
-    (records, runs)
-}
-
-/// The median of `runs` timed runs of `records` calls of `f` (after one warm-up pass), in
-/// records per second.
-async fn measure<F, Fut>(records: usize, runs: usize, mut f: F) -> f64
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = usize>,
-{
-    for i in 0..DISTINCT {
-        black_box(f(i).await);
-    }
-    let mut times: Vec<Duration> = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        let mut sum = 0;
-        for i in 0..records {
-            sum += f(i % DISTINCT).await;
-        }
-        times.push(start.elapsed());
-        black_box(sum);
-    }
-    times.sort();
-    records as f64 / times[times.len() / 2].as_secs_f64()
-}
+use timing::{DISTINCT, measure};
 
 fn main() {
-    let (records, runs) = options();
+    let (records, runs) = timing::options(5);
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
