@@ -57,10 +57,16 @@ fn kms_for(kms_type: &str) -> Result<Arc<dyn Kms>, String> {
     {
         return Ok(Arc::clone(kms));
     }
+    // Derived once: the key derivation is not repeated per DEK look-up.
+    static FROM_ENV: LazyLock<Option<Arc<dyn Kms>>> = LazyLock::new(|| {
+        std::env::var("LOCAL_SECRET")
+            .ok()
+            .map(|secret| Arc::new(LocalKms::new(&secret)) as Arc<dyn Kms>)
+    });
     if kms_type == LocalKms::KMS_TYPE
-        && let Ok(secret) = std::env::var("LOCAL_SECRET")
+        && let Some(kms) = FROM_ENV.as_ref()
     {
-        return Ok(Arc::new(LocalKms::new(&secret)));
+        return Ok(Arc::clone(kms));
     }
     Err(format!("no KMS registered for kms type {kms_type}"))
 }
@@ -337,20 +343,27 @@ async fn rule_deks(
                 continue;
             }
         };
-        let material = match (&found.key_material, &found.encrypted_key_material) {
-            (Some(raw), _) => BASE64.decode(raw).map_err(|e| e.to_string())?,
-            (None, Some(wrapped)) => {
-                let wrapped = BASE64.decode(wrapped).map_err(|e| e.to_string())?;
-                kms_for(&kek.kms_type)?
-                    .unwrap(&kek.kms_key_id, &wrapped)
-                    .await
-                    .map_err(|e| format!("could not unwrap the dek of {subject}: {e}"))?
-            }
-            (None, None) => return Err(format!("no key material for the dek of {subject}")),
-        };
-        deks.push(Arc::new(
-            Dek::new(params.algorithm, &material).map_err(|e| e.to_string())?,
-        ));
+        let dek = async {
+            let material = match (&found.key_material, &found.encrypted_key_material) {
+                (Some(raw), _) => BASE64.decode(raw).map_err(|e| e.to_string())?,
+                (None, Some(wrapped)) => {
+                    let wrapped = BASE64.decode(wrapped).map_err(|e| e.to_string())?;
+                    kms_for(&kek.kms_type)?
+                        .unwrap(&kek.kms_key_id, &wrapped)
+                        .await
+                        .map_err(|e| format!("could not unwrap the dek of {subject}: {e}"))?
+                }
+                (None, None) => return Err(format!("no key material for the dek of {subject}")),
+            };
+            Dek::new(params.algorithm, &material).map_err(|e| e.to_string())
+        }
+        .await;
+        match dek {
+            Ok(dek) => deks.push(Arc::new(dek)),
+            // On read, one subject's unusable DEK does not hide the others'.
+            Err(e) if phase == RuleMode::Read => last_error = Some(e),
+            Err(e) => return Err(e),
+        }
     }
     match (deks.is_empty(), last_error) {
         (true, Some(e)) => Err(e),

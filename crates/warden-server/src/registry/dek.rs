@@ -205,16 +205,7 @@ impl Registry {
         } else {
             None
         };
-        Ok(Dek {
-            kek_name: dek.kek_name,
-            subject: dek.subject,
-            version: dek.version,
-            algorithm: dek.algorithm,
-            encrypted_key_material: dek.encrypted_key_material,
-            key_material,
-            ts: dek.ts,
-            deleted: dek.deleted,
-        })
+        Ok(dek_answer(dek, key_material))
     }
 
     /// `GET /dek-registry/v1/keks`: KEK names, by name; with `subject_prefix`es, those with
@@ -482,6 +473,8 @@ impl Registry {
         {
             return Err(Error::KeyExists(subject));
         }
+        // The key this call generated, answered as is (not unwrapped again by the KMS).
+        let mut generated = None;
         let encrypted_key_material = match (given, &old) {
             (Some(given), _) => {
                 if BASE64.decode(&given).is_err() {
@@ -501,6 +494,7 @@ impl Registry {
                             "Could not generate encrypted dek for {subject}: {e}"
                         ))
                     })?;
+                generated = Some(raw);
                 BASE64.encode(wrapped)
             }
             (None, _) => return Err(Error::InvalidKey("encryptedKeyMaterial".into())),
@@ -518,7 +512,10 @@ impl Registry {
             Err(warden_storage::Error::KeyExists(_)) => return Err(Error::KeyExists(subject)),
             other => other?,
         }
-        self.dek_body(&kek, dek).await
+        match generated {
+            Some(raw) => Ok(dek_answer(dek, Some(BASE64.encode(raw)))),
+            None => self.dek_body(&kek, dek).await,
+        }
     }
 
     /// `DELETE /dek-registry/v1/keks/{name}/deks/{subject}[/versions/{version}]`: soft
@@ -593,5 +590,19 @@ impl Registry {
             self.store.write_dek(&dek, false).await?;
         }
         Ok(())
+    }
+}
+
+/// The answer for a stored DEK, with its raw key material (base64) when the KEK is shared.
+fn dek_answer(dek: StoredDek, key_material: Option<String>) -> Dek {
+    Dek {
+        kek_name: dek.kek_name,
+        subject: dek.subject,
+        version: dek.version,
+        algorithm: dek.algorithm,
+        encrypted_key_material: dek.encrypted_key_material,
+        key_material,
+        ts: dek.ts,
+        deleted: dek.deleted,
     }
 }
