@@ -36,7 +36,8 @@ async fn every_documented_operation_is_routed_to_its_handler() {
         let concrete = path
             .replace("{subject}", "s")
             .replace("{version}", "1")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{name}", "k");
         for method in item.as_object().unwrap().keys() {
             operations += 1;
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -69,7 +70,8 @@ async fn methods_the_description_does_not_name_answer_405() {
         let concrete = path
             .replace("{subject}", "s")
             .replace("{version}", "1")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{name}", "k");
         let item = item.as_object().unwrap();
         for method in [
             Method::GET,

@@ -4,70 +4,11 @@
 
 use percent_encoding::utf8_percent_encode;
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
 
 use crate::{RegistryClient, Result, SEGMENT};
 
-/// A KEK as the registry answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Kek {
-    /// Its name.
-    pub name: String,
-    /// The KMS type (`local-kms`, `aws-kms`, …).
-    pub kms_type: String,
-    /// The key's id in the KMS.
-    pub kms_key_id: String,
-    /// KMS properties.
-    #[serde(default)]
-    pub kms_props: std::collections::BTreeMap<String, String>,
-    /// Whether the registry may use the KMS key (and answers DEKs' key material).
-    #[serde(default)]
-    pub shared: bool,
-    /// Whether it is soft-deleted.
-    #[serde(default)]
-    pub deleted: bool,
-}
-
-/// A DEK as the registry answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Dek {
-    /// Its KEK.
-    pub kek_name: String,
-    /// Its subject.
-    pub subject: String,
-    /// Its version.
-    pub version: i32,
-    /// `AES128_GCM`, `AES256_GCM` or `AES256_SIV`.
-    pub algorithm: String,
-    /// Base64 of the wrapped Tink key.
-    pub encrypted_key_material: Option<String>,
-    /// Base64 of the Tink key (a shared KEK's DEK only).
-    pub key_material: Option<String>,
-    /// Last write, epoch milliseconds.
-    #[serde(default)]
-    pub ts: i64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateKek<'a> {
-    name: &'a str,
-    kms_type: &'a str,
-    kms_key_id: &'a str,
-    shared: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateDek<'a> {
-    subject: &'a str,
-    version: i32,
-    algorithm: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    encrypted_key_material: Option<&'a str>,
-}
+use warden_core::api::{CreateDekRequest, CreateKekRequest};
+pub use warden_core::api::{Dek, Kek};
 
 fn seg(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
@@ -97,11 +38,12 @@ impl RegistryClient {
         kms_key_id: &str,
         shared: bool,
     ) -> Result<Kek> {
-        let body = CreateKek {
-            name,
-            kms_type,
-            kms_key_id,
+        let body = CreateKekRequest {
+            name: Some(name.to_owned()),
+            kms_type: Some(kms_type.to_owned()),
+            kms_key_id: Some(kms_key_id.to_owned()),
             shared,
+            ..CreateKekRequest::default()
         };
         self.call(Method::POST, "/dek-registry/v1/keks", &[], Some(&body))
             .await
@@ -149,11 +91,12 @@ impl RegistryClient {
         version: i32,
         encrypted_key_material: Option<&str>,
     ) -> Result<Dek> {
-        let body = CreateDek {
-            subject,
-            version,
-            algorithm,
-            encrypted_key_material,
+        let body = CreateDekRequest {
+            subject: Some(subject.to_owned()),
+            version: Some(version),
+            algorithm: Some(algorithm.to_owned()),
+            encrypted_key_material: encrypted_key_material.map(str::to_owned),
+            deleted: false,
         };
         self.call(
             Method::POST,

@@ -205,6 +205,18 @@ fn java_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
         .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 32-bit integer")))
 }
 
+/// An optional `i32` field that also takes an integral float (`2.0`), as Jackson reads an
+/// `Integer`; `null` is absent.
+fn java_int_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(|n| {
+            integral(&n)
+                .and_then(|i| i32::try_from(i).ok())
+                .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 32-bit integer")))
+        })
+        .transpose()
+}
+
 /// An optional `i64` field that also takes an integral float (`586.0`), as Confluent does;
 /// `null` is absent.
 fn java_long<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -828,6 +840,178 @@ impl crate::jackson::JacksonRequest for TagSchemaRequest {
             }
             Ok(())
         })?;
+        Ok(request)
+    }
+}
+
+/// A KEK (key encryption key) as the DEK registry answers it (Confluent's `Kek`, under
+/// `/dek-registry/v1/keks`): a named key in a KMS that wraps the DEKs of `ENCRYPT` rules.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kek {
+    /// Its name: a letter or `_`, then letters, digits, `_` and `-` (1 to 64 characters).
+    pub name: String,
+    /// The KMS type (`local-kms`, `aws-kms`, `azure-kms`, `gcp-kms`, `hcvault`).
+    pub kms_type: String,
+    /// The key's id in the KMS.
+    pub kms_key_id: String,
+    /// KMS properties.
+    #[serde(default)]
+    pub kms_props: std::collections::BTreeMap<String, String>,
+    /// Its description.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Whether the registry may use the KMS key: then it creates DEKs itself and answers
+    /// their key material.
+    #[serde(default)]
+    pub shared: bool,
+    /// Last write, epoch milliseconds.
+    #[serde(default)]
+    pub ts: i64,
+    /// Whether it is soft-deleted.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A DEK (data encryption key) as the DEK registry answers it (Confluent's `Dek`): a Tink
+/// key of one subject, wrapped by its KEK.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dek {
+    /// The KEK that wraps it.
+    pub kek_name: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its version, from 1.
+    pub version: i32,
+    /// `AES128_GCM`, `AES256_GCM` or `AES256_SIV`.
+    pub algorithm: String,
+    /// Base64 of the wrapped Tink key.
+    #[serde(default)]
+    pub encrypted_key_material: Option<String>,
+    /// Base64 of the Tink key; answered for a shared KEK's DEK only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_material: Option<String>,
+    /// Last write, epoch milliseconds.
+    #[serde(default)]
+    pub ts: i64,
+    /// Whether it is soft-deleted.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// Body of `POST /dek-registry/v1/keks` (Confluent's `CreateKekRequest`). Absent fields are
+/// `None`/`false`; a missing name, KMS type or key id is refused (42271).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreateKekRequest {
+    /// The name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The KMS type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_type: Option<String>,
+    /// The KMS key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// KMS properties.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_props: Option<std::collections::BTreeMap<String, String>>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// Whether the registry may use the KMS key.
+    pub shared: bool,
+    /// Create it soft-deleted (import).
+    pub deleted: bool,
+}
+
+/// Body of `PUT /dek-registry/v1/keks/{name}` (Confluent's `UpdateKekRequest`): absent
+/// fields keep their value.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UpdateKekRequest {
+    /// KMS properties.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_props: Option<std::collections::BTreeMap<String, String>>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// Whether the registry may use the KMS key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
+}
+
+/// Body of `POST /dek-registry/v1/keks/{name}/deks[/{subject}]` (Confluent's
+/// `CreateDekRequest`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreateDekRequest {
+    /// The subject (the path's, when the path names one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The version; 1 when absent. An integral float (`2.0`) is read as its int, as Jackson
+    /// reads an `Integer`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "java_int_or_null"
+    )]
+    pub version: Option<i32>,
+    /// The algorithm (`AES128_GCM`, `AES256_GCM` or `AES256_SIV`); `AES256_GCM` when absent.
+    /// Another text, the empty one included, is Jackson's 400 (Confluent's `DekFormat`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(AES128_GCM|AES256_GCM|AES256_SIV)$")
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// Base64 of the wrapped key; required unless the KEK is shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted_key_material: Option<String>,
+    /// Create it soft-deleted (import).
+    pub deleted: bool,
+}
+
+/// A DEK registry request read with serde over the object's fields; a field of the wrong
+/// type is Jackson's 400 with serde's message.
+fn dek_request<T: serde::de::DeserializeOwned>(
+    fields: &serde_json::Map<String, Value>,
+) -> Result<T, String> {
+    serde_json::from_value(Value::Object(fields.clone())).map_err(|e| e.to_string())
+}
+
+impl crate::jackson::JacksonRequest for CreateKekRequest {
+    const CLASS: &'static str = "CreateKekRequest";
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        dek_request(fields)
+    }
+}
+
+impl crate::jackson::JacksonRequest for UpdateKekRequest {
+    const CLASS: &'static str = "UpdateKekRequest";
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        dek_request(fields)
+    }
+}
+
+/// An `algorithm` that is not a `DekFormat` is Jackson's 400, as Confluent reads the enum.
+impl crate::jackson::JacksonRequest for CreateDekRequest {
+    const CLASS: &'static str = "CreateDekRequest";
+    fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
+        let request: Self = dek_request(fields)?;
+        if let Some(a) = request.algorithm.as_deref()
+            && crate::encryption::DekAlgorithm::parse(a).is_none()
+        {
+            return Err(format!(
+                "Cannot deserialize value of type `DekFormat` from String \"{a}\": not one of \
+                 the values accepted for Enum class: [AES128_GCM, AES256_GCM, AES256_SIV]"
+            ));
+        }
         Ok(request)
     }
 }

@@ -2,64 +2,43 @@
 //! KEKs and the DEKs they wrap, which Confluent's clients fetch and create when they run
 //! `ENCRYPT` rules. Handlers extract, call the [`Registry`](crate::registry::Registry)
 //! (`registry::dek`), and map.
-//!
-//! Not in the OpenAPI description (`/openapi.json`) yet.
 
-use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Map, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use warden_core::encryption::DekAlgorithm;
-use warden_core::jackson::JacksonRequest;
+#[allow(unused_imports)] // named only in `utoipa::path` attributes
+use warden_core::{
+    VersionSelector,
+    api::{Dek, ErrorBody, Kek},
+};
 
 use super::associations::query_pairs;
 use super::extract::{SrBody, SrPath, java_bool_text as java_bool};
+#[allow(unused_imports)] // named only in `utoipa::path` attributes
+use super::openapi::{Flag, JavaInt};
 use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
 use crate::registry::dek::{CreateDek, CreateKek, LATEST_DEK_VERSION, UpdateKek};
 
 type ApiResult = Result<Response, ApiError>;
 
-/// The DEK registry's routes.
-pub(super) fn router() -> Router<AppState> {
-    const KEKS: &str = "/dek-registry/v1/keks";
-    Router::new()
-        .route(KEKS, get(kek_names).post(create_kek))
-        .route(
-            &format!("{KEKS}/{{name}}"),
-            get(get_kek).put(update_kek).delete(delete_kek),
-        )
-        .route(&format!("{KEKS}/{{name}}/test"), post(test_kek))
-        .route(&format!("{KEKS}/{{name}}/undelete"), post(undelete_kek))
-        .route(
-            &format!("{KEKS}/{{name}}/deks"),
-            get(dek_subjects).post(create_dek),
-        )
-        .route(
-            &format!("{KEKS}/{{name}}/deks/{{subject}}"),
-            get(get_latest_dek)
-                .post(create_dek_of_subject)
-                .delete(delete_deks),
-        )
-        .route(
-            &format!("{KEKS}/{{name}}/deks/{{subject}}/undelete"),
-            post(undelete_deks),
-        )
-        .route(
-            &format!("{KEKS}/{{name}}/deks/{{subject}}/versions"),
-            get(dek_versions),
-        )
-        .route(
-            &format!("{KEKS}/{{name}}/deks/{{subject}}/versions/{{version}}"),
-            get(get_dek).delete(delete_dek_version),
-        )
-        .route(
-            &format!("{KEKS}/{{name}}/deks/{{subject}}/versions/{{version}}/undelete"),
-            post(undelete_dek_version),
-        )
+/// The DEK registry's routes, each with its OpenAPI operation.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(kek_names, create_kek))
+        .routes(routes!(get_kek, update_kek, delete_kek))
+        .routes(routes!(test_kek))
+        .routes(routes!(undelete_kek))
+        .routes(routes!(dek_subjects, create_dek))
+        .routes(routes!(get_latest_dek, create_dek_of_subject, delete_deks))
+        .routes(routes!(undelete_deks))
+        .routes(routes!(dek_versions))
+        .routes(routes!(get_dek, delete_dek_version))
+        .routes(routes!(undelete_dek_version))
 }
 
 /// The query parameters of the resource, read as JAX-RS reads them: flags as
@@ -116,42 +95,6 @@ impl<S: Send + Sync> FromRequestParts<S> for DekParams {
     }
 }
 
-/// A request body read with serde over the object's fields; a field of the wrong type is
-/// Jackson's 400 with serde's message.
-fn from_fields<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>) -> Result<T, String> {
-    serde_json::from_value(Value::Object(fields.clone())).map_err(|e| e.to_string())
-}
-
-impl JacksonRequest for CreateKek {
-    const CLASS: &'static str = "CreateKekRequest";
-    fn from_fields(fields: &Map<String, Value>) -> Result<Self, String> {
-        from_fields(fields)
-    }
-}
-
-impl JacksonRequest for UpdateKek {
-    const CLASS: &'static str = "UpdateKekRequest";
-    fn from_fields(fields: &Map<String, Value>) -> Result<Self, String> {
-        from_fields(fields)
-    }
-}
-
-impl JacksonRequest for CreateDek {
-    const CLASS: &'static str = "CreateDekRequest";
-    fn from_fields(fields: &Map<String, Value>) -> Result<Self, String> {
-        let request: CreateDek = from_fields(fields)?;
-        if let Some(a) = request.algorithm.as_deref()
-            && DekAlgorithm::parse(a).is_none()
-        {
-            return Err(format!(
-                "Cannot deserialize value of type `DekFormat` from String \"{a}\": not one of \
-                 the values accepted for Enum class: [AES128_GCM, AES256_GCM, AES256_SIV]"
-            ));
-        }
-        Ok(request)
-    }
-}
-
 /// A `{version}` path segment: a positive Java `int`, or `latest` / `-1` for the latest
 /// DEK; anything else is 42202 (Confluent's `VersionId`).
 fn version(text: &str) -> Result<i32, ApiError> {
@@ -176,10 +119,41 @@ fn no_content() -> ApiResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The names of the KEKs; with `subjectPrefix`, those wrapping a DEK of a subject with one of the prefixes (`getKekNames`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks",
+    tag = "dek-registry",
+    params(
+        ("subjectPrefix" = Option<Vec<String>>, Query, description = "Subject prefixes (repeated)."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+        ("offset" = Option<JavaInt>, Query, description = "Items to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Items to answer; not positive: all."),
+    ),
+    responses(
+        (status = 200, description = "KEK names, sorted.", body = Vec<String>),
+        (status = 404, description = "404 an `offset` or `limit` that is not an int (as Jersey answers a parameter it cannot convert)", body = ErrorBody),
+    )
+)]
 async fn kek_names(State(r): State<AppState>, q: DekParams) -> ApiResult {
     ok(&q.page(r.kek_names(&q.subject_prefix, q.deleted).await?))
 }
 
+/// A KEK (`getKek`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks/{name}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+    ),
+    responses(
+        (status = 200, description = "The KEK.", body = Kek),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn get_kek(
     State(r): State<AppState>,
     SrPath(name): SrPath<String>,
@@ -188,6 +162,22 @@ async fn get_kek(
     ok(&r.get_kek(&name, q.deleted).await?)
 }
 
+/// Creates a KEK (`createKek`); the same request again answers the existing KEK, and undeletes a soft-deleted one that is equal.
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks",
+    tag = "dek-registry",
+    params(
+        ("testSharing" = Option<Flag>, Query, description = "For a shared KEK: wrap and unwrap a new key with the KMS first (50070 when it fails)."),
+    ),
+    request_body = CreateKek,
+    responses(
+        (status = 200, description = "The KEK.", body = Kek),
+        (status = 409, description = "40971 a different KEK of that name exists", body = ErrorBody),
+        (status = 422, description = "42271 a missing or invalid name, `kmsType` or `kmsKeyId`", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn create_kek(
     State(r): State<AppState>,
     q: DekParams,
@@ -196,6 +186,23 @@ async fn create_kek(
     ok(&r.create_kek(body, q.test_sharing).await?)
 }
 
+/// Changes a KEK's KMS properties, description or sharing (`putKek`); absent fields keep their value.
+#[utoipa::path(
+    put,
+    path = "/dek-registry/v1/keks/{name}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("testSharing" = Option<Flag>, Query, description = "For a shared KEK: wrap and unwrap a new key with the KMS first (50070 when it fails)."),
+    ),
+    request_body = UpdateKek,
+    responses(
+        (status = 200, description = "The KEK.", body = Kek),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn update_kek(
     State(r): State<AppState>,
     SrPath(name): SrPath<String>,
@@ -205,6 +212,21 @@ async fn update_kek(
     ok(&r.update_kek(&name, body, q.test_sharing).await?)
 }
 
+/// Soft-deletes a KEK, or deletes it permanently (`deleteKek`).
+#[utoipa::path(
+    delete,
+    path = "/dek-registry/v1/keks/{name}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("permanent" = Option<Flag>, Query, description = "Delete permanently (the key must be soft-deleted first, else 40471)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid name; 42272 the KEK still has DEKs that are not deleted", body = ErrorBody),
+    )
+)]
 async fn delete_kek(
     State(r): State<AppState>,
     SrPath(name): SrPath<String>,
@@ -214,15 +236,61 @@ async fn delete_kek(
     no_content()
 }
 
+/// Wraps and unwraps a new key with a shared KEK's KMS (`testKek`).
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/test",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+    ),
+    responses(
+        (status = 200, description = "The KEK, when its KMS works.", body = Kek),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn test_kek(State(r): State<AppState>, SrPath(name): SrPath<String>) -> ApiResult {
     ok(&r.test_shared_kek(&name).await?)
 }
 
+/// Undeletes a soft-deleted KEK (`undeleteKek`).
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/undelete",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+    ),
+    responses(
+        (status = 204, description = "Undeleted."),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn undelete_kek(State(r): State<AppState>, SrPath(name): SrPath<String>) -> ApiResult {
     r.undelete_kek(&name).await?;
     no_content()
 }
 
+/// The subjects with a DEK under a KEK (`getDekSubjects`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks/{name}/deks",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+        ("offset" = Option<JavaInt>, Query, description = "Items to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Items to answer; not positive: all."),
+    ),
+    responses(
+        (status = 200, description = "Subjects, sorted.", body = Vec<String>),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn dek_subjects(
     State(r): State<AppState>,
     SrPath(name): SrPath<String>,
@@ -231,6 +299,23 @@ async fn dek_subjects(
     ok(&q.page(r.dek_subjects(&name, q.deleted).await?))
 }
 
+/// Creates a DEK of the body's subject under a KEK (`createDek`): with the client's wrapped key, or, under a shared KEK, a key the registry creates (answered with its key material).
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/deks",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+    ),
+    request_body = CreateDek,
+    responses(
+        (status = 200, description = "The DEK.", body = Dek),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 409, description = "40971 a different DEK of that subject, version and algorithm exists", body = ErrorBody),
+        (status = 422, description = "42271 an invalid name or subject, or no `encryptedKeyMaterial` under a KEK that is not shared", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn create_dek(
     State(r): State<AppState>,
     SrPath(name): SrPath<String>,
@@ -239,6 +324,24 @@ async fn create_dek(
     ok(&r.create_dek(&name, None, body).await?)
 }
 
+/// Creates a DEK of the path's subject under a KEK (`createDek`), as `POST …/deks`.
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+    ),
+    request_body = CreateDek,
+    responses(
+        (status = 200, description = "The DEK.", body = Dek),
+        (status = 404, description = "40470 no such KEK (or only a soft-deleted one without `deleted=true`)", body = ErrorBody),
+        (status = 409, description = "40971 a different DEK of that subject, version and algorithm exists", body = ErrorBody),
+        (status = 422, description = "42271 an invalid name or subject, or no `encryptedKeyMaterial` under a KEK that is not shared", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn create_dek_of_subject(
     State(r): State<AppState>,
     SrPath((name, subject)): SrPath<(String, String)>,
@@ -247,6 +350,24 @@ async fn create_dek_of_subject(
     ok(&r.create_dek(&name, Some(&subject), body).await?)
 }
 
+/// The latest DEK of a subject (`getDek`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+    ),
+    responses(
+        (status = 200, description = "The DEK; with its key material under a shared KEK.", body = Dek),
+        (status = 404, description = "40470 no such KEK or DEK; 404 an unknown `algorithm`", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn get_latest_dek(
     State(r): State<AppState>,
     SrPath((name, subject)): SrPath<(String, String)>,
@@ -257,6 +378,25 @@ async fn get_latest_dek(
         .await?)
 }
 
+/// The versions of a subject's DEK (`getDekVersions`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+        ("offset" = Option<JavaInt>, Query, description = "Items to skip."),
+        ("limit" = Option<JavaInt>, Query, description = "Items to answer; not positive: all."),
+    ),
+    responses(
+        (status = 200, description = "Versions, ascending.", body = Vec<i32>),
+        (status = 404, description = "40470 no such KEK or DEK; 404 an unknown `algorithm`", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn dek_versions(
     State(r): State<AppState>,
     SrPath((name, subject)): SrPath<(String, String)>,
@@ -268,6 +408,25 @@ async fn dek_versions(
     ))
 }
 
+/// One version of a subject's DEK (`getDekByVersion`).
+#[utoipa::path(
+    get,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("version" = VersionSelector, Path, description = "A version from 1, or `latest`/`-1`; anything else is 42202."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+        ("deleted" = Option<Flag>, Query, description = "Include soft-deleted keys."),
+    ),
+    responses(
+        (status = 200, description = "The DEK; with its key material under a shared KEK.", body = Dek),
+        (status = 404, description = "40470 no such KEK or DEK; 404 an unknown `algorithm`", body = ErrorBody),
+        (status = 422, description = "42202 an invalid version; 42271 an invalid name or subject", body = ErrorBody),
+        (status = 500, description = "50070 the KEK's KMS could not create or unwrap the DEK (no KMS of that type configured, or the KMS failed)", body = ErrorBody),
+    )
+)]
 async fn get_dek(
     State(r): State<AppState>,
     SrPath((name, subject, v)): SrPath<(String, String, String)>,
@@ -279,6 +438,23 @@ async fn get_dek(
         .await?)
 }
 
+/// Soft-deletes every version of a subject's DEK, or deletes them permanently (`deleteDekVersions`).
+#[utoipa::path(
+    delete,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+        ("permanent" = Option<Flag>, Query, description = "Delete permanently (the key must be soft-deleted first, else 40471)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "40470 no such KEK or DEK; 404 an unknown `algorithm`", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn delete_deks(
     State(r): State<AppState>,
     SrPath((name, subject)): SrPath<(String, String)>,
@@ -289,6 +465,24 @@ async fn delete_deks(
     no_content()
 }
 
+/// Soft-deletes one version of a subject's DEK, or deletes it permanently (`deleteDekVersion`).
+#[utoipa::path(
+    delete,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("version" = VersionSelector, Path, description = "A version from 1, or `latest`/`-1`; anything else is 42202."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+        ("permanent" = Option<Flag>, Query, description = "Delete permanently (the key must be soft-deleted first, else 40471)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "40470 no such KEK or DEK; 404 an unknown `algorithm`", body = ErrorBody),
+        (status = 422, description = "42202 an invalid version; 42271 an invalid name or subject", body = ErrorBody),
+    )
+)]
 async fn delete_dek_version(
     State(r): State<AppState>,
     SrPath((name, subject, v)): SrPath<(String, String, String)>,
@@ -300,6 +494,22 @@ async fn delete_dek_version(
     no_content()
 }
 
+/// Undeletes every version of a subject's DEK (`undeleteDekVersions`).
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}/undelete",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+    ),
+    responses(
+        (status = 204, description = "Undeleted."),
+        (status = 404, description = "40470 no such KEK or DEK; 40472 the KEK is soft-deleted", body = ErrorBody),
+        (status = 422, description = "42271 an invalid KEK name or subject", body = ErrorBody),
+    )
+)]
 async fn undelete_deks(
     State(r): State<AppState>,
     SrPath((name, subject)): SrPath<(String, String)>,
@@ -309,6 +519,24 @@ async fn undelete_deks(
     no_content()
 }
 
+/// Undeletes one version of a subject's DEK (`undeleteDekVersion`).
+#[utoipa::path(
+    post,
+    path = "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}/undelete",
+    tag = "dek-registry",
+    params(
+        ("name" = String, Path, description = "The KEK's name: a letter or `_`, then letters, digits, `_` and `-`; another name is 42271."),
+        ("subject" = String, Path, description = "The DEK's subject, percent-encoded."),
+        ("version" = VersionSelector, Path, description = "A version from 1, or `latest`/`-1`; anything else is 42202."),
+        ("algorithm" = Option<String>, Query, description = "`AES128_GCM`, `AES256_GCM` (the default) or `AES256_SIV`; another value is 404."),
+    ),
+    responses(
+        (status = 204, description = "Undeleted."),
+        (status = 404, description = "40470 no such KEK or DEK; 40472 the KEK is soft-deleted", body = ErrorBody),
+        (status = 422, description = "42202 an invalid version; 42271 an invalid name or subject", body = ErrorBody),
+        (status = 405, description = "405 an empty version: `…/versions//undelete` is `…/versions/undelete`, which names the version `undelete` of `GET`/`DELETE …/versions/{version}` (as Jersey matches it)", body = ErrorBody),
+    )
+)]
 async fn undelete_dek_version(
     State(r): State<AppState>,
     SrPath((name, subject, v)): SrPath<(String, String, String)>,

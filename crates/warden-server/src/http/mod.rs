@@ -62,7 +62,6 @@ pub fn app_with_security(
     let (router, _) = openapi::router().split_for_parts();
     let mut router = router
         .merge(ui::router())
-        .merge(dek_registry::router())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&registry),
             ops::record,

@@ -23,7 +23,9 @@ use utoipa_axum::routes;
 use warden_core::api::ErrorBody;
 use warden_core::{ErrorCode, SchemaId, Subject, VersionSelector};
 
-use super::{AppState, CONTENT_TYPE, associations, contexts, contracts, diff, ops, routes};
+use super::{
+    AppState, CONTENT_TYPE, associations, contexts, contracts, dek_registry, diff, ops, routes,
+};
 
 /// The request content types documented for JSON bodies (the API also takes
 /// `application/octet-stream` and no content type, as Confluent does).
@@ -155,6 +157,7 @@ impl utoipa::ToSchema for AssociationOpSchema {}
         (name = "contexts", description = "Schema contexts: subjects qualified `:.ctx:name`, each context with its own schema ids."),
         (name = "associations", description = "Resources (Kafka topics) linked to their key and value subjects, WEAK or STRONG (Confluent 8)."),
         (name = "diff", description = "Warden's structured diff: every change between two schemas, compatible or breaking per direction with its rule, and the verdict under each level (a Warden extension)."),
+        (name = "dek-registry", description = "Key encryption keys (KEKs) and the data encryption keys (DEKs) they wrap, for the clients' ENCRYPT rules (Confluent's DEK registry)."),
         (name = "operations", description = "Health, metrics and this description."),
     )
 )]
@@ -169,6 +172,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .merge(associations::router())
         .merge(contexts::router())
         .merge(diff::router())
+        .merge(dek_registry::router())
         .merge(ops::router())
         .routes(routes!(openapi_json))
 }
@@ -482,6 +486,81 @@ fn link(api: &mut openapi::OpenApi) {
             json!({"subject": subject}),
             None,
         ),
+        // The DEK registry: from a KEK to reading, changing, testing and deleting it and to
+        // creating its DEKs; from a DEK to reading and deleting it.
+        (
+            "/dek-registry/v1/keks",
+            "post",
+            "GetKek",
+            "get_kek",
+            json!({"name": "$response.body#/name"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks",
+            "post",
+            "UpdateKek",
+            "update_kek",
+            json!({"name": "$response.body#/name"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks",
+            "post",
+            "TestKek",
+            "test_kek",
+            json!({"name": "$response.body#/name"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks",
+            "post",
+            "CreateDek",
+            "create_dek_of_subject",
+            json!({"name": "$response.body#/name", "subject": "orders-value"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks",
+            "post",
+            "DeleteKek",
+            "delete_kek",
+            json!({"name": "$response.body#/name"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks/{name}/deks/{subject}",
+            "post",
+            "GetDek",
+            "get_dek",
+            json!({"name": "$response.body#/kekName", "subject": "$response.body#/subject",
+                   "version": "$response.body#/version"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks/{name}/deks/{subject}",
+            "post",
+            "ListDekVersions",
+            "dek_versions",
+            json!({"name": "$response.body#/kekName", "subject": "$response.body#/subject"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks/{name}/deks/{subject}",
+            "post",
+            "DeleteDeks",
+            "delete_deks",
+            json!({"name": "$response.body#/kekName", "subject": "$response.body#/subject"}),
+            None,
+        ),
+        (
+            "/dek-registry/v1/keks/{name}/deks/{subject}",
+            "delete",
+            "UndeleteDeks",
+            "undelete_deks",
+            json!({"name": "$request.path.name", "subject": "$request.path.subject"}),
+            None,
+        ),
     ];
     for (path, method, name, target, parameters, body) in links {
         let item = api
@@ -493,8 +572,12 @@ fn link(api: &mut openapi::OpenApi) {
             .into_iter()
             .find(|(m, _)| *m == method)
             .unwrap_or_else(|| panic!("{method} {path} is a documented operation"));
-        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
-            panic!("{method} {path} documents its 200 response");
+        let status = ["200", "204"]
+            .into_iter()
+            .find(|status| op.responses.responses.contains_key(*status))
+            .unwrap_or_else(|| panic!("{method} {path} documents its 200 or 204 response"));
+        let Some(RefOr::T(ok)) = op.responses.responses.get_mut(status) else {
+            panic!("{method} {path} documents its {status} response inline");
         };
         let mut builder = LinkBuilder::new().operation_id(target);
         if let Value::Object(parameters) = parameters {

@@ -7,11 +7,8 @@
 //! (`keyMaterial`) with the DEK. For a KEK that is not shared, the client wraps the DEK and
 //! sends its `encryptedKeyMaterial`; the registry only stores it.
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::{Deserialize, Serialize};
 use warden_core::encryption::{DekAlgorithm, generate_key_material};
 use warden_storage::{StoredDek, StoredKek, now_millis};
 
@@ -21,113 +18,23 @@ use crate::error::{Error, Result};
 /// The version that names a subject's latest DEK (`DekRegistryClient.LATEST_VERSION`).
 pub const LATEST_DEK_VERSION: i32 = -1;
 
-/// A KEK as the API answers it (Confluent's `Kek`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Kek {
-    /// Its name.
-    pub name: String,
-    /// The KMS type (`local-kms`, `aws-kms`, …).
-    pub kms_type: String,
-    /// The key's id in the KMS.
-    pub kms_key_id: String,
-    /// KMS properties.
-    pub kms_props: BTreeMap<String, String>,
-    /// Its description.
-    pub doc: Option<String>,
-    /// Whether the registry may use the KMS key.
-    pub shared: bool,
-    /// Last write, epoch milliseconds.
-    pub ts: i64,
-    /// Whether it is soft-deleted.
-    pub deleted: bool,
-}
+pub use warden_core::api::{
+    CreateDekRequest as CreateDek, CreateKekRequest as CreateKek, Dek, Kek,
+    UpdateKekRequest as UpdateKek,
+};
 
-impl From<StoredKek> for Kek {
-    fn from(k: StoredKek) -> Self {
-        Self {
-            name: k.name,
-            kms_type: k.kms_type,
-            kms_key_id: k.kms_key_id,
-            kms_props: k.kms_props,
-            doc: k.doc,
-            shared: k.shared,
-            ts: k.ts,
-            deleted: k.deleted,
-        }
+/// `k` as the API answers it.
+fn kek_answer(k: StoredKek) -> Kek {
+    Kek {
+        name: k.name,
+        kms_type: k.kms_type,
+        kms_key_id: k.kms_key_id,
+        kms_props: k.kms_props,
+        doc: k.doc,
+        shared: k.shared,
+        ts: k.ts,
+        deleted: k.deleted,
     }
-}
-
-/// A DEK as the API answers it (Confluent's `Dek`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Dek {
-    /// The KEK that wraps it.
-    pub kek_name: String,
-    /// Its subject.
-    pub subject: String,
-    /// Its version.
-    pub version: i32,
-    /// `AES128_GCM`, `AES256_GCM` or `AES256_SIV`.
-    pub algorithm: String,
-    /// Base64 of the wrapped Tink key.
-    pub encrypted_key_material: String,
-    /// Base64 of the Tink key, for a shared KEK's DEK only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_material: Option<String>,
-    /// Last write, epoch milliseconds.
-    pub ts: i64,
-    /// Whether it is soft-deleted.
-    pub deleted: bool,
-}
-
-/// `POST /dek-registry/v1/keks` (Confluent's `CreateKekRequest`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CreateKek {
-    /// The name.
-    pub name: Option<String>,
-    /// The KMS type.
-    pub kms_type: Option<String>,
-    /// The KMS key id.
-    pub kms_key_id: Option<String>,
-    /// KMS properties.
-    pub kms_props: Option<BTreeMap<String, String>>,
-    /// Description.
-    pub doc: Option<String>,
-    /// Whether the registry may use the KMS key.
-    pub shared: bool,
-    /// Create it soft-deleted (import).
-    pub deleted: bool,
-}
-
-/// `PUT /dek-registry/v1/keks/{name}` (Confluent's `UpdateKekRequest`): absent fields keep
-/// their value.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct UpdateKek {
-    /// KMS properties.
-    pub kms_props: Option<BTreeMap<String, String>>,
-    /// Description.
-    pub doc: Option<String>,
-    /// Whether the registry may use the KMS key.
-    pub shared: Option<bool>,
-}
-
-/// `POST /dek-registry/v1/keks/{name}/deks[/{subject}]` (Confluent's `CreateDekRequest`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CreateDek {
-    /// The subject (the path's, when the path names one).
-    pub subject: Option<String>,
-    /// The version; 1 when absent.
-    pub version: Option<i32>,
-    /// The algorithm; `AES256_GCM` when absent.
-    pub algorithm: Option<String>,
-    /// Base64 of the wrapped key; required unless the KEK is shared.
-    pub encrypted_key_material: Option<String>,
-    /// Create it soft-deleted (import).
-    pub deleted: bool,
 }
 
 /// Confluent's `checkName`: 1 to 64 characters, a letter or `_` first, then letters, digits,
@@ -230,7 +137,7 @@ impl Registry {
 
     /// `GET /dek-registry/v1/keks/{name}`.
     pub async fn get_kek(&self, name: &str, deleted: bool) -> Result<Kek> {
-        Ok(self.live_kek(name, deleted).await?.into())
+        Ok(kek_answer(self.live_kek(name, deleted).await?))
     }
 
     /// `POST /dek-registry/v1/keks`: creates a KEK; a soft-deleted KEK of the name is
@@ -266,7 +173,7 @@ impl Registry {
             return Err(Error::KeyExists(name));
         }
         self.write_kek(&kek, old.is_none()).await?;
-        Ok(kek.into())
+        Ok(kek_answer(kek))
     }
 
     async fn write_kek(&self, kek: &StoredKek, create: bool) -> Result<()> {
@@ -293,7 +200,7 @@ impl Registry {
     pub async fn test_shared_kek(&self, name: &str) -> Result<Kek> {
         let kek = self.live_kek(name, false).await?;
         self.test_kek(&kek).await?;
-        Ok(kek.into())
+        Ok(kek_answer(kek))
     }
 
     /// `PUT /dek-registry/v1/keks/{name}`: changes a live KEK's properties, description or
@@ -316,10 +223,10 @@ impl Registry {
             self.test_kek(&kek).await?;
         }
         if same_kek(&kek, &old) {
-            return Ok(old.into());
+            return Ok(kek_answer(old));
         }
         self.write_kek(&kek, false).await?;
-        Ok(kek.into())
+        Ok(kek_answer(kek))
     }
 
     /// `DELETE /dek-registry/v1/keks/{name}`: soft delete (42272 while it has live DEKs), or
@@ -600,7 +507,7 @@ fn dek_answer(dek: StoredDek, key_material: Option<String>) -> Dek {
         subject: dek.subject,
         version: dek.version,
         algorithm: dek.algorithm,
-        encrypted_key_material: dek.encrypted_key_material,
+        encrypted_key_material: Some(dek.encrypted_key_material),
         key_material,
         ts: dek.ts,
         deleted: dek.deleted,
