@@ -4,16 +4,22 @@
 //! text and references is left alone, so running it twice registers nothing the second time.
 //! A level written in `warden.toml` is set as the subject's own compatibility level when the
 //! registry's effective level differs, before the schema is registered.
+//!
+//! A subject with a data contract file (`contract` in `warden.toml`) is registered with the
+//! file's `metadata` and `ruleSet`. A schema already registered with another contract gets a
+//! new version that carries the file's (Confluent registers a new version when only the
+//! metadata or rule set changes).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use warden_client::UnregisteredSchema;
+use warden_client::{RegisterOptions, UnregisteredSchema};
 use warden_core::api::{ConfigUpdateRequest, SchemaReference};
+use warden_core::rules::RuleSet;
 use warden_core::{ErrorCode, Version};
 
-use crate::check::parse;
+use crate::check::{Contract, parse, read_contract};
 use crate::exit::Exit;
 use crate::project::{self, Project};
 use crate::registry::{RegistryArgs, is_not_found, subject};
@@ -38,7 +44,12 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
     let current = Source::dir(&project.root)?;
     let entries = project.entries(&current, true)?;
     let client = args.registry.client()?;
-    // Parse everything first: nothing is registered when one file is broken.
+    // Parse everything first: nothing is registered when one file or contract is broken.
+    let mut contracts: HashMap<&str, Contract> = HashMap::new();
+    for entry in &entries {
+        let contract = read_contract(&current, entry).map_err(|e| anyhow::anyhow!(e))?;
+        contracts.insert(entry.path.as_str(), contract);
+    }
     let mut resolved = Vec::new();
     for entry in &entries {
         let r = project
@@ -122,8 +133,9 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
             let schema = UnregisteredSchema::new(node.schema_type, node.text.clone())
                 .with_references(references);
             let node_subject = subject(&node.subject)?;
+            let contract = contracts.get(node.path.as_str());
             match client.lookup(&node_subject, &schema).await {
-                Ok(found) => {
+                Ok(found) if contract.is_none_or(|c| carries(c, &found)) => {
                     unchanged += 1;
                     println!(
                         "unchanged  {} version {} (id {})  {}",
@@ -132,6 +144,7 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                     done.insert(node.path.clone(), Some(found.version));
                     continue;
                 }
+                Ok(_) => {}
                 Err(e) if is_not_found(&e) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -141,7 +154,12 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                 done.insert(node.path.clone(), None);
                 continue;
             }
-            let id = match client.register(&node_subject, &schema).await {
+            let options = RegisterOptions {
+                metadata: contract.and_then(|c| c.metadata.clone()),
+                rule_set: contract.and_then(|c| c.rule_set.clone()),
+                ..RegisterOptions::default()
+            };
+            let id = match client.register_with(&node_subject, &schema, options).await {
                 Ok(id) => id,
                 Err(e) if e.code() == Some(ErrorCode::IncompatibleSchema) => {
                     eprintln!("warden: {}: {e}", node.path);
@@ -149,7 +167,7 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(anyhow::Error::new(e).context(node.path.clone())),
             };
-            let version = client.lookup(&node_subject, &schema).await?.version;
+            let version = registered_version(&client, &node_subject, &schema, id).await?;
             println!(
                 "registered {} version {version} (id {id})  {}",
                 node.subject, node.path
@@ -173,4 +191,31 @@ pub(crate) async fn run(args: RegisterArgs) -> anyhow::Result<()> {
         },
     );
     Ok(())
+}
+
+/// Whether the registered version `found` carries `contract`: the same metadata and rule set
+/// where the contract file gives them (what the file leaves out, the registry keeps). Rule
+/// sets compare as read, since the registry answers each rule's defaults (`disabled`).
+fn carries(contract: &Contract, found: &warden_core::api::SubjectVersionResponse) -> bool {
+    let same_metadata = contract.metadata.is_none() || contract.metadata == found.metadata;
+    let same_rules = contract.rule_set.is_none()
+        || RuleSet::from_json(found.rule_set.as_ref()).is_ok_and(|stored| stored == contract.rules);
+    same_metadata && same_rules
+}
+
+/// The version that `id` was just registered as under `subject`: the latest, when it holds
+/// `id` (a new version, or the latest one answered again), else the one a look-up finds.
+///
+/// Errors: the registry does not answer.
+async fn registered_version(
+    client: &warden_client::RegistryClient,
+    subject: &warden_core::Subject,
+    schema: &UnregisteredSchema,
+    id: warden_core::SchemaId,
+) -> anyhow::Result<Version> {
+    let latest = client.latest(subject).await?;
+    if latest.id == id {
+        return Ok(latest.version);
+    }
+    Ok(client.lookup(subject, schema).await?.version)
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{Repo, warden};
+use support::{Repo, warden, warden_env};
 
 const ORDER: &str = r#"{"type": "record", "name": "Order", "namespace": "acme", "fields": [
   {"name": "id", "type": "string"},
@@ -168,4 +168,45 @@ async fn against_a_registry_the_contract_is_compared_with_the_latest_version() {
         )
         .await;
     assert_eq!(r.body["is_compatible"], json!(true), "{}", r.text);
+}
+
+/// `warden register` sends the contract file's metadata and rule set with the schema: the
+/// registered version carries them, a second run changes nothing, and a changed contract on
+/// the same schema registers a new version that carries the new rule set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_sends_the_contract_and_a_changed_contract_makes_a_new_version() {
+    let app = warden_testkit::spawn_app().await;
+    let repo = repo_with(&[positive()], "");
+    let env = [("WARDEN_REGISTRY_URL", app.address.as_str())];
+    let first = warden_env(repo.path(), &["register"], &env);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let v1 = app.get("/subjects/orders-value/versions/latest").await.body;
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["ruleSet"]["domainRules"][0]["expr"], positive()["expr"]);
+    assert_eq!(v1["metadata"]["tags"], json!({"acme.Order.email": ["PII"]}));
+
+    let again = warden_env(repo.path(), &["register"], &env);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("0 registered, 1 unchanged"),
+        "{}",
+        again.stdout
+    );
+
+    repo.write(
+        "contracts/orders-value.json",
+        &contract(&[positive(), email()], ""),
+    );
+    let changed = warden_env(repo.path(), &["register"], &env);
+    assert_eq!(changed.code, 0, "{}{}", changed.stdout, changed.stderr);
+    assert!(
+        changed.stdout.contains("registered orders-value version 2"),
+        "{}",
+        changed.stdout
+    );
+    let v2 = app.get("/subjects/orders-value/versions/latest").await.body;
+    assert_eq!(v2["version"], 2);
+    let rules = v2["ruleSet"]["domainRules"].as_array().unwrap();
+    let names: Vec<&str> = rules.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["positive", "email"], "{v2}");
 }

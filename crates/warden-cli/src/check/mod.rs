@@ -356,27 +356,40 @@ fn offline_one(
     Outcome::Incompatible(findings)
 }
 
+/// A subject's data contract, as its contract file gives it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Contract {
+    /// The `metadata` object, as written.
+    pub(crate) metadata: Option<serde_json::Value>,
+    /// The `ruleSet` object, as written (what a registration sends).
+    pub(crate) rule_set: Option<serde_json::Value>,
+    /// The `ruleSet`, read.
+    pub(crate) rules: RuleSet,
+}
+
 /// A subject's data contract in `source`: its `metadata` and `ruleSet`; both empty when the
 /// project names no contract file for the subject or `source` lacks it.
 ///
 /// Errors: the file is not JSON, or its rule set does not read as one.
-pub(crate) fn read_contract(
-    source: &Source,
-    entry: &Entry,
-) -> Result<(Option<serde_json::Value>, RuleSet), String> {
+pub(crate) fn read_contract(source: &Source, entry: &Entry) -> Result<Contract, String> {
     let Some(path) = &entry.contract else {
-        return Ok((None, RuleSet::default()));
+        return Ok(Contract::default());
     };
     let text = match source.read(path) {
         Ok(Some(text)) => text,
-        Ok(None) => return Ok((None, RuleSet::default())),
+        Ok(None) => return Ok(Contract::default()),
         Err(e) => return Err(format!("{e:#}")),
     };
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
     let rules = RuleSet::from_json(value.get("ruleSet"))
         .map_err(|e| format!("{path}: the ruleSet: {e}"))?;
-    Ok((value.get("metadata").cloned(), rules))
+    let field = |name| value.get(name).filter(|v| !v.is_null()).cloned();
+    Ok(Contract {
+        metadata: field("metadata"),
+        rule_set: field("ruleSet"),
+        rules,
+    })
 }
 
 /// What the subject's data contract changes from `previous` to `current`: the rule-set
@@ -394,14 +407,14 @@ fn contract_changes(
     if entry.contract.is_none() {
         return Ok(Vec::new());
     }
-    let (metadata, rules) = read_contract(current, entry)?;
+    let contract = read_contract(current, entry)?;
     // An unreadable older contract was never registered, so there is nothing to break.
-    let (old_metadata, old_rules) = read_contract(previous, entry).unwrap_or_default();
-    let mut violations = changes::rule_set_changes(&old_rules, &rules);
+    let old = read_contract(previous, entry).unwrap_or_default();
+    let mut violations = changes::rule_set_changes(&old.rules, &contract.rules);
     violations.extend(changes::reserved_field_changes(
-        metadata.as_ref(),
+        contract.metadata.as_ref(),
         schema,
-        Some(old_metadata.as_ref()),
+        Some(old.metadata.as_ref()),
     ));
     Ok(violations
         .into_iter()

@@ -181,7 +181,9 @@ async fn contract_findings(
     if entry.contract.is_none() {
         return Ok(Ok(Vec::new()));
     }
-    let (metadata, rules) = match super::read_contract(current, entry) {
+    let super::Contract {
+        metadata, rules, ..
+    } = match super::read_contract(current, entry) {
         Ok(found) => found,
         Err(message) => return Ok(Err(message)),
     };
