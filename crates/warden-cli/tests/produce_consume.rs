@@ -16,12 +16,27 @@ struct Run {
 }
 
 fn warden(args: &[&str], stdin: &str, broker: &Broker, registry: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+    warden_with(args, stdin, broker, registry, &[])
+}
+
+/// [`warden`] with environment variables set (e.g. `LOCAL_SECRET`, the local KMS's secret).
+fn warden_with(
+    args: &[&str],
+    stdin: &str,
+    broker: &Broker,
+    registry: &str,
+    env: &[(&str, &str)],
+) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
+    command
         .args(args)
         .env("WARDEN_BOOTSTRAP_SERVERS", &broker.bootstrap_servers)
         .env("WARDEN_REGISTRY_URL", registry)
         .env_remove("WARDEN_REGISTRY_AUTH")
         .env_remove("RUST_LOG")
+        .env_remove("LOCAL_SECRET")
+        .envs(env.iter().copied());
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -402,4 +417,94 @@ async fn consume_with_use_latest_version_reads_older_records_through_the_migrati
         serde_json::from_str::<serde_json::Value>(upgraded.stdout.trim()).unwrap(),
         json!({"id": "s1", "height": 42})
     );
+}
+
+/// Field-level encryption end to end through the broker: `warden produce` encrypts the
+/// PII-tagged field with a DEK it creates under the KEK (wrapped by the local KMS of
+/// `LOCAL_SECRET`), `warden consume` with the same secret prints the plaintext, and one with
+/// another secret, or none, cannot decrypt and names the rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_encrypts_tagged_fields_and_consume_decrypts_them_with_the_kms_secret() {
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let topic = "encrypted-signups";
+    broker.create_topic(topic).await;
+    let subject = format!("{topic}-value");
+    let rules = json!({"domainRules": [
+        {"name": "encryptPII", "kind": "TRANSFORM", "mode": "WRITEREAD", "type": "ENCRYPT",
+         "tags": ["PII"], "params": {"encrypt.kek.name": "signups-kek",
+         "encrypt.kms.type": "local-kms", "encrypt.kms.key.id": "signups-key"}}
+    ]});
+    let registered = app
+        .register_body(
+            &subject,
+            &json!({"schema": AVRO, "ruleSet": rules,
+                    "metadata": {"tags": {"acme.Signup.email": ["PII"]}}}),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.text);
+    let secret = [("LOCAL_SECRET", "signups-secret")];
+    let lines = [
+        json!({"id": "a", "email": "a@example.com", "quantity": 1}),
+        json!({"id": "b", "email": "b@example.com", "quantity": 2}),
+    ];
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let produced = warden_with(
+        &["produce", "--topic", topic],
+        &input,
+        &broker,
+        &app.address,
+        &secret,
+    );
+    assert_eq!(produced.code, 0, "{}", produced.stderr);
+
+    // The producer created the KEK and the subject's DEK, wrapped by its KMS: the registry
+    // holds no key material of a KEK that is not shared.
+    let dek = app
+        .get(&format!("/dek-registry/v1/keks/signups-kek/deks/{subject}"))
+        .await;
+    assert_eq!(dek.status, 200, "{}", dek.text);
+    assert!(
+        dek.body["encryptedKeyMaterial"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(dek.body.get("keyMaterial").is_none(), "{}", dek.text);
+
+    let args = [
+        "consume",
+        "--topic",
+        topic,
+        "--from-beginning",
+        "--max-messages",
+        "2",
+        "--timeout-ms",
+        "20000",
+    ];
+    let decrypted = warden_with(&args, "", &broker, &app.address, &secret);
+    assert_eq!(decrypted.code, 0, "{}", decrypted.stderr);
+    let values: Vec<Value> = decrypted
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        values, lines,
+        "the tagged field decrypted, the others untouched"
+    );
+
+    for env in [&[("LOCAL_SECRET", "another-secret")][..], &[]] {
+        let refused = warden_with(&args, "", &broker, &app.address, env);
+        assert_eq!(refused.code, 1, "{env:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("encryptPII"),
+            "{env:?}: the failing rule is named: {}",
+            refused.stderr
+        );
+        assert!(
+            !refused.stdout.contains("@example.com"),
+            "{env:?}: no plaintext without the key: {}",
+            refused.stdout
+        );
+    }
 }
