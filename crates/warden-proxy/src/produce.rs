@@ -450,10 +450,11 @@ pub(crate) async fn merge_response(
             (header, ProduceResponse::default())
         }
     };
-    if refused.is_empty() && response.node_endpoints.is_empty() {
-        if let Some(unchanged) = upstream {
-            return Ok(unchanged);
-        }
+    if refused.is_empty()
+        && response.node_endpoints.is_empty()
+        && let Some(unchanged) = upstream
+    {
+        return Ok(unchanged);
     }
     for endpoint in &mut response.node_endpoints {
         let (host, port) = shared.route(endpoint.host.as_str(), endpoint.port).await;
