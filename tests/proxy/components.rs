@@ -1,8 +1,9 @@
-//! Components of the TLS and SASL tests: certificates made with rcgen, a Tansu broker
-//! started with the options a test needs (`--authentication`, another advertised address),
-//! and stunnel terminating TLS in front of it. Tansu 0.6 takes `--cert` and `--key` but its
-//! listener serves plain TCP only (the acceptor it builds is never used), so a TLS broker is
-//! Tansu behind stunnel, as a TLS terminator in front of a broker is deployed.
+//! Components of the TLS and SASL tests: certificates made with rcgen, and stunnel
+//! terminating TLS in front of a Tansu broker (`warden_testkit::kafka::Broker`, started with
+//! the options a test needs: `--authentication`, another advertised address). Tansu 0.6
+//! takes `--cert` and `--key` but its listener serves plain TCP only (the acceptor it builds
+//! is never used), so a TLS broker is Tansu behind stunnel, as a TLS terminator in front of a
+//! broker is deployed.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -13,7 +14,6 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
-use warden_testkit::free_port;
 
 /// A CA, a server certificate it signed for `localhost` and `127.0.0.1`, and a client
 /// certificate it signed; PEM files in a temporary directory.
@@ -147,47 +147,6 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Tansu with memory storage on a free loopback port.
-pub(crate) struct Tansu {
-    /// `127.0.0.1:PORT` where Tansu listens (plain TCP).
-    pub(crate) address: String,
-    _process: Process,
-    _dir: tempfile::TempDir,
-}
-
-impl Tansu {
-    /// Starts Tansu on a free port, advertising `advertised` (`HOST:PORT`, default its own
-    /// address) in `Metadata`; with `authentication`, every client must authenticate with
-    /// SASL first (Tansu's `--authentication`).
-    pub(crate) fn start(advertised: Option<&str>, authentication: bool) -> Self {
-        let binary = warden_testkit::kafka::tansu_binary();
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let address = format!("127.0.0.1:{}", free_port());
-        let listener = format!("tcp://{address}");
-        let advertised = format!("tcp://{}", advertised.unwrap_or(&address));
-        let mut command = Command::new(binary);
-        command.current_dir(dir.path()).args([
-            "broker",
-            "--listener-url",
-            &listener,
-            "--advertised-listener-url",
-            &advertised,
-            "--storage-engine",
-            "memory://tansu/",
-        ]);
-        if authentication {
-            command.arg("--authentication");
-        }
-        let mut process = Process::spawn("tansu", &mut command, dir.path().join("tansu.log"));
-        process.wait_for(&address);
-        Self {
-            address,
-            _process: process,
-            _dir: dir,
-        }
     }
 }
 

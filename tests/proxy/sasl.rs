@@ -27,8 +27,9 @@ use rdkafka::client::ClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use warden_proxy::{MIN_SASL_HANDSHAKE_VERSION, ProxyConfig};
+use warden_testkit::kafka::{Broker, BrokerOptions};
 
-use crate::components::{Pki, Tansu};
+use crate::components::Pki;
 use crate::support::{Env, RawClient, RunningProxy, producer_config};
 
 /// The raw answers (header and body) on a new connection to `address` to a SCRAM-SHA-256
@@ -97,11 +98,14 @@ impl ClientContext for Errors {
 #[tokio::test]
 async fn sasl_requests_reach_the_broker_and_its_answers_come_back_unchanged() {
     let pki = Pki::new();
-    let tansu = Tansu::start(None, true);
+    let tansu = Broker::start_with(&BrokerOptions {
+        authentication: true,
+        ..BrokerOptions::default()
+    });
     // No record is produced here, so the registry is never asked.
     let mut config = ProxyConfig::new(
         "127.0.0.1:0".parse().unwrap(),
-        &tansu.address,
+        &tansu.bootstrap_servers,
         "http://127.0.0.1:9",
     );
     config.admin_listen = "127.0.0.1:0".parse().unwrap();
@@ -128,7 +132,7 @@ async fn sasl_requests_reach_the_broker_and_its_answers_come_back_unchanged() {
 
     // The same exchange straight to Tansu and through the proxy: the same answers back,
     // byte for byte but for the server's random nonce and salt in its first SCRAM message.
-    let direct = scram_exchange(&tansu.address).await;
+    let direct = scram_exchange(&tansu.bootstrap_servers).await;
     let proxied = scram_exchange(&plain.address).await;
     assert_eq!(proxied.0, direct.0, "the handshake answer, byte for byte");
     assert_eq!(proxied.2, direct.2, "the final answer, byte for byte");

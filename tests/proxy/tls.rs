@@ -12,9 +12,10 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use warden_core::SchemaType;
 use warden_proxy::{BrokerTls, ProxyConfig};
+use warden_testkit::kafka::{Broker, BrokerOptions};
 use warden_testkit::{free_port, spawn_app};
 
-use crate::components::{Pki, Stunnel, Tansu};
+use crate::components::{Pki, Stunnel};
 use crate::support::{
     Env, ORDER_AVSC, RunningProxy, avro_bytes, consumer_config, fetch_all, producer_config,
     read_topic_with, subject, unique,
@@ -206,8 +207,16 @@ async fn the_proxy_reaches_a_tls_broker_verifying_its_name_and_presenting_a_clie
     // address by IP, the proxy bootstraps it by name, so both the bootstrap connection
     // (server name `localhost`) and the per-broker one (`127.0.0.1`) are verified.
     let tls_port = free_port();
-    let tansu = Tansu::start(Some(&format!("127.0.0.1:{tls_port}")), false);
-    let _stunnel = Stunnel::start(&format!("127.0.0.1:{tls_port}"), &tansu.address, &pki, true);
+    let tansu = Broker::start_with(&BrokerOptions {
+        advertised: Some(format!("127.0.0.1:{tls_port}")),
+        ..BrokerOptions::default()
+    });
+    let _stunnel = Stunnel::start(
+        &format!("127.0.0.1:{tls_port}"),
+        &tansu.bootstrap_servers,
+        &pki,
+        true,
+    );
     let app = spawn_app().await;
     let mut config = ProxyConfig::new(
         "127.0.0.1:0".parse().unwrap(),
@@ -252,7 +261,7 @@ async fn the_proxy_reaches_a_tls_broker_verifying_its_name_and_presenting_a_clie
     let values: Vec<Vec<u8>> = consumed.into_iter().filter_map(|r| r.value).collect();
     assert_eq!(values, sent);
     // Straight from Tansu's plain port: the records went through stunnel.
-    let log = fetch_all(&tansu.address, &topic).await;
+    let log = fetch_all(&tansu.bootstrap_servers, &topic).await;
     assert_eq!(
         log.into_iter().filter_map(|r| r.value).collect::<Vec<_>>(),
         sent

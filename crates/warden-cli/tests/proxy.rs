@@ -258,3 +258,102 @@ async fn the_proxy_binary_takes_tls_from_flags_environment_and_its_section_and_r
     assert_eq!(&answer[..4], &[0, 0, 0, 7], "the correlation id");
     assert_eq!(&answer[4..6], &[0, 0], "ApiVersions answered without error");
 }
+
+/// `VmSize` or `VmRSS` (`field`) of process `pid`, in KiB, from `/proc/PID/status`.
+fn proc_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("a live process");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
+}
+
+/// Connections that declare a 100 MiB request (the largest a frame may be) and send only a
+/// few bytes of it do not make the proxy take 100 MiB each: its memory follows the bytes
+/// that arrive. A proxy that reserved the declared size would take 3.2 GiB for these 32
+/// connections, which under `ulimit -v`, a strict overcommit policy
+/// (`vm.overcommit_memory=2`) or a container's limit ends the proxy for every client; here
+/// its address space (`VmSize`, which those limits count) grows by less than 1 GiB and it
+/// still answers.
+#[test]
+fn connections_that_declare_huge_requests_and_send_little_do_not_take_the_declared_memory() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let broker = Broker::start();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut proxy = Running(
+        Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args([
+                "proxy",
+                "--bootstrap-servers",
+                &broker.bootstrap_servers,
+                "--registry-url",
+                "http://127.0.0.1:9",
+            ])
+            .env("WARDEN_PROXY_LISTEN", &listen)
+            .env(
+                "WARDEN_PROXY_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("warden proxy runs"),
+    );
+    let pid = proxy.0.id();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(&listen).is_err() {
+        assert!(Instant::now() < deadline, "the proxy listens within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // ApiVersions v0 (size, api key 18, version 0, correlation id 7, no client id), answered
+    // by the broker through the proxy.
+    let api_versions = |listen: &str| {
+        let mut stream = TcpStream::connect(listen).expect("the proxy accepts");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(&[0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 7, 0xff, 0xff])
+            .unwrap();
+        let mut size = [0u8; 4];
+        stream.read_exact(&mut size).expect("an answer");
+        let mut answer = vec![0u8; u32::from_be_bytes(size) as usize];
+        stream.read_exact(&mut answer).unwrap();
+        assert_eq!(&answer[..6], &[0, 0, 0, 7, 0, 0], "ApiVersions answered");
+    };
+    api_versions(&listen);
+    let before = proc_kib(pid, "VmSize");
+
+    let declared: u32 = 100 * 1024 * 1024;
+    let mut open = Vec::new();
+    for _ in 0..32 {
+        let mut stream = TcpStream::connect(&listen).expect("the proxy accepts");
+        stream.write_all(&declared.to_be_bytes()).unwrap();
+        // The start of a Produce request header: api key 0, version 9, correlation id 1.
+        stream.write_all(&[0, 0, 0, 9, 0, 0, 0, 1]).unwrap();
+        open.push(stream);
+    }
+    // The proxy reads what came on every connection; give it time, watching its size.
+    let mut grown = 0;
+    let settle = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < settle {
+        if let Ok(Some(status)) = proxy.0.try_wait() {
+            panic!("the proxy ended ({status}) while connections declared 100 MiB requests");
+        }
+        grown = grown.max(proc_kib(pid, "VmSize").saturating_sub(before));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        grown < 1024 * 1024,
+        "32 connections of 12 bytes each grew the proxy's address space by {} MiB \
+         (VmRSS {} MiB)",
+        grown / 1024,
+        proc_kib(pid, "VmRSS") / 1024
+    );
+    api_versions(&listen);
+    drop(open);
+}

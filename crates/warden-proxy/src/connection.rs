@@ -42,7 +42,8 @@ enum Rewrite {
     None,
     /// ApiVersions, Metadata, FindCoordinator, DescribeCluster.
     Routing,
-    /// Add the refused partitions to the produce response.
+    /// Add the refused partitions to the produce response, and route the brokers it names
+    /// (`node_endpoints`, v10+) through the proxy.
     Produce(Vec<(TopicName, PartitionProduceResponse)>),
 }
 
@@ -79,7 +80,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, client: TcpStream, upstream: Vec<
 }
 
 async fn requests(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     mut client: ReadHalf,
     mut broker: WriteHalf,
     pending: mpsc::Sender<Pending>,
@@ -123,7 +124,10 @@ async fn requests(
                         .await
                         .map_err(|e| ProxyError::io("write to the broker", e))?;
                     if plan.expects_response {
-                        let rewrite = if plan.refused.is_empty() {
+                        // From v10 the answer may name brokers (`node_endpoints`).
+                        let rewrite = if plan.refused.is_empty()
+                            && version < produce::FIRST_NODE_ENDPOINTS_VERSION
+                        {
                             Rewrite::None
                         } else {
                             Rewrite::Produce(plan.refused)
@@ -142,12 +146,14 @@ async fn requests(
                 } else if plan.expects_response {
                     let header_version = ApiKey::Produce.response_header_version(version);
                     let answer = produce::merge_response(
+                        shared,
                         None,
                         plan.refused,
                         correlation_id,
                         version,
                         header_version,
-                    )?;
+                    )
+                    .await?;
                     send(&pending, Pending::Local(answer)).await?;
                 }
             }
@@ -208,12 +214,14 @@ async fn respond(
                     Rewrite::Produce(refused) => {
                         let header_version = ApiKey::Produce.response_header_version(version);
                         produce::merge_response(
+                            &shared,
                             Some(frame),
                             refused,
                             correlation_id,
                             version,
                             header_version,
                         )
+                        .await
                     }
                 },
                 Ok(None) => Err(ProxyError::Protocol(

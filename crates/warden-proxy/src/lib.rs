@@ -15,7 +15,9 @@
 //!   listener on the same IP and a free port, bound the first time a response names it.
 //!   Every other API is forwarded unread, correlation ids untouched, one broker connection
 //!   per client connection so pipelined requests keep their order. `ApiVersions` is
-//!   narrowed to the versions the proxy decodes.
+//!   narrowed to the versions the proxy decodes and to those whose answers name brokers
+//!   only where the proxy rewrites them (Produce `node_endpoints` from v10 are rewritten;
+//!   Fetch stops at v15; the share-group fetches are withheld).
 //! - **TLS and SASL**: clients may connect over TLS (every listener, optionally mutual TLS)
 //!   and the proxy may reach the brokers over TLS ([`ClientTls`], [`BrokerTls`]). SASL
 //!   (`SaslHandshake` v1+, `SaslAuthenticate`) is forwarded unchanged on each client's own
@@ -59,7 +61,9 @@ pub use crate::config::{
 pub use crate::error::{ProxyError, Result};
 pub use crate::metrics::Usage;
 pub use crate::produce::{INVALID_RECORD, REQUEST_TIMED_OUT};
-pub use crate::rewrite::{MAX_PRODUCE_VERSION, MIN_SASL_HANDSHAKE_VERSION};
+pub use crate::rewrite::{
+    MAX_FETCH_VERSION, MAX_PRODUCE_VERSION, MIN_SASL_HANDSHAKE_VERSION, WITHHELD_APIS,
+};
 pub use crate::tls::{BrokerTls, ClientTls};
 
 use crate::metrics::Metrics;

@@ -408,9 +408,20 @@ fn refuse(
     response
 }
 
+/// The first Produce version whose answers may name brokers: `node_endpoints` (KIP-951),
+/// sent with `NOT_LEADER_OR_FOLLOWER` so that clients reach the new leader without asking
+/// for metadata. Clients connect to the endpoints they are given, so the proxy rewrites them
+/// to its own listeners as it rewrites `Metadata`.
+pub(crate) const FIRST_NODE_ENDPOINTS_VERSION: i16 = 10;
+
 /// The client's response: the broker's (`upstream`, `None` when nothing was forwarded) with
-/// the refused partitions added, as a frame body (header and response).
-pub(crate) fn merge_response(
+/// the refused partitions added and each broker it names (`node_endpoints`) replaced by the
+/// proxy listener that forwards to it, as a frame body (header and response). The broker's
+/// bytes are passed on unchanged when there is nothing to add or replace.
+///
+/// Errors: [`ProxyError::Protocol`] when the broker's answer does not decode.
+pub(crate) async fn merge_response(
+    shared: &std::sync::Arc<Shared>,
     upstream: Option<Bytes>,
     refused: Vec<(TopicName, PartitionProduceResponse)>,
     correlation_id: i32,
@@ -418,13 +429,20 @@ pub(crate) fn merge_response(
     header_version: i16,
 ) -> Result<Bytes> {
     use kafka_protocol::messages::ResponseHeader;
-    let (header, mut response) = match upstream {
-        Some(mut buf) => {
-            let header =
-                ResponseHeader::decode(&mut buf, header_version).map_err(ProxyError::protocol)?;
-            let response =
-                ProduceResponse::decode(&mut buf, version).map_err(ProxyError::protocol)?;
-            (header, response)
+    let (header, mut response) = match &upstream {
+        Some(frame) => {
+            let mut buf = frame.clone();
+            let decoded = ResponseHeader::decode(&mut buf, header_version)
+                .and_then(|header| Ok((header, ProduceResponse::decode(&mut buf, version)?)));
+            match decoded {
+                Ok(decoded) => decoded,
+                // Nothing to add: an answer the codecs do not read is passed on as it came.
+                Err(e) if refused.is_empty() => {
+                    tracing::warn!("a Produce v{version} answer is passed on unchanged: {e}");
+                    return Ok(frame.clone());
+                }
+                Err(e) => return Err(ProxyError::protocol(e)),
+            }
         }
         None => {
             let mut header = ResponseHeader::default();
@@ -432,6 +450,17 @@ pub(crate) fn merge_response(
             (header, ProduceResponse::default())
         }
     };
+    if refused.is_empty()
+        && response.node_endpoints.is_empty()
+        && let Some(unchanged) = upstream
+    {
+        return Ok(unchanged);
+    }
+    for endpoint in &mut response.node_endpoints {
+        let (host, port) = shared.route(endpoint.host.as_str(), endpoint.port).await;
+        endpoint.host = StrBytes::from_string(host);
+        endpoint.port = port;
+    }
     for (name, partition) in refused {
         match response.responses.iter_mut().find(|t| t.name == name) {
             Some(topic) => topic.partition_responses.push(partition),
@@ -451,4 +480,120 @@ pub(crate) fn merge_response(
         .encode(&mut out, version)
         .map_err(ProxyError::protocol)?;
     Ok(out.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::produce_response::{LeaderIdAndEpoch, NodeEndpoint};
+    use kafka_protocol::messages::{ApiKey, BrokerId, ResponseHeader};
+    use kafka_protocol::protocol::HeaderVersion as _;
+
+    use super::*;
+    use crate::{MAX_PRODUCE_VERSION, Proxy, ProxyConfig};
+
+    /// A proxy's shared state, bound on loopback (nothing is served).
+    async fn shared() -> std::sync::Arc<Shared> {
+        let mut config = ProxyConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            "kafka-1.internal:9092",
+            "http://127.0.0.1:9",
+        );
+        config.admin_listen = "127.0.0.1:0".parse().unwrap();
+        Proxy::build(config).await.expect("the proxy binds").shared
+    }
+
+    /// `response` at `version` as a broker sends it (header and body).
+    fn answer(response: &ProduceResponse, version: i16) -> Bytes {
+        let mut header = ResponseHeader::default();
+        header.correlation_id = 42;
+        let mut out = BytesMut::new();
+        header
+            .encode(&mut out, ProduceResponse::header_version(version))
+            .unwrap();
+        response.encode(&mut out, version).unwrap();
+        out.freeze()
+    }
+
+    fn decode(mut frame: Bytes, version: i16) -> ProduceResponse {
+        let header =
+            ResponseHeader::decode(&mut frame, ProduceResponse::header_version(version)).unwrap();
+        assert_eq!(header.correlation_id, 42);
+        ProduceResponse::decode(&mut frame, version).unwrap()
+    }
+
+    /// A broker's answer after a leader change (KIP-951): the partition's new leader, and
+    /// where to reach it.
+    fn leader_moved() -> ProduceResponse {
+        let mut partition = base_response(0, 6); // NOT_LEADER_OR_FOLLOWER
+        let mut leader = LeaderIdAndEpoch::default();
+        leader.leader_id = BrokerId(2);
+        leader.leader_epoch = 7;
+        partition.current_leader = leader;
+        let mut topic = TopicProduceResponse::default();
+        topic.name = TopicName(StrBytes::from_static_str("orders"));
+        topic.partition_responses = vec![partition];
+        let mut endpoint = NodeEndpoint::default();
+        endpoint.node_id = BrokerId(2);
+        endpoint.host = StrBytes::from_static_str("kafka-2.internal");
+        endpoint.port = 9093;
+        endpoint.rack = Some(StrBytes::from_static_str("rack-b"));
+        let mut response = ProduceResponse::default();
+        response.responses = vec![topic];
+        response.node_endpoints = vec![endpoint];
+        response
+    }
+
+    #[tokio::test]
+    async fn brokers_named_in_a_produce_answer_are_reached_through_the_proxy() {
+        let shared = shared().await;
+        for version in [10, MAX_PRODUCE_VERSION] {
+            let header_version = ApiKey::Produce.response_header_version(version);
+            let merged = merge_response(
+                &shared,
+                Some(answer(&leader_moved(), version)),
+                Vec::new(),
+                42,
+                version,
+                header_version,
+            )
+            .await
+            .unwrap();
+            let merged = decode(merged, version);
+            let endpoint = &merged.node_endpoints[0];
+            assert_eq!(endpoint.node_id, BrokerId(2));
+            assert_eq!(endpoint.host.as_str(), "127.0.0.1", "v{version}");
+            let routes = shared.routes.lock().await;
+            let port = routes
+                .get("kafka-2.internal:9093")
+                .expect("a listener for the broker");
+            assert_eq!(endpoint.port, i32::from(*port), "v{version}");
+            assert_eq!(endpoint.rack.as_deref(), Some("rack-b"));
+            drop(routes);
+            let partition = &merged.responses[0].partition_responses[0];
+            assert_eq!(partition.error_code, 6);
+            assert_eq!(partition.current_leader.leader_id, BrokerId(2));
+            assert_eq!(partition.current_leader.leader_epoch, 7);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_produce_answer_naming_no_broker_and_refusing_nothing_passes_unchanged() {
+        let shared = shared().await;
+        let mut response = leader_moved();
+        response.node_endpoints.clear();
+        response.responses[0].partition_responses[0] = base_response(0, 0);
+        let frame = answer(&response, 11);
+        let passed = merge_response(
+            &shared,
+            Some(frame.clone()),
+            Vec::new(),
+            42,
+            11,
+            ApiKey::Produce.response_header_version(11),
+        )
+        .await
+        .unwrap();
+        assert_eq!(passed, frame);
+        assert!(shared.routes.lock().await.is_empty());
+    }
 }

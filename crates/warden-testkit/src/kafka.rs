@@ -68,29 +68,53 @@ pub struct Broker {
     _dir: tempfile::TempDir,
 }
 
+/// What a test may change in how [`Broker::start_with`] runs Tansu.
+#[derive(Debug, Default, Clone)]
+pub struct BrokerOptions {
+    /// `HOST:PORT` that `Metadata` answers name for this broker instead of the address it
+    /// listens on (a TLS terminator in front of it, for instance).
+    pub advertised: Option<String>,
+    /// Whether every client must authenticate with SASL first (Tansu's `--authentication`).
+    pub authentication: bool,
+}
+
 impl Broker {
     /// Starts a broker with memory storage on a free loopback port and waits until it
     /// accepts connections (at most 30 s).
     ///
     /// Panics when tansu cannot be installed or does not start.
     pub fn start() -> Self {
+        Self::start_with(&BrokerOptions::default())
+    }
+
+    /// [`Broker::start`] with `options`.
+    ///
+    /// Panics when tansu cannot be installed or does not start (with its log).
+    pub fn start_with(options: &BrokerOptions) -> Self {
         let binary = tansu_binary();
         // A directory of its own: tansu reads a `.env` from its working directory.
         let dir = tempfile::tempdir().expect("temporary directory");
-        let port = crate::free_port();
-        let url = format!("tcp://127.0.0.1:{port}");
+        let address = format!("127.0.0.1:{}", crate::free_port());
+        let url = format!("tcp://{address}");
+        let advertised = format!(
+            "tcp://{}",
+            options.advertised.as_deref().unwrap_or(&address)
+        );
         let log = std::fs::File::create(dir.path().join("tansu.log")).expect("log file");
-        let child = Command::new(&binary)
-            .current_dir(dir.path())
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "memory://tansu/",
-            ])
+        let mut command = Command::new(&binary);
+        command.current_dir(dir.path()).args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &advertised,
+            "--storage-engine",
+            "memory://tansu/",
+        ]);
+        if options.authentication {
+            command.arg("--authentication");
+        }
+        let child = command
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
@@ -98,7 +122,7 @@ impl Broker {
             .spawn()
             .unwrap_or_else(|e| panic!("{} does not start: {e}", binary.display()));
         let mut broker = Broker {
-            bootstrap_servers: format!("127.0.0.1:{port}"),
+            bootstrap_servers: address,
             child,
             _dir: dir,
         };
