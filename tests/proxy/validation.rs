@@ -248,3 +248,105 @@ async fn a_request_with_one_bad_partition_forwards_the_others_and_topics_without
     let free = read_topic(bootstrap, &free_topic, 1, Duration::from_secs(1)).await;
     assert_eq!(free[0].value.as_deref(), Some(&b"plain text"[..]));
 }
+
+/// The writer schema's data-contract `WRITE` conditions run in the proxy: a record written
+/// by a producer that runs no rules, which the serializer's rules would have refused, is
+/// refused with `RULE_CONDITION`, the rule's name and the field; a condition followed by a
+/// transform (which saw the record before the transform rewrote it) is left to producers.
+#[tokio::test]
+async fn write_conditions_of_the_writer_schema_refuse_records_their_producer_did_not_check() {
+    let env = Env::start().await;
+    // The same schema without rules under another topic: its encoder writes the payloads.
+    let (plain_topic, _) = env
+        .topic_with("px-plain", SchemaType::Avro, ORDER_AVSC)
+        .await;
+    let topic = crate::support::unique("px-rules");
+    env.broker.create_topic(&topic).await;
+    let rules = json!({"domainRules": [
+        {"name": "nameBeforeRewrite", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.customer.name == 'never'"},
+        {"name": "rewriteNothing", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["NONE"], "expr": "value"},
+        {"name": "fewItems", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+         "expr": "message.quantity < 5"},
+        {"name": "knownEmail", "kind": "CONDITION", "mode": "WRITE", "type": "CEL_FIELD",
+         "tags": ["PII"], "expr": "value.endsWith('@example.com')"}
+    ]});
+    let registered = env
+        .app
+        .register_body(
+            &format!("{topic}-value"),
+            &json!({"schema": ORDER_AVSC, "ruleSet": rules,
+                    "metadata": {"tags": {"acme.Customer.email": ["PII"]}}}),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.text);
+    let id = u32::try_from(registered.body["id"].as_i64().unwrap()).unwrap();
+    let with_rules = |n: usize| {
+        let env = &env;
+        let plain_topic = &plain_topic;
+        async move { framed(id, &avro(env, plain_topic, n).await[5..]) }
+    };
+
+    // Order 1 (quantity 2) passes; order 7 (quantity 8) fails `fewItems`.
+    let (passing, refused) = (with_rules(1).await, with_rules(7).await);
+    let answer = produce_raw(
+        &env.proxy,
+        &topic,
+        &[value(passing.clone()), value(refused)],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, INVALID_RECORD, "{answer:?}");
+    let errors = record_errors(&answer);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, 1);
+    assert!(
+        errors[0].1.starts_with("record 1: RULE_CONDITION at /: ")
+            && errors[0].1.contains("fewItems"),
+        "{}",
+        errors[0].1
+    );
+
+    // A field condition names the field.
+    let mut other_email = order(2);
+    other_email.customer.email = "b@elsewhere.org".into();
+    let payload = AvroSerializer::new(
+        env.client.clone(),
+        UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        SerializerConfig::default(),
+    )
+    .serialize(&SerializationContext::value(&plain_topic), &other_email)
+    .await
+    .unwrap();
+    let answer = produce_raw(
+        &env.proxy,
+        &topic,
+        &[value(framed(id, &payload[5..]))],
+        Compression::None,
+    )
+    .await;
+    let errors = record_errors(&answer);
+    assert_eq!(errors.len(), 1, "{answer:?}");
+    assert!(
+        errors[0]
+            .1
+            .starts_with("record 0: RULE_CONDITION at acme.Customer.email: ")
+            && errors[0].1.contains("knownEmail"),
+        "{}",
+        errors[0].1
+    );
+
+    // `nameBeforeRewrite` never holds, but it ran before a transform: the proxy leaves it.
+    let answer = produce_raw(
+        &env.proxy,
+        &topic,
+        &[value(passing.clone())],
+        Compression::None,
+    )
+    .await;
+    assert_eq!(answer.error_code, 0, "{answer:?}");
+    let log = fetch_all(&env.broker.bootstrap_servers, &topic).await;
+    assert_eq!(log.len(), 1, "only the passing record is in the log");
+    assert_eq!(log[0].value.as_ref(), Some(&passing));
+}

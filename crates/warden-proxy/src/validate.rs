@@ -10,6 +10,10 @@
 //! - `UNDECODABLE`: the payload does not decode with the schema (Avro, Protobuf), the
 //!   Protobuf message indexes name no message, or a JSON payload is not JSON.
 //! - `SCHEMA_VIOLATION`: a JSON document violates its JSON Schema (with the field path).
+//! - `RULE_CONDITION`: a data-contract `WRITE` condition of the writer schema (`CEL`,
+//!   `CEL_FIELD`) refuses the record, as the producer's serializer would have; the message
+//!   names the rule and the path the field (its full name). Only the conditions that see
+//!   the record as it travels run (see `warden_serde::WriteConditions`).
 //! - `SUBJECT_NOT_FOUND`: `require-schema` is set and the topic has no subject.
 
 use std::collections::{HashMap, HashSet};
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use warden_client::{ClientError, RegistryClient};
 use warden_core::{ErrorCode, SchemaId, Subject};
-use warden_serde::{Part, SerdeError, SerializationContext, SubjectNameStrategy};
+use warden_serde::{Part, SerdeError, SerializationContext, SubjectNameStrategy, WriteConditions};
 
 use crate::config::{Action, Policy, ProxyConfig};
 
@@ -35,7 +39,9 @@ const POSITIVE_TTL: Duration = Duration::from_secs(60);
 pub struct Refusal {
     /// The rule's name, e.g. `SCHEMA_NOT_IN_SUBJECT`.
     pub rule: &'static str,
-    /// The JSON pointer of the failing field, `/` for the whole value.
+    /// The JSON pointer of the failing field, `/` for the whole value; for `RULE_CONDITION`,
+    /// the field's full name as the rule executor names it (`acme.Order.email`,
+    /// `$.customer.email`).
     pub path: String,
     /// What is wrong.
     pub message: String,
@@ -75,6 +81,8 @@ pub(crate) enum TopicPlan {
 #[derive(Debug)]
 pub(crate) struct Validator {
     client: RegistryClient,
+    /// The data-contract `WRITE` conditions of each schema id.
+    conditions: WriteConditions,
     subjects: Mutex<HashMap<Subject, (bool, Instant)>>,
     id_subjects: Mutex<HashMap<SchemaId, HashSet<Subject>>>,
     /// (id, subject) pairs the registry said no to, and when.
@@ -84,6 +92,7 @@ pub(crate) struct Validator {
 impl Validator {
     pub(crate) fn new(client: RegistryClient) -> Self {
         Self {
+            conditions: WriteConditions::new(client.clone()),
             client,
             subjects: Mutex::default(),
             id_subjects: Mutex::default(),
@@ -207,6 +216,9 @@ impl Validator {
                 }
             }
         };
+        if let Err(e) = self.conditions.check(bytes, subject.as_str()).await {
+            return refusal(e);
+        }
         Verdict::Valid(Some((checked.schema_id, subject)))
     }
 
@@ -278,6 +290,11 @@ fn refusal(e: SerdeError) -> Verdict {
                 path
             },
             message,
+        ),
+        SerdeError::Rule(failure) => (
+            "RULE_CONDITION",
+            failure.field.clone().unwrap_or_else(|| "/".to_owned()),
+            failure.to_string(),
         ),
         SerdeError::Registry(ClientError::Registry { status: 404, .. }) => {
             ("UNKNOWN_SCHEMA_ID", "/".to_owned(), e.to_string())

@@ -142,7 +142,7 @@ impl GenericDeserializer {
 
 /// A payload written with `schema` as JSON: Avro as plain JSON, Protobuf in the proto3 JSON
 /// mapping (with its message's descriptor), JSON as written.
-fn decode(
+pub(crate) fn decode(
     id: SchemaId,
     schema: &ParsedSchema,
     payload: &[u8],

@@ -31,6 +31,7 @@
 //! consumer.
 
 mod avro;
+mod conditions;
 mod error;
 mod frame;
 mod generic;
@@ -43,6 +44,7 @@ mod strategy;
 mod value;
 
 pub use crate::avro::{AvroDeserializer, AvroSerializer};
+pub use crate::conditions::WriteConditions;
 pub use crate::error::{Result, RuleFailure, SerdeError};
 pub use crate::frame::read_header;
 pub use crate::generic::{Checked, Decoded, GenericDeserializer, ReaderVersion, check_record};
