@@ -33,22 +33,22 @@ const CUSTOMER: &str = r#"{
   ]
 }"#;
 
-fn customer(ssn: &str) -> Value {
+pub(crate) fn customer(ssn: &str) -> Value {
     json!({"id": "c-1", "ssn": ssn, "email": "a@example.com", "note": "hi"})
 }
 
-fn encrypt_rule(algorithm: &str, on_failure: &str) -> Value {
+pub(crate) fn encrypt_rule(algorithm: &str, on_failure: &str) -> Value {
     json!({"name": "encryptPII", "kind": "TRANSFORM", "mode": "WRITEREAD", "type": "ENCRYPT",
            "tags": ["PII"], "onFailure": on_failure,
            "params": {"encrypt.kek.name": "kek1", "encrypt.kms.type": "local-kms",
                       "encrypt.kms.key.id": "mykey", "encrypt.dek.algorithm": algorithm}})
 }
 
-fn use_local_kms() {
+pub(crate) fn use_local_kms() {
     warden_serde::register_kms(Arc::new(LocalKms::new(SECRET)));
 }
 
-async fn register(app: &TestApp, subject: &str, rules: Vec<Value>) {
+pub(crate) async fn register(app: &TestApp, subject: &str, rules: Vec<Value>) {
     register_with(app, subject, rules, true).await;
 }
 
@@ -63,7 +63,7 @@ async fn register_with(app: &TestApp, subject: &str, rules: Vec<Value>, metadata
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-fn latest() -> SerializerConfig {
+pub(crate) fn latest() -> SerializerConfig {
     SerializerConfig {
         use_latest_version: true,
         ..SerializerConfig::default()
@@ -71,7 +71,7 @@ fn latest() -> SerializerConfig {
 }
 
 /// The record as written, without running any rule: the stored (encrypted) field values.
-fn raw_record(bytes: &[u8]) -> Value {
+pub(crate) fn raw_record(bytes: &[u8]) -> Value {
     let ParsedSchema::Avro(avro) = ParsedSchema::parse(SchemaType::Avro, CUSTOMER, &[]).unwrap()
     else {
         panic!("an Avro schema")
@@ -79,7 +79,9 @@ fn raw_record(bytes: &[u8]) -> Value {
     warden_core::avro::datum::value_to_json(&avro.decode(&bytes[5..]).unwrap())
 }
 
-fn refused(result: Result<impl std::fmt::Debug, SerdeError>) -> warden_serde::RuleFailure {
+pub(crate) fn refused(
+    result: Result<impl std::fmt::Debug, SerdeError>,
+) -> warden_serde::RuleFailure {
     match result {
         Err(SerdeError::Rule(failure)) => *failure,
         other => panic!("expected a rule failure, got {other:?}"),

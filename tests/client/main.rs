@@ -14,5 +14,6 @@ mod confluent_rust;
 mod encryption;
 mod interop;
 mod registry_client;
+mod rule_actions;
 mod rules;
 mod serializers;

@@ -24,7 +24,7 @@ const ORDER: &str = r#"{
   ]
 }"#;
 
-fn order(amount: f64, email: &str) -> Value {
+pub(crate) fn order(amount: f64, email: &str) -> Value {
     json!({"id": "o-1", "amount": amount, "email": email, "ssn": "123-45-6789", "note": "hi"})
 }
 
@@ -44,7 +44,7 @@ async fn register(app: &TestApp, subject: &str, schema_type: &str, schema: &str,
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-async fn avro_writer(
+pub(crate) async fn avro_writer(
     rule_set: Value,
     metadata: Value,
 ) -> (TestApp, AvroSerializer, RegistryClient) {
@@ -59,7 +59,7 @@ async fn avro_writer(
     (app, ser, client)
 }
 
-fn ctx() -> SerializationContext<'static> {
+pub(crate) fn ctx() -> SerializationContext<'static> {
     SerializationContext::value("orders")
 }
 
