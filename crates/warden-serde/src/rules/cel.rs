@@ -596,16 +596,17 @@ mod tests {
         "'\\u00e9@example.com'",
     ];
 
+    /// Per input, the native answer (`None`: left to the interpreter) and the
+    /// interpreter's.
+    type Outcomes = Vec<(Option<Option<CelValue>>, Result<Option<CelValue>, String>)>;
+
     /// Compiles `guard ; expr` and runs it on each record, natively and by the
     /// interpreter; panics where the native answer is not the interpreter's. Returns the
     /// number of (record, expression) pairs the native path decided and the number run.
     fn differ(
         guard: Option<&str>,
         expr: &str,
-        runs: &mut dyn FnMut(
-            &Compiled,
-        )
-            -> Vec<(Option<Option<CelValue>>, Result<Option<CelValue>, String>)>,
+        runs: &mut dyn FnMut(&Compiled) -> Outcomes,
     ) -> (usize, usize) {
         let Ok(program) = Compiled::compile(guard, expr) else {
             return (0, 0);
