@@ -246,9 +246,9 @@ impl Contract {
         }
     }
 
-    /// [`Contract::avro_projection`] for a JSON Schema subschema at `path`; `Some(None)`
-    /// when nothing is needed, `None` (the whole record) for a subschema other than plain
-    /// `properties` (combinators, `$ref`, `items` at the record's level).
+    /// [`Contract::avro_projection`] for a JSON Schema subschema at `path`: `Some(None)`
+    /// when no wanted field can be inside it, `None` when that is not known (combinators and
+    /// `$ref`, whose branches the walk picks per record: the whole value is kept).
     fn json_projection(
         &self,
         schema: &Value,
@@ -260,14 +260,23 @@ impl Contract {
             return Some(None);
         };
         if depth > super::MAX_DEPTH
-            || ["allOf", "anyOf", "oneOf", "$ref", "items"]
+            || ["allOf", "anyOf", "oneOf", "$ref"]
                 .iter()
                 .any(|k| s.contains_key(*k))
         {
             return None;
         }
+        if let Some(items) = s.get("items") {
+            // The walk visits the items' properties under the array's path; an array that
+            // may hold a wanted field is kept whole.
+            return match self.json_projection(items, path, wanted, depth + 1) {
+                Some(None) => Some(None),
+                _ => Some(Some(Projection::All)),
+            };
+        }
+        // Without properties the walk visits nothing inside (a map's values included).
         let Some(Value::Object(props)) = s.get("properties") else {
-            return None;
+            return Some(None);
         };
         let mut fields = Projection::empty();
         for (name, prop) in props {
@@ -278,8 +287,6 @@ impl Contract {
             let inner = if wanted(&info) {
                 Some(Projection::All)
             } else if json_nested(prop) {
-                // A nested object of plain properties is projected; anything else that
-                // may hold records is kept whole.
                 self.json_projection(prop, path, wanted, depth + 1)
                     .unwrap_or(Some(Projection::All))
             } else {
@@ -491,6 +498,24 @@ mod tests {
       ]
     }"#;
 
+    const SHOP_JSON: &str = r##"{
+      "type": "object",
+      "definitions": {"customer": {"type": "object", "properties": {
+        "email": {"type": "string", "confluent:tags": ["PII"]}, "name": {"type": "string"}}}},
+      "properties": {
+        "id": {"type": "string"},
+        "amount": {"type": "number"},
+        "customer": {"type": "object", "properties": {
+          "email": {"type": "string", "confluent:tags": ["PII"]}, "name": {"type": "string"}}},
+        "billing": {"oneOf": [{"type": "null"}, {"$ref": "#/definitions/customer"}]},
+        "others": {"type": "array", "items": {"$ref": "#/definitions/customer"}},
+        "note": {"type": ["string", "null"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+        "email": {"type": "string"}
+      }
+    }"##;
+
     fn outcome(result: crate::Result<()>) -> Option<(String, Option<String>, String)> {
         match result {
             Ok(()) => None,
@@ -506,7 +531,7 @@ mod tests {
         let customer = |email: &str| json!({"email": email, "name": "A"});
         let good = json!({"id": "o", "amount": 1.5, "customer": customer("a@example.com"),
             "billing": customer("b@example.com"), "others": [customer("c@example.com")],
-            "note": "n", "tags": ["x"], "email": "d@example.com"});
+            "note": "n", "tags": ["x"], "email": "d@example.com", "attributes": {"a": "b"}});
         let mut records = vec![good.clone()];
         for (pointer, bad) in [
             ("/amount", json!(-1)),
@@ -529,7 +554,7 @@ mod tests {
             json!({"name": format!("r-{expr}"), "kind": "CONDITION", "mode": "WRITE",
                    "type": ty, "tags": tags, "expr": expr})
         };
-        let contracts = [
+        let contracts = vec![
             vec![rule("CEL", json!([]), "message.amount >= 0.0")],
             vec![rule(
                 "CEL",
@@ -552,7 +577,7 @@ mod tests {
                 ),
             ],
         ];
-        for rules in contracts {
+        for rules in &contracts {
             let rule_set = json!({"domainRules": rules});
             let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
             let projection = contract
@@ -575,6 +600,35 @@ mod tests {
                     run(projection.of_json(record)),
                     run(record.clone()),
                     "{rule_set} on {record}"
+                );
+            }
+        }
+        // The same rules on the same records under a JSON Schema.
+        let json_schema =
+            ParsedSchema::parse(warden_core::SchemaType::Json, SHOP_JSON, &[]).expect("a schema");
+        for rules in &contracts {
+            let rule_set = json!({"domainRules": rules});
+            let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
+            let projection = contract
+                .write_projection(&json_schema)
+                .unwrap_or_else(|| panic!("{rule_set} reads part of the record"))
+                .clone();
+            let keys = super::super::encrypt::RuleKeys::default();
+            for record in &records {
+                let run = |mut message: Value| {
+                    outcome(contract.execute(
+                        RuleMode::Write,
+                        &json_schema,
+                        None,
+                        None,
+                        &mut message,
+                        &keys,
+                    ))
+                };
+                assert_eq!(
+                    run(projection.of_json(record)),
+                    run(record.clone()),
+                    "JSON Schema: {rule_set} on {record}"
                 );
             }
         }
