@@ -143,6 +143,98 @@ async fn tagged_fields_are_encrypted_on_write_and_decrypted_on_read() {
 }
 
 #[tokio::test]
+async fn every_use_of_a_named_type_defined_in_the_schema_is_encrypted() {
+    use_local_kms();
+    let app = spawn_app().await;
+    let body = json!({"schema": crate::rules::SHIPMENT,
+                      "ruleSet": {"domainRules": [encrypt_rule("AES256_SIV", "ERROR")]}});
+    let r = app.register_body("shipments-value", &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ser = AvroSerializer::from_registry(client.clone(), latest());
+    let ctx = SerializationContext::value("shipments");
+    let address = |email: &str| json!({"street": "1 Main St", "email": email});
+    let shipment = json!({"shipping": address("a@example.com"),
+                          "billing": address("b@example.com"),
+                          "previous": [address("c@example.com")]});
+    let bytes = ser.serialize_json(&ctx, &shipment).await.unwrap();
+
+    let ParsedSchema::Avro(avro) =
+        ParsedSchema::parse(SchemaType::Avro, crate::rules::SHIPMENT, &[]).unwrap()
+    else {
+        panic!("an Avro schema")
+    };
+    let raw = warden_core::avro::datum::value_to_json(&avro.decode(&bytes[5..]).unwrap());
+    for (use_, plain) in [
+        ("/shipping/email", "a@example.com"),
+        ("/billing/email", "b@example.com"),
+        ("/previous/0/email", "c@example.com"),
+    ] {
+        let stored = raw.pointer(use_).and_then(Value::as_str).unwrap();
+        assert_ne!(stored, plain, "{use_} is encrypted");
+    }
+    assert_eq!(
+        raw["billing"]["street"], "1 Main St",
+        "an untagged field stays"
+    );
+    let read = AvroDeserializer::new(client)
+        .deserialize_json(&bytes)
+        .await
+        .unwrap();
+    assert_eq!(read, shipment);
+}
+
+/// The requests `app` has answered on the DEK registry's routes, from its `/metrics`.
+async fn dek_registry_requests(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await;
+    metrics
+        .text
+        .lines()
+        .filter(|l| {
+            l.starts_with("warden_http_requests_total{") && l.contains("route=\"/dek-registry")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+#[tokio::test]
+async fn a_rule_whose_keys_cannot_be_had_does_not_ask_the_registry_once_per_record() {
+    let app = spawn_app().await;
+    // The KEK names a KMS type no KMS is registered for: the KEK is created, its DEK cannot
+    // be (a KMS failure); onFailure NONE lets the records through unencrypted.
+    let broken_kms = json!({"name": "encryptPII", "kind": "TRANSFORM", "mode": "WRITEREAD",
+        "type": "ENCRYPT", "tags": ["PII"], "onFailure": "NONE",
+        "params": {"encrypt.kek.name": "kek-no-kms", "encrypt.kms.type": "warden-test-absent-kms",
+                   "encrypt.kms.key.id": "k"}});
+    // No KEK name at all: a permanent error of the rule.
+    let no_kek = json!({"name": "encryptPII", "kind": "TRANSFORM", "mode": "WRITEREAD",
+        "type": "ENCRYPT", "tags": ["PII"], "onFailure": "NONE", "params": {}});
+    register(&app, "broken-value", vec![broken_kms]).await;
+    register(&app, "nokek-value", vec![no_kek]).await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    for (topic, most) in [("broken", 10), ("nokek", 0)] {
+        let ser = AvroSerializer::from_registry(client.clone(), latest());
+        let ctx = SerializationContext::value(topic);
+        let before = dek_registry_requests(&app).await;
+        for _ in 0..50 {
+            let bytes = ser
+                .serialize_json(&ctx, &customer("123-45-6789"))
+                .await
+                .unwrap();
+            assert_eq!(raw_record(&bytes)["ssn"], "123-45-6789", "{topic}");
+        }
+        let made = dek_registry_requests(&app).await - before;
+        assert!(
+            made <= most,
+            "{topic}: {made} DEK registry requests for 50 records"
+        );
+        if topic == "broken" {
+            assert!(made > 0, "the KEK and DEK were looked up");
+        }
+    }
+}
+
+#[tokio::test]
 async fn aes_siv_encrypts_deterministically() {
     use_local_kms();
     let app = spawn_app().await;

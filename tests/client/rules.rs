@@ -183,6 +183,60 @@ async fn a_cel_field_condition_checks_fields_tagged_inline_and_names_the_field()
     // Only the tagged field is checked: the untagged note is not an address and passes.
 }
 
+/// A record type defined inline in one field (`shipping`) and used by name in others
+/// (`billing`, the items of `previous`): every use is a record whose tagged fields the
+/// rules visit.
+pub(crate) const SHIPMENT: &str = r#"{
+  "type": "record", "name": "Shipment", "namespace": "acme",
+  "fields": [
+    {"name": "shipping", "type": {"type": "record", "name": "Address", "fields": [
+      {"name": "street", "type": "string"},
+      {"name": "email", "type": "string", "confluent:tags": ["PII"]}]}},
+    {"name": "billing", "type": "Address"},
+    {"name": "previous", "type": {"type": "array", "items": "acme.Address"}}
+  ]
+}"#;
+
+#[tokio::test]
+async fn a_cel_field_condition_checks_every_use_of_a_named_type_defined_in_the_schema() {
+    let app = spawn_app().await;
+    let rules = json!({"domainRules": [{"name": "email", "kind": "CONDITION", "mode": "WRITE",
+        "type": "CEL_FIELD", "tags": ["PII"], "expr": "value.isEmail()"}]});
+    register(
+        &app,
+        "shipments-value",
+        "AVRO",
+        SHIPMENT,
+        json!({"ruleSet": rules}),
+    )
+    .await;
+    let ser = AvroSerializer::from_registry(RegistryClient::new(&app.address).unwrap(), latest());
+    let ctx = SerializationContext::value("shipments");
+    let address = |email: &str| json!({"street": "1 Main St", "email": email});
+    let shipment = |shipping: &str, billing: &str, previous: &str| {
+        json!({"shipping": address(shipping), "billing": address(billing),
+               "previous": [address("c@example.com"), address(previous)]})
+    };
+    let good = "a@example.com";
+    assert!(
+        ser.serialize_json(&ctx, &shipment(good, good, good))
+            .await
+            .is_ok()
+    );
+    for bad in [
+        shipment("not-an-email", good, good),
+        shipment(good, "not-an-email", good),
+        shipment(good, good, "not-an-email"),
+    ] {
+        let failure = rule_failure(ser.serialize_json(&ctx, &bad).await);
+        assert_eq!(
+            failure.field.as_deref(),
+            Some("acme.Address.email"),
+            "{bad}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_cel_field_rule_finds_fields_by_metadata_tags_and_by_name() {
     // ssn is tagged only in the metadata; the guard picks fields by name.

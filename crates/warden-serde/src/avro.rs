@@ -61,15 +61,27 @@ impl AvroSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         let schema = &resolved.schema;
         let mut out = header(resolved.id, 64);
+        let to_json =
+            || serde_json::to_value(value).map_err(|e| SerdeError::Serialization(e.to_string()));
         if let Some(contract) = resolved.write_rules() {
             // The rules see (and may rewrite) the record as JSON; a record no rule can
-            // rewrite is encoded from the value itself once it passes.
-            let mut json = serde_json::to_value(value)
-                .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-            resolved.run_write_rules(&mut json)?;
-            if contract.may_rewrite(RuleMode::Write) {
-                schema.encode_json(&json, &mut out)?;
-                return Ok(out);
+            // rewrite is encoded from the value itself once it passes, and only the part
+            // the rules read is converted.
+            let checked = resolved.check_write_rules(
+                |projection| {
+                    projection
+                        .of_serde(value)
+                        .map_err(|e| SerdeError::Serialization(e.to_string()))
+                },
+                to_json,
+            )?;
+            if !checked {
+                let mut json = to_json()?;
+                resolved.run_write_rules(&mut json)?;
+                if contract.may_rewrite(RuleMode::Write) {
+                    schema.encode_json(&json, &mut out)?;
+                    return Ok(out);
+                }
             }
         }
         match schema.encode_serde(value, &mut out) {
@@ -93,7 +105,11 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
-        if resolved.write_rules().is_some() {
+        let checked = resolved.check_write_rules(
+            |projection| Ok(projection.of_json(json)),
+            || Ok(json.clone()),
+        )?;
+        if !checked && resolved.write_rules().is_some() {
             let mut json = json.clone();
             resolved.run_write_rules(&mut json)?;
             resolved.schema.encode_json(&json, &mut out)?;

@@ -62,7 +62,11 @@ impl JsonSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let transformed;
-        let json = if resolved.write_rules().is_some() {
+        let checked = resolved.check_write_rules(
+            |projection| Ok(projection.of_json(json)),
+            || Ok(json.clone()),
+        )?;
+        let json = if !checked && resolved.write_rules().is_some() {
             let mut copy = json.clone();
             resolved.run_write_rules(&mut copy)?;
             transformed = copy;

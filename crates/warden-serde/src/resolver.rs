@@ -13,7 +13,7 @@ use warden_core::rules::RuleMode;
 
 use crate::error::{Result, SerdeError};
 use crate::rules::Contract;
-use crate::rules::encrypt::RuleKeys;
+use crate::rules::encrypt::{KeptKeys, RuleKeys};
 use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 
 /// Options shared by the serializers, named after Confluent's serializer settings.
@@ -98,16 +98,17 @@ pub(crate) struct Resolved<S> {
     pub(crate) contract: Option<Arc<Contract>>,
     /// The subject the schema was found under (`None` with `use_schema_id`).
     pub(crate) subject: Option<Subject>,
-    /// The DEKs of the contract's `ENCRYPT` write rules, once all were found (kept with
-    /// the cached resolution, shared by its clones).
-    pub(crate) kept_keys: Arc<RwLock<Option<Arc<RuleKeys>>>>,
+    /// The DEKs of the contract's `ENCRYPT` write rules, or why some are missing, kept
+    /// with the cached resolution and shared by its clones: for the schema version, or
+    /// after a registry or KMS failure for a few seconds ([`KeptKeys`]).
+    pub(crate) kept_keys: Arc<RwLock<Option<KeptKeys>>>,
     /// The DEKs this record is written with ([`Resolved::prepare_keys`]).
     pub(crate) keys: Arc<RuleKeys>,
 }
 
 impl<S> Resolved<S> {
     /// Makes the DEKs of the contract's `ENCRYPT` write rules ready: the kept ones, or
-    /// fetched (and created) from the DEK registry, kept once every rule has its key.
+    /// fetched (and created) from the DEK registry and kept ([`KeptKeys`]).
     pub(crate) async fn prepare_keys(&mut self, client: &RegistryClient) {
         let Some(contract) = self.write_rules() else {
             return;
@@ -120,6 +121,7 @@ impl<S> Resolved<S> {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
+            .and_then(KeptKeys::fresh)
         {
             self.keys = Arc::clone(kept);
             return;
@@ -135,9 +137,8 @@ impl<S> Resolved<S> {
                 .resolve_keys(client, RuleMode::Write, &subject)
                 .await,
         );
-        if keys.complete() {
-            *self.kept_keys.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&keys));
-        }
+        *self.kept_keys.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(KeptKeys::new(Arc::clone(&keys)));
         self.keys = keys;
     }
 
@@ -153,6 +154,40 @@ impl<S> Resolved<S> {
     /// Errors: [`SerdeError::Rule`].
     pub(crate) fn run_write_rules(&self, message: &mut serde_json::Value) -> Result<()> {
         self.run_write_rules_in(None, message)
+    }
+
+    /// Runs the write rules on a record without rewriting it, when no write rule can:
+    /// on the part of the record they read ([`Contract::write_projection`], taken by
+    /// `part`), not on a copy of all of it. `Ok(false)` when the rules may rewrite the
+    /// record or read all of it: the caller runs them on a copy
+    /// ([`Resolved::run_write_rules`]). A refused record is run again whole, so that the
+    /// failure carries the whole record (for the dead-letter topic).
+    ///
+    /// Errors: [`SerdeError::Rule`]; `part`'s and `whole`'s errors.
+    pub(crate) fn check_write_rules(
+        &self,
+        part: impl FnOnce(&crate::rules::Projection) -> Result<serde_json::Value>,
+        whole: impl FnOnce() -> Result<serde_json::Value>,
+    ) -> Result<bool> {
+        let Some(projection) = self
+            .write_rules()
+            .and_then(|contract| contract.write_projection(&self.parsed))
+        else {
+            return Ok(false);
+        };
+        let mut record = part(projection)?;
+        match self.run_write_rules(&mut record) {
+            Ok(()) => Ok(true),
+            Err(SerdeError::Rule(_)) => {
+                let mut record = whole()?;
+                self.run_write_rules(&mut record)?;
+                // The rules are deterministic: a record refused in part is refused whole.
+                Err(SerdeError::Config(
+                    "the write rules refused part of a record and passed all of it".into(),
+                ))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// [`Resolved::run_write_rules`] on a Protobuf record of message `descriptor`.
@@ -385,8 +420,9 @@ pub(crate) async fn contract(
 #[derive(Debug, Default)]
 pub(crate) struct Contracts(
     RwLock<HashMap<SchemaId, Option<Arc<Contract>>>>,
-    /// The DEKs of each schema's `ENCRYPT` read rules, once all were found.
-    RwLock<HashMap<SchemaId, Arc<RuleKeys>>>,
+    /// The DEKs of each schema's `ENCRYPT` read rules, or why some are missing
+    /// ([`KeptKeys`]).
+    RwLock<HashMap<SchemaId, KeptKeys>>,
 );
 
 impl Contracts {
@@ -452,27 +488,36 @@ impl Contracts {
         if !contract.has_encryption_for(RuleMode::Read) {
             return Arc::default();
         }
-        if let Some(kept) = self.1.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        if let Some(kept) = self
+            .1
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .and_then(KeptKeys::fresh)
+        {
             return Arc::clone(kept);
         }
-        let subjects: Vec<String> = match client.subject_versions_of(id).await {
-            Ok(found) => found
-                .into_iter()
-                .map(|sv| sv.subject.as_str().to_owned())
-                .collect(),
-            Err(_) => Vec::new(),
+        let (subjects, listed): (Vec<String>, bool) = match client.subject_versions_of(id).await {
+            Ok(found) => (
+                found
+                    .into_iter()
+                    .map(|sv| sv.subject.as_str().to_owned())
+                    .collect(),
+                true,
+            ),
+            Err(_) => (Vec::new(), false),
         };
-        let keys = Arc::new(
-            contract
-                .resolve_keys(client, RuleMode::Read, &subjects)
-                .await,
-        );
-        if keys.complete() {
-            self.1
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id, Arc::clone(&keys));
+        let mut keys = contract
+            .resolve_keys(client, RuleMode::Read, &subjects)
+            .await;
+        if !listed {
+            keys.mark_transient();
         }
+        let keys = Arc::new(keys);
+        self.1
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, KeptKeys::new(Arc::clone(&keys)));
         keys
     }
 

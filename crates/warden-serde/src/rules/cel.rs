@@ -21,6 +21,8 @@ use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::{Number, Value};
 
+use super::native::{Node, Unsure, V, Vars};
+
 /// A compiled rule expression: the guard before the first `;` (if any) and the expression.
 #[derive(Debug)]
 pub(crate) struct Compiled {
@@ -31,6 +33,10 @@ pub(crate) struct Compiled {
     /// How the programs read `message`: the record is converted to CEL for only the fields
     /// they select.
     message: Reads,
+    /// The guard and the expression in the native subset, when both are in it
+    /// ([`native`](super::native)): run first, the interpreter answering only what it
+    /// leaves open.
+    native: Option<(Option<Node>, Node)>,
 }
 
 /// A record's variables, bound by name for one execution (no scope map, no copy of the
@@ -137,20 +143,23 @@ thread_local! {
 }
 
 /// A format check on a string (`isEmail`, ...).
-type StringCheck = fn(&str) -> bool;
+pub(crate) type StringCheck = fn(&str) -> bool;
+
+/// Confluent's format checks by name (its `CelExecutor` declares them with cel-java's
+/// `BuiltinLibrary`); the interpreter's functions and the native subset call the same ones.
+const CHECKS: [(&str, StringCheck); 7] = [
+    ("isEmail", is_email),
+    ("isHostname", is_hostname),
+    ("isIpv4", |s| s.parse::<Ipv4Addr>().is_ok()),
+    ("isIpv6", |s| s.parse::<Ipv6Addr>().is_ok()),
+    ("isUri", |s| fluent_uri::Uri::parse(s).is_ok()),
+    ("isUriRef", |s| fluent_uri::UriRef::parse(s).is_ok()),
+    ("isUuid", |s| uuid::Uuid::parse_str(s).is_ok()),
+];
 
 fn root_context() -> Context<'static, 'static> {
     let mut ctx = Context::with_env(Arc::clone(env()));
-    let checks: [(&str, StringCheck); 7] = [
-        ("isEmail", is_email),
-        ("isHostname", is_hostname),
-        ("isIpv4", |s| s.parse::<Ipv4Addr>().is_ok()),
-        ("isIpv6", |s| s.parse::<Ipv6Addr>().is_ok()),
-        ("isUri", |s| fluent_uri::Uri::parse(s).is_ok()),
-        ("isUriRef", |s| fluent_uri::UriRef::parse(s).is_ok()),
-        ("isUuid", |s| uuid::Uuid::parse_str(s).is_ok()),
-    ];
-    for (name, check) in checks {
+    for (name, check) in CHECKS {
         // Names no standard overload has: adding them cannot conflict.
         let _ = ctx.add_function(name, move |This(s): This<Arc<String>>| check(&s));
     }
@@ -218,12 +227,63 @@ impl Compiled {
         } else {
             Reads::Whole
         };
+        let native = match &guard {
+            Some(g) => Node::compile(g.expression(), &CHECKS).map(Some),
+            None => Some(None),
+        }
+        .and_then(|g| Some((g, Node::compile(expr.expression(), &CHECKS)?)));
         Ok(Self {
             guard,
             expr,
             variables,
             message,
+            native,
         })
+    }
+
+    /// How the programs read `message`.
+    pub(crate) fn reads(&self) -> &Reads {
+        &self.message
+    }
+
+    /// Whether the guard and the expression are both in the native subset.
+    pub(crate) fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// The native guard and expression, when both are in the subset.
+    pub(crate) fn native(&self) -> Option<(Option<&Node>, &Node)> {
+        self.native.as_ref().map(|(g, e)| (g.as_ref(), e))
+    }
+
+    /// Runs the program natively on `vars` ([`Compiled::run`]'s answer), or `None` when
+    /// it is not in the native subset or the evaluation is left to the interpreter (every
+    /// error among them).
+    pub(crate) fn run_native(&self, vars: &Vars<'_>) -> Option<Option<CelValue>> {
+        let (guard, expr) = self.native.as_ref()?;
+        if let Some(guard) = guard {
+            match guard.eval(vars) {
+                Ok(V::Bool(true)) => {}
+                Ok(_) => return Some(None),
+                Err(Unsure) => return None,
+            }
+        }
+        Some(Some(expr.eval(vars).ok()?.to_cel()?))
+    }
+
+    /// Runs the program: natively when it can ([`Compiled::run_native`]), else by the
+    /// interpreter with the variables `interpreted` builds.
+    ///
+    /// Errors: as [`Compiled::run`].
+    pub(crate) fn run_either<'v>(
+        &self,
+        vars: &Vars<'_>,
+        interpreted: impl FnOnce() -> Vec<(&'static str, Box<dyn Val + 'v>)>,
+    ) -> Result<Option<CelValue>, String> {
+        match self.run_native(vars) {
+            Some(answer) => Ok(answer),
+            None => self.run(interpreted()),
+        }
     }
 
     /// A record bound as `message`, borrowing it: a CEL map of the fields the program
@@ -482,6 +542,249 @@ mod tests {
             eval("size(message) == 3", m),
             Ok(Some(CelValue::Bool(true)))
         );
+    }
+
+    /// Records whose fields take every kind of value the subset meets, and the boundaries
+    /// of its numeric comparisons (`uint` past `i64`, integers past 2^53 as doubles).
+    fn differential_records() -> Vec<Value> {
+        vec![
+            json!({"i": 1, "u": 18446744073709551615u64, "d": 1.0, "s": "a", "n": null,
+                   "b": true, "o": {"x": 1, "s": "a@example.com"}, "l": [1, 2],
+                   "big": 9223372036854775807i64}),
+            json!({"i": -1, "u": 0, "d": 2.5, "s": "é@example.com", "n": null, "b": false,
+                   "o": {}, "l": [], "big": -9223372036854775808i64}),
+            json!({"i": 9007199254740993i64, "u": 9223372036854775808u64,
+                   "d": 9007199254740992.0, "s": "", "b": true, "o": {"x": "1"},
+                   "l": ["a"], "big": 1.5e300}),
+            json!({"i": 0, "u": 1, "d": -0.0, "s": "ab\u{1F600}c", "b": false,
+                   "o": {"x": null}, "l": [null], "big": 2}),
+            json!({}),
+            json!({"i": "1", "u": null, "d": true, "s": 1, "n": "null", "b": null,
+                   "o": [1], "l": {"a": 1}, "big": {}}),
+            json!({"i": 1.0, "u": 1, "d": 1, "s": "123-45-6789", "n": 0, "b": "true",
+                   "o": "x", "l": "list", "big": []}),
+        ]
+    }
+
+    const ATOMS: [&str; 27] = [
+        "message.i",
+        "message.u",
+        "message.d",
+        "message.s",
+        "message.n",
+        "message.b",
+        "message.o",
+        "message.l",
+        "message.big",
+        "message.missing",
+        "message.o.x",
+        "message.o.s",
+        "1",
+        "1u",
+        "1.0",
+        "-1",
+        "0",
+        "9223372036854775807",
+        "18446744073709551615u",
+        "9007199254740992.0",
+        "2.5",
+        "'a'",
+        "''",
+        "true",
+        "false",
+        "null",
+        "'\\u00e9@example.com'",
+    ];
+
+    /// Per input, the native answer (`None`: left to the interpreter) and the
+    /// interpreter's.
+    type Outcomes = Vec<(Option<Option<CelValue>>, Result<Option<CelValue>, String>)>;
+
+    /// Compiles `guard ; expr` and runs it on each record, natively and by the
+    /// interpreter; panics where the native answer is not the interpreter's. Returns the
+    /// number of (record, expression) pairs the native path decided and the number run.
+    fn differ(
+        guard: Option<&str>,
+        expr: &str,
+        runs: &mut dyn FnMut(&Compiled) -> Outcomes,
+    ) -> (usize, usize) {
+        let Ok(program) = Compiled::compile(guard, expr) else {
+            return (0, 0);
+        };
+        let mut decided = 0;
+        let outcomes = runs(&program);
+        let total = outcomes.len();
+        for (i, (native, interpreted)) in outcomes.into_iter().enumerate() {
+            if let Some(native) = native {
+                decided += 1;
+                assert_eq!(
+                    Ok(native.clone()),
+                    interpreted,
+                    "`{}{expr}` on input {i}: native {native:?}, interpreter {interpreted:?}",
+                    guard.map(|g| format!("{g} ; ")).unwrap_or_default()
+                );
+            }
+        }
+        (decided, total)
+    }
+
+    #[test]
+    fn the_native_subset_answers_as_the_interpreter_does() {
+        let records = differential_records();
+        let mut on_records = |program: &Compiled| {
+            records
+                .iter()
+                .map(|record| {
+                    let vars = Vars {
+                        message: Some(record),
+                        ..Vars::default()
+                    };
+                    let native = program.run_native(&vars);
+                    let interpreted = program.run(vec![("message", program.message_val(record))]);
+                    (native, interpreted)
+                })
+                .collect()
+        };
+        let mut exprs: Vec<String> = Vec::new();
+        for a in ATOMS {
+            for b in ATOMS {
+                for op in ["==", "!=", "<", "<=", ">", ">="] {
+                    exprs.push(format!("{a} {op} {b}"));
+                }
+            }
+            for unary in [
+                "!{a}",
+                "size({a})",
+                "{a}.size() > 1",
+                "{a}.startsWith('a')",
+                "{a}.endsWith('.com')",
+                "{a}.contains('@')",
+                "{a}.matches('^[a-z]+$')",
+                "{a}.matches('^[0-9]{3}-[0-9]{2}-[0-9]{4}$')",
+                "{a}.isEmail()",
+                "{a}.isUuid()",
+                "{a} ? 1 : 'x'",
+                "has({a}.x)",
+                "{a}",
+            ] {
+                exprs.push(unary.replace("{a}", a));
+            }
+        }
+        let logic = [
+            "true",
+            "false",
+            "message.b",
+            "message.i",
+            "message.missing > 0",
+            "message.n",
+            "message.i > 0",
+            "!message.b",
+            "has(message.o.x)",
+            "has(message.missing)",
+        ];
+        for a in logic {
+            for b in logic {
+                exprs.push(format!("{a} && {b}"));
+                exprs.push(format!("{a} || {b}"));
+                exprs.push(format!("{a} ? {b} : !{b}"));
+                exprs.push(format!("({a} || {b}) && !({b} && {a})"));
+            }
+        }
+        let (mut decided, mut total, mut native_programs) = (0, 0, 0);
+        for expr in &exprs {
+            let (d, t) = differ(None, expr, &mut on_records);
+            if Compiled::compile(None, expr).is_ok_and(|p| p.is_native()) {
+                native_programs += 1;
+            }
+            decided += d;
+            total += t;
+        }
+        for (guard, expr) in [
+            ("message.i > 0", "message.s.isEmail()"),
+            ("message.missing == 1", "true"),
+            ("message.s", "true"),
+            ("has(message.o)", "message.o.x == 1"),
+        ] {
+            let (d, t) = differ(Some(guard), expr, &mut on_records);
+            decided += d;
+            total += t;
+        }
+        // The test means something only if the native path answers most of it.
+        assert!(
+            native_programs * 10 > exprs.len() * 9,
+            "{native_programs} of {}",
+            exprs.len()
+        );
+        // Most pairs on the odd records are errors, left to the interpreter.
+        assert!(decided * 5 > total, "native answered {decided} of {total}");
+    }
+
+    #[test]
+    fn the_native_subset_answers_field_rules_as_the_interpreter_does() {
+        let records = differential_records();
+        let values: Vec<&Value> = records
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|m| m.values())
+            .collect();
+        let tags = vec!["PII".to_owned()];
+        let mut on_fields = |program: &Compiled| {
+            let mut out = Vec::new();
+            for value in &values {
+                for (name, type_name) in [("email", "STRING"), ("ssn", "INT"), ("", "NULL")] {
+                    let full_name = format!("acme.Order.{name}");
+                    let vars = Vars {
+                        value: Some(value),
+                        name: Some(name),
+                        full_name: Some(&full_name),
+                        type_name: Some(type_name),
+                        tags: Some(&tags),
+                        message: None,
+                    };
+                    let native = program.run_native(&vars);
+                    let bound: Vec<(&'static str, Box<dyn Val>)> = vec![
+                        ("value", to_val(value)),
+                        ("name", Box::new(CelString::from(name))),
+                        ("fullName", Box::new(CelString::from(full_name.as_str()))),
+                        ("typeName", Box::new(CelString::from(type_name))),
+                        (
+                            "tags",
+                            Box::new(CelList::from(vec![
+                                Box::new(CelString::from("PII")) as Box<dyn Val>
+                            ])),
+                        ),
+                    ];
+                    out.push((native, program.run(bound)));
+                }
+            }
+            out
+        };
+        let (mut decided, mut total) = (0, 0);
+        for (guard, expr) in [
+            (Some("name == 'email'"), "value.isEmail()"),
+            (
+                Some("typeName == 'STRING'"),
+                "value.matches('^[0-9]{3}-[0-9]{2}-[0-9]{4}$')",
+            ),
+            (
+                Some("fullName == 'acme.Order.ssn' || name == 'email'"),
+                "value != null",
+            ),
+            (None, "value == null || value.matches('^[a-z]')"),
+            (None, "size(value) < 5"),
+            (None, "value > 0"),
+            (None, "value >= 1u && value <= 2.5"),
+            (None, "size(tags) == 1 && typeName != 'INT'"),
+            (None, "value"),
+            (None, "name"),
+            (None, "value.startsWith('a') ? 'X' : value"),
+            (None, "!(value == 1)"),
+        ] {
+            let (d, t) = differ(guard, expr, &mut on_fields);
+            decided += d;
+            total += t;
+        }
+        assert!(decided * 2 > total, "native answered {decided} of {total}");
     }
 
     #[test]

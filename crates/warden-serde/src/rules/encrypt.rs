@@ -11,7 +11,10 @@
 //!   local KMS driver). For a KEK that is not shared, the writer creates the DEK, wraps it
 //!   with the KMS and registers the wrapped key; for a shared one, the registry does both.
 //! - DEKs are fetched (or created) once per subject and schema version, and kept: records
-//!   never wait on the registry or the KMS (issue 17: throughput with DEKs cached).
+//!   never wait on the registry or the KMS (issue 17: throughput with DEKs cached). A rule
+//!   whose keys cannot be had fails by its `onFailure` without a new look-up per record:
+//!   for the schema version when its parameters are wrong, for [`KEY_RETRY`] when the
+//!   registry or the KMS failed.
 //! - A `STRING` field's ciphertext is base64 (standard, padded) text; a `BYTES` field's is
 //!   the raw bytes. The ciphertext is Tink's RAW output (AES-GCM `iv || ct || tag`,
 //!   AES-SIV `siv || ct`), with empty associated data.
@@ -24,6 +27,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -77,12 +81,51 @@ fn kms_for(kms_type: &str) -> Result<Arc<dyn Kms>, String> {
 #[derive(Debug, Default)]
 pub(crate) struct RuleKeys {
     by_rule: HashMap<usize, Result<Vec<Arc<Dek>>, String>>,
+    /// Whether some rule's keys were not found because of the registry or the KMS (an
+    /// error that may pass), rather than because of the rule itself (a bad parameter).
+    transient: bool,
 }
 
+/// How long keys with a registry or KMS failure are kept before they are looked up again:
+/// a broken KMS or registry gets one round of requests per schema version every few
+/// seconds, not one per record.
+pub(crate) const KEY_RETRY: Duration = Duration::from_secs(5);
+
 impl RuleKeys {
-    /// Whether every rule has its keys (then they can be kept).
-    pub(crate) fn complete(&self) -> bool {
-        self.by_rule.values().all(Result::is_ok)
+    /// How long these keys can be kept: for the schema version (`None`) once every rule has
+    /// its keys or failed for good (a bad rule parameter); [`KEY_RETRY`] after a registry or
+    /// KMS failure.
+    pub(crate) fn keep_for(&self) -> Option<Duration> {
+        self.transient.then_some(KEY_RETRY)
+    }
+
+    /// Marks the keys as found under a registry failure (the subjects of a schema could not
+    /// be listed): they are looked up again after [`KEY_RETRY`].
+    pub(crate) fn mark_transient(&mut self) {
+        self.transient = true;
+    }
+}
+
+/// A contract's keys as kept by a serializer or deserializer: the keys, and when to look
+/// them up again (`None`: never).
+#[derive(Debug, Clone)]
+pub(crate) struct KeptKeys {
+    pub(crate) keys: Arc<RuleKeys>,
+    pub(crate) until: Option<Instant>,
+}
+
+impl KeptKeys {
+    /// `keys`, kept for [`RuleKeys::keep_for`] from now.
+    pub(crate) fn new(keys: Arc<RuleKeys>) -> Self {
+        let until = keys.keep_for().map(|d| Instant::now() + d);
+        Self { keys, until }
+    }
+
+    /// The keys, unless it is time to look them up again.
+    pub(crate) fn fresh(&self) -> Option<&Arc<RuleKeys>> {
+        self.until
+            .is_none_or(|until| Instant::now() < until)
+            .then_some(&self.keys)
     }
 }
 
@@ -139,7 +182,12 @@ impl Contract {
                 continue;
             }
             let found = match self.encrypt_params(rule) {
-                Ok(params) => rule_deks(client, phase, &params, subjects).await,
+                Ok(params) => {
+                    let found = rule_deks(client, phase, &params, subjects).await;
+                    keys.transient |= found.is_err();
+                    found
+                }
+                // The rule's own parameters: looking again would not help.
                 Err(e) => Err(e),
             };
             keys.by_rule.insert(index, found);

@@ -31,6 +31,10 @@
 mod cel;
 pub(crate) mod encrypt;
 pub(crate) mod migrate;
+mod native;
+mod projection;
+
+pub(crate) use self::projection::Projection;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -60,6 +64,9 @@ pub struct Contract {
     programs: Vec<Option<std::result::Result<Compiled, String>>>,
     /// The fields' names and tags, kept for the schema version.
     plan: FieldPlan,
+    /// What the write rules read of a record, found at the first record
+    /// ([`Contract::write_projection`]).
+    projection: OnceLock<Option<Projection>>,
 }
 
 /// Why one rule failed, before its action decides what that means.
@@ -181,6 +188,10 @@ struct FieldPlan {
     by_name: RwLock<HashMap<String, Arc<FieldInfo>>>,
     /// The Protobuf schema's inline tags (`(confluent.field_meta).tags`).
     proto_inline: OnceLock<TagMap>,
+    /// The Avro schema's named types by full name, for its `Ref` nodes: those defined in
+    /// the schema itself (at any depth: a record defined inline in one field and used by
+    /// name in another) and those of its references. Cloned once per schema version.
+    avro_names: OnceLock<HashMap<Name, AvroNode>>,
 }
 
 /// Past this many kept fields (a pathological recursive schema), new ones are computed per
@@ -273,6 +284,14 @@ impl FieldPlan {
         info
     }
 
+    /// The definition of the named type `name` in `root` (first definition wins, as in
+    /// Avro's parser), or `None` when the schema has none.
+    fn avro_named(&self, root: &AvroSchema, name: &Name) -> Option<&AvroNode> {
+        self.avro_names
+            .get_or_init(|| avro_definitions(root))
+            .get(name)
+    }
+
     fn keep(&self, info: &Arc<FieldInfo>) {
         let mut kept = write(&self.by_name);
         if kept.len() < PLAN_LIMIT {
@@ -344,6 +363,7 @@ impl Contract {
             properties,
             programs,
             plan: FieldPlan::default(),
+            projection: OnceLock::new(),
         }))
     }
 
@@ -392,26 +412,30 @@ impl Contract {
             if rule.disabled || !rule.mode.applies_to(phase) {
                 continue;
             }
-            let outcome = match rule.rule_type.to_ascii_uppercase().as_str() {
-                "CEL" => self.run_cel(index, rule, message),
-                "CEL_FIELD" => {
-                    // An earlier (on write) or later (on read) transform with the same tags
-                    // wins, as Confluent's FieldRuleExecutor.
-                    let shadowed = order[..position]
-                        .iter()
-                        .any(|&other| same_tag_transforms(rule, &rules[other]));
-                    if shadowed {
-                        continue;
-                    }
-                    self.run_cel_field(index, rule, schema, descriptor, message)
+            // Compared without case, and without an uppercase copy per record.
+            let ty = rule.rule_type.as_str();
+            let outcome = if ty.eq_ignore_ascii_case("CEL") {
+                self.run_cel(index, rule, message)
+            } else if ty.eq_ignore_ascii_case("CEL_FIELD") {
+                // An earlier (on write) or later (on read) transform with the same tags
+                // wins, as Confluent's FieldRuleExecutor.
+                let shadowed = order[..position]
+                    .iter()
+                    .any(|&other| same_tag_transforms(rule, &rules[other]));
+                if shadowed {
+                    continue;
                 }
-                "ENCRYPT" => {
-                    self.run_encrypt(index, rule, phase, schema, descriptor, message, keys)
-                }
-                other => Err(Failed {
+                self.run_cel_field(index, rule, schema, descriptor, message)
+            } else if ty.eq_ignore_ascii_case("ENCRYPT") {
+                self.run_encrypt(index, rule, phase, schema, descriptor, message, keys)
+            } else {
+                Err(Failed {
                     field: None,
-                    message: format!("could not find rule executor of type {other}"),
-                }),
+                    message: format!(
+                        "could not find rule executor of type {}",
+                        ty.to_ascii_uppercase()
+                    ),
+                })
             };
             let (action, failed) = match outcome {
                 Ok(()) => (rule.on_success(phase), None),
@@ -491,8 +515,12 @@ impl Contract {
             field: None,
             message,
         };
+        let vars = native::Vars {
+            message: Some(&*message),
+            ..native::Vars::default()
+        };
         let result = program
-            .run(vec![("message", program.message_val(message))])
+            .run_either(&vars, || vec![("message", program.message_val(message))])
             .map_err(failed)?;
         match (rule.kind, result) {
             (_, None) => Ok(()),
@@ -527,32 +555,24 @@ impl Contract {
                 field: Some(field.full_name.to_owned()),
                 message,
             };
-            // Only the variables the program reads are built, borrowing the record.
-            let mut vars: Vec<(&'static str, Box<dyn Val + '_>)> = Vec::with_capacity(6);
-            for name in ["value", "fullName", "name", "typeName", "tags", "message"] {
-                if !program.uses(name) {
-                    continue;
-                }
-                let bound: Box<dyn Val + '_> = match name {
-                    "value" => to_val(value),
-                    "fullName" => Box::new(CelString::from(field.full_name)),
-                    "name" => Box::new(CelString::from(field.name)),
-                    "typeName" => Box::new(CelString::from(field.type_name)),
-                    "tags" => Box::new(CelList::from(
-                        field
-                            .tags
-                            .iter()
-                            .map(|t| Box::new(CelString::from(t.as_str())) as Box<dyn Val>)
-                            .collect::<Vec<_>>(),
-                    )),
-                    _ => containing
-                        .clone()
-                        .try_into()
-                        .map_err(|e: ::cel::ExecutionError| failed(e.to_string()))?,
-                };
-                vars.push((name, bound));
-            }
-            let outcome = program.run(vars).map_err(failed)?;
+            // Natively when the program is in the subset and does not read the containing
+            // record (`message` here is a CEL value the walk built).
+            let native = if program.is_native() && !program.uses("message") {
+                program.run_native(&native::Vars {
+                    value: Some(&*value),
+                    name: Some(field.name),
+                    full_name: Some(field.full_name),
+                    type_name: Some(field.type_name),
+                    tags: Some(field.tags),
+                    message: None,
+                })
+            } else {
+                None
+            };
+            let outcome = match native {
+                Some(outcome) => outcome,
+                None => run_interpreted(program, field, containing, value).map_err(failed)?,
+            };
             match (rule.kind, outcome) {
                 (_, None) => Ok(()),
                 (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
@@ -572,7 +592,44 @@ impl Contract {
             &mut apply,
         )
     }
+}
 
+/// Runs a field rule's `program` in the interpreter, with the variables it reads bound
+/// (borrowing the record).
+fn run_interpreted(
+    program: &Compiled,
+    field: &FieldCtx<'_>,
+    containing: &::cel::Value,
+    value: &Value,
+) -> std::result::Result<Option<::cel::Value>, String> {
+    let mut vars: Vec<(&'static str, Box<dyn Val + '_>)> = Vec::with_capacity(6);
+    for name in ["value", "fullName", "name", "typeName", "tags", "message"] {
+        if !program.uses(name) {
+            continue;
+        }
+        let bound: Box<dyn Val + '_> = match name {
+            "value" => to_val(value),
+            "fullName" => Box::new(CelString::from(field.full_name)),
+            "name" => Box::new(CelString::from(field.name)),
+            "typeName" => Box::new(CelString::from(field.type_name)),
+            "tags" => Box::new(CelList::from(
+                field
+                    .tags
+                    .iter()
+                    .map(|t| Box::new(CelString::from(t.as_str())) as Box<dyn Val>)
+                    .collect::<Vec<_>>(),
+            )),
+            _ => containing
+                .clone()
+                .try_into()
+                .map_err(|e: ::cel::ExecutionError| e.to_string())?,
+        };
+        vars.push((name, bound));
+    }
+    program.run(vars)
+}
+
+impl Contract {
     /// Calls `apply` on every field of `message` (a record of `schema`; for Protobuf, of
     /// `descriptor` or else the schema's first message) that carries one of the `select`
     /// tags (every field when `None`), with the containing record built for `containing`'s
@@ -695,7 +752,7 @@ impl Walker<'_> {
         f: &mut FieldFn<'_>,
     ) -> std::result::Result<(), Failed> {
         match node {
-            AvroNode::Ref { name } => match find_named(root, name) {
+            AvroNode::Ref { name } => match self.plan.avro_named(root, name) {
                 Some(named) => self.avro(root, named, value, field, f),
                 None => Ok(()),
             },
@@ -744,7 +801,7 @@ impl Walker<'_> {
         f: &mut FieldFn<'_>,
     ) -> std::result::Result<(), Failed> {
         match node {
-            AvroNode::Ref { name } => match find_named(root, name) {
+            AvroNode::Ref { name } => match self.plan.avro_named(root, name) {
                 Some(named) => self.avro_leaf_or_nested(root, named, value, ctx, containing, f),
                 None => Ok(()),
             },
@@ -778,7 +835,9 @@ impl Walker<'_> {
                     let inner = obj.get_mut(&key).expect("the key just read");
                     return self.avro_leaf_or_nested(root, branch, inner, ctx, containing, f);
                 }
-                let branch = variants.iter().find(|v| json_fits(root, v, value));
+                let branch = variants
+                    .iter()
+                    .find(|v| json_fits(self.plan, root, v, value));
                 match branch {
                     Some(branch) => {
                         self.avro_leaf_or_nested(root, branch, value, ctx, containing, f)
@@ -985,13 +1044,37 @@ fn proto_type_name(kind: &prost_reflect::Kind) -> &'static str {
     }
 }
 
-fn find_named<'a>(root: &'a AvroSchema, name: &Name) -> Option<&'a AvroNode> {
-    root.named_types().iter().find(|t| match t {
-        AvroNode::Record(r) => &r.name == name,
-        AvroNode::Enum(e) => &e.name == name,
-        AvroNode::Fixed(x) => &x.name == name,
-        _ => false,
-    })
+/// Every named type of an Avro schema by full name: defined in the schema (at any depth)
+/// or in its references' named types.
+fn avro_definitions(root: &AvroSchema) -> HashMap<Name, AvroNode> {
+    let mut names = HashMap::new();
+    let mut stack: Vec<&AvroNode> = vec![root.schema()];
+    stack.extend(root.named_types());
+    while let Some(node) = stack.pop() {
+        let name = match node {
+            AvroNode::Record(r) => {
+                stack.extend(r.fields.iter().map(|f| &f.schema));
+                &r.name
+            }
+            AvroNode::Enum(e) => &e.name,
+            AvroNode::Fixed(x) => &x.name,
+            AvroNode::Array(array) => {
+                stack.push(&array.items);
+                continue;
+            }
+            AvroNode::Map(map) => {
+                stack.push(&map.types);
+                continue;
+            }
+            AvroNode::Union(union) => {
+                stack.extend(union.variants());
+                continue;
+            }
+            _ => continue,
+        };
+        names.entry(name.clone()).or_insert_with(|| node.clone());
+    }
+    names
 }
 
 /// The name a wrapped union value uses for a branch (Avro's JSON encoding).
@@ -1006,11 +1089,11 @@ fn branch_name(node: &AvroNode) -> String {
 }
 
 /// Whether a plain JSON value can be of this union branch.
-fn json_fits(root: &AvroSchema, node: &AvroNode, value: &Value) -> bool {
+fn json_fits(plan: &FieldPlan, root: &AvroSchema, node: &AvroNode, value: &Value) -> bool {
     match (node, value) {
-        (AvroNode::Ref { name }, _) => {
-            find_named(root, name).is_some_and(|n| json_fits(root, n, value))
-        }
+        (AvroNode::Ref { name }, _) => plan
+            .avro_named(root, name)
+            .is_some_and(|n| json_fits(plan, root, n, value)),
         (AvroNode::Null, Value::Null) => true,
         (AvroNode::Boolean, Value::Bool(_)) => true,
         (AvroNode::Int | AvroNode::Long, Value::Number(n)) => n.is_i64() || n.is_u64(),
