@@ -24,10 +24,9 @@
 //! given `warden serve` is used (what `bench/compare.sh` does, so the Python serializers use
 //! the same server). One core: a current-thread tokio runtime.
 //!
-//! Subjects: `compare-<format>-value` (Warden and `schema_registry_converter`, which look the
-//! schema up) and the same schema again under `compare-<format>-src-value`, registered by
-//! `schema-registry-client`'s serializers themselves (their default, `auto.register.schemas`).
-//! `--tsv PATH` also writes the rows as `format, library, input, records/s, ns/record,
+//! Subjects: `compare-<format>-value`, registered before the rows; every serializer looks its
+//! schema up there once and caches it (Warden's default; `schema-registry-client` with
+//! `auto_register_schemas: false`, plus one row with its defaults as they are). `--tsv PATH` also writes the rows as `format, library, input, records/s, ns/record,
 //! bytes/record` for `bench/compare.sh` to merge with the Python rows.
 
 use std::hint::black_box;
@@ -270,16 +269,21 @@ async fn run(options: Options) {
     let json_ctx = SerializationContext::value("compare-json");
     let protobuf_ctx = SerializationContext::value("compare-protobuf");
 
-    // schema-registry-client: its defaults (auto-registration on) and, for JSON Schema, its
-    // validation switched on (`validate`, off by default), as a validating comparison.
+    // schema-registry-client: looking the schema up under the subject, as Warden's
+    // serializers do by default (`auto_register_schemas: false`; its other defaults kept),
+    // and, for JSON Schema, its validation switched on (`validate`, off by default).
     let src_client: SchemaRegistryClient = confluent::new_client(&address);
     let src_avro_schema = confluent::schema(None, ORDER_AVSC);
     let src_json_schema = confluent::schema(Some("JSON"), ORDER_JSON_SCHEMA);
+    let lookup = SrcConfig {
+        auto_register_schemas: false,
+        ..SrcConfig::default()
+    };
     let src_avro = SrcAvroSerializer::new(
         &src_client,
         Some(&src_avro_schema),
         None,
-        SrcConfig::default(),
+        lookup.clone(),
     )
     .expect("schema-registry-client's Avro serializer");
     let src_json = SrcJsonSerializer::new(
@@ -288,16 +292,25 @@ async fn run(options: Options) {
         None,
         SrcConfig {
             validate: true,
-            ..SrcConfig::default()
+            ..lookup.clone()
         },
     )
     .expect("schema-registry-client's JSON serializer");
-    let src_protobuf = SrcProtobufSerializer::new(&src_client, None, SrcConfig::default())
+    let src_protobuf = SrcProtobufSerializer::new(&src_client, None, lookup)
         .expect("schema-registry-client's Protobuf serializer");
-    let src_avro_ctx = confluent::value_context("compare-avro-src", SerdeFormat::Avro);
-    let src_json_ctx = confluent::value_context("compare-json-src", SerdeFormat::Json);
-    let src_protobuf_ctx =
-        confluent::value_context("compare-protobuf-src", SerdeFormat::Protobuf);
+    // Its defaults as they are (auto-registration on): 0.4.2 writes what `register_schema`
+    // answers into one cache and reads another, so it POSTs the schema for every record.
+    let src_defaults_client: SchemaRegistryClient = confluent::new_client(&address);
+    let src_avro_defaults = SrcAvroSerializer::new(
+        &src_defaults_client,
+        Some(&src_avro_schema),
+        None,
+        SrcConfig::default(),
+    )
+    .expect("schema-registry-client's Avro serializer");
+    let src_avro_ctx = confluent::value_context("compare-avro", SerdeFormat::Avro);
+    let src_json_ctx = confluent::value_context("compare-json", SerdeFormat::Json);
+    let src_protobuf_ctx = confluent::value_context("compare-protobuf", SerdeFormat::Protobuf);
 
     // schema_registry_converter: the subject's latest schema, looked up by the encoder (and
     // cached by it).
@@ -313,6 +326,7 @@ async fn run(options: Options) {
     let (avro, json, protobuf) = (&avro, &json, &protobuf);
     let (avro_ctx, json_ctx, protobuf_ctx) = (&avro_ctx, &json_ctx, &protobuf_ctx);
     let (src_avro, src_json, src_protobuf) = (&src_avro, &src_json, &src_protobuf);
+    let src_avro_defaults = &src_avro_defaults;
     let (src_avro_ctx, src_json_ctx, src_protobuf_ctx) =
         (&src_avro_ctx, &src_json_ctx, &src_protobuf_ctx);
     let (conv_avro, conv_json, conv_protobuf) = (&conv_avro, &conv_json, &conv_protobuf);
@@ -367,6 +381,26 @@ async fn run(options: Options) {
             |i| async move {
                 let value = avro_values_021[i].clone();
                 let bytes = src_avro.serialize(src_avro_ctx, value).await;
+                bytes.expect("a valid Order").len()
+            },
+        )
+        .await,
+    );
+    rows.push(
+        measure(
+            (
+                "Avro",
+                SRC,
+                "serde struct, its defaults (auto-registration: a POST per record)",
+            ),
+            &Options {
+                records: options.records / 20,
+                ..options.clone()
+            },
+            |i| async move {
+                let bytes = src_avro_defaults
+                    .serialize_ser(src_avro_ctx, &structs[i])
+                    .await;
                 bytes.expect("a valid Order").len()
             },
         )

@@ -207,6 +207,7 @@ impl Subset {
             nodes: vec![Node::Any, Node::Never],
             memo: HashMap::new(),
             resolving: Vec::new(),
+            depth: 0,
         };
         let root_node = compiler.node(root, String::new())?;
         Ok(Self {
@@ -290,11 +291,27 @@ struct Compiler<'a> {
     memo: HashMap<String, u32>,
     /// `$ref` pointers being followed (a `$ref` to a `$ref` to itself is refused).
     resolving: Vec<String>,
+    /// Nodes being compiled, one inside the other.
+    depth: usize,
 }
+
+/// How deep subschemas and `$ref` chains may nest before a schema is left to `jsonschema`
+/// (compiling recurses; a chain of thousands of `$ref`s must not overflow the stack).
+const MAX_DEPTH: usize = 64;
 
 impl<'a> Compiler<'a> {
     /// The node of `schema`, found at `pointer` in the document.
     fn node(&mut self, schema: &'a Value, pointer: String) -> Result<u32, Outside> {
+        if self.depth >= MAX_DEPTH {
+            return outside(format!("subschemas nested deeper than {MAX_DEPTH}"));
+        }
+        self.depth += 1;
+        let id = self.node_within(schema, pointer);
+        self.depth -= 1;
+        id
+    }
+
+    fn node_within(&mut self, schema: &'a Value, pointer: String) -> Result<u32, Outside> {
         if let Some(&id) = self.memo.get(&pointer) {
             return Ok(id);
         }
