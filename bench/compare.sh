@@ -19,7 +19,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RELEASE="${CARGO_TARGET_DIR:-$ROOT/target}/release"
-PYTHON="$ROOT/tests/clients/.venv/bin/python"
+PYTHON="${PYTHON:-$ROOT/tests/clients/.venv/bin/python}"
 BUILD=1
 KEEP=0
 RECORDS=100000

@@ -86,10 +86,7 @@ fn options() -> Options {
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| panic!("{arg} needs a value"))
-        };
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
         match arg.as_str() {
             "--records" => options.records = number(&arg, &value()),
             "--runs" => options.runs = number(&arg, &value()).max(1),
@@ -279,13 +276,9 @@ async fn run(options: Options) {
         auto_register_schemas: false,
         ..SrcConfig::default()
     };
-    let src_avro = SrcAvroSerializer::new(
-        &src_client,
-        Some(&src_avro_schema),
-        None,
-        lookup.clone(),
-    )
-    .expect("schema-registry-client's Avro serializer");
+    let src_avro =
+        SrcAvroSerializer::new(&src_client, Some(&src_avro_schema), None, lookup.clone())
+            .expect("schema-registry-client's Avro serializer");
     let src_json = SrcJsonSerializer::new(
         &src_client,
         Some(&src_json_schema),
@@ -346,10 +339,14 @@ async fn run(options: Options) {
     let mut rows = Vec::new();
     // Avro.
     rows.push(
-        measure(("Avro", WARDEN, "serde struct `&Order`"), &options, |i| async move {
-            let bytes = avro.serialize(avro_ctx, &structs[i]).await;
-            bytes.expect("a valid Order").len()
-        })
+        measure(
+            ("Avro", WARDEN, "serde struct `&Order`"),
+            &options,
+            |i| async move {
+                let bytes = avro.serialize(avro_ctx, &structs[i]).await;
+                bytes.expect("a valid Order").len()
+            },
+        )
         .await,
     );
     rows.push(
@@ -376,7 +373,11 @@ async fn run(options: Options) {
     );
     rows.push(
         measure(
-            ("Avro", SRC, "apache-avro 0.21 `Value` (owned: cloned per call)"),
+            (
+                "Avro",
+                SRC,
+                "apache-avro 0.21 `Value` (owned: cloned per call)",
+            ),
             &options,
             |i| async move {
                 let value = avro_values_021[i].clone();

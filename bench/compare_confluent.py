@@ -18,6 +18,7 @@ ns/record, bytes/record` for `bench/compare.sh`. Standard library plus confluent
 
 import argparse
 import base64
+import importlib.metadata
 import pathlib
 import re
 import statistics
@@ -33,7 +34,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 DISTINCT = 10_000
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "orders.rs"
-LIBRARY = "confluent-kafka (Python) " + __import__("confluent_kafka").version()[0]
+LIBRARY = "confluent-kafka (Python) " + importlib.metadata.version("confluent-kafka")
 
 
 def fixture(name):

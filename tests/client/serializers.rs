@@ -428,10 +428,7 @@ async fn a_json_schema_serializer_validates_serde_structs_from_the_bytes_it_writ
     ));
     for (result, path, keyword) in cases {
         match result {
-            Err(SerdeError::Invalid {
-                path: got,
-                message,
-            }) => {
+            Err(SerdeError::Invalid { path: got, message }) => {
                 assert_eq!(got, path, "{message}");
                 assert!(message.contains(keyword), "{path}: {message}");
             }

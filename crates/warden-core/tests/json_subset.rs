@@ -312,7 +312,10 @@ fn test_suite(tally: &mut Tally) {
     let references = remotes();
     for draft in ["draft7", "draft2020-12"] {
         let mut files = Vec::new();
-        collect_json(&corpus().join("jsonschema-test-suite").join(draft), &mut files);
+        collect_json(
+            &corpus().join("jsonschema-test-suite").join(draft),
+            &mut files,
+        );
         for file in files {
             let groups: Value = serde_json::from_str(&read(&file)).expect("suite file is JSON");
             for group in groups.as_array().expect("groups") {

@@ -904,9 +904,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
                 map.next_value_seed(self.child(node))?;
             }
         }
-        if seen != checks.required_mask
-            || checks.max_properties.is_some_and(|max| count > max)
-        {
+        if seen != checks.required_mask || checks.max_properties.is_some_and(|max| count > max) {
             return self.fail(Verdict::Invalid);
         }
         Ok(())
