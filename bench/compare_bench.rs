@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use prost::Message as _;
 use schema_registry_client::rest::schema_registry_client::SchemaRegistryClient;
 use schema_registry_client::serdes::avro::AvroSerializer as SrcAvroSerializer;
-use schema_registry_client::serdes::config::SerializerConfig as SrcConfig;
+use schema_registry_client::serdes::config::{SchemaSelector, SerializerConfig as SrcConfig};
 use schema_registry_client::serdes::json::JsonSerializer as SrcJsonSerializer;
 use schema_registry_client::serdes::protobuf::ProtobufSerializer as SrcProtobufSerializer;
 use schema_registry_client::serdes::serde::SerdeFormat;
@@ -289,8 +289,18 @@ async fn run(options: Options) {
         },
     )
     .expect("schema-registry-client's JSON serializer");
-    let src_protobuf = SrcProtobufSerializer::new(&src_client, None, lookup)
-        .expect("schema-registry-client's Protobuf serializer");
+    // Its Protobuf lookup sends the message's file descriptor, which does not find the
+    // schema registered as text, so it writes with the subject's latest version instead
+    // (Confluent's `use.latest.version`).
+    let src_protobuf = SrcProtobufSerializer::new(
+        &src_client,
+        None,
+        SrcConfig {
+            use_schema: Some(SchemaSelector::LatestVersion),
+            ..lookup
+        },
+    )
+    .expect("schema-registry-client's Protobuf serializer");
     // Its defaults as they are (auto-registration on): 0.4.2 writes what `register_schema`
     // answers into one cache and reads another, so it POSTs the schema for every record.
     let src_defaults_client: SchemaRegistryClient = confluent::new_client(&address);
@@ -316,6 +326,30 @@ async fn run(options: Options) {
     let conv_protobuf_strategy =
         SubjectNameStrategy::TopicNameStrategy("compare-protobuf".into(), false);
 
+    // The converter's first call of each format fetches the schema (then cached); a fetch
+    // refused on a pooled connection the server closed is retried here, before any row.
+    for _ in 0..3 {
+        let avro_ok = conv_avro
+            .encode_struct(&structs[0], &conv_avro_strategy)
+            .await
+            .is_ok();
+        let json_ok = conv_json
+            .encode(&documents[0], conv_json_strategy.clone())
+            .await
+            .is_ok();
+        let payload = messages[0].encode_to_vec();
+        let protobuf_ok = conv_protobuf
+            .encode(&payload, "acme.Order", conv_protobuf_strategy.clone())
+            .await
+            .is_ok();
+        if avro_ok && json_ok && protobuf_ok {
+            break;
+        }
+        // The converter caches failures too.
+        conv_avro.remove_errors_from_cache();
+        conv_json.remove_errors_from_cache();
+        conv_protobuf.remove_errors_from_cache();
+    }
     let (avro, json, protobuf) = (&avro, &json, &protobuf);
     let (avro_ctx, json_ctx, protobuf_ctx) = (&avro_ctx, &json_ctx, &protobuf_ctx);
     let (src_avro, src_json, src_protobuf) = (&src_avro, &src_json, &src_protobuf);
@@ -552,7 +586,7 @@ async fn run(options: Options) {
             (
                 "Protobuf",
                 SRC,
-                "prost-reflect 0.15 `DynamicMessage` (by reference)",
+                "prost-reflect 0.15 `DynamicMessage` (by reference; latest version)",
             ),
             &options,
             |i| async move {
