@@ -390,7 +390,9 @@ async fn a_json_schema_serializer_validates_serde_structs_from_the_bytes_it_writ
     let mut unnamed = order(2);
     unnamed.customer.name.clear();
     let base = order(3);
-    let mut cases: Vec<(Result<Vec<u8>, SerdeError>, &str, &str)> = vec![
+    // (what the serializer answered, the field path, the keyword the message names)
+    type Case<'a> = (Result<Vec<u8>, SerdeError>, &'a str, &'a str);
+    let mut cases: Vec<Case<'_>> = vec![
         (
             serializer.serialize(&context, &low).await,
             "/quantity",

@@ -220,20 +220,19 @@ fn sample(schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > 6 {
         return Value::Null;
     }
-    if let Some(Value::String(r)) = map.get("$ref") {
-        if let Some(pointer) = r.strip_prefix('#') {
-            if let Some(target) = root.pointer(pointer) {
-                return sample(target, root, depth + 1);
-            }
-        }
+    if let Some(Value::String(r)) = map.get("$ref")
+        && let Some(pointer) = r.strip_prefix('#')
+        && let Some(target) = root.pointer(pointer)
+    {
+        return sample(target, root, depth + 1);
     }
     if let Some(c) = map.get("const") {
         return c.clone();
     }
-    if let Some(Value::Array(members)) = map.get("enum") {
-        if let Some(first) = members.first() {
-            return first.clone();
-        }
+    if let Some(Value::Array(members)) = map.get("enum")
+        && let Some(first) = members.first()
+    {
+        return first.clone();
     }
     let ty = match map.get("type") {
         Some(Value::String(t)) => t.as_str(),

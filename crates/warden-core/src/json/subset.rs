@@ -178,26 +178,26 @@ impl Subset {
     /// Compiles `root` (a schema that `jsonschema` accepted for `draft`), or says why it is
     /// outside the subset.
     pub(crate) fn compile(root: &Value, draft: JsonSchemaDraft) -> Result<Self, Outside> {
-        if let Value::Object(map) = root {
-            if let Some(uri) = map.get("$schema") {
-                let known = uri.as_str().is_some_and(|u| {
-                    let u = u.trim_end_matches('#');
-                    let u = u
-                        .strip_prefix("https://")
-                        .or_else(|| u.strip_prefix("http://"))
-                        .unwrap_or(u);
-                    matches!(
-                        u,
-                        "json-schema.org/draft-04/schema"
-                            | "json-schema.org/draft-06/schema"
-                            | "json-schema.org/draft-07/schema"
-                            | "json-schema.org/draft/2019-09/schema"
-                            | "json-schema.org/draft/2020-12/schema"
-                    )
-                });
-                if !known {
-                    return outside("a $schema that is not one of the five drafts");
-                }
+        if let Value::Object(map) = root
+            && let Some(uri) = map.get("$schema")
+        {
+            let known = uri.as_str().is_some_and(|u| {
+                let u = u.trim_end_matches('#');
+                let u = u
+                    .strip_prefix("https://")
+                    .or_else(|| u.strip_prefix("http://"))
+                    .unwrap_or(u);
+                matches!(
+                    u,
+                    "json-schema.org/draft-04/schema"
+                        | "json-schema.org/draft-06/schema"
+                        | "json-schema.org/draft-07/schema"
+                        | "json-schema.org/draft/2019-09/schema"
+                        | "json-schema.org/draft/2020-12/schema"
+                )
+            });
+            if !known {
+                return outside("a $schema that is not one of the five drafts");
             }
         }
         scan_identifiers(root, draft, true)?;
@@ -728,10 +728,11 @@ impl<'s> Walk<'s> {
             Num::F(f) if f.fract() == 0.0 => {
                 // An integer-valued float: an integer for `jsonschema` after draft 4.
                 if self.subset.draft4 {
-                    if let Some(checks) = self.checks() {
-                        if checks.types & INTEGER != 0 && checks.types & NUMBER == 0 {
-                            return self.fail(Verdict::Unknown);
-                        }
+                    if let Some(checks) = self.checks()
+                        && checks.types & INTEGER != 0
+                        && checks.types & NUMBER == 0
+                    {
+                        return self.fail(Verdict::Unknown);
                     }
                     NUMBER
                 } else {
@@ -783,10 +784,10 @@ impl<'s> Walk<'s> {
                 return self.fail(Verdict::Invalid);
             }
         }
-        if let Some(strings) = &checks.strings {
-            if !strings.is_valid(&Value::String(s.to_owned())) {
-                return self.fail(Verdict::Invalid);
-            }
+        if let Some(strings) = &checks.strings
+            && !strings.is_valid(&Value::String(s.to_owned()))
+        {
+            return self.fail(Verdict::Invalid);
         }
         Ok(())
     }
