@@ -18,8 +18,9 @@
 //! the table shows the median run. Converting the inputs (e.g. `Order` → `serde_json::Value`)
 //! is done before timing. The last rows, to show where the time goes, encode without a
 //! schema or validation, or run single steps of the serializers with the parsed schema in
-//! hand (Avro's validating encoders from JSON and from serde, JSON Schema validation, finding
-//! the Protobuf message, checking the `prost` encoding against the schema's message).
+//! hand (Avro's validating encoders from JSON and from serde, JSON Schema validation by
+//! `jsonschema` and by Warden's subset validator, finding the Protobuf message, checking the
+//! `prost` encoding against the schema's message).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use prost::Message as _;
 use serde_json::Value;
+use warden_core::json::Verdict;
 use warden_core::{ParsedSchema, SchemaType, Subject};
 use warden_serde::{
     AvroSerializer, JsonSerializer, ProtobufSerializer, RegistryClient, SerializationContext,
@@ -350,6 +352,32 @@ async fn run(options: Options) {
             move |i| {
                 json_schema.validate(&documents[i]).expect("a valid Order");
                 std::future::ready(0)
+            },
+        )
+        .await,
+    );
+    rows.push(
+        measure(
+            "schema in hand: JSON Schema subset check of the `Value` (Warden's validator)",
+            options,
+            move |i| {
+                let verdict = json_schema.subset_check_value(&documents[i]);
+                assert_eq!(verdict, Verdict::Valid, "a valid Order");
+                std::future::ready(0)
+            },
+        )
+        .await,
+    );
+    rows.push(
+        measure(
+            "schema in hand: JSON Schema `serde_json::to_writer` of the struct + subset check of the text",
+            options,
+            move |i| {
+                let mut out = Vec::with_capacity(256);
+                serde_json::to_writer(&mut out, &structs[i]).expect("an Order is JSON");
+                let verdict = json_schema.subset_check_text(&out);
+                assert_eq!(verdict, Verdict::Valid, "a valid Order");
+                std::future::ready(black_box(out).len())
             },
         )
         .await,

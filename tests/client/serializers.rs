@@ -352,3 +352,91 @@ async fn an_avro_value_is_written_with_the_union_branch_of_its_type() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_json_schema_serializer_validates_serde_structs_from_the_bytes_it_writes() {
+    use serde::Serialize;
+
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let schema = UnregisteredSchema::new(SchemaType::Json, ORDER_JSON_SCHEMA);
+    let id = client
+        .register(&subject("orders-value"), &schema)
+        .await
+        .unwrap();
+    let serializer = JsonSerializer::new(client, schema, SerializerConfig::default());
+    let context = value("orders");
+
+    // A valid record is serde_json's text of the struct, framed.
+    for n in 0..5 {
+        let bytes = serializer.serialize(&context, &order(n)).await.unwrap();
+        let text = serde_json::to_vec(&order(n)).unwrap();
+        assert_eq!(bytes, warden_core::wire::frame(id, &text), "record {n}");
+    }
+
+    // Invalid structs are refused with the field's path and the failing keyword.
+    #[derive(Serialize)]
+    struct WithCoupon<'a> {
+        #[serde(flatten)]
+        order: &'a crate::orders::Order,
+        coupon: &'a str,
+    }
+    #[derive(Serialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let mut low = order(1);
+    low.quantity = 0;
+    let mut unnamed = order(2);
+    unnamed.customer.name.clear();
+    let base = order(3);
+    // (what the serializer answered, the field path, the keyword the message names)
+    type Case<'a> = (Result<Vec<u8>, SerdeError>, &'a str, &'a str);
+    let mut cases: Vec<Case<'_>> = vec![
+        (
+            serializer.serialize(&context, &low).await,
+            "/quantity",
+            "minimum",
+        ),
+        (
+            serializer
+                .serialize(
+                    &context,
+                    &WithCoupon {
+                        order: &base,
+                        coupon: "X",
+                    },
+                )
+                .await,
+            "",
+            "additionalProperties",
+        ),
+        (
+            serializer
+                .serialize(&context, &IdOnly { id: "o".into() })
+                .await,
+            "",
+            "required",
+        ),
+    ];
+    // A map of the record with a status outside the enum.
+    let mut as_map: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(serde_json::to_value(order(4)).unwrap()).unwrap();
+    as_map.insert("status".into(), json!("LOST"));
+    cases.push((
+        serializer.serialize(&context, &as_map).await,
+        "/status",
+        "enum",
+    ));
+    for (result, path, keyword) in cases {
+        match result {
+            Err(SerdeError::Invalid { path: got, message }) => {
+                assert_eq!(got, path, "{message}");
+                assert!(message.contains(keyword), "{path}: {message}");
+            }
+            other => panic!("{path}: expected Invalid, got {other:?}"),
+        }
+    }
+    // An empty customer name is still a string: valid.
+    serializer.serialize(&context, &unnamed).await.unwrap();
+}

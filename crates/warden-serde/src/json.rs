@@ -6,12 +6,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
-use warden_core::wire::header;
+use warden_core::json::Verdict;
+use warden_core::wire::{HEADER_LEN, header};
 use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
-use crate::resolver::{Contracts, Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
 /// Serializes values as JSON validated against a JSON Schema (the compiled validator is
@@ -44,14 +45,33 @@ impl JsonSerializer {
     }
 
     /// Serializes a Rust value through `serde_json`.
+    ///
+    /// Without write rules, and when the schema is within the subset Warden validates itself
+    /// ([`JsonSchema::has_subset_validator`]), the value is written once, straight from serde,
+    /// and those bytes are checked as they are read back ([`JsonSchema::subset_check_text`]):
+    /// no `serde_json::Value` is built. A document that check does not find valid, and every
+    /// other case, goes the `Value` route (`serde_json::to_value`, then `jsonschema`), which
+    /// decides and names the failing field.
+    ///
+    /// Errors: [`SerdeError::Serialization`] when serde fails, [`SerdeError::Invalid`] when
+    /// the document does not match, [`SerdeError::Registry`] when the schema cannot be found.
     pub async fn serialize<T: Serialize + ?Sized>(
         &self,
         context: &SerializationContext<'_>,
         value: &T,
     ) -> Result<Vec<u8>> {
+        let resolved = self.resolver.resolve(context, None).await?;
+        if resolved.write_rules().is_none() && resolved.schema.has_subset_validator() {
+            let mut out = header(resolved.id, 256);
+            serde_json::to_writer(&mut out, value)
+                .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+            if resolved.schema.subset_check_text(&out[HEADER_LEN..]) == Verdict::Valid {
+                return Ok(out);
+            }
+        }
         let json =
             serde_json::to_value(value).map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        self.serialize_value(context, &json).await
+        write(&resolved, &json)
     }
 
     /// Validates and serializes a JSON document.
@@ -61,30 +81,35 @@ impl JsonSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let transformed;
-        let checked = resolved.check_write_rules(
-            |projection| Ok(projection.of_json(json)),
-            || Ok(json.clone()),
-        )?;
-        let json = if !checked && resolved.write_rules().is_some() {
-            let mut copy = json.clone();
-            resolved.run_write_rules(&mut copy)?;
-            transformed = copy;
-            &transformed
-        } else {
-            json
-        };
-        validate(&resolved.schema, json)?;
-        let mut out = header(resolved.id, 128);
-        serde_json::to_writer(&mut out, json)
-            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        Ok(out)
+        write(&resolved, json)
     }
 
     /// The registry client.
     pub fn client(&self) -> &RegistryClient {
         self.resolver.client()
     }
+}
+
+/// Runs the write rules on `json` (if there are any: conditions alone on the part of it they
+/// read, else on a copy), validates the result and frames it.
+fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
+    let transformed;
+    let checked = resolved.check_write_rules(
+        |projection| Ok(projection.of_json(json)),
+        || Ok(json.clone()),
+    )?;
+    let json = if !checked && resolved.write_rules().is_some() {
+        let mut copy = json.clone();
+        resolved.run_write_rules(&mut copy)?;
+        transformed = copy;
+        &transformed
+    } else {
+        json
+    };
+    validate(&resolved.schema, json)?;
+    let mut out = header(resolved.id, 256);
+    serde_json::to_writer(&mut out, json).map_err(|e| SerdeError::Serialization(e.to_string()))?;
+    Ok(out)
 }
 
 /// Checks a document against its schema. A valid document (the usual case) takes the

@@ -8,6 +8,7 @@
 pub mod compat;
 mod model;
 mod rules;
+mod subset;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::schema::{ResolvedReference, SchemaError};
 use crate::types::SchemaType;
 
 pub use compat::{Difference, DifferenceType};
+pub use subset::Verdict;
 
 /// The base URI of a schema that declares no `$id`. Relative `$ref`s, and the names of
 /// references, resolve against it (crates.md §3: the "base URI trick"), so a reference named
@@ -113,13 +115,16 @@ impl fmt::Display for ValidationError {
     }
 }
 
-/// A parsed JSON Schema with its references: the compiled validator (built once, here) and
-/// the schema model the compatibility rules compare.
+/// A parsed JSON Schema with its references: the compiled validator (built once, here), the
+/// subset validator when the schema is within its subset, and the schema model the
+/// compatibility rules compare.
 #[derive(Clone)]
 pub struct JsonSchema {
     draft: JsonSchemaDraft,
     canonical: String,
     validator: Arc<jsonschema::Validator>,
+    /// Warden's own validator for the keywords of `subset`; `None` outside them.
+    subset: Option<Arc<subset::Subset>>,
     model: Arc<model::Model>,
 }
 
@@ -213,11 +218,14 @@ impl JsonSchema {
             .build(&root)
             .map_err(|e| SchemaError::Invalid(build_error_message(&e)))?;
         let canonical = root.to_string();
+        // A `$ref` into another document (a reference) is outside the subset.
+        let subset = subset::Subset::compile(&root, draft).ok().map(Arc::new);
         let model = model::Model::build(root, draft, documents);
         Ok(Self {
             draft,
             canonical,
             validator: Arc::new(validator),
+            subset,
             model: Arc::new(model),
         })
     }
@@ -295,8 +303,45 @@ impl JsonSchema {
         }
     }
 
-    /// Whether a document is valid: [`JsonSchema::validate`] without collecting errors.
+    /// Whether a document is valid: [`JsonSchema::validate`] without collecting errors, by
+    /// `jsonschema`'s short-circuiting check. (On a document already in memory it is faster
+    /// than Warden's subset walk, which pays off on text: [`JsonSchema::subset_check_text`].)
     pub fn is_valid(&self, value: &Value) -> bool {
+        self.validator.is_valid(value)
+    }
+
+    /// Whether Warden's own validator covers this schema (its keywords are within the subset
+    /// `warden_core::json::subset` describes: `type`, `enum`, `const`, `properties`,
+    /// `required`, `additionalProperties`, `items`, bounds, `pattern`, `format`, local
+    /// `$ref`s, …). When it does not, the `subset_check_*` methods answer
+    /// [`Verdict::Unknown`].
+    pub fn has_subset_validator(&self) -> bool {
+        self.subset.is_some()
+    }
+
+    /// Checks one JSON text (UTF-8 bytes, as `serde_json` writes them) against the schema as
+    /// it is parsed, building no document: [`Verdict::Valid`] and [`Verdict::Invalid`] are
+    /// the verdicts `jsonschema` gives (held to it by a differential test); text that is not
+    /// JSON, a schema outside the subset, and corners the subset leaves to `jsonschema` are
+    /// [`Verdict::Unknown`]. No error is built: ask [`JsonSchema::validate`] for one.
+    pub fn subset_check_text(&self, text: &[u8]) -> Verdict {
+        match &self.subset {
+            Some(subset) => subset.check_slice(text),
+            None => Verdict::Unknown,
+        }
+    }
+
+    /// [`JsonSchema::subset_check_text`] for a document already in memory.
+    pub fn subset_check_value(&self, value: &Value) -> Verdict {
+        match &self.subset {
+            Some(subset) => subset.check_value(value),
+            None => Verdict::Unknown,
+        }
+    }
+
+    /// Whether `jsonschema` alone finds the document valid (the reference the subset
+    /// validator is tested against).
+    pub fn is_valid_by_jsonschema(&self, value: &Value) -> bool {
         self.validator.is_valid(value)
     }
 
