@@ -738,6 +738,11 @@ mod tests {
             "/associations/resources/{resourceId}",
             "/associations:batchGet",
             "/associations:batchMutate",
+            // KEK changes, a KEK's DEK subjects, and a DEK named in the body only.
+            "/dek-registry/v1/keks/{name}",
+            "/dek-registry/v1/keks/{name}/test",
+            "/dek-registry/v1/keks/{name}/undelete",
+            "/dek-registry/v1/keks/{name}/deks",
         ];
         for (path, item) in &api.paths.paths {
             let methods = [
