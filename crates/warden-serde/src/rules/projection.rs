@@ -577,59 +577,35 @@ mod tests {
                 ),
             ],
         ];
-        for rules in &contracts {
-            let rule_set = json!({"domainRules": rules});
-            let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
-            let projection = contract
-                .write_projection(&schema)
-                .unwrap_or_else(|| panic!("{rule_set} reads part of the record"))
-                .clone();
-            let keys = super::super::encrypt::RuleKeys::default();
-            for record in &records {
-                let run = |mut message: Value| {
-                    outcome(contract.execute(
-                        RuleMode::Write,
-                        &schema,
-                        None,
-                        None,
-                        &mut message,
-                        &keys,
-                    ))
-                };
-                assert_eq!(
-                    run(projection.of_json(record)),
-                    run(record.clone()),
-                    "{rule_set} on {record}"
-                );
-            }
-        }
-        // The same rules on the same records under a JSON Schema.
+        // The same rules on the same records under Avro and under a JSON Schema.
         let json_schema =
             ParsedSchema::parse(warden_core::SchemaType::Json, SHOP_JSON, &[]).expect("a schema");
-        for rules in &contracts {
-            let rule_set = json!({"domainRules": rules});
-            let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
-            let projection = contract
-                .write_projection(&json_schema)
-                .unwrap_or_else(|| panic!("{rule_set} reads part of the record"))
-                .clone();
-            let keys = super::super::encrypt::RuleKeys::default();
-            for record in &records {
-                let run = |mut message: Value| {
-                    outcome(contract.execute(
-                        RuleMode::Write,
-                        &json_schema,
-                        None,
-                        None,
-                        &mut message,
-                        &keys,
-                    ))
-                };
-                assert_eq!(
-                    run(projection.of_json(record)),
-                    run(record.clone()),
-                    "JSON Schema: {rule_set} on {record}"
-                );
+        for (schema, format) in [(&schema, "Avro"), (&json_schema, "JSON Schema")] {
+            for rules in &contracts {
+                let rule_set = json!({"domainRules": rules});
+                let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
+                let projection = contract
+                    .write_projection(schema)
+                    .unwrap_or_else(|| panic!("{format}: {rule_set} reads part of the record"))
+                    .clone();
+                let keys = super::super::encrypt::RuleKeys::default();
+                for record in &records {
+                    let run = |mut message: Value| {
+                        outcome(contract.execute(
+                            RuleMode::Write,
+                            schema,
+                            None,
+                            None,
+                            &mut message,
+                            &keys,
+                        ))
+                    };
+                    assert_eq!(
+                        run(projection.of_json(record)),
+                        run(record.clone()),
+                        "{format}: {rule_set} on {record}"
+                    );
+                }
             }
         }
         // What needs the whole record has no projection.
