@@ -16,12 +16,13 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 use warden_client::RegistryClient;
+use warden_core::SchemaId;
 use warden_core::rules::{RuleKind, RuleMode, RuleSet};
-use warden_core::{ErrorCode, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_header, writer_schema};
 use crate::generic::decode;
+use crate::resolver::schema_record;
 use crate::rules::Contract;
 use crate::rules::encrypt::RuleKeys;
 
@@ -82,14 +83,7 @@ impl WriteConditions {
         {
             return Ok(kept.clone());
         }
-        let raw = self
-            .client
-            .schema_by_id(id)
-            .await
-            .map_err(|e| match e.code() {
-                Some(ErrorCode::SchemaNotFound) => SerdeError::UnknownSchemaId(id),
-                _ => SerdeError::Registry(e),
-            })?;
+        let raw = schema_record(&self.client, id).await?;
         let conditions = wire_conditions(raw.rule_set.as_ref())?;
         let contract = match conditions {
             Some(rule_set) => Contract::new(Some(&rule_set), raw.metadata.as_ref())?.map(Arc::new),

@@ -408,11 +408,23 @@ pub(crate) async fn contract(
     client: &RegistryClient,
     id: SchemaId,
 ) -> Result<Option<Arc<Contract>>> {
-    let raw = client.schema_by_id(id).await.map_err(|e| match e.code() {
+    let raw = schema_record(client, id).await?;
+    Ok(Contract::new(raw.rule_set.as_ref(), raw.metadata.as_ref())?.map(Arc::new))
+}
+
+/// Schema `id` as the registry answers `GET /schemas/ids/{id}` (text, references, rule set
+/// and metadata), cached by the client.
+///
+/// Errors: [`SerdeError::UnknownSchemaId`] when the registry has no such schema,
+/// [`SerdeError::Registry`] when it cannot be asked.
+pub(crate) async fn schema_record(
+    client: &RegistryClient,
+    id: SchemaId,
+) -> Result<Arc<warden_core::api::SchemaByIdResponse>> {
+    client.schema_by_id(id).await.map_err(|e| match e.code() {
         Some(ErrorCode::SchemaNotFound) => SerdeError::UnknownSchemaId(id),
         _ => SerdeError::Registry(e),
-    })?;
-    Ok(Contract::new(raw.rule_set.as_ref(), raw.metadata.as_ref())?.map(Arc::new))
+    })
 }
 
 /// Compiled contracts by schema id, for deserializers (each schema version's programs are
