@@ -20,7 +20,8 @@
 //! schema or validation, or run single steps of the serializers with the parsed schema in
 //! hand (Avro's validating encoders from JSON and from serde, JSON Schema validation by
 //! `jsonschema` and by Warden's subset validator, finding the Protobuf message, checking the
-//! `prost` encoding against the schema's message).
+//! `prost` encoding against the schema's message with the descriptor walk and with the check
+//! compiled once).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -403,6 +404,19 @@ async fn run(options: Options) {
                 protobuf_schema
                     .check_encoding(descriptor, &encoded[i])
                     .expect("a valid Order");
+                std::future::ready(0)
+            },
+        )
+        .await,
+    );
+    let compiled = warden_core::protobuf::EncodingCheck::new(descriptor);
+    let compiled = &compiled;
+    rows.push(
+        measure(
+            "schema in hand: Protobuf `EncodingCheck::check` (compiled once, what the serializer runs)",
+            options,
+            move |i| {
+                compiled.check(&encoded[i]).expect("a valid Order");
                 std::future::ready(0)
             },
         )

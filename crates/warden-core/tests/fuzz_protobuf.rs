@@ -9,7 +9,7 @@ mod fuzz_support;
 
 use proptest::prelude::*;
 use warden_core::compat::{Direction, check};
-use warden_core::protobuf::ProtobufSchema;
+use warden_core::protobuf::{EncodingCheck, ProtobufSchema};
 use warden_core::{CompatibilityLevel, ParsedSchema, SchemaType, fingerprint};
 
 use fuzz_support::protobuf as proto_gen;
@@ -105,7 +105,8 @@ proptest! {
     }
 
     /// Every message's indexes lead back to it; random bytes decode as any message or fail
-    /// with an error, and what the encoding check accepts decodes.
+    /// with an error, what the encoding check accepts decodes, and the check compiled once
+    /// answers as the descriptor walk.
     #[test]
     fn messages_are_found_by_their_indexes_and_random_bytes_never_panic(
         file in proto_gen::file(), random in prop::collection::vec(any::<u8>(), 0..48),
@@ -120,9 +121,12 @@ proptest! {
             let found = p.message_by_indexes(&indexes).unwrap();
             prop_assert_eq!(found.full_name(), message.full_name());
             let damaged = bytes::apply(&random, &damage);
+            let compiled = EncodingCheck::new(&message);
             for input in [&random, &damaged] {
                 let decoded = p.decode(&message, input);
-                if p.check_encoding(&message, input).is_ok() {
+                let checked = p.check_encoding(&message, input);
+                prop_assert_eq!(&compiled.check(input), &checked);
+                if checked.is_ok() {
                     prop_assert!(decoded.is_ok(), "{:?}", decoded);
                 }
                 if decoded.is_ok() {

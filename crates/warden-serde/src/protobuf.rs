@@ -8,6 +8,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::wire::{header, message_indexes_to_bytes};
+use warden_core::protobuf::EncodingCheck;
 use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -30,6 +31,8 @@ pub struct ProtobufSerializer {
 struct Target {
     descriptor: MessageDescriptor,
     indexes: Vec<u8>,
+    /// The message's encoding check, compiled once.
+    check: EncodingCheck,
 }
 
 impl ProtobufSerializer {
@@ -94,9 +97,7 @@ impl ProtobufSerializer {
         message
             .encode(&mut out)
             .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-        resolved
-            .schema
-            .check_encoding(&target.descriptor, &out[start..])?;
+        target.check.check(&out[start..])?;
         if resolved.write_rules().is_some() {
             // The rules see (and may rewrite) the message in the proto3 JSON mapping.
             let mut json = resolved
@@ -162,6 +163,7 @@ impl ProtobufSerializer {
         let indexes = schema.message_indexes(full_name).ok_or_else(missing)?;
         let descriptor = schema.message_by_indexes(&indexes).ok_or_else(missing)?;
         let target = Arc::new(Target {
+            check: EncodingCheck::new(&descriptor),
             descriptor,
             indexes: message_indexes_to_bytes(&indexes),
         });

@@ -225,7 +225,7 @@ pub(crate) fn check_encoding(
 }
 
 /// Nested messages deeper than this are refused.
-const MAX_WIRE_DEPTH: usize = 100;
+pub(crate) const MAX_WIRE_DEPTH: usize = 100;
 
 enum Walk {
     Invalid(PayloadError),
@@ -272,7 +272,7 @@ fn length_delimited<'b>(bytes: &mut &'b [u8], path: &str) -> Result<&'b [u8], Wa
 
 /// The wire type a scalar kind is written with: 0 varint, 1 fixed 64-bit, 5 fixed 32-bit,
 /// 2 length-delimited.
-fn scalar_wire_type(kind: &Kind) -> u8 {
+pub(crate) fn scalar_wire_type(kind: &Kind) -> u8 {
     match kind {
         Kind::Double | Kind::Fixed64 | Kind::Sfixed64 => 1,
         Kind::Float | Kind::Fixed32 | Kind::Sfixed32 => 5,

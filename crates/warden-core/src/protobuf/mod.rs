@@ -10,6 +10,7 @@
 
 mod builtin;
 mod codec;
+mod encoding;
 pub mod compat;
 mod normalize;
 pub mod printer;
@@ -31,6 +32,7 @@ use crate::types::SchemaType;
 
 pub use crate::payload::PayloadError;
 pub use compat::{Difference, DifferenceType};
+pub use encoding::EncodingCheck;
 
 /// The name of the main file of a schema given as text, as Confluent names it
 /// (`ProtobufSchema.DEFAULT_NAME`); it is the `name` of the [`ProtobufSchema::serialized`]
