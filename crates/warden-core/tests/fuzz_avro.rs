@@ -218,9 +218,16 @@ proptest! {
         let datum = avro_gen::datum(&schema, &schema.root, &mut Rng::new(seed));
         let damaged = bytes::apply(&encode(&avro, &datum), &damage);
         for input in [&damaged, &random] {
+            // The check without a value answers as the decoder.
+            let decoded = avro.decode(input);
+            prop_assert_eq!(
+                avro.check_encoding(input),
+                decoded.as_ref().map(drop).map_err(Clone::clone),
+                "{:02x?}", input
+            );
             // Whatever decodes is a datum of the schema (but NaN and infinities, which JSON
             // cannot write).
-            if let Ok(value) = avro.decode(input)
+            if let Ok(value) = decoded
                 && !non_finite(&value)
             {
                 let json = value_to_json(&value);

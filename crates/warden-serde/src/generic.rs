@@ -187,8 +187,13 @@ pub async fn check_record(client: &RegistryClient, bytes: &[u8]) -> Result<Check
     let (schema_id, payload) = read_header(bytes)?;
     let schema = parsed_schema(client, schema_id).await?;
     let record_name = match schema.as_ref() {
-        ParsedSchema::Avro(_) => {
-            avro_value(schema_id, &schema, payload)?;
+        ParsedSchema::Avro(avro) => {
+            // The decoder's verdict, without building the value.
+            avro.check_encoding(payload)
+                .map_err(|e| SerdeError::Undecodable {
+                    schema_id,
+                    message: e.to_string(),
+                })?;
             record_name(&schema)
         }
         ParsedSchema::Json(_) => {

@@ -29,7 +29,7 @@ use crate::payload::PayloadError;
 
 /// Datums nested deeper than this are refused, when encoded and when decoded, rather than
 /// risk the stack.
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Datums up to this deep are decoded on the caller's stack; deeper ones on a thread with
 /// [`DECODE_STACK_BYTES`] of stack.

@@ -1,6 +1,7 @@
 //! Avro schemas: parsing with referenced named types, canonical and normalized text, and
 //! the checks Java Avro (and so Confluent) makes that `apache-avro` leaves out.
 
+mod check;
 pub mod compat;
 pub mod datum;
 mod java;
@@ -37,6 +38,9 @@ struct MoreTexts {
     json: Value,
     /// The references' JSON, dependencies first.
     references: Vec<Value>,
+    /// Whether names resolve alike for the datum check and the decoder
+    /// (`check::plain_names`), when first asked for.
+    plain_names: OnceLock<bool>,
 }
 
 /// How strictly a schema text is read: Confluent's `validateAsNew` (`AvroSchema.getParser`).
@@ -174,6 +178,7 @@ impl AvroSchema {
                 resolved_normalized: OnceLock::new(),
                 json,
                 references: dep_values,
+                plain_names: OnceLock::new(),
             }),
         })
     }
