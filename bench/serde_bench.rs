@@ -413,7 +413,9 @@ async fn run(options: Options) {
         .iter()
         .map(|order| {
             let mut out = Vec::with_capacity(64);
-            avro_schema.encode_serde(order, &mut out).expect("a valid Order");
+            avro_schema
+                .encode_serde(order, &mut out)
+                .expect("a valid Order");
             out
         })
         .collect();

@@ -7,8 +7,8 @@ use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
-use warden_core::wire::{header, message_indexes_to_bytes};
 use warden_core::protobuf::EncodingCheck;
+use warden_core::wire::{header, message_indexes_to_bytes};
 use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -22,9 +22,13 @@ use crate::strategy::SerializationContext;
 #[derive(Debug)]
 pub struct ProtobufSerializer {
     resolver: Resolver<ProtobufSchema>,
-    /// Per schema id and message name: the descriptor and the encoded message indexes.
-    messages: RwLock<HashMap<SchemaId, HashMap<String, Arc<Target>>>>,
+    /// Per schema id, the messages written with it (full name, target): usually one, found
+    /// by comparing names.
+    messages: RwLock<HashMap<SchemaId, Targets>>,
 }
+
+/// The messages written with one schema: (full name, target).
+type Targets = Vec<(String, Arc<Target>)>;
 
 /// A message of a writer schema, ready to frame records with.
 #[derive(Debug)]
@@ -89,7 +93,10 @@ impl ProtobufSerializer {
         full_name: &str,
         message: &M,
     ) -> Result<Vec<u8>> {
-        let resolved = self.resolver.resolve(context, Some(full_name)).await?;
+        // The subject name strategy reads the message's name only when it is a record name
+        // strategy.
+        let record_name = self.resolver.uses_record_name().then_some(full_name);
+        let resolved = self.resolver.resolve(context, record_name).await?;
         let target = self.target(&resolved, full_name)?;
         let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
         out.extend_from_slice(&target.indexes);
@@ -144,12 +151,12 @@ impl ProtobufSerializer {
 
     /// The message `full_name` of the resolved schema, from the cache or looked up once.
     fn target(&self, resolved: &Resolved<ProtobufSchema>, full_name: &str) -> Result<Arc<Target>> {
-        if let Some(found) = self
+        if let Some((_, found)) = self
             .messages
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&resolved.id)
-            .and_then(|by_name| by_name.get(full_name))
+            .and_then(|targets| targets.iter().find(|(name, _)| name == full_name))
         {
             return Ok(Arc::clone(found));
         }
@@ -167,13 +174,15 @@ impl ProtobufSerializer {
             descriptor,
             indexes: message_indexes_to_bytes(&indexes),
         });
-        self.messages
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(resolved.id)
-            .or_default()
-            .insert(full_name.to_owned(), Arc::clone(&target));
-        Ok(target)
+        let mut messages = self.messages.write().unwrap_or_else(|p| p.into_inner());
+        let targets = messages.entry(resolved.id).or_default();
+        match targets.iter().find(|(name, _)| name == full_name) {
+            Some((_, found)) => Ok(Arc::clone(found)),
+            None => {
+                targets.push((full_name.to_owned(), Arc::clone(&target)));
+                Ok(target)
+            }
+        }
     }
 
     /// The registry client.

@@ -96,8 +96,9 @@ pub(crate) struct Resolved<S> {
     pub(crate) parsed: Arc<ParsedSchema>,
     /// The schema version's data-contract rules, compiled once; `None` without rules.
     pub(crate) contract: Option<Arc<Contract>>,
-    /// The subject the schema was found under (`None` with `use_schema_id`).
-    pub(crate) subject: Option<Subject>,
+    /// The subject the schema was found under (`None` with `use_schema_id`); shared, as
+    /// every record's resolution is a clone of the cached one.
+    pub(crate) subject: Option<Arc<Subject>>,
     /// The DEKs of the contract's `ENCRYPT` write rules, or why some are missing, kept
     /// with the cached resolution and shared by its clones: for the schema version, or
     /// after a registry or KMS failure for a few seconds ([`KeptKeys`]).
@@ -201,7 +202,7 @@ impl<S> Resolved<S> {
                 RuleMode::Write,
                 &self.parsed,
                 descriptor,
-                self.subject.as_ref().map(Subject::as_str),
+                self.subject.as_deref().map(Subject::as_str),
                 message,
                 &self.keys,
             ),
@@ -263,6 +264,14 @@ impl<S: FormatSchema> Resolver<S> {
 
     /// The schema to write `context`'s value with. `record_name` is the value's own type name
     /// when it has one (Protobuf messages); otherwise the given schema's name is used.
+    /// Whether [`Resolver::resolve`] reads the record name: only when the subject name
+    /// strategy uses it (`RecordNameStrategy`, `TopicRecordNameStrategy`) and no schema id is
+    /// configured.
+    pub(crate) fn uses_record_name(&self) -> bool {
+        self.config.use_schema_id.is_none()
+            && self.config.subject_name_strategy != SubjectNameStrategy::TopicName
+    }
+
     pub(crate) async fn resolve(
         &self,
         context: &SerializationContext<'_>,
@@ -275,9 +284,7 @@ impl<S: FormatSchema> Resolver<S> {
         // The subject depends on the value only when the strategy uses the value's own record
         // name (Protobuf messages under RecordName or TopicRecordName); otherwise the topic and
         // part decide it, and the per-topic cache serves every record.
-        let per_topic = record_name.is_none()
-            || self.config.use_schema_id.is_some()
-            || self.config.subject_name_strategy == SubjectNameStrategy::TopicName;
+        let per_topic = record_name.is_none() || !self.uses_record_name();
         let cached = if per_topic {
             self.by_topic
                 .read()
@@ -361,7 +368,7 @@ impl<S: FormatSchema> Resolver<S> {
             schema,
             parsed,
             contract,
-            subject,
+            subject: subject.map(Arc::new),
             kept_keys: Arc::default(),
             keys: Arc::default(),
         })

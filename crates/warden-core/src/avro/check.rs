@@ -37,11 +37,7 @@ impl AvroSchema {
     /// (truncated, a bad union or enum index, invalid UTF-8, an out-of-range `int`, bytes
     /// left over, nesting deeper than 128 levels).
     pub fn check_encoding(&self, bytes: &[u8]) -> Result<(), PayloadError> {
-        if *self
-            .more
-            .plain_names
-            .get_or_init(|| plain_names(self))
-        {
+        if *self.more.plain_names.get_or_init(|| plain_names(self)) {
             let walk = Walk {
                 schema: self,
                 names: OnceCell::new(),
@@ -143,9 +139,9 @@ impl<'s> Walk<'s> {
                 .fields
                 .iter()
                 .try_for_each(|f| self.datum(&f.schema, bytes, depth + 1)),
-            Node::Array(items) => {
-                self.blocks(bytes, depth, |walk, bytes| walk.datum(items, bytes, depth + 1))
-            }
+            Node::Array(items) => self.blocks(bytes, depth, |walk, bytes| {
+                walk.datum(items, bytes, depth + 1)
+            }),
             Node::Map(values) => self.blocks(bytes, depth, |walk, bytes| {
                 utf8(bytes)?;
                 walk.datum(values, bytes, depth + 1)
@@ -303,7 +299,10 @@ mod tests {
                 refused += 1;
             }
         }
-        assert!(accepted > 20 && refused > 200, "{accepted} accepted, {refused} refused");
+        assert!(
+            accepted > 20 && refused > 200,
+            "{accepted} accepted, {refused} refused"
+        );
     }
 
     #[test]

@@ -192,7 +192,13 @@ fn walk(plans: &[Plan], at: usize, mut bytes: &[u8], depth: usize) -> bool {
                     (Some(body), Field::String) => std::str::from_utf8(body).is_ok(),
                     (Some(_), Field::Bytes) => true,
                     // A packed repeated scalar: a run of values of the scalar's wire type.
-                    (Some(mut packed), Field::Scalar { wire, repeated: true }) => {
+                    (
+                        Some(mut packed),
+                        Field::Scalar {
+                            wire,
+                            repeated: true,
+                        },
+                    ) => {
                         while !packed.is_empty() {
                             if skip_scalar(&mut packed, wire).is_none() {
                                 return false;
@@ -296,7 +302,10 @@ message Order {
                 refused += 1;
             }
         }
-        assert!(accepted > 50 && refused > 50, "{accepted} accepted, {refused} refused");
+        assert!(
+            accepted > 50 && refused > 50,
+            "{accepted} accepted, {refused} refused"
+        );
     }
 
     #[test]
@@ -315,8 +324,14 @@ message Order {
             payload = outer;
         }
         let refused = check.check(&payload).unwrap_err();
-        assert!(refused.message.contains("nested deeper than 100"), "{refused:?}");
+        assert!(
+            refused.message.contains("nested deeper than 100"),
+            "{refused:?}"
+        );
         assert!(refused.path.starts_with("/next/next/"), "{}", refused.path);
-        assert_eq!(check.check(&payload[..]), schema.check_encoding(&message, &payload));
+        assert_eq!(
+            check.check(&payload[..]),
+            schema.check_encoding(&message, &payload)
+        );
     }
 }

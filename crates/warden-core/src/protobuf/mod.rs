@@ -10,8 +10,8 @@
 
 mod builtin;
 mod codec;
-mod encoding;
 pub mod compat;
+mod encoding;
 mod normalize;
 pub mod printer;
 mod rules;
