@@ -68,6 +68,7 @@ impl AvroSerializer {
             // rewrite is encoded from the value itself once it passes, and only the part
             // the rules read is converted.
             let checked = resolved.check_write_rules(
+                None,
                 |projection| {
                     projection
                         .of_serde(value)
@@ -106,6 +107,7 @@ impl AvroSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
         let checked = resolved.check_write_rules(
+            Some(json),
             |projection| Ok(projection.of_json(json)),
             || Ok(json.clone()),
         )?;

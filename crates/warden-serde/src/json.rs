@@ -95,6 +95,7 @@ impl JsonSerializer {
 fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
     let transformed;
     let checked = resolved.check_write_rules(
+        Some(json),
         |projection| Ok(projection.of_json(json)),
         || Ok(json.clone()),
     )?;

@@ -156,27 +156,41 @@ impl<S> Resolved<S> {
         self.run_write_rules_in(None, message)
     }
 
-    /// Runs the write rules on a record without rewriting it, when no write rule can:
-    /// on the part of the record they read ([`Contract::write_projection`], taken by
-    /// `part`), not on a copy of all of it. `Ok(false)` when the rules may rewrite the
-    /// record or read all of it: the caller runs them on a copy
-    /// ([`Resolved::run_write_rules`]). A refused record is run again whole, so that the
-    /// failure carries the whole record (for the dead-letter topic).
+    /// Runs the write rules on a record without rewriting it, when no write rule can: on
+    /// `borrowed` (the whole record, when the caller has it as JSON) with nothing copied
+    /// when the rules can run on a borrowed record ([`Contract::check`]), else on the part
+    /// of the record they read ([`Contract::write_projection`], taken by `part`), not on
+    /// a copy of all of it. `Ok(false)` when the rules may rewrite the record or read all
+    /// of it: the caller runs them on a copy ([`Resolved::run_write_rules`]). A record
+    /// refused in part is run again whole, so that the failure carries the whole record
+    /// (for the dead-letter topic).
     ///
     /// Errors: [`SerdeError::Rule`]; `part`'s and `whole`'s errors.
     pub(crate) fn check_write_rules(
         &self,
+        borrowed: Option<&serde_json::Value>,
         part: impl FnOnce(&crate::rules::Projection) -> Result<serde_json::Value>,
         whole: impl FnOnce() -> Result<serde_json::Value>,
     ) -> Result<bool> {
-        let Some(projection) = self
-            .write_rules()
-            .and_then(|contract| contract.write_projection(&self.parsed))
-        else {
+        let Some(contract) = self.write_rules() else {
+            return Ok(false);
+        };
+        let subject = self.subject.as_ref().map(Subject::as_str);
+        if let Some(record) = borrowed
+            && let Some(checked) = contract.check(RuleMode::Write, &self.parsed, subject, record)
+        {
+            checked?;
+            return Ok(true);
+        }
+        let Some(projection) = contract.write_projection(&self.parsed) else {
             return Ok(false);
         };
         let mut record = part(projection)?;
-        match self.run_write_rules(&mut record) {
+        let outcome = match contract.check(RuleMode::Write, &self.parsed, subject, &record) {
+            Some(outcome) => outcome,
+            None => self.run_write_rules(&mut record),
+        };
+        match outcome {
             Ok(()) => Ok(true),
             Err(SerdeError::Rule(_)) => {
                 let mut record = whole()?;

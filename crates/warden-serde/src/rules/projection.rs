@@ -20,7 +20,7 @@ use warden_core::avro::AvroSchema;
 use warden_core::rules::{RuleKind, RuleMode};
 
 use super::cel::Reads;
-use super::{Contract, FieldInfo, json_nested};
+use super::{Contract, FieldInfo, json_nested, name_guard, selects};
 
 /// What to keep of a value: all of it, or of an object only these fields (a value that
 /// is not an object is kept whole).
@@ -152,17 +152,11 @@ impl Contract {
                     if program.uses("message") {
                         return None;
                     }
-                    let names = program.native().and_then(|(guard, _)| guard?.name_guard());
+                    let names = name_guard(program);
                     if rule.tags.is_empty() && names.is_none() {
                         return None;
                     }
-                    let wanted = |info: &FieldInfo| {
-                        (rule.tags.is_empty() || rule.tags.iter().any(|t| info.tags.contains(t)))
-                            && names.as_ref().is_none_or(|(names, full)| {
-                                names.contains(&info.name.as_str())
-                                    || full.contains(&info.full_name.as_str())
-                            })
-                    };
+                    let wanted = |info: &FieldInfo| selects(rule, names.as_ref(), info);
                     let fields = match schema {
                         ParsedSchema::Avro(avro) => {
                             self.avro_projection(avro, avro.schema(), &wanted, 0)
@@ -604,6 +598,15 @@ mod tests {
                         run(projection.of_json(record)),
                         run(record.clone()),
                         "{format}: {rule_set} on {record}"
+                    );
+                    // On the borrowed record (field rules by their routes) as on a copy.
+                    let checked = contract
+                        .check(RuleMode::Write, schema, None, record)
+                        .unwrap_or_else(|| panic!("{format}: {rule_set} runs borrowed"));
+                    assert_eq!(
+                        outcome(checked),
+                        run(record.clone()),
+                        "{format}: {rule_set} on {record}, borrowed"
                     );
                 }
             }
