@@ -69,9 +69,9 @@ impl AvroSerializer {
             // the rules read is converted.
             let checked = resolved.check_write_rules(
                 None,
-                |projection| {
+                |projection, out| {
                     projection
-                        .of_serde(value)
+                        .of_serde_into(value, out)
                         .map_err(|e| SerdeError::Serialization(e.to_string()))
                 },
                 to_json,
@@ -108,7 +108,10 @@ impl AvroSerializer {
         let mut out = header(resolved.id, 64);
         let checked = resolved.check_write_rules(
             Some(json),
-            |projection| Ok(projection.of_json(json)),
+            |projection, out| {
+                *out = projection.of_json(json);
+                Ok(())
+            },
             || Ok(json.clone()),
         )?;
         if !checked && resolved.write_rules().is_some() {

@@ -96,7 +96,10 @@ fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
     let transformed;
     let checked = resolved.check_write_rules(
         Some(json),
-        |projection| Ok(projection.of_json(json)),
+        |projection, out| {
+            *out = projection.of_json(json);
+            Ok(())
+        },
         || Ok(json.clone()),
     )?;
     let json = if !checked && resolved.write_rules().is_some() {
