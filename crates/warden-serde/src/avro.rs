@@ -68,9 +68,10 @@ impl AvroSerializer {
             // rewrite is encoded from the value itself once it passes, and only the part
             // the rules read is converted.
             let checked = resolved.check_write_rules(
-                |projection| {
+                None,
+                |projection, out| {
                     projection
-                        .of_serde(value)
+                        .of_serde_into(value, out)
                         .map_err(|e| SerdeError::Serialization(e.to_string()))
                 },
                 to_json,
@@ -106,7 +107,11 @@ impl AvroSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
         let checked = resolved.check_write_rules(
-            |projection| Ok(projection.of_json(json)),
+            Some(json),
+            |projection, out| {
+                *out = projection.of_json(json);
+                Ok(())
+            },
             || Ok(json.clone()),
         )?;
         if !checked && resolved.write_rules().is_some() {

@@ -63,6 +63,11 @@ impl WriteConditions {
             return Ok(());
         };
         let (mut value, descriptor) = decode(id, &schema, payload)?;
+        // Conditions on a borrowed record when they can (their fields found once per
+        // schema version), else by the full walk.
+        if let Some(checked) = contract.check(RuleMode::Write, &schema, Some(subject), &value) {
+            return checked;
+        }
         contract.execute(
             RuleMode::Write,
             &schema,

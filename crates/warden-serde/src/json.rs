@@ -95,7 +95,11 @@ impl JsonSerializer {
 fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
     let transformed;
     let checked = resolved.check_write_rules(
-        |projection| Ok(projection.of_json(json)),
+        Some(json),
+        |projection, out| {
+            *out = projection.of_json(json);
+            Ok(())
+        },
         || Ok(json.clone()),
     )?;
     let json = if !checked && resolved.write_rules().is_some() {

@@ -87,6 +87,14 @@ pub(crate) fn narrow<S: FormatSchema>(id: SchemaId, schema: &ParsedSchema) -> Re
     })
 }
 
+thread_local! {
+    /// The part of a record the write rules read ([`Resolved::check_write_rules`]), kept
+    /// after the record so that the next one is written over it (its maps, keys and
+    /// strings reused) instead of allocated anew.
+    static PROJECTED: std::cell::RefCell<serde_json::Value> =
+        const { std::cell::RefCell::new(serde_json::Value::Null) };
+}
+
 /// A schema id with its schema, of the serializer's format.
 #[derive(Debug)]
 pub(crate) struct Resolved<S> {
@@ -157,27 +165,44 @@ impl<S> Resolved<S> {
         self.run_write_rules_in(None, message)
     }
 
-    /// Runs the write rules on a record without rewriting it, when no write rule can:
-    /// on the part of the record they read ([`Contract::write_projection`], taken by
-    /// `part`), not on a copy of all of it. `Ok(false)` when the rules may rewrite the
-    /// record or read all of it: the caller runs them on a copy
-    /// ([`Resolved::run_write_rules`]). A refused record is run again whole, so that the
-    /// failure carries the whole record (for the dead-letter topic).
+    /// Runs the write rules on a record without rewriting it, when no write rule can: on
+    /// `borrowed` (the whole record, when the caller has it as JSON) with nothing copied
+    /// when the rules can run on a borrowed record ([`Contract::check`]), else on the part
+    /// of the record they read ([`Contract::write_projection`], which `part` writes over
+    /// the part of the thread's previous record, [`PROJECTED`]), not on a copy of all of
+    /// it. `Ok(false)` when the rules may rewrite the record or read all
+    /// of it: the caller runs them on a copy ([`Resolved::run_write_rules`]). A record
+    /// refused in part is run again whole, so that the failure carries the whole record
+    /// (for the dead-letter topic).
     ///
     /// Errors: [`SerdeError::Rule`]; `part`'s and `whole`'s errors.
     pub(crate) fn check_write_rules(
         &self,
-        part: impl FnOnce(&crate::rules::Projection) -> Result<serde_json::Value>,
+        borrowed: Option<&serde_json::Value>,
+        part: impl FnOnce(&crate::rules::Projection, &mut serde_json::Value) -> Result<()>,
         whole: impl FnOnce() -> Result<serde_json::Value>,
     ) -> Result<bool> {
-        let Some(projection) = self
-            .write_rules()
-            .and_then(|contract| contract.write_projection(&self.parsed))
-        else {
+        let Some(contract) = self.write_rules() else {
             return Ok(false);
         };
-        let mut record = part(projection)?;
-        match self.run_write_rules(&mut record) {
+        let subject = self.subject.as_ref().map(Subject::as_str);
+        if let Some(record) = borrowed
+            && let Some(checked) = contract.check(RuleMode::Write, &self.parsed, subject, record)
+        {
+            checked?;
+            return Ok(true);
+        }
+        let Some(projection) = contract.write_projection(&self.parsed) else {
+            return Ok(false);
+        };
+        let mut record = PROJECTED.take();
+        part(projection, &mut record)?;
+        let outcome = match contract.check(RuleMode::Write, &self.parsed, subject, &record) {
+            Some(outcome) => outcome,
+            None => self.run_write_rules(&mut record),
+        };
+        PROJECTED.set(record);
+        match outcome {
             Ok(()) => Ok(true),
             Err(SerdeError::Rule(_)) => {
                 let mut record = whole()?;

@@ -33,6 +33,7 @@ pub(crate) mod encrypt;
 pub(crate) mod migrate;
 mod native;
 mod projection;
+mod route;
 
 pub(crate) use self::projection::Projection;
 
@@ -67,6 +68,9 @@ pub struct Contract {
     /// What the write rules read of a record, found at the first record
     /// ([`Contract::write_projection`]).
     projection: OnceLock<Option<Projection>>,
+    /// Per domain rule, the fields a `CEL_FIELD` rule selects, resolved at the first
+    /// record ([`Contract::check`]); `None` for other rules and those without a route.
+    routes: OnceLock<Vec<Option<route::Route>>>,
 }
 
 /// Why one rule failed, before its action decides what that means.
@@ -364,6 +368,7 @@ impl Contract {
             programs,
             plan: FieldPlan::default(),
             projection: OnceLock::new(),
+            routes: OnceLock::new(),
         }))
     }
 
@@ -446,6 +451,113 @@ impl Contract {
         Ok(())
     }
 
+    /// Runs the domain rules for `phase` on a borrowed record, with [`Contract::execute`]'s
+    /// answer (the record in a failure included), when none of them can rewrite it and
+    /// every `CEL_FIELD` rule among them has a route in `schema` (a rule reading `message`,
+    /// or a Protobuf schema, has none); `None` otherwise: the caller runs
+    /// [`Contract::execute`] on a copy. Field rules go straight to the fields they select,
+    /// resolved at the first record and kept for the schema version (the contract's).
+    ///
+    /// Errors: [`SerdeError::Rule`] when a rule refuses the record.
+    pub(crate) fn check(
+        &self,
+        phase: RuleMode,
+        schema: &ParsedSchema,
+        subject: Option<&str>,
+        message: &Value,
+    ) -> Option<Result<()>> {
+        let rules = &self.rules.domain_rules;
+        let routes = self.routes.get_or_init(|| self.build_routes(schema));
+        for (index, rule) in rules.iter().enumerate() {
+            if rule.disabled || !rule.mode.applies_to(phase) {
+                continue;
+            }
+            let ty = rule.rule_type.as_str();
+            let borrowable = rule.kind == RuleKind::Condition
+                && !ty.eq_ignore_ascii_case("ENCRYPT")
+                && (!ty.eq_ignore_ascii_case("CEL_FIELD")
+                    || routes[index].is_some()
+                    || !matches!(self.programs[index], Some(Ok(_))));
+            if !borrowable {
+                return None;
+            }
+        }
+        let count = rules.len();
+        for position in 0..count {
+            let index = if phase == RuleMode::Read {
+                count - 1 - position
+            } else {
+                position
+            };
+            let rule = &rules[index];
+            if rule.disabled || !rule.mode.applies_to(phase) {
+                continue;
+            }
+            // Every rule here is a condition: none is shadowed by a transform.
+            let ty = rule.rule_type.as_str();
+            let outcome = if ty.eq_ignore_ascii_case("CEL") {
+                self.eval_cel(index, message)
+                    .and_then(|result| verdict(rule, None, result).map(drop))
+            } else if ty.eq_ignore_ascii_case("CEL_FIELD") {
+                self.program(index).and_then(|program| {
+                    let route = routes[index].as_ref().expect("checked above");
+                    route.walk(message, &mut |field, value| {
+                        let outcome = run_field(program, rule, field, &::cel::Value::Null, value)?;
+                        verdict(rule, Some(field), outcome).map(drop)
+                    })
+                })
+            } else {
+                Err(Failed {
+                    field: None,
+                    message: format!(
+                        "could not find rule executor of type {}",
+                        ty.to_ascii_uppercase()
+                    ),
+                })
+            };
+            let (action, failed) = match outcome {
+                Ok(()) => (rule.on_success(phase), None),
+                Err(failed) => (rule.on_failure(phase), Some(failed)),
+            };
+            if let Err(e) = self.act(rule, phase, subject, action, failed, message) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// The route of each `CEL_FIELD` rule whose program does not read `message`, in an
+    /// Avro or JSON Schema `schema`.
+    fn build_routes(&self, schema: &ParsedSchema) -> Vec<Option<route::Route>> {
+        let rules = &self.rules.domain_rules;
+        rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| {
+                if !rule.rule_type.eq_ignore_ascii_case("CEL_FIELD") {
+                    return None;
+                }
+                let Some(Ok(program)) = &self.programs[index] else {
+                    return None;
+                };
+                if program.uses("message") {
+                    return None;
+                }
+                let names = name_guard(program);
+                let wanted = |info: &FieldInfo| selects(rule, names.as_ref(), info);
+                match schema {
+                    ParsedSchema::Avro(avro) => {
+                        Some(route::Route::Avro(self.avro_route(avro, &wanted)))
+                    }
+                    ParsedSchema::Json(json) => {
+                        Some(route::Route::Json(self.json_route(json.value(), &wanted)?))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     fn act(
         &self,
         rule: &Rule,
@@ -510,27 +622,33 @@ impl Contract {
         rule: &Rule,
         message: &mut Value,
     ) -> std::result::Result<(), Failed> {
+        let result = self.eval_cel(index, message)?;
+        if let Some(value) = verdict(rule, None, result)? {
+            *message = to_json(&value).map_err(|message| Failed {
+                field: None,
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The answer of a `CEL` rule's program on `message`.
+    fn eval_cel(
+        &self,
+        index: usize,
+        message: &Value,
+    ) -> std::result::Result<Option<::cel::Value>, Failed> {
         let program = self.program(index)?;
-        let failed = |message: String| Failed {
-            field: None,
-            message,
-        };
         let vars = native::Vars {
-            message: Some(&*message),
+            message: Some(message),
             ..native::Vars::default()
         };
-        let result = program
+        program
             .run_either(&vars, || vec![("message", program.message_val(message))])
-            .map_err(failed)?;
-        match (rule.kind, result) {
-            (_, None) => Ok(()),
-            (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
-            (RuleKind::Condition, Some(_)) => Err(failed(condition_message(rule))),
-            (RuleKind::Transform, Some(value)) => {
-                *message = to_json(&value).map_err(failed)?;
-                Ok(())
-            }
-        }
+            .map_err(|message| Failed {
+                field: None,
+                message,
+            })
     }
 
     fn run_cel_field(
@@ -546,42 +664,14 @@ impl Contract {
                          containing: &::cel::Value,
                          value: &mut Value|
          -> std::result::Result<(), Failed> {
-            if !is_primitive(field.type_name)
-                || !(rule.tags.is_empty() || rule.tags.iter().any(|t| field.tags.contains(t)))
-            {
-                return Ok(());
+            let outcome = run_field(program, rule, field, containing, value)?;
+            if let Some(result) = verdict(rule, Some(field), outcome)? {
+                *value = to_json(&result).map_err(|message| Failed {
+                    field: Some(field.full_name.to_owned()),
+                    message,
+                })?;
             }
-            let failed = |message: String| Failed {
-                field: Some(field.full_name.to_owned()),
-                message,
-            };
-            // Natively when the program is in the subset and does not read the containing
-            // record (`message` here is a CEL value the walk built).
-            let native = if program.is_native() && !program.uses("message") {
-                program.run_native(&native::Vars {
-                    value: Some(&*value),
-                    name: Some(field.name),
-                    full_name: Some(field.full_name),
-                    type_name: Some(field.type_name),
-                    tags: Some(field.tags),
-                    message: None,
-                })
-            } else {
-                None
-            };
-            let outcome = match native {
-                Some(outcome) => outcome,
-                None => run_interpreted(program, field, containing, value).map_err(failed)?,
-            };
-            match (rule.kind, outcome) {
-                (_, None) => Ok(()),
-                (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(()),
-                (RuleKind::Condition, Some(_)) => Err(failed(condition_message(rule))),
-                (RuleKind::Transform, Some(result)) => {
-                    *value = to_json(&result).map_err(failed)?;
-                    Ok(())
-                }
-            }
+            Ok(())
         };
         self.walk_fields(
             schema,
@@ -591,6 +681,64 @@ impl Contract {
             program.uses("message").then_some(program),
             &mut apply,
         )
+    }
+}
+
+/// What a rule's answer means: `Ok(None)` when it passes (or its guard did not hold),
+/// `Ok(Some(value))` for a transform's new value, the failure of a condition that is not
+/// `true` (on `field` for a field rule).
+fn verdict(
+    rule: &Rule,
+    field: Option<&FieldCtx<'_>>,
+    outcome: Option<::cel::Value>,
+) -> std::result::Result<Option<::cel::Value>, Failed> {
+    match (rule.kind, outcome) {
+        (_, None) => Ok(None),
+        (RuleKind::Condition, Some(::cel::Value::Bool(true))) => Ok(None),
+        (RuleKind::Condition, Some(_)) => Err(Failed {
+            field: field.map(|f| f.full_name.to_owned()),
+            message: condition_message(rule),
+        }),
+        (RuleKind::Transform, Some(value)) => Ok(Some(value)),
+    }
+}
+
+/// A field rule's `program` on one leaf value: `Ok(None)` when the field is not one the
+/// rule runs on (not primitive, without the rule's tags) or the guard does not hold.
+/// Natively when the program is in the subset and does not read the containing record
+/// (`message` here is a CEL value the walk built).
+///
+/// Errors: the interpreter's, on the field.
+fn run_field(
+    program: &Compiled,
+    rule: &Rule,
+    field: &FieldCtx<'_>,
+    containing: &::cel::Value,
+    value: &Value,
+) -> std::result::Result<Option<::cel::Value>, Failed> {
+    if !is_primitive(field.type_name)
+        || !(rule.tags.is_empty() || rule.tags.iter().any(|t| field.tags.contains(t)))
+    {
+        return Ok(None);
+    }
+    let native = if program.is_native() && !program.uses("message") {
+        program.run_native(&native::Vars {
+            value: Some(value),
+            name: Some(field.name),
+            full_name: Some(field.full_name),
+            type_name: Some(field.type_name),
+            tags: Some(field.tags),
+            message: None,
+        })
+    } else {
+        None
+    };
+    match native {
+        Some(outcome) => Ok(outcome),
+        None => run_interpreted(program, field, containing, value).map_err(|message| Failed {
+            field: Some(field.full_name.to_owned()),
+            message,
+        }),
     }
 }
 
@@ -684,6 +832,23 @@ impl Contract {
             _ => Ok(()),
         }
     }
+}
+
+/// The names (`name == '…'`) and full names (`fullName == '…'`) a field rule's native
+/// guard limits it to; `None` when it has no such guard.
+fn name_guard(program: &Compiled) -> Option<(Vec<&str>, Vec<&str>)> {
+    program.native().and_then(|(guard, _)| guard?.name_guard())
+}
+
+/// Whether a field rule can run its expression on a field: the field has one of the rule's
+/// tags (any field when the rule has none) and its name or full name is among those of the
+/// rule's guard (`names`, when the guard limits them). On any other field the rule's
+/// executor does nothing: it checks the tags, and the guard does not hold.
+fn selects(rule: &Rule, names: Option<&(Vec<&str>, Vec<&str>)>, info: &FieldInfo) -> bool {
+    (rule.tags.is_empty() || rule.tags.iter().any(|t| info.tags.contains(t)))
+        && names.is_none_or(|(names, full)| {
+            names.contains(&info.name.as_str()) || full.contains(&info.full_name.as_str())
+        })
 }
 
 /// Confluent's `RuleConditionError` message: the rule's doc, else its expression, else its

@@ -20,7 +20,7 @@ use warden_core::avro::AvroSchema;
 use warden_core::rules::{RuleKind, RuleMode};
 
 use super::cel::Reads;
-use super::{Contract, FieldInfo, json_nested};
+use super::{Contract, FieldInfo, json_nested, name_guard, selects};
 
 /// What to keep of a value: all of it, or of an object only these fields (a value that
 /// is not an object is kept whole).
@@ -98,6 +98,243 @@ impl Projection {
     }
 }
 
+impl Projection {
+    /// [`Projection::of_serde`] written over `out`, the projection an earlier record left
+    /// there: its maps, keys and strings are kept and overwritten, so that a serializer
+    /// projecting record after record of one type allocates little. Shapes it does not
+    /// overwrite (sequences, maps, bytes, whole structs, ...) are converted as
+    /// [`Projection::of_serde`] converts them. The keys of a projected struct may be in
+    /// another order than `of_serde`'s; the rules read projected structs by key only
+    /// (a rule reading a record whole has no projection).
+    ///
+    /// Errors: serde's, for the parts converted.
+    pub(crate) fn of_serde_into<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        out: &mut Value,
+    ) -> Result<(), serde_json::Error> {
+        if value
+            .serialize(Overwrite {
+                projection: self,
+                out: &mut *out,
+            })
+            .is_err()
+        {
+            *out = self.of_serde(value)?;
+        }
+        Ok(())
+    }
+}
+
+/// A serde serializer writing a projected value over an earlier one
+/// ([`Projection::of_serde_into`]); it fails, with nothing to report, on the shapes it
+/// leaves to [`Projection::of_serde`].
+struct Overwrite<'a> {
+    projection: &'a Projection,
+    out: &'a mut Value,
+}
+
+/// The failure that sends a value to [`Projection::of_serde`].
+fn elsewhere() -> serde_json::Error {
+    ser::Error::custom("")
+}
+
+impl Overwrite<'_> {
+    fn set(self, value: Value) -> Result<(), serde_json::Error> {
+        *self.out = value;
+        Ok(())
+    }
+}
+
+/// Methods [`Overwrite`] leaves to [`Projection::of_serde`].
+macro_rules! elsewhere {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(self, $($arg: $ty),*) -> Result<$ret, Self::Error> {
+            $(let _ = $arg;)*
+            Err(elsewhere())
+        })*
+    };
+}
+
+impl<'a> ser::Serializer for Overwrite<'a> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = ser::Impossible<(), serde_json::Error>;
+    type SerializeTuple = ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleStruct = ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleVariant = ser::Impossible<(), serde_json::Error>;
+    type SerializeMap = ser::Impossible<(), serde_json::Error>;
+    type SerializeStruct = OverwriteStruct<'a>;
+    type SerializeStructVariant = ser::Impossible<(), serde_json::Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Self::Error> {
+        self.set(Value::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Self::Error> {
+        self.set(Value::from(v))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Self::Error> {
+        match self.out {
+            Value::String(s) => {
+                s.clear();
+                s.push_str(v);
+                Ok(())
+            }
+            out => {
+                *out = Value::String(v.to_owned());
+                Ok(())
+            }
+        }
+    }
+    fn serialize_none(self) -> Result<(), Self::Error> {
+        self.set(Value::Null)
+    }
+    fn serialize_unit(self) -> Result<(), Self::Error> {
+        self.set(Value::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Self::Error> {
+        self.set(Value::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Self::Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Self::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Self::Error> {
+        Err(elsewhere())
+    }
+    elsewhere! {
+        serialize_i128(v: i128) -> ();
+        serialize_u128(v: u128) -> ();
+        serialize_char(v: char) -> ();
+        serialize_bytes(v: &[u8]) -> ();
+        serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(len: usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize) -> Self::SerializeTupleVariant;
+        serialize_map(len: Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Self::Error> {
+        // A struct kept whole, serde_json's own marker structs, and more fields than the
+        // mask below holds are converted by `of_serde`.
+        let Projection::Fields(fields) = self.projection else {
+            return Err(elsewhere());
+        };
+        if name.starts_with("$serde_json::private") || fields.len() > 64 {
+            return Err(elsewhere());
+        }
+        if !self.out.is_object() {
+            *self.out = Value::Object(Map::with_capacity(fields.len()));
+        }
+        let Value::Object(map) = self.out else {
+            unreachable!("an object was just put there");
+        };
+        Ok(OverwriteStruct {
+            fields,
+            map,
+            written: 0,
+        })
+    }
+}
+
+/// Overwrites a projected struct's fields in the map an earlier record left, and drops
+/// those this one does not have.
+struct OverwriteStruct<'a> {
+    fields: &'a [(String, Projection)],
+    map: &'a mut Map<String, Value>,
+    /// The projected fields written, by their index in `fields`.
+    written: u64,
+}
+
+impl ser::SerializeStruct for OverwriteStruct<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        let Some(index) = self.fields.iter().position(|(n, _)| n == key) else {
+            return Ok(());
+        };
+        let (name, projection) = &self.fields[index];
+        self.written |= 1 << index;
+        match self.map.get_mut(key) {
+            Some(slot) => projection.of_serde_into(value, slot),
+            None => {
+                self.map.insert(name.clone(), projection.of_serde(value)?);
+                Ok(())
+            }
+        }
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        if self.map.len() != self.written.count_ones() as usize {
+            let (fields, written) = (self.fields, self.written);
+            self.map.retain(|key, _| {
+                fields
+                    .iter()
+                    .position(|(n, _)| n == key)
+                    .is_some_and(|i| written & (1 << i) != 0)
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Contract {
     /// The part of a record of `schema` that the write rules can read, when no write rule
     /// can rewrite the record; `None` when they need all of it (or may rewrite it). Found
@@ -152,17 +389,11 @@ impl Contract {
                     if program.uses("message") {
                         return None;
                     }
-                    let names = program.native().and_then(|(guard, _)| guard?.name_guard());
+                    let names = name_guard(program);
                     if rule.tags.is_empty() && names.is_none() {
                         return None;
                     }
-                    let wanted = |info: &FieldInfo| {
-                        (rule.tags.is_empty() || rule.tags.iter().any(|t| info.tags.contains(t)))
-                            && names.as_ref().is_none_or(|(names, full)| {
-                                names.contains(&info.name.as_str())
-                                    || full.contains(&info.full_name.as_str())
-                            })
-                    };
+                    let wanted = |info: &FieldInfo| selects(rule, names.as_ref(), info);
                     let fields = match schema {
                         ParsedSchema::Avro(avro) => {
                             self.avro_projection(avro, avro.schema(), &wanted, 0)
@@ -605,6 +836,15 @@ mod tests {
                         run(record.clone()),
                         "{format}: {rule_set} on {record}"
                     );
+                    // On the borrowed record (field rules by their routes) as on a copy.
+                    let checked = contract
+                        .check(RuleMode::Write, schema, None, record)
+                        .unwrap_or_else(|| panic!("{format}: {rule_set} runs borrowed"));
+                    assert_eq!(
+                        outcome(checked),
+                        run(record.clone()),
+                        "{format}: {rule_set} on {record}, borrowed"
+                    );
                 }
             }
         }
@@ -654,6 +894,12 @@ mod tests {
             p.of_json(&serde_json::to_value(&orders[0]).unwrap()),
             json!({"amount": 2.5, "customer": {"email": "a@example.com"}, "tags": ["t"]})
         );
+        // Written over the projection of each other record, in every order, as fresh.
+        let mut out = Value::Null;
+        for order in orders.iter().chain(orders.iter().rev()).chain(&orders) {
+            p.of_serde_into(order, &mut out).unwrap();
+            assert_eq!(out, p.of_serde(order).unwrap());
+        }
         let mut all = p.clone();
         all.add_path(&[]);
         assert_eq!(all, Projection::All);
