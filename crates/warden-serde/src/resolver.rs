@@ -185,7 +185,7 @@ impl<S> Resolved<S> {
         let Some(contract) = self.write_rules() else {
             return Ok(false);
         };
-        let subject = self.subject.as_ref().map(Subject::as_str);
+        let subject = self.subject.as_deref().map(Subject::as_str);
         if let Some(record) = borrowed
             && let Some(checked) = contract.check(RuleMode::Write, &self.parsed, subject, record)
         {
