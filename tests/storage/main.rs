@@ -442,7 +442,9 @@ async fn groups_see_the_writes_made_between_them(store: Arc<dyn SchemaStore>) {
     // Soft-deleted in between: a check against the live versions (1 and 2) still holds.
     store.soft_delete(&sub("between"), &[v(3)]).await.unwrap();
     let live = store.versions(&sub("between")).await.unwrap()[..2].to_vec();
-    let outcome = store.register_grouped(grouped(&numbered(4), Some(live))).await;
+    let outcome = store
+        .register_grouped(grouped(&numbered(4), Some(live)))
+        .await;
     assert_eq!(written(outcome.unwrap()), v(4));
     // Removed in between: the version number is free again.
     store.hard_delete(&sub("between"), &[v(4)]).await.unwrap();
@@ -467,7 +469,14 @@ async fn groups_see_the_writes_made_between_them(store: Arc<dyn SchemaStore>) {
         .collect();
     assert_eq!(
         versions,
-        vec![(1, false), (2, false), (3, true), (4, false), (5, false), (6, false)]
+        vec![
+            (1, false),
+            (2, false),
+            (3, true),
+            (4, false),
+            (5, false),
+            (6, false)
+        ]
     );
 }
 

@@ -455,7 +455,9 @@ pub(crate) async fn write_group_sqlite(
     let mut taken = HashMap::new();
     let mut unknown = Vec::new();
     {
-        let mut known = known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut known = known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut seen = std::collections::HashSet::new();
         for r in group {
             if !seen.insert(r.subject.as_str()) {
@@ -509,7 +511,9 @@ pub(crate) async fn write_group_sqlite(
     }
     let plan = plan(group, found, taken)?;
     let remember = |(outcomes, published, every): (Vec<GroupedOutcome>, Published, Published)| {
-        let mut known = known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut known = known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (subject, rows) in every {
             known.keep(subject, rows);
         }
