@@ -420,6 +420,66 @@ async fn grouped_registrations_decide_as_one_transaction_each(store: Arc<dyn Sch
     }
 }
 
+/// A group decides on the versions as every write before it left them, deletes and lone
+/// registrations included, not as an earlier group saw them.
+async fn groups_see_the_writes_made_between_them(store: Arc<dyn SchemaStore>) {
+    let publisher: VersionsPublisher = Arc::new(|_, _| {});
+    let grouped = |s: &NewSchema, checked: Option<Vec<VersionRow>>| GroupedRegistration {
+        subject: sub("between"),
+        schema: Arc::new(s.clone()),
+        checked,
+        publish: Arc::clone(&publisher),
+    };
+    let numbered = |n: usize| schema(&format!(r#"{{"type":"record","name":"B{n}","fields":[]}}"#));
+    let written = |outcome: GroupedOutcome| match outcome {
+        GroupedOutcome::Written { version, .. } => version,
+        other => panic!("{other:?}"),
+    };
+    for n in 1..=3 {
+        let outcome = store.register_grouped(grouped(&numbered(n), None)).await;
+        assert_eq!(written(outcome.unwrap()), v(n as i64));
+    }
+    // Soft-deleted in between: a check against the live versions (1 and 2) still holds.
+    store.soft_delete(&sub("between"), &[v(3)]).await.unwrap();
+    let live = store.versions(&sub("between")).await.unwrap()[..2].to_vec();
+    let outcome = store
+        .register_grouped(grouped(&numbered(4), Some(live)))
+        .await;
+    assert_eq!(written(outcome.unwrap()), v(4));
+    // Removed in between: the version number is free again.
+    store.hard_delete(&sub("between"), &[v(4)]).await.unwrap();
+    let outcome = store.register_grouped(grouped(&numbered(5), None)).await;
+    assert_eq!(written(outcome.unwrap()), v(4));
+    // Written alone in between: the group numbers after it.
+    register(&*store, "between", &numbered(6), None, None)
+        .await
+        .unwrap();
+    let outcome = store.register_grouped(grouped(&numbered(7), None)).await;
+    assert_eq!(written(outcome.unwrap()), v(6));
+    // The schema of the soft-deleted version 3 again: not a live version, so not answered
+    // as one (the store leaves its removal to a registration of its own).
+    let outcome = store.register_grouped(grouped(&numbered(3), None)).await;
+    assert_eq!(outcome.unwrap(), GroupedOutcome::Declined);
+    let versions: Vec<(u32, bool)> = store
+        .versions(&sub("between"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.version.get(), r.deleted))
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            (1, false),
+            (2, false),
+            (3, true),
+            (4, false),
+            (5, false),
+            (6, false)
+        ]
+    );
+}
+
 async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
@@ -1262,6 +1322,7 @@ macro_rules! conformance {
             conformance!(@case $open, concurrent_identical_registrations_get_one_id_and_one_version);
             conformance!(@case $open, explicit_ids_and_versions_are_checked);
             conformance!(@case $open, grouped_registrations_decide_as_one_transaction_each);
+            conformance!(@case $open, groups_see_the_writes_made_between_them);
             conformance!(@case $open, soft_and_hard_deletes);
             conformance!(@case $open, references_are_recorded);
             conformance!(@case $open, contexts_have_their_own_ids);

@@ -4,7 +4,10 @@
 //! one commit, while the next group gathers behind it.
 //!
 //! A registration costs a transaction of four round trips to SQLite's worker thread when
-//! written alone; in a group of `n` they share four, and the commit's WAL frames. Each
+//! written alone; in a group of `n` they share four, and the commit's WAL frames. On SQLite
+//! the versions of subjects that earlier groups read or wrote are not read again
+//! ([`KnownVersions`]): a subject's history grows with every version, and reading all of it
+//! for each group made the group's read the largest part of its transaction. Each
 //! registration's outcome is decided in the order it joined the group against the
 //! versions as the group found them plus those the group wrote before it, exactly as a
 //! sequence of transactions would decide it.
@@ -187,8 +190,13 @@ struct Found {
 }
 
 /// Decides each registration of `group` in order, as a transaction of its own would, on the
-/// versions and fingerprints `found`.
-fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<'g>> {
+/// versions and fingerprints `found` and the versions `known` of the subjects the read left
+/// out.
+fn plan<'g>(
+    group: &'g [GroupedRegistration],
+    found: Vec<Found>,
+    known: HashMap<Subject, Vec<VersionRow>>,
+) -> Result<Plan<'g>> {
     // The group's subjects and fingerprints by name: the read gives back every version of
     // every subject, which must not each scan the group.
     let subjects: HashMap<&str, &'g Subject> = group
@@ -199,7 +207,21 @@ fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<
         .iter()
         .map(|r| (r.schema.fingerprint.as_str(), r.schema.fingerprint.as_str()))
         .collect();
-    let mut rows: HashMap<Subject, Vec<Row>> = HashMap::new();
+    let mut rows: HashMap<Subject, Vec<Row>> = known
+        .into_iter()
+        .map(|(subject, all)| {
+            let all = all
+                .into_iter()
+                .map(|row| Row {
+                    version: row.version,
+                    schema: Slot::Id(row.schema_id),
+                    deleted: row.deleted,
+                    created_at: row.created_at,
+                })
+                .collect();
+            (subject, all)
+        })
+        .collect();
     let mut slots: HashMap<&'g str, Slot> = HashMap::new();
     for f in found {
         let id = schema_id(f.id)?;
@@ -300,7 +322,14 @@ fn plan<'g>(group: &'g [GroupedRegistration], found: Vec<Found>) -> Result<Plan<
 impl Plan<'_> {
     /// Each registration's outcome, given the schema id of each write, and every version of
     /// each subject written to.
-    fn finish(self, ids: &[SchemaId]) -> (Vec<GroupedOutcome>, HashMap<Subject, Vec<VersionRow>>) {
+    fn finish(self, ids: &[SchemaId]) -> Written {
+        let (outcomes, published, _) = self.finish_all(ids);
+        (outcomes, published)
+    }
+
+    /// [`Plan::finish`], and every version of each subject of the group (written to or not)
+    /// as the group left them.
+    fn finish_all(self, ids: &[SchemaId]) -> (Vec<GroupedOutcome>, Published, Published) {
         let outcomes = self
             .decided
             .into_iter()
@@ -327,7 +356,12 @@ impl Plan<'_> {
                 ))
             })
             .collect();
-        (outcomes, published)
+        let every = self
+            .rows
+            .into_iter()
+            .map(|(subject, all)| (subject, all.iter().map(|row| row.resolve(ids)).collect()))
+            .collect();
+        (outcomes, published, every)
     }
 }
 
@@ -350,40 +384,119 @@ fn written_ids(returned: Vec<i64>, writes: usize) -> Result<Vec<SchemaId>> {
         .collect()
 }
 
+/// Every version of some subjects, by subject.
+type Published = HashMap<Subject, Vec<VersionRow>>;
+
 /// What a group leaves: each registration's outcome, in order, and every version of each
 /// subject it wrote to, as its commit left them.
-pub(crate) type Written = (Vec<GroupedOutcome>, HashMap<Subject, Vec<VersionRow>>);
+pub(crate) type Written = (Vec<GroupedOutcome>, Published);
+
+/// The versions of the subjects recent groups read or wrote on SQLite, as their commits left
+/// them, so that the next group reads only the versions of subjects it does not know.
+///
+/// One process owns a SQLite file and every write to it takes the store's write lock: an
+/// entry stays true while only groups write. Any other write clears it
+/// ([`KnownVersions::clear`], under the write lock); a group takes out the entries of its
+/// subjects before it writes and puts them back only after its commit, so that a failed or
+/// cancelled group leaves them unknown. At most [`KnownVersions::MAX_ROWS`] rows are kept.
+#[derive(Debug, Default)]
+pub(crate) struct KnownVersions {
+    subjects: HashMap<Subject, Vec<VersionRow>>,
+    rows: usize,
+}
+
+impl KnownVersions {
+    /// Most version rows kept (about 24 bytes each, plus the subject's name); past it,
+    /// everything is forgotten and read again as groups need it.
+    const MAX_ROWS: usize = 200_000;
+
+    /// Forgets every subject.
+    pub(crate) fn clear(&mut self) {
+        self.subjects.clear();
+        self.rows = 0;
+    }
+
+    /// Takes out the versions of `subject`, when known.
+    fn take(&mut self, subject: &Subject) -> Option<Vec<VersionRow>> {
+        let rows = self.subjects.remove(subject)?;
+        self.rows -= rows.len();
+        Some(rows)
+    }
+
+    /// Keeps `rows` as every version of `subject`.
+    fn keep(&mut self, subject: Subject, rows: Vec<VersionRow>) {
+        if self.rows + rows.len() > Self::MAX_ROWS {
+            self.clear();
+        }
+        self.rows += rows.len();
+        if let Some(old) = self.subjects.insert(subject, rows) {
+            self.rows -= old.len();
+        }
+    }
+}
 
 /// Writes one group on SQLite in `tx` (which holds SQLite's write lock) and commits it: one
-/// statement reads the subjects' versions and the fingerprints' ids, one query of several
-/// statements writes every schema and version.
+/// statement reads the fingerprints' ids and the versions of the subjects `known` does not
+/// hold, one query of several statements writes every schema and version. The versions of
+/// the group's subjects are kept in `known` after the commit (or after the rollback of a
+/// group that wrote nothing).
 ///
 /// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
 /// transaction is then dropped, so nothing is written.
 pub(crate) async fn write_group_sqlite(
     mut tx: Transaction<'static, Sqlite>,
     group: &[GroupedRegistration],
+    known: &std::sync::Mutex<KnownVersions>,
 ) -> Result<Written> {
     use sqlx::Row as _;
-    let (subjects, fingerprints) = keys(group);
+    let (_, fingerprints) = keys(group);
+    // The versions of subjects known from earlier groups are not read again; they are
+    // taken out until this group has committed.
+    let mut taken = HashMap::new();
+    let mut unknown = Vec::new();
+    {
+        let mut known = known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = std::collections::HashSet::new();
+        for r in group {
+            if !seen.insert(r.subject.as_str()) {
+                continue;
+            }
+            match known.take(&r.subject) {
+                Some(rows) => {
+                    taken.insert(r.subject.clone(), rows);
+                }
+                None => unknown.push(r.subject.as_str()),
+            }
+        }
+        unknown.sort_unstable();
+    }
     let marks = |from: usize, n: usize| {
         (from..from + n)
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let sql = format!(
-        "SELECT subject, version, schema_id, deleted, created_at FROM subject_versions
-         WHERE subject IN ({})
-         UNION ALL
-         SELECT fingerprint, NULL, id, FALSE, 0 FROM schemas WHERE fingerprint IN ({})",
-        marks(1, subjects.len()),
-        marks(1 + subjects.len(), fingerprints.len()),
+    let fingerprints_sql = format!(
+        "SELECT fingerprint, NULL, id, FALSE, 0 FROM schemas WHERE fingerprint IN ({})",
+        marks(1 + unknown.len(), fingerprints.len()),
     );
+    let sql = if unknown.is_empty() {
+        fingerprints_sql
+    } else {
+        format!(
+            "SELECT subject, version, schema_id, deleted, created_at FROM subject_versions
+             WHERE subject IN ({})
+             UNION ALL
+             {fingerprints_sql}",
+            marks(1, unknown.len()),
+        )
+    };
     // Its text depends on the group's size: not kept among the connection's prepared
     // statements, which would hold one per size.
     let mut query = sqlx::query(&sql).persistent(false);
-    for key in subjects.iter().chain(&fingerprints) {
+    for key in unknown.iter().chain(&fingerprints) {
         query = query.bind(*key);
     }
     let mut found = Vec::new();
@@ -396,10 +509,19 @@ pub(crate) async fn write_group_sqlite(
             created_at: row.try_get(4)?,
         });
     }
-    let plan = plan(group, found)?;
+    let plan = plan(group, found, taken)?;
+    let remember = |(outcomes, published, every): (Vec<GroupedOutcome>, Published, Published)| {
+        let mut known = known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (subject, rows) in every {
+            known.keep(subject, rows);
+        }
+        (outcomes, published)
+    };
     if plan.writes.is_empty() {
         tx.rollback().await?;
-        return Ok(plan.finish(&[]));
+        return Ok(remember(plan.finish_all(&[])));
     }
 
     // Every write in one query: a version's schema id comes back for each.
@@ -456,7 +578,7 @@ pub(crate) async fn write_group_sqlite(
     }
     let ids = written_ids(query.fetch_all(&mut *tx).await?, plan.writes.len())?;
     tx.commit().await?;
-    Ok(plan.finish(&ids))
+    Ok(remember(plan.finish_all(&ids)))
 }
 
 /// Writes one group on PostgreSQL and commits it: the subjects' advisory locks taken in one
@@ -502,7 +624,7 @@ pub(crate) async fn write_group_postgres(
             created_at: row.try_get(4)?,
         });
     }
-    let plan = plan(group, found)?;
+    let plan = plan(group, found, HashMap::new())?;
     if plan.writes.is_empty() {
         tx.rollback().await?;
         return Ok(plan.finish(&[]));
