@@ -222,33 +222,36 @@ async fn writers_that_rotate_at_once_all_write_with_the_version_one_of_them_crea
         .await
         .unwrap();
     assert_eq!(ssn_version(&first), 1);
-    // Each round: new writers, a day ahead, find the latest version expired and all post
-    // the next one; a loser (409) fetches the latest version and writes with it, not with
-    // the expired one. (A writer that finds a version created meanwhile takes it for
-    // expired too, a day ahead, and posts another.) Rounds until a conflict happened.
-    let offset = Arc::new(AtomicI64::new(DAY_MS + 60_000));
+    // Each round: new writers whose clock stands exactly a day after the latest DEK's `ts`
+    // find it expired (and a version created since not), and all post the next version; a
+    // loser (409) fetches the latest version and writes with it, not with the expired
+    // one. Rounds until a conflict happened.
     let reader = AvroDeserializer::new(RegistryClient::new(&app.address).unwrap());
     let latest = || async {
-        app.get("/dek-registry/v1/keks/kek1/deks/race-value/versions/latest")
+        let body = app
+            .get("/dek-registry/v1/keks/kek1/deks/race-value/versions/latest")
             .await
-            .body["version"]
-            .as_i64()
-            .unwrap() as i32
+            .body;
+        (
+            body["version"].as_i64().unwrap() as i32,
+            body["ts"].as_i64().unwrap(),
+        )
     };
     let record = customer("123-45-6789");
     for _ in 0..10 {
-        let expired = latest().await;
+        let (expired, ts) = latest().await;
         let writers: Vec<AvroSerializer> = (0..6)
-            .map(|_| writer(&app, shifted_clock(&offset)))
+            .map(|_| writer(&app, DekClock::from_fn(move || ts + DAY_MS)))
             .collect();
         let written =
             futures::future::join_all(writers.iter().map(|w| w.serialize_json(&ctx, &record)))
                 .await;
         for record in written {
             let record = record.unwrap();
-            assert!(
-                ssn_version(&record) > expired,
-                "a writer wrote with the expired version {expired}"
+            assert_eq!(
+                ssn_version(&record),
+                expired + 1,
+                "every writer of the round writes with the one new version"
             );
             assert_eq!(
                 reader.deserialize_json(&record).await.unwrap(),
@@ -263,7 +266,7 @@ async fn writers_that_rotate_at_once_all_write_with_the_version_one_of_them_crea
         dek_conflicts(&app).await > 0,
         "no round had two writers post the same version"
     );
-    let last = latest().await;
+    let (last, _) = latest().await;
     let versions = dek_versions(&app, "race-value", "AES256_GCM").await;
     assert_eq!(versions, json!((1..=last).collect::<Vec<_>>()));
 }
