@@ -916,3 +916,62 @@ async fn create_dek(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_ciphertext_is_the_magic_byte_the_big_endian_version_and_tinks_bytes() {
+        let sealed = prefix_version(258, vec![0xAA, 0xBB]);
+        assert_eq!(sealed, [0, 0, 0, 1, 2, 0xAA, 0xBB]);
+        assert_eq!(split_version(&sealed), Ok((258, &[0xAA, 0xBB][..])));
+        assert_eq!(
+            split_version(&[0, 0, 0, 1]),
+            Err("no version found in ciphertext".into())
+        );
+        assert!(
+            split_version(&[1, 0, 0, 0, 1, 9]).is_err(),
+            "another magic byte"
+        );
+    }
+
+    #[test]
+    fn the_version_is_read_from_the_first_characters_of_the_stored_value() {
+        let sealed = prefix_version(7, vec![9; 30]);
+        assert_eq!(
+            stored_version(&BASE64.encode(&sealed), false, true),
+            Some(7)
+        );
+        // A Protobuf `bytes` field's JSON is base64 too; an Avro one is a char per byte.
+        assert_eq!(
+            stored_version(&BASE64.encode(&sealed), true, false),
+            Some(7)
+        );
+        assert_eq!(
+            stored_version(&bytes_text(&sealed, true), true, true),
+            Some(7)
+        );
+        assert_eq!(stored_version("plain text, not base64", false, true), None);
+    }
+
+    #[test]
+    fn a_dek_expires_after_whole_days_as_javas_executor_counts_them() {
+        let ts = 1_000_000;
+        assert!(!expired(ts, 1, ts + MILLIS_IN_DAY - 1));
+        assert!(expired(ts, 1, ts + MILLIS_IN_DAY));
+        assert!(!expired(ts, 2, ts + 2 * MILLIS_IN_DAY - 1));
+        assert!(expired(ts, 2, ts + 2 * MILLIS_IN_DAY));
+        assert!(!expired(ts, 0, ts + 100 * MILLIS_IN_DAY), "0: no rotation");
+    }
+
+    #[test]
+    fn dek_clocks_are_equal_when_they_are_the_same_clock() {
+        let given = DekClock::from_fn(|| 42);
+        assert_eq!(given.now_millis(), 42);
+        assert_eq!(given, given.clone());
+        assert_ne!(given, DekClock::from_fn(|| 42));
+        assert_eq!(DekClock::default(), DekClock::default());
+        assert!(DekClock::default().now_millis() > 1_700_000_000_000);
+    }
+}
