@@ -9,7 +9,10 @@
 //! A registry is started in-process (fresh SQLite). The 10-field `acme.Order` record of
 //! `tests/fixtures/orders.rs` is registered under `plain-value` with no rules, and under
 //! `gcm-value` and `siv-value` with one `ENCRYPT` rule on the field the metadata tags `PII`
-//! (the customer's email), with an `AES256_GCM` and an `AES256_SIV` DEK, local KMS. The
+//! (the customer's email), with an `AES256_GCM` and an `AES256_SIV` DEK, local KMS, and
+//! under `gcmrot-value` with the `AES256_GCM` rule and DEK rotation
+//! (`encrypt.dek.expiry.days` 30: version-prefixed ciphertexts, whose version the reader
+//! reads before the rules run). The
 //! KEK and each subject's DEK are created at the first record and kept; the timed runs never
 //! reach the registry. Each row cycles through 10,000 distinct values: a warm-up pass, then
 //! `--runs` timed runs (default 5) of `--records` calls (default 100,000); the median run
@@ -46,14 +49,22 @@ fn main() {
         .block_on(run(records, runs));
 }
 
-async fn register(client: &RegistryClient, subject: &str, algorithm: Option<&str>) {
+async fn register(
+    client: &RegistryClient,
+    subject: &str,
+    algorithm: Option<&str>,
+    expiry_days: Option<&str>,
+) {
     let mut options = RegisterOptions::default();
     if let Some(algorithm) = algorithm {
+        let mut params = json!({"encrypt.kek.name": "bench", "encrypt.kms.type": "local-kms",
+                                "encrypt.kms.key.id": "bench", "encrypt.dek.algorithm": algorithm});
+        if let Some(days) = expiry_days {
+            params["encrypt.dek.expiry.days"] = json!(days);
+        }
         options.rule_set = Some(json!({"domainRules": [
             {"name": "encryptPii", "kind": "TRANSFORM", "mode": "WRITEREAD", "type": "ENCRYPT",
-             "tags": ["PII"],
-             "params": {"encrypt.kek.name": "bench", "encrypt.kms.type": "local-kms",
-                        "encrypt.kms.key.id": "bench", "encrypt.dek.algorithm": algorithm}}
+             "tags": ["PII"], "params": params}
         ]}));
         options.metadata = Some(json!({"tags": {"acme.Customer.email": ["PII"]}}));
     }
@@ -72,9 +83,10 @@ async fn run(records: usize, runs: usize) {
     warden_serde::register_kms(Arc::new(LocalKms::new("benchmark secret")));
     let app = warden_testkit::spawn_app().await;
     let client = RegistryClient::new(&app.address).expect("a client");
-    register(&client, "plain-value", None).await;
-    register(&client, "gcm-value", Some("AES256_GCM")).await;
-    register(&client, "siv-value", Some("AES256_SIV")).await;
+    register(&client, "plain-value", None, None).await;
+    register(&client, "gcm-value", Some("AES256_GCM"), None).await;
+    register(&client, "siv-value", Some("AES256_SIV"), None).await;
+    register(&client, "gcmrot-value", Some("AES256_GCM"), Some("30")).await;
     let config = SerializerConfig {
         use_latest_version: true,
         ..SerializerConfig::default()
@@ -87,7 +99,7 @@ async fn run(records: usize, runs: usize) {
     let (ser, de, documents) = (&ser, &de, &documents);
 
     let mut rows = Vec::new();
-    for topic in ["plain", "gcm", "siv"] {
+    for topic in ["plain", "gcm", "siv", "gcmrot"] {
         let ctx = SerializationContext::value(topic);
         // The encrypted field must come out as ciphertext, and read back.
         let first = ser
@@ -136,7 +148,8 @@ async fn run(records: usize, runs: usize) {
         let name = match topic {
             "plain" => "no rules",
             "gcm" => "ENCRYPT, AES256_GCM DEK",
-            _ => "ENCRYPT, AES256_SIV DEK (deterministic)",
+            "siv" => "ENCRYPT, AES256_SIV DEK (deterministic)",
+            _ => "ENCRYPT, AES256_GCM DEK, rotation (`encrypt.dek.expiry.days` 30)",
         };
         println!(
             "| {name} | {} | {:.2} | {} | {:.2} |",

@@ -20,10 +20,10 @@ use warden_testkit::{TestApp, spawn_app};
 
 /// The local KMS secret of every side in these tests (the KMS registries of Warden and of
 /// `schema-registry-client` are process-wide).
-const SECRET: &str = "warden-test-local-kms-secret";
+pub(crate) const SECRET: &str = "warden-test-local-kms-secret";
 
 /// A customer whose `ssn` is tagged PII inline and `email` by the metadata.
-const CUSTOMER: &str = r#"{
+pub(crate) const CUSTOMER: &str = r#"{
   "type": "record", "name": "Customer", "namespace": "acme",
   "fields": [
     {"name": "id", "type": "string"},

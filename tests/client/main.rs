@@ -12,6 +12,7 @@ mod confluent;
 
 mod confluent_rust;
 mod encryption;
+mod encryption_rotation;
 mod interop;
 mod registry_client;
 mod rule_actions;

@@ -55,7 +55,7 @@ pub use crate::json::{JsonDeserializer, JsonSerializer};
 pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
 pub use crate::resolver::{SerializerConfig, record_name};
 pub use crate::rules::Contract;
-pub use crate::rules::encrypt::register_kms;
+pub use crate::rules::encrypt::{DekClock, register_kms};
 pub use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 pub use crate::value::{
     AvroValues, JsonValues, ProtobufJson, ProtobufValues, RawSerializer, ValueDeserializer,

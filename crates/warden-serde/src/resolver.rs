@@ -13,7 +13,7 @@ use warden_core::rules::RuleMode;
 
 use crate::error::{Result, SerdeError};
 use crate::rules::Contract;
-use crate::rules::encrypt::{KeptKeys, RuleKeys};
+use crate::rules::encrypt::{DekClock, KeptKeys, RuleKeys};
 use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};
 
 /// Options shared by the serializers, named after Confluent's serializer settings.
@@ -34,6 +34,9 @@ pub struct SerializerConfig {
     /// Ask the registry to normalize the schema on lookup and registration
     /// (`normalize.schemas`).
     pub normalize_schemas: bool,
+    /// The clock `ENCRYPT` rules with `encrypt.dek.expiry.days` judge a DEK's age by (the
+    /// system clock by default; Confluent's executors take a `Clock` the same way).
+    pub dek_clock: DekClock,
 }
 
 /// The schema of one format, narrowed from a [`ParsedSchema`]: what a serializer of that
@@ -117,8 +120,9 @@ pub(crate) struct Resolved<S> {
 
 impl<S> Resolved<S> {
     /// Makes the DEKs of the contract's `ENCRYPT` write rules ready: the kept ones, or
-    /// fetched (and created) from the DEK registry and kept ([`KeptKeys`]).
-    pub(crate) async fn prepare_keys(&mut self, client: &RegistryClient) {
+    /// fetched (and created) from the DEK registry and kept ([`KeptKeys`]); `clock` judges
+    /// the age of rotated DEKs.
+    pub(crate) async fn prepare_keys(&mut self, client: &RegistryClient, clock: &DekClock) {
         let Some(contract) = self.write_rules() else {
             return;
         };
@@ -130,7 +134,7 @@ impl<S> Resolved<S> {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            .and_then(KeptKeys::fresh)
+            .and_then(|kept| kept.fresh(clock))
         {
             self.keys = Arc::clone(kept);
             return;
@@ -143,7 +147,7 @@ impl<S> Resolved<S> {
             .collect::<Vec<_>>();
         let keys = Arc::new(
             contract
-                .resolve_keys(client, RuleMode::Write, &subject)
+                .resolve_keys(client, RuleMode::Write, &subject, clock)
                 .await,
         );
         *self.kept_keys.write().unwrap_or_else(|p| p.into_inner()) =
@@ -320,7 +324,9 @@ impl<S: FormatSchema> Resolver<S> {
             None
         };
         if let Some(mut found) = cached {
-            found.prepare_keys(&self.client).await;
+            found
+                .prepare_keys(&self.client, &self.config.dek_clock)
+                .await;
             return Ok(found);
         }
         let mut resolved = self.resolve_subject(context, record_name).await?;
@@ -331,7 +337,9 @@ impl<S: FormatSchema> Resolver<S> {
                 .entry(context.topic.to_owned())
                 .or_default()[slot] = Some(resolved.clone());
         }
-        resolved.prepare_keys(&self.client).await;
+        resolved
+            .prepare_keys(&self.client, &self.config.dek_clock)
+            .await;
         Ok(resolved)
     }
 
@@ -514,6 +522,11 @@ impl Contracts {
         match self.get(client, id).await? {
             Some(contract) if contract.has_rules_for(RuleMode::Read) => {
                 let keys = self.read_keys(client, id, &contract).await;
+                if keys.has_rotation_on_read() {
+                    contract
+                        .fetch_named_versions(client, schema, descriptor, message, &keys)
+                        .await;
+                }
                 contract.execute(RuleMode::Read, schema, descriptor, None, message, &keys)?;
                 Ok(true)
             }
@@ -537,7 +550,7 @@ impl Contracts {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&id)
-            .and_then(KeptKeys::fresh)
+            .and_then(|kept| kept.fresh(&DekClock::default()))
         {
             return Arc::clone(kept);
         }
@@ -552,7 +565,7 @@ impl Contracts {
             Err(_) => (Vec::new(), false),
         };
         let mut keys = contract
-            .resolve_keys(client, RuleMode::Read, &subjects)
+            .resolve_keys(client, RuleMode::Read, &subjects, &DekClock::default())
             .await;
         if !listed {
             keys.mark_transient();

@@ -125,6 +125,11 @@ enum Need {
     Authenticated,
     /// An operation on the subject of the path.
     Subject(Operation, String),
+    /// An operation on the subject the JSON body names in `subject` (a DEK created with
+    /// `POST /dek-registry/v1/keks/{name}/deks`); [`enforce`] reads the body and makes it
+    /// a [`Need::Subject`], or, without a subject, [`Need::Authenticated`] (the handler
+    /// then refuses the request, 42271, and creates nothing).
+    BodySubject(Operation),
     /// Reading a schema by id: some subject using it must be readable.
     SchemaId(String),
     /// Reading a schema by GUID: as by id.
@@ -140,7 +145,7 @@ impl Need {
     fn operation(&self) -> Option<Operation> {
         match self {
             Self::Open | Self::Authenticated | Self::Associations => None,
-            Self::Subject(op, _) => Some(*op),
+            Self::Subject(op, _) | Self::BodySubject(op) => Some(*op),
             Self::SchemaId(_) | Self::Guid(_) => Some(Operation::Read),
             Self::Global => Some(Operation::Admin),
         }
@@ -257,10 +262,12 @@ fn classify(
         // by every producer and consumer whose schema has an `ENCRYPT` rule (the clients
         // create the rule's KEK on first use); changing or deleting one is administration.
         // A DEK is its subject's: read with the subject, created with a write, deleted and
-        // undeleted with a delete. The DEK subjects of a KEK, and a DEK created with the
-        // subject only in the body, are administration.
+        // undeleted with a delete, whether the subject is in the path or, when created with
+        // `POST …/deks` (Confluent's Java client), only in the body (as Confluent checks the
+        // subject's permission). The DEK subjects of a KEK are administration.
         "/dek-registry/v1/keks" => Need::Authenticated,
         "/dek-registry/v1/keks/{name}" if m == Method::GET => Need::Authenticated,
+        "/dek-registry/v1/keks/{name}/deks" if m == Method::POST => Need::BodySubject(Write),
         "/dek-registry/v1/keks/{name}/deks/{subject}"
         | "/dek-registry/v1/keks/{name}/deks/{subject}/versions"
         | "/dek-registry/v1/keks/{name}/deks/{subject}/versions/{version}" => match m {
@@ -334,8 +341,11 @@ pub(super) async fn enforce(
     } else {
         None
     };
-    // A registration with an explicit id is an import.
-    if route.as_deref() == Some("/subjects/{subject}/versions") && parts.method == Method::POST {
+    // A registration with an explicit id is an import; a DEK created with `POST …/deks`
+    // is its body's subject's.
+    let import_check =
+        route.as_deref() == Some("/subjects/{subject}/versions") && parts.method == Method::POST;
+    if import_check || matches!(need, Need::BodySubject(_)) {
         let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
             Ok(bytes) => bytes,
             // As the body extractor answers (`extract.rs`): too large, or ended early.
@@ -354,9 +364,25 @@ pub(super) async fn enforce(
                 .into_response();
             }
         };
-        if let Ok(serde_json::Value::Object(fields)) =
-            serde_json::from_slice::<serde_json::Value>(&bytes)
-            && fields.get("id").is_some_and(|id| !id.is_null())
+        let fields = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(serde_json::Value::Object(fields)) => Some(fields),
+            _ => None,
+        };
+        if let Need::BodySubject(op) = need {
+            // As the handler reads it (`registry::dek::create_dek`): a non-empty string.
+            let subject = fields
+                .as_ref()
+                .and_then(|f| f.get("subject"))
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty());
+            need = match subject {
+                Some(subject) => Need::Subject(op, path_subject(subject)),
+                None => Need::Authenticated,
+            };
+            event.subject = need.subject().map(str::to_owned);
+        } else if fields
+            .as_ref()
+            .is_some_and(|f| f.get("id").is_some_and(|id| !id.is_null()))
         {
             need = Need::Subject(
                 Operation::Import,
@@ -366,7 +392,10 @@ pub(super) async fn enforce(
         }
         body = Body::from(bytes);
     }
-    let audited = need.operation().is_some_and(|op| op != Operation::Read);
+    // A DEK created without a subject is refused by its handler: audited as a write.
+    let audited = need.operation().is_some_and(|op| op != Operation::Read)
+        || (route.as_deref() == Some("/dek-registry/v1/keks/{name}/deks")
+            && parts.method == Method::POST);
 
     if let Some(principal) = principal {
         event.principal = Some(principal.name.clone());
@@ -598,6 +627,8 @@ async fn authorize(
     };
     match need {
         Need::Open | Need::Authenticated | Need::Associations => Ok(()),
+        // Made a `Subject` (or `Authenticated`) by `enforce` before it authorizes.
+        Need::BodySubject(op) => Err(refused(*op, "a subject the request body does not name")),
         Need::Subject(op, subject) => {
             if rules.allows(who, *op, subject) {
                 Ok(())
@@ -738,11 +769,12 @@ mod tests {
             "/associations/resources/{resourceId}",
             "/associations:batchGet",
             "/associations:batchMutate",
-            // KEK changes, a KEK's DEK subjects, and a DEK named in the body only.
+            // KEK changes, and a KEK's DEK subjects (`GET …/deks`; `POST …/deks` creates a
+            // DEK of the body's subject).
             "/dek-registry/v1/keks/{name}",
             "/dek-registry/v1/keks/{name}/test",
             "/dek-registry/v1/keks/{name}/undelete",
-            "/dek-registry/v1/keks/{name}/deks",
+            "GET /dek-registry/v1/keks/{name}/deks",
         ];
         for (path, item) in &api.paths.paths {
             let methods = [
@@ -762,6 +794,7 @@ mod tests {
                     MetricsAccess::Open,
                 );
                 let global_ok = global_by_design.contains(&path.as_str())
+                    || global_by_design.contains(&format!("{method} {path}").as_str())
                     || (matches!(path.as_str(), "/config" | "/mode") && method != Method::GET);
                 assert!(
                     need != Need::Global || global_ok,
@@ -769,5 +802,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_dek_created_with_its_subject_in_the_body_needs_write_on_that_subject() {
+        let need = classify(
+            &Method::POST,
+            Some("/dek-registry/v1/keks/{name}/deks"),
+            |_| Some("k1".into()),
+            MetricsAccess::Open,
+        );
+        assert_eq!(need, Need::BodySubject(Operation::Write));
+        let listing = classify(
+            &Method::GET,
+            Some("/dek-registry/v1/keks/{name}/deks"),
+            |_| Some("k1".into()),
+            MetricsAccess::Open,
+        );
+        assert_eq!(
+            listing,
+            Need::Global,
+            "a KEK's DEK subjects stay administration"
+        );
     }
 }

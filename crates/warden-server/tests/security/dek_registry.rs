@@ -1,7 +1,8 @@
 //! The DEK registry (`/dek-registry/v1/keks…`) under rules: KEKs are read and created by any
 //! authenticated principal (clients create the KEK of an `ENCRYPT` rule on first use),
 //! changed and deleted by administrators; a DEK belongs to its subject: read with `read`,
-//! created with `write`, deleted with `delete`.
+//! created with `write` (whether the subject is in the path or only in the body, as
+//! Confluent's Java client sends it), deleted with `delete`.
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
@@ -91,6 +92,91 @@ subjects = ["orders-value"]
     )
     .await;
     assert_eq!(got.status, StatusCode::OK, "{:?}", got.body);
+
+    // `POST …/keks/{name}/deks` names the subject in the body only (Confluent's Java
+    // client): the subject's `write` decides, as with the subject in the path.
+    let deks = format!("{keks}/k1/deks");
+    let in_body = |subject: &str, version: i32| json!({"subject": subject, "version": version, "encryptedKeyMaterial": "AAAA"});
+    let created = call(
+        &client,
+        Method::POST,
+        &deks,
+        &writer,
+        Some(in_body("orders-value", 2)),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    assert_eq!(created.body["subject"], "orders-value");
+    assert_eq!(created.body["version"], 2);
+    let refused = call(
+        &client,
+        Method::POST,
+        &deks,
+        &writer,
+        Some(in_body("payments-value", 1)),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(refused.body["error_code"], 40301);
+    assert_eq!(
+        refused.body["message"],
+        "User 'writer' is not authorized to perform operation 'write' on subject 'payments-value'"
+    );
+    let refused = call(
+        &client,
+        Method::POST,
+        &deks,
+        &reader,
+        Some(in_body("orders-value", 3)),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(refused.body["error_code"], 40301);
+    // Nothing was created for the refused requests.
+    let versions = call(
+        &client,
+        Method::GET,
+        &format!("{orders}/versions"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(versions.body, json!([1, 2]), "{:?}", versions.body);
+    let payments = call(
+        &client,
+        Method::GET,
+        &format!("{keks}/k1/deks/payments-value/versions/1"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        payments.status,
+        StatusCode::NOT_FOUND,
+        "{:?}",
+        payments.body
+    );
+    // Without a subject the handler refuses it (42271), whoever asks.
+    let no_subject = call(
+        &client,
+        Method::POST,
+        &deks,
+        &writer,
+        Some(json!({"encryptedKeyMaterial": "AAAA"})),
+    )
+    .await;
+    assert_eq!(
+        no_subject.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        no_subject.body
+    );
+    // A KEK's DEK subjects stay administration.
+    let listed = call(&client, Method::GET, &deks, &writer, None).await;
+    assert_eq!(listed.status, StatusCode::FORBIDDEN, "{:?}", listed.body);
+    let listed = call(&client, Method::GET, &deks, &admin, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+
     let deleted = call(&client, Method::DELETE, &orders, &writer, None).await;
     assert_eq!(deleted.status, StatusCode::FORBIDDEN, "{:?}", deleted.body);
     let deleted = call(&client, Method::DELETE, &orders, &admin, None).await;
