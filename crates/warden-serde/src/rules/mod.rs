@@ -79,6 +79,19 @@ struct Failed {
     message: String,
 }
 
+impl Failed {
+    /// A rule whose `type` no executor runs (Confluent: "could not find rule executor").
+    fn unknown_executor(ty: &str) -> Self {
+        Self {
+            field: None,
+            message: format!(
+                "could not find rule executor of type {}",
+                ty.to_ascii_uppercase()
+            ),
+        }
+    }
+}
+
 /// A field as the rules see it (Confluent's `FieldContext`): borrowed from the
 /// [`FieldPlan`], with the type of the value at hand (a union's branch).
 struct FieldCtx<'a> {
@@ -434,13 +447,7 @@ impl Contract {
             } else if ty.eq_ignore_ascii_case("ENCRYPT") {
                 self.run_encrypt(index, rule, phase, schema, descriptor, message, keys)
             } else {
-                Err(Failed {
-                    field: None,
-                    message: format!(
-                        "could not find rule executor of type {}",
-                        ty.to_ascii_uppercase()
-                    ),
-                })
+                Err(Failed::unknown_executor(ty))
             };
             let (action, failed) = match outcome {
                 Ok(()) => (rule.on_success(phase), None),
@@ -507,13 +514,7 @@ impl Contract {
                     })
                 })
             } else {
-                Err(Failed {
-                    field: None,
-                    message: format!(
-                        "could not find rule executor of type {}",
-                        ty.to_ascii_uppercase()
-                    ),
-                })
+                Err(Failed::unknown_executor(ty))
             };
             let (action, failed) = match outcome {
                 Ok(()) => (rule.on_success(phase), None),
