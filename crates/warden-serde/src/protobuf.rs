@@ -101,9 +101,8 @@ impl ProtobufSerializer {
         let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
         out.extend_from_slice(&target.indexes);
         let start = out.len();
-        message
-            .encode(&mut out)
-            .map_err(|e| SerdeError::Serialization(e.to_string()))?;
+        // `Message::encode` would size the message again to check the room; a `Vec` has it.
+        message.encode_raw(&mut out);
         target.check.check(&out[start..])?;
         if resolved.write_rules().is_some() {
             // The rules see (and may rewrite) the message in the proto3 JSON mapping.
