@@ -1344,16 +1344,7 @@ fn json_kind_fits(root: &Value, schema: &Value, value: &Value) -> bool {
         },
         None => schema,
     };
-    let fits = |t: &str| match (t, value) {
-        ("object", Value::Object(_))
-        | ("array", Value::Array(_))
-        | ("string", Value::String(_))
-        | ("boolean", Value::Bool(_))
-        | ("null", Value::Null)
-        | ("number", Value::Number(_)) => true,
-        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
-        _ => false,
-    };
+    let fits = |t: &str| json_type_fits(t, value);
     match schema.get("type") {
         Some(Value::String(t)) => fits(t),
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(fits),
@@ -1366,4 +1357,19 @@ fn json_kind_fits(root: &Value, schema: &Value, value: &Value) -> bool {
 fn resolve_local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
     root.pointer(pointer)
+}
+
+/// Whether `value` is of the JSON Schema type `t` (`"integer"`: a number without a fraction
+/// that fits 64 bits, as `serde_json` holds it).
+pub(crate) fn json_type_fits(t: &str, value: &Value) -> bool {
+    match (t, value) {
+        ("object", Value::Object(_))
+        | ("array", Value::Array(_))
+        | ("string", Value::String(_))
+        | ("boolean", Value::Bool(_))
+        | ("null", Value::Null)
+        | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        _ => false,
+    }
 }

@@ -273,16 +273,7 @@ impl Kinds {
     }
 
     fn fits(&self, value: &Value) -> bool {
-        let fits = |t: &str| match (t, value) {
-            ("object", Value::Object(_))
-            | ("array", Value::Array(_))
-            | ("string", Value::String(_))
-            | ("boolean", Value::Bool(_))
-            | ("null", Value::Null)
-            | ("number", Value::Number(_)) => true,
-            ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
-            _ => false,
-        };
+        let fits = |t: &str| super::json_type_fits(t, value);
         match self {
             Kinds::Any => true,
             Kinds::Never => false,
