@@ -201,6 +201,15 @@ proptest! {
             let decoded = avro.decode_to_json(&bytes).unwrap_or_else(|e| {
                 panic!("{e}\nschema {}\ndatum {datum}\nbytes {bytes:?}", avro.canonical())
             });
+            // An apache-avro value is written as its typed JSON would be: the same bytes.
+            let value = avro.decode(&bytes).unwrap();
+            let (mut direct, mut via_json) = (Vec::new(), Vec::new());
+            let routes = (
+                avro.encode_value(&value, &mut direct),
+                avro.encode_value_as_json(&value, &mut via_json),
+            );
+            prop_assert_eq!(&routes.0, &routes.1, "{:?}", value);
+            prop_assert_eq!(&direct, &via_json, "{:?}", value);
             // Maps come back in any order, so the second encoding may differ in bytes but
             // not in what it reads as.
             let again = avro.decode_to_json(&encode(&avro, &decoded)).unwrap();

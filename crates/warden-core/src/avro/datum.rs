@@ -75,6 +75,31 @@ impl AvroSchema {
         value: &apache_avro::types::Value,
         out: &mut Vec<u8>,
     ) -> Result<(), PayloadError> {
+        // A value whose every part has the shape its schema names is written straight away;
+        // anything else (and every error) takes the typed-JSON route, whose bytes the direct
+        // path reproduces exactly where it answers.
+        let start = out.len();
+        let direct = ValueWriter {
+            schema: self,
+            names: OnceCell::new(),
+            none: Names::new(),
+        };
+        if direct.write(self.schema(), value, out, 0).is_some() {
+            return Ok(());
+        }
+        out.truncate(start);
+        self.encode_value_as_json(value, out)
+    }
+
+    /// [`AvroSchema::encode_value`] by its typed-JSON route alone: the value as Avro's JSON
+    /// encoding (each union value wrapped with its branch), then [`AvroSchema::encode_json`].
+    /// For tests that compare the two routes.
+    #[doc(hidden)]
+    pub fn encode_value_as_json(
+        &self,
+        value: &apache_avro::types::Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PayloadError> {
         let names = named_types(self);
         let json = typed_json(self.schema(), &names, value, 0);
         self.encode_json(&json, out)
@@ -393,6 +418,142 @@ fn typed_json(
                 .collect(),
         ),
         _ => value_to_json(value),
+    }
+}
+
+/// Writes an apache-avro `Value` straight to Avro binary where every part of it has the
+/// shape its schema names exactly (a record's fields in the schema's order, an `Int` for an
+/// `int`, a finite `Float` for a `float`, a union branch named by the value or by its own
+/// type, …), with the bytes the typed-JSON route would write. `None` for anything else (other
+/// numeric kinds, logical types carried as bytes or fixed, records with missing, extra or
+/// reordered fields, non-finite floats, depth past [`MAX_DEPTH`]): the caller then takes the
+/// typed-JSON route, which decides.
+struct ValueWriter<'s> {
+    schema: &'s AvroSchema,
+    /// Built on the first union with a named branch.
+    names: OnceCell<Names<'s>>,
+    /// For unions without named branches.
+    none: Names<'s>,
+}
+
+impl<'s> ValueWriter<'s> {
+    fn names(&self) -> &Names<'s> {
+        self.names.get_or_init(|| named_types(self.schema))
+    }
+
+    fn write(
+        &self,
+        schema: &'s Schema,
+        value: &apache_avro::types::Value,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Option<()> {
+        use apache_avro::types::Value as A;
+        if depth > MAX_DEPTH
+            || matches!(
+                schema,
+                Schema::BigDecimal | Schema::Uuid(_) | Schema::Decimal(_) | Schema::Duration(_)
+            )
+        {
+            return None;
+        }
+        let node = underlying(schema);
+        match (node, value) {
+            (Node::Ref(name), _) => {
+                let definition = *self.names().get(&Cow::Borrowed(name))?;
+                self.write(definition, value, out, depth)
+            }
+            (Node::Union(union), _) => {
+                let variants = union.variants();
+                let (index, inner) = match value {
+                    A::Union(i, inner) => (*i as usize, &**inner),
+                    plain => {
+                        let names = if variants.iter().any(|v| matches!(v, Schema::Ref { .. })) {
+                            self.names()
+                        } else {
+                            &self.none
+                        };
+                        (branch_of(variants, names, plain)?, plain)
+                    }
+                };
+                let variant = variants.get(index)?;
+                write_long(index as i64, out);
+                self.write(variant, inner, out, depth + 1)
+            }
+            (_, A::Union(_, inner)) => self.write(schema, inner, out, depth + 1),
+            (Node::Null, A::Null) => Some(()),
+            (Node::Boolean, A::Boolean(b)) => {
+                out.push(u8::from(*b));
+                Some(())
+            }
+            (Node::Int, A::Int(n) | int_logical!(A, n)) => {
+                write_long(i64::from(*n), out);
+                Some(())
+            }
+            (Node::Long, A::Long(n) | long_logical!(A, n)) => {
+                write_long(*n, out);
+                Some(())
+            }
+            (Node::Float, A::Float(f)) if f.is_finite() => {
+                out.extend_from_slice(&f.to_le_bytes());
+                Some(())
+            }
+            (Node::Double, A::Double(f)) if f.is_finite() => {
+                out.extend_from_slice(&f.to_le_bytes());
+                Some(())
+            }
+            (Node::String, A::String(s)) => {
+                write_bytes(s.as_bytes(), out);
+                Some(())
+            }
+            (Node::Bytes, A::Bytes(b)) => {
+                write_bytes(b, out);
+                Some(())
+            }
+            (Node::Fixed(fixed), A::Fixed(_, b)) if b.len() == fixed.size => {
+                out.extend_from_slice(b);
+                Some(())
+            }
+            (Node::Enum(e), A::Enum(_, symbol) | A::String(symbol)) => {
+                let index = e.symbols.iter().position(|s| s == symbol)?;
+                write_long(index as i64, out);
+                Some(())
+            }
+            (Node::Array(items), A::Array(values)) => {
+                if !values.is_empty() {
+                    write_long(values.len() as i64, out);
+                    for v in values {
+                        self.write(items, v, out, depth + 1)?;
+                    }
+                }
+                out.push(0);
+                Some(())
+            }
+            (Node::Map(of), A::Map(entries)) => {
+                if !entries.is_empty() {
+                    write_long(entries.len() as i64, out);
+                    for (key, v) in entries {
+                        write_bytes(key.as_bytes(), out);
+                        self.write(of, v, out, depth + 1)?;
+                    }
+                }
+                out.push(0);
+                Some(())
+            }
+            (Node::Record(record), A::Record(fields)) => {
+                if fields.len() != record.fields.len() {
+                    return None;
+                }
+                for (field, (name, v)) in record.fields.iter().zip(fields) {
+                    if field.name != *name {
+                        return None;
+                    }
+                    self.write(&field.schema, v, out, depth + 1)?;
+                }
+                Some(())
+            }
+            _ => None,
+        }
     }
 }
 
@@ -997,6 +1158,141 @@ mod tests {
         assert!(
             err.contains("/n") && err.contains("expected one of [int, long]"),
             "{err}"
+        );
+    }
+
+    /// Values the direct path writes and values it leaves to the typed-JSON route give the
+    /// same bytes, or the same error, by both routes.
+    #[test]
+    fn avro_values_are_written_as_their_typed_json_is() {
+        use apache_avro::types::Value as A;
+        let schema = schema(
+            r#"{"type":"record","name":"R","namespace":"acme","fields":[
+                {"name":"n","type":"int"},
+                {"name":"l","type":"long"},
+                {"name":"f","type":"float"},
+                {"name":"u","type":["null","string",{"type":"record","name":"S","fields":[
+                    {"name":"x","type":"int","default":1}]}]},
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}},
+                {"name":"m","type":{"type":"map","values":"S"}},
+                {"name":"t","type":{"type":"long","logicalType":"timestamp-millis"}},
+                {"name":"fx","type":{"type":"fixed","name":"F","size":2}}]}"#,
+        );
+        let s = |x: i32| A::Record(vec![("x".into(), A::Int(x))]);
+        let record = |n: A, l: A, f: A, u: A, e: A, t: A, fx: A| {
+            A::Record(vec![
+                ("n".into(), n),
+                ("l".into(), l),
+                ("f".into(), f),
+                ("u".into(), u),
+                ("e".into(), e),
+                ("m".into(), A::Map([("k".to_owned(), s(3))].into())),
+                ("t".into(), t),
+                ("fx".into(), fx),
+            ])
+        };
+        let fixed = || A::Fixed(2, vec![1, 2]);
+        let cases = [
+            // Written directly.
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(1.5),
+                A::Null,
+                A::Enum(1, "B".into()),
+                A::TimestampMillis(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(-0.0),
+                A::String("s".into()),
+                A::String("A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(1.0),
+                A::Union(2, Box::new(s(4))),
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            // Left to the typed-JSON route: other numeric kinds, a plain record in a union,
+            // a record missing a field with a default, a non-finite float, a bad symbol, a
+            // fixed of the wrong size.
+            record(
+                A::Long(1),
+                A::Int(2),
+                A::Double(1.5),
+                A::Null,
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(1.0),
+                s(5),
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(1.0),
+                A::Union(2, Box::new(A::Record(vec![]))),
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(f32::NAN),
+                A::Null,
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Int(1),
+                A::Long(2),
+                A::Float(1.0),
+                A::Null,
+                A::Enum(0, "Z".into()),
+                A::Long(9),
+                fixed(),
+            ),
+            record(
+                A::Long(1 << 40),
+                A::Long(2),
+                A::Float(1.0),
+                A::Null,
+                A::Enum(0, "A".into()),
+                A::Long(9),
+                A::Fixed(3, vec![1, 2, 3]),
+            ),
+        ];
+        let mut refused = 0;
+        for value in &cases {
+            let (mut direct, mut via_json) = (vec![7], vec![7]);
+            let routes = (
+                schema.encode_value(value, &mut direct),
+                schema.encode_value_as_json(value, &mut via_json),
+            );
+            assert_eq!(routes.0, routes.1, "{value:?}");
+            assert_eq!(direct, via_json, "{value:?}");
+            refused += usize::from(routes.0.is_err());
+        }
+        assert_eq!(
+            refused, 3,
+            "NaN, an unknown symbol and an out-of-range int are refused"
         );
     }
 
