@@ -1179,104 +1179,58 @@ mod tests {
                 {"name":"fx","type":{"type":"fixed","name":"F","size":2}}]}"#,
         );
         let s = |x: i32| A::Record(vec![("x".into(), A::Int(x))]);
-        let record = |n: A, l: A, f: A, u: A, e: A, t: A, fx: A| {
-            A::Record(vec![
-                ("n".into(), n),
-                ("l".into(), l),
-                ("f".into(), f),
-                ("u".into(), u),
-                ("e".into(), e),
-                ("m".into(), A::Map([("k".to_owned(), s(3))].into())),
-                ("t".into(), t),
-                ("fx".into(), fx),
-            ])
+        // A valid record with some fields replaced; `swap` puts the first two out of order.
+        let with = |changes: &[(&str, A)], swap: bool| {
+            let mut fields: Vec<(String, A)> = [
+                ("n", A::Int(1)),
+                ("l", A::Long(2)),
+                ("f", A::Float(1.5)),
+                ("u", A::Null),
+                ("e", A::Enum(1, "B".into())),
+                ("m", A::Map([("k".to_owned(), s(3))].into())),
+                ("t", A::TimestampMillis(9)),
+                ("fx", A::Fixed(2, vec![1, 2])),
+            ]
+            .into_iter()
+            .map(|(name, value)| {
+                let changed = changes.iter().find(|(n, _)| *n == name);
+                (name.to_owned(), changed.map_or(value, |(_, v)| v.clone()))
+            })
+            .collect();
+            if swap {
+                fields.swap(0, 1);
+            }
+            A::Record(fields)
         };
-        let fixed = || A::Fixed(2, vec![1, 2]);
         let cases = [
             // Written directly.
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(1.5),
-                A::Null,
-                A::Enum(1, "B".into()),
-                A::TimestampMillis(9),
-                fixed(),
+            with(&[], false),
+            with(
+                &[
+                    ("f", A::Float(-0.0)),
+                    ("u", A::String("s".into())),
+                    ("e", A::String("A".into())),
+                    ("t", A::Long(9)),
+                ],
+                false,
             ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(-0.0),
-                A::String("s".into()),
-                A::String("A".into()),
-                A::Long(9),
-                fixed(),
+            with(&[("u", A::Union(2, Box::new(s(4))))], false),
+            // Left to the typed-JSON route: other numeric kinds, fields out of order, a plain
+            // record in a union, a record missing a field with a default; and refused by it:
+            // a non-finite float, an unknown symbol, an int out of range with a fixed of the
+            // wrong size.
+            with(
+                &[("n", A::Long(1)), ("l", A::Int(2)), ("f", A::Double(1.5))],
+                false,
             ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(1.0),
-                A::Union(2, Box::new(s(4))),
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            // Left to the typed-JSON route: other numeric kinds, a plain record in a union,
-            // a record missing a field with a default, a non-finite float, a bad symbol, a
-            // fixed of the wrong size.
-            record(
-                A::Long(1),
-                A::Int(2),
-                A::Double(1.5),
-                A::Null,
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(1.0),
-                s(5),
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(1.0),
-                A::Union(2, Box::new(A::Record(vec![]))),
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(f32::NAN),
-                A::Null,
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            record(
-                A::Int(1),
-                A::Long(2),
-                A::Float(1.0),
-                A::Null,
-                A::Enum(0, "Z".into()),
-                A::Long(9),
-                fixed(),
-            ),
-            record(
-                A::Long(1 << 40),
-                A::Long(2),
-                A::Float(1.0),
-                A::Null,
-                A::Enum(0, "A".into()),
-                A::Long(9),
-                A::Fixed(3, vec![1, 2, 3]),
+            with(&[], true),
+            with(&[("u", s(5))], false),
+            with(&[("u", A::Union(2, Box::new(A::Record(vec![]))))], false),
+            with(&[("f", A::Float(f32::NAN))], false),
+            with(&[("e", A::Enum(0, "Z".into()))], false),
+            with(
+                &[("n", A::Long(1 << 40)), ("fx", A::Fixed(3, vec![1, 2, 3]))],
+                false,
             ),
         ];
         let mut refused = 0;
