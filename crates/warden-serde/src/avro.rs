@@ -106,14 +106,7 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let mut out = header(resolved.id, 64);
-        let checked = resolved.check_write_rules(
-            Some(json),
-            |projection, out| {
-                *out = projection.of_json(json);
-                Ok(())
-            },
-            || Ok(json.clone()),
-        )?;
+        let checked = resolved.check_write_rules_on_json(json)?;
         if !checked && resolved.write_rules().is_some() {
             let mut json = json.clone();
             resolved.run_write_rules(&mut json)?;

@@ -94,14 +94,7 @@ impl JsonSerializer {
 /// read, else on a copy), validates the result and frames it.
 fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
     let transformed;
-    let checked = resolved.check_write_rules(
-        Some(json),
-        |projection, out| {
-            *out = projection.of_json(json);
-            Ok(())
-        },
-        || Ok(json.clone()),
-    )?;
+    let checked = resolved.check_write_rules_on_json(json)?;
     let json = if !checked && resolved.write_rules().is_some() {
         let mut copy = json.clone();
         resolved.run_write_rules(&mut copy)?;

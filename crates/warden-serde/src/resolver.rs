@@ -220,6 +220,21 @@ impl<S> Resolved<S> {
         }
     }
 
+    /// [`Resolved::check_write_rules`] on a record held as a JSON document: borrowed, or its
+    /// projection copied out of it, or a copy of it whole.
+    ///
+    /// Errors: [`SerdeError::Rule`].
+    pub(crate) fn check_write_rules_on_json(&self, json: &serde_json::Value) -> Result<bool> {
+        self.check_write_rules(
+            Some(json),
+            |projection, out| {
+                *out = projection.of_json(json);
+                Ok(())
+            },
+            || Ok(json.clone()),
+        )
+    }
+
     /// [`Resolved::run_write_rules`] on a Protobuf record of message `descriptor`.
     pub(crate) fn run_write_rules_in(
         &self,

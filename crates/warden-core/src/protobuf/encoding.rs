@@ -114,11 +114,6 @@ impl EncodingCheck {
         }
     }
 
-    /// The message this check is for.
-    pub fn message(&self) -> &MessageDescriptor {
-        &self.root
-    }
-
     /// Checks that `bytes` (binary Protobuf, no framing) decode as the message, as
     /// [`ProtobufSchema::check_encoding`](super::ProtobufSchema::check_encoding) does, with
     /// the same verdicts.
