@@ -9,6 +9,15 @@ use warden_storage::PoolStats;
 
 use crate::registry::CacheWeights;
 
+/// The caches whose lookups `warden_cache_requests_total` counts (its `cache` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheName {
+    /// `schema_by_id`: stored schemas by id.
+    SchemaById = 0,
+    /// `request`: known submissions.
+    Request = 1,
+}
+
 /// The registry's metrics. Each process has its own set (no global state).
 #[derive(Debug)]
 pub struct Metrics {
@@ -23,6 +32,9 @@ pub struct Metrics {
     pub compatibility_failures: IntCounter,
     /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
+    /// The four counters of `cache`, resolved once: `[schema_by_id, request]` ×
+    /// `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
+    cache_lookups: [[IntCounter; 2]; 2],
     /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
@@ -96,6 +108,8 @@ impl Metrics {
         ] {
             registry.register(c).expect("metric names are unique");
         }
+        let cache_lookups = ["schema_by_id", "request"]
+            .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
         Self {
             registry,
             requests,
@@ -103,9 +117,15 @@ impl Metrics {
             registrations,
             compatibility_failures,
             cache,
+            cache_lookups,
             cache_bytes,
             pool,
         }
+    }
+
+    /// Counts one lookup of `cache` in `warden_cache_requests_total`, a hit or a miss.
+    pub fn count_cache_lookup(&self, cache: CacheName, hit: bool) {
+        self.cache_lookups[cache as usize][usize::from(hit)].inc();
     }
 
     /// The text exposition of every metric, with the pool gauges set from `pool` and the

@@ -25,6 +25,7 @@
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -34,7 +35,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -260,14 +261,22 @@ async fn serve_connection<S>(
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Requests in flight on one connection, and since when it has had none.
+///
+/// Kept in atomics: a request's start and end write two counters and wake nobody. The
+/// idle timer reads them when it fires (once per limit, not once per request), and only a
+/// connection that is closing asks to be woken when its last request ends.
 #[derive(Debug)]
-struct Activity(watch::Sender<Load>);
-
-#[derive(Debug, Clone, Copy)]
-struct Load {
-    in_flight: usize,
-    idle_since: Instant,
-    served_one: bool,
+struct Activity {
+    /// The connection's start: [`Activity::idle_since`] counts from it.
+    epoch: Instant,
+    in_flight: AtomicUsize,
+    /// Nanoseconds from `epoch` to the end of the last request (0 before the first).
+    idle_since: AtomicU64,
+    served_one: AtomicBool,
+    /// Set once the connection is closing: from then on, the end of the last request in
+    /// flight wakes `drained`.
+    closing: AtomicBool,
+    drained: Notify,
 }
 
 /// A request in flight; its drop marks the request done.
@@ -276,57 +285,98 @@ struct Busy(Arc<Activity>);
 
 impl Activity {
     fn new() -> Self {
-        Self(watch::Sender::new(Load {
-            in_flight: 0,
-            idle_since: Instant::now(),
-            served_one: false,
-        }))
+        Self {
+            epoch: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            served_one: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            drained: Notify::new(),
+        }
     }
 
     fn begin(self: &Arc<Self>) -> Busy {
-        self.0.send_modify(|load| {
-            load.in_flight += 1;
-            load.served_one = true;
-        });
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if !self.served_one.load(Ordering::Relaxed) {
+            self.served_one.store(true, Ordering::Relaxed);
+        }
         Busy(Arc::clone(self))
+    }
+
+    /// When the connection last had no request in flight.
+    fn idle_since(&self) -> Instant {
+        self.epoch + Duration::from_nanos(self.idle_since.load(Ordering::Acquire))
     }
 
     /// Completes once the connection has had no request in flight for `first` (before its
     /// first request) or `later` (after it); never while a request is in flight, and never
     /// for a limit of `None`.
     async fn idle(&self, first: Option<Duration>, later: Option<Duration>) {
-        let mut changes = self.0.subscribe();
         loop {
-            let load = *changes.borrow_and_update();
-            let limit = if load.served_one { later } else { first };
-            match limit.filter(|_| load.in_flight == 0) {
-                Some(limit) => tokio::select! {
-                    () = tokio::time::sleep_until(load.idle_since + limit) => return,
-                    _ = changes.changed() => {}
-                },
-                // The sender lives as long as `self`: `changed` never fails here.
-                None => {
-                    let _ = changes.changed().await;
+            let served_one = self.served_one.load(Ordering::Relaxed);
+            let Some(limit) = (if served_one { later } else { first }) else {
+                match later {
+                    // No limit before the first request: look again after `later`, which
+                    // counts from the end of the last request once there was one.
+                    Some(later) if !served_one => {
+                        tokio::time::sleep(later).await;
+                        continue;
+                    }
+                    _ => {
+                        std::future::pending::<()>().await;
+                        continue;
+                    }
                 }
+            };
+            if self.in_flight.load(Ordering::Acquire) > 0 {
+                // Busy now: look again after one limit (a request that ends meanwhile
+                // starts its own full limit, so this never closes early).
+                tokio::time::sleep(limit).await;
+                continue;
+            }
+            let until = self.idle_since() + limit;
+            if Instant::now() < until {
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            // Idle for the whole limit, unless a request came and went since the look
+            // above or one is in flight now.
+            if self.in_flight.load(Ordering::Acquire) == 0
+                && self.idle_since() + limit <= Instant::now()
+                && self.served_one.load(Ordering::Relaxed) == served_one
+            {
+                return;
             }
         }
     }
 
     /// Completes when no request is in flight.
     async fn no_request_in_flight(&self) {
-        let mut changes = self.0.subscribe();
-        // The sender lives as long as `self`: `wait_for` never fails here.
-        let _ = changes.wait_for(|load| load.in_flight == 0).await;
+        self.closing.store(true, Ordering::Release);
+        loop {
+            let drained = self.drained.notified();
+            tokio::pin!(drained);
+            drained.as_mut().enable();
+            if self.in_flight.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            drained.await;
+        }
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.0.send_modify(|load| {
-            load.in_flight -= 1;
-            if load.in_flight == 0 {
-                load.idle_since = Instant::now();
-            }
-        });
+        let activity = &self.0;
+        // The end time is written before the count drops, so a timer that sees no request
+        // in flight also sees when the last one ended.
+        let now = Instant::now().saturating_duration_since(activity.epoch);
+        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        activity.idle_since.fetch_max(nanos, Ordering::AcqRel);
+        if activity.in_flight.fetch_sub(1, Ordering::AcqRel) == 1
+            && activity.closing.load(Ordering::Acquire)
+        {
+            activity.drained.notify_waiters();
+        }
     }
 }

@@ -85,19 +85,34 @@ pub(super) async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<a
     if !names_a_subject {
         return None;
     }
+    // The segment after the first `subjects` one, looked up before anything is copied:
+    // most subjects have no alias.
+    let mut path_target = None;
+    if let Some(segment) = path
+        .split('/')
+        .skip_while(|s| *s != "subjects")
+        .nth(1)
+        .filter(|s| !s.is_empty())
+    {
+        let name = percent_encoding::percent_decode_str(segment)
+            .decode_utf8()
+            .ok()?;
+        path_target = alias_of(r, &name).await;
+    }
+    let ids_query = path.starts_with("/schemas/ids");
+    if path_target.is_none() && !ids_query {
+        return None;
+    }
     let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
     let mut changed = false;
-    if let Some(at) = segments.iter().position(|s| s == "subjects")
-        && let Some(segment) = segments.get(at + 1).filter(|s| !s.is_empty())
-        && let Some(target) = alias_of(r, &percent_decode(segment)?).await
+    if let Some(target) = path_target
+        && let Some(at) = segments.iter().position(|s| s == "subjects")
     {
         segments[at + 1] = percent_encode(target.as_str());
         changed = true;
     }
     let mut query = uri.query().map(str::to_owned);
-    if path.starts_with("/schemas/ids")
-        && let Some(q) = &query
-    {
+    if ids_query && let Some(q) = &query {
         let mut pairs: Vec<(String, String)> = q
             .split('&')
             .map(|p| match p.split_once('=') {

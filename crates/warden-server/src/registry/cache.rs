@@ -1,5 +1,6 @@
-//! The registry's in-memory caches, each bounded in bytes: moka's concurrent cache (TinyLFU
-//! admission, LRU eviction) with a weigher that estimates what an entry holds in memory.
+//! The registry's in-memory caches, each bounded in bytes: `quick_cache`'s sharded
+//! concurrent cache (CLOCK-Pro eviction: scan-resistant, a hit only sets a flag) with a
+//! weigher that estimates what an entry holds in memory.
 //! An entry heavier than a sixteenth of its cache's budget is not cached at all, so one
 //! very large schema or request cannot push out everything else.
 
@@ -66,21 +67,44 @@ pub struct CacheWeights {
 /// An entry may weigh at most this fraction of its cache's budget.
 const ENTRY_SHARE: u64 = 16;
 
-/// Fixed cost of an entry: the map slot, the `Arc`, the key and moka's bookkeeping.
+/// Fixed cost of an entry: the map slot, the `Arc`, the key and the cache's bookkeeping.
 const ENTRY_OVERHEAD: u64 = 256;
 
 /// A concurrent cache holding at most `budget` bytes, as `weigh` estimates them.
 pub(crate) struct ByteCache<K, V> {
-    cache: moka::sync::Cache<K, V>,
+    cache: quick_cache::sync::Cache<K, V, Weigh<V>>,
     weigh: fn(&V) -> u64,
     max_entry: u64,
 }
 
-impl<K, V> std::fmt::Debug for ByteCache<K, V> {
+/// `quick_cache`'s weigher over one of this module's weight functions.
+struct Weigh<V>(fn(&V) -> u64);
+
+impl<V> Clone for Weigh<V> {
+    fn clone(&self) -> Self {
+        Self(self.0)
+    }
+}
+
+impl<K, V> quick_cache::Weighter<K, V> for Weigh<V> {
+    fn weight(&self, _: &K, value: &V) -> u64 {
+        (self.0)(value)
+    }
+}
+
+/// The entries a cache is sized for at first: its budget over this typical weight (the
+/// table grows past it as entries come).
+const TYPICAL_ENTRY: u64 = 4 * 1024;
+
+impl<K, V> std::fmt::Debug for ByteCache<K, V>
+where
+    K: Hash + Eq,
+    V: Clone,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ByteCache")
-            .field("entries", &self.cache.entry_count())
-            .field("weighted_size", &self.cache.weighted_size())
+            .field("entries", &self.cache.len())
+            .field("weighted_size", &self.cache.weight())
             .field("max_entry", &self.max_entry)
             .finish()
     }
@@ -93,12 +117,24 @@ where
 {
     /// An empty cache of at most `budget` bytes.
     pub(crate) fn new(budget: u64, weigh: fn(&V) -> u64) -> Self {
-        let cache = moka::sync::Cache::builder()
-            .max_capacity(budget)
-            .weigher(move |_: &K, value: &V| u32::try_from(weigh(value)).unwrap_or(u32::MAX))
-            .build();
+        let estimated = usize::try_from(budget / TYPICAL_ENTRY)
+            .unwrap_or(usize::MAX)
+            .max(16);
+        // As many shards as an entry may take shares of the budget, so that an entry at its
+        // share still fits the shard it falls in (each holds an equal part of the budget).
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(estimated)
+            .weight_capacity(budget)
+            .shards(ENTRY_SHARE as usize)
+            .build()
+            .expect("every option is set");
         Self {
-            cache,
+            cache: quick_cache::sync::Cache::with_options(
+                options,
+                Weigh(weigh),
+                quick_cache::DefaultHashBuilder::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            ),
             weigh,
             max_entry: budget / ENTRY_SHARE,
         }
@@ -118,12 +154,12 @@ where
 
     /// Forgets `key`.
     pub(crate) fn remove(&self, key: &K) {
-        self.cache.invalidate(key);
+        self.cache.remove(key);
     }
 
     /// Forgets everything cached so far.
     pub(crate) fn clear(&self) {
-        self.cache.invalidate_all();
+        self.cache.clear();
     }
 
     /// The keys cached now.
@@ -131,13 +167,12 @@ where
     where
         K: Clone,
     {
-        self.cache.iter().map(|(key, _)| K::clone(&key)).collect()
+        self.cache.iter().map(|(key, _)| key).collect()
     }
 
-    /// Estimated bytes held, after pending evictions have run.
+    /// Estimated bytes held.
     pub(crate) fn weight(&self) -> u64 {
-        self.cache.run_pending_tasks();
-        self.cache.weighted_size()
+        self.cache.weight()
     }
 }
 

@@ -190,11 +190,16 @@ impl Registry {
     ) -> Result<SchemaDiff> {
         let bytes = old_bytes + new_bytes;
         self.work
-            .run_sized(bytes, self.work.deadline(), move |interrupt| {
-                Ok(warden_core::diff::diff_until(
-                    &old, &new, policy, interrupt,
-                )?)
-            })
+            .run_sized(
+                new.schema_type(),
+                bytes,
+                self.work.deadline(),
+                move |interrupt| {
+                    Ok(warden_core::diff::diff_until(
+                        &old, &new, policy, interrupt,
+                    )?)
+                },
+            )
             .await
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use warden_core::api::{RegisterSchemaResponse, SchemaReference};
 use warden_core::{ParsedSchema, SchemaId, Subject, Version, VersionSelector};
-use warden_storage::{NewSchema, Scope, StoredConfig, StoredSchema, VersionRow};
+use warden_storage::{NewSchema, StoredConfig, StoredSchema, VersionRow};
 
 use super::contract::{Metadata, merge_rule_sets, metadata_of};
 use super::{CachedSchema, ReferenceSpec, Registry, SchemaSubmission};
@@ -279,10 +279,7 @@ impl Registry {
     /// `AliasFilter` resolves the subject of every `/subjects/{subject}/…` URL; `None` when
     /// `subject` is no alias.
     pub async fn alias_target(&self, subject: &Subject) -> Result<Option<Subject>> {
-        let Some(config) = self.scope_config(Scope::Subject(subject)).await? else {
-            return Ok(None);
-        };
-        let Some(alias) = config.extra.alias.filter(|a| !a.is_empty()) else {
+        let Some(alias) = self.own_alias(subject).await? else {
             return Ok(None);
         };
         Ok(Subject::parse(&alias)

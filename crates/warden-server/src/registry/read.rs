@@ -22,15 +22,11 @@ impl Registry {
     pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<CachedSchema>> {
         if let Some(hit) = self.by_id.get(&id) {
             self.metrics
-                .cache
-                .with_label_values(&["schema_by_id", "hit"])
-                .inc();
+                .count_cache_lookup(crate::metrics::CacheName::SchemaById, true);
             return Ok(Arc::clone(&hit));
         }
         self.metrics
-            .cache
-            .with_label_values(&["schema_by_id", "miss"])
-            .inc();
+            .count_cache_lookup(crate::metrics::CacheName::SchemaById, false);
         let stored = self
             .store
             .schema_by_id(id)
@@ -118,20 +114,26 @@ impl Registry {
         let bytes = super::register::text_bytes(&schema.stored.schema, &references);
         let parsed = self
             .work
-            .run_sized(bytes, self.work.deadline(), move |_| {
-                let stored = &schema.stored;
-                // Read as stored: a default Java would not check (IMPORT, validateNewSchemas
-                // off) is kept and ignored, as Confluent's parser does for stored schemas.
-                ParsedSchema::parse_with(
-                    stored.schema_type,
-                    &stored.schema,
-                    &references,
-                    warden_core::schema::ParseOptions::STORED,
-                )
-                .map_err(|e| {
-                    Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}")).into()
-                })
-            })
+            .run_sized(
+                schema.stored.schema_type,
+                bytes,
+                self.work.deadline(),
+                move |_| {
+                    let stored = &schema.stored;
+                    // Read as stored: a default Java would not check (IMPORT, validateNewSchemas
+                    // off) is kept and ignored, as Confluent's parser does for stored schemas.
+                    ParsedSchema::parse_with(
+                        stored.schema_type,
+                        &stored.schema,
+                        &references,
+                        warden_core::schema::ParseOptions::STORED,
+                    )
+                    .map_err(|e| {
+                        Error::InvalidSchema(format!("stored schema {id} no longer parses: {e}"))
+                            .into()
+                    })
+                },
+            )
             .await?;
         let parsed = Arc::new(parsed);
         self.parsed.insert(ParsedKey::Id(id), Arc::clone(&parsed));

@@ -961,9 +961,7 @@ impl Registry {
         });
         if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
             self.metrics
-                .cache
-                .with_label_values(&["request", "hit"])
-                .inc();
+                .count_cache_lookup(crate::metrics::CacheName::Request, true);
             return Ok(Candidate {
                 new: Arc::clone(&hit),
                 parsed: None,
@@ -971,9 +969,7 @@ impl Registry {
             });
         }
         self.metrics
-            .cache
-            .with_label_values(&["request", "miss"])
-            .inc();
+            .count_cache_lookup(crate::metrics::CacheName::Request, false);
         let candidate = self
             .parse_candidate(submission, normalize, as_new, deadline)
             .await?;
@@ -1004,17 +1000,22 @@ impl Registry {
             .await?;
         let parsed = self
             .work
-            .run_sized(text_bytes(&new.schema, &resolved), deadline, move |_| {
-                // The text was accepted when the candidate was made; read it as stored.
-                ParsedSchema::parse_with(
-                    new.schema_type,
-                    &new.schema,
-                    &resolved,
-                    ParseOptions::STORED,
-                )
-                .map(Arc::new)
-                .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
-            })
+            .run_sized(
+                new.schema_type,
+                text_bytes(&new.schema, &resolved),
+                deadline,
+                move |_| {
+                    // The text was accepted when the candidate was made; read it as stored.
+                    ParsedSchema::parse_with(
+                        new.schema_type,
+                        &new.schema,
+                        &resolved,
+                        ParseOptions::STORED,
+                    )
+                    .map(Arc::new)
+                    .map_err(|e| Error::InvalidSchema(format!("Invalid schema: {e}")).into())
+                },
+            )
             .await?;
         self.parsed.insert(key, Arc::clone(&parsed));
         Ok(parsed)
@@ -1058,23 +1059,28 @@ impl Registry {
         .strict(self.work.strict_schemas());
         let (parsed, text, legacy) = self
             .work
-            .run_sized(text_bytes(&schema, &resolved), deadline, move |_| {
-                let parsed = ParsedSchema::parse_with_limits_as(
-                    schema_type,
-                    &schema,
-                    &resolved,
-                    &limits,
-                    options,
-                )
-                .map_err(invalid_schema)?;
-                let text = if normalize {
-                    parsed.normalized()
-                } else {
-                    parsed.canonical().to_owned()
-                };
-                let legacy = parsed.legacy_text(normalize);
-                Ok((parsed, text, legacy))
-            })
+            .run_sized(
+                schema_type,
+                text_bytes(&schema, &resolved),
+                deadline,
+                move |_| {
+                    let parsed = ParsedSchema::parse_with_limits_as(
+                        schema_type,
+                        &schema,
+                        &resolved,
+                        &limits,
+                        options,
+                    )
+                    .map_err(invalid_schema)?;
+                    let text = if normalize {
+                        parsed.normalized()
+                    } else {
+                        parsed.canonical().to_owned()
+                    };
+                    let legacy = parsed.legacy_text(normalize);
+                    Ok((parsed, text, legacy))
+                },
+            )
             .await?;
         if normalize {
             references.sort();
@@ -1167,7 +1173,7 @@ impl Registry {
                 .map(|(_, cached, _)| cached.stored.schema.len())
                 .sum::<usize>();
         self.work
-            .run_sized(bytes, deadline, move |interrupt| {
+            .run_sized(new.schema_type(), bytes, deadline, move |interrupt| {
                 Ok(render_check(
                     level,
                     policy,

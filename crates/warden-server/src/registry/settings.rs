@@ -62,6 +62,16 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             .cloned()
     }
 
+    /// What `look` makes of the value of `key`, read in place (nothing is cloned but what
+    /// `look` returns).
+    fn peek<R>(&self, key: &K, look: impl FnOnce(&V) -> R) -> Option<R> {
+        self.entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .map(look)
+    }
+
     /// The generation to pass to [`Self::keep`] for a read that begins now.
     fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
@@ -157,6 +167,25 @@ impl Registry {
         let config = self.store.config(scope).await?;
         memo.keep(k, config.clone(), read_at);
         Ok(config)
+    }
+
+    /// The `alias` of `subject`'s own config (no fallback; `None` when unset or empty),
+    /// read in place in memory when known.
+    ///
+    /// Errors: the store's, on a miss.
+    pub(super) async fn own_alias(&self, subject: &Subject) -> Result<Option<String>> {
+        fn alias_in(config: &Option<StoredConfig>) -> Option<String> {
+            config
+                .as_ref()
+                .and_then(|c| c.extra.alias.as_ref())
+                .filter(|a| !a.is_empty())
+                .cloned()
+        }
+        let key = Some(subject.clone());
+        if let Some(alias) = self.settings.configs.peek(&key, alias_in) {
+            return Ok(alias);
+        }
+        Ok(alias_in(&self.scope_config(Scope::Subject(subject)).await?))
     }
 
     /// The mode set at `scope` itself (no fallback), from memory when known.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
-use warden_core::{Interrupt, Interrupted, SchemaLimits};
+use warden_core::{Interrupt, Interrupted, SchemaLimits, SchemaType};
 
 use super::Registry;
 use crate::error::{Error, Result};
@@ -99,6 +99,19 @@ pub(crate) fn available_cores() -> usize {
 /// Schema `allOf` entries to pair) in well under 100 ms.
 pub(crate) const INLINE_BYTES: usize = 2 * 1024;
 
+/// [`INLINE_BYTES`] for Avro: its parse and its checks are linear in the schema (the
+/// largest check the default limits allow takes milliseconds, BENCHMARKS.md "Pathological
+/// compatibility checks"), so below this the hand-off to the pool costs more than the work.
+pub(crate) const INLINE_BYTES_AVRO: usize = 32 * 1024;
+
+/// The schema text up to which work on schemas of `format` runs on the request's task.
+fn inline_bytes(format: SchemaType) -> usize {
+    match format {
+        SchemaType::Avro => INLINE_BYTES_AVRO,
+        SchemaType::Json | SchemaType::Protobuf => INLINE_BYTES,
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Work {
     limits: WorkLimits,
@@ -179,18 +192,18 @@ impl Work {
         }
     }
 
-    /// The error of work stopped at its deadline: 50002 with the timeout layer's message.
-    /// Like [`run`](Self::run), but work on at most [`INLINE_BYTES`] of schema text runs
-    /// at once on the calling task: for schemas that small, parsing or checking costs less
-    /// than handing the job to another thread, and the limits keep its worst case
-    /// to tens of milliseconds.
+    /// Like [`run`](Self::run), but work on at most [`INLINE_BYTES`] of schema text
+    /// ([`INLINE_BYTES_AVRO`] for Avro) of `format` runs at once on the calling task: for
+    /// schemas that small, parsing or checking costs less than handing the job to another
+    /// thread, and the limits keep its worst case to tens of milliseconds.
     pub(crate) async fn run_sized<T: Send + 'static>(
         &self,
+        format: SchemaType,
         text_bytes: usize,
         deadline: Instant,
         job: impl FnOnce(&Interrupt) -> Result<T, Stop> + Send + 'static,
     ) -> Result<T> {
-        if text_bytes > INLINE_BYTES {
+        if text_bytes > inline_bytes(format) {
             return self.run(deadline, job).await;
         }
         match job(&Interrupt::at(deadline)) {
@@ -200,6 +213,7 @@ impl Work {
         }
     }
 
+    /// The error of work stopped at its deadline: 50002 with the timeout layer's message.
     fn timed_out(&self) -> Error {
         Error::OperationTimeout(format!(
             "The request did not finish within {} ms",
