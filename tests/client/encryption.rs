@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use warden_core::encryption::LocalKms;
 use warden_core::{ParsedSchema, SchemaType};
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, RegistryClient, SerdeError, SerializationContext,
-    SerializerConfig,
+    AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, RegistryClient, SerdeError,
+    SerializationContext, SerializerConfig,
 };
 use warden_testkit::{TestApp, spawn_app};
 
@@ -519,4 +519,105 @@ async fn schema_registry_clients_encryption_executor_and_warden_read_each_others
         );
         assert_eq!(read["email"], "b@example.com");
     }
+}
+
+/// A JSON Schema customer whose PII `ssn` may be null: its `type` is an array.
+const JSON_CUSTOMER: &str = r#"{
+  "type": "object", "title": "Customer",
+  "properties": {
+    "id": {"type": "string"},
+    "ssn": {"type": ["string", "null"], "confluent:tags": ["PII"]},
+    "note": {"type": "string"}
+  }
+}"#;
+
+/// Registers [`JSON_CUSTOMER`] under `jsonenc-value` with an `ENCRYPT` rule on PII; the
+/// serializer and deserializer of its topic.
+async fn json_customer(app: &TestApp) -> (JsonSerializer, JsonDeserializer) {
+    let r = app
+        .register_body(
+            "jsonenc-value",
+            &json!({"schema": JSON_CUSTOMER, "schemaType": "JSON",
+                "ruleSet": {"domainRules": [encrypt_rule("AES256_GCM", "ERROR")]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let client = RegistryClient::new(&app.address).unwrap();
+    (
+        JsonSerializer::from_registry(client.clone(), latest()),
+        JsonDeserializer::new(client).validating(true),
+    )
+}
+
+/// The document as stored, without running any rule.
+fn stored(bytes: &[u8]) -> Value {
+    serde_json::from_slice(&bytes[5..]).unwrap()
+}
+
+#[tokio::test]
+async fn a_json_schema_field_whose_type_is_an_array_is_encrypted_when_it_holds_a_value() {
+    use_local_kms();
+    let app = spawn_app().await;
+    let (ser, de) = json_customer(&app).await;
+    let ctx = SerializationContext::value("jsonenc");
+    let bytes = ser
+        .serialize_value(
+            &ctx,
+            &json!({"id": "c-1", "ssn": "123-45-6789", "note": "hi"}),
+        )
+        .await
+        .unwrap();
+    let raw = stored(&bytes);
+    assert!(
+        raw["ssn"].is_string() && raw["ssn"] != "123-45-6789",
+        "encrypted: {raw}"
+    );
+    assert_eq!(raw["note"], "hi");
+    let (_, read) = de.deserialize_value(&bytes).await.unwrap();
+    assert_eq!(read["ssn"], "123-45-6789", "decrypted");
+    // A null takes the `null` type: nothing to encrypt.
+    let bytes = ser
+        .serialize_value(&ctx, &json!({"id": "c-2", "ssn": null, "note": "hi"}))
+        .await
+        .unwrap();
+    assert_eq!(stored(&bytes)["ssn"], Value::Null);
+    let (_, read) = de.deserialize_value(&bytes).await.unwrap();
+    assert_eq!(read["ssn"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
+    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+
+    use_local_kms();
+    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
+        .await
+        .unwrap();
+    let app = spawn_app().await;
+    let (ser, de) = json_customer(&app).await;
+    let ours = ser
+        .serialize_value(
+            &SerializationContext::value("jsonenc"),
+            &json!({"id": "c-1", "ssn": "123-45-6789", "note": "hi"}),
+        )
+        .await
+        .unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    run_client_script(
+        python,
+        &clients_dir().join("python/json_encryption_interop.py"),
+        &[
+            app.address.as_str(),
+            SECRET,
+            hex(&ours).as_str(),
+            out.path().to_str().unwrap(),
+        ],
+        "confluent-kafka's encryption executor failed on Warden's JSON records",
+    )
+    .await;
+    let theirs = unhex(&std::fs::read_to_string(out.path()).unwrap());
+    assert_ne!(stored(&theirs)["ssn"], "111-22-3333", "Python encrypted it");
+    let (_, read) = de.deserialize_value(&theirs).await.unwrap();
+    assert_eq!(read["ssn"], "111-22-3333", "Warden decrypts Python's field");
+    assert_eq!(read["note"], "py");
 }
