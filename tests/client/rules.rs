@@ -710,7 +710,7 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
         .step_by(2)
         .map(|i| u8::from_str_radix(&theirs_hex[i..i + 2], 16).unwrap())
         .collect();
-    let v1_reader = GenericDeserializer::new(client).reader_version(
+    let v1_reader = GenericDeserializer::new(client.clone()).reader_version(
         ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]),
     );
     let read = v1_reader.deserialize_in(&ctx, &theirs).await.unwrap();
@@ -718,6 +718,28 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
         read.value,
         json!({"id": "p2", "size": 38}),
         "Python's v2 record downgraded"
+    );
+    // And into a Rust consumer's own struct, by the typed Avro deserializer.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct ShoeV1 {
+        id: String,
+        size: i32,
+    }
+    let typed: ShoeV1 = AvroDeserializer::new(client)
+        .reader_version(ReaderVersion::LatestWithMetadata(vec![(
+            "major".into(),
+            "1".into(),
+        )]))
+        .deserialize_in(&ctx, &theirs)
+        .await
+        .unwrap();
+    assert_eq!(
+        typed,
+        ShoeV1 {
+            id: "p2".into(),
+            size: 38
+        },
+        "Python's v2 record downgraded into a struct"
     );
 }
 

@@ -13,6 +13,7 @@ use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_indexes, writer_schema};
+use crate::generic::{ReaderVersion, Reading};
 use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
 use crate::strategy::SerializationContext;
 
@@ -192,10 +193,17 @@ impl ProtobufSerializer {
 
 /// Reads Protobuf records written in the Confluent wire format: the writer schema by id,
 /// the message by the indexes in the header.
+///
+/// With a [`ReaderVersion`] ([`ProtobufDeserializer::reader_version`]), the `…_in` methods
+/// read each record as that version of the topic's subject: migrated by the `UPGRADE` /
+/// `DOWNGRADE` rules in between (in the proto3 JSON mapping), or decoded as the reader's
+/// message when there are none, then with the reader version's `READ` rules (Confluent's
+/// `use.latest.version`, `use.latest.with.metadata`).
 #[derive(Debug, Clone)]
 pub struct ProtobufDeserializer {
     client: RegistryClient,
     contracts: Arc<Contracts>,
+    reading: Arc<Reading>,
 }
 
 impl ProtobufDeserializer {
@@ -204,7 +212,135 @@ impl ProtobufDeserializer {
         Self {
             client,
             contracts: Arc::default(),
+            reading: Arc::default(),
         }
+    }
+
+    /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
+    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`).
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reading = Arc::new(Reading::new(reader));
+        self
+    }
+
+    /// The schema id and the message of one record of `context`'s topic and part, read as
+    /// the reader version (see [`ReaderVersion`]): a message of the reader's schema (the one
+    /// with the writer message's name, else its first), and the reader version's id when it
+    /// is not the writer's. With [`ReaderVersion::Writer`], as
+    /// [`ProtobufDeserializer::deserialize_dynamic`].
+    ///
+    /// Errors: as [`ProtobufDeserializer::deserialize_dynamic`]; [`SerdeError::Rule`] when
+    /// a migration or `READ` rule fails; [`SerdeError::Invalid`] when a migrated record does
+    /// not fit the reader's message; [`SerdeError::Registry`] when the reader version cannot
+    /// be found.
+    pub async fn deserialize_dynamic_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<(SchemaId, DynamicMessage)> {
+        let Some((id, read)) = self.read_in(context, bytes).await? else {
+            return self.deserialize_dynamic(bytes).await;
+        };
+        match read {
+            ReadAs::Message(message) => Ok((id, message)),
+            ReadAs::Json(json, descriptor, schema) => {
+                let proto = narrow::<ProtobufSchema>(id, &schema)?;
+                let (message, _) = proto.encode_json(&descriptor, &json)?;
+                Ok((id, message))
+            }
+        }
+    }
+
+    /// The record as JSON (proto3 JSON mapping), read as the reader version (see
+    /// [`ProtobufDeserializer::deserialize_dynamic_in`]).
+    pub async fn deserialize_json_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Value> {
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_json(bytes).await,
+            Some((id, ReadAs::Message(message))) => message_to_json(id, &message),
+            Some((_, ReadAs::Json(json, _, _))) => Ok(json),
+        }
+    }
+
+    /// The record as a `prost` message, read as the reader version (see
+    /// [`ProtobufDeserializer::deserialize_dynamic_in`]).
+    pub async fn deserialize_in<M: Message + Default>(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<M> {
+        let Some((id, read)) = self.read_in(context, bytes).await? else {
+            return self.deserialize(bytes).await;
+        };
+        let message = match read {
+            ReadAs::Message(message) => message,
+            ReadAs::Json(json, descriptor, schema) => {
+                narrow::<ProtobufSchema>(id, &schema)?
+                    .encode_json(&descriptor, &json)?
+                    .0
+            }
+        };
+        M::decode(message.encode_to_vec().as_slice()).map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
+    }
+
+    /// One record read as the reader version, when that is not the writer's: the reader's
+    /// schema id and the record, as a message when no rule touched it, else in the proto3
+    /// JSON mapping with the reader's message and schema.
+    async fn read_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Option<(SchemaId, ReadAs)>> {
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let Some(reader) = self
+            .reading
+            .target(&self.client, context, writer_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (mut json, descriptor) = if reader.migrations.is_empty() {
+            let message = reader.protobuf_message(writer_id, &schema, payload)?;
+            if !self
+                .contracts
+                .has_read_rules(&self.client, reader.id)
+                .await?
+            {
+                return Ok(Some((reader.id, ReadAs::Message(message))));
+            }
+            (message_to_json(reader.id, &message)?, message.descriptor())
+        } else {
+            // Confluent's deserializers migrate the message as written, in its JSON form.
+            let written = dynamic_message(writer_id, &schema, payload)?;
+            let mut json = message_to_json(writer_id, &written)?;
+            reader.migrations.run(&mut json)?;
+            let descriptor = reader_message(
+                reader.id,
+                narrow::<ProtobufSchema>(reader.id, &reader.schema)?,
+                &written.descriptor(),
+            )?;
+            (json, descriptor)
+        };
+        self.contracts
+            .run_read_rules_in(
+                &self.client,
+                reader.id,
+                &reader.schema,
+                Some(&descriptor),
+                &mut json,
+            )
+            .await?;
+        Ok(Some((
+            reader.id,
+            ReadAs::Json(json, descriptor, reader.schema),
+        )))
     }
 
     /// The registry client it reads schemas from.
@@ -275,6 +411,35 @@ impl ProtobufDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// A record read as another version than its writer's.
+enum ReadAs {
+    /// Decoded as the reader's message, untouched by rules.
+    Message(DynamicMessage),
+    /// Migrated or rewritten by rules, in the proto3 JSON mapping, with the reader's message
+    /// and schema.
+    Json(Value, MessageDescriptor, Arc<ParsedSchema>),
+}
+
+/// The message of `reader` (the schema with `id`) that records of the writer's message
+/// `written` are read as: the top-level message with the same name, else the first one
+/// (Confluent's Python `ProtobufDeserializer`).
+///
+/// Errors: [`SerdeError::Undecodable`] when `reader` has no message.
+pub(crate) fn reader_message(
+    id: SchemaId,
+    reader: &ProtobufSchema,
+    written: &MessageDescriptor,
+) -> Result<MessageDescriptor> {
+    let file = reader.file();
+    file.messages()
+        .find(|m| m.name() == written.name())
+        .or_else(|| file.messages().next())
+        .ok_or_else(|| SerdeError::Undecodable {
+            schema_id: id,
+            message: "the reader schema has no message".into(),
+        })
 }
 
 /// Decodes a Protobuf payload (message indexes, then the message) written with `schema`
