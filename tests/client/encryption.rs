@@ -1,8 +1,8 @@
 //! The `ENCRYPT` rule (field-level encryption) against a spawned registry and its DEK
 //! registry: tagged fields encrypted on write and decrypted on read, the KEK and DEK created
 //! on first write, `onFailure` ERROR and NONE, and records exchanged both ways with
-//! Confluent's Python `confluent-kafka[rules]` and the Rust `schema-registry-client` (local
-//! KMS, the same secret on every side).
+//! Confluent's Python `confluent-kafka[rules]`, Node `@confluentinc/schemaregistry` and the
+//! Rust `schema-registry-client` (local KMS, the same secret on every side).
 
 use std::sync::Arc;
 
@@ -397,6 +397,67 @@ async fn confluents_python_encryption_executor_and_warden_read_each_others_encry
             .await
             .unwrap();
         assert_eq!(read["ssn"], ssn, "Warden decrypts Python's field");
+        assert_eq!(read["email"], "b@example.com");
+    }
+}
+
+/// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules` by
+/// `tests/clients/node/setup.sh` (run here when `.ci/run` has not run it yet).
+fn node_with_confluent_clients() -> std::path::PathBuf {
+    let setup = std::process::Command::new("bash")
+        .arg(warden_testkit::clients::clients_dir().join("node/setup.sh"))
+        .status()
+        .expect("bash runs tests/clients/node/setup.sh");
+    assert!(setup.success(), "tests/clients/node/setup.sh failed");
+    std::path::PathBuf::from("node")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_encryption_executor_and_warden_read_each_others_encrypted_fields() {
+    use warden_testkit::clients::{clients_dir, run_client_script};
+
+    use_local_kms();
+    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
+        .await
+        .unwrap();
+    let app = spawn_app().await;
+    // `nodeenc`: Warden writes first (and creates the KEK and DEK); `nodefirst`: Node
+    // writes first (and creates the DEK under the same KEK).
+    for subject in ["nodeenc-value", "nodefirst-value"] {
+        register(&app, subject, vec![encrypt_rule("AES256_GCM", "ERROR")]).await;
+    }
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ours = AvroSerializer::from_registry(client.clone(), latest())
+        .serialize_json(
+            &SerializationContext::value("nodeenc"),
+            &customer("123-45-6789"),
+        )
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out_same = out.path().join("same.hex");
+    let out_first = out.path().join("first.hex");
+    run_client_script(
+        node,
+        &clients_dir().join("node/encryption_interop.js"),
+        &[
+            app.address.as_str(),
+            SECRET,
+            hex(&ours).as_str(),
+            out_same.to_str().unwrap(),
+            out_first.to_str().unwrap(),
+        ],
+        "@confluentinc/schemaregistry's encryption executor failed on Warden's records",
+    )
+    .await;
+    for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
+        let theirs = unhex(&std::fs::read_to_string(path).unwrap());
+        assert_ne!(raw_record(&theirs)["ssn"], ssn, "Node encrypted the field");
+        let read = AvroDeserializer::new(client.clone())
+            .deserialize_json(&theirs)
+            .await
+            .unwrap();
+        assert_eq!(read["ssn"], ssn, "Warden decrypts Node's field");
         assert_eq!(read["email"], "b@example.com");
     }
 }
