@@ -646,14 +646,18 @@ async fn a_json_schema_field_whose_type_is_an_array_is_encrypted_when_it_holds_a
     assert_eq!(read["ssn"], Value::Null);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
-    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+/// Runs `script` (a Confluent client's JSON Schema encryption round trip) with `program`
+/// against Warden's encrypted record, and reads back the record it wrote (`ssn`
+/// `111-22-3333`, `note` as `note`).
+async fn json_encryption_round_trip(
+    program: std::path::PathBuf,
+    script: &str,
+    note: &str,
+    what: &str,
+) {
+    use warden_testkit::clients::{clients_dir, run_client_script};
 
     use_local_kms();
-    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
-        .await
-        .unwrap();
     let app = spawn_app().await;
     let (ser, de) = json_customer(&app).await;
     let ours = ser
@@ -665,20 +669,55 @@ async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typ
         .unwrap();
     let out = tempfile::NamedTempFile::new().unwrap();
     run_client_script(
-        python,
-        &clients_dir().join("python/json_encryption_interop.py"),
+        program,
+        &clients_dir().join(script),
         &[
             app.address.as_str(),
             SECRET,
             hex(&ours).as_str(),
             out.path().to_str().unwrap(),
         ],
-        "confluent-kafka's encryption executor failed on Warden's JSON records",
+        what,
     )
     .await;
     let theirs = unhex(&std::fs::read_to_string(out.path()).unwrap());
-    assert_ne!(stored(&theirs)["ssn"], "111-22-3333", "Python encrypted it");
+    assert_ne!(
+        stored(&theirs)["ssn"],
+        "111-22-3333",
+        "{script} encrypted it"
+    );
     let (_, read) = de.deserialize_value(&theirs).await.unwrap();
-    assert_eq!(read["ssn"], "111-22-3333", "Warden decrypts Python's field");
-    assert_eq!(read["note"], "py");
+    assert_eq!(
+        read["ssn"], "111-22-3333",
+        "Warden decrypts {script}'s field"
+    );
+    assert_eq!(read["note"], note);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
+    let python = tokio::task::spawn_blocking(warden_testkit::clients::python_with_confluent_kafka)
+        .await
+        .unwrap();
+    json_encryption_round_trip(
+        python,
+        "python/json_encryption_interop.py",
+        "py",
+        "confluent-kafka's encryption executor failed on Warden's JSON records",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
+    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
+        .await
+        .unwrap();
+    json_encryption_round_trip(
+        node,
+        "node/json_encryption_interop.js",
+        "node",
+        "@confluentinc/schemaregistry's encryption executor failed on Warden's JSON records",
+    )
+    .await;
 }
