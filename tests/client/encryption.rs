@@ -403,7 +403,7 @@ async fn confluents_python_encryption_executor_and_warden_read_each_others_encry
 
 /// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules` by
 /// `tests/clients/node/setup.sh` (run here when `.ci/run` has not run it yet).
-fn node_with_confluent_clients() -> std::path::PathBuf {
+pub(crate) fn node_with_confluent_clients() -> std::path::PathBuf {
     let setup = std::process::Command::new("bash")
         .arg(warden_testkit::clients::clients_dir().join("node/setup.sh"))
         .status()
