@@ -404,3 +404,79 @@ async fn the_protobuf_deserializer_migrates_to_the_readers_message() {
         }
     );
 }
+
+#[tokio::test]
+async fn the_reader_versions_subject_follows_the_subject_name_strategy() {
+    use warden_serde::SubjectNameStrategy;
+
+    let app = spawn_app().await;
+    let named =
+        |schema: &str| schema.replace(r#""name":"Shoe""#, r#""name":"Shoe","namespace":"acme""#);
+    let (v1, v2) = (named(AVRO_V1), named(AVRO_V2));
+    // RecordNameStrategy: the subject is the record's full name, whatever the topic.
+    let ids = versions(
+        &app,
+        "acme.Shoe",
+        "AVRO",
+        &[(v1.as_str(), Value::Null), (v2.as_str(), rename_rules())],
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ctx = SerializationContext::value("footwear");
+    let old = AvroSerializer::from_registry(client.clone(), with_id(ids[0]))
+        .serialize_json(&ctx, &json!({"id": "r1", "size": 45}))
+        .await
+        .unwrap();
+    let by_record = AvroDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::Latest)
+        .subject_name_strategy(SubjectNameStrategy::RecordName);
+    let up: ShoeV2 = by_record.deserialize_in(&ctx, &old).await.unwrap();
+    assert_eq!(
+        up,
+        ShoeV2 {
+            id: "r1".into(),
+            height: 45
+        }
+    );
+    // By the topic's subject, which does not exist, the reader version is not found.
+    let by_topic = AvroDeserializer::new(client.clone()).reader_version(ReaderVersion::Latest);
+    assert!(matches!(
+        by_topic.deserialize_value_in(&ctx, &old).await,
+        Err(SerdeError::Registry(_))
+    ));
+    let generic = GenericDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::Latest)
+        .subject_name_strategy(SubjectNameStrategy::RecordName);
+    assert_eq!(
+        generic.deserialize_in(&ctx, &old).await.unwrap().value,
+        json!({"id": "r1", "height": 45})
+    );
+
+    // TopicRecordNameStrategy with Protobuf: the message the header's indexes name.
+    let p1 = "syntax = \"proto3\";\npackage acme;\nmessage Other {\n  string x = 1;\n}\nmessage Shoe {\n  string id = 1;\n  int32 size = 2;\n}\n";
+    let p2 = "syntax = \"proto3\";\npackage acme;\nmessage Other {\n  string x = 1;\n}\nmessage Shoe {\n  string id = 1;\n  int32 height = 3;\n}\n";
+    let ids = versions(
+        &app,
+        "footwear-acme.Shoe",
+        "PROTOBUF",
+        &[(p1, Value::Null), (p2, rename_rules())],
+    )
+    .await;
+    let old = ProtobufSerializer::from_registry(client.clone(), with_id(ids[0]))
+        .serialize_json(&ctx, Some("acme.Shoe"), &json!({"id": "t1", "size": 46}))
+        .await
+        .unwrap();
+    let up: ProtoShoeV2 = ProtobufDeserializer::new(client)
+        .reader_version(ReaderVersion::Latest)
+        .subject_name_strategy(SubjectNameStrategy::TopicRecordName)
+        .deserialize_in(&ctx, &old)
+        .await
+        .unwrap();
+    assert_eq!(
+        up,
+        ProtoShoeV2 {
+            id: "t1".into(),
+            height: 46
+        }
+    );
+}

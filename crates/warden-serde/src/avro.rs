@@ -16,7 +16,7 @@ use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
 use crate::generic::{ReaderVersion, Reading};
 use crate::resolver::{Contracts, Resolver, SerializerConfig, narrow};
-use crate::strategy::SerializationContext;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes values as Avro: from `serde::Serialize` types, JSON documents and Avro
 /// `Value`s. Each value is validated against the schema as it is encoded; a mismatch is
@@ -170,10 +170,19 @@ impl AvroDeserializer {
     }
 
     /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
-    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`).
+    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`, unless another
+    /// strategy is set).
     #[must_use]
     pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
-        self.reading = Arc::new(Reading::new(reader));
+        self.reading = self.reading.with_version(reader);
+        self
+    }
+
+    /// The same deserializer, naming the reader version's subject with `strategy` (the
+    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
+    #[must_use]
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.reading = self.reading.with_strategy(strategy);
         self
     }
 
@@ -243,7 +252,7 @@ impl AvroDeserializer {
         let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
         let Some(reader) = self
             .reading
-            .target(&self.client, context, writer_id)
+            .target(&self.client, context, writer_id, &schema, payload)
             .await?
         else {
             return Ok(None);

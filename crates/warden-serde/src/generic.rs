@@ -39,7 +39,8 @@ pub struct GenericDeserializer {
 
 /// Which version of the subject a deserializer reads records as (Confluent's deserializer
 /// settings `use.latest.version` and `use.latest.with.metadata`; the subject is the topic's,
-/// `<topic>-value` or `<topic>-key`). With anything but [`ReaderVersion::Writer`], a record
+/// `<topic>-value` or `<topic>-key`, or the one the deserializer's subject name strategy
+/// names from the writer's record name). With anything but [`ReaderVersion::Writer`], a record
 /// written with another version of the subject is read as the reader's version, as
 /// Confluent's deserializers read it:
 ///
@@ -78,10 +79,19 @@ impl GenericDeserializer {
     }
 
     /// The same deserializer, reading records as `reader` says; the subject comes from the
-    /// context given to [`GenericDeserializer::deserialize_in`] and the topic name strategy.
+    /// context given to [`GenericDeserializer::deserialize_in`] and the subject name
+    /// strategy (the topic's by default).
     #[must_use]
     pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
-        self.reading = Arc::new(Reading::new(reader));
+        self.reading = self.reading.with_version(reader);
+        self
+    }
+
+    /// The same deserializer, naming the reader version's subject with `strategy` (the
+    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
+    #[must_use]
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.reading = self.reading.with_strategy(strategy);
         self
     }
 
@@ -101,7 +111,7 @@ impl GenericDeserializer {
         let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
         let Some(reader) = self
             .reading
-            .target(&self.client, context, writer_id)
+            .target(&self.client, context, writer_id, &schema, payload)
             .await?
         else {
             return self.deserialize(bytes).await;
@@ -184,6 +194,8 @@ impl GenericDeserializer {
 #[derive(Debug, Default)]
 pub(crate) struct Reading {
     version: ReaderVersion,
+    /// How the subject of the reader version is named.
+    strategy: SubjectNameStrategy,
     found: RwLock<HashMap<(Subject, SchemaId, SchemaId), Arc<Migrations>>>,
 }
 
@@ -198,20 +210,35 @@ pub(crate) struct ReaderTarget {
 }
 
 impl Reading {
-    /// Reading records as `version`.
-    pub(crate) fn new(version: ReaderVersion) -> Self {
+    /// Reading records as `version` of the subject `strategy` names.
+    pub(crate) fn new(version: ReaderVersion, strategy: SubjectNameStrategy) -> Self {
         Self {
             version,
+            strategy,
             found: RwLock::default(),
         }
     }
 
-    /// The version a record written with schema `writer_id` in `context` is read as, or
-    /// `None` to read it as written ([`ReaderVersion::Writer`], or a reader version that is
-    /// the writer's). The subject's latest version is asked for each record (the registry
-    /// client does not cache it, since it moves); the migration steps are found once.
+    /// The same setting with another reader version (nothing found is kept).
+    pub(crate) fn with_version(&self, version: ReaderVersion) -> Arc<Self> {
+        Arc::new(Self::new(version, self.strategy))
+    }
+
+    /// The same setting with another subject name strategy (nothing found is kept).
+    pub(crate) fn with_strategy(&self, strategy: SubjectNameStrategy) -> Arc<Self> {
+        Arc::new(Self::new(self.version.clone(), strategy))
+    }
+
+    /// The version a record written with schema `writer_id` (`writer`, the record's
+    /// `payload` after the header) in `context` is read as, or `None` to read it as written
+    /// ([`ReaderVersion::Writer`], or a reader version that is the writer's). The subject is
+    /// named by the strategy, with the writer's record name for the record name strategies
+    /// (as Confluent's deserializers name it: the Avro full name, the JSON Schema `title`,
+    /// the full name of the Protobuf message the header's indexes name). The subject's
+    /// latest version is asked for each record (the registry client does not cache it,
+    /// since it moves); the migration steps are found once.
     ///
-    /// Errors: [`SerdeError::Config`] for a topic that makes no subject, or a writer schema
+    /// Errors: [`SerdeError::Config`] for a record that makes no subject, or a writer schema
     /// that is not a version of the subject; [`SerdeError::Registry`] when the reader
     /// version cannot be found.
     pub(crate) async fn target(
@@ -219,11 +246,17 @@ impl Reading {
         client: &RegistryClient,
         context: &SerializationContext<'_>,
         writer_id: SchemaId,
+        writer: &ParsedSchema,
+        payload: &[u8],
     ) -> Result<Option<ReaderTarget>> {
         if self.version == ReaderVersion::Writer {
             return Ok(None);
         }
-        let subject = SubjectNameStrategy::TopicName.subject(context, None)?;
+        let name = match self.strategy {
+            SubjectNameStrategy::TopicName => None,
+            _ => writer_record_name(writer, payload),
+        };
+        let subject = self.strategy.subject(context, name.as_deref())?;
         let reader = match &self.version {
             ReaderVersion::LatestWithMetadata(properties) => {
                 client.latest_with_metadata(&subject, properties).await?
@@ -256,6 +289,19 @@ impl Reading {
             schema: parsed_schema(client, reader.id).await?,
             migrations: steps,
         }))
+    }
+}
+
+/// The record name of a record written with `writer` (`payload` after the header), as the
+/// record name strategies read it: the Protobuf message the message indexes name, else
+/// [`record_name`].
+fn writer_record_name(writer: &ParsedSchema, payload: &[u8]) -> Option<String> {
+    match writer {
+        ParsedSchema::Protobuf(proto) => {
+            let (indexes, _) = read_indexes(payload).ok()?;
+            Some(proto.message_by_indexes(&indexes)?.full_name().to_owned())
+        }
+        other => record_name(other),
     }
 }
 
