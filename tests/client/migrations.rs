@@ -480,3 +480,56 @@ async fn the_reader_versions_subject_follows_the_subject_name_strategy() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_reader_version_is_kept_for_the_latest_cache_ttl() {
+    let app = spawn_app().await;
+    let ids = versions(
+        &app,
+        "sandals-value",
+        "AVRO",
+        &[(AVRO_V1, Value::Null), (AVRO_V2, rename_rules())],
+    )
+    .await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ctx = SerializationContext::value("sandals");
+    let old = AvroSerializer::from_registry(client.clone(), with_id(ids[0]))
+        .serialize_json(&ctx, &json!({"id": "k1", "size": 40}))
+        .await
+        .unwrap();
+    let kept = AvroDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::Latest)
+        .latest_cache_ttl(Some(std::time::Duration::from_secs(3600)));
+    let asking = AvroDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::Latest)
+        .latest_cache_ttl(None);
+    for reader in [&kept, &asking] {
+        assert_eq!(
+            reader.deserialize_value_in(&ctx, &old).await.unwrap().0,
+            ids[1]
+        );
+    }
+    // Version 3 adds a field with a default (no rules): the reader that asks sees it at
+    // once, the one that keeps version 2 does not.
+    let v3 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"},{"name":"color","type":"string","default":"tan"}]}"#;
+    let v3_id = versions_more(&app, "sandals-value", v3).await;
+    assert_eq!(
+        kept.deserialize_value_in(&ctx, &old).await.unwrap().0,
+        ids[1]
+    );
+    let (id, _) = asking.deserialize_value_in(&ctx, &old).await.unwrap();
+    assert_eq!(id, v3_id);
+    assert_eq!(
+        asking.deserialize_json_in(&ctx, &old).await.unwrap(),
+        json!({"id": "k1", "height": 40, "color": "tan"})
+    );
+}
+
+/// Registers one more Avro version under `subject`, with no rules; its id.
+async fn versions_more(app: &TestApp, subject: &str, schema: &str) -> SchemaId {
+    let r = app
+        .register_body(subject, &json!({"schema": schema, "ruleSet": no_rules()}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    SchemaId::new(r.body["id"].as_i64().unwrap()).unwrap()
+}

@@ -186,6 +186,16 @@ impl AvroDeserializer {
         self
     }
 
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
     /// The schema id and the Avro value of one record of `context`'s topic and part, read as
     /// the reader version (see [`ReaderVersion`]); the id is the reader version's when it
     /// is not the writer's. With [`ReaderVersion::Writer`], as
@@ -200,22 +210,16 @@ impl AvroDeserializer {
         context: &SerializationContext<'_>,
         bytes: &[u8],
     ) -> Result<(SchemaId, apache_avro::types::Value)> {
-        let Some((id, read)) = self.read_in(context, bytes).await? else {
-            return self.deserialize_value(bytes).await;
-        };
-        match read {
-            ReadAs::Avro(value) => Ok((id, value)),
-            ReadAs::Json(json, schema) => {
-                let avro = narrow::<AvroSchema>(id, &schema)?;
-                let mut buf = Vec::new();
-                avro.encode_json(&json, &mut buf)?;
-                Ok((id, avro_value(id, &schema, &buf)?))
-            }
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_value(bytes).await,
+            Some((id, read)) => Ok((id, read.into_value(id)?)),
         }
     }
 
-    /// The record as JSON, read as the reader version (see
-    /// [`AvroDeserializer::deserialize_value_in`]).
+    /// The record as JSON, read as the reader version: the value of
+    /// [`AvroDeserializer::deserialize_value_in`] (a migrated record is read as the
+    /// reader's schema, fields it leaves out taking their defaults, as Java's deserializer
+    /// turns it into a record of the reader's schema).
     pub async fn deserialize_json_in(
         &self,
         context: &SerializationContext<'_>,
@@ -223,8 +227,9 @@ impl AvroDeserializer {
     ) -> Result<Value> {
         match self.read_in(context, bytes).await? {
             None => self.deserialize_json(bytes).await,
-            Some((_, ReadAs::Avro(value))) => Ok(warden_core::avro::datum::value_to_json(&value)),
-            Some((_, ReadAs::Json(json, _))) => Ok(json),
+            Some((id, read)) => Ok(warden_core::avro::datum::value_to_json(
+                &read.into_value(id)?,
+            )),
         }
     }
 
@@ -337,6 +342,24 @@ enum ReadAs {
     Avro(apache_avro::types::Value),
     /// Migrated or rewritten by rules, as JSON, with the reader's schema.
     Json(Value, Arc<ParsedSchema>),
+}
+
+impl ReadAs {
+    /// The record as an Avro value of the reader's schema (the one with `id`): a JSON
+    /// record is encoded with it and decoded again.
+    ///
+    /// Errors: [`SerdeError::Invalid`] when the JSON record does not fit the schema.
+    fn into_value(self, id: SchemaId) -> Result<apache_avro::types::Value> {
+        match self {
+            ReadAs::Avro(value) => Ok(value),
+            ReadAs::Json(json, schema) => {
+                let avro = narrow::<AvroSchema>(id, &schema)?;
+                let mut buf = Vec::new();
+                avro.encode_json(&json, &mut buf)?;
+                avro_value(id, &schema, &buf)
+            }
+        }
+    }
 }
 
 /// `value` (decoded with its writer's schema) resolved to `reader` by Avro schema

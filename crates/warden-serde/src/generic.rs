@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use prost_reflect::ReflectMessage;
 use serde_json::Value;
 use warden_client::RegistryClient;
+use warden_core::api::SubjectVersionResponse;
 use warden_core::avro::AvroSchema;
 use warden_core::{ParsedSchema, ProtobufSchema, SchemaId, SchemaType, Subject};
 
@@ -92,6 +94,16 @@ impl GenericDeserializer {
     #[must_use]
     pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
         self.reading = self.reading.with_strategy(strategy);
+        self
+    }
+
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
         self
     }
 
@@ -190,12 +202,16 @@ impl GenericDeserializer {
 }
 
 /// A deserializer's [`ReaderVersion`], with the migration steps it has found, per subject and
-/// (writer, reader) schema ids.
+/// (writer, reader) schema ids, and the reader versions it keeps.
 #[derive(Debug, Default)]
 pub(crate) struct Reading {
     version: ReaderVersion,
     /// How the subject of the reader version is named.
     strategy: SubjectNameStrategy,
+    /// How long a reader version found is kept (`None`: asked for each record).
+    latest_ttl: Option<Duration>,
+    /// The reader version of each subject, with when it was found.
+    latest: RwLock<HashMap<Subject, (Instant, Arc<SubjectVersionResponse>)>>,
     found: RwLock<HashMap<(Subject, SchemaId, SchemaId), Arc<Migrations>>>,
 }
 
@@ -210,23 +226,66 @@ pub(crate) struct ReaderTarget {
 }
 
 impl Reading {
-    /// Reading records as `version` of the subject `strategy` names.
-    pub(crate) fn new(version: ReaderVersion, strategy: SubjectNameStrategy) -> Self {
-        Self {
-            version,
-            strategy,
-            found: RwLock::default(),
-        }
-    }
-
     /// The same setting with another reader version (nothing found is kept).
     pub(crate) fn with_version(&self, version: ReaderVersion) -> Arc<Self> {
-        Arc::new(Self::new(version, self.strategy))
+        Arc::new(Self {
+            version,
+            strategy: self.strategy,
+            latest_ttl: self.latest_ttl,
+            ..Self::default()
+        })
     }
 
     /// The same setting with another subject name strategy (nothing found is kept).
     pub(crate) fn with_strategy(&self, strategy: SubjectNameStrategy) -> Arc<Self> {
-        Arc::new(Self::new(self.version.clone(), strategy))
+        Arc::new(Self {
+            version: self.version.clone(),
+            strategy,
+            latest_ttl: self.latest_ttl,
+            ..Self::default()
+        })
+    }
+
+    /// The same setting, keeping each reader version found for `ttl` (nothing found is
+    /// kept).
+    pub(crate) fn with_latest_ttl(&self, ttl: Option<Duration>) -> Arc<Self> {
+        Arc::new(Self {
+            version: self.version.clone(),
+            strategy: self.strategy,
+            latest_ttl: ttl,
+            ..Self::default()
+        })
+    }
+
+    /// The reader version of `subject`: kept (younger than the TTL) or asked for.
+    async fn reader(
+        &self,
+        client: &RegistryClient,
+        subject: &Subject,
+    ) -> Result<Arc<SubjectVersionResponse>> {
+        if let Some(ttl) = self.latest_ttl
+            && let Some((at, kept)) = self
+                .latest
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(subject)
+            && at.elapsed() < ttl
+        {
+            return Ok(Arc::clone(kept));
+        }
+        let found = Arc::new(match &self.version {
+            ReaderVersion::LatestWithMetadata(properties) => {
+                client.latest_with_metadata(subject, properties).await?
+            }
+            _ => client.latest(subject).await?,
+        });
+        if self.latest_ttl.is_some() {
+            self.latest
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(subject.clone(), (Instant::now(), Arc::clone(&found)));
+        }
+        Ok(found)
     }
 
     /// The version a record written with schema `writer_id` (`writer`, the record's
@@ -234,9 +293,9 @@ impl Reading {
     /// ([`ReaderVersion::Writer`], or a reader version that is the writer's). The subject is
     /// named by the strategy, with the writer's record name for the record name strategies
     /// (as Confluent's deserializers name it: the Avro full name, the JSON Schema `title`,
-    /// the full name of the Protobuf message the header's indexes name). The subject's
-    /// latest version is asked for each record (the registry client does not cache it,
-    /// since it moves); the migration steps are found once.
+    /// the full name of the Protobuf message the header's indexes name). The reader
+    /// version is asked for each record (the registry client does not cache it, since it
+    /// moves) unless a TTL keeps it; the migration steps are found once.
     ///
     /// Errors: [`SerdeError::Config`] for a record that makes no subject, or a writer schema
     /// that is not a version of the subject; [`SerdeError::Registry`] when the reader
@@ -257,12 +316,7 @@ impl Reading {
             _ => writer_record_name(writer, payload),
         };
         let subject = self.strategy.subject(context, name.as_deref())?;
-        let reader = match &self.version {
-            ReaderVersion::LatestWithMetadata(properties) => {
-                client.latest_with_metadata(&subject, properties).await?
-            }
-            _ => client.latest(&subject).await?,
-        };
+        let reader = self.reader(client, &subject).await?;
         if reader.id == writer_id {
             return Ok(None);
         }

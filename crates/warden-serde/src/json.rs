@@ -173,6 +173,16 @@ impl JsonDeserializer {
         self
     }
 
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
     /// The schema id and the document of one record of `context`'s topic and part, read as
     /// the reader version (see [`ReaderVersion`]); the id is the reader version's when it is
     /// not the writer's. When validating, the document is checked against the reader's

@@ -233,6 +233,16 @@ impl ProtobufDeserializer {
         self
     }
 
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
     /// The schema id and the message of one record of `context`'s topic and part, read as
     /// the reader version (see [`ReaderVersion`]): a message of the reader's schema (the one
     /// with the writer message's name, else its first), and the reader version's id when it
@@ -248,21 +258,15 @@ impl ProtobufDeserializer {
         context: &SerializationContext<'_>,
         bytes: &[u8],
     ) -> Result<(SchemaId, DynamicMessage)> {
-        let Some((id, read)) = self.read_in(context, bytes).await? else {
-            return self.deserialize_dynamic(bytes).await;
-        };
-        match read {
-            ReadAs::Message(message) => Ok((id, message)),
-            ReadAs::Json(json, descriptor, schema) => {
-                let proto = narrow::<ProtobufSchema>(id, &schema)?;
-                let (message, _) = proto.encode_json(&descriptor, &json)?;
-                Ok((id, message))
-            }
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_dynamic(bytes).await,
+            Some((id, read)) => Ok((id, read.into_message(id)?)),
         }
     }
 
-    /// The record as JSON (proto3 JSON mapping), read as the reader version (see
-    /// [`ProtobufDeserializer::deserialize_dynamic_in`]).
+    /// The record as JSON (proto3 JSON mapping), read as the reader version: the message of
+    /// [`ProtobufDeserializer::deserialize_dynamic_in`] (a migrated record is read as the
+    /// reader's message, as Confluent's deserializers parse it into one).
     pub async fn deserialize_json_in(
         &self,
         context: &SerializationContext<'_>,
@@ -270,8 +274,7 @@ impl ProtobufDeserializer {
     ) -> Result<Value> {
         match self.read_in(context, bytes).await? {
             None => self.deserialize_json(bytes).await,
-            Some((id, ReadAs::Message(message))) => message_to_json(id, &message),
-            Some((_, ReadAs::Json(json, _, _))) => Ok(json),
+            Some((id, read)) => message_to_json(id, &read.into_message(id)?),
         }
     }
 
@@ -285,14 +288,7 @@ impl ProtobufDeserializer {
         let Some((id, read)) = self.read_in(context, bytes).await? else {
             return self.deserialize(bytes).await;
         };
-        let message = match read {
-            ReadAs::Message(message) => message,
-            ReadAs::Json(json, descriptor, schema) => {
-                narrow::<ProtobufSchema>(id, &schema)?
-                    .encode_json(&descriptor, &json)?
-                    .0
-            }
-        };
+        let message = read.into_message(id)?;
         M::decode(message.encode_to_vec().as_slice()).map_err(|e| SerdeError::Undecodable {
             schema_id: id,
             message: e.to_string(),
@@ -429,6 +425,20 @@ enum ReadAs {
     /// Migrated or rewritten by rules, in the proto3 JSON mapping, with the reader's message
     /// and schema.
     Json(Value, MessageDescriptor, Arc<ParsedSchema>),
+}
+
+impl ReadAs {
+    /// The record as a message of the reader's schema (the one with `id`).
+    ///
+    /// Errors: [`SerdeError::Invalid`] when the JSON record does not fit the message.
+    fn into_message(self, id: SchemaId) -> Result<DynamicMessage> {
+        match self {
+            ReadAs::Message(message) => Ok(message),
+            ReadAs::Json(json, descriptor, schema) => Ok(narrow::<ProtobufSchema>(id, &schema)?
+                .encode_json(&descriptor, &json)?
+                .0),
+        }
+    }
 }
 
 /// The message of `reader` (the schema with `id`) that records of the writer's message
