@@ -141,6 +141,30 @@ async fn the_avro_deserializer_reads_records_migrated_to_the_readers_version_int
         },
         "downgraded"
     );
+    // By schema id (`use.schema.id`): version 1, found under the topic's subject.
+    let by_id = AvroDeserializer::new(client.clone()).reader_version(ReaderVersion::Id(ids[0]));
+    let down: ShoeV1 = by_id.deserialize_in(&ctx, &new).await.unwrap();
+    assert_eq!(
+        down,
+        ShoeV1 {
+            id: "s2".into(),
+            size: 40
+        },
+        "downgraded to the id's version"
+    );
+    let elsewhere = SerializationContext::value("boots");
+    let r = app
+        .register_body("boots-value", &json!({"schema": AVRO_V1}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let boots = AvroDeserializer::new(client.clone())
+        .reader_version(ReaderVersion::Id(ids[1]))
+        .deserialize_value_in(&elsewhere, &old)
+        .await;
+    assert!(
+        matches!(&boots, Err(SerdeError::Config(m)) if m.contains("not a version of subject boots-value")),
+        "an id that is no version of the subject: {boots:?}"
+    );
 
     // Without a reader version (or through the context-free methods), as written.
     let plain = AvroDeserializer::new(client.clone());

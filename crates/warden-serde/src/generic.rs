@@ -40,7 +40,8 @@ pub struct GenericDeserializer {
 }
 
 /// Which version of the subject a deserializer reads records as (Confluent's deserializer
-/// settings `use.latest.version` and `use.latest.with.metadata`; the subject is the topic's,
+/// settings `use.latest.version`, `use.latest.with.metadata` and `use.schema.id`; the subject
+/// is the topic's,
 /// `<topic>-value` or `<topic>-key`, or the one the deserializer's subject name strategy
 /// names from the writer's record name). With anything but [`ReaderVersion::Writer`], a record
 /// written with another version of the subject is read as the reader's version, as
@@ -68,6 +69,9 @@ pub enum ReaderVersion {
     /// The subject's latest version with these metadata properties
     /// (`use.latest.with.metadata`).
     LatestWithMetadata(Vec<(String, String)>),
+    /// The version of the subject that is the schema with this id (`use.schema.id`), kept
+    /// once found.
+    Id(SchemaId),
 }
 
 impl GenericDeserializer {
@@ -263,7 +267,9 @@ impl Reading {
         client: &RegistryClient,
         subject: &Subject,
     ) -> Result<Arc<SubjectVersionResponse>> {
-        if let Some(ttl) = self.latest_ttl
+        // A version found by its schema id does not move: kept for good.
+        let by_id = matches!(self.version, ReaderVersion::Id(_));
+        if let Some(ttl) = self.latest_ttl.or(by_id.then_some(Duration::MAX))
             && let Some((at, kept)) = self
                 .latest
                 .read()
@@ -277,9 +283,24 @@ impl Reading {
             ReaderVersion::LatestWithMetadata(properties) => {
                 client.latest_with_metadata(subject, properties).await?
             }
+            ReaderVersion::Id(id) => {
+                let found = client
+                    .subject_versions_of(*id)
+                    .await?
+                    .into_iter()
+                    .find(|sv| &sv.subject == subject)
+                    .ok_or_else(|| {
+                        SerdeError::Config(format!(
+                            "schema {id} is not a version of subject {subject}"
+                        ))
+                    })?;
+                client
+                    .version_including_deleted(subject, found.version)
+                    .await?
+            }
             _ => client.latest(subject).await?,
         });
-        if self.latest_ttl.is_some() {
+        if self.latest_ttl.is_some() || by_id {
             self.latest
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
