@@ -1,8 +1,8 @@
 //! The `ENCRYPT` rule (field-level encryption) against a spawned registry and its DEK
 //! registry: tagged fields encrypted on write and decrypted on read, the KEK and DEK created
 //! on first write, `onFailure` ERROR and NONE, and records exchanged both ways with
-//! Confluent's Python `confluent-kafka[rules]` and the Rust `schema-registry-client` (local
-//! KMS, the same secret on every side).
+//! Confluent's Python `confluent-kafka[rules]`, Node `@confluentinc/schemaregistry` and the
+//! Rust `schema-registry-client` (local KMS, the same secret on every side).
 
 use std::sync::Arc;
 
@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use warden_core::encryption::LocalKms;
 use warden_core::{ParsedSchema, SchemaType};
 use warden_serde::{
-    AvroDeserializer, AvroSerializer, RegistryClient, SerdeError, SerializationContext,
-    SerializerConfig,
+    AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, RegistryClient, SerdeError,
+    SerializationContext, SerializerConfig,
 };
 use warden_testkit::{TestApp, spawn_app};
 
@@ -401,6 +401,67 @@ async fn confluents_python_encryption_executor_and_warden_read_each_others_encry
     }
 }
 
+/// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules` by
+/// `tests/clients/node/setup.sh` (run here when `.ci/run` has not run it yet).
+pub(crate) fn node_with_confluent_clients() -> std::path::PathBuf {
+    let setup = std::process::Command::new("bash")
+        .arg(warden_testkit::clients::clients_dir().join("node/setup.sh"))
+        .status()
+        .expect("bash runs tests/clients/node/setup.sh");
+    assert!(setup.success(), "tests/clients/node/setup.sh failed");
+    std::path::PathBuf::from("node")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_encryption_executor_and_warden_read_each_others_encrypted_fields() {
+    use warden_testkit::clients::{clients_dir, run_client_script};
+
+    use_local_kms();
+    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
+        .await
+        .unwrap();
+    let app = spawn_app().await;
+    // `nodeenc`: Warden writes first (and creates the KEK and DEK); `nodefirst`: Node
+    // writes first (and creates the DEK under the same KEK).
+    for subject in ["nodeenc-value", "nodefirst-value"] {
+        register(&app, subject, vec![encrypt_rule("AES256_GCM", "ERROR")]).await;
+    }
+    let client = RegistryClient::new(&app.address).unwrap();
+    let ours = AvroSerializer::from_registry(client.clone(), latest())
+        .serialize_json(
+            &SerializationContext::value("nodeenc"),
+            &customer("123-45-6789"),
+        )
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out_same = out.path().join("same.hex");
+    let out_first = out.path().join("first.hex");
+    run_client_script(
+        node,
+        &clients_dir().join("node/encryption_interop.js"),
+        &[
+            app.address.as_str(),
+            SECRET,
+            hex(&ours).as_str(),
+            out_same.to_str().unwrap(),
+            out_first.to_str().unwrap(),
+        ],
+        "@confluentinc/schemaregistry's encryption executor failed on Warden's records",
+    )
+    .await;
+    for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
+        let theirs = unhex(&std::fs::read_to_string(path).unwrap());
+        assert_ne!(raw_record(&theirs)["ssn"], ssn, "Node encrypted the field");
+        let read = AvroDeserializer::new(client.clone())
+            .deserialize_json(&theirs)
+            .await
+            .unwrap();
+        assert_eq!(read["ssn"], ssn, "Warden decrypts Node's field");
+        assert_eq!(read["email"], "b@example.com");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn schema_registry_clients_encryption_executor_and_warden_read_each_others_fields() {
     use std::collections::HashMap;
@@ -519,4 +580,144 @@ async fn schema_registry_clients_encryption_executor_and_warden_read_each_others
         );
         assert_eq!(read["email"], "b@example.com");
     }
+}
+
+/// A JSON Schema customer whose PII `ssn` may be null: its `type` is an array.
+const JSON_CUSTOMER: &str = r#"{
+  "type": "object", "title": "Customer",
+  "properties": {
+    "id": {"type": "string"},
+    "ssn": {"type": ["string", "null"], "confluent:tags": ["PII"]},
+    "note": {"type": "string"}
+  }
+}"#;
+
+/// Registers [`JSON_CUSTOMER`] under `jsonenc-value` with an `ENCRYPT` rule on PII; the
+/// serializer and deserializer of its topic.
+async fn json_customer(app: &TestApp) -> (JsonSerializer, JsonDeserializer) {
+    let r = app
+        .register_body(
+            "jsonenc-value",
+            &json!({"schema": JSON_CUSTOMER, "schemaType": "JSON",
+                "ruleSet": {"domainRules": [encrypt_rule("AES256_GCM", "ERROR")]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let client = RegistryClient::new(&app.address).unwrap();
+    (
+        JsonSerializer::from_registry(client.clone(), latest()),
+        JsonDeserializer::new(client).validating(true),
+    )
+}
+
+/// The document as stored, without running any rule.
+fn stored(bytes: &[u8]) -> Value {
+    serde_json::from_slice(&bytes[5..]).unwrap()
+}
+
+#[tokio::test]
+async fn a_json_schema_field_whose_type_is_an_array_is_encrypted_when_it_holds_a_value() {
+    use_local_kms();
+    let app = spawn_app().await;
+    let (ser, de) = json_customer(&app).await;
+    let ctx = SerializationContext::value("jsonenc");
+    let bytes = ser
+        .serialize_value(
+            &ctx,
+            &json!({"id": "c-1", "ssn": "123-45-6789", "note": "hi"}),
+        )
+        .await
+        .unwrap();
+    let raw = stored(&bytes);
+    assert!(
+        raw["ssn"].is_string() && raw["ssn"] != "123-45-6789",
+        "encrypted: {raw}"
+    );
+    assert_eq!(raw["note"], "hi");
+    let (_, read) = de.deserialize_value(&bytes).await.unwrap();
+    assert_eq!(read["ssn"], "123-45-6789", "decrypted");
+    // A null takes the `null` type: nothing to encrypt.
+    let bytes = ser
+        .serialize_value(&ctx, &json!({"id": "c-2", "ssn": null, "note": "hi"}))
+        .await
+        .unwrap();
+    assert_eq!(stored(&bytes)["ssn"], Value::Null);
+    let (_, read) = de.deserialize_value(&bytes).await.unwrap();
+    assert_eq!(read["ssn"], Value::Null);
+}
+
+/// Runs `script` (a Confluent client's JSON Schema encryption round trip) with `program`
+/// against Warden's encrypted record, and reads back the record it wrote (`ssn`
+/// `111-22-3333`, `note` as `note`).
+async fn json_encryption_round_trip(
+    program: std::path::PathBuf,
+    script: &str,
+    note: &str,
+    what: &str,
+) {
+    use warden_testkit::clients::{clients_dir, run_client_script};
+
+    use_local_kms();
+    let app = spawn_app().await;
+    let (ser, de) = json_customer(&app).await;
+    let ours = ser
+        .serialize_value(
+            &SerializationContext::value("jsonenc"),
+            &json!({"id": "c-1", "ssn": "123-45-6789", "note": "hi"}),
+        )
+        .await
+        .unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    run_client_script(
+        program,
+        &clients_dir().join(script),
+        &[
+            app.address.as_str(),
+            SECRET,
+            hex(&ours).as_str(),
+            out.path().to_str().unwrap(),
+        ],
+        what,
+    )
+    .await;
+    let theirs = unhex(&std::fs::read_to_string(out.path()).unwrap());
+    assert_ne!(
+        stored(&theirs)["ssn"],
+        "111-22-3333",
+        "{script} encrypted it"
+    );
+    let (_, read) = de.deserialize_value(&theirs).await.unwrap();
+    assert_eq!(
+        read["ssn"], "111-22-3333",
+        "Warden decrypts {script}'s field"
+    );
+    assert_eq!(read["note"], note);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
+    let python = tokio::task::spawn_blocking(warden_testkit::clients::python_with_confluent_kafka)
+        .await
+        .unwrap();
+    json_encryption_round_trip(
+        python,
+        "python/json_encryption_interop.py",
+        "py",
+        "confluent-kafka's encryption executor failed on Warden's JSON records",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
+    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
+        .await
+        .unwrap();
+    json_encryption_round_trip(
+        node,
+        "node/json_encryption_interop.js",
+        "node",
+        "@confluentinc/schemaregistry's encryption executor failed on Warden's JSON records",
+    )
+    .await;
 }

@@ -14,6 +14,7 @@ mod confluent_rust;
 mod encryption;
 mod encryption_rotation;
 mod interop;
+mod migrations;
 mod registry_client;
 mod rule_actions;
 mod rules;

@@ -670,14 +670,18 @@ async fn jsonata_migration_rules_upgrade_and_downgrade_to_the_readers_version() 
     assert_eq!(plain.value, json!({"id": "s1", "size": 42}));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versions() {
+/// Runs `script` (a Confluent client's JSONata migrations, see
+/// `tests/clients/python/rules_migration.py`) with `program` on Warden's version-1 shoe, and
+/// reads the version-2 shoe it wrote as version 1: `(id, size)` after the downgrade.
+async fn jsonata_round_trip(
+    program: std::path::PathBuf,
+    script: &str,
+    what: &str,
+    (id, size): (&str, i32),
+) {
     use warden_serde::ReaderVersion;
-    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+    use warden_testkit::clients::{clients_dir, run_client_script};
 
-    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
-        .await
-        .unwrap();
     let app = spawn_app().await;
     let (v1, _) = shoes(&app).await;
     let client = RegistryClient::new(&app.address).unwrap();
@@ -695,14 +699,14 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
     let out = tempfile::NamedTempFile::new().unwrap();
     let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
     run_client_script(
-        python,
-        &clients_dir().join("python/rules_migration.py"),
+        program,
+        &clients_dir().join(script),
         &[
             app.address.as_str(),
             hex.as_str(),
             out.path().to_str().unwrap(),
         ],
-        "confluent-kafka's JSONata migrations failed on Warden's records",
+        what,
     )
     .await;
     let theirs_hex = std::fs::read_to_string(out.path()).unwrap();
@@ -710,15 +714,65 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
         .step_by(2)
         .map(|i| u8::from_str_radix(&theirs_hex[i..i + 2], 16).unwrap())
         .collect();
-    let v1_reader = GenericDeserializer::new(client).reader_version(
+    let v1_reader = GenericDeserializer::new(client.clone()).reader_version(
         ReaderVersion::LatestWithMetadata(vec![("major".into(), "1".into())]),
     );
     let read = v1_reader.deserialize_in(&ctx, &theirs).await.unwrap();
     assert_eq!(
         read.value,
-        json!({"id": "p2", "size": 38}),
-        "Python's v2 record downgraded"
+        json!({"id": id, "size": size}),
+        "{script}'s v2 record downgraded"
     );
+    // And into a Rust consumer's own struct, by the typed Avro deserializer.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct ShoeV1 {
+        id: String,
+        size: i32,
+    }
+    let typed: ShoeV1 = AvroDeserializer::new(client)
+        .reader_version(ReaderVersion::LatestWithMetadata(vec![(
+            "major".into(),
+            "1".into(),
+        )]))
+        .deserialize_in(&ctx, &theirs)
+        .await
+        .unwrap();
+    assert_eq!(
+        typed,
+        ShoeV1 {
+            id: id.into(),
+            size
+        },
+        "{script}'s v2 record downgraded into a struct"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versions() {
+    let python = tokio::task::spawn_blocking(warden_testkit::clients::python_with_confluent_kafka)
+        .await
+        .unwrap();
+    jsonata_round_trip(
+        python,
+        "python/rules_migration.py",
+        "confluent-kafka's JSONata migrations failed on Warden's records",
+        ("p2", 38),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_jsonata_migrations_and_wardens_read_each_others_versions() {
+    let node = tokio::task::spawn_blocking(crate::encryption::node_with_confluent_clients)
+        .await
+        .unwrap();
+    jsonata_round_trip(
+        node,
+        "node/rules_migration.js",
+        "@confluentinc/schemaregistry's JSONata migrations failed on Warden's records",
+        ("n2", 37),
+    )
+    .await;
 }
 
 /// The same rules as the Python test, with `schema-registry-client`'s CEL executors

@@ -168,3 +168,77 @@ async fn a_record_a_read_rule_refuses_is_dead_lettered_by_the_consumer_with_the_
         "rule"
     );
 }
+
+#[tokio::test]
+async fn a_consumer_with_a_reader_version_gets_records_migrated_into_its_own_type() {
+    use warden_serde::ReaderVersion;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct ShoeV2 {
+        id: String,
+        height: i32,
+    }
+    let broker = Broker::start();
+    let app = spawn_app().await;
+    let topic = unique("shoes");
+    broker.create_topic(&topic).await;
+    let subject = format!("{topic}-value");
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/config/{subject}"),
+            Some(&json!({"compatibility": "NONE"})),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let v1 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"size","type":"int"}]}"#;
+    let v2 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"}]}"#;
+    let r = app.register_body(&subject, &json!({"schema": v1})).await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let client = RegistryClient::new(&app.address).unwrap();
+    let latest = SerializerConfig {
+        use_latest_version: true,
+        ..SerializerConfig::default()
+    };
+    let producer = Producer::new(
+        &producer_config(&broker),
+        RawSerializer,
+        AvroSerializer::from_registry(client.clone(), latest),
+    )
+    .unwrap();
+    producer
+        .send_and_wait::<str, _>(&topic, None, &json!({"id": "s1", "size": 42}))
+        .await
+        .unwrap();
+    // Version 2 renames the field, with a JSONata upgrade.
+    let r = app
+        .register_body(
+            &subject,
+            &json!({"schema": v2, "ruleSet": {"migrationRules": [
+                {"name": "sizeToHeight", "type": "JSONATA", "mode": "UPGRADE",
+                 "expr": "$merge([{'id': id, 'height': size}])"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let consumer = Consumer::new(
+        &consumer_config(&broker),
+        AvroValues::<ShoeV2>::new(
+            AvroDeserializer::new(client).reader_version(ReaderVersion::Latest),
+        ),
+        UndecodablePolicy::Fail,
+    )
+    .unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(60), consumer.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got.value,
+        Some(ShoeV2 {
+            id: "s1".into(),
+            height: 42
+        }),
+        "the version-1 record upgraded"
+    );
+}

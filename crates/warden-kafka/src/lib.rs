@@ -555,7 +555,10 @@ impl<D: ValueDeserializer> Consumer<D> {
                     let framed =
                         warden_serde::to_prefix_framing(keys.client(), header, bytes).await;
                     match framed {
-                        Ok(bytes) => match keys.deserialize(&bytes).await {
+                        Ok(bytes) => match keys
+                            .deserialize_in(&SerializationContext::key(message.topic()), &bytes)
+                            .await
+                        {
                             Ok(key) => Some(key),
                             Err(error) => {
                                 self.undecodable(&message, error).await?;
@@ -582,7 +585,14 @@ impl<D: ValueDeserializer> Consumer<D> {
                         None => Ok(std::borrow::Cow::Borrowed(bytes)),
                     };
                     let decoded = match framed {
-                        Ok(bytes) => self.values.deserialize(&bytes).await,
+                        Ok(bytes) => {
+                            self.values
+                                .deserialize_in(
+                                    &SerializationContext::value(message.topic()),
+                                    &bytes,
+                                )
+                                .await
+                        }
                         Err(error) => Err(error),
                     };
                     match decoded {

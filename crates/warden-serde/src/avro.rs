@@ -14,8 +14,9 @@ use warden_core::{ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
+use crate::generic::{ReaderVersion, Reading};
 use crate::resolver::{Contracts, Resolver, SerializerConfig, narrow};
-use crate::strategy::SerializationContext;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes values as Avro: from `serde::Serialize` types, JSON documents and Avro
 /// `Value`s. Each value is validated against the schema as it is encoded; a mismatch is
@@ -145,10 +146,17 @@ impl AvroSerializer {
 
 /// Reads Avro records written in the Confluent wire format, with the writer schema fetched
 /// by id (and cached). The writer schema's `READ` rules run on each record.
+///
+/// With a [`ReaderVersion`] ([`AvroDeserializer::reader_version`]), the `…_in` methods read
+/// each record as that version of the topic's subject: migrated by the `UPGRADE` /
+/// `DOWNGRADE` rules in between, or by Avro schema resolution when there are none, then
+/// with the reader version's `READ` rules (Confluent's `use.latest.version`,
+/// `use.latest.with.metadata`).
 #[derive(Debug, Clone)]
 pub struct AvroDeserializer {
     client: RegistryClient,
     contracts: Arc<Contracts>,
+    reading: Arc<Reading>,
 }
 
 impl AvroDeserializer {
@@ -157,7 +165,124 @@ impl AvroDeserializer {
         Self {
             client,
             contracts: Arc::default(),
+            reading: Arc::default(),
         }
+    }
+
+    /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
+    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`, unless another
+    /// strategy is set).
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reading = self.reading.with_version(reader);
+        self
+    }
+
+    /// The same deserializer, naming the reader version's subject with `strategy` (the
+    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
+    #[must_use]
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.reading = self.reading.with_strategy(strategy);
+        self
+    }
+
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
+    /// The schema id and the Avro value of one record of `context`'s topic and part, read as
+    /// the reader version (see [`ReaderVersion`]); the id is the reader version's when it
+    /// is not the writer's. With [`ReaderVersion::Writer`], as
+    /// [`AvroDeserializer::deserialize_value`].
+    ///
+    /// Errors: as [`AvroDeserializer::deserialize_value`]; [`SerdeError::Rule`] when a
+    /// migration or `READ` rule fails; [`SerdeError::Invalid`] when a migrated record does
+    /// not fit the reader's schema; [`SerdeError::Undecodable`] when the record cannot be
+    /// resolved to it; [`SerdeError::Registry`] when the reader version cannot be found.
+    pub async fn deserialize_value_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<(SchemaId, apache_avro::types::Value)> {
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_value(bytes).await,
+            Some((id, read)) => Ok((id, read.into_value(id)?)),
+        }
+    }
+
+    /// The record as JSON, read as the reader version: the value of
+    /// [`AvroDeserializer::deserialize_value_in`] (a migrated record is read as the
+    /// reader's schema, fields it leaves out taking their defaults, as Java's deserializer
+    /// turns it into a record of the reader's schema).
+    pub async fn deserialize_json_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Value> {
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_json(bytes).await,
+            Some((id, read)) => Ok(warden_core::avro::datum::value_to_json(
+                &read.into_value(id)?,
+            )),
+        }
+    }
+
+    /// The record as a Rust value, read as the reader version (see
+    /// [`AvroDeserializer::deserialize_value_in`]).
+    pub async fn deserialize_in<T: DeserializeOwned>(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        let (id, value) = self.deserialize_value_in(context, bytes).await?;
+        apache_avro::from_value(&value).map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
+    }
+
+    /// One record read as the reader version, when that is not the writer's: the reader's
+    /// schema id and the record, as an Avro value when no rule touched it, else as JSON.
+    async fn read_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Option<(SchemaId, ReadAs)>> {
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let Some(reader) = self
+            .reading
+            .target(&self.client, context, writer_id, &schema, payload)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let written = avro_value(writer_id, &schema, payload)?;
+        let mut json = if reader.migrations.is_empty() {
+            let resolved = reader.resolve_avro(writer_id, written)?;
+            if !self
+                .contracts
+                .has_read_rules(&self.client, reader.id)
+                .await?
+            {
+                return Ok(Some((reader.id, ReadAs::Avro(resolved))));
+            }
+            warden_core::avro::datum::value_to_json(&resolved)
+        } else {
+            // Confluent's deserializers migrate the record as written, in its JSON form.
+            let mut json = warden_core::avro::datum::value_to_json(&written);
+            reader.migrations.run(&mut json)?;
+            json
+        };
+        self.contracts
+            .run_read_rules(&self.client, reader.id, &reader.schema, &mut json)
+            .await?;
+        Ok(Some((reader.id, ReadAs::Json(json, reader.schema))))
     }
 
     /// The registry client it reads schemas from.
@@ -209,6 +334,52 @@ impl AvroDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// A record read as another version than its writer's.
+enum ReadAs {
+    /// Resolved to the reader's schema, untouched by rules.
+    Avro(apache_avro::types::Value),
+    /// Migrated or rewritten by rules, as JSON, with the reader's schema.
+    Json(Value, Arc<ParsedSchema>),
+}
+
+impl ReadAs {
+    /// The record as an Avro value of the reader's schema (the one with `id`): a JSON
+    /// record is encoded with it and decoded again.
+    ///
+    /// Errors: [`SerdeError::Invalid`] when the JSON record does not fit the schema.
+    fn into_value(self, id: SchemaId) -> Result<apache_avro::types::Value> {
+        match self {
+            ReadAs::Avro(value) => Ok(value),
+            ReadAs::Json(json, schema) => {
+                let avro = narrow::<AvroSchema>(id, &schema)?;
+                let mut buf = Vec::new();
+                avro.encode_json(&json, &mut buf)?;
+                avro_value(id, &schema, &buf)
+            }
+        }
+    }
+}
+
+/// `value` (decoded with its writer's schema) resolved to `reader` by Avro schema
+/// resolution (Avro specification, "Schema Resolution", as `apache-avro` implements it).
+///
+/// Errors: why the value cannot be read as `reader`.
+pub(crate) fn resolve_avro(
+    value: apache_avro::types::Value,
+    reader: &AvroSchema,
+) -> std::result::Result<apache_avro::types::Value, String> {
+    // References resolve from the reader's named types and the schema itself, as the
+    // decoder resolves them.
+    let schemata: Vec<&apache_avro::Schema> = reader
+        .named_types()
+        .iter()
+        .chain(std::iter::once(reader.schema()))
+        .collect();
+    value
+        .resolve_schemata(reader.schema(), schemata)
+        .map_err(|e| e.to_string())
 }
 
 /// Decodes an Avro payload written with `schema` (the schema with `id`).

@@ -12,8 +12,9 @@ use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
+use crate::generic::{ReaderVersion, Reading};
 use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
-use crate::strategy::SerializationContext;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes values as JSON validated against a JSON Schema (the compiled validator is
 /// cached with the schema). A document that fails is [`SerdeError::Invalid`] with the
@@ -130,11 +131,18 @@ fn validate(schema: &JsonSchema, json: &Value) -> Result<()> {
 
 /// Reads JSON records written in the Confluent wire format. With `validate`, each document
 /// is also checked against its writer schema (Confluent `json.fail.invalid.schema`).
+///
+/// With a [`ReaderVersion`] ([`JsonDeserializer::reader_version`]), the `…_in` methods read
+/// each record as that version of the topic's subject: migrated by the `UPGRADE` /
+/// `DOWNGRADE` rules in between, then with the reader version's `READ` rules, and validated
+/// against the reader's schema (Confluent's `use.latest.version`,
+/// `use.latest.with.metadata`).
 #[derive(Debug, Clone)]
 pub struct JsonDeserializer {
     client: RegistryClient,
     validate: bool,
     contracts: Arc<Contracts>,
+    reading: Arc<Reading>,
 }
 
 impl JsonDeserializer {
@@ -144,7 +152,82 @@ impl JsonDeserializer {
             client,
             validate: false,
             contracts: Arc::default(),
+            reading: Arc::default(),
         }
+    }
+
+    /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
+    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`, unless another
+    /// strategy is set).
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reading = self.reading.with_version(reader);
+        self
+    }
+
+    /// The same deserializer, naming the reader version's subject with `strategy` (the
+    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
+    #[must_use]
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.reading = self.reading.with_strategy(strategy);
+        self
+    }
+
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
+    /// The schema id and the document of one record of `context`'s topic and part, read as
+    /// the reader version (see [`ReaderVersion`]); the id is the reader version's when it is
+    /// not the writer's. When validating, the document is checked against the reader's
+    /// schema after its `READ` rules, as Confluent's Python deserializer does. With
+    /// [`ReaderVersion::Writer`], as [`JsonDeserializer::deserialize_value`].
+    ///
+    /// Errors: as [`JsonDeserializer::deserialize_value`]; [`SerdeError::Rule`] when a
+    /// migration or `READ` rule fails; [`SerdeError::Registry`] when the reader version
+    /// cannot be found.
+    pub async fn deserialize_value_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<(SchemaId, Value)> {
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let Some(reader) = self
+            .reading
+            .target(&self.client, context, writer_id, &schema, payload)
+            .await?
+        else {
+            return self.deserialize_value(bytes).await;
+        };
+        let mut value = json_value(writer_id, &schema, payload, false)?;
+        reader.migrations.run(&mut value)?;
+        self.contracts
+            .run_read_rules(&self.client, reader.id, &reader.schema, &mut value)
+            .await?;
+        if self.validate {
+            validate(narrow::<JsonSchema>(reader.id, &reader.schema)?, &value)?;
+        }
+        Ok((reader.id, value))
+    }
+
+    /// The document as a Rust value, read as the reader version (see
+    /// [`JsonDeserializer::deserialize_value_in`]).
+    pub async fn deserialize_in<T: DeserializeOwned>(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        let (id, value) = self.deserialize_value_in(context, bytes).await?;
+        serde_json::from_value(value).map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
     }
 
     /// The registry client it reads schemas from.

@@ -17,6 +17,11 @@
 //! [`SubjectNameStrategy`]. Schemas are fetched once per subject and id, then served from
 //! memory, so cached schemas keep working when the registry goes away.
 //!
+//! Deserializers read each record with its writer's schema, or, with a [`ReaderVersion`]
+//! (Confluent's `use.latest.version`, `use.latest.with.metadata`), as another version of its
+//! subject: carried there by the subject's `JSONATA` migration rules, or by Avro schema
+//! resolution, through their `…_in(context, bytes)` methods.
+//!
 //! [`ValueSerializer`] and [`ValueDeserializer`] put the serializers behind two small
 //! traits (with [`RawSerializer`] for plain keys and [`AvroValues`], [`JsonValues`],
 //! [`ProtobufValues`] for typed values), so code can be generic over the format.

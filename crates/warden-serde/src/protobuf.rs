@@ -13,8 +13,9 @@ use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_indexes, writer_schema};
+use crate::generic::{ReaderVersion, Reading};
 use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
-use crate::strategy::SerializationContext;
+use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes Protobuf messages: `prost` types (by their `prost::Name`), `DynamicMessage`s
 /// and JSON documents (proto3 JSON mapping). The message must be one of the writer schema's
@@ -192,10 +193,17 @@ impl ProtobufSerializer {
 
 /// Reads Protobuf records written in the Confluent wire format: the writer schema by id,
 /// the message by the indexes in the header.
+///
+/// With a [`ReaderVersion`] ([`ProtobufDeserializer::reader_version`]), the `…_in` methods
+/// read each record as that version of the topic's subject: migrated by the `UPGRADE` /
+/// `DOWNGRADE` rules in between (in the proto3 JSON mapping), or decoded as the reader's
+/// message when there are none, then with the reader version's `READ` rules (Confluent's
+/// `use.latest.version`, `use.latest.with.metadata`).
 #[derive(Debug, Clone)]
 pub struct ProtobufDeserializer {
     client: RegistryClient,
     contracts: Arc<Contracts>,
+    reading: Arc<Reading>,
 }
 
 impl ProtobufDeserializer {
@@ -204,7 +212,140 @@ impl ProtobufDeserializer {
         Self {
             client,
             contracts: Arc::default(),
+            reading: Arc::default(),
         }
+    }
+
+    /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
+    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`, unless another
+    /// strategy is set).
+    #[must_use]
+    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
+        self.reading = self.reading.with_version(reader);
+        self
+    }
+
+    /// The same deserializer, naming the reader version's subject with `strategy` (the
+    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
+    #[must_use]
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.reading = self.reading.with_strategy(strategy);
+        self
+    }
+
+    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
+    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
+    /// clients keep it until restarted when it is not set); a version registered meanwhile
+    /// is read as from the next lookup. `None` (the default) asks at every record.
+    #[must_use]
+    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.reading = self.reading.with_latest_ttl(ttl);
+        self
+    }
+
+    /// The schema id and the message of one record of `context`'s topic and part, read as
+    /// the reader version (see [`ReaderVersion`]): a message of the reader's schema (the one
+    /// with the writer message's name, else its first), and the reader version's id when it
+    /// is not the writer's. With [`ReaderVersion::Writer`], as
+    /// [`ProtobufDeserializer::deserialize_dynamic`].
+    ///
+    /// Errors: as [`ProtobufDeserializer::deserialize_dynamic`]; [`SerdeError::Rule`] when
+    /// a migration or `READ` rule fails; [`SerdeError::Invalid`] when a migrated record does
+    /// not fit the reader's message; [`SerdeError::Registry`] when the reader version cannot
+    /// be found.
+    pub async fn deserialize_dynamic_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<(SchemaId, DynamicMessage)> {
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_dynamic(bytes).await,
+            Some((id, read)) => Ok((id, read.into_message(id)?)),
+        }
+    }
+
+    /// The record as JSON (proto3 JSON mapping), read as the reader version: the message of
+    /// [`ProtobufDeserializer::deserialize_dynamic_in`] (a migrated record is read as the
+    /// reader's message, as Confluent's deserializers parse it into one).
+    pub async fn deserialize_json_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Value> {
+        match self.read_in(context, bytes).await? {
+            None => self.deserialize_json(bytes).await,
+            Some((id, read)) => message_to_json(id, &read.into_message(id)?),
+        }
+    }
+
+    /// The record as a `prost` message, read as the reader version (see
+    /// [`ProtobufDeserializer::deserialize_dynamic_in`]).
+    pub async fn deserialize_in<M: Message + Default>(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<M> {
+        let Some((id, read)) = self.read_in(context, bytes).await? else {
+            return self.deserialize(bytes).await;
+        };
+        let message = read.into_message(id)?;
+        M::decode(message.encode_to_vec().as_slice()).map_err(|e| SerdeError::Undecodable {
+            schema_id: id,
+            message: e.to_string(),
+        })
+    }
+
+    /// One record read as the reader version, when that is not the writer's: the reader's
+    /// schema id and the record, as a message when no rule touched it, else in the proto3
+    /// JSON mapping with the reader's message and schema.
+    async fn read_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> Result<Option<(SchemaId, ReadAs)>> {
+        let (writer_id, schema, payload) = writer_schema(&self.client, bytes).await?;
+        let Some(reader) = self
+            .reading
+            .target(&self.client, context, writer_id, &schema, payload)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (mut json, descriptor) = if reader.migrations.is_empty() {
+            let message = reader.protobuf_message(writer_id, &schema, payload)?;
+            if !self
+                .contracts
+                .has_read_rules(&self.client, reader.id)
+                .await?
+            {
+                return Ok(Some((reader.id, ReadAs::Message(message))));
+            }
+            (message_to_json(reader.id, &message)?, message.descriptor())
+        } else {
+            // Confluent's deserializers migrate the message as written, in its JSON form.
+            let written = dynamic_message(writer_id, &schema, payload)?;
+            let mut json = message_to_json(writer_id, &written)?;
+            reader.migrations.run(&mut json)?;
+            let descriptor = reader_message(
+                reader.id,
+                narrow::<ProtobufSchema>(reader.id, &reader.schema)?,
+                &written.descriptor(),
+            )?;
+            (json, descriptor)
+        };
+        self.contracts
+            .run_read_rules_in(
+                &self.client,
+                reader.id,
+                &reader.schema,
+                Some(&descriptor),
+                &mut json,
+            )
+            .await?;
+        Ok(Some((
+            reader.id,
+            ReadAs::Json(json, descriptor, reader.schema),
+        )))
     }
 
     /// The registry client it reads schemas from.
@@ -275,6 +416,49 @@ impl ProtobufDeserializer {
             message: e.to_string(),
         })
     }
+}
+
+/// A record read as another version than its writer's.
+enum ReadAs {
+    /// Decoded as the reader's message, untouched by rules.
+    Message(DynamicMessage),
+    /// Migrated or rewritten by rules, in the proto3 JSON mapping, with the reader's message
+    /// and schema.
+    Json(Value, MessageDescriptor, Arc<ParsedSchema>),
+}
+
+impl ReadAs {
+    /// The record as a message of the reader's schema (the one with `id`).
+    ///
+    /// Errors: [`SerdeError::Invalid`] when the JSON record does not fit the message.
+    fn into_message(self, id: SchemaId) -> Result<DynamicMessage> {
+        match self {
+            ReadAs::Message(message) => Ok(message),
+            ReadAs::Json(json, descriptor, schema) => Ok(narrow::<ProtobufSchema>(id, &schema)?
+                .encode_json(&descriptor, &json)?
+                .0),
+        }
+    }
+}
+
+/// The message of `reader` (the schema with `id`) that records of the writer's message
+/// `written` are read as: the top-level message with the same name, else the first one
+/// (Confluent's Python `ProtobufDeserializer`).
+///
+/// Errors: [`SerdeError::Undecodable`] when `reader` has no message.
+pub(crate) fn reader_message(
+    id: SchemaId,
+    reader: &ProtobufSchema,
+    written: &MessageDescriptor,
+) -> Result<MessageDescriptor> {
+    let file = reader.file();
+    file.messages()
+        .find(|m| m.name() == written.name())
+        .or_else(|| file.messages().next())
+        .ok_or_else(|| SerdeError::Undecodable {
+            schema_id: id,
+            message: "the reader schema has no message".into(),
+        })
 }
 
 /// Decodes a Protobuf payload (message indexes, then the message) written with `schema`

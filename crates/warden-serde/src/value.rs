@@ -130,6 +130,18 @@ pub trait ValueDeserializer: Send + Sync {
         bytes: &[u8],
     ) -> impl Future<Output = Result<Self::Output, SerdeError>> + Send;
 
+    /// Decodes one record's key or value bytes in `context` (its topic and part), which a
+    /// deserializer with a [`crate::ReaderVersion`] needs to find the reader's version of
+    /// the subject; the default ignores the context.
+    fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<Self::Output, SerdeError>> + Send {
+        let _ = context;
+        self.deserialize(bytes)
+    }
+
     /// The registry of a deserializer that reads schemas from it, so that a consumer can read
     /// a schema id carried in a record header ([`crate::to_prefix_framing`]); `None` (the
     /// default) otherwise.
@@ -145,6 +157,14 @@ impl ValueDeserializer for GenericDeserializer {
         bytes: &[u8],
     ) -> impl Future<Output = Result<Decoded, SerdeError>> + Send {
         GenericDeserializer::deserialize(self, bytes)
+    }
+
+    fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<Decoded, SerdeError>> + Send {
+        GenericDeserializer::deserialize_in(self, context, bytes)
     }
 
     fn registry(&self) -> Option<&RegistryClient> {
@@ -169,6 +189,14 @@ impl<T: DeserializeOwned + Send> ValueDeserializer for AvroValues<T> {
         self.0.deserialize(bytes)
     }
 
+    fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<T, SerdeError>> + Send {
+        self.0.deserialize_in(context, bytes)
+    }
+
     fn registry(&self) -> Option<&RegistryClient> {
         Some(self.0.client())
     }
@@ -191,6 +219,14 @@ impl<T: DeserializeOwned + Send> ValueDeserializer for JsonValues<T> {
         self.0.deserialize(bytes)
     }
 
+    fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<T, SerdeError>> + Send {
+        self.0.deserialize_in(context, bytes)
+    }
+
     fn registry(&self) -> Option<&RegistryClient> {
         Some(self.0.client())
     }
@@ -211,6 +247,14 @@ impl<M: prost::Message + Default + Send> ValueDeserializer for ProtobufValues<M>
     type Output = M;
     fn deserialize(&self, bytes: &[u8]) -> impl Future<Output = Result<M, SerdeError>> + Send {
         self.0.deserialize(bytes)
+    }
+
+    fn deserialize_in(
+        &self,
+        context: &SerializationContext<'_>,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<M, SerdeError>> + Send {
+        self.0.deserialize_in(context, bytes)
     }
 
     fn registry(&self) -> Option<&RegistryClient> {

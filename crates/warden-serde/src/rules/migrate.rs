@@ -12,8 +12,6 @@
 //! `$sift` is missing, so Confluent examples using it fail by `onFailure`); other types fail
 //! by their `onFailure` action, as a client without the executor does.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use warden_client::RegistryClient;
 use warden_core::api::SubjectVersionResponse;
@@ -22,21 +20,95 @@ use warden_core::{SchemaId, Subject, Version};
 
 use crate::error::{Result, RuleFailure, SerdeError};
 
-/// Carries `message`, written with schema `writer_id`, to `reader` (a version of `subject`).
-/// Nothing happens when the writer's version is the reader's.
+/// The migration steps that carry a record from its writer's version of a subject to a
+/// reader's version: the rule sets of the versions in between that have a migration rule
+/// for the direction (see the module's documentation). Found once per (subject, writer,
+/// reader) and kept by the deserializers.
+#[derive(Debug)]
+pub(crate) struct Migrations {
+    subject: Subject,
+    mode: RuleMode,
+    steps: Vec<RuleSet>,
+}
+
+impl Migrations {
+    /// Whether there is no step: the record is read as it was written (for Avro, by schema
+    /// resolution from the writer's schema to the reader's).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Runs the steps on `message` in order.
+    ///
+    /// Errors: [`SerdeError::Rule`] when a migration rule fails with `onFailure: ERROR` (or
+    /// `DLQ`).
+    pub(crate) fn run(&self, message: &mut Value) -> Result<()> {
+        let mode = self.mode;
+        for rules in &self.steps {
+            let mut order: Vec<&Rule> = rules.migration_rules.iter().collect();
+            if mode == RuleMode::Downgrade {
+                order.reverse();
+            }
+            for rule in order {
+                if rule.disabled || !rule.mode.applies_to(mode) {
+                    continue;
+                }
+                let outcome = if rule.rule_type.eq_ignore_ascii_case("JSONATA") {
+                    jsonata(rule.expr.as_deref().unwrap_or(""), message)
+                } else {
+                    Err(format!(
+                        "could not find rule executor of type {}",
+                        rule.rule_type.to_ascii_uppercase()
+                    ))
+                };
+                let (action, failure) = match outcome {
+                    Ok(migrated) => {
+                        *message = migrated;
+                        (rule.on_success(mode), None)
+                    }
+                    Err(e) => (rule.on_failure(mode), Some(e)),
+                };
+                let dead_letter = match action {
+                    RuleAction::None => continue,
+                    RuleAction::Error | RuleAction::Other(_) => false,
+                    RuleAction::Dlq => true,
+                };
+                return Err(SerdeError::Rule(Box::new(RuleFailure {
+                    rule: rule.name.clone(),
+                    rule_type: rule.rule_type.clone(),
+                    mode,
+                    subject: Some(self.subject.as_str().to_owned()),
+                    field: None,
+                    message: failure.unwrap_or_else(|| format!("Rule failed: {}", rule.name)),
+                    dead_letter,
+                    dlq_topic: rule.params.get("dlq.topic").cloned(),
+                    record: Some(message.clone()),
+                })));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The steps from schema `writer_id` (a version of `subject`) to `reader` (another version
+/// of it); none when they are the same version.
 ///
-/// Errors: [`SerdeError::Rule`] when a migration rule fails with `onFailure: ERROR` (or
-/// `DLQ`); [`SerdeError::Registry`] when the subject's versions cannot be read;
-/// [`SerdeError::Config`] when the writer schema is not a version of the subject.
-pub(crate) async fn migrate(
+/// Errors: [`SerdeError::Registry`] when the subject's versions cannot be read;
+/// [`SerdeError::Config`] when the writer schema is not a version of the subject or a rule
+/// set does not parse.
+pub(crate) async fn migrations(
     client: &RegistryClient,
     subject: &Subject,
     writer_id: SchemaId,
     reader: &SubjectVersionResponse,
-    message: &mut Value,
-) -> Result<()> {
+) -> Result<Migrations> {
+    let none = |mode| Migrations {
+        subject: subject.clone(),
+        mode,
+        steps: Vec::new(),
+    };
     if reader.id == writer_id {
-        return Ok(());
+        return Ok(none(RuleMode::Upgrade));
     }
     let writer = writer_version(client, subject, writer_id).await?;
     let (mode, first, last) = if writer < reader.version {
@@ -44,16 +116,16 @@ pub(crate) async fn migrate(
     } else if writer > reader.version {
         (RuleMode::Downgrade, reader.version, writer)
     } else {
-        return Ok(());
+        return Ok(none(RuleMode::Upgrade));
     };
     // The versions from `first` to `last`, each with its rule set.
-    let mut versions: Vec<Arc<SubjectVersionResponse>> = Vec::new();
+    let mut versions: Vec<SubjectVersionResponse> = Vec::new();
     for n in first.get()..=last.get() {
         let Ok(version) = Version::new(i64::from(n)) else {
             continue;
         };
         match client.version_including_deleted(subject, version).await {
-            Ok(v) => versions.push(Arc::new(v)),
+            Ok(v) => versions.push(v),
             // A hard-deleted version in between is skipped.
             Err(e) if e.code() == Some(warden_core::ErrorCode::VersionNotFound) => {}
             Err(e) => return Err(SerdeError::Registry(e)),
@@ -76,49 +148,11 @@ pub(crate) async fn migrate(
     if mode == RuleMode::Downgrade {
         steps.reverse();
     }
-    for rules in steps {
-        let mut order: Vec<&Rule> = rules.migration_rules.iter().collect();
-        if mode == RuleMode::Downgrade {
-            order.reverse();
-        }
-        for rule in order {
-            if rule.disabled || !rule.mode.applies_to(mode) {
-                continue;
-            }
-            let outcome = if rule.rule_type.eq_ignore_ascii_case("JSONATA") {
-                jsonata(rule.expr.as_deref().unwrap_or(""), message)
-            } else {
-                Err(format!(
-                    "could not find rule executor of type {}",
-                    rule.rule_type.to_ascii_uppercase()
-                ))
-            };
-            let (action, failure) = match outcome {
-                Ok(migrated) => {
-                    *message = migrated;
-                    (rule.on_success(mode), None)
-                }
-                Err(e) => (rule.on_failure(mode), Some(e)),
-            };
-            let dead_letter = match action {
-                RuleAction::None => continue,
-                RuleAction::Error | RuleAction::Other(_) => false,
-                RuleAction::Dlq => true,
-            };
-            return Err(SerdeError::Rule(Box::new(RuleFailure {
-                rule: rule.name.clone(),
-                rule_type: rule.rule_type.clone(),
-                mode,
-                subject: Some(subject.as_str().to_owned()),
-                field: None,
-                message: failure.unwrap_or_else(|| format!("Rule failed: {}", rule.name)),
-                dead_letter,
-                dlq_topic: rule.params.get("dlq.topic").cloned(),
-                record: Some(message.clone()),
-            })));
-        }
-    }
-    Ok(())
+    Ok(Migrations {
+        subject: subject.clone(),
+        mode,
+        steps,
+    })
 }
 
 /// The version of `subject` that holds schema `id` (soft-deleted versions included), from

@@ -1035,8 +1035,13 @@ impl Walker<'_> {
         let Value::Object(s) = schema else {
             return Ok(());
         };
+        // A `type` array is read as the first of its types the value is of.
+        let kind = match json_type_taken(s, value) {
+            Some(taken) => json_type_as(s, Some(taken)),
+            None => json_type_name(s),
+        };
         if let Some(field) = field.as_deref_mut() {
-            field.type_name = json_type_name(s);
+            field.type_name = kind;
         }
         for combinator in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(subs)) = s.get(combinator)
@@ -1059,7 +1064,7 @@ impl Walker<'_> {
                 None => Ok(()),
             };
         }
-        match json_type_name(s) {
+        match kind {
             "RECORD" => {
                 let (Some(Value::Object(props)), Value::Object(map)) =
                     (s.get("properties"), &mut *value)
@@ -1306,31 +1311,57 @@ fn avro_type_name(node: &AvroNode) -> &'static str {
     }
 }
 
-/// Confluent's `FieldType` of a JSON Schema (`JsonSchemaUtils.getType`).
+/// Confluent's `FieldType` of a JSON Schema (`JsonSchemaUtils.getType`); a `type` array
+/// is `COMBINED` (Java reads it as a combined schema), until a value picks one of its types
+/// ([`json_type_taken`]).
 fn json_type_name(schema: &serde_json::Map<String, Value>) -> &'static str {
+    match schema.get("type") {
+        Some(Value::Array(_)) if !schema.contains_key("const") && !schema.contains_key("enum") => {
+            "COMBINED"
+        }
+        declared => json_type_as(schema, declared.and_then(Value::as_str)),
+    }
+}
+
+/// [`json_type_name`] of `schema` with `type` read as `declared`.
+fn json_type_as(schema: &serde_json::Map<String, Value>, declared: Option<&str>) -> &'static str {
     if schema.contains_key("const") || schema.contains_key("enum") {
         return "ENUM";
     }
-    match schema.get("type") {
-        Some(Value::String(t)) => match t.as_str() {
-            "object" => "RECORD",
-            "array" => "ARRAY",
-            "string" => "STRING",
-            "integer" => "INT",
-            "number" => "DOUBLE",
-            "boolean" => "BOOLEAN",
-            "null" => "NULL",
-            _ => "NULL",
-        },
-        Some(Value::Array(_)) => "COMBINED",
-        _ if schema.contains_key("properties") => "RECORD",
-        _ if ["allOf", "anyOf", "oneOf"]
+    match declared {
+        Some("object") => "RECORD",
+        Some("array") => "ARRAY",
+        Some("string") => "STRING",
+        Some("integer") => "INT",
+        Some("number") => "DOUBLE",
+        Some("boolean") => "BOOLEAN",
+        Some(_) => "NULL",
+        None if schema.contains_key("properties") => "RECORD",
+        None if ["allOf", "anyOf", "oneOf"]
             .iter()
             .any(|k| schema.contains_key(*k)) =>
         {
             "COMBINED"
         }
-        _ => "NULL",
+        None => "NULL",
+    }
+}
+
+/// The type a value takes in a schema whose `type` is an array (`["string", "null"]`): the
+/// first of them the value is of, the rest of the schema read with that one type (as
+/// Confluent's JSON Schema field transform reads it: Python's `transform` tries each type
+/// of the array in order, Java's combined schema each subschema). `None` for a schema
+/// without a `type` array, or a value of none of its types.
+fn json_type_taken<'s>(
+    schema: &'s serde_json::Map<String, Value>,
+    value: &Value,
+) -> Option<&'s str> {
+    match schema.get("type") {
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| json_type_fits(t, value)),
+        _ => None,
     }
 }
 

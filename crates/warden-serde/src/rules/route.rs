@@ -26,8 +26,8 @@ use serde_json::Value;
 use warden_core::avro::AvroSchema;
 
 use super::{
-    Contract, Failed, FieldCtx, FieldInfo, MAX_DEPTH, avro_type_name, branch_name, json_type_name,
-    resolve_local_ref,
+    Contract, Failed, FieldCtx, FieldInfo, MAX_DEPTH, avro_type_name, branch_name, json_type_as,
+    json_type_name, resolve_local_ref,
 };
 
 /// Whether a field (its kept [`FieldInfo`]) is one a rule can select.
@@ -223,6 +223,10 @@ impl AvroRoute {
 pub(super) struct JsonNode {
     /// `json_type_name` of the subschema: the type a leaf here is called with.
     type_name: &'static str,
+    /// For a `type` array, the subschema read with each of its types, in order: a value
+    /// takes the first of its JSON type (the full walk's `json_type_taken`), and one of
+    /// none goes on through this node.
+    types: Vec<(String, JsonNode)>,
     /// `allOf`, `anyOf`, `oneOf` (those present, in that order): the first subschema of
     /// the value's JSON kind is taken.
     combinators: Vec<Vec<(Kinds, JsonNode)>>,
@@ -286,6 +290,7 @@ impl JsonNode {
     /// Whether no value under this subschema reaches a selected field.
     fn is_empty(&self) -> bool {
         !self.leaf
+            && self.types.iter().all(|(_, n)| n.is_empty())
             && self.combinators.iter().flatten().all(|(_, n)| n.is_empty())
             && self.items.as_ref().is_none_or(|n| n.is_empty())
             && self
@@ -303,6 +308,13 @@ impl JsonNode {
     ) -> Result<(), Failed> {
         if value.is_null() {
             return Ok(());
+        }
+        if let Some((_, taken)) = self
+            .types
+            .iter()
+            .find(|(t, _)| super::json_type_fits(t, value))
+        {
+            return taken.walk(value, field, f);
         }
         for subs in &self.combinators {
             if let Some((_, sub)) = subs.iter().find(|(kinds, _)| kinds.fits(value)) {
@@ -412,7 +424,7 @@ impl Contract {
             refs: Vec::new(),
             nodes: 0,
         };
-        builder.node(root, &mut String::from("$"), false, 0)
+        builder.node(root, &mut String::from("$"), false, None, 0)
     }
 }
 
@@ -516,12 +528,14 @@ struct JsonBuilder<'b> {
 
 impl JsonBuilder<'_> {
     /// The node of `schema` at `path`, for values of a field that is `selected` (or not)
-    /// at walk depth `depth`.
+    /// at walk depth `depth`; with `declared`, the schema's `type` array read as that one
+    /// type.
     fn node(
         &mut self,
         schema: &Value,
         path: &mut String,
         selected: bool,
+        declared: Option<&str>,
         depth: usize,
     ) -> Option<JsonNode> {
         self.nodes += 1;
@@ -534,23 +548,40 @@ impl JsonBuilder<'_> {
         if depth > MAX_DEPTH {
             return Some(JsonNode::default());
         }
-        let type_name = json_type_name(s);
+        let type_name = match declared {
+            Some(t) => json_type_as(s, Some(t)),
+            None => json_type_name(s),
+        };
         let mut node = JsonNode {
             type_name,
             ..JsonNode::default()
         };
+        if declared.is_none()
+            && let Some(Value::Array(types)) = s.get("type")
+        {
+            for t in types.iter().filter_map(Value::as_str) {
+                let taken = self.node(schema, path, selected, Some(t), depth)?;
+                node.types.push((t.to_owned(), taken));
+            }
+        }
         for combinator in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(subs)) = s.get(combinator) {
                 let mut branches = Vec::with_capacity(subs.len());
                 for sub in subs {
                     let kinds = Kinds::of(self.root, sub);
-                    branches.push((kinds, self.node(sub, path, selected, depth + 1)?));
+                    branches.push((kinds, self.node(sub, path, selected, None, depth + 1)?));
                 }
                 node.combinators.push(branches);
             }
         }
         if let Some(items) = s.get("items") {
-            node.items = Some(Box::new(self.node(items, path, selected, depth + 1)?));
+            node.items = Some(Box::new(self.node(
+                items,
+                path,
+                selected,
+                None,
+                depth + 1,
+            )?));
         }
         if let Some(Value::String(reference)) = s.get("$ref") {
             if self.refs.contains(reference) {
@@ -559,7 +590,7 @@ impl JsonBuilder<'_> {
             let target = match resolve_local_ref(self.root, reference) {
                 Some(target) => {
                     self.refs.push(reference.clone());
-                    let built = self.node(target, path, selected, depth + 1);
+                    let built = self.node(target, path, selected, None, depth + 1);
                     self.refs.pop();
                     Some(Box::new(built?))
                 }
@@ -578,7 +609,7 @@ impl JsonBuilder<'_> {
                     .contract
                     .plan
                     .json_field(path, name, prop, &self.contract.tags);
-                let built = self.node(prop, path, (self.wanted)(&info), depth + 1);
+                let built = self.node(prop, path, (self.wanted)(&info), None, depth + 1);
                 path.truncate(parent);
                 let built = built?;
                 if !built.is_empty() {
@@ -671,7 +702,10 @@ mod tests {
           {"$ref": "#/definitions/customer"}]},
         "inline": {"type": "object", "properties": {
           "label": {"type": "integer", "confluent:tags": ["PII"]},
-          "deep": {"type": "object", "properties": {"email": {"type": "string"}}}}}
+          "deep": {"type": "object", "properties": {"email": {"type": "string"}}}}},
+        "either": {"type": ["null", "object", "string"], "confluent:tags": ["PII"],
+          "properties": {"email": {"type": ["integer", "string"]},
+            "label": {"type": ["string", "null"], "confluent:tags": ["PII"]}}}
       }
     }"##;
 
@@ -704,7 +738,9 @@ mod tests {
             "mixed": {"email": "m@example.com", "label": "L"},
             // The first branch of its kind (a map; an object with a name) takes it.
             "extra": customer("x@example.com"),
-            "inline": {"label": 7, "deep": {"email": "d@example.com"}}
+            "inline": {"label": 7, "deep": {"email": "d@example.com"}},
+            // A `type` array: the object branch here, a string and a number below.
+            "either": {"email": "e@example.com", "label": "E"}
         });
         let mut records = vec![full.clone(), json!({}), json!("not a record")];
         for (pointer, value) in [
@@ -730,6 +766,9 @@ mod tests {
                 "/extra",
                 json!({"acme.Customer": customer("wx@example.com")}),
             ),
+            ("/either", json!("a string")),
+            ("/either", json!({"email": 12, "label": null})),
+            ("/either", json!(true)),
             // Values of another kind than the schema's, and nulls.
             ("/customer", json!("not a record")),
             ("/customer/address", json!(null)),
@@ -835,6 +874,86 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The field a `CEL_FIELD` condition refuses `record` at, if any, by the executor; the
+    /// borrowing check (the route, where the rule has one) must agree.
+    fn refused_at(contract: &Contract, schema: &ParsedSchema, record: &Value) -> Option<String> {
+        let field = |result: crate::error::Result<()>| match result {
+            Ok(()) => None,
+            Err(crate::SerdeError::Rule(failure)) => failure.field,
+            Err(other) => panic!("{other:?}"),
+        };
+        let mut copy = record.clone();
+        let executed = field(contract.execute(
+            warden_core::rules::RuleMode::Write,
+            schema,
+            None,
+            None,
+            &mut copy,
+            &super::super::encrypt::RuleKeys::default(),
+        ));
+        if let Some(checked) =
+            contract.check(warden_core::rules::RuleMode::Write, schema, None, record)
+        {
+            assert_eq!(field(checked), executed, "the route agrees on {record}");
+        }
+        executed
+    }
+
+    #[test]
+    fn a_json_schema_type_array_is_read_as_the_first_of_its_types_the_value_is_of() {
+        let schema = ParsedSchema::parse(
+            SchemaType::Json,
+            r#"{"type": "object", "properties": {
+                "note": {"type": ["string", "null"]},
+                "code": {"type": ["null", "integer", "string"], "confluent:tags": ["PII"]},
+                "box": {"type": ["object", "null"], "properties": {
+                  "note": {"type": ["null", "string"]}}}}}"#,
+            &[],
+        )
+        .expect("a schema");
+        // By name, on the route and (a rule reading `message`) on the full walk.
+        for expr in [
+            "name == 'note' ; value == 'ok'",
+            "name == 'note' ; value == 'ok' && message != null",
+        ] {
+            let rule_set = json!({"domainRules": [{"name": "r", "kind": "CONDITION",
+                "mode": "WRITE", "type": "CEL_FIELD", "expr": expr}]});
+            let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
+            let at = |record: Value| refused_at(&contract, &schema, &record);
+            assert_eq!(
+                at(json!({"note": "bad"})).as_deref(),
+                Some("$.note"),
+                "{expr}"
+            );
+            assert_eq!(
+                at(json!({"note": "ok", "box": {"note": "ok"}})),
+                None,
+                "{expr}"
+            );
+            assert_eq!(
+                at(json!({"note": null, "box": null})),
+                None,
+                "{expr}: nulls"
+            );
+            assert_eq!(
+                at(json!({"box": {"note": "bad"}})).as_deref(),
+                Some("$.box.note"),
+                "{expr}"
+            );
+        }
+        // By tag, with the type the value took.
+        let rule_set = json!({"domainRules": [{"name": "r", "kind": "CONDITION",
+            "mode": "WRITE", "type": "CEL_FIELD", "tags": ["PII"],
+            "expr": "typeName == 'INT' ? value > 0 : value == 'ok'"}]});
+        let contract = Contract::new(Some(&rule_set), None).unwrap().unwrap();
+        let at = |record: Value| refused_at(&contract, &schema, &record);
+        assert_eq!(at(json!({"code": 3})), None, "an INT");
+        assert_eq!(at(json!({"code": "ok"})), None, "a STRING");
+        assert_eq!(at(json!({"code": -3})).as_deref(), Some("$.code"));
+        assert_eq!(at(json!({"code": "no"})).as_deref(), Some("$.code"));
+        assert_eq!(at(json!({"code": true})), None, "of none of its types");
     }
 
     #[test]
