@@ -480,6 +480,90 @@ async fn groups_see_the_writes_made_between_them(store: Arc<dyn SchemaStore>) {
     );
 }
 
+/// A group decides on a subject's whole history, however little of it the store reads: a
+/// schema held by an old version is answered with that version, one held by a version
+/// soft-deleted long ago is left to a registration of its own, and a new schema gets the
+/// number after the newest version, live or not.
+async fn groups_decide_on_the_whole_history(store: Arc<dyn SchemaStore>) {
+    let publisher: VersionsPublisher = Arc::new(|_, _| {});
+    let grouped = |s: &NewSchema| GroupedRegistration {
+        subject: sub("history"),
+        schema: Arc::new(s.clone()),
+        checked: None,
+        publish: Arc::clone(&publisher),
+    };
+    let numbered = |n: usize| schema(&format!(r#"{{"type":"record","name":"H{n}","fields":[]}}"#));
+    let mut ids = Vec::new();
+    for n in 1..=8 {
+        match register(&*store, "history", &numbered(n), None, None)
+            .await
+            .unwrap()
+        {
+            Registered::New { id, version } => {
+                assert_eq!(version, v(n as i64));
+                ids.push(id);
+            }
+            other @ Registered::Existing { .. } => panic!("{other:?}"),
+        }
+    }
+    store
+        .soft_delete(&sub("history"), &[v(2), v(8)])
+        .await
+        .unwrap();
+    // Together, as one group would take them: the schema of version 1, of the soft-deleted
+    // version 2, of the newest live version (7), and a new schema.
+    let schemas = [numbered(1), numbered(2), numbered(7), numbered(9)];
+    let tasks: Vec<_> = schemas
+        .iter()
+        .map(|s| {
+            let store = Arc::clone(&store);
+            let r = grouped(s);
+            tokio::spawn(async move { store.register_grouped(r).await.unwrap() })
+        })
+        .collect();
+    let outcomes: Vec<GroupedOutcome> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let existing = |o: &GroupedOutcome| match o {
+        GroupedOutcome::Existing(row) => (row.schema_id, row.version),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(existing(&outcomes[0]), (ids[0], v(1)), "{outcomes:?}");
+    assert_eq!(outcomes[1], GroupedOutcome::Declined, "{outcomes:?}");
+    assert_eq!(existing(&outcomes[2]), (ids[6], v(7)), "{outcomes:?}");
+    match outcomes[3] {
+        GroupedOutcome::Written { version, .. } => assert_eq!(version, v(9)),
+        ref other => panic!("{other:?}"),
+    }
+    // A schema stored under another subject keeps its id in this one.
+    let outcome = store
+        .register_grouped(GroupedRegistration {
+            subject: sub("history-elsewhere"),
+            ..grouped(&numbered(4))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        GroupedOutcome::Written {
+            id: ids[3],
+            version: v(1)
+        }
+    );
+    let versions: Vec<(u32, bool)> = store
+        .versions(&sub("history"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.version.get(), r.deleted))
+        .collect();
+    let mut expected: Vec<(u32, bool)> = (1..=9).map(|n| (n, n == 2 || n == 8)).collect();
+    expected[8].1 = false;
+    assert_eq!(versions, expected);
+}
+
 async fn explicit_ids_and_versions_are_checked(store: Arc<dyn SchemaStore>) {
     let a = schema(r#""int""#);
     let b = schema(r#""long""#);
@@ -1323,6 +1407,7 @@ macro_rules! conformance {
             conformance!(@case $open, explicit_ids_and_versions_are_checked);
             conformance!(@case $open, grouped_registrations_decide_as_one_transaction_each);
             conformance!(@case $open, groups_see_the_writes_made_between_them);
+            conformance!(@case $open, groups_decide_on_the_whole_history);
             conformance!(@case $open, soft_and_hard_deletes);
             conformance!(@case $open, references_are_recorded);
             conformance!(@case $open, contexts_have_their_own_ids);

@@ -49,11 +49,16 @@ const APPEND: &str = "WITH c AS (INSERT INTO changes (kind, payload) VALUES ($1,
      SELECT pg_notify('warden_change', CASE WHEN octet_length(payload) <= 7000 \
      THEN seq::text || ':' || kind || ':' || payload ELSE seq::text END) FROM c";
 
-/// [`APPEND`] for the subjects of a group of registrations (`$1`, a text array).
-const APPEND_SUBJECTS: &str = "WITH c AS (INSERT INTO changes (kind, payload) \
-     SELECT 'subject', p FROM unnest($1::text[]) AS p RETURNING seq, kind, payload) \
-     SELECT pg_notify('warden_change', CASE WHEN octet_length(payload) <= 7000 \
-     THEN seq::text || ':' || kind || ':' || payload ELSE seq::text END) FROM c";
+/// [`APPEND`] for the subjects of a group of registrations (parameter `$n`, a text array),
+/// without its leading `WITH`: the end of a statement whose `WITH` list comes before it.
+pub(crate) fn append_subjects_sql(n: usize) -> String {
+    format!(
+        "c AS (INSERT INTO changes (kind, payload) \
+         SELECT 'subject', p FROM unnest(${n}::text[]) AS p RETURNING seq, kind, payload) \
+         SELECT pg_notify('warden_change', CASE WHEN octet_length(payload) <= 7000 \
+         THEN seq::text || ':' || kind || ':' || payload ELSE seq::text END) FROM c"
+    )
+}
 
 /// One entry of the change log: what another replica must forget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,19 +115,6 @@ pub(crate) async fn append<'e>(executor: impl PgExecutor<'e>, change: &Change) -
     sqlx::query(APPEND)
         .bind(change.kind())
         .bind(change.payload())
-        .execute(executor)
-        .await?;
-    Ok(())
-}
-
-/// Appends one [`Change::Subject`] per subject (names, each once) and announces them when
-/// `executor`'s transaction commits: a group of registrations in one statement.
-pub(crate) async fn append_subjects<'e>(
-    executor: impl PgExecutor<'e>,
-    subjects: &[&str],
-) -> Result<()> {
-    sqlx::query(APPEND_SUBJECTS)
-        .bind(subjects)
         .execute(executor)
         .await?;
     Ok(())

@@ -7,7 +7,10 @@
 //! written alone; in a group of `n` they share four, and the commit's WAL frames. On SQLite
 //! the versions of subjects that earlier groups read or wrote are not read again
 //! ([`KnownVersions`]): a subject's history grows with every version, and reading all of it
-//! for each group made the group's read the largest part of its transaction. Each
+//! for each group made the group's read the largest part of its transaction. On PostgreSQL,
+//! whose replicas all write, a group reads every version only of the subjects a
+//! registration was checked against, and of the others the newest version and those
+//! holding one of the group's schemas. Each
 //! registration's outcome is decided in the order it joined the group against the
 //! versions as the group found them plus those the group wrote before it, exactly as a
 //! sequence of transactions would decide it.
@@ -246,6 +249,8 @@ fn plan<'g>(
     }
     for all in rows.values_mut() {
         all.sort_unstable_by_key(|row| row.version);
+        // A row the read gave twice (PostgreSQL's newest version holding a group's schema).
+        all.dedup_by_key(|row| row.version);
     }
     let created_at = crate::common::now_millis();
     let mut writes = Vec::new();
@@ -320,18 +325,13 @@ fn plan<'g>(
 }
 
 impl Plan<'_> {
-    /// Each registration's outcome, given the schema id of each write, and every version of
-    /// each subject written to.
-    fn finish(self, ids: &[SchemaId]) -> Written {
-        let (outcomes, published, _) = self.finish_all(ids);
-        (outcomes, published)
+    /// Each registration's outcome, given the schema id of each write.
+    fn outcomes(self, ids: &[SchemaId]) -> Vec<GroupedOutcome> {
+        Self::resolve_decided(self.decided, ids)
     }
 
-    /// [`Plan::finish`], and every version of each subject of the group (written to or not)
-    /// as the group left them.
-    fn finish_all(self, ids: &[SchemaId]) -> (Vec<GroupedOutcome>, Published, Published) {
-        let outcomes = self
-            .decided
+    fn resolve_decided(decided: Vec<Decided>, ids: &[SchemaId]) -> Vec<GroupedOutcome> {
+        decided
             .into_iter()
             .map(|d| match d {
                 Decided::Existing(row) => GroupedOutcome::Existing(row.resolve(ids)),
@@ -344,7 +344,15 @@ impl Plan<'_> {
                 },
                 Decided::Declined => GroupedOutcome::Declined,
             })
-            .collect();
+            .collect()
+    }
+
+    /// Each registration's outcome, given the schema id of each write, every version of
+    /// each subject written to, and every version of each subject of the group (written to
+    /// or not) as the group left them: the group must have read every version of its
+    /// subjects.
+    fn finish_all(self, ids: &[SchemaId]) -> (Vec<GroupedOutcome>, Published, Published) {
+        let outcomes = Self::resolve_decided(self.decided, ids);
         let published = self
             .writes
             .iter()
@@ -582,10 +590,10 @@ pub(crate) async fn write_group_sqlite(
 }
 
 /// Writes one group on PostgreSQL and commits it: the subjects' advisory locks taken in one
-/// statement (in key order, so that groups of several replicas never wait on each other in
-/// a cycle), one read of the subjects' versions and the fingerprints' ids, one insert of the
-/// new schemas, one of the versions, and one append to the change log for the other
-/// replicas.
+/// statement (in key order, so that groups of several replicas never wait on each other in a cycle), one read of the fingerprints' ids and of the
+/// subjects' versions a decision needs, one insert of the new schemas (in fingerprint order),
+/// and one statement that inserts the versions and appends them to the change log for the
+/// other replicas. Nothing is published: the outcomes come with an empty map.
 ///
 /// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
 /// transaction is then dropped, so nothing is written.
@@ -604,14 +612,34 @@ pub(crate) async fn write_group_postgres(
     .bind(&subjects)
     .execute(&mut *tx)
     .await?;
+    // Every version is read only of the subjects a registration was checked against; of
+    // the others, the newest version (the next one's number) and those holding one of the
+    // group's schemas (the answer of a registration already made, or a soft-deleted version
+    // its registration removes) are all a decision needs. A subject's history grows with
+    // every version, and reading all of it made the read the largest part of a group.
+    let (whole, partial): (Vec<&str>, Vec<&str>) = subjects.iter().partition(|s| {
+        group
+            .iter()
+            .any(|r| r.checked.is_some() && r.subject.as_str() == **s)
+    });
     let mut found = Vec::new();
     for row in sqlx::query(
         "SELECT subject, version, schema_id, deleted, created_at FROM subject_versions
          WHERE subject = ANY($1)
          UNION ALL
-         SELECT fingerprint, NULL, id, FALSE, 0::bigint FROM schemas WHERE fingerprint = ANY($2)",
+         SELECT n.subject, n.version, n.schema_id, n.deleted, n.created_at
+         FROM unnest($2::text[]) AS p(name)
+         CROSS JOIN LATERAL (SELECT * FROM subject_versions WHERE subject = p.name
+                             ORDER BY version DESC LIMIT 1) AS n
+         UNION ALL
+         SELECT v.subject, v.version, v.schema_id, v.deleted, v.created_at
+         FROM schemas s JOIN subject_versions v ON v.schema_id = s.id
+         WHERE s.fingerprint = ANY($3) AND v.subject = ANY($2)
+         UNION ALL
+         SELECT fingerprint, NULL, id, FALSE, 0::bigint FROM schemas WHERE fingerprint = ANY($3)",
     )
-    .bind(&subjects)
+    .bind(&whole)
+    .bind(&partial)
     .bind(&fingerprints)
     .fetch_all(&mut *tx)
     .await?
@@ -627,7 +655,7 @@ pub(crate) async fn write_group_postgres(
     let plan = plan(group, found, HashMap::new())?;
     if plan.writes.is_empty() {
         tx.rollback().await?;
-        return Ok(plan.finish(&[]));
+        return Ok((plan.outcomes(&[]), HashMap::new()));
     }
 
     // The new schemas, in fingerprint order (concurrent groups insert them in the same
@@ -707,22 +735,30 @@ pub(crate) async fn write_group_postgres(
         .collect();
     let written_subjects: Vec<&str> = plan.writes.iter().map(|w| w.subject.as_str()).collect();
     let schema_ids: Vec<i64> = ids.iter().map(|id| crate::common::id_column(*id)).collect();
-    sqlx::query(
-        "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
-         SELECT s, v, i, FALSE, $4 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS t(s, v, i)",
-    )
+    let mut announced = written_subjects.clone();
+    announced.sort_unstable();
+    announced.dedup();
+    // The versions and their announcement in one statement (a data-modifying `WITH` runs
+    // whether or not the statement reads what it returns).
+    sqlx::query(&format!(
+        "WITH written AS (
+             INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
+             SELECT s, v, i, FALSE, $4 FROM unnest($1::text[], $2::int[], $3::bigint[])
+                 AS t(s, v, i)),
+         {}",
+        crate::change_log::append_subjects_sql(5)
+    ))
     .bind(&written_subjects)
     .bind(&versions)
     .bind(&schema_ids)
     .bind(plan.created_at)
+    .bind(&announced)
     .execute(&mut *tx)
     .await?;
-    let mut announced = written_subjects.clone();
-    announced.sort_unstable();
-    announced.dedup();
-    crate::change_log::append_subjects(&mut *tx, &announced).await?;
     tx.commit().await?;
-    Ok(plan.finish(&ids))
+    // Nothing is published (other replicas write too), and the group read only part of the
+    // history of most subjects.
+    Ok((plan.outcomes(&ids), HashMap::new()))
 }
 
 /// The group's distinct subjects and fingerprints, sorted.
