@@ -526,8 +526,10 @@ async fn a_reader_version_is_kept_for_the_latest_cache_ttl() {
         .latest_cache_ttl(Some(std::time::Duration::from_secs(3600)));
     let asking = AvroDeserializer::new(client.clone())
         .reader_version(ReaderVersion::Latest)
-        .latest_cache_ttl(None);
-    for reader in [&kept, &asking] {
+        .latest_cache_ttl(Some(std::time::Duration::ZERO));
+    // Without a TTL, kept as long as the deserializer lives (Confluent's default).
+    let default = AvroDeserializer::new(client.clone()).reader_version(ReaderVersion::Latest);
+    for reader in [&kept, &asking, &default] {
         assert_eq!(
             reader.deserialize_value_in(&ctx, &old).await.unwrap().0,
             ids[1]
@@ -537,10 +539,12 @@ async fn a_reader_version_is_kept_for_the_latest_cache_ttl() {
     // once, the one that keeps version 2 does not.
     let v3 = r#"{"type":"record","name":"Shoe","fields":[{"name":"id","type":"string"},{"name":"height","type":"int"},{"name":"color","type":"string","default":"tan"}]}"#;
     let v3_id = versions_more(&app, "sandals-value", v3).await;
-    assert_eq!(
-        kept.deserialize_value_in(&ctx, &old).await.unwrap().0,
-        ids[1]
-    );
+    for reader in [&kept, &default] {
+        assert_eq!(
+            reader.deserialize_value_in(&ctx, &old).await.unwrap().0,
+            ids[1]
+        );
+    }
     let (id, _) = asking.deserialize_value_in(&ctx, &old).await.unwrap();
     assert_eq!(id, v3_id);
     assert_eq!(

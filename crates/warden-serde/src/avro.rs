@@ -186,10 +186,11 @@ impl AvroDeserializer {
         self
     }
 
-    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
-    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
-    /// clients keep it until restarted when it is not set); a version registered meanwhile
-    /// is read as from the next lookup. `None` (the default) asks at every record.
+    /// The same deserializer, keeping each reader version it finds for `ttl` (Confluent's
+    /// `latest.cache.ttl.sec`); a version registered meanwhile is read as from the next
+    /// lookup. `None` (the default) keeps it as long as the deserializer lives, as
+    /// Confluent's clients do when that setting is not given; `Some(Duration::ZERO)` asks
+    /// the registry at every record.
     #[must_use]
     pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
         self.reading = self.reading.with_latest_ttl(ttl);

@@ -101,10 +101,11 @@ impl GenericDeserializer {
         self
     }
 
-    /// The same deserializer, keeping each reader version it finds for `ttl` instead of
-    /// asking the registry for it at every record (Confluent's `latest.cache.ttl.sec`, whose
-    /// clients keep it until restarted when it is not set); a version registered meanwhile
-    /// is read as from the next lookup. `None` (the default) asks at every record.
+    /// The same deserializer, keeping each reader version it finds for `ttl` (Confluent's
+    /// `latest.cache.ttl.sec`); a version registered meanwhile is read as from the next
+    /// lookup. `None` (the default) keeps it as long as the deserializer lives, as
+    /// Confluent's clients do when that setting is not given; `Some(Duration::ZERO)` asks
+    /// the registry at every record.
     #[must_use]
     pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
         self.reading = self.reading.with_latest_ttl(ttl);
@@ -212,7 +213,8 @@ pub(crate) struct Reading {
     version: ReaderVersion,
     /// How the subject of the reader version is named.
     strategy: SubjectNameStrategy,
-    /// How long a reader version found is kept (`None`: asked for each record).
+    /// How long a reader version found is kept (`None`: for good, as Confluent's
+    /// default; zero: asked for each record).
     latest_ttl: Option<Duration>,
     /// The reader version of each subject, with when it was found.
     latest: RwLock<HashMap<Subject, (Instant, Arc<SubjectVersionResponse>)>>,
@@ -269,7 +271,12 @@ impl Reading {
     ) -> Result<Arc<SubjectVersionResponse>> {
         // A version found by its schema id does not move: kept for good.
         let by_id = matches!(self.version, ReaderVersion::Id(_));
-        if let Some(ttl) = self.latest_ttl.or(by_id.then_some(Duration::MAX))
+        let ttl = if by_id {
+            Duration::MAX
+        } else {
+            self.latest_ttl.unwrap_or(Duration::MAX)
+        };
+        if !ttl.is_zero()
             && let Some((at, kept)) = self
                 .latest
                 .read()
@@ -300,7 +307,7 @@ impl Reading {
             }
             _ => client.latest(subject).await?,
         });
-        if self.latest_ttl.is_some() || by_id {
+        if !ttl.is_zero() {
             self.latest
                 .write()
                 .unwrap_or_else(|p| p.into_inner())

@@ -542,16 +542,18 @@ async fn lookup(
     SrBody(body): SrBody<RegisterSchemaRequest>,
 ) -> ApiResult {
     let s = subject(&s)?;
-    let mut found = r
-        .lookup(&s, submission(body)?, options(&p), p.deleted)
+    let (row, schema) = r
+        .lookup_version(&s, submission(body)?, options(&p), p.deleted)
         .await?;
-    if p.format.is_some() {
-        let schema = r.schema_by_id(found.id).await?;
-        if let Some(text) = r.formatted(&schema, p.format.as_deref()).await? {
+    // The answer is the version's read body, rendered once.
+    match r.formatted(&schema, p.format.as_deref()).await? {
+        None => Ok(sr_bytes(StatusCode::OK, r.version_body(&s, row, &schema))),
+        Some(text) => {
+            let mut found = Registry::version_response(&s, row, &schema);
             found.schema = text;
+            ok(&found)
         }
     }
-    ok(&found)
 }
 
 /// Deletes a subject: soft first, then permanently with `permanent=true`.

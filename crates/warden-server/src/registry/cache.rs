@@ -71,24 +71,31 @@ const ENTRY_SHARE: u64 = 16;
 const ENTRY_OVERHEAD: u64 = 256;
 
 /// A concurrent cache holding at most `budget` bytes, as `weigh` estimates them.
+///
+/// An entry's weight is taken when it is inserted and kept with it: a value that grows
+/// later (a schema whose answer is rendered at its first read) is inserted again to be
+/// weighed again.
 pub(crate) struct ByteCache<K, V> {
-    cache: quick_cache::sync::Cache<K, V, Weigh<V>>,
+    cache: quick_cache::sync::Cache<K, Weighed<V>, StoredWeight>,
     weigh: fn(&V) -> u64,
     max_entry: u64,
 }
 
-/// `quick_cache`'s weigher over one of this module's weight functions.
-struct Weigh<V>(fn(&V) -> u64);
-
-impl<V> Clone for Weigh<V> {
-    fn clone(&self) -> Self {
-        Self(self.0)
-    }
+/// A value with the weight it had when inserted.
+#[derive(Clone)]
+struct Weighed<V> {
+    value: V,
+    weight: u64,
 }
 
-impl<K, V> quick_cache::Weighter<K, V> for Weigh<V> {
-    fn weight(&self, _: &K, value: &V) -> u64 {
-        (self.0)(value)
+/// `quick_cache`'s weigher: the weight an entry was inserted with, which never changes
+/// while the entry is held (as `quick_cache` requires).
+#[derive(Clone)]
+struct StoredWeight;
+
+impl<K, V> quick_cache::Weighter<K, Weighed<V>> for StoredWeight {
+    fn weight(&self, _: &K, entry: &Weighed<V>) -> u64 {
+        entry.weight
     }
 }
 
@@ -131,7 +138,7 @@ where
         Self {
             cache: quick_cache::sync::Cache::with_options(
                 options,
-                Weigh(weigh),
+                StoredWeight,
                 quick_cache::DefaultHashBuilder::default(),
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
@@ -142,13 +149,17 @@ where
 
     /// The cached value of `key`.
     pub(crate) fn get(&self, key: &K) -> Option<V> {
-        self.cache.get(key)
+        self.cache.get(key).map(|entry| entry.value)
     }
 
-    /// Caches `value` unless it weighs more than this cache's per-entry share.
+    /// Caches `value` (in place of what `key` held) unless it weighs more than this
+    /// cache's per-entry share.
     pub(crate) fn insert(&self, key: K, value: V) {
-        if (self.weigh)(&value) <= self.max_entry {
-            self.cache.insert(key, value);
+        let weight = (self.weigh)(&value);
+        if weight <= self.max_entry {
+            self.cache.insert(key, Weighed { value, weight });
+        } else {
+            self.cache.remove(&key);
         }
     }
 
@@ -276,6 +287,30 @@ mod tests {
         assert!(cache.get(&1).is_some(), "an entry at its share is cached");
         assert!(cache.get(&2).is_none(), "an entry over its share is not");
         assert_eq!(cache.weight(), 4 * 1024);
+    }
+
+    #[test]
+    fn an_entry_that_grows_keeps_its_weight_until_inserted_again() {
+        fn lazy_weight(v: &Arc<std::sync::OnceLock<String>>) -> u64 {
+            v.get().map_or(1, |s| s.len() as u64)
+        }
+        let cache = ByteCache::new(64 * 1024, lazy_weight);
+        let value = Arc::new(std::sync::OnceLock::new());
+        cache.insert(1u32, Arc::clone(&value));
+        assert_eq!(cache.weight(), 1);
+        // Grown while held (as a schema whose answer is rendered at its first read).
+        value.set("x".repeat(100)).unwrap();
+        assert_eq!(cache.weight(), 1, "weighed as inserted");
+        cache.insert(1u32, Arc::clone(&value));
+        assert_eq!(cache.weight(), 100, "weighed again");
+        // Grown past its share: inserted again, it is no longer held.
+        let big = Arc::new(std::sync::OnceLock::new());
+        cache.insert(2u32, Arc::clone(&big));
+        big.set("x".repeat(8 * 1024)).unwrap();
+        cache.insert(2u32, big);
+        assert!(cache.get(&2).is_none());
+        cache.remove(&1);
+        assert_eq!(cache.weight(), 0);
     }
 
     #[test]

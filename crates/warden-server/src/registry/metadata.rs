@@ -202,11 +202,8 @@ impl Registry {
         let wanted = super::content::ContentKeys::of_new(candidate);
         for row in rows.iter().rev() {
             // Only a schema of the same content can match (its key is equal).
-            if self
-                .contents
-                .get(row.schema_id)
-                .is_some_and(|known| known.key != wanted)
-            {
+            let known = self.contents.get(row.schema_id);
+            if known.is_some_and(|known| known.key != wanted) {
                 continue;
             }
             // A schema hard-deleted meanwhile is no match.
@@ -214,9 +211,15 @@ impl Registry {
                 Err(Error::SchemaNotFound(_)) => continue,
                 stored => stored?,
             };
-            let content = super::content::ContentKeys::of_stored(&stored.stored);
-            self.contents.keep(row.schema_id, content);
-            if content.key == wanted && can_lookup(candidate, row.version, &stored.stored) {
+            let key = match known {
+                Some(known) => known.key,
+                None => {
+                    let content = super::content::ContentKeys::of_stored(&stored.stored);
+                    self.contents.keep(row.schema_id, content);
+                    content.key
+                }
+            };
+            if key == wanted && can_lookup(candidate, row.version, &stored.stored) {
                 return Ok(Some(*row));
             }
         }

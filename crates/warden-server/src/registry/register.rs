@@ -642,6 +642,23 @@ impl Registry {
         options: SchemaOptions,
         deleted: bool,
     ) -> Result<warden_core::api::SubjectVersionResponse> {
+        let (row, schema) = self
+            .lookup_version(subject, submission, options, deleted)
+            .await?;
+        Ok(Self::version_response(subject, row, &schema))
+    }
+
+    /// [`Registry::lookup`]'s version and its schema, whose answer is the version's read
+    /// body ([`Registry::version_body`]).
+    ///
+    /// Errors: as [`Registry::lookup`].
+    pub async fn lookup_version(
+        &self,
+        subject: &Subject,
+        submission: SchemaSubmission,
+        options: SchemaOptions,
+        deleted: bool,
+    ) -> Result<(VersionRow, Arc<CachedSchema>)> {
         let submission = submission.under(subject);
         let rows = self.subject_versions(subject).await?;
         if !rows.iter().any(|r| deleted || !r.deleted) {
@@ -673,7 +690,7 @@ impl Registry {
                 .find(|r| r.schema_id == id && (deleted || !r.deleted))
             {
                 let schema = self.schema_by_id(id).await?;
-                return Ok(Self::version_response(subject, *row, &schema));
+                return Ok((*row, schema));
             }
         }
         let live: Vec<VersionRow> = rows
@@ -684,14 +701,14 @@ impl Registry {
         if normalize && let Some(row) = self.version_with_normalized_form(&live, &candidate).await?
         {
             let schema = self.schema_by_id(row.schema_id).await?;
-            return Ok(Self::version_response(subject, row, &schema));
+            return Ok((row, schema));
         }
         if let Some(row) = self
             .version_with_references_inlined(&live, &candidate, deadline)
             .await?
         {
             let schema = self.schema_by_id(row.schema_id).await?;
-            return Ok(Self::version_response(subject, row, &schema));
+            return Ok((row, schema));
         }
         // A version that differs only by `confluent:version` (Confluent's `canLookup`);
         // then the same with the latest version's metadata and rule set and the config's
@@ -713,7 +730,7 @@ impl Registry {
         }
         if let Some(row) = found {
             let schema = self.schema_by_id(row.schema_id).await?;
-            return Ok(Self::version_response(subject, row, &schema));
+            return Ok((row, schema));
         }
         Err(Error::SchemaNotFound("Schema not found".into()))
     }
