@@ -195,6 +195,8 @@ async fn the_avro_deserializer_reads_records_migrated_to_the_readers_version_int
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A reader started after it (a running one keeps the version it found, as Confluent's).
+    let latest = AvroDeserializer::new(client.clone()).reader_version(ReaderVersion::Latest);
     match latest.deserialize_value_in(&ctx, &old).await {
         Err(SerdeError::Invalid { path, message }) => {
             assert!(
@@ -321,6 +323,10 @@ async fn the_json_deserializer_migrates_then_validates_against_the_readers_schem
     // A version 3 with no rules from version 2: a version-1 record is upgraded to
     // `height` on the way and then checked against version 3, which wants `width`.
     versions_append(&app, "sneakers-value", &schema("width")).await;
+    // A reader started after it (a running one keeps the version it found, as Confluent's).
+    let latest = JsonDeserializer::new(client.clone())
+        .validating(true)
+        .reader_version(ReaderVersion::Latest);
     match latest.deserialize_value_in(&ctx, &old).await {
         Err(SerdeError::Invalid { .. }) => {}
         other => panic!("validated against the reader's schema: {other:?}"),

@@ -18,12 +18,14 @@
 //! here: their transaction reads the subject's live versions again under the subject's
 //! lock and starts over when they changed.
 //!
-//! A read that started before something was forgotten does not put its (possibly old)
-//! answer in memory: each forgetting moves a generation counter, and an answer is kept only
-//! if the counter has not moved since its read began.
+//! A read that started before its key was forgotten does not put its (possibly old) answer
+//! in memory: each forgetting moves the generation counter of the key's shard (one of 64,
+//! by the key's hash; forgetting everything moves them all), and an answer is kept only if
+//! its shard's counter has not moved since its read began. A write to one subject so no
+//! longer throws away the reads of the others that overlapped it.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
@@ -40,14 +42,18 @@ const MAX_KEYS: usize = 65_536;
 /// Answers of the store by key, forgotten by key or all at once (see the module's notes).
 #[derive(Debug)]
 pub(super) struct Memo<K, V> {
-    generation: AtomicU64,
+    /// One generation counter per shard of keys (see the module's notes).
+    generations: [AtomicU64; GENERATION_SHARDS],
     entries: RwLock<HashMap<K, V>>,
 }
+
+/// The shards of a [`Memo`]'s generation counters.
+const GENERATION_SHARDS: usize = 64;
 
 impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
         Self {
-            generation: AtomicU64::new(0),
+            generations: std::array::from_fn(|_| AtomicU64::new(0)),
             entries: RwLock::new(HashMap::new()),
         }
     }
@@ -72,9 +78,18 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             .map(look)
     }
 
-    /// The generation to pass to [`Self::keep`] for a read that begins now.
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    /// The generation counter of `key`'s shard.
+    fn counter(&self, key: &K) -> &AtomicU64 {
+        let hash = foldhash::quality::FixedState::with_seed(0).hash_one(key);
+        // The remainder is below GENERATION_SHARDS: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let shard = (hash % GENERATION_SHARDS as u64) as usize;
+        &self.generations[shard]
+    }
+
+    /// The generation to pass to [`Self::keep`] for a read of `key` that begins now.
+    fn generation(&self, key: &K) -> u64 {
+        self.counter(key).load(Ordering::Acquire)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, HashMap<K, V>> {
@@ -89,7 +104,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         let mut entries = self.write();
         // Checked under the lock that forgetting takes too, so it cannot slip between the
         // check and the insert.
-        if self.generation() != read_at {
+        if self.generation(&key) != read_at {
             return;
         }
         Self::hold(&mut entries, key, value);
@@ -106,7 +121,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// Forgets `key`.
     pub(super) fn forget(&self, key: &K) {
         let mut entries = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.counter(key).fetch_add(1, Ordering::AcqRel);
         entries.remove(key);
     }
 
@@ -115,14 +130,16 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// that began before are not kept.
     fn publish(&self, key: K, value: V) {
         let mut entries = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.counter(&key).fetch_add(1, Ordering::AcqRel);
         Self::hold(&mut entries, key, value);
     }
 
     /// Forgets everything.
     pub(super) fn clear(&self) {
         let mut entries = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        for counter in &self.generations {
+            counter.fetch_add(1, Ordering::AcqRel);
+        }
         entries.clear();
     }
 }
@@ -163,7 +180,7 @@ impl Registry {
         if let Some(hit) = memo.get(&k) {
             return Ok(hit);
         }
-        let read_at = memo.generation();
+        let read_at = memo.generation(&k);
         let config = self.store.config(scope).await?;
         memo.keep(k, config.clone(), read_at);
         Ok(config)
@@ -197,7 +214,7 @@ impl Registry {
         if let Some(hit) = memo.get(&k) {
             return Ok(hit);
         }
-        let read_at = memo.generation();
+        let read_at = memo.generation(&k);
         let mode = self.store.mode(scope).await?;
         memo.keep(k, mode, read_at);
         Ok(mode)
@@ -212,7 +229,7 @@ impl Registry {
         if let Some(hit) = memo.get(subject) {
             return Ok(hit.to_vec());
         }
-        let read_at = memo.generation();
+        let read_at = memo.generation(subject);
         let rows = self.store.versions(subject).await?;
         memo.keep(subject.clone(), Arc::from(rows.as_slice()), read_at);
         Ok(rows)
@@ -239,5 +256,40 @@ impl Registry {
             Some(rows) => versions.publish(subject.clone(), Arc::from(rows)),
             None => versions.forget(subject),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(name: &str) -> Subject {
+        Subject::parse(name).unwrap()
+    }
+
+    #[test]
+    fn a_read_is_kept_unless_its_own_key_was_forgotten_since_it_began() {
+        let memo: Memo<Subject, u32> = Memo::default();
+        let (a, b) = (subject("a-value"), subject("b-value"));
+        // Forgetting another subject (a write to it) does not discard this read.
+        let read_at = memo.generation(&a);
+        memo.forget(&b);
+        memo.keep(a.clone(), 1, read_at);
+        assert_eq!(memo.get(&a), Some(1));
+        // Forgetting the subject itself does: the answer read may be older than the write.
+        let read_at = memo.generation(&b);
+        memo.forget(&b);
+        memo.keep(b.clone(), 2, read_at);
+        assert_eq!(memo.get(&b), None);
+        // So does forgetting everything.
+        let read_at = memo.generation(&b);
+        memo.clear();
+        memo.keep(b.clone(), 3, read_at);
+        assert_eq!(memo.get(&b), None);
+        // And a value published meanwhile wins over the read.
+        let read_at = memo.generation(&a);
+        memo.publish(a.clone(), 4);
+        memo.keep(a.clone(), 5, read_at);
+        assert_eq!(memo.get(&a), Some(4));
     }
 }
