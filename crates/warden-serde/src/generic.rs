@@ -84,33 +84,7 @@ impl GenericDeserializer {
         }
     }
 
-    /// The same deserializer, reading records as `reader` says; the subject comes from the
-    /// context given to [`GenericDeserializer::deserialize_in`] and the subject name
-    /// strategy (the topic's by default).
-    #[must_use]
-    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
-        self.reading = self.reading.with_version(reader);
-        self
-    }
-
-    /// The same deserializer, naming the reader version's subject with `strategy` (the
-    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
-    #[must_use]
-    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
-        self.reading = self.reading.with_strategy(strategy);
-        self
-    }
-
-    /// The same deserializer, keeping each reader version it finds for `ttl` (Confluent's
-    /// `latest.cache.ttl.sec`); a version registered meanwhile is read as from the next
-    /// lookup. `None` (the default) keeps it as long as the deserializer lives, as
-    /// Confluent's clients do when that setting is not given; `Some(Duration::ZERO)` asks
-    /// the registry at every record.
-    #[must_use]
-    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
-        self.reading = self.reading.with_latest_ttl(ttl);
-        self
-    }
+    reader_settings!("[`GenericDeserializer::deserialize_in`]");
 
     /// Decodes one record of `context`'s topic and part, migrated to the reader version
     /// (see [`ReaderVersion`]; with [`ReaderVersion::Writer`], as

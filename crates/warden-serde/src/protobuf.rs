@@ -216,33 +216,7 @@ impl ProtobufDeserializer {
         }
     }
 
-    /// The same deserializer, reading records as `reader` says in the `…_in` methods (the
-    /// subject is the context's topic's, `<topic>-value` or `<topic>-key`, unless another
-    /// strategy is set).
-    #[must_use]
-    pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
-        self.reading = self.reading.with_version(reader);
-        self
-    }
-
-    /// The same deserializer, naming the reader version's subject with `strategy` (the
-    /// topic's subject by default; Confluent's `value.subject.name.strategy`).
-    #[must_use]
-    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
-        self.reading = self.reading.with_strategy(strategy);
-        self
-    }
-
-    /// The same deserializer, keeping each reader version it finds for `ttl` (Confluent's
-    /// `latest.cache.ttl.sec`); a version registered meanwhile is read as from the next
-    /// lookup. `None` (the default) keeps it as long as the deserializer lives, as
-    /// Confluent's clients do when that setting is not given; `Some(Duration::ZERO)` asks
-    /// the registry at every record.
-    #[must_use]
-    pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
-        self.reading = self.reading.with_latest_ttl(ttl);
-        self
-    }
+    reader_settings!("the `…_in` methods");
 
     /// The schema id and the message of one record of `context`'s topic and part, read as
     /// the reader version (see [`ReaderVersion`]): a message of the reader's schema (the one
