@@ -262,9 +262,10 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Requests in flight on one connection, and since when it has had none.
 ///
-/// Kept in atomics: a request's start and end write two counters and wake nobody. The
-/// idle timer reads them when it fires (once per limit, not once per request), and only a
-/// connection that is closing asks to be woken when its last request ends.
+/// Kept in atomics: a request's start and end write two counters and wake nobody but for
+/// the connection's first request. The idle timer reads them when it fires (once per limit,
+/// not once per request), and only a connection that is closing asks to be woken when its
+/// last request ends.
 #[derive(Debug)]
 struct Activity {
     /// The connection's start: [`Activity::idle_since`] counts from it.
@@ -273,6 +274,8 @@ struct Activity {
     /// Nanoseconds from `epoch` to the end of the last request (0 before the first).
     idle_since: AtomicU64,
     served_one: AtomicBool,
+    /// Woken by the connection's first request.
+    started: Notify,
     /// Set once the connection is closing: from then on, the end of the last request in
     /// flight wakes `drained`.
     closing: AtomicBool,
@@ -290,6 +293,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
             served_one: AtomicBool::new(false),
+            started: Notify::new(),
             closing: AtomicBool::new(false),
             drained: Notify::new(),
         }
@@ -297,8 +301,11 @@ impl Activity {
 
     fn begin(self: &Arc<Self>) -> Busy {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        if !self.served_one.load(Ordering::Relaxed) {
-            self.served_one.store(true, Ordering::Relaxed);
+        if !self.served_one.load(Ordering::Acquire) && !self.served_one.swap(true, Ordering::AcqRel)
+        {
+            // The first request: the idle timer moves from the header-read limit to the
+            // idle one.
+            self.started.notify_waiters();
         }
         Busy(Arc::clone(self))
     }
@@ -312,22 +319,33 @@ impl Activity {
     /// first request) or `later` (after it); never while a request is in flight, and never
     /// for a limit of `None`.
     async fn idle(&self, first: Option<Duration>, later: Option<Duration>) {
+        // Before the first request: `first` from the connection's start, cut short by the
+        // first request (which switches to `later`).
+        while !self.served_one.load(Ordering::Acquire) {
+            let started = self.started.notified();
+            tokio::pin!(started);
+            started.as_mut().enable();
+            if self.served_one.load(Ordering::Acquire) {
+                break;
+            }
+            match first {
+                Some(first) => tokio::select! {
+                    () = tokio::time::sleep_until(self.epoch + first) => {
+                        if !self.served_one.load(Ordering::Acquire)
+                            && self.in_flight.load(Ordering::Acquire) == 0
+                        {
+                            return;
+                        }
+                    }
+                    () = &mut started => {}
+                },
+                None => started.await,
+            }
+        }
+        let Some(limit) = later else {
+            return std::future::pending().await;
+        };
         loop {
-            let served_one = self.served_one.load(Ordering::Relaxed);
-            let Some(limit) = (if served_one { later } else { first }) else {
-                match later {
-                    // No limit before the first request: look again after `later`, which
-                    // counts from the end of the last request once there was one.
-                    Some(later) if !served_one => {
-                        tokio::time::sleep(later).await;
-                        continue;
-                    }
-                    _ => {
-                        std::future::pending::<()>().await;
-                        continue;
-                    }
-                }
-            };
             if self.in_flight.load(Ordering::Acquire) > 0 {
                 // Busy now: look again after one limit (a request that ends meanwhile
                 // starts its own full limit, so this never closes early).
@@ -343,7 +361,6 @@ impl Activity {
             // above or one is in flight now.
             if self.in_flight.load(Ordering::Acquire) == 0
                 && self.idle_since() + limit <= Instant::now()
-                && self.served_one.load(Ordering::Relaxed) == served_one
             {
                 return;
             }
