@@ -1,10 +1,9 @@
 //! Confluent's own clients against Warden: the tests run them unchanged, as users do, and
 //! fail with the client's own output on the first call Warden answers differently.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
+use warden_testkit::clients::{
+    clients_dir, node_with_confluent_clients, python_with_confluent_kafka, run_client_script,
+};
 use warden_testkit::spawn_app;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -20,17 +19,6 @@ async fn confluents_python_client_and_serializers_work_against_warden() {
         "confluent-kafka failed against Warden",
     )
     .await;
-}
-
-/// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules`
-/// by `tests/clients/node/setup.sh` (run here when `.ci/run` has not run it yet).
-fn node_with_confluent_clients() -> PathBuf {
-    let setup = Command::new("bash")
-        .arg(clients_dir().join("node/setup.sh"))
-        .status()
-        .expect("bash runs tests/clients/node/setup.sh");
-    assert!(setup.success(), "tests/clients/node/setup.sh failed");
-    PathBuf::from("node")
 }
 
 /// Runs `tests/clients/node/{script}` against a fresh registry and fails with the

@@ -347,119 +347,89 @@ fn unhex(text: &str) -> Vec<u8> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn confluents_python_encryption_executor_and_warden_read_each_others_encrypted_fields() {
-    use warden_testkit::clients::{clients_dir, python_with_confluent_kafka, run_client_script};
-
-    use_local_kms();
-    let python = tokio::task::spawn_blocking(python_with_confluent_kafka)
-        .await
-        .unwrap();
-    let app = spawn_app().await;
-    // `pyenc`: Warden writes first (and creates the KEK and DEK); `pyfirst`: Python writes
-    // first (and creates the DEK under the same KEK).
-    for subject in ["pyenc-value", "pyfirst-value"] {
-        register(&app, subject, vec![encrypt_rule("AES256_GCM", "ERROR")]).await;
-    }
-    let client = RegistryClient::new(&app.address).unwrap();
-    let ours = AvroSerializer::from_registry(client.clone(), latest())
-        .serialize_json(
-            &SerializationContext::value("pyenc"),
-            &customer("123-45-6789"),
-        )
-        .await
-        .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let out_same = out.path().join("same.hex");
-    let out_first = out.path().join("first.hex");
-    run_client_script(
-        python,
-        &clients_dir().join("python/encryption_interop.py"),
-        &[
-            app.address.as_str(),
-            SECRET,
-            hex(&ours).as_str(),
-            out_same.to_str().unwrap(),
-            out_first.to_str().unwrap(),
-        ],
-        "confluent-kafka's encryption executor failed on Warden's records",
-    )
-    .await;
-    for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
-        let theirs = unhex(&std::fs::read_to_string(path).unwrap());
-        assert_ne!(
-            raw_record(&theirs)["ssn"],
-            ssn,
-            "Python encrypted the field"
-        );
-        let read = AvroDeserializer::new(RegistryClient::new(&app.address).unwrap())
-            .deserialize_json(&theirs)
-            .await
-            .unwrap();
-        assert_eq!(read["ssn"], ssn, "Warden decrypts Python's field");
-        assert_eq!(read["email"], "b@example.com");
-    }
-}
-
-/// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules` by
-/// `tests/clients/node/setup.sh` (run here when `.ci/run` has not run it yet).
-pub(crate) fn node_with_confluent_clients() -> std::path::PathBuf {
-    let setup = std::process::Command::new("bash")
-        .arg(warden_testkit::clients::clients_dir().join("node/setup.sh"))
-        .status()
-        .expect("bash runs tests/clients/node/setup.sh");
-    assert!(setup.success(), "tests/clients/node/setup.sh failed");
-    std::path::PathBuf::from("node")
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn confluents_node_encryption_executor_and_warden_read_each_others_encrypted_fields() {
+/// Confluent's encryption executor in another language (`program` running
+/// `tests/clients/{script}`) and Warden read each other's encrypted fields, under one KEK:
+/// Warden writes to `{ours}` first (and creates the KEK and DEK), the client reads that
+/// record, then writes one to `{ours}` (with Warden's DEK) and one to `{first}` (creating
+/// the DEK itself), which Warden decrypts.
+async fn client_encryption_round_trip(
+    program: std::path::PathBuf,
+    script: &str,
+    [ours, first]: [&str; 2],
+    who: &str,
+) {
     use warden_testkit::clients::{clients_dir, run_client_script};
 
-    use_local_kms();
-    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
-        .await
-        .unwrap();
     let app = spawn_app().await;
-    // `nodeenc`: Warden writes first (and creates the KEK and DEK); `nodefirst`: Node
-    // writes first (and creates the DEK under the same KEK).
-    for subject in ["nodeenc-value", "nodefirst-value"] {
-        register(&app, subject, vec![encrypt_rule("AES256_GCM", "ERROR")]).await;
+    for topic in [ours, first] {
+        register(
+            &app,
+            &format!("{topic}-value"),
+            vec![encrypt_rule("AES256_GCM", "ERROR")],
+        )
+        .await;
     }
     let client = RegistryClient::new(&app.address).unwrap();
-    let ours = AvroSerializer::from_registry(client.clone(), latest())
-        .serialize_json(
-            &SerializationContext::value("nodeenc"),
-            &customer("123-45-6789"),
-        )
+    let written = AvroSerializer::from_registry(client.clone(), latest())
+        .serialize_json(&SerializationContext::value(ours), &customer("123-45-6789"))
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
     let out_same = out.path().join("same.hex");
     let out_first = out.path().join("first.hex");
     run_client_script(
-        node,
-        &clients_dir().join("node/encryption_interop.js"),
+        program,
+        &clients_dir().join(script),
         &[
             app.address.as_str(),
             SECRET,
-            hex(&ours).as_str(),
+            hex(&written).as_str(),
             out_same.to_str().unwrap(),
             out_first.to_str().unwrap(),
         ],
-        "@confluentinc/schemaregistry's encryption executor failed on Warden's records",
+        &format!("{who}'s encryption executor failed on Warden's records"),
     )
     .await;
     for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
         let theirs = unhex(&std::fs::read_to_string(path).unwrap());
-        assert_ne!(raw_record(&theirs)["ssn"], ssn, "Node encrypted the field");
+        assert_ne!(raw_record(&theirs)["ssn"], ssn, "{who} encrypted the field");
         let read = AvroDeserializer::new(client.clone())
             .deserialize_json(&theirs)
             .await
             .unwrap();
-        assert_eq!(read["ssn"], ssn, "Warden decrypts Node's field");
+        assert_eq!(read["ssn"], ssn, "Warden decrypts {who}'s field");
         assert_eq!(read["email"], "b@example.com");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_python_encryption_executor_and_warden_read_each_others_encrypted_fields() {
+    use_local_kms();
+    let python = tokio::task::spawn_blocking(warden_testkit::clients::python_with_confluent_kafka)
+        .await
+        .unwrap();
+    client_encryption_round_trip(
+        python,
+        "python/encryption_interop.py",
+        ["pyenc", "pyfirst"],
+        "confluent-kafka (Python)",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluents_node_encryption_executor_and_warden_read_each_others_encrypted_fields() {
+    use_local_kms();
+    let node = tokio::task::spawn_blocking(warden_testkit::clients::node_with_confluent_clients)
+        .await
+        .unwrap();
+    client_encryption_round_trip(
+        node,
+        "node/encryption_interop.js",
+        ["nodeenc", "nodefirst"],
+        "@confluentinc/schemaregistry (Node)",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -710,7 +680,7 @@ async fn confluents_python_and_warden_read_each_others_encrypted_json_fields_typ
 
 #[tokio::test(flavor = "multi_thread")]
 async fn confluents_node_and_warden_read_each_others_encrypted_json_fields_typed_by_an_array() {
-    let node = tokio::task::spawn_blocking(node_with_confluent_clients)
+    let node = tokio::task::spawn_blocking(warden_testkit::clients::node_with_confluent_clients)
         .await
         .unwrap();
     json_encryption_round_trip(

@@ -763,7 +763,7 @@ async fn confluents_python_jsonata_migrations_and_wardens_read_each_others_versi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn confluents_node_jsonata_migrations_and_wardens_read_each_others_versions() {
-    let node = tokio::task::spawn_blocking(crate::encryption::node_with_confluent_clients)
+    let node = tokio::task::spawn_blocking(warden_testkit::clients::node_with_confluent_clients)
         .await
         .unwrap();
     jsonata_round_trip(

@@ -24,6 +24,19 @@ pub fn python_with_confluent_kafka() -> PathBuf {
     clients_dir().join(".venv/bin/python")
 }
 
+/// `node` with Confluent's Node clients installed into `tests/clients/node/node_modules` by
+/// `tests/clients/node/setup.sh` (run here, a no-op when `.ci/run` has run it already).
+///
+/// Panics when the setup fails. Blocking: call it from `spawn_blocking`.
+pub fn node_with_confluent_clients() -> PathBuf {
+    let setup = Command::new("bash")
+        .arg(clients_dir().join("node/setup.sh"))
+        .status()
+        .expect("bash runs tests/clients/node/setup.sh");
+    assert!(setup.success(), "tests/clients/node/setup.sh failed");
+    PathBuf::from("node")
+}
+
 /// Runs `program script args…` and fails the test, with the client's own output and
 /// `what` it was doing, unless it exits 0 and prints `all passed`.
 pub async fn run_client_script<A: AsRef<OsStr>>(
