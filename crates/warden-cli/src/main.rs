@@ -19,6 +19,13 @@ mod user;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+/// The process's allocator: mimalloc's thread-local free lists instead of glibc's arenas.
+/// Under load, glibc's `malloc`/`free` (with arena lock contention between the runtime's
+/// worker threads) took about 14 % of the server's samples in a re-registration (BENCHMARKS.md,
+/// "One allocator for the binary").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Warden, a schema registry for Kafka that speaks the Confluent Schema Registry API.
 #[derive(Debug, Parser)]
 #[command(name = "warden", version, about)]

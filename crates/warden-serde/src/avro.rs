@@ -9,7 +9,6 @@ use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::avro::AvroSchema;
 use warden_core::avro::ser::Outcome;
 use warden_core::rules::RuleMode;
-use warden_core::wire::header;
 use warden_core::{ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -61,7 +60,7 @@ impl AvroSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         let schema = &resolved.schema;
-        let mut out = header(resolved.id, 64);
+        let mut out = self.resolver.buffer(resolved.id, 64);
         let to_json =
             || serde_json::to_value(value).map_err(|e| SerdeError::Serialization(e.to_string()));
         if let Some(contract) = resolved.write_rules() {
@@ -87,7 +86,10 @@ impl AvroSerializer {
             }
         }
         match schema.encode_serde(value, &mut out) {
-            Ok(()) => Ok(out),
+            Ok(()) => {
+                self.resolver.wrote(&out);
+                Ok(out)
+            }
             Err(Outcome::Invalid(e)) => Err(e.into()),
             Err(Outcome::Unsupported(_)) => {
                 let json = serde_json::to_value(value)
@@ -106,7 +108,7 @@ impl AvroSerializer {
         json: &Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let mut out = header(resolved.id, 64);
+        let mut out = self.resolver.buffer(resolved.id, 64);
         let checked = resolved.check_write_rules_on_json(json)?;
         if !checked && resolved.write_rules().is_some() {
             let mut json = json.clone();
@@ -127,7 +129,7 @@ impl AvroSerializer {
         value: &apache_avro::types::Value,
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
-        let mut out = header(resolved.id, 64);
+        let mut out = self.resolver.buffer(resolved.id, 64);
         if resolved.write_rules().is_some() {
             let mut json = warden_core::avro::datum::value_to_json(value);
             resolved.run_write_rules(&mut json)?;

@@ -1,6 +1,7 @@
 //! Finding the schema id for a value: the serializer options Confluent's serializers have.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use warden_client::{RegisterOptions, RegistryClient, UnregisteredSchema};
@@ -10,6 +11,7 @@ use warden_core::{
 };
 
 use warden_core::rules::RuleMode;
+use warden_core::wire::header;
 
 use crate::error::{Result, SerdeError};
 use crate::rules::Contract;
@@ -119,16 +121,23 @@ pub(crate) struct Resolved<S> {
 }
 
 impl<S> Resolved<S> {
+    /// Whether the contract has `ENCRYPT` write rules, whose DEKs each record is written
+    /// with ([`Resolved::prepare_keys`]).
+    fn encrypts(&self) -> bool {
+        self.write_rules()
+            .is_some_and(|contract| contract.has_encryption_for(RuleMode::Write))
+    }
+
     /// Makes the DEKs of the contract's `ENCRYPT` write rules ready: the kept ones, or
     /// fetched (and created) from the DEK registry and kept ([`KeptKeys`]); `clock` judges
     /// the age of rotated DEKs.
     pub(crate) async fn prepare_keys(&mut self, client: &RegistryClient, clock: &DekClock) {
+        if !self.encrypts() {
+            return;
+        }
         let Some(contract) = self.write_rules() else {
             return;
         };
-        if !contract.has_encryption_for(RuleMode::Write) {
-            return;
-        }
         if let Some(kept) = self
             .kept_keys
             .read()
@@ -281,7 +290,10 @@ pub(crate) struct Resolver<S> {
     by_subject: RwLock<HashMap<Subject, Resolved<S>>>,
     /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
-    by_topic: RwLock<HashMap<String, [Option<Resolved<S>>; 2]>>,
+    by_topic: RwLock<HashMap<String, [Option<Arc<Resolved<S>>>; 2]>>,
+    /// The length of the last framed record written (bytes): the next one's first capacity,
+    /// so a record is not copied as its buffer grows.
+    last_len: AtomicUsize,
 }
 
 impl<S: FormatSchema> Resolver<S> {
@@ -299,7 +311,19 @@ impl<S: FormatSchema> Resolver<S> {
             local_name: OnceLock::new(),
             by_subject: RwLock::new(HashMap::new()),
             by_topic: RwLock::new(HashMap::new()),
+            last_len: AtomicUsize::new(0),
         }
+    }
+
+    /// A buffer for a record written with schema `id`: the wire-format header, and room for
+    /// at least `body` bytes or as many as the last record took ([`Resolver::wrote`]).
+    pub(crate) fn buffer(&self, id: SchemaId, body: usize) -> Vec<u8> {
+        header(id, body.max(self.last_len.load(Ordering::Relaxed)))
+    }
+
+    /// Notes the length of a framed record just written, for [`Resolver::buffer`].
+    pub(crate) fn wrote(&self, framed: &[u8]) {
+        self.last_len.store(framed.len(), Ordering::Relaxed);
     }
 
     pub(crate) fn client(&self) -> &RegistryClient {
@@ -320,7 +344,7 @@ impl<S: FormatSchema> Resolver<S> {
         &self,
         context: &SerializationContext<'_>,
         record_name: Option<&str>,
-    ) -> Result<Resolved<S>> {
+    ) -> Result<Arc<Resolved<S>>> {
         let slot = match context.part {
             Part::Key => 0,
             Part::Value => 1,
@@ -338,23 +362,26 @@ impl<S: FormatSchema> Resolver<S> {
         } else {
             None
         };
-        if let Some(mut found) = cached {
-            found
+        let mut resolved = match cached {
+            Some(found) => found,
+            None => {
+                let resolved = Arc::new(self.resolve_subject(context, record_name).await?);
+                if per_topic {
+                    self.by_topic
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .entry(context.topic.to_owned())
+                        .or_default()[slot] = Some(Arc::clone(&resolved));
+                }
+                resolved
+            }
+        };
+        // Only a record written with DEKs gets a resolution of its own.
+        if resolved.encrypts() {
+            Arc::make_mut(&mut resolved)
                 .prepare_keys(&self.client, &self.config.dek_clock)
                 .await;
-            return Ok(found);
         }
-        let mut resolved = self.resolve_subject(context, record_name).await?;
-        if per_topic {
-            self.by_topic
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(context.topic.to_owned())
-                .or_default()[slot] = Some(resolved.clone());
-        }
-        resolved
-            .prepare_keys(&self.client, &self.config.dek_clock)
-            .await;
         Ok(resolved)
     }
 

@@ -64,7 +64,6 @@ impl AvroSchema {
         let mut ctx = Ctx {
             schema: self,
             names: None,
-            path: Vec::new(),
         };
         let result = value.serialize(Ser {
             ctx: &mut ctx,
@@ -78,35 +77,42 @@ impl AvroSchema {
     }
 }
 
-enum Seg {
-    Field(&'static str),
-    Key(String),
+/// One step of a field path (RFC 6901 JSON Pointer, as the JSON route words it).
+enum Seg<'k> {
+    Field(&'k str),
+    Key(&'k str),
     Index(usize),
+}
+
+/// Puts `seg` in front of the path of an invalid value as the error leaves the container
+/// that holds it: paths are built on the way out, so a value that passes costs none.
+fn within(seg: Seg<'_>, outcome: Outcome) -> Outcome {
+    let Outcome::Invalid(mut error) = outcome else {
+        return outcome;
+    };
+    let mut path = String::with_capacity(error.path.len() + 16);
+    path.push('/');
+    match seg {
+        Seg::Field(f) => path.push_str(f),
+        Seg::Key(k) => path.push_str(&k.replace('~', "~0").replace('/', "~1")),
+        Seg::Index(i) => path.push_str(&i.to_string()),
+    }
+    path.push_str(&error.path);
+    error.path = path;
+    Outcome::Invalid(error)
 }
 
 struct Ctx<'s> {
     schema: &'s AvroSchema,
     names: Option<Names<'s>>,
-    path: Vec<Seg>,
 }
 
 impl<'s> Ctx<'s> {
-    fn path(&self) -> String {
-        let mut path = String::new();
-        for seg in &self.path {
-            path.push('/');
-            match seg {
-                Seg::Field(f) => path.push_str(f),
-                Seg::Key(k) => path.push_str(&k.replace('~', "~0").replace('/', "~1")),
-                Seg::Index(i) => path.push_str(&i.to_string()),
-            }
-        }
-        path
-    }
-
+    /// An invalid value here; the containers it leaves put their steps in front of the path
+    /// ([`within`]).
     fn invalid(&self, message: impl Into<String>) -> Outcome {
         Outcome::Invalid(PayloadError {
-            path: self.path(),
+            path: String::new(),
             message: message.into(),
         })
     }
@@ -515,7 +521,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
             count: 0,
             declared: len,
             start,
-            key: None,
+            key: 0..0,
         })
     }
 
@@ -577,13 +583,13 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
                 count,
                 ..
             } => {
-                ctx.path.push(Seg::Index(*count));
-                value.serialize(Ser {
-                    ctx,
-                    schema: items,
-                    out,
-                })?;
-                ctx.path.pop();
+                value
+                    .serialize(Ser {
+                        ctx,
+                        schema: items,
+                        out,
+                    })
+                    .map_err(|e| within(Seg::Index(*count), e))?;
                 *count += 1;
                 Ok(())
             }
@@ -609,14 +615,85 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
     }
 }
 
-/// Serializer methods that refuse their one argument (items of a byte sequence must be `u8`).
+/// Serializer methods that refuse their one argument, answering `Unsupported($what)`.
 macro_rules! refuse_scalars {
-    ($($method:ident: $ty:ty),* $(,)?) => {
+    ($ok:ty, $what:literal; $($method:ident: $ty:ty),* $(,)?) => {
         $(
-            fn $method(self, _: $ty) -> Result<u8, Outcome> {
-                unsupported("bytes item")
+            fn $method(self, _: $ty) -> Result<$ok, Outcome> {
+                unsupported($what)
             }
         )*
+    };
+}
+
+/// The serializer methods for compound values and absent ones, all refused with
+/// `Unsupported($what)`: a serializer of one scalar.
+macro_rules! refuse_compounds {
+    ($ok:ty, $what:literal) => {
+        type SerializeSeq = ser::Impossible<$ok, Outcome>;
+        type SerializeTuple = ser::Impossible<$ok, Outcome>;
+        type SerializeTupleStruct = ser::Impossible<$ok, Outcome>;
+        type SerializeTupleVariant = ser::Impossible<$ok, Outcome>;
+        type SerializeMap = ser::Impossible<$ok, Outcome>;
+        type SerializeStruct = ser::Impossible<$ok, Outcome>;
+        type SerializeStructVariant = ser::Impossible<$ok, Outcome>;
+
+        fn serialize_none(self) -> Result<$ok, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_unit(self) -> Result<$ok, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<$ok, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStruct, Outcome> {
+            unsupported($what)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Outcome> {
+            unsupported($what)
+        }
     };
 }
 
@@ -626,30 +703,19 @@ struct ByteSer;
 impl ser::Serializer for ByteSer {
     type Ok = u8;
     type Error = Outcome;
-    type SerializeSeq = ser::Impossible<u8, Outcome>;
-    type SerializeTuple = ser::Impossible<u8, Outcome>;
-    type SerializeTupleStruct = ser::Impossible<u8, Outcome>;
-    type SerializeTupleVariant = ser::Impossible<u8, Outcome>;
-    type SerializeMap = ser::Impossible<u8, Outcome>;
-    type SerializeStruct = ser::Impossible<u8, Outcome>;
-    type SerializeStructVariant = ser::Impossible<u8, Outcome>;
+    refuse_compounds!(u8, "bytes item");
 
     fn serialize_u8(self, v: u8) -> Result<u8, Outcome> {
         Ok(v)
     }
     refuse_scalars! {
+        u8, "bytes item";
         serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
         serialize_i64: i64, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
         serialize_f32: f32, serialize_f64: f64, serialize_char: char, serialize_str: &str,
         serialize_bytes: &[u8], serialize_unit_struct: &'static str,
     }
-    fn serialize_none(self) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_unit(self) -> Result<u8, Outcome> {
         unsupported("bytes item")
     }
     fn serialize_unit_variant(
@@ -667,51 +733,55 @@ impl ser::Serializer for ByteSer {
     ) -> Result<u8, Outcome> {
         v.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+}
+
+/// Writes a map key straight to the output and answers where its text is there. A key is
+/// what `serde_json` makes a string of: a `str`, a `char` or a unit variant's name, also
+/// inside a newtype or `Some`; any other key is left to the JSON route.
+struct KeySer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+type KeyText = std::ops::Range<usize>;
+
+impl ser::Serializer for KeySer<'_> {
+    type Ok = KeyText;
+    type Error = Outcome;
+    refuse_compounds!(KeyText, "map key that is not a string");
+
+    fn serialize_str(self, v: &str) -> Result<KeyText, Outcome> {
+        write_long(v.len() as i64, self.out);
+        let start = self.out.len();
+        self.out.extend_from_slice(v.as_bytes());
+        Ok(start..self.out.len())
+    }
+    fn serialize_char(self, v: char) -> Result<KeyText, Outcome> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_unit_variant(
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<u8, Outcome> {
-        unsupported("bytes item")
+        variant: &'static str,
+    ) -> Result<KeyText, Outcome> {
+        self.serialize_str(variant)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_tuple_struct(
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Outcome> {
-        unsupported("bytes item")
+        v: &T,
+    ) -> Result<KeyText, Outcome> {
+        v.serialize(self)
     }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Outcome> {
-        unsupported("bytes item")
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<KeyText, Outcome> {
+        v.serialize(self)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Outcome> {
-        unsupported("bytes item")
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Outcome> {
-        unsupported("bytes item")
+    refuse_scalars! {
+        KeyText, "map key that is not a string";
+        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8],
+        serialize_unit_struct: &'static str,
     }
 }
 
@@ -723,7 +793,8 @@ struct MapSer<'a, 's> {
     count: usize,
     declared: Option<usize>,
     start: usize,
-    key: Option<String>,
+    /// Where the last key's text is in `out` (it names the value in an error).
+    key: KeyText,
 }
 
 impl ser::SerializeMap for MapSer<'_, '_> {
@@ -731,26 +802,27 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     type Error = Outcome;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Outcome> {
-        let key = serde_json::to_value(key).map_err(|e| Outcome::Unsupported(e.to_string()))?;
-        match key {
-            serde_json::Value::String(k) => {
-                write_bytes(k.as_bytes(), self.out);
-                self.key = Some(k);
-                Ok(())
-            }
-            _ => unsupported("map key that is not a string"),
-        }
+        self.key = key.serialize(KeySer { out: self.out })?;
+        Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Outcome> {
-        let key = self.key.take().unwrap_or_default();
-        self.ctx.path.push(Seg::Key(key));
-        value.serialize(Ser {
-            ctx: self.ctx,
-            schema: self.values,
-            out: self.out,
-        })?;
-        self.ctx.path.pop();
+        value
+            .serialize(Ser {
+                ctx: self.ctx,
+                schema: self.values,
+                out: self.out,
+            })
+            .map_err(|e| {
+                // The key was written before the value, and a value that fails truncates
+                // no further back than its own start.
+                let key = self
+                    .out
+                    .get(self.key.clone())
+                    .and_then(|k| std::str::from_utf8(k).ok())
+                    .unwrap_or_default();
+                within(Seg::Key(key), e)
+            })?;
         self.count += 1;
         Ok(())
     }
@@ -829,28 +901,30 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
                 }
             }
         };
-        self.ctx.path.push(Seg::Field(key));
         let schema = &fields[index].schema;
         if index == self.next {
-            value.serialize(Ser {
-                ctx: self.ctx,
-                schema,
-                out: self.out,
-            })?;
+            value
+                .serialize(Ser {
+                    ctx: self.ctx,
+                    schema,
+                    out: self.out,
+                })
+                .map_err(|e| within(Seg::Field(key), e))?;
             self.next += 1;
         } else {
             let mut held = Vec::new();
-            value.serialize(Ser {
-                ctx: self.ctx,
-                schema,
-                out: &mut held,
-            })?;
+            value
+                .serialize(Ser {
+                    ctx: self.ctx,
+                    schema,
+                    out: &mut held,
+                })
+                .map_err(|e| within(Seg::Field(key), e))?;
             if self.pending.is_empty() {
                 self.pending.resize(fields.len(), None);
             }
             self.pending[index] = Some(held);
         }
-        self.ctx.path.pop();
         self.flush();
         Ok(())
     }
@@ -863,13 +937,12 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
             }
             let field = &self.record.fields[self.next];
             if field.default.is_none() {
-                self.ctx.path.push(Seg::Key(field.name.clone()));
                 let error = self.ctx.invalid(format!(
                     "missing required field \"{}\" of record {}",
                     field.name,
                     self.record.name.fullname(None)
                 ));
-                return Err(error);
+                return Err(within(Seg::Field(&field.name), error));
             }
             write_default(self.ctx.schema, field, self.out).map_err(Outcome::Invalid)?;
             self.next += 1;
@@ -1057,6 +1130,37 @@ mod tests {
             assert_eq!(direct.path, path);
             assert_eq!(direct, via_json, "{path}");
         }
+    }
+
+    #[test]
+    fn paths_name_map_keys_and_array_items_as_the_json_route_does() {
+        #[derive(Serialize)]
+        struct Groups {
+            groups: BTreeMap<String, Vec<i64>>,
+        }
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"G","fields":[
+                {"name":"groups","type":{"type":"map","values":{"type":"array","items":"int"}}}]}"#,
+            &[],
+        )
+        .unwrap();
+        let value = Groups {
+            groups: [
+                ("fine".to_owned(), vec![1, 2]),
+                ("a/b~c".to_owned(), vec![1, 2, i64::MAX]),
+            ]
+            .into(),
+        };
+        let mut out = vec![7];
+        let Err(Outcome::Invalid(direct)) = schema.encode_serde(&value, &mut out) else {
+            panic!("refused")
+        };
+        assert_eq!(direct.path, "/groups/a~1b~0c/2");
+        assert!(direct.message.contains("out of range for int"), "{direct}");
+        assert_eq!(out, [7], "nothing is written");
+        let json = serde_json::to_value(&value).unwrap();
+        let via_json = schema.encode_json(&json, &mut Vec::new()).unwrap_err();
+        assert_eq!(direct.path, via_json.path);
     }
 
     #[test]
