@@ -8,8 +8,6 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use warden_core::api::{ErrorBody, RegisterSchemaRequest};
 use warden_core::jackson::{self, JacksonRequest};
 
@@ -48,20 +46,15 @@ struct AssociationQuery {
     limit: Option<JavaInt>,
 }
 
-/// The association routes, each with its OpenAPI operation.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(by_subject))
-        .routes(routes!(by_resource_name))
-        .routes(routes!(
-            by_resource_id,
-            create_or_update_association,
-            delete_associations
-        ))
-        .routes(routes!(by_resource_name_query, create_association))
-        .routes(routes!(batch_get))
-        .routes(routes!(batch_mutate))
-}
+// The association routes, each with its OpenAPI operation.
+operations!(
+    by_subject;
+    by_resource_name;
+    by_resource_id, create_or_update_association, delete_associations;
+    by_resource_name_query, create_association;
+    batch_get;
+    batch_mutate
+);
 
 /// The query parameters of the association resource, read as JAX-RS reads them: the list
 /// `associationType` repeated (`?associationType=key&associationType=value`), `lifecycle` as

@@ -5,8 +5,6 @@
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use warden_core::api::ErrorBody;
 use warden_core::{Context, ErrorCode};
@@ -16,12 +14,11 @@ use super::openapi::JavaInt;
 use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
 
-/// The context routes.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_contexts))
-        .routes(routes!(delete_context))
-}
+// The context routes.
+operations!(
+    list_contexts;
+    delete_context
+);
 
 /// The query of `GET /contexts`.
 #[derive(Debug, Default, serde::Deserialize)]

@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use warden_core::Subject;
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use warden_core::api::{ErrorBody, SubjectVersionResponse};
@@ -18,10 +16,8 @@ use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
 use crate::registry::Registry;
 
-/// The data-contract routes.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(latest_with_metadata))
-}
+// The data-contract routes.
+operations!(latest_with_metadata);
 
 /// The latest version of a subject whose metadata properties hold every `key`/`value` pair
 /// (the n-th `key` goes with the n-th `value`; extra keys or values are ignored), as

@@ -7,8 +7,6 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use warden_core::encryption::DekAlgorithm;
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use warden_core::{
@@ -26,20 +24,19 @@ use crate::registry::dek::{CreateDek, CreateKek, LATEST_DEK_VERSION, UpdateKek};
 
 type ApiResult = Result<Response, ApiError>;
 
-/// The DEK registry's routes, each with its OpenAPI operation.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(kek_names, create_kek))
-        .routes(routes!(get_kek, update_kek, delete_kek))
-        .routes(routes!(test_kek))
-        .routes(routes!(undelete_kek))
-        .routes(routes!(dek_subjects, create_dek))
-        .routes(routes!(get_latest_dek, create_dek_of_subject, delete_deks))
-        .routes(routes!(undelete_deks))
-        .routes(routes!(dek_versions))
-        .routes(routes!(get_dek, delete_dek_version))
-        .routes(routes!(undelete_dek_version))
-}
+// The DEK registry's routes, each with its OpenAPI operation.
+operations!(
+    kek_names, create_kek;
+    get_kek, update_kek, delete_kek;
+    test_kek;
+    undelete_kek;
+    dek_subjects, create_dek;
+    get_latest_dek, create_dek_of_subject, delete_deks;
+    undelete_deks;
+    dek_versions;
+    get_dek, delete_dek_version;
+    undelete_dek_version
+);
 
 /// The query parameters of the resource, read as JAX-RS reads them: flags as
 /// `Boolean.valueOf`, `subjectPrefix` repeated, `algorithm` as `DekFormat.valueOf` (another

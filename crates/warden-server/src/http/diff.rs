@@ -7,8 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use warden_core::api::ErrorBody;
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
@@ -21,12 +19,11 @@ use super::{ApiError, AppState, sr_json};
 use crate::error::Error;
 use crate::registry::SchemaSubmission;
 
-/// The diff routes, each with its OpenAPI operation.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(diff_versions))
-        .routes(routes!(diff_schemas))
-}
+// The diff routes, each with its OpenAPI operation.
+operations!(
+    diff_versions;
+    diff_schemas
+);
 
 /// The query of `GET /warden/v1/subjects/{subject}/diff`.
 #[derive(Debug, Deserialize)]

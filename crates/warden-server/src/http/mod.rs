@@ -4,6 +4,42 @@
 //! unknown routes, wrong methods, malformed bodies and bad parameters, is Confluent's
 //! `{"error_code", "message"}`.
 
+/// A module's operations, listed once, grouped by path as `utoipa_axum::routes!` takes
+/// them (`operations!(a; b, c)`): `router()` gives them with their OpenAPI descriptions
+/// (what [`openapi::document`] is made of), `routes()` gives the same routes without
+/// building a description (what `serve` runs: describing ~100 operations at start touched
+/// megabytes of code and heap that the server then never used).
+macro_rules! operations {
+    ($($($handler:ident),+);+ $(;)?) => {
+        /// This module's operations with their OpenAPI descriptions.
+        pub(super) fn router() -> utoipa_axum::router::OpenApiRouter<super::AppState> {
+            utoipa_axum::router::OpenApiRouter::new()
+                $(.routes(utoipa_axum::routes!($($handler),+)))+
+        }
+
+        /// This module's routes, as [`router`] routes them, without their descriptions.
+        pub(super) fn routes() -> axum::Router<super::AppState> {
+            let router = axum::Router::new();
+            $($(let router = operations!(@route router, $handler);)+)+
+            router
+        }
+    };
+    (@route $router:ident, $handler:ident) => {{
+        use utoipa::Path as _;
+        use utoipa_axum::PathItemExt as _;
+        let (path, methods) = utoipa_axum::paste! {
+            ([<__path_ $handler>]::path(), [<__path_ $handler>]::methods())
+        };
+        let path = if path.is_empty() { "/".to_owned() } else { path };
+        let method_router = methods
+            .iter()
+            .fold(axum::routing::MethodRouter::new(), |router, method| {
+                router.on(method.to_method_filter(), $handler)
+            });
+        $router.route(&path, method_router)
+    }};
+}
+
 mod associations;
 mod auth;
 mod contexts;
@@ -59,7 +95,7 @@ pub fn app_with_security(
     timeout: Duration,
     security: Option<Arc<crate::security::Security>>,
 ) -> Router {
-    let (router, _) = openapi::router().split_for_parts();
+    let router = openapi::routes();
     let mut router = router
         .merge(ui::router())
         .route_layer(axum::middleware::from_fn_with_state(

@@ -177,6 +177,20 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
 }
 
+/// The routes of [`router`], without their descriptions: what the server runs.
+pub(super) fn routes() -> axum::Router<AppState> {
+    let router = axum::Router::new();
+    let router = operations!(@route router, openapi_json);
+    router
+        .merge(routes::routes())
+        .merge(contracts::routes())
+        .merge(associations::routes())
+        .merge(contexts::routes())
+        .merge(diff::routes())
+        .merge(dek_registry::routes())
+        .merge(ops::routes())
+}
+
 /// The OpenAPI description of the API, as `GET /openapi.json` serves it.
 pub fn document() -> openapi::OpenApi {
     let (_, mut api) = router().split_for_parts();

@@ -6,18 +6,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{AppState, sr_json};
 
-/// `/health/live`, `/health/ready` and `/metrics`.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(live))
-        .routes(routes!(ready))
-        .routes(routes!(metrics))
-}
+// `/health/live`, `/health/ready` and `/metrics`.
+operations!(
+    live;
+    ready;
+    metrics
+);
 
 /// The body of the health endpoints.
 #[derive(Debug, Serialize, ToSchema)]

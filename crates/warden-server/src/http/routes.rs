@@ -4,8 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 #[allow(unused_imports)] // types named only in `utoipa::path` attributes
 use warden_core::api::{
     CompatibilityCheckResponse, ConfigResponse, ConfigUpdateRequest, ContextId, ErrorBody,
@@ -28,51 +26,34 @@ use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Every route of the API, each with its OpenAPI operation.
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(root))
-        .routes(routes!(list_schemas))
-        .routes(routes!(schema_types))
-        .routes(routes!(schema_by_id))
-        .routes(routes!(raw_schema_by_id))
-        .routes(routes!(subjects_by_id))
-        .routes(routes!(versions_by_id))
-        .routes(routes!(schema_by_guid))
-        .routes(routes!(ids_by_guid))
-        .routes(routes!(cluster_id))
-        .routes(routes!(server_version))
-        .routes(routes!(server_deployment))
-        .routes(routes!(list_subjects))
-        .routes(routes!(lookup, delete_subject))
-        .routes(routes!(list_versions, register))
-        .routes(routes!(get_version, delete_version))
-        .routes(routes!(raw_version))
-        .routes(routes!(modify_tags))
-        .routes(routes!(referenced_by))
-        .routes(routes!(
-            get_global_config,
-            put_global_config,
-            delete_global_config
-        ))
-        .routes(routes!(
-            get_subject_config,
-            put_subject_config,
-            delete_subject_config
-        ))
-        .routes(routes!(
-            get_global_mode,
-            put_global_mode,
-            delete_global_mode
-        ))
-        .routes(routes!(
-            get_subject_mode,
-            put_subject_mode,
-            delete_subject_mode
-        ))
-        .routes(routes!(check_all_versions))
-        .routes(routes!(check_one_version))
-}
+// Every route of the API, each with its OpenAPI operation.
+operations!(
+    root;
+    list_schemas;
+    schema_types;
+    schema_by_id;
+    raw_schema_by_id;
+    subjects_by_id;
+    versions_by_id;
+    schema_by_guid;
+    ids_by_guid;
+    cluster_id;
+    server_version;
+    server_deployment;
+    list_subjects;
+    lookup, delete_subject;
+    list_versions, register;
+    get_version, delete_version;
+    raw_version;
+    modify_tags;
+    referenced_by;
+    get_global_config, put_global_config, delete_global_config;
+    get_subject_config, put_subject_config, delete_subject_config;
+    get_global_mode, put_global_mode, delete_global_mode;
+    get_subject_mode, put_subject_mode, delete_subject_mode;
+    check_all_versions;
+    check_one_version
+);
 
 /// Runs a write to its end on its own task, even when the client goes away or the request
 /// times out: a store transaction dropped between two statements would leave its pooled
@@ -651,23 +632,32 @@ async fn register(
     let format = p.format;
     let response = detached(async move {
         let registered = r.register_new(&s, submission, options).await?;
-        let id = registered.id;
+        let Some(format) = format else {
+            // The usual answer: rendered once per version row.
+            return Ok(Answer::Rendered(r.registered_body(&s, &registered).await?));
+        };
         let mut response = r.registered_response(&s, &registered).await?;
         // Confluent formats the answer's schema text as a read does.
-        if response.schema.is_some()
-            && format
-                .as_deref()
-                .is_some_and(|f| SchemaFormat::parse(f, response.schema_type).is_some())
+        if response.schema.is_some() && SchemaFormat::parse(&format, response.schema_type).is_some()
         {
-            let schema = r.schema_by_id(id).await?;
-            if let Some(text) = r.formatted(&schema, format.as_deref()).await? {
+            let schema = r.schema_by_id(registered.id).await?;
+            if let Some(text) = r.formatted(&schema, Some(&format)).await? {
                 response.schema = Some(text);
             }
         }
-        Ok(response)
+        Ok(Answer::Built(response))
     })
     .await?;
-    ok(&response)
+    match response {
+        Answer::Built(response) => ok(&response),
+        Answer::Rendered(body) => Ok(sr_bytes(StatusCode::OK, body)),
+    }
+}
+
+/// A registration's answer: rendered by the registry, or built here (a `format` applied).
+enum Answer {
+    Rendered(bytes::Bytes),
+    Built(RegisterSchemaResponse),
 }
 
 /// One version of a subject.

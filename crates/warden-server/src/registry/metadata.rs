@@ -342,24 +342,74 @@ impl Registry {
         subject: &Subject,
         id: SchemaId,
     ) -> Result<RegisterSchemaResponse> {
+        let (row, schema) = self.registration_of(subject, id).await?;
+        Ok(Self::registration_answer(row.map(|r| r.version), &schema))
+    }
+
+    /// The JSON body of [`Registry::registered_response`]. A registration of a schema the
+    /// subject already has is answered with bytes rendered once per version row and kept
+    /// with the rendered version bodies.
+    ///
+    /// Errors: the store's, reading a schema that was there already.
+    pub async fn registered_body(
+        &self,
+        subject: &Subject,
+        registered: &super::Registered,
+    ) -> Result<bytes::Bytes> {
+        let render = |response: &RegisterSchemaResponse| -> bytes::Bytes {
+            serde_json::to_vec(response)
+                .expect("response bodies serialize")
+                .into()
+        };
+        if registered.written().is_some() {
+            return Ok(render(
+                &self.registered_response(subject, registered).await?,
+            ));
+        }
+        let (row, schema) = self.registration_of(subject, registered.id).await?;
+        let Some(row) = row else {
+            return Ok(render(&Self::registration_answer(None, &schema)));
+        };
+        let key = (subject.clone(), row, super::Body::Registration);
+        if let Some(body) = self.version_bodies.get(&key) {
+            return Ok(body);
+        }
+        let body = render(&Self::registration_answer(Some(row.version), &schema));
+        self.version_bodies.insert(key, body.clone());
+        Ok(body)
+    }
+
+    /// The newest live version of `subject` with schema `id` (if any), and the schema.
+    async fn registration_of(
+        &self,
+        subject: &Subject,
+        id: SchemaId,
+    ) -> Result<(Option<VersionRow>, Arc<CachedSchema>)> {
         let row = self
             .subject_versions(subject)
             .await?
             .into_iter()
             .rev()
             .find(|r| r.schema_id == id && !r.deleted);
-        let schema = self.schema_by_id(id).await?;
+        Ok((row, self.schema_by_id(id).await?))
+    }
+
+    /// Confluent's `RegisterSchemaResponse` of `schema` at `version`.
+    fn registration_answer(
+        version: Option<Version>,
+        schema: &CachedSchema,
+    ) -> RegisterSchemaResponse {
         let stored = &schema.stored;
-        Ok(RegisterSchemaResponse {
-            id,
-            version: row.map(|r| r.version),
+        RegisterSchemaResponse {
+            id: stored.id,
+            version,
             guid: Some(stored.guid.to_string()),
             schema_type: stored.schema_type,
             references: stored.references.clone(),
             metadata: stored.metadata.clone(),
             rule_set: stored.rule_set.clone(),
             schema: Some(stored.schema.clone()),
-        })
+        }
     }
 
     /// A lookup's second try, as Confluent's `lookUpSchemaUnderSubject` makes it: the

@@ -39,6 +39,15 @@ pub use associations::{
     AssociationRequest, AssociationResponse, AssociationResult, Lifecycle,
 };
 pub use cache::{CacheBudget, CacheWeights};
+
+/// Which answer a rendered body of a subject version is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Body {
+    /// `GET /subjects/{subject}/versions/{version}`, also a lookup's answer.
+    Version,
+    /// `POST /subjects/{subject}/versions` of a schema the version already has.
+    Registration,
+}
 pub use contexts::SubjectPrefix;
 pub use contract::validate_rule_set;
 pub use diff::{ReadCheck, SubjectSummary};
@@ -84,10 +93,10 @@ pub struct Registry {
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
     parsed: ByteCache<cache::ParsedKey, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
-    /// Rendered `GET /subjects/{subject}/versions/{version}` bodies, by subject and version
-    /// row: a row (version, id, deleted flag, time) and the immutable schema of its id fix
-    /// the body, so an entry never goes stale; a changed row is another key.
-    version_bodies: ByteCache<(Subject, VersionRow), bytes::Bytes>,
+    /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
+    /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
+    /// so an entry never goes stale; a changed row is another key.
+    version_bodies: ByteCache<(Subject, VersionRow, Body), bytes::Bytes>,
     /// The id the store answers for an identity fingerprint, once it answered one: a
     /// stored schema's row keeps its fingerprint until a hard delete removes it, which
     /// clears this cache ([`Registry::evict`]). Misses are not kept (another replica may

@@ -486,7 +486,7 @@ impl Registry {
         row: VersionRow,
         schema: &CachedSchema,
     ) -> bytes::Bytes {
-        let key = (subject.clone(), row);
+        let key = (subject.clone(), row, super::Body::Version);
         if let Some(body) = self.version_bodies.get(&key) {
             return body;
         }
