@@ -343,7 +343,11 @@ impl Registry {
         id: SchemaId,
     ) -> Result<RegisterSchemaResponse> {
         let (row, schema) = self.registration_of(subject, id).await?;
-        Ok(Self::registration_answer(row.map(|r| r.version), &schema))
+        Ok(Self::registration_answer(
+            id,
+            row.map(|r| r.version),
+            &schema,
+        ))
     }
 
     /// The JSON body of [`Registry::registered_response`]. A registration of a schema the
@@ -368,13 +372,21 @@ impl Registry {
         }
         let (row, schema) = self.registration_of(subject, registered.id).await?;
         let Some(row) = row else {
-            return Ok(render(&Self::registration_answer(None, &schema)));
+            return Ok(render(&Self::registration_answer(
+                registered.id,
+                None,
+                &schema,
+            )));
         };
         let key = (subject.clone(), row, super::Body::Registration);
         if let Some(body) = self.version_bodies.get(&key) {
             return Ok(body);
         }
-        let body = render(&Self::registration_answer(Some(row.version), &schema));
+        let body = render(&Self::registration_answer(
+            registered.id,
+            Some(row.version),
+            &schema,
+        ));
         self.version_bodies.insert(key, body.clone());
         Ok(body)
     }
@@ -394,14 +406,15 @@ impl Registry {
         Ok((row, self.schema_by_id(id).await?))
     }
 
-    /// Confluent's `RegisterSchemaResponse` of `schema` at `version`.
+    /// Confluent's `RegisterSchemaResponse` of `schema` (id `id`) at `version`.
     fn registration_answer(
+        id: SchemaId,
         version: Option<Version>,
         schema: &CachedSchema,
     ) -> RegisterSchemaResponse {
         let stored = &schema.stored;
         RegisterSchemaResponse {
-            id: stored.id,
+            id,
             version,
             guid: Some(stored.guid.to_string()),
             schema_type: stored.schema_type,
