@@ -278,6 +278,9 @@ impl<S> Clone for Resolved<S> {
     }
 }
 
+/// A topic's cached resolutions: the key's (0) and the value's (1).
+type ByPart<S> = [Option<Arc<Resolved<S>>>; 2];
+
 /// Resolves the schema for each (subject) once and then serves it from memory, so the
 /// registry is asked once per subject, not per record. Schemas of another format than `S`
 /// are refused here, once, with [`SerdeError::WrongFormat`].
@@ -290,7 +293,7 @@ pub(crate) struct Resolver<S> {
     by_subject: RwLock<HashMap<Subject, Resolved<S>>>,
     /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
-    by_topic: RwLock<HashMap<String, [Option<Arc<Resolved<S>>>; 2]>>,
+    by_topic: RwLock<HashMap<String, ByPart<S>>>,
     /// The length of the last framed record written (bytes): the next one's first capacity,
     /// so a record is not copied as its buffer grows.
     last_len: AtomicUsize,

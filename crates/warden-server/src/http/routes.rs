@@ -634,7 +634,7 @@ async fn register(
         let registered = r.register_new(&s, submission, options).await?;
         let Some(format) = format else {
             // The usual answer: rendered once per version row.
-            return Ok(Answer::Rendered(r.registered_body(&s, &registered).await?));
+            return r.registered_body(&s, &registered).await;
         };
         let mut response = r.registered_response(&s, &registered).await?;
         // Confluent formats the answer's schema text as a read does.
@@ -645,19 +645,12 @@ async fn register(
                 response.schema = Some(text);
             }
         }
-        Ok(Answer::Built(response))
+        Ok(serde_json::to_vec(&response)
+            .expect("response bodies serialize")
+            .into())
     })
     .await?;
-    match response {
-        Answer::Built(response) => ok(&response),
-        Answer::Rendered(body) => Ok(sr_bytes(StatusCode::OK, body)),
-    }
-}
-
-/// A registration's answer: rendered by the registry, or built here (a `format` applied).
-enum Answer {
-    Rendered(bytes::Bytes),
-    Built(RegisterSchemaResponse),
+    Ok(sr_bytes(StatusCode::OK, response))
 }
 
 /// One version of a subject.
