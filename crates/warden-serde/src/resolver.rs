@@ -109,8 +109,8 @@ pub(crate) struct Resolved<S> {
     pub(crate) parsed: Arc<ParsedSchema>,
     /// The schema version's data-contract rules, compiled once; `None` without rules.
     pub(crate) contract: Option<Arc<Contract>>,
-    /// The subject the schema was found under (`None` with `use_schema_id`); shared, as
-    /// every record's resolution is a clone of the cached one.
+    /// The subject the schema was found under (`None` with `use_schema_id`); shared, as a
+    /// record written with DEKs gets a copy of the cached resolution.
     pub(crate) subject: Option<Arc<Subject>>,
     /// The DEKs of the contract's `ENCRYPT` write rules, or why some are missing, kept
     /// with the cached resolution and shared by its clones: for the schema version, or
@@ -278,6 +278,9 @@ impl<S> Clone for Resolved<S> {
     }
 }
 
+/// The most capacity (bytes) a record's buffer starts with from the last record's length.
+const LENGTH_HINT_CAP: usize = 4096;
+
 /// A topic's cached resolutions: the key's (0) and the value's (1).
 type ByPart<S> = [Option<Arc<Resolved<S>>>; 2];
 
@@ -294,8 +297,8 @@ pub(crate) struct Resolver<S> {
     /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
     by_topic: RwLock<HashMap<String, ByPart<S>>>,
-    /// The length of the last framed record written (bytes): the next one's first capacity,
-    /// so a record is not copied as its buffer grows.
+    /// The length of the last framed record written (bytes), up to [`LENGTH_HINT_CAP`]: the
+    /// next one's first capacity, so a record is not copied as its buffer grows.
     last_len: AtomicUsize,
 }
 
@@ -324,9 +327,12 @@ impl<S: FormatSchema> Resolver<S> {
         header(id, body.max(self.last_len.load(Ordering::Relaxed)))
     }
 
-    /// Notes the length of a framed record just written, for [`Resolver::buffer`].
+    /// Notes the length of a framed record just written, for [`Resolver::buffer`]; past
+    /// [`LENGTH_HINT_CAP`] the cap, so one large record does not make every small one that
+    /// follows hold a large buffer.
     pub(crate) fn wrote(&self, framed: &[u8]) {
-        self.last_len.store(framed.len(), Ordering::Relaxed);
+        self.last_len
+            .store(framed.len().min(LENGTH_HINT_CAP), Ordering::Relaxed);
     }
 
     pub(crate) fn client(&self) -> &RegistryClient {
@@ -653,5 +659,30 @@ pub fn record_name(schema: &ParsedSchema) -> Option<String> {
             .and_then(|t| t.as_str())
             .map(str::to_owned),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_buffer_starts_at_the_last_records_size_up_to_the_cap() {
+        let client = RegistryClient::new("http://127.0.0.1:9").expect("a client");
+        let resolver: Resolver<AvroSchema> =
+            Resolver::new(client, SerializerConfig::default(), None);
+        let id = SchemaId::new(1).expect("an id");
+        resolver.wrote(&[0; 300]);
+        let buffer = resolver.buffer(id, 64);
+        assert_eq!(buffer, [0, 0, 0, 0, 1], "the wire-format header");
+        assert!(buffer.capacity() >= 300, "{}", buffer.capacity());
+        // One large record does not make the small ones after it hold large buffers.
+        resolver.wrote(&vec![0; 1 << 20]);
+        let buffer = resolver.buffer(id, 64);
+        assert!(
+            buffer.capacity() < 2 * LENGTH_HINT_CAP,
+            "{}",
+            buffer.capacity()
+        );
     }
 }

@@ -944,7 +944,11 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
                 ));
                 return Err(within(Seg::Field(&field.name), error));
             }
-            write_default(self.ctx.schema, field, self.out).map_err(Outcome::Invalid)?;
+            // Worded and placed as the JSON route words and places it.
+            write_default(self.ctx.schema, field, self.out).map_err(|e| {
+                let error = self.ctx.invalid(format!("bad default: {}", e.message));
+                within(Seg::Field(&field.name), error)
+            })?;
             self.next += 1;
         }
         Ok(())

@@ -166,14 +166,12 @@ struct ApiDoc;
 /// Every route of the API with its operation: the registry's resources, the operational
 /// endpoints and `/openapi.json`.
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::router())
-        .merge(contracts::router())
-        .merge(associations::router())
-        .merge(contexts::router())
-        .merge(diff::router())
-        .merge(dek_registry::router())
-        .merge(ops::router())
+    MODULES
+        .iter()
+        .fold(
+            OpenApiRouter::with_openapi(ApiDoc::openapi()),
+            |api, (described, _)| api.merge(described()),
+        )
         .routes(routes!(openapi_json))
 }
 
@@ -181,15 +179,29 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 pub(super) fn routes() -> axum::Router<AppState> {
     let router = axum::Router::new();
     let router = operations!(@route router, openapi_json);
-    router
-        .merge(routes::routes())
-        .merge(contracts::routes())
-        .merge(associations::routes())
-        .merge(contexts::routes())
-        .merge(diff::routes())
-        .merge(dek_registry::routes())
-        .merge(ops::routes())
+    MODULES
+        .iter()
+        .fold(router, |served, (_, plain)| served.merge(plain()))
 }
+
+/// A module's `router` and `routes` (see `operations!`).
+type Module = (
+    fn() -> OpenApiRouter<AppState>,
+    fn() -> axum::Router<AppState>,
+);
+
+/// The modules of operations (`operations!`), each as [`router`] takes it (described) and as
+/// [`routes`] takes it (plain): one list, so nothing is served undescribed or described
+/// unserved.
+const MODULES: [Module; 7] = [
+    (routes::router, routes::routes),
+    (contracts::router, contracts::routes),
+    (associations::router, associations::routes),
+    (contexts::router, contexts::routes),
+    (diff::router, diff::routes),
+    (dek_registry::router, dek_registry::routes),
+    (ops::router, ops::routes),
+];
 
 /// The OpenAPI description of the API, as `GET /openapi.json` serves it.
 pub fn document() -> openapi::OpenApi {

@@ -39,15 +39,6 @@ pub use associations::{
     AssociationRequest, AssociationResponse, AssociationResult, Lifecycle,
 };
 pub use cache::{CacheBudget, CacheWeights};
-
-/// Which answer a rendered body of a subject version is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Body {
-    /// `GET /subjects/{subject}/versions/{version}`, also a lookup's answer.
-    Version,
-    /// `POST /subjects/{subject}/versions` of a schema the version already has.
-    Registration,
-}
 pub use contexts::SubjectPrefix;
 pub use contract::validate_rule_set;
 pub use diff::{ReadCheck, SubjectSummary};
@@ -82,6 +73,15 @@ impl CachedSchema {
     pub(crate) fn body_len(&self) -> usize {
         self.by_id_body.get().map_or(0, bytes::Bytes::len)
     }
+}
+
+/// Which answer a rendered body of a subject version is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Body {
+    /// `GET /subjects/{subject}/versions/{version}`, also a lookup's answer.
+    Version,
+    /// `POST /subjects/{subject}/versions` of a schema the version already has.
+    Registration,
 }
 
 /// The registry service. Cheap to share behind an `Arc`; holds the store and the caches of
