@@ -392,7 +392,12 @@ async fn client_encryption_round_trip(
     .await;
     for (path, ssn) in [(&out_same, "111-22-3333"), (&out_first, "444-55-6666")] {
         let theirs = unhex(&std::fs::read_to_string(path).unwrap());
-        assert_ne!(raw_record(&theirs)["ssn"], ssn, "{who} encrypted the field");
+        let raw = raw_record(&theirs);
+        assert_ne!(raw["ssn"], ssn, "{who} encrypted the field");
+        assert!(
+            !raw.to_string().contains("b@example.com"),
+            "{who} encrypted the field tagged by the metadata: {raw}"
+        );
         let read = AvroDeserializer::new(client.clone())
             .deserialize_json(&theirs)
             .await

@@ -184,12 +184,7 @@ impl GenericDeserializer {
 /// (writer, reader) schema ids, and the reader versions it keeps.
 #[derive(Debug, Default)]
 pub(crate) struct Reading {
-    version: ReaderVersion,
-    /// How the subject of the reader version is named.
-    strategy: SubjectNameStrategy,
-    /// How long a reader version found is kept (`None`: for good, as Confluent's
-    /// default; zero: asked for each record).
-    latest_ttl: Option<Duration>,
+    settings: ReadingSettings,
     /// The reader version of each subject, with when it was found.
     latest: RwLock<HashMap<Subject, (Instant, Arc<SubjectVersionResponse>)>>,
     found: RwLock<HashMap<(Subject, SchemaId, SchemaId), Arc<Migrations>>>,
@@ -205,34 +200,24 @@ pub(crate) struct ReaderTarget {
     pub(crate) migrations: Arc<Migrations>,
 }
 
+/// A deserializer's reader-version settings (the builder methods of `reader_settings!`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ReadingSettings {
+    pub(crate) version: ReaderVersion,
+    /// How the subject of the reader version is named.
+    pub(crate) strategy: SubjectNameStrategy,
+    /// How long a reader version found is kept (`None`: for good, as Confluent's
+    /// default; zero: asked for each record).
+    pub(crate) latest_ttl: Option<Duration>,
+}
+
 impl Reading {
-    /// The same setting with another reader version (nothing found is kept).
-    pub(crate) fn with_version(&self, version: ReaderVersion) -> Arc<Self> {
+    /// The same settings as changed by `change`; nothing found so far is kept.
+    pub(crate) fn with(&self, change: impl FnOnce(&mut ReadingSettings)) -> Arc<Self> {
+        let mut settings = self.settings.clone();
+        change(&mut settings);
         Arc::new(Self {
-            version,
-            strategy: self.strategy,
-            latest_ttl: self.latest_ttl,
-            ..Self::default()
-        })
-    }
-
-    /// The same setting with another subject name strategy (nothing found is kept).
-    pub(crate) fn with_strategy(&self, strategy: SubjectNameStrategy) -> Arc<Self> {
-        Arc::new(Self {
-            version: self.version.clone(),
-            strategy,
-            latest_ttl: self.latest_ttl,
-            ..Self::default()
-        })
-    }
-
-    /// The same setting, keeping each reader version found for `ttl` (nothing found is
-    /// kept).
-    pub(crate) fn with_latest_ttl(&self, ttl: Option<Duration>) -> Arc<Self> {
-        Arc::new(Self {
-            version: self.version.clone(),
-            strategy: self.strategy,
-            latest_ttl: ttl,
+            settings,
             ..Self::default()
         })
     }
@@ -244,11 +229,11 @@ impl Reading {
         subject: &Subject,
     ) -> Result<Arc<SubjectVersionResponse>> {
         // A version found by its schema id does not move: kept for good.
-        let by_id = matches!(self.version, ReaderVersion::Id(_));
+        let by_id = matches!(self.settings.version, ReaderVersion::Id(_));
         let ttl = if by_id {
             Duration::MAX
         } else {
-            self.latest_ttl.unwrap_or(Duration::MAX)
+            self.settings.latest_ttl.unwrap_or(Duration::MAX)
         };
         if !ttl.is_zero()
             && let Some((at, kept)) = self
@@ -260,7 +245,7 @@ impl Reading {
         {
             return Ok(Arc::clone(kept));
         }
-        let found = Arc::new(match &self.version {
+        let found = Arc::new(match &self.settings.version {
             ReaderVersion::LatestWithMetadata(properties) => {
                 client.latest_with_metadata(subject, properties).await?
             }
@@ -296,8 +281,8 @@ impl Reading {
     /// named by the strategy, with the writer's record name for the record name strategies
     /// (as Confluent's deserializers name it: the Avro full name, the JSON Schema `title`,
     /// the full name of the Protobuf message the header's indexes name). The reader
-    /// version is asked for each record (the registry client does not cache it, since it
-    /// moves) unless a TTL keeps it; the migration steps are found once.
+    /// version found is kept as `latest_ttl` says (for good by default; zero asks for each
+    /// record); the migration steps are found once.
     ///
     /// Errors: [`SerdeError::Config`] for a record that makes no subject, or a writer schema
     /// that is not a version of the subject; [`SerdeError::Registry`] when the reader
@@ -310,14 +295,14 @@ impl Reading {
         writer: &ParsedSchema,
         payload: &[u8],
     ) -> Result<Option<ReaderTarget>> {
-        if self.version == ReaderVersion::Writer {
+        if self.settings.version == ReaderVersion::Writer {
             return Ok(None);
         }
-        let name = match self.strategy {
+        let name = match self.settings.strategy {
             SubjectNameStrategy::TopicName => None,
             _ => writer_record_name(writer, payload),
         };
-        let subject = self.strategy.subject(context, name.as_deref())?;
+        let subject = self.settings.strategy.subject(context, name.as_deref())?;
         let reader = self.reader(client, &subject).await?;
         if reader.id == writer_id {
             return Ok(None);

@@ -47,7 +47,7 @@ macro_rules! reader_settings {
                 )]
         #[must_use]
         pub fn reader_version(mut self, reader: ReaderVersion) -> Self {
-            self.reading = self.reading.with_version(reader);
+            self.reading = self.reading.with(|s| s.version = reader);
             self
         }
 
@@ -55,7 +55,7 @@ macro_rules! reader_settings {
         /// topic's subject by default; Confluent's `value.subject.name.strategy`).
         #[must_use]
         pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
-            self.reading = self.reading.with_strategy(strategy);
+            self.reading = self.reading.with(|s| s.strategy = strategy);
             self
         }
 
@@ -66,7 +66,7 @@ macro_rules! reader_settings {
         /// asks the registry at every record.
         #[must_use]
         pub fn latest_cache_ttl(mut self, ttl: Option<std::time::Duration>) -> Self {
-            self.reading = self.reading.with_latest_ttl(ttl);
+            self.reading = self.reading.with(|s| s.latest_ttl = ttl);
             self
         }
     };

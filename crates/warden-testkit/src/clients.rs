@@ -16,11 +16,7 @@ pub fn clients_dir() -> PathBuf {
 ///
 /// Panics when the setup fails. Blocking: call it from `spawn_blocking`.
 pub fn python_with_confluent_kafka() -> PathBuf {
-    let setup = Command::new("bash")
-        .arg(clients_dir().join("setup.sh"))
-        .status()
-        .expect("bash runs tests/clients/setup.sh");
-    assert!(setup.success(), "tests/clients/setup.sh failed");
+    run_setup("setup.sh");
     clients_dir().join(".venv/bin/python")
 }
 
@@ -29,12 +25,17 @@ pub fn python_with_confluent_kafka() -> PathBuf {
 ///
 /// Panics when the setup fails. Blocking: call it from `spawn_blocking`.
 pub fn node_with_confluent_clients() -> PathBuf {
-    let setup = Command::new("bash")
-        .arg(clients_dir().join("node/setup.sh"))
-        .status()
-        .expect("bash runs tests/clients/node/setup.sh");
-    assert!(setup.success(), "tests/clients/node/setup.sh failed");
+    run_setup("node/setup.sh");
     PathBuf::from("node")
+}
+
+/// Runs the setup script `tests/clients/{script}`; panics unless it succeeds.
+fn run_setup(script: &str) {
+    let setup = Command::new("bash")
+        .arg(clients_dir().join(script))
+        .status()
+        .unwrap_or_else(|e| panic!("bash cannot run tests/clients/{script}: {e}"));
+    assert!(setup.success(), "tests/clients/{script} failed");
 }
 
 /// Runs `program script args…` and fails the test, with the client's own output and
