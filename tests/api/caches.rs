@@ -306,3 +306,53 @@ async fn a_checked_schema_is_parsed_again_when_the_version_it_references_was_rep
     assert!(check(candidate.clone()).await);
     assert!(check(candidate).await);
 }
+
+#[tokio::test]
+async fn a_check_sent_again_keeps_its_verdict_only_while_the_level_and_versions_do() {
+    let app = spawn_app_with(|_| {}).await;
+    app.register_ok("s", &record("R", r#"[{"name":"a","type":"int"}]"#))
+        .await;
+    // A new field without a default: BACKWARD fails (the reader cannot fill `b` from old
+    // data), FORWARD holds.
+    let candidate = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"string"}]"#,
+    );
+    let hits = r#"warden_cache_requests_total{cache="verdict",result="hit"}"#;
+
+    let first = app.check("s", Some("latest"), &candidate).await;
+    let again = app.check("s", Some("latest"), &candidate).await;
+    assert_eq!(first.body["is_compatible"], false, "{}", first.text);
+    assert_eq!(
+        again.body, first.body,
+        "the same verdict, messages included"
+    );
+    assert_eq!(metric(&app, hits).await, 1, "the second check is a hit");
+
+    // Another level is another verdict.
+    assert_eq!(
+        app.set_level(Some("s"), "FORWARD").await.status.as_u16(),
+        200
+    );
+    assert_compatible(&app.check("s", Some("latest"), &candidate).await, "FORWARD");
+
+    // Another latest version is another verdict: `b` with a default, which the candidate
+    // reads back.
+    assert_eq!(
+        app.set_level(Some("s"), "BACKWARD").await.status.as_u16(),
+        200
+    );
+    app.register_ok(
+        "s",
+        &record(
+            "R",
+            r#"[{"name":"a","type":"int"},{"name":"b","type":"string","default":""}]"#,
+        ),
+    )
+    .await;
+    assert_compatible(
+        &app.check("s", Some("latest"), &candidate).await,
+        "against the new latest version",
+    );
+    assert_eq!(metric(&app, hits).await, 1, "neither was a hit");
+}

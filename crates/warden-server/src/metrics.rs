@@ -16,6 +16,8 @@ pub enum CacheName {
     SchemaById = 0,
     /// `request`: known submissions.
     Request = 1,
+    /// `verdict`: verdicts of compatibility checks.
+    Verdict = 2,
 }
 
 /// The registry's metrics. Each process has its own set (no global state).
@@ -30,12 +32,12 @@ pub struct Metrics {
     pub registrations: IntCounterVec,
     /// `warden_compatibility_failures_total`: registrations refused as incompatible.
     pub compatibility_failures: IntCounter,
-    /// `warden_cache_requests_total{cache="schema_by_id"|"request", result="hit"|"miss"}`.
+    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// The four counters of `cache`, resolved once: `[schema_by_id, request]` ×
+    /// The six counters of `cache`, resolved once: `[schema_by_id, request, verdict]` ×
     /// `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
-    cache_lookups: [[IntCounter; 2]; 2],
-    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"}`:
+    cache_lookups: [[IntCounter; 2]; 3],
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
@@ -108,7 +110,7 @@ impl Metrics {
         ] {
             registry.register(c).expect("metric names are unique");
         }
-        let cache_lookups = ["schema_by_id", "request"]
+        let cache_lookups = ["schema_by_id", "request", "verdict"]
             .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
         Self {
             registry,
@@ -137,6 +139,7 @@ impl Metrics {
             ("request", caches.requests_bytes),
             ("version_body", caches.version_bodies_bytes),
             ("fingerprint", caches.fingerprints_bytes),
+            ("verdict", caches.verdicts_bytes),
         ] {
             self.cache_bytes
                 .with_label_values(&[cache])

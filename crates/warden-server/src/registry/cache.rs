@@ -29,7 +29,8 @@ pub struct CacheBudget {
     pub parsed_bytes: u64,
     /// Known requests: the hash of a submission and the stored form of the schema it
     /// means, so a schema sent again is not parsed again. Default 32 MiB. The ids of
-    /// stored schemas by identity fingerprint are a second cache with the same budget.
+    /// stored schemas by identity fingerprint, and the verdicts of compatibility checks,
+    /// are two more caches with the same budget each.
     pub requests_bytes: u64,
 }
 
@@ -62,6 +63,8 @@ pub struct CacheWeights {
     pub version_bodies_bytes: u64,
     /// Ids of stored schemas by identity fingerprint.
     pub fingerprints_bytes: u64,
+    /// Verdicts of compatibility checks.
+    pub verdicts_bytes: u64,
 }
 
 /// An entry may weigh at most this fraction of its cache's budget.
@@ -208,6 +211,40 @@ pub(crate) fn fingerprint_weight(_: &warden_core::SchemaId) -> u64 {
 /// overhead).
 pub(crate) fn body_weight(body: &bytes::Bytes) -> u64 {
     ENTRY_OVERHEAD + body.len() as u64
+}
+
+/// What a compatibility check's verdict depends on: the candidate (its identity
+/// fingerprint fixes its text and what its references resolve to), the level and policy
+/// it was checked under, whether `validateFields` worded the summary, and the versions it
+/// was checked against (each row's version and id; an id's schema never changes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct VerdictKey {
+    pub(crate) fingerprint: String,
+    pub(crate) level: warden_core::CompatibilityLevel,
+    pub(crate) policy: warden_core::CompatibilityPolicy,
+    pub(crate) validate_fields: bool,
+    pub(crate) earlier: Box<[(warden_core::Version, warden_core::SchemaId)]>,
+}
+
+/// A compatibility check's outcome: Confluent's verbose messages, and whether the
+/// candidate is compatible.
+#[derive(Debug)]
+pub(crate) struct Verdict {
+    pub(crate) messages: Vec<String>,
+    pub(crate) compatible: bool,
+    /// Bytes of the key it is cached under (its fingerprint and versions).
+    pub(crate) key_bytes: usize,
+}
+
+/// A verdict with its key.
+pub(crate) fn verdict_weight(verdict: &Arc<Verdict>) -> u64 {
+    ENTRY_OVERHEAD
+        + verdict.key_bytes as u64
+        + verdict
+            .messages
+            .iter()
+            .map(|m| 24 + m.len() as u64)
+            .sum::<u64>()
 }
 
 /// What a parsed schema is cached under: a stored schema's id, or a submitted schema's

@@ -93,6 +93,10 @@ pub struct Registry {
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
     parsed: ByteCache<cache::ParsedKey, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
+    /// Verdicts of compatibility checks: a candidate checked again against the same
+    /// versions under the same level is answered without running the check. A hard delete
+    /// clears it ([`Registry::evict`]), as it does the candidates.
+    verdicts: ByteCache<cache::VerdictKey, Arc<cache::Verdict>>,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
     /// so an entry never goes stale; a changed row is another key.
@@ -131,6 +135,7 @@ impl Registry {
             by_id: ByteCache::new(budget.schemas_bytes, cache::schema_weight),
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
+            verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             settings: settings::SettingsCache::default(),
@@ -150,6 +155,7 @@ impl Registry {
         self.by_id = ByteCache::new(budget.schemas_bytes, cache::schema_weight);
         self.parsed = ByteCache::new(budget.parsed_bytes, cache::parsed_weight);
         self.candidates = ByteCache::new(budget.requests_bytes, cache::request_weight);
+        self.verdicts = ByteCache::new(budget.requests_bytes, cache::verdict_weight);
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
         self
@@ -170,6 +176,7 @@ impl Registry {
             requests_bytes: self.candidates.weight(),
             version_bodies_bytes: self.version_bodies.weight(),
             fingerprints_bytes: self.ids_by_fingerprint.weight(),
+            verdicts_bytes: self.verdicts.weight(),
         }
     }
 
@@ -271,6 +278,7 @@ impl Registry {
             }
         }
         self.candidates.clear();
+        self.verdicts.clear();
         self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.
         self.version_bodies.clear();

@@ -396,9 +396,12 @@ impl Registry {
                 let (messages, compatible) = self
                     .check_against(
                         deadline,
-                        level,
-                        policy,
-                        validate_fields,
+                        Checked {
+                            fingerprint: &candidate.new.fingerprint,
+                            level,
+                            policy,
+                            validate_fields,
+                        },
                         Arc::clone(new),
                         earlier,
                     )
@@ -920,9 +923,13 @@ impl Registry {
             Self::in_compatibility_group(&config, &candidate.new, earlier, |(_, cached, _)| {
                 &cached.stored
             });
-        let (found, is_compatible) = self
-            .check_against(deadline, level, policy, validate_fields, new, earlier)
-            .await?;
+        let checked = Checked {
+            fingerprint: &candidate.new.fingerprint,
+            level,
+            policy,
+            validate_fields,
+        };
+        let (found, is_compatible) = self.check_against(deadline, checked, new, earlier).await?;
         let mut messages = found;
         if !contract_messages.is_empty() {
             if is_compatible {
@@ -1175,21 +1182,43 @@ impl Registry {
     async fn check_against(
         &self,
         deadline: Instant,
-        level: CompatibilityLevel,
-        policy: CompatibilityPolicy,
-        validate_fields: bool,
+        checked: Checked<'_>,
         new: Arc<ParsedSchema>,
         earlier: Vec<Previous>,
     ) -> Result<(Vec<String>, bool)> {
+        let Checked {
+            fingerprint,
+            level,
+            policy,
+            validate_fields,
+        } = checked;
         if level == CompatibilityLevel::None || earlier.is_empty() {
             return Ok((Vec::new(), true));
         }
+        let key = super::cache::VerdictKey {
+            fingerprint: fingerprint.to_owned(),
+            level,
+            policy,
+            validate_fields,
+            earlier: earlier
+                .iter()
+                .map(|(row, ..)| (row.version, row.schema_id))
+                .collect(),
+        };
+        if let Some(verdict) = self.verdicts.get(&key) {
+            self.metrics
+                .count_cache_lookup(crate::metrics::CacheName::Verdict, true);
+            return Ok((verdict.messages.clone(), verdict.compatible));
+        }
+        self.metrics
+            .count_cache_lookup(crate::metrics::CacheName::Verdict, false);
         let bytes = new.canonical().len()
             + earlier
                 .iter()
                 .map(|(_, cached, _)| cached.stored.schema.len())
                 .sum::<usize>();
-        self.work
+        let (messages, compatible) = self
+            .work
             .run_sized(new.schema_type(), bytes, deadline, move |interrupt| {
                 Ok(render_check(
                     level,
@@ -1200,8 +1229,29 @@ impl Registry {
                     interrupt,
                 )?)
             })
-            .await
+            .await?;
+        let key_bytes = key.fingerprint.len() + key.earlier.len() * 16;
+        self.verdicts.insert(
+            key,
+            Arc::new(super::cache::Verdict {
+                messages: messages.clone(),
+                compatible,
+                key_bytes,
+            }),
+        );
+        Ok((messages, compatible))
     }
+}
+
+/// What a compatibility check is run under, besides the schemas: the candidate's identity
+/// fingerprint, the level and policy, and the config's `validateFields` (which the summary
+/// message names).
+#[derive(Debug, Clone, Copy)]
+struct Checked<'a> {
+    fingerprint: &'a str,
+    level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
+    validate_fields: bool,
 }
 
 /// The bytes of schema text a parse reads: the schema and the schemas it references.
