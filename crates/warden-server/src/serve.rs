@@ -18,13 +18,6 @@
 //! a reloaded certificate serves every new connection). Every request carries a
 //! [`Peer`] extension: the client's address and its certificate's principal.
 //!
-//! Connections are served on [`ConnectionLimits::threads`] threads, each running its own
-//! single-threaded tokio runtime (its own I/O driver and timers); the accept loop deals
-//! connections to them in turn, and a connection stays on its thread. Tokio's
-//! multi-threaded runtime shares one I/O driver between its workers, and on small requests
-//! it served barely more on two cores than on one (BENCHMARKS.md, "One event loop per
-//! thread").
-//!
 //! Accept errors never end the loop: a client that vanished before its accept is skipped,
 //! and a lack of resources (`EMFILE`: too many open files) backs off, from 10 ms doubling
 //! to 1 s, so the loop neither spins nor dies while connections close.
@@ -58,8 +51,6 @@ pub(crate) struct ConnectionLimits {
     pub(crate) idle_timeout: Option<Duration>,
     /// Connections served at once (at least 1).
     pub(crate) max_connections: usize,
-    /// Threads serving connections (at least 1), each with its own runtime.
-    pub(crate) threads: usize,
 }
 
 /// The first wait after an accept error that is not the client's doing.
@@ -88,7 +79,6 @@ pub(crate) async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
-    let mut threads = ConnectionThreads::start(limits.threads);
     let mut backoff = FIRST_BACKOFF;
     tokio::pin!(stop);
     loop {
@@ -105,23 +95,60 @@ pub(crate) async fn serve(
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                 }
-                // Taken off this runtime's I/O driver, to join the serving thread's.
-                let stream = match stream.into_std() {
-                    Ok(stream) => stream,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "cannot hand a connection to its thread");
-                        continue;
+                let builder = Arc::clone(&builder);
+                let router = router.clone();
+                let closing = closing_rx.clone();
+                match &tls {
+                    None => {
+                        let peer = Peer {
+                            addr,
+                            cert_principal: None,
+                        };
+                        connections.spawn(serve_connection(
+                            builder, stream, router, peer, limits, closing, permit,
+                        ));
                     }
-                };
-                let connection = Connection {
-                    builder: Arc::clone(&builder),
-                    router: router.clone(),
-                    addr,
-                    limits,
-                    closing: closing_rx.clone(),
-                    permit,
-                };
-                connections.spawn_on(connection.serve(stream, tls.clone()), &threads.next());
+                    Some(tls) => {
+                        let tls = Arc::clone(tls);
+                        connections.spawn(async move {
+                            let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+                            let handshake = acceptor.accept(stream);
+                            let stream = match limits.header_read_timeout {
+                                Some(limit) => match tokio::time::timeout(limit, handshake).await {
+                                    Ok(result) => result,
+                                    Err(_) => {
+                                        tracing::debug!(%addr, "TLS handshake timed out");
+                                        return;
+                                    }
+                                },
+                                None => handshake.await,
+                            };
+                            let stream = match stream {
+                                Ok(stream) => stream,
+                                Err(e) => {
+                                    tracing::debug!(%addr, error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                            };
+                            let cert_principal = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|chain| chain.first())
+                                .and_then(|leaf| {
+                                    certificate_principal(leaf, tls.client_principal())
+                                });
+                            let peer = Peer {
+                                addr,
+                                cert_principal,
+                            };
+                            serve_connection(
+                                builder, stream, router, peer, limits, closing, permit,
+                            )
+                            .await;
+                        });
+                    }
+                }
             }
             (_, Err(e)) if is_connection_error(&e) => {
                 tracing::debug!(error = %e, "a connection closed before it was accepted");
@@ -140,168 +167,6 @@ pub(crate) async fn serve(
     drop(listener);
     let _ = closing.send(true);
     while connections.join_next().await.is_some() {}
-    threads.stop().await;
-}
-
-/// An accepted connection and what serving it needs.
-struct Connection {
-    builder: Arc<auto::Builder<TokioExecutor>>,
-    router: Router,
-    addr: std::net::SocketAddr,
-    limits: ConnectionLimits,
-    closing: watch::Receiver<bool>,
-    /// Its slot among the connections served at once, held until it ends.
-    permit: OwnedSemaphorePermit,
-}
-
-impl Connection {
-    /// Serves the connection on the runtime this runs on: the TLS handshake first (under
-    /// the header-read timeout) when `tls` is set, then its requests until it ends.
-    async fn serve(self, stream: std::net::TcpStream, tls: Option<Arc<TlsFiles>>) {
-        let Self {
-            builder,
-            router,
-            addr,
-            limits,
-            closing,
-            permit,
-        } = self;
-        let stream = match TcpStream::from_std(stream) {
-            Ok(stream) => stream,
-            Err(e) => {
-                tracing::debug!(%addr, error = %e, "cannot register a connection");
-                return;
-            }
-        };
-        let Some(tls) = tls else {
-            let peer = Peer {
-                addr,
-                cert_principal: None,
-            };
-            serve_connection(builder, stream, router, peer, limits, closing, permit).await;
-            return;
-        };
-        let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
-        let handshake = acceptor.accept(stream);
-        let stream = match limits.header_read_timeout {
-            Some(limit) => match tokio::time::timeout(limit, handshake).await {
-                Ok(result) => result,
-                Err(_) => {
-                    tracing::debug!(%addr, "TLS handshake timed out");
-                    return;
-                }
-            },
-            None => handshake.await,
-        };
-        let stream = match stream {
-            Ok(stream) => stream,
-            Err(e) => {
-                tracing::debug!(%addr, error = %e, "TLS handshake failed");
-                return;
-            }
-        };
-        let cert_principal = stream
-            .get_ref()
-            .1
-            .peer_certificates()
-            .and_then(|chain| chain.first())
-            .and_then(|leaf| certificate_principal(leaf, tls.client_principal()));
-        let peer = Peer {
-            addr,
-            cert_principal,
-        };
-        serve_connection(builder, stream, router, peer, limits, closing, permit).await;
-    }
-}
-
-/// The threads that serve connections, each running a single-threaded tokio runtime until
-/// [`ConnectionThreads::stop`].
-struct ConnectionThreads {
-    /// The runtimes' handles, in the order connections are dealt to them.
-    handles: Vec<tokio::runtime::Handle>,
-    /// The index of the next connection.
-    next: usize,
-    /// Dropped to end the threads.
-    stop: Vec<tokio::sync::oneshot::Sender<()>>,
-    /// Each resolves when its thread's runtime has shut down (its blocking tasks done).
-    ended: Vec<tokio::sync::oneshot::Receiver<()>>,
-}
-
-impl ConnectionThreads {
-    /// Starts `count` threads. A thread that cannot start (no memory for its stack, a
-    /// runtime that cannot build) is logged and left out; with none, connections are served
-    /// on the caller's runtime.
-    fn start(count: usize) -> Self {
-        let mut threads = Self {
-            handles: Vec::with_capacity(count),
-            next: 0,
-            stop: Vec::with_capacity(count),
-            ended: Vec::with_capacity(count),
-        };
-        for n in 0..count {
-            let (handle_tx, handle_rx) = std::sync::mpsc::sync_channel(1);
-            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-            let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
-            let spawned = std::thread::Builder::new()
-                .name(format!("warden-http-{n}"))
-                .spawn(move || {
-                    let runtime = match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(runtime) => runtime,
-                        Err(e) => {
-                            let _ = handle_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = handle_tx.send(Ok(runtime.handle().clone()));
-                    runtime.block_on(async {
-                        let _ = stop_rx.await;
-                    });
-                    // Dropped here, outside any runtime: this waits for its blocking tasks.
-                    drop(runtime);
-                    let _ = ended_tx.send(());
-                });
-            let started = match spawned {
-                // The thread sends its handle right after building its runtime.
-                Ok(_) => handle_rx.recv().unwrap_or_else(|_| {
-                    Err(io::Error::other(
-                        "the thread ended before its runtime started",
-                    ))
-                }),
-                Err(e) => Err(e),
-            };
-            match started {
-                Ok(handle) => {
-                    threads.handles.push(handle);
-                    threads.stop.push(stop_tx);
-                    threads.ended.push(ended_rx);
-                }
-                Err(e) => tracing::warn!(error = %e, "a connection thread did not start"),
-            }
-        }
-        threads
-    }
-
-    /// The runtime of the next connection: each thread's in turn, or the caller's when no
-    /// thread started.
-    fn next(&mut self) -> tokio::runtime::Handle {
-        if self.handles.is_empty() {
-            return tokio::runtime::Handle::current();
-        }
-        let handle = self.handles[self.next % self.handles.len()].clone();
-        self.next = self.next.wrapping_add(1);
-        handle
-    }
-
-    /// Ends the threads (what still runs on them is dropped) and waits until they have.
-    async fn stop(self) {
-        drop(self.stop);
-        for ended in self.ended {
-            let _ = ended.await;
-        }
-    }
 }
 
 /// Waits for a free connection slot, then for a connection.

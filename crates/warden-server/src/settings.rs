@@ -61,20 +61,6 @@ pub struct Settings {
     )]
     pub max_connections: u32,
 
-    /// Threads that serve connections, each running its own single-threaded event loop
-    /// (its own I/O driver and timers); accepted connections are dealt to them in turn, and
-    /// each connection stays on its thread. One per core scales with the cores where one
-    /// shared event loop does not. Background work (cache coherence, the database pool's
-    /// upkeep, large compatibility checks) runs on the other threads. Default: the
-    /// available cores.
-    #[arg(
-        long,
-        env = "WARDEN_HTTP_THREADS",
-        default_value_t = available_cores(),
-        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
-    )]
-    pub http_threads: usize,
-
     /// Memory budget, in bytes, of the cache of stored schemas by id (schema text plus the
     /// pre-rendered `GET /schemas/ids/{id}` body). A schema heavier than a sixteenth of the
     /// budget is served without being cached.
@@ -225,7 +211,6 @@ impl Settings {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 4096,
-            http_threads: available_cores(),
             cache_schemas_bytes: CacheBudget::DEFAULT.schemas_bytes,
             cache_parsed_bytes: CacheBudget::DEFAULT.parsed_bytes,
             cache_requests_bytes: CacheBudget::DEFAULT.requests_bytes,

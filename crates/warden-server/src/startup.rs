@@ -111,7 +111,6 @@ impl Application {
                 header_read_timeout: seconds_or_none(settings.header_read_timeout_secs),
                 idle_timeout: seconds_or_none(settings.idle_timeout_secs),
                 max_connections: settings.max_connections as usize,
-                threads: settings.http_threads.max(1),
             },
             security,
         })
