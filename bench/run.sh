@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Warden HTTP benchmark: the registry protocol (reads by id, by version and latest, lookups,
 # re-registrations, compatibility checks, new registrations) under wrk, each as a ratio to a
-# hello-world server on the same HTTP stack measured in the same run (the ceiling); server
+# hello-world server on the same HTTP stack measured in the same run, in the same topology
+# (one process for SQLite, two for PostgreSQL's two replicas: the ceiling); server
 # RSS and startup time with 10,000 stored schemas. On SQLite (one process) and on
 # PostgreSQL with two replicas. See BENCHMARKS.md for results.
 #

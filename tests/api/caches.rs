@@ -356,3 +356,48 @@ async fn a_check_sent_again_keeps_its_verdict_only_while_the_level_and_versions_
     );
     assert_eq!(metric(&app, hits).await, 1, "neither was a hit");
 }
+
+/// A reference names a subject and version, not the schema that version holds: IMPORT can
+/// write the version again with another schema, so a check with references is run every
+/// time and never answered from a kept verdict.
+#[tokio::test]
+async fn a_check_with_references_keeps_no_verdict() {
+    use serde_json::json;
+    let app = spawn_app_with(|_| {}).await;
+    let refs = json!([{"name": "Inner", "subject": "inner", "version": 1}]);
+    app.register_ok("inner", &record("Inner", r#"[{"name":"a","type":"int"}]"#))
+        .await;
+    let outer = json!({
+        "schema": record("Outer", r#"[{"name":"i","type":"Inner"}]"#),
+        "references": refs,
+    });
+    assert_eq!(
+        app.register_body("outer", &outer).await.status.as_u16(),
+        200
+    );
+    let candidate = json!({
+        "schema": record(
+            "Outer",
+            r#"[{"name":"i","type":"Inner"},{"name":"b","type":"int","default":0}]"#,
+        ),
+        "references": refs,
+    });
+    for _ in 0..2 {
+        let r = app
+            .request(
+                reqwest::Method::POST,
+                "/compatibility/subjects/outer/versions/latest",
+                Some(&candidate),
+            )
+            .await;
+        assert_compatible(&r, "a compatible schema with a reference");
+    }
+    for result in ["hit", "miss"] {
+        let name = format!(r#"warden_cache_requests_total{{cache="verdict",result="{result}"}}"#);
+        assert_eq!(
+            metric(&app, &name).await,
+            0,
+            "no verdict looked up ({result})"
+        );
+    }
+}

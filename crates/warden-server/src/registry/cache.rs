@@ -213,10 +213,11 @@ pub(crate) fn body_weight(body: &bytes::Bytes) -> u64 {
     ENTRY_OVERHEAD + body.len() as u64
 }
 
-/// What a compatibility check's verdict depends on: the candidate (its identity
-/// fingerprint fixes its text and what its references resolve to), the level and policy
-/// it was checked under, whether `validateFields` worded the summary, and the versions it
-/// was checked against (each row's version and id; an id's schema never changes).
+/// What a compatibility check's verdict depends on, for a candidate and versions without
+/// references: the candidate (its identity fingerprint fixes its text, metadata and rule
+/// set), the level and policy it was checked under, whether `validateFields` worded the
+/// summary, and the versions it was checked against (each row's version and id; an id's
+/// schema changes only if a hard delete frees it, which clears the cache).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct VerdictKey {
     pub(crate) fingerprint: String,

@@ -93,10 +93,13 @@ pub struct Registry {
     by_id: ByteCache<SchemaId, Arc<CachedSchema>>,
     parsed: ByteCache<cache::ParsedKey, Arc<ParsedSchema>>,
     candidates: ByteCache<[u8; 32], Arc<NewSchema>>,
-    /// Verdicts of compatibility checks: a candidate checked again against the same
-    /// versions under the same level is answered without running the check. A hard delete
-    /// clears it ([`Registry::evict`]), as it does the candidates.
+    /// Verdicts of compatibility checks without references: a candidate checked again
+    /// against the same versions under the same level is answered without running the
+    /// check. A hard delete that frees ids clears it ([`Registry::evict`]), as it does the
+    /// candidates.
     verdicts: ByteCache<cache::VerdictKey, Arc<cache::Verdict>>,
+    /// Counts [`Registry::evict`] calls: a verdict computed across one is not kept.
+    evictions: std::sync::atomic::AtomicU64,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
     /// so an entry never goes stale; a changed row is another key.
@@ -136,6 +139,7 @@ impl Registry {
             parsed: ByteCache::new(budget.parsed_bytes, cache::parsed_weight),
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
+            evictions: std::sync::atomic::AtomicU64::new(0),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             settings: settings::SettingsCache::default(),
@@ -278,6 +282,8 @@ impl Registry {
             }
         }
         self.candidates.clear();
+        self.evictions
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.verdicts.clear();
         self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.

@@ -397,7 +397,7 @@ impl Registry {
                     .check_against(
                         deadline,
                         Checked {
-                            fingerprint: &candidate.new.fingerprint,
+                            candidate: &candidate.new,
                             level,
                             policy,
                             validate_fields,
@@ -924,7 +924,7 @@ impl Registry {
                 &cached.stored
             });
         let checked = Checked {
-            fingerprint: &candidate.new.fingerprint,
+            candidate: &candidate.new,
             level,
             policy,
             validate_fields,
@@ -1187,7 +1187,7 @@ impl Registry {
         earlier: Vec<Previous>,
     ) -> Result<(Vec<String>, bool)> {
         let Checked {
-            fingerprint,
+            candidate,
             level,
             policy,
             validate_fields,
@@ -1195,8 +1195,16 @@ impl Registry {
         if level == CompatibilityLevel::None || earlier.is_empty() {
             return Ok((Vec::new(), true));
         }
-        let key = super::cache::VerdictKey {
-            fingerprint: fingerprint.to_owned(),
+        // Only a check without references keeps its verdict: the fingerprint names a
+        // reference's subject and version, not the schema the version holds now (IMPORT
+        // rewrites a version, a hard delete frees its number), and what a stored schema's
+        // references meant was fixed when it was parsed.
+        let key = (candidate.references.is_empty()
+            && earlier
+                .iter()
+                .all(|(_, cached, _)| cached.stored.references.is_empty()))
+        .then(|| super::cache::VerdictKey {
+            fingerprint: candidate.fingerprint.clone(),
             level,
             policy,
             validate_fields,
@@ -1204,14 +1212,19 @@ impl Registry {
                 .iter()
                 .map(|(row, ..)| (row.version, row.schema_id))
                 .collect(),
-        };
-        if let Some(verdict) = self.verdicts.get(&key) {
+        });
+        if let Some(key) = &key {
+            if let Some(verdict) = self.verdicts.get(key) {
+                self.metrics
+                    .count_cache_lookup(crate::metrics::CacheName::Verdict, true);
+                return Ok((verdict.messages.clone(), verdict.compatible));
+            }
             self.metrics
-                .count_cache_lookup(crate::metrics::CacheName::Verdict, true);
-            return Ok((verdict.messages.clone(), verdict.compatible));
+                .count_cache_lookup(crate::metrics::CacheName::Verdict, false);
         }
-        self.metrics
-            .count_cache_lookup(crate::metrics::CacheName::Verdict, false);
+        // A hard delete during the check may free an id of the key for another schema: the
+        // verdict is then not kept.
+        let generation = self.evictions.load(std::sync::atomic::Ordering::Acquire);
         let bytes = new.canonical().len()
             + earlier
                 .iter()
@@ -1230,25 +1243,29 @@ impl Registry {
                 )?)
             })
             .await?;
-        let key_bytes = key.fingerprint.len() + key.earlier.len() * 16;
-        self.verdicts.insert(
-            key,
-            Arc::new(super::cache::Verdict {
-                messages: messages.clone(),
-                compatible,
-                key_bytes,
-            }),
-        );
+        if let Some(key) = key
+            && self.evictions.load(std::sync::atomic::Ordering::Acquire) == generation
+        {
+            let key_bytes = key.fingerprint.len() + key.earlier.len() * 16;
+            self.verdicts.insert(
+                key,
+                Arc::new(super::cache::Verdict {
+                    messages: messages.clone(),
+                    compatible,
+                    key_bytes,
+                }),
+            );
+        }
         Ok((messages, compatible))
     }
 }
 
-/// What a compatibility check is run under, besides the schemas: the candidate's identity
-/// fingerprint, the level and policy, and the config's `validateFields` (which the summary
-/// message names).
+/// What a compatibility check is run under, besides the schemas: the candidate (its
+/// identity fingerprint keys the verdict), the level and policy, and the config's
+/// `validateFields` (which the summary message names).
 #[derive(Debug, Clone, Copy)]
 struct Checked<'a> {
-    fingerprint: &'a str,
+    candidate: &'a NewSchema,
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
     validate_fields: bool,
