@@ -401,3 +401,29 @@ async fn a_check_with_references_keeps_no_verdict() {
         );
     }
 }
+
+/// The answer to a schema registered again is rendered once per version and then served
+/// as kept bytes: the first answer (rendered), the second (kept) and one rendered afresh
+/// (`format` takes the path that renders every time; an unknown one changes nothing) are
+/// the same bytes.
+#[tokio::test]
+async fn a_registration_answered_from_kept_bytes_is_the_fresh_answer() {
+    use serde_json::json;
+    let app = spawn_app_with(|_| {}).await;
+    let schema = record("R", r#"[{"name":"a","type":"int"}]"#);
+    app.register_ok("s", &schema).await;
+    let body = json!({ "schema": schema });
+    let first = app.register_body("s", &body).await;
+    let kept = app.register_body("s", &body).await;
+    let fresh = app
+        .request(
+            reqwest::Method::POST,
+            "/subjects/s/versions?format=unknown",
+            Some(&body),
+        )
+        .await;
+    assert_eq!(first.status.as_u16(), 200, "{}", first.text);
+    assert_eq!(kept.text, first.text);
+    assert_eq!(fresh.text, first.text);
+    assert_eq!(first.body["version"], 1, "{}", first.text);
+}

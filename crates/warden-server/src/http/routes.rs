@@ -645,9 +645,7 @@ async fn register(
                 response.schema = Some(text);
             }
         }
-        Ok(serde_json::to_vec(&response)
-            .expect("response bodies serialize")
-            .into())
+        Ok(crate::registry::json_bytes(&response))
     })
     .await?;
     Ok(sr_bytes(StatusCode::OK, response))

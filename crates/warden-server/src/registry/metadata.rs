@@ -342,11 +342,11 @@ impl Registry {
         subject: &Subject,
         id: SchemaId,
     ) -> Result<RegisterSchemaResponse> {
-        let (row, schema) = self.registration_of(subject, id).await?;
+        let row = self.registration_row(subject, id).await?;
         Ok(Self::registration_answer(
             id,
             row.map(|r| r.version),
-            &schema,
+            &*self.schema_by_id(id).await?,
         ))
     }
 
@@ -360,50 +360,40 @@ impl Registry {
         subject: &Subject,
         registered: &super::Registered,
     ) -> Result<bytes::Bytes> {
-        let render = |response: &RegisterSchemaResponse| -> bytes::Bytes {
-            serde_json::to_vec(response)
-                .expect("response bodies serialize")
-                .into()
-        };
         if registered.written().is_some() {
-            return Ok(render(
+            return Ok(super::json_bytes(
                 &self.registered_response(subject, registered).await?,
             ));
         }
-        let (row, schema) = self.registration_of(subject, registered.id).await?;
-        let Some(row) = row else {
-            return Ok(render(&Self::registration_answer(
-                registered.id,
-                None,
-                &schema,
+        let id = registered.id;
+        let Some(row) = self.registration_row(subject, id).await? else {
+            let schema = self.schema_by_id(id).await?;
+            return Ok(super::json_bytes(&Self::registration_answer(
+                id, None, &schema,
             )));
         };
         let key = (subject.clone(), row, super::Body::Registration);
         if let Some(body) = self.version_bodies.get(&key) {
             return Ok(body);
         }
-        let body = render(&Self::registration_answer(
-            registered.id,
-            Some(row.version),
-            &schema,
-        ));
-        self.version_bodies.insert(key, body.clone());
-        Ok(body)
+        let schema = self.schema_by_id(id).await?;
+        Ok(self.keep_body(key, || {
+            super::json_bytes(&Self::registration_answer(id, Some(row.version), &schema))
+        }))
     }
 
-    /// The newest live version of `subject` with schema `id` (if any), and the schema.
-    async fn registration_of(
+    /// The newest live version of `subject` with schema `id`, if any.
+    async fn registration_row(
         &self,
         subject: &Subject,
         id: SchemaId,
-    ) -> Result<(Option<VersionRow>, Arc<CachedSchema>)> {
-        let row = self
+    ) -> Result<Option<VersionRow>> {
+        Ok(self
             .subject_versions(subject)
             .await?
             .into_iter()
             .rev()
-            .find(|r| r.schema_id == id && !r.deleted);
-        Ok((row, self.schema_by_id(id).await?))
+            .find(|r| r.schema_id == id && !r.deleted))
     }
 
     /// Confluent's `RegisterSchemaResponse` of `schema` (id `id`) at `version`.

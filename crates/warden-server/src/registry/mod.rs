@@ -75,6 +75,13 @@ impl CachedSchema {
     }
 }
 
+/// The JSON bytes of a response body (the API's types always serialize).
+pub(crate) fn json_bytes<T: serde::Serialize>(response: &T) -> bytes::Bytes {
+    serde_json::to_vec(response)
+        .expect("response bodies serialize")
+        .into()
+}
+
 /// Which answer a rendered body of a subject version is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Body {
@@ -265,6 +272,12 @@ impl Registry {
             }
             Err(e) => tracing::warn!(error = %e, "cache revalidation failed"),
         }
+    }
+
+    /// How many times [`Registry::evict`] ran: a result computed from rows read before a
+    /// change of it may rest on a freed id.
+    pub(super) fn eviction_generation(&self) -> u64 {
+        self.evictions.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a

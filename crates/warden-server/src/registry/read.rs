@@ -48,9 +48,7 @@ impl Registry {
         }
         let id = schema.stored.id;
         let usage = self.usage_of(id, None).await?;
-        let body: bytes::Bytes = serde_json::to_vec(&Self::by_id_response(schema, usage.as_ref()))
-            .expect("response bodies serialize")
-            .into();
+        let body = super::json_bytes(&Self::by_id_response(schema, usage.as_ref()));
         if schema.by_id_body.set(body.clone()).is_ok()
             && self
                 .by_id
@@ -490,9 +488,19 @@ impl Registry {
         if let Some(body) = self.version_bodies.get(&key) {
             return body;
         }
-        let body: bytes::Bytes = serde_json::to_vec(&Self::version_response(subject, row, schema))
-            .expect("response bodies serialize")
-            .into();
+        self.keep_body(key, || {
+            super::json_bytes(&Self::version_response(subject, row, schema))
+        })
+    }
+
+    /// Renders a subject version's body and keeps it under `key` (see
+    /// `Registry::version_bodies`); the caller looked for it first.
+    pub(super) fn keep_body(
+        &self,
+        key: (Subject, VersionRow, super::Body),
+        render: impl FnOnce() -> bytes::Bytes,
+    ) -> bytes::Bytes {
+        let body = render();
         self.version_bodies.insert(key, body.clone());
         body
     }

@@ -260,6 +260,9 @@ impl Registry {
         // The same schema already live under the subject: its id, read-only, without a
         // transaction or a check (the transaction repeats this test, which decides races).
         // After the lookup of the schema as sent found none, no live version holds it.
+        // Taken before the rows are read, so a verdict that may rest on rows from before a
+        // hard delete is not kept.
+        let generation = self.eviction_generation();
         let mut live = self.live_rows(subject).await?;
         if explicit_version.is_none()
             && !looked_up
@@ -398,6 +401,7 @@ impl Registry {
                         deadline,
                         Checked {
                             candidate: &candidate.new,
+                            generation,
                             level,
                             policy,
                             validate_fields,
@@ -843,6 +847,7 @@ impl Registry {
     ) -> Result<CompatibilityCheckResponse> {
         let submission = submission.under(subject);
         let deadline = self.work.deadline();
+        let generation = self.eviction_generation();
         let mut live = self.live_rows(subject).await?;
         let rows = match version {
             None => live,
@@ -925,6 +930,7 @@ impl Registry {
             });
         let checked = Checked {
             candidate: &candidate.new,
+            generation,
             level,
             policy,
             validate_fields,
@@ -1188,6 +1194,7 @@ impl Registry {
     ) -> Result<(Vec<String>, bool)> {
         let Checked {
             candidate,
+            generation,
             level,
             policy,
             validate_fields,
@@ -1222,9 +1229,6 @@ impl Registry {
             self.metrics
                 .count_cache_lookup(crate::metrics::CacheName::Verdict, false);
         }
-        // A hard delete during the check may free an id of the key for another schema: the
-        // verdict is then not kept.
-        let generation = self.evictions.load(std::sync::atomic::Ordering::Acquire);
         let bytes = new.canonical().len()
             + earlier
                 .iter()
@@ -1243,8 +1247,10 @@ impl Registry {
                 )?)
             })
             .await?;
+        // A hard delete since the rows were read may have freed an id of the key for
+        // another schema: the verdict is then not kept.
         if let Some(key) = key
-            && self.evictions.load(std::sync::atomic::Ordering::Acquire) == generation
+            && self.eviction_generation() == generation
         {
             let key_bytes = key.fingerprint.len() + key.earlier.len() * 16;
             self.verdicts.insert(
@@ -1261,11 +1267,13 @@ impl Registry {
 }
 
 /// What a compatibility check is run under, besides the schemas: the candidate (its
-/// identity fingerprint keys the verdict), the level and policy, and the config's
-/// `validateFields` (which the summary message names).
+/// identity fingerprint keys the verdict), the eviction generation read before the rows
+/// checked against were ([`Registry::eviction_generation`]), the level and policy, and
+/// the config's `validateFields` (which the summary message names).
 #[derive(Debug, Clone, Copy)]
 struct Checked<'a> {
     candidate: &'a NewSchema,
+    generation: u64,
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
     validate_fields: bool,
