@@ -307,6 +307,69 @@ async fn a_checked_schema_is_parsed_again_when_the_version_it_references_was_rep
     assert!(check(candidate).await);
 }
 
+/// The same holds when IMPORT writes the referenced version again with another schema
+/// (no hard delete, no freed id): a request seen before is resolved against the version's
+/// new schema, here one that no longer defines the type the request uses.
+#[tokio::test]
+async fn a_schema_sent_again_resolves_a_version_imported_again_anew() {
+    use serde_json::json;
+    let app = warden_testkit::spawn_app().await;
+    let refs = json!([{"name": "com.acme.Inner", "subject": "inner", "version": 1}]);
+    app.register_ok("inner", &record("Inner", r#"[{"name":"a","type":"int"}]"#))
+        .await;
+    let outer = |fields: &str| json!({"schema": record("Outer", fields), "references": refs});
+    let stored = outer(r#"[{"name":"i","type":"Inner"}]"#);
+    assert_eq!(
+        app.register_body("outer", &stored).await.status.as_u16(),
+        200
+    );
+    let candidate = outer(r#"[{"name":"i","type":"Inner"},{"name":"b","type":"int","default":0}]"#);
+    let check = || {
+        app.request(
+            reqwest::Method::POST,
+            "/compatibility/subjects/outer/versions/latest",
+            Some(&candidate),
+        )
+    };
+    assert_compatible(&check().await, "first");
+    assert_compatible(&check().await, "sent again");
+    assert_eq!(
+        app.register_body("copy", &candidate).await.status.as_u16(),
+        200
+    );
+
+    assert_eq!(
+        app.set_mode(Some("inner"), "IMPORT", true)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let r = app
+        .register_body(
+            "inner",
+            &json!({"schema": record("Other", r#"[{"name":"a","type":"int"}]"#), "id": 100, "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+
+    for (what, r) in [
+        ("the check", check().await),
+        (
+            "a registration",
+            app.register_body("other", &candidate).await,
+        ),
+        (
+            "a lookup",
+            app.request(reqwest::Method::POST, "/subjects/copy", Some(&candidate))
+                .await,
+        ),
+    ] {
+        assert_eq!(r.status.as_u16(), 422, "{what}: {}", r.text);
+        assert_eq!(r.body["error_code"], 42201, "{what}: {}", r.text);
+    }
+}
+
 #[tokio::test]
 async fn a_check_sent_again_keeps_its_verdict_only_while_the_level_and_versions_do() {
     let app = spawn_app_with(|_| {}).await;

@@ -280,6 +280,17 @@ impl Registry {
         self.evictions.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// Forgets everything parsed or decided with a version's old schema, after an IMPORT
+    /// wrote that version again with another one (Confluent's `register` in IMPORT mode
+    /// puts the version's key again): a reference names a subject and version, so a schema
+    /// that references it, stored or submitted, resolves to other content now, and so may
+    /// its validity and its compatibility verdicts. Rare (a migration step), so it drops
+    /// whole caches rather than tracking who references what.
+    fn forget_resolutions(&self) {
+        self.parsed.clear();
+        self.evict(&[]);
+    }
+
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
     /// version number that a later registration reuses for another schema.
     fn evict(&self, ids: &[SchemaId]) {

@@ -516,7 +516,9 @@ impl Registry {
 
     /// What follows a committed new version: the `GET /schemas/ids/{id}` body of the schema
     /// (and of the schema an imported version `replaced`) is read anew, since its versions
-    /// changed; the row under `id` holds this content (a fingerprint names one content).
+    /// changed; the row under `id` holds this content (a fingerprint names one content). A
+    /// version imported again with another schema also drops what was parsed or decided
+    /// with references to it ([`Registry::forget_resolutions`]).
     fn registered(
         &self,
         subject: &Subject,
@@ -527,8 +529,9 @@ impl Registry {
         superseded: &[Version],
     ) -> Registered {
         self.forget_usage(&[id]);
-        if let Some(replaced) = replaced {
+        if let Some(replaced) = replaced.filter(|r| *r != id) {
             self.forget_usage(&[replaced]);
+            self.forget_resolutions();
         }
         self.remember_stored(candidate.new.stored(id));
         self.count_registration("new");
