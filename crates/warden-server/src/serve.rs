@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
+use crate::http::Api;
 use axum::body::Body;
 use axum::http::Request;
 use hyper::body::Incoming;
@@ -63,7 +63,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// has closed.
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: Api,
     limits: ConnectionLimits,
     tls: Option<Arc<TlsFiles>>,
     stop: impl Future<Output = ()> + Send + 'static,
@@ -198,7 +198,7 @@ fn is_connection_error(e: &io::Error) -> bool {
 async fn serve_connection<S>(
     builder: Arc<auto::Builder<TokioExecutor>>,
     stream: S,
-    router: Router,
+    router: Api,
     peer: Peer,
     limits: ConnectionLimits,
     mut closing: watch::Receiver<bool>,

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::http;
@@ -17,7 +16,7 @@ use crate::settings::Settings;
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
-    router: Router,
+    router: http::Api,
     port: u16,
     registry: Arc<Registry>,
     revalidate_every: Duration,

@@ -76,20 +76,13 @@ async fn latest_with_metadata(
 /// URI that names no subject is answered without an allocation.
 pub(super) async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<axum::http::Uri> {
     let path = uri.path();
-    let names_a_subject = path.contains("/subjects/")
-        || (path.starts_with("/schemas/ids") && uri.query().is_some_and(|q| q.contains("subject")));
-    if !names_a_subject {
+    if !names_a_subject(uri) {
         return None;
     }
     // The segment after the first `subjects` one, looked up before anything is copied:
     // most subjects have no alias.
     let mut path_target = None;
-    if let Some(segment) = path
-        .split('/')
-        .skip_while(|s| *s != "subjects")
-        .nth(1)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(segment) = subject_segment(path) {
         let name = percent_encoding::percent_decode_str(segment)
             .decode_utf8()
             .ok()?;
@@ -144,6 +137,42 @@ pub(super) async fn aliased_uri(r: &Registry, uri: &axum::http::Uri) -> Option<a
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(path_and_query.parse().ok()?);
     axum::http::Uri::from_parts(parts).ok()
+}
+
+/// [`aliased_uri`] decided from memory: `true` when the URI stays as it is, known without
+/// reading the store (it names no subject, or only one whose own config is in memory and
+/// sets no alias); `false` when [`aliased_uri`] must decide. Lets the common request skip
+/// the asynchronous step.
+pub(super) fn keeps_its_uri(r: &Registry, uri: &axum::http::Uri) -> bool {
+    if !names_a_subject(uri) {
+        return true;
+    }
+    if uri.path().starts_with("/schemas/ids") {
+        return false;
+    }
+    let Some(segment) = subject_segment(uri.path()) else {
+        return true;
+    };
+    let Ok(name) = percent_encoding::percent_decode_str(segment).decode_utf8() else {
+        return true;
+    };
+    Subject::parse(&name).map_or(true, |subject| r.known_own_alias(&subject) == Some(None))
+}
+
+/// Whether a subject's alias could change the URI: its path has a `subjects` segment, or
+/// it reads a schema by id for a `subject`.
+fn names_a_subject(uri: &axum::http::Uri) -> bool {
+    let path = uri.path();
+    path.contains("/subjects/")
+        || (path.starts_with("/schemas/ids") && uri.query().is_some_and(|q| q.contains("subject")))
+}
+
+/// The path segment after the first `subjects` one, when not empty (still percent-encoded).
+fn subject_segment(path: &str) -> Option<&str> {
+    path.split('/')
+        .skip_while(|s| *s != "subjects")
+        .nth(1)
+        .filter(|s| !s.is_empty())
 }
 
 async fn alias_of(r: &Registry, name: &str) -> Option<Subject> {

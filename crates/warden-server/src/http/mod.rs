@@ -46,6 +46,7 @@ mod contexts;
 mod contracts;
 mod dek_registry;
 mod diff;
+mod edge;
 mod error;
 mod extract;
 pub mod openapi;
@@ -56,15 +57,13 @@ mod ui;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tower_http::trace::TraceLayer;
 
+pub use edge::{Api, ApiFuture};
 pub use error::ApiError;
 
 use crate::registry::Registry;
@@ -75,14 +74,14 @@ pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 /// Shared state of the handlers.
 pub type AppState = Arc<Registry>;
 
-/// The API router over `registry`, refusing bodies over `max_body_bytes` (413) and
-/// answering a request that runs longer than `timeout` with Confluent's 50002 (HTTP 500),
-/// with the operational endpoints `/health/live`, `/health/ready` and `/metrics`, and the
-/// API's OpenAPI description at `/openapi.json` (see [`openapi`]).
+/// The API over `registry`, refusing bodies over `max_body_bytes` (413) and answering a
+/// request that runs longer than `timeout` with Confluent's 50002 (HTTP 500), with the
+/// operational endpoints `/health/live`, `/health/ready` and `/metrics`, and the API's
+/// OpenAPI description at `/openapi.json` (see [`openapi`]).
 ///
-/// Every route also answers with one trailing slash (see [`accept_trailing_slash`]), and
-/// every request runs in a `request` span that names its matched route.
-pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Router {
+/// Every route also answers with one trailing slash (see [`rewrite_uri_in_memory`]), and
+/// every request runs in a `request` span that names its matched route ([`edge`]).
+pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Api {
     app_with_security(registry, max_body_bytes, timeout, None)
 }
 
@@ -94,46 +93,36 @@ pub fn app_with_security(
     max_body_bytes: usize,
     timeout: Duration,
     security: Option<Arc<crate::security::Security>>,
-) -> Router {
-    let router = openapi::routes();
-    let mut router = router
-        .merge(ui::router())
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&registry),
-            ops::record,
-        ))
-        .fallback(|| async { ApiError::not_found() })
-        .method_not_allowed_fallback(|| async {
-            ApiError::Http(
-                warden_core::ErrorCode::MethodNotAllowed,
-                "HTTP 405 Method Not Allowed".into(),
-            )
-        });
-    if let Some(security) = security {
-        router = router.layer(axum::middleware::from_fn_with_state(
+) -> Api {
+    let auth = security.map(|security| {
+        axum::middleware::from_fn_with_state(
             Arc::new(auth::AuthState::new(
                 Arc::clone(&registry),
                 security,
                 max_body_bytes,
             )),
             auth::enforce,
-        ));
-    }
-    let router = router.layer(DefaultBodyLimit::max(max_body_bytes));
-    let aliases = Arc::clone(&registry);
-    let router = with_timeout(router, timeout).with_state(registry).layer(
-        TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str)
-                .unwrap_or("unmatched");
-            tracing::debug_span!("request", method = %req.method(), route)
-        }),
-    );
-    Router::new()
-        .fallback_service(router)
-        .layer(axum::middleware::from_fn_with_state(aliases, rewrite_uri))
+        )
+    });
+    // One layer per route, so one boxed service per route: the span, timeout and metrics,
+    // then the body limit, then (with security) authentication and authorization.
+    let router = openapi::routes()
+        .merge(ui::router())
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Http(
+                warden_core::ErrorCode::MethodNotAllowed,
+                "HTTP 405 Method Not Allowed".into(),
+            )
+        })
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(edge::EdgeLayer::new(Arc::clone(&registry), timeout))
+                .layer(DefaultBodyLimit::max(max_body_bytes))
+                .option_layer(auth),
+        )
+        .with_state(Arc::clone(&registry));
+    Api::new(router, registry)
 }
 
 /// Rewrites the URL before routing, in the order Confluent's filters run, so that the
@@ -145,26 +134,19 @@ pub fn app_with_security(
 /// 2. `/contexts/{context}/…` becomes the URL of the context's qualified subjects
 ///    ([`contexts::context_uri`], Confluent's `ContextFilter`);
 /// 3. subject aliases are replaced ([`contracts::aliased_uri`], Confluent's
-///    `AliasFilter`).
+///    `AliasFilter`), by [`Api`], which reads them from the store only when the subject's
+///    config is not in memory.
 ///
-/// A URL none of these applies to passes without an allocation.
-async fn rewrite_uri(
-    axum::extract::State(registry): axum::extract::State<AppState>,
-    mut req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    trim_one_trailing_slash(&mut req);
-    match contexts::context_uri(req.uri()) {
-        Ok(Some(uri)) => *req.uri_mut() = uri,
-        Ok(None) => {}
-        Err(message) => {
-            return ApiError::Http(warden_core::ErrorCode::BadRequest, message).into_response();
-        }
-    }
-    if let Some(uri) = contracts::aliased_uri(&registry, req.uri()).await {
+/// This function takes the first two steps. A URL neither applies to passes without an
+/// allocation.
+///
+/// Errors: the message of the 400 answer to a malformed context path.
+fn rewrite_uri_in_memory(req: &mut Request) -> Result<(), String> {
+    trim_one_trailing_slash(req);
+    if let Some(uri) = contexts::context_uri(req.uri())? {
         *req.uri_mut() = uri;
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// Removes one trailing slash from the request's path (`/` stays as it is).
@@ -185,24 +167,6 @@ fn trim_one_trailing_slash(req: &mut Request) {
     if let Ok(uri) = axum::http::Uri::from_parts(parts) {
         *req.uri_mut() = uri;
     }
-}
-
-/// `router` with a request timeout: a request that runs longer than `timeout` ends with
-/// Confluent's 50002 body (HTTP 500).
-fn with_timeout<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    timeout: Duration,
-) -> Router<S> {
-    router.layer(
-        tower::ServiceBuilder::new()
-            .layer(HandleErrorLayer::new(move |_: axum::BoxError| async move {
-                ApiError::Registry(crate::Error::OperationTimeout(format!(
-                    "The request did not finish within {} ms",
-                    timeout.as_millis()
-                )))
-            }))
-            .layer(tower::timeout::TimeoutLayer::new(timeout)),
-    )
 }
 
 /// A JSON response with the registry's content type.
@@ -227,6 +191,7 @@ pub(crate) fn sr_bytes(status: StatusCode, body: bytes::Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::Router;
     use axum::body::Body;
     use axum::http::Request;
     use http_body_util::BodyExt;
@@ -236,16 +201,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_that_outlives_the_timeout_answers_50002_in_confluents_body() {
-        let slow = with_timeout(
-            Router::new().route(
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let registry = Arc::new(Registry::new(warden_storage::open(&url).await.unwrap()));
+        let slow = Router::new()
+            .route(
                 "/slow",
                 axum::routing::get(|| async {
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     "done"
                 }),
-            ),
-            Duration::from_millis(50),
-        );
+            )
+            .layer(edge::EdgeLayer::new(
+                Arc::clone(&registry),
+                Duration::from_millis(50),
+            ));
         let response = slow
             .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
             .await
@@ -259,5 +229,11 @@ mod tests {
             body["message"].as_str().unwrap().contains("within 50 ms"),
             "{body}"
         );
+        // Counted under its route, as every matched request is.
+        let counted = registry
+            .metrics()
+            .requests
+            .with_label_values(&["/slow", "GET", "500"]);
+        assert_eq!(counted.get(), 1);
     }
 }

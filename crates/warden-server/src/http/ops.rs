@@ -1,8 +1,7 @@
 //! Operational endpoints for orchestrators and monitoring: liveness, readiness, metrics.
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -91,24 +90,5 @@ async fn metrics(State(r): State<AppState>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
-    response
-}
-
-/// Middleware counting requests by matched route, method and status, with latency.
-pub(super) async fn record(State(r): State<AppState>, req: Request, next: Next) -> Response {
-    // Shared, not copied: the matched route is reference-counted and a standard method is
-    // a plain value.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let method = req.method().clone();
-    let start = std::time::Instant::now();
-    let response = next.run(req).await;
-    let m = r.metrics();
-    m.latency
-        .with_label_values(&[route, method.as_str()])
-        .observe(start.elapsed().as_secs_f64());
-    m.requests
-        .with_label_values(&[route, method.as_str(), response.status().as_str()])
-        .inc();
     response
 }

@@ -191,18 +191,16 @@ impl Registry {
     ///
     /// Errors: the store's, on a miss.
     pub(super) async fn own_alias(&self, subject: &Subject) -> Result<Option<String>> {
-        fn alias_in(config: &Option<StoredConfig>) -> Option<String> {
-            config
-                .as_ref()
-                .and_then(|c| c.extra.alias.as_ref())
-                .filter(|a| !a.is_empty())
-                .cloned()
-        }
-        let key = Some(subject.clone());
-        if let Some(alias) = self.settings.configs.peek(&key, alias_in) {
+        if let Some(alias) = self.known_own_alias(subject) {
             return Ok(alias);
         }
         Ok(alias_in(&self.scope_config(Scope::Subject(subject)).await?))
+    }
+
+    /// [`Registry::own_alias`] when the subject's own config is in memory (an absent
+    /// config included); `None` when it would have to be read from the store.
+    pub(crate) fn known_own_alias(&self, subject: &Subject) -> Option<Option<String>> {
+        self.settings.configs.peek(&Some(subject.clone()), alias_in)
     }
 
     /// The mode set at `scope` itself (no fallback), from memory when known.
@@ -257,6 +255,15 @@ impl Registry {
             None => versions.forget(subject),
         })
     }
+}
+
+/// The alias a subject's own config sets (an empty one is none).
+fn alias_in(config: &Option<StoredConfig>) -> Option<String> {
+    config
+        .as_ref()
+        .and_then(|c| c.extra.alias.as_ref())
+        .filter(|a| !a.is_empty())
+        .cloned()
 }
 
 #[cfg(test)]
