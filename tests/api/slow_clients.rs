@@ -251,3 +251,53 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
          (the header timeout is 30 s)"
     );
 }
+
+/// On HTTP/1.1 the header-read limit also runs while a keep-alive connection waits for its
+/// next request: a client that sends a request, then half of the next one's headers (or
+/// trickles them), is closed after about that limit, well before the idle timeout.
+#[tokio::test]
+async fn a_keep_alive_connection_that_stalls_in_its_next_headers_is_closed_after_the_header_read_timeout()
+ {
+    let app = spawn_app_with(|s| {
+        s.header_read_timeout_secs = 1;
+        s.idle_timeout_secs = 60;
+    })
+    .await;
+    let mut stalled = connect(&app).await;
+    let mut trickle = connect(&app).await;
+    for stream in [&mut stalled, &mut trickle] {
+        let response = live_on(stream).await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+    let answered = Instant::now();
+    stalled.write_all(PARTIAL_HEADERS).await.expect("written");
+    let (mut trickle_read, mut trickle_write) = trickle.into_split();
+    let trickler = tokio::spawn(async move {
+        for byte in PARTIAL_HEADERS.iter().cycle().take(100) {
+            if trickle_write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let closed = closed_within(&mut stalled, answered, Duration::from_secs(6)).await;
+    assert!(
+        closed.is_some_and(|d| d >= Duration::from_millis(900)),
+        "stalled in its second request's headers: closed after {closed:?}, expected about \
+         1 s (the idle timeout is 60 s)"
+    );
+    let deadline = tokio::time::Instant::from_std(answered + Duration::from_secs(6));
+    let mut buf = [0u8; 256];
+    let trickled = loop {
+        match tokio::time::timeout_at(deadline, trickle_read.read(&mut buf)).await {
+            Err(_) => break None,
+            Ok(Ok(0) | Err(_)) => break Some(answered.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    };
+    assert!(
+        trickled.is_some_and(|d| d >= Duration::from_millis(900)),
+        "trickling its second request's headers: closed after {trickled:?}"
+    );
+    trickler.abort();
+}

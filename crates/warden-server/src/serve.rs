@@ -2,9 +2,10 @@
 //! port (hyper-util's auto builder), with limits that keep slow or silent clients from
 //! holding the server:
 //!
-//! - a **header-read timeout**: hyper closes an HTTP/1.1 connection whose request headers
-//!   are not complete in time; before a connection's first request the same limit applies
-//!   here to every protocol (a client that connects and sends nothing, or half a preface);
+//! - a **header-read timeout**: an HTTP/1.1 connection whose request headers are not
+//!   complete in time, counted from the connection's start or the end of its last request,
+//!   is shut down gracefully; before a connection's first request the same limit applies to
+//!   every protocol (a client that connects and sends nothing, or half a preface);
 //! - an **idle timeout**: a connection with no request in flight for that long after its
 //!   last request is shut down gracefully (HTTP/1.1 keep-alive and HTTP/2 alike);
 //! - a **maximum number of connections**: at the limit the loop stops accepting, so new
@@ -73,7 +74,10 @@ pub(crate) async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .keep_alive(true)
-        .header_read_timeout(limits.header_read_timeout);
+        // Not hyper's own header-read timer, which arms and cancels a timer for every
+        // request on a keep-alive connection: the connection's idle timer applies the same
+        // limit ([`Activity::idle`]), armed once per limit.
+        .header_read_timeout(None);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -210,7 +214,7 @@ async fn serve_connection<S>(
     let service = {
         let activity = Arc::clone(&activity);
         hyper::service::service_fn(move |request: Request<Incoming>| {
-            let busy = activity.begin();
+            let busy = activity.begin(request.version());
             let router = router.clone();
             let mut request = request.map(Body::new);
             request.extensions_mut().insert(peer.clone());
@@ -274,6 +278,8 @@ struct Activity {
     /// Nanoseconds from `epoch` to the end of the last request (0 before the first).
     idle_since: AtomicU64,
     served_one: AtomicBool,
+    /// The first request came over HTTP/2 (set with `served_one`).
+    http2: AtomicBool,
     /// Woken by the connection's first request.
     started: Notify,
     /// Set once the connection is closing: from then on, the end of the last request in
@@ -293,14 +299,20 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
             served_one: AtomicBool::new(false),
+            http2: AtomicBool::new(false),
             started: Notify::new(),
             closing: AtomicBool::new(false),
             drained: Notify::new(),
         }
     }
 
-    fn begin(self: &Arc<Self>) -> Busy {
+    fn begin(self: &Arc<Self>, version: axum::http::Version) -> Busy {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if !self.served_one.load(Ordering::Acquire) {
+            // Stored before `served_one`, which publishes it.
+            self.http2
+                .store(version == axum::http::Version::HTTP_2, Ordering::Release);
+        }
         if !self.served_one.load(Ordering::Acquire) && !self.served_one.swap(true, Ordering::AcqRel)
         {
             // The first request: the idle timer moves from the header-read limit to the
@@ -316,8 +328,10 @@ impl Activity {
     }
 
     /// Completes once the connection has had no request in flight for `first` (before its
-    /// first request) or `later` (after it); never while a request is in flight, and never
-    /// for a limit of `None`.
+    /// first request) or `later` (after it; on HTTP/1.1 the shorter of `first` and `later`,
+    /// since there the header-read limit `first` also runs while the connection waits for
+    /// its next request's headers); never while a request is in flight, and never for a
+    /// limit of `None`.
     async fn idle(&self, first: Option<Duration>, later: Option<Duration>) {
         // Before the first request: `first` from the connection's start, cut short by the
         // first request (which switches to `later`).
@@ -342,6 +356,14 @@ impl Activity {
                 None => started.await,
             }
         }
+        let later = if self.http2.load(Ordering::Acquire) {
+            later
+        } else {
+            match (first, later) {
+                (Some(first), Some(later)) => Some(first.min(later)),
+                (first, later) => first.or(later),
+            }
+        };
         let Some(limit) = later else {
             return std::future::pending().await;
         };
