@@ -156,7 +156,7 @@ impl Registry {
             None => submission,
         };
         let deadline = self.work.deadline();
-        let candidate = self.candidate(submission, false, deadline).await?;
+        let candidate = self.candidate(&submission, false, deadline).await?;
         let parsed = self.candidate_parsed(&candidate, deadline).await?;
         let resolved = self
             .resolve_references(&candidate.new.references, &candidate.context)

@@ -213,13 +213,11 @@ impl Registry {
             // before (IMPORT, validateNewSchemas off), which the lookup, as Confluent's,
             // finds reading it as stored.
             let as_sent = match self
-                .candidate_as(submission.clone(), normalize, as_new, deadline)
+                .candidate_as(&submission, normalize, as_new, deadline)
                 .await
             {
                 Err(Error::InvalidSchema(m)) if as_new && !self.work.strict_schemas() => {
-                    let stored = self
-                        .candidate(submission.clone(), normalize, deadline)
-                        .await?;
+                    let stored = self.candidate(&submission, normalize, deadline).await?;
                     if let Some(row) = self.can_lookup_among(&live, &stored.new).await? {
                         self.count_registration("existing");
                         return Ok(Registered::existing(row.schema_id));
@@ -249,7 +247,7 @@ impl Registry {
         let (candidate, looked_up) = match as_sent {
             Some((sent, candidate)) if sent == submission => (candidate, true),
             _ => (
-                self.candidate_as(submission, normalize, as_new, deadline)
+                self.candidate_as(&submission, normalize, as_new, deadline)
                     .await?,
                 false,
             ),
@@ -680,9 +678,7 @@ impl Registry {
         let submission =
             submission.validating_fields(!import && config.extra.validate_fields.unwrap_or(false));
         let normalize = options.normalize || config.normalize.unwrap_or(false);
-        let candidate = self
-            .candidate(submission.clone(), normalize, deadline)
-            .await?;
+        let candidate = self.candidate(&submission, normalize, deadline).await?;
         // As registered; then, when that misses and normalization was off, normalized.
         for attempt in 0..2 {
             let fingerprint = match attempt {
@@ -729,7 +725,7 @@ impl Registry {
                 .with_previous_contract(subject, &config, &submission)
                 .await?
         {
-            let next = self.candidate(next, normalize, deadline).await?;
+            let next = self.candidate(&next, normalize, deadline).await?;
             found = match self.id_by_fingerprint(&next.new.fingerprint).await? {
                 Some(id) => live.iter().rev().find(|r| r.schema_id == id).copied(),
                 None => None,
@@ -874,7 +870,7 @@ impl Registry {
         // With `verbose`, an invalid schema is an incompatible answer carrying the reason,
         // as Confluent's `CompatibilityResource` answers it.
         let candidate = match self
-            .candidate_as(submission, normalize, as_new, deadline)
+            .candidate_as(&submission, normalize, as_new, deadline)
             .await
         {
             Err(Error::InvalidSchema(message)) if verbose => {
@@ -964,7 +960,7 @@ impl Registry {
     /// `--strict-schemas`), and computes its identity: the form of lookups.
     pub(super) async fn candidate(
         &self,
-        submission: SchemaSubmission,
+        submission: &SchemaSubmission,
         normalize: bool,
         deadline: Instant,
     ) -> Result<Candidate> {
@@ -974,10 +970,11 @@ impl Registry {
     }
 
     /// Parses a submitted schema with its references, read as new (`as_new`, Avro defaults
-    /// checked) or as stored, and computes its identity.
+    /// checked) or as stored, and computes its identity. A submission known already is
+    /// neither parsed nor copied.
     async fn candidate_as(
         &self,
-        submission: SchemaSubmission,
+        submission: &SchemaSubmission,
         normalize: bool,
         as_new: bool,
         deadline: Instant,
@@ -985,26 +982,20 @@ impl Registry {
         // A submission that names no floating (`-1`) reference always means the same
         // schema, so known ones are not parsed again; read as new and as stored are two
         // requests, since only one may be refused.
-        let key = submission.identity_text(normalize).map(|text| {
-            use sha2::{Digest, Sha256};
-            let mut hash = Sha256::new();
-            hash.update([u8::from(as_new)]);
-            hash.update(text.as_bytes());
-            <[u8; 32]>::from(hash.finalize())
-        });
+        let key = submission.identity_key(normalize, as_new);
         if let Some(hit) = key.as_ref().and_then(|k| self.candidates.get(k)) {
             self.metrics
                 .count_cache_lookup(crate::metrics::CacheName::Request, true);
             return Ok(Candidate {
                 new: Arc::clone(&hit),
                 parsed: None,
-                context: submission.context,
+                context: submission.context.clone(),
             });
         }
         self.metrics
             .count_cache_lookup(crate::metrics::CacheName::Request, false);
         let candidate = self
-            .parse_candidate(submission, normalize, as_new, deadline)
+            .parse_candidate(submission.clone(), normalize, as_new, deadline)
             .await?;
         if let Some(key) = key {
             self.candidates.insert(key, Arc::clone(&candidate.new));

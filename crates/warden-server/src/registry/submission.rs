@@ -119,10 +119,13 @@ impl SchemaSubmission {
         }
     }
 
-    /// Everything that decides which schema this submission means, for a cache key; `None`
-    /// when a reference floats (`-1`), since then the same text can mean another schema
-    /// later.
-    pub(super) fn identity_text(&self, normalize: bool) -> Option<String> {
+    /// A cache key of everything that decides which schema this submission means, read as
+    /// new (`as_new`) or as stored: the SHA-256 of those fields, hashed as they are
+    /// written (the schema is not copied); `None` when a reference floats (`-1`), since
+    /// then the same text can mean another schema later.
+    pub(super) fn identity_key(&self, normalize: bool, as_new: bool) -> Option<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        use std::fmt::Write as _;
         if self
             .references
             .iter()
@@ -130,21 +133,54 @@ impl SchemaSubmission {
         {
             return None;
         }
-        let refs: Vec<String> = self
-            .references
-            .iter()
-            .map(|r| format!("{}\u{1}{}\u{1}{}", r.name, r.subject, r.version))
-            .collect();
-        let json = |v: &Option<Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
-        Some(format!(
-            "{normalize}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
+        let mut hash = HashWriter(Sha256::new());
+        hash.0.update([u8::from(as_new)]);
+        // Fields apart by NUL, references by 0x02, a reference's parts by 0x01.
+        let _ = write!(
+            hash,
+            "{normalize}\0{}\0{}\0{}\0",
             self.validate_fields,
             self.context,
-            self.schema_type.as_str(),
-            refs.join("\u{2}"),
-            json(&self.metadata),
-            json(&self.rule_set),
-            self.schema
-        ))
+            self.schema_type.as_str()
+        );
+        for (i, r) in self.references.iter().enumerate() {
+            let separator = if i == 0 { "" } else { "\u{2}" };
+            let _ = write!(
+                hash,
+                "{separator}{}\u{1}{}\u{1}{}",
+                r.name, r.subject, r.version
+            );
+        }
+        for part in [&self.metadata, &self.rule_set] {
+            hash.0.update(b"\0");
+            if let Some(value) = part {
+                // Writing to a hasher cannot fail.
+                let _ = serde_json::to_writer(&mut hash, value);
+            }
+        }
+        hash.0.update(b"\0");
+        hash.0.update(self.schema.as_bytes());
+        Some(hash.0.finalize().into())
+    }
+}
+
+/// Feeds what is written to it to a SHA-256 hasher.
+struct HashWriter(sha2::Sha256);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        sha2::Digest::update(&mut self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

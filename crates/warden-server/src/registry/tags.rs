@@ -41,7 +41,7 @@ impl Registry {
             ..submission.clone()
         };
         let deadline = self.work.deadline();
-        let candidate = self.candidate(plain, false, deadline).await?;
+        let candidate = self.candidate(&plain, false, deadline).await?;
         Ok(candidate.new.schema.clone())
     }
 
