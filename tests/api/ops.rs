@@ -46,6 +46,25 @@ async fn metrics_count_requests_registrations_failures_and_cache_hits() {
     has(
         r#"warden_http_requests_total{method="POST",route="/subjects/{subject}/versions",status="409"} 1"#,
     );
+    // Unknown paths are not counted; a method a route does not take is, and a method
+    // outside HTTP's standard ones is counted as OTHER, so no client adds series at will.
+    for method in ["PATCH", "FROBNICATE", "XYZZY"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let refused = app.request(method, "/schemas/ids/1", None).await;
+        assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    assert_eq!(app.get("/no/such/path").await.status, StatusCode::NOT_FOUND);
+    let text = app.get("/metrics").await.text;
+    let has = |line: &str| {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in:\n{text}"
+        );
+    };
+    has(r#"warden_http_requests_total{method="PATCH",route="/schemas/ids/{id}",status="405"} 1"#);
+    has(r#"warden_http_requests_total{method="OTHER",route="/schemas/ids/{id}",status="405"} 2"#);
+    assert!(!text.contains("FROBNICATE"), "{text}");
+    assert!(!text.contains("/no/such/path"), "{text}");
     assert!(
         text.contains(r#"warden_cache_requests_total{cache="schema_by_id",result="hit"}"#),
         "{text}"

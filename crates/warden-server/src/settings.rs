@@ -37,8 +37,10 @@ pub struct Settings {
     pub cache_revalidate_secs: u64,
 
     /// Seconds a client has to send a request's complete headers, counted from the moment
-    /// the connection waits for a request (on connect, and on HTTP/1.1 after each response);
-    /// a connection that has not sent them by then is closed. 0 turns the limit off.
+    /// the connection waits for a request (on connect, and on HTTP/1.1 from the moment the
+    /// last request's answer is ready, its body still being written); a connection that has
+    /// not sent them by then is shut down (an answer being written is finished first). 0
+    /// turns the limit off.
     #[arg(long, env = "WARDEN_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
 

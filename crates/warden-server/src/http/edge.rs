@@ -4,8 +4,8 @@
 //! boxed service per request; together they cost a third of the throughput of an answer
 //! from memory, BENCHMARKS.md):
 //!
-//! - [`Api`], in front of the router: rewrites the URL before routing
-//!   ([`super::rewrite_uri`]);
+//! - [`Api`], in front of the router: rewrites the URL before routing (trailing slash and
+//!   context path in place, then subject aliases: [`super::contracts::aliased_uri`]);
 //! - [`Edge`], around each matched route: the request's `request` span, the request
 //!   timeout (Confluent's 50002), and the request metrics.
 
@@ -24,7 +24,8 @@ use tower::{Layer, Service, ServiceExt};
 
 use super::{ApiError, AppState};
 
-/// The API as served: the router behind the URL rewrite of [`super::rewrite_uri`]. A
+/// The API as served: the router behind the URL rewrite Confluent's filters make (one
+/// trailing slash, `/contexts/{context}/…` paths, subject aliases), before routing. A
 /// `tower` service of `Request` to `Response` that never fails; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -140,9 +141,11 @@ impl<S> Layer<S> for EdgeLayer {
 /// matched route; answers Confluent's 50002 (HTTP 500, "The request did not finish within
 /// N ms") once the request has run `timeout`, counted from its start, with a timer armed
 /// only when the route does not answer on its first poll (an answer from memory arms
-/// none); counts matched requests by route, method and status, with their latency
-/// (`warden_http_requests_total`, `warden_http_request_duration_seconds`); and logs a
-/// server error (5xx) at ERROR.
+/// none); counts the requests that matched a route (a 405 for the route's path included)
+/// by route, method and status, with their latency (`warden_http_requests_total`,
+/// `warden_http_request_duration_seconds`; a method outside HTTP's standard ones is
+/// counted as `OTHER`, so that clients cannot add series at will); and logs a server
+/// error (5xx) at ERROR.
 #[derive(Debug, Clone)]
 pub(super) struct Edge<S> {
     inner: S,
@@ -233,12 +236,13 @@ where
         let latency = this.start.elapsed();
         let status = response.status();
         if let Some(route) = this.route.as_ref() {
+            let method = method_label(this.method);
             let m = this.registry.metrics();
             m.latency
-                .with_label_values(&[route.as_str(), this.method.as_str()])
+                .with_label_values(&[route.as_str(), method])
                 .observe(latency.as_secs_f64());
             m.requests
-                .with_label_values(&[route.as_str(), this.method.as_str(), status.as_str()])
+                .with_label_values(&[route.as_str(), method, status.as_str()])
                 .inc();
         }
         if status.is_server_error() {
@@ -247,5 +251,25 @@ where
             tracing::debug!(%status, latency_ms = latency.as_millis(), "request done");
         }
         Poll::Ready(Ok(response))
+    }
+}
+
+/// The `method` label of a request's metrics: one of HTTP's standard methods, or `OTHER`.
+fn method_label(method: &Method) -> &str {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    if STANDARD.contains(method) {
+        method.as_str()
+    } else {
+        "OTHER"
     }
 }

@@ -79,8 +79,9 @@ pub type AppState = Arc<Registry>;
 /// operational endpoints `/health/live`, `/health/ready` and `/metrics`, and the API's
 /// OpenAPI description at `/openapi.json` (see [`openapi`]).
 ///
-/// Every route also answers with one trailing slash (see [`rewrite_uri_in_memory`]), and
-/// every request runs in a `request` span that names its matched route ([`edge`]).
+/// Every route also answers with one trailing slash, context paths and subject aliases
+/// are rewritten before routing (see [`Api`]), and every request runs in a DEBUG `request`
+/// span that names its matched route.
 pub fn app(registry: Arc<Registry>, max_body_bytes: usize, timeout: Duration) -> Api {
     app_with_security(registry, max_body_bytes, timeout, None)
 }

@@ -135,20 +135,28 @@ impl SchemaSubmission {
         }
         let mut hash = HashWriter(Sha256::new());
         hash.0.update([u8::from(as_new)]);
-        // Fields apart by NUL, references by 0x02, a reference's parts by 0x01.
+        // Fields apart by NUL; the context and a reference's name and subject, which may
+        // hold any character, each after its length, so that no two submissions write the
+        // same bytes.
+        let context = self.context.name();
         let _ = write!(
             hash,
-            "{normalize}\0{}\0{}\0{}\0",
+            "{normalize}\0{}\0{}:{context}{}\0{}\0",
             self.validate_fields,
-            self.context,
-            self.schema_type.as_str()
+            context.len(),
+            self.schema_type.as_str(),
+            self.references.len()
         );
-        for (i, r) in self.references.iter().enumerate() {
-            let separator = if i == 0 { "" } else { "\u{2}" };
+        for r in &self.references {
+            let subject = r.subject.as_str();
             let _ = write!(
                 hash,
-                "{separator}{}\u{1}{}\u{1}{}",
-                r.name, r.subject, r.version
+                "{}:{}{}:{}{}\0",
+                r.name.len(),
+                r.name,
+                subject.len(),
+                subject,
+                r.version
             );
         }
         for part in [&self.metadata, &self.rule_set] {
@@ -182,5 +190,47 @@ impl std::io::Write for HashWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use warden_core::api::{RegisterSchemaRequest, SchemaReference};
+
+    use super::*;
+
+    fn submission(references: &[(&str, &str, i32)]) -> SchemaSubmission {
+        SchemaSubmission::from_request(RegisterSchemaRequest {
+            schema: Some(r#""string""#.to_owned()),
+            references: references
+                .iter()
+                .map(|(name, subject, version)| SchemaReference {
+                    name: (*name).to_owned(),
+                    subject: (*subject).to_owned(),
+                    version: *version,
+                })
+                .collect(),
+            ..RegisterSchemaRequest::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_identity_key_tells_apart_what_may_mean_another_schema() {
+        let key = |s: &SchemaSubmission| s.identity_key(false, false).unwrap();
+        let two = submission(&[("a", "s", 1), ("b", "t", 2)]);
+        assert_eq!(key(&two), key(&submission(&[("a", "s", 1), ("b", "t", 2)])));
+        // Separators inside a name cannot make one list of references read as another.
+        let one = submission(&[("a\u{1}s\u{1}1\u{2}b", "t", 2)]);
+        assert_ne!(key(&two), key(&one));
+        assert_ne!(key(&two), key(&submission(&[("a", "s", 1), ("b", "t", 3)])));
+        // Read as new and as stored are two keys, so are normalized and not.
+        assert_ne!(key(&two), two.identity_key(false, true).unwrap());
+        assert_ne!(key(&two), two.identity_key(true, false).unwrap());
+        // A floating reference has no key.
+        assert_eq!(
+            submission(&[("a", "s", -1)]).identity_key(false, false),
+            None
+        );
     }
 }
