@@ -3,7 +3,7 @@
 //! shipped as `openapi.json` at the repository root; a test fails when the two differ.
 //! Regenerate the shipped file with `cargo run -p warden-cli -- openapi > openapi.json`.
 //!
-//! The router is built from the same operations ([`router`]), so every route has its
+//! The router is built from the same operations (`router`), so every route has its
 //! operation and every operation its route. On top of what the attributes say,
 //! [`document`] adds what every operation shares: the registry's content type, the
 //! transport-level refusals (400, 413, 415), 500 (50001, 50002), and the links from a

@@ -341,7 +341,7 @@ impl Registry {
 
     /// Subjects filtered by prefix and deletion state, as Confluent's `GET /subjects` lists
     /// them: every context's by default (`:*:`), a context's for a `:.ctx:` prefix, else
-    /// the default context's ([`SubjectPrefix`]); by context, then by name.
+    /// the default context's ([`super::SubjectPrefix`]); by context, then by name.
     pub async fn subjects(
         &self,
         prefix: Option<&str>,

@@ -29,7 +29,7 @@ pub struct SchemaSubmission {
     pub version: Option<i64>,
     /// The context of the subject it is submitted under: its references name subjects of
     /// that context unless qualified, and its identity is the context's (each context has
-    /// its own ids). The default context until [`SchemaSubmission::under`] places it.
+    /// its own ids). The default context until `SchemaSubmission::under` places it.
     pub context: Context,
     /// Tags to write into the schema before registering it (`schemaTagsToAdd`).
     pub tags_to_add: TagMap,
