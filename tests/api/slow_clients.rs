@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use warden_testkit::{TestApp, spawn_app_with};
 
 /// The start of a request whose headers never end.
@@ -15,6 +16,21 @@ const PARTIAL_HEADERS: &[u8] = b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\
 /// HTTP/2's connection preface followed by an empty SETTINGS frame.
 const H2_PREFACE_AND_SETTINGS: &[u8] =
     b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// A client that goes on sending a byte of [`PARTIAL_HEADERS`] every 200 ms on `stream`:
+/// the connection's read half, and the task that writes.
+fn trickle_on(stream: TcpStream) -> (OwnedReadHalf, tokio::task::JoinHandle<()>) {
+    let (read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for byte in PARTIAL_HEADERS.iter().cycle().take(100) {
+            if write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    (read, writer)
+}
 
 async fn connect(app: &TestApp) -> TcpStream {
     TcpStream::connect(("127.0.0.1", app.port))
@@ -25,7 +41,7 @@ async fn connect(app: &TestApp) -> TcpStream {
 /// Reads (and discards) until the server closes the connection; how long that took from
 /// `since`, or `None` if it is still open at `since + limit`.
 async fn closed_within(
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + Unpin),
     since: Instant,
     limit: Duration,
 ) -> Option<Duration> {
@@ -97,16 +113,7 @@ async fn connections_without_a_complete_request_are_closed_after_the_header_read
         .await
         .expect("written");
     // A client that keeps sending a byte of its headers every 200 ms.
-    let trickle = connect(&app).await;
-    let (mut trickle_read, mut trickle_write) = trickle.into_split();
-    let trickler = tokio::spawn(async move {
-        for byte in PARTIAL_HEADERS.iter().cycle().take(100) {
-            if trickle_write.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
+    let (mut trickle_read, trickler) = trickle_on(connect(&app).await);
 
     // The server keeps answering meanwhile.
     assert_eq!(app.get("/health/live").await.status.as_u16(), 200);
@@ -131,15 +138,7 @@ async fn connections_without_a_complete_request_are_closed_after_the_header_read
         closed.is_some_and(|d| d >= Duration::from_millis(900)),
         "HTTP/2 connection without a request: closed after {closed:?}, expected about 1 s"
     );
-    let deadline = tokio::time::Instant::from_std(opened + limit);
-    let mut buf = [0u8; 256];
-    let trickled = loop {
-        match tokio::time::timeout_at(deadline, trickle_read.read(&mut buf)).await {
-            Err(_) => break None,
-            Ok(Ok(0) | Err(_)) => break Some(opened.elapsed()),
-            Ok(Ok(_)) => {}
-        }
-    };
+    let trickled = closed_within(&mut trickle_read, opened, limit).await;
     assert!(
         trickled.is_some(),
         "a client trickling its headers is closed by the header timeout too"
@@ -271,30 +270,14 @@ async fn a_keep_alive_connection_that_stalls_in_its_next_headers_is_closed_after
     }
     let answered = Instant::now();
     stalled.write_all(PARTIAL_HEADERS).await.expect("written");
-    let (mut trickle_read, mut trickle_write) = trickle.into_split();
-    let trickler = tokio::spawn(async move {
-        for byte in PARTIAL_HEADERS.iter().cycle().take(100) {
-            if trickle_write.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
+    let (mut trickle_read, trickler) = trickle_on(trickle);
     let closed = closed_within(&mut stalled, answered, Duration::from_secs(6)).await;
     assert!(
         closed.is_some_and(|d| d >= Duration::from_millis(900)),
         "stalled in its second request's headers: closed after {closed:?}, expected about \
          1 s (the idle timeout is 60 s)"
     );
-    let deadline = tokio::time::Instant::from_std(answered + Duration::from_secs(6));
-    let mut buf = [0u8; 256];
-    let trickled = loop {
-        match tokio::time::timeout_at(deadline, trickle_read.read(&mut buf)).await {
-            Err(_) => break None,
-            Ok(Ok(0) | Err(_)) => break Some(answered.elapsed()),
-            Ok(Ok(_)) => {}
-        }
-    };
+    let trickled = closed_within(&mut trickle_read, answered, Duration::from_secs(6)).await;
     assert!(
         trickled.is_some_and(|d| d >= Duration::from_millis(900)),
         "trickling its second request's headers: closed after {trickled:?}"
