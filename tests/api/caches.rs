@@ -24,6 +24,17 @@ async fn metric(app: &TestApp, name: &str) -> u64 {
         .map_or(0, |v| v.parse().expect("a number"))
 }
 
+/// `POST /compatibility/subjects/outer/versions/latest` of `body` (a schema with its
+/// references): the subject every reference test checks against.
+async fn check_outer(app: &TestApp, body: &serde_json::Value) -> Reply {
+    app.request(
+        reqwest::Method::POST,
+        "/compatibility/subjects/outer/versions/latest",
+        Some(body),
+    )
+    .await
+}
+
 fn assert_compatible(r: &Reply, why: &str) {
     assert_eq!(r.status.as_u16(), 200, "{why}: {}", r.text);
     assert_eq!(r.body["is_compatible"], true, "{why}: {}", r.text);
@@ -254,13 +265,7 @@ async fn a_checked_schema_is_parsed_again_when_the_version_it_references_was_rep
         let app = &app;
         let body = with_refs(&schema);
         async move {
-            let r = app
-                .request(
-                    reqwest::Method::POST,
-                    "/compatibility/subjects/outer/versions/latest",
-                    Some(&body),
-                )
-                .await;
+            let r = check_outer(app, &body).await;
             assert_eq!(r.status.as_u16(), 200, "{}", r.text);
             r.body["is_compatible"].as_bool().unwrap()
         }
@@ -324,13 +329,7 @@ async fn a_schema_sent_again_resolves_a_version_imported_again_anew() {
         200
     );
     let candidate = outer(r#"[{"name":"i","type":"Inner"},{"name":"b","type":"int","default":0}]"#);
-    let check = || {
-        app.request(
-            reqwest::Method::POST,
-            "/compatibility/subjects/outer/versions/latest",
-            Some(&candidate),
-        )
-    };
+    let check = || check_outer(&app, &candidate);
     assert_compatible(&check().await, "first");
     assert_compatible(&check().await, "sent again");
     assert_eq!(
@@ -446,13 +445,7 @@ async fn a_check_with_references_keeps_no_verdict() {
         "references": refs,
     });
     for _ in 0..2 {
-        let r = app
-            .request(
-                reqwest::Method::POST,
-                "/compatibility/subjects/outer/versions/latest",
-                Some(&candidate),
-            )
-            .await;
+        let r = check_outer(&app, &candidate).await;
         assert_compatible(&r, "a compatible schema with a reference");
     }
     for result in ["hit", "miss"] {

@@ -619,20 +619,6 @@ impl crate::jackson::JacksonRequest for SchemaReference {
 impl crate::jackson::JacksonRequest for RegisterSchemaRequest {
     const CLASS: &'static str = "RegisterSchemaRequest";
 
-    /// The schema text, when a string, is moved out rather than copied (an empty string
-    /// left in its place, read as any string is, without error), then put back.
-    fn from_object(mut fields: serde_json::Map<String, Value>) -> Result<Self, String> {
-        let schema = match fields.get_mut("schema") {
-            Some(Value::String(text)) => Some(std::mem::take(text)),
-            _ => None,
-        };
-        let mut request = Self::from_fields(&fields)?;
-        if schema.is_some() {
-            request.schema = schema;
-        }
-        Ok(request)
-    }
-
     fn from_fields(fields: &serde_json::Map<String, Value>) -> Result<Self, String> {
         use crate::jackson;
         let mut request = Self::default();

@@ -27,12 +27,6 @@ pub trait JacksonRequest: Sized {
     /// The object's fields, in document order, mapped as Jackson maps them; the error is the
     /// message Confluent answers with 400.
     fn from_fields(fields: &Map<String, Value>) -> Result<Self, String>;
-
-    /// [`JacksonRequest::from_fields`] of an object the caller gives up, so that a class
-    /// may move its large values out instead of copying them. The same result.
-    fn from_object(fields: Map<String, Value>) -> Result<Self, String> {
-        Self::from_fields(&fields)
-    }
 }
 
 /// Reads a whole request body (already parsed as JSON) as Jackson reads `T`: `Ok(None)` for
@@ -44,14 +38,6 @@ pub fn read<T: JacksonRequest>(value: &Value) -> Result<Option<T>, String> {
         Value::Null => Ok(None),
         Value::Object(fields) => T::from_fields(fields).map(Some),
         other => Err(creator_mismatch(T::CLASS, other).unwrap_or_default()),
-    }
-}
-
-/// [`read`] of a body the caller gives up ([`JacksonRequest::from_object`]).
-pub fn read_owned<T: JacksonRequest>(value: Value) -> Result<Option<T>, String> {
-    match value {
-        Value::Object(fields) => T::from_object(fields).map(Some),
-        other => read(&other),
     }
 }
 
@@ -342,30 +328,6 @@ mod tests {
         }
         assert_eq!(creator_mismatch("Metadata", &json!({})), None);
         assert_eq!(creator_mismatch("Metadata", &Value::Null), None);
-    }
-
-    #[test]
-    fn a_request_read_from_an_owned_body_is_the_one_read_from_a_borrowed_body() {
-        use crate::api::RegisterSchemaRequest;
-        let bodies = [
-            json!({"schema": "\"string\"", "schemaType": "AVRO", "references": []}),
-            json!({"schemaType": "JSON", "schema": "{}", "id": 7, "version": "2"}),
-            json!({"schema": 12, "metadata": {"properties": {"a": "b"}}}),
-            json!({"schema": null}),
-            json!({"schema": ["not", "a", "string"]}),
-            json!({"schema": "\"int\"", "id": "x"}),
-            json!({"id": [1], "schema": "\"int\""}),
-            json!({}),
-            json!(null),
-            json!("text"),
-        ];
-        let text = |r: Result<Option<RegisterSchemaRequest>, String>| {
-            r.map(|r| r.map(|r| serde_json::to_string(&r).unwrap()))
-        };
-        for body in bodies {
-            let borrowed = text(read::<RegisterSchemaRequest>(&body));
-            assert_eq!(text(read_owned(body.clone())), borrowed, "{body}");
-        }
     }
 
     #[test]

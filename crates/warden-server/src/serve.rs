@@ -312,12 +312,11 @@ impl Activity {
             // Stored before `served_one`, which publishes it.
             self.http2
                 .store(version == axum::http::Version::HTTP_2, Ordering::Release);
-        }
-        if !self.served_one.load(Ordering::Acquire) && !self.served_one.swap(true, Ordering::AcqRel)
-        {
-            // The first request: the idle timer moves from the header-read limit to the
-            // idle one.
-            self.started.notify_waiters();
+            if !self.served_one.swap(true, Ordering::AcqRel) {
+                // The first request: the idle timer moves from the header-read limit to
+                // the idle one.
+                self.started.notify_waiters();
+            }
         }
         Busy(Arc::clone(self))
     }

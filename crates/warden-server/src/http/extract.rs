@@ -78,7 +78,7 @@ where
         let Some(value) = first_json_value(&bytes)? else {
             return Err(null_entity(&method, matched.as_deref()));
         };
-        match warden_core::jackson::read_owned::<T>(value) {
+        match warden_core::jackson::read::<T>(&value) {
             Ok(Some(body)) => Ok(SrBody(body)),
             Ok(None) => Err(null_entity(&method, matched.as_deref())),
             Err(message) => Err(ApiError::bad_request(message)),
