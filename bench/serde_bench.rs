@@ -22,6 +22,7 @@
 //! `jsonschema` and by Warden's subset validator, finding the Protobuf message, checking the
 //! `prost` encoding against the schema's message with the descriptor walk and with the check
 //! compiled once, and checking an Avro datum by decoding it and without building it).
+//! `--only TEXT` measures only the rows whose name contains `TEXT` (to profile one row).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -57,12 +58,15 @@ const DISTINCT: usize = 10_000;
 struct Options {
     records: usize,
     runs: usize,
+    /// Only the rows whose name contains this (for profiling one row).
+    only: Option<&'static str>,
 }
 
 fn options() -> Options {
     let mut options = Options {
         records: 100_000,
         runs: 7,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -74,7 +78,11 @@ fn options() -> Options {
         match arg.as_str() {
             "--records" => options.records = number(),
             "--runs" => options.runs = number().max(1),
-            other => panic!("unknown option {other} (expected --records N, --runs N)"),
+            "--only" => {
+                let text = args.next().unwrap_or_else(|| panic!("--only needs a text"));
+                options.only = Some(Box::leak(text.into_boxed_str()));
+            }
+            other => panic!("unknown option {other} (expected --records N, --runs N, --only TEXT)"),
         }
     }
     options
@@ -111,6 +119,14 @@ where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = usize>,
 {
+    if options.only.is_some_and(|only| !name.contains(only)) {
+        return Row {
+            name,
+            runs: Vec::new(),
+            records: options.records,
+            bytes: None,
+        };
+    }
     let mut total = 0usize;
     for i in 0..DISTINCT {
         total += f(i).await;
@@ -385,6 +401,18 @@ async fn run(options: Options) {
     );
     rows.push(
         measure(
+            "schema in hand: JSON Schema subset check of the struct from its `Serialize` calls (what the serializer runs, after `to_writer`)",
+            options,
+            move |i| {
+                let verdict = json_schema.subset_check_serde(&structs[i]);
+                assert_eq!(verdict, Verdict::Valid, "a valid Order");
+                std::future::ready(0)
+            },
+        )
+        .await,
+    );
+    rows.push(
+        measure(
             "schema in hand: Protobuf `message_indexes` + `message_by_indexes`",
             options,
             move |_| {
@@ -475,6 +503,9 @@ async fn run(options: Options) {
     for (n, row) in rows.iter().enumerate() {
         if n == references {
             println!("| *without a registry or validation:* | | | | |");
+        }
+        if row.runs.is_empty() {
+            continue;
         }
         let median = row.median();
         let all = row

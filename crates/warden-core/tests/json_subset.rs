@@ -43,6 +43,7 @@ impl Tally {
         let pretty = serde_json::to_vec_pretty(document).expect("a document serializes");
         let verdicts = [
             ("value", schema.subset_check_value(document)),
+            ("serde", schema.subset_check_serde(document)),
             ("text", schema.subset_check_text(&compact)),
             ("pretty text", schema.subset_check_text(&pretty)),
         ];
@@ -469,5 +470,224 @@ fn schemas_outside_the_subset_are_left_to_jsonschema() {
         assert!(!schema.has_subset_validator(), "{text}");
         assert_eq!(schema.subset_check_value(&json!(1)), Verdict::Unknown);
         assert_eq!(schema.subset_check_text(b"1"), Verdict::Unknown);
+        assert_eq!(schema.subset_check_serde(&1), Verdict::Unknown);
     }
+}
+
+/// `subset_check_serde` on a Rust value, held to `jsonschema`'s verdict on
+/// `serde_json::to_value` of it whenever it decides.
+fn check_serde<T: serde::Serialize>(schema: &JsonSchema, value: &T) -> Verdict {
+    let verdict = schema.subset_check_serde(value);
+    if verdict != Verdict::Unknown {
+        let document = serde_json::to_value(value).expect("the value is JSON");
+        assert_eq!(
+            verdict == Verdict::Valid,
+            schema.validate(&document).is_ok(),
+            "{document}: subset says {verdict:?}"
+        );
+    }
+    verdict
+}
+
+#[test]
+fn rust_values_are_checked_as_serde_json_builds_them() {
+    use std::collections::BTreeMap;
+
+    use serde::{Serialize, Serializer};
+
+    #[derive(Serialize, Clone, Copy)]
+    enum Kind {
+        A,
+        #[allow(dead_code)]
+        B,
+        C,
+    }
+
+    #[derive(Serialize, Clone)]
+    enum Shape {
+        Circle(f64),
+        Pair(i32, i32),
+        Square { side: f64 },
+    }
+
+    /// Serialized with `serialize_bytes`: an array of numbers in JSON.
+    #[derive(Clone)]
+    struct Blob(Vec<u8>);
+
+    impl Serialize for Blob {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_bytes(&self.0)
+        }
+    }
+
+    #[derive(Serialize, Clone)]
+    struct Record {
+        id: u32,
+        ratio: f32,
+        kind: Kind,
+        letter: char,
+        blob: Blob,
+        counts: BTreeMap<u16, i64>,
+        shape: Shape,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        missing: f64,
+        big: i128,
+    }
+
+    let schema = JsonSchema::parse(
+        r#"{
+          "type": "object",
+          "additionalProperties": false,
+          "required": ["id", "ratio", "kind", "letter", "blob", "counts", "shape", "note"],
+          "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "ratio": {"type": "number", "maximum": 0.5},
+            "kind": {"enum": ["A", "B"]},
+            "letter": {"type": "string", "maxLength": 1},
+            "blob": {"type": "array", "items": {"type": "integer", "maximum": 200}, "maxItems": 3},
+            "counts": {"type": "object", "properties": {"7": {"type": "integer", "minimum": 0}},
+                       "additionalProperties": {"type": "integer"}},
+            "shape": {"type": "object", "properties": {"Circle": {"type": "number", "minimum": 0}},
+                      "additionalProperties": false},
+            "note": {"type": "string"},
+            "missing": {"type": "null"},
+            "big": {"type": "integer"}
+          }
+        }"#,
+        &[],
+    )
+    .expect("the schema parses");
+    assert!(schema.has_subset_validator());
+    let good = Record {
+        id: 3,
+        ratio: 0.25,
+        kind: Kind::A,
+        letter: 'é',
+        blob: Blob(vec![1, 200]),
+        counts: [(7, 0), (8, -3)].into(),
+        shape: Shape::Circle(1.5),
+        note: Some("n".into()),
+        missing: f64::NAN,
+        big: -5,
+    };
+    assert_eq!(check_serde(&schema, &good), Verdict::Valid);
+
+    let invalid: Vec<(&str, Record)> = vec![
+        (
+            "integer below its minimum",
+            Record {
+                id: 0,
+                ..good.clone()
+            },
+        ),
+        // 0.5f32 widened is 0.5; the next f32 up is past the bound.
+        (
+            "f32 past its bound",
+            Record {
+                ratio: f32::from_bits(0.5f32.to_bits() + 1),
+                ..good.clone()
+            },
+        ),
+        (
+            "unit variant outside the enum",
+            Record {
+                kind: Kind::C,
+                ..good.clone()
+            },
+        ),
+        (
+            "bytes past their item bound",
+            Record {
+                blob: Blob(vec![201]),
+                ..good.clone()
+            },
+        ),
+        (
+            "too many bytes",
+            Record {
+                blob: Blob(vec![1; 4]),
+                ..good.clone()
+            },
+        ),
+        (
+            "integer key's value below its bound",
+            Record {
+                counts: [(7, -1)].into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "newtype variant's value below its bound",
+            Record {
+                shape: Shape::Circle(-1.0),
+                ..good.clone()
+            },
+        ),
+        (
+            "a skipped required member",
+            Record {
+                note: None,
+                ..good.clone()
+            },
+        ),
+        (
+            "a finite float where null is required",
+            Record {
+                missing: 1.0,
+                ..good.clone()
+            },
+        ),
+    ];
+    for (why, record) in &invalid {
+        assert_eq!(check_serde(&schema, record), Verdict::Invalid, "{why}");
+    }
+    assert_eq!(
+        check_serde(
+            &schema,
+            &Record {
+                ratio: 0.5,
+                ..good.clone()
+            }
+        ),
+        Verdict::Valid,
+        "an f32 on its bound"
+    );
+
+    // Shapes serde_json builds otherwise or refuses are left to the `Value` route.
+    let unknown: Vec<(&str, Record)> = vec![
+        (
+            "tuple variant",
+            Record {
+                shape: Shape::Pair(1, 2),
+                ..good.clone()
+            },
+        ),
+        (
+            "struct variant",
+            Record {
+                shape: Shape::Square { side: 1.0 },
+                ..good.clone()
+            },
+        ),
+        (
+            "integer past 64 bits",
+            Record {
+                big: i128::MAX,
+                ..good.clone()
+            },
+        ),
+    ];
+    for (why, record) in &unknown {
+        assert_eq!(schema.subset_check_serde(record), Verdict::Unknown, "{why}");
+    }
+    let float_keys: BTreeMap<String, BTreeMap<bool, i32>> =
+        [("counts".to_owned(), [(true, 1)].into())].into();
+    assert_eq!(
+        JsonSchema::parse(r#"{"additionalProperties": {"type": "object"}}"#, &[])
+            .expect("the schema parses")
+            .subset_check_serde(&float_keys),
+        Verdict::Unknown,
+        "a boolean map key"
+    );
 }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::json::Verdict;
-use warden_core::wire::{HEADER_LEN, header};
+use warden_core::wire::header;
 use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -48,11 +48,11 @@ impl JsonSerializer {
     /// Serializes a Rust value through `serde_json`.
     ///
     /// Without write rules, and when the schema is within the subset Warden validates itself
-    /// ([`JsonSchema::has_subset_validator`]), the value is written once, straight from serde,
-    /// and those bytes are checked as they are read back ([`JsonSchema::subset_check_text`]):
-    /// no `serde_json::Value` is built. A document that check does not find valid, and every
-    /// other case, goes the `Value` route (`serde_json::to_value`, then `jsonschema`), which
-    /// decides and names the failing field.
+    /// ([`JsonSchema::has_subset_validator`]), the value is written straight from serde and
+    /// checked from its own `Serialize` calls ([`JsonSchema::subset_check_serde`]): no
+    /// `serde_json::Value` is built and nothing is read back. A value that check does not find
+    /// valid, and every other case, goes the `Value` route (`serde_json::to_value`, then
+    /// `jsonschema`), which decides and names the failing field.
     ///
     /// Errors: [`SerdeError::Serialization`] when serde fails, [`SerdeError::Invalid`] when
     /// the document does not match, [`SerdeError::Registry`] when the schema cannot be found.
@@ -63,10 +63,11 @@ impl JsonSerializer {
     ) -> Result<Vec<u8>> {
         let resolved = self.resolver.resolve(context, None).await?;
         if resolved.write_rules().is_none() && resolved.schema.has_subset_validator() {
-            let mut out = header(resolved.id, 256);
+            let mut out = self.resolver.buffer(resolved.id, 256);
             serde_json::to_writer(&mut out, value)
                 .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-            if resolved.schema.subset_check_text(&out[HEADER_LEN..]) == Verdict::Valid {
+            if resolved.schema.subset_check_serde(value) == Verdict::Valid {
+                self.resolver.wrote(&out);
                 return Ok(out);
             }
         }

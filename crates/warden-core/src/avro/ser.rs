@@ -117,8 +117,18 @@ impl<'s> Ctx<'s> {
         })
     }
 
-    /// Follows a reference to its definition.
+    /// Follows a reference to its definition. Every value passes here, and most schemas are
+    /// not references: that test is inlined, the look-up is not.
+    #[inline]
     fn resolve(&mut self, schema: &'s Schema) -> Result<&'s Schema, Outcome> {
+        match schema {
+            Schema::Ref { .. } => self.follow(schema),
+            other => Ok(other),
+        }
+    }
+
+    #[inline(never)]
+    fn follow(&mut self, schema: &'s Schema) -> Result<&'s Schema, Outcome> {
         let mut current = schema;
         for _ in 0..64 {
             let Schema::Ref { name } = current else {

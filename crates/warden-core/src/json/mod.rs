@@ -331,6 +331,20 @@ impl JsonSchema {
         }
     }
 
+    /// [`JsonSchema::subset_check_text`] for a Rust value, checked from its own `Serialize`
+    /// calls, with no JSON written or read: the document checked is the one
+    /// `serde_json::to_value(value)` would build, and [`Verdict::Valid`] and
+    /// [`Verdict::Invalid`] are `jsonschema`'s verdicts on it. Shapes `serde_json` builds in
+    /// ways the check does not follow (tuple and struct enum variants, map keys other than
+    /// strings, chars, integers and unit variants, integers past 64 bits) are
+    /// [`Verdict::Unknown`], as is an error raised by the value's own `Serialize`.
+    pub fn subset_check_serde<T: serde::Serialize + ?Sized>(&self, value: &T) -> Verdict {
+        match &self.subset {
+            Some(subset) => subset.check_serde(value),
+            None => Verdict::Unknown,
+        }
+    }
+
     /// [`JsonSchema::subset_check_text`] for a document already in memory.
     pub fn subset_check_value(&self, value: &Value) -> Verdict {
         match &self.subset {

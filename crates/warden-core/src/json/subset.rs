@@ -31,6 +31,8 @@ use serde_json::{Map, Number, Value};
 
 use super::JsonSchemaDraft;
 
+mod ser;
+
 /// What the subset validator concluded about a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -122,8 +124,11 @@ struct Checks {
     types: u8,
     /// `enum` and `const` lists: the instance must equal a member of each.
     choices: Vec<Vec<Value>>,
-    /// `properties`, sorted by name: the subschema and the `required` bit, if required.
+    /// `properties`, in the schema's order: the name, the subschema and the `required` bit,
+    /// if required.
     properties: Vec<(Box<str>, u32, u64)>,
+    /// Positions in `properties`, sorted by name.
+    by_name: Vec<u32>,
     /// Required names that `properties` does not list, with their bits.
     required_elsewhere: Vec<(Box<str>, u64)>,
     /// Every required bit.
@@ -141,6 +146,38 @@ struct Checks {
     max_length: Option<u64>,
     /// `pattern` and `format`, compiled by `jsonschema` on their own.
     strings: Option<jsonschema::Validator>,
+}
+
+impl Checks {
+    /// The node a member named `key` is checked by, and its `required` bit (0 when the name
+    /// is not required). `next` is where in `properties` the name is looked for first, and
+    /// is moved past the property found: members written in the schema's order (as generated
+    /// types write them) are found by one comparison each.
+    fn property(&self, key: &str, next: &mut usize) -> (u32, u64) {
+        let found = match self.properties.get(*next) {
+            Some((name, _, _)) if **name == *key => Some(*next),
+            _ => self
+                .by_name
+                .binary_search_by(|&i| (*self.properties[i as usize].0).cmp(key))
+                .ok()
+                .map(|i| self.by_name[i] as usize),
+        };
+        match found {
+            Some(i) => {
+                *next = i + 1;
+                let (_, node, bit) = &self.properties[i];
+                (*node, *bit)
+            }
+            None => {
+                let bit = self
+                    .required_elsewhere
+                    .iter()
+                    .find(|(n, _)| **n == *key)
+                    .map_or(0, |(_, bit)| *bit);
+                (self.additional, bit)
+            }
+        }
+    }
 }
 
 enum Node {
@@ -234,6 +271,12 @@ impl Subset {
                 other => other,
             },
         }
+    }
+
+    /// Validates what `serde_json::to_value(value)` would build, from `value`'s own
+    /// `Serialize` calls (`subset::ser`), building nothing.
+    pub(crate) fn check_serde<T: serde::Serialize + ?Sized>(&self, value: &T) -> Verdict {
+        ser::check(self, value)
     }
 
     /// Validates a document already in memory.
@@ -482,7 +525,15 @@ impl<'a> Compiler<'a> {
             }
         }
         checks.required_elsewhere = elsewhere;
-        checks.properties.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut by_name: Vec<u32> = (0..checks.properties.len())
+            .map(|i| u32::try_from(i).map_err(|_| Outside("too many properties".into())))
+            .collect::<Result<_, _>>()?;
+        by_name.sort_by(|&a, &b| {
+            checks.properties[a as usize]
+                .0
+                .cmp(&checks.properties[b as usize].0)
+        });
+        checks.by_name = by_name;
         if !string_keywords.is_empty() {
             let validator = jsonschema::options()
                 .with_draft(self.draft.to_jsonschema())
@@ -685,6 +736,38 @@ impl<'s> Walk<'s> {
         Ok(())
     }
 
+    /// The checks of an object or an array (`kind`) that this node sees, after its type and
+    /// `enum` checks: `None` when the node accepts anything.
+    fn compound<E: de::Error>(&self, kind: u8) -> Result<Option<&'s Checks>, E> {
+        match &self.subset.nodes[self.node as usize] {
+            Node::Any => Ok(None),
+            Node::Never => self.fail(Verdict::Invalid),
+            Node::Checks(checks) => {
+                self.container::<E>(checks, kind)?;
+                Ok(Some(checks))
+            }
+        }
+    }
+
+    /// `minItems` and `maxItems` of an array of `count` items.
+    fn array_end<E: de::Error>(&self, checks: &Checks, count: u64) -> Result<(), E> {
+        if checks.min_items.is_some_and(|min| count < min)
+            || checks.max_items.is_some_and(|max| count > max)
+        {
+            return self.fail(Verdict::Invalid);
+        }
+        Ok(())
+    }
+
+    /// `required` and `maxProperties` of an object of `count` members that set the required
+    /// bits `seen`.
+    fn object_end<E: de::Error>(&self, checks: &Checks, seen: u64, count: u64) -> Result<(), E> {
+        if seen != checks.required_mask || checks.max_properties.is_some_and(|max| count > max) {
+            return self.fail(Verdict::Invalid);
+        }
+        Ok(())
+    }
+
     fn scalar<E: de::Error>(
         &self,
         kind: u8,
@@ -850,10 +933,10 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some(checks) = self.checks() else {
-            return self.fail(Verdict::Invalid);
+        // A node accepting anything is skipped before its visitor is called.
+        let Some(checks) = self.compound::<A::Error>(ARRAY)? else {
+            return self.fail(Verdict::Unknown);
         };
-        self.container::<A::Error>(checks, ARRAY)?;
         let mut count = 0u64;
         if checks.items == ANY {
             while seq.next_element::<IgnoredAny>()?.is_some() {
@@ -864,51 +947,27 @@ impl<'de> Visitor<'de> for Walk<'_> {
                 count += 1;
             }
         }
-        if checks.min_items.is_some_and(|min| count < min)
-            || checks.max_items.is_some_and(|max| count > max)
-        {
-            return self.fail(Verdict::Invalid);
-        }
-        Ok(())
+        self.array_end(checks, count)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some(checks) = self.checks() else {
-            return self.fail(Verdict::Invalid);
+        let Some(checks) = self.compound::<A::Error>(OBJECT)? else {
+            return self.fail(Verdict::Unknown);
         };
-        self.container::<A::Error>(checks, OBJECT)?;
         let mut seen = 0u64;
         let mut count = 0u64;
+        let mut next = 0;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             count += 1;
-            let node = match checks
-                .properties
-                .binary_search_by(|(name, _, _)| (**name).cmp(&*key))
-            {
-                Ok(i) => {
-                    let (_, node, bit) = &checks.properties[i];
-                    seen |= bit;
-                    *node
-                }
-                Err(_) => {
-                    if let Some((_, bit)) =
-                        checks.required_elsewhere.iter().find(|(n, _)| **n == *key)
-                    {
-                        seen |= bit;
-                    }
-                    checks.additional
-                }
-            };
+            let (node, bit) = checks.property(&key, &mut next);
+            seen |= bit;
             if node == ANY {
                 map.next_value::<IgnoredAny>()?;
             } else {
                 map.next_value_seed(self.child(node))?;
             }
         }
-        if seen != checks.required_mask || checks.max_properties.is_some_and(|max| count > max) {
-            return self.fail(Verdict::Invalid);
-        }
-        Ok(())
+        self.object_end(checks, seen, count)
     }
 }
 
