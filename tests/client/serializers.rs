@@ -354,7 +354,7 @@ async fn an_avro_value_is_written_with_the_union_branch_of_its_type() {
 }
 
 #[tokio::test]
-async fn a_json_schema_serializer_validates_serde_structs_from_the_bytes_it_writes() {
+async fn a_json_schema_serializer_validates_serde_structs_as_it_writes_them() {
     use serde::Serialize;
 
     let app = spawn_app().await;
@@ -439,4 +439,80 @@ async fn a_json_schema_serializer_validates_serde_structs_from_the_bytes_it_writ
     }
     // An empty customer name is still a string: valid.
     serializer.serialize(&context, &unnamed).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_serializer_frames_each_topic_part_and_message_with_its_own_schema() {
+    let app = spawn_app().await;
+    let client = RegistryClient::new(&app.address).unwrap();
+    // The record with one more optional field: another schema, which the struct still fits.
+    let extended = ORDER_AVSC.replacen(
+        r#""fields": ["#,
+        r#""fields": [{"name": "extra", "type": ["null", "string"], "default": null}, "#,
+        1,
+    );
+    assert_ne!(extended, ORDER_AVSC, "the fixture's fields list was found");
+    let plain = client
+        .register(
+            &subject("first-value"),
+            &UnregisteredSchema::new(SchemaType::Avro, ORDER_AVSC),
+        )
+        .await
+        .unwrap();
+    let other = UnregisteredSchema::new(SchemaType::Avro, extended.as_str());
+    let second = client
+        .register(&subject("second-value"), &other)
+        .await
+        .unwrap();
+    let key = client
+        .register(&subject("first-key"), &other)
+        .await
+        .unwrap();
+    assert_ne!(plain, second);
+    let config = SerializerConfig {
+        use_latest_version: true,
+        ..SerializerConfig::default()
+    };
+    let avro = AvroSerializer::from_registry(client.clone(), config);
+    // The first topic and part used is served from the serializer's first-use slot, the
+    // others from its map: each keeps its own subject's schema.
+    for (context, id) in [
+        (value("first"), plain),
+        (value("second"), second),
+        (value("first"), plain),
+        (SerializationContext::key("first"), key),
+        (value("second"), second),
+        (SerializationContext::key("first"), key),
+    ] {
+        let bytes = avro.serialize(&context, &order(1)).await.unwrap();
+        assert_eq!(header_id(&bytes), id, "{context:?}");
+    }
+
+    // Protobuf: each message of the schema keeps its own message indexes.
+    client
+        .register(
+            &subject("proto-value"),
+            &UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO),
+        )
+        .await
+        .unwrap();
+    let protobuf = ProtobufSerializer::new(
+        client.clone(),
+        UnregisteredSchema::new(SchemaType::Protobuf, ORDER_PROTO),
+        SerializerConfig::default(),
+    );
+    let message = proto::order(1);
+    let customer = message
+        .customer
+        .clone()
+        .expect("the fixture has a customer");
+    let context = value("proto");
+    let first = protobuf.serialize(&context, &message).await.unwrap();
+    let nested = protobuf.serialize(&context, &customer).await.unwrap();
+    let again = protobuf.serialize(&context, &message).await.unwrap();
+    // Message indexes after the 5-byte header: `[0]` is written as one 0, `[0, 0]` (the
+    // first message's first nested message) as its count and both indexes.
+    assert_eq!(first[5], 0, "acme.Order");
+    assert_eq!(&nested[5..8], &[4, 0, 0], "acme.Order.Customer");
+    assert_eq!(first, again);
 }

@@ -1,7 +1,7 @@
 //! Protobuf in the Confluent wire format: `0x00 | id | message indexes | Protobuf binary`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
@@ -14,7 +14,7 @@ use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_indexes, writer_schema};
 use crate::generic::{ReaderVersion, Reading};
-use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, FastHash, Held, Resolved, Resolver, SerializerConfig, narrow};
 use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes Protobuf messages: `prost` types (by their `prost::Name`), `DynamicMessage`s
@@ -25,7 +25,10 @@ pub struct ProtobufSerializer {
     resolver: Resolver<ProtobufSchema>,
     /// Per schema id, the messages written with it (full name, target): usually one, found
     /// by comparing names.
-    messages: RwLock<HashMap<SchemaId, Targets>>,
+    messages: RwLock<HashMap<SchemaId, Targets, FastHash>>,
+    /// The first message written, read without a lock or a reference count (most
+    /// serializers write one message with one schema); others go through `messages`.
+    first_message: OnceLock<(SchemaId, String, Arc<Target>)>,
 }
 
 /// The messages written with one schema: (full name, target).
@@ -86,6 +89,7 @@ impl ProtobufSerializer {
         Self {
             resolver: Resolver::new(client, config, Some(schema)),
             messages: RwLock::default(),
+            first_message: OnceLock::new(),
         }
     }
 
@@ -95,6 +99,7 @@ impl ProtobufSerializer {
         Self {
             resolver: Resolver::new(client, config, None),
             messages: RwLock::default(),
+            first_message: OnceLock::new(),
         }
     }
 
@@ -201,7 +206,13 @@ impl ProtobufSerializer {
         &self,
         resolved: &Resolved<ProtobufSchema>,
         name: FullName<'_>,
-    ) -> Result<Arc<Target>> {
+    ) -> Result<Held<'_, Target>> {
+        if let Some((id, known, target)) = self.first_message.get()
+            && *id == resolved.id
+            && name.is(known)
+        {
+            return Ok(Held::Borrowed(target));
+        }
         if let Some((_, found)) = self
             .messages
             .read()
@@ -209,7 +220,7 @@ impl ProtobufSerializer {
             .get(&resolved.id)
             .and_then(|targets| targets.iter().find(|(known, _)| name.is(known)))
         {
-            return Ok(Arc::clone(found));
+            return Ok(Held::Shared(Arc::clone(found)));
         }
         let full_name = name.to_string();
         let schema = &resolved.schema;
@@ -228,11 +239,17 @@ impl ProtobufSerializer {
         });
         let mut messages = self.messages.write().unwrap_or_else(|p| p.into_inner());
         let targets = messages.entry(resolved.id).or_default();
+        if self.first_message.get().is_none() {
+            // Lost races leave the first winner: the same message.
+            let _ = self
+                .first_message
+                .set((resolved.id, full_name.clone(), Arc::clone(&target)));
+        }
         match targets.iter().find(|(known, _)| *known == full_name) {
-            Some((_, found)) => Ok(Arc::clone(found)),
+            Some((_, found)) => Ok(Held::Shared(Arc::clone(found))),
             None => {
                 targets.push((full_name, Arc::clone(&target)));
-                Ok(target)
+                Ok(Held::Shared(target))
             }
         }
     }

@@ -281,6 +281,28 @@ impl<S> Clone for Resolved<S> {
 /// The most capacity (bytes) a record's buffer starts with from the last record's length.
 const LENGTH_HINT_CAP: usize = 4096;
 
+/// The hasher of the maps looked up on every record: foldhash, several times SipHash's speed
+/// on short keys. Their keys are the application's own topic names and schema ids.
+pub(crate) type FastHash = foldhash::fast::RandomState;
+
+/// A cached value, borrowed from its owner's first-use slot (no lock, no reference count) or
+/// shared from a map.
+pub(crate) enum Held<'a, T> {
+    Borrowed(&'a T),
+    Shared(Arc<T>),
+}
+
+impl<T> std::ops::Deref for Held<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self {
+            Held::Borrowed(value) => value,
+            Held::Shared(value) => value,
+        }
+    }
+}
+
 /// A topic's cached resolutions: the key's (0) and the value's (1).
 type ByPart<S> = [Option<Arc<Resolved<S>>>; 2];
 
@@ -296,7 +318,11 @@ pub(crate) struct Resolver<S> {
     by_subject: RwLock<HashMap<Subject, Resolved<S>>>,
     /// The per-record fast path whenever the subject does not depend on the value: by topic,
     /// then key (0) or value (1), looked up without building the subject.
-    by_topic: RwLock<HashMap<String, ByPart<S>>>,
+    by_topic: RwLock<HashMap<String, ByPart<S>, FastHash>>,
+    /// The first topic each part (key 0, value 1) was resolved for, with its resolution:
+    /// read without a lock or a reference count, since most serializers write one topic.
+    /// Other topics go through `by_topic`. Set once; a topic's resolution never changes.
+    first_topic: [OnceLock<(String, Arc<Resolved<S>>)>; 2],
     /// The length of the last framed record written (bytes), up to [`LENGTH_HINT_CAP`]: the
     /// next one's first capacity, so a record is not copied as its buffer grows.
     last_len: AtomicUsize,
@@ -316,15 +342,18 @@ impl<S: FormatSchema> Resolver<S> {
             schema,
             local_name: OnceLock::new(),
             by_subject: RwLock::new(HashMap::new()),
-            by_topic: RwLock::new(HashMap::new()),
+            by_topic: RwLock::new(HashMap::default()),
+            first_topic: [OnceLock::new(), OnceLock::new()],
             last_len: AtomicUsize::new(0),
         }
     }
 
     /// A buffer for a record written with schema `id`: the wire-format header, and room for
-    /// at least `body` bytes or as many as the last record took ([`Resolver::wrote`]).
+    /// at least `body` bytes or a quarter more than the last record took ([`Resolver::wrote`]).
     pub(crate) fn buffer(&self, id: SchemaId, body: usize) -> Vec<u8> {
-        header(id, body.max(self.last_len.load(Ordering::Relaxed)))
+        // A quarter more than the last record, so one a little longer does not grow it.
+        let last = self.last_len.load(Ordering::Relaxed);
+        header(id, body.max(last + last / 4))
     }
 
     /// Notes the length of a framed record just written, for [`Resolver::buffer`]; past
@@ -353,7 +382,7 @@ impl<S: FormatSchema> Resolver<S> {
         &self,
         context: &SerializationContext<'_>,
         record_name: Option<&str>,
-    ) -> Result<Arc<Resolved<S>>> {
+    ) -> Result<Held<'_, Resolved<S>>> {
         let slot = match context.part {
             Part::Key => 0,
             Part::Value => 1,
@@ -362,6 +391,13 @@ impl<S: FormatSchema> Resolver<S> {
         // name (Protobuf messages under RecordName or TopicRecordName); otherwise the topic and
         // part decide it, and the per-topic cache serves every record.
         let per_topic = record_name.is_none() || !self.uses_record_name();
+        if per_topic
+            && let Some((topic, resolved)) = self.first_topic[slot].get()
+            && topic == context.topic
+            && !resolved.encrypts()
+        {
+            return Ok(Held::Borrowed(resolved));
+        }
         let cached = if per_topic {
             self.by_topic
                 .read()
@@ -381,6 +417,11 @@ impl<S: FormatSchema> Resolver<S> {
                         .unwrap_or_else(|p| p.into_inner())
                         .entry(context.topic.to_owned())
                         .or_default()[slot] = Some(Arc::clone(&resolved));
+                    if self.first_topic[slot].get().is_none() {
+                        // Lost races leave the first winner: the same resolution.
+                        let _ = self.first_topic[slot]
+                            .set((context.topic.to_owned(), Arc::clone(&resolved)));
+                    }
                 }
                 resolved
             }
@@ -391,7 +432,7 @@ impl<S: FormatSchema> Resolver<S> {
                 .prepare_keys(&self.client, &self.config.dek_clock)
                 .await;
         }
-        Ok(resolved)
+        Ok(Held::Shared(resolved))
     }
 
     async fn resolve_subject(

@@ -184,7 +184,9 @@ fn walk(plans: &[Plan], at: usize, mut bytes: &[u8], depth: usize) -> bool {
                 match (body, field) {
                     (None, _) => false,
                     (Some(body), Field::Message(nested)) => walk(plans, nested, body, depth + 1),
-                    (Some(body), Field::String) => std::str::from_utf8(body).is_ok(),
+                    (Some(body), Field::String) => {
+                        body.is_ascii() || std::str::from_utf8(body).is_ok()
+                    }
                     (Some(_), Field::Bytes) => true,
                     // A packed repeated scalar: a run of values of the scalar's wire type.
                     (
