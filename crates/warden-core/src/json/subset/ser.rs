@@ -464,6 +464,25 @@ impl fmt::Write for Decimal {
     }
 }
 
+/// Integer keys, written in decimal.
+macro_rules! key_integers {
+    ($($name:ident: $ty:ty),* $(,)?) => {
+        $(fn $name(self, v: $ty) -> Result<u32, Stop> {
+            self.integer(v)
+        })*
+    };
+}
+
+/// Keys `serde_json` writes otherwise or refuses: left to the `jsonschema` route.
+macro_rules! not_keys {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(self, $($arg: $ty),*) -> Result<$ret, Stop> {
+            $(let _ = $arg;)*
+            self.unknown()
+        })*
+    };
+}
+
 impl ser::Serializer for KeyNode<'_, '_> {
     type Ok = u32;
     type Error = Stop;
@@ -500,75 +519,41 @@ impl ser::Serializer for KeyNode<'_, '_> {
         value.serialize(self)
     }
 
-    fn serialize_i8(self, v: i8) -> Result<u32, Stop> {
-        self.integer(v)
-    }
+    key_integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+    );
 
-    fn serialize_i16(self, v: i16) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<u32, Stop> {
-        self.integer(v)
-    }
-
-    fn serialize_bool(self, _v: bool) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_f32(self, _v: f32) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_f64(self, _v: f64) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_bytes(self, _v: &[u8]) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_none(self) -> Result<u32, Stop> {
-        self.unknown()
+    not_keys! {
+        serialize_bool(v: bool) -> u32;
+        serialize_f32(v: f32) -> u32;
+        serialize_f64(v: f64) -> u32;
+        serialize_bytes(v: &[u8]) -> u32;
+        serialize_none() -> u32;
+        serialize_unit() -> u32;
+        serialize_unit_struct(name: &'static str) -> u32;
+        serialize_seq(len: Option<usize>) -> Impossible<u32, Stop>;
+        serialize_tuple(len: usize) -> Impossible<u32, Stop>;
+        serialize_tuple_struct(name: &'static str, len: usize) -> Impossible<u32, Stop>;
+        serialize_tuple_variant(
+            name: &'static str, index: u32, variant: &'static str, len: usize
+        ) -> Impossible<u32, Stop>;
+        serialize_map(len: Option<usize>) -> Impossible<u32, Stop>;
+        serialize_struct(name: &'static str, len: usize) -> Impossible<u32, Stop>;
+        serialize_struct_variant(
+            name: &'static str, index: u32, variant: &'static str, len: usize
+        ) -> Impossible<u32, Stop>;
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_unit(self) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<u32, Stop> {
         self.unknown()
     }
 
@@ -579,54 +564,6 @@ impl ser::Serializer for KeyNode<'_, '_> {
         _variant: &'static str,
         _value: &T,
     ) -> Result<u32, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_tuple(self, _len: usize) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_map(self, _len: Option<usize>) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Impossible<u32, Stop>, Stop> {
-        self.unknown()
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Impossible<u32, Stop>, Stop> {
         self.unknown()
     }
 }
