@@ -69,6 +69,15 @@ struct Check<'s>(Walk<'s>);
 /// precision `Number`), which it builds differently from what their calls say.
 const SERDE_JSON_PRIVATE: &str = "$serde_json::private::";
 
+/// Narrow integers, checked as the 64-bit ones they widen to.
+macro_rules! widened {
+    ($($name:ident: $ty:ty => $wide:ident),* $(,)?) => {
+        $(fn $name(self, v: $ty) -> Result<(), Stop> {
+            self.$wide(v.into())
+        })*
+    };
+}
+
 impl<'s> ser::Serializer for Check<'s> {
     type Ok = ();
     type Error = Stop;
@@ -84,17 +93,14 @@ impl<'s> ser::Serializer for Check<'s> {
         self.0.visit_bool(v)
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Stop> {
-        self.serialize_i64(v.into())
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Stop> {
-        self.serialize_i64(v.into())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Stop> {
-        self.serialize_i64(v.into())
-    }
+    widened!(
+        serialize_i8: i8 => serialize_i64,
+        serialize_i16: i16 => serialize_i64,
+        serialize_i32: i32 => serialize_i64,
+        serialize_u8: u8 => serialize_u64,
+        serialize_u16: u16 => serialize_u64,
+        serialize_u32: u32 => serialize_u64,
+    );
 
     fn serialize_i64(self, v: i64) -> Result<(), Stop> {
         self.0.visit_i64(v)
@@ -106,18 +112,6 @@ impl<'s> ser::Serializer for Check<'s> {
             (_, Ok(v)) => self.0.visit_u64(v),
             _ => self.0.fail(Verdict::Unknown),
         }
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Stop> {
-        self.serialize_u64(v.into())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Stop> {
-        self.serialize_u64(v.into())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Stop> {
-        self.serialize_u64(v.into())
     }
 
     fn serialize_u64(self, v: u64) -> Result<(), Stop> {
