@@ -515,4 +515,27 @@ async fn one_serializer_frames_each_topic_part_and_message_with_its_own_schema()
     assert_eq!(first[5], 0, "acme.Order");
     assert_eq!(&nested[5..8], &[4, 0, 0], "acme.Order.Customer");
     assert_eq!(first, again);
+
+    // `prost-build` names a nested message as `NAME = "Customer"` and gives the whole path
+    // only in `full_name`: the message is found by `full_name`.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct GeneratedCustomer {
+        #[prost(string, tag = "1")]
+        email: String,
+        #[prost(string, tag = "2")]
+        name: String,
+    }
+    impl prost::Name for GeneratedCustomer {
+        const NAME: &'static str = "Customer";
+        const PACKAGE: &'static str = "acme";
+        fn full_name() -> String {
+            "acme.Order.Customer".into()
+        }
+    }
+    let generated = GeneratedCustomer {
+        email: customer.email.clone(),
+        name: customer.name.clone(),
+    };
+    let bytes = protobuf.serialize(&context, &generated).await.unwrap();
+    assert_eq!(bytes, nested, "the same message, the same record");
 }

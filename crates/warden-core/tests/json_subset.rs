@@ -542,7 +542,7 @@ fn rust_values_are_checked_as_serde_json_builds_them() {
           "required": ["id", "ratio", "kind", "letter", "blob", "counts", "shape", "note"],
           "properties": {
             "id": {"type": "integer", "minimum": 1},
-            "ratio": {"type": "number", "maximum": 0.5},
+            "ratio": {"type": "number", "maximum": 2},
             "kind": {"enum": ["A", "B"]},
             "letter": {"type": "string", "maxLength": 1},
             "blob": {"type": "array", "items": {"type": "integer", "maximum": 200}, "maxItems": 3},
@@ -561,7 +561,7 @@ fn rust_values_are_checked_as_serde_json_builds_them() {
     assert!(schema.has_subset_validator());
     let good = Record {
         id: 3,
-        ratio: 0.25,
+        ratio: 1.0,
         kind: Kind::A,
         letter: 'é',
         blob: Blob(vec![1, 200]),
@@ -581,11 +581,10 @@ fn rust_values_are_checked_as_serde_json_builds_them() {
                 ..good.clone()
             },
         ),
-        // 0.5f32 widened is 0.5; the next f32 up is past the bound.
         (
-            "f32 past its bound",
+            "whole f32 past its bound",
             Record {
-                ratio: f32::from_bits(0.5f32.to_bits() + 1),
+                ratio: 3.0,
                 ..good.clone()
             },
         ),
@@ -646,12 +645,12 @@ fn rust_values_are_checked_as_serde_json_builds_them() {
         check_serde(
             &schema,
             &Record {
-                ratio: 0.5,
+                ratio: 2.0,
                 ..good.clone()
             }
         ),
         Verdict::Valid,
-        "an f32 on its bound"
+        "a whole f32 on its bound"
     );
 
     // Shapes serde_json builds otherwise or refuses are left to the `Value` route.
@@ -677,10 +676,32 @@ fn rust_values_are_checked_as_serde_json_builds_them() {
                 ..good.clone()
             },
         ),
+        // Written as `0.1`, which readers take as another `f64` than the widened `f32`.
+        (
+            "f32 with a fraction",
+            Record {
+                ratio: 0.1,
+                ..good.clone()
+            },
+        ),
     ];
     for (why, record) in &unknown {
         assert_eq!(schema.subset_check_serde(record), Verdict::Unknown, "{why}");
     }
+    // A `Serialize` that drops the error of a member keeps that member's verdict.
+    struct Swallowing;
+    impl Serialize for Swallowing {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct as _;
+            let mut record = serializer.serialize_struct("Swallowing", 1)?;
+            let _ = record.serialize_field("id", &0u32);
+            record.end()
+        }
+    }
+    let ids = JsonSchema::parse(r#"{"properties": {"id": {"minimum": 1}}}"#, &[])
+        .expect("the schema parses");
+    assert_eq!(check_serde(&ids, &Swallowing), Verdict::Invalid);
+
     let float_keys: BTreeMap<String, BTreeMap<bool, i32>> =
         [("counts".to_owned(), [(true, 1)].into())].into();
     assert_eq!(

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::json::Verdict;
-use warden_core::wire::header;
+use warden_core::wire::{HEADER_LEN, header};
 use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -50,9 +50,15 @@ impl JsonSerializer {
     /// Without write rules, and when the schema is within the subset Warden validates itself
     /// ([`JsonSchema::has_subset_validator`]), the value is written straight from serde and
     /// checked from its own `Serialize` calls ([`JsonSchema::subset_check_serde`]): no
-    /// `serde_json::Value` is built and nothing is read back. A value that check does not find
-    /// valid, and every other case, goes the `Value` route (`serde_json::to_value`, then
-    /// `jsonschema`), which decides and names the failing field.
+    /// `serde_json::Value` is built and nothing is read back. Shapes that check leaves open
+    /// (non-integral `f32`s, tuple variants, …) are checked on the bytes written
+    /// ([`JsonSchema::subset_check_text`]). A value neither check finds valid, and every other
+    /// case, goes the `Value` route (`serde_json::to_value`, then `jsonschema`), which decides
+    /// and names the failing field.
+    ///
+    /// The value is serialized twice, once to write it and once to check it: a `Serialize`
+    /// that answers differently the second time (a value behind a lock that another thread
+    /// changes in between) is checked as it was the second time.
     ///
     /// Errors: [`SerdeError::Serialization`] when serde fails, [`SerdeError::Invalid`] when
     /// the document does not match, [`SerdeError::Registry`] when the schema cannot be found.
@@ -66,7 +72,12 @@ impl JsonSerializer {
             let mut out = self.resolver.buffer(resolved.id, 256);
             serde_json::to_writer(&mut out, value)
                 .map_err(|e| SerdeError::Serialization(e.to_string()))?;
-            if resolved.schema.subset_check_serde(value) == Verdict::Valid {
+            let verdict = match resolved.schema.subset_check_serde(value) {
+                // Shapes the serde check leaves open are decided on the bytes written.
+                Verdict::Unknown => resolved.schema.subset_check_text(&out[HEADER_LEN..]),
+                verdict => verdict,
+            };
+            if verdict == Verdict::Valid {
                 self.resolver.wrote(&out);
                 return Ok(out);
             }

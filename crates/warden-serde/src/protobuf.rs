@@ -34,41 +34,6 @@ pub struct ProtobufSerializer {
 /// The messages written with one schema: (full name, target).
 type Targets = Vec<(String, Arc<Target>)>;
 
-/// A message's full name in the parts `prost::Name` gives (`PACKAGE.NAME`, or the whole name
-/// with no package), so that a cached message is found without putting the name together.
-#[derive(Debug, Clone, Copy)]
-struct FullName<'a> {
-    package: &'a str,
-    name: &'a str,
-}
-
-impl<'a> FullName<'a> {
-    /// A full name given whole.
-    fn whole(name: &'a str) -> Self {
-        Self { package: "", name }
-    }
-
-    /// Whether `full` is this name.
-    fn is(&self, full: &str) -> bool {
-        if self.package.is_empty() {
-            return full == self.name;
-        }
-        full.len() == self.package.len() + 1 + self.name.len()
-            && full.starts_with(self.package)
-            && full.as_bytes()[self.package.len()] == b'.'
-            && full.ends_with(self.name)
-    }
-}
-
-impl std::fmt::Display for FullName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if !self.package.is_empty() {
-            write!(f, "{}.", self.package)?;
-        }
-        f.write_str(self.name)
-    }
-}
-
 /// A message of a writer schema, ready to frame records with.
 #[derive(Debug)]
 struct Target {
@@ -104,8 +69,7 @@ impl ProtobufSerializer {
     }
 
     /// Serializes a `prost` message. Its encoding is checked to decode as the schema's
-    /// message of the same full name (`prost::Name`'s `PACKAGE.NAME`, what `full_name`
-    /// answers by default and in `prost-build`'s code).
+    /// message of the same full name (`prost::Name::full_name`).
     ///
     /// Errors: [`SerdeError::Invalid`] when the schema has no such message or the encoding
     /// does not fit it; registry errors.
@@ -114,11 +78,9 @@ impl ProtobufSerializer {
         context: &SerializationContext<'_>,
         message: &M,
     ) -> Result<Vec<u8>> {
-        let name = FullName {
-            package: M::PACKAGE,
-            name: M::NAME,
-        };
-        self.encode(context, name, message).await
+        // `full_name`, not `PACKAGE.NAME`: `prost-build` gives a nested message its own
+        // name in `NAME` and the whole path only in `full_name`.
+        self.encode(context, &M::full_name(), message).await
     }
 
     /// Serializes a `DynamicMessage` (its descriptor's full name picks the message).
@@ -128,8 +90,7 @@ impl ProtobufSerializer {
         message: &DynamicMessage,
     ) -> Result<Vec<u8>> {
         let descriptor = message.descriptor();
-        self.encode(context, FullName::whole(descriptor.full_name()), message)
-            .await
+        self.encode(context, descriptor.full_name(), message).await
     }
 
     /// Encodes `message` as the writer schema's message `full_name`, checks the encoding
@@ -137,19 +98,13 @@ impl ProtobufSerializer {
     async fn encode<M: Message>(
         &self,
         context: &SerializationContext<'_>,
-        full_name: FullName<'_>,
+        full_name: &str,
         message: &M,
     ) -> Result<Vec<u8>> {
         // The subject name strategy reads the message's name only when it is a record name
         // strategy.
-        let record_name = self
-            .resolver
-            .uses_record_name()
-            .then(|| full_name.to_string());
-        let resolved = self
-            .resolver
-            .resolve(context, record_name.as_deref())
-            .await?;
+        let record_name = self.resolver.uses_record_name().then_some(full_name);
+        let resolved = self.resolver.resolve(context, record_name).await?;
         let target = self.target(&resolved, full_name)?;
         let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
         out.extend_from_slice(&target.indexes);
@@ -187,7 +142,7 @@ impl ProtobufSerializer {
                 SerdeError::invalid("", format!("schema {} has no message", resolved.id))
             })?,
         };
-        let target = self.target(&resolved, FullName::whole(&full_name))?;
+        let target = self.target(&resolved, &full_name)?;
         let (_, bytes) = if resolved.write_rules().is_some() {
             let mut json = json.clone();
             resolved.run_write_rules_in(Some(&target.descriptor), &mut json)?;
@@ -205,11 +160,11 @@ impl ProtobufSerializer {
     fn target(
         &self,
         resolved: &Resolved<ProtobufSchema>,
-        name: FullName<'_>,
+        full_name: &str,
     ) -> Result<Held<'_, Target>> {
         if let Some((id, known, target)) = self.first_message.get()
             && *id == resolved.id
-            && name.is(known)
+            && known == full_name
         {
             return Ok(Held::Borrowed(target));
         }
@@ -218,11 +173,10 @@ impl ProtobufSerializer {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&resolved.id)
-            .and_then(|targets| targets.iter().find(|(known, _)| name.is(known)))
+            .and_then(|targets| targets.iter().find(|(known, _)| known == full_name))
         {
             return Ok(Held::Shared(Arc::clone(found)));
         }
-        let full_name = name.to_string();
         let schema = &resolved.schema;
         let missing = || {
             SerdeError::invalid(
@@ -230,7 +184,7 @@ impl ProtobufSerializer {
                 format!("schema {} has no message {full_name}", resolved.id),
             )
         };
-        let indexes = schema.message_indexes(&full_name).ok_or_else(missing)?;
+        let indexes = schema.message_indexes(full_name).ok_or_else(missing)?;
         let descriptor = schema.message_by_indexes(&indexes).ok_or_else(missing)?;
         let target = Arc::new(Target {
             check: EncodingCheck::new(&descriptor),
@@ -241,14 +195,14 @@ impl ProtobufSerializer {
         let targets = messages.entry(resolved.id).or_default();
         if self.first_message.get().is_none() {
             // Lost races leave the first winner: the same message.
-            let _ = self
-                .first_message
-                .set((resolved.id, full_name.clone(), Arc::clone(&target)));
+            let _ =
+                self.first_message
+                    .set((resolved.id, full_name.to_owned(), Arc::clone(&target)));
         }
         match targets.iter().find(|(known, _)| *known == full_name) {
             Some((_, found)) => Ok(Held::Shared(Arc::clone(found))),
             None => {
-                targets.push((full_name, Arc::clone(&target)));
+                targets.push((full_name.to_owned(), Arc::clone(&target)));
                 Ok(Held::Shared(target))
             }
         }

@@ -278,7 +278,8 @@ impl<S> Clone for Resolved<S> {
     }
 }
 
-/// The most capacity (bytes) a record's buffer starts with from the last record's length.
+/// The longest last record (bytes) a record's buffer is sized from: past it, the next
+/// buffer starts at a quarter more than this.
 const LENGTH_HINT_CAP: usize = 4096;
 
 /// The hasher of the maps looked up on every record: foldhash, several times SipHash's speed

@@ -337,7 +337,9 @@ impl JsonSchema {
     /// [`Verdict::Invalid`] are `jsonschema`'s verdicts on it. Shapes `serde_json` builds in
     /// ways the check does not follow (tuple and struct enum variants, map keys other than
     /// strings, chars, integers and unit variants, integers past 64 bits) are
-    /// [`Verdict::Unknown`], as is an error raised by the value's own `Serialize`.
+    /// [`Verdict::Unknown`], as are `f32`s with a fraction (written in their shortest decimal
+    /// form, which is not the widened `f64`) and an error raised by the value's own
+    /// `Serialize`.
     pub fn subset_check_serde<T: serde::Serialize + ?Sized>(&self, value: &T) -> Verdict {
         match &self.subset {
             Some(subset) => subset.check_serde(value),

@@ -1,6 +1,7 @@
-//! A validator of Warden's own for a subset of JSON Schema, run over JSON text as it is parsed
-//! (or over a `serde_json::Value`) without building a document: what lets a serializer
-//! validate a serde value from the bytes it writes, with no `serde_json::Value` in between.
+//! A validator of Warden's own for a subset of JSON Schema, run over JSON text as it is
+//! parsed, over a `serde_json::Value`, or over a Rust value's own `Serialize` calls (`ser`),
+//! without building a document: what lets a serializer validate a serde value with no
+//! `serde_json::Value` in between.
 //!
 //! The subset: boolean schemas; `type`; `enum` and `const`; `properties`, `required`,
 //! `additionalProperties` and `maxProperties`; `items` as one schema, `minItems` and

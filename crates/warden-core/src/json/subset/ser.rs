@@ -4,8 +4,9 @@
 //! own output back.
 //!
 //! The document checked is the one `serde_json::to_value` would build from the same calls:
-//! integers as numbers (`i128`/`u128` only within `i64`/`u64`), an `f32` widened to `f64`, a
-//! float that is not finite as `null`, `char` and unit variants as strings, bytes as an array
+//! integers as numbers (`i128`/`u128` only within `i64`/`u64`), a whole `f32` widened to
+//! `f64` (a fractional one is [`Verdict::Unknown`]: `serde_json` writes its shortest decimal
+//! form, which readers take as another `f64`), a float that is not finite as `null`, `char` and unit variants as strings, bytes as an array
 //! of numbers, `None` and units as `null`, a newtype variant as a one-member object, map keys
 //! that are strings, chars, integers (written in decimal) or unit variants. Whatever else
 //! `serde_json` builds differently or refuses (tuple and struct variants, other map keys,
@@ -29,7 +30,8 @@ pub(super) fn check<T: Serialize + ?Sized>(subset: &Subset, value: &T) -> Verdic
         verdict: &verdict,
     };
     match value.serialize(Check(walk)) {
-        Ok(()) => Verdict::Valid,
+        // A `Serialize` that swallowed a verdict's error still left the verdict.
+        Ok(()) => verdict.get(),
         // An error the value's own `Serialize` raised, not a verdict: not this check's call.
         Err(Stop) => match verdict.get() {
             Verdict::Valid => Verdict::Unknown,
@@ -126,6 +128,12 @@ impl<'s> ser::Serializer for Check<'s> {
     }
 
     fn serialize_f32(self, v: f32) -> Result<(), Stop> {
+        // `to_value` widens an `f32`, but `serde_json` writes its shortest decimal form,
+        // which readers take as another `f64` (`0.1f32` is written `0.1`): only values both
+        // agree on are decided here.
+        if v.is_finite() && v.fract() != 0.0 {
+            return self.0.fail(Verdict::Unknown);
+        }
         self.serialize_f64(v.into())
     }
 
