@@ -483,3 +483,58 @@ async fn a_registration_answered_from_kept_bytes_is_the_fresh_answer() {
     assert_eq!(fresh.text, first.text);
     assert_eq!(first.body["version"], 1, "{}", first.text);
 }
+
+/// On PostgreSQL, a replica keeps the versions its own registrations write, so the next
+/// registration under the subject reads none from the database; it still learns of the
+/// versions another replica writes within the bound, and numbers its next one after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_replica_keeps_the_versions_it_registers_and_learns_the_others() {
+    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    let url = pg.url();
+    // Declared after the database, so the servers stop first.
+    let a = spawn_app_with(|s| s.database_url = url.clone()).await;
+    let b = spawn_app_with(|s| s.database_url = url).await;
+    assert_eq!(a.set_level(None, "NONE").await.status.as_u16(), 200);
+    let schema = |i: u32| {
+        format!(r#"{{"type":"record","name":"R","fields":[{{"name":"f{i}","type":"int"}}]}}"#)
+    };
+    const MISSES: &str = r#"warden_cache_requests_total{cache="versions",result="miss"}"#;
+    a.register_ok("s", &schema(1)).await;
+    let before = metric(&a, MISSES).await;
+    assert!(
+        before > 0,
+        "the first registration under the subject read its versions"
+    );
+    for i in 2..=4 {
+        a.register_ok("s", &schema(i)).await;
+        // Time for this replica's own announcement to come back: it changes nothing here.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        metric(&a, MISSES).await,
+        before,
+        "a registration read the versions its own replica wrote from the database"
+    );
+    assert_eq!(
+        a.get("/subjects/s/versions").await.body,
+        serde_json::json!([1, 2, 3, 4])
+    );
+
+    b.register_ok("s", &schema(5)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while a.get("/subjects/s/versions").await.body != serde_json::json!([1, 2, 3, 4, 5]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other replica's version 5 did not show within the bound"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id = a.register_ok("s", &schema(6)).await;
+    let latest = a.version("s", "latest").await.body;
+    assert_eq!(
+        (latest["version"].as_i64(), latest["id"].as_i64()),
+        (Some(6), Some(id))
+    );
+}

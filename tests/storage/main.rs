@@ -10,7 +10,7 @@ use warden_core::{
 use warden_storage::{
     AssociationKey, DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema,
     SchemaStore, Scope, StoredAssociation, StoredConfig, StoredDek, StoredKek, VersionRow,
-    VersionsPublisher,
+    VersionsPublisher, VersionsWritten,
 };
 use warden_testkit::postgres::TempPostgres;
 
@@ -1561,6 +1561,88 @@ async fn postgres_registration_publishes_nothing() {
     let (published, stored) = published_by_a_registration(&*store).await;
     assert_eq!(stored.len(), 2);
     assert_eq!(published, None);
+}
+
+/// What one grouped registration of a third version tells its publisher, and the versions
+/// the store then reads.
+async fn published_by_a_grouped_registration(
+    store: &dyn SchemaStore,
+) -> (
+    Vec<(&'static str, Vec<warden_storage::VersionRow>)>,
+    Vec<warden_storage::VersionRow>,
+) {
+    let numbered = |n: usize| schema(&format!(r#"{{"type":"record","name":"G{n}","fields":[]}}"#));
+    for n in 1..=2 {
+        register(store, "grouped", &numbered(n), None, None)
+            .await
+            .unwrap();
+    }
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let publish: VersionsPublisher = {
+        let told = Arc::clone(&told);
+        Arc::new(move |subject, written| {
+            assert_eq!(subject, &sub("grouped"));
+            told.lock().unwrap().push(match written {
+                VersionsWritten::All(rows) => ("all", rows.to_vec()),
+                VersionsWritten::Appended(rows) => ("appended", rows.to_vec()),
+                VersionsWritten::Unknown => ("unknown", Vec::new()),
+            });
+        })
+    };
+    let outcome = store
+        .register_grouped(GroupedRegistration {
+            subject: sub("grouped"),
+            schema: Arc::new(numbered(3)),
+            checked: None,
+            publish,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, GroupedOutcome::Written { version, .. } if version == v(3)),
+        "{outcome:?}"
+    );
+    let told = told.lock().unwrap().clone();
+    (told, store.versions(&sub("grouped")).await.unwrap())
+}
+
+/// SQLite, written by this process alone, tells a group's publisher every version as the
+/// commit left them.
+#[tokio::test]
+async fn sqlite_grouped_registration_publishes_every_version() {
+    let (store, _keep) = sqlite().await;
+    let (told, stored) = published_by_a_grouped_registration(&*store).await;
+    assert_eq!(stored.len(), 3);
+    assert_eq!(told, [("all", stored)]);
+}
+
+/// PostgreSQL, written by other replicas too, tells a group's publisher the version it
+/// added (registration time included): the registry holds it after the versions it read.
+#[tokio::test]
+async fn postgres_grouped_registration_publishes_the_version_it_added() {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    let store = warden_storage::open(&pg.url()).await.unwrap();
+    let mut announced = store.subject_changes().unwrap();
+    let (told, stored) = published_by_a_grouped_registration(&*store).await;
+    assert_eq!(stored.len(), 3);
+    assert_eq!(told, [("appended", stored[2..].to_vec())]);
+    // This replica passes on the announcements of the two registrations made alone, and
+    // not that of its group, whose publisher was told (other replicas still get it).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let passed_on: Vec<_> = std::iter::from_fn(|| announced.try_recv().ok()).collect();
+    assert_eq!(passed_on, [Some(sub("grouped")), Some(sub("grouped"))]);
+    let logged = tokio::task::spawn_blocking(move || {
+        pg.psql("SELECT count(*) FROM changes WHERE kind = 'subject' AND payload = 'grouped'")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        logged.trim(),
+        "3",
+        "every registration is in the change log"
+    );
 }
 
 /// Waits up to three seconds (three polls of the change log) for the next message.

@@ -18,6 +18,9 @@ pub enum CacheName {
     Request = 1,
     /// `verdict`: verdicts of compatibility checks.
     Verdict = 2,
+    /// `versions`: a subject's versions, soft-deleted ones included (read before every
+    /// registration, and by the reads of a subject's versions).
+    Versions = 3,
 }
 
 /// The registry's metrics. Each process has its own set (no global state).
@@ -32,11 +35,11 @@ pub struct Metrics {
     pub registrations: IntCounterVec,
     /// `warden_compatibility_failures_total`: registrations refused as incompatible.
     pub compatibility_failures: IntCounter,
-    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict", result="hit"|"miss"}`.
+    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict"|"versions", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// The six counters of `cache`, resolved once: `[schema_by_id, request, verdict]` ×
-    /// `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
-    cache_lookups: [[IntCounter; 2]; 3],
+    /// The eight counters of `cache`, resolved once: `[schema_by_id, request, verdict,
+    /// versions]` × `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
+    cache_lookups: [[IntCounter; 2]; 4],
     /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
@@ -110,7 +113,7 @@ impl Metrics {
         ] {
             registry.register(c).expect("metric names are unique");
         }
-        let cache_lookups = ["schema_by_id", "request", "verdict"]
+        let cache_lookups = ["schema_by_id", "request", "verdict", "versions"]
             .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
         Self {
             registry,

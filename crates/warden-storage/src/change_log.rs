@@ -51,13 +51,47 @@ const APPEND: &str = "WITH c AS (INSERT INTO changes (kind, payload) VALUES ($1,
 
 /// [`APPEND`] for the subjects of a group of registrations (parameter `$n`, a text array),
 /// without its leading `WITH`: the end of a statement whose `WITH` list comes before it.
+/// Returns the changes' sequence numbers (one `bigint` column).
 pub(crate) fn append_subjects_sql(n: usize) -> String {
     format!(
         "c AS (INSERT INTO changes (kind, payload) \
          SELECT 'subject', p FROM unnest(${n}::text[]) AS p RETURNING seq, kind, payload) \
-         SELECT pg_notify('warden_change', CASE WHEN octet_length(payload) <= 7000 \
-         THEN seq::text || ':' || kind || ':' || payload ELSE seq::text END) FROM c"
+         SELECT seq FROM c \
+         WHERE pg_notify('warden_change', CASE WHEN octet_length(payload) <= 7000 \
+         THEN seq::text || ':' || kind || ':' || payload ELSE seq::text END)::text = ''"
     )
+}
+
+/// The changes this replica wrote and has applied to its own memory already, by sequence
+/// number: its [`follow`] task marks them applied without passing them on. Numbers are
+/// added before their transaction commits (so before they can be announced) and taken out
+/// when seen; those of a transaction that never committed are dropped once they fall out of
+/// the follower's window. Cheap to clone (shared).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OwnChanges(std::sync::Arc<std::sync::Mutex<BTreeSet<i64>>>);
+
+impl OwnChanges {
+    /// Marks `seqs` as this replica's own.
+    pub(crate) fn insert(&self, seqs: &[i64]) {
+        self.lock().extend(seqs.iter().copied());
+    }
+
+    /// Whether `seq` was marked as this replica's own; unmarks it.
+    fn take(&self, seq: i64) -> bool {
+        self.lock().remove(&seq)
+    }
+
+    /// Unmarks every number up to `floor`.
+    fn forget_through(&self, floor: i64) {
+        let mut own = self.lock();
+        *own = own.split_off(&(floor + 1));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<i64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// One entry of the change log: what another replica must forget.
@@ -127,6 +161,8 @@ pub(crate) struct Sinks {
     pub(crate) evictions: broadcast::Sender<Vec<SchemaId>>,
     pub(crate) settings: broadcast::Sender<()>,
     pub(crate) subjects: broadcast::Sender<Option<Subject>>,
+    /// Changes not to pass on: this replica's own, already applied.
+    pub(crate) own: OwnChanges,
 }
 
 impl Sinks {
@@ -158,18 +194,21 @@ struct Follower {
 }
 
 impl Follower {
-    /// Applies the change numbered `seq` unless it already was.
+    /// Applies the change numbered `seq` unless it already was, or is this replica's own.
     fn apply(&mut self, seq: i64, change: Option<Change>) {
         if seq <= self.highest - WINDOW || !self.applied.insert(seq) {
             return;
         }
-        if let Some(change) = change {
+        if let Some(change) = change
+            && !self.sinks.own.take(seq)
+        {
             self.sinks.deliver(change);
         }
         if seq > self.highest {
             self.highest = seq;
             let floor = self.highest - WINDOW;
             self.applied = self.applied.split_off(&(floor + 1));
+            self.sinks.own.forget_through(floor);
         }
     }
 
@@ -309,6 +348,7 @@ mod tests {
             evictions: broadcast::channel(8).0,
             settings: broadcast::channel(8).0,
             subjects,
+            own: OwnChanges::default(),
         };
         let pool = sqlx::postgres::PgPoolOptions::new()
             .connect_lazy("postgres://nobody@127.0.0.1:1/none")
@@ -347,6 +387,24 @@ mod tests {
         assert!(rx.try_recv().is_err());
         f.apply(5000 - WINDOW + 1, subject("late"));
         assert_eq!(rx.try_recv().unwrap().unwrap().as_str(), "late");
+    }
+
+    #[tokio::test]
+    async fn a_replicas_own_changes_are_not_passed_on_and_others_still_are() {
+        let (mut f, mut rx) = follower(10);
+        f.sinks.own.insert(&[11, 13]);
+        f.apply(11, subject("mine"));
+        f.apply(12, subject("theirs"));
+        f.apply(11, subject("mine")); // replayed by a read of the log
+        f.apply(13, subject("mine-too"));
+        let got: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|s| s.unwrap().as_str().to_owned())
+            .collect();
+        assert_eq!(got, ["theirs"]);
+        // A number marked by a transaction that never committed goes with the window.
+        f.sinks.own.insert(&[14]);
+        f.apply(14 + WINDOW, subject("later"));
+        assert!(!f.sinks.own.take(14));
     }
 
     #[test]

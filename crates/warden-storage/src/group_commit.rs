@@ -23,11 +23,23 @@ use tokio::sync::oneshot;
 use warden_core::{SchemaId, Subject, Version};
 
 use crate::common::{next_version, refs_json, schema_id, version_column};
-use crate::{GroupedOutcome, GroupedRegistration, Result, VersionRow, VersionsPublisher};
+use crate::{
+    GroupedOutcome, GroupedRegistration, Result, VersionRow, VersionsPublisher, VersionsWritten,
+};
 
 /// At most this many registrations are written in one group (each binds up to ten
 /// parameters, far below SQLite's limit of 32,766).
 const MAX_GROUP: usize = 256;
+
+/// How a group's writes reach the registrations' publishers ([`VersionsWritten`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Publishing {
+    /// Every version of each subject written to (one process owns the database: SQLite).
+    All,
+    /// The versions written to each subject; the group's other subjects are forgotten
+    /// (other processes write too: PostgreSQL).
+    Appended,
+}
 
 /// A registration waiting for its group, and where its outcome goes.
 struct Pending {
@@ -54,16 +66,17 @@ impl GroupQueue {
     /// is being written, and writes it with `write`, which returns what the group left and
     /// a guard (the write lock) held until every registration of the group is answered.
     ///
-    /// With `publishes` (one process owns the database), the versions a group wrote are
-    /// published to the registrations' publishers; otherwise every subject of the group is
-    /// forgotten before any answer goes out, so that a read after the write reads it anew.
-    /// A lead dropped before it answered (its request was cancelled) makes the subjects of
-    /// its group forgotten and leaves its registrations [`GroupedOutcome::Declined`]: they
-    /// register alone.
+    /// What the group wrote to each subject is published to the publisher of the first of
+    /// its registrations under the subject, as `publishing` says, before any answer goes
+    /// out; with [`Publishing::Appended`], the group's other subjects are forgotten first.
+    /// A group that failed makes every subject of the group forgotten. A lead dropped
+    /// before it answered (its request was cancelled) makes the subjects of its group
+    /// forgotten and leaves its registrations [`GroupedOutcome::Declined`]: they register
+    /// alone.
     pub(crate) async fn join<'a, F, Fut, G>(
         &'a self,
         registration: GroupedRegistration,
-        publishes: bool,
+        publishing: Publishing,
         write: F,
     ) -> Result<GroupedOutcome>
     where
@@ -94,14 +107,14 @@ impl GroupQueue {
                         let unknown = ForgetOnDrop::new(&group);
                         let (written, held) =
                             write(group.iter().map(|p| p.registration.clone()).collect()).await;
-                        let written = if publishes {
-                            unknown.disarm();
-                            written
-                        } else {
-                            drop(unknown);
-                            written.map(|(outcomes, _)| (outcomes, HashMap::new()))
-                        };
-                        answer_group(group, written);
+                        match (&written, publishing) {
+                            (Ok((_, published)), Publishing::Appended) => {
+                                unknown.forget_all_but(published);
+                            }
+                            // Published, or (a failed group) forgotten, by `answer_group`.
+                            _ => unknown.disarm(),
+                        }
+                        answer_group(group, written, publishing);
                         drop(held);
                     }
                     // Ours was in this group or an earlier one: its answer is ready, or it
@@ -392,11 +405,13 @@ fn written_ids(returned: Vec<i64>, writes: usize) -> Result<Vec<SchemaId>> {
         .collect()
 }
 
-/// Every version of some subjects, by subject.
+/// Versions of some subjects, by subject, oldest first: every version, or those a group
+/// wrote ([`Publishing`]).
 type Published = HashMap<Subject, Vec<VersionRow>>;
 
-/// What a group leaves: each registration's outcome, in order, and every version of each
-/// subject it wrote to, as its commit left them.
+/// What a group leaves: each registration's outcome, in order, and for each subject it
+/// wrote to, every version as its commit left them (SQLite) or the versions it wrote
+/// (PostgreSQL).
 pub(crate) type Written = (Vec<GroupedOutcome>, Published);
 
 /// The versions of the subjects recent groups read or wrote on SQLite, as their commits left
@@ -593,7 +608,10 @@ pub(crate) async fn write_group_sqlite(
 /// statement (in key order, so that groups of several replicas never wait on each other in a cycle), one read of the fingerprints' ids and of the
 /// subjects' versions a decision needs, one insert of the new schemas (in fingerprint order),
 /// and one statement that inserts the versions and appends them to the change log for the
-/// other replicas. Nothing is published: the outcomes come with an empty map.
+/// other replicas. Those changes' sequence numbers go to `own` before the commit, so that
+/// this replica's follower does not pass its own writes on (the publishers are told of
+/// them). The outcomes come with the versions written to each subject
+/// ([`Publishing::Appended`]).
 ///
 /// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
 /// transaction is then dropped, so nothing is written.
@@ -601,6 +619,7 @@ pub(crate) async fn write_group_postgres(
     mut tx: Transaction<'static, Postgres>,
     group: &[GroupedRegistration],
     lock_space: i32,
+    own: &crate::change_log::OwnChanges,
 ) -> Result<Written> {
     use sqlx::Row as _;
     let (subjects, fingerprints) = keys(group);
@@ -739,8 +758,8 @@ pub(crate) async fn write_group_postgres(
     announced.sort_unstable();
     announced.dedup();
     // The versions and their announcement in one statement (a data-modifying `WITH` runs
-    // whether or not the statement reads what it returns).
-    sqlx::query(&format!(
+    // whether or not the statement reads what it returns); it returns the changes' numbers.
+    let announced: Vec<i64> = sqlx::query_scalar(&format!(
         "WITH written AS (
              INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
              SELECT s, v, i, FALSE, $4 FROM unnest($1::text[], $2::int[], $3::bigint[])
@@ -753,12 +772,26 @@ pub(crate) async fn write_group_postgres(
     .bind(&schema_ids)
     .bind(plan.created_at)
     .bind(&announced)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    own.insert(&announced);
     tx.commit().await?;
-    // Nothing is published (other replicas write too), and the group read only part of the
-    // history of most subjects.
-    Ok((plan.outcomes(&ids), HashMap::new()))
+    let mut appended = Published::new();
+    for (w, id) in plan.writes.iter().zip(&ids) {
+        appended
+            .entry(w.subject.clone())
+            .or_default()
+            .push(VersionRow {
+                version: w.version,
+                schema_id: *id,
+                deleted: false,
+                created_at: plan.created_at,
+            });
+    }
+    for rows in appended.values_mut() {
+        rows.sort_unstable_by_key(|r| r.version);
+    }
+    Ok((plan.outcomes(&ids), appended))
 }
 
 /// The group's distinct subjects and fingerprints, sorted.
@@ -790,13 +823,18 @@ enum Bind<'a> {
 
 /// Answers every registration of a group: the outcomes of `written`, or, when the group
 /// failed as a whole, [`GroupedOutcome::Declined`] (each registers alone). Versions are
-/// published (or forgotten, after a failure) before the answers go out.
-fn answer_group(group: Vec<Pending>, written: Result<Written>) {
+/// published as `publishing` says (or forgotten, after a failure) before the answers go
+/// out.
+fn answer_group(group: Vec<Pending>, written: Result<Written>, publishing: Publishing) {
     match written {
         Ok((outcomes, published)) => {
             for (subject, rows) in &published {
                 if let Some(p) = group.iter().find(|p| &p.registration.subject == subject) {
-                    (p.registration.publish)(subject, Some(rows));
+                    let written = match publishing {
+                        Publishing::All => VersionsWritten::All(rows),
+                        Publishing::Appended => VersionsWritten::Appended(rows),
+                    };
+                    (p.registration.publish)(subject, written);
                 }
             }
             for (p, outcome) in group.into_iter().zip(outcomes) {
@@ -806,7 +844,7 @@ fn answer_group(group: Vec<Pending>, written: Result<Written>) {
         Err(e) => {
             tracing::debug!(error = %e, size = group.len(), "a registration group failed; each registers alone");
             for p in group {
-                (p.registration.publish)(&p.registration.subject, None);
+                (p.registration.publish)(&p.registration.subject, VersionsWritten::Unknown);
                 let _ = p.answer.send(Ok(GroupedOutcome::Declined));
             }
         }
@@ -836,12 +874,21 @@ impl ForgetOnDrop {
     fn disarm(mut self) {
         self.0.clear();
     }
+
+    /// Forgets the subjects not in `published` now, and none when dropped.
+    fn forget_all_but(mut self, published: &Published) {
+        for (subject, publish) in self.0.drain(..) {
+            if !published.contains_key(&subject) {
+                publish(&subject, VersionsWritten::Unknown);
+            }
+        }
+    }
 }
 
 impl Drop for ForgetOnDrop {
     fn drop(&mut self) {
         for (subject, publish) in &self.0 {
-            publish(subject, None);
+            publish(subject, VersionsWritten::Unknown);
         }
     }
 }

@@ -281,12 +281,27 @@ pub enum AssociationKey<'a> {
     Namespace(Option<&'a str>),
 }
 
-/// Receives a subject's version rows after a write to them: `Some(rows)` (every version,
-/// soft-deleted ones included, oldest first) once the write committed, or `None` when the
-/// write's outcome is unknown to the caller (what it holds of the subject must be read
-/// again). Called while the store still serializes writes, so that no later write can be
-/// overtaken.
-pub type VersionsPublisher = std::sync::Arc<dyn Fn(&Subject, Option<&[VersionRow]>) + Send + Sync>;
+/// What a committed write tells of a subject's versions ([`VersionsPublisher`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionsWritten<'a> {
+    /// Every version as the write left them, soft-deleted ones included, oldest first: the
+    /// store is written by this process alone (SQLite).
+    All(&'a [VersionRow]),
+    /// The versions the write added, oldest first, each the next after the newest version
+    /// the write found: the store is written by other processes too (PostgreSQL replicas),
+    /// which announce their own changes. The older versions are what the caller held before,
+    /// if the first added one follows the newest of those.
+    Appended(&'a [VersionRow]),
+    /// The write's outcome is unknown to the caller: what it holds of the subject must be
+    /// read again.
+    Unknown,
+}
+
+/// Receives what a write to a subject's versions left ([`VersionsWritten`]). Called after
+/// the write's commit (or its failure) and before its caller is answered, while the store
+/// still serializes this process's writes to the subject, so that no later write of this
+/// process can be overtaken.
+pub type VersionsPublisher = std::sync::Arc<dyn Fn(&Subject, VersionsWritten<'_>) + Send + Sync>;
 
 /// A new version that the store may write together with other concurrent registrations,
 /// in one transaction (group commit): the common registration of a schema without

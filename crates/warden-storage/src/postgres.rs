@@ -22,6 +22,7 @@ use crate::common::{
     id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
     version_column,
 };
+use crate::group_commit::Publishing;
 use crate::{
     DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
     RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
@@ -59,6 +60,9 @@ pub struct PgStore {
     subjects: broadcast::Sender<Option<Subject>>,
     /// Registrations waiting to be written together ([`SchemaStore::register_grouped`]).
     group: crate::group_commit::GroupQueue,
+    /// The changes this replica's groups announced, which its follower does not pass on:
+    /// the groups tell their publishers what they wrote.
+    own: change_log::OwnChanges,
 }
 
 impl PgStore {
@@ -85,10 +89,12 @@ impl PgStore {
         // announced and in the log, and is applied once.
         let listener = change_log::listen(&pool).await?;
         let highest = change_log::highest(&pool).await?;
+        let own = change_log::OwnChanges::default();
         let sinks = change_log::Sinks {
             evictions: evictions.clone(),
             settings: settings.clone(),
             subjects: subjects.clone(),
+            own: own.clone(),
         };
         tokio::spawn(change_log::follow(pool.clone(), listener, highest, sinks));
         Ok(Self {
@@ -97,6 +103,7 @@ impl PgStore {
             settings,
             subjects,
             group: crate::group_commit::GroupQueue::default(),
+            own,
         })
     }
 }
@@ -148,13 +155,15 @@ impl SchemaStore for PgStore {
     }
 
     async fn register_grouped(&self, registration: GroupedRegistration) -> Result<GroupedOutcome> {
-        // Other replicas write too: nothing is published; the subjects written are
-        // forgotten here and announced to the other replicas through the change log.
+        // Other replicas write too: the versions written are published as appended to what
+        // each registration's caller held, and announced to the other replicas through the
+        // change log.
         self.group
-            .join(registration, false, |group| async move {
+            .join(registration, Publishing::Appended, |group| async move {
                 let written = match self.pool.begin().await {
                     Ok(tx) => {
-                        crate::group_commit::write_group_postgres(tx, &group, LOCK_SPACE).await
+                        crate::group_commit::write_group_postgres(tx, &group, LOCK_SPACE, &self.own)
+                            .await
                     }
                     Err(e) => Err(e.into()),
                 };

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use warden_core::{Mode, Subject};
-use warden_storage::{Scope, StoredConfig, VersionRow, VersionsPublisher};
+use warden_storage::{Scope, StoredConfig, VersionRow, VersionsPublisher, VersionsWritten};
 
 use super::Registry;
 use crate::error::Result;
@@ -163,6 +163,40 @@ impl SettingsCache {
 /// The versions of each subject read so far, soft-deleted ones included, in version order.
 pub(super) type VersionsCache = Memo<Subject, Arc<[VersionRow]>>;
 
+impl VersionsCache {
+    /// Holds `base` followed by `added` as `subject`'s versions, when `base` is what is held
+    /// now (the very value: nothing was forgotten or published since it was taken) and the
+    /// first added version follows its newest; forgets the subject otherwise. Either way,
+    /// reads that began before are not kept.
+    ///
+    /// What another process wrote in between is not seen here, as in any read from memory:
+    /// its announcement forgets the subject (a new version it wrote makes the added ones not
+    /// follow, and forgets the subject at once).
+    fn append(&self, subject: &Subject, base: Option<&Arc<[VersionRow]>>, added: &[VersionRow]) {
+        let mut entries = self.write();
+        self.counter(subject).fetch_add(1, Ordering::AcqRel);
+        let held = entries.get(subject);
+        let next = |rows: &[VersionRow]| rows.last().map_or(1, |r| r.version.get() + 1);
+        let follows = added
+            .iter()
+            .zip(added.iter().skip(1))
+            .all(|(a, b)| b.version.get() == a.version.get() + 1);
+        match (base, held) {
+            (Some(base), Some(held))
+                if Arc::ptr_eq(base, held)
+                    && follows
+                    && added.first().is_some_and(|a| a.version.get() == next(base)) =>
+            {
+                let rows: Arc<[VersionRow]> = base.iter().chain(added).copied().collect();
+                Self::hold(&mut entries, subject.clone(), rows);
+            }
+            _ => {
+                entries.remove(subject);
+            }
+        }
+    }
+}
+
 fn key(scope: Scope<'_>) -> Option<Subject> {
     match scope {
         Scope::Global => None,
@@ -224,7 +258,10 @@ impl Registry {
     /// Errors: the store's, on a miss.
     pub(super) async fn subject_versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
         let memo = &self.versions;
-        if let Some(hit) = memo.get(subject) {
+        let held = memo.get(subject);
+        self.metrics
+            .count_cache_lookup(crate::metrics::CacheName::Versions, held.is_some());
+        if let Some(hit) = held {
             return Ok(hit.to_vec());
         }
         let read_at = memo.generation(subject);
@@ -245,14 +282,18 @@ impl Registry {
         self.versions.forget(subject);
     }
 
-    /// What a grouped registration tells of the versions it wrote ([`VersionsPublisher`]):
-    /// [`Registry::versions_published`], or [`Registry::versions_changed`] when the outcome
-    /// is unknown.
-    pub(super) fn versions_publisher(&self) -> VersionsPublisher {
+    /// Where a grouped registration to `subject` tells of the versions it wrote
+    /// ([`VersionsPublisher`]), taken after the registration read them: every version is
+    /// held as [`Registry::versions_published`] holds it; versions appended are held after
+    /// those held now, if nothing changed them meanwhile (see [`VersionsCache::append`]); an
+    /// unknown outcome is [`Registry::versions_changed`].
+    pub(super) fn versions_publisher(&self, subject: &Subject) -> VersionsPublisher {
         let versions = Arc::clone(&self.versions);
-        Arc::new(move |subject, rows| match rows {
-            Some(rows) => versions.publish(subject.clone(), Arc::from(rows)),
-            None => versions.forget(subject),
+        let base = versions.get(subject);
+        Arc::new(move |subject, written| match written {
+            VersionsWritten::All(rows) => versions.publish(subject.clone(), Arc::from(rows)),
+            VersionsWritten::Appended(added) => versions.append(subject, base.as_ref(), added),
+            VersionsWritten::Unknown => versions.forget(subject),
         })
     }
 }
@@ -298,5 +339,56 @@ mod tests {
         memo.publish(a.clone(), 4);
         memo.keep(a.clone(), 5, read_at);
         assert_eq!(memo.get(&a), Some(4));
+    }
+
+    fn rows(versions: std::ops::RangeInclusive<u32>) -> Arc<[VersionRow]> {
+        versions
+            .map(|v| VersionRow {
+                version: warden_core::Version::new(i64::from(v)).unwrap(),
+                schema_id: warden_core::SchemaId::new(i64::from(v)).unwrap(),
+                deleted: false,
+                created_at: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn versions_appended_are_held_only_after_the_very_versions_they_follow() {
+        let memo = VersionsCache::default();
+        let s = subject("s-value");
+        let versions = |memo: &VersionsCache| {
+            memo.get(&s)
+                .map(|r| r.iter().map(|r| r.version.get()).collect::<Vec<_>>())
+        };
+        // Held: the added versions go after them, and a read that began before is not kept.
+        memo.publish(s.clone(), rows(1..=2));
+        let base = memo.get(&s);
+        let read_at = memo.generation(&s);
+        memo.append(&s, base.as_ref(), &rows(3..=4));
+        assert_eq!(versions(&memo), Some(vec![1, 2, 3, 4]));
+        memo.keep(s.clone(), rows(1..=2), read_at);
+        assert_eq!(versions(&memo), Some(vec![1, 2, 3, 4]));
+        // A version written in between by someone else (5): 6 does not follow 4.
+        let base = memo.get(&s);
+        memo.append(&s, base.as_ref(), &rows(6..=6));
+        assert_eq!(versions(&memo), None);
+        // The same versions read again are not the very ones the write followed.
+        memo.publish(s.clone(), rows(1..=6));
+        let base = memo.get(&s);
+        memo.publish(s.clone(), rows(1..=6));
+        memo.append(&s, base.as_ref(), &rows(7..=7));
+        assert_eq!(versions(&memo), None);
+        // Nothing held when the write began, or added versions with a gap between them.
+        memo.append(&s, None, &rows(1..=1));
+        assert_eq!(versions(&memo), None);
+        memo.publish(s.clone(), rows(1..=1));
+        let base = memo.get(&s);
+        memo.append(&s, base.as_ref(), &[rows(2..=2)[0], rows(4..=4)[0]]);
+        assert_eq!(versions(&memo), None);
+        // A subject without versions takes version 1.
+        memo.publish(s.clone(), rows(1..=0));
+        let base = memo.get(&s);
+        memo.append(&s, base.as_ref(), &rows(1..=1));
+        assert_eq!(versions(&memo), Some(vec![1]));
     }
 }
