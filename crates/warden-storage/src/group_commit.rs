@@ -759,7 +759,7 @@ pub(crate) async fn write_group_postgres(
     announced.dedup();
     // The versions and their announcement in one statement (a data-modifying `WITH` runs
     // whether or not the statement reads what it returns); it returns the changes' numbers.
-    let announced: Vec<i64> = sqlx::query_scalar(&format!(
+    let seqs: Vec<i64> = sqlx::query_scalar(&format!(
         "WITH written AS (
              INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at)
              SELECT s, v, i, FALSE, $4 FROM unnest($1::text[], $2::int[], $3::bigint[])
@@ -774,7 +774,7 @@ pub(crate) async fn write_group_postgres(
     .bind(&announced)
     .fetch_all(&mut *tx)
     .await?;
-    own.insert(&announced);
+    own.insert(&seqs);
     tx.commit().await?;
     let mut appended = Published::new();
     for (w, id) in plan.writes.iter().zip(&ids) {

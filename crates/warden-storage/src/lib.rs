@@ -604,7 +604,9 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// the channel when changes may have been missed (the log was out of reach for half
     /// its retention), after which the receiver should forget everything it holds; the
     /// receiver reports a lag when it fell behind. `None` when the backend has a
-    /// single process (SQLite), where the caller made every write itself.
+    /// single process (SQLite), where the caller made every write itself. A registration
+    /// this process wrote in a group ([`SchemaStore::register_grouped`]) is not passed on:
+    /// its [`VersionsPublisher`] was told.
     fn subject_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Option<Subject>>> {
         None
     }

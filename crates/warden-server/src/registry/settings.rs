@@ -9,7 +9,11 @@
 //! after a write on the same process sees it. On SQLite, whose writes this process alone
 //! makes one at a time, a registration instead replaces the subject's versions with those
 //! its transaction left, while the store still holds its write lock, so the next
-//! registration under the subject needs no read of them. Other processes sharing a PostgreSQL database
+//! registration under the subject needs no read of them. On PostgreSQL, a registration
+//! written in a group holds the versions it read followed by the ones the group added, if
+//! nothing changed what is held meanwhile and the added ones follow it
+//! ([`VersionsCache::append`]); the store does not pass this process's own announcements of
+//! those groups on. Other processes sharing a PostgreSQL database
 //! learn of a change through the store's announcements
 //! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
 //! [`subject_changes`](warden_storage::SchemaStore::subject_changes)), which PostgreSQL
