@@ -390,7 +390,7 @@ mod tests {
         memo.append(&s, base.as_ref(), &[rows(2..=2)[0], rows(4..=4)[0]]);
         assert_eq!(versions(&memo), None);
         // A subject without versions takes version 1.
-        memo.publish(s.clone(), rows(1..=0));
+        memo.publish(s.clone(), Arc::from(Vec::new()));
         let base = memo.get(&s);
         memo.append(&s, base.as_ref(), &rows(1..=1));
         assert_eq!(versions(&memo), Some(vec![1]));
