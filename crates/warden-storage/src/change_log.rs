@@ -62,18 +62,46 @@ pub(crate) fn append_subjects_sql(n: usize) -> String {
     )
 }
 
-/// The changes this replica wrote and has applied to its own memory already, by sequence
-/// number: its [`follow`] task marks them applied without passing them on. Numbers are
-/// added before their transaction commits (so before they can be announced) and taken out
-/// when seen; those of a transaction that never committed are dropped once they fall out of
-/// the follower's window. Cheap to clone (shared).
+/// The changes this replica wrote and tells its own memory of itself, by sequence number:
+/// its [`follow`] task marks them applied without passing them on. Numbers are marked
+/// before their transaction commits (so before they can be announced), unmarked at once when
+/// the commit does not succeed (its outcome is then unknown here, and the announcement, if
+/// it comes, must be passed on), and taken out when seen; any left are dropped once they
+/// fall out of the follower's window. Cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OwnChanges(std::sync::Arc<std::sync::Mutex<BTreeSet<i64>>>);
 
+/// Changes marked as this replica's own ([`OwnChanges::mark`]) until their commit
+/// succeeded: dropped before [`Marked::committed`], it unmarks them.
+pub(crate) struct Marked<'a> {
+    own: &'a OwnChanges,
+    seqs: &'a [i64],
+}
+
+impl Marked<'_> {
+    /// The transaction committed: the changes stay marked.
+    pub(crate) fn committed(mut self) {
+        self.seqs = &[];
+    }
+}
+
+impl Drop for Marked<'_> {
+    fn drop(&mut self) {
+        if !self.seqs.is_empty() {
+            let mut own = self.own.lock();
+            for seq in self.seqs {
+                own.remove(seq);
+            }
+        }
+    }
+}
+
 impl OwnChanges {
-    /// Marks `seqs` as this replica's own.
-    pub(crate) fn insert(&self, seqs: &[i64]) {
+    /// Marks `seqs` as this replica's own, until the guard is dropped unless
+    /// [`Marked::committed`] was called.
+    pub(crate) fn mark<'a>(&'a self, seqs: &'a [i64]) -> Marked<'a> {
         self.lock().extend(seqs.iter().copied());
+        Marked { own: self, seqs }
     }
 
     /// Whether `seq` was marked as this replica's own; unmarks it.
@@ -392,7 +420,9 @@ mod tests {
     #[tokio::test]
     async fn a_replicas_own_changes_are_not_passed_on_and_others_still_are() {
         let (mut f, mut rx) = follower(10);
-        f.sinks.own.insert(&[11, 13]);
+        f.sinks.own.mark(&[11, 13]).committed();
+        // A transaction whose commit failed (or was cancelled) leaves its changes unmarked.
+        drop(f.sinks.own.mark(&[12]));
         f.apply(11, subject("mine"));
         f.apply(12, subject("theirs"));
         f.apply(11, subject("mine")); // replayed by a read of the log
@@ -401,8 +431,8 @@ mod tests {
             .map(|s| s.unwrap().as_str().to_owned())
             .collect();
         assert_eq!(got, ["theirs"]);
-        // A number marked by a transaction that never committed goes with the window.
-        f.sinks.own.insert(&[14]);
+        // A number the follower never saw goes with the window.
+        f.sinks.own.mark(&[14]).committed();
         f.apply(14 + WINDOW, subject("later"));
         assert!(!f.sinks.own.take(14));
     }

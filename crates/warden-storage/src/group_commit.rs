@@ -608,9 +608,9 @@ pub(crate) async fn write_group_sqlite(
 /// statement (in key order, so that groups of several replicas never wait on each other in a cycle), one read of the fingerprints' ids and of the
 /// subjects' versions a decision needs, one insert of the new schemas (in fingerprint order),
 /// and one statement that inserts the versions and appends them to the change log for the
-/// other replicas. Those changes' sequence numbers go to `own` before the commit, so that
-/// this replica's follower does not pass its own writes on (the publishers are told of
-/// them). The outcomes come with the versions written to each subject
+/// other replicas. Those changes' sequence numbers are marked in `own` before the commit
+/// (and unmarked if it does not succeed), so that this replica's follower does not pass its
+/// own writes on: the publishers are told of them. The outcomes come with the versions written to each subject
 /// ([`Publishing::Appended`]).
 ///
 /// Errors: the database's, and [`Error::IdsExhausted`](crate::Error::IdsExhausted); the
@@ -774,8 +774,9 @@ pub(crate) async fn write_group_postgres(
     .bind(&announced)
     .fetch_all(&mut *tx)
     .await?;
-    own.insert(&seqs);
+    let marked = own.mark(&seqs);
     tx.commit().await?;
+    marked.committed();
     let mut appended = Published::new();
     for (w, id) in plan.writes.iter().zip(&ids) {
         appended

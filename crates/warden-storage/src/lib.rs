@@ -289,8 +289,8 @@ pub enum VersionsWritten<'a> {
     All(&'a [VersionRow]),
     /// The versions the write added, oldest first, each the next after the newest version
     /// the write found: the store is written by other processes too (PostgreSQL replicas),
-    /// which announce their own changes. The older versions are what the caller held before,
-    /// if the first added one follows the newest of those.
+    /// which announce their own changes. The caller may hold them after the versions it
+    /// holds, if the first added one follows the newest of those.
     Appended(&'a [VersionRow]),
     /// The write's outcome is unknown to the caller: what it holds of the subject must be
     /// read again.
@@ -298,9 +298,8 @@ pub enum VersionsWritten<'a> {
 }
 
 /// Receives what a write to a subject's versions left ([`VersionsWritten`]). Called after
-/// the write's commit (or its failure) and before its caller is answered, while the store
-/// still serializes this process's writes to the subject, so that no later write of this
-/// process can be overtaken.
+/// the write's commit (or its failure), before its caller is answered; on SQLite while the
+/// store still holds its write lock, so that no later write can be overtaken.
 pub type VersionsPublisher = std::sync::Arc<dyn Fn(&Subject, VersionsWritten<'_>) + Send + Sync>;
 
 /// A new version that the store may write together with other concurrent registrations,

@@ -203,7 +203,8 @@ impl Registry {
 
     /// Keeps the caches coherent with other processes sharing the database: drops schemas
     /// that another replica hard-deleted as soon as it announces them, a subject's versions
-    /// as soon as any replica announces a write to them, and configs and modes as soon as
+    /// as soon as any replica announces a write to them (but this replica's grouped
+    /// registrations, whose versions it holds as written), and configs and modes as soon as
     /// any replica announces a change of one (PostgreSQL: from the change log, which a
     /// replica that missed an announcement reads within a second); and every
     /// `revalidate_every` checks every cached id against the store. Versions, configs and

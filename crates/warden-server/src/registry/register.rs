@@ -424,7 +424,7 @@ impl Registry {
                     subject: subject.clone(),
                     schema: Arc::clone(&candidate.new),
                     checked: checked.as_ref().map(|(rows, ..)| rows.clone()),
-                    publish: self.versions_publisher(subject),
+                    publish: self.versions_publisher(),
                 };
                 match self.store.register_grouped(grouped).await {
                     Ok(GroupedOutcome::Existing(row)) => {

@@ -10,10 +10,9 @@
 //! makes one at a time, a registration instead replaces the subject's versions with those
 //! its transaction left, while the store still holds its write lock, so the next
 //! registration under the subject needs no read of them. On PostgreSQL, a registration
-//! written in a group holds the versions it read followed by the ones the group added, if
-//! nothing changed what is held meanwhile and the added ones follow it
-//! ([`VersionsCache::append`]); the store does not pass this process's own announcements of
-//! those groups on. Other processes sharing a PostgreSQL database
+//! written in a group holds the versions held followed by the ones the group added, when
+//! those follow them ([`VersionsCache::append`]); the store does not pass this process's
+//! own announcements of those groups on. Other processes sharing a PostgreSQL database
 //! learn of a change through the store's announcements
 //! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
 //! [`subject_changes`](warden_storage::SchemaStore::subject_changes)), which PostgreSQL
@@ -168,30 +167,29 @@ impl SettingsCache {
 pub(super) type VersionsCache = Memo<Subject, Arc<[VersionRow]>>;
 
 impl VersionsCache {
-    /// Holds `base` followed by `added` as `subject`'s versions, when `base` is what is held
-    /// now (the very value: nothing was forgotten or published since it was taken) and the
-    /// first added version follows its newest; forgets the subject otherwise. Either way,
-    /// reads that began before are not kept.
+    /// Holds the versions held of `subject` followed by `added` (versions a committed write
+    /// of this process added, each following the newest it found), when the first added one
+    /// follows the newest held; forgets the subject otherwise (nothing held, or a version
+    /// written in between). Either way, reads that began before are not kept.
     ///
-    /// What another process wrote in between is not seen here, as in any read from memory:
-    /// its announcement forgets the subject (a new version it wrote makes the added ones not
-    /// follow, and forgets the subject at once).
-    fn append(&self, subject: &Subject, base: Option<&Arc<[VersionRow]>>, added: &[VersionRow]) {
+    /// What is held then is as true as what was held: a read kept since the write's commit
+    /// shows the added versions (they do not follow it), and every other change to the
+    /// subject forgets it after its own commit, this process's writes at once and other
+    /// processes' at their announcement.
+    fn append(&self, subject: &Subject, added: &[VersionRow]) {
         let mut entries = self.write();
         self.counter(subject).fetch_add(1, Ordering::AcqRel);
-        let held = entries.get(subject);
-        let next = |rows: &[VersionRow]| rows.last().map_or(1, |r| r.version.get() + 1);
-        let follows = added
+        let consecutive = added
             .iter()
             .zip(added.iter().skip(1))
             .all(|(a, b)| b.version.get() == a.version.get() + 1);
-        match (base, held) {
-            (Some(base), Some(held))
-                if Arc::ptr_eq(base, held)
-                    && follows
-                    && added.first().is_some_and(|a| a.version.get() == next(base)) =>
-            {
-                let rows: Arc<[VersionRow]> = base.iter().chain(added).copied().collect();
+        let follows = |held: &Arc<[VersionRow]>| {
+            let next = held.last().map_or(1, |r| r.version.get() + 1);
+            added.first().is_some_and(|a| a.version.get() == next)
+        };
+        match entries.get(subject) {
+            Some(held) if consecutive && follows(held) => {
+                let rows: Arc<[VersionRow]> = held.iter().chain(added).copied().collect();
                 Self::hold(&mut entries, subject.clone(), rows);
             }
             _ => {
@@ -286,17 +284,15 @@ impl Registry {
         self.versions.forget(subject);
     }
 
-    /// Where a grouped registration to `subject` tells of the versions it wrote
-    /// ([`VersionsPublisher`]), taken after the registration read them: every version is
-    /// held as [`Registry::versions_published`] holds it; versions appended are held after
-    /// those held now, if nothing changed them meanwhile (see [`VersionsCache::append`]); an
+    /// What a grouped registration tells of the versions it wrote ([`VersionsPublisher`]):
+    /// every version is held as [`Registry::versions_published`] holds it; versions appended
+    /// are held after those held, when they follow them ([`VersionsCache::append`]); an
     /// unknown outcome is [`Registry::versions_changed`].
-    pub(super) fn versions_publisher(&self, subject: &Subject) -> VersionsPublisher {
+    pub(super) fn versions_publisher(&self) -> VersionsPublisher {
         let versions = Arc::clone(&self.versions);
-        let base = versions.get(subject);
         Arc::new(move |subject, written| match written {
             VersionsWritten::All(rows) => versions.publish(subject.clone(), Arc::from(rows)),
-            VersionsWritten::Appended(added) => versions.append(subject, base.as_ref(), added),
+            VersionsWritten::Appended(added) => versions.append(subject, added),
             VersionsWritten::Unknown => versions.forget(subject),
         })
     }
@@ -357,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn versions_appended_are_held_only_after_the_very_versions_they_follow() {
+    fn versions_appended_are_held_only_after_the_versions_they_follow() {
         let memo = VersionsCache::default();
         let s = subject("s-value");
         let versions = |memo: &VersionsCache| {
@@ -366,33 +362,27 @@ mod tests {
         };
         // Held: the added versions go after them, and a read that began before is not kept.
         memo.publish(s.clone(), rows(1..=2));
-        let base = memo.get(&s);
         let read_at = memo.generation(&s);
-        memo.append(&s, base.as_ref(), &rows(3..=4));
+        memo.append(&s, &rows(3..=4));
         assert_eq!(versions(&memo), Some(vec![1, 2, 3, 4]));
         memo.keep(s.clone(), rows(1..=2), read_at);
         assert_eq!(versions(&memo), Some(vec![1, 2, 3, 4]));
-        // A version written in between by someone else (5): 6 does not follow 4.
-        let base = memo.get(&s);
-        memo.append(&s, base.as_ref(), &rows(6..=6));
+        // A version written in between by another process (5): 6 does not follow 4.
+        memo.append(&s, &rows(6..=6));
         assert_eq!(versions(&memo), None);
-        // The same versions read again are not the very ones the write followed.
-        memo.publish(s.clone(), rows(1..=6));
-        let base = memo.get(&s);
-        memo.publish(s.clone(), rows(1..=6));
-        memo.append(&s, base.as_ref(), &rows(7..=7));
+        // A read kept after the write's commit already shows what it added.
+        memo.publish(s.clone(), rows(1..=7));
+        memo.append(&s, &rows(7..=7));
         assert_eq!(versions(&memo), None);
-        // Nothing held when the write began, or added versions with a gap between them.
-        memo.append(&s, None, &rows(1..=1));
+        // Nothing held, or added versions with a gap between them.
+        memo.append(&s, &rows(1..=1));
         assert_eq!(versions(&memo), None);
         memo.publish(s.clone(), rows(1..=1));
-        let base = memo.get(&s);
-        memo.append(&s, base.as_ref(), &[rows(2..=2)[0], rows(4..=4)[0]]);
+        memo.append(&s, &[rows(2..=2)[0], rows(4..=4)[0]]);
         assert_eq!(versions(&memo), None);
         // A subject without versions takes version 1.
         memo.publish(s.clone(), Arc::from(Vec::new()));
-        let base = memo.get(&s);
-        memo.append(&s, base.as_ref(), &rows(1..=1));
+        memo.append(&s, &rows(1..=1));
         assert_eq!(versions(&memo), Some(vec![1]));
     }
 }
