@@ -12,6 +12,9 @@
 # started. Run it under `flock /tmp/bench.lock`, alternating binaries.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
+for tool in wrk curl python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y $tool)" >&2; exit 1; }
+done
 backend=sqlite
 if [ "${1:-}" = --postgres ]; then backend=postgres; shift; fi
 label=$1; bin=$2; secs=${3:-10}; perf=${4:-}
