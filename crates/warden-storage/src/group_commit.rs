@@ -636,6 +636,12 @@ pub(crate) async fn write_group_postgres(
     // group's schemas (the answer of a registration already made, or a soft-deleted version
     // its registration removes) are all a decision needs. A subject's history grows with
     // every version, and reading all of it made the read the largest part of a group.
+    //
+    // The versions holding the group's schemas are found from the schemas, by the
+    // `subject_versions_schema_id` index: a handful of rows. `OFFSET 0` keeps the lateral
+    // subquery from being merged into a join, whose plan PostgreSQL may otherwise drive from
+    // the subjects, reading every version of each and its schema (a plan it chose with
+    // statistics of short histories, which made the read grow with every version written).
     let (whole, partial): (Vec<&str>, Vec<&str>) = subjects.iter().partition(|s| {
         group
             .iter()
@@ -652,8 +658,10 @@ pub(crate) async fn write_group_postgres(
                              ORDER BY version DESC LIMIT 1) AS n
          UNION ALL
          SELECT v.subject, v.version, v.schema_id, v.deleted, v.created_at
-         FROM schemas s JOIN subject_versions v ON v.schema_id = s.id
-         WHERE s.fingerprint = ANY($3) AND v.subject = ANY($2)
+         FROM schemas s
+         CROSS JOIN LATERAL (SELECT * FROM subject_versions WHERE schema_id = s.id
+                             AND subject = ANY($2) OFFSET 0) AS v
+         WHERE s.fingerprint = ANY($3)
          UNION ALL
          SELECT fingerprint, NULL, id, FALSE, 0::bigint FROM schemas WHERE fingerprint = ANY($3)",
     )
