@@ -14,7 +14,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::RwLock;
 
 use warden_core::SchemaId;
-use warden_storage::{NewSchema, StoredSchema};
+use warden_storage::{NewSchema, StoredSchema, VersionRow};
 
 /// Keys kept at most (16 bytes each); past it the map starts again empty.
 const MAX_KEYS: usize = 1 << 20;
@@ -28,10 +28,12 @@ pub(super) struct Content {
     pub(super) avro_with_references: bool,
 }
 
-/// Content keys by schema id.
+/// Content keys by schema id. Ids are issued by the registry, so the map hashes them with
+/// foldhash (randomly seeded) rather than SipHash: a look-up passes over every version of a
+/// subject.
 #[derive(Debug, Default)]
 pub(super) struct ContentKeys {
-    keys: RwLock<HashMap<SchemaId, Content>>,
+    keys: RwLock<HashMap<SchemaId, Content, foldhash::fast::RandomState>>,
 }
 
 impl ContentKeys {
@@ -59,13 +61,26 @@ impl ContentKeys {
         }
     }
 
-    /// What schema `id`'s content is, when known.
-    pub(super) fn get(&self, id: SchemaId) -> Option<Content> {
-        self.keys
+    /// The versions of `rows` (oldest first) that a look-up must fetch, newest first, with
+    /// what is known of their content: those whose content is unknown, or known and
+    /// accepted by `may_match`. The keys are read once for all of them, and for a schema
+    /// that no version holds (a new registration) the answer is empty.
+    pub(super) fn to_fetch<'r>(
+        &self,
+        rows: &'r [VersionRow],
+        may_match: impl Fn(Content) -> bool,
+    ) -> Vec<(&'r VersionRow, Option<Content>)> {
+        let keys = self
+            .keys
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&id)
-            .copied()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        rows.iter()
+            .rev()
+            .filter_map(|row| match keys.get(&row.schema_id) {
+                Some(&known) if !may_match(known) => None,
+                known => Some((row, known.copied())),
+            })
+            .collect()
     }
 
     /// Keeps what schema `id`'s content is.
@@ -111,4 +126,51 @@ fn key(
     }
     rule_set.map(ToString::to_string).hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_core::Version;
+
+    fn row(version: i64, id: i64) -> VersionRow {
+        VersionRow {
+            version: Version::new(version).unwrap(),
+            schema_id: SchemaId::new(id).unwrap(),
+            deleted: false,
+            created_at: 0,
+        }
+    }
+
+    fn content(key: u64) -> Content {
+        Content {
+            key,
+            avro_with_references: false,
+        }
+    }
+
+    #[test]
+    fn a_look_up_fetches_the_versions_it_cannot_rule_out_newest_first() {
+        let keys = ContentKeys::default();
+        keys.keep(SchemaId::new(1).unwrap(), content(7));
+        keys.keep(SchemaId::new(2).unwrap(), content(9));
+        keys.keep(SchemaId::new(4).unwrap(), content(7));
+        let rows = [row(1, 1), row(2, 2), row(3, 3), row(4, 4)];
+        let fetched: Vec<(u32, Option<u64>)> = keys
+            .to_fetch(&rows, |known| known.key == 7)
+            .into_iter()
+            .map(|(r, known)| (r.schema_id.get(), known.map(|c| c.key)))
+            .collect();
+        // Version 2's content is known to differ; version 3's is not known.
+        assert_eq!(fetched, [(4, Some(7)), (3, None), (1, Some(7))]);
+        // A schema no version holds: only the unknown version is fetched.
+        let fetched: Vec<u32> = keys
+            .to_fetch(&rows, |known| known.key == 8)
+            .into_iter()
+            .map(|(r, _)| r.schema_id.get())
+            .collect();
+        assert_eq!(fetched, [3]);
+        keys.forget(&[SchemaId::new(2).unwrap()]);
+        assert_eq!(keys.to_fetch(&rows, |known| known.key == 8).len(), 2);
+    }
 }

@@ -260,7 +260,7 @@ impl Registry {
 
     /// A subject's version rows, soft-deleted ones included, oldest first.
     pub async fn version_rows(&self, subject: &Subject) -> Result<Vec<warden_storage::VersionRow>> {
-        self.subject_versions(subject).await
+        Ok(self.subject_versions(subject).await?.to_vec())
     }
 
     /// A subject's effective compatibility level (its own, else the one above it).

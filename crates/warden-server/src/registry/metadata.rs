@@ -200,12 +200,8 @@ impl Registry {
         candidate: &NewSchema,
     ) -> Result<Option<VersionRow>> {
         let wanted = super::content::ContentKeys::of_new(candidate);
-        for row in rows.iter().rev() {
-            // Only a schema of the same content can match (its key is equal).
-            let known = self.contents.get(row.schema_id);
-            if known.is_some_and(|known| known.key != wanted) {
-                continue;
-            }
+        // Only a schema of the same content can match (its key is equal).
+        for (row, known) in self.contents.to_fetch(rows, |known| known.key == wanted) {
             // A schema hard-deleted meanwhile is no match.
             let stored = match self.schema_by_id(row.schema_id).await {
                 Err(Error::SchemaNotFound(_)) => continue,
@@ -260,7 +256,11 @@ impl Registry {
         deleted: bool,
     ) -> Result<(VersionRow, Arc<CachedSchema>)> {
         let rows = self.subject_versions(subject).await?;
-        let rows: Vec<VersionRow> = rows.into_iter().filter(|r| deleted || !r.deleted).collect();
+        let rows: Vec<VersionRow> = rows
+            .iter()
+            .filter(|r| deleted || !r.deleted)
+            .copied()
+            .collect();
         if rows.is_empty() {
             return Err(Error::SubjectNotFound(subject.to_string()));
         }
@@ -391,9 +391,10 @@ impl Registry {
         Ok(self
             .subject_versions(subject)
             .await?
-            .into_iter()
+            .iter()
             .rev()
-            .find(|r| r.schema_id == id && !r.deleted))
+            .find(|r| r.schema_id == id && !r.deleted)
+            .copied())
     }
 
     /// Confluent's `RegisterSchemaResponse` of `schema` (id `id`) at `version`.

@@ -401,9 +401,8 @@ impl Registry {
 
     /// The live (not soft-deleted) version rows of a subject, oldest first.
     pub(super) async fn live_rows(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
-        let mut rows = self.subject_versions(subject).await?;
-        rows.retain(|r| !r.deleted);
-        Ok(rows)
+        let rows = self.subject_versions(subject).await?;
+        Ok(rows.iter().filter(|r| !r.deleted).copied().collect())
     }
 
     /// One version of a subject. `latest` (or `-1`) is the newest live version, with or

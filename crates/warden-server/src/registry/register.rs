@@ -756,14 +756,10 @@ impl Registry {
             return Ok(None);
         }
         let mut wanted: Option<String> = None;
-        for row in rows.iter().rev() {
-            if self
-                .contents
-                .get(row.schema_id)
-                .is_some_and(|known| !known.avro_with_references)
-            {
-                continue;
-            }
+        for (row, _) in self
+            .contents
+            .to_fetch(rows, |known| known.avro_with_references)
+        {
             let stored = self.schema_by_id(row.schema_id).await?;
             let stored = &stored.stored;
             self.contents.keep(

@@ -258,17 +258,17 @@ impl Registry {
     /// store's `versions`), from memory when known.
     ///
     /// Errors: the store's, on a miss.
-    pub(super) async fn subject_versions(&self, subject: &Subject) -> Result<Vec<VersionRow>> {
+    pub(super) async fn subject_versions(&self, subject: &Subject) -> Result<Arc<[VersionRow]>> {
         let memo = &self.versions;
         let held = memo.get(subject);
         self.metrics
             .count_cache_lookup(crate::metrics::CacheName::Versions, held.is_some());
         if let Some(hit) = held {
-            return Ok(hit.to_vec());
+            return Ok(hit);
         }
         let read_at = memo.generation(subject);
-        let rows = self.store.versions(subject).await?;
-        memo.keep(subject.clone(), Arc::from(rows.as_slice()), read_at);
+        let rows: Arc<[VersionRow]> = Arc::from(self.store.versions(subject).await?);
+        memo.keep(subject.clone(), Arc::clone(&rows), read_at);
         Ok(rows)
     }
 
