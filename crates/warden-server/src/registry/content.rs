@@ -28,9 +28,8 @@ pub(super) struct Content {
     pub(super) avro_with_references: bool,
 }
 
-/// Content keys by schema id. Ids are issued by the registry, so the map hashes them with
-/// foldhash (randomly seeded) rather than SipHash: a look-up passes over every version of a
-/// subject.
+/// Content keys by schema id. A look-up passes over every version of a subject, so the map
+/// hashes ids with foldhash, randomly seeded, which is faster than SipHash on integers.
 #[derive(Debug, Default)]
 pub(super) struct ContentKeys {
     keys: RwLock<HashMap<SchemaId, Content, foldhash::fast::RandomState>>,
@@ -63,8 +62,9 @@ impl ContentKeys {
 
     /// The versions of `rows` (oldest first) that a look-up must fetch, newest first, with
     /// what is known of their content: those whose content is unknown, or known and
-    /// accepted by `may_match`. The keys are read once for all of them, and for a schema
-    /// that no version holds (a new registration) the answer is empty.
+    /// accepted by `may_match`. The keys are read once for all of them. For a schema that
+    /// no version holds (a new registration), only the versions whose content is not known
+    /// yet are returned: after a start, or those another replica wrote.
     pub(super) fn to_fetch<'r>(
         &self,
         rows: &'r [VersionRow],
