@@ -31,14 +31,33 @@ use crate::{
 /// parameters, far below SQLite's limit of 32,766).
 const MAX_GROUP: usize = 256;
 
-/// How a group's writes reach the registrations' publishers ([`VersionsWritten`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a group wrote to each subject, as the registrations' publishers are told
+/// ([`VersionsWritten`]); each backend's writer returns its kind with its rows.
+#[derive(Debug)]
 pub(crate) enum Publishing {
-    /// Every version of each subject written to (one process owns the database: SQLite).
-    All,
+    /// Every version of each subject written to, as the commit left them (one process owns
+    /// the database: SQLite).
+    All(Published),
     /// The versions written to each subject; the group's other subjects are forgotten
     /// (other processes write too: PostgreSQL).
-    Appended,
+    Appended(Published),
+}
+
+impl Publishing {
+    /// The versions, by subject.
+    fn versions(&self) -> &Published {
+        match self {
+            Self::All(v) | Self::Appended(v) => v,
+        }
+    }
+
+    /// What a subject's publisher is told of `rows`, its entry in [`Publishing::versions`].
+    fn told<'a>(&self, rows: &'a [VersionRow]) -> VersionsWritten<'a> {
+        match self {
+            Self::All(_) => VersionsWritten::All(rows),
+            Self::Appended(_) => VersionsWritten::Appended(rows),
+        }
+    }
 }
 
 /// A registration waiting for its group, and where its outcome goes.
@@ -67,8 +86,9 @@ impl GroupQueue {
     /// a guard (the write lock) held until every registration of the group is answered.
     ///
     /// What the group wrote to each subject is published to the publisher of the first of
-    /// its registrations under the subject, as `publishing` says, before any answer goes
-    /// out; with [`Publishing::Appended`], the group's other subjects are forgotten first.
+    /// its registrations under the subject, as the writer's [`Publishing`] says, before any
+    /// answer goes out; with [`Publishing::Appended`], the group's other subjects are
+    /// forgotten first.
     /// A group that failed makes every subject of the group forgotten. A lead dropped
     /// before it answered (its request was cancelled) makes the subjects of its group
     /// forgotten and leaves its registrations [`GroupedOutcome::Declined`]: they register
@@ -76,7 +96,6 @@ impl GroupQueue {
     pub(crate) async fn join<'a, F, Fut, G>(
         &'a self,
         registration: GroupedRegistration,
-        publishing: Publishing,
         write: F,
     ) -> Result<GroupedOutcome>
     where
@@ -107,14 +126,14 @@ impl GroupQueue {
                         let unknown = ForgetOnDrop::new(&group);
                         let (written, held) =
                             write(group.iter().map(|p| p.registration.clone()).collect()).await;
-                        match (&written, publishing) {
-                            (Ok((_, published)), Publishing::Appended) => {
+                        match &written {
+                            Ok((_, Publishing::Appended(published))) => {
                                 unknown.forget_all_but(published);
                             }
                             // Published, or (a failed group) forgotten, by `answer_group`.
                             _ => unknown.disarm(),
                         }
-                        answer_group(group, written, publishing);
+                        answer_group(group, written);
                         drop(held);
                     }
                     // Ours was in this group or an earlier one: its answer is ready, or it
@@ -412,7 +431,7 @@ type Published = HashMap<Subject, Vec<VersionRow>>;
 /// What a group leaves: each registration's outcome, in order, and for each subject it
 /// wrote to, every version as its commit left them (SQLite) or the versions it wrote
 /// (PostgreSQL).
-pub(crate) type Written = (Vec<GroupedOutcome>, Published);
+pub(crate) type Written = (Vec<GroupedOutcome>, Publishing);
 
 /// The versions of the subjects recent groups read or wrote on SQLite, as their commits left
 /// them, so that the next group reads only the versions of subjects it does not know.
@@ -540,7 +559,7 @@ pub(crate) async fn write_group_sqlite(
         for (subject, rows) in every {
             known.keep(subject, rows);
         }
-        (outcomes, published)
+        (outcomes, Publishing::All(published))
     };
     if plan.writes.is_empty() {
         tx.rollback().await?;
@@ -682,7 +701,7 @@ pub(crate) async fn write_group_postgres(
     let plan = plan(group, found, HashMap::new())?;
     if plan.writes.is_empty() {
         tx.rollback().await?;
-        return Ok((plan.outcomes(&[]), HashMap::new()));
+        return Ok((plan.outcomes(&[]), Publishing::Appended(HashMap::new())));
     }
 
     // The new schemas, in fingerprint order (concurrent groups insert them in the same
@@ -800,7 +819,7 @@ pub(crate) async fn write_group_postgres(
     for rows in appended.values_mut() {
         rows.sort_unstable_by_key(|r| r.version);
     }
-    Ok((plan.outcomes(&ids), appended))
+    Ok((plan.outcomes(&ids), Publishing::Appended(appended)))
 }
 
 /// The group's distinct subjects and fingerprints, sorted.
@@ -832,18 +851,14 @@ enum Bind<'a> {
 
 /// Answers every registration of a group: the outcomes of `written`, or, when the group
 /// failed as a whole, [`GroupedOutcome::Declined`] (each registers alone). Versions are
-/// published as `publishing` says (or forgotten, after a failure) before the answers go
-/// out.
-fn answer_group(group: Vec<Pending>, written: Result<Written>, publishing: Publishing) {
+/// published as the writer's [`Publishing`] says (or forgotten, after a failure) before
+/// the answers go out.
+fn answer_group(group: Vec<Pending>, written: Result<Written>) {
     match written {
-        Ok((outcomes, published)) => {
-            for (subject, rows) in &published {
+        Ok((outcomes, publishing)) => {
+            for (subject, rows) in publishing.versions() {
                 if let Some(p) = group.iter().find(|p| &p.registration.subject == subject) {
-                    let written = match publishing {
-                        Publishing::All => VersionsWritten::All(rows),
-                        Publishing::Appended => VersionsWritten::Appended(rows),
-                    };
-                    (p.registration.publish)(subject, written);
+                    (p.registration.publish)(subject, publishing.told(rows));
                 }
             }
             for (p, outcome) in group.into_iter().zip(outcomes) {

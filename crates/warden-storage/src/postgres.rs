@@ -22,7 +22,6 @@ use crate::common::{
     id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
     version_column,
 };
-use crate::group_commit::Publishing;
 use crate::{
     DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
     RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
@@ -159,7 +158,7 @@ impl SchemaStore for PgStore {
         // each registration's caller held, and announced to the other replicas through the
         // change log.
         self.group
-            .join(registration, Publishing::Appended, |group| async move {
+            .join(registration, |group| async move {
                 let written = match self.pool.begin().await {
                     Ok(tx) => {
                         crate::group_commit::write_group_postgres(tx, &group, LOCK_SPACE, &self.own)

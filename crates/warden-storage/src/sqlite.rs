@@ -16,7 +16,6 @@ use crate::common::{
     id_column, id_taken, next_context_id, refs_json, schema_id, shared_statements, subject,
     version_column,
 };
-use crate::group_commit::Publishing;
 use crate::{
     DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
     RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
@@ -157,7 +156,7 @@ impl SchemaStore for SqliteStore {
         // One process owns the file: the versions written are published, under the write
         // lock (held until every registration of the group is answered).
         self.group
-            .join(registration, Publishing::All, |group| async move {
+            .join(registration, |group| async move {
                 // The write lock without forgetting the versions groups know: a group keeps
                 // them true.
                 let lock = self.write_lock.lock().await;
