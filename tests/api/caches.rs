@@ -538,3 +538,64 @@ async fn a_postgres_replica_keeps_the_versions_it_registers_and_learns_the_other
         (Some(6), Some(id))
     );
 }
+
+/// `POST path` of the exact bytes `body`.
+async fn post_text(app: &TestApp, path: &str, body: &str) -> Reply {
+    app.raw(
+        reqwest::Method::POST,
+        path,
+        Some("application/vnd.schemaregistry.v1+json"),
+        body.to_owned(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_request_body_sent_again_is_answered_as_the_first_time_without_being_read_again() {
+    let app = spawn_app_with(|_| {}).await;
+    let hits = r#"warden_cache_requests_total{cache="request_body",result="hit"}"#;
+    let schema = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let body = serde_json::json!({ "schema": schema }).to_string();
+    // The same bytes under two subjects, one of them in a context: each answer names its
+    // own subject and its context's id.
+    let plain = post_text(&app, "/subjects/s/versions", &body).await;
+    let in_context = post_text(&app, "/subjects/:.ctx:s/versions", &body).await;
+    assert_eq!(plain.status.as_u16(), 200, "{}", plain.text);
+    assert_eq!(in_context.status.as_u16(), 200, "{}", in_context.text);
+    assert_eq!(metric(&app, hits).await, 1, "the second body was a hit");
+    for (subject, registered) in [("s", &plain), (":.ctx:s", &in_context)] {
+        let first = post_text(&app, &format!("/subjects/{subject}"), &body).await;
+        let again = post_text(&app, &format!("/subjects/{subject}"), &body).await;
+        assert_eq!(first.status.as_u16(), 200, "{}", first.text);
+        assert_eq!(first.text, again.text, "the same answer twice");
+        assert_eq!(first.body["subject"], subject, "{}", first.text);
+        assert_eq!(first.body["id"], registered.body["id"], "{}", first.text);
+    }
+    assert_eq!(metric(&app, hits).await, 5, "every lookup was a hit");
+
+    // Other bytes of the same request are read, and answer the same.
+    let spaced = format!(" {body}\n");
+    let r = post_text(&app, "/subjects/s", &spaced).await;
+    assert_eq!(r.body["id"], plain.body["id"], "{}", r.text);
+    assert_eq!(metric(&app, hits).await, 5, "other bytes are not a hit");
+
+    // A body refused after reading is refused every time, and never cached.
+    let unknown_type = serde_json::json!({ "schema": schema, "schemaType": "XML" }).to_string();
+    for _ in 0..2 {
+        let r = post_text(&app, "/subjects/s/versions", &unknown_type).await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+        assert_eq!(r.body["error_code"], 42201, "{}", r.text);
+    }
+    // And the subject's error still comes first on a lookup, cached body or not.
+    for sent in [&body, &unknown_type] {
+        let r = post_text(&app, "/subjects/a%0Ab", sent).await;
+        assert_eq!(r.body["error_code"], 42208, "{}", r.text);
+    }
+    assert_eq!(
+        metric(&app, hits).await,
+        6,
+        "only the cached body was a hit"
+    );
+    let cached = metric(&app, r#"warden_cache_bytes{cache="request_body"}"#).await;
+    assert!(cached > 0, "{cached} bytes of request bodies cached");
+}

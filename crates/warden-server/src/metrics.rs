@@ -21,6 +21,8 @@ pub enum CacheName {
     /// `versions`: a subject's versions, soft-deleted ones included (read before every
     /// registration, and by the reads of a subject's versions).
     Versions = 3,
+    /// `request_body`: submissions by the request body they were read from.
+    RequestBody = 4,
 }
 
 /// The registry's metrics. Each process has its own set (no global state).
@@ -35,12 +37,12 @@ pub struct Metrics {
     pub registrations: IntCounterVec,
     /// `warden_compatibility_failures_total`: registrations refused as incompatible.
     pub compatibility_failures: IntCounter,
-    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict"|"versions", result="hit"|"miss"}`.
+    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict"|"versions"|"request_body", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// The eight counters of `cache`, resolved once: `[schema_by_id, request, verdict,
-    /// versions]` × `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
-    cache_lookups: [[IntCounter; 2]; 4],
-    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"}`:
+    /// The ten counters of `cache`, resolved once: `[schema_by_id, request, verdict,
+    /// versions, request_body]` × `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
+    cache_lookups: [[IntCounter; 2]; 5],
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"|"request_body"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
@@ -113,8 +115,14 @@ impl Metrics {
         ] {
             registry.register(c).expect("metric names are unique");
         }
-        let cache_lookups = ["schema_by_id", "request", "verdict", "versions"]
-            .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
+        let cache_lookups = [
+            "schema_by_id",
+            "request",
+            "verdict",
+            "versions",
+            "request_body",
+        ]
+        .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
         Self {
             registry,
             requests,
@@ -143,6 +151,7 @@ impl Metrics {
             ("version_body", caches.version_bodies_bytes),
             ("fingerprint", caches.fingerprints_bytes),
             ("verdict", caches.verdicts_bytes),
+            ("request_body", caches.request_bodies_bytes),
         ] {
             self.cache_bytes
                 .with_label_values(&[cache])

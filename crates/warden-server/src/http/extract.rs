@@ -7,12 +7,14 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use warden_core::api::RegisterSchemaRequest;
 use warden_core::jackson::JacksonRequest;
 use warden_core::{ErrorCode, Subject};
 
 use crate::error::Error;
-
+use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::registry::SchemaSubmission;
 
 /// A JSON request body under any of the content types Confluent accepts:
 /// `application/vnd.schemaregistry.v1+json`, `application/vnd.schemaregistry+json`,
@@ -36,11 +38,68 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = RequestBody::read(req, state).await?;
+        body.as_jackson().map(SrBody)
+    }
+}
+
+/// A schema submitted in a body (`RegisterSchemaRequest`: registration, lookup and
+/// compatibility check), read as [`SrBody`] reads it and then typed
+/// ([`SchemaSubmission`]). A body read before without error is not read again
+/// ([`crate::registry::Registry::known_submission`]).
+///
+/// Refusals: those of [`SrBody`]. The typing's errors are held in the value, for the
+/// handler to answer in Confluent's order (after the subject's, for a lookup): 42201 for an
+/// id past a Java `int` or an invalid schema type or reference, 42202 for a version past a
+/// Java `int`.
+#[derive(Debug)]
+pub(crate) struct SubmissionBody(pub Result<SchemaSubmission, ApiError>);
+
+impl FromRequest<AppState> for SubmissionBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let body = RequestBody::read(req, state).await?;
+        if let Some(known) = state.known_submission(&body.bytes) {
+            return Ok(Self(Ok(known)));
+        }
+        let submission = submission(body.as_jackson()?);
+        if let Ok(submission) = &submission {
+            state.keep_submission(&body.bytes, submission);
+        }
+        Ok(Self(submission))
+    }
+}
+
+/// The schema a body submits. Its `id` and `version` are Java `int`s, as in Confluent's
+/// request class, whichever endpoint takes the body: an id past the range is 42201, a
+/// version past it 42202 (only IMPORT-mode registrations use them).
+fn submission(body: RegisterSchemaRequest) -> Result<SchemaSubmission, ApiError> {
+    if let Some(id) = body.id.filter(|id| i32::try_from(*id).is_err()) {
+        return Err(Error::InvalidSchema(format!("Schema id {id} is not a 32-bit integer")).into());
+    }
+    if let Some(v) = body.version.filter(|v| i32::try_from(*v).is_err()) {
+        return Err(
+            Error::InvalidVersion(format!("The specified version '{v}' is not valid")).into(),
+        );
+    }
+    Ok(SchemaSubmission::from_request(body)?)
+}
+
+/// A request body read in full under an accepted content type, with what its refusals name.
+struct RequestBody {
+    method: Method,
+    /// The matched route, which names the Java parameter of a null entity.
+    matched: Option<MatchedPath>,
+    bytes: Bytes,
+}
+
+impl RequestBody {
+    /// Reads `req`'s body. Refusals: 415 for a content type Confluent does not accept, 413
+    /// over the body limit, 400 for a body that ends before its declared length.
+    async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Self, ApiError> {
         let method = req.method().clone();
-        let matched = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|m| m.as_str().to_owned());
+        let matched = req.extensions().get::<MatchedPath>().cloned();
         if let Some(ct) = req.headers().get(CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
             let essence = ct.split(';').next().unwrap_or_default().trim();
@@ -75,12 +134,23 @@ where
                     )
                 }
             })?;
-        let Some(value) = first_json_value(&bytes)? else {
-            return Err(null_entity(&method, matched.as_deref()));
+        Ok(Self {
+            method,
+            matched,
+            bytes,
+        })
+    }
+
+    /// The body as Jackson reads `T`. Refusals: 422 for an empty body or `null`, 400 for a
+    /// malformed body or one Jackson cannot map.
+    fn as_jackson<T: JacksonRequest>(&self) -> Result<T, ApiError> {
+        let null = || null_entity(&self.method, self.matched.as_ref().map(MatchedPath::as_str));
+        let Some(value) = first_json_value(&self.bytes)? else {
+            return Err(null());
         };
         match warden_core::jackson::read::<T>(&value) {
-            Ok(Some(body)) => Ok(SrBody(body)),
-            Ok(None) => Err(null_entity(&method, matched.as_deref())),
+            Ok(Some(body)) => Ok(body),
+            Ok(None) => Err(null()),
             Err(message) => Err(ApiError::bad_request(message)),
         }
     }

@@ -17,12 +17,12 @@ use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
 use super::auth::{Access, readable};
-use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope};
+use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope, SubmissionBody};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use super::openapi::{Flag, JavaInt};
 use super::{ApiError, AppState, sr_bytes, sr_json};
 use crate::error::Error;
-use crate::registry::{Registry, SchemaOptions, SchemaSubmission};
+use crate::registry::{Registry, SchemaOptions};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -81,21 +81,6 @@ fn subject(s: &str) -> Result<Subject, ApiError> {
 
 fn version(v: &str) -> Result<VersionSelector, ApiError> {
     VersionSelector::parse(v).map_err(|e| Error::InvalidVersion(e.to_string()).into())
-}
-
-/// The schema a body submits. Its `id` and `version` are Java `int`s, as in Confluent's
-/// request class, whichever endpoint takes the body: an id past the range is 42201, a
-/// version past it 42202 (only IMPORT-mode registrations use them).
-fn submission(body: RegisterSchemaRequest) -> Result<SchemaSubmission, ApiError> {
-    if let Some(id) = body.id.filter(|id| i32::try_from(*id).is_err()) {
-        return Err(Error::InvalidSchema(format!("Schema id {id} is not a 32-bit integer")).into());
-    }
-    if let Some(v) = body.version.filter(|v| i32::try_from(*v).is_err()) {
-        return Err(
-            Error::InvalidVersion(format!("The specified version '{v}' is not valid")).into(),
-        );
-    }
-    Ok(SchemaSubmission::from_request(body)?)
 }
 
 /// The id of a `/schemas/ids/{id}` path: text that is not a Java `int` matches no route
@@ -520,11 +505,11 @@ async fn lookup(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SrBody(body): SrBody<RegisterSchemaRequest>,
+    SubmissionBody(submission): SubmissionBody,
 ) -> ApiResult {
     let s = subject(&s)?;
     let (row, schema) = r
-        .lookup_version(&s, submission(body)?, options(&p), p.deleted)
+        .lookup_version(&s, submission?, options(&p), p.deleted)
         .await?;
     // The answer is the version's read body, rendered once.
     match r.formatted(&schema, p.format.as_deref()).await? {
@@ -617,9 +602,9 @@ async fn register(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SrBody(body): SrBody<RegisterSchemaRequest>,
+    SubmissionBody(submission): SubmissionBody,
 ) -> ApiResult {
-    let submission = submission(body)?;
+    let submission = submission?;
     // Confluent checks the rule set before the subject (`SubjectVersionsResource.register`).
     if let Some(rule_set) = &submission.rule_set {
         crate::registry::validate_rule_set(rule_set)?;
@@ -1187,11 +1172,11 @@ async fn check_all_versions(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SrBody(body): SrBody<RegisterSchemaRequest>,
+    SubmissionBody(submission): SubmissionBody,
 ) -> ApiResult {
     let s = subject(&s)?;
     let result = r
-        .test_compatibility(&s, None, submission(body)?, options(&p), p.verbose)
+        .test_compatibility(&s, None, submission?, options(&p), p.verbose)
         .await?;
     ok(&result)
 }
@@ -1218,12 +1203,12 @@ async fn check_one_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
     SrQuery(p): SrQuery<Params>,
-    SrBody(body): SrBody<RegisterSchemaRequest>,
+    SubmissionBody(submission): SubmissionBody,
 ) -> ApiResult {
     let s = subject(&s)?;
     let v = version(&v)?;
     let result = r
-        .test_compatibility(&s, Some(v), submission(body)?, options(&p), p.verbose)
+        .test_compatibility(&s, Some(v), submission?, options(&p), p.verbose)
         .await?;
     ok(&result)
 }

@@ -29,8 +29,9 @@ pub struct CacheBudget {
     pub parsed_bytes: u64,
     /// Known requests: the hash of a submission and the stored form of the schema it
     /// means, so a schema sent again is not parsed again. Default 32 MiB. The ids of
-    /// stored schemas by identity fingerprint, and the verdicts of compatibility checks,
-    /// are two more caches with the same budget each.
+    /// stored schemas by identity fingerprint, the verdicts of compatibility checks, and
+    /// the submissions read from request bodies are three more caches with the same
+    /// budget each.
     pub requests_bytes: u64,
 }
 
@@ -65,6 +66,8 @@ pub struct CacheWeights {
     pub fingerprints_bytes: u64,
     /// Verdicts of compatibility checks.
     pub verdicts_bytes: u64,
+    /// Submissions by the request body they were read from.
+    pub request_bodies_bytes: u64,
 }
 
 /// An entry may weigh at most this fraction of its cache's budget.
@@ -271,6 +274,30 @@ pub(crate) fn request_weight(new: &Arc<NewSchema>) -> u64 {
         + references_weight(&new.references)
         + new.metadata.as_ref().map_or(0, json_weight)
         + new.rule_set.as_ref().map_or(0, json_weight)
+}
+
+/// A submission read from a request body, with the body it is cached under. Its tags are
+/// not counted: a body with tags is not cached ([`super::Registry::keep_submission`]).
+pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
+    let submission = &known.submission;
+    ENTRY_OVERHEAD
+        + known.body_bytes as u64
+        + submission.schema.len() as u64
+        + submission
+            .references
+            .iter()
+            .map(|r| 64 + r.name.len() as u64 + r.subject.as_str().len() as u64)
+            .sum::<u64>()
+        + submission.metadata.as_ref().map_or(0, json_weight)
+        + submission.rule_set.as_ref().map_or(0, json_weight)
+}
+
+/// What a request body was read as: the submission, and the body's length (its key's
+/// weight).
+#[derive(Debug)]
+pub(crate) struct KnownBody {
+    pub(crate) body_bytes: usize,
+    pub(crate) submission: super::SchemaSubmission,
 }
 
 fn references_weight(references: &[SchemaReference]) -> u64 {

@@ -116,6 +116,10 @@ pub struct Registry {
     /// clears this cache ([`Registry::evict`]). Misses are not kept (another replica may
     /// store the schema at any time).
     ids_by_fingerprint: ByteCache<String, SchemaId>,
+    /// Submissions by the request body they were read from
+    /// ([`Registry::known_submission`]): reading is a function of the bytes alone, so an
+    /// entry never goes stale.
+    request_bodies: ByteCache<bytes::Bytes, Arc<cache::KnownBody>>,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
@@ -149,6 +153,7 @@ impl Registry {
             evictions: std::sync::atomic::AtomicU64::new(0),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
+            request_bodies: ByteCache::new(budget.requests_bytes, cache::body_submission_weight),
             settings: settings::SettingsCache::default(),
             versions: Arc::default(),
             contents: content::ContentKeys::default(),
@@ -169,6 +174,7 @@ impl Registry {
         self.verdicts = ByteCache::new(budget.requests_bytes, cache::verdict_weight);
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
+        self.request_bodies = ByteCache::new(budget.requests_bytes, cache::body_submission_weight);
         self
     }
 
@@ -188,6 +194,7 @@ impl Registry {
             version_bodies_bytes: self.version_bodies.weight(),
             fingerprints_bytes: self.ids_by_fingerprint.weight(),
             verdicts_bytes: self.verdicts.weight(),
+            request_bodies_bytes: self.request_bodies.weight(),
         }
     }
 

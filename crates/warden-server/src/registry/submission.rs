@@ -172,6 +172,37 @@ impl SchemaSubmission {
     }
 }
 
+impl super::Registry {
+    /// The submission `body` was read as when it came before, if it is cached: a
+    /// serializer sends the same lookup or registration body at every start, and reading
+    /// it (JSON with the schema as an escaped string, Jackson's mapping, the canonical
+    /// metadata and rule set) was a fifth of a lookup's CPU. Counted as the `request_body`
+    /// cache in `warden_cache_requests_total`.
+    pub(crate) fn known_submission(&self, body: &bytes::Bytes) -> Option<SchemaSubmission> {
+        let known = self.request_bodies.get(body);
+        self.metrics
+            .count_cache_lookup(crate::metrics::CacheName::RequestBody, known.is_some());
+        known.map(|known| known.submission.clone())
+    }
+
+    /// Caches what `body` was read as, for [`Self::known_submission`]. Only a body read
+    /// without error is kept, as read (before it is placed under a subject), and not one
+    /// with tags to add or remove (rare, and their weight is not estimated). The key is a
+    /// copy of the body, so that it does not hold the connection's read buffer.
+    pub(crate) fn keep_submission(&self, body: &[u8], submission: &SchemaSubmission) {
+        if !submission.tags_to_add.is_empty() || !submission.tags_to_remove.is_empty() {
+            return;
+        }
+        self.request_bodies.insert(
+            bytes::Bytes::copy_from_slice(body),
+            std::sync::Arc::new(super::cache::KnownBody {
+                body_bytes: body.len(),
+                submission: submission.clone(),
+            }),
+        );
+    }
+}
+
 /// Feeds what is written to it to a SHA-256 hasher.
 struct HashWriter(sha2::Sha256);
 
