@@ -9,16 +9,34 @@ use warden_storage::{DeletedFilter, Scope, StoredConfig, VersionRow};
 use super::{Registry, scope};
 use crate::error::{Error, Result};
 
+/// The scope of `:.__GLOBAL:`, whose config and mode apply to every context (built once:
+/// every registration, lookup and check reads it).
+fn global_scope() -> &'static Subject {
+    static GLOBAL: std::sync::LazyLock<Subject> = std::sync::LazyLock::new(|| {
+        Context::parse(Context::GLOBAL_NAME)
+            .ok()
+            .and_then(|c| c.as_subject())
+            .expect("the global context has a scope")
+    });
+    &GLOBAL
+}
+
 impl Registry {
     /// The config that applies to `subject`: its own over the global one (Confluent's
     /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none.
     pub(super) async fn effective_config(&self, subject: &Subject) -> Result<StoredConfig> {
-        let own = self.scope_config(Scope::Subject(subject)).await?;
-        let above = self.config_above(Some(subject)).await?;
-        Ok(match own {
-            Some(own) if !own.is_empty() => own.or(above),
-            _ => above,
-        })
+        let make = async {
+            let own = self.scope_config(Scope::Subject(subject)).await?;
+            let above = self.config_above(Some(subject)).await?;
+            Ok(match own {
+                Some(own) if !own.is_empty() => own.or(above),
+                _ => above,
+            })
+        };
+        self.settings
+            .effective_configs
+            .get_or_make(subject, make)
+            .await
     }
 
     /// The config that applies above a subject, as Confluent's `InMemoryCache.config`
@@ -31,11 +49,7 @@ impl Registry {
             Some(context) => set(self.scope_config(Scope::Subject(&context)).await?),
             None => set(self.scope_config(Scope::Global).await?),
         };
-        let global = Context::parse(Context::GLOBAL_NAME)
-            .ok()
-            .and_then(|c| c.as_subject())
-            .expect("the global context has a scope");
-        let everywhere = set(self.scope_config(Scope::Subject(&global)).await?);
+        let everywhere = set(self.scope_config(Scope::Subject(global_scope())).await?);
         Ok(match (level, everywhere) {
             (Some(level), Some(everywhere)) => level.or(everywhere),
             (Some(c), None) | (None, Some(c)) => c,
@@ -264,10 +278,16 @@ impl Registry {
 
     /// The mode that applies to `subject`: its own, else the global one, else READWRITE.
     pub async fn effective_mode(&self, subject: &Subject) -> Result<Mode> {
-        if let Some(m) = self.scope_mode(Scope::Subject(subject)).await? {
-            return Ok(m);
-        }
-        self.mode_above(Some(subject)).await
+        let make = async {
+            if let Some(m) = self.scope_mode(Scope::Subject(subject)).await? {
+                return Ok(m);
+            }
+            self.mode_above(Some(subject)).await
+        };
+        self.settings
+            .effective_modes
+            .get_or_make(subject, make)
+            .await
     }
 
     /// The mode that applies above a subject, as Confluent's `InMemoryCache.mode` falls
@@ -282,12 +302,8 @@ impl Registry {
         if let Some(m) = level {
             return Ok(m);
         }
-        let global = Context::parse(Context::GLOBAL_NAME)
-            .ok()
-            .and_then(|c| c.as_subject())
-            .expect("the global context has a scope");
         Ok(self
-            .scope_mode(Scope::Subject(&global))
+            .scope_mode(Scope::Subject(global_scope()))
             .await?
             .unwrap_or_default())
     }

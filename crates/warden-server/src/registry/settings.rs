@@ -148,18 +148,47 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 }
 
 /// The config and mode of each scope read so far (`None` key: the registry-wide scope;
-/// `None` value: the scope has none of its own).
+/// `None` value: the scope has none of its own), and the config and mode in effect for
+/// each subject, made of them (every registration, lookup and check reads both: three
+/// scopes each).
 #[derive(Debug, Default)]
 pub(super) struct SettingsCache {
     configs: Memo<Option<Subject>, Option<StoredConfig>>,
     modes: Memo<Option<Subject>, Option<Mode>>,
+    pub(super) effective_configs: Memo<Subject, StoredConfig>,
+    pub(super) effective_modes: Memo<Subject, Mode>,
 }
 
 impl SettingsCache {
     /// Forgets every config and mode.
+    ///
+    /// The configs and modes in effect go last: one made while the scopes are forgotten
+    /// began before they were forgotten in turn and is not kept, and one made after reads
+    /// the scopes again.
     pub(super) fn clear(&self) {
         self.configs.clear();
         self.modes.clear();
+        self.effective_configs.clear();
+        self.effective_modes.clear();
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
+    /// The value of `key`, from memory, or made by `make` and kept (unless something was
+    /// forgotten since `make` began).
+    ///
+    /// Errors: `make`'s.
+    pub(super) async fn get_or_make<F>(&self, key: &K, make: F) -> Result<V>
+    where
+        F: std::future::IntoFuture<Output = Result<V>>,
+    {
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let read_at = self.generation(key);
+        let value = make.await?;
+        self.keep(key.clone(), value.clone(), read_at);
+        Ok(value)
     }
 }
 
