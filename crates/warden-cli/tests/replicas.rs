@@ -453,6 +453,11 @@ async fn a_change_on_one_replica_is_visible_on_the_other_within_the_bound() {
             .1["mode"],
         "READWRITE"
     );
+    // A lookup on b makes b hold the config and mode in effect for s.
+    let (status, body) = post(&client, &format!("{b}/subjects/s"), &json!({"schema": v2}))
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
     put(
         &client,
         &format!("{a}/config/s"),
