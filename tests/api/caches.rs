@@ -558,11 +558,18 @@ async fn a_request_body_sent_again_is_answered_as_the_first_time_without_being_r
     let body = serde_json::json!({ "schema": schema }).to_string();
     // The same bytes under two subjects, one of them in a context: each answer names its
     // own subject and its context's id.
+    let bytes = r#"warden_cache_bytes{cache="request_body"}"#;
     let plain = post_text(&app, "/subjects/s/versions", &body).await;
-    let in_context = post_text(&app, "/subjects/:.ctx:s/versions", &body).await;
     assert_eq!(plain.status.as_u16(), 200, "{}", plain.text);
+    assert_eq!(
+        metric(&app, bytes).await,
+        0,
+        "a body read once is not cached"
+    );
+    let in_context = post_text(&app, "/subjects/:.ctx:s/versions", &body).await;
     assert_eq!(in_context.status.as_u16(), 200, "{}", in_context.text);
-    assert_eq!(metric(&app, hits).await, 1, "the second body was a hit");
+    assert!(metric(&app, bytes).await > 0, "a body read twice is cached");
+    assert_eq!(metric(&app, hits).await, 0, "the second reading was one");
     for (subject, registered) in [("s", &plain), (":.ctx:s", &in_context)] {
         let first = post_text(&app, &format!("/subjects/{subject}"), &body).await;
         let again = post_text(&app, &format!("/subjects/{subject}"), &body).await;
@@ -571,13 +578,13 @@ async fn a_request_body_sent_again_is_answered_as_the_first_time_without_being_r
         assert_eq!(first.body["subject"], subject, "{}", first.text);
         assert_eq!(first.body["id"], registered.body["id"], "{}", first.text);
     }
-    assert_eq!(metric(&app, hits).await, 5, "every lookup was a hit");
+    assert_eq!(metric(&app, hits).await, 4, "every lookup was a hit");
 
     // Other bytes of the same request are read, and answer the same.
     let spaced = format!(" {body}\n");
     let r = post_text(&app, "/subjects/s", &spaced).await;
     assert_eq!(r.body["id"], plain.body["id"], "{}", r.text);
-    assert_eq!(metric(&app, hits).await, 5, "other bytes are not a hit");
+    assert_eq!(metric(&app, hits).await, 4, "other bytes are not a hit");
 
     // A body refused after reading is refused every time, and never cached.
     let unknown_type = serde_json::json!({ "schema": schema, "schemaType": "XML" }).to_string();
@@ -593,9 +600,7 @@ async fn a_request_body_sent_again_is_answered_as_the_first_time_without_being_r
     }
     assert_eq!(
         metric(&app, hits).await,
-        6,
+        5,
         "only the cached body was a hit"
     );
-    let cached = metric(&app, r#"warden_cache_bytes{cache="request_body"}"#).await;
-    assert!(cached > 0, "{cached} bytes of request bodies cached");
 }

@@ -292,6 +292,59 @@ pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
         + submission.rule_set.as_ref().map_or(0, json_weight)
 }
 
+/// The hashes of request bodies read once, so that a body is cached the second time it is
+/// read, not the first: most registrations send their body once, and caching those held
+/// about 30 MB more after 10,000 of them (BENCHMARKS.md), while a serializer's lookup or
+/// registration body comes again at every start.
+///
+/// A fixed table of [`SeenOnce::SLOTS`] hashes (128 KiB, zeroed on demand by the
+/// allocator), one per slot: two bodies that share a slot take turns, which only delays
+/// caching them. Answers never depend on it: the cache compares whole bodies.
+pub(crate) struct SeenOnce {
+    slots: Box<[std::sync::atomic::AtomicU64]>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl SeenOnce {
+    /// Slots in the table.
+    pub(crate) const SLOTS: usize = 16 * 1024;
+
+    /// Whether `body` was read before (its slot holds its hash); else notes it now.
+    pub(crate) fn again(&self, body: &[u8]) -> bool {
+        use std::hash::BuildHasher;
+        use std::sync::atomic::Ordering;
+        // Never 0, the empty slot.
+        let hash = self.hasher.hash_one(body) | 1;
+        // The remainder is below SLOTS: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let slot = &self.slots[(hash % Self::SLOTS as u64) as usize];
+        if slot.load(Ordering::Relaxed) == hash {
+            return true;
+        }
+        slot.store(hash, Ordering::Relaxed);
+        false
+    }
+}
+
+impl Default for SeenOnce {
+    fn default() -> Self {
+        Self {
+            slots: (0..Self::SLOTS)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SeenOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeenOnce")
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a request body was read as: the submission, and the body's length (its key's
 /// weight).
 #[derive(Debug)]

@@ -120,6 +120,8 @@ pub struct Registry {
     /// ([`Registry::known_submission`]): reading is a function of the bytes alone, so an
     /// entry never goes stale.
     request_bodies: ByteCache<bytes::Bytes, Arc<cache::KnownBody>>,
+    /// The bodies read once: a body enters `request_bodies` when it is read again.
+    bodies_seen: cache::SeenOnce,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
@@ -154,6 +156,7 @@ impl Registry {
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             request_bodies: ByteCache::new(budget.requests_bytes, cache::body_submission_weight),
+            bodies_seen: cache::SeenOnce::default(),
             settings: settings::SettingsCache::default(),
             versions: Arc::default(),
             contents: content::ContentKeys::default(),

@@ -185,12 +185,16 @@ impl super::Registry {
         known.map(|known| known.submission.clone())
     }
 
-    /// Caches what `body` was read as, for [`Self::known_submission`]. Only a body read
+    /// Caches what `body` was read as, for [`Self::known_submission`], when this is the
+    /// second time it is read (not the first: see `cache::SeenOnce`). Only a body read
     /// without error is kept, as read (before it is placed under a subject), and not one
     /// with tags to add or remove (rare, and their weight is not estimated). The key is a
     /// copy of the body, so that it does not hold the connection's read buffer.
     pub(crate) fn keep_submission(&self, body: &[u8], submission: &SchemaSubmission) {
-        if !submission.tags_to_add.is_empty() || !submission.tags_to_remove.is_empty() {
+        if !submission.tags_to_add.is_empty()
+            || !submission.tags_to_remove.is_empty()
+            || !self.bodies_seen.again(body)
+        {
             return;
         }
         self.request_bodies.insert(
