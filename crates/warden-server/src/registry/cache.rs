@@ -297,11 +297,12 @@ pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
 /// about 30 MB more after 10,000 of them (BENCHMARKS.md), while a serializer's lookup or
 /// registration body comes again at every start.
 ///
-/// A fixed table of [`SeenOnce::SLOTS`] hashes (128 KiB, zeroed on demand by the
-/// allocator), one per slot: two bodies that share a slot take turns, which only delays
-/// caching them. Answers never depend on it: the cache compares whole bodies.
+/// A fixed table of [`SeenOnce::SLOTS`] hashes (128 KiB, made at the first body, so an idle
+/// server holds none of it), one per slot: two bodies that share a slot take turns, which
+/// only delays caching them. Answers never depend on it: the cache compares whole bodies.
+#[derive(Default)]
 pub(crate) struct SeenOnce {
-    slots: Box<[std::sync::atomic::AtomicU64]>,
+    slots: std::sync::OnceLock<Box<[std::sync::atomic::AtomicU64]>>,
     hasher: foldhash::fast::RandomState,
 }
 
@@ -317,7 +318,12 @@ impl SeenOnce {
         let hash = self.hasher.hash_one(body) | 1;
         // The remainder is below SLOTS: the cast cannot truncate.
         #[allow(clippy::cast_possible_truncation)]
-        let slot = &self.slots[(hash % Self::SLOTS as u64) as usize];
+        let slots = self.slots.get_or_init(|| {
+            (0..Self::SLOTS)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect()
+        });
+        let slot = &slots[(hash % Self::SLOTS as u64) as usize];
         if slot.load(Ordering::Relaxed) == hash {
             return true;
         }
@@ -326,21 +332,10 @@ impl SeenOnce {
     }
 }
 
-impl Default for SeenOnce {
-    fn default() -> Self {
-        Self {
-            slots: (0..Self::SLOTS)
-                .map(|_| std::sync::atomic::AtomicU64::new(0))
-                .collect(),
-            hasher: foldhash::fast::RandomState::default(),
-        }
-    }
-}
-
 impl std::fmt::Debug for SeenOnce {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeenOnce")
-            .field("slots", &self.slots.len())
+            .field("made", &self.slots.get().is_some())
             .finish_non_exhaustive()
     }
 }
