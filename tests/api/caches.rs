@@ -551,7 +551,7 @@ async fn post_text(app: &TestApp, path: &str, body: &str) -> Reply {
 }
 
 #[tokio::test]
-async fn a_request_body_sent_again_is_answered_as_the_first_time_without_being_read_again() {
+async fn a_request_body_read_twice_is_answered_from_memory_afterwards_as_before() {
     let app = spawn_app_with(|_| {}).await;
     let hits = r#"warden_cache_requests_total{cache="request_body",result="hit"}"#;
     let schema = record("R", r#"[{"name":"a","type":"int"}]"#);

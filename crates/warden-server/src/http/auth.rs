@@ -364,8 +364,9 @@ pub(super) async fn enforce(
                 .into_response();
             }
         };
-        let fields = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(serde_json::Value::Object(fields)) => Some(fields),
+        // Read as the handler reads it: the first JSON value, whatever follows it.
+        let fields = match super::extract::first_json_value(&bytes) {
+            Ok(Some(serde_json::Value::Object(fields))) => Some(fields),
             _ => None,
         };
         if let Need::BodySubject(op) = need {

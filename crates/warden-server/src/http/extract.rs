@@ -45,13 +45,14 @@ where
 
 /// A schema submitted in a body (`RegisterSchemaRequest`: registration, lookup and
 /// compatibility check), read as [`SrBody`] reads it and then typed
-/// ([`SchemaSubmission`]). A body read before without error is not read again
+/// ([`SchemaSubmission`]). A body read twice without error is kept at its second reading,
+/// and from then on answered from memory without being read
 /// ([`crate::registry::Registry::known_submission`]).
 ///
 /// Refusals: those of [`SrBody`]. The typing's errors are held in the value, for the
 /// handler to answer in Confluent's order (after the subject's, for a lookup): 42201 for an
 /// id past a Java `int` or an invalid schema type or reference, 42202 for a version past a
-/// Java `int`.
+/// Java `int`, 400 for metadata or a rule set of the wrong shape.
 #[derive(Debug)]
 pub(crate) struct SubmissionBody(pub Result<SchemaSubmission, ApiError>);
 
@@ -161,7 +162,7 @@ impl RequestBody {
 /// only whitespace (`ProviderBase.readFrom`: no first token). A syntax error is 400, error
 /// code 400 (rest-utils' `JsonParseExceptionMapper`; the message is serde_json's, not
 /// Jackson's).
-fn first_json_value(bytes: &[u8]) -> Result<Option<serde_json::Value>, ApiError> {
+pub(super) fn first_json_value(bytes: &[u8]) -> Result<Option<serde_json::Value>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

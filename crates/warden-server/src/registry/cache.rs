@@ -169,6 +169,12 @@ where
         }
     }
 
+    /// Whether an entry weighing `weight` bytes may be cached (it is within the per-entry
+    /// share).
+    pub(crate) fn takes(&self, weight: u64) -> bool {
+        weight <= self.max_entry
+    }
+
     /// Forgets `key`.
     pub(crate) fn remove(&self, key: &K) {
         self.cache.remove(key);
@@ -298,8 +304,9 @@ pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
 /// registration body comes again at every start.
 ///
 /// A fixed table of [`SeenOnce::SLOTS`] hashes (128 KiB, made at the first body, so an idle
-/// server holds none of it), one per slot: two bodies that share a slot take turns, which
-/// only delays caching them. Answers never depend on it: the cache compares whole bodies.
+/// server holds none of it), one per slot: two bodies that share a slot and come in turn
+/// are not kept while they alternate. Answers never depend on it: the cache compares whole
+/// bodies.
 #[derive(Default)]
 pub(crate) struct SeenOnce {
     slots: std::sync::OnceLock<Box<[std::sync::atomic::AtomicU64]>>,
@@ -316,13 +323,13 @@ impl SeenOnce {
         use std::sync::atomic::Ordering;
         // Never 0, the empty slot.
         let hash = self.hasher.hash_one(body) | 1;
-        // The remainder is below SLOTS: the cast cannot truncate.
-        #[allow(clippy::cast_possible_truncation)]
         let slots = self.slots.get_or_init(|| {
             (0..Self::SLOTS)
                 .map(|_| std::sync::atomic::AtomicU64::new(0))
                 .collect()
         });
+        // The remainder is below SLOTS: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
         let slot = &slots[(hash % Self::SLOTS as u64) as usize];
         if slot.load(Ordering::Relaxed) == hash {
             return true;

@@ -1,6 +1,7 @@
 //! Compatibility configs and modes, per subject and global, and the values that apply.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use warden_core::api::ConfigUpdateRequest;
 use warden_core::{CompatibilityLevel, CompatibilityPolicy, Context, Mode, Subject, Version};
@@ -23,13 +24,22 @@ fn global_scope() -> &'static Subject {
 
 impl Registry {
     /// The config that applies to `subject`: its own over the global one (Confluent's
-    /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none.
-    pub(super) async fn effective_config(&self, subject: &Subject) -> Result<StoredConfig> {
+    /// `getConfigInScope` and `Config.mergeConfigs`), or the global one when it has none,
+    /// held in memory until a config changes (shared with the subject's context when the
+    /// subject has none of its own).
+    pub(super) async fn effective_config(&self, subject: &Subject) -> Result<Arc<StoredConfig>> {
         let make = async {
             let own = self.scope_config(Scope::Subject(subject)).await?;
-            let above = self.config_above(Some(subject)).await?;
+            let context = subject.context().as_subject();
+            let above = self
+                .settings
+                .configs_above
+                .get_or_make(&context, async {
+                    self.config_above(Some(subject)).await.map(Arc::new)
+                })
+                .await?;
             Ok(match own {
-                Some(own) if !own.is_empty() => own.or(above),
+                Some(own) if !own.is_empty() => Arc::new(own.or(StoredConfig::clone(&above))),
                 _ => above,
             })
         };

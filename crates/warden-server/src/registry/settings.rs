@@ -148,26 +148,34 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 }
 
 /// The config and mode of each scope read so far (`None` key: the registry-wide scope;
-/// `None` value: the scope has none of its own), and the config and mode in effect for
-/// each subject, made of them (every registration, lookup and check reads both: three
-/// scopes each).
+/// `None` value: the scope has none of its own), and the values made of them: the config
+/// that applies above each context's subjects, and the config and mode in effect for each
+/// subject (every registration, lookup and check reads both: three scopes each).
+///
+/// A subject without a config of its own shares the config above it (one `Arc` per
+/// context), so that holding many subjects does not hold many copies of a large default
+/// rule set. Every change forgets all of them ([`SettingsCache::clear`]); whatever forgets
+/// one scope in the future must forget the values made of it too.
 #[derive(Debug, Default)]
 pub(super) struct SettingsCache {
     configs: Memo<Option<Subject>, Option<StoredConfig>>,
     modes: Memo<Option<Subject>, Option<Mode>>,
-    pub(super) effective_configs: Memo<Subject, StoredConfig>,
+    /// By the scope of a subject's context (`None`: the default context).
+    pub(super) configs_above: Memo<Option<Subject>, Arc<StoredConfig>>,
+    pub(super) effective_configs: Memo<Subject, Arc<StoredConfig>>,
     pub(super) effective_modes: Memo<Subject, Mode>,
 }
 
 impl SettingsCache {
     /// Forgets every config and mode.
     ///
-    /// The configs and modes in effect go last: one made while the scopes are forgotten
-    /// began before they were forgotten in turn and is not kept, and one made after reads
-    /// the scopes again.
+    /// The values made of the scopes' go after the scopes, and each after those it is made
+    /// of: one made while the scopes are forgotten began before it was forgotten in turn
+    /// and is not kept, and one made after reads the scopes again.
     pub(super) fn clear(&self) {
         self.configs.clear();
         self.modes.clear();
+        self.configs_above.clear();
         self.effective_configs.clear();
         self.effective_modes.clear();
     }

@@ -179,6 +179,10 @@ impl super::Registry {
     /// metadata and rule set) was a fifth of a lookup's CPU. Counted as the `request_body`
     /// cache in `warden_cache_requests_total`.
     pub(crate) fn known_submission(&self, body: &bytes::Bytes) -> Option<SchemaSubmission> {
+        // A body over the per-entry share is never kept, so not looked for either.
+        if !self.request_bodies.takes(body.len() as u64) {
+            return None;
+        }
         let known = self.request_bodies.get(body);
         self.metrics
             .count_cache_lookup(crate::metrics::CacheName::RequestBody, known.is_some());
@@ -191,7 +195,9 @@ impl super::Registry {
     /// with tags to add or remove (rare, and their weight is not estimated). The key is a
     /// copy of the body, so that it does not hold the connection's read buffer.
     pub(crate) fn keep_submission(&self, body: &[u8], submission: &SchemaSubmission) {
-        if !submission.tags_to_add.is_empty()
+        // A body over the per-entry share is never kept: neither copied nor noted.
+        if !self.request_bodies.takes(body.len() as u64)
+            || !submission.tags_to_add.is_empty()
             || !submission.tags_to_remove.is_empty()
             || !self.bodies_seen.again(body)
         {
