@@ -292,7 +292,7 @@ pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
         + submission
             .references
             .iter()
-            .map(|r| 64 + r.name.len() as u64 + r.subject.as_str().len() as u64)
+            .map(|r| reference_weight(&r.name, r.subject.as_str()))
             .sum::<u64>()
         + submission.metadata.as_ref().map_or(0, json_weight)
         + submission.rule_set.as_ref().map_or(0, json_weight)
@@ -358,8 +358,13 @@ pub(crate) struct KnownBody {
 fn references_weight(references: &[SchemaReference]) -> u64 {
     references
         .iter()
-        .map(|r| 64 + r.name.len() as u64 + r.subject.len() as u64)
+        .map(|r| reference_weight(&r.name, &r.subject))
         .sum()
+}
+
+/// One reference: its entry, its name and its subject.
+fn reference_weight(name: &str, subject: &str) -> u64 {
+    64 + name.len() as u64 + subject.len() as u64
 }
 
 /// Heap held by a JSON value: a node's size plus its strings, keys and children.
