@@ -604,3 +604,157 @@ async fn a_request_body_read_twice_is_answered_from_memory_afterwards_as_before(
         "only the cached body was a hit"
     );
 }
+
+const ANSWER_HITS: &str = r#"warden_cache_requests_total{cache="answer",result="hit"}"#;
+
+/// `request`, never sent before, sent three times: the answers are equal, and only the
+/// third comes from memory.
+async fn answered_from_memory(app: &TestApp, request: impl AsyncFn() -> Reply) -> Reply {
+    let before = metric(app, ANSWER_HITS).await;
+    let first = request().await;
+    let second = request().await;
+    assert_eq!(
+        metric(app, ANSWER_HITS).await,
+        before,
+        "an answer is kept the second time its request comes, not served before"
+    );
+    let third = request().await;
+    assert_eq!(
+        metric(app, ANSWER_HITS).await,
+        before + 1,
+        "the third request was answered from memory"
+    );
+    for r in [&second, &third] {
+        assert_eq!(
+            (r.status, &r.text),
+            (first.status, &first.text),
+            "the same answer"
+        );
+    }
+    third
+}
+
+#[tokio::test]
+async fn a_request_answered_from_memory_is_answered_anew_once_what_it_rests_on_changes() {
+    let app = spawn_app_with(|_| {}).await;
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    // Registered from other bytes than `app.register`'s, which come three times below.
+    let spaced = format!(" {}", serde_json::json!({ "schema": v1 }));
+    let first = post_text(&app, "/subjects/s/versions", &spaced).await;
+    let id = first.body["id"].as_i64().expect(&first.text);
+    // A new field without a default: BACKWARD refuses it, NONE does not.
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"string"}]"#,
+    );
+    let existing = r#"warden_registrations_total{outcome="existing"}"#;
+
+    let found = answered_from_memory(&app, || app.lookup("s", &v1)).await;
+    assert_eq!(found.body["id"], id, "{}", found.text);
+    let before = metric(&app, existing).await;
+    let again = answered_from_memory(&app, || app.register("s", &v1)).await;
+    assert_eq!(again.body["id"], id, "{}", again.text);
+    assert_eq!(
+        metric(&app, existing).await,
+        before + 3,
+        "a registration answered from memory counts as one that found its schema"
+    );
+    let refused = answered_from_memory(&app, || app.check("s", None, &v2)).await;
+    assert_eq!(refused.body["is_compatible"], false, "{}", refused.text);
+    let latest = answered_from_memory(&app, || app.check("s", Some("latest"), &v2)).await;
+    assert_eq!(latest.body["is_compatible"], false, "{}", latest.text);
+    // The same body under another subject is another request.
+    assert_eq!(app.lookup("t", &v1).await.error_code(), 40401);
+    let hits = metric(&app, ANSWER_HITS).await;
+
+    // A config changes the verdicts.
+    assert_eq!(app.set_level(Some("s"), "NONE").await.status.as_u16(), 200);
+    assert_compatible(&app.check("s", None, &v2).await, "all versions under NONE");
+    assert_compatible(
+        &app.check("s", Some("latest"), &v2).await,
+        "latest under NONE",
+    );
+    // A mode refuses the registration.
+    let mode = |m| app.set_mode(Some("s"), m, false);
+    assert_eq!(mode("READONLY").await.status.as_u16(), 200);
+    assert_eq!(app.register("s", &v1).await.error_code(), 42205);
+    assert_eq!(mode("READWRITE").await.status.as_u16(), 200);
+    // A soft delete of the version that has the schema: the lookup finds none.
+    app.register_ok("s", &v2).await;
+    assert_eq!(
+        app.delete("/subjects/s/versions/1").await.status.as_u16(),
+        200
+    );
+    assert_eq!(app.lookup("s", &v1).await.error_code(), 40403);
+    assert_eq!(
+        metric(&app, ANSWER_HITS).await,
+        hits,
+        "nothing was answered from memory after a change"
+    );
+    // Registered again, it is a new version, found by the same lookup from then on.
+    let r = app.register("s", &v1).await;
+    assert_eq!(r.body["id"], id, "{}", r.text);
+    for _ in 0..2 {
+        let r = app.lookup("s", &v1).await;
+        assert_eq!(r.body["version"], 3, "{}", r.text);
+    }
+    assert_eq!(
+        metric(&app, ANSWER_HITS).await,
+        hits + 1,
+        "the lookup's new answer is served from memory in turn"
+    );
+}
+
+/// Polls `request` until `done` holds of its answer, for at most the replicas' bound.
+async fn eventually(request: impl AsyncFn() -> Reply, done: impl Fn(&Reply) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let r = request().await;
+        if done(&r) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica still answers what it kept: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
+    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    let url = pg.url();
+    // Declared after the database, so the servers stop first.
+    let a = spawn_app_with(|s| s.database_url = url.clone()).await;
+    let b = spawn_app_with(|s| s.database_url = url).await;
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"string"}]"#,
+    );
+    a.register_ok("s", &v1).await;
+    let found = answered_from_memory(&b, || b.lookup("s", &v1)).await;
+    assert_eq!(found.body["version"], 1, "{}", found.text);
+    let refused = answered_from_memory(&b, || b.check("s", None, &v2)).await;
+    assert_eq!(refused.body["is_compatible"], false, "{}", refused.text);
+
+    // Replica a changes the level: b's verdict follows.
+    assert_eq!(a.set_level(Some("s"), "NONE").await.status.as_u16(), 200);
+    eventually(
+        || b.check("s", None, &v2),
+        |r| r.body["is_compatible"] == true,
+    )
+    .await;
+    // Replica a registers v2 and soft-deletes version 1: b's lookup finds none.
+    a.register_ok("s", &v2).await;
+    assert_eq!(
+        a.delete("/subjects/s/versions/1").await.status.as_u16(),
+        200
+    );
+    eventually(|| b.lookup("s", &v1), |r| r.status.as_u16() == 404).await;
+    assert_eq!(b.lookup("s", &v1).await.error_code(), 40403);
+}

@@ -23,6 +23,8 @@ pub enum CacheName {
     Versions = 3,
     /// `request_body`: submissions by the request body they were read from.
     RequestBody = 4,
+    /// `answer`: answers of registrations, lookups and compatibility checks by request.
+    Answer = 5,
 }
 
 /// The registry's metrics. Each process has its own set (no global state).
@@ -37,12 +39,12 @@ pub struct Metrics {
     pub registrations: IntCounterVec,
     /// `warden_compatibility_failures_total`: registrations refused as incompatible.
     pub compatibility_failures: IntCounter,
-    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict"|"versions"|"request_body", result="hit"|"miss"}`.
+    /// `warden_cache_requests_total{cache="schema_by_id"|"request"|"verdict"|"versions"|"request_body"|"answer", result="hit"|"miss"}`.
     pub cache: IntCounterVec,
-    /// The ten counters of `cache`, resolved once: `[schema_by_id, request, verdict,
-    /// versions, request_body]` × `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
-    cache_lookups: [[IntCounter; 2]; 5],
-    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"|"request_body"}`:
+    /// The twelve counters of `cache`, resolved once: `[schema_by_id, request, verdict,
+    /// versions, request_body, answer]` × `[miss, hit]` (see [`Metrics::count_cache_lookup`]).
+    cache_lookups: [[IntCounter; 2]; 6],
+    /// `warden_cache_bytes{cache="schema_by_id"|"parsed"|"request"|"version_body"|"fingerprint"|"verdict"|"request_body"|"answer"}`:
     /// estimated bytes each cache holds, updated on every scrape.
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
@@ -121,6 +123,7 @@ impl Metrics {
             "verdict",
             "versions",
             "request_body",
+            "answer",
         ]
         .map(|name| ["miss", "hit"].map(|result| cache.with_label_values(&[name, result])));
         Self {
@@ -152,6 +155,7 @@ impl Metrics {
             ("fingerprint", caches.fingerprints_bytes),
             ("verdict", caches.verdicts_bytes),
             ("request_body", caches.request_bodies_bytes),
+            ("answer", caches.answers_bytes),
         ] {
             self.cache_bytes
                 .with_label_values(&[cache])

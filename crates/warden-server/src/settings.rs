@@ -85,9 +85,10 @@ pub struct Settings {
     /// Memory budget, in bytes, of the cache of known requests (request hash → the schema
     /// it means), which spares parsing a schema sent again; same per-entry share as above,
     /// so one very large request is never cached. The ids of stored schemas by
-    /// fingerprint, the verdicts of compatibility checks and the submissions read from
-    /// request bodies (kept once a body comes a second time) are three more caches with
-    /// this budget each.
+    /// fingerprint, the verdicts of compatibility checks, the submissions read from
+    /// request bodies (kept once a body comes a second time) and the answers to
+    /// registrations, lookups and checks (kept once a request comes a second time, served
+    /// until anything changes) are four more caches with this budget each.
     #[arg(
         long,
         env = "WARDEN_CACHE_REQUESTS_BYTES",

@@ -14,7 +14,7 @@ use warden_core::{ErrorCode, Subject};
 use crate::error::Error;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::registry::SchemaSubmission;
+use crate::registry::{AnswerSlot, SchemaSubmission};
 
 /// A JSON request body under any of the content types Confluent accepts:
 /// `application/vnd.schemaregistry.v1+json`, `application/vnd.schemaregistry+json`,
@@ -45,30 +45,69 @@ where
 
 /// A schema submitted in a body (`RegisterSchemaRequest`: registration, lookup and
 /// compatibility check), read as [`SrBody`] reads it and then typed
-/// ([`SchemaSubmission`]). A body read twice without error is kept at its second reading,
-/// and from then on answered from memory without being read
-/// ([`crate::registry::Registry::known_submission`]).
+/// ([`SchemaSubmission`]), unless the same request was answered before and nothing it rests
+/// on changed since ([`crate::registry::Registry::known_answer`]). A body read twice
+/// without error is kept at its second reading, and from then on answered from memory
+/// without being read ([`crate::registry::Registry::known_submission`]).
 ///
 /// Refusals: those of [`SrBody`]. The typing's errors are held in the value, for the
 /// handler to answer in Confluent's order (after the subject's, for a lookup): 42201 for an
 /// id past a Java `int` or an invalid schema type or reference, 42202 for a version past a
 /// Java `int`, 400 for metadata or a rule set of the wrong shape.
 #[derive(Debug)]
-pub(crate) struct SubmissionBody(pub Result<SchemaSubmission, ApiError>);
+pub(crate) enum SubmissionBody {
+    /// The body of the answer kept for this request (a 200).
+    Answered(Bytes),
+    /// The submission to handle, and where its answer goes ([`SubmissionBody::answer`]).
+    Submitted(Result<SchemaSubmission, ApiError>, AnswerSlot),
+}
 
 impl FromRequest<AppState> for SubmissionBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let target = req.uri().clone();
+        let uri = target.path_and_query().map_or("", |p| p.as_str());
         let body = RequestBody::read(req, state).await?;
+        let slot = match state.known_answer(uri, &body.bytes) {
+            Ok(answer) => return Ok(Self::Answered(answer)),
+            Err(slot) => slot,
+        };
         if let Some(known) = state.known_submission(&body.bytes) {
-            return Ok(Self(Ok(known)));
+            return Ok(Self::Submitted(Ok(known), slot));
         }
         let submission = submission(body.as_jackson()?);
         if let Ok(submission) = &submission {
             state.keep_submission(&body.bytes, submission);
         }
-        Ok(Self(submission))
+        Ok(Self::Submitted(submission, slot))
+    }
+}
+
+impl SubmissionBody {
+    /// The 200 answer `handle` makes of the submission (the body's bytes), kept for the
+    /// same request while nothing changes; or the answer kept already, without calling
+    /// `handle`. An error is answered as it is and not kept.
+    ///
+    /// Errors: `handle`'s.
+    pub(crate) async fn answer<F, Fut>(
+        self,
+        state: &AppState,
+        handle: F,
+    ) -> Result<axum::response::Response, ApiError>
+    where
+        F: FnOnce(Result<SchemaSubmission, ApiError>) -> Fut,
+        Fut: Future<Output = Result<Bytes, ApiError>>,
+    {
+        let answer = match self {
+            Self::Answered(answer) => answer,
+            Self::Submitted(submission, slot) => {
+                let answer = handle(submission).await?;
+                state.keep_answer(slot, &answer);
+                answer
+            }
+        };
+        Ok(crate::http::sr_bytes(StatusCode::OK, answer))
     }
 }
 

@@ -505,21 +505,24 @@ async fn lookup(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SubmissionBody(submission): SubmissionBody,
+    body: SubmissionBody,
 ) -> ApiResult {
-    let s = subject(&s)?;
-    let (row, schema) = r
-        .lookup_version(&s, submission?, options(&p), p.deleted)
-        .await?;
-    // The answer is the version's read body, rendered once.
-    match r.formatted(&schema, p.format.as_deref()).await? {
-        None => Ok(sr_bytes(StatusCode::OK, r.version_body(&s, row, &schema))),
-        Some(text) => {
-            let mut found = Registry::version_response(&s, row, &schema);
-            found.schema = text;
-            ok(&found)
-        }
-    }
+    body.answer(&r, |submission| async {
+        let s = subject(&s)?;
+        let (row, schema) = r
+            .lookup_version(&s, submission?, options(&p), p.deleted)
+            .await?;
+        // The answer is the version's read body, rendered once.
+        Ok(match r.formatted(&schema, p.format.as_deref()).await? {
+            None => r.version_body(&s, row, &schema),
+            Some(text) => {
+                let mut found = Registry::version_response(&s, row, &schema);
+                found.schema = text;
+                crate::registry::json_bytes(&found)
+            }
+        })
+    })
+    .await
 }
 
 /// Deletes a subject: soft first, then permanently with `permanent=true`.
@@ -602,38 +605,46 @@ async fn register(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SubmissionBody(submission): SubmissionBody,
+    body: SubmissionBody,
 ) -> ApiResult {
-    let submission = submission?;
-    // Confluent checks the rule set before the subject (`SubjectVersionsResource.register`).
-    if let Some(rule_set) = &submission.rule_set {
-        crate::registry::validate_rule_set(rule_set)?;
+    // An answer kept is a registration that found its schema: one that wrote a version
+    // changed the registry after its request began, so its answer is never served.
+    if matches!(body, SubmissionBody::Answered(_)) {
+        r.count_registration("existing");
     }
-    let s = subject(&s)?;
-    let options = SchemaOptions {
-        force: p.force,
-        ..options(&p)
-    };
-    let format = p.format;
-    let response = detached(async move {
-        let registered = r.register_new(&s, submission, options).await?;
-        let Some(format) = format else {
-            // The usual answer: rendered once per version row.
-            return r.registered_body(&s, &registered).await;
-        };
-        let mut response = r.registered_response(&s, &registered).await?;
-        // Confluent formats the answer's schema text as a read does.
-        if response.schema.is_some() && SchemaFormat::parse(&format, response.schema_type).is_some()
-        {
-            let schema = r.schema_by_id(registered.id).await?;
-            if let Some(text) = r.formatted(&schema, Some(&format)).await? {
-                response.schema = Some(text);
-            }
+    body.answer(&r.clone(), |submission| async move {
+        let submission = submission?;
+        // Confluent checks the rule set before the subject (`SubjectVersionsResource.register`).
+        if let Some(rule_set) = &submission.rule_set {
+            crate::registry::validate_rule_set(rule_set)?;
         }
-        Ok(crate::registry::json_bytes(&response))
+        let s = subject(&s)?;
+        let options = SchemaOptions {
+            force: p.force,
+            ..options(&p)
+        };
+        let format = p.format;
+        Ok(detached(async move {
+            let registered = r.register_new(&s, submission, options).await?;
+            let Some(format) = format else {
+                // The usual answer: rendered once per version row.
+                return r.registered_body(&s, &registered).await;
+            };
+            let mut response = r.registered_response(&s, &registered).await?;
+            // Confluent formats the answer's schema text as a read does.
+            if response.schema.is_some()
+                && SchemaFormat::parse(&format, response.schema_type).is_some()
+            {
+                let schema = r.schema_by_id(registered.id).await?;
+                if let Some(text) = r.formatted(&schema, Some(&format)).await? {
+                    response.schema = Some(text);
+                }
+            }
+            Ok(crate::registry::json_bytes(&response))
+        })
+        .await?)
     })
-    .await?;
-    Ok(sr_bytes(StatusCode::OK, response))
+    .await
 }
 
 /// One version of a subject.
@@ -1172,13 +1183,16 @@ async fn check_all_versions(
     State(r): State<AppState>,
     SrPath(s): SrPath<String>,
     SrQuery(p): SrQuery<Params>,
-    SubmissionBody(submission): SubmissionBody,
+    body: SubmissionBody,
 ) -> ApiResult {
-    let s = subject(&s)?;
-    let result = r
-        .test_compatibility(&s, None, submission?, options(&p), p.verbose)
-        .await?;
-    ok(&result)
+    body.answer(&r, |submission| async {
+        let s = subject(&s)?;
+        let result = r
+            .test_compatibility(&s, None, submission?, options(&p), p.verbose)
+            .await?;
+        Ok(crate::registry::json_bytes(&result))
+    })
+    .await
 }
 
 /// Tests a schema against one version of a subject.
@@ -1203,12 +1217,15 @@ async fn check_one_version(
     State(r): State<AppState>,
     SrPath((s, v)): SrPath<(String, String)>,
     SrQuery(p): SrQuery<Params>,
-    SubmissionBody(submission): SubmissionBody,
+    body: SubmissionBody,
 ) -> ApiResult {
-    let s = subject(&s)?;
-    let v = version(&v)?;
-    let result = r
-        .test_compatibility(&s, Some(v), submission?, options(&p), p.verbose)
-        .await?;
-    ok(&result)
+    body.answer(&r, |submission| async {
+        let s = subject(&s)?;
+        let v = version(&v)?;
+        let result = r
+            .test_compatibility(&s, Some(v), submission?, options(&p), p.verbose)
+            .await?;
+        Ok(crate::registry::json_bytes(&result))
+    })
+    .await
 }

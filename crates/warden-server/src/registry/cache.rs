@@ -29,9 +29,9 @@ pub struct CacheBudget {
     pub parsed_bytes: u64,
     /// Known requests: the hash of a submission and the stored form of the schema it
     /// means, so a schema sent again is not parsed again. Default 32 MiB. The ids of
-    /// stored schemas by identity fingerprint, the verdicts of compatibility checks, and
-    /// the submissions read from request bodies are three more caches with the same
-    /// budget each.
+    /// stored schemas by identity fingerprint, the verdicts of compatibility checks, the
+    /// submissions read from request bodies, and the answers by request are four more
+    /// caches with the same budget each.
     pub requests_bytes: u64,
 }
 
@@ -68,6 +68,8 @@ pub struct CacheWeights {
     pub verdicts_bytes: u64,
     /// Submissions by the request body they were read from.
     pub request_bodies_bytes: u64,
+    /// Answers by request (URL and body).
+    pub answers_bytes: u64,
 }
 
 /// An entry may weigh at most this fraction of its cache's budget.
@@ -153,8 +155,11 @@ where
         }
     }
 
-    /// The cached value of `key`.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
+    /// The cached value of `key` (or of a key it is equivalent to).
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        Q: Hash + quick_cache::Equivalent<K> + ?Sized,
+    {
         self.cache.get(key).map(|entry| entry.value)
     }
 
@@ -318,7 +323,7 @@ impl SeenOnce {
     pub(crate) const SLOTS: usize = 16 * 1024;
 
     /// Whether `body` was read before (its slot holds its hash); else notes it now.
-    pub(crate) fn again(&self, body: &[u8]) -> bool {
+    pub(crate) fn again<T: Hash + ?Sized>(&self, body: &T) -> bool {
         use std::hash::BuildHasher;
         use std::sync::atomic::Ordering;
         // Never 0, the empty slot.
@@ -353,6 +358,27 @@ impl std::fmt::Debug for SeenOnce {
 pub(crate) struct KnownBody {
     pub(crate) body_bytes: usize,
     pub(crate) submission: super::SchemaSubmission,
+}
+
+/// A request's answer ([`super::Registry::known_answer`]), with the registry's changes when
+/// its request began.
+#[derive(Debug)]
+pub(crate) struct KnownAnswer {
+    pub(crate) read_at: u64,
+    pub(crate) answer: bytes::Bytes,
+    /// Bytes of its key (the URL's path and query, and the body).
+    pub(crate) key_bytes: usize,
+}
+
+/// An answer with its key.
+pub(crate) fn answer_weight(known: &Arc<KnownAnswer>) -> u64 {
+    ENTRY_OVERHEAD + known.key_bytes as u64 + known.answer.len() as u64
+}
+
+/// The least an answer kept under this key weighs (its answer not counted): a request
+/// whose key alone is over the per-entry share is neither looked up nor kept.
+pub(crate) fn answer_key_weight(uri: &str, body: &[u8]) -> u64 {
+    ENTRY_OVERHEAD + (uri.len() + body.len()) as u64
 }
 
 fn references_weight(references: &[SchemaReference]) -> u64 {

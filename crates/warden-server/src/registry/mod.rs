@@ -5,6 +5,7 @@
 //! (`references`), soft and hard deletes (`delete`), configs and modes (`config`), and
 //! the caches bounded in bytes (`cache`).
 
+mod answers;
 mod associations;
 mod cache;
 mod config;
@@ -33,6 +34,7 @@ use warden_storage::{NewSchema, SchemaStore, Scope, StoredSchema, VersionRow};
 use crate::metrics::Metrics;
 use cache::ByteCache;
 
+pub(crate) use answers::AnswerSlot;
 pub use associations::{
     Association, AssociationBatchResponse, AssociationFilter, AssociationGetRequest,
     AssociationInfo, AssociationInfoRequest, AssociationOp, AssociationOpRequest,
@@ -107,6 +109,8 @@ pub struct Registry {
     verdicts: ByteCache<cache::VerdictKey, Arc<cache::Verdict>>,
     /// Counts [`Registry::evict`] calls: a verdict computed across one is not kept.
     evictions: std::sync::atomic::AtomicU64,
+    /// Counts [`Registry::evict`] calls once each has ended ([`Registry::changes`]).
+    evicted: std::sync::atomic::AtomicU64,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
     /// so an entry never goes stale; a changed row is another key.
@@ -122,6 +126,11 @@ pub struct Registry {
     request_bodies: ByteCache<bytes::Bytes, Arc<cache::KnownBody>>,
     /// The bodies read once: a body enters `request_bodies` when it is read again.
     bodies_seen: cache::SeenOnce,
+    /// Answers of registrations, lookups and compatibility checks by request, each with
+    /// the registry's changes when its request began ([`Registry::known_answer`]).
+    answers: ByteCache<answers::AnswerKey, Arc<cache::KnownAnswer>>,
+    /// The requests answered once: an answer is kept when its request comes again.
+    answers_seen: cache::SeenOnce,
     /// Configs and modes read so far, per scope.
     settings: settings::SettingsCache,
     /// The versions of each subject read so far.
@@ -153,10 +162,13 @@ impl Registry {
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
             evictions: std::sync::atomic::AtomicU64::new(0),
+            evicted: std::sync::atomic::AtomicU64::new(0),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             request_bodies: ByteCache::new(budget.requests_bytes, cache::body_submission_weight),
             bodies_seen: cache::SeenOnce::default(),
+            answers: ByteCache::new(budget.requests_bytes, cache::answer_weight),
+            answers_seen: cache::SeenOnce::default(),
             settings: settings::SettingsCache::default(),
             versions: Arc::default(),
             contents: content::ContentKeys::default(),
@@ -178,6 +190,7 @@ impl Registry {
         self.version_bodies = ByteCache::new(budget.schemas_bytes, cache::body_weight);
         self.ids_by_fingerprint = ByteCache::new(budget.requests_bytes, cache::fingerprint_weight);
         self.request_bodies = ByteCache::new(budget.requests_bytes, cache::body_submission_weight);
+        self.answers = ByteCache::new(budget.requests_bytes, cache::answer_weight);
         self
     }
 
@@ -198,6 +211,7 @@ impl Registry {
             fingerprints_bytes: self.ids_by_fingerprint.weight(),
             verdicts_bytes: self.verdicts.weight(),
             request_bodies_bytes: self.request_bodies.weight(),
+            answers_bytes: self.answers.weight(),
         }
     }
 
@@ -323,6 +337,9 @@ impl Registry {
         self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.
         self.version_bodies.clear();
+        // Last: an answer made from what was held before is not served from now on.
+        self.evicted
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

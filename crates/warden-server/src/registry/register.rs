@@ -615,7 +615,9 @@ impl Registry {
         Ok(())
     }
 
-    fn count_registration(&self, outcome: &str) {
+    /// Counts a registration in `warden_registrations_total` by its `outcome`, `new` or
+    /// `existing`.
+    pub(crate) fn count_registration(&self, outcome: &str) {
         self.metrics
             .registrations
             .with_label_values(&[outcome])

@@ -47,6 +47,9 @@ const MAX_KEYS: usize = 65_536;
 pub(super) struct Memo<K, V> {
     /// One generation counter per shard of keys (see the module's notes).
     generations: [AtomicU64; GENERATION_SHARDS],
+    /// Every change made to the map (not a read kept in it), after it is made: see
+    /// [`Memo::changes`].
+    changes: AtomicU64,
     entries: RwLock<HashMap<K, V>>,
 }
 
@@ -57,6 +60,7 @@ impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
         Self {
             generations: std::array::from_fn(|_| AtomicU64::new(0)),
+            changes: AtomicU64::new(0),
             entries: RwLock::new(HashMap::new()),
         }
     }
@@ -95,6 +99,18 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         self.counter(key).load(Ordering::Acquire)
     }
 
+    /// How many times something held was forgotten or replaced (a read kept is not a
+    /// change): it moves after the change is made, so a reader that sees its new value
+    /// reads the change too ([`Registry::changes`]).
+    pub(super) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Counts a change, made under `_entries`' lock.
+    fn changed(&self, _entries: &RwLockWriteGuard<'_, HashMap<K, V>>) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
     fn write(&self) -> RwLockWriteGuard<'_, HashMap<K, V>> {
         self.entries
             .write()
@@ -126,6 +142,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         let mut entries = self.write();
         self.counter(key).fetch_add(1, Ordering::AcqRel);
         entries.remove(key);
+        self.changed(&entries);
     }
 
     /// Replaces what is held of `key` with `value`, written by this process under the
@@ -135,6 +152,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         let mut entries = self.write();
         self.counter(&key).fetch_add(1, Ordering::AcqRel);
         Self::hold(&mut entries, key, value);
+        self.changed(&entries);
     }
 
     /// Forgets everything.
@@ -144,6 +162,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             counter.fetch_add(1, Ordering::AcqRel);
         }
         entries.clear();
+        self.changed(&entries);
     }
 }
 
@@ -178,6 +197,17 @@ impl SettingsCache {
         self.configs_above.clear();
         self.effective_configs.clear();
         self.effective_modes.clear();
+    }
+
+    /// Every change made to the configs and modes held, and to the values made of them
+    /// ([`Memo::changes`], summed).
+    pub(super) fn changes(&self) -> u64 {
+        self.configs
+            .changes()
+            .wrapping_add(self.modes.changes())
+            .wrapping_add(self.configs_above.changes())
+            .wrapping_add(self.effective_configs.changes())
+            .wrapping_add(self.effective_modes.changes())
     }
 }
 
@@ -233,6 +263,7 @@ impl VersionsCache {
                 entries.remove(subject);
             }
         }
+        self.changed(&entries);
     }
 }
 

@@ -1,0 +1,146 @@
+//! Answers of the routes that take a schema in their body (registration, lookup, the two
+//! compatibility checks), kept by request: the same request (URL and body bytes) sent again
+//! while nothing it rests on has changed is answered with the bytes of its first answer,
+//! without reading the body or the registry's state again. Serializers send the same
+//! lookup or registration at every start, and CI tools the same checks.
+//!
+//! Coherence: every change to what an answer may rest on moves a counter after it is made
+//! ([`Registry::changes`]): a subject's versions held in memory (forgotten, replaced or
+//! appended to), any config or mode (all forgotten at once), and a hard delete's
+//! eviction. This process's writes make their change before they answer, and other
+//! processes' arrive through the store's announcements, as for the state held in memory
+//! itself (`settings.rs`). A request reads the counter before anything else, and its answer
+//! is kept with that reading; a kept answer is served only while the counter still reads
+//! the same. An answer that rests on anything read after a change began is so never
+//! served after that change is made.
+
+use bytes::Bytes;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::Ordering;
+
+use super::Registry;
+use super::cache::KnownAnswer;
+
+/// The request an answer is kept under: the URL's path and query (as routed: after the
+/// context and alias rewriting, which the path's subject reflects) and the body's bytes.
+/// The method is POST for every route that keeps answers, and each has its own path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AnswerKey {
+    uri: Box<str>,
+    body: Bytes,
+}
+
+impl Hash for AnswerKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        AnswerQuery {
+            uri: &self.uri,
+            body: &self.body,
+        }
+        .hash(state);
+    }
+}
+
+/// An [`AnswerKey`] borrowed from a request, to look it up without a copy.
+#[derive(Debug, Clone, Copy)]
+struct AnswerQuery<'a> {
+    uri: &'a str,
+    body: &'a [u8],
+}
+
+impl Hash for AnswerQuery<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.uri.hash(state);
+        self.body.hash(state);
+    }
+}
+
+impl quick_cache::Equivalent<AnswerKey> for AnswerQuery<'_> {
+    fn equivalent(&self, key: &AnswerKey) -> bool {
+        self.uri == &*key.uri && self.body == &key.body[..]
+    }
+}
+
+/// Where a request's answer goes once made ([`Registry::keep_answer`]): its key, and the
+/// registry's changes read before it was handled. `None` inside for a request too heavy to
+/// keep.
+#[derive(Debug)]
+pub(crate) struct AnswerSlot(Option<(AnswerQueryOwned, u64)>);
+
+/// The parts of an [`AnswerKey`] as the request holds them (the body not yet copied).
+#[derive(Debug)]
+struct AnswerQueryOwned {
+    uri: Box<str>,
+    body: Bytes,
+}
+
+impl Registry {
+    /// A count that moves after every change to what an answer of the registry may rest
+    /// on (see the module's notes): the sum of the changes of the versions and settings
+    /// held in memory ([`super::settings::Memo::changes`]) and of the hard deletes'
+    /// evictions. Only its equality over time means anything.
+    pub(crate) fn changes(&self) -> u64 {
+        self.versions
+            .changes()
+            .wrapping_add(self.settings.changes())
+            .wrapping_add(self.evicted.load(Ordering::Acquire))
+    }
+
+    /// The answer kept for a POST of `body` to `uri` (path and query), if one was kept and
+    /// nothing changed since its request began; otherwise where to keep the answer this
+    /// request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
+    pub(crate) fn known_answer(&self, uri: &str, body: &Bytes) -> Result<Bytes, AnswerSlot> {
+        // Read before anything else this request reads.
+        let read_at = self.changes();
+        if !self
+            .answers
+            .takes(super::cache::answer_key_weight(uri, body))
+        {
+            return Err(AnswerSlot(None));
+        }
+        let query = AnswerQuery { uri, body };
+        let known = self
+            .answers
+            .get(&query)
+            .filter(|known| known.read_at == read_at);
+        self.metrics
+            .count_cache_lookup(crate::metrics::CacheName::Answer, known.is_some());
+        match known {
+            Some(known) => Ok(known.answer.clone()),
+            None => Err(AnswerSlot(Some((
+                AnswerQueryOwned {
+                    uri: uri.into(),
+                    body: body.clone(),
+                },
+                read_at,
+            )))),
+        }
+    }
+
+    /// Keeps `answer` (a 200's body) for [`Self::known_answer`], when this is the second
+    /// time its request comes (`cache::SeenOnce`: most registrations come once). The key's
+    /// body is a copy, so that it does not hold the connection's read buffer.
+    pub(crate) fn keep_answer(&self, slot: AnswerSlot, answer: &Bytes) {
+        let Some((request, read_at)) = slot.0 else {
+            return;
+        };
+        let query = AnswerQuery {
+            uri: &request.uri,
+            body: &request.body,
+        };
+        if !self.answers_seen.again(&query) {
+            return;
+        }
+        let key_bytes = request.uri.len() + request.body.len();
+        self.answers.insert(
+            AnswerKey {
+                uri: request.uri,
+                body: Bytes::copy_from_slice(&request.body),
+            },
+            std::sync::Arc::new(KnownAnswer {
+                read_at,
+                answer: answer.clone(),
+                key_bytes,
+            }),
+        );
+    }
+}
