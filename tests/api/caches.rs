@@ -737,6 +737,14 @@ async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
         r#"[{"name":"a","type":"int"},{"name":"b","type":"string"}]"#,
     );
     a.register_ok("s", &v1).await;
+    // b learns of the registration from its announcement, which moves b's changes: past
+    // the change log's one-second bound, no announcement of it is still to come.
+    eventually(
+        || b.get("/subjects/s/versions"),
+        |r| r.body == serde_json::json!([1]),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let found = answered_from_memory(&b, || b.lookup("s", &v1)).await;
     assert_eq!(found.body["version"], 1, "{}", found.text);
     let refused = answered_from_memory(&b, || b.check("s", None, &v2)).await;

@@ -1,18 +1,26 @@
 //! Answers of the routes that take a schema in their body (registration, lookup, the two
 //! compatibility checks), kept by request: the same request (URL and body bytes) sent again
 //! while nothing it rests on has changed is answered with the bytes of its first answer,
-//! without reading the body or the registry's state again. Serializers send the same
-//! lookup or registration at every start, and CI tools the same checks.
+//! without parsing the body or reading the registry's state again (the body is still
+//! received, hashed and compared). Serializers send the same lookup or registration at
+//! every start, and CI tools the same checks.
 //!
 //! Coherence: every change to what an answer may rest on moves a counter after it is made
 //! ([`Registry::changes`]): a subject's versions held in memory (forgotten, replaced or
-//! appended to), any config or mode (all forgotten at once), and a hard delete's
-//! eviction. This process's writes make their change before they answer, and other
-//! processes' arrive through the store's announcements, as for the state held in memory
-//! itself (`settings.rs`). A request reads the counter before anything else, and its answer
-//! is kept with that reading; a kept answer is served only while the counter still reads
-//! the same. An answer that rests on anything read after a change began is so never
-//! served after that change is made.
+//! appended to: registrations, IMPORTs, soft and hard deletes), any config or mode (all
+//! forgotten at once: their writes and deletes, a context's deletion), and a hard delete's
+//! or an IMPORT overwrite's eviction. This process's writes make their change before they
+//! answer, and other processes' arrive through the store's announcements, as for the state
+//! held in memory itself (`settings.rs`). A request reads the counter before it reads any
+//! of that state, and its answer is kept with that reading; a kept answer is served only
+//! while the counter still reads the same. An answer that rests on anything read after a
+//! change began is so never served after that change is made. (The alias rewrite, which
+//! reads a subject's config before, is in the key: the routed URL names the subject it
+//! resolved to.)
+//!
+//! Not counted: writes of associations. A kept registration answer is one that found its
+//! schema already registered (a write moves the counter), and such a registration reads
+//! associations only to refuse strong references the stored version already holds.
 
 use bytes::Bytes;
 use std::hash::{Hash, Hasher};
@@ -89,7 +97,7 @@ impl Registry {
     /// nothing changed since its request began; otherwise where to keep the answer this
     /// request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
     pub(crate) fn known_answer(&self, uri: &str, body: &Bytes) -> Result<Bytes, AnswerSlot> {
-        // Read before anything else this request reads.
+        // Read before this request reads any state an answer rests on.
         let read_at = self.changes();
         if !self
             .answers
@@ -120,7 +128,10 @@ impl Registry {
     /// time its request comes (`cache::SeenOnce`: most registrations come once). The key's
     /// body is a copy, so that it does not hold the connection's read buffer.
     pub(crate) fn keep_answer(&self, slot: AnswerSlot, answer: &Bytes) {
-        let Some((request, read_at)) = slot.0 else {
+        // An answer made across a change is never served: not kept either, and it does not
+        // replace a fresher one.
+        let Some((request, read_at)) = slot.0.filter(|(_, read_at)| *read_at == self.changes())
+        else {
             return;
         };
         let query = AnswerQuery {

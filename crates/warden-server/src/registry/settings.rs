@@ -17,9 +17,11 @@
 //! ([`settings_changes`](warden_storage::SchemaStore::settings_changes),
 //! [`subject_changes`](warden_storage::SchemaStore::subject_changes)), which PostgreSQL
 //! delivers from its change log: a lost announcement is read from the log within a second,
-//! and normally a change shows here within a notification's delivery. Registrations never rely on what is held
-//! here: their transaction reads the subject's live versions again under the subject's
-//! lock and starts over when they changed.
+//! and normally a change shows here within a notification's delivery. A registration
+//! that writes never relies on what is held here: its transaction reads the subject's live
+//! versions again under the subject's lock and starts over when they changed. (One that
+//! finds its schema live is answered from what is held, as a lookup is, and may be answered
+//! from a kept answer: `answers.rs`.)
 //!
 //! A read that started before its key was forgotten does not put its (possibly old) answer
 //! in memory: each forgetting moves the generation counter of the key's shard (one of 64,
