@@ -703,6 +703,14 @@ async fn a_request_answered_from_memory_is_answered_anew_once_what_it_rests_on_c
         hits + 1,
         "the lookup's new answer is served from memory in turn"
     );
+    // A change elsewhere: the same request is answered anew once, the same, and from
+    // memory again from then on.
+    app.register_ok("other", &v2).await;
+    for _ in 0..3 {
+        let r = app.lookup("s", &v1).await;
+        assert_eq!(r.body["version"], 3, "{}", r.text);
+    }
+    assert_eq!(metric(&app, ANSWER_HITS).await, hits + 3);
 }
 
 /// Polls `request` until `done` holds of its answer, for at most the replicas' bound.

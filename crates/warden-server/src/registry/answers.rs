@@ -24,7 +24,8 @@
 
 use bytes::Bytes;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Registry;
 use super::cache::KnownAnswer;
@@ -68,17 +69,20 @@ impl quick_cache::Equivalent<AnswerKey> for AnswerQuery<'_> {
     }
 }
 
-/// Where a request's answer goes once made ([`Registry::keep_answer`]): its key, and the
-/// registry's changes read before it was handled. `None` inside for a request too heavy to
-/// keep.
+/// Where a request's answer goes once made ([`Registry::keep_answer`]). `None` inside for a
+/// request too heavy to keep.
 #[derive(Debug)]
-pub(crate) struct AnswerSlot(Option<(AnswerQueryOwned, u64)>);
+pub(crate) struct AnswerSlot(Option<Pending>);
 
-/// The parts of an [`AnswerKey`] as the request holds them (the body not yet copied).
+/// A request being answered: its key's parts as the request holds them (the body not yet
+/// copied), the registry's changes read before it was handled, and the answer kept for it
+/// before the last change, if any.
 #[derive(Debug)]
-struct AnswerQueryOwned {
+struct Pending {
     uri: Box<str>,
     body: Bytes,
+    read_at: u64,
+    stale: Option<Arc<KnownAnswer>>,
 }
 
 impl Registry {
@@ -106,40 +110,52 @@ impl Registry {
             return Err(AnswerSlot(None));
         }
         let query = AnswerQuery { uri, body };
-        let known = self
-            .answers
-            .get(&query)
-            .filter(|known| known.read_at == read_at);
+        let known = self.answers.get(&query);
+        let fresh = known
+            .as_ref()
+            .is_some_and(|known| known.read_at.load(Ordering::Acquire) == read_at);
         self.metrics
-            .count_cache_lookup(crate::metrics::CacheName::Answer, known.is_some());
+            .count_cache_lookup(crate::metrics::CacheName::Answer, fresh);
         match known {
-            Some(known) => Ok(known.answer.clone()),
-            None => Err(AnswerSlot(Some((
-                AnswerQueryOwned {
-                    uri: uri.into(),
-                    body: body.clone(),
-                },
+            Some(known) if fresh => Ok(known.answer.clone()),
+            stale => Err(AnswerSlot(Some(Pending {
+                uri: uri.into(),
+                body: body.clone(),
                 read_at,
-            )))),
+                stale,
+            }))),
         }
     }
 
     /// Keeps `answer` (a 200's body) for [`Self::known_answer`], when this is the second
     /// time its request comes (`cache::SeenOnce`: most registrations come once). The key's
-    /// body is a copy, so that it does not hold the connection's read buffer.
+    /// body is a copy, so that it does not hold the connection's read buffer. An answer
+    /// kept before the last change that this request answered the same is served again
+    /// from now on, with nothing copied: a change elsewhere (a registration under another
+    /// subject) costs each kept request one computation, not a new entry.
     pub(crate) fn keep_answer(&self, slot: AnswerSlot, answer: &Bytes) {
         // An answer made across a change is never served: not kept either, and it does not
         // replace a fresher one.
-        let Some((request, read_at)) = slot.0.filter(|(_, read_at)| *read_at == self.changes())
-        else {
+        let Some(request) = slot.0.filter(|request| request.read_at == self.changes()) else {
             return;
         };
-        let query = AnswerQuery {
-            uri: &request.uri,
-            body: &request.body,
-        };
-        if !self.answers_seen.again(&query) {
-            return;
+        match &request.stale {
+            Some(stale) if stale.answer == *answer => {
+                // Made at a later reading than any this answer was kept at: the largest wins.
+                stale.read_at.fetch_max(request.read_at, Ordering::AcqRel);
+                return;
+            }
+            // Seen before: the stale answer was kept from it.
+            Some(_) => {}
+            None => {
+                let query = AnswerQuery {
+                    uri: &request.uri,
+                    body: &request.body,
+                };
+                if !self.answers_seen.again(&query) {
+                    return;
+                }
+            }
         }
         let key_bytes = request.uri.len() + request.body.len();
         self.answers.insert(
@@ -147,8 +163,8 @@ impl Registry {
                 uri: request.uri,
                 body: Bytes::copy_from_slice(&request.body),
             },
-            std::sync::Arc::new(KnownAnswer {
-                read_at,
+            Arc::new(KnownAnswer {
+                read_at: AtomicU64::new(request.read_at),
                 answer: answer.clone(),
                 key_bytes,
             }),

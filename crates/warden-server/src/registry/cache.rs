@@ -364,7 +364,8 @@ pub(crate) struct KnownBody {
 /// its request began.
 #[derive(Debug)]
 pub(crate) struct KnownAnswer {
-    pub(crate) read_at: u64,
+    /// Moves forward when a later request makes the same answer.
+    pub(crate) read_at: std::sync::atomic::AtomicU64,
     pub(crate) answer: bytes::Bytes,
     /// Bytes of its key (the URL's path and query, and the body).
     pub(crate) key_bytes: usize,
