@@ -484,18 +484,32 @@ async fn a_registration_answered_from_kept_bytes_is_the_fresh_answer() {
     assert_eq!(first.body["version"], 1, "{}", first.text);
 }
 
+/// Two replicas of one private PostgreSQL database.
+struct Replicas {
+    a: TestApp,
+    b: TestApp,
+    /// Last, so that the servers stop before the database.
+    _pg: warden_testkit::postgres::TempPostgres,
+}
+
+async fn two_postgres_replicas() -> Replicas {
+    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    let url = pg.url();
+    Replicas {
+        a: spawn_app_with(|s| s.database_url = url.clone()).await,
+        b: spawn_app_with(|s| s.database_url = url).await,
+        _pg: pg,
+    }
+}
+
 /// On PostgreSQL, a replica keeps the versions its own registrations write, so the next
 /// registration under the subject reads none from the database; it still learns of the
 /// versions another replica writes within the bound, and numbers its next one after them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_replica_keeps_the_versions_it_registers_and_learns_the_others() {
-    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
-        .await
-        .unwrap();
-    let url = pg.url();
-    // Declared after the database, so the servers stop first.
-    let a = spawn_app_with(|s| s.database_url = url.clone()).await;
-    let b = spawn_app_with(|s| s.database_url = url).await;
+    let Replicas { a, b, .. } = &two_postgres_replicas().await;
     assert_eq!(a.set_level(None, "NONE").await.status.as_u16(), 200);
     let schema = |i: u32| {
         format!(r#"{{"type":"record","name":"R","fields":[{{"name":"f{i}","type":"int"}}]}}"#)
@@ -730,15 +744,9 @@ async fn eventually(request: impl AsyncFn() -> Reply, done: impl Fn(&Reply) -> b
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
-    let pg = tokio::task::spawn_blocking(warden_testkit::postgres::TempPostgres::start)
-        .await
-        .unwrap();
-    let url = pg.url();
-    // Declared after the database, so the servers stop first.
-    let a = spawn_app_with(|s| s.database_url = url.clone()).await;
-    let b = spawn_app_with(|s| s.database_url = url).await;
+    let Replicas { a, b, .. } = &two_postgres_replicas().await;
     let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
     let v2 = record(
         "R",
