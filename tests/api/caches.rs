@@ -516,7 +516,7 @@ async fn a_postgres_replica_keeps_the_versions_it_registers_and_learns_the_other
     };
     const MISSES: &str = r#"warden_cache_requests_total{cache="versions",result="miss"}"#;
     a.register_ok("s", &schema(1)).await;
-    let before = metric(&a, MISSES).await;
+    let before = metric(a, MISSES).await;
     assert!(
         before > 0,
         "the first registration under the subject read its versions"
@@ -527,7 +527,7 @@ async fn a_postgres_replica_keeps_the_versions_it_registers_and_learns_the_other
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(
-        metric(&a, MISSES).await,
+        metric(a, MISSES).await,
         before,
         "a registration read the versions its own replica wrote from the database"
     );
@@ -761,9 +761,9 @@ async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let found = answered_from_memory(&b, || b.lookup("s", &v1)).await;
+    let found = answered_from_memory(b, || b.lookup("s", &v1)).await;
     assert_eq!(found.body["version"], 1, "{}", found.text);
-    let refused = answered_from_memory(&b, || b.check("s", None, &v2)).await;
+    let refused = answered_from_memory(b, || b.check("s", None, &v2)).await;
     assert_eq!(refused.body["is_compatible"], false, "{}", refused.text);
 
     // Replica a changes the level: b's verdict follows.

@@ -55,6 +55,9 @@ where
 /// id past a Java `int` or an invalid schema type or reference, 42202 for a version past a
 /// Java `int`, 400 for metadata or a rule set of the wrong shape.
 #[derive(Debug)]
+// Made once per request and moved once into its handler: boxing the submission would cost an
+// allocation per request for no gain.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum SubmissionBody {
     /// The body of the answer kept for this request (a 200).
     Answered(Bytes),

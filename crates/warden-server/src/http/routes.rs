@@ -624,7 +624,7 @@ async fn register(
             ..options(&p)
         };
         let format = p.format;
-        Ok(detached(async move {
+        detached(async move {
             let registered = r.register_new(&s, submission, options).await?;
             let Some(format) = format else {
                 // The usual answer: rendered once per version row.
@@ -642,7 +642,7 @@ async fn register(
             }
             Ok(crate::registry::json_bytes(&response))
         })
-        .await?)
+        .await
     })
     .await
 }
