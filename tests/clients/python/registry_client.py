@@ -62,6 +62,14 @@ id1 = client.register_schema(subject, v1)
 # A new client each time: the client remembers what it registered and would not ask again.
 check("register_schema is idempotent", SchemaRegistryClient({"url": URL}).register_schema(subject, v1), id1)
 check("register_schema normalize=True finds the same schema", SchemaRegistryClient({"url": URL}).register_schema(subject, v1, normalize_schemas=True), id1)
+# The same request from the third time on is answered with what the registry kept of its
+# answer (the registry's answer cache): the same id, version and verdict as computed.
+check("register_schema a third time", SchemaRegistryClient({"url": URL}).register_schema(subject, v1), id1)
+for _ in range(3):
+    again = SchemaRegistryClient({"url": URL})
+    found_again = again.lookup_schema(subject, v1)
+    check("lookup_schema again, a new client each time", (found_again.schema_id, found_again.version), (id1, 1))
+    check("test_compatibility again, a new client each time", again.test_compatibility(subject, Schema(USER_V1, "AVRO")), True)
 found = client.lookup_schema(subject, v1)
 check("lookup_schema id", found.schema_id, id1)
 check("lookup_schema version", found.version, 1)

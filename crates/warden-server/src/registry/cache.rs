@@ -303,10 +303,11 @@ pub(crate) fn body_submission_weight(known: &Arc<KnownBody>) -> u64 {
         + submission.rule_set.as_ref().map_or(0, json_weight)
 }
 
-/// The hashes of request bodies read once, so that a body is cached the second time it is
-/// read, not the first: most registrations send their body once, and caching those held
-/// about 30 MB more after 10,000 of them (BENCHMARKS.md), while a serializer's lookup or
-/// registration body comes again at every start.
+/// The hashes of requests seen once (a body for the request-body cache, a URL and body for
+/// the answers), so that one is cached the second time it comes, not the first: most
+/// registrations send their body once, and caching those held about 30 MB more after
+/// 10,000 of them (BENCHMARKS.md), while a serializer's lookup or registration comes again
+/// at every start.
 ///
 /// A fixed table of [`SeenOnce::SLOTS`] hashes (128 KiB, made at the first body, so an idle
 /// server holds none of it), one per slot: two bodies that share a slot and come in turn
@@ -322,12 +323,12 @@ impl SeenOnce {
     /// Slots in the table.
     pub(crate) const SLOTS: usize = 16 * 1024;
 
-    /// Whether `body` was read before (its slot holds its hash); else notes it now.
-    pub(crate) fn again<T: Hash + ?Sized>(&self, body: &T) -> bool {
+    /// Whether `request` was seen before (its slot holds its hash); else notes it now.
+    pub(crate) fn again<T: Hash + ?Sized>(&self, request: &T) -> bool {
         use std::hash::BuildHasher;
         use std::sync::atomic::Ordering;
         // Never 0, the empty slot.
-        let hash = self.hasher.hash_one(body) | 1;
+        let hash = self.hasher.hash_one(request) | 1;
         let slots = self.slots.get_or_init(|| {
             (0..Self::SLOTS)
                 .map(|_| std::sync::atomic::AtomicU64::new(0))
