@@ -727,6 +727,68 @@ async fn a_request_answered_from_memory_is_answered_anew_once_what_it_rests_on_c
     assert_eq!(metric(&app, ANSWER_HITS).await, hits + 3);
 }
 
+#[tokio::test]
+async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
+    let app = spawn_app_with(|_| {}).await;
+    let v1 = record("R", r#"[{"name":"a","type":"int"}]"#);
+    let v2 = record(
+        "R",
+        r#"[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]"#,
+    );
+    let id1 = app.register_ok("s", &v1).await;
+    let latest = || app.get("/subjects/s/versions/latest");
+    let r = answered_from_memory(&app, latest).await;
+    assert_eq!(
+        (r.body["version"].as_i64(), r.body["id"].as_i64()),
+        (Some(1), Some(id1))
+    );
+    assert_eq!(r.body["schema"], v1, "{}", r.text);
+    let by_id = format!("/schemas/ids/{id1}");
+    let r = answered_from_memory(&app, || app.get(&by_id)).await;
+    assert_eq!(r.body["schema"], v1, "{}", r.text);
+    let r = answered_from_memory(&app, || app.get("/subjects/s/versions/1")).await;
+    assert_eq!(r.body["version"], 1, "{}", r.text);
+    // Another query is another request: `deleted` is read, not served the kept answer.
+    let r = app.get("/subjects/s/versions/latest?deleted=true").await;
+    assert_eq!(r.body["version"], 1, "{}", r.text);
+    let hits = metric(&app, ANSWER_HITS).await;
+
+    // A new version: latest names it at once.
+    let id2 = app.register_ok("s", &v2).await;
+    let r = latest().await;
+    assert_eq!(
+        (r.body["version"].as_i64(), r.body["id"].as_i64()),
+        (Some(2), Some(id2))
+    );
+    // Soft-deleted, it is no longer latest, and its number alone finds it no more.
+    assert_eq!(
+        app.delete("/subjects/s/versions/2").await.status.as_u16(),
+        200
+    );
+    assert_eq!(latest().await.body["version"], 1);
+    assert_eq!(app.get("/subjects/s/versions/2").await.error_code(), 40402);
+    assert_eq!(
+        metric(&app, ANSWER_HITS).await,
+        hits,
+        "nothing was answered from memory after a change"
+    );
+    // Answered from memory again once nothing changes.
+    latest().await;
+    assert_eq!(metric(&app, ANSWER_HITS).await, hits + 1);
+    // Hard-deleted, the schema's id is found no more.
+    assert_eq!(app.delete("/subjects/s").await.status.as_u16(), 200);
+    assert_eq!(
+        app.delete("/subjects/s?permanent=true")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    assert_eq!(app.get(&by_id).await.error_code(), 40403);
+    assert_eq!(latest().await.error_code(), 40401);
+    assert_eq!(app.get("/subjects/s/versions/1").await.error_code(), 40401);
+}
+
 /// Polls `request` until `done` holds of its answer, for at most the replicas' bound.
 async fn eventually(request: impl AsyncFn() -> Reply, done: impl Fn(&Reply) -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
@@ -765,6 +827,9 @@ async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
     assert_eq!(found.body["version"], 1, "{}", found.text);
     let refused = answered_from_memory(b, || b.check("s", None, &v2)).await;
     assert_eq!(refused.body["is_compatible"], false, "{}", refused.text);
+    let latest = || b.get("/subjects/s/versions/latest");
+    let read = answered_from_memory(b, latest).await;
+    assert_eq!(read.body["version"], 1, "{}", read.text);
 
     // Replica a changes the level: b's verdict follows.
     assert_eq!(a.set_level(Some("s"), "NONE").await.status.as_u16(), 200);
@@ -781,4 +846,5 @@ async fn a_postgres_replica_answers_anew_what_another_replica_changed() {
     );
     eventually(|| b.lookup("s", &v1), |r| r.status.as_u16() == 404).await;
     assert_eq!(b.lookup("s", &v1).await.error_code(), 40403);
+    eventually(latest, |r| r.body["version"] == 2).await;
 }

@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Query, RawPathPa
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use warden_core::api::RegisterSchemaRequest;
 use warden_core::jackson::JacksonRequest;
@@ -40,6 +41,47 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let body = RequestBody::read(req, state).await?;
         body.as_jackson().map(SrBody)
+    }
+}
+
+/// A read whose 200 answer is kept by its URL (path and query, as routed): the body of the
+/// answer kept for the same URL while nothing it rests on changed since
+/// ([`crate::registry::Registry::known_answer`], with an empty body), or else the request's
+/// parts as `T` extracts them and where its answer goes. `GET /subjects/{subject}/versions/{version}`
+/// and `GET /schemas/ids/{id}` take it: producers and consumers read them at every start,
+/// and a kept answer skips the path and query parsing and the registry's look-ups.
+///
+/// It runs after authorization (a route layer), so a kept answer is only ever served to a
+/// principal the route admits; neither route filters its answer by principal.
+///
+/// Refusals: those of `T`.
+#[derive(Debug)]
+pub(crate) enum KeptRead<T> {
+    /// The body of the answer kept for this URL (a 200).
+    Answered(Bytes),
+    /// The request's parts, and where its answer goes
+    /// ([`crate::registry::Registry::keep_answer`]).
+    Unknown(T, AnswerSlot),
+}
+
+impl<T> FromRequestParts<AppState> for KeptRead<T>
+where
+    T: FromRequestParts<AppState>,
+    T::Rejection: IntoResponse,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let uri = parts.uri.path_and_query().map_or("", |p| p.as_str());
+        // No POST that keeps answers has an empty body (one is refused), so the key of a
+        // read cannot be a submission's.
+        match state.known_answer(uri, &Bytes::new()) {
+            Ok(answer) => Ok(Self::Answered(answer)),
+            Err(slot) => T::from_request_parts(parts, state)
+                .await
+                .map(|parts| Self::Unknown(parts, slot))
+                .map_err(IntoResponse::into_response),
+        }
     }
 }
 

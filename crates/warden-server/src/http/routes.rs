@@ -17,7 +17,7 @@ use warden_core::{SchemaId, SchemaType, Subject, Version, VersionSelector};
 use warden_storage::{DeletedFilter, StoredConfig};
 
 use super::auth::{Access, readable};
-use super::extract::{Params, SrBody, SrPath, SrQuery, SrScope, SubmissionBody};
+use super::extract::{KeptRead, Params, SrBody, SrPath, SrQuery, SrScope, SubmissionBody};
 #[allow(unused_imports)] // named only in `utoipa::path` attributes
 use super::openapi::{Flag, JavaInt};
 use super::{ApiError, AppState, sr_bytes, sr_json};
@@ -25,6 +25,10 @@ use crate::error::Error;
 use crate::registry::{Registry, SchemaOptions};
 
 type ApiResult = Result<Response, ApiError>;
+
+/// What a read by path parameters `P` takes from its request: the URL (for `findTags`), the
+/// path parameters and the query.
+type ReadParts<P> = (axum::http::Uri, SrPath<P>, SrQuery<Params>);
 
 // Every route of the API, each with its OpenAPI operation.
 operations!(
@@ -212,12 +216,11 @@ async fn list_schemas(
         (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
     )
 )]
-async fn schema_by_id(
-    State(r): State<AppState>,
-    uri: axum::http::Uri,
-    SrPath(id): SrPath<String>,
-    SrQuery(p): SrQuery<Params>,
-) -> ApiResult {
+async fn schema_by_id(State(r): State<AppState>, read: KeptRead<ReadParts<String>>) -> ApiResult {
+    let ((uri, SrPath(id), SrQuery(p)), slot) = match read {
+        KeptRead::Answered(body) => return Ok(sr_bytes(StatusCode::OK, body)),
+        KeptRead::Unknown(parts, slot) => (parts, slot),
+    };
     // The subject named, if it parses (a bad name picks none); it chooses the context.
     let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
@@ -226,7 +229,9 @@ async fn schema_by_id(
     let qualified = qualified_references(&p);
     let find = find_tags(&uri);
     if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified && find.is_empty() {
-        return Ok(sr_bytes(StatusCode::OK, r.by_id_body(&schema).await?));
+        let body = r.by_id_body(&schema).await?;
+        r.keep_answer(slot, &body);
+        return Ok(sr_bytes(StatusCode::OK, body));
     }
     let usage = r.usage_of(id, named.as_ref()).await?;
     let mut body = Registry::by_id_response(&schema, usage.as_ref());
@@ -668,16 +673,20 @@ async fn register(
 )]
 async fn get_version(
     State(r): State<AppState>,
-    uri: axum::http::Uri,
-    SrPath((s, v)): SrPath<(String, String)>,
-    SrQuery(p): SrQuery<Params>,
+    read: KeptRead<ReadParts<(String, String)>>,
 ) -> ApiResult {
+    let ((uri, SrPath((s, v)), SrQuery(p)), slot) = match read {
+        KeptRead::Answered(body) => return Ok(sr_bytes(StatusCode::OK, body)),
+        KeptRead::Unknown(parts, slot) => (parts, slot),
+    };
     let s = subject(&s)?;
     let (row, schema) = r.version(&s, version(&v)?, p.deleted).await?;
     let find = find_tags(&uri);
     let text = r.formatted(&schema, p.format.as_deref()).await?;
     if text.is_none() && find.is_empty() && !qualified_references(&p) {
-        return Ok(sr_bytes(StatusCode::OK, r.version_body(&s, row, &schema)));
+        let body = r.version_body(&s, row, &schema);
+        r.keep_answer(slot, &body);
+        return Ok(sr_bytes(StatusCode::OK, body));
     }
     let mut body = Registry::version_response(&s, row, &schema);
     body.schema_tags = Registry::schema_tags(&schema, &find);

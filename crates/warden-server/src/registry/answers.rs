@@ -1,9 +1,11 @@
 //! Answers of the routes that take a schema in their body (registration, lookup, the two
-//! compatibility checks), kept by request: the same request (URL and body bytes) sent again
+//! compatibility checks), and of the reads of a subject's version and of a schema by id,
+//! kept by request: the same request (URL and body bytes; a read has none) sent again
 //! while nothing it rests on has changed is answered with the bytes of its first answer,
-//! without parsing the body or reading the registry's state again (the body is still
-//! received, hashed and compared). Serializers send the same lookup or registration at
-//! every start, and CI tools the same checks.
+//! without parsing the body, the path or the query or reading the registry's state again
+//! (a body is still received, hashed and compared). Serializers send the same lookup or
+//! registration at every start, deserializers read the same schemas by id, and CI tools
+//! send the same checks.
 //!
 //! Coherence: every change to what an answer may rest on moves a counter after it is made
 //! ([`Registry::changes`]): a subject's versions held in memory (forgotten, replaced or
@@ -32,7 +34,8 @@ use super::cache::KnownAnswer;
 
 /// The request an answer is kept under: the URL's path and query (as routed: after the
 /// context and alias rewriting, which the path's subject reflects) and the body's bytes.
-/// The method is POST for every route that keeps answers, and each has its own path.
+/// The method is not in the key: the reads that keep answers (GET) have an empty body, and
+/// the POSTs that do refuse one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AnswerKey {
     uri: Box<str>,
@@ -97,9 +100,9 @@ impl Registry {
             .wrapping_add(self.evicted.load(Ordering::Acquire))
     }
 
-    /// The answer kept for a POST of `body` to `uri` (path and query), if one was kept and
-    /// nothing changed since its request began; otherwise where to keep the answer this
-    /// request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
+    /// The answer kept for a POST of `body` to `uri` (path and query), or for a GET of `uri`
+    /// when `body` is empty, if one was kept and nothing changed since its request began;
+    /// otherwise where to keep the answer this request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
     pub(crate) fn known_answer(&self, uri: &str, body: &Bytes) -> Result<Bytes, AnswerSlot> {
         // Read before this request reads any state an answer rests on.
         let read_at = self.changes();
