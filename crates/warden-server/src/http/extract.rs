@@ -48,11 +48,12 @@ where
 /// answer kept for the same URL while nothing it rests on changed since
 /// ([`crate::registry::Registry::known_answer`], with an empty body), or else the request's
 /// parts as `T` extracts them and where its answer goes. `GET /subjects/{subject}/versions/{version}`
-/// and `GET /schemas/ids/{id}` take it: producers and consumers read them at every start,
-/// and a kept answer skips the path and query parsing and the registry's look-ups.
+/// takes it (clients read `latest` at every start): a kept answer skips the path and query
+/// parsing, the subject's checks and the versions' look-up. (`GET /schemas/ids/{id}` does
+/// not: its answer is already kept on the schema, and the key's look-up cost what it saved.)
 ///
 /// It runs after authorization (a route layer), so a kept answer is only ever served to a
-/// principal the route admits; neither route filters its answer by principal.
+/// principal the route admits; the route does not filter its answer by principal.
 ///
 /// Refusals: those of `T`.
 #[derive(Debug)]

@@ -1,11 +1,10 @@
 //! Answers of the routes that take a schema in their body (registration, lookup, the two
-//! compatibility checks), and of the reads of a subject's version and of a schema by id,
-//! kept by request: the same request (URL and body bytes; a read has none) sent again
-//! while nothing it rests on has changed is answered with the bytes of its first answer,
-//! without parsing the body, the path or the query or reading the registry's state again
-//! (a body is still received, hashed and compared). Serializers send the same lookup or
-//! registration at every start, deserializers read the same schemas by id, and CI tools
-//! send the same checks.
+//! compatibility checks), and of the read of a subject's version, kept by request: the
+//! same request (URL and body bytes; a read has none) sent again while nothing it rests
+//! on has changed is answered with the bytes of its first answer, without parsing the
+//! body, the path or the query or reading the registry's state again (a body is still
+//! received, hashed and compared). Serializers send the same lookup or registration at
+//! every start, and read the latest version; CI tools send the same checks.
 //!
 //! Coherence: every change to what an answer may rest on moves a counter after it is made
 //! ([`Registry::changes`]): a subject's versions held in memory (forgotten, replaced or
@@ -34,7 +33,7 @@ use super::cache::KnownAnswer;
 
 /// The request an answer is kept under: the URL's path and query (as routed: after the
 /// context and alias rewriting, which the path's subject reflects) and the body's bytes.
-/// The method is not in the key: the reads that keep answers (GET) have an empty body, and
+/// The method is not in the key: a read that keeps its answer (GET) has an empty body, and
 /// the POSTs that do refuse one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AnswerKey {
