@@ -1,5 +1,6 @@
 //! Protobuf in the Confluent wire format: `0x00 | id | message indexes | Protobuf binary`.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -29,6 +30,9 @@ pub struct ProtobufSerializer {
     /// The first message written, read without a lock or a reference count (most
     /// serializers write one message with one schema); others go through `messages`.
     first_message: OnceLock<(SchemaId, String, Arc<Target>)>,
+    /// The full name of the first `prost` type serialized: `prost::Name::full_name` builds
+    /// a new `String` at every call, and most serializers write one type.
+    first_type: OnceLock<(TypeId, String)>,
 }
 
 /// The messages written with one schema: (full name, target).
@@ -55,6 +59,7 @@ impl ProtobufSerializer {
             resolver: Resolver::new(client, config, Some(schema)),
             messages: RwLock::default(),
             first_message: OnceLock::new(),
+            first_type: OnceLock::new(),
         }
     }
 
@@ -65,6 +70,7 @@ impl ProtobufSerializer {
             resolver: Resolver::new(client, config, None),
             messages: RwLock::default(),
             first_message: OnceLock::new(),
+            first_type: OnceLock::new(),
         }
     }
 
@@ -73,14 +79,26 @@ impl ProtobufSerializer {
     ///
     /// Errors: [`SerdeError::Invalid`] when the schema has no such message or the encoding
     /// does not fit it; registry errors.
-    pub async fn serialize<M: Message + prost::Name>(
+    pub async fn serialize<M: Message + prost::Name + 'static>(
         &self,
         context: &SerializationContext<'_>,
         message: &M,
     ) -> Result<Vec<u8>> {
         // `full_name`, not `PACKAGE.NAME`: `prost-build` gives a nested message its own
-        // name in `NAME` and the whole path only in `full_name`.
-        self.encode(context, &M::full_name(), message).await
+        // name in `NAME` and the whole path only in `full_name`. A type's full name does
+        // not change, so the first type's is asked once.
+        let ty = TypeId::of::<M>();
+        if let Some((first, name)) = self.first_type.get()
+            && *first == ty
+        {
+            return self.encode(context, name, message).await;
+        }
+        let name = M::full_name();
+        if self.first_type.get().is_none() {
+            // Lost races leave the first winner's type and name, which stay true.
+            let _ = self.first_type.set((ty, name.clone()));
+        }
+        self.encode(context, &name, message).await
     }
 
     /// Serializes a `DynamicMessage` (its descriptor's full name picks the message).

@@ -62,7 +62,7 @@ impl<T: Serialize + Sync + ?Sized> ValueSerializer<T> for JsonSerializer {
     }
 }
 
-impl<M: prost::Message + prost::Name + Sync> ValueSerializer<M> for ProtobufSerializer {
+impl<M: prost::Message + prost::Name + Sync + 'static> ValueSerializer<M> for ProtobufSerializer {
     fn serialize(
         &self,
         context: &SerializationContext<'_>,
