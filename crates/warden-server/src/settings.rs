@@ -87,8 +87,9 @@ pub struct Settings {
     /// so one very large request is never cached. The ids of stored schemas by
     /// fingerprint, the verdicts of compatibility checks, the submissions read from
     /// request bodies (kept once a body comes a second time) and the answers to
-    /// registrations, lookups and checks (kept once a request comes a second time, served
-    /// until anything changes) are four more caches with this budget each.
+    /// registrations, lookups, checks and reads of a subject's version (kept once a
+    /// request comes a second time, served until anything changes) are four more caches
+    /// with this budget each.
     #[arg(
         long,
         env = "WARDEN_CACHE_REQUESTS_BYTES",
