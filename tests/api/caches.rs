@@ -35,6 +35,17 @@ async fn check_outer(app: &TestApp, body: &serde_json::Value) -> Reply {
     .await
 }
 
+/// Deletes `subject` soft, then hard (Confluent requires both steps).
+async fn hard_delete(app: &TestApp, subject: &str) {
+    for path in [
+        format!("/subjects/{subject}"),
+        format!("/subjects/{subject}?permanent=true"),
+    ] {
+        let r = app.delete(&path).await;
+        assert_eq!(r.status.as_u16(), 200, "DELETE {path}: {}", r.text);
+    }
+}
+
 fn assert_compatible(r: &Reply, why: &str) {
     assert_eq!(r.status.as_u16(), 200, "{why}: {}", r.text);
     assert_eq!(r.body["is_compatible"], true, "{why}: {}", r.text);
@@ -223,14 +234,7 @@ async fn after_a_hard_delete_a_schema_registered_again_is_answered_under_its_new
     assert_eq!(app.register_ok("s", &a).await, first);
     assert!(metric(&app, "warden_cache_bytes{cache=\"fingerprint\"}").await > 0);
 
-    assert_eq!(app.delete("/subjects/s").await.status.as_u16(), 200);
-    assert_eq!(
-        app.delete("/subjects/s?permanent=true")
-            .await
-            .status
-            .as_u16(),
-        200
-    );
+    hard_delete(&app, "s").await;
     assert_eq!(
         app.get(&format!("/schemas/ids/{first}")).await.error_code(),
         40403
@@ -774,14 +778,7 @@ async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
     latest().await;
     assert_eq!(metric(&app, ANSWER_HITS).await, hits + 1);
     // Hard-deleted, the schema's id is found no more.
-    assert_eq!(app.delete("/subjects/s").await.status.as_u16(), 200);
-    assert_eq!(
-        app.delete("/subjects/s?permanent=true")
-            .await
-            .status
-            .as_u16(),
-        200
-    );
+    hard_delete(&app, "s").await;
     assert_eq!(app.get(&by_id).await.error_code(), 40403);
     assert_eq!(latest().await.error_code(), 40401);
     assert_eq!(app.get("/subjects/s/versions/1").await.error_code(), 40401);
