@@ -96,7 +96,7 @@ impl Registry {
         self.versions
             .changes()
             .wrapping_add(self.settings.changes())
-            .wrapping_add(self.evicted.load(Ordering::Acquire))
+            .wrapping_add(self.eviction_generation())
     }
 
     /// The answer kept for a POST of `body` to `uri` (path and query), or for a GET of `uri`

@@ -107,10 +107,14 @@ pub struct Registry {
     /// check. A hard delete that frees ids clears it ([`Registry::evict`]), as it does the
     /// candidates.
     verdicts: ByteCache<cache::VerdictKey, Arc<cache::Verdict>>,
-    /// Counts [`Registry::evict`] calls: a verdict computed across one is not kept.
+    /// Moves at the start and at the end of every [`Registry::evict`] (odd while one runs):
+    /// what was computed from the store's answers across one is not kept
+    /// ([`Registry::keep_unless_evicted`]), and no kept answer is served after one
+    /// ([`Registry::changes`]).
     evictions: std::sync::atomic::AtomicU64,
-    /// Counts [`Registry::evict`] calls once each has ended ([`Registry::changes`]).
-    evicted: std::sync::atomic::AtomicU64,
+    /// Held by [`Registry::evict`]: one eviction at a time keeps `evictions` odd exactly
+    /// while one runs.
+    evicting: std::sync::Mutex<()>,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
     /// so an entry never goes stale; a changed row is another key.
@@ -162,7 +166,7 @@ impl Registry {
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
             evictions: std::sync::atomic::AtomicU64::new(0),
-            evicted: std::sync::atomic::AtomicU64::new(0),
+            evicting: std::sync::Mutex::new(()),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             request_bodies: ByteCache::new(budget.requests_bytes, cache::body_submission_weight),
@@ -299,10 +303,37 @@ impl Registry {
         }
     }
 
-    /// How many times [`Registry::evict`] ran: a result computed from rows read before a
-    /// change of it may rest on a freed id.
+    /// Read before the store (or a cache of it) is asked for what a cached result will
+    /// rest on, for [`Registry::keep_unless_evicted`]: it moves at the start and at the end
+    /// of each [`Registry::evict`], and is odd while one runs.
     pub(super) fn eviction_generation(&self) -> u64 {
         self.evictions.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps `value` under `key` in `cache`, unless what it was computed from may predate
+    /// a hard delete or an IMPORT overwrite: when an eviction ran or began since
+    /// [`Registry::eviction_generation`] read `read_at`, or was running then. The entry goes
+    /// in first and comes out again if an eviction began meanwhile; checked first and put
+    /// in after, it could land after that eviction's clearing and outlive it. An eviction
+    /// that begins after the second check clears the entry itself, since it clears what it
+    /// must after it begins.
+    pub(super) fn keep_unless_evicted<K, V>(
+        &self,
+        cache: &ByteCache<K, V>,
+        read_at: u64,
+        key: K,
+        value: V,
+    ) where
+        K: Clone + std::hash::Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        if read_at % 2 == 1 || self.eviction_generation() != read_at {
+            return;
+        }
+        cache.insert(key.clone(), value);
+        if self.eviction_generation() != read_at {
+            cache.remove(&key);
+        }
     }
 
     /// Forgets everything parsed or decided with a version's old schema, after an IMPORT
@@ -319,6 +350,11 @@ impl Registry {
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
     /// version number that a later registration reuses for another schema.
     fn evict(&self, ids: &[SchemaId]) {
+        let _one_at_a_time = self.evicting.lock().unwrap_or_else(|p| p.into_inner());
+        // First: what a request computes from here on is not kept
+        // (`Registry::keep_unless_evicted`).
+        self.evictions
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.contents.forget(ids);
         for id in ids {
             self.by_id.remove(id);
@@ -331,14 +367,13 @@ impl Registry {
             }
         }
         self.candidates.clear();
-        self.evictions
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.verdicts.clear();
         self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.
         self.version_bodies.clear();
-        // Last: an answer made from what was held before is not served from now on.
-        self.evicted
+        // Last: nothing computed since the start is kept, and an answer made from what was
+        // held before is not served from now on (`Registry::changes`).
+        self.evictions
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
@@ -348,5 +383,49 @@ fn scope(subject: Option<&Subject>) -> Scope<'_> {
     match subject {
         None => Scope::Global,
         Some(s) => Scope::Subject(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn nothing_read_across_an_eviction_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let registry = Registry::new(warden_storage::open(&url).await.unwrap());
+        let id = SchemaId::new(7).unwrap();
+        let cache = &registry.ids_by_fingerprint;
+        let kept = |key: &str| cache.get(key).is_some();
+
+        let read_at = registry.eviction_generation();
+        registry.keep_unless_evicted(cache, read_at, "quiet".to_owned(), id);
+        assert!(kept("quiet"), "nothing was evicted meanwhile");
+
+        let read_at = registry.eviction_generation();
+        registry.evict(&[]);
+        registry.keep_unless_evicted(cache, read_at, "before".to_owned(), id);
+        assert!(
+            !kept("before"),
+            "read before an eviction that has ended since"
+        );
+        assert!(
+            !kept("quiet"),
+            "the eviction cleared what was kept before it"
+        );
+
+        // An eviction under way (begun, not ended).
+        registry.evictions.fetch_add(1, Ordering::AcqRel);
+        let read_at = registry.eviction_generation();
+        registry.keep_unless_evicted(cache, read_at, "during".to_owned(), id);
+        assert!(!kept("during"), "read while an eviction was under way");
+        registry.evictions.fetch_add(1, Ordering::AcqRel);
+
+        let read_at = registry.eviction_generation();
+        registry.keep_unless_evicted(cache, read_at, "after".to_owned(), id);
+        assert!(kept("after"), "read once the eviction had ended");
     }
 }

@@ -27,13 +27,14 @@ impl Registry {
         }
         self.metrics
             .count_cache_lookup(crate::metrics::CacheName::SchemaById, false);
+        let read_at = self.eviction_generation();
         let stored = self
             .store
             .schema_by_id(id)
             .await?
             .ok_or_else(|| Error::SchemaNotFound(format!("Schema {id} not found")))?;
         let cached = Arc::new(CachedSchema::new(stored));
-        self.by_id.insert(id, Arc::clone(&cached));
+        self.keep_unless_evicted(&self.by_id, read_at, id, Arc::clone(&cached));
         Ok(cached)
     }
 
@@ -67,9 +68,10 @@ impl Registry {
         if let Some(id) = self.ids_by_fingerprint.get(fingerprint) {
             return Ok(Some(id));
         }
+        let read_at = self.eviction_generation();
         let found = self.store.schema_id_by_fingerprint(fingerprint).await?;
         if let Some(id) = found {
-            self.ids_by_fingerprint.insert(fingerprint.clone(), id);
+            self.keep_unless_evicted(&self.ids_by_fingerprint, read_at, fingerprint.clone(), id);
         }
         Ok(found)
     }
@@ -104,6 +106,7 @@ impl Registry {
         if let Some(hit) = self.parsed.get(&ParsedKey::Id(id)) {
             return Ok(Arc::clone(&hit));
         }
+        let read_at = self.eviction_generation();
         let schema = self.schema_by_id(id).await?;
         let context = self.context_of(id).await?;
         let references =
@@ -134,7 +137,12 @@ impl Registry {
             )
             .await?;
         let parsed = Arc::new(parsed);
-        self.parsed.insert(ParsedKey::Id(id), Arc::clone(&parsed));
+        self.keep_unless_evicted(
+            &self.parsed,
+            read_at,
+            ParsedKey::Id(id),
+            Arc::clone(&parsed),
+        );
         Ok(parsed)
     }
 

@@ -992,11 +992,12 @@ impl Registry {
         }
         self.metrics
             .count_cache_lookup(crate::metrics::CacheName::Request, false);
+        let read_at = self.eviction_generation();
         let candidate = self
             .parse_candidate(submission.clone(), normalize, as_new, deadline)
             .await?;
         if let Some(key) = key {
-            self.candidates.insert(key, Arc::clone(&candidate.new));
+            self.keep_unless_evicted(&self.candidates, read_at, key, Arc::clone(&candidate.new));
         }
         Ok(candidate)
     }
@@ -1017,6 +1018,7 @@ impl Registry {
             return Ok(hit);
         }
         let new = Arc::clone(&candidate.new);
+        let read_at = self.eviction_generation();
         let resolved = self
             .resolve_references(&new.references, &candidate.context)
             .await?;
@@ -1039,7 +1041,7 @@ impl Registry {
                 },
             )
             .await?;
-        self.parsed.insert(key, Arc::clone(&parsed));
+        self.keep_unless_evicted(&self.parsed, read_at, key, Arc::clone(&parsed));
         Ok(parsed)
     }
 
@@ -1241,18 +1243,14 @@ impl Registry {
             .await?;
         // A hard delete since the rows were read may have freed an id of the key for
         // another schema: the verdict is then not kept.
-        if let Some(key) = key
-            && self.eviction_generation() == generation
-        {
+        if let Some(key) = key {
             let key_bytes = key.fingerprint.len() + key.earlier.len() * 16;
-            self.verdicts.insert(
-                key,
-                Arc::new(super::cache::Verdict {
-                    messages: messages.clone(),
-                    compatible,
-                    key_bytes,
-                }),
-            );
+            let verdict = Arc::new(super::cache::Verdict {
+                messages: messages.clone(),
+                compatible,
+                key_bytes,
+            });
+            self.keep_unless_evicted(&self.verdicts, generation, key, verdict);
         }
         Ok((messages, compatible))
     }
