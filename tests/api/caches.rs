@@ -747,11 +747,7 @@ async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
         (Some(1), Some(id1))
     );
     assert_eq!(r.body["schema"], v1, "{}", r.text);
-    let by_id = format!("/schemas/ids/{id1}");
     let r = answered_from_memory(&app, || app.get("/subjects/s/versions/1")).await;
-    assert_eq!(r.body["version"], 1, "{}", r.text);
-    // Another query is another request: `deleted` is read, not served the kept answer.
-    let r = app.get("/subjects/s/versions/latest?deleted=true").await;
     assert_eq!(r.body["version"], 1, "{}", r.text);
     let hits = metric(&app, ANSWER_HITS).await;
 
@@ -777,11 +773,25 @@ async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
     // Answered from memory again once nothing changes.
     latest().await;
     assert_eq!(metric(&app, ANSWER_HITS).await, hits + 1);
-    // Hard-deleted, the schema's id is found no more.
+    // The query is part of the request: with `deleted`, the soft-deleted version is
+    // found, and that answer is not served to the same path without it.
+    let deleted =
+        answered_from_memory(&app, || app.get("/subjects/s/versions/2?deleted=true")).await;
+    assert_eq!(deleted.body["version"], 2, "{}", deleted.text);
+    assert_eq!(app.get("/subjects/s/versions/2").await.error_code(), 40402);
+    // Hard-deleted, no version and no id is found any more, even with `deleted`.
     hard_delete(&app, "s").await;
-    assert_eq!(app.get(&by_id).await.error_code(), 40403);
+    assert_eq!(
+        app.get("/subjects/s/versions/2?deleted=true")
+            .await
+            .error_code(),
+        40401
+    );
     assert_eq!(latest().await.error_code(), 40401);
-    assert_eq!(app.get("/subjects/s/versions/1").await.error_code(), 40401);
+    assert_eq!(
+        app.get(&format!("/schemas/ids/{id1}")).await.error_code(),
+        40403
+    );
 }
 
 /// Polls `request` until `done` holds of its answer, for at most the replicas' bound.

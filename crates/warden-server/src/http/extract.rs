@@ -46,8 +46,8 @@ where
 
 /// A read whose 200 answer is kept by its URL (path and query, as routed): the body of the
 /// answer kept for the same URL while nothing it rests on changed since
-/// ([`crate::registry::Registry::known_answer`], with an empty body), or else the request's
-/// parts as `T` extracts them and where its answer goes. `GET /subjects/{subject}/versions/{version}`
+/// ([`crate::registry::Registry::known_read`]), or else the request's parts as `T`
+/// extracts them and where its answer goes. `GET /subjects/{subject}/versions/{version}`
 /// takes it (clients read `latest` at every start): a kept answer skips the path and query
 /// parsing, the subject's checks and the versions' look-up. (`GET /schemas/ids/{id}` does
 /// not: its answer is already kept on the schema, and the key's look-up cost what it saved.)
@@ -74,9 +74,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let uri = parts.uri.path_and_query().map_or("", |p| p.as_str());
-        // No POST that keeps answers has an empty body (one is refused), so the key of a
-        // read cannot be a submission's.
-        match state.known_answer(uri, &Bytes::new()) {
+        match state.known_read(uri) {
             Ok(answer) => Ok(Self::Answered(answer)),
             Err(slot) => T::from_request_parts(parts, state)
                 .await

@@ -31,12 +31,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::Registry;
 use super::cache::KnownAnswer;
 
-/// The request an answer is kept under: the URL's path and query (as routed: after the
-/// context and alias rewriting, which the path's subject reflects) and the body's bytes.
-/// The method is not in the key: a read that keeps its answer (GET) has an empty body, and
-/// the POSTs that do refuse one.
+/// The request an answer is kept under: whether it is a read (GET) or a submission
+/// (POST), the URL's path and query (as routed: after the context and alias rewriting,
+/// which the path's subject reflects) and the body's bytes (none for a read).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AnswerKey {
+    read: bool,
     uri: Box<str>,
     body: Bytes,
 }
@@ -44,6 +44,7 @@ pub(crate) struct AnswerKey {
 impl Hash for AnswerKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         AnswerQuery {
+            read: self.read,
             uri: &self.uri,
             body: &self.body,
         }
@@ -54,12 +55,14 @@ impl Hash for AnswerKey {
 /// An [`AnswerKey`] borrowed from a request, to look it up without a copy.
 #[derive(Debug, Clone, Copy)]
 struct AnswerQuery<'a> {
+    read: bool,
     uri: &'a str,
     body: &'a [u8],
 }
 
 impl Hash for AnswerQuery<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
+        self.read.hash(state);
         self.uri.hash(state);
         self.body.hash(state);
     }
@@ -67,7 +70,7 @@ impl Hash for AnswerQuery<'_> {
 
 impl quick_cache::Equivalent<AnswerKey> for AnswerQuery<'_> {
     fn equivalent(&self, key: &AnswerKey) -> bool {
-        self.uri == &*key.uri && self.body == &key.body[..]
+        self.read == key.read && self.uri == &*key.uri && self.body == &key.body[..]
     }
 }
 
@@ -81,6 +84,7 @@ pub(crate) struct AnswerSlot(Option<Pending>);
 /// before the last change, if any.
 #[derive(Debug)]
 struct Pending {
+    read: bool,
     uri: Box<str>,
     body: Bytes,
     read_at: u64,
@@ -99,10 +103,19 @@ impl Registry {
             .wrapping_add(self.eviction_generation())
     }
 
-    /// The answer kept for a POST of `body` to `uri` (path and query), or for a GET of `uri`
-    /// when `body` is empty, if one was kept and nothing changed since its request began;
-    /// otherwise where to keep the answer this request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
+    /// The answer kept for a POST of `body` to `uri` (path and query), if one was kept and
+    /// nothing changed since its request began; otherwise where to keep the answer this
+    /// request will make. Counted as the `answer` cache in `warden_cache_requests_total`.
     pub(crate) fn known_answer(&self, uri: &str, body: &Bytes) -> Result<Bytes, AnswerSlot> {
+        self.known(false, uri, body)
+    }
+
+    /// The answer kept for a GET of `uri`, as [`Registry::known_answer`] finds a POST's.
+    pub(crate) fn known_read(&self, uri: &str) -> Result<Bytes, AnswerSlot> {
+        self.known(true, uri, &Bytes::new())
+    }
+
+    fn known(&self, read: bool, uri: &str, body: &Bytes) -> Result<Bytes, AnswerSlot> {
         // Read before this request reads any state an answer rests on.
         let read_at = self.changes();
         if !self
@@ -111,7 +124,7 @@ impl Registry {
         {
             return Err(AnswerSlot(None));
         }
-        let query = AnswerQuery { uri, body };
+        let query = AnswerQuery { read, uri, body };
         let known = self.answers.get(&query);
         let fresh = known
             .as_ref()
@@ -121,6 +134,7 @@ impl Registry {
         match known {
             Some(known) if fresh => Ok(known.answer.clone()),
             stale => Err(AnswerSlot(Some(Pending {
+                read,
                 uri: uri.into(),
                 body: body.clone(),
                 read_at,
@@ -151,6 +165,7 @@ impl Registry {
             Some(_) => {}
             None => {
                 let query = AnswerQuery {
+                    read: request.read,
                     uri: &request.uri,
                     body: &request.body,
                 };
@@ -162,6 +177,7 @@ impl Registry {
         let key_bytes = request.uri.len() + request.body.len();
         self.answers.insert(
             AnswerKey {
+                read: request.read,
                 uri: request.uri,
                 body: Bytes::copy_from_slice(&request.body),
             },

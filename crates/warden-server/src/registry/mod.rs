@@ -112,9 +112,9 @@ pub struct Registry {
     /// ([`Registry::keep_unless_evicted`]), and no kept answer is served after one
     /// ([`Registry::changes`]).
     evictions: std::sync::atomic::AtomicU64,
-    /// Held by [`Registry::evict`]: one eviction at a time keeps `evictions` odd exactly
-    /// while one runs.
-    evicting: std::sync::Mutex<()>,
+    /// Written by [`Registry::evict`] from its start to its end (one eviction at a time,
+    /// `evictions` odd exactly while one runs); read by [`Registry::keep_unless_evicted`].
+    evicting: std::sync::RwLock<()>,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,
     /// so an entry never goes stale; a changed row is another key.
@@ -130,8 +130,9 @@ pub struct Registry {
     request_bodies: ByteCache<bytes::Bytes, Arc<cache::KnownBody>>,
     /// The bodies read once: a body enters `request_bodies` when it is read again.
     bodies_seen: cache::SeenOnce,
-    /// Answers of registrations, lookups and compatibility checks by request, each with
-    /// the registry's changes when its request began ([`Registry::known_answer`]).
+    /// Answers of registrations, lookups, compatibility checks and reads of a subject's
+    /// version by request, each with the registry's changes when its request began
+    /// ([`Registry::known_answer`]).
     answers: ByteCache<answers::AnswerKey, Arc<cache::KnownAnswer>>,
     /// The requests answered once: an answer is kept when its request comes again.
     answers_seen: cache::SeenOnce,
@@ -166,7 +167,7 @@ impl Registry {
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
             evictions: std::sync::atomic::AtomicU64::new(0),
-            evicting: std::sync::Mutex::new(()),
+            evicting: std::sync::RwLock::new(()),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),
             request_bodies: ByteCache::new(budget.requests_bytes, cache::body_submission_weight),
@@ -312,11 +313,10 @@ impl Registry {
 
     /// Keeps `value` under `key` in `cache`, unless what it was computed from may predate
     /// a hard delete or an IMPORT overwrite: when an eviction ran or began since
-    /// [`Registry::eviction_generation`] read `read_at`, or was running then. The entry goes
-    /// in first and comes out again if an eviction began meanwhile; checked first and put
-    /// in after, it could land after that eviction's clearing and outlive it. An eviction
-    /// that begins after the second check clears the entry itself, since it clears what it
-    /// must after it begins.
+    /// [`Registry::eviction_generation`] read `read_at`, or was running then. The check and
+    /// the insert are made under `evicting`'s read side, which an eviction holds the write
+    /// side of from start to end: an eviction either ends before the check (which then
+    /// sees it) or begins after the insert (and clears the entry itself).
     pub(super) fn keep_unless_evicted<K, V>(
         &self,
         cache: &ByteCache<K, V>,
@@ -324,15 +324,12 @@ impl Registry {
         key: K,
         value: V,
     ) where
-        K: Clone + std::hash::Hash + Eq + Send + Sync + 'static,
+        K: std::hash::Hash + Eq + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        if read_at % 2 == 1 || self.eviction_generation() != read_at {
-            return;
-        }
-        cache.insert(key.clone(), value);
-        if self.eviction_generation() != read_at {
-            cache.remove(&key);
+        let _no_eviction = self.evicting.read().unwrap_or_else(|p| p.into_inner());
+        if read_at % 2 == 0 && self.eviction_generation() == read_at {
+            cache.insert(key, value);
         }
     }
 
@@ -343,27 +340,47 @@ impl Registry {
     /// its validity and its compatibility verdicts. Rare (a migration step), so it drops
     /// whole caches rather than tracking who references what.
     fn forget_resolutions(&self) {
-        self.parsed.clear();
-        self.evict(&[]);
+        self.evict_with(&[], Parsed::All);
     }
 
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
     /// version number that a later registration reuses for another schema.
     fn evict(&self, ids: &[SchemaId]) {
-        let _one_at_a_time = self.evicting.lock().unwrap_or_else(|p| p.into_inner());
-        // First: what a request computes from here on is not kept
-        // (`Registry::keep_unless_evicted`).
+        self.evict_with(ids, Parsed::Requests);
+    }
+
+    /// [`Registry::evict`], dropping the parsed schemas `parsed` names besides those of
+    /// `ids`. One at a time, under `evicting`'s write side, with `evictions` odd from its
+    /// start to its end (made even again even if it panics).
+    fn evict_with(&self, ids: &[SchemaId], parsed: Parsed) {
+        /// Moves `evictions` once more when the eviction ends, however it ends.
+        struct Ended<'a>(&'a std::sync::atomic::AtomicU64);
+        impl Drop for Ended<'_> {
+            fn drop(&mut self) {
+                // Nothing computed since the start is kept, and an answer made from what
+                // was held before is not served from now on (`Registry::changes`).
+                self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            }
+        }
+        let _one_at_a_time = self.evicting.write().unwrap_or_else(|p| p.into_inner());
         self.evictions
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        // Dropped before the lock is released.
+        let _ended = Ended(&self.evictions);
         self.contents.forget(ids);
         for id in ids {
             self.by_id.remove(id);
             self.parsed.remove(&cache::ParsedKey::Id(*id));
         }
-        // A submitted schema's references may resolve to another schema now.
-        for key in self.parsed.keys() {
-            if matches!(key, cache::ParsedKey::Request(_)) {
-                self.parsed.remove(&key);
+        match parsed {
+            Parsed::All => self.parsed.clear(),
+            // A submitted schema's references may resolve to another schema now.
+            Parsed::Requests => {
+                for key in self.parsed.keys() {
+                    if matches!(key, cache::ParsedKey::Request(_)) {
+                        self.parsed.remove(&key);
+                    }
+                }
             }
         }
         self.candidates.clear();
@@ -371,11 +388,16 @@ impl Registry {
         self.ids_by_fingerprint.clear();
         // An id freed by a hard delete may be imported again with another schema.
         self.version_bodies.clear();
-        // Last: nothing computed since the start is kept, and an answer made from what was
-        // held before is not served from now on (`Registry::changes`).
-        self.evictions
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
+}
+
+/// Which parsed schemas an eviction drops besides those of its ids.
+#[derive(Debug, Clone, Copy)]
+enum Parsed {
+    /// Those of submitted schemas (a hard delete).
+    Requests,
+    /// All (an IMPORT overwrite: stored schemas may reference the version).
+    All,
 }
 
 /// The storage scope of an optional subject (`None` is the global scope).

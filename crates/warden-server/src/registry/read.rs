@@ -48,6 +48,7 @@ impl Registry {
             return Ok(body.clone());
         }
         let id = schema.stored.id;
+        let read_at = self.eviction_generation();
         let usage = self.usage_of(id, None).await?;
         let body = super::json_bytes(&Self::by_id_response(schema, usage.as_ref()));
         if schema.by_id_body.set(body.clone()).is_ok()
@@ -56,8 +57,8 @@ impl Registry {
                 .get(&id)
                 .is_some_and(|held| Arc::ptr_eq(&held, schema))
         {
-            // Weighed again, with its body.
-            self.by_id.insert(id, Arc::clone(schema));
+            // Weighed again, with its body; not put back once a hard delete removed it.
+            self.keep_unless_evicted(&self.by_id, read_at, id, Arc::clone(schema));
         }
         Ok(body)
     }
