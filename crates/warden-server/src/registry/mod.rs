@@ -328,7 +328,7 @@ impl Registry {
         V: Clone + Send + Sync + 'static,
     {
         let _no_eviction = self.evicting.read().unwrap_or_else(|p| p.into_inner());
-        if read_at % 2 == 0 && self.eviction_generation() == read_at {
+        if read_at.is_multiple_of(2) && self.eviction_generation() == read_at {
             cache.insert(key, value);
         }
     }
