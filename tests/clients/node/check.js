@@ -40,4 +40,12 @@ function run(main) {
   );
 }
 
-module.exports = { check, expectError, run };
+// Requests the registry at `url` answered from its kept answers so far (its /metrics).
+async function answerHits(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n")
+    .find((l) => l.startsWith('warden_cache_requests_total{cache="answer",result="hit"} '));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
+
+module.exports = { answerHits, check, expectError, run };

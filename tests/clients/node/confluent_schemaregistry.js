@@ -14,7 +14,7 @@ const {
 const { create } = require("@bufbuild/protobuf");
 // The client's own generated test message (test.Author), shipped in its package.
 const { AuthorSchema } = require("@confluentinc/schemaregistry/dist/test/serde/test/example_pb");
-const { check, expectError, run } = require("./check");
+const { answerHits, check, expectError, run } = require("./check");
 
 const URL = process.argv[2];
 const client = SchemaRegistryClient.newClient({ baseURLs: [URL], cacheCapacity: 1000 });
@@ -72,6 +72,18 @@ run(async () => {
   check("getLatestSchemaMetadata version", latest.version, 2);
   check("getLatestSchemaMetadata id", latest.id, id2);
   check("getLatestSchemaMetadata subject", latest.subject, subject);
+  // The same read and lookup sent again, each from a new client: from the third time on the
+  // registry answers them from its kept answers, with what it answered before.
+  const hitsBefore = await answerHits(URL);
+  for (let i = 0; i < 2; i++) {
+    const again = await fresh().getLatestSchemaMetadata(subject);
+    check("getLatestSchemaMetadata sent again", [again.id, again.version, again.schema],
+      [id2, 2, latest.schema]);
+  }
+  for (let i = 0; i < 3; i++) {
+    check("getId sent again", await fresh().getId(subject, avro(USER_V1), false), id1);
+  }
+  check("requests answered from the kept answers", (await answerHits(URL)) - hitsBefore >= 2, true);
   check("getSchemaMetadata", (await fresh().getSchemaMetadata(subject, 1, false)).id, id1);
   check("getVersion", await fresh().getVersion(subject, avro(USER_V1), false, false), 1);
   check("getAllSubjects", (await fresh().getAllSubjects()).includes(subject), true);

@@ -9,7 +9,7 @@
 "use strict";
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = require("@kafkajs/confluent-schema-registry");
-const { check, expectError, run } = require("./check");
+const { answerHits, check, expectError, run } = require("./check");
 
 const URL = process.argv[2];
 const registry = new SchemaRegistry({ host: URL });
@@ -67,6 +67,17 @@ run(async () => {
   // The client's lookup sends no references, so it is used on the schema without any.
   check("getRegistryIdBySchema", await fresh().getRegistryIdBySchema("kjs-country",
     { type: SchemaType.AVRO, schema: COUNTRY }), country.id);
+  // The same read and lookup sent again, each from a new client: from the third time on the
+  // registry answers them from its kept answers, with what it answered before.
+  const hitsBefore = await answerHits(URL);
+  for (let i = 0; i < 2; i++) {
+    check("getLatestSchemaId sent again", await fresh().getLatestSchemaId("kjs-address"), v2.id);
+  }
+  for (let i = 0; i < 3; i++) {
+    check("getRegistryIdBySchema sent again", await fresh().getRegistryIdBySchema("kjs-country",
+      { type: SchemaType.AVRO, schema: COUNTRY }), country.id);
+  }
+  check("requests answered from the kept answers", (await answerHits(URL)) - hitsBefore >= 2, true);
   const value = { city: "Utrecht", country: "NL" };
   const encoded = await registry.encode(address.id, value);
   check("encode: magic byte", encoded[0], 0);
