@@ -8,6 +8,7 @@ confluent-kafka would. Exits non-zero with the failing step on the first mismatc
 """
 
 import sys
+import urllib.request
 
 from confluent_kafka.schema_registry import (
     AssociationCreateOrUpdateInfo,
@@ -25,6 +26,17 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 URL = sys.argv[1]
 client = SchemaRegistryClient({"url": URL})
+
+
+def answer_hits():
+    """Requests the registry answered from its kept answers so far (its /metrics)."""
+    prefix = 'warden_cache_requests_total{cache="answer",result="hit"} '
+    with urllib.request.urlopen(f"{URL}/metrics") as metrics:
+        for line in metrics.read().decode().splitlines():
+            if line.startswith(prefix):
+                return float(line[len(prefix):])
+    return 0.0
+
 
 USER_V1 = """{"type":"record","name":"User","namespace":"example.avro","fields":[
   {"name":"name","type":"string"},
@@ -64,12 +76,19 @@ check("register_schema is idempotent", SchemaRegistryClient({"url": URL}).regist
 check("register_schema normalize=True finds the same schema", SchemaRegistryClient({"url": URL}).register_schema(subject, v1, normalize_schemas=True), id1)
 # The same request from the third time on is answered with what the registry kept of its
 # answer (the registry's answer cache): the same id, version and verdict as computed.
+hits_before = answer_hits()
 check("register_schema a third time", SchemaRegistryClient({"url": URL}).register_schema(subject, v1), id1)
 for _ in range(3):
     again = SchemaRegistryClient({"url": URL})
     found_again = again.lookup_schema(subject, v1)
     check("lookup_schema again, a new client each time", (found_again.schema_id, found_again.version), (id1, 1))
     check("test_compatibility again, a new client each time", again.test_compatibility(subject, Schema(USER_V1, "AVRO")), True)
+    latest_again = again.get_latest_version(subject)
+    check("get_latest_version again, a new client each time", (latest_again.schema_id, latest_again.version), (id1, 1))
+# The lookup, the check and the latest read, each sent a third time, come from the kept
+# answers. (The registration's first sending wrote the schema, which no answer is kept
+# across, so its third is the second one counted.)
+check("requests answered from the kept answers (at least 3)", min(answer_hits() - hits_before, 3), 3)
 found = client.lookup_schema(subject, v1)
 check("lookup_schema id", found.schema_id, id1)
 check("lookup_schema version", found.version, 1)

@@ -202,9 +202,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_that_outlives_the_timeout_answers_50002_in_confluents_body() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        let registry = Arc::new(Registry::new(warden_storage::open(&url).await.unwrap()));
+        let (_dir, registry) = Registry::on_temporary_sqlite().await;
+        let registry = Arc::new(registry);
         let slow = Router::new()
             .route(
                 "/slow",

@@ -409,6 +409,18 @@ fn scope(subject: Option<&Subject>) -> Scope<'_> {
 }
 
 #[cfg(test)]
+impl Registry {
+    /// A registry on a new SQLite database in a temporary directory, which lasts as long as
+    /// the directory returned with it.
+    pub(crate) async fn on_temporary_sqlite() -> (tempfile::TempDir, Self) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let registry = Self::new(warden_storage::open(&url).await.unwrap());
+        (dir, registry)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;
 
@@ -416,9 +428,7 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_read_across_an_eviction_is_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        let registry = Registry::new(warden_storage::open(&url).await.unwrap());
+        let (_dir, registry) = Registry::on_temporary_sqlite().await;
         let id = SchemaId::new(7).unwrap();
         let cache = &registry.ids_by_fingerprint;
         let kept = |key: &str| cache.get(key).is_some();
