@@ -1021,13 +1021,23 @@ fn type_name(schema: &Schema) -> String {
 }
 
 /// Zigzag varint (Avro spec, "Binary Encoding": int and long).
+#[inline]
 pub(crate) fn write_long(n: i64, out: &mut Vec<u8>) {
     let mut z = ((n << 1) ^ (n >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
+    if z < 0x80 {
+        // Lengths, counts, enum symbols and union branches: most take one byte.
+        out.push(z as u8);
+        return;
     }
-    out.push(z as u8);
+    let mut buf = [0u8; 10];
+    let mut len = 0;
+    while z >= 0x80 {
+        buf[len] = (z as u8) | 0x80;
+        z >>= 7;
+        len += 1;
+    }
+    buf[len] = z as u8;
+    out.extend_from_slice(&buf[..=len]);
 }
 
 fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {

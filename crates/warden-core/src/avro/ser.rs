@@ -877,8 +877,17 @@ struct StructSer<'a, 's> {
 }
 
 impl StructSer<'_, '_> {
-    /// Writes held fields whose turn has come.
+    /// Writes held fields whose turn has come. Fields in schema order hold none: that test
+    /// is inlined, the writing is not.
+    #[inline]
     fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            self.flush_held();
+        }
+    }
+
+    #[inline(never)]
+    fn flush_held(&mut self) {
         while let Some(Some(_)) = self.pending.get(self.next) {
             let bytes = self.pending[self.next].take().expect("checked");
             self.out.extend_from_slice(&bytes);
