@@ -794,6 +794,57 @@ async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
     );
 }
 
+/// What one replica resolved through a reference is resolved anew when another replica's
+/// IMPORT writes the referenced version again with another schema (as on one process,
+/// `a_schema_sent_again_resolves_a_version_imported_again_anew`): the overwrite reaches the
+/// other replicas as more than a change of the referenced subject's versions, and they
+/// parse the stored versions that reference it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_replica_resolves_anew_a_version_another_replica_imported_again() {
+    use serde_json::json;
+    let Replicas { a, b, .. } = &two_postgres_replicas().await;
+    let inner = |a_type: &str| record("Inner", &format!(r#"[{{"name":"a","type":"{a_type}"}}]"#));
+    a.register_ok("inner", &inner("int")).await;
+    let refs = json!([{"name": "com.acme.Inner", "subject": "inner", "version": 1}]);
+    let stored =
+        json!({"schema": record("Outer", r#"[{"name":"i","type":"Inner"}]"#), "references": refs});
+    assert_eq!(a.register_body("outer", &stored).await.status.as_u16(), 200);
+    // The same Outer with Inner written out (no references). Replica b checks it against
+    // the stored version as b parsed it, through the reference, and keeps its verdict.
+    let inline = json!({"schema": record(
+        "Outer",
+        r#"[{"name":"i","type":{"type":"record","name":"Inner","fields":[{"name":"a","type":"int"}]}}]"#,
+    )});
+    eventually(|| check_outer(b, &inline), |r| r.status.as_u16() == 200).await;
+    assert_compatible(&check_outer(b, &inline).await, "sent again to b");
+
+    assert_eq!(
+        a.set_mode(Some("inner"), "IMPORT", true)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let r = a
+        .register_body(
+            "inner",
+            &json!({"schema": inner("string"), "id": 100, "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+
+    // The stored Outer's `a` is a string now: the inline Outer's int cannot read it
+    // (BACKWARD), on b as on a.
+    assert_eq!(check_outer(a, &inline).await.body["is_compatible"], false);
+    eventually(
+        || check_outer(b, &inline),
+        |r| r.body["is_compatible"] == false,
+    )
+    .await;
+    let r = b.register_body("outer", &inline).await;
+    assert_eq!(r.status.as_u16(), 409, "{}", r.text);
+}
+
 /// Polls `request` until `done` holds of its answer, for at most the replicas' bound.
 async fn eventually(request: impl AsyncFn() -> Reply, done: impl Fn(&Reply) -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);

@@ -8,7 +8,7 @@ use warden_core::{
     CompatibilityLevel, CompatibilityPolicy, Context, Mode, SchemaId, SchemaType, Subject, Version,
 };
 use warden_storage::{
-    AssociationKey, DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema,
+    AssociationKey, DeletedFilter, Error, Eviction, GroupedOutcome, GroupedRegistration, NewSchema,
     SchemaStore, Scope, StoredAssociation, StoredConfig, StoredDek, StoredKek, VersionRow,
     VersionsPublisher, VersionsWritten,
 };
@@ -1671,7 +1671,8 @@ async fn postgres_changes_whose_announcement_was_missed_are_read_from_the_change
     tokio::task::spawn_blocking(move || {
         writer.psql(
             "INSERT INTO changes (kind, payload) VALUES \
-             ('subject', 'orders-value'), ('evict', '7,9'), ('settings', '')",
+             ('subject', 'orders-value'), ('evict', '7,9'), ('settings', ''), \
+             ('rewritten', '12')",
         )
     })
     .await
@@ -1679,7 +1680,17 @@ async fn postgres_changes_whose_announcement_was_missed_are_read_from_the_change
     assert_eq!(next(&mut subjects).await, Some(sub("orders-value")));
     assert_eq!(
         next(&mut evictions).await,
-        [SchemaId::new(7).unwrap(), SchemaId::new(9).unwrap()]
+        Eviction {
+            ids: vec![SchemaId::new(7).unwrap(), SchemaId::new(9).unwrap()],
+            version_rewritten: false,
+        }
+    );
+    assert_eq!(
+        next(&mut evictions).await,
+        Eviction {
+            ids: vec![SchemaId::new(12).unwrap()],
+            version_rewritten: true,
+        }
     );
     next(&mut settings).await;
 

@@ -20,8 +20,8 @@ use sqlx::{PgExecutor, PgPool};
 use tokio::sync::broadcast;
 use warden_core::{SchemaId, Subject};
 
-use crate::Result;
 use crate::common::schema_id;
+use crate::{Eviction, Result};
 
 /// The channel every change is announced on. The payload is `SEQ:KIND:PAYLOAD`, or `SEQ`
 /// alone when the change's payload is too long for a notification (PostgreSQL's limit is
@@ -130,6 +130,9 @@ pub(crate) enum Change {
     /// The cached answers by id of these schemas are stale (hard-deleted, or the `deleted`
     /// flag of a soft delete).
     Evict(Vec<SchemaId>),
+    /// IMPORT wrote a version again with another schema, which replaced these: what was
+    /// resolved through references is stale, and the answers by id of these schemas.
+    Rewritten(Vec<SchemaId>),
     /// A config, mode or context changed.
     Settings,
 }
@@ -139,6 +142,7 @@ impl Change {
         match self {
             Change::Subject(_) => "subject",
             Change::Evict(_) => "evict",
+            Change::Rewritten(_) => "rewritten",
             Change::Settings => "settings",
         }
     }
@@ -146,7 +150,7 @@ impl Change {
     fn payload(&self) -> String {
         match self {
             Change::Subject(s) => s.as_str().to_owned(),
-            Change::Evict(ids) => ids
+            Change::Evict(ids) | Change::Rewritten(ids) => ids
                 .iter()
                 .map(|id| crate::common::id_column(*id).to_string())
                 .collect::<Vec<_>>()
@@ -159,17 +163,21 @@ impl Change {
     fn parse(kind: &str, payload: &str) -> Option<Change> {
         match kind {
             "subject" => Subject::parse(payload).ok().map(Change::Subject),
-            "evict" => Some(Change::Evict(
-                payload
-                    .split(',')
-                    .filter_map(|s| s.parse::<i64>().ok())
-                    .filter_map(|key| schema_id(key).ok())
-                    .collect(),
-            )),
+            "evict" => Some(Change::Evict(ids(payload))),
+            "rewritten" => Some(Change::Rewritten(ids(payload))),
             "settings" => Some(Change::Settings),
             _ => None,
         }
     }
+}
+
+/// The schema ids of an `evict` or `rewritten` row's payload (comma-separated).
+fn ids(payload: &str) -> Vec<SchemaId> {
+    payload
+        .split(',')
+        .filter_map(|s| s.parse::<i64>().ok())
+        .filter_map(|key| schema_id(key).ok())
+        .collect()
 }
 
 /// Appends `change` to the log and announces it when `executor`'s transaction commits.
@@ -186,7 +194,7 @@ pub(crate) async fn append<'e>(executor: impl PgExecutor<'e>, change: &Change) -
 /// registry's cache-coherence task reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Sinks {
-    pub(crate) evictions: broadcast::Sender<Vec<SchemaId>>,
+    pub(crate) evictions: broadcast::Sender<Eviction>,
     pub(crate) settings: broadcast::Sender<()>,
     pub(crate) subjects: broadcast::Sender<Option<Subject>>,
     /// Changes not to pass on: this replica's own, already applied.
@@ -197,7 +205,14 @@ impl Sinks {
     fn deliver(&self, change: Change) {
         match change {
             Change::Subject(s) => drop(self.subjects.send(Some(s))),
-            Change::Evict(ids) => drop(self.evictions.send(ids)),
+            Change::Evict(ids) => drop(self.evictions.send(Eviction {
+                ids,
+                version_rewritten: false,
+            })),
+            Change::Rewritten(ids) => drop(self.evictions.send(Eviction {
+                ids,
+                version_rewritten: true,
+            })),
             Change::Settings => drop(self.settings.send(())),
         }
     }
@@ -443,6 +458,7 @@ mod tests {
             Change::Settings,
             Change::Subject(Subject::parse(":.ctx:orders-value").unwrap()),
             Change::Evict(vec![SchemaId::new(3).unwrap(), SchemaId::new(41).unwrap()]),
+            Change::Rewritten(vec![SchemaId::new(100).unwrap()]),
         ] {
             assert_eq!(
                 Change::parse(change.kind(), &change.payload()),

@@ -725,14 +725,14 @@ macro_rules! shared_statements {
         ) -> crate::Result<warden_core::Version> {
             let version = match explicit {
                 Some(v) => {
-                    let taken: Option<i32> = sqlx::query_scalar(
-                        "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
+                    let taken: Option<i64> = sqlx::query_scalar(
+                        "SELECT schema_id FROM subject_versions WHERE subject = $1 AND version = $2",
                     )
                     .bind(subject.as_str())
                     .bind(crate::common::version_column(v))
                     .fetch_optional(&mut *conn)
                     .await?;
-                    if taken.is_some() {
+                    if let Some(taken) = taken {
                         // Confluent's import writes the version's key again: the version
                         // now has this schema, live (`KafkaSchemaRegistry.register`).
                         sqlx::query(
@@ -746,6 +746,10 @@ macro_rules! shared_statements {
                         .bind(created_at)
                         .execute(&mut *conn)
                         .await?;
+                        let replaced = crate::common::schema_id(taken)?;
+                        if replaced != schema_id {
+                            announce_rewritten(&mut *conn, replaced).await?;
+                        }
                         return Ok(v);
                     }
                     v

@@ -168,6 +168,19 @@ pub struct VersionRow {
     pub created_at: i64,
 }
 
+/// What another process sharing the database made stale, as it announces it
+/// ([`SchemaStore::evictions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eviction {
+    /// Schemas whose answers by id are stale: hard-deleted, soft-deleted (their `deleted`
+    /// flag), or the schema a version held before IMPORT wrote it again.
+    pub ids: Vec<SchemaId>,
+    /// IMPORT wrote a version again with another schema (Confluent's `register` in IMPORT
+    /// mode puts the version's key again): a reference names a subject and version, so
+    /// whatever was resolved through references is stale too.
+    pub version_rewritten: bool,
+}
+
 /// Which rows a listing includes (Confluent `LookupFilter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeletedFilter {
@@ -582,10 +595,12 @@ pub trait SchemaStore: Send + Sync + std::fmt::Debug {
     /// Connections of the pool: open and idle.
     fn pool_stats(&self) -> PoolStats;
 
-    /// Ids of schemas whose versions any process sharing the database deleted (hard, or soft:
-    /// the `deleted` flag of answers by id changed), as they happen. `None` when the backend
-    /// has a single process (SQLite), where the caller saw every delete itself.
-    fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<SchemaId>>> {
+    /// What any process sharing the database made stale, as it happens: the ids of schemas
+    /// whose versions it deleted (hard, or soft: the `deleted` flag of answers by id
+    /// changed), or the schema a version held before an IMPORT wrote it again with another
+    /// one ([`Eviction`]). `None` when the backend has a single process (SQLite), where the
+    /// caller saw every such write itself.
+    fn evictions(&self) -> Option<tokio::sync::broadcast::Receiver<Eviction>> {
         None
     }
 

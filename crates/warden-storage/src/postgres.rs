@@ -23,7 +23,7 @@ use crate::common::{
     version_column,
 };
 use crate::{
-    DeletedFilter, Error, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
+    DeletedFilter, Error, Eviction, GroupedOutcome, GroupedRegistration, NewSchema, PoolStats,
     RegistrationTx, Result, SchemaStore, Scope, StoredConfig, StoredSchema, VersionRow,
 };
 
@@ -54,7 +54,7 @@ crate::dek_registry::dek_statements!(Postgres, PgRow);
 #[derive(Debug)]
 pub struct PgStore {
     pool: PgPool,
-    evictions: broadcast::Sender<Vec<SchemaId>>,
+    evictions: broadcast::Sender<Eviction>,
     settings: broadcast::Sender<()>,
     subjects: broadcast::Sender<Option<Subject>>,
     /// Registrations waiting to be written together ([`SchemaStore::register_grouped`]).
@@ -122,6 +122,12 @@ async fn announce_written(
     subject: &Subject,
 ) -> Result<()> {
     change_log::append(&mut **tx, &Change::Subject(subject.clone())).await
+}
+
+/// Announces to every replica (this one included), when the transaction of `conn` commits,
+/// that IMPORT wrote a version again with another schema than `replaced`.
+async fn announce_rewritten(conn: &mut PgConnection, replaced: SchemaId) -> Result<()> {
+    change_log::append(conn, &Change::Rewritten(vec![replaced])).await
 }
 
 /// Begins a transaction holding the subject's advisory lock until it ends.
@@ -431,7 +437,7 @@ impl SchemaStore for PgStore {
         }
     }
 
-    fn evictions(&self) -> Option<broadcast::Receiver<Vec<SchemaId>>> {
+    fn evictions(&self) -> Option<broadcast::Receiver<Eviction>> {
         Some(self.evictions.subscribe())
     }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 use warden_core::{Context, Mode, SchemaId, Subject, Version};
 
@@ -37,6 +37,10 @@ shared_statements!(Sqlite, SqliteRow, SqlitePool);
 
 /// One process owns a SQLite database and sees its own writes: nothing to announce.
 async fn announce_written(_: &mut Transaction<'static, Sqlite>, _: &Subject) -> Result<()> {
+    Ok(())
+}
+/// Nothing to announce either: this process wrote the version itself.
+async fn announce_rewritten(_: &mut SqliteConnection, _: SchemaId) -> Result<()> {
     Ok(())
 }
 crate::associations::association_statements!(Sqlite, SqliteRow);

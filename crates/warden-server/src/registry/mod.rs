@@ -231,7 +231,8 @@ impl Registry {
     }
 
     /// Keeps the caches coherent with other processes sharing the database: drops schemas
-    /// that another replica hard-deleted as soon as it announces them, a subject's versions
+    /// that another replica hard-deleted as soon as it announces them (and everything
+    /// resolved through references when its IMPORT wrote a version again), a subject's versions
     /// as soon as any replica announces a write to them (but this replica's grouped
     /// registrations, whose versions it holds as written), and configs and modes as soon as
     /// any replica announces a change of one (PostgreSQL: from the change log, which a
@@ -276,8 +277,11 @@ impl Registry {
                         self.revalidate().await;
                     }
                 },
-                ids = announced => match ids {
-                    Ok(ids) => self.evict(&ids),
+                eviction = announced => match eviction {
+                    // Another replica's IMPORT wrote a version again: as this replica's own
+                    // would (`Registry::registered`).
+                    Ok(e) if e.version_rewritten => self.evict_with(&e.ids, Parsed::All),
+                    Ok(e) => self.evict(&e.ids),
                     // Missed announcements: check everything now.
                     Err(_) => self.revalidate().await,
                 },
