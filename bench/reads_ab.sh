@@ -10,6 +10,9 @@
 # Markdown row per run: requests/s, the server's CPU time per request (utime + stime of all
 # its threads, from /proc/PID/task/*/schedstat) and the ratio to the ceiling's run of the
 # same round. Stops only the processes it started. Run it under `flock /tmp/bench.lock`.
+# BEFORE_BACKEND and AFTER_BACKEND (`sqlite`, the default, or `postgres`) choose each
+# server's store: `postgres` runs it as one replica on its own database of a private
+# PostgreSQL 15 (initdb, pg_ctl), whose CPU time is not counted (reads do not reach it).
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 for tool in wrk curl python3; do
@@ -25,6 +28,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  stop_postgres
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -37,6 +41,32 @@ wait_ready() { # URL
   echo "no answer from $1" >&2; exit 1
 }
 declare -A url pid
+pg_url=""
+as_pg=()
+start_postgres() { # a private PostgreSQL 15 on a free port; sets pg_url
+  local port
+  command -v initdb >/dev/null || export PATH="/usr/lib/postgresql/15/bin:$PATH"
+  port=$(free_port)
+  mkdir -p "$dir/pg"
+  if [ "$(id -u)" = 0 ]; then chmod 755 "$dir"; chown postgres:postgres "$dir/pg"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" initdb -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  "${as_pg[@]}" pg_ctl -D "$dir/pg/data" -l "$dir/pg/log" -w \
+    -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1" start >/dev/null
+  stop_postgres() { "${as_pg[@]}" pg_ctl -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1; }
+  pg_url="postgres://postgres@127.0.0.1:$port"
+}
+stop_postgres() { :; }
+database_url() { # NAME: sets db_url to the server's store, by ${NAME^^}_BACKEND
+  local backend_var="${1^^}_BACKEND"
+  case "${!backend_var:-sqlite}" in
+    sqlite) db_url="sqlite://$dir/$1/warden.db" ;;
+    postgres)
+      [ -n "$pg_url" ] || start_postgres
+      psql -q -h 127.0.0.1 -p "${pg_url##*:}" -U postgres -d postgres -c "CREATE DATABASE \"$1\"" >/dev/null
+      db_url="$pg_url/$1" ;;
+    *) echo "$backend_var: sqlite or postgres" >&2; exit 2 ;;
+  esac
+}
 start() { # NAME CMD...
   local name=$1 port; shift
   port=$(free_port)
@@ -45,7 +75,8 @@ start() { # NAME CMD...
     "$@" "127.0.0.1:$port" >"$dir/$name.log" 2>&1 &
   else
     mkdir -p "$dir/$name"
-    "$@" serve --listen "127.0.0.1:$port" --database-url "sqlite://$dir/$name/warden.db" \
+    database_url "$name"
+    "$@" serve --listen "127.0.0.1:$port" --database-url "$db_url" \
       >"$dir/$name.log" 2>&1 &
   fi
   pid[$name]=$!; pids+=("$!")
