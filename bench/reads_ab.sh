@@ -49,12 +49,15 @@ start_postgres() { # a private PostgreSQL 15 on a free port; sets pg_url
   port=$(free_port)
   mkdir -p "$dir/pg"
   if [ "$(id -u)" = 0 ]; then chmod 755 "$dir"; chown postgres:postgres "$dir/pg"; as_pg=(runuser -u postgres --); fi
-  "${as_pg[@]}" initdb -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
-  "${as_pg[@]}" pg_ctl -D "$dir/pg/data" -l "$dir/pg/log" -w \
-    -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1" start >/dev/null
-  stop_postgres() { "${as_pg[@]}" pg_ctl -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1; }
+  # Defined before the start, so that an interrupted start is stopped too.
+  stop_postgres() { as_pg pg_ctl -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1; }
+  as_pg initdb -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null &&
+    as_pg pg_ctl -D "$dir/pg/data" -l "$dir/pg/log" -w \
+      -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1" start >/dev/null ||
+    { echo "PostgreSQL did not start: $dir/pg/log" >&2; exit 1; }
   pg_url="postgres://postgres@127.0.0.1:$port"
 }
+as_pg() { ${as_pg[@]+"${as_pg[@]}"} "$@"; } # CMD…: as the postgres user when root
 stop_postgres() { :; }
 database_url() { # NAME: sets db_url to the server's store, by ${NAME^^}_BACKEND
   local backend_var="${1^^}_BACKEND"

@@ -810,7 +810,7 @@ async fn a_postgres_replica_resolves_anew_a_version_another_replica_imported_aga
         json!({"schema": record("Outer", r#"[{"name":"i","type":"Inner"}]"#), "references": refs});
     assert_eq!(a.register_body("outer", &stored).await.status.as_u16(), 200);
     // The same Outer with Inner written out (no references). Replica b checks it against
-    // the stored version as b parsed it, through the reference, and keeps its verdict.
+    // the stored version as b parsed it, through the reference, and keeps that parse.
     let inline = json!({"schema": record(
         "Outer",
         r#"[{"name":"i","type":{"type":"record","name":"Inner","fields":[{"name":"a","type":"int"}]}}]"#,

@@ -1645,6 +1645,49 @@ async fn postgres_grouped_registration_publishes_the_version_it_added() {
     );
 }
 
+/// PostgreSQL: a version written again with another schema (IMPORT) is announced to the
+/// other replicas as a rewrite, naming the schema it replaced; written again with the same
+/// schema, it is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_version_written_again_with_another_schema_is_announced_as_a_rewrite() {
+    let pg = tokio::task::spawn_blocking(TempPostgres::start)
+        .await
+        .unwrap();
+    let writer = warden_storage::open(&pg.url()).await.unwrap();
+    let other = warden_storage::open(&pg.url()).await.unwrap();
+    let mut evictions = other.evictions().unwrap();
+    let first = match register(&*writer, "s", &schema(r#""int""#), None, None)
+        .await
+        .unwrap()
+    {
+        Registered::New { id, .. } => id,
+        existing @ Registered::Existing { .. } => panic!("{existing:?}"),
+    };
+    for _ in 0..2 {
+        register(
+            &*writer,
+            "s",
+            &schema(r#""long""#),
+            Some(id(50)),
+            Some(v(1)),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        next(&mut evictions).await,
+        Eviction {
+            ids: vec![first],
+            version_rewritten: true,
+        }
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        evictions.try_recv().is_err(),
+        "the same schema written again is announced as a rewrite"
+    );
+}
+
 /// Waits up to three seconds (three polls of the change log) for the next message.
 async fn next<T: Clone>(rx: &mut tokio::sync::broadcast::Receiver<T>) -> T {
     tokio::time::timeout(std::time::Duration::from_secs(3), rx.recv())

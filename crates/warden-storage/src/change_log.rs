@@ -131,7 +131,9 @@ pub(crate) enum Change {
     /// flag of a soft delete).
     Evict(Vec<SchemaId>),
     /// IMPORT wrote a version again with another schema, which replaced these: what was
-    /// resolved through references is stale, and the answers by id of these schemas.
+    /// resolved through references is stale, and the answers by id of these schemas. Kind
+    /// `rewritten` (a kind the `changes` table's migration does not list: a replica of an
+    /// earlier release skips it, and keeps what it resolved, as it did before).
     Rewritten(Vec<SchemaId>),
     /// A config, mode or context changed.
     Settings,

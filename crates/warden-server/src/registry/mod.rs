@@ -271,19 +271,32 @@ impl Registry {
                 subject = written => match subject {
                     Ok(Some(subject)) => self.versions.forget(&subject),
                     // Missed announcements: forget everything that may have changed.
+                    // A rewritten version among them is covered by dropping what was
+                    // resolved through references, too.
                     Ok(None) | Err(_) => {
                         self.versions.clear();
                         self.settings.clear();
+                        self.forget_resolutions();
                         self.revalidate().await;
                     }
                 },
                 eviction = announced => match eviction {
-                    // Another replica's IMPORT wrote a version again: as this replica's own
-                    // would (`Registry::registered`).
-                    Ok(e) if e.version_rewritten => self.evict_with(&e.ids, Parsed::All),
+                    // Another replica's IMPORT wrote a version again. Its rewrite comes
+                    // before the announcement of its subject's versions (in the same
+                    // transaction), so every version held is dropped first: a reference
+                    // resolved again must not meet the version's old schema here.
+                    Ok(e) if e.version_rewritten => {
+                        self.versions.clear();
+                        self.evict_with(&e.ids, Parsed::All);
+                    }
                     Ok(e) => self.evict(&e.ids),
-                    // Missed announcements: check everything now.
-                    Err(_) => self.revalidate().await,
+                    // Missed announcements: check everything now, and drop what a missed
+                    // rewrite would have.
+                    Err(_) => {
+                        self.versions.clear();
+                        self.forget_resolutions();
+                        self.revalidate().await;
+                    }
                 },
                 _ = changed => self.settings.clear(),
                 _ = tick.tick() => self.revalidate().await,
