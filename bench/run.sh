@@ -2,8 +2,9 @@
 # Warden HTTP benchmark: the registry protocol (reads by id, by version and latest, lookups,
 # re-registrations, compatibility checks, new registrations) under wrk, each as a ratio to a
 # hello-world server on the same HTTP stack measured in the same run, in the same topology
-# (one process for SQLite, two for PostgreSQL's two replicas: the ceiling); server
-# RSS and startup time with 10,000 stored schemas. On SQLite (one process) and on
+# (one process for SQLite, two for PostgreSQL's two replicas: the ceiling, measured again
+# just before each row, so that a change of the host's speed during the run moves a row
+# and its ceiling alike); server RSS and startup time with 10,000 stored schemas. On SQLite (one process) and on
 # PostgreSQL with two replicas. See BENCHMARKS.md for results.
 #
 # Usage: bash bench/run.sh [--bin PATH] [--no-build] [--keep] [--wait-quiet SECS]
@@ -327,13 +328,14 @@ stop_servers() {
 }
 
 declare -A CEILING_DONE
-# ceiling DIR N: N hello-world servers, in the topology of the servers under test (one
-# process on SQLite, two on PostgreSQL's two replicas), under the same loads (GET, and POST
-# of the bodies) with wrk split between them as between the replicas. Two processes serve
-# more than one on the same CPUs (each has its own event loop), so each backend's rows are
-# measured against the ceiling of its own topology; sets RPS[ceilingN:get|post].
+# ceiling DIR N [get|post] [@ROW]: N hello-world servers, in the topology of the servers
+# under test (one process on SQLite, two on PostgreSQL's two replicas), under the same loads
+# (GET, and POST of the bodies) with wrk split between them as between the replicas. Two
+# processes serve more than one on the same CPUs (each has its own event loop), so each
+# backend's rows are measured against the ceiling of its own topology; sets
+# RPS[ceilingN:get|post], or with a row's key RPS[ceilingN:get|post@ROW], of one method only.
 ceiling() {
-  local n="$2" i port pid
+  local n="$2" only="${3:-}" row="${4:-}" i port pid
   local saved_urls=("${URLS[@]}") saved_pids=("${SERVER_PIDS[@]}") saved_kind="$SERVER_KIND"
   URLS=(); SERVER_PIDS=(); SERVER_KIND=hello
   for i in $(seq 1 "$n"); do
@@ -344,12 +346,25 @@ ceiling() {
     until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
     URLS+=("http://127.0.0.1:$port"); SERVER_PIDS+=("$pid")
   done
-  run_wrk "ceiling$n:get" "hello-world GET, $n process(es) (the ceiling for reads)" get_root.lua
-  run_wrk "ceiling$n:post" "hello-world POST of the lookup bodies, $n process(es) (the ceiling for POSTs)" \
-    post_file.lua "$1/existing.tsv" '/subjects/{s}'
+  [ "$only" = post ] ||
+    run_wrk "ceiling$n:get$row" "hello-world GET, $n process(es) (the ceiling for reads${row:+, before ${row#@}})" get_root.lua
+  [ "$only" = get ] ||
+    run_wrk "ceiling$n:post$row" "hello-world POST of the lookup bodies, $n process(es) (the ceiling for POSTs${row:+, before ${row#@}})" \
+      post_file.lua "$1/existing.tsv" '/subjects/{s}'
   for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
   URLS=("${saved_urls[@]}"); SERVER_PIDS=("${saved_pids[@]}"); SERVER_KIND="$saved_kind"
-  CEILING_DONE[$n]=1
+  [ -n "$row" ] || CEILING_DONE[$n]=1
+}
+
+# row DIR KEY LABEL SCRIPT [ARGS...]: the ceiling of the row's method in its backend's
+# topology, then the row (run_wrk KEY LABEL SCRIPT ARGS...).
+row() {
+  local dir="$1" key="$2" n=1 method=get
+  shift
+  [ "${key%%:*}" = postgres ] && n=2
+  case "${key#*:}" in lookup|rereg|compat|new) method=post ;; esac
+  ceiling "$dir" "$n" "$method" "@$key"
+  run_wrk "$@"
 }
 
 declare -A NEW_IDS SERVER_ERRORS RSS_AFTER_A
@@ -389,11 +404,11 @@ phase_a() { # BACKEND
   [ -n "${CEILING_DONE[1]:-}" ] || ceiling "$dir" 1
   [ "$b" != postgres ] || [ -n "${CEILING_DONE[2]:-}" ] || ceiling "$dir" 2
 
-  run_wrk "$b:by_id" "GET /schemas/ids/{id}" get_by_id.lua 1000
-  run_wrk "$b:latest" "GET /subjects/{s}/versions/latest" get_latest.lua "$dir/subjects.txt"
-  run_wrk "$b:version" "GET /subjects/{s}/versions/5" get_latest.lua "$dir/subjects.txt" 5
-  run_wrk "$b:lookup" "POST /subjects/{s} (lookup)" post_file.lua "$dir/existing.tsv" '/subjects/{s}'
-  run_wrk "$b:rereg" "POST /subjects/{s}/versions (existing)" post_file.lua "$dir/existing.tsv" \
+  row "$dir" "$b:by_id" "GET /schemas/ids/{id}" get_by_id.lua 1000
+  row "$dir" "$b:latest" "GET /subjects/{s}/versions/latest" get_latest.lua "$dir/subjects.txt"
+  row "$dir" "$b:version" "GET /subjects/{s}/versions/5" get_latest.lua "$dir/subjects.txt" 5
+  row "$dir" "$b:lookup" "POST /subjects/{s} (lookup)" post_file.lua "$dir/existing.tsv" '/subjects/{s}'
+  row "$dir" "$b:rereg" "POST /subjects/{s}/versions (existing)" post_file.lua "$dir/existing.tsv" \
     '/subjects/{s}/versions'
   local after
   after="$(expect_200 "versions" GET "/subjects/$first_subject/versions")"
@@ -407,7 +422,7 @@ phase_a() { # BACKEND
     "/compatibility/subjects/$first_subject/versions/latest" "$compat_body")"
   [ "$check" = '{"is_compatible":true}' ] || { echo "candidate not compatible: $check" >&2; exit 1; }
   sleep 0.2 # the other replica learns of the level change (change log, milliseconds)
-  run_wrk "$b:compat" "POST /compatibility/.../versions/latest (BACKWARD)" post_file.lua \
+  row "$dir" "$b:compat" "POST /compatibility/.../versions/latest (BACKWARD)" post_file.lua \
     "$dir/compat.tsv" '/compatibility/subjects/{s}/versions/latest'
   expect_200 "set compatibility NONE" PUT /config '{"compatibility":"NONE"}'; echo
   sleep 0.2
@@ -420,7 +435,7 @@ phase_a() { # BACKEND
   }
   local before after_id
   before="$(probe before)"
-  run_wrk "$b:new" "POST /subjects/{s}/versions (new schema, 100 subjects)" register_new.lua \
+  row "$dir" "$b:new" "POST /subjects/{s}/versions (new schema, 100 subjects)" register_new.lua \
     "r$(date +%s)w{i}" 100
   after_id="$(probe after)"
   NEW_IDS[$b]=$(( after_id - before - 1 ))
@@ -508,38 +523,44 @@ log "results"
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency in all (split evenly over two replicas on"
 echo "PostgreSQL), servers and wrk on the same $(nproc) CPUs. Ratios are to the hello-world"
-echo "ceiling of the same run (GET routes to its GET, POST routes to its POST) in the backend's"
-echo "topology: one process for SQLite, two with wrk split between them for PostgreSQL's two"
-echo "replicas (the target's ratio); the second ratio is to one hello-world process."
-echo "Ceilings: one process GET ${RPS[ceiling1:get]:-} / POST ${RPS[ceiling1:post]:-} req/s;" \
-  "two processes GET ${RPS[ceiling2:get]:--} / POST ${RPS[ceiling2:post]:--} req/s."
+echo "ceiling in the backend's topology (GET routes to its GET, POST routes to its POST),"
+echo "measured just before the row: one process for SQLite, two with wrk split between them"
+echo "for PostgreSQL's two replicas (the target's ratio); the second ratio is to one"
+echo "hello-world process, measured once at the start of the run:"
+echo "GET ${RPS[ceiling1:get]:-} / POST ${RPS[ceiling1:post]:-} req/s (two processes then:" \
+  "GET ${RPS[ceiling2:get]:--} / POST ${RPS[ceiling2:post]:--} req/s)."
 echo
-echo "| Backend | Benchmark | Requests/s | Ratio to ceiling | Ratio to one process | p99 latency | Socket errors | Non-2xx | Server CPU (of $(nproc)) | Other CPU | Target |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| Backend | Benchmark | Requests/s | Its ceiling | Ratio to ceiling | Ratio to one process | p99 latency | Socket errors | Non-2xx | Server CPU (of $(nproc)) | Other CPU | Target |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for entry in "${ORDER[@]}"; do
   key="${entry%%|*}"; label="${entry#*|}"
+  # The ceilings measured before each row are printed in the row.
+  case "$key" in *@*) TOTAL_BAD=$(( TOTAL_BAD + ${ERRS[$key]} + ${NON2XX[$key]} )); continue ;; esac
   backend="${key%%:*}"; what="${key#*:}"
-  r="" r1="" target="" c=ceiling1
+  r="" r1="" target="" c=ceiling1 own=""
   [ "$backend" = postgres ] && c=ceiling2
   case "$what" in
     by_id|latest|version)
-      r="$(ratio "${RPS[$key]}" "${RPS[$c:get]}")"
+      own="${RPS[$c:get@$key]:-${RPS[$c:get]}}"
+      r="$(ratio "${RPS[$key]}" "$own")"
       r1="$(ratio "${RPS[$key]}" "${RPS[ceiling1:get]}")"
       target=">= 0.8: $(met "$(ge "$r" 0.8)")" ;;
     lookup|rereg|compat)
-      r="$(ratio "${RPS[$key]}" "${RPS[$c:post]}")"
+      own="${RPS[$c:post@$key]:-${RPS[$c:post]}}"
+      r="$(ratio "${RPS[$key]}" "$own")"
       r1="$(ratio "${RPS[$key]}" "${RPS[ceiling1:post]}")"
       target=">= 0.6: $(met "$(ge "$r" 0.6)")" ;;
     new)
-      r="$(ratio "${RPS[$key]}" "${RPS[$c:post]}")"
+      own="${RPS[$c:post@$key]:-${RPS[$c:post]}}"
+      r="$(ratio "${RPS[$key]}" "$own")"
       r1="$(ratio "${RPS[$key]}" "${RPS[ceiling1:post]}")"
       if [ "$backend" = sqlite ]; then target=">= 5,000/s: $(met "$(ge "${RPS[$key]}" 5000)")"
       else target=">= 3,000/s: $(met "$(ge "${RPS[$key]}" 3000)")"; fi ;;
   esac
   TOTAL_BAD=$(( TOTAL_BAD + ${ERRS[$key]} + ${NON2XX[$key]} ))
-  printf '| %s | %s | %s | %s | %s | %s ms | %s | %s | %s | %s | %s |\n' "$backend" "$label" \
-    "${RPS[$key]}" "$r" "$r1" "${P99[$key]}" "${ERRS[$key]}" "${NON2XX[$key]}" "${SCPU[$key]}" \
-    "${OCPU[$key]}" "$target"
+  printf '| %s | %s | %s | %s | %s | %s | %s ms | %s | %s | %s | %s | %s |\n' "$backend" "$label" \
+    "${RPS[$key]}" "$own" "$r" "$r1" "${P99[$key]}" "${ERRS[$key]}" "${NON2XX[$key]}" \
+    "${SCPU[$key]}" "${OCPU[$key]}" "$target"
 done
 echo
 echo "| Backend | Measurement | Value | Target |"
