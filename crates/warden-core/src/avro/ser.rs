@@ -42,9 +42,29 @@ impl fmt::Display for Outcome {
 
 impl std::error::Error for Outcome {}
 
-impl ser::Error for Outcome {
+/// [`Outcome`] as the serializer passes it up: one pointer, so that every `Result` of the
+/// nested serde calls fits a register, as `serde_json::Error` boxes its own.
+#[derive(Debug)]
+struct Fail(Box<Outcome>);
+
+impl From<Outcome> for Fail {
+    #[cold]
+    fn from(outcome: Outcome) -> Self {
+        Self(Box::new(outcome))
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+impl ser::Error for Fail {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Self::Unsupported(msg.to_string())
+        Outcome::Unsupported(msg.to_string()).into()
     }
 }
 
@@ -70,10 +90,10 @@ impl AvroSchema {
             schema: self.schema(),
             out,
         });
-        if result.is_err() {
+        result.map_err(|Fail(outcome)| {
             out.truncate(start);
-        }
-        result
+            *outcome
+        })
     }
 }
 
@@ -86,9 +106,9 @@ enum Seg<'k> {
 
 /// Puts `seg` in front of the path of an invalid value as the error leaves the container
 /// that holds it: paths are built on the way out, so a value that passes costs none.
-fn within(seg: Seg<'_>, outcome: Outcome) -> Outcome {
-    let Outcome::Invalid(mut error) = outcome else {
-        return outcome;
+fn within(seg: Seg<'_>, mut fail: Fail) -> Fail {
+    let Outcome::Invalid(error) = &mut *fail.0 else {
+        return fail;
     };
     let mut path = String::with_capacity(error.path.len() + 16);
     path.push('/');
@@ -99,7 +119,7 @@ fn within(seg: Seg<'_>, outcome: Outcome) -> Outcome {
     }
     path.push_str(&error.path);
     error.path = path;
-    Outcome::Invalid(error)
+    fail
 }
 
 struct Ctx<'s> {
@@ -110,17 +130,18 @@ struct Ctx<'s> {
 impl<'s> Ctx<'s> {
     /// An invalid value here; the containers it leaves put their steps in front of the path
     /// ([`within`]).
-    fn invalid(&self, message: impl Into<String>) -> Outcome {
+    fn invalid(&self, message: impl Into<String>) -> Fail {
         Outcome::Invalid(PayloadError {
             path: String::new(),
             message: message.into(),
         })
+        .into()
     }
 
     /// Follows a reference to its definition. Every value passes here, and most schemas are
     /// not references: that test is inlined, the look-up is not.
     #[inline]
-    fn resolve(&mut self, schema: &'s Schema) -> Result<&'s Schema, Outcome> {
+    fn resolve(&mut self, schema: &'s Schema) -> Result<&'s Schema, Fail> {
         match schema {
             Schema::Ref { .. } => self.follow(schema),
             other => Ok(other),
@@ -128,7 +149,7 @@ impl<'s> Ctx<'s> {
     }
 
     #[inline(never)]
-    fn follow(&mut self, schema: &'s Schema) -> Result<&'s Schema, Outcome> {
+    fn follow(&mut self, schema: &'s Schema) -> Result<&'s Schema, Fail> {
         let mut current = schema;
         for _ in 0..64 {
             let Schema::Ref { name } = current else {
@@ -139,9 +160,9 @@ impl<'s> Ctx<'s> {
             current = names
                 .get(&Cow::Borrowed(name))
                 .copied()
-                .ok_or_else(|| Outcome::Unsupported(format!("unknown type {name}")))?;
+                .ok_or_else(|| Fail::from(Outcome::Unsupported(format!("unknown type {name}"))))?;
         }
-        Err(Outcome::Unsupported("reference loop".into()))
+        Err(Outcome::Unsupported("reference loop".into()).into())
     }
 }
 
@@ -200,7 +221,7 @@ struct Ser<'a, 's> {
 impl<'a, 's> Ser<'a, 's> {
     /// The schema to write a value of `kind` with: references followed, and for a union the
     /// first branch that takes it, whose index is written first.
-    fn target(&mut self, kind: Kind<'_>) -> Result<&'s Schema, Outcome> {
+    fn target(&mut self, kind: Kind<'_>) -> Result<&'s Schema, Fail> {
         let schema = self.ctx.resolve(self.schema)?;
         let Schema::Union(union) = schema else {
             return Ok(schema);
@@ -214,7 +235,7 @@ impl<'a, 's> Ser<'a, 's> {
         &mut self,
         union: &'s UnionSchema,
         kind: Kind<'_>,
-    ) -> Result<(usize, &'s Schema), Outcome> {
+    ) -> Result<(usize, &'s Schema), Fail> {
         let mut records = Vec::new();
         for (index, variant) in union.variants().iter().enumerate() {
             let resolved = self.ctx.resolve(variant)?;
@@ -240,7 +261,7 @@ impl<'a, 's> Ser<'a, 's> {
         )))
     }
 
-    fn mismatch(&self, schema: &Schema, kind: Kind<'_>) -> Outcome {
+    fn mismatch(&self, schema: &Schema, kind: Kind<'_>) -> Fail {
         self.ctx.invalid(format!(
             "expected {}, got {}",
             kind_name(schema),
@@ -248,7 +269,7 @@ impl<'a, 's> Ser<'a, 's> {
         ))
     }
 
-    fn integer(mut self, n: i128) -> Result<(), Outcome> {
+    fn integer(mut self, n: i128) -> Result<(), Fail> {
         let kind = Kind::Int(n);
         let schema = self.target(kind)?;
         match underlying(schema) {
@@ -270,7 +291,7 @@ impl<'a, 's> Ser<'a, 's> {
         }
     }
 
-    fn bytes(mut self, bytes: &[u8]) -> Result<(), Outcome> {
+    fn bytes(mut self, bytes: &[u8]) -> Result<(), Fail> {
         let kind = Kind::Bytes(bytes.len());
         let schema = self.target(kind)?;
         match underlying(schema) {
@@ -286,14 +307,14 @@ impl<'a, 's> Ser<'a, 's> {
 
     /// Refuses what was written from `start` when a consumer would not read it as the
     /// schema's logical type (see `logical::check_encoded`).
-    fn check_logical(self, schema: &Schema, start: usize) -> Result<(), Outcome> {
+    fn check_logical(self, schema: &Schema, start: usize) -> Result<(), Fail> {
         check_encoded(schema, &self.out[start..]).map_err(|reason| {
             self.out.truncate(start);
             self.ctx.invalid(reason)
         })
     }
 
-    fn fixed(self, size: usize, name: &str, bytes: &[u8]) -> Result<(), Outcome> {
+    fn fixed(self, size: usize, name: &str, bytes: &[u8]) -> Result<(), Fail> {
         if bytes.len() != size {
             return Err(self.ctx.invalid(format!(
                 "expected {size} bytes for fixed {name}, got {}",
@@ -310,15 +331,15 @@ fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(bytes);
 }
 
-fn unsupported<T>(what: &str) -> Result<T, Outcome> {
-    Err(Outcome::Unsupported(what.to_owned()))
+fn unsupported<T>(what: &str) -> Result<T, Fail> {
+    Err(Outcome::Unsupported(what.to_owned()).into())
 }
 
 /// Serializer methods for the integer types: all widen to `i128` and take one path.
 macro_rules! integers {
     ($($method:ident: $ty:ty),* $(,)?) => {
         $(
-            fn $method(self, v: $ty) -> Result<(), Outcome> {
+            fn $method(self, v: $ty) -> Result<(), Fail> {
                 self.integer(i128::from(v))
             }
         )*
@@ -327,16 +348,16 @@ macro_rules! integers {
 
 impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     type Ok = ();
-    type Error = Outcome;
+    type Error = Fail;
     type SerializeSeq = SeqSer<'a, 's>;
-    type SerializeTuple = ser::Impossible<(), Outcome>;
-    type SerializeTupleStruct = ser::Impossible<(), Outcome>;
-    type SerializeTupleVariant = ser::Impossible<(), Outcome>;
+    type SerializeTuple = ser::Impossible<(), Fail>;
+    type SerializeTupleStruct = ser::Impossible<(), Fail>;
+    type SerializeTupleVariant = ser::Impossible<(), Fail>;
     type SerializeMap = MapSer<'a, 's>;
     type SerializeStruct = StructSer<'a, 's>;
-    type SerializeStructVariant = ser::Impossible<(), Outcome>;
+    type SerializeStructVariant = ser::Impossible<(), Fail>;
 
-    fn serialize_bool(mut self, v: bool) -> Result<(), Outcome> {
+    fn serialize_bool(mut self, v: bool) -> Result<(), Fail> {
         match self.target(Kind::Bool)? {
             Schema::Boolean => {
                 self.out.push(u8::from(v));
@@ -351,12 +372,12 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
     }
 
-    fn serialize_f32(self, v: f32) -> Result<(), Outcome> {
+    fn serialize_f32(self, v: f32) -> Result<(), Fail> {
         self.serialize_f64(f64::from(v))
     }
 
     #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
-    fn serialize_f64(mut self, v: f64) -> Result<(), Outcome> {
+    fn serialize_f64(mut self, v: f64) -> Result<(), Fail> {
         match self.target(Kind::Float)? {
             Schema::Float => {
                 self.out.extend_from_slice(&(v as f32).to_le_bytes());
@@ -370,11 +391,11 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         }
     }
 
-    fn serialize_char(self, v: char) -> Result<(), Outcome> {
+    fn serialize_char(self, v: char) -> Result<(), Fail> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
 
-    fn serialize_str(mut self, v: &str) -> Result<(), Outcome> {
+    fn serialize_str(mut self, v: &str) -> Result<(), Fail> {
         let kind = Kind::Str(v);
         let schema = self.target(kind)?;
         match underlying(schema) {
@@ -398,26 +419,26 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         }
     }
 
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), Outcome> {
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Fail> {
         self.bytes(v)
     }
 
-    fn serialize_none(mut self) -> Result<(), Outcome> {
+    fn serialize_none(mut self) -> Result<(), Fail> {
         match self.target(Kind::Null)? {
             Schema::Null => Ok(()),
             other => Err(self.mismatch(other, Kind::Null)),
         }
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Outcome> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Fail> {
         value.serialize(self)
     }
 
-    fn serialize_unit(self) -> Result<(), Outcome> {
+    fn serialize_unit(self) -> Result<(), Fail> {
         self.serialize_none()
     }
 
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Outcome> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Fail> {
         self.serialize_none()
     }
 
@@ -426,7 +447,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<(), Outcome> {
+    ) -> Result<(), Fail> {
         self.serialize_str(variant)
     }
 
@@ -434,7 +455,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<(), Outcome> {
+    ) -> Result<(), Fail> {
         value.serialize(self)
     }
 
@@ -444,11 +465,11 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), Outcome> {
+    ) -> Result<(), Fail> {
         unsupported("enum variant with data")
     }
 
-    fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqSer<'a, 's>, Outcome> {
+    fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqSer<'a, 's>, Fail> {
         let schema = self.ctx.resolve(self.schema)?;
         // A sequence of bytes (`Vec<u8>`) for a bytes or fixed schema.
         let wants_bytes = match schema {
@@ -481,7 +502,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         })
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Fail> {
         unsupported("tuple")
     }
 
@@ -489,7 +510,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Outcome> {
+    ) -> Result<Self::SerializeTupleStruct, Fail> {
         unsupported("tuple struct")
     }
 
@@ -499,11 +520,11 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Outcome> {
+    ) -> Result<Self::SerializeTupleVariant, Fail> {
         unsupported("enum variant with data")
     }
 
-    fn serialize_map(mut self, len: Option<usize>) -> Result<MapSer<'a, 's>, Outcome> {
+    fn serialize_map(mut self, len: Option<usize>) -> Result<MapSer<'a, 's>, Fail> {
         // A map where a record is wanted (a `serde_json::Value` object, say): the JSON route
         // matches keys to fields.
         let takes_map = match self.ctx.resolve(self.schema)? {
@@ -535,11 +556,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         })
     }
 
-    fn serialize_struct(
-        mut self,
-        name: &'static str,
-        _: usize,
-    ) -> Result<StructSer<'a, 's>, Outcome> {
+    fn serialize_struct(mut self, name: &'static str, _: usize) -> Result<StructSer<'a, 's>, Fail> {
         let record = match self.target(Kind::Struct(name))? {
             Schema::Record(record) => record,
             other => return Err(self.mismatch(other, Kind::Struct(name))),
@@ -559,7 +576,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, Outcome> {
+    ) -> Result<Self::SerializeStructVariant, Fail> {
         unsupported("enum variant with data")
     }
 }
@@ -582,9 +599,9 @@ enum SeqSer<'a, 's> {
 
 impl ser::SerializeSeq for SeqSer<'_, '_> {
     type Ok = ();
-    type Error = Outcome;
+    type Error = Fail;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Outcome> {
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fail> {
         match self {
             SeqSer::Items {
                 ctx,
@@ -611,7 +628,7 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
         }
     }
 
-    fn end(self) -> Result<(), Outcome> {
+    fn end(self) -> Result<(), Fail> {
         match self {
             SeqSer::Items {
                 out,
@@ -629,7 +646,7 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
 macro_rules! refuse_scalars {
     ($ok:ty, $what:literal; $($method:ident: $ty:ty),* $(,)?) => {
         $(
-            fn $method(self, _: $ty) -> Result<$ok, Outcome> {
+            fn $method(self, _: $ty) -> Result<$ok, Fail> {
                 unsupported($what)
             }
         )*
@@ -640,18 +657,18 @@ macro_rules! refuse_scalars {
 /// `Unsupported($what)`: a serializer of one scalar.
 macro_rules! refuse_compounds {
     ($ok:ty, $what:literal) => {
-        type SerializeSeq = ser::Impossible<$ok, Outcome>;
-        type SerializeTuple = ser::Impossible<$ok, Outcome>;
-        type SerializeTupleStruct = ser::Impossible<$ok, Outcome>;
-        type SerializeTupleVariant = ser::Impossible<$ok, Outcome>;
-        type SerializeMap = ser::Impossible<$ok, Outcome>;
-        type SerializeStruct = ser::Impossible<$ok, Outcome>;
-        type SerializeStructVariant = ser::Impossible<$ok, Outcome>;
+        type SerializeSeq = ser::Impossible<$ok, Fail>;
+        type SerializeTuple = ser::Impossible<$ok, Fail>;
+        type SerializeTupleStruct = ser::Impossible<$ok, Fail>;
+        type SerializeTupleVariant = ser::Impossible<$ok, Fail>;
+        type SerializeMap = ser::Impossible<$ok, Fail>;
+        type SerializeStruct = ser::Impossible<$ok, Fail>;
+        type SerializeStructVariant = ser::Impossible<$ok, Fail>;
 
-        fn serialize_none(self) -> Result<$ok, Outcome> {
+        fn serialize_none(self) -> Result<$ok, Fail> {
             unsupported($what)
         }
-        fn serialize_unit(self) -> Result<$ok, Outcome> {
+        fn serialize_unit(self) -> Result<$ok, Fail> {
             unsupported($what)
         }
         fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -660,20 +677,20 @@ macro_rules! refuse_compounds {
             _: u32,
             _: &'static str,
             _: &T,
-        ) -> Result<$ok, Outcome> {
+        ) -> Result<$ok, Fail> {
             unsupported($what)
         }
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Outcome> {
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Fail> {
             unsupported($what)
         }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Outcome> {
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Fail> {
             unsupported($what)
         }
         fn serialize_tuple_struct(
             self,
             _: &'static str,
             _: usize,
-        ) -> Result<Self::SerializeTupleStruct, Outcome> {
+        ) -> Result<Self::SerializeTupleStruct, Fail> {
             unsupported($what)
         }
         fn serialize_tuple_variant(
@@ -682,17 +699,17 @@ macro_rules! refuse_compounds {
             _: u32,
             _: &'static str,
             _: usize,
-        ) -> Result<Self::SerializeTupleVariant, Outcome> {
+        ) -> Result<Self::SerializeTupleVariant, Fail> {
             unsupported($what)
         }
-        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Outcome> {
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Fail> {
             unsupported($what)
         }
         fn serialize_struct(
             self,
             _: &'static str,
             _: usize,
-        ) -> Result<Self::SerializeStruct, Outcome> {
+        ) -> Result<Self::SerializeStruct, Fail> {
             unsupported($what)
         }
         fn serialize_struct_variant(
@@ -701,7 +718,7 @@ macro_rules! refuse_compounds {
             _: u32,
             _: &'static str,
             _: usize,
-        ) -> Result<Self::SerializeStructVariant, Outcome> {
+        ) -> Result<Self::SerializeStructVariant, Fail> {
             unsupported($what)
         }
     };
@@ -712,10 +729,10 @@ struct ByteSer;
 
 impl ser::Serializer for ByteSer {
     type Ok = u8;
-    type Error = Outcome;
+    type Error = Fail;
     refuse_compounds!(u8, "bytes item");
 
-    fn serialize_u8(self, v: u8) -> Result<u8, Outcome> {
+    fn serialize_u8(self, v: u8) -> Result<u8, Fail> {
         Ok(v)
     }
     refuse_scalars! {
@@ -725,22 +742,17 @@ impl ser::Serializer for ByteSer {
         serialize_f32: f32, serialize_f64: f64, serialize_char: char, serialize_str: &str,
         serialize_bytes: &[u8], serialize_unit_struct: &'static str,
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8, Outcome> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8, Fail> {
         unsupported("bytes item")
     }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<u8, Outcome> {
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<u8, Fail> {
         unsupported("bytes item")
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         v: &T,
-    ) -> Result<u8, Outcome> {
+    ) -> Result<u8, Fail> {
         v.serialize(self)
     }
 }
@@ -756,16 +768,16 @@ type KeyText = std::ops::Range<usize>;
 
 impl ser::Serializer for KeySer<'_> {
     type Ok = KeyText;
-    type Error = Outcome;
+    type Error = Fail;
     refuse_compounds!(KeyText, "map key that is not a string");
 
-    fn serialize_str(self, v: &str) -> Result<KeyText, Outcome> {
+    fn serialize_str(self, v: &str) -> Result<KeyText, Fail> {
         write_long(v.len() as i64, self.out);
         let start = self.out.len();
         self.out.extend_from_slice(v.as_bytes());
         Ok(start..self.out.len())
     }
-    fn serialize_char(self, v: char) -> Result<KeyText, Outcome> {
+    fn serialize_char(self, v: char) -> Result<KeyText, Fail> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_unit_variant(
@@ -773,17 +785,17 @@ impl ser::Serializer for KeySer<'_> {
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<KeyText, Outcome> {
+    ) -> Result<KeyText, Fail> {
         self.serialize_str(variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         v: &T,
-    ) -> Result<KeyText, Outcome> {
+    ) -> Result<KeyText, Fail> {
         v.serialize(self)
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<KeyText, Outcome> {
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<KeyText, Fail> {
         v.serialize(self)
     }
     refuse_scalars! {
@@ -809,14 +821,14 @@ struct MapSer<'a, 's> {
 
 impl ser::SerializeMap for MapSer<'_, '_> {
     type Ok = ();
-    type Error = Outcome;
+    type Error = Fail;
 
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Outcome> {
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Fail> {
         self.key = key.serialize(KeySer { out: self.out })?;
         Ok(())
     }
 
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Outcome> {
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fail> {
         value
             .serialize(Ser {
                 ctx: self.ctx,
@@ -837,7 +849,7 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         Ok(())
     }
 
-    fn end(self) -> Result<(), Outcome> {
+    fn end(self) -> Result<(), Fail> {
         close_block(self.out, self.start, self.declared, self.count)
     }
 }
@@ -850,7 +862,7 @@ fn close_block(
     start: usize,
     declared: Option<usize>,
     count: usize,
-) -> Result<(), Outcome> {
+) -> Result<(), Fail> {
     match declared {
         Some(n) if n != count => return unsupported("a sequence unlike its declared length"),
         None if count > 0 => {
@@ -898,13 +910,13 @@ impl StructSer<'_, '_> {
 
 impl ser::SerializeStruct for StructSer<'_, '_> {
     type Ok = ();
-    type Error = Outcome;
+    type Error = Fail;
 
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
-    ) -> Result<(), Outcome> {
+    ) -> Result<(), Fail> {
         let fields = &self.record.fields;
         let index = if fields.get(self.next).is_some_and(|f| f.name == key) {
             self.next
@@ -948,7 +960,7 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
         Ok(())
     }
 
-    fn end(mut self) -> Result<(), Outcome> {
+    fn end(mut self) -> Result<(), Fail> {
         while self.next < self.record.fields.len() {
             if self.pending.get(self.next).is_some_and(Option::is_some) {
                 self.flush();
