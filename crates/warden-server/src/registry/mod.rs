@@ -270,31 +270,27 @@ impl Registry {
             tokio::select! {
                 subject = written => match subject {
                     Ok(Some(subject)) => self.versions.forget(&subject),
-                    // Missed announcements: forget everything that may have changed.
-                    // A rewritten version among them is covered by dropping what was
-                    // resolved through references, too.
-                    Ok(None) | Err(_) => {
-                        self.versions.clear();
+                    // Cut off from the log: every kind of change may have been missed,
+                    // rewrites included.
+                    Ok(None) => {
                         self.settings.clear();
-                        self.forget_resolutions();
+                        self.forget_rewrite(&[]);
+                        self.revalidate().await;
+                    }
+                    // Missed announcements of subjects (the evictions' channel reports
+                    // its own): forget every subject's versions.
+                    Err(_) => {
+                        self.versions.clear();
                         self.revalidate().await;
                     }
                 },
                 eviction = announced => match eviction {
-                    // Another replica's IMPORT wrote a version again. Its rewrite comes
-                    // before the announcement of its subject's versions (in the same
-                    // transaction), so every version held is dropped first: a reference
-                    // resolved again must not meet the version's old schema here.
-                    Ok(e) if e.version_rewritten => {
-                        self.versions.clear();
-                        self.evict_with(&e.ids, Parsed::All);
-                    }
+                    Ok(e) if e.version_rewritten => self.forget_rewrite(&e.ids),
                     Ok(e) => self.evict(&e.ids),
                     // Missed announcements: check everything now, and drop what a missed
                     // rewrite would have.
                     Err(_) => {
-                        self.versions.clear();
-                        self.forget_resolutions();
+                        self.forget_rewrite(&[]);
                         self.revalidate().await;
                     }
                 },
@@ -358,6 +354,16 @@ impl Registry {
     /// whole caches rather than tracking who references what.
     fn forget_resolutions(&self) {
         self.evict_with(&[], Parsed::All);
+    }
+
+    /// Forgets what another replica's IMPORT made stale when it wrote a version again,
+    /// replacing the schemas `replaced`, as [`Registry::forget_resolutions`] does on the
+    /// writing replica. The rewrite is announced before the subject's versions (in the same
+    /// transaction), so every version held is dropped first: a reference resolved again
+    /// must not meet the version's old schema here.
+    fn forget_rewrite(&self, replaced: &[SchemaId]) {
+        self.versions.clear();
+        self.evict_with(replaced, Parsed::All);
     }
 
     /// Forgets hard-deleted schemas, and every parsed request: a hard delete can free a
