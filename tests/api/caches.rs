@@ -794,6 +794,43 @@ async fn a_read_answered_from_memory_follows_new_versions_and_deletes() {
     );
 }
 
+/// A schema read by id is answered from memory, and anew once its versions change: a soft
+/// delete of its one version shows `deleted` at once, and the new answer is served from
+/// memory from its next request on.
+#[tokio::test]
+async fn a_schema_read_by_id_from_memory_follows_the_deletes_of_its_versions() {
+    let app = spawn_app_with(|_| {}).await;
+    let id = app
+        .register_ok("s", &record("R", r#"[{"name":"a","type":"int"}]"#))
+        .await;
+    let path = format!("/schemas/ids/{id}");
+    let by_id = || app.get(&path);
+    let r = answered_from_memory(&app, by_id).await;
+    assert_eq!(r.body["deleted"], false, "{}", r.text);
+    let hits = metric(&app, ANSWER_HITS).await;
+
+    assert_eq!(
+        app.delete("/subjects/s/versions/1").await.status.as_u16(),
+        200
+    );
+    let r = by_id().await;
+    assert_eq!(r.body["deleted"], true, "{}", r.text);
+    assert_eq!(
+        metric(&app, ANSWER_HITS).await,
+        hits,
+        "nothing was answered from memory after a change"
+    );
+    for _ in 0..2 {
+        let r = by_id().await;
+        assert_eq!(r.body["deleted"], true, "{}", r.text);
+    }
+    assert_eq!(
+        metric(&app, ANSWER_HITS).await,
+        hits + 2,
+        "the new answer replaced the one kept before, and is served from memory in turn"
+    );
+}
+
 /// What one replica resolved through a reference is resolved anew when another replica's
 /// IMPORT writes the referenced version again with another schema (as on one process,
 /// `a_schema_sent_again_resolves_a_version_imported_again_anew`): the overwrite reaches the

@@ -27,6 +27,30 @@ pub enum CacheName {
     Answer = 5,
 }
 
+/// The metrics of a route's answered GETs (status 200), resolved once
+/// ([`Metrics::read_route`]): what a read answered before routing counts itself under.
+#[derive(Debug)]
+pub struct ReadRoute {
+    route: Box<str>,
+    latency: prometheus::Histogram,
+    answered: IntCounter,
+}
+
+impl ReadRoute {
+    /// The route's matched path (`/schemas/ids/{id}`), its `route` label.
+    pub fn route(&self) -> &str {
+        &self.route
+    }
+
+    /// Counts one GET of the route answered 200 after `latency`, as
+    /// `warden_http_requests_total` and `warden_http_request_duration_seconds` count every
+    /// request.
+    pub fn count(&self, latency: std::time::Duration) {
+        self.latency.observe(latency.as_secs_f64());
+        self.answered.inc();
+    }
+}
+
 /// The registry's metrics. Each process has its own set (no global state).
 #[derive(Debug)]
 pub struct Metrics {
@@ -136,6 +160,15 @@ impl Metrics {
             cache_lookups,
             cache_bytes,
             pool,
+        }
+    }
+
+    /// The metrics of the GETs of `route` (a matched path) answered 200.
+    pub fn read_route(&self, route: &str) -> ReadRoute {
+        ReadRoute {
+            route: route.into(),
+            latency: self.latency.with_label_values(&[route, "GET"]),
+            answered: self.requests.with_label_values(&[route, "GET", "200"]),
         }
     }
 

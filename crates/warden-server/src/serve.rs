@@ -16,8 +16,9 @@
 //!
 //! With TLS ([`crate::security::TlsFiles`]) the handshake runs on the connection's own
 //! task, under the header-read timeout, with the configuration in force at accept time (so
-//! a reloaded certificate serves every new connection). Every request carries a
-//! [`Peer`] extension: the client's address and its certificate's principal.
+//! a reloaded certificate serves every new connection). With a security layer in force,
+//! every request carries a [`Peer`] extension: the client's address and its certificate's
+//! principal.
 //!
 //! Accept errors never end the loop: a client that vanished before its accept is skipped,
 //! and a lack of resources (`EMFILE`: too many open files) backs off, from 10 ms doubling
@@ -217,7 +218,10 @@ async fn serve_connection<S>(
             let busy = activity.begin(request.version());
             let router = router.clone();
             let mut request = request.map(Body::new);
-            request.extensions_mut().insert(peer.clone());
+            // Read only by the security layer.
+            if router.secured() {
+                request.extensions_mut().insert(peer.clone());
+            }
             async move {
                 let response = router.oneshot(request).await;
                 drop(busy);

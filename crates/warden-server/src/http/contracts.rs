@@ -156,23 +156,32 @@ pub(super) fn keeps_its_uri(r: &Registry, uri: &axum::http::Uri) -> bool {
     let Ok(name) = percent_encoding::percent_decode_str(segment).decode_utf8() else {
         return true;
     };
-    Subject::parse(&name).map_or(true, |subject| r.known_own_alias(&subject) == Some(None))
+    Subject::parse(&name).map_or(true, |subject| r.known_own_alias(subject) == Some(None))
 }
 
 /// Whether a subject's alias could change the URI: its path has a `subjects` segment, or
 /// it reads a schema by id for a `subject`.
 fn names_a_subject(uri: &axum::http::Uri) -> bool {
     let path = uri.path();
-    path.contains("/subjects/")
+    after_subjects(path).is_some()
         || (path.starts_with("/schemas/ids") && uri.query().is_some_and(|q| q.contains("subject")))
 }
 
 /// The path segment after the first `subjects` one, when not empty (still percent-encoded).
 fn subject_segment(path: &str) -> Option<&str> {
-    path.split('/')
-        .skip_while(|s| *s != "subjects")
-        .nth(1)
-        .filter(|s| !s.is_empty())
+    let rest = &path[after_subjects(path)?..];
+    Some(rest.split_once('/').map_or(rest, |(segment, _)| segment)).filter(|s| !s.is_empty())
+}
+
+/// The offset in `path` just past its first `/subjects/`. A byte scan: a general substring
+/// search sets itself up at each call, which costs more than scanning a URL's few dozen
+/// bytes (this runs before every request is routed).
+fn after_subjects(path: &str) -> Option<usize> {
+    const SUBJECTS: &[u8] = b"/subjects/";
+    path.as_bytes()
+        .windows(SUBJECTS.len())
+        .position(|w| w[0] == b'/' && w == SUBJECTS)
+        .map(|at| at + SUBJECTS.len())
 }
 
 async fn alias_of(r: &Registry, name: &str) -> Option<Subject> {
@@ -211,6 +220,24 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_subject_segment_is_the_one_after_the_first_subjects_segment() {
+        for (path, segment) in [
+            ("/subjects/a/versions/latest", Some("a")),
+            ("/subjects/a%2Fb", Some("a%2Fb")),
+            ("/compatibility/subjects/s/versions/1", Some("s")),
+            ("/subjects/subjects/versions", Some("subjects")),
+            ("/x/subjectsy/subjects/b/versions", Some("b")),
+            ("/subjects", None),
+            ("/subjects/", None),
+            ("/subjects//versions", None),
+            ("/mysubjects/a", None),
+            ("/schemas/ids/1", None),
+        ] {
+            assert_eq!(subject_segment(path), segment, "{path}");
+        }
+    }
 
     #[test]
     fn subjects_round_trip_through_percent_encoding() {

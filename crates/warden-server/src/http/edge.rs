@@ -5,7 +5,8 @@
 //! from memory, BENCHMARKS.md):
 //!
 //! - [`Api`], in front of the router: rewrites the URL before routing (trailing slash and
-//!   context path in place, then subject aliases: [`super::contracts::aliased_uri`]);
+//!   context path in place, then subject aliases: [`super::contracts::aliased_uri`]), and
+//!   answers a read whose answer is kept by URL without routing it;
 //! - [`Edge`], around each matched route: the request's `request` span, the request
 //!   timeout (Confluent's 50002), and the request metrics.
 
@@ -27,15 +28,49 @@ use super::{ApiError, AppState};
 /// The API as served: the router behind the URL rewrite Confluent's filters make (one
 /// trailing slash, `/contexts/{context}/…` paths, subject aliases), before routing. A
 /// `tower` service of `Request` to `Response` that never fails; cheap to clone.
+///
+/// Without a security layer, a GET whose 200 answer a route kept by its URL (as rewritten)
+/// while nothing it rests on changed since (`crate::registry::Registry::kept_read`: a
+/// subject's version, `latest` included, and a schema by id) is answered here, without
+/// routing, in the route's `request` span and metrics, as the route itself would answer it.
+/// With one, every request is routed, so that it is authenticated and authorized.
 #[derive(Debug, Clone)]
 pub struct Api {
     router: Router,
     registry: AppState,
+    secured: bool,
 }
 
 impl Api {
-    pub(super) fn new(router: Router, registry: AppState) -> Self {
-        Self { router, registry }
+    pub(super) fn new(router: Router, registry: AppState, secured: bool) -> Self {
+        Self {
+            router,
+            registry,
+            secured,
+        }
+    }
+
+    /// Whether a security layer authenticates and authorizes every request: the requests
+    /// then need their [`crate::security::Peer`] extension.
+    pub(crate) fn secured(&self) -> bool {
+        self.secured
+    }
+
+    /// The kept answer to `req`, a GET, if there is one and no security layer is in force.
+    fn kept_answer(&self, req: &Request) -> Option<Response> {
+        if self.secured || req.method() != Method::GET {
+            return None;
+        }
+        let start = Instant::now();
+        let uri = req.uri().path_and_query().map_or("", |p| p.as_str());
+        let (body, route) = self.registry.kept_read(uri)?;
+        let span = tracing::debug_span!("request", method = "GET", route = route.route());
+        let _entered = span.enter();
+        let response = super::sr_bytes(axum::http::StatusCode::OK, body);
+        let latency = start.elapsed();
+        route.count(latency);
+        tracing::debug!(status = %response.status(), latency_ms = latency.as_millis(), "request done");
+        Some(response)
     }
 }
 
@@ -57,6 +92,11 @@ impl Service<Request> for Api {
             };
         }
         if super::contracts::keeps_its_uri(&self.registry, req.uri()) {
+            if let Some(response) = self.kept_answer(&req) {
+                return ApiFuture::Answered {
+                    response: Some(response),
+                };
+            }
             return ApiFuture::Routed {
                 future: self.router.call(req),
             };
@@ -82,7 +122,7 @@ pin_project_lite::pin_project! {
     /// The response of [`Api`].
     #[project = ApiProjection]
     pub enum ApiFuture {
-        /// Refused before routing (a malformed context path).
+        /// Answered before routing: a malformed context path, or a kept answer.
         Answered { response: Option<Response> },
         /// Routed as it came (the common case).
         Routed {
@@ -233,24 +273,41 @@ where
                 .into_response()
             }
         };
-        let latency = this.start.elapsed();
-        let status = response.status();
-        if let Some(route) = this.route.as_ref() {
-            let method = method_label(this.method);
-            let m = this.registry.metrics();
-            m.latency
-                .with_label_values(&[route.as_str(), method])
-                .observe(latency.as_secs_f64());
-            m.requests
-                .with_label_values(&[route.as_str(), method, status.as_str()])
-                .inc();
-        }
-        if status.is_server_error() {
-            tracing::error!(%status, latency_ms = latency.as_millis(), "request failed");
-        } else {
-            tracing::debug!(%status, latency_ms = latency.as_millis(), "request done");
-        }
+        record(
+            this.registry,
+            this.route.as_ref().map(MatchedPath::as_str),
+            this.method,
+            response.status(),
+            this.start.elapsed(),
+        );
         Poll::Ready(Ok(response))
+    }
+}
+
+/// Counts a request answered with `status` after `latency` by `route` (its matched path;
+/// `None`: it matched none, and is not counted), and logs a server error (5xx) at ERROR
+/// and anything else at DEBUG, in the span entered.
+fn record(
+    registry: &crate::registry::Registry,
+    route: Option<&str>,
+    method: &Method,
+    status: axum::http::StatusCode,
+    latency: Duration,
+) {
+    if let Some(route) = route {
+        let method = method_label(method);
+        let m = registry.metrics();
+        m.latency
+            .with_label_values(&[route, method])
+            .observe(latency.as_secs_f64());
+        m.requests
+            .with_label_values(&[route, method, status.as_str()])
+            .inc();
+    }
+    if status.is_server_error() {
+        tracing::error!(%status, latency_ms = latency.as_millis(), "request failed");
+    } else {
+        tracing::debug!(%status, latency_ms = latency.as_millis(), "request done");
     }
 }
 

@@ -47,10 +47,12 @@ where
 /// A read whose 200 answer is kept by its URL (path and query, as routed): the body of the
 /// answer kept for the same URL while nothing it rests on changed since
 /// ([`crate::registry::Registry::known_read`]), or else the request's parts as `T`
-/// extracts them and where its answer goes. `GET /subjects/{subject}/versions/{version}`
-/// takes it (clients read `latest` at every start): a kept answer skips the path and query
-/// parsing, the subject's checks and the versions' look-up. (`GET /schemas/ids/{id}` does
-/// not: its answer is already kept on the schema, and the key's look-up cost what it saved.)
+/// extracts them and where its answer goes, with the route that answers it. `GET
+/// /subjects/{subject}/versions/{version}` (clients read `latest` at every start) and `GET
+/// /schemas/ids/{id}` (deserializers read it for every new id) take it. A kept answer is
+/// found before routing when no security layer is in force ([`super::Api`]); otherwise
+/// here, where it skips the path and query parsing, the subject's checks and the
+/// versions' look-up.
 ///
 /// It runs after authorization (a route layer), so a kept answer is only ever served to a
 /// principal the route admits; the route does not filter its answer by principal.
@@ -74,7 +76,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let uri = parts.uri.path_and_query().map_or("", |p| p.as_str());
-        match state.known_read(uri) {
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        match state.known_read(uri, route) {
             Ok(answer) => Ok(Self::Answered(answer)),
             Err(slot) => T::from_request_parts(parts, state)
                 .await

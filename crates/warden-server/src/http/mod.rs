@@ -95,6 +95,7 @@ pub fn app_with_security(
     timeout: Duration,
     security: Option<Arc<crate::security::Security>>,
 ) -> Api {
+    let secured = security.is_some();
     let auth = security.map(|security| {
         axum::middleware::from_fn_with_state(
             Arc::new(auth::AuthState::new(
@@ -123,7 +124,7 @@ pub fn app_with_security(
                 .option_layer(auth),
         )
         .with_state(Arc::clone(&registry));
-    Api::new(router, registry)
+    Api::new(router, registry, secured)
 }
 
 /// Rewrites the URL before routing, in the order Confluent's filters run, so that the
@@ -183,7 +184,8 @@ pub(crate) fn sr_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
 
 /// Pre-rendered JSON bytes with the registry's content type.
 pub(crate) fn sr_bytes(status: StatusCode, body: bytes::Bytes) -> Response {
-    let mut response = (status, body).into_response();
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));

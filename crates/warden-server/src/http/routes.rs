@@ -29,6 +29,8 @@ type ApiResult = Result<Response, ApiError>;
 /// What a read of a subject's version takes from its request: the URL (for `findTags`), the
 /// subject and version in the path, and the query.
 type VersionReadParts = (axum::http::Uri, SrPath<(String, String)>, SrQuery<Params>);
+/// What `GET /schemas/ids/{id}` reads of its request when its answer is not kept.
+type ByIdReadParts = (axum::http::Uri, SrPath<String>, SrQuery<Params>);
 
 // Every route of the API, each with its OpenAPI operation.
 operations!(
@@ -216,12 +218,11 @@ async fn list_schemas(
         (status = 404, description = "40403 schema not found; 404 an id that is not a Java int", body = ErrorBody),
     )
 )]
-async fn schema_by_id(
-    State(r): State<AppState>,
-    uri: axum::http::Uri,
-    SrPath(id): SrPath<String>,
-    SrQuery(p): SrQuery<Params>,
-) -> ApiResult {
+async fn schema_by_id(State(r): State<AppState>, read: KeptRead<ByIdReadParts>) -> ApiResult {
+    let ((uri, SrPath(id), SrQuery(p)), slot) = match read {
+        KeptRead::Answered(body) => return Ok(sr_bytes(StatusCode::OK, body)),
+        KeptRead::Unknown(parts, slot) => (parts, slot),
+    };
     // The subject named, if it parses (a bad name picks none); it chooses the context.
     let named = p.subject.as_deref().and_then(|s| Subject::parse(s).ok());
     let id = r.id_in_context(schema_id(&id)?, named.as_ref()).await?;
@@ -230,7 +231,9 @@ async fn schema_by_id(
     let qualified = qualified_references(&p);
     let find = find_tags(&uri);
     if text.is_none() && !p.fetch_max_id && p.subject.is_none() && !qualified && find.is_empty() {
-        return Ok(sr_bytes(StatusCode::OK, r.by_id_body(&schema).await?));
+        let body = r.by_id_body(&schema).await?;
+        r.keep_answer(slot, &body);
+        return Ok(sr_bytes(StatusCode::OK, body));
     }
     let usage = r.usage_of(id, named.as_ref()).await?;
     let mut body = Registry::by_id_response(&schema, usage.as_ref());

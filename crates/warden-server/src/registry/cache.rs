@@ -370,6 +370,9 @@ pub(crate) struct KnownAnswer {
     pub(crate) answer: bytes::Bytes,
     /// Bytes of its key (the URL's path and query, and the body).
     pub(crate) key_bytes: usize,
+    /// The route that answered a read, with its metrics: set when the answer may be
+    /// served before routing ([`super::Registry::kept_read`]).
+    pub(crate) route: Option<Arc<crate::metrics::ReadRoute>>,
 }
 
 /// An answer with its key.

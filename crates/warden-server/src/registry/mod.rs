@@ -112,6 +112,9 @@ pub struct Registry {
     /// ([`Registry::keep_unless_evicted`]), and no kept answer is served after one
     /// ([`Registry::changes`]).
     evictions: std::sync::atomic::AtomicU64,
+    /// Moves after every [`Registry::forget_usage`]: no answer kept by URL that holds a
+    /// forgotten `GET /schemas/ids/{id}` body is served after it ([`Registry::changes`]).
+    usage_forgotten: std::sync::atomic::AtomicU64,
     /// Written by [`Registry::evict`] from its start to its end (one eviction at a time,
     /// `evictions` odd exactly while one runs); read by [`Registry::keep_unless_evicted`].
     evicting: std::sync::RwLock<()>,
@@ -167,6 +170,7 @@ impl Registry {
             candidates: ByteCache::new(budget.requests_bytes, cache::request_weight),
             verdicts: ByteCache::new(budget.requests_bytes, cache::verdict_weight),
             evictions: std::sync::atomic::AtomicU64::new(0),
+            usage_forgotten: std::sync::atomic::AtomicU64::new(0),
             evicting: std::sync::RwLock::new(()),
             version_bodies: ByteCache::new(budget.schemas_bytes, cache::body_weight),
             ids_by_fingerprint: ByteCache::new(budget.requests_bytes, cache::fingerprint_weight),

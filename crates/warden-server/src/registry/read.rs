@@ -230,11 +230,15 @@ impl Registry {
     }
 
     /// Forgets the rendered `GET /schemas/ids/{id}` bodies of these schemas, whose versions
-    /// changed (deleted, or registered again): their `ts` and `deleted` are read anew.
+    /// changed (deleted, or registered again): their `ts` and `deleted` are read anew. Then
+    /// moves [`Registry::changes`], so that an answer kept by URL that may hold one of
+    /// them (read since the versions' change, before this) is not served either.
     pub(super) fn forget_usage(&self, ids: &[SchemaId]) {
         for id in ids {
             self.by_id.remove(id);
         }
+        self.usage_forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The highest schema id of `id`'s context (`fetchMaxId`; Confluent's `getMaxId` counts

@@ -297,7 +297,7 @@ impl Registry {
     ///
     /// Errors: the store's, on a miss.
     pub(super) async fn own_alias(&self, subject: &Subject) -> Result<Option<String>> {
-        if let Some(alias) = self.known_own_alias(subject) {
+        if let Some(alias) = self.known_own_alias(subject.clone()) {
             return Ok(alias);
         }
         Ok(alias_in(&self.scope_config(Scope::Subject(subject)).await?))
@@ -305,8 +305,8 @@ impl Registry {
 
     /// [`Registry::own_alias`] when the subject's own config is in memory (an absent
     /// config included); `None` when it would have to be read from the store.
-    pub(crate) fn known_own_alias(&self, subject: &Subject) -> Option<Option<String>> {
-        self.settings.configs.peek(&Some(subject.clone()), alias_in)
+    pub(crate) fn known_own_alias(&self, subject: Subject) -> Option<Option<String>> {
+        self.settings.configs.peek(&Some(subject), alias_in)
     }
 
     /// The mode set at `scope` itself (no fallback), from memory when known.

@@ -332,6 +332,79 @@ async fn listings_show_only_readable_subjects_and_schema_ids_follow_their_subjec
     }
 }
 
+/// Reads whose answers are kept in memory stay authorized: once alice has read a
+/// subject's latest version and its schema by id often enough for both answers to be kept,
+/// dave (granted nothing) is refused both with 40301, and a request without credentials
+/// with 401, while alice is still answered.
+#[tokio::test]
+async fn a_read_answered_from_memory_for_one_principal_is_refused_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(
+        dir.path(),
+        &[
+            ("admin", "admin-pw", &[]),
+            ("alice", "alice-pw", &[]),
+            ("dave", "dave-pw", &[]),
+        ],
+    );
+    let config = dir.path().join("warden.toml");
+    std::fs::write(&config, rules(&users)).unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    let server = start(dir, s).await;
+    let client = Client::new();
+    let base = &server.base;
+    let registered = call(
+        &client,
+        Method::POST,
+        &format!("{base}/subjects/orders-value/versions"),
+        &Auth::Basic("admin", "admin-pw"),
+        Some(avro("Order", &["a"])),
+    )
+    .await;
+    let id = registered.body["id"].as_i64().expect("an id");
+    let reads = [
+        format!("{base}/subjects/orders-value/versions/latest"),
+        format!("{base}/schemas/ids/{id}"),
+    ];
+    for url in &reads {
+        for _ in 0..3 {
+            let r = call(
+                &client,
+                Method::GET,
+                url,
+                &Auth::Basic("alice", "alice-pw"),
+                None,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK, "alice reads {url}: {:?}", r.body);
+        }
+    }
+    for url in &reads {
+        let dave = call(
+            &client,
+            Method::GET,
+            url,
+            &Auth::Basic("dave", "dave-pw"),
+            None,
+        )
+        .await;
+        assert_eq!(dave.status, StatusCode::FORBIDDEN, "dave reads {url}");
+        assert_eq!(dave.body["error_code"], 40301, "{:?}", dave.body);
+        let anonymous = call(&client, Method::GET, url, &Auth::None, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{url}");
+        let alice = call(
+            &client,
+            Method::GET,
+            url,
+            &Auth::Basic("alice", "alice-pw"),
+            None,
+        )
+        .await;
+        assert_eq!(alice.status, StatusCode::OK, "alice reads {url} again");
+    }
+}
+
 #[tokio::test]
 async fn global_config_and_mode_need_admin_and_with_no_rule_nothing_is_granted() {
     let dir = tempfile::tempdir().unwrap();
