@@ -73,6 +73,9 @@ pub struct Metrics {
     cache_bytes: IntGaugeVec,
     /// `warden_db_pool_connections{state="open"|"idle"}`, updated on every scrape.
     pool: IntGaugeVec,
+    /// The [`ReadRoute`] of each route that kept a read so far (a few: the routes are the
+    /// router's), resolved once each.
+    read_routes: std::sync::RwLock<Vec<std::sync::Arc<ReadRoute>>>,
 }
 
 impl Metrics {
@@ -160,16 +163,30 @@ impl Metrics {
             cache_lookups,
             cache_bytes,
             pool,
+            read_routes: std::sync::RwLock::default(),
         }
     }
 
-    /// The metrics of the GETs of `route` (a matched path) answered 200.
-    pub fn read_route(&self, route: &str) -> ReadRoute {
-        ReadRoute {
+    /// The metrics of the GETs of `route` (a matched path of the router's, so one of a
+    /// few) answered 200, resolved at the route's first call.
+    pub fn read_route(&self, route: &str) -> std::sync::Arc<ReadRoute> {
+        let find = |routes: &[std::sync::Arc<ReadRoute>]| {
+            routes.iter().find(|r| &*r.route == route).cloned()
+        };
+        if let Some(known) = find(&self.read_routes.read().unwrap_or_else(|p| p.into_inner())) {
+            return known;
+        }
+        let mut routes = self.read_routes.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = find(&routes) {
+            return known;
+        }
+        let made = std::sync::Arc::new(ReadRoute {
             route: route.into(),
             latency: self.latency.with_label_values(&[route, "GET"]),
             answered: self.requests.with_label_values(&[route, "GET", "200"]),
-        }
+        });
+        routes.push(std::sync::Arc::clone(&made));
+        made
     }
 
     /// Counts one lookup of `cache` in `warden_cache_requests_total`, a hit or a miss.

@@ -29,7 +29,8 @@ use super::{ApiError, AppState};
 /// trailing slash, `/contexts/{context}/…` paths, subject aliases), before routing. A
 /// `tower` service of `Request` to `Response` that never fails; cheap to clone.
 ///
-/// Without a security layer, a GET whose 200 answer a route kept by its URL (as rewritten)
+/// Without a security layer, a GET whose URL needs no alias look-up (after the trailing
+/// slash and context path are rewritten) and whose 200 answer a route kept by that URL
 /// while nothing it rests on changed since (`crate::registry::Registry::kept_read`: a
 /// subject's version, `latest` included, and a schema by id) is answered here, without
 /// routing, in the route's `request` span and metrics, as the route itself would answer it.
@@ -50,8 +51,9 @@ impl Api {
         }
     }
 
-    /// Whether a security layer authenticates and authorizes every request: the requests
-    /// then need their [`crate::security::Peer`] extension.
+    /// Whether a security layer is in force (authentication, TLS, an audit log or a write
+    /// rate limit): every request is then routed through it, with its
+    /// [`crate::security::Peer`] extension.
     pub(crate) fn secured(&self) -> bool {
         self.secured
     }

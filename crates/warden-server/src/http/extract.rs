@@ -50,9 +50,9 @@ where
 /// extracts them and where its answer goes, with the route that answers it. `GET
 /// /subjects/{subject}/versions/{version}` (clients read `latest` at every start) and `GET
 /// /schemas/ids/{id}` (deserializers read it for every new id) take it. A kept answer is
-/// found before routing when no security layer is in force ([`super::Api`]); otherwise
-/// here, where it skips the path and query parsing, the subject's checks and the
-/// versions' look-up.
+/// found before routing when no security layer is in force and the URL needs no alias
+/// look-up ([`super::Api`]); otherwise here, where it skips the path and query parsing,
+/// the subject's checks and the versions' look-up.
 ///
 /// It runs after authorization (a route layer), so a kept answer is only ever served to a
 /// principal the route admits; the route does not filter its answer by principal.

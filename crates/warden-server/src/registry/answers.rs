@@ -139,14 +139,14 @@ impl Registry {
     pub(crate) fn known_read(&self, uri: &str, route: Option<&str>) -> Result<Bytes, AnswerSlot> {
         self.known(true, uri, &Bytes::new()).map_err(|mut slot| {
             if let (Some(pending), Some(route)) = (&mut slot.0, route) {
-                pending.route = Some(Arc::new(self.metrics.read_route(route)));
+                pending.route = Some(self.metrics.read_route(route));
             }
             slot
         })
     }
 
     /// The answer kept for a GET of `uri` (path and query, as routed) and the route that
-    /// made it, if kept by a route ([`AnswerSlot::routed`]) and nothing changed since its
+    /// made it, if kept by a route ([`Registry::known_read`]) and nothing changed since its
     /// request began: what `crate::http::Api` answers before routing, when no security
     /// layer is in force. Counted as a hit of the `answer` cache only when found; a miss is
     /// counted by the route's own look-up ([`Registry::known_read`]), which follows it.

@@ -33,9 +33,10 @@ impl Registry {
             let all: Vec<Version> = rows.iter().map(|r| r.version).collect();
             let removed = self.store.hard_delete(subject, &all).await;
             self.versions_changed(subject);
+            // Also after an error: the write may have been made.
+            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             let removed = removed.map_err(delete_error)?;
             self.evict(&removed);
-            self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
             let config = self.store.delete_config(Scope::Subject(subject)).await;
             let mode = self.store.delete_mode(Scope::Subject(subject)).await;
             self.settings.clear();
@@ -49,8 +50,9 @@ impl Registry {
             self.refuse_if_associated(subject).await?;
             let written = self.store.soft_delete(subject, &live).await;
             self.versions_changed(subject);
-            written.map_err(delete_error)?;
+            // Also after an error: the write may have been made.
             self.forget_usage(&rows.iter().map(|r| r.schema_id).collect::<Vec<_>>());
+            written.map_err(delete_error)?;
             Ok(live)
         }
     }
@@ -88,9 +90,10 @@ impl Registry {
             }
             let removed = self.store.hard_delete(subject, &[v]).await;
             self.versions_changed(subject);
+            // Also after an error: the write may have been made.
+            self.forget_usage(&[row.schema_id]);
             let removed = removed.map_err(delete_error)?;
             self.evict(&removed);
-            self.forget_usage(&[row.schema_id]);
         } else {
             if row.deleted {
                 return Err(Error::VersionSoftDeleted {
@@ -103,8 +106,9 @@ impl Registry {
             }
             let written = self.store.soft_delete(subject, &[v]).await;
             self.versions_changed(subject);
-            written.map_err(delete_error)?;
+            // Also after an error: the write may have been made.
             self.forget_usage(&[row.schema_id]);
+            written.map_err(delete_error)?;
         }
         Ok(v)
     }

@@ -113,10 +113,13 @@ pub struct Registry {
     /// ([`Registry::changes`]).
     evictions: std::sync::atomic::AtomicU64,
     /// Moves after every [`Registry::forget_usage`]: no answer kept by URL that holds a
-    /// forgotten `GET /schemas/ids/{id}` body is served after it ([`Registry::changes`]).
+    /// forgotten `GET /schemas/ids/{id}` body is served after it ([`Registry::changes`]),
+    /// and no schema whose body was rendered across it is put back in `by_id`
+    /// ([`Registry::by_id_body`]).
     usage_forgotten: std::sync::atomic::AtomicU64,
     /// Written by [`Registry::evict`] from its start to its end (one eviction at a time,
-    /// `evictions` odd exactly while one runs); read by [`Registry::keep_unless_evicted`].
+    /// `evictions` odd exactly while one runs), and by [`Registry::forget_usage`]; read by
+    /// [`Registry::keep_unless_evicted`] and [`Registry::by_id_body`].
     evicting: std::sync::RwLock<()>,
     /// Rendered bodies of a subject version ([`Body`]), by subject and version row: a row
     /// (version, id, deleted flag, time) and the immutable schema of its id fix the body,

@@ -2,6 +2,7 @@
 //! them.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use warden_core::api::{
     ContextId, SchemaByIdResponse, SchemaListEntry, SubjectVersion, SubjectVersionResponse,
@@ -49,6 +50,7 @@ impl Registry {
         }
         let id = schema.stored.id;
         let read_at = self.eviction_generation();
+        let usage_read_at = self.usage_forgotten.load(Ordering::Acquire);
         let usage = self.usage_of(id, None).await?;
         let body = super::json_bytes(&Self::by_id_response(schema, usage.as_ref()));
         if schema.by_id_body.set(body.clone()).is_ok()
@@ -57,8 +59,17 @@ impl Registry {
                 .get(&id)
                 .is_some_and(|held| Arc::ptr_eq(&held, schema))
         {
-            // Weighed again, with its body; not put back once a hard delete removed it.
-            self.keep_unless_evicted(&self.by_id, read_at, id, Arc::clone(schema));
+            // Weighed again, with its body; not put back once a hard delete removed it, or
+            // once the usage it shows was forgotten (its versions changed meanwhile):
+            // checked under the lock `forget_usage` takes, so that its removal and count
+            // cannot slip between the check and the insert.
+            let _no_eviction = self.evicting.read().unwrap_or_else(|p| p.into_inner());
+            if self.usage_forgotten.load(Ordering::Acquire) == usage_read_at
+                && read_at.is_multiple_of(2)
+                && self.eviction_generation() == read_at
+            {
+                self.by_id.insert(id, Arc::clone(schema));
+            }
         }
         Ok(body)
     }
@@ -234,11 +245,12 @@ impl Registry {
     /// moves [`Registry::changes`], so that an answer kept by URL that may hold one of
     /// them (read since the versions' change, before this) is not served either.
     pub(super) fn forget_usage(&self, ids: &[SchemaId]) {
+        // Under the write side of the lock that `by_id_body` checks and inserts under.
+        let _evicting = self.evicting.write().unwrap_or_else(|p| p.into_inner());
         for id in ids {
             self.by_id.remove(id);
         }
-        self.usage_forgotten
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.usage_forgotten.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The highest schema id of `id`'s context (`fetchMaxId`; Confluent's `getMaxId` counts

@@ -414,8 +414,8 @@ impl Security {
 }
 
 /// What the connection tells about the client: its address, and the principal of its
-/// certificate when it presented one (mutual TLS). The server puts it in every request's
-/// extensions.
+/// certificate when it presented one (mutual TLS). With security in force, the server puts
+/// it in every request's extensions.
 #[derive(Debug, Clone)]
 pub struct Peer {
     /// The client's address.

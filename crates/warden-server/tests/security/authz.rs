@@ -380,6 +380,25 @@ async fn a_read_answered_from_memory_for_one_principal_is_refused_to_another() {
             assert_eq!(r.status, StatusCode::OK, "alice reads {url}: {:?}", r.body);
         }
     }
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .basic_auth("admin", Some("admin-pw"))
+        .send()
+        .await
+        .expect("the registry answers")
+        .text()
+        .await
+        .expect("a text body");
+    let hits: u64 = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"warden_cache_requests_total{cache="answer",result="hit"} "#)
+        })
+        .map_or(0, |v| v.parse().expect("a number"));
+    assert_eq!(
+        hits, 2,
+        "each read's third request was answered from memory"
+    );
     for url in &reads {
         let dave = call(
             &client,
