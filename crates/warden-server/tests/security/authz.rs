@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, avro, call, settings, start, users_file};
+use crate::support::{Auth, Server, avro, call, settings, start, users_file};
 
 const SUBJECTS: [&str; 5] = [
     "orders-value",
@@ -55,6 +55,26 @@ subjects = ["*-{{key,nothing}}"]
 "#,
         users.display()
     )
+}
+
+/// Every principal [`expected`] names, with its password and groups.
+const EVERY_PRINCIPAL: [(&str, &str, &[&str]); 5] = [
+    ("admin", "admin-pw", &[]),
+    ("alice", "alice-pw", &[]),
+    ("bob", "bob-pw", &["payments-team"]),
+    ("carol", "carol-pw", &[]),
+    ("dave", "dave-pw", &[]),
+];
+
+/// A registry serving [`rules`], with `users` (name, password, groups) in its users file.
+async fn start_with_rules(users: &[(&str, &str, &[&str])]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path(), users);
+    let config = dir.path().join("warden.toml");
+    std::fs::write(&config, rules(&users)).unwrap();
+    let mut s = settings(dir.path());
+    s.config = Some(config);
+    start(dir, s).await
 }
 
 /// What each principal may do, as the rules above say it.
@@ -110,22 +130,7 @@ async fn attempt(
 
 #[tokio::test]
 async fn each_principal_may_do_exactly_what_the_rules_grant_on_exact_prefix_and_glob_subjects() {
-    let dir = tempfile::tempdir().unwrap();
-    let users = users_file(
-        dir.path(),
-        &[
-            ("admin", "admin-pw", &[]),
-            ("alice", "alice-pw", &[]),
-            ("bob", "bob-pw", &["payments-team"]),
-            ("carol", "carol-pw", &[]),
-            ("dave", "dave-pw", &[]),
-        ],
-    );
-    let config = dir.path().join("warden.toml");
-    std::fs::write(&config, rules(&users)).unwrap();
-    let mut s = settings(dir.path());
-    s.config = Some(config);
-    let server = start(dir, s).await;
+    let server = start_with_rules(&EVERY_PRINCIPAL).await;
     let client = Client::new();
     let base = &server.base;
     let admin = Auth::Basic("admin", "admin-pw");
@@ -184,22 +189,7 @@ async fn each_principal_may_do_exactly_what_the_rules_grant_on_exact_prefix_and_
 
 #[tokio::test]
 async fn listings_show_only_readable_subjects_and_schema_ids_follow_their_subjects() {
-    let dir = tempfile::tempdir().unwrap();
-    let users = users_file(
-        dir.path(),
-        &[
-            ("admin", "admin-pw", &[]),
-            ("alice", "alice-pw", &[]),
-            ("bob", "bob-pw", &["payments-team"]),
-            ("carol", "carol-pw", &[]),
-            ("dave", "dave-pw", &[]),
-        ],
-    );
-    let config = dir.path().join("warden.toml");
-    std::fs::write(&config, rules(&users)).unwrap();
-    let mut s = settings(dir.path());
-    s.config = Some(config);
-    let server = start(dir, s).await;
+    let server = start_with_rules(&EVERY_PRINCIPAL).await;
     let client = Client::new();
     let base = &server.base;
     let admin = Auth::Basic("admin", "admin-pw");
@@ -338,20 +328,12 @@ async fn listings_show_only_readable_subjects_and_schema_ids_follow_their_subjec
 /// with 401, while alice is still answered.
 #[tokio::test]
 async fn a_read_answered_from_memory_for_one_principal_is_refused_to_another() {
-    let dir = tempfile::tempdir().unwrap();
-    let users = users_file(
-        dir.path(),
-        &[
-            ("admin", "admin-pw", &[]),
-            ("alice", "alice-pw", &[]),
-            ("dave", "dave-pw", &[]),
-        ],
-    );
-    let config = dir.path().join("warden.toml");
-    std::fs::write(&config, rules(&users)).unwrap();
-    let mut s = settings(dir.path());
-    s.config = Some(config);
-    let server = start(dir, s).await;
+    let server = start_with_rules(&[
+        ("admin", "admin-pw", &[]),
+        ("alice", "alice-pw", &[]),
+        ("dave", "dave-pw", &[]),
+    ])
+    .await;
     let client = Client::new();
     let base = &server.base;
     let registered = call(
@@ -367,16 +349,11 @@ async fn a_read_answered_from_memory_for_one_principal_is_refused_to_another() {
         format!("{base}/subjects/orders-value/versions/latest"),
         format!("{base}/schemas/ids/{id}"),
     ];
+    let get = async |url: &str, auth: &Auth| call(&client, Method::GET, url, auth, None).await;
+    let alice = Auth::Basic("alice", "alice-pw");
     for url in &reads {
         for _ in 0..3 {
-            let r = call(
-                &client,
-                Method::GET,
-                url,
-                &Auth::Basic("alice", "alice-pw"),
-                None,
-            )
-            .await;
+            let r = get(url, &alice).await;
             assert_eq!(r.status, StatusCode::OK, "alice reads {url}: {:?}", r.body);
         }
     }
@@ -400,42 +377,19 @@ async fn a_read_answered_from_memory_for_one_principal_is_refused_to_another() {
         "each read's third request was answered from memory"
     );
     for url in &reads {
-        let dave = call(
-            &client,
-            Method::GET,
-            url,
-            &Auth::Basic("dave", "dave-pw"),
-            None,
-        )
-        .await;
+        let dave = get(url, &Auth::Basic("dave", "dave-pw")).await;
         assert_eq!(dave.status, StatusCode::FORBIDDEN, "dave reads {url}");
         assert_eq!(dave.body["error_code"], 40301, "{:?}", dave.body);
-        let anonymous = call(&client, Method::GET, url, &Auth::None, None).await;
+        let anonymous = get(url, &Auth::None).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{url}");
-        let alice = call(
-            &client,
-            Method::GET,
-            url,
-            &Auth::Basic("alice", "alice-pw"),
-            None,
-        )
-        .await;
-        assert_eq!(alice.status, StatusCode::OK, "alice reads {url} again");
+        let again = get(url, &alice).await;
+        assert_eq!(again.status, StatusCode::OK, "alice reads {url} again");
     }
 }
 
 #[tokio::test]
 async fn global_config_and_mode_need_admin_and_with_no_rule_nothing_is_granted() {
-    let dir = tempfile::tempdir().unwrap();
-    let users = users_file(
-        dir.path(),
-        &[("admin", "admin-pw", &[]), ("alice", "alice-pw", &[])],
-    );
-    let config = dir.path().join("warden.toml");
-    std::fs::write(&config, rules(&users)).unwrap();
-    let mut s = settings(dir.path());
-    s.config = Some(config);
-    let server = start(dir, s).await;
+    let server = start_with_rules(&[("admin", "admin-pw", &[]), ("alice", "alice-pw", &[])]).await;
     let client = Client::new();
     let base = &server.base;
     let alice = Auth::Basic("alice", "alice-pw");
@@ -533,20 +487,12 @@ async fn global_config_and_mode_need_admin_and_with_no_rule_nothing_is_granted()
 
 #[tokio::test]
 async fn a_registration_with_an_explicit_id_needs_import_not_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let users = users_file(
-        dir.path(),
-        &[
-            ("admin", "admin-pw", &[]),
-            ("bob", "bob-pw", &["payments-team"]),
-            ("importer", "importer-pw", &[]),
-        ],
-    );
-    let config = dir.path().join("warden.toml");
-    std::fs::write(&config, rules(&users)).unwrap();
-    let mut s = settings(dir.path());
-    s.config = Some(config);
-    let server = start(dir, s).await;
+    let server = start_with_rules(&[
+        ("admin", "admin-pw", &[]),
+        ("bob", "bob-pw", &["payments-team"]),
+        ("importer", "importer-pw", &[]),
+    ])
+    .await;
     let client = Client::new();
     let base = &server.base;
     let subject = "payments.imported-value";
