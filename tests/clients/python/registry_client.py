@@ -7,6 +7,7 @@ Schema and Protobuf serializers with auto-registration on and off, as a user of
 confluent-kafka would. Exits non-zero with the failing step on the first mismatch.
 """
 
+import json
 import sys
 import urllib.request
 
@@ -85,10 +86,13 @@ for _ in range(3):
     check("test_compatibility again, a new client each time", again.test_compatibility(subject, Schema(USER_V1, "AVRO")), True)
     latest_again = again.get_latest_version(subject)
     check("get_latest_version again, a new client each time", (latest_again.schema_id, latest_again.version), (id1, 1))
-# The lookup, the check and the latest read, each sent a third time, come from the kept
-# answers. (The registration's first sending wrote the schema, which no answer is kept
-# across, so its third is the second one counted.)
-check("requests answered from the kept answers (at least 3)", min(answer_hits() - hits_before, 3), 3)
+    by_id_again = again.get_schema(id1)
+    check("get_schema again, a new client each time", (by_id_again.schema_type, json.loads(by_id_again.schema_str)), ("AVRO", json.loads(USER_V1)))
+# The lookup, the check, the latest read and the read by id, each sent a third time, come
+# from the kept answers (the two reads answered before routing). (The registration's first
+# sending wrote the schema, which no answer is kept across, so its third is the second one
+# counted.)
+check("requests answered from the kept answers (at least 4)", min(answer_hits() - hits_before, 4), 4)
 found = client.lookup_schema(subject, v1)
 check("lookup_schema id", found.schema_id, id1)
 check("lookup_schema version", found.version, 1)

@@ -275,41 +275,24 @@ where
                 .into_response()
             }
         };
-        record(
-            this.registry,
-            this.route.as_ref().map(MatchedPath::as_str),
-            this.method,
-            response.status(),
-            this.start.elapsed(),
-        );
+        let latency = this.start.elapsed();
+        let status = response.status();
+        if let Some(route) = this.route.as_ref() {
+            let method = method_label(this.method);
+            let m = this.registry.metrics();
+            m.latency
+                .with_label_values(&[route.as_str(), method])
+                .observe(latency.as_secs_f64());
+            m.requests
+                .with_label_values(&[route.as_str(), method, status.as_str()])
+                .inc();
+        }
+        if status.is_server_error() {
+            tracing::error!(%status, latency_ms = latency.as_millis(), "request failed");
+        } else {
+            tracing::debug!(%status, latency_ms = latency.as_millis(), "request done");
+        }
         Poll::Ready(Ok(response))
-    }
-}
-
-/// Counts a request answered with `status` after `latency` by `route` (its matched path;
-/// `None`: it matched none, and is not counted), and logs a server error (5xx) at ERROR
-/// and anything else at DEBUG, in the span entered.
-fn record(
-    registry: &crate::registry::Registry,
-    route: Option<&str>,
-    method: &Method,
-    status: axum::http::StatusCode,
-    latency: Duration,
-) {
-    if let Some(route) = route {
-        let method = method_label(method);
-        let m = registry.metrics();
-        m.latency
-            .with_label_values(&[route, method])
-            .observe(latency.as_secs_f64());
-        m.requests
-            .with_label_values(&[route, method, status.as_str()])
-            .inc();
-    }
-    if status.is_server_error() {
-        tracing::error!(%status, latency_ms = latency.as_millis(), "request failed");
-    } else {
-        tracing::debug!(%status, latency_ms = latency.as_millis(), "request done");
     }
 }
 
