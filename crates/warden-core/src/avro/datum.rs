@@ -1020,15 +1020,22 @@ fn type_name(schema: &Schema) -> String {
     }
 }
 
-/// Zigzag varint (Avro spec, "Binary Encoding": int and long).
-#[inline]
+/// Zigzag varint (Avro spec, "Binary Encoding": int and long). The one-byte case (lengths,
+/// counts, enum symbols, union branches, small numbers) is inlined where it is written; a
+/// longer varint is built out of line.
+#[inline(always)]
 pub(crate) fn write_long(n: i64, out: &mut Vec<u8>) {
-    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    let z = ((n << 1) ^ (n >> 63)) as u64;
     if z < 0x80 {
-        // Lengths, counts, enum symbols and union branches: most take one byte.
         out.push(z as u8);
-        return;
+    } else {
+        write_varint(z, out);
     }
+}
+
+/// The zigzagged `z` as a varint of two bytes or more.
+#[inline(never)]
+fn write_varint(mut z: u64, out: &mut Vec<u8>) {
     let mut buf = [0u8; 10];
     let mut len = 0;
     while z >= 0x80 {

@@ -6,9 +6,10 @@ pub mod compat;
 pub mod datum;
 mod java;
 mod logical;
+mod plan;
 pub mod ser;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use apache_avro::Schema;
 use serde_json::{Map, Value};
@@ -41,6 +42,8 @@ struct MoreTexts {
     /// Whether names resolve alike for the datum check and the decoder
     /// (`check::plain_names`), when first asked for.
     plain_names: OnceLock<bool>,
+    /// The schema compiled for the serde encoder, when first asked for.
+    plan: OnceLock<Arc<plan::Plan>>,
 }
 
 /// How strictly a schema text is read: Confluent's `validateAsNew` (`AvroSchema.getParser`).
@@ -179,8 +182,16 @@ impl AvroSchema {
                 json,
                 references: dep_values,
                 plain_names: OnceLock::new(),
+                plan: OnceLock::new(),
             }),
         })
+    }
+
+    /// The schema compiled for the serde encoder (`plan`), built on the first call.
+    pub(crate) fn plan(&self) -> &plan::Plan {
+        self.more
+            .plan
+            .get_or_init(|| Arc::new(plan::Plan::build(self)))
     }
 
     /// The parsed schema. Named types from references appear in it as `Schema::Ref`.

@@ -8,18 +8,19 @@
 //! does not map (tuples, enum variants with data, maps as records) report
 //! [`Outcome::Unsupported`], and the caller falls back to the JSON route
 //! ([`AvroSchema::encode_json`]), which gives the same bytes.
+//!
+//! The schema is walked in its compiled form (`plan`, built on the schema's first serde
+//! encoding and kept with it): references resolved, logical types reduced to what they are
+//! written as, defaults encoded beforehand.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use apache_avro::Schema;
-use apache_avro::schema::{RecordSchema, UnionSchema};
 use serde::ser::{self, Serialize};
 
 use crate::avro::AvroSchema;
-use crate::avro::compat::{Names, named_types};
-use crate::avro::datum::{kind_name, write_default, write_long};
-use crate::avro::logical::{Underlying as Node, check_encoded, underlying};
+use crate::avro::datum::write_long;
+use crate::avro::logical::check_encoded;
+use crate::avro::plan::{Plan, RecordStep, Step, UnionStep};
 use crate::payload::PayloadError;
 
 /// Why a value was not written.
@@ -81,13 +82,10 @@ impl AvroSchema {
         out: &mut Vec<u8>,
     ) -> Result<(), Outcome> {
         let start = out.len();
-        let mut ctx = Ctx {
-            schema: self,
-            names: None,
-        };
+        let plan = self.plan();
         let result = value.serialize(Ser {
-            ctx: &mut ctx,
-            schema: self.schema(),
+            plan,
+            step: plan.root(),
             out,
         });
         result.map_err(|Fail(outcome)| {
@@ -122,48 +120,15 @@ fn within(seg: Seg<'_>, mut fail: Fail) -> Fail {
     fail
 }
 
-struct Ctx<'s> {
-    schema: &'s AvroSchema,
-    names: Option<Names<'s>>,
-}
-
-impl<'s> Ctx<'s> {
-    /// An invalid value here; the containers it leaves put their steps in front of the path
-    /// ([`within`]).
-    fn invalid(&self, message: impl Into<String>) -> Fail {
-        Outcome::Invalid(PayloadError {
-            path: String::new(),
-            message: message.into(),
-        })
-        .into()
-    }
-
-    /// Follows a reference to its definition. Every value passes here, and most schemas are
-    /// not references: that test is inlined, the look-up is not.
-    #[inline]
-    fn resolve(&mut self, schema: &'s Schema) -> Result<&'s Schema, Fail> {
-        match schema {
-            Schema::Ref { .. } => self.follow(schema),
-            other => Ok(other),
-        }
-    }
-
-    #[inline(never)]
-    fn follow(&mut self, schema: &'s Schema) -> Result<&'s Schema, Fail> {
-        let mut current = schema;
-        for _ in 0..64 {
-            let Schema::Ref { name } = current else {
-                return Ok(current);
-            };
-            let avro = self.schema;
-            let names = self.names.get_or_insert_with(|| named_types(avro));
-            current = names
-                .get(&Cow::Borrowed(name))
-                .copied()
-                .ok_or_else(|| Fail::from(Outcome::Unsupported(format!("unknown type {name}"))))?;
-        }
-        Err(Outcome::Unsupported("reference loop".into()).into())
-    }
+/// An invalid value here; the containers it leaves put their steps in front of the path
+/// ([`within`]).
+#[cold]
+fn invalid(message: impl Into<String>) -> Fail {
+    Outcome::Invalid(PayloadError {
+        path: String::new(),
+        message: message.into(),
+    })
+    .into()
 }
 
 /// What serde is handing over, to pick a union branch and to word errors.
@@ -195,128 +160,115 @@ impl Kind<'_> {
     }
 }
 
-/// Whether a (resolved, non-union) schema takes a value of this kind.
-fn accepts(schema: &Schema, kind: Kind<'_>) -> bool {
-    match (underlying(schema), kind) {
-        (Node::Null, Kind::Null) | (Node::Boolean, Kind::Bool) => true,
-        (Node::Int, Kind::Int(n)) => i32::try_from(n).is_ok(),
-        (Node::Long, Kind::Int(n)) => i64::try_from(n).is_ok(),
-        (Node::Float | Node::Double, Kind::Int(_) | Kind::Float) => true,
-        (Node::String, Kind::Str(_)) => true,
-        (Node::Enum(e), Kind::Str(s)) => e.symbols.iter().any(|x| x == s),
-        (Node::Bytes, Kind::Bytes(_)) => true,
-        (Node::Fixed(f), Kind::Bytes(n)) => f.size == n,
-        (Node::Array(_), Kind::Seq) | (Node::Map(_), Kind::Map) => true,
-        (Node::Record(_), Kind::Struct(_)) => true,
+/// Whether a (resolved, non-union) step takes a value of this kind.
+fn accepts(step: &Step, kind: Kind<'_>) -> bool {
+    match (step, kind) {
+        (Step::Null, Kind::Null) | (Step::Boolean, Kind::Bool) => true,
+        (Step::Int, Kind::Int(n)) => i32::try_from(n).is_ok(),
+        (Step::Long, Kind::Int(n)) => i64::try_from(n).is_ok(),
+        (Step::Float | Step::Double, Kind::Int(_) | Kind::Float) => true,
+        (Step::String { .. }, Kind::Str(_)) => true,
+        (Step::Enum(e), Kind::Str(s)) => e.symbols.iter().any(|x| x == s),
+        (Step::Bytes { .. }, Kind::Bytes(_)) => true,
+        (Step::Fixed { size, .. }, Kind::Bytes(n)) => *size == n,
+        (Step::Array(_), Kind::Seq) | (Step::Map(_), Kind::Map) => true,
+        (Step::Record(_), Kind::Struct(_)) => true,
         _ => false,
     }
 }
 
+/// A step followed to what it is written as: a reference that does not resolve is left to
+/// the JSON route.
+#[inline]
+fn resolved(step: &Step) -> Result<&Step, Fail> {
+    match step {
+        Step::Unresolved(reason) => unsupported(reason),
+        other => Ok(other),
+    }
+}
+
 struct Ser<'a, 's> {
-    ctx: &'a mut Ctx<'s>,
-    schema: &'s Schema,
+    plan: &'s Plan,
+    step: &'s Step,
     out: &'a mut Vec<u8>,
 }
 
 impl<'a, 's> Ser<'a, 's> {
-    /// The schema to write a value of `kind` with: references followed, and for a union the
-    /// first branch that takes it, whose index is written first.
-    fn target(&mut self, kind: Kind<'_>) -> Result<&'s Schema, Fail> {
-        let schema = self.ctx.resolve(self.schema)?;
-        let Schema::Union(union) = schema else {
-            return Ok(schema);
-        };
-        let (index, branch) = self.branch(union, kind)?;
+    /// The step to write a value of `kind` with: for a union the first branch that takes
+    /// it, whose index is written first. Every value passes here and most are not in a
+    /// union: that test is inlined, the choice of a branch is not.
+    #[inline(always)]
+    fn target(&mut self, kind: Kind<'_>) -> Result<&'s Step, Fail> {
+        match self.step {
+            Step::Union(union) => self.branch_of(union, kind),
+            Step::Unresolved(reason) => unsupported(reason),
+            other => Ok(other),
+        }
+    }
+
+    #[inline(never)]
+    fn branch_of(&mut self, union: &'s UnionStep, kind: Kind<'_>) -> Result<&'s Step, Fail> {
+        let (index, branch) = branch(self.plan, union, kind)?;
         write_long(index as i64, self.out);
         Ok(branch)
     }
 
-    fn branch(
-        &mut self,
-        union: &'s UnionSchema,
-        kind: Kind<'_>,
-    ) -> Result<(usize, &'s Schema), Fail> {
-        let mut records = Vec::new();
-        for (index, variant) in union.variants().iter().enumerate() {
-            let resolved = self.ctx.resolve(variant)?;
-            if accepts(resolved, kind) {
-                if let (Schema::Record(r), Kind::Struct(name)) = (resolved, kind) {
-                    if r.name.name() == name {
-                        return Ok((index, resolved));
-                    }
-                    records.push((index, resolved));
-                    continue;
-                }
-                return Ok((index, resolved));
-            }
-        }
-        if let Some(&first) = records.first() {
-            return Ok(first);
-        }
-        let expected: Vec<String> = union.variants().iter().map(kind_name).collect();
-        Err(self.ctx.invalid(format!(
-            "expected one of [{}], got {}",
-            expected.join(", "),
-            kind.describe()
-        )))
-    }
-
-    fn mismatch(&self, schema: &Schema, kind: Kind<'_>) -> Fail {
-        self.ctx.invalid(format!(
-            "expected {}, got {}",
-            kind_name(schema),
-            kind.describe()
-        ))
-    }
-
     fn integer(mut self, n: i128) -> Result<(), Fail> {
         let kind = Kind::Int(n);
-        let schema = self.target(kind)?;
-        match underlying(schema) {
-            Node::Float => {
+        let step = self.target(kind)?;
+        match step {
+            Step::Float => {
                 self.out.extend_from_slice(&(n as f32).to_le_bytes());
                 Ok(())
             }
-            Node::Double => {
+            Step::Double => {
                 self.out.extend_from_slice(&(n as f64).to_le_bytes());
                 Ok(())
             }
-            _ if accepts(schema, kind) => {
+            // `accepts`, inlined for the two steps that take an integer as it is.
+            Step::Int if i32::try_from(n).is_ok() => {
                 write_long(n as i64, self.out);
                 Ok(())
             }
-            Node::Int => Err(self.ctx.invalid(format!("{n} is out of range for int"))),
-            Node::Long => Err(self.ctx.invalid(format!("{n} is out of range for long"))),
-            _ => Err(self.mismatch(schema, kind)),
+            Step::Long if i64::try_from(n).is_ok() => {
+                write_long(n as i64, self.out);
+                Ok(())
+            }
+            Step::Int => Err(invalid(format!("{n} is out of range for int"))),
+            Step::Long => Err(invalid(format!("{n} is out of range for long"))),
+            _ => Err(mismatch(step, kind)),
         }
     }
 
     fn bytes(mut self, bytes: &[u8]) -> Result<(), Fail> {
         let kind = Kind::Bytes(bytes.len());
-        let schema = self.target(kind)?;
-        match underlying(schema) {
-            Node::Fixed(f) => self.fixed(f.size, &f.name.fullname(None), bytes),
-            Node::Bytes => {
+        match self.target(kind)? {
+            Step::Fixed { size, name } => self.fixed(*size, name, bytes),
+            Step::Bytes { read_back } => {
                 let start = self.out.len();
                 write_bytes(bytes, self.out);
-                self.check_logical(schema, start)
+                self.check_logical(read_back.as_deref(), start)
             }
-            _ => Err(self.mismatch(schema, kind)),
+            other => Err(mismatch(other, kind)),
         }
     }
 
     /// Refuses what was written from `start` when a consumer would not read it as the
     /// schema's logical type (see `logical::check_encoded`).
-    fn check_logical(self, schema: &Schema, start: usize) -> Result<(), Fail> {
+    #[inline]
+    fn check_logical(self, read_back: Option<&apache_avro::Schema>, start: usize) -> Result<(), Fail> {
+        let Some(schema) = read_back else {
+            return Ok(());
+        };
         check_encoded(schema, &self.out[start..]).map_err(|reason| {
             self.out.truncate(start);
-            self.ctx.invalid(reason)
+            invalid(reason)
         })
     }
 
     fn fixed(self, size: usize, name: &str, bytes: &[u8]) -> Result<(), Fail> {
         if bytes.len() != size {
-            return Err(self.ctx.invalid(format!(
+            return Err(invalid(format!(
                 "expected {size} bytes for fixed {name}, got {}",
                 bytes.len()
             )));
@@ -326,11 +278,52 @@ impl<'a, 's> Ser<'a, 's> {
     }
 }
 
+/// The branch of `union` to write a value of `kind` with, and its index: the first that
+/// takes the kind, except that a struct goes to the record of its name when there is one.
+fn branch<'s>(
+    plan: &'s Plan,
+    union: &'s UnionStep,
+    kind: Kind<'_>,
+) -> Result<(usize, &'s Step), Fail> {
+    let mut first_record = None;
+    for (index, &id) in union.branches.iter().enumerate() {
+        let step = resolved(plan.at(id))?;
+        if accepts(step, kind) {
+            if let (Step::Record(r), Kind::Struct(name)) = (step, kind) {
+                if *r.name == *name {
+                    return Ok((index, step));
+                }
+                first_record.get_or_insert((index, step));
+                continue;
+            }
+            return Ok((index, step));
+        }
+    }
+    first_record.ok_or_else(|| {
+        invalid(format!(
+            "expected one of [{}], got {}",
+            union.expected,
+            kind.describe()
+        ))
+    })
+}
+
+#[cold]
+fn mismatch(step: &Step, kind: Kind<'_>) -> Fail {
+    invalid(format!(
+        "expected {}, got {}",
+        step.kind_name(),
+        kind.describe()
+    ))
+}
+
 fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     write_long(bytes.len() as i64, out);
     out.extend_from_slice(bytes);
 }
 
+#[cold]
+#[inline(never)]
 fn unsupported<T>(what: &str) -> Result<T, Fail> {
     Err(Outcome::Unsupported(what.to_owned()).into())
 }
@@ -359,11 +352,11 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 
     fn serialize_bool(mut self, v: bool) -> Result<(), Fail> {
         match self.target(Kind::Bool)? {
-            Schema::Boolean => {
+            Step::Boolean => {
                 self.out.push(u8::from(v));
                 Ok(())
             }
-            other => Err(self.mismatch(other, Kind::Bool)),
+            other => Err(mismatch(other, Kind::Bool)),
         }
     }
 
@@ -379,15 +372,15 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
     fn serialize_f64(mut self, v: f64) -> Result<(), Fail> {
         match self.target(Kind::Float)? {
-            Schema::Float => {
+            Step::Float => {
                 self.out.extend_from_slice(&(v as f32).to_le_bytes());
                 Ok(())
             }
-            Schema::Double => {
+            Step::Double => {
                 self.out.extend_from_slice(&v.to_le_bytes());
                 Ok(())
             }
-            other => Err(self.mismatch(other, Kind::Float)),
+            other => Err(mismatch(other, Kind::Float)),
         }
     }
 
@@ -397,25 +390,24 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 
     fn serialize_str(mut self, v: &str) -> Result<(), Fail> {
         let kind = Kind::Str(v);
-        let schema = self.target(kind)?;
-        match underlying(schema) {
-            Node::String => {
+        match self.target(kind)? {
+            Step::String { read_back } => {
                 let start = self.out.len();
                 write_bytes(v.as_bytes(), self.out);
-                self.check_logical(schema, start)
+                self.check_logical(read_back.as_deref(), start)
             }
-            Node::Enum(e) => match e.symbols.iter().position(|s| s == v) {
+            Step::Enum(e) => match e.symbols.iter().position(|s| s == v) {
                 Some(index) => {
                     write_long(index as i64, self.out);
                     Ok(())
                 }
-                None => Err(self.ctx.invalid(format!(
+                None => Err(invalid(format!(
                     "\"{v}\" is not a symbol of {} (expected one of {})",
-                    e.name.fullname(None),
+                    e.name,
                     e.symbols.join(", ")
                 ))),
             },
-            _ => Err(self.mismatch(schema, kind)),
+            other => Err(mismatch(other, kind)),
         }
     }
 
@@ -425,8 +417,8 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 
     fn serialize_none(mut self) -> Result<(), Fail> {
         match self.target(Kind::Null)? {
-            Schema::Null => Ok(()),
-            other => Err(self.mismatch(other, Kind::Null)),
+            Step::Null => Ok(()),
+            other => Err(mismatch(other, Kind::Null)),
         }
     }
 
@@ -470,11 +462,10 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     }
 
     fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqSer<'a, 's>, Fail> {
-        let schema = self.ctx.resolve(self.schema)?;
         // A sequence of bytes (`Vec<u8>`) for a bytes or fixed schema.
-        let wants_bytes = match schema {
-            Schema::Array(_) => false,
-            Schema::Union(u) => !u.variants().iter().any(|v| matches!(v, Schema::Array(_))),
+        let wants_bytes = match resolved(self.step)? {
+            Step::Array(_) => false,
+            Step::Union(u) => !u.has_array,
             _ => true,
         };
         if wants_bytes {
@@ -483,7 +474,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
                 bytes: Vec::with_capacity(len.unwrap_or(0)),
             });
         }
-        let Schema::Array(array) = self.target(Kind::Seq)? else {
+        let &Step::Array(items) = self.target(Kind::Seq)? else {
             unreachable!("target of a sequence is an array here");
         };
         let start = self.out.len();
@@ -493,8 +484,8 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
             write_long(n as i64, self.out);
         }
         Ok(SeqSer::Items {
-            ctx: self.ctx,
-            items: &array.items,
+            plan: self.plan,
+            items: self.plan.at(items),
             out: self.out,
             count: 0,
             declared: len,
@@ -527,17 +518,17 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     fn serialize_map(mut self, len: Option<usize>) -> Result<MapSer<'a, 's>, Fail> {
         // A map where a record is wanted (a `serde_json::Value` object, say): the JSON route
         // matches keys to fields.
-        let takes_map = match self.ctx.resolve(self.schema)? {
-            Schema::Map(_) => true,
-            Schema::Union(u) => u.variants().iter().any(|v| matches!(v, Schema::Map(_))),
+        let takes_map = match resolved(self.step)? {
+            Step::Map(_) => true,
+            Step::Union(u) => u.has_map,
             _ => false,
         };
         if !takes_map {
             return unsupported("a map for a schema that is not a map");
         }
-        let schema = match self.target(Kind::Map)? {
-            Schema::Map(map) => &*map.types,
-            other => return Err(self.mismatch(other, Kind::Map)),
+        let values = match self.target(Kind::Map)? {
+            &Step::Map(values) => self.plan.at(values),
+            other => return Err(mismatch(other, Kind::Map)),
         };
         let start = self.out.len();
         if let Some(n) = len
@@ -546,8 +537,8 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
             write_long(n as i64, self.out);
         }
         Ok(MapSer {
-            ctx: self.ctx,
-            values: schema,
+            plan: self.plan,
+            values,
             out: self.out,
             count: 0,
             declared: len,
@@ -558,11 +549,11 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 
     fn serialize_struct(mut self, name: &'static str, _: usize) -> Result<StructSer<'a, 's>, Fail> {
         let record = match self.target(Kind::Struct(name))? {
-            Schema::Record(record) => record,
-            other => return Err(self.mismatch(other, Kind::Struct(name))),
+            Step::Record(record) => record,
+            other => return Err(mismatch(other, Kind::Struct(name))),
         };
         Ok(StructSer {
-            ctx: self.ctx,
+            plan: self.plan,
             record,
             out: self.out,
             next: 0,
@@ -584,8 +575,8 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
 /// An array (items written as they come) or bytes gathered from a sequence of `u8`.
 enum SeqSer<'a, 's> {
     Items {
-        ctx: &'a mut Ctx<'s>,
-        items: &'s Schema,
+        plan: &'s Plan,
+        items: &'s Step,
         out: &'a mut Vec<u8>,
         count: usize,
         declared: Option<usize>,
@@ -604,7 +595,7 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fail> {
         match self {
             SeqSer::Items {
-                ctx,
+                plan,
                 items,
                 out,
                 count,
@@ -612,8 +603,8 @@ impl ser::SerializeSeq for SeqSer<'_, '_> {
             } => {
                 value
                     .serialize(Ser {
-                        ctx,
-                        schema: items,
+                        plan,
+                        step: items,
                         out,
                     })
                     .map_err(|e| within(Seg::Index(*count), e))?;
@@ -809,8 +800,8 @@ impl ser::Serializer for KeySer<'_> {
 
 /// An Avro map: string keys, values of one schema.
 struct MapSer<'a, 's> {
-    ctx: &'a mut Ctx<'s>,
-    values: &'s Schema,
+    plan: &'s Plan,
+    values: &'s Step,
     out: &'a mut Vec<u8>,
     count: usize,
     declared: Option<usize>,
@@ -831,8 +822,8 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fail> {
         value
             .serialize(Ser {
-                ctx: self.ctx,
-                schema: self.values,
+                plan: self.plan,
+                step: self.values,
                 out: self.out,
             })
             .map_err(|e| {
@@ -879,8 +870,8 @@ fn close_block(
 /// A record. Fields in schema order are written straight to the output; a field that comes
 /// early is held until its turn; missing fields take their defaults at the end.
 struct StructSer<'a, 's> {
-    ctx: &'a mut Ctx<'s>,
-    record: &'s RecordSchema,
+    plan: &'s Plan,
+    record: &'s RecordStep,
     out: &'a mut Vec<u8>,
     /// The next field to write, by position in the schema.
     next: usize,
@@ -918,26 +909,26 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
         value: &T,
     ) -> Result<(), Fail> {
         let fields = &self.record.fields;
-        let index = if fields.get(self.next).is_some_and(|f| f.name == key) {
+        let index = if fields.get(self.next).is_some_and(|f| f.is(key)) {
             self.next
         } else {
             match self.record.lookup.get(key) {
                 Some(&i) if i > self.next => i,
                 Some(_) => return unsupported("a field given twice"),
                 None => {
-                    return Err(self.ctx.invalid(format!(
+                    return Err(invalid(format!(
                         "unknown field \"{key}\" in record {}",
-                        self.record.name.fullname(None)
+                        self.record.full_name
                     )));
                 }
             }
         };
-        let schema = &fields[index].schema;
+        let step = self.plan.at(fields[index].step);
         if index == self.next {
             value
                 .serialize(Ser {
-                    ctx: self.ctx,
-                    schema,
+                    plan: self.plan,
+                    step,
                     out: self.out,
                 })
                 .map_err(|e| within(Seg::Field(key), e))?;
@@ -946,8 +937,8 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
             let mut held = Vec::new();
             value
                 .serialize(Ser {
-                    ctx: self.ctx,
-                    schema,
+                    plan: self.plan,
+                    step,
                     out: &mut held,
                 })
                 .map_err(|e| within(Seg::Field(key), e))?;
@@ -967,19 +958,21 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
                 continue;
             }
             let field = &self.record.fields[self.next];
-            if field.default.is_none() {
-                let error = self.ctx.invalid(format!(
-                    "missing required field \"{}\" of record {}",
-                    field.name,
-                    self.record.name.fullname(None)
-                ));
-                return Err(within(Seg::Field(&field.name), error));
+            match &field.default {
+                Some(Ok(encoded)) => self.out.extend_from_slice(encoded),
+                None => {
+                    let error = invalid(format!(
+                        "missing required field \"{}\" of record {}",
+                        field.name, self.record.full_name
+                    ));
+                    return Err(within(Seg::Field(&field.name), error));
+                }
+                // Worded and placed as the JSON route words and places it.
+                Some(Err(message)) => {
+                    let error = invalid(format!("bad default: {message}"));
+                    return Err(within(Seg::Field(&field.name), error));
+                }
             }
-            // Worded and placed as the JSON route words and places it.
-            write_default(self.ctx.schema, field, self.out).map_err(|e| {
-                let error = self.ctx.invalid(format!("bad default: {}", e.message));
-                within(Seg::Field(&field.name), error)
-            })?;
             self.next += 1;
         }
         Ok(())
@@ -1237,6 +1230,148 @@ mod tests {
         let outcome = schema.encode_serde(&(1, 2), &mut out);
         assert!(matches!(outcome, Err(Outcome::Unsupported(_))));
         assert_eq!(out, [1], "nothing is written");
+    }
+
+    /// Encodes `value` by both routes and asserts the same bytes; answers them.
+    fn same_as_json<T: Serialize>(schema: &AvroSchema, value: &T) -> Vec<u8> {
+        let mut direct = Vec::new();
+        schema.encode_serde(value, &mut direct).unwrap();
+        let mut via_json = Vec::new();
+        let json = serde_json::to_value(value).unwrap();
+        schema.encode_json(&json, &mut via_json).unwrap();
+        assert_eq!(direct, via_json, "both routes write the same bytes");
+        direct
+    }
+
+    #[test]
+    fn recursive_records_and_types_from_references_are_followed() {
+        let reference = crate::schema::ResolvedReference {
+            name: "acme.Money".into(),
+            schema_type: crate::types::SchemaType::Avro,
+            schema: r#"{"type":"record","name":"Money","namespace":"acme","fields":[
+                {"name":"units","type":"long"},
+                {"name":"currency","type":{"type":"enum","name":"Currency","symbols":["EUR","USD"]}}]}"#
+                .into(),
+        };
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"Line","namespace":"acme","fields":[
+                {"name":"price","type":"acme.Money"},
+                {"name":"refund","type":["null","acme.Money"],"default":null},
+                {"name":"next","type":["null","Line"],"default":null}]}"#,
+            &[reference],
+        )
+        .unwrap();
+        #[derive(Serialize)]
+        struct Money {
+            units: i64,
+            currency: &'static str,
+        }
+        #[derive(Serialize)]
+        struct Line {
+            price: Money,
+            refund: Option<Money>,
+            next: Option<Box<Line>>,
+        }
+        let line = |units, next| Line {
+            price: Money {
+                units,
+                currency: "EUR",
+            },
+            refund: (units == 2).then_some(Money {
+                units: 1,
+                currency: "USD",
+            }),
+            next,
+        };
+        let chain = line(1, Some(Box::new(line(2, Some(Box::new(line(3, None)))))));
+        let bytes = same_as_json(&schema, &chain);
+        // price 1 EUR, no refund, next: price 2 EUR, refund 1 USD, next: price 3 EUR, none.
+        assert_eq!(bytes, [2, 0, 0, 2, 4, 0, 2, 2, 2, 2, 6, 0, 0, 0]);
+        let mut bad = line(1, Some(Box::new(line(2, None))));
+        bad.next.as_mut().unwrap().price.currency = "GBP";
+        let Err(Outcome::Invalid(e)) = schema.encode_serde(&bad, &mut Vec::new()) else {
+            panic!("refused")
+        };
+        assert_eq!(e.path, "/next/price/currency");
+        assert!(e.message.contains("not a symbol of acme.Currency"), "{e}");
+    }
+
+    #[test]
+    fn structs_with_their_fields_in_other_orders_are_written_alike() {
+        // Two Rust types for one record, one in the schema's order and one not, written in
+        // turns: which field a key names is remembered per key, never across types.
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"User","fields":[
+                {"name":"id","type":"long"},{"name":"name","type":"string"},
+                {"name":"admin","type":"boolean","default":false}]}"#,
+            &[],
+        )
+        .unwrap();
+        #[derive(Serialize)]
+        struct InOrder {
+            id: i64,
+            name: String,
+            admin: bool,
+        }
+        #[derive(Serialize)]
+        struct Shuffled {
+            name: String,
+            id: i64,
+        }
+        for round in 0..3 {
+            let a = same_as_json(
+                &schema,
+                &InOrder {
+                    id: round,
+                    name: "ann".into(),
+                    admin: true,
+                },
+            );
+            assert_eq!(a, [(round * 2) as u8, 6, b'a', b'n', b'n', 1]);
+            let b = same_as_json(
+                &schema,
+                &Shuffled {
+                    name: "bo".into(),
+                    id: round,
+                },
+            );
+            assert_eq!(b, [(round * 2) as u8, 4, b'b', b'o', 0], "the default fills admin");
+        }
+    }
+
+    #[test]
+    fn a_struct_in_a_union_of_records_takes_the_record_of_its_name() {
+        let schema = AvroSchema::parse(
+            r#"["null",
+                {"type":"record","name":"Cat","namespace":"pets","fields":[{"name":"lives","type":"int"}]},
+                {"type":"record","name":"Dog","namespace":"pets","fields":[{"name":"lives","type":"int"}]}]"#,
+            &[],
+        )
+        .unwrap();
+        #[derive(Serialize)]
+        struct Dog {
+            lives: i32,
+        }
+        #[derive(Serialize)]
+        struct Cat {
+            lives: i32,
+        }
+        #[derive(Serialize)]
+        struct Fish {
+            lives: i32,
+        }
+        let mut out = Vec::new();
+        schema.encode_serde(&Dog { lives: 1 }, &mut out).unwrap();
+        assert_eq!(out, [4, 2], "branch 2, Dog");
+        out.clear();
+        schema.encode_serde(&Cat { lives: 9 }, &mut out).unwrap();
+        assert_eq!(out, [2, 18], "branch 1, Cat");
+        out.clear();
+        schema.encode_serde(&Fish { lives: 1 }, &mut out).unwrap();
+        assert_eq!(out, [2, 2], "no record of that name: the first record branch");
+        out.clear();
+        schema.encode_serde(&None::<Dog>, &mut out).unwrap();
+        assert_eq!(out, [0], "branch 0, null");
     }
 
     #[test]
