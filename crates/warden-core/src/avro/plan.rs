@@ -40,12 +40,19 @@ pub(crate) enum Step {
     Double,
     /// `string`, or a `uuid` written as one; `read_back` holds the schema to decode a written
     /// value with when its reader checks more than the encoding (`logical::check_encoded`).
-    String { read_back: Option<Box<Schema>> },
+    String {
+        read_back: Option<Box<Schema>>,
+    },
     /// `bytes`, or a `decimal`, `big-decimal` or `uuid` written as bytes; `read_back` as for
     /// strings.
-    Bytes { read_back: Option<Box<Schema>> },
+    Bytes {
+        read_back: Option<Box<Schema>>,
+    },
     /// A `fixed` of `size` bytes (also a `decimal`, `uuid` or `duration` written as one).
-    Fixed { size: usize, name: Box<str> },
+    Fixed {
+        size: usize,
+        name: Box<str>,
+    },
     Enum(Box<EnumStep>),
     /// An array of this step's items.
     Array(StepId),
