@@ -16,16 +16,18 @@
 //! `<topic>-value` subjects, and two producers made from the same settings (`acks=all`,
 //! `linger.ms=5`, `batch.num.messages=10000`, `queue.buffering.max.messages=1000000`,
 //! no compression, no keys). One record is sent and acknowledged on each topic first
-//! (metadata, connections and the serializer's schema cache warm). Then, in alternating
-//! order from run to run:
+//! (metadata, connections and the serializer's schema cache warm). Then the records go in
+//! `--slices` slices (default 10), the two producers taking turns slice by slice, the first
+//! of each pair alternating from slice to slice and from run to run, so that a change in the
+//! host's speed during a run falls on both alike:
 //!
-//! - **validating**: `--records` distinct records (default 1,000,000; at 200,000 a run took
-//!   under half a second and one build's ratios spread from 0.51 to 0.87) go through
-//!   [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`, then all
-//!   deliveries are awaited; the wall time covers both.
+//! - **validating**: `--records` distinct records (default 1,000,000; at 200,000 in one
+//!   piece a run took under half a second and one build's ratios spread from 0.51 to 0.87)
+//!   go through [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`,
+//!   then all deliveries of the slice are awaited; the wall time covers both.
 //! - **plain**: the same records, serialized beforehand with the same serializer (timed
 //!   separately: the "serializer only" column), are sent as bytes with
-//!   `FutureProducer::send_result` in the same way, then all deliveries are awaited.
+//!   `FutureProducer::send_result` in the same way.
 //!
 //! The ratio validating/plain is the share of end-to-end throughput that remains once
 //! serialization and validation are added; issue 15's targets are at least 0.8 for Avro and
@@ -105,6 +107,7 @@ impl Format {
 struct Options {
     records: usize,
     runs: usize,
+    slices: usize,
     formats: Vec<Format>,
 }
 
@@ -112,6 +115,7 @@ fn options() -> Options {
     let mut options = Options {
         records: 1_000_000,
         runs: 3,
+        slices: 10,
         formats: vec![Format::Avro, Format::Protobuf, Format::Json],
     };
     let mut args = std::env::args().skip(1);
@@ -126,6 +130,7 @@ fn options() -> Options {
         match arg.as_str() {
             "--records" => options.records = number().max(1),
             "--runs" => options.runs = number().max(1),
+            "--slices" => options.slices = number().max(1),
             "--formats" => {
                 options.formats = value
                     .split(',')
@@ -137,7 +142,9 @@ fn options() -> Options {
                     })
                     .collect();
             }
-            other => panic!("unknown option {other} (--records N, --runs N, --formats LIST)"),
+            other => {
+                panic!("unknown option {other} (--records N, --runs N, --slices N, --formats LIST)")
+            }
         }
     }
     options
@@ -249,7 +256,7 @@ struct Run {
 async fn run_once<VS, V>(
     client: &RegistryClient,
     format: Format,
-    run: usize,
+    (run, slices): (usize, usize),
     serializer: VS,
     values: &[V],
 ) -> Run
@@ -291,16 +298,23 @@ where
     let (payloads, serializer_only) = encode_all(producer.values(), &plain_context, values).await;
     let bytes_per_record =
         payloads.iter().map(Vec::len).sum::<usize>() as f64 / payloads.len() as f64;
+    // The records go in slices, the two producers taking turns slice by slice (and
+    // starting in turn from run to run), so that a change in the host's speed during the run
+    // falls on both alike.
     let validating_first = run.is_multiple_of(2);
-    let (validating, plain) = if validating_first {
-        let v = send_validating(&producer, &validating_topic, values).await;
-        let p = send_plain(&plain, &plain_topic, &payloads).await;
-        (v, p)
-    } else {
-        let p = send_plain(&plain, &plain_topic, &payloads).await;
-        let v = send_validating(&producer, &validating_topic, values).await;
-        (v, p)
-    };
+    let slice = values.len().div_ceil(slices.max(1));
+    let (mut validating, mut plain_time) = (Duration::ZERO, Duration::ZERO);
+    for (index, (values, payloads)) in values.chunks(slice).zip(payloads.chunks(slice)).enumerate()
+    {
+        if validating_first == index.is_multiple_of(2) {
+            validating += send_validating(&producer, &validating_topic, values).await;
+            plain_time += send_plain(&plain, &plain_topic, payloads).await;
+        } else {
+            plain_time += send_plain(&plain, &plain_topic, payloads).await;
+            validating += send_validating(&producer, &validating_topic, values).await;
+        }
+    }
+    let plain = plain_time;
     let result = Run {
         format,
         run,
@@ -357,15 +371,22 @@ async fn run(options: Options) {
             let result = match format {
                 Format::Avro => {
                     let serializer = AvroSerializer::new(client.clone(), schema, config());
-                    run_once(&client, format, run, serializer, &structs).await
+                    run_once(&client, format, (run, options.slices), serializer, &structs).await
                 }
                 Format::Protobuf => {
                     let serializer = ProtobufSerializer::new(client.clone(), schema, config());
-                    run_once(&client, format, run, serializer, &messages).await
+                    run_once(
+                        &client,
+                        format,
+                        (run, options.slices),
+                        serializer,
+                        &messages,
+                    )
+                    .await
                 }
                 Format::Json => {
                     let serializer = JsonSerializer::new(client.clone(), schema, config());
-                    run_once(&client, format, run, serializer, &structs).await
+                    run_once(&client, format, (run, options.slices), serializer, &structs).await
                 }
             };
             runs.push(result);
