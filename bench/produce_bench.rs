@@ -17,7 +17,8 @@
 //! `linger.ms=5`, `batch.num.messages=10000`, `queue.buffering.max.messages=1000000`,
 //! no compression, no keys). One record is sent and acknowledged on each topic first
 //! (metadata, connections and the serializer's schema cache warm). Then the records go in
-//! `--slices` slices (default 10), the two producers taking turns slice by slice, the first
+//! `--slices` slices (default 10; fewer when the records do not divide: slices of
+//! `records / slices` rounded up), the two producers taking turns slice by slice, the first
 //! of each pair alternating from slice to slice and from run to run, so that a change in the
 //! host's speed during a run falls on both alike:
 //!
@@ -404,7 +405,7 @@ async fn run(options: Options) {
     );
     let _ = writeln!(
         out,
-        "| format | run | first | validating records/s | plain records/s | validating/plain \
+        "| format | run | first in slice 1 | validating records/s | plain records/s | validating/plain \
          | serializer only records/s | serializer time / validating time | bytes/record | load (1, 5, 15 min) |"
     );
     let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|---:|---|");

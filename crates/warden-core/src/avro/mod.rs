@@ -29,7 +29,8 @@ pub struct AvroSchema {
 }
 
 /// The normalized text, and the JSON as given, from which the texts earlier Warden versions
-/// stored are rebuilt ([`AvroSchema::legacy_canonical`]).
+/// stored are rebuilt ([`AvroSchema::legacy_canonical`]); what is built from the schema when
+/// first needed (the name check's answer, the serde encoder's plan).
 #[derive(Debug, Clone)]
 struct MoreTexts {
     /// Written when first asked for: only `normalize=true` and lookups need it.

@@ -104,9 +104,10 @@ pub(crate) struct FieldStep {
     /// `None` for a field without a default; the default's encoding (the union's first
     /// branch index included), or why it has none (`datum::write_default`'s message).
     pub(crate) default: Option<Result<Box<[u8]>, String>>,
-    /// The address of the last serde key found equal to `name`. Serde's keys are
-    /// `&'static str`, whose bytes never change: a key at this address and of this length
-    /// is this field's name without comparing it.
+    /// The address of the first serde key found equal to `name` (0 before). Serde's keys
+    /// are `&'static str`, never freed and never changed: a key at this address and of this
+    /// length is this field's name without comparing it. Set once, so that threads writing
+    /// several Rust types of one record do not keep rewriting it.
     seen: AtomicUsize,
 }
 
@@ -120,7 +121,10 @@ impl FieldStep {
         }
         let same = *self.name == *key;
         if same {
-            self.seen.store(address, Ordering::Relaxed);
+            // Only the first: a slot already set keeps its key.
+            let _ = self
+                .seen
+                .compare_exchange(0, address, Ordering::Relaxed, Ordering::Relaxed);
         }
         same
     }
@@ -155,7 +159,9 @@ impl Plan {
 }
 
 impl Step {
-    /// The name of the type as errors give it (`datum::kind_name`).
+    /// The name of the type as errors give it (`datum::kind_name`); for
+    /// [`Step::Unresolved`], why it did not resolve (no error names such a step: a value that
+    /// reaches it is left to the JSON route first).
     pub(crate) fn kind_name(&self) -> Cow<'_, str> {
         Cow::Borrowed(match self {
             Step::Null => "null",
