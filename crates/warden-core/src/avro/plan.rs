@@ -82,6 +82,14 @@ pub(crate) struct UnionStep {
     pub(crate) has_array: bool,
     /// Whether a branch is a map (a serde map is written as one).
     pub(crate) has_map: bool,
+    /// The index of the branch a null value takes, when every branch before it is one
+    /// that takes neither a null nor a string and cannot fail to resolve (a primitive other
+    /// than `string`, an array or a map): the branch [`branch`](super::ser) would choose,
+    /// known without asking each branch. `None` otherwise.
+    pub(crate) null: Option<u32>,
+    /// The same for a string value and a plain `string` branch (no logical type to read
+    /// back).
+    pub(crate) plain_string: Option<u32>,
 }
 
 /// A record: its names and fields in schema order.
@@ -112,19 +120,25 @@ pub(crate) struct FieldStep {
 }
 
 impl FieldStep {
-    /// Whether serde's `key` names this field.
-    #[inline]
+    /// Whether serde's `key` names this field. The test by address is inlined; the first
+    /// comparison of the text is not.
+    #[inline(always)]
     pub(crate) fn is(&self, key: &'static str) -> bool {
-        let address = key.as_ptr() as usize;
-        if address == self.seen.load(Ordering::Relaxed) && key.len() == self.name.len() {
-            return true;
-        }
+        (key.as_ptr() as usize == self.seen.load(Ordering::Relaxed) && key.len() == self.name.len())
+            || self.compare(key)
+    }
+
+    #[inline(never)]
+    fn compare(&self, key: &'static str) -> bool {
         let same = *self.name == *key;
         if same {
             // Only the first: a slot already set keeps its key.
-            let _ = self
-                .seen
-                .compare_exchange(0, address, Ordering::Relaxed, Ordering::Relaxed);
+            let _ = self.seen.compare_exchange(
+                0,
+                key.as_ptr() as usize,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
         }
         same
     }
@@ -237,11 +251,35 @@ impl<'s> Builder<'s> {
                 let variants = union.variants();
                 let branches = variants.iter().map(|v| self.add(v)).collect();
                 let expected: Vec<String> = variants.iter().map(kind_name).collect();
+                // The first branch that is `wanted`, when no branch before it could take
+                // the value first or fail to resolve.
+                let first = |wanted: fn(&Schema) -> bool| {
+                    let passed = |v: &Schema| {
+                        matches!(
+                            underlying(v),
+                            Underlying::Null
+                                | Underlying::Boolean
+                                | Underlying::Int
+                                | Underlying::Long
+                                | Underlying::Float
+                                | Underlying::Double
+                                | Underlying::Bytes
+                                | Underlying::Array(_)
+                                | Underlying::Map(_)
+                        )
+                    };
+                    let at = variants.iter().position(|v| wanted(v) || !passed(v))?;
+                    wanted(&variants[at]).then(|| at as u32)
+                };
                 Step::Union(Box::new(UnionStep {
                     branches,
                     expected: expected.join(", ").into(),
                     has_array: variants.iter().any(|v| matches!(v, Schema::Array(_))),
                     has_map: variants.iter().any(|v| matches!(v, Schema::Map(_))),
+                    null: first(|v| matches!(underlying(v), Underlying::Null)),
+                    plain_string: first(|v| {
+                        matches!(underlying(v), Underlying::String) && read_back(v).is_none()
+                    }),
                 }))
             }
             Underlying::Record(record) => {

@@ -104,6 +104,8 @@ enum Seg<'k> {
 
 /// Puts `seg` in front of the path of an invalid value as the error leaves the container
 /// that holds it: paths are built on the way out, so a value that passes costs none.
+#[cold]
+#[inline(never)]
 fn within(seg: Seg<'_>, mut fail: Fail) -> Fail {
     let Outcome::Invalid(error) = &mut *fail.0 else {
         return fail;
@@ -213,6 +215,7 @@ impl<'a, 's> Ser<'a, 's> {
         Ok(branch)
     }
 
+    #[inline(always)]
     fn integer(mut self, n: i128) -> Result<(), Fail> {
         let kind = Kind::Int(n);
         let step = self.target(kind)?;
@@ -380,6 +383,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     type SerializeStruct = StructSer<'a, 's>;
     type SerializeStructVariant = ser::Impossible<(), Fail>;
 
+    #[inline(always)]
     fn serialize_bool(mut self, v: bool) -> Result<(), Fail> {
         match self.target(Kind::Bool)? {
             Step::Boolean => {
@@ -400,6 +404,7 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
     }
 
     #[allow(clippy::cast_possible_truncation)] // Avro float is 32-bit by definition
+    #[inline(always)]
     fn serialize_f64(mut self, v: f64) -> Result<(), Fail> {
         match self.target(Kind::Float)? {
             Step::Float => {
@@ -418,20 +423,34 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
 
+    #[inline(always)]
     fn serialize_str(self, v: &str) -> Result<(), Fail> {
-        // A plain string field, the most common value of all, straight away.
-        if let Step::String { read_back: None } = self.step {
-            write_bytes(v.as_bytes(), self.out);
-            return Ok(());
+        // A plain string field, the most common value of all, straight away; then a
+        // string in a union whose string branch is known beforehand (`["null", "string"]`).
+        let branch = match self.step {
+            Step::String { read_back: None } => None,
+            Step::Union(union) if union.plain_string.is_some() => union.plain_string,
+            _ => return self.text(v),
+        };
+        if let Some(index) = branch {
+            write_long(i64::from(index), self.out);
         }
-        self.text(v)
+        write_bytes(v.as_bytes(), self.out);
+        Ok(())
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Fail> {
         self.bytes(v)
     }
 
+    #[inline(always)]
     fn serialize_none(mut self) -> Result<(), Fail> {
+        if let Step::Union(union) = self.step
+            && let Some(index) = union.null
+        {
+            write_long(i64::from(index), self.out);
+            return Ok(());
+        }
         match self.target(Kind::Null)? {
             Step::Null => Ok(()),
             other => Err(mismatch(other, Kind::Null)),
@@ -450,12 +469,22 @@ impl<'a, 's> ser::Serializer for Ser<'a, 's> {
         self.serialize_none()
     }
 
+    /// A Rust enum's unit variant is an Avro enum symbol (or a string). The symbol at the
+    /// variant's own index is tried first: when the Rust enum lists the symbols in the
+    /// schema's order, one comparison finds it.
+    #[inline(always)]
     fn serialize_unit_variant(
         self,
         _: &'static str,
-        _: u32,
+        index: u32,
         variant: &'static str,
     ) -> Result<(), Fail> {
+        if let Step::Enum(e) = self.step
+            && e.symbols.get(index as usize).is_some_and(|s| s == variant)
+        {
+            write_long(i64::from(index), self.out);
+            return Ok(());
+        }
         self.serialize_str(variant)
     }
 
@@ -864,7 +893,23 @@ impl ser::SerializeMap for MapSer<'_, '_> {
 /// Ends an array or map block (Avro spec, "Binary Encoding": a count, the items, then 0).
 /// The count went in front when serde declared the length; otherwise it is put there now. A
 /// declared length the value did not keep is left to the JSON route.
+#[inline(always)]
 fn close_block(
+    out: &mut Vec<u8>,
+    start: usize,
+    declared: Option<usize>,
+    count: usize,
+) -> Result<(), Fail> {
+    // The common case, a length serde declared and kept, inlined; the rest out of line.
+    if declared == Some(count) {
+        out.push(0);
+        return Ok(());
+    }
+    close_block_slow(out, start, declared, count)
+}
+
+#[inline(never)]
+fn close_block_slow(
     out: &mut Vec<u8>,
     start: usize,
     declared: Option<usize>,
@@ -905,6 +950,40 @@ impl StructSer<'_, '_> {
         }
     }
 
+    /// A field that is not the next one in the schema: held until its turn when it comes
+    /// early; a field given twice is left to the JSON route; an unknown field is invalid.
+    #[inline(never)]
+    fn out_of_turn<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Fail> {
+        let fields = &self.record.fields;
+        let index = match self.record.lookup.get(key) {
+            Some(&i) if i > self.next => i,
+            Some(_) => return unsupported("a field given twice"),
+            None => {
+                return Err(invalid(format!(
+                    "unknown field \"{key}\" in record {}",
+                    self.record.full_name
+                )));
+            }
+        };
+        let mut held = Vec::new();
+        value
+            .serialize(Ser {
+                plan: self.plan,
+                step: self.plan.at(fields[index].step),
+                out: &mut held,
+            })
+            .map_err(|e| within(Seg::Field(key), e))?;
+        if self.pending.is_empty() {
+            self.pending.resize(fields.len(), None);
+        }
+        self.pending[index] = Some(held);
+        Ok(())
+    }
+
     #[inline(never)]
     fn flush_held(&mut self) {
         while let Some(Some(_)) = self.pending.get(self.next) {
@@ -919,55 +998,47 @@ impl ser::SerializeStruct for StructSer<'_, '_> {
     type Ok = ();
     type Error = Fail;
 
+    /// A field in its turn (the common case: serde's derive writes the fields in their
+    /// declared order) is inlined into the caller's `Serialize` impl; any other goes out of
+    /// line ([`StructSer::out_of_turn`]).
+    #[inline(always)]
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
     ) -> Result<(), Fail> {
-        let fields = &self.record.fields;
-        let index = if fields.get(self.next).is_some_and(|f| f.is(key)) {
-            self.next
-        } else {
-            match self.record.lookup.get(key) {
-                Some(&i) if i > self.next => i,
-                Some(_) => return unsupported("a field given twice"),
-                None => {
-                    return Err(invalid(format!(
-                        "unknown field \"{key}\" in record {}",
-                        self.record.full_name
-                    )));
-                }
-            }
-        };
-        let step = self.plan.at(fields[index].step);
-        if index == self.next {
+        if let Some(field) = self.record.fields.get(self.next)
+            && field.is(key)
+        {
             value
                 .serialize(Ser {
                     plan: self.plan,
-                    step,
+                    step: self.plan.at(field.step),
                     out: self.out,
                 })
                 .map_err(|e| within(Seg::Field(key), e))?;
             self.next += 1;
-        } else {
-            let mut held = Vec::new();
-            value
-                .serialize(Ser {
-                    plan: self.plan,
-                    step,
-                    out: &mut held,
-                })
-                .map_err(|e| within(Seg::Field(key), e))?;
-            if self.pending.is_empty() {
-                self.pending.resize(fields.len(), None);
-            }
-            self.pending[index] = Some(held);
+            self.flush();
+            return Ok(());
         }
-        self.flush();
-        Ok(())
+        self.out_of_turn(key, value)
     }
 
-    fn end(mut self) -> Result<(), Fail> {
+    /// Every field given in its turn (the common case) ends here, inlined; missing fields
+    /// and held ones are written out of line ([`StructSer::finish`]).
+    #[inline(always)]
+    fn end(self) -> Result<(), Fail> {
+        if self.next == self.record.fields.len() {
+            return Ok(());
+        }
+        self.finish()
+    }
+}
+
+impl StructSer<'_, '_> {
+    /// Writes the held fields and the defaults of missing ones, in schema order.
+    #[inline(never)]
+    fn finish(mut self) -> Result<(), Fail> {
         while self.next < self.record.fields.len() {
             if self.pending.get(self.next).is_some_and(Option::is_some) {
                 self.flush();
@@ -1144,6 +1215,80 @@ mod tests {
         let json = serde_json::to_value(&value).unwrap();
         schema.encode_json(&json, &mut via_json).unwrap();
         assert_eq!(direct, via_json, "both routes pick the same branches");
+    }
+
+    /// The branches a null or a string takes without asking each branch, and the enum
+    /// symbol found by the variant's index, against the JSON route and exact bytes: null
+    /// after other branches, a string after a null, a `uuid` string (read back, not
+    /// written as it comes), a union whose string branch comes after an enum (which takes
+    /// the string first when it is a symbol), and a Rust enum that lists the symbols in
+    /// another order than the schema.
+    #[test]
+    fn nulls_strings_and_symbols_take_the_branches_and_indices_the_json_route_gives() {
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"a","type":["int","null","string"]},
+                {"name":"b","type":["string","null"]},
+                {"name":"c","type":["null",{"type":"string","logicalType":"uuid"}]},
+                {"name":"d","type":[{"type":"enum","name":"E","symbols":["X","Y"]},"string"]},
+                {"name":"e","type":"E"},
+                {"name":"f","type":["null","string"]}]}"#,
+            &[],
+        )
+        .unwrap();
+        #[derive(Serialize)]
+        enum Reversed {
+            Y,
+            X,
+        }
+        #[derive(Serialize)]
+        struct R {
+            a: Option<String>,
+            b: Option<String>,
+            c: Option<String>,
+            d: String,
+            e: Reversed,
+            f: Option<String>,
+        }
+        const UUID: &str = "0b6f8e6e-4a4e-4f3a-9a9e-3b0e8a1c2d3f";
+        let uuid = |branch: u8| [&[branch, 72][..], UUID.as_bytes()].concat();
+        let cases = [
+            (
+                R {
+                    a: None,
+                    b: Some("s".into()),
+                    c: Some(UUID.into()),
+                    d: "Y".into(),
+                    e: Reversed::X,
+                    f: None,
+                },
+                // a: branch 1; b: branch 0, "s"; c: branch 1, the uuid; d: branch 0, symbol
+                // 1; e: symbol 0; f: branch 0.
+                [&[2, 0, 2, b's'][..], &uuid(2), &[0, 2, 0, 0]].concat(),
+            ),
+            (
+                R {
+                    a: Some("t".into()),
+                    b: None,
+                    c: None,
+                    d: "Z".into(),
+                    e: Reversed::Y,
+                    f: Some("u".into()),
+                },
+                // a: branch 2, "t"; b: branch 1; c: branch 0; d: branch 1 ("Z" is no
+                // symbol), "Z"; e: symbol 1; f: branch 1, "u".
+                vec![4, 2, b't', 2, 0, 2, 2, b'Z', 2, 2, 2, b'u'],
+            ),
+        ];
+        for (value, expected) in cases {
+            let mut direct = Vec::new();
+            schema.encode_serde(&value, &mut direct).unwrap();
+            let json = serde_json::to_value(&value).unwrap();
+            let mut via_json = Vec::new();
+            schema.encode_json(&json, &mut via_json).unwrap();
+            assert_eq!(direct, expected);
+            assert_eq!(direct, via_json, "both routes pick the same branches");
+        }
     }
 
     #[test]
