@@ -164,6 +164,54 @@ fn producer_config(broker: &Broker) -> ClientConfig {
     config
 }
 
+/// CPU time used so far by every live thread of process `pid` (`"self"` for this one), in
+/// nanoseconds: the sum of the first field of `/proc/PID/task/*/schedstat`. Threads that
+/// have exited are not counted; 0 where `/proc` cannot be read.
+fn cpu_ns(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// CPU time used so far by this process's main thread, in nanoseconds (0 where `/proc`
+/// cannot be read).
+fn app_ns() -> u64 {
+    std::fs::read_to_string(format!("/proc/self/task/{}/schedstat", std::process::id()))
+        .ok()
+        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Wall and CPU time of one producer's slices, summed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spent {
+    wall: Duration,
+    /// CPU of this process: the application's thread, librdkafka's threads (both
+    /// producers' idle ones too) and the in-process registry, idle during the slices.
+    process_ns: u64,
+    /// CPU of the application's thread alone (the main thread: the runtime is
+    /// current-thread).
+    app_ns: u64,
+    /// CPU of the broker process.
+    broker_ns: u64,
+}
+
+impl Spent {
+    /// Adds the wall and CPU time of `phase`, run now.
+    async fn add(&mut self, broker: &str, phase: impl Future<Output = Duration>) {
+        let (process, app, broker_before) = (cpu_ns("self"), app_ns(), cpu_ns(broker));
+        self.wall += phase.await;
+        self.process_ns += cpu_ns("self").saturating_sub(process);
+        self.app_ns += app_ns().saturating_sub(app);
+        self.broker_ns += cpu_ns(broker).saturating_sub(broker_before);
+    }
+}
+
 /// Sends every value through the validating producer, then awaits every delivery.
 async fn send_validating<VS, V>(
     producer: &Producer<RawSerializer, VS>,
@@ -248,6 +296,8 @@ struct Run {
     validating_first: bool,
     validating: Duration,
     plain: Duration,
+    /// CPU per producer (validating, plain).
+    cpu: (Spent, Spent),
     serializer_only: Duration,
     bytes_per_record: f64,
     load: String,
@@ -304,24 +354,27 @@ where
     // falls on both alike.
     let validating_first = run.is_multiple_of(2);
     let slice = values.len().div_ceil(slices.max(1));
-    let (mut validating, mut plain_time) = (Duration::ZERO, Duration::ZERO);
+    let (mut validating, mut plain_spent) = (Spent::default(), Spent::default());
+    let pid = broker.pid().to_string();
     for (index, (values, payloads)) in values.chunks(slice).zip(payloads.chunks(slice)).enumerate()
     {
+        let validating_slice = send_validating(&producer, &validating_topic, values);
+        let plain_slice = send_plain(&plain, &plain_topic, payloads);
         if validating_first == index.is_multiple_of(2) {
-            validating += send_validating(&producer, &validating_topic, values).await;
-            plain_time += send_plain(&plain, &plain_topic, payloads).await;
+            validating.add(&pid, validating_slice).await;
+            plain_spent.add(&pid, plain_slice).await;
         } else {
-            plain_time += send_plain(&plain, &plain_topic, payloads).await;
-            validating += send_validating(&producer, &validating_topic, values).await;
+            plain_spent.add(&pid, plain_slice).await;
+            validating.add(&pid, validating_slice).await;
         }
     }
-    let plain = plain_time;
     let result = Run {
         format,
         run,
         validating_first,
-        validating,
-        plain,
+        validating: validating.wall,
+        plain: plain_spent.wall,
+        cpu: (validating, plain_spent),
         serializer_only,
         bytes_per_record,
         load: load_average(),
@@ -331,8 +384,8 @@ where
         "{} run {}: validating {:.0}/s, plain {:.0}/s, serializer only {:.0}/s",
         format.name(),
         run + 1,
-        rate(validating),
-        rate(plain),
+        rate(validating.wall),
+        rate(plain_spent.wall),
         rate(serializer_only)
     );
     result
@@ -427,6 +480,40 @@ async fn run(options: Options) {
             100.0 * r.serializer_only.as_secs_f64() / r.validating.as_secs_f64(),
             r.bytes_per_record,
             r.load,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nCPU per record (µs) over the same slices, and wall time per record: the application's \
+         thread, this whole process (with librdkafka's threads), the broker, and both \
+         processes.\n\n\
+         | format | run | validating: wall | app thread | process | broker | both \
+         | plain: wall | app thread | process | broker | both | both, validating/plain |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let per_record = |ns: u64| ns as f64 / 1000.0 / options.records as f64;
+    for r in &runs {
+        let (v, p) = r.cpu;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} \
+             | {:.2} | {:.2} |",
+            r.format.name(),
+            r.run + 1,
+            per_record(v.wall.as_nanos() as u64),
+            per_record(v.app_ns),
+            per_record(v.process_ns),
+            per_record(v.broker_ns),
+            per_record(v.process_ns + v.broker_ns),
+            per_record(p.wall.as_nanos() as u64),
+            per_record(p.app_ns),
+            per_record(p.process_ns),
+            per_record(p.broker_ns),
+            per_record(p.process_ns + p.broker_ns),
+            (v.process_ns + v.broker_ns) as f64 / (p.process_ns + p.broker_ns).max(1) as f64,
         );
     }
     let _ = writeln!(

@@ -146,6 +146,11 @@ impl Broker {
 }
 
 impl Broker {
+    /// The broker process's id (for reading its CPU time from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Creates a topic with one partition (Tansu does not create topics on first use).
     ///
     /// Panics when the broker refuses.
