@@ -228,7 +228,9 @@ impl<KS, VS> Producer<KS, VS> {
 
     /// Serializes `key` and `value` for `topic` and enqueues the record. Returns as soon as
     /// the record is in the client's queue (waiting only while the queue is full); the
-    /// returned future resolves when the broker acknowledges it.
+    /// returned future resolves when the broker acknowledges it. The value's buffer, copied
+    /// by the client, is given back for the next record serialized on this thread
+    /// ([`warden_serde::recycle`]).
     ///
     /// Errors: [`ProduceError::Serialize`] before anything is enqueued when the key or value
     /// is refused; [`ProduceError::Kafka`] when the client refuses the record.
@@ -265,9 +267,12 @@ impl<KS, VS> Producer<KS, VS> {
             None => None,
         };
         if self.framing == SchemaIdFraming::Prefix {
-            return self
+            let delivery = self
                 .enqueue(topic, key_bytes.as_deref(), &value_bytes, None)
                 .await;
+            // The client copied the value: its buffer serves the next record.
+            warden_serde::recycle(value_bytes);
+            return delivery;
         }
         let mut headers = OwnedHeaders::new();
         let value_bytes = in_header(
@@ -289,8 +294,11 @@ impl<KS, VS> Producer<KS, VS> {
             ),
             None => None,
         };
-        self.enqueue(topic, key_bytes.as_deref(), &value_bytes, Some(headers))
-            .await
+        let delivery = self
+            .enqueue(topic, key_bytes.as_deref(), &value_bytes, Some(headers))
+            .await;
+        warden_serde::recycle(value_bytes);
+        delivery
     }
 
     /// [`Producer::send`], then waits for the broker's acknowledgement.

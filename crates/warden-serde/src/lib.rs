@@ -95,7 +95,7 @@ pub use crate::headers::{
 };
 pub use crate::json::{JsonDeserializer, JsonSerializer};
 pub use crate::protobuf::{ProtobufDeserializer, ProtobufSerializer};
-pub use crate::resolver::{SerializerConfig, record_name};
+pub use crate::resolver::{SerializerConfig, record_name, recycle};
 pub use crate::rules::Contract;
 pub use crate::rules::encrypt::{DekClock, register_kms};
 pub use crate::strategy::{Part, SerializationContext, SubjectNameStrategy};

@@ -15,7 +15,9 @@ use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 use crate::error::{Result, SerdeError};
 use crate::frame::{read_indexes, writer_schema};
 use crate::generic::{ReaderVersion, Reading};
-use crate::resolver::{Contracts, FastHash, Held, Resolved, Resolver, SerializerConfig, narrow};
+use crate::resolver::{
+    Contracts, FastHash, Held, Resolved, Resolver, SerializerConfig, framed_buffer, narrow,
+};
 use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes Protobuf messages: `prost` types (by their `prost::Name`), `DynamicMessage`s
@@ -124,7 +126,7 @@ impl ProtobufSerializer {
         let record_name = self.resolver.uses_record_name().then_some(full_name);
         let resolved = self.resolver.resolve(context, record_name).await?;
         let target = self.target(&resolved, full_name)?;
-        let mut out = header(resolved.id, target.indexes.len() + message.encoded_len());
+        let mut out = framed_buffer(resolved.id, target.indexes.len() + message.encoded_len());
         out.extend_from_slice(&target.indexes);
         let start = out.len();
         // `Message::encode` would size the message again to check the room; a `Vec` has it.

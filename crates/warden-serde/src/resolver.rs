@@ -282,6 +282,42 @@ impl<S> Clone for Resolved<S> {
 /// buffer starts at a quarter more than this.
 const LENGTH_HINT_CAP: usize = 4096;
 
+/// The largest buffer [`recycle`] keeps (bytes of capacity): one large record does not keep
+/// its allocation on the thread.
+const RECYCLE_CAP: usize = 4 * LENGTH_HINT_CAP;
+
+thread_local! {
+    /// The buffer given back last on this thread, empty; none (no allocation) before.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Gives the buffer of a record already sent (or copied) back to the serializers, so that
+/// the next record serialized on this thread is written into its allocation instead of a
+/// new one. A producer gives back each value once the Kafka client has copied it
+/// (`warden_kafka::Producer::send` does). One buffer is kept per thread, and none with more
+/// than 16 KiB of capacity.
+pub fn recycle(buffer: Vec<u8>) {
+    if buffer.capacity() == 0 || buffer.capacity() > RECYCLE_CAP {
+        return;
+    }
+    let mut buffer = buffer;
+    buffer.clear();
+    SPARE.with(|spare| spare.set(buffer));
+}
+
+/// The wire-format header of schema `id`, with room for `body` more bytes, in the buffer
+/// last given back on this thread ([`recycle`]) or a new one.
+pub(crate) fn framed_buffer(id: SchemaId, body: usize) -> Vec<u8> {
+    let mut out = SPARE.with(std::cell::Cell::take);
+    if out.capacity() == 0 {
+        return header(id, body);
+    }
+    out.reserve(warden_core::wire::HEADER_LEN + body);
+    out.push(warden_core::wire::MAGIC_BYTE);
+    out.extend_from_slice(&id.get().to_be_bytes());
+    out
+}
+
 /// The hasher of the maps looked up on every record: foldhash, several times SipHash's speed
 /// on short keys. Their keys are the application's own topic names and schema ids.
 pub(crate) type FastHash = foldhash::fast::RandomState;
@@ -351,10 +387,12 @@ impl<S: FormatSchema> Resolver<S> {
 
     /// A buffer for a record written with schema `id`: the wire-format header, and room for
     /// at least `body` bytes or a quarter more than the last record took ([`Resolver::wrote`]).
+    /// The allocation is the one last given back on this thread ([`recycle`]) when there is
+    /// one.
     pub(crate) fn buffer(&self, id: SchemaId, body: usize) -> Vec<u8> {
         // A quarter more than the last record, so one a little longer does not grow it.
         let last = self.last_len.load(Ordering::Relaxed);
-        header(id, body.max(last + last / 4))
+        framed_buffer(id, body.max(last + last / 4))
     }
 
     /// Notes the length of a framed record just written, for [`Resolver::buffer`]; past
@@ -726,5 +764,27 @@ mod tests {
             "{}",
             buffer.capacity()
         );
+    }
+
+    #[test]
+    fn a_recycled_buffer_is_written_again_from_a_fresh_header() {
+        let (one, two) = (SchemaId::new(1).unwrap(), SchemaId::new(2).unwrap());
+        let mut sent = framed_buffer(one, 64);
+        sent.extend_from_slice(b"an old record");
+        let address = sent.as_ptr();
+        recycle(sent);
+        let next = framed_buffer(two, 8);
+        assert_eq!(
+            next,
+            [0, 0, 0, 0, 2],
+            "the header of its own schema, nothing older"
+        );
+        assert_eq!(next.as_ptr(), address, "the recycled allocation");
+        // It was taken: the next buffer on this thread is a new one.
+        let other = framed_buffer(two, 8);
+        assert_ne!(other.as_ptr(), next.as_ptr());
+        // A buffer past the cap is not kept on the thread.
+        recycle(Vec::with_capacity(RECYCLE_CAP + 1));
+        assert!(framed_buffer(one, 8).capacity() < RECYCLE_CAP);
     }
 }
