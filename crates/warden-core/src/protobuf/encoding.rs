@@ -54,6 +54,7 @@ struct Plan {
 }
 
 impl Plan {
+    #[inline(always)]
     fn field(&self, number: u32) -> Field {
         match self.dense.get(number as usize) {
             Some(field) => *field,
@@ -130,7 +131,21 @@ impl EncodingCheck {
     }
 }
 
+/// Reads a varint. Keys, lengths and small numbers take one byte: that case is inlined, the
+/// rest is not.
+#[inline(always)]
 fn varint(bytes: &mut &[u8]) -> Option<u64> {
+    match bytes.split_first() {
+        Some((&b, rest)) if b < 0x80 => {
+            *bytes = rest;
+            Some(u64::from(b))
+        }
+        _ => long_varint(bytes),
+    }
+}
+
+#[inline(never)]
+fn long_varint(bytes: &mut &[u8]) -> Option<u64> {
     let mut value: u64 = 0;
     for (i, &b) in bytes.iter().enumerate().take(10) {
         value |= u64::from(b & 0x7f) << (7 * i);
