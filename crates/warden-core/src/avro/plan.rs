@@ -269,7 +269,7 @@ impl<'s> Builder<'s> {
                         )
                     };
                     let at = variants.iter().position(|v| wanted(v) || !passed(v))?;
-                    wanted(&variants[at]).then(|| at as u32)
+                    wanted(&variants[at]).then_some(at as u32)
                 };
                 Step::Union(Box::new(UnionStep {
                     branches,
