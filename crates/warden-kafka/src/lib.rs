@@ -163,6 +163,10 @@ async fn in_header(
     let (header, payload) = warden_serde::to_header_framing(client, part, &framed)
         .await
         .map_err(|source| ProduceError::Serialize { part, source })?;
+    if part == Part::Value {
+        // The payload is a copy: the value's buffer serves the next record.
+        warden_serde::recycle(framed);
+    }
     *headers = std::mem::replace(headers, OwnedHeaders::new()).insert(Header {
         key: header.name,
         value: Some(&header.value),
@@ -228,9 +232,10 @@ impl<KS, VS> Producer<KS, VS> {
 
     /// Serializes `key` and `value` for `topic` and enqueues the record. Returns as soon as
     /// the record is in the client's queue (waiting only while the queue is full); the
-    /// returned future resolves when the broker acknowledges it. The value's buffer, copied
-    /// by the client, is given back for the next record serialized on this thread
-    /// ([`warden_serde::recycle`]).
+    /// returned future resolves when the broker acknowledges it. The buffer the value was
+    /// serialized into is given back for the next record serialized on this thread
+    /// ([`warden_serde::recycle`]) once it has been copied: by the client, or with header
+    /// framing into the payload without its prefix.
     ///
     /// Errors: [`ProduceError::Serialize`] before anything is enqueued when the key or value
     /// is refused; [`ProduceError::Kafka`] when the client refuses the record.
@@ -294,11 +299,8 @@ impl<KS, VS> Producer<KS, VS> {
             ),
             None => None,
         };
-        let delivery = self
-            .enqueue(topic, key_bytes.as_deref(), &value_bytes, Some(headers))
-            .await;
-        warden_serde::recycle(value_bytes);
-        delivery
+        self.enqueue(topic, key_bytes.as_deref(), &value_bytes, Some(headers))
+            .await
     }
 
     /// [`Producer::send`], then waits for the broker's acknowledgement.

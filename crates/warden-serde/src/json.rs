@@ -7,13 +7,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::json::Verdict;
-use warden_core::wire::{HEADER_LEN, header};
+use warden_core::wire::HEADER_LEN;
 use warden_core::{JsonSchema, ParsedSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
 use crate::frame::writer_schema;
 use crate::generic::{ReaderVersion, Reading};
-use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, narrow};
+use crate::resolver::{Contracts, Resolved, Resolver, SerializerConfig, framed_buffer, narrow};
 use crate::strategy::{SerializationContext, SubjectNameStrategy};
 
 /// Serializes values as JSON validated against a JSON Schema (the compiled validator is
@@ -117,7 +117,7 @@ fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
         json
     };
     validate(&resolved.schema, json)?;
-    let mut out = header(resolved.id, 256);
+    let mut out = framed_buffer(resolved.id, 256);
     serde_json::to_writer(&mut out, json).map_err(|e| SerdeError::Serialization(e.to_string()))?;
     Ok(out)
 }

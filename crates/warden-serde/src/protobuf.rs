@@ -9,7 +9,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use serde_json::Value;
 use warden_client::{RegistryClient, UnregisteredSchema};
 use warden_core::protobuf::EncodingCheck;
-use warden_core::wire::{header, message_indexes_to_bytes};
+use warden_core::wire::message_indexes_to_bytes;
 use warden_core::{ParsedSchema, ProtobufSchema, SchemaId};
 
 use crate::error::{Result, SerdeError};
@@ -170,7 +170,7 @@ impl ProtobufSerializer {
         } else {
             schema.encode_json(&target.descriptor, json)?
         };
-        let mut out = header(resolved.id, target.indexes.len() + bytes.len());
+        let mut out = framed_buffer(resolved.id, target.indexes.len() + bytes.len());
         out.extend_from_slice(&target.indexes);
         out.extend_from_slice(&bytes);
         Ok(out)

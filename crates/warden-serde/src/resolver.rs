@@ -282,9 +282,10 @@ impl<S> Clone for Resolved<S> {
 /// buffer starts at a quarter more than this.
 const LENGTH_HINT_CAP: usize = 4096;
 
-/// The largest buffer [`recycle`] keeps (bytes of capacity): one large record does not keep
-/// its allocation on the thread.
-const RECYCLE_CAP: usize = 4 * LENGTH_HINT_CAP;
+/// The largest buffer [`recycle`] keeps (bytes of capacity): the most [`Resolver::buffer`]
+/// asks for (a quarter more than [`LENGTH_HINT_CAP`], and the header), so that one large
+/// record does not make the small ones after it hold a large buffer.
+const RECYCLE_CAP: usize = warden_core::wire::HEADER_LEN + LENGTH_HINT_CAP + LENGTH_HINT_CAP / 4;
 
 thread_local! {
     /// The buffer given back last on this thread, empty; none (no allocation) before.
@@ -295,20 +296,21 @@ thread_local! {
 /// the next record serialized on this thread is written into its allocation instead of a
 /// new one. A producer gives back each value once the Kafka client has copied it
 /// (`warden_kafka::Producer::send` does). One buffer is kept per thread, and none with more
-/// than 16 KiB of capacity.
+/// than about 5 KiB of capacity (`RECYCLE_CAP`).
 pub fn recycle(buffer: Vec<u8>) {
     if buffer.capacity() == 0 || buffer.capacity() > RECYCLE_CAP {
         return;
     }
     let mut buffer = buffer;
     buffer.clear();
-    SPARE.with(|spare| spare.set(buffer));
+    // While the thread's locals are being destroyed there is no spare to keep.
+    let _ = SPARE.try_with(|spare| spare.set(buffer));
 }
 
 /// The wire-format header of schema `id`, with room for `body` more bytes, in the buffer
 /// last given back on this thread ([`recycle`]) or a new one.
 pub(crate) fn framed_buffer(id: SchemaId, body: usize) -> Vec<u8> {
-    let mut out = SPARE.with(std::cell::Cell::take);
+    let mut out = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
     if out.capacity() == 0 {
         return header(id, body);
     }

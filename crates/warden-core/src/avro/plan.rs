@@ -82,13 +82,13 @@ pub(crate) struct UnionStep {
     pub(crate) has_array: bool,
     /// Whether a branch is a map (a serde map is written as one).
     pub(crate) has_map: bool,
-    /// The index of the branch a null value takes, when every branch before it is one
-    /// that takes neither a null nor a string and cannot fail to resolve (a primitive other
-    /// than `string`, an array or a map): the branch [`branch`](super::ser) would choose,
+    /// The index of the `null` branch, when every branch before it is a `boolean`, `int`,
+    /// `long`, `float`, `double`, `bytes`, array or map (none takes a null or a string,
+    /// none can fail to resolve): the branch the encoder's union choice would give a null,
     /// known without asking each branch. `None` otherwise.
     pub(crate) null: Option<u32>,
-    /// The same for a string value and a plain `string` branch (no logical type to read
-    /// back).
+    /// The same for a string value: the index of the first plain `string` branch (no
+    /// logical type to read back), when every branch before it is one of those or `null`.
     pub(crate) plain_string: Option<u32>,
 }
 
@@ -120,8 +120,9 @@ pub(crate) struct FieldStep {
 }
 
 impl FieldStep {
-    /// Whether serde's `key` names this field. The test by address is inlined; the first
-    /// comparison of the text is not.
+    /// Whether serde's `key` names this field. The test by address is inlined; a key at
+    /// another address (the first one, or another Rust type's) is compared as text out of
+    /// line.
     #[inline(always)]
     pub(crate) fn is(&self, key: &'static str) -> bool {
         (key.as_ptr() as usize == self.seen.load(Ordering::Relaxed) && key.len() == self.name.len())

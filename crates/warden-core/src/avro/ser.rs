@@ -1221,8 +1221,8 @@ mod tests {
     /// symbol found by the variant's index, against the JSON route and exact bytes: null
     /// after other branches, a string after a null, a `uuid` string (read back, not
     /// written as it comes), a union whose string branch comes after an enum (which takes
-    /// the string first when it is a symbol), and a Rust enum that lists the symbols in
-    /// another order than the schema.
+    /// the string first when it is a symbol), and Rust enums that list the symbols in the
+    /// schema's order (found at the variant's index) and in another order.
     #[test]
     fn nulls_strings_and_symbols_take_the_branches_and_indices_the_json_route_gives() {
         let schema = AvroSchema::parse(
@@ -1232,7 +1232,8 @@ mod tests {
                 {"name":"c","type":["null",{"type":"string","logicalType":"uuid"}]},
                 {"name":"d","type":[{"type":"enum","name":"E","symbols":["X","Y"]},"string"]},
                 {"name":"e","type":"E"},
-                {"name":"f","type":["null","string"]}]}"#,
+                {"name":"f","type":["null","string"]},
+                {"name":"g","type":"E"}]}"#,
             &[],
         )
         .unwrap();
@@ -1242,6 +1243,11 @@ mod tests {
             X,
         }
         #[derive(Serialize)]
+        enum InOrder {
+            X,
+            Y,
+        }
+        #[derive(Serialize)]
         struct R {
             a: Option<String>,
             b: Option<String>,
@@ -1249,6 +1255,7 @@ mod tests {
             d: String,
             e: Reversed,
             f: Option<String>,
+            g: InOrder,
         }
         const UUID: &str = "0b6f8e6e-4a4e-4f3a-9a9e-3b0e8a1c2d3f";
         let uuid = |branch: u8| [&[branch, 72][..], UUID.as_bytes()].concat();
@@ -1261,10 +1268,11 @@ mod tests {
                     d: "Y".into(),
                     e: Reversed::X,
                     f: None,
+                    g: InOrder::Y,
                 },
                 // a: branch 1; b: branch 0, "s"; c: branch 1, the uuid; d: branch 0, symbol
-                // 1; e: symbol 0; f: branch 0.
-                [&[2, 0, 2, b's'][..], &uuid(2), &[0, 2, 0, 0]].concat(),
+                // 1; e: symbol 0; f: branch 0; g: symbol 1.
+                [&[2, 0, 2, b's'][..], &uuid(2), &[0, 2, 0, 0, 2]].concat(),
             ),
             (
                 R {
@@ -1274,10 +1282,11 @@ mod tests {
                     d: "Z".into(),
                     e: Reversed::Y,
                     f: Some("u".into()),
+                    g: InOrder::X,
                 },
                 // a: branch 2, "t"; b: branch 1; c: branch 0; d: branch 1 ("Z" is no
-                // symbol), "Z"; e: symbol 1; f: branch 1, "u".
-                vec![4, 2, b't', 2, 0, 2, 2, b'Z', 2, 2, 2, b'u'],
+                // symbol), "Z"; e: symbol 1; f: branch 1, "u"; g: symbol 0.
+                vec![4, 2, b't', 2, 0, 2, 2, b'Z', 2, 2, 2, b'u', 0],
             ),
         ];
         for (value, expected) in cases {
