@@ -134,9 +134,14 @@ impl fmt::Debug for Frame<'_> {
 /// header; [`frame`] builds on it.
 pub fn header(schema_id: SchemaId, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + capacity);
+    write_header(schema_id, &mut out);
+    out
+}
+
+/// Appends the 5-byte [`header`] to `out` (a buffer being reused, for instance).
+pub fn write_header(schema_id: SchemaId, out: &mut Vec<u8>) {
     out.push(MAGIC_BYTE);
     out.extend_from_slice(&schema_id.get().to_be_bytes());
-    out
 }
 
 /// The 5-byte [`header`] followed by `payload`.

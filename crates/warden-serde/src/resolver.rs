@@ -315,8 +315,7 @@ pub(crate) fn framed_buffer(id: SchemaId, body: usize) -> Vec<u8> {
         return header(id, body);
     }
     out.reserve(warden_core::wire::HEADER_LEN + body);
-    out.push(warden_core::wire::MAGIC_BYTE);
-    out.extend_from_slice(&id.get().to_be_bytes());
+    warden_core::wire::write_header(id, &mut out);
     out
 }
 

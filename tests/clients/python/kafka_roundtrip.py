@@ -10,22 +10,17 @@ them back with the matching deserializers, and compares. The topics TOPIC_PREFIX
 
 import sys
 
-from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
+from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
+from kafka_common import check, consume
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 URL, BOOTSTRAP, PREFIX = sys.argv[1:4]
 client = SchemaRegistryClient({"url": URL})
-
-
-def check(what, got, want):
-    if got != want:
-        sys.exit(f"FAIL {what}: got {got!r}, want {want!r}")
-    print(f"ok   {what}")
 
 
 USER = """{"type":"record","name":"User","namespace":"example.avro","fields":[
@@ -64,48 +59,24 @@ def produce(topic, serializer, values):
     check(f"{topic}: every record acknowledged", left, 0)
 
 
-def consume(topic, deserializer, count):
-    consumer = Consumer({
-        "bootstrap.servers": BOOTSTRAP,
-        "group.id": f"{topic}-reader",
-        "enable.auto.commit": False,
-    })
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    out = []
-    for _ in range(200):
-        if len(out) == count:
-            break
-        msg = consumer.poll(0.5)
-        if msg is None:
-            continue
-        if msg.error():
-            sys.exit(f"FAIL {topic}: {msg.error()}")
-        data = msg.value()
-        check(f"{topic}: magic byte", data[0], 0)
-        out.append(deserializer(data, SerializationContext(topic, MessageField.VALUE)))
-    consumer.close()
-    check(f"{topic}: records read back", len(out), count)
-    return out
-
-
 # Avro: the first records register the schema, the next use the latest version.
 topic = f"{PREFIX}-avro"
 users = [{"name": "Ada", "age": 36, "email": None}, {"name": "Grace", "age": 45, "email": "g@x"}]
 produce(topic, AvroSerializer(client, USER, conf={"auto.register.schemas": True}), users[:1])
 produce(topic, AvroSerializer(client, USER, conf={"auto.register.schemas": False, "use.latest.version": True}), users[1:])
-check("Avro: round trip", consume(topic, AvroDeserializer(client), 2), users)
+check("Avro: round trip", consume(BOOTSTRAP, topic, AvroDeserializer(client), 2), users)
 
 topic = f"{PREFIX}-json"
 orders = [{"id": 7, "sku": "A-1"}, {"id": 8}]
 produce(topic, JSONSerializer(ORDER, client, conf={"auto.register.schemas": True}), orders[:1])
 produce(topic, JSONSerializer(ORDER, client, conf={"auto.register.schemas": False, "use.latest.version": True}), orders[1:])
-check("JSON Schema: round trip", consume(topic, JSONDeserializer(ORDER, schema_registry_client=client), 2), orders)
+check("JSON Schema: round trip", consume(BOOTSTRAP, topic, JSONDeserializer(ORDER, schema_registry_client=client), 2), orders)
 
 topic = f"{PREFIX}-protobuf"
 people = [Person(name="Ada", age=36, tags=["a"]), Person(name="Alan", age=41, tags=[])]
 produce(topic, ProtobufSerializer(Person, client, conf={"auto.register.schemas": True}), people[:1])
 produce(topic, ProtobufSerializer(Person, client, conf={"auto.register.schemas": False, "use.latest.version": True}), people[1:])
-got = consume(topic, ProtobufDeserializer(Person, {}), 2)
+got = consume(BOOTSTRAP, topic, ProtobufDeserializer(Person, {}), 2)
 check("Protobuf: round trip", [(p.name, p.age, list(p.tags)) for p in got], [(p.name, p.age, list(p.tags)) for p in people])
 # A fresh client: the serializers cached this version in its `format=serialized` form.
 registered = SchemaRegistryClient({"url": URL}).get_latest_version(f"{topic}-value")

@@ -13,19 +13,12 @@ import datetime
 import json
 import sys
 
-from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
-from confluent_kafka.serialization import MessageField, SerializationContext
+from kafka_common import check, consume
 
 URL, BOOTSTRAP, TOPIC, EXPECTED = sys.argv[1:5]
 expected = json.loads(EXPECTED)
-
-
-def check(what, got, want):
-    if got != want:
-        sys.exit(f"FAIL {what}: got {got!r}, want {want!r}")
-    print(f"ok   {what}")
 
 
 def plain(value):
@@ -40,25 +33,7 @@ def plain(value):
 
 
 deserializer = AvroDeserializer(SchemaRegistryClient({"url": URL}))
-consumer = Consumer({
-    "bootstrap.servers": BOOTSTRAP,
-    "group.id": f"{TOPIC}-python-reader",
-    "enable.auto.commit": False,
-})
-consumer.assign([TopicPartition(TOPIC, 0, OFFSET_BEGINNING)])
-records = []
-for _ in range(200):
-    if len(records) == len(expected):
-        break
-    msg = consumer.poll(0.5)
-    if msg is None:
-        continue
-    if msg.error():
-        sys.exit(f"FAIL {TOPIC}: {msg.error()}")
-    check(f"{TOPIC}: magic byte", msg.value()[0], 0)
-    records.append(plain(deserializer(msg.value(), SerializationContext(TOPIC, MessageField.VALUE))))
-consumer.close()
-check(f"{TOPIC}: records read", len(records), len(expected))
+records = [plain(r) for r in consume(BOOTSTRAP, TOPIC, deserializer, len(expected))]
 for n, (got, want) in enumerate(zip(records, expected)):
     check(f"{TOPIC}: record {n}", got, want)
 print("all passed")

@@ -1258,7 +1258,8 @@ mod tests {
             g: InOrder,
         }
         const UUID: &str = "0b6f8e6e-4a4e-4f3a-9a9e-3b0e8a1c2d3f";
-        let uuid = |branch: u8| [&[branch, 72][..], UUID.as_bytes()].concat();
+        // Branch 1 of `c`, then the 36 characters (length 36, zigzagged: 72).
+        let uuid = [&[2, 72][..], UUID.as_bytes()].concat();
         let cases = [
             (
                 R {
@@ -1272,7 +1273,7 @@ mod tests {
                 },
                 // a: branch 1; b: branch 0, "s"; c: branch 1, the uuid; d: branch 0, symbol
                 // 1; e: symbol 0; f: branch 0; g: symbol 1.
-                [&[2, 0, 2, b's'][..], &uuid(2), &[0, 2, 0, 0, 2]].concat(),
+                [&[2, 0, 2, b's'][..], &uuid, &[0, 2, 0, 0, 2]].concat(),
             ),
             (
                 R {
