@@ -7,6 +7,12 @@
 //!     --records 1000000 --runs 3 --formats avro,protobuf,json
 //! ```
 //!
+//! The process allocates with glibc's malloc, as a Rust program does by default, or with
+//! mimalloc when built with `--features mimalloc` (what the `warden` binary uses); the report
+//! names it, with `GLIBC_TUNABLES` when set (`glibc.malloc.tcache_count=2000` gives each
+//! thread a larger cache). librdkafka frees each record on its own threads, so the allocator
+//! decides how much the application's thread waits on their frees: see BENCHMARKS.md.
+//!
 //! Needs `tansu` (see `warden_testkit::kafka`). A registry is started in-process
 //! (`warden_testkit::spawn_app`); the application side runs on a current-thread tokio
 //! runtime (librdkafka adds its own threads, Tansu is a separate process).
@@ -26,6 +32,11 @@
 //!   piece a run took under half a second and one build's ratios spread from 0.51 to 0.87)
 //!   go through [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`,
 //!   then all deliveries of the slice are awaited; the wall time covers both.
+//!   With `--distinct N`, the sends cycle through `N` distinct records instead (both
+//!   producers alike): a small `N` keeps the records in the CPU's caches, as a record an
+//!   application has just built is; with a million distinct ones, each record the
+//!   validating producer reads (a struct, its strings, vector and map: about ten places in
+//!   memory) comes from main memory, while the plain producer reads one payload.
 //! - **plain**: the same records, serialized beforehand with the same serializer (timed
 //!   separately: the "serializer only" column), are sent as bytes with
 //!   `FutureProducer::send_result` in the same way.
@@ -40,7 +51,26 @@
 //! Protobuf and 0.6 for JSON Schema ([`Format::target`]).
 
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::time::{Duration, Instant};
+
+/// With `--features mimalloc`, the whole process (both producers, librdkafka's threads)
+/// allocates with mimalloc.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The process's allocator as the report names it: mimalloc, or glibc's malloc with the
+/// `GLIBC_TUNABLES` it was started with.
+fn allocator() -> String {
+    if cfg!(feature = "mimalloc") {
+        return "mimalloc".to_owned();
+    }
+    match std::env::var("GLIBC_TUNABLES") {
+        Ok(tunables) if !tunables.is_empty() => format!("glibc malloc ({tunables})"),
+        _ => "glibc malloc".to_owned(),
+    }
+}
 
 use rdkafka::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -112,6 +142,8 @@ impl Format {
 #[derive(Debug, Clone)]
 struct Options {
     records: usize,
+    /// How many distinct records the `records` sends cycle through (`None`: all distinct).
+    distinct: Option<usize>,
     runs: usize,
     slices: usize,
     formats: Vec<Format>,
@@ -120,6 +152,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         records: 1_000_000,
+        distinct: None,
         runs: 3,
         slices: 10,
         formats: vec![Format::Avro, Format::Protobuf, Format::Json],
@@ -135,6 +168,7 @@ fn options() -> Options {
         };
         match arg.as_str() {
             "--records" => options.records = number().max(1),
+            "--distinct" => options.distinct = Some(number().max(1)),
             "--runs" => options.runs = number().max(1),
             "--slices" => options.slices = number().max(1),
             "--formats" => {
@@ -149,7 +183,10 @@ fn options() -> Options {
                     .collect();
             }
             other => {
-                panic!("unknown option {other} (--records N, --runs N, --slices N, --formats LIST)")
+                panic!(
+                    "unknown option {other} (--records N, --distinct N, --runs N, --slices N, \
+                     --formats LIST)"
+                )
             }
         }
     }
@@ -217,18 +254,24 @@ impl Spent {
     }
 }
 
-/// Sends every value through the validating producer, then awaits every delivery.
+/// The records sent `sends` (indexes into the whole run), cycling through `pool`.
+fn cycled<T>(pool: &[T], sends: Range<usize>) -> impl Iterator<Item = &T> {
+    sends.map(move |i| &pool[i % pool.len()])
+}
+
+/// Sends the values of `sends` through the validating producer, then awaits every delivery.
 async fn send_validating<VS, V>(
     producer: &Producer<RawSerializer, VS>,
     topic: &str,
     values: &[V],
+    sends: Range<usize>,
 ) -> Duration
 where
     VS: ValueSerializer<V>,
 {
     let start = Instant::now();
-    let mut deliveries = Vec::with_capacity(values.len());
-    for value in values {
+    let mut deliveries = Vec::with_capacity(sends.len());
+    for value in cycled(values, sends) {
         let delivery = producer
             .send::<str, V>(topic, None, value)
             .await
@@ -241,11 +284,16 @@ where
     start.elapsed()
 }
 
-/// Sends every payload with a plain producer, then awaits every delivery.
-async fn send_plain(producer: &FutureProducer, topic: &str, payloads: &[Vec<u8>]) -> Duration {
+/// Sends the payloads of `sends` with a plain producer, then awaits every delivery.
+async fn send_plain(
+    producer: &FutureProducer,
+    topic: &str,
+    payloads: &[Vec<u8>],
+    sends: Range<usize>,
+) -> Duration {
     let start = Instant::now();
-    let mut deliveries = Vec::with_capacity(payloads.len());
-    for payload in payloads {
+    let mut deliveries = Vec::with_capacity(sends.len());
+    for payload in cycled(payloads, sends) {
         let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(payload);
         loop {
             match producer.send_result(record) {
@@ -308,11 +356,12 @@ struct Run {
     load: String,
 }
 
-/// One run: fresh broker and topics, warm-up, then both measurements in the given order.
+/// One run: fresh broker and topics, warm-up, then both measurements in the given order:
+/// `records` sends of each producer, cycling through `values` (and their payloads).
 async fn run_once<VS, V>(
     client: &RegistryClient,
     format: Format,
-    (run, slices): (usize, usize),
+    (run, slices, records): (usize, usize, usize),
     serializer: VS,
     values: &[V],
 ) -> Run
@@ -349,22 +398,24 @@ where
         .serialize(&plain_context, &values[0])
         .await
         .expect("the record is valid");
-    send_plain(&plain, &plain_topic, &[first]).await;
+    send_plain(&plain, &plain_topic, &[first], 0..1).await;
 
     let (payloads, serializer_only) = encode_all(producer.values(), &plain_context, values).await;
+    // The serializer's time for `records` records, at its rate over the distinct ones.
+    let serializer_only = serializer_only.mul_f64(records as f64 / values.len() as f64);
     let bytes_per_record =
         payloads.iter().map(Vec::len).sum::<usize>() as f64 / payloads.len() as f64;
     // The records go in slices, the two producers taking turns slice by slice (and
     // starting in turn from run to run), so that a change in the host's speed during the run
     // falls on both alike.
     let validating_first = run.is_multiple_of(2);
-    let slice = values.len().div_ceil(slices.max(1));
+    let slice = records.div_ceil(slices.max(1));
     let (mut validating, mut plain_spent) = (Spent::default(), Spent::default());
     let pid = broker.pid().to_string();
-    for (index, (values, payloads)) in values.chunks(slice).zip(payloads.chunks(slice)).enumerate()
-    {
-        let validating_slice = send_validating(&producer, &validating_topic, values);
-        let plain_slice = send_plain(&plain, &plain_topic, payloads);
+    for (index, start) in (0..records).step_by(slice).enumerate() {
+        let sends = start..(start + slice).min(records);
+        let validating_slice = send_validating(&producer, &validating_topic, values, sends.clone());
+        let plain_slice = send_plain(&plain, &plain_topic, &payloads, sends);
         if validating_first == index.is_multiple_of(2) {
             validating.add(&pid, validating_slice).await;
             plain_spent.add(&pid, plain_slice).await;
@@ -384,7 +435,7 @@ where
         bytes_per_record,
         load: load_average(),
     };
-    let rate = |d: Duration| values.len() as f64 / d.as_secs_f64();
+    let rate = |d: Duration| records as f64 / d.as_secs_f64();
     eprintln!(
         "{} run {}: validating {:.0}/s, plain {:.0}/s, serializer only {:.0}/s",
         format.name(),
@@ -419,8 +470,13 @@ async fn run(options: Options) {
     let load_before = load_average();
     let app = warden_testkit::spawn_app().await;
     let client = RegistryClient::new(&app.address).expect("a registry client");
-    let structs: Vec<Order> = (0..options.records).map(order).collect();
-    let messages: Vec<proto::Order> = (0..options.records).map(proto::order).collect();
+    let distinct = options
+        .distinct
+        .unwrap_or(options.records)
+        .min(options.records);
+    let structs: Vec<Order> = (0..distinct).map(order).collect();
+    let messages: Vec<proto::Order> = (0..distinct).map(proto::order).collect();
+    let shape = (options.slices, options.records);
     let config = SerializerConfig::default;
 
     let mut runs = Vec::new();
@@ -430,14 +486,21 @@ async fn run(options: Options) {
             let result = match format {
                 Format::Avro => {
                     let serializer = AvroSerializer::new(client.clone(), schema, config());
-                    run_once(&client, format, (run, options.slices), serializer, &structs).await
+                    run_once(
+                        &client,
+                        format,
+                        (run, shape.0, shape.1),
+                        serializer,
+                        &structs,
+                    )
+                    .await
                 }
                 Format::Protobuf => {
                     let serializer = ProtobufSerializer::new(client.clone(), schema, config());
                     run_once(
                         &client,
                         format,
-                        (run, options.slices),
+                        (run, shape.0, shape.1),
                         serializer,
                         &messages,
                     )
@@ -445,7 +508,14 @@ async fn run(options: Options) {
                 }
                 Format::Json => {
                     let serializer = JsonSerializer::new(client.clone(), schema, config());
-                    run_once(&client, format, (run, options.slices), serializer, &structs).await
+                    run_once(
+                        &client,
+                        format,
+                        (run, shape.0, shape.1),
+                        serializer,
+                        &structs,
+                    )
+                    .await
                 }
             };
             runs.push(result);
@@ -456,9 +526,11 @@ async fn run(options: Options) {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} records per run, 1 partition, acks=all, linger.ms=5; load average before {load_before}, \
-         after {}.\n",
+        "{} records per run ({} distinct), 1 partition, acks=all, linger.ms=5, allocator {}; \
+         load average before {load_before}, after {}.\n",
         group(options.records as f64),
+        group(distinct as f64),
+        allocator(),
         load_average()
     );
     let _ = writeln!(
