@@ -47,6 +47,9 @@ impl JsonSerializer {
 
     /// Serializes a Rust value through `serde_json`.
     ///
+    /// The text is what `serde_json::to_writer` writes, byte for byte; Warden's writer scans
+    /// strings eight bytes at a time for what JSON escapes.
+    ///
     /// Without write rules, and when the schema is within the subset Warden validates itself
     /// ([`JsonSchema::has_subset_validator`]), the value is written straight from serde and
     /// checked from its own `Serialize` calls ([`JsonSchema::subset_check_serde`]): no
@@ -70,7 +73,7 @@ impl JsonSerializer {
         let resolved = self.resolver.resolve(context, None).await?;
         if resolved.write_rules().is_none() && resolved.schema.has_subset_validator() {
             let mut out = self.resolver.buffer(resolved.id, 256);
-            serde_json::to_writer(&mut out, value)
+            crate::json_text::write(value, &mut out)
                 .map_err(|e| SerdeError::Serialization(e.to_string()))?;
             let verdict = match resolved.schema.subset_check_serde(value) {
                 // Shapes the serde check leaves open are decided on the bytes written.
@@ -118,7 +121,8 @@ fn write(resolved: &Resolved<JsonSchema>, json: &Value) -> Result<Vec<u8>> {
     };
     validate(&resolved.schema, json)?;
     let mut out = framed_buffer(resolved.id, 256);
-    serde_json::to_writer(&mut out, json).map_err(|e| SerdeError::Serialization(e.to_string()))?;
+    crate::json_text::write(json, &mut out)
+        .map_err(|e| SerdeError::Serialization(e.to_string()))?;
     Ok(out)
 }
 

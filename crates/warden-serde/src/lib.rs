@@ -79,6 +79,7 @@ mod frame;
 mod generic;
 mod headers;
 mod json;
+mod json_text;
 mod protobuf;
 mod resolver;
 mod rules;
