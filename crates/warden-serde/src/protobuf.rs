@@ -126,12 +126,15 @@ impl ProtobufSerializer {
         let record_name = self.resolver.uses_record_name().then_some(full_name);
         let resolved = self.resolver.resolve(context, record_name).await?;
         let target = self.target(&resolved, full_name)?;
-        let mut out = framed_buffer(resolved.id, target.indexes.len() + message.encoded_len());
+        // Room for a quarter more than the last record took (`Resolver::buffer`): sizing the
+        // message first (`encoded_len`) would walk it once more; a `Vec` grows if it must.
+        let mut out = self.resolver.buffer(resolved.id, 64);
         out.extend_from_slice(&target.indexes);
         let start = out.len();
-        // `Message::encode` would size the message again to check the room; a `Vec` has it.
+        // `Message::encode` would size the message to check the room; a `Vec` has it.
         message.encode_raw(&mut out);
         target.check.check(&out[start..])?;
+        self.resolver.wrote(&out);
         if resolved.write_rules().is_some() {
             // The rules see (and may rewrite) the message in the proto3 JSON mapping.
             let mut json = resolved
