@@ -28,7 +28,7 @@
 //! of each pair alternating from slice to slice and from run to run, so that a change in the
 //! host's speed during a run falls on both alike:
 //!
-//! - **validating**: `--records` distinct records (default 1,000,000; at 200,000 in one
+//! - **validating**: `--records` records (default 1,000,000, all distinct; at 200,000 in one
 //!   piece a run took under half a second and one build's ratios spread from 0.51 to 0.87)
 //!   go through [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`,
 //!   then all deliveries of the slice are awaited; the wall time covers both.

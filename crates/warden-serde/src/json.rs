@@ -59,9 +59,10 @@ impl JsonSerializer {
     /// case, goes the `Value` route (`serde_json::to_value`, then `jsonschema`), which decides
     /// and names the failing field.
     ///
-    /// The value is serialized twice, once to write it and once to check it: a `Serialize`
-    /// that answers differently the second time (a value behind a lock that another thread
-    /// changes in between) is checked as it was the second time.
+    /// The value is serialized twice, once to write it and once to check it (three times when
+    /// Warden's writer leaves it to `serde_json`: float map keys, `serde_json`'s raw values): a
+    /// `Serialize` that answers differently from one time to the next (a value behind a lock
+    /// that another thread changes in between) is written as one answer and checked as a later one.
     ///
     /// Errors: [`SerdeError::Serialization`] when serde fails, [`SerdeError::Invalid`] when
     /// the document does not match, [`SerdeError::Registry`] when the schema cannot be found.

@@ -9,11 +9,11 @@
 //! other control characters).
 //!
 //! Numbers other than integers are left to `serde_json` itself (one call per number), and so
-//! are the shapes this writer does not take: map keys that are not strings, enum variants with
-//! fields, and `serde_json`'s own private types (`RawValue`, arbitrary-precision numbers). On
-//! any of those, and on any error the value's own `Serialize` raises, [`write`] drops what it
-//! wrote and lets `serde_json::to_writer` write the whole value, which gives its bytes or its
-//! error.
+//! are the shapes this writer does not take: map keys that are floats or compound values, and
+//! `serde_json`'s own private types (`RawValue`, arbitrary-precision numbers). On any of those,
+//! and on any error the value's own `Serialize` raises, [`write`] drops what it wrote and lets
+//! `serde_json::to_writer` write the whole value, which gives its bytes or its error (the
+//! value is then serialized twice).
 
 use std::fmt;
 
@@ -22,8 +22,9 @@ use serde::ser::{self, Impossible};
 
 /// Appends `value` as compact JSON text to `out`: the bytes `serde_json::to_writer` appends.
 ///
-/// Errors: `serde_json`'s, when it refuses the value (a map key that is not a string or a
-/// number, a `Serialize` that fails); `out` then holds what `serde_json` wrote before failing.
+/// Errors: `serde_json`'s, when it refuses the value (a map key that is not a string, a
+/// number, a boolean or a unit variant; a `Serialize` that fails); `out` then holds what
+/// `serde_json` wrote before failing.
 pub(crate) fn write<T: Serialize + ?Sized>(
     value: &T,
     out: &mut Vec<u8>,
@@ -206,10 +207,10 @@ impl<'a> ser::Serializer for Writer<'a> {
     type SerializeSeq = Compound<'a>;
     type SerializeTuple = Compound<'a>;
     type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Impossible<(), Declined>;
+    type SerializeTupleVariant = Compound<'a>;
     type SerializeMap = Compound<'a>;
     type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Impossible<(), Declined>;
+    type SerializeStructVariant = Compound<'a>;
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Declined> {
@@ -321,7 +322,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(Compound {
             out: self.out,
             first: true,
-            close: b']',
+            close: b"]",
         })
     }
 
@@ -337,10 +338,18 @@ impl<'a> ser::Serializer for Writer<'a> {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
+        variant: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Declined> {
-        Err(Declined)
+    ) -> Result<Compound<'a>, Declined> {
+        // `{"variant":[…]}`
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.extend_from_slice(b":[");
+        Ok(Compound {
+            out: self.out,
+            first: true,
+            close: b"]}",
+        })
     }
 
     #[inline]
@@ -349,7 +358,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(Compound {
             out: self.out,
             first: true,
-            close: b'}',
+            close: b"}",
         })
     }
 
@@ -365,10 +374,18 @@ impl<'a> ser::Serializer for Writer<'a> {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
+        variant: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, Declined> {
-        Err(Declined)
+    ) -> Result<Compound<'a>, Declined> {
+        // `{"variant":{…}}`
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.extend_from_slice(b":{");
+        Ok(Compound {
+            out: self.out,
+            first: true,
+            close: b"}}",
+        })
     }
 }
 
@@ -376,8 +393,8 @@ impl<'a> ser::Serializer for Writer<'a> {
 struct Compound<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
-    /// `]` or `}`.
-    close: u8,
+    /// `]` or `}`, and `}` after it for an enum variant's.
+    close: &'static [u8],
 }
 
 impl Compound<'_> {
@@ -399,8 +416,18 @@ impl Compound<'_> {
     }
 
     #[inline]
+    fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Declined> {
+        self.separate();
+        write_str(self.out, key);
+        self.out.push(b':');
+        value.serialize(Writer {
+            out: &mut *self.out,
+        })
+    }
+
+    #[inline]
     fn close(self) -> Result<(), Declined> {
-        self.out.push(self.close);
+        self.out.extend_from_slice(self.close);
         Ok(())
     }
 }
@@ -434,6 +461,19 @@ impl ser::SerializeTuple for Compound<'_> {
 }
 
 impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Declined;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Declined> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Declined> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
     type Ok = ();
     type Error = Declined;
 
@@ -483,12 +523,7 @@ impl ser::SerializeStruct for Compound<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Declined> {
-        self.separate();
-        write_str(self.out, key);
-        self.out.push(b':');
-        value.serialize(Writer {
-            out: &mut *self.out,
-        })
+        self.member(key, value)
     }
 
     #[inline]
@@ -497,10 +532,42 @@ impl ser::SerializeStruct for Compound<'_> {
     }
 }
 
-/// A map key: a string (or a newtype of one) is written here; every other key is left to
-/// `serde_json`, which quotes numbers and refuses the rest.
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Declined;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Declined> {
+        self.member(key, value)
+    }
+
+    fn end(self) -> Result<(), Declined> {
+        self.close()
+    }
+}
+
+/// A map key, always a JSON string: a string, a `char` or a unit variant as it is, an integer
+/// or a boolean in quotes (as `serde_json` writes them); float and compound keys are left to
+/// `serde_json`, which quotes finite floats and refuses the rest.
 struct KeyWriter<'a> {
     out: &'a mut Vec<u8>,
+}
+
+/// Integer keys, written in quotes.
+macro_rules! quoted_integers {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(self, v: $ty) -> Result<(), Declined> {
+                self.out.push(b'"');
+                write_integer(self.out, v);
+                self.out.push(b'"');
+                Ok(())
+            }
+        )*
+    };
 }
 
 /// Key serializer methods, declined.
@@ -542,11 +609,35 @@ impl ser::Serializer for KeyWriter<'_> {
         value.serialize(self)
     }
 
+    fn serialize_bool(self, v: bool) -> Result<(), Declined> {
+        self.out
+            .extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });
+        Ok(())
+    }
+
+    quoted_integers! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_u128: u128,
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Declined> {
+        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Declined> {
+        write_str(self.out, variant);
+        Ok(())
+    }
+
     decline! {
-        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
-        serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16,
-        serialize_u32: u32, serialize_u64: u64, serialize_u128: u128, serialize_f32: f32,
-        serialize_f64: f64, serialize_char: char, serialize_bytes: &[u8],
+        serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8],
         serialize_unit_struct: &'static str,
     }
 
@@ -571,15 +662,6 @@ impl ser::Serializer for KeyWriter<'_> {
     }
 
     fn serialize_unit(self) -> Result<(), Declined> {
-        Err(Declined)
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<(), Declined> {
         Err(Declined)
     }
 
@@ -638,7 +720,7 @@ mod tests {
     use serde::Serialize;
     use serde_json::json;
 
-    use super::write;
+    use super::{Writer, write};
 
     /// What `write` appends after a prefix, next to what `serde_json::to_vec` writes.
     fn both<T: Serialize + ?Sized>(value: &T) -> (Vec<u8>, Vec<u8>) {
@@ -659,13 +741,29 @@ mod tests {
         );
     }
 
-    #[derive(Serialize)]
+    /// `same`, and the text was written by this writer, not left to `serde_json`.
+    fn written_here<T: Serialize + ?Sized>(value: &T) {
+        same(value);
+        let mut out = Vec::new();
+        assert!(
+            value.serialize(Writer { out: &mut out }).is_ok(),
+            "left to serde_json: {}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
     enum Shape {
         Empty,
-        Circle(f64),
+        Circle(u8),
         Pair(i32, i32),
+        Nothing(),
         Rect { w: u32, h: u32 },
+        Blank {},
     }
+
+    #[derive(Serialize)]
+    struct Marker;
 
     #[derive(Serialize)]
     struct Meters(f32);
@@ -691,6 +789,12 @@ mod tests {
         shapes: Vec<Shape>,
         meters: Meters,
         pair: (u8, &'a str),
+        wide_unsigned: u128,
+        marker: Marker,
+        by_number: BTreeMap<i64, bool>,
+        by_flag: BTreeMap<bool, u8>,
+        by_letter: BTreeMap<char, u8>,
+        by_shape: BTreeMap<Shape, u8>,
     }
 
     /// `serialize_bytes`, which a plain `Vec<u8>` field does not call.
@@ -717,24 +821,65 @@ mod tests {
             tags: vec!["a", "", "ünïcödé", "0123456789abcdef\"0123456789"],
             attributes: [("channel", "web"), ("k\u{8}\u{c}", "v\r")].into(),
             raw: vec![0, 1, 255],
-            shapes: vec![Shape::Empty, Shape::Circle(2.0), Shape::Circle(f64::NAN)],
+            shapes: vec![
+                Shape::Empty,
+                Shape::Circle(2),
+                Shape::Pair(-1, 1),
+                Shape::Nothing(),
+                Shape::Rect { w: 3, h: 4 },
+                Shape::Blank {},
+            ],
             meters: Meters(f32::INFINITY),
             pair: (7, "seven"),
+            wide_unsigned: u128::MAX,
+            marker: Marker,
+            by_number: BTreeMap::from([(-3, true), (i64::MAX, false)]),
+            by_flag: BTreeMap::from([(false, 0), (true, 1)]),
+            by_letter: BTreeMap::from([('"', 1), ('é', 2)]),
+            by_shape: BTreeMap::from([(Shape::Empty, 1)]),
         };
-        same(&record);
-        same(&json!({"a": [1, -2, 3.25, 1e300, -0.0, null, true], "b": {"c": "d\u{7}"}, "": {}}));
-        same(&Vec::<u8>::new());
-        same(&BTreeMap::<String, u8>::new());
+        written_here(&record);
+        written_here(
+            &json!({"a": [1, -2, 3.25, 1e300, -0.0, null, true], "b": {"c": "d\u{7}"}, "": {}}),
+        );
+        written_here(&Vec::<u8>::new());
+        written_here(&BTreeMap::<String, u8>::new());
+        written_here(&[f64::NAN, f64::NEG_INFINITY, 0.1]);
+    }
+
+    /// A float map key.
+    #[derive(Serialize, PartialEq)]
+    struct FloatKey(f64);
+
+    impl Eq for FloatKey {}
+
+    impl std::hash::Hash for FloatKey {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.0.to_bits().hash(state);
+        }
     }
 
     #[test]
     fn shapes_this_writer_leaves_to_serde_json_come_out_the_same() {
-        // Variants with fields, and map keys that are not strings: serde_json writes them.
-        same(&Shape::Pair(1, 2));
-        same(&Shape::Rect { w: 3, h: 4 });
-        same(&BTreeMap::from([(1, "one"), (-2, "minus two")]));
-        same(&BTreeMap::from([('x', 1)]));
-        same(&vec![Shape::Empty, Shape::Rect { w: 1, h: 1 }]);
+        // Float keys and serde_json's own raw text: serde_json writes them.
+        let float_keys = std::collections::HashMap::from([(FloatKey(1.5), 1)]);
+        same(&float_keys);
+        assert!(
+            float_keys
+                .serialize(Writer {
+                    out: &mut Vec::new()
+                })
+                .is_err()
+        );
+        let raw = serde_json::value::RawValue::from_string("{ \"kept\" :  [1,2] }".into())
+            .expect("raw JSON");
+        same(&vec![raw.clone(), raw.clone()]);
+        assert!(
+            raw.serialize(Writer {
+                out: &mut Vec::new()
+            })
+            .is_err()
+        );
     }
 
     #[test]

@@ -127,14 +127,18 @@ impl ProtobufSerializer {
         let resolved = self.resolver.resolve(context, record_name).await?;
         let target = self.target(&resolved, full_name)?;
         // Room for a quarter more than the last record took (`Resolver::buffer`): sizing the
-        // message first (`encoded_len`) would walk it once more; a `Vec` grows if it must.
-        let mut out = self.resolver.buffer(resolved.id, 64);
+        // message first (`encoded_len`) walks it once more. After a large record (the hint's
+        // cap) the message is sized, so that a large one is not grown step by step.
+        let mut out = if self.resolver.hint_capped() {
+            framed_buffer(resolved.id, target.indexes.len() + message.encoded_len())
+        } else {
+            self.resolver.buffer(resolved.id, 64)
+        };
         out.extend_from_slice(&target.indexes);
         let start = out.len();
         // `Message::encode` would size the message to check the room; a `Vec` has it.
         message.encode_raw(&mut out);
         target.check.check(&out[start..])?;
-        self.resolver.wrote(&out);
         if resolved.write_rules().is_some() {
             // The rules see (and may rewrite) the message in the proto3 JSON mapping.
             let mut json = resolved
@@ -145,6 +149,7 @@ impl ProtobufSerializer {
             out.truncate(start);
             out.extend_from_slice(&bytes);
         }
+        self.resolver.wrote(&out);
         Ok(out)
     }
 

@@ -396,6 +396,13 @@ impl<S: FormatSchema> Resolver<S> {
         framed_buffer(id, body.max(last + last / 4))
     }
 
+    /// Whether the last record reached [`LENGTH_HINT_CAP`]: [`Resolver::buffer`]'s room then
+    /// says nothing of the next record's size, and a writer that can size its record
+    /// beforehand should.
+    pub(crate) fn hint_capped(&self) -> bool {
+        self.last_len.load(Ordering::Relaxed) >= LENGTH_HINT_CAP
+    }
+
     /// Notes the length of a framed record just written, for [`Resolver::buffer`]; past
     /// [`LENGTH_HINT_CAP`] the cap, so one large record does not make every small one that
     /// follows hold a large buffer.
