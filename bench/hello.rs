@@ -11,6 +11,11 @@ use axum::body::Bytes;
 use axum::http::{Method, header};
 use axum::response::IntoResponse;
 
+/// With `--features mimalloc`, the allocator `warden` itself uses.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 async fn answer(method: Method, body: Bytes) -> impl IntoResponse {
