@@ -318,12 +318,7 @@ impl<'a> ser::Serializer for Writer<'a> {
 
     #[inline]
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Declined> {
-        self.out.push(b'[');
-        Ok(Compound {
-            out: self.out,
-            first: true,
-            close: b"]",
-        })
+        Ok(Compound::open(self.out, b"[", b"]"))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Declined> {
@@ -341,25 +336,12 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Declined> {
-        // `{"variant":[…]}`
-        self.out.push(b'{');
-        write_str(self.out, variant);
-        self.out.extend_from_slice(b":[");
-        Ok(Compound {
-            out: self.out,
-            first: true,
-            close: b"]}",
-        })
+        Ok(Compound::variant(self.out, variant, b'[', b"]}"))
     }
 
     #[inline]
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Declined> {
-        self.out.push(b'{');
-        Ok(Compound {
-            out: self.out,
-            first: true,
-            close: b"}",
-        })
+        Ok(Compound::open(self.out, b"{", b"}"))
     }
 
     #[inline]
@@ -377,15 +359,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Declined> {
-        // `{"variant":{…}}`
-        self.out.push(b'{');
-        write_str(self.out, variant);
-        self.out.extend_from_slice(b":{");
-        Ok(Compound {
-            out: self.out,
-            first: true,
-            close: b"}}",
-        })
+        Ok(Compound::variant(self.out, variant, b'{', b"}}"))
     }
 }
 
@@ -397,7 +371,25 @@ struct Compound<'a> {
     close: &'static [u8],
 }
 
-impl Compound<'_> {
+impl<'a> Compound<'a> {
+    /// Writes `opening` and begins a compound that `close` ends.
+    #[inline]
+    fn open(out: &'a mut Vec<u8>, opening: &[u8], close: &'static [u8]) -> Self {
+        out.extend_from_slice(opening);
+        Compound {
+            out,
+            first: true,
+            close,
+        }
+    }
+
+    /// An enum variant's members: `{"variant":` then `opening` (`[` or `{`); `close` ends both.
+    fn variant(out: &'a mut Vec<u8>, variant: &str, opening: u8, close: &'static [u8]) -> Self {
+        out.push(b'{');
+        write_str(out, variant);
+        Compound::open(out, &[b':', opening], close)
+    }
+
     #[inline]
     fn separate(&mut self) {
         if self.first {
