@@ -1,6 +1,6 @@
 """What the Kafka client scripts share: a step's check and reading a topic back.
 
-Imported by kafka_roundtrip.py and read_warden_avro.py (a script's own directory is on
+Imported by kafka_roundtrip.py and read_warden.py (a script's own directory is on
 Python's path).
 """
 
