@@ -31,7 +31,10 @@
 //! - **validating**: `--records` records (default 1,000,000, all distinct; at 200,000 in one
 //!   piece a run took under half a second and one build's ratios spread from 0.51 to 0.87)
 //!   go through [`Producer::send`] (serialize, validate, enqueue), keeping every `Delivery`,
-//!   then all deliveries of the slice are awaited; the wall time covers both.
+//!   then all deliveries of the slice are awaited; the wall time covers both. (`Producer`
+//!   enqueues through a `ThreadedProducer` whose records carry one reference-counted slot
+//!   for their delivery report, where `FutureProducer` allocates a channel and a boxed
+//!   sender per record.)
 //!   With `--distinct N`, the sends cycle through `N` distinct records instead (both
 //!   producers alike): a small `N` keeps the records in the CPU's caches, as a record an
 //!   application has just built is; with a million distinct ones, each record the
@@ -39,7 +42,8 @@
 //!   memory) comes from main memory, while the plain producer reads one payload.
 //! - **plain**: the same records, serialized beforehand with the same serializer (timed
 //!   separately: the "serializer only" column), are sent as bytes with
-//!   `FutureProducer::send_result` in the same way.
+//!   `FutureProducer::send_result` in the same way: what an application with a future per
+//!   record writes with `rdkafka` alone.
 //!
 //! Beside the wall time, the CPU time each producer's slices took is read from
 //! `/proc/PID/task/*/schedstat` before and after each slice: the application's thread

@@ -1,11 +1,14 @@
 //! The registry going away: a clear error without a hang, and cached schemas that keep
-//! working.
+//! working. An unreachable broker: each record's delivery resolves to the client's error.
 
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use warden_core::SchemaType;
-use warden_kafka::{Consumer, Producer, UndecodablePolicy};
+use warden_kafka::rdkafka::ClientConfig;
+use warden_kafka::rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use warden_kafka::rdkafka::producer::{Producer as _, PurgeConfig};
+use warden_kafka::{Consumer, ProduceError, Producer, UndecodablePolicy};
 use warden_serde::{
     AvroDeserializer, AvroSerializer, AvroValues, RawSerializer, RegistryClient, SerdeError,
     SerializerConfig, UnregisteredSchema,
@@ -118,4 +121,77 @@ async fn cached_schemas_keep_producing_and_consuming_after_the_registry_goes_awa
         .unwrap();
     let error = fresh.deserialize_value(&bytes).await.unwrap_err();
     assert!(matches!(error, SerdeError::Registry(_)), "{error}");
+}
+
+/// A producer of raw strings to a port nobody listens on, records timing out after `timeout_ms`.
+fn producer_to_nowhere(timeout_ms: &str) -> Producer<RawSerializer, RawSerializer> {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", format!("127.0.0.1:{}", free_port()))
+        .set("message.timeout.ms", timeout_ms);
+    Producer::new(&config, RawSerializer, RawSerializer).unwrap()
+}
+
+/// The librdkafka error code a delivery resolved to.
+fn production_error(outcome: Result<(i32, i64), ProduceError>) -> RDKafkaErrorCode {
+    match outcome {
+        Err(ProduceError::Kafka(KafkaError::MessageProduction(code))) => code,
+        other => panic!("expected a production error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_record_no_broker_acknowledges_resolves_to_the_clients_timeout() {
+    let producer = producer_to_nowhere("1000");
+    let started = Instant::now();
+    let delivery = producer
+        .send("nowhere", None::<&str>, "a record")
+        .await
+        .expect("enqueued without a broker");
+    let outcome = tokio::time::timeout(Duration::from_secs(20), delivery)
+        .await
+        .expect("the delivery resolves once message.timeout.ms has passed");
+    assert_eq!(production_error(outcome), RDKafkaErrorCode::MessageTimedOut);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn purged_records_each_resolve_to_the_purge_error() {
+    let producer = producer_to_nowhere("60000");
+    let mut deliveries = Vec::new();
+    for n in 0..100 {
+        deliveries.push(
+            producer
+                .send("nowhere", None::<&str>, format!("record {n}").as_str())
+                .await
+                .unwrap(),
+        );
+    }
+    // Half of them awaited (their tasks' wakers registered) before the purge, half after.
+    let awaited: Vec<_> = deliveries
+        .drain(..50)
+        .map(|delivery| tokio::spawn(delivery))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    producer
+        .inner()
+        .purge(PurgeConfig::default().queue().inflight());
+    let mut outcomes = Vec::new();
+    for task in awaited {
+        outcomes.push(
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("an awaited delivery is woken by the purge")
+                .unwrap(),
+        );
+    }
+    outcomes.extend(
+        tokio::time::timeout(Duration::from_secs(20), join_all(deliveries))
+            .await
+            .expect("every purged record resolves"),
+    );
+    assert_eq!(outcomes.len(), 100);
+    for outcome in outcomes {
+        assert_eq!(production_error(outcome), RDKafkaErrorCode::PurgeQueue);
+    }
 }

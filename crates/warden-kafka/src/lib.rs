@@ -2,9 +2,10 @@
 //! through a schema registry in the Confluent wire format.
 //!
 //! [`Producer`] takes typed keys and values, serializes them with `warden-serde`'s
-//! [`ValueSerializer`]s and enqueues them with `send_result`, so many records are in flight
-//! at once. A value that does not match its schema is an `Err` naming the field, returned
-//! before anything is enqueued: the topic never sees it.
+//! [`ValueSerializer`]s and enqueues them without waiting for the broker, so many records are
+//! in flight at once; each send's [`Delivery`] resolves when the broker acknowledges it. A
+//! value that does not match its schema is an `Err` naming the field, returned before
+//! anything is enqueued: the topic never sees it.
 //!
 //! [`Consumer`] decodes each record by the schema id in its header into typed or generic
 //! values with a [`ValueDeserializer`], with an [`UndecodablePolicy`] for records it cannot
@@ -22,7 +23,7 @@
 //! consumer groups are set as with any `rdkafka` client; [`Producer::inner`] and
 //! [`Consumer::inner`] give the underlying clients.
 
-use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ use rdkafka::Message as _;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, ThreadedProducer};
 use rdkafka::util::Timeout;
 pub use warden_serde::SchemaIdFraming;
 use warden_serde::{
@@ -40,6 +41,10 @@ use warden_serde::{
 };
 
 pub use rdkafka;
+
+mod delivery;
+
+pub use delivery::{Delivery, DeliveryContext, DeliverySlot};
 
 /// Headers a dead-lettered record carries.
 pub mod dead_letter_headers {
@@ -136,7 +141,7 @@ impl ProduceError {
 
 /// A producer that serializes keys with `KS` and values with `VS`.
 pub struct Producer<KS, VS> {
-    inner: FutureProducer,
+    inner: ThreadedProducer<DeliveryContext>,
     keys: KS,
     values: VS,
     framing: SchemaIdFraming,
@@ -193,7 +198,7 @@ impl<KS, VS> Producer<KS, VS> {
     /// Errors: the configuration is refused by librdkafka.
     pub fn new(config: &ClientConfig, keys: KS, values: VS) -> Result<Self, ProduceError> {
         Ok(Self {
-            inner: config.create()?,
+            inner: config.create_with_context(DeliveryContext)?,
             keys,
             values,
             framing: SchemaIdFraming::Prefix,
@@ -220,8 +225,10 @@ impl<KS, VS> Producer<KS, VS> {
         self
     }
 
-    /// The underlying `rdkafka` producer.
-    pub fn inner(&self) -> &FutureProducer {
+    /// The underlying `rdkafka` producer: a `ThreadedProducer` (a thread of its own serves
+    /// librdkafka's delivery reports, as `FutureProducer`'s does) whose records carry their
+    /// [`Delivery`]'s slot.
+    pub fn inner(&self) -> &ThreadedProducer<DeliveryContext> {
         &self.inner
     }
 
@@ -360,7 +367,9 @@ impl<KS, VS> Producer<KS, VS> {
         value: &[u8],
         headers: Option<OwnedHeaders>,
     ) -> Result<Delivery, ProduceError> {
-        let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(value);
+        let slot = Arc::new(DeliverySlot::default());
+        let mut record =
+            BaseRecord::<[u8], [u8], _>::with_opaque_to(topic, Arc::clone(&slot)).payload(value);
         if let Some(key) = key {
             record = record.key(key);
         }
@@ -368,8 +377,8 @@ impl<KS, VS> Producer<KS, VS> {
             record = record.headers(headers);
         }
         loop {
-            match self.inner.send_result(record) {
-                Ok(delivery) => return Ok(Delivery(delivery)),
+            match self.inner.send(record) {
+                Ok(()) => return Ok(Delivery(slot)),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     tokio::time::sleep(Duration::from_millis(1)).await;
@@ -384,34 +393,6 @@ impl<KS, VS> Producer<KS, VS> {
         use rdkafka::producer::Producer as _;
         self.inner.flush(Timeout::After(timeout))?;
         Ok(())
-    }
-}
-
-/// An enqueued record: resolves to its partition and offset when the broker acknowledges
-/// it, or to [`ProduceError::Kafka`] with the broker's or client's error.
-#[must_use = "a record is only known delivered when its Delivery resolves"]
-pub struct Delivery(DeliveryFuture);
-
-impl std::fmt::Debug for Delivery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Delivery")
-    }
-}
-
-impl Future for Delivery {
-    type Output = Result<Delivered, ProduceError>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|outcome| match outcome {
-                Ok(Ok(delivered)) => Ok((delivered.partition, delivered.offset)),
-                Ok(Err((e, _))) => Err(ProduceError::Kafka(e)),
-                Err(_) => Err(ProduceError::Kafka(KafkaError::Canceled)),
-            })
     }
 }
 
