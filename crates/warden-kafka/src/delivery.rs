@@ -40,8 +40,10 @@ impl ProducerContext for DeliveryContext {
     }
 }
 
-/// Where one record's delivery report waits for its [`Delivery`] (the record's opaque in
-/// librdkafka). Made only by [`crate::Producer`].
+/// Where one record's delivery report waits for its [`Delivery`]: the record's opaque in
+/// librdkafka, one for each record [`crate::Producer`] sends. A record sent through
+/// [`crate::Producer::inner`] directly needs one too (`DeliverySlot::default()`); its report
+/// is then kept in the slot and read by nothing.
 #[derive(Debug, Default)]
 pub struct DeliverySlot(Mutex<Report>);
 
@@ -124,7 +126,10 @@ mod tests {
         let slot = Arc::new(DeliverySlot::default());
         let (late, opaque) = (Delivery(Arc::clone(&slot)), slot);
         let awaited = tokio::spawn(late);
-        tokio::task::yield_now().await;
+        // The report comes only once the task awaits it.
+        while !matches!(*opaque.report(), Report::Awaited(_)) {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
         std::thread::spawn(move || {
             opaque.complete(Err(Box::new(KafkaError::Canceled)));
         })
@@ -138,5 +143,11 @@ mod tests {
             outcome,
             Err(ProduceError::Kafka(KafkaError::Canceled))
         ));
+
+        // A delivery dropped unawaited: its report still finds the slot whole.
+        let slot = Arc::new(DeliverySlot::default());
+        drop(Delivery(Arc::clone(&slot)));
+        slot.complete(Ok((0, 1)));
+        assert!(matches!(*slot.report(), Report::Reported(Ok((0, 1)))));
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! [`Producer`] takes typed keys and values, serializes them with `warden-serde`'s
 //! [`ValueSerializer`]s and enqueues them without waiting for the broker, so many records are
-//! in flight at once; each send's [`Delivery`] resolves when the broker acknowledges it. A
-//! value that does not match its schema is an `Err` naming the field, returned before
-//! anything is enqueued: the topic never sees it.
+//! in flight at once; each send's [`Delivery`] resolves when the broker acknowledges the
+//! record or the client gives up on it (`message.timeout.ms`, a purge). A value that does not
+//! match its schema is an `Err` naming the field, returned before anything is enqueued: the
+//! topic never sees it.
 //!
 //! [`Consumer`] decodes each record by the schema id in its header into typed or generic
 //! values with a [`ValueDeserializer`], with an [`UndecodablePolicy`] for records it cannot
