@@ -878,3 +878,88 @@ async fn a_replica_whose_listening_connection_is_killed_still_sees_changes_withi
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restarted_replica_sees_what_was_written_while_it_was_down_and_after() {
+    let (pg, logs, mut replicas) = cluster(2).await;
+    let a = replicas[0].url.clone();
+    let client = authed();
+    let versions = |n: usize| {
+        let fields: Vec<String> = (0..n)
+            .map(|i| match i {
+                0 => r#"{"name":"f0","type":"int"}"#.to_owned(),
+                i => format!(r#"{{"name":"f{i}","type":"int","default":{i}}}"#),
+            })
+            .collect();
+        record("R", &format!("[{}]", fields.join(",")))
+    };
+    let register = |n: usize| {
+        let (client, a, schema) = (client.clone(), a.clone(), versions(n));
+        async move {
+            let (status, body) = post(
+                &client,
+                &format!("{a}/subjects/s/versions"),
+                &json!({ "schema": schema }),
+            )
+            .await
+            .unwrap();
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["id"].as_i64().unwrap()
+        }
+    };
+    register(1).await;
+    let b = replicas[1].url.clone();
+    // b holds the subject's versions in memory.
+    assert_eq!(
+        get(&client, &format!("{b}/subjects/s/versions")).await.1,
+        json!([1])
+    );
+
+    // b goes down hard; a writes a version and a level meanwhile.
+    let killed = Command::new("kill")
+        .args(["-9", &replicas[1].child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = replicas[1].child.wait();
+    let id2 = register(2).await;
+    put(
+        &client,
+        &format!("{a}/config/s"),
+        &json!({"compatibility": "FULL"}),
+    )
+    .await;
+
+    // Restarted on the same database, b answers both at once.
+    replicas[1] = start_replica(&pg.url(), &logs.path().join("r1-restarted.log")).await;
+    let b = replicas[1].url.clone();
+    assert_eq!(
+        get(&client, &format!("{b}/subjects/s/versions")).await.1,
+        json!([1, 2])
+    );
+    assert_eq!(
+        get(&client, &format!("{b}/config/s")).await.1["compatibilityLevel"],
+        "FULL"
+    );
+    assert_eq!(
+        get(&client, &format!("{b}/schemas/ids/{id2}")).await.0,
+        StatusCode::OK
+    );
+
+    // And it listens again: a's next write reaches it within the README's bound.
+    let id3 = register(3).await;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let latest = get(&client, &format!("{b}/subjects/s/versions/latest"))
+            .await
+            .1;
+        if latest["version"] == 3 && latest["id"] == id3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "b still answers {latest} a second after a's write"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
